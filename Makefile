@@ -1,0 +1,146 @@
+# smbsign - SMB message signing, end to end.
+#   make            build the library and the smbsign command (build/)
+#   make test       install missing Debian packages, build with ASan/UBSan, run every test tier
+#   make run        the main job on its embedded default
+#   make asan       build everything under AddressSanitizer + UBSan (build/asan/)
+#   make fuzz       build the libFuzzer targets with clang (build/fuzz/)
+#   make bench      run the benchmarks in bench/ (ratios against peers / physical limits)
+#   make install    PREFIX=/usr/local DESTDIR= : library, headers, pkg-config file, man pages
+#   make clean
+
+PREFIX  ?= /usr/local
+LIBDIR  ?= $(PREFIX)/lib
+INCDIR  ?= $(PREFIX)/include
+BINDIR  ?= $(PREFIX)/bin
+MANDIR  ?= $(PREFIX)/share/man
+VERSION := 0.1.0
+SOVER   := 0
+
+CC      ?= cc
+CLANG   ?= clang
+PKGS    := libcrypto inih json-c
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcrypto -linih -ljson-c)
+
+WARN    := -Wall -Wextra -Wshadow -Wno-unused-parameter -Wstrict-prototypes -Wformat=2
+ifneq ($(CI),)
+WERROR  ?= 1
+endif
+ifeq ($(WERROR),1)
+WARN    += -Werror
+endif
+BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -Iinclude -Isrc $(PKG_CFLAGS) $(WARN) -MMD -MP -fPIC
+OPT     ?= -O2 -g
+ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDLIBS  := $(PKG_LIBS) -lpthread -lm
+
+LIB_SRCS   := $(shell find src -name '*.c' -not -path 'src/cli/*' | sort)
+CLI_SRCS   := $(sort $(wildcard src/cli/*.c))
+UNIT_SRCS  := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_HELPER_SRCS := $(filter-out tests/unit/test_%,$(wildcard tests/unit/*.c))
+FUZZ_SRCS  := $(sort $(wildcard fuzz/fuzz_*.c))
+BENCH_SRCS := $(sort $(wildcard bench/*.c))
+
+B  := build
+BA := build/asan
+BF := build/fuzz
+
+LIB_OBJS   := $(LIB_SRCS:%.c=$(B)/obj/%.o)
+CLI_OBJS   := $(CLI_SRCS:%.c=$(B)/obj/%.o)
+ALIB_OBJS  := $(LIB_SRCS:%.c=$(BA)/obj/%.o)
+ACLI_OBJS  := $(CLI_SRCS:%.c=$(BA)/obj/%.o)
+UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BA)/tests/%)
+UNIT_HELPER_OBJS := $(UNIT_HELPER_SRCS:%.c=$(BA)/obj/%.o)
+FLIB_OBJS  := $(LIB_SRCS:%.c=$(BF)/obj/%.o)
+FUZZ_BINS  := $(FUZZ_SRCS:fuzz/%.c=$(BF)/%)
+BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(B)/bench/%)
+
+.PHONY: all asan fuzz bench test run install clean deps unit
+.DEFAULT_GOAL := all
+
+all: $(B)/smbsign $(B)/libsmbsign.a $(B)/libsmbsign.so.$(SOVER) $(B)/smbsign.pc
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(OPT) $(CFLAGS) -c $< -o $@
+
+$(BA)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(ASAN_FLAGS) $(CFLAGS) -c $< -o $@
+
+$(BF)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CLANG) $(BASE_CFLAGS) -O1 -g -fsanitize=fuzzer-no-link,address,undefined -DSMBSIGN_FUZZING $(CFLAGS) -c $< -o $@
+
+$(B)/libsmbsign.a: $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(B)/libsmbsign.so.$(SOVER): $(LIB_OBJS)
+	$(CC) -shared -Wl,-soname,libsmbsign.so.$(SOVER) -o $@ $^ $(LDLIBS)
+	ln -sf libsmbsign.so.$(SOVER) $(B)/libsmbsign.so
+
+$(B)/smbsign: $(CLI_OBJS) $(B)/libsmbsign.a
+	$(CC) $(OPT) -o $@ $(CLI_OBJS) $(B)/libsmbsign.a $(LDLIBS)
+
+$(B)/smbsign.pc: smbsign.pc.in
+	@mkdir -p $(B)
+	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCDIR@|$(INCDIR)|; s|@VERSION@|$(VERSION)|' $< > $@
+
+$(BA)/libsmbsign.a: $(ALIB_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(BA)/smbsign: $(ACLI_OBJS) $(BA)/libsmbsign.a
+	$(CC) $(ASAN_FLAGS) -o $@ $(ACLI_OBJS) $(BA)/libsmbsign.a $(LDLIBS)
+
+$(BA)/tests/%: $(BA)/obj/tests/unit/%.o $(UNIT_HELPER_OBJS) $(BA)/libsmbsign.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ASAN_FLAGS) -o $@ $< $(UNIT_HELPER_OBJS) $(BA)/libsmbsign.a -lcmocka $(LDLIBS)
+
+asan: $(BA)/smbsign $(UNIT_BINS)
+
+unit: asan
+	tests/run.sh --unit-only
+
+$(BF)/libsmbsign.a: $(FLIB_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(BF)/%: $(BF)/obj/fuzz/%.o $(BF)/libsmbsign.a
+	$(CLANG) -fsanitize=fuzzer,address,undefined -o $@ $< $(BF)/libsmbsign.a $(LDLIBS)
+
+fuzz: $(FUZZ_BINS)
+
+$(B)/bench/%: bench/%.c $(B)/libsmbsign.a
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) -O3 -march=native $(CFLAGS) -o $@ $< $(B)/libsmbsign.a $(LDLIBS)
+
+bench: deps all $(BENCH_BINS)
+	bench/run.sh
+
+deps:
+	@scripts/deps.sh
+
+test: deps
+	$(MAKE) all asan fuzz
+	tests/run.sh
+
+run: deps
+	@$(MAKE) --no-print-directory -s all
+	@scripts/run-main.sh
+
+install: all
+	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCDIR)/smbsign $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 0644 $(B)/libsmbsign.a $(DESTDIR)$(LIBDIR)/
+	install -m 0755 $(B)/libsmbsign.so.$(SOVER) $(DESTDIR)$(LIBDIR)/
+	ln -sf libsmbsign.so.$(SOVER) $(DESTDIR)$(LIBDIR)/libsmbsign.so
+	install -m 0644 include/smbsign/*.h $(DESTDIR)$(INCDIR)/smbsign/
+	install -m 0644 $(B)/smbsign.pc $(DESTDIR)$(LIBDIR)/pkgconfig/
+	install -m 0755 $(B)/smbsign $(DESTDIR)$(BINDIR)/
+	install -m 0644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,75 @@
+# tests/lib.sh - helpers for the shell test tiers (sourced). Every check prints
+# one TAP line: "ok - NAME" or "not ok - NAME" followed by diagnostics.
+# Servers started by a test are registered with track_pid and stopped by PID on exit.
+: "${ROOT:=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
+: "${SMBSIGN:=$ROOT/build/asan/smbsign}"
+: "${SMBSIGN_REL:=$ROOT/build/smbsign}"
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+TEST_PIDS=()
+TEST_TMPDIRS=()
+T_FAILS=0
+
+ok() { echo "ok - $*"; }
+not_ok() { echo "not ok - $*"; T_FAILS=$((T_FAILS + 1)); }
+
+# check NAME CMD...        passes when CMD exits 0
+check() {
+    local name=$1; shift
+    local out
+    if out=$("$@" 2>&1); then ok "$name"; else not_ok "$name"; echo "$out" | sed 's/^/#   /' | head -30; fi
+}
+
+# check_exit CODE NAME CMD...   passes when CMD exits with CODE
+check_exit() {
+    local want=$1 name=$2; shift 2
+    local out rc
+    out=$("$@" 2>&1); rc=$?
+    if [ "$rc" = "$want" ]; then ok "$name"; else not_ok "$name (exit $rc, want $want)"; echo "$out" | sed 's/^/#   /' | head -30; fi
+}
+
+# check_eq NAME GOT WANT
+check_eq() {
+    if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1"; echo "#   got:  $2"; echo "#   want: $3"; fi
+}
+
+# check_match NAME TEXT REGEX     (grep -E on TEXT)
+check_match() {
+    if printf '%s\n' "$2" | grep -qE -- "$3"; then ok "$1"; else not_ok "$1"; echo "#   no match for /$3/ in:"; printf '%s\n' "$2" | sed 's/^/#   /' | head -30; fi
+}
+
+# check_nomatch NAME TEXT REGEX
+check_nomatch() {
+    if printf '%s\n' "$2" | grep -qE -- "$3"; then not_ok "$1"; echo "#   unexpected match for /$3/ in:"; printf '%s\n' "$2" | sed 's/^/#   /' | head -30; else ok "$1"; fi
+}
+
+track_pid() { TEST_PIDS+=("$1"); }
+mk_tmpdir() { local d; d=$(mktemp -d "${TMPDIR:-/tmp}/smbsign-test.XXXXXX"); TEST_TMPDIRS+=("$d"); echo "$d"; }
+
+# free_port: a TCP port on 127.0.0.1 that nobody listens on now (high range).
+free_port() {
+    local p
+    for _ in $(seq 1 200); do
+        p=$((20000 + RANDOM % 40000))
+        if ! (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; then echo $p; return 0; fi
+    done
+    return 1
+}
+
+# wait_port HOST PORT [SECONDS]: wait until something listens
+wait_port() {
+    local h=$1 p=$2 t=${3:-20} i
+    for i in $(seq 1 $((t * 10))); do
+        (exec 3<>/dev/tcp/$h/$p) 2>/dev/null && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+test_cleanup() {
+    local p
+    for p in "${TEST_PIDS[@]}"; do kill "$p" 2>/dev/null; done
+    sleep 0.2
+    for p in "${TEST_PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
+    for d in "${TEST_TMPDIRS[@]}"; do rm -rf "$d"; done
+}
+trap test_cleanup EXIT
