@@ -402,8 +402,8 @@ smb_status smb_policy_parse_inf(const uint8_t *buf, size_t len, const char *name
 smb_status smb_policy_parse_ps(const uint8_t *buf, size_t len, const char *name, unsigned ps_role_hint,
                                smb_policy_layer *out, smb_policy_error *err);
 /* Detect the format from content and parse. *fmt (if non-NULL) receives it. */
-smb_status smb_policy_parse_any(const uint8_t *buf, size_t len, const char *name, smb_policy_layer *out,
-                                smb_policy_format *fmt, smb_policy_error *err);
+smb_status smb_policy_parse_any(const uint8_t *buf, size_t len, const char *name, unsigned ps_role_hint,
+                                smb_policy_layer *out, smb_policy_format *fmt, smb_policy_error *err);
 
 /* Map a registry key path (any case; HKEY_LOCAL_MACHINE\ / HKLM\ / MACHINE\
  * prefix optional; CurrentControlSet or ControlSetNNN) and value name to a
