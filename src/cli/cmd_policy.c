@@ -221,7 +221,7 @@ int cmd_policy(int argc, char **argv)
         jw w;
         jw_init(&w, stdout);
         jw_obj_begin(&w);
-        jw_kstr(&w, "family", smb_family_name(pr.family));
+        jw_kstr(&w, "family", pr.no_common ? "none" : smb_family_name(pr.family));
         jw_kbool(&w, "family_auto", family < 0);
         jw_key(&w, "dialect");
         jw_str(&w, pr.dialect == SMB_DIALECT_NONE ? NULL : smb_dialect_name(pr.dialect));
@@ -238,7 +238,7 @@ int cmd_policy(int argc, char **argv)
         char out[160];
         text_side("Client", &cs, cm, &pr, true, &col);
         text_side("Server", &ss, sm, &pr, false, &col);
-        printf("%sFamily%s  %s", col.bold, col.reset, smb_family_name(pr.family));
+        printf("%sFamily%s  %s", col.bold, col.reset, pr.no_common ? "none" : smb_family_name(pr.family));
         if (pr.no_common)
             printf(" (no common dialect)\n");
         else if (family < 0)
