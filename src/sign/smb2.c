@@ -156,9 +156,27 @@ smb_status smb2_sign(smb_sign_ctx *c, uint8_t *msg, size_t len)
     return smb2_sign_iov(c, &v, 1);
 }
 
+/* Walk a whole chain without touching it (so signing never leaves a half-signed PDU). */
+static smb_status chain_check(const uint8_t *pdu, size_t len)
+{
+    size_t off = 0, elen = 0, next = 0;
+    do {
+        smb_status st = smb2_compound_next(pdu, len, off, &elen, &next);
+        if (st != SMB_OK)
+            return st;
+        if (le16(pdu + off + 4) != SMB2_HDR_LEN)
+            return SMB_E_MALFORMED;
+        off = next;
+    } while (next != 0);
+    return SMB_OK;
+}
+
 smb_status smb2_sign_chain(smb_sign_ctx *c, uint8_t *pdu, size_t len)
 {
     size_t off = 0, elen = 0, next = 0;
+    smb_status cst = chain_check(pdu, len);
+    if (cst != SMB_OK)
+        return cst;
     do {
         smb_status st = smb2_compound_next(pdu, len, off, &elen, &next);
         if (st != SMB_OK)

@@ -493,6 +493,15 @@ static void compound_chain(void **state)
         /* broken NextCommand (not aligned) is malformed */
         put_le32(pdu + 20, 65);
         assert_int_equal(smb2_verify_chain(c, pdu, total, true, &r, &bad), SMB_E_MALFORMED);
+        put_le32(pdu + 20, (uint32_t)elen[0]);
+        /* a bad last link: signing refuses and leaves every byte alone */
+        static uint8_t before[512];
+        put_le32(pdu + offs[1] + 20, (uint32_t)(elen[1] + 8));
+        memcpy(before, pdu, total);
+        memset(pdu + offs[0] + 48, 0, 16);
+        memcpy(before, pdu, total);
+        assert_int_equal(smb2_sign_chain(c, pdu, total), SMB_E_MALFORMED);
+        assert_memory_equal(before, pdu, total);
         smb_sign_ctx_free(c);
     }
 }
