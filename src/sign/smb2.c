@@ -211,7 +211,9 @@ smb_status smb2_verify_iov(smb_sign_ctx *c, const struct iovec *iov, int iovcnt,
         *res = must_sign ? SMB_VERIFY_UNSIGNED_BUT_REQUIRED : SMB_VERIFY_UNSIGNED_ALLOWED;
         return SMB_OK;
     }
-    if (!c || c->dialect == SMB_DIALECT_SMB1) {
+    if (c && c->dialect == SMB_DIALECT_SMB1)
+        return SMB_E_BAD_ARGUMENT; /* an SMB1 context cannot check an SMB2 message */
+    if (!c) {
         *res = SMB_VERIFY_BAD_SIGNATURE; /* signed, but we hold no key to check it */
         return SMB_OK;
     }

@@ -447,6 +447,14 @@ static void malformed_input(void **state)
     assert_int_equal(smb_sign_ctx_new(&x, SMB_DIALECT_SMB1, SMB_ALG_MD5, key), SMB_E_BAD_ARGUMENT);
     assert_null(x);
     assert_int_equal(smb_sign_ctx_new_smb1(&x, key, 0), SMB_E_BAD_ARGUMENT);
+    /* contexts of the other family are refused, not silently "bad" */
+    assert_int_equal(smb_sign_ctx_new_smb1(&x, key, 16), SMB_OK);
+    n = make_msg(m, sizeof m, SMB2_CREATE, SMB2_FLAGS_SIGNED, 10, 5, 30);
+    assert_int_equal(smb2_verify(x, m, n, true, &r, NULL, NULL), SMB_E_BAD_ARGUMENT);
+    assert_int_equal(smb2_sign(x, m, n), SMB_E_BAD_ARGUMENT);
+    smb_sign_ctx_free(x);
+    uint8_t s1[40] = "\xffSMB";
+    assert_int_equal(smb1_sign(c, s1, sizeof s1, 0), SMB_E_BAD_ARGUMENT);
     smb_sign_ctx_free(NULL);
     smb_sign_ctx_free(c);
 }
