@@ -24,10 +24,15 @@ const char *smb2_sign_not_subject(const uint8_t hdr64[64])
     /* MS-SMB2 3.3.5.2.4 / 3.2.5.1.3: NEGOTIATE is never signed. */
     if (cmd == SMB2_NEGOTIATE)
         return "NEGOTIATE";
-    /* MS-SMB2 3.2.5.19.1 / 3.3.4.6: oplock/lease break notifications. */
+    /* MS-SMB2 3.2.5.1.3 skips MessageId 0xFFFFFFFFFFFFFFFF, which only
+     * oplock/lease break notifications use (3.3.4.6); we also require the
+     * command, so nothing else can claim the exemption. */
     if (cmd == SMB2_OPLOCK_BREAK && mid == SMB2_OPLOCK_BREAK_MESSAGE_ID)
         return "oplock break notification";
-    /* MS-SMB2 3.3.4.2: interim responses for async operations are not signed. */
+    /* MS-SMB2 3.3.4.1.1 (server does not sign interim responses) and 3.2.5.1.3
+     * (client skips Status STATUS_PENDING). Interim responses are always
+     * async (3.3.4.2), and only a response's Status is an NTSTATUS, so we
+     * require SERVER_TO_REDIR and ASYNC_COMMAND too: stricter, never laxer. */
     if ((flags & SMB2_FLAGS_SERVER_TO_REDIR) && (flags & SMB2_FLAGS_ASYNC_COMMAND) &&
         le32(hdr64 + 8) == STATUS_PENDING_VALUE)
         return "interim STATUS_PENDING response";
