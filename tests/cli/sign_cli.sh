@@ -130,7 +130,8 @@ for spec in "2.0.2 --session-key $SK" "2.1 --signing-key $SK" "3.0 --session-key
     check_match "verify $d tampered prints found" "$out" '^found [0-9a-f]{32}'
     # hex round trip
     hx=$(tohex <"$T/w.bin" | $S sign --dialect "$d" "$@" --hex)
-    check_match "sign $d --hex writes lowercase hex" "$hx" '^[0-9a-f]+$'
+    check_match "sign $d --hex writes one line of lowercase hex" "$hx" '^[0-9a-f]+$'
+    check_eq "sign $d --hex is one line" "$(printf '%s\n' "$hx" | wc -l)" 1
     echo "$hx" | $S verify --dialect "$d" "$@" --hex >/dev/null; rc=$?
     check_eq "verify $d --hex exits 0" "$rc" 0
 done
