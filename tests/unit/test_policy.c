@@ -477,6 +477,7 @@ static void findings(void **state)
     smb_policy_layer_init(&l[1], SMB_SOURCE_REGISTRY, "r.reg");
     smb_policy_layer_set(&l[1], SMB_SETTING_SERVER_ENABLE, 1, 2, SMB_VALUE_F_NOT_BOOLEAN, 4);
     smb_policy_layer_set(&l[1], SMB_SETTING_CLIENT_REQUIRE, 1, 1, 0, 5);
+    smb_policy_layer_set(&l[1], SMB_SETTING_CLIENT_ENABLE, 0, 0, 0, 6); /* changes an SMB1-only default */
     smb_policy_layer_init(&l[2], SMB_SOURCE_DOMAIN_GPO, "g.inf");
     smb_policy_layer_set(&l[2], SMB_SETTING_SERVER_REQUIRE, 0, 0, 0, 9);
     smb_policy_layer_set(&l[2], SMB_SETTING_CLIENT_REQUIRE, 0, 0, 0, 10);
@@ -497,6 +498,7 @@ static void findings(void **state)
     assert_true(has_finding(f, "legacy-peer-risk"));
     assert_true(has_finding(f, "signing-performance"));
     assert_false(has_finding(f, "client-signing-not-required")); /* server side only */
+    assert_false(has_finding(f, "smb1-only-setting"));          /* defaults are not settings */
     /* Windows 2000 client require without enable; legacy client requiring */
     memset(f, 0, sizeof *f);
     p = smb_policy_profile_find("win2000");
