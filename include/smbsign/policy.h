@@ -223,8 +223,10 @@ typedef struct smb_profile {
 const smb_profile *smb_policy_profiles(size_t *count);
 /* Case-insensitive lookup; NULL if unknown. */
 const smb_profile *smb_policy_profile_find(const char *name);
-/* The default layer for a profile (source DEFAULT, origin "profile NAME";
- * DC server values carry SMB_SOURCE_DOMAIN_GPO as the profile says). */
+/* The default layer for a profile (source DEFAULT, origin "profile NAME").
+ * When server_default_source is DOMAIN_GPO, the server values the Default
+ * Domain Controllers Policy enables (value 1) carry SMB_SOURCE_DOMAIN_GPO;
+ * values it leaves not defined stay DEFAULT. */
 void smb_policy_profile_layer(const smb_profile *p, smb_policy_layer *out);
 /* Highest dialect in a set ("3.1.1", ..., "1"), SMB_DIALECT_NONE if empty. */
 smb_dialect smb_policy_best_dialect(uint8_t dialect_bits);

@@ -158,8 +158,11 @@ void smb_policy_profile_layer(const smb_profile *p, smb_policy_layer *out)
         if (vals[s] == SMB_VALUE_UNDEFINED)
             continue;
         smb_policy_layer_set(out, (smb_setting)s, vals[s], (uint32_t)vals[s], 0, 0);
+        /* The Default Domain Controllers Policy only ever enables: a value it
+         * leaves "not defined" (Windows 2000: server always) stays an OS default
+         * that a registry value can change (KB887429 policy tables). */
         if ((s == SMB_SETTING_SERVER_REQUIRE || s == SMB_SETTING_SERVER_ENABLE) &&
-            p->server_default_source == SMB_SOURCE_DOMAIN_GPO) {
+            p->server_default_source == SMB_SOURCE_DOMAIN_GPO && vals[s] == 1) {
             out->v[s].source = SMB_SOURCE_DOMAIN_GPO;
             snprintf(out->v[s].origin, sizeof out->v[s].origin, "profile %s (Default Domain Controllers Policy)",
                      p->name);

@@ -389,6 +389,18 @@ static void precedence(void **state)
     smb_policy_layer_set(&dc[1], SMB_SETTING_SERVER_REQUIRE, 0, 0, 0, 4);
     assert_int_equal(smb_policy_resolve(dc, 2, &e), SMB_OK);
     assert_int_equal(e.v[SMB_SETTING_SERVER_REQUIRE].value, 1);
+    /* Windows 2000 DC: the Default DC policy leaves "always" not defined, so a registry value counts */
+    smb_policy_layer w2k[2];
+    smb_policy_profile_layer(smb_policy_profile_find("win2000-dc"), &w2k[0]);
+    assert_int_equal(w2k[0].v[SMB_SETTING_SERVER_ENABLE].source, SMB_SOURCE_DOMAIN_GPO);
+    assert_int_equal(w2k[0].v[SMB_SETTING_SERVER_REQUIRE].source, SMB_SOURCE_DEFAULT);
+    smb_policy_layer_init(&w2k[1], SMB_SOURCE_REGISTRY, "w2kdc.reg");
+    smb_policy_layer_set(&w2k[1], SMB_SETTING_SERVER_REQUIRE, 1, 1, 0, 2);
+    smb_policy_layer_set(&w2k[1], SMB_SETTING_SERVER_ENABLE, 0, 0, 0, 3);
+    assert_int_equal(smb_policy_resolve(w2k, 2, &e), SMB_OK);
+    assert_int_equal(e.v[SMB_SETTING_SERVER_REQUIRE].value, 1);
+    assert_int_equal(e.v[SMB_SETTING_SERVER_REQUIRE].source, SMB_SOURCE_REGISTRY);
+    assert_int_equal(e.v[SMB_SETTING_SERVER_ENABLE].value, 1); /* GPO keeps it enabled */
     /* ... while an explicit domain GPO file replaces it */
     smb_policy_layer_init(&dc[2], SMB_SOURCE_DOMAIN_GPO, "GptTmpl.inf");
     smb_policy_layer_set(&dc[2], SMB_SETTING_SERVER_REQUIRE, 0, 0, 0, 9);

@@ -119,6 +119,16 @@ static void reg_deletions_and_invalid(void **state)
     want_value(&l, SMB_SETTING_SERVER_ENABLE, SMB_VALUE_DELETED, 8);
     want_value(&l, SMB_SETTING_CLIENT_REQUIRE, SMB_VALUE_DELETED, 12); /* "Name"=- */
     want_value(&l, SMB_SETTING_CLIENT_ENABLE, 0, 13);
+    /* deleting a parent key deletes our values below it; a comment ending in '\' does not continue */
+    static const char parent[] = "REGEDIT4\r\n[HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Services\\"
+                                 "LanmanWorkstation\\Parameters]\r\n\"EnableSecuritySignature\"=dword:00000001\r\n"
+                                 "; trailing backslash \\\r\n"
+                                 "[-HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Services\\LanmanWorkstation]\r\n";
+    smb_policy_error err;
+    assert_int_equal(smb_policy_parse_reg((const uint8_t *)parent, sizeof parent - 1, "p", &l, &err), SMB_OK);
+    want_value(&l, SMB_SETTING_CLIENT_ENABLE, SMB_VALUE_DELETED, 5);
+    want_value(&l, SMB_SETTING_CLIENT_REQUIRE, SMB_VALUE_DELETED, 5);
+    want_value(&l, SMB_SETTING_SERVER_REQUIRE, SMB_VALUE_UNDEFINED, 0);
     parse_ok(smb_policy_parse_reg, "invalid_values.reg", &l);
     want_value(&l, SMB_SETTING_SERVER_REQUIRE, 1, 4);
     assert_int_equal(l.v[SMB_SETTING_SERVER_REQUIRE].raw, 2);
