@@ -60,6 +60,10 @@ out=$(pj --client win11-24h2 --server server2022)
 check_match "policy 24H2 client vs 2022: signed" "$out" '"outcome":"signed"'
 out=$(pj --client require=1 --server enable=1 --family smb1-legacy)
 check_match "policy overrides alone" "$out" '"family":"smb1-legacy","family_auto":false.*"outcome":"signed"'
+out=$(pj --client require=1,era=current --server era=legacy --family smb1)
+check_match "policy era override: current client required vs legacy disabled server" "$out" \
+    '"mixed_era":true,"outcome":"fails","error":"ERROR_LOGIN_WKSTA_RESTRICTION","fails_at":"session-setup"'
+check_exit 2 "policy bad era" "$SMBSIGN" policy --client era=old --server nt4
 out=$(pj --client win98 --server server2022)
 check_match "policy no common dialect" "$out" '"family":"none".*"outcome":"fails","error":"STATUS_NOT_SUPPORTED"'
 out=$(pj --client winxp,require=1 --server win7)
