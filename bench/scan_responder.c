@@ -7,15 +7,15 @@
  * Listens on ADDR:PORT (default 0.0.0.0:445; inside a network namespace
  * every 127.x.y.z reaches it). Answers an SMB2 NEGOTIATE with a 3.1.1
  * response (preauth, encryption, signing contexts) and an SMB1 NT LM 0.12
- * NEGOTIATE with an NT LM 0.12 response. Signing is required when the last
- * octet of the address the client dialled is odd, so a scan sees both
- * verdicts. -d holds every answer DELAY_MS (to keep many hosts in flight).
+ * NEGOTIATE with an NT LM 0.12 response. Signing is required on every other
+ * accepted connection, so a scan sees both verdicts. -d holds every answer DELAY_MS (to keep many hosts in flight).
  * Epoll, edge-triggered, SO_REUSEPORT per thread; prints nothing unless an
  * error occurs. Stop it with SIGTERM.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -134,6 +134,47 @@ static void answer(int fd, int kind)
     (void)!send(fd, b, n, MSG_NOSIGNAL); /* small: fits the socket buffer */
 }
 
+static void serve(int fd, struct pending *q, size_t qcap, size_t *qt, size_t qh)
+{
+    struct conn *c = &conns[fd];
+    for (;;) {
+        ssize_t r = recv(fd, c->buf + c->have, REQ_CAP - c->have, 0);
+        if (r > 0) {
+            c->have = (uint16_t)(c->have + r);
+            while (c->have >= 4) {
+                uint32_t len = ((uint32_t)c->buf[1] << 16) | ((uint32_t)c->buf[2] << 8) | c->buf[3];
+                if (len + 4 > REQ_CAP) {
+                    close(fd);
+                    c->gen++;
+                    return;
+                }
+                if (c->have < len + 4)
+                    break;
+                int kind = (len >= 4 && c->buf[4] == 0xFE) ? 2 : 1;
+                if (q && (*qt + 1) % qcap != qh) {
+                    q[*qt] = (struct pending){fd, (uint8_t)kind, c->gen, now_ms() + (uint64_t)delay_ms};
+                    *qt = (*qt + 1) % qcap;
+                } else {
+                    answer(fd, kind);
+                }
+                memmove(c->buf, c->buf + len + 4, c->have - len - 4);
+                c->have = (uint16_t)(c->have - len - 4);
+            }
+            if (c->have == REQ_CAP) {
+                close(fd);
+                c->gen++;
+                return;
+            }
+            continue;
+        }
+        if (r == 0 || (errno != EAGAIN && errno != EINTR)) {
+            close(fd); /* the client is done (or gone) */
+            c->gen++;  /* drop a still-queued delayed answer */
+        }
+        return;
+    }
+}
+
 static void *worker(void *arg)
 {
     (void)arg;
@@ -146,6 +187,8 @@ static void *worker(void *arg)
     sa.sin_family = AF_INET;
     sa.sin_port = htons((uint16_t)port);
     inet_pton(AF_INET, bind_addr, &sa.sin_addr);
+    int defer = 1;
+    setsockopt(ls, IPPROTO_TCP, TCP_DEFER_ACCEPT, &defer, sizeof defer);
     if (bind(ls, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(ls, 65535) < 0) {
         perror("scan_responder: bind/listen");
         exit(1);
@@ -155,6 +198,7 @@ static void *worker(void *arg)
     epoll_ctl(ep, EPOLL_CTL_ADD, ls, &ev);
     struct epoll_event evs[512];
     size_t qcap = MAX_FD, qh = 0, qt = 0;
+    unsigned long accepted = 0;
     struct pending *q = delay_ms ? calloc(qcap, sizeof *q) : NULL;
     for (;;) {
         int timeout = -1;
@@ -167,8 +211,8 @@ static void *worker(void *arg)
             int fd = evs[i].data.fd;
             if (fd == ls) {
                 for (;;) {
-                    struct sockaddr_in local;
-                    socklen_t sl = sizeof local;
+                    /* With TCP_DEFER_ACCEPT the request is usually queued
+                     * already: serve it at once. */
                     int c = accept4(ls, NULL, NULL, SOCK_NONBLOCK);
                     if (c < 0)
                         break;
@@ -178,50 +222,14 @@ static void *worker(void *arg)
                     }
                     conns[c].have = 0;
                     conns[c].gen++;
-                    conns[c].required = 0;
-                    if (getsockname(c, (struct sockaddr *)&local, &sl) == 0 && local.sin_family == AF_INET)
-                        conns[c].required = (uint8_t)(ntohl(local.sin_addr.s_addr) & 1);
+                    conns[c].required = (uint8_t)(++accepted & 1);
                     struct epoll_event ce = {.events = EPOLLIN | EPOLLRDHUP | EPOLLET, .data.fd = c};
                     epoll_ctl(ep, EPOLL_CTL_ADD, c, &ce);
+                    serve(c, q, qcap, &qt, qh);
                 }
                 continue;
             }
-            struct conn *c = &conns[fd];
-            for (;;) {
-                ssize_t r = recv(fd, c->buf + c->have, REQ_CAP - c->have, 0);
-                if (r > 0) {
-                    c->have = (uint16_t)(c->have + r);
-                    while (c->have >= 4) {
-                        uint32_t len = ((uint32_t)c->buf[1] << 16) | ((uint32_t)c->buf[2] << 8) | c->buf[3];
-                        if (len + 4 > REQ_CAP) {
-                            close(fd);
-                            goto next;
-                        }
-                        if (c->have < len + 4)
-                            break;
-                        int kind = (len >= 4 && c->buf[4] == 0xFE) ? 2 : 1;
-                        if (q && (qt + 1) % qcap != qh) {
-                            q[qt] = (struct pending){fd, (uint8_t)kind, c->gen, now_ms() + (uint64_t)delay_ms};
-                            qt = (qt + 1) % qcap;
-                        } else {
-                            answer(fd, kind);
-                        }
-                        memmove(c->buf, c->buf + len + 4, c->have - len - 4);
-                        c->have = (uint16_t)(c->have - len - 4);
-                    }
-                    if (c->have == REQ_CAP) {
-                        close(fd);
-                        goto next;
-                    }
-                    continue;
-                }
-                if (r == 0 || (errno != EAGAIN && errno != EINTR)) {
-                    close(fd); /* the client is done (or gone) */
-                    c->gen++;  /* drop a still-queued delayed answer */
-                }
-                break;
-            }
-        next:;
+            serve(fd, q, qcap, &qt, qh);
         }
         if (q) {
             uint64_t t = now_ms();
