@@ -112,7 +112,8 @@ struct smb_scan_result {
 struct smb_scan_progress {
     uint64_t done, total;
     uint64_t elapsed_ms;
-    unsigned in_flight;
+    unsigned in_flight;      /* hosts in flight now */
+    unsigned peak_in_flight; /* most hosts in flight at once so far */
 };
 
 #define SMB_SCAN_PROBE_SMB2 0x1u

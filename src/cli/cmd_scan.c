@@ -50,6 +50,7 @@ static const char usage_text[] =
     "  -t, --timeout MS          wait for an answer after connecting (default 3000)\n"
     "  -r, --retries N           extra attempts after a timeout or reset (default 1)\n"
     "      --no-progress         no progress line (shown on stderr only when it is a TTY)\n"
+    "      --stats               print totals, rate and peak hosts in flight to stderr\n"
     "  -h, --help                this help\n"
     "\n"
     "Output: text lines (colour on a TTY unless NO_COLOR is set) and a summary; --json\n"
@@ -126,6 +127,7 @@ struct ctx {
     bool color;
     bool progress;
     bool progress_shown;
+    struct smb_scan_progress last;
     struct strset relay_seen;
     uint64_t n, up, smb1, required, not_required, unknown_up;
     uint64_t by_status[SMB_SCAN_SKIPPED + 1];
@@ -207,6 +209,7 @@ static void on_result(const struct smb_scan_result *r, void *vc)
 static void on_progress(const struct smb_scan_progress *p, void *vc)
 {
     struct ctx *c = vc;
+    c->last = *p;
     if (!c->progress)
         return;
     double secs = p->elapsed_ms / 1000.0;
@@ -270,7 +273,7 @@ static void raise_nofile(unsigned want)
 
 int cmd_scan(int argc, char **argv)
 {
-    enum { O_JSON = 256, O_CSV, O_RELAY, O_RATE, O_CTO, O_SMB2, O_SMB1, O_NOPROG };
+    enum { O_JSON = 256, O_CSV, O_RELAY, O_RATE, O_CTO, O_SMB2, O_SMB1, O_NOPROG, O_STATS };
     static const struct option lo[] = {
         {"ports", required_argument, NULL, 'p'},     {"exclude", required_argument, NULL, 'x'},
         {"smb2-only", no_argument, NULL, O_SMB2},    {"smb1-only", no_argument, NULL, O_SMB1},
@@ -279,14 +282,15 @@ int cmd_scan(int argc, char **argv)
         {"rate", required_argument, NULL, O_RATE},   {"concurrency", required_argument, NULL, 'c'},
         {"connect-timeout", required_argument, NULL, O_CTO},
         {"timeout", required_argument, NULL, 't'},   {"retries", required_argument, NULL, 'r'},
-        {"no-progress", no_argument, NULL, O_NOPROG}, {"help", no_argument, NULL, 'h'},
+        {"no-progress", no_argument, NULL, O_NOPROG}, {"stats", no_argument, NULL, O_STATS},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     struct smb_scan_opts o;
     struct ctx c;
     smb_scan_opts_default(&o);
     memset(&c, 0, sizeof c);
     int rc = CLI_EXIT_USAGE, family = AF_UNSPEC, ch;
-    bool smb2_only = false, smb1_only = false, no_progress = false;
+    bool smb2_only = false, smb1_only = false, no_progress = false, stats = false;
     const char *out_path = NULL, *relay_path = NULL;
     char **excl = calloc((size_t)argc + 1, sizeof *excl);
     size_t nexcl = 0;
@@ -315,6 +319,7 @@ int cmd_scan(int argc, char **argv)
         case 't': if (num_arg("--timeout", optarg, 1, 600000, &o.timeout_ms)) goto out; break;
         case 'r': if (num_arg("--retries", optarg, 0, 10, &o.retries)) goto out; break;
         case O_NOPROG: no_progress = true; break;
+        case O_STATS: stats = true; break;
         case 'h': fputs(usage_text, stdout); rc = CLI_EXIT_OK; goto out;
         case ':': cli_usage_error(VERB, "option '%s' needs a value", argv[optind - 1]); goto out;
         default: cli_usage_error(VERB, "unknown option '%s'", argv[optind - 1]); goto out;
@@ -372,7 +377,7 @@ int cmd_scan(int argc, char **argv)
     c.color = c.fmt == FMT_TEXT && cli_use_color(c.out);
     c.progress = !no_progress && cli_use_color(stderr) >= 0 && isatty(fileno(stderr));
     o.on_result = on_result;
-    o.on_progress = c.progress ? on_progress : NULL;
+    o.on_progress = (c.progress || stats) ? on_progress : NULL;
     o.ctx = &c;
     raise_nofile(o.concurrency);
     if (c.fmt == FMT_CSV)
@@ -389,6 +394,10 @@ int cmd_scan(int argc, char **argv)
         goto out;
     }
     double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    if (stats)
+        fprintf(stderr, "scan stats: %" PRIu64 " results in %.3f s, %.0f hosts/s, peak %u in flight, %" PRIu64
+                        " relay targets\n",
+                c.n, secs, secs > 0 ? c.n / secs : 0.0, c.last.peak_in_flight, c.not_required);
     if (c.fmt == FMT_TEXT) {
         fprintf(c.out, "\nSummary: %" PRIu64 " scanned, %" PRIu64 " up, %" PRIu64 " speak SMB1\n", c.n, c.up, c.smb1);
         fprintf(c.out, "  signing required:     %" PRIu64 "\n", c.required);

@@ -67,7 +67,7 @@ struct engine {
     struct job *pool;
     struct job *free_list;
     unsigned conc;
-    unsigned active;
+    unsigned active, peak_active;
     struct list wait, conn, io;
     /* target cursor */
     scan_iter it;
@@ -349,20 +349,27 @@ static void on_event(struct engine *e, struct job *j, uint32_t ev)
     if (!j->connected) {
         if (!(ev & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
             return;
-        int err = 0;
-        socklen_t sl = sizeof err;
-        if (getsockopt(j->fd, SOL_SOCKET, SO_ERROR, &err, &sl) < 0)
-            err = errno;
-        if (err) {
-            connect_error(e, j, err);
-            return;
+        if (ev & (EPOLLERR | EPOLLHUP)) {
+            /* a plain EPOLLOUT means connected; only errors need SO_ERROR */
+            int err = 0;
+            socklen_t sl = sizeof err;
+            if (getsockopt(j->fd, SOL_SOCKET, SO_ERROR, &err, &sl) < 0)
+                err = errno;
+            if (err) {
+                connect_error(e, j, err);
+                return;
+            }
         }
         j->connected = true;
         list_push(e, L_IO, j, now_ms() + e->o->timeout_ms);
         do_send(e, j);
         if (j->fd < 0 || j->list != L_IO)
             return;
-        ev |= EPOLLIN; /* edge-triggered: data may already be queued */
+        /* Edge-triggered and registered since connect(): an answer arriving
+         * later raises its own EPOLLIN, so no speculative recv here. */
+        ev &= ~(uint32_t)EPOLLOUT;
+        if (!(ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)))
+            return;
     }
     if (ev & EPOLLOUT) {
         do_send(e, j);
@@ -485,6 +492,8 @@ static void admit(struct engine *e)
         j->res.port = port;
         inet_ntop(r->family, j->addr, j->res.addr, sizeof j->res.addr);
         e->active++;
+        if (e->active > e->peak_active)
+            e->peak_active = e->active;
         job_next_probe(e, j);
     }
 }
@@ -570,7 +579,7 @@ static void progress(struct engine *e, bool force)
     if (!force && t < e->next_progress)
         return;
     e->next_progress = t + (e->o->progress_interval_ms ? e->o->progress_interval_ms : 250);
-    struct smb_scan_progress p = {e->done, e->total, t - e->start_ms, e->active};
+    struct smb_scan_progress p = {e->done, e->total, t - e->start_ms, e->active, e->peak_active};
     e->o->on_progress(&p, e->o->ctx);
 }
 
