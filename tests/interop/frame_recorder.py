@@ -2,12 +2,13 @@
 """tests/interop/frame_recorder.py - a one-connection TCP relay on 127.0.0.1
 that records every NetBIOS session frame (RFC 1002 4-byte header, then one SMB
 PDU) in both directions, in order, as lines "C HEX" (client to server) and
-"S HEX" (server to client) in OUT when the connection closes. OUT.ready appears once it listens.
+"S HEX" (server to client) in OUT when the connection closes.
 
-usage: frame_recorder.py LISTEN_PORT TARGET_PORT OUT
+usage: frame_recorder.py LISTEN_PORT TARGET_PORT OUT   (LISTEN_PORT 0: any free
+port; the port is written to OUT.ready once listening)
 Only loopback addresses are used. Exits after the one connection (or after
 60 s without one)."""
-import socket, sys, threading
+import os, socket, sys, threading
 
 MAX_FRAME = 16 * 1024 * 1024 + 4096  # cap on a recorded NetBIOS length
 
@@ -19,7 +20,9 @@ def main():
     ls.bind(("127.0.0.1", lport))
     ls.listen(1)
     ls.settimeout(60)
-    open(out + ".ready", "w").close()  # listening: the test may connect now
+    with open(out + ".ready.tmp", "w") as f:  # listening: the test may connect now
+        f.write("%d\n" % ls.getsockname()[1])
+    os.rename(out + ".ready.tmp", out + ".ready")
     c, _ = ls.accept()
     s = socket.create_connection(("127.0.0.1", tport))
     frames, lock = [], threading.Lock()

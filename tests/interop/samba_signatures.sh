@@ -71,12 +71,12 @@ echo "small file" >"$T/small.txt"
 # session NAME PROTOCOL [SAMBA_SIGNING_ALGORITHM]
 session() {
     local name=$1 proto=$2 alg=$3 lp opts=()
-    lp=$(free_port) || return 1
-    $PY "$REC" "$lp" "$P" "$T/$name.frames" &
+    $PY "$REC" 0 "$P" "$T/$name.frames" &
     local rpid=$!
     track_pid $rpid
     for _ in $(seq 1 100); do [ -e "$T/$name.frames.ready" ] && break; sleep 0.1; done
-    [ -e "$T/$name.frames.ready" ] || return 1
+    [ -e "$T/$name.frames.ready" ] || { echo "# $name: the recorder did not start" >"$T/$name.out"; return 1; }
+    lp=$(cat "$T/$name.frames.ready")
     [ -n "$alg" ] && opts=(--option="client smb3 signing algorithms=$alg")
     [ "$proto" = NT1 ] && opts=(--option="client min protocol=NT1")
     timeout 120 smbclient -p "$lp" //127.0.0.1/share -U "$U%$PASS" -m "$proto" --option='client signing=required' \
