@@ -72,6 +72,19 @@ typedef struct smb_sign_keys {
 smb_status smb_sign_derive_keys(smb_dialect dialect, const uint8_t *session_key, size_t sklen,
                                 const uint8_t *preauth, smb_sign_keys *out);
 
+/*
+ * Encryption (client to server) and decryption (server to client) keys for
+ * the negotiated cipher. key_len 16 (AES-128-CCM/GCM, every 3.x dialect):
+ * identical to smb_sign_derive_keys. key_len 32 (AES-256-CCM/GCM, 3.1.1
+ * only): L = 256 and the full session key (sklen bytes, up to
+ * SMB_SESSION_KEY_MAX) as the KDF key (MS-SMB2 3.2.5.3.1, 3.3.5.5.3).
+ * Errors: SMB_E_BAD_ARGUMENT.
+ */
+#define SMB_SESSION_KEY_MAX 64
+smb_status smb_sign_derive_cipher_keys(smb_dialect dialect, const uint8_t *session_key, size_t sklen,
+                                       const uint8_t *preauth, size_t key_len, uint8_t *encryption,
+                                       uint8_t *decryption);
+
 /* ---- SMB 3.1.1 preauth integrity hash (MS-SMB2 3.2.5.2, 3.3.5.4) ---- */
 
 typedef struct smb_preauth {
