@@ -333,9 +333,12 @@ smb_status smb_cli_req_finish(struct smb_cli *c, struct smb_cli_req *rq, uint64_
             c->chain_elems[c->chain_n++] = rq->hdr_at;
         return SMB_OK;
     }
-    if ((sign_requests(c) || (rq->force_sign && c->sign)) && h.session_id) {
+    /* MS-SMB2 3.2.4.1.1: a 3.1.1 TREE_CONNECT is signed even when the session is not */
+    bool force = rq->force_sign || (rq->command == SMB2_TREE_CONNECT && c->info.dialect == SMB_DIALECT_311);
+    if ((sign_requests(c) || (force && c->sign)) && h.session_id) {
         if ((st = smb2_sign(c->sign, c->out + rq->hdr_at, len)) != SMB_OK)
             return fail(c, st, "signing a request failed");
+        c->info.requests_signed++;
     }
     finish_frame(c, rq->hdr_at - SMB_NB_HDR_LEN);
     return SMB_OK;
@@ -373,6 +376,7 @@ smb_status smb_cli_chain_end(struct smb_cli *c)
         size_t start = c->chain_nb_at + SMB_NB_HDR_LEN;
         if ((st = smb2_sign_chain(c->sign, c->out + start, c->out_len - start)) != SMB_OK)
             return fail(c, st, "signing a compound request failed");
+        c->info.requests_signed += c->chain_n;
     }
     finish_frame(c, c->chain_nb_at);
     return SMB_OK;
@@ -650,6 +654,8 @@ static smb_status on_session_setup(struct smb_cli *c, const struct smb_cli_event
                 return fail(c, SMB_E_ACCESS_DENIED, "server's SPNEGO mechListMIC does not verify");
         }
         c->info.signing = c->dec.sign;
+        if (vr == SMB_VERIFY_VALID)
+            c->info.responses_verified++;
     } else {
         /* no key: a signed final response cannot be checked - refuse it as a lie */
         if (e->hdr.flags & SMB2_FLAGS_SIGNED)
@@ -714,6 +720,8 @@ static smb_status verify_elem(struct smb_cli *c, const uint8_t *msg, size_t len,
         return fail(c, SMB_E_INVALID_SIGNATURE, "response signature does not verify");
     if (vr == SMB_VERIFY_UNSIGNED_BUT_REQUIRED)
         return fail(c, SMB_E_ACCESS_DENIED, "unsigned response on a signing session");
+    if (vr == SMB_VERIFY_VALID)
+        c->info.responses_verified++;
     return SMB_OK;
 }
 

@@ -98,6 +98,8 @@ struct smb_cli_info {
     bool preauth;                 /* 3.1.1 preauth integrity used */
     bool validated_negotiate;     /* FSCTL_VALIDATE_NEGOTIATE_INFO passed (3.0/3.0.2) */
     uint32_t credits;
+    uint64_t requests_signed;     /* requests this core signed */
+    uint64_t responses_verified;  /* responses whose signature verified */
 };
 
 struct smb_cli;
