@@ -69,7 +69,8 @@ start_smbd() { # NAME SIGNING
   guest ok = yes
 EOC
     printf '%s\n%s\n' "$PASS" "$PASS" | smbpasswd -c "$d/smb.conf" -a -s "$USERNAME" >/dev/null
-    smbd --foreground --no-process-group --debug-stdout -s "$d/smb.conf" >"$d/smbd.out" 2>&1 &
+    # own session: smbd signals its process group when it stops
+    setsid smbd --foreground --no-process-group --debug-stdout -s "$d/smb.conf" >"$d/smbd.out" 2>&1 &
     track_pid $!
     PORT[$name]=$p
     wait_port 127.0.0.1 "$p" 20
@@ -84,6 +85,7 @@ cli() { # PORT ARGS... (ASan build)
     local p=$1; shift
     "$SMBSIGN" client "//127.0.0.1:$p/share" -U "$USERNAME%$PASS" "$@"
 }
+untrack() { local p=$1 i; for i in "${!TEST_PIDS[@]}"; do [ "${TEST_PIDS[$i]}" = "$p" ] && unset 'TEST_PIDS[i]'; done; }
 kv() { printf '%s\n' "$1" | awk -v k="$2" '$1 == k { print $2; exit }'; }
 
 cd "$T" || exit 1
@@ -147,7 +149,7 @@ wire() { # NAME PORT DIALECT LEVEL WANT(on|off)
     for _ in $(seq 1 100); do grep -q Capturing "$cap.log" && break; sleep 0.1; done
     cli "$p" -m "$d" --signing "$l" -c "put big-$d w; get w wb; stat w; ls; rm w" >/dev/null 2>&1
     sleep 0.5
-    kill "$tpid"; wait "$tpid" 2>/dev/null
+    kill "$tpid"; wait "$tpid" 2>/dev/null; untrack "$tpid"
     rm -f wb
     # per SMB2 PDU: command, status, SIGNED flag, signature (compounds are comma lists)
     res=$(tshark -r "$cap" -d "tcp.port==$p,nbss" -Y smb2 -T fields -e smb2.cmd -e smb2.nt_status \
@@ -221,7 +223,7 @@ mitm() { # NAME MODE TARGET_PORT DIALECT LEVEL EXPECT_REGEX
     out=$("$SMBSIGN" client "//127.0.0.1:$lp/share" -U "$USERNAME%$PASS" -m "$d" --signing "$l" \
         -c "session; get m-$mode local-$mode" 2>&1)
     rc=$?
-    kill "$mp" 2>/dev/null; wait "$mp" 2>/dev/null
+    kill "$mp" 2>/dev/null; wait "$mp" 2>/dev/null; untrack "$mp"
     if grep -q "tampered $mode" "$T/mitm-$mode.log"; then ok "mitm $name: relay tampered"; else not_ok "mitm $name: relay tampered"; fi
     check_match "mitm $name: detected and refused" "rc=$rc $(printf '%s' "$out" | tr '\n' ' ')" "rc=1.*$re"
     if cmp -s local-$mode local-$mode.orig && [ ! -e local-$mode.part ]; then
