@@ -12,7 +12,9 @@ interop tests. Listens on 127.0.0.1:LISTEN, forwards every connection to
   none            relay unchanged
 
 Prints "tampered MODE" on stderr when it modified something. Loopback only.
+With SMB_MITM_DUMP=DIR every server frame is also written to DIR (fuzz seeds).
 """
+import os
 import socket
 import struct
 import sys
@@ -89,6 +91,13 @@ def pump(src, dst, st, from_server):
             if body is None:
                 break
             if from_server and hdr[0] == 0:
+                dump = os.environ.get("SMB_MITM_DUMP")
+                if dump and len(body) >= 64:
+                    cmd = struct.unpack_from("<H", body, 12)[0]
+                    with st.lock:
+                        st.n = getattr(st, "n", 0) + 1
+                        with open(os.path.join(dump, "%02d-%04d" % (cmd, st.n)), "wb") as f:
+                            f.write(body)
                 with st.lock:
                     body = tamper(body, st)
             dst.sendall(hdr + body)
