@@ -13,7 +13,7 @@
 
 #include "base/hex.h"
 #include "crypto/crypto.h"
-#include "server/names.h"
+#include "base/utf16.h"
 
 #define USERDB_MAX_BYTES (1u << 20)
 
@@ -190,7 +190,7 @@ smb_status srv_nt_hash(const char *password, uint8_t out[16])
     if (n > 256)
         return SMB_E_BAD_ARGUMENT;
     uint8_t u[1024];
-    smb_status st = srv_utf8_to_utf16(password, n, u, sizeof u, &ul);
+    smb_status st = smb_utf8_to_utf16le(password, n, u, sizeof u, &ul);
     if (st == SMB_OK)
         smb_md4(u, ul, out); /* MS-NLMP 3.3.1 NTOWFv1 */
     smb_wipe(u, sizeof u);

@@ -12,7 +12,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "server/names.h"
+#include "base/utf16.h"
 
 static long sys_openat2(int dirfd, const char *path, struct open_how *how)
 {
@@ -64,7 +64,7 @@ smb_status srv_vfs_path(const uint8_t *u16, size_t len, char *out, size_t cap)
     size_t n = 0;
     if (len > 2 * 32767)
         return SMB_E_OBJECT_NAME_INVALID;
-    smb_status st = srv_utf16_to_utf8(u16, len, tmp, sizeof tmp, &n);
+    smb_status st = smb_utf16le_to_utf8(u16, len, tmp, sizeof tmp, &n);
     if (st == SMB_E_OVERFLOW)
         return SMB_E_OBJECT_NAME_INVALID;
     if (st != SMB_OK)
