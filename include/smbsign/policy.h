@@ -1,21 +1,44 @@
 /*
- * smbsign/policy.h - the signing policy engine's public vocabulary.
+ * smbsign/policy.h - the signing policy engine.
  *
  * This header is the single source of truth for "is signing on?": the client,
  * server, scanner and live matrix take their decisions from these functions
- * and never re-derive them. (The full engine - settings with sources,
- * profiles, outcomes, findings, parsers - is declared here as it lands.)
+ * and never re-derive them. It holds:
+ *
+ *   1. SecurityMode <-> level vocabulary (KB887429, MS-SMB2 2.2.3/2.2.4);
+ *   2. the four settings (+ NT 4.0 / Windows 98 keys, enableW9xsecuritysignature)
+ *      with their Group Policy and registry names, values with sources, and
+ *      precedence (domain GPO > local policy > registry > OS/role default);
+ *   3. the OS/role profile table (const, dated, golden-snapshot tested);
+ *   4. the negotiated outcome of a client against a server, per family and per
+ *      side era (legacy = before KB950876, current = after), and the engine
+ *      decisions a live client or server must apply;
+ *   5. findings (stable ids, severities, references);
+ *   6. parsers for .reg files, GPO security templates (GptTmpl.inf / secedit
+ *      export) and PowerShell Get-Smb{Server,Client}Configuration output.
+ *
+ * Ownership: every structure is caller-allocated and fixed-size; nothing here
+ * allocates except the PowerShell JSON parser internally (freed before return).
+ * Strings returned as const char * are static. No global mutable state.
+ * Sources followed are named in docs/policy.md and in comments.
  */
 #ifndef SMBSIGN_POLICY_H
 #define SMBSIGN_POLICY_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
+#include "smbsign/status.h"
 #include "smbsign/types.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* ------------------------------------------------------------------------ */
+/* 1. SecurityMode vocabulary                                                */
+/* ------------------------------------------------------------------------ */
 
 /* Level a server advertises in an SMB1 NEGOTIATE response SecurityMode byte
  * (KB887429: 3 disabled, 7 enabled, 15 required). Bit 3 without bit 2 is
@@ -32,6 +55,360 @@ smb_sign_level smb_policy_level_from_smb2_secmode(uint16_t security_mode);
  * SMB2: SIGNING_ENABLED always, plus SIGNING_REQUIRED when required. */
 uint8_t smb_policy_smb1_secmode(smb_sign_level level);
 uint16_t smb_policy_smb2_secmode(smb_sign_level level);
+
+/* SMB1 header Flags2 bits a client uses to state its signing posture in
+ * SESSION_SETUP_ANDX (MS-SMB 2.2.3.1). */
+#define SMB1_FLAGS2_SECURITY_SIGNATURE 0x0004
+#define SMB1_FLAGS2_SECURITY_SIGNATURE_REQUIRED 0x0010
+
+/* ------------------------------------------------------------------------ */
+/* 2. Settings, values, sources, precedence                                  */
+/* ------------------------------------------------------------------------ */
+
+typedef enum smb_setting {
+    SMB_SETTING_CLIENT_REQUIRE = 0, /* LanmanWorkstation RequireSecuritySignature */
+    SMB_SETTING_CLIENT_ENABLE,      /* LanmanWorkstation EnableSecuritySignature */
+    SMB_SETTING_SERVER_REQUIRE,     /* LanManServer RequireSecuritySignature */
+    SMB_SETTING_SERVER_ENABLE,      /* LanManServer EnableSecuritySignature */
+    SMB_SETTING_SERVER_ENABLE_W9X,  /* LanManServer enableW9xsecuritysignature (no GPO) */
+    SMB_SETTING_COUNT
+} smb_setting;
+
+/* Static description of one setting. */
+typedef struct smb_setting_desc {
+    smb_setting id;
+    const char *name;          /* "client.require", ... (CLI / JSON) */
+    const char *value_name;    /* registry value name */
+    const char *policy_name;   /* Windows XP/2003 and later Security Options name (NULL: none) */
+    const char *policy_w2k;    /* Windows 2000 policy name (NULL: none) */
+    const char *registry_keys; /* human list of the keys that carry it */
+    const char *cis;           /* CIS benchmark item ("2.3.8.1"), NULL if none */
+    bool smb1_only;            /* has no effect on SMB2/3 */
+} smb_setting_desc;
+
+const smb_setting_desc *smb_policy_setting_desc(smb_setting s);
+
+/* Where a value comes from, in increasing precedence. OVERRIDE is an explicit
+ * what-if value given on the command line (smbsign policy SPEC overrides). */
+typedef enum smb_source {
+    SMB_SOURCE_NONE = 0,     /* not defined anywhere */
+    SMB_SOURCE_DEFAULT,      /* OS/role default from the profile */
+    SMB_SOURCE_REGISTRY,     /* a registry value (.reg, PowerShell output) */
+    SMB_SOURCE_LOCAL_POLICY, /* local security policy (secedit /export) */
+    SMB_SOURCE_DOMAIN_GPO,   /* domain Group Policy (GptTmpl.inf) */
+    SMB_SOURCE_OVERRIDE      /* command-line what-if */
+} smb_source;
+
+const char *smb_source_name(smb_source s); /* "not-defined" "default" "registry" "local-policy" "domain-gpo" "override" */
+
+#define SMB_POLICY_ORIGIN_MAX 128
+
+/* Value states inside a layer. */
+#define SMB_VALUE_UNDEFINED (-1) /* layer says nothing */
+#define SMB_VALUE_DELETED (-2)   /* layer deletes the value ([-KEY] or "Name"=-) */
+
+/* Value flags (for the invalid-value finding). */
+#define SMB_VALUE_F_NOT_BOOLEAN 0x01 /* a DWORD other than 0 or 1 (read as nonzero = enabled) */
+#define SMB_VALUE_F_WRONG_TYPE 0x02  /* not a DWORD (ignored, as the service ignores it) */
+
+typedef struct smb_setting_value {
+    int8_t value;       /* 0, 1, SMB_VALUE_UNDEFINED or SMB_VALUE_DELETED */
+    uint8_t flags;      /* SMB_VALUE_F_* */
+    smb_source source;  /* where the (effective) value came from */
+    uint32_t raw;       /* the number as written (valid when a DWORD was read) */
+    uint32_t line;      /* 1-based line in the origin file, 0 if none */
+    char origin[SMB_POLICY_ORIGIN_MAX]; /* file name or profile name; "" if none */
+} smb_setting_value;
+
+/* One source of settings: a parsed file, the profile defaults, or overrides. */
+typedef struct smb_policy_layer {
+    smb_source source;
+    char name[SMB_POLICY_ORIGIN_MAX]; /* file name or description */
+    smb_setting_value v[SMB_SETTING_COUNT];
+} smb_policy_layer;
+
+/* An empty layer (every value undefined) of the given source and name. */
+void smb_policy_layer_init(smb_policy_layer *l, smb_source source, const char *name);
+/* Set a value in a layer (value 0/1/DELETED; raw and flags as read). */
+void smb_policy_layer_set(smb_policy_layer *l, smb_setting s, int8_t value, uint32_t raw, uint8_t flags,
+                          uint32_t line);
+
+#define SMB_POLICY_MAX_LAYERS 16
+#define SMB_POLICY_MAX_SHADOWED 32
+
+/* A value that a higher-precedence layer replaced. */
+typedef struct smb_shadowed {
+    smb_setting setting;
+    smb_setting_value lost;   /* the replaced value */
+    smb_source winner;        /* source of the value that replaced it */
+    int8_t winner_value;
+} smb_shadowed;
+
+/* Effective settings of one machine. */
+typedef struct smb_policy_effective {
+    smb_setting_value v[SMB_SETTING_COUNT]; /* value 0/1 or UNDEFINED, with source */
+    smb_shadowed shadowed[SMB_POLICY_MAX_SHADOWED];
+    size_t n_shadowed;
+    bool require_needs_enable; /* Windows 2000 rule (seed 000): client require needs client enable */
+} smb_policy_effective;
+
+/*
+ * Resolve layers into effective values. Layers may come in any order; they are
+ * applied by source precedence (NONE < DEFAULT < REGISTRY < LOCAL_POLICY <
+ * DOMAIN_GPO < OVERRIDE), and in the given order within one source (later
+ * wins). A DELETED value clears what lower layers of the same or lower source
+ * set and falls back to the DEFAULT layer's value (a deleted registry value
+ * means the OS default applies); it cannot clear a higher source.
+ * Returns SMB_E_BAD_ARGUMENT when n > SMB_POLICY_MAX_LAYERS.
+ */
+smb_status smb_policy_resolve(const smb_policy_layer *layers, size_t n, smb_policy_effective *out);
+
+/* A side's level from effective values (KB887429, seed 004 tables):
+ * client: require=1 -> required (on Windows 2000 only if enable=1 too, seed 000),
+ * else enable=1 -> enabled, else disabled; likewise for the server.
+ * Undefined values count as 0. */
+smb_sign_level smb_policy_client_level(const smb_policy_effective *e);
+smb_sign_level smb_policy_server_level(const smb_policy_effective *e);
+
+/* ------------------------------------------------------------------------ */
+/* 3. Profiles                                                               */
+/* ------------------------------------------------------------------------ */
+
+/* SMB1 behaviour era of one system (seed 004, KB950876). */
+typedef enum smb_era {
+    SMB_ERA_CURRENT = 0, /* Vista / 2008 and later, XP / 2003 with KB950876 */
+    SMB_ERA_LEGACY = 1   /* XP / 2003 before KB950876, 2000, NT 4.0, 98 */
+} smb_era;
+const char *smb_era_name(smb_era e); /* "current" | "legacy" */
+
+typedef enum smb_role {
+    SMB_ROLE_WORKSTATION = 0,
+    SMB_ROLE_SERVER,      /* member or stand-alone server */
+    SMB_ROLE_DC,          /* domain controller */
+    SMB_ROLE_SERVER_ONLY  /* has no SMB client (ksmbd) */
+} smb_role;
+const char *smb_role_name(smb_role r); /* "workstation" "server" "dc" "server-only" */
+
+/* Dialect bits for profile dialect sets. */
+#define SMB_DIALECT_BIT_SMB1 0x01
+#define SMB_DIALECT_BIT_202 0x02
+#define SMB_DIALECT_BIT_210 0x04
+#define SMB_DIALECT_BIT_300 0x08
+#define SMB_DIALECT_BIT_302 0x10
+#define SMB_DIALECT_BIT_311 0x20
+#define SMB_DIALECT_BITS_SMB2 0x3E
+
+typedef struct smb_profile {
+    const char *name;   /* "win2003-dc-kb950876" */
+    const char *title;  /* "Windows Server 2003 domain controller with KB950876" */
+    const char *date;   /* release date of the behaviour, ISO 8601 (YYYY-MM or YYYY-MM-DD) */
+    smb_role role;
+    smb_era era;
+    uint8_t dialects;   /* SMB_DIALECT_BIT_* spoken by default */
+    uint8_t dialects_optional; /* spoken only when an optional feature is turned on */
+    /* Effective defaults: 0/1, or SMB_VALUE_UNDEFINED for "not applicable"
+     * (no client on ksmbd; enableW9xsecuritysignature outside Windows 2000). */
+    int8_t client_require, client_enable, server_require, server_enable, server_enable_w9x;
+    /* Where the server require/enable defaults come from: SMB_SOURCE_DEFAULT,
+     * or SMB_SOURCE_DOMAIN_GPO for the Default Domain Controllers Policy. */
+    smb_source server_default_source;
+    bool require_needs_enable; /* Windows 2000 rule (seed 000) */
+    const char *registry_client_key; /* "LanmanWorkstation", "Rdr" (NT 4.0), "VxD\\VNetsup" (98) */
+    const char *note;    /* sources followed, disagreements resolved */
+} smb_profile;
+
+/* The table, in a stable order (chronological, then role). */
+const smb_profile *smb_policy_profiles(size_t *count);
+/* Case-insensitive lookup; NULL if unknown. */
+const smb_profile *smb_policy_profile_find(const char *name);
+/* The default layer for a profile (source DEFAULT, origin "profile NAME";
+ * DC server values carry SMB_SOURCE_DOMAIN_GPO as the profile says). */
+void smb_policy_profile_layer(const smb_profile *p, smb_policy_layer *out);
+/* Highest dialect in a set ("3.1.1", ..., "1"), SMB_DIALECT_NONE if empty. */
+smb_dialect smb_policy_best_dialect(uint8_t dialect_bits);
+
+/* ------------------------------------------------------------------------ */
+/* 4. Outcome and engine decisions                                           */
+/* ------------------------------------------------------------------------ */
+
+/* The three documented tables (seed "The Basics of SMB Signing"). */
+typedef enum smb_family {
+    SMB_FAMILY_SMB2 = 0,     /* SMB 2.x and 3.x */
+    SMB_FAMILY_SMB1,         /* SMB1, both sides current era */
+    SMB_FAMILY_SMB1_LEGACY   /* SMB1, both sides before KB950876 */
+} smb_family;
+const char *smb_family_name(smb_family f); /* "smb2" "smb1" "smb1-legacy" */
+int smb_family_parse(const char *s, smb_family *out); /* 0 ok, -1 unknown */
+
+typedef enum smb_proto { SMB_PROTO_SMB1 = 1, SMB_PROTO_SMB2 = 2 } smb_proto;
+
+typedef enum smb_outcome_kind {
+    SMB_OUTCOME_SIGNED = 0,
+    SMB_OUTCOME_NOT_SIGNED,
+    SMB_OUTCOME_FAILS
+} smb_outcome_kind;
+const char *smb_outcome_name(smb_outcome_kind k); /* "signed" "not-signed" "fails" */
+
+typedef enum smb_fail_point {
+    SMB_FAIL_NONE = 0,
+    SMB_FAIL_NEGOTIATE,     /* client hangs up after the NEGOTIATE response (KB887429) */
+    SMB_FAIL_SESSION_SETUP, /* mixed era only: current client, legacy server that cannot sign */
+    SMB_FAIL_TREE_CONNECT   /* server answers TREE_CONNECT (or TRANS2 DFS referral) with ACCESS_DENIED */
+} smb_fail_point;
+const char *smb_fail_point_name(smb_fail_point p); /* "negotiate" "session-setup" "tree-connect" or NULL */
+
+/* One side of a connection. */
+typedef struct smb_side {
+    smb_sign_level level;
+    smb_era era; /* ignored for SMB2 */
+} smb_side;
+
+typedef struct smb_outcome {
+    smb_outcome_kind kind;
+    smb_fail_point fail_at; /* SMB_FAIL_NONE unless kind == FAILS */
+    smb_status error;       /* SMB_OK unless FAILS: SMB_E_LOGIN_WKSTA_RESTRICTION or SMB_E_ACCESS_DENIED */
+    const char *why;        /* one-line static explanation of the rule applied */
+} smb_outcome;
+
+/*
+ * The outcome of a client against a server. It is computed by running the
+ * engine decisions below against each other (client after NEGOTIATE, server
+ * at SESSION_SETUP, server at TREE_CONNECT), so the table and the live
+ * engines cannot disagree. SMB2: era ignored, "enabled" and "disabled" both
+ * mean not required.
+ */
+smb_status smb_policy_outcome(smb_proto proto, smb_side client, smb_side server, smb_outcome *out);
+/* Same for one of the three documented families (eras implied). */
+smb_status smb_policy_outcome_family(smb_family f, smb_sign_level client, smb_sign_level server,
+                                     smb_outcome *out);
+
+/* What a client must do once it has the server's NEGOTIATE response. */
+typedef struct smb_client_decision {
+    bool hang_up;          /* close the TCP connection now (legacy client, ERROR_LOGIN_WKSTA_RESTRICTION) */
+    smb_status error;      /* error to report when hang_up */
+    bool sign;             /* sign this session once the session key exists */
+    bool must_verify;      /* every response after SESSION_SETUP must carry a valid signature;
+                              an unsigned or bad one ends the connection */
+    bool guest_allowed;    /* guest/anonymous sessions (no key) are acceptable (only when !sign) */
+    uint16_t smb1_flags2;  /* SMB1: SMB1_FLAGS2_SECURITY_SIGNATURE[_REQUIRED] to set in SESSION_SETUP */
+    uint16_t smb2_security_mode; /* SMB2: SecurityMode for NEGOTIATE / SESSION_SETUP requests */
+} smb_client_decision;
+
+/* client: this client's level and era. server_security_mode: the SecurityMode
+ * field of the NEGOTIATE response (SMB1 byte or SMB2 16-bit value). */
+smb_status smb_policy_client_decide(smb_proto proto, smb_side client, uint16_t server_security_mode,
+                                    smb_client_decision *out);
+
+/* What a server must do with a session, given what the client said. */
+typedef struct smb_server_decision {
+    uint16_t security_mode;  /* SecurityMode to advertise in the NEGOTIATE response */
+    bool sign;               /* sign (and verify) this session */
+    bool deny_tree_connect;  /* answer TREE_CONNECT and TRANS2 DFS referral with STATUS_ACCESS_DENIED
+                                (SMB2: reject unsigned requests with STATUS_ACCESS_DENIED) */
+    smb_status deny_status;  /* SMB_E_ACCESS_DENIED when deny_tree_connect */
+    bool guest_allowed;      /* guest/anonymous sessions acceptable (only when !sign) */
+} smb_server_decision;
+
+/* server: this server's level and era. client_signals: SMB1 Flags2 of the
+ * SESSION_SETUP_ANDX request (SMB1_FLAGS2_SECURITY_SIGNATURE[_REQUIRED]), or
+ * the SMB2 SecurityMode of the NEGOTIATE / SESSION_SETUP request.
+ * For the value to advertise before any client input, pass 0. */
+smb_status smb_policy_server_decide(smb_proto proto, smb_side server, uint16_t client_signals,
+                                    smb_server_decision *out);
+
+/* ------------------------------------------------------------------------ */
+/* 5. Findings                                                               */
+/* ------------------------------------------------------------------------ */
+
+typedef enum smb_severity { SMB_SEV_LOW = 1, SMB_SEV_MEDIUM = 2, SMB_SEV_HIGH = 3 } smb_severity;
+const char *smb_severity_name(smb_severity s); /* "low" "medium" "high" */
+int smb_severity_parse(const char *s, smb_severity *out);
+
+typedef struct smb_finding_def {
+    const char *id;       /* stable id: "relay-target" */
+    smb_severity severity;
+    const char *summary;  /* one line */
+    const char *refs;     /* "seed:004; CIS 2.3.9.2; Nessus 57608" */
+} smb_finding_def;
+
+/* The table of every finding id, stable order. */
+const smb_finding_def *smb_policy_finding_defs(size_t *count);
+const smb_finding_def *smb_policy_finding_def(const char *id);
+
+#define SMB_POLICY_MAX_FINDINGS 48
+#define SMB_FINDING_DETAIL_MAX 200
+
+typedef struct smb_finding {
+    const smb_finding_def *def;
+    const char *side; /* "client" "server" "pair" */
+    char detail[SMB_FINDING_DETAIL_MAX];
+} smb_finding;
+
+typedef struct smb_findings {
+    size_t n;
+    smb_finding f[SMB_POLICY_MAX_FINDINGS];
+} smb_findings;
+
+/* Which side(s) of a machine to audit. */
+#define SMB_AUDIT_CLIENT 0x1
+#define SMB_AUDIT_SERVER 0x2
+
+/* Findings for one machine: the layers it was resolved from (for invalid and
+ * SMB1-only values), its effective values, its profile (role, era, dialects)
+ * and the sides to audit (SMB_AUDIT_*). Appends to out (drops findings past
+ * SMB_POLICY_MAX_FINDINGS). */
+void smb_policy_audit(const smb_policy_layer *layers, size_t n_layers, const smb_policy_effective *e,
+                      const smb_profile *p, unsigned sides, smb_findings *out);
+/* Findings for a pair evaluated with smb_policy_outcome (connectivity and
+ * unsigned-session findings). Appends to out. */
+void smb_policy_audit_pair(smb_proto proto, smb_side client, smb_side server, const smb_outcome *o,
+                           smb_findings *out);
+/* Highest severity present, 0 if none. */
+int smb_findings_max_severity(const smb_findings *f);
+
+/* ------------------------------------------------------------------------ */
+/* 6. Parsers                                                                */
+/* ------------------------------------------------------------------------ */
+
+#define SMB_POLICY_MAX_INPUT (4u << 20) /* 4 MiB: larger configuration files are refused */
+#define SMB_POLICY_MAX_LINE 4096        /* longest logical line accepted */
+
+typedef struct smb_policy_error {
+    uint32_t line; /* 1-based; 0 when the whole file is at fault */
+    char msg[160];
+} smb_policy_error;
+
+typedef enum smb_policy_format {
+    SMB_FORMAT_AUTO = 0,
+    SMB_FORMAT_REG,       /* .reg (REGEDIT4 / version 5.00) */
+    SMB_FORMAT_INF,       /* GptTmpl.inf, secedit /export */
+    SMB_FORMAT_PS         /* Get-Smb*Configuration, Format-List or ConvertTo-Json */
+} smb_policy_format;
+const char *smb_policy_format_name(smb_policy_format f); /* "auto" "reg" "inf" "powershell" */
+
+/*
+ * Parse one configuration file held in memory (any of UTF-16LE with BOM,
+ * UTF-8 with or without BOM, ASCII). name is used for origins. On success the
+ * layer is filled (source: REGISTRY for .reg and PowerShell output,
+ * LOCAL_POLICY for INF, unless the caller changes it afterwards); on error
+ * *out is left untouched (nothing half-applied) and err says line and cause.
+ * ps_role_hint: SMB_AUDIT_CLIENT / SMB_AUDIT_SERVER to say which cmdlet
+ * produced PowerShell output when its properties do not tell (0 = detect).
+ */
+smb_status smb_policy_parse_reg(const uint8_t *buf, size_t len, const char *name, smb_policy_layer *out,
+                                smb_policy_error *err);
+smb_status smb_policy_parse_inf(const uint8_t *buf, size_t len, const char *name, smb_policy_layer *out,
+                                smb_policy_error *err);
+smb_status smb_policy_parse_ps(const uint8_t *buf, size_t len, const char *name, unsigned ps_role_hint,
+                               smb_policy_layer *out, smb_policy_error *err);
+/* Detect the format from content and parse. *fmt (if non-NULL) receives it. */
+smb_status smb_policy_parse_any(const uint8_t *buf, size_t len, const char *name, unsigned ps_role_hint,
+                                smb_policy_layer *out, smb_policy_format *fmt, smb_policy_error *err);
+
+/* Map a registry key path (any case; HKEY_LOCAL_MACHINE\ / HKLM\ / MACHINE\
+ * prefix optional; CurrentControlSet or ControlSetNNN) and value name to a
+ * setting. Returns 0 and sets *out when it is one of ours, -1 otherwise. */
+int smb_policy_map_registry(const char *key, const char *value_name, smb_setting *out);
 
 #ifdef __cplusplus
 }

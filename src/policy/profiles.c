@@ -1,0 +1,179 @@
+/*
+ * policy/profiles.c - OS/role signing defaults as one const, dated table
+ * (policy.h section 3). Golden-snapshot tested (tests/data/golden/profiles*.txt).
+ *
+ * Sources: KB887429 (seed 003) for Windows 98 .. Server 2003, seed 000 for the
+ * "effective default" column, seed 004 for the SMB1/SMB2 defaults of current
+ * Windows and the KB950876 era change, REFERENCES.md for Windows 11 24H2 and
+ * Windows Server 2025, smb.conf(5) for Samba, ksmbd.conf(5) for ksmbd.
+ * Each row's note says what was followed where sources disagree.
+ */
+#include <stdio.h>
+#include <strings.h>
+
+#include "smbsign/policy.h"
+
+#define U SMB_VALUE_UNDEFINED
+#define D1 SMB_DIALECT_BIT_SMB1
+#define D202 SMB_DIALECT_BIT_202
+#define D210 SMB_DIALECT_BIT_210
+#define D3X (SMB_DIALECT_BIT_300 | SMB_DIALECT_BIT_302 | SMB_DIALECT_BIT_311)
+#define DALL2 (D202 | D210 | D3X)
+#define DEF SMB_SOURCE_DEFAULT
+#define GPO SMB_SOURCE_DOMAIN_GPO
+#define WS SMB_ROLE_WORKSTATION
+#define SRV SMB_ROLE_SERVER
+#define DC SMB_ROLE_DC
+#define LEG SMB_ERA_LEGACY
+#define CUR SMB_ERA_CURRENT
+
+/* name, title, date, role, era, dialects, optional dialects,
+ * client require, client enable, server require, server enable, server enable_w9x,
+ * server default source, require_needs_enable, client key, note */
+static const smb_profile profiles[] = {
+    {"win98", "Windows 98 (Directory Services Client)", "1998-06-25", WS, LEG, D1, 0, 0, 1, 0, 0, U, DEF, false,
+     "VxD\\VNetsup",
+     "KB887429: client keys under VxD\\VNetsup, EnableSecuritySignature 1, RequireSecuritySignature 0; the "
+     "98 file-sharing server does not sign (modelled as disabled)."},
+    {"nt4", "Windows NT 4.0 SP3 or later (workstation or member server)", "1997-05-15", WS, LEG, D1, 0, 0, 1, 0, 0,
+     U, DEF, false, "Rdr",
+     "KB887429: client keys under Rdr\\Parameters (enable 1, require 0); server EnableSecuritySignature 0 for "
+     "all but domain controllers."},
+    {"nt4-dc", "Windows NT 4.0 SP3 or later domain controller", "1997-05-15", DC, LEG, D1, 0, 0, 1, 0, 1, U, DEF,
+     false, "Rdr",
+     "Seeds disagree on the server default: KB887429's Windows 2000/2003 registry notes say 0 (disabled), its "
+     "overview list and its NT 4.0 section say 1 (enabled). Followed the NT 4.0 section (the more specific "
+     "text, and it agrees with the overview): enabled, not required."},
+    {"win2000", "Windows 2000 Professional", "2000-02-17", WS, LEG, D1, 0, 0, 1, 0, 0, 0, DEF, true,
+     "LanmanWorkstation",
+     "KB887429 local policy: client when-possible enabled, always disabled; server both disabled. Seed 000: "
+     "the client (always) policy takes effect only with client (when possible) enabled. "
+     "enableW9xsecuritysignature needed for NT 4.0/98 peers to sign (KB887429)."},
+    {"win2000-server", "Windows 2000 Server (member or stand-alone)", "2000-02-17", SRV, LEG, D1, 0, 0, 1, 0, 0, 0,
+     DEF, true, "LanmanWorkstation", "As win2000: server signing disabled by default except on domain controllers."},
+    {"win2000-dc", "Windows 2000 Server domain controller", "2000-02-17", DC, LEG, D1, 0, 0, 1, 0, 1, 0, GPO, true,
+     "LanmanWorkstation",
+     "Default Domain Controllers policy (KB887429): server when-possible enabled, always not defined. One "
+     "KB887429 registry note says 1 (required) for 2000 DCs; the policy table, the overview (required only on "
+     "2003 DCs) and the NT 4.0 section say not required. Followed: enabled, not required."},
+    {"winxp", "Windows XP before KB950876", "2001-10-25", WS, LEG, D1, 0, 0, 1, 0, 0, U, DEF, false,
+     "LanmanWorkstation",
+     "KB887429 local policy: client always disabled / if-server-agrees enabled; server both disabled. Old "
+     "SMB1 behaviour (seed 004 'Older SMB1 Signing Behavior')."},
+    {"winxp-kb950876", "Windows XP with KB950876", "2008-06-10", WS, CUR, D1, 0, 0, 1, 0, 0, U, DEF, false,
+     "LanmanWorkstation",
+     "Same settings as winxp; KB950876 changed SMB1 to the Vista/2008 behaviour (seed 004)."},
+    {"win2003", "Windows Server 2003 before KB950876 (member or stand-alone)", "2003-04-24", SRV, LEG, D1, 0, 0, 1,
+     0, 0, U, DEF, false, "LanmanWorkstation",
+     "KB887429 local policy: as winxp; server signing only on domain controllers."},
+    {"win2003-kb950876", "Windows Server 2003 with KB950876 (member or stand-alone)", "2008-06-10", SRV, CUR, D1, 0,
+     0, 1, 0, 0, U, DEF, false, "LanmanWorkstation", "Same settings as win2003, current SMB1 behaviour."},
+    {"win2003-dc", "Windows Server 2003 domain controller before KB950876", "2003-04-24", DC, LEG, D1, 0, 0, 1, 1,
+     1, U, GPO, false, "LanmanWorkstation",
+     "Default Domain Controllers policy (KB887429): server always enabled, if-client-agrees enabled; client "
+     "if-server-agrees enabled from local policy."},
+    {"win2003-dc-kb950876", "Windows Server 2003 domain controller with KB950876", "2008-06-10", DC, CUR, D1, 0, 0, 1,
+     1, 1, U, GPO, false, "LanmanWorkstation", "As win2003-dc, current SMB1 behaviour."},
+    {"vista", "Windows Vista", "2007-01-30", WS, CUR, D1 | D202, 0, 0, 1, 0, 0, U, DEF, false, "LanmanWorkstation",
+     "Seed 004: SMB1 client enabled, SMB1 server disabled, SMB2 not required on either side."},
+    {"server2008", "Windows Server 2008 (member or stand-alone)", "2008-02-27", SRV, CUR, D1 | D202, 0, 0, 1, 0, 0, U,
+     DEF, false, "LanmanWorkstation", "Seed 004 defaults; seed 000 'Member Server Effective Default' for the client."},
+    {"win7", "Windows 7", "2009-10-22", WS, CUR, D1 | D202 | D210, 0, 0, 1, 0, 0, U, DEF, false, "LanmanWorkstation",
+     "Seed 000 and seed 004 defaults (client enabled, server disabled, nothing required)."},
+    {"win10", "Windows 10", "2015-07-29", WS, CUR, DALL2, D1, 0, 1, 0, 0, U, DEF, false, "LanmanWorkstation",
+     "Seed 004 defaults. SMB1 is an optional feature, not installed on clean installs since 1709."},
+    {"win11", "Windows 11 before 24H2", "2021-10-05", WS, CUR, DALL2, D1, 0, 1, 0, 0, U, DEF, false,
+     "LanmanWorkstation", "Seed 004 defaults; SMB1 not installed by default."},
+    {"win11-24h2", "Windows 11 24H2 Pro, Enterprise, Education", "2024-10-01", WS, CUR, DALL2, D1, 1, 1, 1, 1, U, DEF,
+     false, "LanmanWorkstation",
+     "Microsoft: 24H2 Pro/Enterprise/Education require signing outbound and inbound by default (REFERENCES.md)."},
+    {"win11-24h2-home", "Windows 11 24H2 Home", "2024-10-01", WS, CUR, DALL2, D1, 0, 1, 0, 0, U, DEF, false,
+     "LanmanWorkstation", "Microsoft: the Home edition does not require signing (REFERENCES.md)."},
+    {"server2016", "Windows Server 2016 (member or stand-alone)", "2016-10-12", SRV, CUR, D1 | DALL2, 0, 0, 1, 0, 0,
+     U, DEF, false, "LanmanWorkstation", "Seed 004 defaults; SMB1 still installed by default (removed in 2019)."},
+    {"server2019", "Windows Server 2019 (member or stand-alone)", "2018-10-02", SRV, CUR, DALL2, D1, 0, 1, 0, 0, U,
+     DEF, false, "LanmanWorkstation", "Seed 004 defaults; SMB1 not installed by default."},
+    {"server2022", "Windows Server 2022 (member or stand-alone)", "2021-08-18", SRV, CUR, DALL2, D1, 0, 1, 0, 0, U,
+     DEF, false, "LanmanWorkstation", "Seed 004 defaults (client enabled, server disabled, nothing required)."},
+    {"server2022-dc", "Windows Server 2022 domain controller", "2021-08-18", DC, CUR, DALL2, D1, 0, 1, 1, 1, U, GPO,
+     false, "LanmanWorkstation",
+     "Seed 004: domain controllers require signing through the Default Domain Controllers policy."},
+    {"server2025", "Windows Server 2025 (member or stand-alone)", "2024-11-01", SRV, CUR, DALL2, D1, 1, 1, 0, 0, U,
+     DEF, false, "LanmanWorkstation",
+     "Microsoft's pages disagree: the 2023 announcement read as 'required both ways', the current 'SMB "
+     "signing' Learn page says outbound required, inbound only on domain controllers. Followed the Learn "
+     "page (REFERENCES.md): client required, server not required."},
+    {"server2025-dc", "Windows Server 2025 domain controller", "2024-11-01", DC, CUR, DALL2, D1, 1, 1, 1, 1, U, GPO,
+     false, "LanmanWorkstation", "Outbound required (2025 default) and inbound required (DC policy)."},
+    {"samba", "Samba 4.11 or later (member or stand-alone)", "2019-09-17", SRV, CUR, DALL2, D1, 0, 1, 0, 0, U, DEF,
+     false, "smb.conf",
+     "smb.conf(5): client signing = default (desired: offered, not enforced); server signing = default "
+     "(disabled unless AD DC; SMB2 signing cannot be disabled). SMB1 off since 4.11 (server min protocol)."},
+    {"samba-dc", "Samba 4.11 or later Active Directory domain controller", "2019-09-17", DC, CUR, DALL2, D1, 0, 1, 1,
+     1, U, DEF, false, "smb.conf",
+     "smb.conf(5): server signing = default means mandatory when the server role is active directory domain "
+     "controller."},
+    {"ksmbd", "Linux ksmbd in-kernel server", "2021-10-31", SMB_ROLE_SERVER_ONLY, CUR,
+     D210 | D3X, 0, U, U, 0, 0, U, DEF, false, NULL,
+     "Server only (no client). ksmbd.conf(5): server signing defaults to disabled (auto/mandatory opt-in); SMB2 "
+     "always advertises SIGNING_ENABLED. Dialects 2.1 to 3.1.1."},
+};
+
+const smb_profile *smb_policy_profiles(size_t *count)
+{
+    if (count)
+        *count = sizeof profiles / sizeof profiles[0];
+    return profiles;
+}
+
+const smb_profile *smb_policy_profile_find(const char *name)
+{
+    if (!name)
+        return NULL;
+    for (size_t i = 0; i < sizeof profiles / sizeof profiles[0]; i++)
+        if (!strcasecmp(profiles[i].name, name))
+            return &profiles[i];
+    return NULL;
+}
+
+const char *smb_role_name(smb_role r)
+{
+    switch (r) {
+    case SMB_ROLE_WORKSTATION: return "workstation";
+    case SMB_ROLE_SERVER: return "server";
+    case SMB_ROLE_DC: return "dc";
+    case SMB_ROLE_SERVER_ONLY: return "server-only";
+    }
+    return "?";
+}
+
+void smb_policy_profile_layer(const smb_profile *p, smb_policy_layer *out)
+{
+    char name[SMB_POLICY_ORIGIN_MAX];
+    snprintf(name, sizeof name, "profile %s", p->name);
+    smb_policy_layer_init(out, SMB_SOURCE_DEFAULT, name);
+    const int8_t vals[SMB_SETTING_COUNT] = {p->client_require, p->client_enable, p->server_require,
+                                            p->server_enable, p->server_enable_w9x};
+    for (int s = 0; s < SMB_SETTING_COUNT; s++) {
+        if (vals[s] == SMB_VALUE_UNDEFINED)
+            continue;
+        smb_policy_layer_set(out, (smb_setting)s, vals[s], (uint32_t)vals[s], 0, 0);
+        if ((s == SMB_SETTING_SERVER_REQUIRE || s == SMB_SETTING_SERVER_ENABLE) &&
+            p->server_default_source == SMB_SOURCE_DOMAIN_GPO) {
+            out->v[s].source = SMB_SOURCE_DOMAIN_GPO;
+            snprintf(out->v[s].origin, sizeof out->v[s].origin, "profile %s (Default Domain Controllers Policy)",
+                     p->name);
+        }
+    }
+}
+
+smb_dialect smb_policy_best_dialect(uint8_t bits)
+{
+    if (bits & SMB_DIALECT_BIT_311) return SMB_DIALECT_311;
+    if (bits & SMB_DIALECT_BIT_302) return SMB_DIALECT_302;
+    if (bits & SMB_DIALECT_BIT_300) return SMB_DIALECT_300;
+    if (bits & SMB_DIALECT_BIT_210) return SMB_DIALECT_210;
+    if (bits & SMB_DIALECT_BIT_202) return SMB_DIALECT_202;
+    if (bits & SMB_DIALECT_BIT_SMB1) return SMB_DIALECT_SMB1;
+    return SMB_DIALECT_NONE;
+}
