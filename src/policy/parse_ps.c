@@ -27,7 +27,7 @@ static const char *const server_only[] = {
     "EnableAuthenticateUserSharing", "SmbServerNameHardeningLevel", "TreatHostAsStableStorage"};
 static const char *const client_only[] = {
     "DirectoryCacheLifetime", "FileInfoCacheLifetime", "FileNotFoundCacheLifetime", "EnableBandwidthThrottling",
-    "EnableLargeMtu", "EnableMultiChannel", "DormantFileLimit", "ExtendedSessionTimeout", "KeepConn",
+    "EnableLargeMtu", "DormantFileLimit", "ExtendedSessionTimeout", "KeepConn",
     "MaxCmds", "SessionTimeout", "UseOpportunisticLocking", "WindowSizeThreshold", "EnableInsecureGuestLogons",
     "ForceSMBEncryptionOverQuic", "SkipCertificateCheck", "EnableLoadBalanceScaleOut"};
 

@@ -177,3 +177,17 @@ smb_dialect smb_policy_best_dialect(uint8_t bits)
     if (bits & SMB_DIALECT_BIT_SMB1) return SMB_DIALECT_SMB1;
     return SMB_DIALECT_NONE;
 }
+
+smb_status smb_policy_pick_proto(uint8_t client_dialects, uint8_t server_dialects, smb_proto *proto,
+                                 smb_dialect *best)
+{
+    uint8_t common = client_dialects & server_dialects;
+    smb_dialect d = smb_policy_best_dialect(common);
+    if (best)
+        *best = d;
+    if (d == SMB_DIALECT_NONE)
+        return SMB_E_NOT_SUPPORTED;
+    if (proto)
+        *proto = d == SMB_DIALECT_SMB1 ? SMB_PROTO_SMB1 : SMB_PROTO_SMB2;
+    return SMB_OK;
+}
