@@ -365,13 +365,9 @@ static smb_status cmd_negotiate(struct srv_conn *c, struct srv_req *rq, smb_wr *
             out.signing.alg_count = 1;
             out.signing.algs[0] = (uint16_t)chosen;
         }
-        /* connection preauth hash: H0 = 0^64; H1 = SHA512(H0 || request) */
-        uint8_t zero[64] = {0};
-        smb_sha512_ctx h;
-        smb_sha512_init(&h);
-        smb_sha512_update(&h, zero, 64);
-        smb_sha512_update(&h, rq->msg, rq->len);
-        smb_sha512_final(&h, c->preauth);
+        /* connection preauth hash (MS-SMB2 3.3.5.4): H0 = 0^64, then the request */
+        smb_preauth_init(&c->preauth);
+        smb_preauth_update(&c->preauth, rq->msg, rq->len);
         rq->preauth_conn = true;
     }
     st = write_negotiate_rsp(c, w, hdr_off, best, best == SMB_DIALECT_311 ? &out : NULL);
@@ -442,22 +438,14 @@ static smb_status smb1_negotiate(struct srv_conn *c, const uint8_t *pdu, size_t 
 
 static smb_status derive_signing(struct srv_conn *c, struct srv_session *s)
 {
-    uint8_t key[16];
-    smb_sign_alg alg;
-    if (c->dialect < SMB_DIALECT_300) {
-        memcpy(key, s->session_key, 16);
-        alg = SMB_ALG_HMAC_SHA256;
-    } else if (c->dialect < SMB_DIALECT_311) {
-        /* MS-SMB2 3.3.5.5.3 / 3.1.4.2: 3.0 and 3.0.2 */
-        smb_kdf_smb(s->session_key, 16, "SMB2AESCMAC", 12, "SmbSign", 8, key);
-        alg = SMB_ALG_AES_CMAC;
-    } else {
-        smb_kdf_smb(s->session_key, 16, "SMBSigningKey", 14, s->preauth, 64, key);
-        alg = c->sign_alg;
-    }
-    smb_status st = srv_signer_init(&s->signer, alg, key);
-    smb_wipe(key, sizeof key);
-    return st;
+    /* MS-SMB2 3.3.5.5.3: 2.x signs with the session key (HMAC-SHA256);
+     * 3.0/3.0.2 derive an AES-CMAC key; 3.1.1 derives it over the preauth
+     * hash and uses the algorithm SIGNING_CAPABILITIES chose. */
+    smb_sign_alg alg = c->dialect < SMB_DIALECT_300   ? SMB_ALG_HMAC_SHA256
+                       : c->dialect < SMB_DIALECT_311 ? SMB_ALG_AES_CMAC
+                                                      : c->sign_alg;
+    return srv_signer_init(&s->signer, (smb_dialect)c->dialect, alg, s->session_key,
+                           c->dialect == SMB_DIALECT_311 ? s->preauth.hash : NULL);
 }
 
 static smb_status cmd_session_setup(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
@@ -496,7 +484,7 @@ static smb_status cmd_session_setup(struct srv_conn *c, struct srv_req *rq, smb_
         s->id = ((rnd & 0xFFFFFFFF00000000ull) | (++c->next_session)) & 0x7FFFFFFFFFFFFFFFull;
         s->next_tree_id = 1;
         if (c->dialect == SMB_DIALECT_311)
-            memcpy(s->preauth, c->preauth, 64);
+            s->preauth = c->preauth;
         s->next = c->sessions;
         c->sessions = s;
         c->n_sessions++;
@@ -512,13 +500,8 @@ static smb_status cmd_session_setup(struct srv_conn *c, struct srv_req *rq, smb_
     rq->sess = s;
     rq->new_session_id = s->id;
     s->setup_secmode = secmode;
-    if (c->dialect == SMB_DIALECT_311) {
-        smb_sha512_ctx hc;
-        smb_sha512_init(&hc);
-        smb_sha512_update(&hc, s->preauth, 64);
-        smb_sha512_update(&hc, rq->msg, rq->len);
-        smb_sha512_final(&hc, s->preauth);
-    }
+    if (c->dialect == SMB_DIALECT_311)
+        smb_preauth_update(&s->preauth, rq->msg, rq->len);
 
     /* body: StructureSize 9, SessionFlags, SecurityBufferOffset/Length */
     uint8_t outtok[SRV_CHAL_MAX + 256];
@@ -568,7 +551,7 @@ static smb_status cmd_session_setup(struct srv_conn *c, struct srv_req *rq, smb_
         srv_log(c, SRV_LOG_INFO, "session 0x%llx: user '%s' authenticated (%s), signing %s%s",
                 (unsigned long long)s->id, s->user, s->guest ? "guest" : s->anonymous ? "anonymous" : "NTLMv2",
                 s->signing_required ? "required" : "not required",
-                s->has_key ? smb_alg_name(s->signer.alg) : "");
+                s->has_key ? smb_alg_name(s->signer.alg) : "-");
         if (!s->signing_required && c->ctx->level == SMB_LEVEL_REQUIRED)
             srv_log(c, SRV_LOG_AUDIT, "BUG: session without signing on a signing-required server");
     } else {
@@ -637,28 +620,16 @@ static void write_error_body(smb_wr *w)
 static smb_status check_signature(struct srv_conn *c, struct srv_req *rq)
 {
     struct srv_session *s = rq->sess;
-    bool flagged = (rq->h.flags & SMB2_FLAGS_SIGNED) != 0;
-    /* The decision comes from session state; the flag only says whether
-     * the client claims to have signed. */
-    bool must = s->signing_required;
-    if (!must && !flagged)
-        return SMB_OK;
-    const char *why = NULL;
-    if (!flagged) {
-        why = "unsigned request on a session that requires signing";
-    } else if (!s->has_key) {
-        why = "signed request on a session without a key";
-    } else {
-        uint8_t mac[16];
-        if (srv_signer_mac(&s->signer, rq->msg, rq->len, mac) != SMB_OK ||
-            !smb_memeq_ct(mac, rq->msg + SMB2_SIG_OFFSET, 16))
-            why = "bad signature";
-        smb_wipe(mac, sizeof mac);
-    }
-    if (!why) {
+    /* The decision comes from session state (must_sign); the SIGNED flag
+     * only says whether the client claims to have signed. */
+    smb_verify_result vr = srv_signer_verify(&s->signer, rq->msg, rq->len, s->signing_required);
+    if (vr == SMB_VERIFY_VALID)
         rq->signed_ok = true;
+    if (smb_verify_acceptable(vr))
         return SMB_OK;
-    }
+    const char *why = vr == SMB_VERIFY_UNSIGNED_BUT_REQUIRED ? "unsigned request on a session that requires signing"
+                      : s->has_key                           ? "bad signature"
+                                                             : "signed request on a session without a key";
     c->sig_failures++;
     srv_log(c, SRV_LOG_AUDIT, "signing: %s refused: %s (session 0x%llx, MessageId %llu, failure %d of %d)",
             smb2_command_name(rq->h.command), why, (unsigned long long)s->id,
@@ -890,24 +861,14 @@ smb_status srv_conn_input(struct srv_conn *c, const uint8_t *pdu, size_t len, st
         size_t eoff = eos[i].off;
         size_t eend = i + 1 < n ? eos[i + 1].off : out->len;
         uint8_t *m = out->p + eoff;
-        if (eos[i].sign_sess) {
-            uint32_t fl = le32(m + SMB2_FLAGS_OFFSET) | SMB2_FLAGS_SIGNED;
-            put_le32(m + SMB2_FLAGS_OFFSET, fl);
-            uint8_t mac[16];
-            if (srv_signer_mac(&eos[i].sign_sess->signer, m, eend - eoff, mac) != SMB_OK) {
-                st = SMB_E_INTERNAL_ERROR;
-                goto fail;
-            }
-            memcpy(m + SMB2_SIG_OFFSET, mac, 16);
+        if (eos[i].sign_sess && srv_signer_sign(&eos[i].sign_sess->signer, m, eend - eoff) != SMB_OK) {
+            st = SMB_E_INTERNAL_ERROR;
+            goto fail;
         }
-        if (eos[i].preauth_conn || eos[i].preauth_sess) {
-            uint8_t *hash = eos[i].preauth_conn ? c->preauth : eos[i].preauth_sess->preauth;
-            smb_sha512_ctx hc;
-            smb_sha512_init(&hc);
-            smb_sha512_update(&hc, hash, 64);
-            smb_sha512_update(&hc, m, eend - eoff);
-            smb_sha512_final(&hc, hash);
-        }
+        if (eos[i].preauth_conn)
+            smb_preauth_update(&c->preauth, m, eend - eoff);
+        else if (eos[i].preauth_sess)
+            smb_preauth_update(&eos[i].preauth_sess->preauth, m, eend - eoff);
         if (eos[i].logoff)
             session_remove(c, eos[i].logoff);
     }

@@ -11,6 +11,7 @@
 #include "base/buf.h"
 #include "crypto/crypto.h"
 #include "server/session.h"
+#include "smbsign/sign.h"
 #include "wire/smb2/header.h"
 
 #define SRV_SEQ_WINDOW 8192   /* message-id window bitmap (bits), >= max credits */
@@ -19,18 +20,19 @@
 #define SRV_MECHLIST_MAX 256  /* stored SPNEGO MechTypeList for the mechListMIC */
 #define SRV_CHAL_MAX 1024     /* our CHALLENGE_MESSAGE */
 
-/* ---- message signing (MS-SMB2 3.1.4.1) ---- */
+/* ---- message signing: a session's context from the signing core ---- */
 struct srv_signer {
     smb_sign_alg alg;
-    bool ready;
-    smb_hmac_sha256_key hk;
-    smb_cmac_key ck;
-    smb_gmac_key gk;
+    smb_sign_ctx *ctx; /* NULL until the session key exists */
 };
-smb_status srv_signer_init(struct srv_signer *s, smb_sign_alg alg, const uint8_t key[16]);
+/* Derive the signing key (KDF with the preauth hash for 3.1.1) and prepare it. */
+smb_status srv_signer_init(struct srv_signer *s, smb_dialect dialect, smb_sign_alg alg, const uint8_t session_key[16],
+                           const uint8_t *preauth);
 void srv_signer_free(struct srv_signer *s);
-/* MAC of one message (header at msg[0], signature field taken as zero). */
-smb_status srv_signer_mac(struct srv_signer *s, const uint8_t *msg, size_t len, uint8_t out[16]);
+/* Sign one response element in place (sets SMB2_FLAGS_SIGNED). */
+smb_status srv_signer_sign(struct srv_signer *s, uint8_t *msg, size_t len);
+/* Verify one request element; must_sign comes from session state. */
+smb_verify_result srv_signer_verify(struct srv_signer *s, const uint8_t *msg, size_t len, bool must_sign);
 
 /* ---- state ---- */
 enum srv_sess_state { SESS_IN_PROGRESS = 0, SESS_VALID = 1, SESS_LOGGED_OFF = 2 };
@@ -47,7 +49,7 @@ struct srv_session {
     bool signing_required, guest, anonymous, has_key;
     uint8_t session_key[16];
     struct srv_signer signer;
-    uint8_t preauth[64];
+    smb_preauth preauth;
     /* authentication in progress */
     bool spnego;
     int auth_step;
@@ -95,7 +97,7 @@ struct srv_conn {
     uint16_t server_secmode;
     uint32_t server_caps;
     smb_sign_alg sign_alg; /* 3.x: negotiated (3.1.1) or AES-CMAC */
-    uint8_t preauth[64];
+    smb_preauth preauth;
     /* credits / message ids (MS-SMB2 3.3.1.1) */
     uint64_t seq_lo, seq_hi;
     uint8_t seq_bits[SRV_SEQ_WINDOW / 8];
