@@ -69,6 +69,10 @@ struct srv_config {
     int require_signing, enable_signing;
     struct srv_src src_require, src_enable;
 
+    /* --signing on the command line (highest precedence). */
+    bool cli_signing_set;
+    smb_sign_level cli_signing;
+
     smb_dialect min_protocol, max_protocol;
     struct srv_src src_protocol;
     smb_sign_alg algs[3]; /* preference order */
@@ -96,6 +100,18 @@ smb_status srv_config_load_string(struct srv_config *c, const char *text, const 
 smb_status srv_config_add_share(struct srv_config *c, const char *spec, char *err, size_t errlen);
 /* Final checks (at least one listen address, share paths exist, ranges). */
 smb_status srv_config_validate(struct srv_config *c, char *err, size_t errlen);
+/*
+ * Effective server signing level through the policy engine (smbsign/policy.h):
+ * layers, lowest precedence first: the profile's defaults (--profile / profile)
+ * or smbsign's own default (required); each policy file (.reg, GptTmpl.inf,
+ * PowerShell output, with the source the parser gives it); the config file's
+ * "server signing" / "server require signing" / "server enable signing"
+ * (source override); --signing (override, last). eff receives the resolved
+ * values with their sources.
+ */
+struct smb_policy_effective;
+smb_status srv_config_signing(const struct srv_config *c, smb_sign_level *level, struct smb_policy_effective *eff,
+                              char *err, size_t errlen);
 /* Case-insensitive share lookup; NULL when absent. */
 const struct srv_share *srv_config_share(const struct srv_config *c, const char *name);
 /* Split "ADDR:PORT" ("[v6]:port" too); 0 ok. */
