@@ -325,21 +325,13 @@ static int handler(void *user, const char *section, const char *name, const char
         return 0;
     char k[96];
     norm_key(name, k, sizeof k);
-    if (strcasecmp(section, lc->cur_section) != 0) {
+    if (strcmp(section, lc->cur_section) != 0) {
+        /* sections were created (and checked) by prescan() */
         snprintf(lc->cur_section, sizeof lc->cur_section, "%s", section);
         lc->share = NULL;
-        if (strcasecmp(section, "global") != 0) {
-            if (!valid_share_name(section))
-                FAIL("invalid share name [%s]", section);
-            if (srv_config_share(lc->c, section))
-                FAIL("duplicate share [%s]", section);
-            if (lc->c->n_shares >= SRV_MAX_SHARES)
-                FAIL("more than %d shares", SRV_MAX_SHARES);
-            lc->share = &lc->c->shares[lc->c->n_shares++];
-            memset(lc->share, 0, sizeof *lc->share);
-            snprintf(lc->share->name, sizeof lc->share->name, "%s", section);
-            lc->share->ipc = strcasecmp(section, "IPC$") == 0;
-        }
+        for (int i = 0; i < lc->c->n_shares; i++)
+            if (!strcasecmp(lc->c->shares[i].name, section))
+                lc->share = &lc->c->shares[i];
     }
     if (!strcasecmp(section, "global"))
         return global_key(lc, k, value);
@@ -363,6 +355,56 @@ static int handler(void *user, const char *section, const char *name, const char
     return 1;
 }
 
+/* Create one share per section header before inih runs, so empty sections
+ * ([IPC$]) exist and a repeated section is an error with its line. */
+static int prescan(struct load_ctx *lc, const char *text)
+{
+    int line = 0;
+    for (const char *p = text; *p;) {
+        line++;
+        const char *eol = strchr(p, '\n');
+        size_t len = eol ? (size_t)(eol - p) : strlen(p);
+        const char *b = p, *e = p + len;
+        while (b < e && (*b == ' ' || *b == '\t'))
+            b++;
+        while (e > b && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+            e--;
+        if (b < e && *b == '[') {
+            const char *rb = memchr(b, ']', (size_t)(e - b));
+            if (rb) {
+                char name[SRV_SHARE_NAME_MAX + 8];
+                size_t n = (size_t)(rb - b - 1);
+                if (n >= sizeof name)
+                    n = sizeof name - 1;
+                memcpy(name, b + 1, n);
+                name[n] = 0;
+                if (strcasecmp(name, "global") != 0) {
+                    if (!valid_share_name(name)) {
+                        snprintf(lc->err, lc->errlen, "invalid share name [%s]", name);
+                        return line;
+                    }
+                    if (srv_config_share(lc->c, name)) {
+                        snprintf(lc->err, lc->errlen, "duplicate share [%s]", name);
+                        return line;
+                    }
+                    if (lc->c->n_shares >= SRV_MAX_SHARES) {
+                        snprintf(lc->err, lc->errlen, "more than %d shares", SRV_MAX_SHARES);
+                        return line;
+                    }
+                    struct srv_share *sh = &lc->c->shares[lc->c->n_shares++];
+                    memset(sh, 0, sizeof *sh);
+                    memcpy(sh->name, name, strlen(name) + 1);
+                    sh->ipc = strcasecmp(name, "IPC$") == 0;
+                }
+            }
+        }
+        p = eol ? eol + 1 : e;
+        if (!eol)
+            break;
+    }
+    return 0;
+}
+
 static smb_status finish(struct load_ctx *lc, int rc, const char *name)
 {
     if (rc == 0 && !lc->failed)
@@ -384,18 +426,48 @@ static smb_status finish(struct load_ctx *lc, int rc, const char *name)
     return SMB_E_BAD_ARGUMENT;
 }
 
+#define SRV_CONFIG_MAX_BYTES (1u << 20)
+
 smb_status srv_config_load(struct srv_config *c, const char *path, char *err, size_t errlen)
 {
-    struct load_ctx lc = {.c = c, .name = path, .err = err, .errlen = errlen};
-    int rc = ini_parse(path, handler, &lc);
-    return finish(&lc, rc, path);
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        return SMB_E_IO;
+    }
+    char *buf = malloc(SRV_CONFIG_MAX_BYTES + 1);
+    if (!buf) {
+        fclose(f);
+        return SMB_E_NOMEM;
+    }
+    size_t n = fread(buf, 1, SRV_CONFIG_MAX_BYTES + 1, f);
+    fclose(f);
+    if (n > SRV_CONFIG_MAX_BYTES) {
+        free(buf);
+        snprintf(err, errlen, "%s: larger than %u bytes", path, SRV_CONFIG_MAX_BYTES);
+        return SMB_E_BAD_ARGUMENT;
+    }
+    buf[n] = 0;
+    if (memchr(buf, 0, n)) {
+        free(buf);
+        snprintf(err, errlen, "%s: contains NUL bytes (not a text file)", path);
+        return SMB_E_BAD_ARGUMENT;
+    }
+    smb_status st = srv_config_load_string(c, buf, path, err, errlen);
+    free(buf);
+    return st;
 }
 
 smb_status srv_config_load_string(struct srv_config *c, const char *text, const char *name, char *err,
                                   size_t errlen)
 {
     struct load_ctx lc = {.c = c, .name = name, .err = err, .errlen = errlen};
-    int rc = ini_parse_string(text, handler, &lc);
+    int rc = prescan(&lc, text);
+    if (rc) {
+        lc.failed = 1;
+        return finish(&lc, rc, name);
+    }
+    rc = ini_parse_string(text, handler, &lc);
     return finish(&lc, rc, name);
 }
 

@@ -104,11 +104,14 @@ smb_status srv_config_signing(const struct srv_config *c, smb_sign_level *level,
         }
         if (c->require_signing >= 0 || c->enable_signing >= 0) {
             set_pair(&layers[n], c->require_signing, c->enable_signing);
-            snprintf(layers[n].name, sizeof layers[n].name, "%.*s", (int)sizeof layers[n].name - 1,
-                     c->require_signing >= 0 ? c->src_require.text : c->src_enable.text);
-            for (int s = 0; s < SMB_SETTING_COUNT; s++)
-                snprintf(layers[n].v[s].origin, sizeof layers[n].v[s].origin, "%.*s",
-                         (int)sizeof layers[n].v[s].origin - 1, layers[n].name);
+            const char *src = c->require_signing >= 0 ? c->src_require.text : c->src_enable.text;
+            size_t sl = strnlen(src, SMB_POLICY_ORIGIN_MAX - 1);
+            memcpy(layers[n].name, src, sl);
+            layers[n].name[sl] = 0;
+            for (int s = 0; s < SMB_SETTING_COUNT; s++) {
+                memcpy(layers[n].v[s].origin, src, sl);
+                layers[n].v[s].origin[sl] = 0;
+            }
         }
         n++;
     }
