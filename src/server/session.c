@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/hex.h"
 #include "server/session_int.h"
 #include "smbsign/policy.h"
 #include "wire/smb1/header.h"
@@ -444,6 +445,12 @@ static smb_status derive_signing(struct srv_conn *c, struct srv_session *s)
     smb_sign_alg alg = c->dialect < SMB_DIALECT_300   ? SMB_ALG_HMAC_SHA256
                        : c->dialect < SMB_DIALECT_311 ? SMB_ALG_AES_CMAC
                                                       : c->sign_alg;
+    if (c->dialect == SMB_DIALECT_311 && c->ctx->cfg.log_level >= SRV_LOG_DEBUG) {
+        char hx[17];
+        hex_encode(s->preauth.hash, 8, hx); /* public: a hash of wire messages */
+        srv_log(c, SRV_LOG_DEBUG, "session 0x%llx: preauth hash %s..., signing %s", (unsigned long long)s->id, hx,
+                smb_alg_name(alg));
+    }
     return srv_signer_init(&s->signer, (smb_dialect)c->dialect, alg, s->session_key,
                            c->dialect == SMB_DIALECT_311 ? s->preauth.hash : NULL);
 }
