@@ -1,0 +1,532 @@
+/* server/loop.c - epoll adapter for the server core (see loop.h). */
+#include "server/loop.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "wire/netbios.h"
+
+#define LOOP_MAX_EVENTS 256
+#define LOOP_READ_CHUNK (256 * 1024)
+#define LOOP_KEEP_RBUF (128 * 1024) /* receive buffers above this are freed once idle */
+#define LOOP_OUT_SHRINK (256 * 1024)
+
+struct ctx_ref {
+    struct srv_ctx *ctx;
+    int users;
+    struct ctx_ref *next;
+};
+
+struct lconn {
+    int fd;
+    struct srv_conn *core;
+    struct ctx_ref *ref;
+    smb_nb_framer fr;
+    uint8_t *rbuf;
+    size_t rcap;
+    struct srv_buf out;
+    size_t out_off;
+    uint64_t created_ms, last_ms, hold_until_ms;
+    bool closing;   /* close once out is flushed */
+    bool want_out;  /* EPOLLOUT registered */
+    struct lconn *prev, *next;
+};
+
+struct srv_loop {
+    int ep, sigfd;
+    int lfd[SRV_MAX_LISTEN];
+    int n_lfd;
+    struct ctx_ref *cur;   /* current ctx */
+    struct ctx_ref *refs;  /* all live ctxs */
+    srv_reload_fn reload;
+    void *reload_arg;
+    struct lconn *conns;
+    unsigned n_conns;
+    bool stop;
+};
+
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void lg(const struct srv_ctx *ctx, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void lg(const struct srv_ctx *ctx, int level, const char *fmt, ...)
+{
+    if (!ctx->log || level > ctx->cfg.log_level)
+        return;
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    ctx->log(ctx->log_arg, level, msg);
+}
+
+static struct ctx_ref *ref_new(struct srv_loop *l, struct srv_ctx *ctx)
+{
+    struct ctx_ref *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    r->ctx = ctx;
+    r->next = l->refs;
+    l->refs = r;
+    return r;
+}
+
+static void ref_maybe_free(struct srv_loop *l, struct ctx_ref *r)
+{
+    if (r == l->cur || r->users > 0)
+        return;
+    struct ctx_ref **pp = &l->refs;
+    while (*pp && *pp != r)
+        pp = &(*pp)->next;
+    if (*pp)
+        *pp = r->next;
+    srv_ctx_free(r->ctx);
+    free(r->ctx);
+    free(r);
+}
+
+static int listen_on(const char *spec, char *err, size_t errlen)
+{
+    char addr[128];
+    uint16_t port;
+    if (srv_parse_listen(spec, addr, sizeof addr, &port)) {
+        snprintf(err, errlen, "bad listen address '%s'", spec);
+        return -1;
+    }
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICHOST | AI_PASSIVE};
+    struct addrinfo *ai = NULL;
+    char ps[8];
+    snprintf(ps, sizeof ps, "%u", port);
+    int rc = getaddrinfo(addr, ps, &hints, &ai);
+    if (rc) {
+        snprintf(err, errlen, "listen %s: %s (numeric address expected)", spec, gai_strerror(rc));
+        return -1;
+    }
+    int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int one = 1;
+    if (fd >= 0) {
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        if (ai->ai_family == AF_INET6)
+            setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+    }
+    if (fd < 0 || bind(fd, ai->ai_addr, ai->ai_addrlen) || listen(fd, 512)) {
+        snprintf(err, errlen, "listen %s: %s", spec, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        freeaddrinfo(ai);
+        return -1;
+    }
+    freeaddrinfo(ai);
+    return fd;
+}
+
+smb_status srv_loop_new(struct srv_ctx *ctx, srv_reload_fn reload, void *reload_arg, struct srv_loop **out,
+                        char *err, size_t errlen)
+{
+    struct srv_loop *l = calloc(1, sizeof *l);
+    if (!l)
+        return SMB_E_NOMEM;
+    l->ep = epoll_create1(EPOLL_CLOEXEC);
+    l->sigfd = -1;
+    l->reload = reload;
+    l->reload_arg = reload_arg;
+    l->cur = ref_new(l, ctx);
+    if (l->ep < 0 || !l->cur) {
+        snprintf(err, errlen, "epoll: %s", strerror(errno));
+        goto fail;
+    }
+    for (int i = 0; i < ctx->cfg.n_listen; i++) {
+        int fd = listen_on(ctx->cfg.listen[i], err, errlen);
+        if (fd < 0)
+            goto fail;
+        l->lfd[l->n_lfd++] = fd;
+        struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &l->lfd[l->n_lfd - 1]};
+        epoll_ctl(l->ep, EPOLL_CTL_ADD, fd, &ev);
+    }
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    sigprocmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    l->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+    if (l->sigfd < 0) {
+        snprintf(err, errlen, "signalfd: %s", strerror(errno));
+        goto fail;
+    }
+    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &l->sigfd};
+    epoll_ctl(l->ep, EPOLL_CTL_ADD, l->sigfd, &ev);
+    *out = l;
+    return SMB_OK;
+fail:
+    if (l->cur)
+        l->cur->ctx = NULL; /* the caller still owns ctx on failure */
+    srv_loop_free(l);
+    return SMB_E_IO;
+}
+
+static void conn_close(struct srv_loop *l, struct lconn *lc)
+{
+    if (lc->prev)
+        lc->prev->next = lc->next;
+    else
+        l->conns = lc->next;
+    if (lc->next)
+        lc->next->prev = lc->prev;
+    l->n_conns--;
+    epoll_ctl(l->ep, EPOLL_CTL_DEL, lc->fd, NULL);
+    close(lc->fd);
+    srv_conn_free(lc->core);
+    free(lc->rbuf);
+    srv_buf_free(&lc->out);
+    struct ctx_ref *r = lc->ref;
+    r->users--;
+    free(lc);
+    ref_maybe_free(l, r);
+}
+
+static void set_events(struct srv_loop *l, struct lconn *lc)
+{
+    uint32_t evs = EPOLLRDHUP;
+    bool pending = lc->out.len > lc->out_off;
+    bool held = lc->hold_until_ms != 0;
+    if (!held && !lc->closing)
+        evs |= EPOLLIN;
+    if (!held && pending)
+        evs |= EPOLLOUT;
+    struct epoll_event ev = {.events = evs, .data.ptr = lc};
+    epoll_ctl(l->ep, EPOLL_CTL_MOD, lc->fd, &ev);
+    lc->want_out = (evs & EPOLLOUT) != 0;
+}
+
+/* Write what is queued. Returns -1 when the connection must close now. */
+static int flush_out(struct lconn *lc)
+{
+    while (lc->out.len > lc->out_off) {
+        ssize_t n = send(lc->fd, lc->out.p + lc->out_off, lc->out.len - lc->out_off, MSG_NOSIGNAL);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                return 0;
+            return -1;
+        }
+        lc->out_off += (size_t)n;
+    }
+    lc->out.len = lc->out_off = 0;
+    if (lc->out.cap > LOOP_OUT_SHRINK) {
+        srv_buf_free(&lc->out);
+    }
+    return lc->closing ? -1 : 0;
+}
+
+static void do_accept(struct srv_loop *l, int lfd)
+{
+    for (;;) {
+        struct sockaddr_storage ss;
+        socklen_t sl = sizeof ss;
+        int fd = accept4(lfd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0)
+            return;
+        const struct srv_ctx *ctx = l->cur->ctx;
+        if (l->n_conns >= ctx->cfg.max_connections) {
+            lg(ctx, SRV_LOG_AUDIT, "connection refused: limit of %u connections", ctx->cfg.max_connections);
+            close(fd);
+            continue;
+        }
+        char host[64] = "?", peer[80];
+        uint16_t port = 0;
+        if (ss.ss_family == AF_INET) {
+            struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+            inet_ntop(AF_INET, &a->sin_addr, host, sizeof host);
+            port = ntohs(a->sin_port);
+        } else if (ss.ss_family == AF_INET6) {
+            struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+            inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof host);
+            port = ntohs(a->sin6_port);
+        }
+        snprintf(peer, sizeof peer, "%s:%u", host, port);
+        int one = 1;
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        struct lconn *lc = calloc(1, sizeof *lc);
+        if (!lc || !(lc->core = srv_conn_new(ctx, peer))) {
+            free(lc);
+            close(fd);
+            continue;
+        }
+        lc->fd = fd;
+        lc->ref = l->cur;
+        l->cur->users++;
+        lc->created_ms = lc->last_ms = now_ms();
+        smb_nb_framer_init(&lc->fr, ctx->cfg.max_pdu, NULL, 0);
+        lc->next = l->conns;
+        if (l->conns)
+            l->conns->prev = lc;
+        l->conns = lc;
+        l->n_conns++;
+        struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP, .data.ptr = lc};
+        epoll_ctl(l->ep, EPOLL_CTL_ADD, fd, &ev);
+        lg(ctx, SRV_LOG_DEBUG, "peer=%s connected", peer);
+    }
+}
+
+/* Handle one complete frame. Returns -1 to close. */
+static int on_frame(struct srv_loop *l, struct lconn *lc)
+{
+    const struct srv_ctx *ctx = lc->ref->ctx;
+    if (lc->fr.type == SMB_NB_KEEPALIVE)
+        return 0;
+    if (lc->fr.type == SMB_NB_SESSION_REQUEST) {
+        /* port 139 style: accept any called name */
+        smb_wr w;
+        if (srv_buf_reserve(&lc->out, 8) != SMB_OK)
+            return -1;
+        wr_init(&w, lc->out.p + lc->out.len, 8);
+        smb_nb_session_response_encode(&w, true, 0);
+        lc->out.len += wr_len(&w);
+        return 0;
+    }
+    if (lc->fr.type != SMB_NB_SESSION_MESSAGE)
+        return -1;
+    smb_status st = srv_conn_input(lc->core, lc->fr.buf, lc->fr.len, &lc->out);
+    uint32_t d = srv_conn_take_delay(lc->core);
+    if (d)
+        lc->hold_until_ms = now_ms() + d;
+    if (st != SMB_OK) {
+        lg(ctx, SRV_LOG_DEBUG, "closing connection: %s", smb_status_name(st));
+        lc->closing = true; /* send what was produced (if anything), then close */
+    }
+    return 0;
+}
+
+static int on_readable(struct srv_loop *l, struct lconn *lc)
+{
+    uint8_t tmp[4096];
+    for (int rounds = 0; rounds < 64 && !lc->closing && !lc->hold_until_ms; rounds++) {
+        /* Read the body straight into the frame buffer once its size is known. */
+        if (lc->fr.hdr_have == SMB_NB_HDR_LEN && lc->fr.buf && lc->fr.have < lc->fr.len) {
+            size_t want = lc->fr.len - lc->fr.have;
+            ssize_t n = recv(lc->fd, lc->fr.buf + lc->fr.have, want, 0);
+            if (n == 0)
+                return -1;
+            if (n < 0)
+                return (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) ? 0 : -1;
+            lc->fr.have += (uint32_t)n;
+            lc->last_ms = now_ms();
+            if (lc->fr.have == lc->fr.len) {
+                if (on_frame(l, lc) < 0)
+                    return -1;
+                smb_nb_framer_reset(&lc->fr);
+            }
+            continue;
+        }
+        /* header (or small frames): read a little and feed the framer */
+        size_t want = lc->fr.hdr_have < SMB_NB_HDR_LEN ? (size_t)(SMB_NB_HDR_LEN - lc->fr.hdr_have) : sizeof tmp;
+        ssize_t n = recv(lc->fd, tmp, want, 0);
+        if (n == 0)
+            return -1;
+        if (n < 0)
+            return (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) ? 0 : -1;
+        lc->last_ms = now_ms();
+        size_t used = 0;
+        smb_status st = smb_nb_framer_feed(&lc->fr, tmp, (size_t)n, &used);
+        if (st == SMB_E_BUFFER_TOO_SMALL) {
+            size_t need = lc->fr.len ? lc->fr.len : 1;
+            if (need > lc->rcap) {
+                uint8_t *nb = realloc(lc->rbuf, need);
+                if (!nb)
+                    return -1;
+                lc->rbuf = nb;
+                lc->rcap = need;
+            }
+            smb_nb_framer_set_buffer(&lc->fr, lc->rbuf, lc->rcap);
+            if (used < (size_t)n) {
+                size_t u2 = 0;
+                st = smb_nb_framer_feed(&lc->fr, tmp + used, (size_t)n - used, &u2);
+            } else {
+                st = lc->fr.have == lc->fr.len ? SMB_OK : SMB_E_PENDING;
+            }
+        }
+        if (st == SMB_OK) {
+            if (on_frame(l, lc) < 0)
+                return -1;
+            smb_nb_framer_reset(&lc->fr);
+        } else if (st != SMB_E_PENDING) {
+            lg(lc->ref->ctx, SRV_LOG_INFO, "closing connection: bad NetBIOS frame (%s%s)", smb_status_name(st),
+               lc->fr.oversized ? ", larger than max pdu" : "");
+            return -1;
+        }
+    }
+    if (lc->rcap > LOOP_KEEP_RBUF && lc->fr.hdr_have == 0) {
+        free(lc->rbuf);
+        lc->rbuf = NULL;
+        lc->rcap = 0;
+        smb_nb_framer_set_buffer(&lc->fr, NULL, 0);
+    }
+    return 0;
+}
+
+static void on_conn_event(struct srv_loop *l, struct lconn *lc, uint32_t evs)
+{
+    int rc = 0;
+    if (evs & EPOLLIN)
+        rc = on_readable(l, lc);
+    if (rc == 0 && !lc->hold_until_ms)
+        rc = flush_out(lc);
+    if (rc == 0 && (evs & (EPOLLERR | EPOLLHUP)) && !(evs & EPOLLIN))
+        rc = -1;
+    if (rc < 0) {
+        conn_close(l, lc);
+        return;
+    }
+    set_events(l, lc);
+}
+
+static void do_reload(struct srv_loop *l)
+{
+    if (!l->reload)
+        return;
+    struct srv_ctx *n = l->reload(l->reload_arg);
+    if (!n) {
+        lg(l->cur->ctx, SRV_LOG_ERROR, "SIGHUP: reload failed; keeping the running configuration");
+        return;
+    }
+    struct ctx_ref *r = ref_new(l, n);
+    if (!r) {
+        srv_ctx_free(n);
+        free(n);
+        return;
+    }
+    struct ctx_ref *old = l->cur;
+    l->cur = r;
+    ref_maybe_free(l, old);
+    lg(n, SRV_LOG_AUDIT, "SIGHUP: configuration reloaded (signing %s); new connections use it",
+       smb_level_name(n->level));
+}
+
+static void on_timer(struct srv_loop *l)
+{
+    uint64_t t = now_ms();
+    struct lconn *lc = l->conns, *n;
+    for (; lc; lc = n) {
+        n = lc->next;
+        const struct srv_config *cfg = &lc->ref->ctx->cfg;
+        if (lc->hold_until_ms && t >= lc->hold_until_ms) {
+            lc->hold_until_ms = 0;
+            if (flush_out(lc) < 0) {
+                conn_close(l, lc);
+                continue;
+            }
+            set_events(l, lc);
+        }
+        bool est = srv_conn_established(lc->core);
+        if (!est && t - lc->created_ms > (uint64_t)cfg->handshake_timeout * 1000) {
+            lg(lc->ref->ctx, SRV_LOG_INFO, "closing half-open connection after %us", cfg->handshake_timeout);
+            conn_close(l, lc);
+        } else if (t - lc->last_ms > (uint64_t)cfg->idle_timeout * 1000) {
+            lg(lc->ref->ctx, SRV_LOG_INFO, "closing idle connection after %us", cfg->idle_timeout);
+            conn_close(l, lc);
+        }
+    }
+}
+
+int srv_loop_run(struct srv_loop *l)
+{
+    struct epoll_event evs[LOOP_MAX_EVENTS];
+    uint64_t last_tick = now_ms();
+    while (!l->stop) {
+        int timeout = 1000;
+        for (struct lconn *lc = l->conns; lc; lc = lc->next)
+            if (lc->hold_until_ms) {
+                uint64_t t = now_ms();
+                int d = lc->hold_until_ms > t ? (int)(lc->hold_until_ms - t) : 0;
+                if (d < timeout)
+                    timeout = d;
+            }
+        int n = epoll_wait(l->ep, evs, LOOP_MAX_EVENTS, timeout);
+        if (n < 0 && errno != EINTR)
+            return 1;
+        for (int i = 0; i < n; i++) {
+            void *p = evs[i].data.ptr;
+            if (p == &l->sigfd) {
+                struct signalfd_siginfo si;
+                while (read(l->sigfd, &si, sizeof si) == (ssize_t)sizeof si) {
+                    if (si.ssi_signo == SIGHUP)
+                        do_reload(l);
+                    else
+                        l->stop = true;
+                }
+                continue;
+            }
+            bool is_listen = false;
+            for (int k = 0; k < l->n_lfd; k++)
+                if (p == &l->lfd[k]) {
+                    do_accept(l, l->lfd[k]);
+                    is_listen = true;
+                }
+            if (!is_listen)
+                on_conn_event(l, (struct lconn *)p, evs[i].events);
+        }
+        uint64_t t = now_ms();
+        bool any_hold = false;
+        for (struct lconn *lc = l->conns; lc; lc = lc->next)
+            any_hold |= lc->hold_until_ms != 0;
+        if (t - last_tick >= 1000 || any_hold) {
+            on_timer(l);
+            last_tick = t;
+        }
+    }
+    /* SIGTERM: flush open files, say goodbye */
+    const struct srv_ctx *ctx = l->cur->ctx;
+    lg(ctx, SRV_LOG_AUDIT, "shutting down: flushing open files of %u connection(s)", l->n_conns);
+    while (l->conns) {
+        srv_conn_flush_all(l->conns->core);
+        flush_out(l->conns);
+        conn_close(l, l->conns);
+    }
+    return 0;
+}
+
+void srv_loop_free(struct srv_loop *l)
+{
+    if (!l)
+        return;
+    while (l->conns)
+        conn_close(l, l->conns);
+    for (int i = 0; i < l->n_lfd; i++)
+        close(l->lfd[i]);
+    if (l->sigfd >= 0)
+        close(l->sigfd);
+    if (l->ep >= 0)
+        close(l->ep);
+    struct ctx_ref *r = l->refs, *n;
+    for (; r; r = n) {
+        n = r->next;
+        if (r->ctx) {
+            srv_ctx_free(r->ctx);
+            free(r->ctx);
+        }
+        free(r);
+    }
+    free(l);
+}
