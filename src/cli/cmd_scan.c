@@ -221,6 +221,21 @@ static void on_progress(const struct smb_scan_progress *p, void *vc)
     c->progress_shown = true;
 }
 
+/* Peak resident set of this process image (VmHWM), in KiB; 0 if unknown. */
+static unsigned long peak_rss_kib(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    unsigned long kib = 0;
+    if (!f)
+        return 0;
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "VmHWM: %lu kB", &kib) == 1)
+            break;
+    fclose(f);
+    return kib;
+}
+
 static int parse_ports(const char *s, struct smb_scan_opts *o)
 {
     char buf[256];
@@ -375,7 +390,7 @@ int cmd_scan(int argc, char **argv)
         }
     }
     c.color = c.fmt == FMT_TEXT && cli_use_color(c.out);
-    c.progress = !no_progress && cli_use_color(stderr) >= 0 && isatty(fileno(stderr));
+    c.progress = !no_progress && isatty(fileno(stderr));
     o.on_result = on_result;
     o.on_progress = (c.progress || stats) ? on_progress : NULL;
     o.ctx = &c;
@@ -396,8 +411,8 @@ int cmd_scan(int argc, char **argv)
     double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
     if (stats)
         fprintf(stderr, "scan stats: %" PRIu64 " results in %.3f s, %.0f hosts/s, peak %u in flight, %" PRIu64
-                        " relay targets\n",
-                c.n, secs, secs > 0 ? c.n / secs : 0.0, c.last.peak_in_flight, c.not_required);
+                        " relay targets, peak RSS %lu KiB\n",
+                c.n, secs, secs > 0 ? c.n / secs : 0.0, c.last.peak_in_flight, c.not_required, peak_rss_kib());
     if (c.fmt == FMT_TEXT) {
         fprintf(c.out, "\nSummary: %" PRIu64 " scanned, %" PRIu64 " up, %" PRIu64 " speak SMB1\n", c.n, c.up, c.smb1);
         fprintf(c.out, "  signing required:     %" PRIu64 "\n", c.required);
