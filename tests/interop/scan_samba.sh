@@ -178,6 +178,18 @@ neg "${FP[badoffset]}" "NEGOTIATE response with an offset out of range" malforme
 check_match "timeout reason is given" "$(grep "\"port\":${FP[hang]}," "$T/neg.jsonl")" '"error":"smb2: no answer in 600 ms"'
 check_match "truncation reason is given" "$(grep "\"port\":${FP[truncated]}," "$T/neg.jsonl")" '"error":"smb2: truncated answer'
 check_match "not-smb shows what was received" "$(grep "\"port\":${FP[http]}," "$T/neg.jsonl")" '"error":"smb2: not NetBIOS/SMB: answer starts with \\"HTTP'
+# many addresses with a small concurrency and a rate cap: every one ends with a result
+out=$("$SMBSIGN" scan --json -c 4 --rate 400 --retries 0 -p "$closed" 127.0.0.1-60)
+check_eq "60 addresses, -c 4 --rate 400: 60 results" "$(printf '%s\n' "$out" | grep -c '"status":"refused"')" 60
+check_eq "each address reported once" "$(printf '%s\n' "$out" | sed 's/.*"host":"\([^"]*\)".*/\1/' | sort -u | wc -l)" 60
+# a terminal gets colour and a progress line on stderr; NO_COLOR turns colour off
+if command -v script >/dev/null; then
+    tty_out=$(script -qec "$SMBSIGN scan -p ${PORT[nt1_disabled]},${PORT[nt1_mandatory]} 127.0.0.1" /dev/null)
+    check_match "colour on a terminal" "$tty_out" $'\033\\[31mnot-required'
+    check_match "progress line on a terminal" "$tty_out" '[0-9]+/2 done'
+    tty_out=$(NO_COLOR=1 script -qec "$SMBSIGN scan -p ${PORT[nt1_disabled]} 127.0.0.1" /dev/null)
+    check_nomatch "NO_COLOR: no colour" "$tty_out" $'\033\\[3[12]m'
+fi
 # a hostile peer must not stall a scan of good hosts
 out=$("$SMBSIGN" scan --json --timeout 600 --retries 0 -p "${FP[hang]},${PORT[nt1_mandatory]}" 127.0.0.1)
 check_match "a good host next to a silent one is still judged" "$out" '"verdict":"required"'
