@@ -12,10 +12,13 @@
 #include <cmocka.h>
 
 #include "base/buf.h"
+#include "smbsign/types.h"
 #include "wire/netbios.h"
 #include "wire/smb1/negotiate.h"
 #include "wire/smb2/header.h"
 #include "wire/smb2/negotiate.h"
+
+#include "samba_negotiate_kat.h"
 
 /* ------------------------------------------------------------------ NetBIOS */
 
@@ -605,6 +608,40 @@ static void smb1_rsp_negative(void **state)
     assert_int_not_equal(smb1_negotiate_answer_parse(b, 80, &a), SMB_OK);
 }
 
+/* ------------------------------------------------------------------ real peer */
+
+static void samba_known_answers(void **state)
+{
+    (void)state;
+    struct smb2_negotiate_rsp s;
+    assert_int_equal(smb2_negotiate_rsp_parse(samba_rsp311, sizeof samba_rsp311, &s), SMB_OK);
+    assert_int_equal(s.dialect, 0x0311);
+    assert_int_equal(s.security_mode, SMB2_NEGOTIATE_SIGNING_ENABLED);
+    assert_true(s.security_buffer_len > 0);
+    assert_true(s.ctx.has_preauth && s.ctx.has_encryption && s.ctx.has_signing);
+    assert_int_equal(s.ctx.preauth.hash_algs[0], SMB2_PREAUTH_HASH_SHA512);
+    assert_int_equal(s.ctx.signing.algs[0], SMB2_SIGNING_AES_GMAC);
+    /* Samba answers the multi-protocol negotiate (NT LM 0.12 + SMB 2.002 + SMB 2.???) with SMB2 0x02FF */
+    struct smb1_negotiate_answer a;
+    assert_int_equal(smb1_negotiate_answer_parse(samba_rsp02ff, sizeof samba_rsp02ff, &a), SMB_OK);
+    assert_int_equal(a.kind, SMB1_ANSWER_SMB2);
+    assert_int_equal(a.smb2.dialect, 0x02FF);
+    /* and NT LM 0.12 alone with the SMB1 response: SecurityMode 7 = signing enabled */
+    assert_int_equal(smb1_negotiate_answer_parse(samba_rsp_ntlm012, sizeof samba_rsp_ntlm012, &a), SMB_OK);
+    assert_int_equal(a.kind, SMB1_ANSWER_SMB1);
+    assert_int_equal(a.smb1.word_count, 17);
+    assert_int_equal(a.smb1.dialect_index, 0);
+    assert_int_equal(a.smb1.security_mode, 0x07);
+    assert_true(a.smb1.capabilities & SMB1_CAP_EXTENDED_SECURITY);
+    /* negative twins: every truncation of the real answers fails */
+    for (size_t k = 0; k < sizeof samba_rsp311; k++)
+        assert_int_not_equal(smb2_negotiate_rsp_parse(samba_rsp311, k, &s), SMB_OK);
+    uint8_t c[sizeof samba_rsp311];
+    memcpy(c, samba_rsp311, sizeof c);
+    put_le16(c + 64 + 6, (uint16_t)(le16(c + 64 + 6) + 1)); /* one context more than sent */
+    assert_int_not_equal(smb2_negotiate_rsp_parse(c, sizeof c, &s), SMB_OK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -615,6 +652,7 @@ int main(void)
         cmocka_unit_test(smb2_rsp_roundtrip),   cmocka_unit_test(smb2_rsp_negative),
         cmocka_unit_test(smb1_req_roundtrip),   cmocka_unit_test(smb1_req_negative),
         cmocka_unit_test(smb1_rsp_roundtrip),   cmocka_unit_test(smb1_rsp_negative),
+        cmocka_unit_test(samba_known_answers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
