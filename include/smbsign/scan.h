@@ -2,10 +2,11 @@
  * smbsign/scan.h - scan hosts for their SMB signing posture.
  *
  * Contract:
- *  - Targets are parsed up front (smb_scan_targets_add / _exclude). Parse
- *    errors are reported before anything is sent; hostnames are resolved
- *    with getaddrinfo when added (a name that does not resolve becomes a
- *    result with status SMB_SCAN_ERROR, it does not stop the scan).
+ *  - Targets are parsed up front (smb_scan_targets_add / _exclude) without
+ *    any network traffic, so every syntax error is reported before anything
+ *    is sent. Then smb_scan_targets_resolve() resolves host names with
+ *    getaddrinfo (a name that does not resolve becomes a result with status
+ *    SMB_SCAN_ERROR; it does not stop the scan).
  *  - smb_scan_run() probes every (address, port) once per enabled probe: an
  *    SMB2 NEGOTIATE offering 2.0.2, 2.1, 3.0, 3.0.2 and 3.1.1 with the
  *    preauth-integrity, encryption and signing-capabilities contexts, and a
@@ -145,11 +146,17 @@ void smb_scan_targets_free(smb_scan_targets *t);
  * Add a target spec: "192.0.2.7", "2001:db8::1", "host.example", a CIDR
  * block "10.0.0.0/24" or "fd00::/120", an IPv4 range "10.0.0.1-50" or
  * "10.0.0.1-10.0.1.20", "@FILE" (one spec per line, '#' comments, blank
- * lines ignored) or "-" (the same read from stdin). On error returns
+ * lines ignored) or "-" (the same read from stdin). Names are only recorded
+ * here (see smb_scan_targets_resolve). On error returns
  * SMB_E_BAD_ARGUMENT (or SMB_E_IO for an unreadable file) with a message in
  * err. Expansion past SMB_SCAN_MAX_TARGETS addresses is an error.
  */
 smb_status smb_scan_targets_add(smb_scan_targets *t, const char *spec, char *err, size_t errlen);
+/* Resolve every name added so far (first address of the family given to
+ * smb_scan_targets_new). Names that do not resolve keep their error text and
+ * are reported as results. SMB_E_NOMEM only. Names never resolved are
+ * reported as errors by smb_scan_run. */
+smb_status smb_scan_targets_resolve(smb_scan_targets *t);
 /* Exclude addresses: literal, CIDR, range, @FILE (no hostnames). */
 smb_status smb_scan_targets_exclude(smb_scan_targets *t, const char *spec, char *err, size_t errlen);
 /* Number of addresses (plus unresolved names) left after exclusions. */

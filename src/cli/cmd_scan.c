@@ -395,6 +395,11 @@ int cmd_scan(int argc, char **argv)
     o.on_progress = (c.progress || stats) ? on_progress : NULL;
     o.ctx = &c;
     raise_nofile(o.concurrency);
+    /* Only now, with every argument and output file valid, may DNS queries go out. */
+    if (smb_scan_targets_resolve(t) != SMB_OK) {
+        cli_err(VERB, "out of memory");
+        goto out;
+    }
     if (c.fmt == FMT_CSV)
         smb_scan_csv_header(c.out);
 

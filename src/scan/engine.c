@@ -477,7 +477,7 @@ static void admit(struct engine *e)
             res.status = SMB_SCAN_ERROR;
             res.smb2_status = res.smb1_status = SMB_SCAN_SKIPPED;
             res.verdict = SMB_SCAN_VERDICT_UNKNOWN;
-            snprintf(res.error, sizeof res.error, "%s", r->err ? r->err : "cannot resolve");
+            snprintf(res.error, sizeof res.error, "%s", r->err ? r->err : "name not resolved (smb_scan_targets_resolve not called)");
             report(e, &res);
             continue;
         }

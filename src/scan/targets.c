@@ -335,34 +335,9 @@ static smb_status add_one(smb_scan_targets *t, const char *spec, bool exclude, i
             return SMB_E_BAD_ARGUMENT;
         }
         memset(&r, 0, sizeof r);
-        r.name = strdup(spec);
+        r.name = strdup(spec); /* resolved later, by smb_scan_targets_resolve */
         if (!r.name)
             return SMB_E_NOMEM;
-        struct addrinfo hints, *res = NULL;
-        memset(&hints, 0, sizeof hints);
-        hints.ai_family = t->family;
-        hints.ai_socktype = SOCK_STREAM;
-        int g = getaddrinfo(spec, NULL, &hints, &res);
-        if (g != 0 || !res) {
-            char msg[SMB_SCAN_ERROR_LEN];
-            snprintf(msg, sizeof msg, "cannot resolve '%s': %s", spec, g ? gai_strerror(g) : "no address");
-            r.err = strdup(msg);
-        } else {
-            const struct sockaddr *sa = res->ai_addr;
-            if (sa->sa_family == AF_INET) {
-                r.family = AF_INET;
-                r.first = from_bytes((const uint8_t *)&((const struct sockaddr_in *)(const void *)sa)->sin_addr,
-                                     AF_INET);
-            } else {
-                r.family = AF_INET6;
-                r.first = from_bytes((const uint8_t *)&((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
-                                     AF_INET6);
-            }
-            r.last = r.first;
-            r.resolved = true;
-        }
-        if (res)
-            freeaddrinfo(res);
     }
     if (exclude) {
         if (push(&t->x, &t->nx, &t->capx, &r))
@@ -389,6 +364,49 @@ static smb_status add_one(smb_scan_targets *t, const char *spec, bool exclude, i
 smb_status smb_scan_targets_add(smb_scan_targets *t, const char *spec, char *err, size_t errlen)
 {
     return add_one(t, spec, false, 0, err, errlen);
+}
+
+/* Resolve one name entry with getaddrinfo (first address of the family). */
+static smb_status resolve_one(const smb_scan_targets *t, struct scan_range *r)
+{
+    struct addrinfo hints, *res = NULL;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = t->family;
+    hints.ai_socktype = SOCK_STREAM;
+    int g = getaddrinfo(r->name, NULL, &hints, &res);
+    if (g != 0 || !res) {
+        char msg[SMB_SCAN_ERROR_LEN];
+        snprintf(msg, sizeof msg, "cannot resolve '%s': %s", r->name, g ? gai_strerror(g) : "no address");
+        r->err = strdup(msg);
+        if (res)
+            freeaddrinfo(res);
+        return r->err ? SMB_OK : SMB_E_NOMEM;
+    }
+    const struct sockaddr *sa = res->ai_addr;
+    if (sa->sa_family == AF_INET) {
+        r->family = AF_INET;
+        r->first = from_bytes((const uint8_t *)&((const struct sockaddr_in *)(const void *)sa)->sin_addr, AF_INET);
+    } else {
+        r->family = AF_INET6;
+        r->first = from_bytes((const uint8_t *)&((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, AF_INET6);
+    }
+    r->last = r->first;
+    r->resolved = true;
+    freeaddrinfo(res);
+    return SMB_OK;
+}
+
+smb_status smb_scan_targets_resolve(smb_scan_targets *t)
+{
+    for (size_t i = 0; i < t->n; i++) {
+        struct scan_range *r = &t->v[i];
+        if (r->name && !r->resolved && !r->err) {
+            smb_status st = resolve_one(t, r);
+            if (st != SMB_OK)
+                return st;
+        }
+    }
+    return SMB_OK;
 }
 
 smb_status smb_scan_targets_exclude(smb_scan_targets *t, const char *spec, char *err, size_t errlen)
