@@ -339,13 +339,17 @@ void scan_probe_rx(struct scan_probe *p, const uint8_t *data, size_t n)
         if (st == SMB_E_PENDING)
             continue;
         if (st == SMB_E_BUFFER_TOO_SMALL) {
-            uint8_t *nb = realloc(p->rx, p->fr.len);
+            /* grow with what arrives (doubling), never past the frame */
+            size_t cap = p->fr.cap ? p->fr.cap * 2 : SCAN_ANSWER_CHUNK;
+            if (cap > p->fr.len)
+                cap = p->fr.len;
+            uint8_t *nb = realloc(p->rx, cap);
             if (!nb) {
                 finish(p, SMB_SCAN_ERROR, "out of memory");
                 return;
             }
             p->rx = nb;
-            smb_nb_framer_set_buffer(&p->fr, nb, p->fr.len);
+            smb_nb_framer_set_buffer(&p->fr, nb, cap);
             continue;
         }
         if (st != SMB_OK) {

@@ -23,6 +23,8 @@
 
 /* Cap on a NEGOTIATE answer (NetBIOS length). Real answers are < 1 KiB. */
 #define SCAN_MAX_ANSWER 65536u
+/* First receive buffer size; doubled as bytes arrive (Samba's 3.1.1 answer is 284 bytes). */
+#define SCAN_ANSWER_CHUNK 512u
 #define SCAN_TEMPLATE_MAX 512u
 
 enum scan_probe_kind { SCAN_PROBE_SMB2 = 0, SCAN_PROBE_SMB1 = 1 };

@@ -98,9 +98,12 @@ const char *smb_nb_error_name(uint8_t nb_error);
  *     SMB_OK        a whole frame: fr.type, fr.buf[0..fr.len); bytes after
  *                   data+used belong to the next frame (call _reset first)
  *     SMB_E_PENDING every byte was taken, more are needed
- *     SMB_E_BUFFER_TOO_SMALL  the header announced fr.len > cap; lend a
- *                   buffer of at least fr.len bytes (keeping the fr.have
- *                   bytes already stored) with _set_buffer, feed the rest
+ *     SMB_E_BUFFER_TOO_SMALL  the buffer is full before the frame (fr.len
+ *                   bytes) is: lend a bigger one holding the fr.have bytes
+ *                   already stored (realloc keeps them) with _set_buffer, then
+ *                   feed the bytes after data+used. Growing the buffer as
+ *                   bytes arrive keeps memory proportional to what the peer
+ *                   sent, not to what its header announced.
  *     SMB_E_MALFORMED  bad header, or fr.len > max_pdu (fr.oversized set)
  * After an error other than BUFFER_TOO_SMALL the stream is unusable.
  */

@@ -336,6 +336,16 @@ static void probe_smb2_bad(void **state)
     const uint8_t huge[] = {0, 0xff, 0xff, 0xff};
     run_probe(&p, SCAN_PROBE_SMB2, false, huge, sizeof huge, 4);
     assert_int_equal(p.out.status, SMB_SCAN_MALFORMED);
+    /* a large announced frame trickled in: memory follows the bytes sent */
+    uint8_t trickle[4 + 100];
+    memset(trickle, 'x', sizeof trickle);
+    memcpy(trickle, "\x00\x00\xea\x60", 4); /* 60000 bytes announced */
+    run_probe(&p, SCAN_PROBE_SMB2, false, trickle, sizeof trickle, 7);
+    assert_false(scan_probe_done(&p));
+    assert_int_equal(p.fr.have, 100);
+    assert_true(p.fr.cap <= SCAN_ANSWER_CHUNK);
+    scan_probe_eof(&p, false);
+    assert_int_equal(p.out.status, SMB_SCAN_MALFORMED);
     /* a dialect we did not offer */
     n = smb2_answer(b, sizeof b, 0x02FF, 1, -1);
     run_probe(&p, SCAN_PROBE_SMB2, false, b, n, n);
