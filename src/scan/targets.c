@@ -11,8 +11,8 @@
 
 #include "scan/targets.h"
 
-#define MAX_SPEC_LEN 300     /* longest accepted spec text */
-#define MAX_FILE_DEPTH 4     /* @FILE inside @FILE */
+#define MAX_SPEC_LEN 300 /* longest accepted spec text */
+#define MAX_FILE_DEPTH 4 /* @FILE inside @FILE */
 #define MAX_HOSTNAME_LEN 253
 
 static void seterr(char *err, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -174,7 +174,8 @@ static int parse_range(const char *spec, struct scan_range *r, char *err, size_t
             return -2;
         }
         if (bits - plen > 24) {
-            seterr(err, errlen, "'%s': block too large (at most 2^24 addresses, /%u or longer)", spec, bits - 24);
+            seterr(err, errlen, "'%s': block too large (at most 2^24 addresses, /%u or longer)", spec,
+                   bits - 24);
             return -2;
         }
         scan_u128 base = from_bytes(a, fam);
@@ -246,10 +247,11 @@ static uint64_t range_size(const struct scan_range *r)
     return s == UINT64_MAX ? UINT64_MAX : s + 1;
 }
 
-static smb_status add_one(smb_scan_targets *t, const char *spec, bool exclude, int depth, char *err, size_t errlen);
+static smb_status add_one(smb_scan_targets *t, const char *spec, bool exclude, int depth, char *err,
+                          size_t errlen);
 
-static smb_status add_stream(smb_scan_targets *t, FILE *f, const char *what, bool exclude, int depth, char *err,
-                             size_t errlen)
+static smb_status add_stream(smb_scan_targets *t, FILE *f, const char *what, bool exclude, int depth,
+                             char *err, size_t errlen)
 {
     char line[1024];
     unsigned lineno = 0;
@@ -289,7 +291,8 @@ static smb_status add_stream(smb_scan_targets *t, FILE *f, const char *what, boo
     return SMB_OK;
 }
 
-static smb_status add_one(smb_scan_targets *t, const char *spec, bool exclude, int depth, char *err, size_t errlen)
+static smb_status add_one(smb_scan_targets *t, const char *spec, bool exclude, int depth, char *err,
+                          size_t errlen)
 {
     struct scan_range r;
     if (depth > MAX_FILE_DEPTH) {
@@ -385,10 +388,12 @@ static smb_status resolve_one(const smb_scan_targets *t, struct scan_range *r)
     const struct sockaddr *sa = res->ai_addr;
     if (sa->sa_family == AF_INET) {
         r->family = AF_INET;
-        r->first = from_bytes((const uint8_t *)&((const struct sockaddr_in *)(const void *)sa)->sin_addr, AF_INET);
+        r->first =
+            from_bytes((const uint8_t *)&((const struct sockaddr_in *)(const void *)sa)->sin_addr, AF_INET);
     } else {
         r->family = AF_INET6;
-        r->first = from_bytes((const uint8_t *)&((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, AF_INET6);
+        r->first = from_bytes((const uint8_t *)&((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+                              AF_INET6);
     }
     r->last = r->first;
     r->resolved = true;
@@ -424,7 +429,10 @@ bool scan_targets_excluded(const smb_scan_targets *t, int family, scan_u128 a)
     return false;
 }
 
-void scan_iter_init(scan_iter *it) { memset(it, 0, sizeof *it); }
+void scan_iter_init(scan_iter *it)
+{
+    memset(it, 0, sizeof *it);
+}
 
 int scan_iter_next(const smb_scan_targets *t, scan_iter *it, const struct scan_range **r, scan_u128 *addr)
 {

@@ -151,12 +151,18 @@ void smb_nb_session_response_encode(smb_wr *w, bool positive, uint8_t nb_error)
 const char *smb_nb_error_name(uint8_t e)
 {
     switch (e) {
-    case SMB_NB_ERR_NOT_LISTENING_CALLED: return "not listening on called name";
-    case SMB_NB_ERR_NOT_LISTENING_CALLING: return "not listening for calling name";
-    case SMB_NB_ERR_CALLED_NOT_PRESENT: return "called name not present";
-    case SMB_NB_ERR_INSUFFICIENT_RESOURCES: return "insufficient resources";
-    case SMB_NB_ERR_UNSPECIFIED: return "unspecified error";
-    default: return "unknown error";
+    case SMB_NB_ERR_NOT_LISTENING_CALLED:
+        return "not listening on called name";
+    case SMB_NB_ERR_NOT_LISTENING_CALLING:
+        return "not listening for calling name";
+    case SMB_NB_ERR_CALLED_NOT_PRESENT:
+        return "called name not present";
+    case SMB_NB_ERR_INSUFFICIENT_RESOURCES:
+        return "insufficient resources";
+    case SMB_NB_ERR_UNSPECIFIED:
+        return "unspecified error";
+    default:
+        return "unknown error";
     }
 }
 

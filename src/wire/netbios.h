@@ -110,12 +110,12 @@ const char *smb_nb_error_name(uint8_t nb_error);
 typedef struct smb_nb_framer {
     uint8_t hdr[SMB_NB_HDR_LEN];
     uint8_t hdr_have;
-    uint8_t type;     /* valid once hdr_have == 4 */
-    bool oversized;   /* the header announced more than max_pdu */
-    uint32_t len;     /* body length, valid once hdr_have == 4 */
-    uint32_t have;    /* body bytes stored */
+    uint8_t type;   /* valid once hdr_have == 4 */
+    bool oversized; /* the header announced more than max_pdu */
+    uint32_t len;   /* body length, valid once hdr_have == 4 */
+    uint32_t have;  /* body bytes stored */
     uint32_t max_pdu;
-    uint8_t *buf;     /* caller-owned body buffer */
+    uint8_t *buf; /* caller-owned body buffer */
     size_t cap;
 } smb_nb_framer;
 
@@ -126,6 +126,9 @@ void smb_nb_framer_reset(smb_nb_framer *fr);
 smb_status smb_nb_framer_feed(smb_nb_framer *fr, const uint8_t *data, size_t n, size_t *used);
 /* True once any byte of a frame has been seen (to tell "closed before
  * answering" from "closed mid-frame"). */
-static inline bool smb_nb_framer_started(const smb_nb_framer *fr) { return fr->hdr_have > 0; }
+static inline bool smb_nb_framer_started(const smb_nb_framer *fr)
+{
+    return fr->hdr_have > 0;
+}
 
 #endif

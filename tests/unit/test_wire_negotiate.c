@@ -69,7 +69,11 @@ static void nb_name_smbserver(void **state)
     assert_int_equal(wr_len(&w), 4 + 68);
     assert_memory_equal(b, "\x81\x00\x00\x44", 4);
     /* RFC 1001 first-level encoding of "*SMBSERVER" + spaces + 0x20 */
-    assert_memory_equal(b + 4, "\x20" "CKFDENECFDEFFCFGEFFCCACACACACACA" "\x00", 34);
+    assert_memory_equal(b + 4,
+                        "\x20"
+                        "CKFDENECFDEFFCFGEFFCCACACACACACA"
+                        "\x00",
+                        34);
     smb_rd r;
     rd_init(&r, b + 4, 68);
     struct smb_nb_session_request q;
@@ -100,10 +104,12 @@ static void nb_session_response(void **state)
     rd_init(&r, NULL, 0);
     assert_int_equal(smb_nb_session_response_decode(SMB_NB_POSITIVE_RESPONSE, &r, &code), SMB_OK);
     rd_init(&r, "\x82", 1);
-    assert_int_equal(smb_nb_session_response_decode(SMB_NB_NEGATIVE_RESPONSE, &r, &code), SMB_E_REQUEST_NOT_ACCEPTED);
+    assert_int_equal(smb_nb_session_response_decode(SMB_NB_NEGATIVE_RESPONSE, &r, &code),
+                     SMB_E_REQUEST_NOT_ACCEPTED);
     assert_int_equal(code, SMB_NB_ERR_CALLED_NOT_PRESENT);
     rd_init(&r, "\x7f\x00\x00\x01\x00\x8b", 6);
-    assert_int_equal(smb_nb_session_response_decode(SMB_NB_RETARGET_RESPONSE, &r, &code), SMB_E_NOT_SUPPORTED);
+    assert_int_equal(smb_nb_session_response_decode(SMB_NB_RETARGET_RESPONSE, &r, &code),
+                     SMB_E_NOT_SUPPORTED);
     /* negative twins */
     rd_init(&r, "x", 1); /* positive with a body */
     assert_int_equal(smb_nb_session_response_decode(SMB_NB_POSITIVE_RESPONSE, &r, &code), SMB_E_MALFORMED);
@@ -123,7 +129,11 @@ static void nb_framer_partial_reads(void **state)
 {
     (void)state;
     uint8_t stream[4 + 10 + 4];
-    memcpy(stream, "\x00\x00\x00\x0a" "0123456789" "\x85\x00\x00\x00", sizeof stream);
+    memcpy(stream,
+           "\x00\x00\x00\x0a"
+           "0123456789"
+           "\x85\x00\x00\x00",
+           sizeof stream);
     uint8_t buf[4];
     smb_nb_framer fr;
     smb_nb_framer_init(&fr, 64, buf, sizeof buf);
@@ -184,7 +194,7 @@ static void nb_framer_caps(void **state)
 
 /* ------------------------------------------------------------------ SMB2 */
 
-static const uint8_t salt32[32] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+static const uint8_t salt32[32] = {1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15, 16,
                                    17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32};
 
 static size_t build_req(uint8_t *b, size_t cap, bool with311)
@@ -438,7 +448,8 @@ static size_t build_smb1_req(uint8_t *b, size_t cap)
     q.dialects[0] = SMB1_DIALECT_NT_LM_012;
     q.dialects[1] = SMB1_DIALECT_SMB2_002;
     q.dialects[2] = SMB1_DIALECT_SMB2_WILDCARD;
-    assert_int_equal(smb1_negotiate_req_encode(&w, &q, SMB1_FLAGS2_NT_STATUS | SMB1_FLAGS2_UNICODE, 7), SMB_OK);
+    assert_int_equal(smb1_negotiate_req_encode(&w, &q, SMB1_FLAGS2_NT_STATUS | SMB1_FLAGS2_UNICODE, 7),
+                     SMB_OK);
     return wr_len(&w);
 }
 
@@ -648,13 +659,13 @@ static void samba_known_answers(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(nb_hdr_roundtrip),     cmocka_unit_test(nb_hdr_rejects_bad),
-        cmocka_unit_test(nb_name_smbserver),    cmocka_unit_test(nb_session_response),
+        cmocka_unit_test(nb_hdr_roundtrip),        cmocka_unit_test(nb_hdr_rejects_bad),
+        cmocka_unit_test(nb_name_smbserver),       cmocka_unit_test(nb_session_response),
         cmocka_unit_test(nb_framer_partial_reads), cmocka_unit_test(nb_framer_caps),
-        cmocka_unit_test(smb2_req_roundtrip),   cmocka_unit_test(smb2_req_negative),
-        cmocka_unit_test(smb2_rsp_roundtrip),   cmocka_unit_test(smb2_rsp_negative),
-        cmocka_unit_test(smb1_req_roundtrip),   cmocka_unit_test(smb1_req_negative),
-        cmocka_unit_test(smb1_rsp_roundtrip),   cmocka_unit_test(smb1_rsp_negative),
+        cmocka_unit_test(smb2_req_roundtrip),      cmocka_unit_test(smb2_req_negative),
+        cmocka_unit_test(smb2_rsp_roundtrip),      cmocka_unit_test(smb2_rsp_negative),
+        cmocka_unit_test(smb1_req_roundtrip),      cmocka_unit_test(smb1_req_negative),
+        cmocka_unit_test(smb1_rsp_roundtrip),      cmocka_unit_test(smb1_rsp_negative),
         cmocka_unit_test(samba_known_answers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
