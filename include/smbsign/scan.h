@@ -133,6 +133,10 @@ struct smb_scan_opts {
     void (*on_result)(const struct smb_scan_result *r, void *ctx);
     void (*on_progress)(const struct smb_scan_progress *p, void *ctx); /* may be NULL */
     void *ctx;
+    /* When non-NULL and *cancel becomes non-zero (e.g. from a signal
+     * handler), the scan stops at once: sockets are closed, hosts not
+     * finished get no result, and smb_scan_run returns SMB_E_CANCELLED. */
+    const volatile int *cancel;
 };
 
 void smb_scan_opts_default(struct smb_scan_opts *o);
@@ -163,7 +167,8 @@ smb_status smb_scan_targets_exclude(smb_scan_targets *t, const char *spec, char 
 uint64_t smb_scan_targets_count(const smb_scan_targets *t);
 
 /* Run the scan to completion. Errors: SMB_E_BAD_ARGUMENT (options),
- * SMB_E_NOMEM, SMB_E_IO (epoll). Per-host failures are results, not errors. */
+ * SMB_E_NOMEM, SMB_E_IO (epoll), SMB_E_CANCELLED (opts->cancel). Per-host
+ * failures are results, not errors. */
 smb_status smb_scan_run(const struct smb_scan_opts *opts, const smb_scan_targets *t);
 
 /* Output helpers (stable formats, see docs/scan.md). */

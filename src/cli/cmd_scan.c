@@ -1,6 +1,7 @@
 /* cli/cmd_scan.c - `smbsign scan`: SMB signing posture of many hosts (docs/scan.md). */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -63,9 +64,21 @@ static const char usage_text[] =
     "  echo fileserver | smbsign scan --smb2-only -\n"
     "\n"
     "Exit status: 0 scan done and no relay target, 1 at least one relay target,\n"
-    "2 bad targets or options (nothing is sent).\n";
+    "2 bad targets or options (nothing is sent), 130 interrupted (results so far are kept).\n";
 
 enum { FMT_TEXT, FMT_JSON, FMT_CSV };
+
+#define EXIT_INTERRUPTED 130 /* 128 + SIGINT, as shells report it */
+
+/* Set by SIGINT/SIGTERM; the scan engine polls it (opts.cancel). The one
+ * piece of process-wide state, as signals are process-wide. */
+static volatile int interrupted;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+}
 
 /* A small set of strings (relay-list de-duplication across ports). */
 struct strset {
@@ -216,6 +229,10 @@ static void on_progress(const struct smb_scan_progress *p, void *vc)
 {
     struct ctx *c = vc;
     c->last = *p;
+    /* results reach the output file within a progress interval (tail -f) */
+    fflush(c->out);
+    if (c->relay)
+        fflush(c->relay);
     if (!c->progress)
         return;
     double secs = p->elapsed_ms / 1000.0;
@@ -451,7 +468,7 @@ int cmd_scan(int argc, char **argv)
     c.color = c.fmt == FMT_TEXT && cli_use_color(c.out);
     c.progress = !no_progress && isatty(fileno(stderr));
     o.on_result = on_result;
-    o.on_progress = (c.progress || stats) ? on_progress : NULL;
+    o.on_progress = on_progress;
     o.ctx = &c;
     raise_nofile(o.concurrency);
     /* Only now, with every argument and output file valid, may DNS queries go out. */
@@ -462,11 +479,31 @@ int cmd_scan(int argc, char **argv)
     if (c.fmt == FMT_CSV)
         smb_scan_csv_header(c.out);
 
+    struct sigaction sa, old_int, old_term;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal; /* no SA_RESTART: epoll_wait returns EINTR */
+    sigemptyset(&sa.sa_mask);
+    interrupted = 0;
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    o.cancel = &interrupted;
+
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     smb_status st = smb_scan_run(&o, t);
     clock_gettime(CLOCK_MONOTONIC, &t1);
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
     clear_progress(&c);
+    if (st == SMB_E_CANCELLED) {
+        /* keep every result already written */
+        fflush(c.out);
+        if (c.relay)
+            fflush(c.relay);
+        cli_err(VERB, "interrupted after %" PRIu64 " results", c.n);
+        rc = EXIT_INTERRUPTED;
+        goto out;
+    }
     if (st != SMB_OK) {
         cli_err(VERB, "scan failed: %s", smb_status_desc(st));
         rc = CLI_EXIT_USAGE;

@@ -661,6 +661,10 @@ smb_status smb_scan_run(const struct smb_scan_opts *o, const smb_scan_targets *t
 
     struct epoll_event evs[EPOLL_BATCH];
     for (;;) {
+        if (o->cancel && *o->cancel) {
+            st = SMB_E_CANCELLED;
+            goto out;
+        }
         admit(e);
         connect_waiting(e);
         admit(e); /* jobs finished synchronously (refused at connect) free slots */

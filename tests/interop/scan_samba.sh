@@ -190,6 +190,15 @@ if command -v script >/dev/null; then
     tty_out=$(NO_COLOR=1 script -qec "$SMBSIGN scan -p ${PORT[nt1_disabled]} 127.0.0.1" /dev/null)
     check_nomatch "NO_COLOR: no colour" "$tty_out" $'\033\\[3[12]m'
 fi
+# SIGINT stops the scan, keeps the results already written, exits 130
+"$SMBSIGN" scan --json -o "$T/int.jsonl" --timeout 60000 --retries 0 -p "$closed,${FP[hang]}" 127.0.0.1 &
+spid=$!
+for _ in $(seq 1 100); do grep -q refused "$T/int.jsonl" 2>/dev/null && break; sleep 0.1; done
+kill -INT "$spid"
+wait "$spid"
+check_eq "SIGINT: exit status 130" "$?" 130
+check_match "SIGINT: results written before the interrupt are kept" "$(cat "$T/int.jsonl")" '"status":"refused"'
+check_eq "SIGINT: the unfinished host has no result" "$(wc -l <"$T/int.jsonl")" 1
 # a hostile peer must not stall a scan of good hosts
 out=$("$SMBSIGN" scan --json --timeout 600 --retries 0 -p "${FP[hang]},${PORT[nt1_mandatory]}" 127.0.0.1)
 check_match "a good host next to a silent one is still judged" "$out" '"verdict":"required"'
