@@ -4,12 +4,12 @@
 # mandatory) per dialect: 2.1 (HMAC-SHA256), 3.0 (AES-CMAC), 3.1.1 (AES-GMAC).
 # Prints MiB/s, the ratio smbsign/smbclient (target >= 1.3) and client CPU
 # seconds per GiB. Both clients run in the same invocation, alternating.
-# Env: CLIENT_BENCH_MIB (default 1024), CLIENT_BENCH_REPS (default 1).
+# Env: CLIENT_BENCH_MIB (default 1024), CLIENT_BENCH_REPS (default 2).
 cd "$(dirname "$0")/.." || exit 2
 ROOT=$(pwd)
 SMBSIGN_REL=${SMBSIGN_REL:-$ROOT/build/smbsign}
 MIB=${CLIENT_BENCH_MIB:-1024}
-REPS=${CLIENT_BENCH_REPS:-1}
+REPS=${CLIENT_BENCH_REPS:-2}
 for t in smbd smbclient smbpasswd useradd; do
     command -v "$t" >/dev/null || { echo "  $t missing (scripts/deps.sh installs it)"; exit 1; }
 done

@@ -65,7 +65,7 @@ static const char USAGE[] =
     "  smbsign client //127.0.0.1:4445/share -U alice%secret --signing required -c 'session'\n"
     "  SMBSIGN_PASSWORD=secret smbsign client //srv/data -U alice -m 3.0 -c 'put big.iso; ls'\n"
     "  smbsign client //srv/public -N -c 'get readme.txt'\n"
-    "  smbsign client //srv/data -U alice --profile win11-24h2-pro   (interactive)\n"
+    "  smbsign client //srv/data -U alice --profile win11-24h2   (interactive)\n"
     "\n"
     "Exit status: 0 ok, 1 an operation or the connection failed (the NTSTATUS name\n"
     "is printed), 2 usage error.\n";

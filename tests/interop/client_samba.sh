@@ -129,6 +129,14 @@ for s in disabled auto mandatory; do
     done
 done
 
+# ---- client level from an OS profile ----
+for pr in "win11-24h2 on" "win11-24h2-home off"; do
+    set -- $pr
+    out=$(cli "${PORT[auto]}" --profile "$1" -c session 2>&1)
+    check_eq "--profile $1 against server signing = auto: signing $2" \
+        "$(kv "$out" signing) $(kv "$out" client-level-source)" "$2 --profile"
+done
+
 # ---- 64 MiB on a few combinations (release build for speed) ----
 head -c $((64 << 20)) /dev/urandom >f64
 for combo in "mandatory 3.1.1 enabled" "auto 3.0 required" "auto 2.1 required" "disabled 3.0.2 enabled"; do
