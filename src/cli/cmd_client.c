@@ -399,18 +399,20 @@ static int do_stat(smb_client *c, const char *path)
     return 0;
 }
 
+static bool is_space(char ch) { return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r'; }
+
 static int split_args(char *line, char **av)
 {
     int n = 0;
     char *p = line;
     while (*p && n < MAX_ARGS) {
-        while (*p == ' ' || *p == '\t')
+        while (is_space(*p))
             p++;
         if (!*p)
             break;
         char *out = p, *start = p;
         char q = 0;
-        while (*p && (q || (*p != ' ' && *p != '\t'))) {
+        while (*p && (q || !is_space(*p))) {
             if (!q && (*p == '"' || *p == '\'')) {
                 q = *p++;
                 continue;
