@@ -36,8 +36,8 @@
 #include "wire/smb2/write.h"
 
 #define PATH_U16_MAX 2048   /* bytes of UTF-16 path we build */
-#define DEFAULT_CHUNK (1u << 20)
-#define DEFAULT_WINDOW 16
+#define DEFAULT_CHUNK (4u << 20)
+#define DEFAULT_WINDOW 8
 #define MAX_WINDOW 64
 #define DIR_BUF_LEN 65536
 
