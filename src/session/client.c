@@ -13,7 +13,7 @@
 #include "wire/smb2/ioctl.h"
 
 #define IN_EXTRA (64u * 1024u) /* read size while no frame length is known */
-#define SS_MAX_TOKEN 4096        /* cap on a security buffer we build */
+#define SS_MAX_TOKEN (NTLM_MAX_MSG + 256) /* cap on a security buffer we build */
 
 struct pending {
     uint64_t mid;
@@ -594,7 +594,7 @@ static smb_status on_session_setup(struct smb_cli *c, const struct smb_cli_event
         c->info.session_id = e->hdr.session_id;
         if (sr.supported_mech.len && !spnego_is_ntlmssp(sr.supported_mech))
             return fail(c, SMB_E_NOT_SUPPORTED, "server selected a mechanism other than NTLMSSP");
-        uint8_t auth[NTLM_MAX_MSG / 2], tok[SS_MAX_TOKEN], mic[16];
+        uint8_t auth[NTLM_MAX_MSG], tok[SS_MAX_TOKEN], mic[16];
         size_t al, tl;
         if ((st = smb_ntlm_client_authenticate(&c->ntlm, sr.response_token.p, sr.response_token.len, auth, sizeof auth,
                                                &al)) != SMB_OK)
