@@ -74,6 +74,14 @@ section_scan() {
 SECTIONS+=(scan)
 
 # ---------------------------------------------------------------------------
+# client: smbsign client vs smbclient, 1 GiB up/down with signing mandatory (issue 5)
+section_client() {
+    echo "== client: 1 GiB upload/download, Samba server signing = mandatory, smbsign client vs smbclient (bench/client_bench.sh)"
+    bench/client_bench.sh
+}
+SECTIONS+=(client)
+
+# ---------------------------------------------------------------------------
 want=("$@")
 [ ${#want[@]} -eq 0 ] && want=("${SECTIONS[@]}")
 rc=0
