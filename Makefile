@@ -56,6 +56,7 @@ FUZZ_BINS  := $(FUZZ_SRCS:fuzz/%.c=$(BF)/%)
 BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(B)/bench/%)
 
 .PHONY: all asan fuzz bench test run install clean deps unit
+.SECONDARY:
 .DEFAULT_GOAL := all
 
 all: $(B)/smbsign $(B)/libsmbsign.a $(B)/libsmbsign.so.$(SOVER) $(B)/smbsign.pc

@@ -140,8 +140,8 @@ void smb_policy_layer_set(smb_policy_layer *l, smb_setting s, int8_t value, uint
 typedef struct smb_shadowed {
     smb_setting setting;
     smb_setting_value lost;   /* the replaced value */
-    smb_source winner;        /* source of the value that replaced it */
-    int8_t winner_value;
+    smb_source winner;        /* source of the final effective value */
+    int8_t winner_value;      /* the final effective value (may be UNDEFINED after a deletion) */
 } smb_shadowed;
 
 /* Effective settings of one machine. */
@@ -198,6 +198,8 @@ const char *smb_role_name(smb_role r); /* "workstation" "server" "dc" "server-on
 #define SMB_DIALECT_BIT_311 0x20
 #define SMB_DIALECT_BITS_SMB2 0x3E
 
+typedef enum smb_proto { SMB_PROTO_SMB1 = 1, SMB_PROTO_SMB2 = 2 } smb_proto;
+
 typedef struct smb_profile {
     const char *name;   /* "win2003-dc-kb950876" */
     const char *title;  /* "Windows Server 2003 domain controller with KB950876" */
@@ -217,15 +219,23 @@ typedef struct smb_profile {
     const char *note;    /* sources followed, disagreements resolved */
 } smb_profile;
 
-/* The table, in a stable order (chronological, then role). */
+/* The table, in a stable order (the issue's order: workstations by age, then servers). */
 const smb_profile *smb_policy_profiles(size_t *count);
 /* Case-insensitive lookup; NULL if unknown. */
 const smb_profile *smb_policy_profile_find(const char *name);
-/* The default layer for a profile (source DEFAULT, origin "profile NAME";
- * DC server values carry SMB_SOURCE_DOMAIN_GPO as the profile says). */
+/* The default layer for a profile (source DEFAULT, origin "profile NAME").
+ * When server_default_source is DOMAIN_GPO, the server values the Default
+ * Domain Controllers Policy enables (value 1) carry SMB_SOURCE_DOMAIN_GPO;
+ * values it leaves not defined stay DEFAULT. */
 void smb_policy_profile_layer(const smb_profile *p, smb_policy_layer *out);
 /* Highest dialect in a set ("3.1.1", ..., "1"), SMB_DIALECT_NONE if empty. */
 smb_dialect smb_policy_best_dialect(uint8_t dialect_bits);
+
+/* The protocol a client and a server end up speaking: the best common dialect
+ * of the two dialect sets (SMB_DIALECT_BIT_*). Returns SMB_E_NOT_SUPPORTED
+ * (no common dialect: negotiate fails) or SMB_OK with *proto and *best set. */
+smb_status smb_policy_pick_proto(uint8_t client_dialects, uint8_t server_dialects, smb_proto *proto,
+                                 smb_dialect *best);
 
 /* ------------------------------------------------------------------------ */
 /* 4. Outcome and engine decisions                                           */
@@ -239,8 +249,6 @@ typedef enum smb_family {
 } smb_family;
 const char *smb_family_name(smb_family f); /* "smb2" "smb1" "smb1-legacy" */
 int smb_family_parse(const char *s, smb_family *out); /* 0 ok, -1 unknown */
-
-typedef enum smb_proto { SMB_PROTO_SMB1 = 1, SMB_PROTO_SMB2 = 2 } smb_proto;
 
 typedef enum smb_outcome_kind {
     SMB_OUTCOME_SIGNED = 0,

@@ -151,7 +151,9 @@ smb_status smb2_sign(smb_sign_ctx *c, uint8_t *msg, size_t len);
 smb_status smb2_sign_iov(smb_sign_ctx *c, const struct iovec *iov, int iovcnt);
 /* Sign every element of a compound chain in place, each over its own bytes
  * (NextCommand-delimited, padding included; MS-SMB2 3.2.4.1.4). Elements
- * that are not subject to signing (smb2_sign_not_subject) are left alone. */
+ * that are not subject to signing (smb2_sign_not_subject) are left alone.
+ * The whole chain is validated first: on SMB_E_MALFORMED / SMB_E_TRUNCATED
+ * nothing was modified. */
 smb_status smb2_sign_chain(smb_sign_ctx *c, uint8_t *pdu, size_t len);
 
 /*

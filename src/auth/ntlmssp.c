@@ -532,18 +532,12 @@ smb_status smb_ntlm_client_authenticate(struct smb_ntlm_client *c, const uint8_t
     if (mic) {
         /* MIC = HMAC_MD5(ExportedSessionKey, NEGOTIATE || CHALLENGE || AUTHENTICATE) (3.1.5.1.2) */
         uint8_t full[16];
-        size_t total = c->negotiate_len + clen + *outlen;
-        uint8_t *cat = NULL;
-        uint8_t stackbuf[NTLM_MAX_NEGOTIATE + 2 * NTLM_MAX_MSG];
-        if (total > sizeof stackbuf) {
-            st = SMB_E_OVERFLOW;
-            goto out;
-        }
-        cat = stackbuf;
-        memcpy(cat, c->negotiate, c->negotiate_len);
-        memcpy(cat + c->negotiate_len, chal, clen);
-        memcpy(cat + c->negotiate_len + clen, out, *outlen);
-        smb_hmac_md5(exported, 16, cat, total, full);
+        smb_hmac_md5_ctx h;
+        smb_hmac_md5_init(&h, exported, 16);
+        smb_hmac_md5_update(&h, c->negotiate, c->negotiate_len);
+        smb_hmac_md5_update(&h, chal, clen);
+        smb_hmac_md5_update(&h, out, *outlen);
+        smb_hmac_md5_final(&h, full);
         memcpy(out + AUTH_MIC_OFF, full, 16);
     }
     memcpy(c->session_key, exported, 16);
@@ -592,10 +586,11 @@ smb_status smb_ntlm_server_verify(const uint8_t *neg, size_t nlen, const uint8_t
 
     smb_ntlm_ntowfv2_u16(nt_hash, a.user, a.domain, rkey);
     {
-        uint8_t sc_temp[8 + NTLM_MAX_MSG];
-        memcpy(sc_temp, ch.server_challenge, 8);
-        memcpy(sc_temp + 8, temp, tl);
-        smb_hmac_md5(rkey, 16, sc_temp, 8 + tl, proof);
+        smb_hmac_md5_ctx h;
+        smb_hmac_md5_init(&h, rkey, 16);
+        smb_hmac_md5_update(&h, ch.server_challenge, 8);
+        smb_hmac_md5_update(&h, temp, tl);
+        smb_hmac_md5_final(&h, proof);
     }
     if (!smb_memeq_ct(proof, a.nt_response.p, 16)) {
         st = SMB_E_LOGON_FAILURE;
@@ -618,16 +613,19 @@ smb_status smb_ntlm_server_verify(const uint8_t *neg, size_t nlen, const uint8_t
         smb_ntlm_av_find(temp + NTLMV2_BLOB_MIN, tl - NTLMV2_BLOB_MIN, MsvAvFlags, &fl) == SMB_OK && fl.len == 4 &&
         (le32(fl.p) & NTLM_AVFLAG_MIC_PRESENT)) {
         uint8_t mic[16];
-        uint8_t cat[NTLM_MAX_NEGOTIATE + 2 * NTLM_MAX_MSG];
+        static const uint8_t zero16[16];
+        smb_hmac_md5_ctx h;
         if (!a.has_mic) {
             st = SMB_E_LOGON_FAILURE;
             goto out;
         }
-        memcpy(cat, neg, nlen);
-        memcpy(cat + nlen, chal, clen);
-        memcpy(cat + nlen + clen, auth, alen);
-        memset(cat + nlen + clen + AUTH_MIC_OFF, 0, 16);
-        smb_hmac_md5(exported, 16, cat, nlen + clen + alen, mic);
+        smb_hmac_md5_init(&h, exported, 16);
+        smb_hmac_md5_update(&h, neg, nlen);
+        smb_hmac_md5_update(&h, chal, clen);
+        smb_hmac_md5_update(&h, auth, AUTH_MIC_OFF);
+        smb_hmac_md5_update(&h, zero16, 16);
+        smb_hmac_md5_update(&h, auth + AUTH_MIC_OFF + 16, alen - AUTH_MIC_OFF - 16);
+        smb_hmac_md5_final(&h, mic);
         if (!smb_memeq_ct(mic, a.mic, 16)) {
             st = SMB_E_LOGON_FAILURE;
             goto out;
@@ -672,12 +670,11 @@ void smb_ntlm_mac(const uint8_t session_key[16], uint32_t flags, bool c2s, uint3
     uint8_t ctx_hdr[4];
     put_le32(ctx_hdr, seq);
     {
-        /* concatenation without allocation: msg is small (mechTypes list) */
-        uint8_t tmp[4 + NTLM_MAX_MAC_MSG];
-        size_t n = len > NTLM_MAX_MAC_MSG ? NTLM_MAX_MAC_MSG : len;
-        memcpy(tmp, ctx_hdr, 4);
-        memcpy(tmp + 4, msg, n);
-        smb_hmac_md5(sign_key, 16, tmp, 4 + n, h);
+        smb_hmac_md5_ctx hc;
+        smb_hmac_md5_init(&hc, sign_key, 16);
+        smb_hmac_md5_update(&hc, ctx_hdr, 4);
+        smb_hmac_md5_update(&hc, msg, len);
+        smb_hmac_md5_final(&hc, h);
     }
     put_le32(out, 1);
     if (flags & NTLMSSP_NEGOTIATE_KEY_EXCH)

@@ -174,9 +174,7 @@ smb_status smb_ntlm_server_verify(const uint8_t *neg, size_t nlen, const uint8_t
 /* ---- NTLMSSP MAC for the SPNEGO mechListMIC (MS-NLMP 3.4.4.2, 3.4.5) ----
  * client_to_server selects the key direction; seq is the sequence number
  * (0 for the mechListMIC). out/expected are the 16-byte NTLMSSP_MESSAGE_SIGNATURE.
- * msg is at most NTLM_MAX_MAC_MSG bytes (a MechTypeList); longer input is
- * truncated, so callers check the length first. */
-#define NTLM_MAX_MAC_MSG 1024
+ */
 void smb_ntlm_mac(const uint8_t session_key[16], uint32_t flags, bool client_to_server, uint32_t seq,
                   const uint8_t *msg, size_t len, uint8_t out[16]);
 /* 1 when equal (constant time). */

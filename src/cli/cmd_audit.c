@@ -93,7 +93,7 @@ static int load(const audit_file *af, unsigned hint, smb_policy_layer *l)
     return 0;
 }
 
-static void text_value(const smb_setting_desc *d, const smb_setting_value *v)
+static void text_value(const smb_setting_desc *d, const smb_setting_value *v, bool w2k, const po_colors *c)
 {
     char where[SMB_POLICY_ORIGIN_MAX + 16];
     if (v->line)
@@ -102,6 +102,9 @@ static void text_value(const smb_setting_desc *d, const smb_setting_value *v)
         snprintf(where, sizeof where, "%s", v->origin);
     printf("  %-18s %-2s %-13s %s\n", d->name, v->value == 1 ? "1" : v->value == 0 ? "0" : "-",
            smb_source_name(v->source), where);
+    const char *pol = w2k && d->policy_w2k ? d->policy_w2k : d->policy_name;
+    printf("  %-18s    %s%s: %s%s\n", "", c->dim, pol ? "policy" : "registry only", pol ? pol : d->value_name,
+           c->reset);
 }
 
 int cmd_audit(int argc, char **argv)
@@ -307,7 +310,8 @@ int cmd_audit(int argc, char **argv)
             bool client = s <= SMB_SETTING_CLIENT_ENABLE;
             if ((client && !(sides & SMB_AUDIT_CLIENT)) || (!client && !(sides & SMB_AUDIT_SERVER)))
                 continue;
-            text_value(smb_policy_setting_desc((smb_setting)s), &m->eff.v[s]);
+            text_value(smb_policy_setting_desc((smb_setting)s), &m->eff.v[s], !strncmp(os->name, "win2000", 7),
+                       &col);
         }
         if (sides & SMB_AUDIT_CLIENT)
             printf("  client level: %s\n", smb_level_name(cl));

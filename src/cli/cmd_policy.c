@@ -214,6 +214,15 @@ int cmd_policy(int argc, char **argv)
     build(sm, &ss, false);
     po_pair pr;
     po_eval_pair(cm, sm, family, &pr);
+    if (family >= 0 && family != SMB_FAMILY_SMB2 && (cs.era >= 0 || ss.era >= 0)) {
+        /* an explicit era= in a SPEC beats the era the family implies */
+        if (cs.era >= 0)
+            pr.c.era = (smb_era)cs.era;
+        if (ss.era >= 0)
+            pr.s.era = (smb_era)ss.era;
+        pr.mixed_era = pr.c.era != pr.s.era;
+        (void)smb_policy_outcome(pr.proto, pr.c, pr.s, &pr.o);
+    }
     smb_policy_audit(cm->layers, cm->n, &cm->eff, cm->profile, SMB_AUDIT_CLIENT, fs);
     smb_policy_audit(sm->layers, sm->n, &sm->eff, sm->profile, SMB_AUDIT_SERVER, fs);
     smb_policy_audit_pair(pr.proto, pr.c, pr.s, &pr.o, fs);

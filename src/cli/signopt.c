@@ -192,12 +192,13 @@ int cli_write_message(const uint8_t *msg, size_t len, bool hex)
 {
     if (!hex)
         return fwrite(msg, 1, len, stdout) == len ? 0 : -1;
-    char line[2 * 32 + 1];
-    for (size_t off = 0; off < len; off += 32) {
-        size_t n = len - off < 32 ? len - off : 32;
-        hex_encode(msg + off, n, line);
-        if (printf("%s\n", line) < 0)
+    /* one line of lowercase hex, whatever the length */
+    char chunk[2 * 4096 + 1];
+    for (size_t off = 0; off < len; off += 4096) {
+        size_t n = len - off < 4096 ? len - off : 4096;
+        hex_encode(msg + off, n, chunk);
+        if (fputs(chunk, stdout) < 0)
             return -1;
     }
-    return 0;
+    return putchar('\n') == EOF ? -1 : 0;
 }

@@ -65,7 +65,7 @@ int cli_read_message(const char *verb, bool hex, uint8_t **msg, size_t *len);
 /* Autodetect: raw when the input starts with an SMB ProtocolId byte
  * (0xFF, 0xFE, 0xFD, 0xFC), otherwise hex text. */
 int cli_read_message_auto(const char *verb, uint8_t **msg, size_t *len);
-/* Write msg as raw bytes or as lowercase hex (64 digits per line). */
+/* Write msg as raw bytes or as one line of lowercase hex. */
 int cli_write_message(const uint8_t *msg, size_t len, bool hex);
 
 #endif

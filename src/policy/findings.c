@@ -164,8 +164,13 @@ void smb_policy_audit(const smb_policy_layer *layers, size_t n_layers, const smb
             if (v->flags & SMB_VALUE_F_WRONG_TYPE)
                 add(out, "invalid-value", side, "%s in %s:%u is not a REG_DWORD (ignored)", d->name, v->origin,
                     v->line);
-            if (d->smb1_only && v->source > SMB_SOURCE_DEFAULT && v->value >= 0 && !smb1_setting_seen &&
-                layers[i].source != SMB_SOURCE_DEFAULT) {
+            /* Only a value that changes the default is a deliberate SMB1-only setting
+             * (PowerShell output lists EnableSecuritySignature whatever it is). */
+            int8_t def = s == SMB_SETTING_CLIENT_ENABLE   ? p->client_enable
+                         : s == SMB_SETTING_SERVER_ENABLE ? p->server_enable
+                                                          : p->server_enable_w9x;
+            if (d->smb1_only && v->source > SMB_SOURCE_DEFAULT && v->value >= 0 && v->value != def &&
+                !smb1_setting_seen && layers[i].source != SMB_SOURCE_DEFAULT) {
                 smb1_setting_seen = true;
                 add(out, "smb1-only-setting", side, "%s set in %s:%u %s", d->name, v->origin, v->line,
                     smb1 ? "affects only SMB1 sessions; use the (always) setting instead"

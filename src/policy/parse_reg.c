@@ -108,7 +108,7 @@ smb_status pol_parse_reg_text(const char *t, size_t tn, smb_policy_layer *out, s
         /* Join continuation lines ending in '\' (hex data spread over lines). */
         size_t ll = 0;
         for (;;) {
-            bool cont = n > 0 && ln[n - 1] == '\\' && ln[0] != '[';
+            bool cont = n > 0 && ln[n - 1] == '\\' && ln[0] != '[' && ln[0] != ';';
             size_t take = cont ? n - 1 : n;
             if (ll + take > SMB_POLICY_MAX_LINE) {
                 st = pol_fail(err, SMB_E_OVERFLOW, lineno, "line longer than %u characters", SMB_POLICY_MAX_LINE);

@@ -76,8 +76,6 @@ static const smb_profile profiles[] = {
      1, 1, U, GPO, false, "LanmanWorkstation", "As win2003-dc, current SMB1 behaviour."},
     {"vista", "Windows Vista", "2007-01-30", WS, CUR, D1 | D202, 0, 0, 1, 0, 0, U, DEF, false, "LanmanWorkstation",
      "Seed 004: SMB1 client enabled, SMB1 server disabled, SMB2 not required on either side."},
-    {"server2008", "Windows Server 2008 (member or stand-alone)", "2008-02-27", SRV, CUR, D1 | D202, 0, 0, 1, 0, 0, U,
-     DEF, false, "LanmanWorkstation", "Seed 004 defaults; seed 000 'Member Server Effective Default' for the client."},
     {"win7", "Windows 7", "2009-10-22", WS, CUR, D1 | D202 | D210, 0, 0, 1, 0, 0, U, DEF, false, "LanmanWorkstation",
      "Seed 000 and seed 004 defaults (client enabled, server disabled, nothing required)."},
     {"win10", "Windows 10", "2015-07-29", WS, CUR, DALL2, D1, 0, 1, 0, 0, U, DEF, false, "LanmanWorkstation",
@@ -89,6 +87,8 @@ static const smb_profile profiles[] = {
      "Microsoft: 24H2 Pro/Enterprise/Education require signing outbound and inbound by default (REFERENCES.md)."},
     {"win11-24h2-home", "Windows 11 24H2 Home", "2024-10-01", WS, CUR, DALL2, D1, 0, 1, 0, 0, U, DEF, false,
      "LanmanWorkstation", "Microsoft: the Home edition does not require signing (REFERENCES.md)."},
+    {"server2008", "Windows Server 2008 (member or stand-alone)", "2008-02-27", SRV, CUR, D1 | D202, 0, 0, 1, 0, 0, U,
+     DEF, false, "LanmanWorkstation", "Seed 004 defaults; seed 000 'Member Server Effective Default' for the client."},
     {"server2016", "Windows Server 2016 (member or stand-alone)", "2016-10-12", SRV, CUR, D1 | DALL2, 0, 0, 1, 0, 0,
      U, DEF, false, "LanmanWorkstation", "Seed 004 defaults; SMB1 still installed by default (removed in 2019)."},
     {"server2019", "Windows Server 2019 (member or stand-alone)", "2018-10-02", SRV, CUR, DALL2, D1, 0, 1, 0, 0, U,
@@ -158,8 +158,11 @@ void smb_policy_profile_layer(const smb_profile *p, smb_policy_layer *out)
         if (vals[s] == SMB_VALUE_UNDEFINED)
             continue;
         smb_policy_layer_set(out, (smb_setting)s, vals[s], (uint32_t)vals[s], 0, 0);
+        /* The Default Domain Controllers Policy only ever enables: a value it
+         * leaves "not defined" (Windows 2000: server always) stays an OS default
+         * that a registry value can change (KB887429 policy tables). */
         if ((s == SMB_SETTING_SERVER_REQUIRE || s == SMB_SETTING_SERVER_ENABLE) &&
-            p->server_default_source == SMB_SOURCE_DOMAIN_GPO) {
+            p->server_default_source == SMB_SOURCE_DOMAIN_GPO && vals[s] == 1) {
             out->v[s].source = SMB_SOURCE_DOMAIN_GPO;
             snprintf(out->v[s].origin, sizeof out->v[s].origin, "profile %s (Default Domain Controllers Policy)",
                      p->name);

@@ -131,6 +131,13 @@ smb_status smb_policy_resolve(const smb_policy_layer *layers, size_t n, smb_poli
             }
         }
     }
+    /* A replaced value is overridden by the final effective value, not only
+     * by the layer that replaced it first. */
+    for (size_t i = 0; i < out->n_shadowed; i++) {
+        const smb_setting_value *fin = &out->v[out->shadowed[i].setting];
+        out->shadowed[i].winner = fin->source;
+        out->shadowed[i].winner_value = fin->value;
+    }
     return SMB_OK;
 }
 

@@ -24,10 +24,15 @@ const char *smb2_sign_not_subject(const uint8_t hdr64[64])
     /* MS-SMB2 3.3.5.2.4 / 3.2.5.1.3: NEGOTIATE is never signed. */
     if (cmd == SMB2_NEGOTIATE)
         return "NEGOTIATE";
-    /* MS-SMB2 3.2.5.19.1 / 3.3.4.6: oplock/lease break notifications. */
+    /* MS-SMB2 3.2.5.1.3 skips MessageId 0xFFFFFFFFFFFFFFFF, which only
+     * oplock/lease break notifications use (3.3.4.6); we also require the
+     * command, so nothing else can claim the exemption. */
     if (cmd == SMB2_OPLOCK_BREAK && mid == SMB2_OPLOCK_BREAK_MESSAGE_ID)
         return "oplock break notification";
-    /* MS-SMB2 3.3.4.2: interim responses for async operations are not signed. */
+    /* MS-SMB2 3.3.4.1.1 (server does not sign interim responses) and 3.2.5.1.3
+     * (client skips Status STATUS_PENDING). Interim responses are always
+     * async (3.3.4.2), and only a response's Status is an NTSTATUS, so we
+     * require SERVER_TO_REDIR and ASYNC_COMMAND too: stricter, never laxer. */
     if ((flags & SMB2_FLAGS_SERVER_TO_REDIR) && (flags & SMB2_FLAGS_ASYNC_COMMAND) &&
         le32(hdr64 + 8) == STATUS_PENDING_VALUE)
         return "interim STATUS_PENDING response";
@@ -156,9 +161,27 @@ smb_status smb2_sign(smb_sign_ctx *c, uint8_t *msg, size_t len)
     return smb2_sign_iov(c, &v, 1);
 }
 
+/* Walk a whole chain without touching it (so signing never leaves a half-signed PDU). */
+static smb_status chain_check(const uint8_t *pdu, size_t len)
+{
+    size_t off = 0, elen = 0, next = 0;
+    do {
+        smb_status st = smb2_compound_next(pdu, len, off, &elen, &next);
+        if (st != SMB_OK)
+            return st;
+        if (le16(pdu + off + 4) != SMB2_HDR_LEN)
+            return SMB_E_MALFORMED;
+        off = next;
+    } while (next != 0);
+    return SMB_OK;
+}
+
 smb_status smb2_sign_chain(smb_sign_ctx *c, uint8_t *pdu, size_t len)
 {
     size_t off = 0, elen = 0, next = 0;
+    smb_status cst = chain_check(pdu, len);
+    if (cst != SMB_OK)
+        return cst;
     do {
         smb_status st = smb2_compound_next(pdu, len, off, &elen, &next);
         if (st != SMB_OK)
@@ -193,7 +216,9 @@ smb_status smb2_verify_iov(smb_sign_ctx *c, const struct iovec *iov, int iovcnt,
         *res = must_sign ? SMB_VERIFY_UNSIGNED_BUT_REQUIRED : SMB_VERIFY_UNSIGNED_ALLOWED;
         return SMB_OK;
     }
-    if (!c || c->dialect == SMB_DIALECT_SMB1) {
+    if (c && c->dialect == SMB_DIALECT_SMB1)
+        return SMB_E_BAD_ARGUMENT; /* an SMB1 context cannot check an SMB2 message */
+    if (!c) {
         *res = SMB_VERIFY_BAD_SIGNATURE; /* signed, but we hold no key to check it */
         return SMB_OK;
     }

@@ -92,6 +92,31 @@ static void md4_nlmp_ntowf(void **state)
     }
     smb_md4(u, 16, d);
     assert_hex(d, 16, "a4f49c406510bdcab6824ee7c30fd852");
+    /* 4.2.2.1.3: SessionBaseKey = MD4(NTOWFv1) */
+    uint8_t sbk[16];
+    smb_md4(d, 16, sbk);
+    assert_hex(sbk, 16, "d87262b0cde4b1cb7499becccdf10784");
+    /* 4.2.2.2.3 (NTLMv1, no extended session security): encrypted session
+     * key = RC4(KeyExchangeKey = SessionBaseKey, RandomSessionKey = 0x55 * 16) */
+    uint8_t rsk[16], enc[16];
+    memset(rsk, 0x55, 16);
+    smb_rc4(sbk, 16, rsk, enc, 16);
+    assert_hex(enc, 16, "518822b1b3f350c8958682ecbb3e3cb7");
+    /* 4.2.4.1.1: NTOWFv2 = HMAC_MD5(NTOWFv1, UNICODE(Uppercase("User") || "Domain")) */
+    const char *ud = "USERDomain";
+    uint8_t uu[20], v2[16];
+    for (int i = 0; i < 10; i++) {
+        uu[2 * i] = (uint8_t)ud[i];
+        uu[2 * i + 1] = 0;
+    }
+    smb_hmac_md5(d, 16, uu, 20, v2);
+    assert_hex(v2, 16, "0c868a403bfd7a93a3001ef22ef02e3f");
+    /* negative twin: lowercase user name gives a different key */
+    uu[2] = 's';
+    smb_hmac_md5(d, 16, uu, 20, v2);
+    char h[33];
+    hex_encode(v2, 16, h);
+    assert_string_not_equal(h, "0c868a403bfd7a93a3001ef22ef02e3f");
 }
 
 static void md5_rfc1321(void **state)

@@ -447,6 +447,14 @@ static void malformed_input(void **state)
     assert_int_equal(smb_sign_ctx_new(&x, SMB_DIALECT_SMB1, SMB_ALG_MD5, key), SMB_E_BAD_ARGUMENT);
     assert_null(x);
     assert_int_equal(smb_sign_ctx_new_smb1(&x, key, 0), SMB_E_BAD_ARGUMENT);
+    /* contexts of the other family are refused, not silently "bad" */
+    assert_int_equal(smb_sign_ctx_new_smb1(&x, key, 16), SMB_OK);
+    n = make_msg(m, sizeof m, SMB2_CREATE, SMB2_FLAGS_SIGNED, 10, 5, 30);
+    assert_int_equal(smb2_verify(x, m, n, true, &r, NULL, NULL), SMB_E_BAD_ARGUMENT);
+    assert_int_equal(smb2_sign(x, m, n), SMB_E_BAD_ARGUMENT);
+    smb_sign_ctx_free(x);
+    uint8_t s1[40] = "\xffSMB";
+    assert_int_equal(smb1_sign(c, s1, sizeof s1, 0), SMB_E_BAD_ARGUMENT);
     smb_sign_ctx_free(NULL);
     smb_sign_ctx_free(c);
 }
@@ -493,6 +501,15 @@ static void compound_chain(void **state)
         /* broken NextCommand (not aligned) is malformed */
         put_le32(pdu + 20, 65);
         assert_int_equal(smb2_verify_chain(c, pdu, total, true, &r, &bad), SMB_E_MALFORMED);
+        put_le32(pdu + 20, (uint32_t)elen[0]);
+        /* a bad last link: signing refuses and leaves every byte alone */
+        static uint8_t before[512];
+        put_le32(pdu + offs[1] + 20, (uint32_t)(elen[1] + 8));
+        memcpy(before, pdu, total);
+        memset(pdu + offs[0] + 48, 0, 16);
+        memcpy(before, pdu, total);
+        assert_int_equal(smb2_sign_chain(c, pdu, total), SMB_E_MALFORMED);
+        assert_memory_equal(before, pdu, total);
         smb_sign_ctx_free(c);
     }
 }

@@ -1,0 +1,450 @@
+/* scan/targets.c - target specs: addresses, CIDR, ranges, names, @FILE, stdin, exclusions. */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <netdb.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "scan/targets.h"
+
+#define MAX_SPEC_LEN 300     /* longest accepted spec text */
+#define MAX_FILE_DEPTH 4     /* @FILE inside @FILE */
+#define MAX_HOSTNAME_LEN 253
+
+static void seterr(char *err, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void seterr(char *err, size_t n, const char *fmt, ...)
+{
+    if (!err || !n)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, n, fmt, ap);
+    va_end(ap);
+}
+
+smb_scan_targets *smb_scan_targets_new(int family)
+{
+    smb_scan_targets *t = calloc(1, sizeof *t);
+    if (t)
+        t->family = family;
+    return t;
+}
+
+void smb_scan_targets_free(smb_scan_targets *t)
+{
+    if (!t)
+        return;
+    for (size_t i = 0; i < t->n; i++) {
+        free(t->v[i].name);
+        free(t->v[i].err);
+    }
+    free(t->v);
+    free(t->x);
+    free(t);
+}
+
+static int u128_cmp(scan_u128 a, scan_u128 b)
+{
+    if (a.hi != b.hi)
+        return a.hi < b.hi ? -1 : 1;
+    if (a.lo != b.lo)
+        return a.lo < b.lo ? -1 : 1;
+    return 0;
+}
+
+scan_u128 scan_u128_add(scan_u128 a, uint64_t k)
+{
+    scan_u128 r = a;
+    r.lo += k;
+    if (r.lo < a.lo)
+        r.hi++;
+    return r;
+}
+
+/* b - a, saturated to UINT64_MAX when it does not fit (a <= b). */
+static uint64_t u128_span(scan_u128 a, scan_u128 b)
+{
+    uint64_t lo = b.lo - a.lo;
+    uint64_t hi = b.hi - a.hi - (b.lo < a.lo);
+    return hi ? UINT64_MAX : lo;
+}
+
+static scan_u128 from_bytes(const uint8_t *p, int family)
+{
+    scan_u128 v = {0, 0};
+    if (family == AF_INET) {
+        v.lo = ((uint64_t)p[0] << 24) | ((uint64_t)p[1] << 16) | ((uint64_t)p[2] << 8) | p[3];
+        return v;
+    }
+    for (int i = 0; i < 8; i++) {
+        v.hi = (v.hi << 8) | p[i];
+        v.lo = (v.lo << 8) | p[8 + i];
+    }
+    return v;
+}
+
+void scan_u128_to_bytes(scan_u128 v, int family, uint8_t *p)
+{
+    if (family == AF_INET) {
+        for (int i = 0; i < 4; i++)
+            p[i] = (uint8_t)(v.lo >> (24 - 8 * i));
+        return;
+    }
+    for (int i = 0; i < 8; i++) {
+        p[i] = (uint8_t)(v.hi >> (56 - 8 * i));
+        p[8 + i] = (uint8_t)(v.lo >> (56 - 8 * i));
+    }
+}
+
+static int push(struct scan_range **v, size_t *n, size_t *cap, const struct scan_range *r)
+{
+    if (*n == *cap) {
+        size_t nc = *cap ? *cap * 2 : 16;
+        struct scan_range *nv = realloc(*v, nc * sizeof *nv);
+        if (!nv)
+            return -1;
+        *v = nv;
+        *cap = nc;
+    }
+    (*v)[(*n)++] = *r;
+    return 0;
+}
+
+static bool all_digits_dots(const char *s)
+{
+    for (; *s; s++)
+        if (!isdigit((unsigned char)*s) && *s != '.')
+            return false;
+    return true;
+}
+
+static bool parse_u(const char *s, unsigned max, unsigned *out)
+{
+    if (!*s || strlen(s) > 5)
+        return false;
+    unsigned v = 0;
+    for (; *s; s++) {
+        if (!isdigit((unsigned char)*s))
+            return false;
+        v = v * 10 + (unsigned)(*s - '0');
+    }
+    if (v > max)
+        return false;
+    *out = v;
+    return true;
+}
+
+static bool valid_hostname(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > MAX_HOSTNAME_LEN || s[0] == '-' || s[0] == '.')
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (!isalnum(c) && c != '-' && c != '.' && c != '_')
+            return false;
+    }
+    return true;
+}
+
+/* Parse an address / CIDR / range (no names). Returns 0 ok, -1 not an
+ * address form (may be a name), -2 an address form that is invalid. */
+static int parse_range(const char *spec, struct scan_range *r, char *err, size_t errlen)
+{
+    char buf[MAX_SPEC_LEN + 1];
+    uint8_t a[16], b[16];
+    memset(r, 0, sizeof *r);
+    snprintf(buf, sizeof buf, "%s", spec);
+    char *slash = strchr(buf, '/');
+    if (slash) {
+        *slash = '\0';
+        unsigned plen;
+        int fam = strchr(buf, ':') ? AF_INET6 : AF_INET;
+        if (inet_pton(fam, buf, a) != 1) {
+            seterr(err, errlen, "'%s': not an IP address before '/'", spec);
+            return -2;
+        }
+        unsigned bits = fam == AF_INET ? 32 : 128;
+        if (!parse_u(slash + 1, bits, &plen)) {
+            seterr(err, errlen, "'%s': prefix length must be 0..%u", spec, bits);
+            return -2;
+        }
+        if (bits - plen > 24) {
+            seterr(err, errlen, "'%s': block too large (at most 2^24 addresses, /%u or longer)", spec, bits - 24);
+            return -2;
+        }
+        scan_u128 base = from_bytes(a, fam);
+        uint64_t size = 1ull << (bits - plen);
+        base.lo &= ~(size - 1); /* host bits cleared; the span always fits in lo */
+        r->family = fam;
+        r->first = base;
+        r->last = scan_u128_add(base, size - 1);
+        return 0;
+    }
+    if (strchr(buf, ':')) {
+        if (inet_pton(AF_INET6, buf, a) != 1) {
+            seterr(err, errlen, "'%s': not a valid IPv6 address", spec);
+            return -2;
+        }
+        r->family = AF_INET6;
+        r->first = r->last = from_bytes(a, AF_INET6);
+        return 0;
+    }
+    char *dash = strchr(buf, '-');
+    if (dash) {
+        *dash = '\0';
+        if (inet_pton(AF_INET, buf, a) != 1) {
+            if (all_digits_dots(buf)) {
+                seterr(err, errlen, "'%s': not a valid IPv4 address before '-'", spec);
+                return -2;
+            }
+            return -1; /* a hostname with a dash */
+        }
+        const char *end = dash + 1;
+        scan_u128 first = from_bytes(a, AF_INET), last;
+        unsigned v;
+        if (parse_u(end, 255, &v)) {
+            /* 10.0.0.1-50: last octet */
+            last = first;
+            last.lo = (first.lo & ~0xFFull) | v;
+        } else if (inet_pton(AF_INET, end, b) == 1) {
+            last = from_bytes(b, AF_INET);
+        } else {
+            seterr(err, errlen, "'%s': range end must be 0..255 or an IPv4 address", spec);
+            return -2;
+        }
+        if (u128_cmp(last, first) < 0) {
+            seterr(err, errlen, "'%s': range end is before its start", spec);
+            return -2;
+        }
+        r->family = AF_INET;
+        r->first = first;
+        r->last = last;
+        return 0;
+    }
+    if (inet_pton(AF_INET, buf, a) == 1) {
+        r->family = AF_INET;
+        r->first = r->last = from_bytes(a, AF_INET);
+        return 0;
+    }
+    if (all_digits_dots(buf)) {
+        seterr(err, errlen, "'%s': not a valid IPv4 address", spec);
+        return -2;
+    }
+    return -1;
+}
+
+static uint64_t range_size(const struct scan_range *r)
+{
+    if (r->name && !r->resolved)
+        return 1;
+    uint64_t s = u128_span(r->first, r->last);
+    return s == UINT64_MAX ? UINT64_MAX : s + 1;
+}
+
+static smb_status add_one(smb_scan_targets *t, const char *spec, bool exclude, int depth, char *err, size_t errlen);
+
+static smb_status add_stream(smb_scan_targets *t, FILE *f, const char *what, bool exclude, int depth, char *err,
+                             size_t errlen)
+{
+    char line[1024];
+    unsigned lineno = 0;
+    while (fgets(line, sizeof line, f)) {
+        lineno++;
+        size_t n = strlen(line);
+        if (n == sizeof line - 1 && line[n - 1] != '\n') {
+            seterr(err, errlen, "%s:%u: line too long", what, lineno);
+            return SMB_E_BAD_ARGUMENT;
+        }
+        char *hash = strchr(line, '#');
+        if (hash)
+            *hash = '\0';
+        char *p = line;
+        while (isspace((unsigned char)*p))
+            p++;
+        char *e = p + strlen(p);
+        while (e > p && isspace((unsigned char)e[-1]))
+            *--e = '\0';
+        if (!*p)
+            continue;
+        if (strpbrk(p, " \t")) {
+            seterr(err, errlen, "%s:%u: one target per line ('%s')", what, lineno, p);
+            return SMB_E_BAD_ARGUMENT;
+        }
+        char sub[SMB_SCAN_ERROR_LEN];
+        smb_status st = add_one(t, p, exclude, depth + 1, sub, sizeof sub);
+        if (st != SMB_OK) {
+            seterr(err, errlen, "%s:%u: %s", what, lineno, sub);
+            return st;
+        }
+    }
+    if (ferror(f)) {
+        seterr(err, errlen, "%s: read error", what);
+        return SMB_E_IO;
+    }
+    return SMB_OK;
+}
+
+static smb_status add_one(smb_scan_targets *t, const char *spec, bool exclude, int depth, char *err, size_t errlen)
+{
+    struct scan_range r;
+    if (depth > MAX_FILE_DEPTH) {
+        seterr(err, errlen, "'%s': @FILE nested too deeply", spec);
+        return SMB_E_BAD_ARGUMENT;
+    }
+    if (!*spec) {
+        seterr(err, errlen, "empty target");
+        return SMB_E_BAD_ARGUMENT;
+    }
+    if (strcmp(spec, "-") == 0) {
+        if (t->used_stdin) {
+            seterr(err, errlen, "'-' (stdin) given twice");
+            return SMB_E_BAD_ARGUMENT;
+        }
+        t->used_stdin = true;
+        return add_stream(t, stdin, "stdin", exclude, depth, err, errlen);
+    }
+    if (spec[0] == '@') {
+        FILE *f = fopen(spec + 1, "r");
+        if (!f) {
+            seterr(err, errlen, "cannot open target file '%s': %s", spec + 1, strerror(errno));
+            return SMB_E_IO;
+        }
+        smb_status st = add_stream(t, f, spec + 1, exclude, depth, err, errlen);
+        fclose(f);
+        return st;
+    }
+    if (strlen(spec) > MAX_SPEC_LEN) {
+        seterr(err, errlen, "target too long (%zu bytes)", strlen(spec));
+        return SMB_E_BAD_ARGUMENT;
+    }
+    int rc = parse_range(spec, &r, err, errlen);
+    if (rc == -2)
+        return SMB_E_BAD_ARGUMENT;
+    if (rc == -1) {
+        if (exclude) {
+            seterr(err, errlen, "'%s': exclusions take addresses, CIDR blocks or ranges, not names", spec);
+            return SMB_E_BAD_ARGUMENT;
+        }
+        if (!valid_hostname(spec)) {
+            seterr(err, errlen, "'%s': not an address, CIDR block, range or host name", spec);
+            return SMB_E_BAD_ARGUMENT;
+        }
+        memset(&r, 0, sizeof r);
+        r.name = strdup(spec);
+        if (!r.name)
+            return SMB_E_NOMEM;
+        struct addrinfo hints, *res = NULL;
+        memset(&hints, 0, sizeof hints);
+        hints.ai_family = t->family;
+        hints.ai_socktype = SOCK_STREAM;
+        int g = getaddrinfo(spec, NULL, &hints, &res);
+        if (g != 0 || !res) {
+            char msg[SMB_SCAN_ERROR_LEN];
+            snprintf(msg, sizeof msg, "cannot resolve '%s': %s", spec, g ? gai_strerror(g) : "no address");
+            r.err = strdup(msg);
+        } else {
+            const struct sockaddr *sa = res->ai_addr;
+            if (sa->sa_family == AF_INET) {
+                r.family = AF_INET;
+                r.first = from_bytes((const uint8_t *)&((const struct sockaddr_in *)(const void *)sa)->sin_addr,
+                                     AF_INET);
+            } else {
+                r.family = AF_INET6;
+                r.first = from_bytes((const uint8_t *)&((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+                                     AF_INET6);
+            }
+            r.last = r.first;
+            r.resolved = true;
+        }
+        if (res)
+            freeaddrinfo(res);
+    }
+    if (exclude) {
+        if (push(&t->x, &t->nx, &t->capx, &r))
+            return SMB_E_NOMEM;
+        return SMB_OK;
+    }
+    uint64_t size = range_size(&r);
+    if (size > SMB_SCAN_MAX_TARGETS || t->total_raw + size > SMB_SCAN_MAX_TARGETS) {
+        seterr(err, errlen, "'%s': too many targets in total (limit %llu addresses)", spec,
+               (unsigned long long)SMB_SCAN_MAX_TARGETS);
+        free(r.name);
+        free(r.err);
+        return SMB_E_BAD_ARGUMENT;
+    }
+    if (push(&t->v, &t->n, &t->cap, &r)) {
+        free(r.name);
+        free(r.err);
+        return SMB_E_NOMEM;
+    }
+    t->total_raw += size;
+    return SMB_OK;
+}
+
+smb_status smb_scan_targets_add(smb_scan_targets *t, const char *spec, char *err, size_t errlen)
+{
+    return add_one(t, spec, false, 0, err, errlen);
+}
+
+smb_status smb_scan_targets_exclude(smb_scan_targets *t, const char *spec, char *err, size_t errlen)
+{
+    return add_one(t, spec, true, 0, err, errlen);
+}
+
+bool scan_targets_excluded(const smb_scan_targets *t, int family, scan_u128 a)
+{
+    for (size_t i = 0; i < t->nx; i++) {
+        const struct scan_range *x = &t->x[i];
+        if (x->family == family && u128_cmp(a, x->first) >= 0 && u128_cmp(a, x->last) <= 0)
+            return true;
+    }
+    return false;
+}
+
+void scan_iter_init(scan_iter *it) { memset(it, 0, sizeof *it); }
+
+int scan_iter_next(const smb_scan_targets *t, scan_iter *it, const struct scan_range **r, scan_u128 *addr)
+{
+    while (it->idx < t->n) {
+        const struct scan_range *c = &t->v[it->idx];
+        if (c->name && !c->resolved) {
+            it->idx++;
+            it->off = 0;
+            *r = c;
+            addr->hi = addr->lo = 0;
+            return 1;
+        }
+        uint64_t size = range_size(c);
+        if (it->off >= size) {
+            it->idx++;
+            it->off = 0;
+            continue;
+        }
+        scan_u128 a = scan_u128_add(c->first, it->off++);
+        if (t->nx && scan_targets_excluded(t, c->family, a))
+            continue;
+        *r = c;
+        *addr = a;
+        return 1;
+    }
+    return 0;
+}
+
+uint64_t smb_scan_targets_count(const smb_scan_targets *t)
+{
+    if (!t->nx)
+        return t->total_raw;
+    scan_iter it;
+    const struct scan_range *r;
+    scan_u128 a;
+    uint64_t n = 0;
+    scan_iter_init(&it);
+    while (scan_iter_next(t, &it, &r, &a))
+        n++;
+    return n;
+}
