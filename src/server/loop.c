@@ -24,6 +24,8 @@
 #define LOOP_READ_CHUNK (256 * 1024)
 #define LOOP_KEEP_RBUF (128 * 1024) /* receive buffers above this are freed once idle */
 #define LOOP_OUT_SHRINK (256 * 1024)
+#define LOOP_OUT_HIGH (24u * 1024 * 1024) /* stop reading while this much output is queued */
+#define LOOP_SHRINK_AFTER_MS 2000 /* quiet time before big buffers are released */
 
 struct ctx_ref {
     struct srv_ctx *ctx;
@@ -210,7 +212,7 @@ static void set_events(struct srv_loop *l, struct lconn *lc)
     uint32_t evs = EPOLLRDHUP;
     bool pending = lc->out.len > lc->out_off;
     bool held = lc->hold_until_ms != 0;
-    if (!held && !lc->closing)
+    if (!held && !lc->closing && lc->out.len - lc->out_off < LOOP_OUT_HIGH)
         evs |= EPOLLIN;
     if (!held && pending)
         evs |= EPOLLOUT;
@@ -234,9 +236,6 @@ static int flush_out(struct lconn *lc)
         lc->out_off += (size_t)n;
     }
     lc->out.len = lc->out_off = 0;
-    if (lc->out.cap > LOOP_OUT_SHRINK) {
-        srv_buf_free(&lc->out);
-    }
     return lc->closing ? -1 : 0;
 }
 
@@ -319,6 +318,19 @@ static int on_frame(struct srv_loop *l, struct lconn *lc)
     return 0;
 }
 
+
+/* After each frame: push output out at once so sending overlaps with the
+ * next request (and memory stays bounded). Returns -1 to close, 1 to stop
+ * reading for now (backpressure), 0 to continue. */
+static int after_frame(struct lconn *lc)
+{
+    if (lc->hold_until_ms)
+        return 1;
+    if (flush_out(lc) < 0)
+        return -1;
+    return lc->out.len - lc->out_off >= LOOP_OUT_HIGH ? 1 : 0;
+}
+
 static int on_readable(struct srv_loop *l, struct lconn *lc)
 {
     uint8_t tmp[4096];
@@ -337,6 +349,9 @@ static int on_readable(struct srv_loop *l, struct lconn *lc)
                 if (on_frame(l, lc) < 0)
                     return -1;
                 smb_nb_framer_reset(&lc->fr);
+                int a = after_frame(lc);
+                if (a)
+                    return a < 0 ? -1 : 0;
             }
             continue;
         }
@@ -371,19 +386,33 @@ static int on_readable(struct srv_loop *l, struct lconn *lc)
             if (on_frame(l, lc) < 0)
                 return -1;
             smb_nb_framer_reset(&lc->fr);
+            int a = after_frame(lc);
+            if (a)
+                return a < 0 ? -1 : 0;
         } else if (st != SMB_E_PENDING) {
             lg(lc->ref->ctx, SRV_LOG_INFO, "closing connection: bad NetBIOS frame (%s%s)", smb_status_name(st),
                lc->fr.oversized ? ", larger than max pdu" : "");
             return -1;
         }
     }
+    return 0;
+}
+
+/* Large buffers are kept while a connection is busy (no page faults per
+ * 8 MiB READ/WRITE) and released once it has been quiet for a while, so an
+ * idle connection costs little memory. */
+static void shrink_idle(struct lconn *lc, uint64_t t)
+{
+    if (t - lc->last_ms < LOOP_SHRINK_AFTER_MS)
+        return;
     if (lc->rcap > LOOP_KEEP_RBUF && lc->fr.hdr_have == 0) {
         free(lc->rbuf);
         lc->rbuf = NULL;
         lc->rcap = 0;
         smb_nb_framer_set_buffer(&lc->fr, NULL, 0);
     }
-    return 0;
+    if (lc->out.cap > LOOP_OUT_SHRINK && lc->out.len == 0)
+        srv_buf_free(&lc->out);
 }
 
 static void on_conn_event(struct srv_loop *l, struct lconn *lc, uint32_t evs)
@@ -439,6 +468,7 @@ static void on_timer(struct srv_loop *l)
             }
             set_events(l, lc);
         }
+        shrink_idle(lc, t);
         bool est = srv_conn_established(lc->core);
         if (!est && t - lc->created_ms > (uint64_t)cfg->handshake_timeout * 1000) {
             lg(lc->ref->ctx, SRV_LOG_INFO, "closing half-open connection after %us", cfg->handshake_timeout);
