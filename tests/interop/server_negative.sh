@@ -92,6 +92,38 @@ check_match "MITM strip SIGNED: audit line 'unsigned request'" "$(cat "$SRV_LOG"
 still_serving "MITM strip SIGNED"
 kill $RPID
 
+# a client whose signatures are all wrong (impacket with a corrupted signer):
+# each request refused, the third failure drops the connection
+out=$(timeout 60 $SRV_PY - "$SRV_PORT" <<'EOF' 2>&1
+import sys
+from impacket.smbconnection import SMBConnection
+from impacket import smb3structs as s3
+c = SMBConnection('127.0.0.1', '127.0.0.1', sess_port=int(sys.argv[1]), preferredDialect=s3.SMB2_DIALECT_30)
+c.login('alice', 'secret1')
+c.connectTree('share')
+conn = c._SMBConnection
+orig = conn.signSMB
+def bad(packet):
+    orig(packet)
+    sig = bytearray(packet['Signature'])
+    sig[0] ^= 0xff
+    packet['Signature'] = bytes(sig)
+conn.signSMB = bad
+for i in range(4):
+    try:
+        c.listPath('share', '*')
+        print('op', i, 'ACCEPTED')
+    except Exception as e:
+        print('op', i, 'refused', type(e).__name__, str(e)[:40])
+EOF
+)
+check_nomatch "forged signatures: no request accepted" "$out" "ACCEPTED"
+check_eq "forged signatures: three STATUS_ACCESS_DENIED" "$(grep -c 'refused SessionError.*ACCESS_DENIED' <<<"$out")" "3"
+check_match "forged signatures: the 4th finds the connection closed" "$out" "op 3 refused NetBIOSError"
+check_match "forged signatures: audit line, connection dropped after 3" "$(cat "$SRV_LOG")" \
+    "AUDIT: .*dropping connection after 3 signature failures"
+still_serving "forged signatures"
+
 for m in SMB2_10 SMB3_00 SMB3_11; do
     relay strip-required
     out=$(via_relay $m if_required "put payload mitm_req_$m")
@@ -143,6 +175,43 @@ check_nomatch "malformed PDUs: the server never hangs on a bad frame" "$out" "HA
 check_eq "malformed PDUs: every bad connection closed" "$(grep -c '^closed' <<<"$out")" "9"
 check "malformed PDUs: server process alive" kill -0 "$SRV_PID"
 still_serving "malformed PDUs"
+
+# ---- guest: only when configured, never where signing is required
+srv_stop
+srv_start required "" "" --guest-ok
+out=$(smbc SMB3_11 if_required "ls" share mallory%whatever)
+check_match "guest ok + signing required: unknown user still refused" "$out" "NT_STATUS_LOGON_FAILURE"
+check_match "guest refusal audited" "$(cat "$SRV_LOG")" "AUDIT: .*guest session cannot sign and signing is required"
+srv_stop
+srv_start enabled "" "" --guest-ok
+out=$(smbc SMB3_11 if_required "ls" share mallory%whatever)
+check_match "guest ok + signing enabled: unknown user mapped to guest" "$out" "blocks of size"
+out=$(smbc SMB3_11 required "ls" share mallory%whatever)
+check_match "guest ok + client requires signing: refused" "$out" "NT_STATUS_LOGON_FAILURE|NT_STATUS_ACCESS_DENIED|NT_STATUS_INVALID_SIGNATURE"
+srv_stop
+
+# ---- SIGHUP reloads the configuration file
+conf=$SRV_DIR/hup.conf
+HPORT=$(free_port)
+printf '[global]\nlisten = 127.0.0.1:%s\nusers = %s\nserver signing = mandatory\n[share]\npath = %s\n' \
+    "$HPORT" "$SRV_DIR/users" "$SRV_DIR/share" >"$conf"
+"$SMBSIGN" serve -c "$conf" --log-level info >/dev/null 2>"$SRV_DIR/hup.log" &
+HPID=$!
+track_pid $HPID
+wait_port 127.0.0.1 "$HPORT" 20
+hup_ls() {
+    timeout 30 smbclient //127.0.0.1/share -p "$HPORT" -U alice%secret1 -m SMB3_11 --option='client signing=if_required' -c ls >/dev/null 2>&1
+    grep 'negotiated' "$SRV_DIR/hup.log" | tail -1
+}
+check_match "SIGHUP: before reload, SecurityMode 0x3 (required)" "$(hup_ls)" "server SecurityMode 0x3"
+sed -i 's/server signing = mandatory/server signing = auto/' "$conf"
+kill -HUP $HPID
+sleep 0.5
+check_match "SIGHUP: after reload, SecurityMode 0x1 (not required)" "$(hup_ls)" "server SecurityMode 0x1"
+check_match "SIGHUP: reload logged" "$(cat "$SRV_DIR/hup.log")" "configuration reloaded"
+kill -TERM $HPID
+wait $HPID
+srv_start required
 
 # ---- --check-config shows sources; SIGTERM exits cleanly
 conf=$SRV_DIR/smb.conf

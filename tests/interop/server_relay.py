@@ -3,6 +3,7 @@
 
 usage: server_relay.py LISTEN_PORT SERVER_PORT MODE
   MODE flip           flip one byte of the data of the first signed WRITE request
+       flip-all       flip one byte of every WRITE request
        strip-signed   clear SMB2_FLAGS_SIGNED on the first WRITE request
        strip-required clear SIGNING_REQUIRED in the server's NEGOTIATE response
        none           relay unchanged
@@ -36,10 +37,10 @@ def tamper(frame, to_server):
     cmd = struct.unpack_from('<H', f, 12)[0]
     flags = struct.unpack_from('<I', f, 16)[0]
     with lock:
-        if state['done']:
+        if state['done'] and MODE != 'flip-all':
             return frame
-        if to_server and cmd == 9 and MODE in ('flip', 'strip-signed'):
-            if MODE == 'flip':
+        if to_server and cmd == 9 and MODE in ('flip', 'flip-all', 'strip-signed'):
+            if MODE in ('flip', 'flip-all'):
                 f[-1] ^= 0x01  # last byte of the WRITE data
             else:
                 struct.pack_into('<I', f, 16, flags & ~0x8)
