@@ -546,6 +546,7 @@ smb_status srv_cmd_read(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
     if (got < mincount)
         return SMB_E_END_OF_FILE;
     w->off += got;
+    o->position = offset + got;
     if (got == 0)
         wr_u8(w, 0);
     wr_patch_u32le(w, lenpos, (uint32_t)got);
@@ -595,6 +596,7 @@ smb_status srv_cmd_write(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
         }
         done += (size_t)r;
     }
+    o->position = offset + done;
     wr_u16le(w, 17);
     wr_u16le(w, 0);
     wr_u32le(w, (uint32_t)done);
@@ -840,7 +842,7 @@ static smb_status query_file(struct srv_conn *c, struct srv_open *o, uint8_t cls
     case FileInternalInformation: wr_u64le(w, (uint64_t)st.st_ino); break;
     case FileEaInformation: wr_u32le(w, 0); break;
     case FileAccessInformation: wr_u32le(w, o->access); break;
-    case FilePositionInformation: wr_u64le(w, 0); break;
+    case FilePositionInformation: wr_u64le(w, o->position); break;
     case FileModeInformation: wr_u32le(w, 0); break;
     case FileAlignmentInformation: wr_u32le(w, 0); break;
     case FileNameInformation: return put_name_info(w, o);
@@ -850,7 +852,7 @@ static smb_status query_file(struct srv_conn *c, struct srv_open *o, uint8_t cls
         wr_u64le(w, (uint64_t)st.st_ino);
         wr_u32le(w, 0);         /* EaSize */
         wr_u32le(w, o->access); /* AccessFlags */
-        wr_u64le(w, 0);         /* CurrentByteOffset */
+        wr_u64le(w, o->position); /* CurrentByteOffset */
         wr_u32le(w, 0);         /* Mode */
         wr_u32le(w, 0);         /* AlignmentRequirement */
         return put_name_info(w, o);
@@ -1023,15 +1025,31 @@ smb_status srv_cmd_query_info(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
     size_t n = w->off - base;
     smb_status res = SMB_OK;
     if (n > outlen) {
-        /* MS-SMB2 3.3.5.20.1: fixed-size classes -> INFO_LENGTH_MISMATCH,
-         * variable ones -> BUFFER_OVERFLOW with what fits. */
+        /* MS-SMB2 3.3.5.20.1 / MS-FSCC: a buffer smaller than a class's fixed
+         * part is INFO_LENGTH_MISMATCH; a variable-length class whose fixed
+         * part fits answers BUFFER_OVERFLOW with what fits. */
+        /* fixed part = sizeof the Windows structure with its one-WCHAR name */
+        size_t fixed = n; /* fixed-size classes: all of it */
+        if (type == INFO_FILE && cls == FileAllInformation)
+            fixed = 104;
+        else if (type == INFO_FILE && cls == FileNameInformation)
+            fixed = 8;
+        else if (type == INFO_FILE && cls == FileStreamInformation)
+            fixed = 32;
+        else if (type == INFO_FILESYSTEM && cls == FileFsVolumeInformation)
+            fixed = 24;
+        else if (type == INFO_FILESYSTEM && cls == FileFsAttributeInformation)
+            fixed = 16;
+        if (fixed > n)
+            fixed = n;
+        if (type == INFO_SECURITY)
+            return SMB_E_BUFFER_TOO_SMALL;
         bool variable = (type == INFO_FILE && (cls == FileAllInformation || cls == FileNameInformation ||
                                                cls == FileStreamInformation)) ||
                         (type == INFO_FILESYSTEM &&
-                         (cls == FileFsVolumeInformation || cls == FileFsAttributeInformation)) ||
-                        type == INFO_SECURITY;
-        if (!variable || type == INFO_SECURITY)
-            return type == INFO_SECURITY ? SMB_E_BUFFER_TOO_SMALL : SMB_E_INFO_LENGTH_MISMATCH;
+                         (cls == FileFsVolumeInformation || cls == FileFsAttributeInformation));
+        if (outlen < fixed || !variable)
+            return SMB_E_INFO_LENGTH_MISMATCH;
         w->off = base + outlen;
         n = outlen;
         res = SMB_E_BUFFER_OVERFLOW;
@@ -1182,7 +1200,13 @@ smb_status srv_cmd_set_info(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
             }
             break;
         }
-        case FilePositionInformation:
+        case FilePositionInformation: {
+            uint64_t pos = rd_u64le(&in);
+            if (!rd_ok(&in))
+                return SMB_E_INFO_LENGTH_MISMATCH;
+            o->position = pos;
+            break;
+        }
         case FileModeInformation:
             break;
         default:

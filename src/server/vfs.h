@@ -24,7 +24,7 @@
 
 #define SRV_PATH_MAX 4096
 #define SRV_NAME_MAX 255 /* bytes of one UTF-8 component */
-#define SRV_DIR_ENTRIES_MAX 1000000
+#define SRV_DIR_ENTRIES_MAX 200000 /* entries listed per directory (about 400 bytes each) */
 
 struct srv_vfs {
     int root_fd; /* O_PATH|O_DIRECTORY of the share root */

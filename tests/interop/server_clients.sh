@@ -97,8 +97,12 @@ EOF
 check_match "impacket: wrong password refused with STATUS_LOGON_FAILURE" "$out" "refused.*LOGON_FAILURE"
 
 # ---- smbtorture: a chosen set of smb2 tests
-for t in smb2.dir.find smb2.dir.many smb2.rw.rw1 smb2.read.eof smb2.scan.find smb2.compound.unrelated1 \
-    smb2.rename.simple smb2.rename.no_sharing smb2.delete-on-close-perms.OVERWRITE_IF; do
+for t in smb2.dir.find smb2.dir.many smb2.dir.sorted smb2.dir.large-files smb2.rw.rw1 smb2.read.eof \
+    smb2.read.position smb2.read.dir smb2.read.access smb2.scan.find smb2.compound.unrelated1 \
+    smb2.create.brlocked smb2.create.multi smb2.create.delete smb2.create.dir-alloc-size \
+    smb2.rename.simple smb2.rename.no_sharing smb2.delete-on-close-perms.OVERWRITE_IF \
+    smb2.delete-on-close-perms.CREATE smb2.credits.session_setup_credits_granted \
+    smb2.credits.single_req_credits_granted; do
     out=$(timeout 120 smbtorture "//127.0.0.1/share" -p "$SRV_PORT" -U alice%secret1 "$t" 2>&1)
     check_match "smbtorture $t" "$out" "^success: "
 done
