@@ -45,6 +45,12 @@ for level in required enabled disabled; do
     if cmp -s "$SRV_DIR/f64m" "$SRV_DIR/big.down"; then ok "$level: 64 MiB upload+download identical"; else
         not_ok "$level: 64 MiB upload+download identical"; echo "$out" | sed 's/^/#   /' | head; fi
     rm -f "$SRV_DIR/big.down" "$SRV_DIR/share/big"
+    # compound create/query/close (allinfo), hard links, volume info
+    out=$(smbc SMB3_11 if_required "put f64k h.bin; allinfo h.bin; hardlink h.bin h2.bin; volume; del h.bin")
+    check_match "$level: allinfo (compound CREATE+QUERY_INFO+CLOSE)" "$out" 'stream: \[::\$DATA\], 65537 bytes'
+    check "$level: hardlink created" cmp -s "$SRV_DIR/f64k" "$SRV_DIR/share/h2.bin"
+    check_match "$level: volume info" "$out" "Volume: \|share\|"
+    rm -f "$SRV_DIR/share/h2.bin"
     # read-only share refuses writes
     out=$(smbc SMB3_11 required "put f1 nope" ro)
     check_match "$level: read-only share refuses an upload" "$out" "NT_STATUS_ACCESS_DENIED|NT_STATUS_MEDIA_WRITE_PROTECTED"
