@@ -792,6 +792,28 @@ static smb_status process_element(struct srv_conn *c, struct srv_req *rq, struct
     return SMB_OK;
 }
 
+#ifdef SMBSIGN_FUZZING
+/* Fuzzing hook: a valid, non-signing session 1 with tree 1 on share 0 so
+ * the file commands can be reached without an NTLM exchange. Never built
+ * into the library outside `make fuzz`. */
+void srv_conn_fuzz_session(struct srv_conn *c)
+{
+    struct srv_session *s = calloc(1, sizeof *s);
+    if (!s)
+        return;
+    s->id = 1;
+    s->state = SESS_VALID;
+    s->next_tree_id = 2;
+    s->n_trees = 1;
+    s->trees[0].id = 1;
+    s->trees[0].share = 0;
+    s->trees[0].read_only = c->ctx->cfg.shares[0].read_only;
+    s->next = c->sessions;
+    c->sessions = s;
+    c->n_sessions++;
+}
+#endif
+
 smb_status srv_conn_input(struct srv_conn *c, const uint8_t *pdu, size_t len, struct srv_buf *out)
 {
     if (len < 4)
