@@ -355,6 +355,11 @@ static int on_readable(struct srv_loop *l, struct lconn *lc)
             }
             continue;
         }
+        /* Until a session is authenticated nothing needs big frames
+         * (NEGOTIATE, SESSION_SETUP): an unauthenticated peer cannot make
+         * us allocate more than SRV_PREAUTH_MAX_PDU per connection. */
+        if (lc->fr.hdr_have == 0)
+            lc->fr.max_pdu = srv_conn_established(lc->core) ? lc->ref->ctx->cfg.max_pdu : SRV_PREAUTH_MAX_PDU;
         /* header (or small frames): read a little and feed the framer */
         size_t want = lc->fr.hdr_have < SMB_NB_HDR_LEN ? (size_t)(SMB_NB_HDR_LEN - lc->fr.hdr_have) : sizeof tmp;
         ssize_t n = recv(lc->fd, tmp, want, 0);

@@ -144,6 +144,7 @@ neg = hdr(0, 0) + struct.pack('<HHHHI16sIHH', 36, 1, 1, 0, 0, b'G' * 16, 0, 0, 0
 cases = {
     'garbage': b'hello, this is not SMB at all\r\n',
     'oversized NetBIOS length': b'\x00\xff\xff\xff' + b'\xfeSMB' * 16,
+    'large frame before authentication': b'\x00\x02\x00\x00' + b'\xfeSMB' * 16,
     'truncated SMB2 header': b'\x00\x00\x00\x0a\xfeSMB@\x00\x00\x00\x00\x00',
     'bad NetBIOS type': b'\x42\x00\x00\x04\xfeSMB',
     'dialect count lie': b'\x00\x00' + struct.pack('>H', len(neg)) + neg[:64] + struct.pack('<HH', 36, 60000) + neg[68:],
@@ -172,7 +173,7 @@ for name, data in cases.items():
 EOF
 )
 check_nomatch "malformed PDUs: the server never hangs on a bad frame" "$out" "HANG"
-check_eq "malformed PDUs: every bad connection closed" "$(grep -c '^closed' <<<"$out")" "9"
+check_eq "malformed PDUs: every bad connection closed" "$(grep -c '^closed' <<<"$out")" "10"
 check "malformed PDUs: server process alive" kill -0 "$SRV_PID"
 still_serving "malformed PDUs"
 
