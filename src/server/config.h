@@ -81,6 +81,7 @@ struct srv_config {
     struct srv_src src_algs;
 
     bool guest_ok; /* "guest ok" / "map to guest = bad user": allow guest sessions */
+    bool worker_thread; /* [cfg] "worker thread": MACs and file I/O on a second thread */
     char server_name[64];
     int log_level; /* 0 error .. 3 debug */
 
