@@ -194,7 +194,8 @@ srv_stop
 # ---- SIGHUP reloads the configuration file
 conf=$SRV_DIR/hup.conf
 HPORT=$(free_port)
-printf '[global]\nlisten = 127.0.0.1:%s\nusers = %s\nserver signing = mandatory\n[share]\npath = %s\n' \
+# (single-threaded mode: "worker thread = no")
+printf '[global]\nlisten = 127.0.0.1:%s\nusers = %s\nserver signing = mandatory\nworker thread = no\n[share]\npath = %s\n' \
     "$HPORT" "$SRV_DIR/users" "$SRV_DIR/share" >"$conf"
 "$SMBSIGN" serve -c "$conf" --log-level info >/dev/null 2>"$SRV_DIR/hup.log" &
 HPID=$!
