@@ -82,6 +82,14 @@ section_client() {
 SECTIONS+=(client)
 
 # ---------------------------------------------------------------------------
+# server: smbsign serve vs Samba smbd (issue 6)
+section_server() {
+    echo "== server: smbsign serve vs Samba smbd, signing mandatory, same client (bench/server_bench.sh)"
+    bench/server_bench.sh
+}
+SECTIONS+=(server)
+
+# ---------------------------------------------------------------------------
 want=("$@")
 [ ${#want[@]} -eq 0 ] && want=("${SECTIONS[@]}")
 rc=0
