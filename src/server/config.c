@@ -250,6 +250,18 @@ static int global_key(struct load_ctx *lc, const char *k, const char *v)
         if (parse_bool(v, &b))
             FAIL("worker thread: '%s' is not yes|no", v);
         c->worker_thread = b;
+    } else if (!strcmp(k, "smb1")) { /* SMB1 (NT LM 0.12), off by default: server/smb1_*.c, docs/smb1.md */
+        if (parse_bool(v, &b))
+            FAIL("smb1: '%s' is not yes|no", v);
+        c->smb1 = b;
+    } else if (!strcmp(k, "era")) { /* SMB1 behaviour era (docs/policy.md): current | legacy */
+        if (!strcasecmp(v, "current"))
+            c->era = 0;
+        else if (!strcasecmp(v, "legacy"))
+            c->era = 1;
+        else
+            FAIL("era: '%s' is not current|legacy", v);
+        c->era_set = true;
     } else if (!strcmp(k, "map to guest")) {
         if (!strcasecmp(v, "never"))
             c->guest_ok = false;

@@ -82,6 +82,11 @@ struct srv_config {
 
     bool guest_ok; /* "guest ok" / "map to guest = bad user": allow guest sessions */
     bool worker_thread; /* [cfg] "worker thread": MACs and file I/O on a second thread */
+    /* SMB1 (docs/smb1.md): "smb1 = yes" enables NT LM 0.12; "era = legacy|current"
+     * (smb_era value) overrides the profile's era for SMB1 behaviour. */
+    bool smb1;
+    bool era_set;
+    int era;
     char server_name[64];
     int log_level; /* 0 error .. 3 debug */
 

@@ -135,6 +135,7 @@ void srv_conn_free(struct srv_conn *c)
 {
     if (!c)
         return;
+    srv_smb1_free(c); /* SMB1 hook */
     while (c->opens)
         srv_open_close(c, c->opens);
     struct srv_session *s = c->sessions, *n;
@@ -818,6 +819,9 @@ smb_status srv_conn_input(struct srv_conn *c, const uint8_t *pdu, size_t len, st
 {
     if (len < 4)
         return SMB_E_MALFORMED;
+    /* SMB1 hook: an SMB1 connection (smb1 = yes) belongs to server/smb1_server.c */
+    if (c->smb1 || srv_smb1_wants(c, pdu, len))
+        return srv_smb1_input(c, pdu, len, out);
     if (!memcmp(pdu, "\xffSMB", 4))
         return smb1_negotiate(c, pdu, len, out);
     if (memcmp(pdu, SMB2_MAGIC, 4) != 0) {

@@ -112,6 +112,7 @@ struct srv_conn {
     int auth_failures;
     uint32_t delay_ms;
     bool drop;
+    struct srv_smb1 *smb1; /* SMB1 connection state (server/smb1_server.c), NULL for SMB2 */
 };
 
 /* One request element being processed. */
@@ -164,5 +165,12 @@ smb_status srv_auth_neg_token(uint8_t *out, size_t cap, size_t *outlen);
 /* helpers shared with session_files.c */
 void srv_open_close(struct srv_conn *c, struct srv_open *o);
 void srv_tree_remove_opens(struct srv_conn *c, uint64_t session_id, uint32_t tree_id);
+
+/* SMB1 (server/smb1_server.c): whether an SMB1 first PDU should go to the
+ * SMB1 core (smb1 = yes and a NEGOTIATE offering NT LM 0.12 and no SMB2
+ * dialect), the core itself, and its teardown. */
+bool srv_smb1_wants(const struct srv_conn *c, const uint8_t *pdu, size_t len);
+smb_status srv_smb1_input(struct srv_conn *c, const uint8_t *pdu, size_t len, struct srv_buf *out);
+void srv_smb1_free(struct srv_conn *c);
 
 #endif
