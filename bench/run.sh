@@ -74,6 +74,22 @@ section_scan() {
 SECTIONS+=(scan)
 
 # ---------------------------------------------------------------------------
+# client: smbsign client vs smbclient, 1 GiB up/down with signing mandatory (issue 5)
+section_client() {
+    echo "== client: 1 GiB upload/download, Samba server signing = mandatory, smbsign client vs smbclient (bench/client_bench.sh)"
+    bench/client_bench.sh
+}
+SECTIONS+=(client)
+
+# ---------------------------------------------------------------------------
+# server: smbsign serve vs Samba smbd (issue 6)
+section_server() {
+    echo "== server: smbsign serve vs Samba smbd, signing mandatory, same client (bench/server_bench.sh)"
+    bench/server_bench.sh
+}
+SECTIONS+=(server)
+
+# ---------------------------------------------------------------------------
 want=("$@")
 [ ${#want[@]} -eq 0 ] && want=("${SECTIONS[@]}")
 rc=0

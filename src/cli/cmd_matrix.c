@@ -8,18 +8,22 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/matrix_live.h"
 #include "cli/policy_out.h"
 
 static void help(FILE *f)
 {
     fprintf(f,
-            "usage: smbsign matrix [--family smb2|smb1|smb1-legacy|all] [--json]\n\n"
+            "usage: smbsign matrix [--live] [--family smb2|smb1|smb1-legacy|all] [--json]\n\n"
             "Print the signing outcome of every client/server level pair, as documented in\n"
             "\"The Basics of SMB Signing\" and KB887429 and computed by the policy engine:\n"
             "  smb2         SMB 2.x and 3.x (levels required / not-required)\n"
             "  smb1         SMB1 on current Windows (Vista/2008 and later, XP/2003 with KB950876)\n"
             "  smb1-legacy  SMB1 before KB950876 (XP/2003 and older): two pairs fail to connect\n\n"
             "Options:\n"
+            "  --live       run every cell on real loopback connections and show the\n"
+            "               observed outcome beside the documented one\n"
+            "               (smbsign matrix --live --help; docs/matrix-live.md)\n"
             "  --family F   one table, or all (default)\n"
             "  --json       one JSON object per family per line:\n"
             "               {\"family\":..,\"cells\":[{\"client\":..,\"server\":..,\"outcome\":..,\n"
@@ -124,6 +128,10 @@ int cmd_matrix(int argc, char **argv)
                                          {NULL, 0, NULL, 0}};
     int json = 0, all = 1, c;
     smb_family fam = SMB_FAMILY_SMB2;
+    /* --live: the live matrix (cli/matrix_live.c) takes over the whole command line */
+    for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+        if (!strcmp(argv[i], "--live"))
+            return matrix_live_cmd(argc, argv);
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "f:jh", opts, NULL)) != -1) {

@@ -1,0 +1,129 @@
+/*
+ * server/config.h - `smbsign serve` configuration: an smb.conf-style INI file
+ * (parsed with libinih) plus command-line overrides.
+ *
+ * Contract: srv_config_init fills defaults; srv_config_load parses a file into
+ * an initialised config and fails with "FILE:LINE: message" in err on the first
+ * unknown section key, bad value or duplicate share (strict: a typo is an
+ * error, never silently ignored). Keys are matched case-insensitively with
+ * spaces and underscores treated alike ("server signing" == "Server_Signing").
+ * Every signing-related value remembers where it came from (srv_config.src_*)
+ * so --check-config can print sources. The struct is plain data: no heap,
+ * copied by value on SIGHUP reload.
+ */
+#ifndef SMBSIGN_SERVER_CONFIG_H
+#define SMBSIGN_SERVER_CONFIG_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "smbsign/status.h"
+#include "smbsign/types.h"
+
+/* Limits (named constants; those marked [cfg] can be changed in [global]). */
+#define SRV_MAX_LISTEN 8
+#define SRV_MAX_SHARES 32
+#define SRV_MAX_POLICY_FILES 4
+#define SRV_SHARE_NAME_MAX 80
+#define SRV_DEFAULT_PORT 4445
+#define SRV_MAX_PDU_DEFAULT (8u * 1024 * 1024 + 4096) /* [cfg] "max pdu" */
+#define SRV_MAX_PDU_CAP (16u * 1024 * 1024)           /* NetBIOS length is 24-bit on SMB2 */
+#define SRV_MAX_IO_DEFAULT (8u * 1024 * 1024)          /* MaxRead/MaxWrite/MaxTransact */
+#define SRV_PREAUTH_MAX_PDU (64u * 1024) /* frame cap until a session is authenticated */
+#define SRV_MAX_CREDITS_DEFAULT 8192                   /* [cfg] "max credits" */
+#define SRV_MAX_SESSIONS_DEFAULT 16                    /* [cfg] "max sessions per connection" */
+#define SRV_MAX_OPENS_DEFAULT 1024                     /* [cfg] "max open files per connection" */
+#define SRV_MAX_CONNECTIONS_DEFAULT 1024               /* [cfg] "max connections" */
+#define SRV_IDLE_TIMEOUT_DEFAULT 900                   /* [cfg] "idle timeout" seconds */
+#define SRV_HALF_OPEN_TIMEOUT_DEFAULT 30               /* [cfg] "handshake timeout" seconds */
+#define SRV_AUTH_FAIL_DELAY_MS_DEFAULT 500             /* [cfg] "auth failure delay" ms */
+#define SRV_SIG_FAIL_DROP 3 /* signature failures on a connection before it is dropped */
+
+struct srv_share {
+    char name[SRV_SHARE_NAME_MAX + 1];
+    char path[PATH_MAX];
+    bool read_only;
+    bool ipc; /* IPC$ (no path) */
+};
+
+/* Where a setting came from, for --check-config. */
+struct srv_src {
+    char text[PATH_MAX + 64]; /* e.g. "default", "/etc/x.conf:12", "command line --signing" */
+};
+
+struct srv_config {
+    char listen[SRV_MAX_LISTEN][128]; /* "ADDR:PORT" */
+    int n_listen;
+    char users[PATH_MAX];
+    char profile[64];
+    char policy_files[SRV_MAX_POLICY_FILES][PATH_MAX];
+    int n_policy_files;
+
+    /* Signing: the explicit level when one was set (server signing /
+     * require+enable / --signing), else resolved from profile/policy files. */
+    bool signing_set;
+    smb_sign_level signing;
+    struct srv_src src_signing;
+    /* The two Windows policy words, when given: -1 unset, 0/1 value. */
+    int require_signing, enable_signing;
+    struct srv_src src_require, src_enable;
+
+    /* --signing on the command line (highest precedence). */
+    bool cli_signing_set;
+    smb_sign_level cli_signing;
+
+    smb_dialect min_protocol, max_protocol;
+    struct srv_src src_protocol;
+    smb_sign_alg algs[3]; /* preference order */
+    int n_algs;
+    struct srv_src src_algs;
+
+    bool guest_ok; /* "guest ok" / "map to guest = bad user": allow guest sessions */
+    bool worker_thread; /* [cfg] "worker thread": MACs and file I/O on a second thread */
+    /* SMB1 (docs/smb1.md): "smb1 = yes" enables NT LM 0.12; "era = legacy|current"
+     * (smb_era value) overrides the profile's era for SMB1 behaviour. */
+    bool smb1;
+    bool era_set;
+    int era;
+    char server_name[64];
+    int log_level; /* 0 error .. 3 debug */
+
+    uint32_t max_pdu, max_io, max_credits, max_sessions, max_opens, max_connections;
+    uint32_t idle_timeout, handshake_timeout, auth_fail_delay_ms;
+
+    struct srv_share shares[SRV_MAX_SHARES];
+    int n_shares;
+};
+
+void srv_config_init(struct srv_config *c);
+/* Parse FILE into c (already initialised; later values override). */
+smb_status srv_config_load(struct srv_config *c, const char *path, char *err, size_t errlen);
+/* Parse from memory (for tests and fuzzing); name is used in messages. */
+smb_status srv_config_load_string(struct srv_config *c, const char *text, const char *name, char *err,
+                                  size_t errlen);
+/* "NAME=PATH" from --share; read-only when PATH ends with ":ro". */
+smb_status srv_config_add_share(struct srv_config *c, const char *spec, char *err, size_t errlen);
+/* Final checks (at least one listen address, share paths exist, ranges). */
+smb_status srv_config_validate(struct srv_config *c, char *err, size_t errlen);
+/*
+ * Effective server signing level through the policy engine (smbsign/policy.h):
+ * layers, lowest precedence first: the profile's defaults (--profile / profile)
+ * or smbsign's own default (required); each policy file (.reg, GptTmpl.inf,
+ * PowerShell output, with the source the parser gives it); the config file's
+ * "server signing" / "server require signing" / "server enable signing"
+ * (source override); --signing (override, last). eff receives the resolved
+ * values with their sources.
+ */
+struct smb_policy_effective;
+smb_status srv_config_signing(const struct srv_config *c, smb_sign_level *level, struct smb_policy_effective *eff,
+                              char *err, size_t errlen);
+/* Case-insensitive share lookup; NULL when absent. */
+const struct srv_share *srv_config_share(const struct srv_config *c, const char *name);
+/* Split "ADDR:PORT" ("[v6]:port" too); 0 ok. */
+int srv_parse_listen(const char *s, char *addr, size_t alen, uint16_t *port);
+/* Parse a signing word: disabled|auto|enabled|if_required|mandatory|required|yes|no. */
+int srv_parse_signing_word(const char *s, smb_sign_level *out);
+
+#endif

@@ -1,0 +1,893 @@
+/* server/loop.c - epoll adapter for the server core (see loop.h).
+ *
+ * Threads: the loop thread owns every socket, the NetBIOS framers and the
+ * output queues. With "worker thread = yes" (the default) one worker thread
+ * runs the core (srv_conn_input: signature checks, MACs, file I/O) for every
+ * connection, so copies to and from sockets overlap with MACs and
+ * pread/pwrite. Frames go to the worker through a FIFO queue (ownership of
+ * the frame buffer moves with them) and results come back through another
+ * FIFO and an eventfd; per connection order is kept because there is one
+ * worker. A connection's srv_conn is touched only by the worker while
+ * requests of it are in flight, and only by the loop thread otherwise
+ * (inflight == 0), with the queue mutexes ordering the hand-over. */
+#include "server/loop.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "wire/netbios.h"
+
+#define LOOP_MAX_EVENTS 256
+#define LOOP_KEEP_RBUF (128 * 1024)         /* receive buffers above this are freed once idle */
+#define LOOP_OUT_HIGH (24u * 1024 * 1024)   /* stop reading while this much output is queued */
+#define LOOP_SHRINK_AFTER_MS 2000           /* quiet time before big buffers are released */
+#define LOOP_MAX_INFLIGHT 4                 /* frames of one connection queued to the worker */
+#define LOOP_POOL_MAX 6                     /* big buffers kept for reuse (released when quiet) */
+#define LOOP_POOL_MIN (1024 * 1024)         /* only buffers at least this big are pooled */
+
+struct ctx_ref {
+    struct srv_ctx *ctx;
+    int users;
+    struct ctx_ref *next;
+};
+
+/* One queued output buffer. */
+struct obuf {
+    struct srv_buf b;
+    size_t off;
+    struct obuf *next;
+};
+
+struct lconn;
+
+/* A frame on its way to the worker and back with the output. */
+struct item {
+    struct lconn *lc;
+    uint8_t *buf;
+    size_t cap, len;
+    struct srv_buf out;
+    smb_status st;
+    uint32_t delay;
+    bool established;
+    struct item *next;
+};
+
+struct lconn {
+    int fd;
+    struct srv_conn *core;
+    struct ctx_ref *ref;
+    smb_nb_framer fr;
+    uint8_t *rbuf;
+    size_t rcap;
+    struct obuf *oh, *ot; /* output queue */
+    size_t queued;        /* unsent bytes in the queue */
+    uint64_t created_ms, last_ms, hold_until_ms;
+    int inflight;         /* frames at the worker */
+    bool established;     /* a session is authenticated (as last reported) */
+    bool closing;         /* close once the queue is flushed */
+    bool dead;            /* socket closed, waiting for in-flight frames */
+    struct lconn *prev, *next;
+};
+
+struct fifo {
+    struct item *head, *tail;
+};
+
+struct srv_loop {
+    int ep, sigfd, evfd;
+    int lfd[SRV_MAX_LISTEN];
+    int n_lfd;
+    struct ctx_ref *cur;  /* current ctx */
+    struct ctx_ref *refs; /* all live ctxs */
+    srv_reload_fn reload;
+    void *reload_arg;
+    struct lconn *conns;
+    unsigned n_conns;
+    bool stop;
+    /* worker */
+    bool threaded, worker_started, worker_stop;
+    pthread_t worker;
+    pthread_mutex_t mu; /* todo, done, pool */
+    pthread_cond_t cv;
+    struct fifo todo, done;
+    struct srv_buf pool[LOOP_POOL_MAX];
+    int n_pool;
+};
+
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void lg(const struct srv_ctx *ctx, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void lg(const struct srv_ctx *ctx, int level, const char *fmt, ...)
+{
+    if (!ctx->log || level > ctx->cfg.log_level)
+        return;
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    ctx->log(ctx->log_arg, level, msg);
+}
+
+static void fifo_push(struct fifo *f, struct item *it)
+{
+    it->next = NULL;
+    if (f->tail)
+        f->tail->next = it;
+    else
+        f->head = it;
+    f->tail = it;
+}
+
+static struct item *fifo_pop(struct fifo *f)
+{
+    struct item *it = f->head;
+    if (it) {
+        f->head = it->next;
+        if (!f->head)
+            f->tail = NULL;
+    }
+    return it;
+}
+
+/* ---- buffer pool (large buffers only; mutex-protected) ---- */
+
+static void pool_put(struct srv_loop *l, struct srv_buf *b)
+{
+    if (b->cap >= LOOP_POOL_MIN) {
+        pthread_mutex_lock(&l->mu);
+        if (l->n_pool < LOOP_POOL_MAX) {
+            b->len = 0;
+            l->pool[l->n_pool++] = *b;
+            b->p = NULL;
+            b->cap = 0;
+        }
+        pthread_mutex_unlock(&l->mu);
+    }
+    srv_buf_free(b);
+}
+
+/* A buffer of at least need bytes (need 0: any pooled buffer or empty). */
+static void pool_get(struct srv_loop *l, struct srv_buf *b, size_t need)
+{
+    memset(b, 0, sizeof *b);
+    pthread_mutex_lock(&l->mu);
+    for (int i = l->n_pool - 1; i >= 0; i--)
+        if (l->pool[i].cap >= need) {
+            *b = l->pool[i];
+            l->pool[i] = l->pool[--l->n_pool];
+            break;
+        }
+    pthread_mutex_unlock(&l->mu);
+    if (need && !b->p)
+        srv_buf_reserve(b, need);
+}
+
+/* ---- ctx references ---- */
+
+static struct ctx_ref *ref_new(struct srv_loop *l, struct srv_ctx *ctx)
+{
+    struct ctx_ref *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    r->ctx = ctx;
+    r->next = l->refs;
+    l->refs = r;
+    return r;
+}
+
+static void ref_maybe_free(struct srv_loop *l, struct ctx_ref *r)
+{
+    if (r == l->cur || r->users > 0)
+        return;
+    struct ctx_ref **pp = &l->refs;
+    while (*pp && *pp != r)
+        pp = &(*pp)->next;
+    if (*pp)
+        *pp = r->next;
+    srv_ctx_free(r->ctx);
+    free(r->ctx);
+    free(r);
+}
+
+/* ---- worker ---- */
+
+static void *worker_main(void *arg)
+{
+    struct srv_loop *l = arg;
+    sigset_t all;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, NULL);
+    for (;;) {
+        pthread_mutex_lock(&l->mu);
+        while (!l->todo.head && !l->worker_stop)
+            pthread_cond_wait(&l->cv, &l->mu);
+        struct item *it = fifo_pop(&l->todo);
+        pthread_mutex_unlock(&l->mu);
+        if (!it)
+            break; /* stop requested and queue drained */
+        pool_get(l, &it->out, 0);
+        it->out.len = 0;
+        it->st = srv_conn_input(it->lc->core, it->buf, it->len, &it->out);
+        it->delay = srv_conn_take_delay(it->lc->core);
+        it->established = srv_conn_established(it->lc->core);
+        struct srv_buf in = {.p = it->buf, .len = 0, .cap = it->cap};
+        it->buf = NULL;
+        pool_put(l, &in);
+        pthread_mutex_lock(&l->mu);
+        fifo_push(&l->done, it);
+        pthread_mutex_unlock(&l->mu);
+        uint64_t one = 1;
+        ssize_t w = write(l->evfd, &one, sizeof one);
+        (void)w;
+    }
+    return NULL;
+}
+
+/* ---- sockets ---- */
+
+static int listen_on(const char *spec, char *err, size_t errlen)
+{
+    char addr[128];
+    uint16_t port;
+    if (srv_parse_listen(spec, addr, sizeof addr, &port)) {
+        snprintf(err, errlen, "bad listen address '%s'", spec);
+        return -1;
+    }
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICHOST | AI_PASSIVE};
+    struct addrinfo *ai = NULL;
+    char ps[8];
+    snprintf(ps, sizeof ps, "%u", port);
+    int rc = getaddrinfo(addr, ps, &hints, &ai);
+    if (rc) {
+        snprintf(err, errlen, "listen %s: %s (numeric address expected)", spec, gai_strerror(rc));
+        return -1;
+    }
+    int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int one = 1;
+    if (fd >= 0) {
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        if (ai->ai_family == AF_INET6)
+            setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+    }
+    if (fd < 0 || bind(fd, ai->ai_addr, ai->ai_addrlen) || listen(fd, 512)) {
+        snprintf(err, errlen, "listen %s: %s", spec, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        freeaddrinfo(ai);
+        return -1;
+    }
+    freeaddrinfo(ai);
+    return fd;
+}
+
+smb_status srv_loop_new(struct srv_ctx *ctx, srv_reload_fn reload, void *reload_arg, struct srv_loop **out,
+                        char *err, size_t errlen)
+{
+    struct srv_loop *l = calloc(1, sizeof *l);
+    if (!l)
+        return SMB_E_NOMEM;
+    pthread_mutex_init(&l->mu, NULL);
+    pthread_cond_init(&l->cv, NULL);
+    l->ep = epoll_create1(EPOLL_CLOEXEC);
+    l->sigfd = -1;
+    l->evfd = -1;
+    l->reload = reload;
+    l->reload_arg = reload_arg;
+    l->cur = ref_new(l, ctx);
+    if (l->ep < 0 || !l->cur) {
+        snprintf(err, errlen, "epoll: %s", strerror(errno));
+        goto fail;
+    }
+    for (int i = 0; i < ctx->cfg.n_listen; i++) {
+        int fd = listen_on(ctx->cfg.listen[i], err, errlen);
+        if (fd < 0)
+            goto fail;
+        l->lfd[l->n_lfd++] = fd;
+        struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &l->lfd[l->n_lfd - 1]};
+        epoll_ctl(l->ep, EPOLL_CTL_ADD, fd, &ev);
+    }
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    sigprocmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    l->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+    if (l->sigfd < 0) {
+        snprintf(err, errlen, "signalfd: %s", strerror(errno));
+        goto fail;
+    }
+    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &l->sigfd};
+    epoll_ctl(l->ep, EPOLL_CTL_ADD, l->sigfd, &ev);
+    l->threaded = ctx->cfg.worker_thread;
+    if (l->threaded) {
+        l->evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        struct epoll_event ev2 = {.events = EPOLLIN, .data.ptr = &l->evfd};
+        if (l->evfd < 0 || epoll_ctl(l->ep, EPOLL_CTL_ADD, l->evfd, &ev2) ||
+            pthread_create(&l->worker, NULL, worker_main, l) != 0) {
+            snprintf(err, errlen, "worker thread: %s", strerror(errno));
+            goto fail;
+        }
+        l->worker_started = true;
+    }
+    *out = l;
+    return SMB_OK;
+fail:
+    if (l->cur)
+        l->cur->ctx = NULL; /* the caller still owns ctx on failure */
+    srv_loop_free(l);
+    return SMB_E_IO;
+}
+
+static void lconn_free(struct srv_loop *l, struct lconn *lc)
+{
+    srv_conn_free(lc->core);
+    free(lc->rbuf);
+    struct obuf *o = lc->oh, *n;
+    for (; o; o = n) {
+        n = o->next;
+        srv_buf_free(&o->b);
+        free(o);
+    }
+    struct ctx_ref *r = lc->ref;
+    r->users--;
+    free(lc);
+    ref_maybe_free(l, r);
+}
+
+static void conn_close(struct srv_loop *l, struct lconn *lc)
+{
+    if (lc->prev)
+        lc->prev->next = lc->next;
+    else
+        l->conns = lc->next;
+    if (lc->next)
+        lc->next->prev = lc->prev;
+    l->n_conns--;
+    epoll_ctl(l->ep, EPOLL_CTL_DEL, lc->fd, NULL);
+    close(lc->fd);
+    lc->fd = -1;
+    if (lc->inflight > 0) {
+        lc->dead = true; /* freed when the worker hands back its last frame */
+        return;
+    }
+    lconn_free(l, lc);
+}
+
+static bool may_read(const struct lconn *lc)
+{
+    return !lc->hold_until_ms && !lc->closing && lc->queued < LOOP_OUT_HIGH && lc->inflight < LOOP_MAX_INFLIGHT;
+}
+
+static void set_events(struct srv_loop *l, struct lconn *lc)
+{
+    uint32_t evs = EPOLLRDHUP;
+    if (may_read(lc))
+        evs |= EPOLLIN;
+    if (!lc->hold_until_ms && lc->queued)
+        evs |= EPOLLOUT;
+    struct epoll_event ev = {.events = evs, .data.ptr = lc};
+    epoll_ctl(l->ep, EPOLL_CTL_MOD, lc->fd, &ev);
+}
+
+/* Queue an output buffer (takes it; empty buffers go back to the pool). */
+static void queue_out(struct srv_loop *l, struct lconn *lc, struct srv_buf *b)
+{
+    if (b->len == 0) {
+        pool_put(l, b);
+        return;
+    }
+    struct obuf *o = calloc(1, sizeof *o);
+    if (!o) {
+        srv_buf_free(b);
+        lc->closing = true;
+        return;
+    }
+    o->b = *b;
+    memset(b, 0, sizeof *b);
+    if (lc->ot)
+        lc->ot->next = o;
+    else
+        lc->oh = o;
+    lc->ot = o;
+    lc->queued += o->b.len;
+}
+
+/* Write what is queued. Returns -1 when the connection must close now. */
+static int flush_out(struct srv_loop *l, struct lconn *lc)
+{
+    while (lc->oh) {
+        struct obuf *o = lc->oh;
+        while (o->off < o->b.len) {
+            ssize_t n = send(lc->fd, o->b.p + o->off, o->b.len - o->off, MSG_NOSIGNAL);
+            if (n < 0) {
+                if (errno == EINTR)
+                    continue;
+                if (errno == EAGAIN || errno == EWOULDBLOCK)
+                    return 0;
+                return -1;
+            }
+            o->off += (size_t)n;
+            lc->queued -= (size_t)n;
+        }
+        lc->oh = o->next;
+        if (!lc->oh)
+            lc->ot = NULL;
+        pool_put(l, &o->b);
+        free(o);
+    }
+    return lc->closing && lc->inflight == 0 ? -1 : 0;
+}
+
+static void do_accept(struct srv_loop *l, int lfd)
+{
+    for (;;) {
+        struct sockaddr_storage ss;
+        socklen_t sl = sizeof ss;
+        int fd = accept4(lfd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0)
+            return;
+        const struct srv_ctx *ctx = l->cur->ctx;
+        if (l->n_conns >= ctx->cfg.max_connections) {
+            lg(ctx, SRV_LOG_AUDIT, "connection refused: limit of %u connections", ctx->cfg.max_connections);
+            close(fd);
+            continue;
+        }
+        char host[64] = "?", peer[80];
+        uint16_t port = 0;
+        if (ss.ss_family == AF_INET) {
+            struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+            inet_ntop(AF_INET, &a->sin_addr, host, sizeof host);
+            port = ntohs(a->sin_port);
+        } else if (ss.ss_family == AF_INET6) {
+            struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+            inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof host);
+            port = ntohs(a->sin6_port);
+        }
+        snprintf(peer, sizeof peer, "%s:%u", host, port);
+        int one = 1;
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        struct lconn *lc = calloc(1, sizeof *lc);
+        if (!lc || !(lc->core = srv_conn_new(ctx, peer))) {
+            free(lc);
+            close(fd);
+            continue;
+        }
+        lc->fd = fd;
+        lc->ref = l->cur;
+        l->cur->users++;
+        lc->created_ms = lc->last_ms = now_ms();
+        smb_nb_framer_init(&lc->fr, SRV_PREAUTH_MAX_PDU, NULL, 0);
+        lc->next = l->conns;
+        if (l->conns)
+            l->conns->prev = lc;
+        l->conns = lc;
+        l->n_conns++;
+        struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP, .data.ptr = lc};
+        epoll_ctl(l->ep, EPOLL_CTL_ADD, fd, &ev);
+        lg(ctx, SRV_LOG_DEBUG, "peer=%s connected", peer);
+    }
+}
+
+/* Result of the core for one frame (either thread mode), on the loop thread. */
+static void take_result(struct srv_loop *l, struct lconn *lc, struct srv_buf *out, smb_status st, uint32_t delay,
+                        bool established)
+{
+    lc->established = established;
+    if (delay)
+        lc->hold_until_ms = now_ms() + delay;
+    if (st != SMB_OK) {
+        lg(lc->ref->ctx, SRV_LOG_DEBUG, "closing connection: %s", smb_status_name(st));
+        lc->closing = true; /* send what was produced (if anything), then close */
+    }
+    queue_out(l, lc, out);
+}
+
+/* A whole frame is in lc->rbuf. Returns -1 to close. */
+static int on_frame(struct srv_loop *l, struct lconn *lc)
+{
+    if (lc->fr.type == SMB_NB_KEEPALIVE)
+        return 0;
+    if (lc->fr.type == SMB_NB_SESSION_REQUEST) {
+        /* port 139 style: accept any called name */
+        struct srv_buf b = {0};
+        smb_wr w;
+        if (srv_buf_reserve(&b, 8) != SMB_OK)
+            return -1;
+        wr_init(&w, b.p, 8);
+        smb_nb_session_response_encode(&w, true, 0);
+        b.len = wr_len(&w);
+        queue_out(l, lc, &b);
+        return 0;
+    }
+    if (lc->fr.type != SMB_NB_SESSION_MESSAGE)
+        return -1;
+    if (l->threaded) {
+        struct item *it = calloc(1, sizeof *it);
+        if (!it)
+            return -1;
+        it->lc = lc;
+        it->buf = lc->rbuf;
+        it->cap = lc->rcap;
+        it->len = lc->fr.len;
+        lc->rbuf = NULL;
+        lc->rcap = 0;
+        smb_nb_framer_set_buffer(&lc->fr, NULL, 0);
+        lc->inflight++;
+        pthread_mutex_lock(&l->mu);
+        fifo_push(&l->todo, it);
+        pthread_cond_signal(&l->cv);
+        pthread_mutex_unlock(&l->mu);
+        return 0;
+    }
+    struct srv_buf out;
+    pool_get(l, &out, 0);
+    out.len = 0;
+    smb_status st = srv_conn_input(lc->core, lc->fr.buf, lc->fr.len, &out);
+    take_result(l, lc, &out, st, srv_conn_take_delay(lc->core), srv_conn_established(lc->core));
+    return 0;
+}
+
+/* After each frame: push output out at once so sending overlaps with the
+ * next request. Returns -1 to close, 1 to stop reading for now, 0 to go on. */
+static int after_frame(struct srv_loop *l, struct lconn *lc)
+{
+    if (!lc->hold_until_ms && flush_out(l, lc) < 0)
+        return -1;
+    return may_read(lc) ? 0 : 1;
+}
+
+static int grow_rbuf(struct srv_loop *l, struct lconn *lc, size_t need)
+{
+    if (need <= lc->rcap)
+        return 0;
+    if (need >= LOOP_POOL_MIN) {
+        struct srv_buf b;
+        pool_get(l, &b, need);
+        if (!b.p)
+            return -1;
+        free(lc->rbuf);
+        lc->rbuf = b.p;
+        lc->rcap = b.cap;
+        return 0;
+    }
+    uint8_t *nb = realloc(lc->rbuf, need);
+    if (!nb)
+        return -1;
+    lc->rbuf = nb;
+    lc->rcap = need;
+    return 0;
+}
+
+static int on_readable(struct srv_loop *l, struct lconn *lc)
+{
+    uint8_t tmp[4096];
+    for (int rounds = 0; rounds < 64 && may_read(lc); rounds++) {
+        /* Read the body straight into the frame buffer once its size is known. */
+        if (lc->fr.hdr_have == SMB_NB_HDR_LEN && lc->fr.buf && lc->fr.have < lc->fr.len) {
+            size_t want = lc->fr.len - lc->fr.have;
+            ssize_t n = recv(lc->fd, lc->fr.buf + lc->fr.have, want, 0);
+            if (n == 0)
+                return -1;
+            if (n < 0)
+                return (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) ? 0 : -1;
+            lc->fr.have += (uint32_t)n;
+            lc->last_ms = now_ms();
+            if (lc->fr.have == lc->fr.len) {
+                if (on_frame(l, lc) < 0)
+                    return -1;
+                smb_nb_framer_reset(&lc->fr);
+                int a = after_frame(l, lc);
+                if (a)
+                    return a < 0 ? -1 : 0;
+            }
+            continue;
+        }
+        /* Until a session is authenticated nothing needs big frames
+         * (NEGOTIATE, SESSION_SETUP): an unauthenticated peer cannot make
+         * us allocate more than SRV_PREAUTH_MAX_PDU per connection. */
+        if (lc->fr.hdr_have == 0)
+            lc->fr.max_pdu = lc->established ? lc->ref->ctx->cfg.max_pdu : SRV_PREAUTH_MAX_PDU;
+        /* header (or small frames): read a little and feed the framer */
+        size_t want = lc->fr.hdr_have < SMB_NB_HDR_LEN ? (size_t)(SMB_NB_HDR_LEN - lc->fr.hdr_have) : sizeof tmp;
+        ssize_t n = recv(lc->fd, tmp, want, 0);
+        if (n == 0)
+            return -1;
+        if (n < 0)
+            return (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) ? 0 : -1;
+        lc->last_ms = now_ms();
+        size_t used = 0;
+        smb_status st = smb_nb_framer_feed(&lc->fr, tmp, (size_t)n, &used);
+        if (st == SMB_E_BUFFER_TOO_SMALL) {
+            if (grow_rbuf(l, lc, lc->fr.len ? lc->fr.len : 1) < 0)
+                return -1;
+            smb_nb_framer_set_buffer(&lc->fr, lc->rbuf, lc->rcap);
+            if (used < (size_t)n) {
+                size_t u2 = 0;
+                st = smb_nb_framer_feed(&lc->fr, tmp + used, (size_t)n - used, &u2);
+            } else {
+                st = lc->fr.have == lc->fr.len ? SMB_OK : SMB_E_PENDING;
+            }
+        }
+        if (st == SMB_OK) {
+            if (!lc->fr.buf && lc->fr.type == SMB_NB_SESSION_MESSAGE) {
+                /* a zero-length session message still needs a buffer to hand over */
+                if (grow_rbuf(l, lc, 1) < 0)
+                    return -1;
+                smb_nb_framer_set_buffer(&lc->fr, lc->rbuf, lc->rcap);
+            }
+            if (on_frame(l, lc) < 0)
+                return -1;
+            smb_nb_framer_reset(&lc->fr);
+            int a = after_frame(l, lc);
+            if (a)
+                return a < 0 ? -1 : 0;
+        } else if (st != SMB_E_PENDING) {
+            lg(lc->ref->ctx, SRV_LOG_INFO, "closing connection: bad NetBIOS frame (%s%s)", smb_status_name(st),
+               lc->fr.oversized ? ", larger than max pdu" : "");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Large buffers are kept while a connection is busy (no page faults per
+ * 8 MiB READ/WRITE) and released once it has been quiet for a while, so an
+ * idle connection costs little memory. */
+static void shrink_idle(struct lconn *lc, uint64_t t)
+{
+    if (t - lc->last_ms < LOOP_SHRINK_AFTER_MS)
+        return;
+    if (lc->rcap > LOOP_KEEP_RBUF && lc->fr.hdr_have == 0) {
+        free(lc->rbuf);
+        lc->rbuf = NULL;
+        lc->rcap = 0;
+        smb_nb_framer_set_buffer(&lc->fr, NULL, 0);
+    }
+}
+
+static void on_conn_event(struct srv_loop *l, struct lconn *lc, uint32_t evs)
+{
+    int rc = 0;
+    if (evs & EPOLLIN)
+        rc = on_readable(l, lc);
+    if (rc == 0 && !lc->hold_until_ms)
+        rc = flush_out(l, lc);
+    if (rc == 0 && (evs & (EPOLLERR | EPOLLHUP)) && !(evs & EPOLLIN))
+        rc = -1;
+    if (rc < 0) {
+        conn_close(l, lc);
+        return;
+    }
+    set_events(l, lc);
+}
+
+/* Results handed back by the worker. */
+static void on_done(struct srv_loop *l)
+{
+    uint64_t v;
+    ssize_t r = read(l->evfd, &v, sizeof v);
+    (void)r;
+    pthread_mutex_lock(&l->mu);
+    struct fifo got = l->done;
+    l->done.head = l->done.tail = NULL;
+    pthread_mutex_unlock(&l->mu);
+    struct item *it;
+    while ((it = fifo_pop(&got)) != NULL) {
+        struct lconn *lc = it->lc;
+        lc->inflight--;
+        if (lc->dead) {
+            pool_put(l, &it->out);
+            if (lc->inflight == 0)
+                lconn_free(l, lc);
+            free(it);
+            continue;
+        }
+        take_result(l, lc, &it->out, it->st, it->delay, it->established);
+        free(it);
+        int rc = lc->hold_until_ms ? 0 : flush_out(l, lc);
+        if (rc == 0 && may_read(lc) && lc->fr.hdr_have == 0)
+            rc = on_readable(l, lc); /* input may have waited for inflight to drop */
+        if (rc < 0)
+            conn_close(l, lc);
+        else
+            set_events(l, lc);
+    }
+}
+
+static void do_reload(struct srv_loop *l)
+{
+    if (!l->reload)
+        return;
+    struct srv_ctx *n = l->reload(l->reload_arg);
+    if (!n) {
+        lg(l->cur->ctx, SRV_LOG_ERROR, "SIGHUP: reload failed; keeping the running configuration");
+        return;
+    }
+    struct ctx_ref *r = ref_new(l, n);
+    if (!r) {
+        srv_ctx_free(n);
+        free(n);
+        return;
+    }
+    struct ctx_ref *old = l->cur;
+    l->cur = r;
+    ref_maybe_free(l, old);
+    lg(n, SRV_LOG_AUDIT, "SIGHUP: configuration reloaded (signing %s); new connections use it",
+       smb_level_name(n->level));
+}
+
+static void on_timer(struct srv_loop *l)
+{
+    uint64_t t = now_ms();
+    bool busy = false;
+    for (struct lconn *c = l->conns; c; c = c->next)
+        busy |= c->inflight > 0 || t - c->last_ms < LOOP_SHRINK_AFTER_MS;
+    if (!busy) {
+        /* quiet server: give the pooled buffers back */
+        pthread_mutex_lock(&l->mu);
+        for (int i = 0; i < l->n_pool; i++)
+            srv_buf_free(&l->pool[i]);
+        l->n_pool = 0;
+        pthread_mutex_unlock(&l->mu);
+    }
+    struct lconn *lc = l->conns, *n;
+    for (; lc; lc = n) {
+        n = lc->next;
+        const struct srv_config *cfg = &lc->ref->ctx->cfg;
+        if (lc->hold_until_ms && t >= lc->hold_until_ms) {
+            lc->hold_until_ms = 0;
+            if (flush_out(l, lc) < 0) {
+                conn_close(l, lc);
+                continue;
+            }
+            set_events(l, lc);
+        }
+        shrink_idle(lc, t);
+        if (lc->inflight)
+            continue;
+        if (!lc->established && t - lc->created_ms > (uint64_t)cfg->handshake_timeout * 1000) {
+            lg(lc->ref->ctx, SRV_LOG_INFO, "closing half-open connection after %us", cfg->handshake_timeout);
+            conn_close(l, lc);
+        } else if (t - lc->last_ms > (uint64_t)cfg->idle_timeout * 1000) {
+            lg(lc->ref->ctx, SRV_LOG_INFO, "closing idle connection after %us", cfg->idle_timeout);
+            conn_close(l, lc);
+        }
+    }
+}
+
+static void stop_worker(struct srv_loop *l)
+{
+    if (!l->worker_started)
+        return;
+    pthread_mutex_lock(&l->mu);
+    l->worker_stop = true;
+    pthread_cond_signal(&l->cv);
+    pthread_mutex_unlock(&l->mu);
+    pthread_join(l->worker, NULL);
+    l->worker_started = false;
+    /* hand back what the worker finished */
+    if (l->done.head) {
+        uint64_t one = 1;
+        ssize_t w = write(l->evfd, &one, sizeof one);
+        (void)w;
+        on_done(l);
+    }
+}
+
+int srv_loop_run(struct srv_loop *l)
+{
+    struct epoll_event evs[LOOP_MAX_EVENTS];
+    uint64_t last_tick = now_ms();
+    while (!l->stop) {
+        int timeout = 1000;
+        for (struct lconn *lc = l->conns; lc; lc = lc->next)
+            if (lc->hold_until_ms) {
+                uint64_t t = now_ms();
+                int d = lc->hold_until_ms > t ? (int)(lc->hold_until_ms - t) : 0;
+                if (d < timeout)
+                    timeout = d;
+            }
+        int n = epoll_wait(l->ep, evs, LOOP_MAX_EVENTS, timeout);
+        if (n < 0 && errno != EINTR)
+            return 1;
+        for (int i = 0; i < n; i++) {
+            void *p = evs[i].data.ptr;
+            if (p == &l->sigfd) {
+                struct signalfd_siginfo si;
+                while (read(l->sigfd, &si, sizeof si) == (ssize_t)sizeof si) {
+                    if (si.ssi_signo == SIGHUP)
+                        do_reload(l);
+                    else
+                        l->stop = true;
+                }
+                continue;
+            }
+            if (p == &l->evfd) {
+                on_done(l);
+                continue;
+            }
+            bool is_listen = false;
+            for (int k = 0; k < l->n_lfd; k++)
+                if (p == &l->lfd[k]) {
+                    do_accept(l, l->lfd[k]);
+                    is_listen = true;
+                }
+            if (!is_listen)
+                on_conn_event(l, (struct lconn *)p, evs[i].events);
+        }
+        uint64_t t = now_ms();
+        bool any_hold = false;
+        for (struct lconn *lc = l->conns; lc; lc = lc->next)
+            any_hold |= lc->hold_until_ms != 0;
+        if (t - last_tick >= 1000 || any_hold) {
+            on_timer(l);
+            last_tick = t;
+        }
+    }
+    /* SIGTERM: finish the frames already handed to the worker, flush open
+     * files, send what is queued, close. */
+    const struct srv_ctx *ctx = l->cur->ctx;
+    lg(ctx, SRV_LOG_AUDIT, "shutting down: flushing open files of %u connection(s)", l->n_conns);
+    stop_worker(l);
+    while (l->conns) {
+        srv_conn_flush_all(l->conns->core);
+        flush_out(l, l->conns);
+        conn_close(l, l->conns);
+    }
+    return 0;
+}
+
+void srv_loop_free(struct srv_loop *l)
+{
+    if (!l)
+        return;
+    stop_worker(l);
+    while (l->conns)
+        conn_close(l, l->conns);
+    for (int i = 0; i < l->n_lfd; i++)
+        close(l->lfd[i]);
+    if (l->sigfd >= 0)
+        close(l->sigfd);
+    if (l->evfd >= 0)
+        close(l->evfd);
+    if (l->ep >= 0)
+        close(l->ep);
+    for (int i = 0; i < l->n_pool; i++)
+        srv_buf_free(&l->pool[i]);
+    struct ctx_ref *r = l->refs, *n;
+    for (; r; r = n) {
+        n = r->next;
+        if (r->ctx) {
+            srv_ctx_free(r->ctx);
+            free(r->ctx);
+        }
+        free(r);
+    }
+    pthread_mutex_destroy(&l->mu);
+    pthread_cond_destroy(&l->cv);
+    free(l);
+}

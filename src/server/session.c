@@ -1,0 +1,930 @@
+/* server/session.c - sans-I/O SMB2/3 server core: framing, compounds, credits,
+ * signing, NEGOTIATE, SESSION_SETUP, LOGOFF, ECHO, CANCEL (see session.h). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/hex.h"
+#include "server/session_int.h"
+#include "smbsign/policy.h"
+#include "wire/smb1/header.h"
+#include "wire/smb1/negotiate.h"
+#include "wire/netbios.h"
+#include "wire/smb2/negotiate.h"
+
+/* ------------------------------------------------------------------ */
+/* buffers, logging, ctx                                                */
+
+smb_status srv_buf_reserve(struct srv_buf *b, size_t extra)
+{
+    if (b->cap - b->len >= extra)
+        return SMB_OK;
+    size_t ncap = b->cap ? b->cap : 4096;
+    while (ncap - b->len < extra) {
+        if (ncap > SIZE_MAX / 2)
+            return SMB_E_NOMEM;
+        ncap *= 2;
+    }
+    uint8_t *np = realloc(b->p, ncap);
+    if (!np)
+        return SMB_E_NOMEM;
+    b->p = np;
+    b->cap = ncap;
+    return SMB_OK;
+}
+
+void srv_buf_free(struct srv_buf *b)
+{
+    free(b->p);
+    b->p = NULL;
+    b->len = b->cap = 0;
+}
+
+void srv_log(const struct srv_conn *c, int level, const char *fmt, ...)
+{
+    if (!c->ctx->log || level > c->ctx->cfg.log_level)
+        return;
+    char msg[768];
+    int n = snprintf(msg, sizeof msg, "peer=%s ", c->peer);
+    va_list ap;
+    va_start(ap, fmt);
+    if (n > 0 && (size_t)n < sizeof msg)
+        vsnprintf(msg + n, sizeof msg - (size_t)n, fmt, ap);
+    va_end(ap);
+    c->ctx->log(c->ctx->log_arg, level, msg);
+}
+
+static uint64_t filetime_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return srv_filetime(&ts);
+}
+
+smb_status srv_ctx_init(struct srv_ctx *ctx, const struct srv_config *cfg, smb_sign_level level, char *err,
+                        size_t errlen)
+{
+    memset(ctx, 0, sizeof *ctx);
+    ctx->cfg = *cfg;
+    ctx->level = level;
+    for (int i = 0; i < SRV_MAX_SHARES; i++)
+        ctx->vfs[i].root_fd = -1;
+    smb_status st = smb_random(ctx->server_guid, sizeof ctx->server_guid);
+    if (st != SMB_OK) {
+        snprintf(err, errlen, "no randomness");
+        return st;
+    }
+    ctx->start_time = filetime_now();
+    for (int i = 0; i < cfg->n_shares; i++) {
+        const struct srv_share *s = &cfg->shares[i];
+        if (s->ipc)
+            continue;
+        st = srv_vfs_open_root(&ctx->vfs[i], s->path, s->read_only);
+        if (st != SMB_OK) {
+            snprintf(err, errlen, "share [%s]: cannot open %s", s->name, s->path);
+            srv_ctx_free(ctx);
+            return st;
+        }
+    }
+    if (cfg->users[0]) {
+        st = srv_userdb_load(&ctx->users, cfg->users, err, errlen);
+        if (st != SMB_OK) {
+            srv_ctx_free(ctx);
+            return st;
+        }
+    }
+    return SMB_OK;
+}
+
+void srv_ctx_free(struct srv_ctx *ctx)
+{
+    for (int i = 0; i < SRV_MAX_SHARES; i++)
+        if (ctx->vfs[i].root_fd >= 0)
+            srv_vfs_close(&ctx->vfs[i]);
+    srv_userdb_free(&ctx->users);
+}
+
+/* ------------------------------------------------------------------ */
+/* connection, sessions                                                  */
+
+struct srv_conn *srv_conn_new(const struct srv_ctx *ctx, const char *peer)
+{
+    struct srv_conn *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    c->ctx = ctx;
+    snprintf(c->peer, sizeof c->peer, "%s", peer ? peer : "?");
+    c->seq_lo = 0;
+    c->seq_hi = 1; /* MS-SMB2 3.3.1.1: the first request uses MessageId 0 */
+    c->next_fid = 1;
+    return c;
+}
+
+static void session_free(struct srv_conn *c, struct srv_session *s)
+{
+    srv_tree_remove_opens(c, s->id, 0);
+    srv_signer_free(&s->signer);
+    smb_wipe(s, sizeof *s);
+    free(s);
+}
+
+void srv_conn_free(struct srv_conn *c)
+{
+    if (!c)
+        return;
+    srv_smb1_free(c); /* SMB1 hook */
+    while (c->opens)
+        srv_open_close(c, c->opens);
+    struct srv_session *s = c->sessions, *n;
+    for (; s; s = n) {
+        n = s->next;
+        session_free(c, s);
+    }
+    free(c);
+}
+
+void srv_conn_flush_all(struct srv_conn *c)
+{
+    for (struct srv_open *o = c->opens; o; o = o->next)
+        if (o->fd >= 0 && o->writable)
+            fdatasync(o->fd);
+}
+
+uint32_t srv_conn_take_delay(struct srv_conn *c)
+{
+    uint32_t d = c->delay_ms;
+    c->delay_ms = 0;
+    return d;
+}
+
+bool srv_conn_established(const struct srv_conn *c)
+{
+    for (struct srv_session *s = c->sessions; s; s = s->next)
+        if (s->state == SESS_VALID)
+            return true;
+    return false;
+}
+
+static struct srv_session *session_find(struct srv_conn *c, uint64_t id)
+{
+    for (struct srv_session *s = c->sessions; s; s = s->next)
+        if (s->id == id)
+            return s;
+    return NULL;
+}
+
+static void session_remove(struct srv_conn *c, struct srv_session *s)
+{
+    struct srv_session **pp = &c->sessions;
+    while (*pp && *pp != s)
+        pp = &(*pp)->next;
+    if (*pp) {
+        *pp = s->next;
+        c->n_sessions--;
+    }
+    session_free(c, s);
+}
+
+static struct srv_tree *tree_find(struct srv_session *s, uint32_t id)
+{
+    for (int i = 0; i < s->n_trees; i++)
+        if (s->trees[i].id == id)
+            return &s->trees[i];
+    return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* credits (MS-SMB2 3.3.5.2.3 sequence numbers, 3.3.1.2 algorithm)      */
+
+static bool seq_bit(const struct srv_conn *c, uint64_t id)
+{
+    uint64_t i = id % SRV_SEQ_WINDOW;
+    return (c->seq_bits[i / 8] >> (i % 8)) & 1;
+}
+
+static void seq_set(struct srv_conn *c, uint64_t id, bool v)
+{
+    uint64_t i = id % SRV_SEQ_WINDOW;
+    if (v)
+        c->seq_bits[i / 8] |= (uint8_t)(1u << (i % 8));
+    else
+        c->seq_bits[i / 8] &= (uint8_t)~(1u << (i % 8));
+}
+
+/* Consume message ids [mid, mid+charge). */
+static smb_status seq_consume(struct srv_conn *c, uint64_t mid, uint16_t charge)
+{
+    uint64_t n = charge ? charge : 1;
+    if (mid == UINT64_MAX || mid < c->seq_lo || mid + n > c->seq_hi || mid + n < mid)
+        return SMB_E_INVALID_PARAMETER;
+    for (uint64_t i = 0; i < n; i++)
+        if (seq_bit(c, mid + i))
+            return SMB_E_INVALID_PARAMETER;
+    for (uint64_t i = 0; i < n; i++)
+        seq_set(c, mid + i, true);
+    while (c->seq_lo < c->seq_hi && seq_bit(c, c->seq_lo)) {
+        seq_set(c, c->seq_lo, false);
+        c->seq_lo++;
+    }
+    return SMB_OK;
+}
+
+static uint16_t credits_grant(struct srv_conn *c, uint16_t requested, uint16_t charge)
+{
+    uint64_t outstanding = c->seq_hi - c->seq_lo;
+    uint64_t max = c->ctx->cfg.max_credits;
+    if (max > SRV_SEQ_WINDOW)
+        max = SRV_SEQ_WINDOW;
+    uint64_t want = requested ? requested : 1;
+    if (want < charge)
+        want = charge;
+    uint64_t room = outstanding >= max ? 0 : max - outstanding;
+    uint64_t g = want < room ? want : room;
+    if (g == 0 && outstanding == 0)
+        g = 1; /* never leave the client without a credit */
+    c->seq_hi += g;
+    return (uint16_t)g;
+}
+
+/* ------------------------------------------------------------------ */
+/* NEGOTIATE (MS-SMB2 3.3.5.3 / 3.3.5.4)                                 */
+
+static bool dialect_allowed(const struct srv_conn *c, uint16_t d)
+{
+    const struct srv_config *cfg = &c->ctx->cfg;
+    if (d != SMB_DIALECT_202 && d != SMB_DIALECT_210 && d != SMB_DIALECT_300 && d != SMB_DIALECT_302 &&
+        d != SMB_DIALECT_311)
+        return false;
+    return d >= cfg->min_protocol && d <= cfg->max_protocol;
+}
+
+static uint32_t server_caps_for(uint16_t dialect)
+{
+    return dialect >= SMB_DIALECT_210 ? SMB2_GLOBAL_CAP_LARGE_MTU : 0;
+}
+
+static smb_status write_negotiate_rsp(struct srv_conn *c, smb_wr *w, size_t hdr_off, uint16_t dialect,
+                                      const struct smb2_neg_contexts *want)
+{
+    const struct srv_config *cfg = &c->ctx->cfg;
+    struct smb2_negotiate_rsp r;
+    memset(&r, 0, sizeof r);
+    uint8_t tok[256];
+    size_t toklen = 0;
+    smb_status st = srv_auth_neg_token(tok, sizeof tok, &toklen);
+    if (st != SMB_OK)
+        return st;
+    r.security_mode = c->server_secmode;
+    r.dialect = dialect;
+    memcpy(r.server_guid, c->ctx->server_guid, 16);
+    r.capabilities = server_caps_for(dialect);
+    uint32_t io = dialect == SMB_DIALECT_202 ? 65536 : cfg->max_io;
+    r.max_transact_size = io;
+    r.max_read_size = io;
+    r.max_write_size = io;
+    r.system_time = filetime_now();
+    r.server_start_time = 0;
+    r.security_buffer = tok;
+    r.security_buffer_len = (uint16_t)toklen;
+    if (want)
+        r.ctx = *want;
+    return smb2_negotiate_rsp_encode(w, hdr_off, &r);
+}
+
+static smb_status cmd_negotiate(struct srv_conn *c, struct srv_req *rq, smb_wr *w, size_t hdr_off)
+{
+    struct smb2_negotiate_req req;
+    if (c->negotiated) {
+        /* MS-SMB2 3.3.5.3.1: a second NEGOTIATE is a protocol error. */
+        srv_log(c, SRV_LOG_INFO, "second NEGOTIATE on the connection: dropping");
+        c->drop = true;
+        return SMB_E_ACCESS_DENIED;
+    }
+    smb_status st = smb2_negotiate_req_decode(&rq->body, &req);
+    if (st != SMB_OK)
+        return SMB_E_INVALID_PARAMETER;
+    uint16_t best = 0;
+    for (int i = 0; i < req.dialect_count; i++)
+        if (dialect_allowed(c, req.dialects[i]) && req.dialects[i] > best)
+            best = req.dialects[i];
+    if (!best) {
+        srv_log(c, SRV_LOG_AUDIT, "NEGOTIATE refused: no common dialect (server %s..%s)",
+                smb_dialect_name(c->ctx->cfg.min_protocol), smb_dialect_name(c->ctx->cfg.max_protocol));
+        return SMB_E_NOT_SUPPORTED;
+    }
+    c->dialect = best;
+    c->client_secmode = req.security_mode;
+    c->client_caps = req.capabilities;
+    memcpy(c->client_guid, req.client_guid, 16);
+    c->n_client_dialects = req.dialect_count;
+    memcpy(c->client_dialects, req.dialects, req.dialect_count * sizeof(uint16_t));
+    c->server_secmode = smb_policy_smb2_secmode(c->ctx->level);
+    c->server_caps = server_caps_for(best);
+    c->sign_alg = best >= SMB_DIALECT_300 ? SMB_ALG_AES_CMAC : SMB_ALG_HMAC_SHA256;
+
+    struct smb2_neg_contexts out;
+    memset(&out, 0, sizeof out);
+    if (best == SMB_DIALECT_311) {
+        /* MS-SMB2 3.3.5.4: preauth context is mandatory, SHA-512 only. */
+        bool sha512 = false;
+        if (req.ctx.has_preauth)
+            for (int i = 0; i < req.ctx.preauth.hash_alg_count; i++)
+                sha512 |= req.ctx.preauth.hash_algs[i] == SMB2_PREAUTH_HASH_SHA512;
+        if (!sha512) {
+            srv_log(c, SRV_LOG_AUDIT, "NEGOTIATE 3.1.1 refused: no SHA-512 preauth integrity");
+            return SMB_E_INVALID_PARAMETER;
+        }
+        out.has_preauth = true;
+        out.preauth.hash_alg_count = 1;
+        out.preauth.hash_algs[0] = SMB2_PREAUTH_HASH_SHA512;
+        out.preauth.salt_len = 32;
+        if (smb_random(out.preauth.salt, 32) != SMB_OK)
+            return SMB_E_INTERNAL_ERROR;
+        if (req.ctx.has_encryption) {
+            /* We do not encrypt: answer honestly with "no common cipher". */
+            out.has_encryption = true;
+            out.encryption.cipher_count = 1;
+            out.encryption.ciphers[0] = SMB2_CIPHER_NONE;
+        }
+        if (req.ctx.has_signing) {
+            /* Our preference order (AES-GMAC first) over what the client offers. */
+            int chosen = -1;
+            for (int i = 0; i < c->ctx->cfg.n_algs && chosen < 0; i++)
+                for (int j = 0; j < req.ctx.signing.alg_count; j++)
+                    if (req.ctx.signing.algs[j] == (uint16_t)c->ctx->cfg.algs[i]) {
+                        chosen = c->ctx->cfg.algs[i];
+                        break;
+                    }
+            if (chosen < 0) {
+                srv_log(c, SRV_LOG_AUDIT, "NEGOTIATE: no common signing algorithm; using AES-CMAC");
+                chosen = SMB_ALG_AES_CMAC;
+            }
+            c->sign_alg = (smb_sign_alg)chosen;
+            out.has_signing = true;
+            out.signing.alg_count = 1;
+            out.signing.algs[0] = (uint16_t)chosen;
+        }
+        /* connection preauth hash (MS-SMB2 3.3.5.4): H0 = 0^64, then the request */
+        smb_preauth_init(&c->preauth);
+        smb_preauth_update(&c->preauth, rq->msg, rq->len);
+        rq->preauth_conn = true;
+    }
+    st = write_negotiate_rsp(c, w, hdr_off, best, best == SMB_DIALECT_311 ? &out : NULL);
+    if (st != SMB_OK)
+        return SMB_E_INTERNAL_ERROR;
+    c->negotiated = true;
+    rq->body_written = true;
+    srv_log(c, SRV_LOG_INFO, "negotiated %s, server SecurityMode 0x%x, client SecurityMode 0x%x, signing %s",
+            smb_dialect_name(best), c->server_secmode, c->client_secmode, smb_alg_name(c->sign_alg));
+    return SMB_OK;
+}
+
+/* SMB1 NEGOTIATE carrying SMB2 dialects (MS-SMB2 3.3.5.3.1): answer with an
+ * SMB2 NEGOTIATE response for 2.0.2 or the 2.??? wildcard. */
+static smb_status smb1_negotiate(struct srv_conn *c, const uint8_t *pdu, size_t len, struct srv_buf *out)
+{
+    smb_rd r;
+    rd_init(&r, pdu, len);
+    if (len < 32 || pdu[4] != 0x72 || c->negotiated || c->smb2_wildcard_sent)
+        return SMB_E_MALFORMED;
+    rd_seek(&r, 32);
+    struct smb1_negotiate_req req;
+    if (smb1_negotiate_req_decode(&r, &req) != SMB_OK)
+        return SMB_E_MALFORMED;
+    uint16_t dialect;
+    if (smb1_negotiate_req_find(&req, SMB1_DIALECT_SMB2_WILDCARD) >= 0 && dialect_allowed(c, SMB_DIALECT_210))
+        dialect = SMB_DIALECT_2FF;
+    else if (smb1_negotiate_req_find(&req, SMB1_DIALECT_SMB2_002) >= 0 && dialect_allowed(c, SMB_DIALECT_202))
+        dialect = SMB_DIALECT_202;
+    else {
+        srv_log(c, SRV_LOG_AUDIT, "SMB1-only client refused (this server speaks SMB2/3 only)");
+        return SMB_E_NOT_SUPPORTED;
+    }
+    c->server_secmode = smb_policy_smb2_secmode(c->ctx->level);
+    smb_status st = srv_buf_reserve(out, 1024);
+    if (st != SMB_OK)
+        return st;
+    size_t start = out->len;
+    smb_wr w;
+    wr_init(&w, out->p + start, 1024);
+    wr_u32be(&w, 0);
+    struct smb2_hdr h = {0};
+    h.command = SMB2_NEGOTIATE;
+    h.flags = SMB2_FLAGS_SERVER_TO_REDIR;
+    h.credit = 1;
+    smb2_hdr_encode(&w, &h);
+    st = write_negotiate_rsp(c, &w, 4, dialect, NULL);
+    if (st != SMB_OK || !wr_ok(&w))
+        return SMB_E_INTERNAL_ERROR;
+    wr_patch_u32be(&w, 0, (uint32_t)(wr_len(&w) - 4));
+    out->len += wr_len(&w);
+    if (dialect == SMB_DIALECT_202) {
+        c->negotiated = true;
+        c->dialect = SMB_DIALECT_202;
+        c->sign_alg = SMB_ALG_HMAC_SHA256;
+    } else {
+        c->smb2_wildcard_sent = true;
+    }
+    /* The SMB1 request used no SMB2 message id; the next SMB2 request is MessageId 1
+     * (MS-SMB2 3.3.5.3.1: the server sets the sequence window to {1}). */
+    c->seq_lo = 1;
+    c->seq_hi = 2;
+    return SMB_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* SESSION_SETUP (MS-SMB2 3.3.5.5), LOGOFF                               */
+
+static smb_status derive_signing(struct srv_conn *c, struct srv_session *s)
+{
+    /* MS-SMB2 3.3.5.5.3: 2.x signs with the session key (HMAC-SHA256);
+     * 3.0/3.0.2 derive an AES-CMAC key; 3.1.1 derives it over the preauth
+     * hash and uses the algorithm SIGNING_CAPABILITIES chose. */
+    smb_sign_alg alg = c->dialect < SMB_DIALECT_300   ? SMB_ALG_HMAC_SHA256
+                       : c->dialect < SMB_DIALECT_311 ? SMB_ALG_AES_CMAC
+                                                      : c->sign_alg;
+    if (c->dialect == SMB_DIALECT_311 && c->ctx->cfg.log_level >= SRV_LOG_DEBUG) {
+        char hx[17];
+        hex_encode(s->preauth.hash, 8, hx); /* public: a hash of wire messages */
+        srv_log(c, SRV_LOG_DEBUG, "session 0x%llx: preauth hash %s..., signing %s", (unsigned long long)s->id, hx,
+                smb_alg_name(alg));
+    }
+    return srv_signer_init(&s->signer, (smb_dialect)c->dialect, alg, s->session_key,
+                           c->dialect == SMB_DIALECT_311 ? s->preauth.hash : NULL);
+}
+
+static smb_status cmd_session_setup(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
+{
+    const struct smb2_hdr *h = &rq->h;
+    smb_rd *b = &rq->body;
+    uint16_t ss = rd_u16le(b);
+    uint8_t flags = rd_u8(b);
+    uint8_t secmode = rd_u8(b);
+    rd_u32le(b); /* Capabilities */
+    rd_u32le(b); /* Channel */
+    uint16_t sboff = rd_u16le(b);
+    uint16_t sblen = rd_u16le(b);
+    rd_u64le(b); /* PreviousSessionId */
+    if (!rd_ok(b) || ss != 25)
+        return SMB_E_INVALID_PARAMETER;
+    smb_rd sec = rd_sub(b, sboff, sblen);
+    const uint8_t *tok = sblen ? rd_bytes(&sec, sblen) : NULL;
+    if (!rd_ok(b) || (sblen && !tok))
+        return SMB_E_INVALID_PARAMETER;
+    if (flags & 0x01) {
+        /* SMB2_SESSION_FLAG_BINDING: multichannel is not offered. */
+        return SMB_E_REQUEST_NOT_ACCEPTED;
+    }
+    struct srv_session *s = NULL;
+    if (h->session_id == 0) {
+        if ((uint32_t)c->n_sessions >= c->ctx->cfg.max_sessions) {
+            srv_log(c, SRV_LOG_AUDIT, "SESSION_SETUP refused: session limit %u", c->ctx->cfg.max_sessions);
+            return SMB_E_INSUFFICIENT_RESOURCES;
+        }
+        s = calloc(1, sizeof *s);
+        if (!s)
+            return SMB_E_INSUFFICIENT_RESOURCES;
+        uint64_t rnd = 0;
+        smb_random(&rnd, sizeof rnd);
+        s->id = ((rnd & 0xFFFFFFFF00000000ull) | (++c->next_session)) & 0x7FFFFFFFFFFFFFFFull;
+        s->next_tree_id = 1;
+        if (c->dialect == SMB_DIALECT_311)
+            s->preauth = c->preauth;
+        s->next = c->sessions;
+        c->sessions = s;
+        c->n_sessions++;
+    } else {
+        s = session_find(c, h->session_id);
+        if (!s)
+            return SMB_E_USER_SESSION_DELETED;
+        if (s->state == SESS_VALID) {
+            /* Re-authentication is not supported. */
+            return SMB_E_REQUEST_NOT_ACCEPTED;
+        }
+    }
+    rq->sess = s;
+    rq->new_session_id = s->id;
+    s->setup_secmode = secmode;
+    if (c->dialect == SMB_DIALECT_311)
+        smb_preauth_update(&s->preauth, rq->msg, rq->len);
+
+    /* body: StructureSize 9, SessionFlags, SecurityBufferOffset/Length */
+    uint8_t outtok[SRV_CHAL_MAX + 256];
+    size_t outlen = 0;
+    smb_status st = srv_auth_step(c, s, tok, sblen, outtok, sizeof outtok, &outlen);
+    if (st != SMB_OK && st != SMB_E_MORE_PROCESSING_REQUIRED) {
+        c->auth_failures++;
+        c->delay_ms = c->ctx->cfg.auth_fail_delay_ms;
+        srv_log(c, SRV_LOG_AUDIT, "SESSION_SETUP refused: user '%s': %s", s->user[0] ? s->user : "?",
+                smb_status_name(st));
+        session_remove(c, s);
+        rq->sess = NULL;
+        return st;
+    }
+    uint16_t sflags = 0;
+    if (st == SMB_OK) {
+        bool client_requires = (c->client_secmode & SMB2_NEGOTIATE_SIGNING_REQUIRED) ||
+                               (secmode & SMB2_NEGOTIATE_SIGNING_REQUIRED);
+        /* MS-SMB2 3.3.5.5.3: signing required when either side requires it. */
+        s->signing_required = c->ctx->level == SMB_LEVEL_REQUIRED || client_requires;
+        if (s->guest || s->anonymous) {
+            if (s->signing_required) {
+                /* A guest or anonymous session has no key and cannot sign:
+                 * never allowed where signing is required. */
+                srv_log(c, SRV_LOG_AUDIT,
+                        "SESSION_SETUP refused: %s session cannot sign and signing is required",
+                        s->guest ? "guest" : "anonymous");
+                session_remove(c, s);
+                rq->sess = NULL;
+                c->delay_ms = c->ctx->cfg.auth_fail_delay_ms;
+                return SMB_E_LOGON_FAILURE;
+            }
+            sflags = s->guest ? 0x0001 : 0x0002; /* IS_GUEST / IS_NULL */
+        } else {
+            st = derive_signing(c, s);
+            if (st != SMB_OK) {
+                session_remove(c, s);
+                rq->sess = NULL;
+                return SMB_E_INTERNAL_ERROR;
+            }
+            s->has_key = true;
+            /* 3.x: the final response is signed whenever there is a key
+             * (MS-SMB2 3.3.5.5.3); 2.x when signing is required. */
+            rq->sign_final = s->signing_required || c->dialect >= SMB_DIALECT_300;
+        }
+        s->state = SESS_VALID;
+        srv_log(c, SRV_LOG_INFO, "session 0x%llx: user '%s' authenticated (%s), signing %s, algorithm %s",
+                (unsigned long long)s->id, s->user, s->guest ? "guest" : s->anonymous ? "anonymous" : "NTLMv2",
+                s->signing_required ? "required" : "not required",
+                s->has_key ? smb_alg_name(s->signer.alg) : "-");
+        if (!s->signing_required && c->ctx->level == SMB_LEVEL_REQUIRED)
+            srv_log(c, SRV_LOG_AUDIT, "BUG: session without signing on a signing-required server");
+    } else {
+        rq->preauth_sess = c->dialect == SMB_DIALECT_311 ? s : NULL;
+    }
+    wr_u16le(w, 9);
+    wr_u16le(w, sflags);
+    wr_u16le(w, outlen ? SMB2_HDR_LEN + 8 : 0);
+    wr_u16le(w, (uint16_t)outlen);
+    if (outlen)
+        wr_bytes(w, outtok, outlen);
+    else
+        wr_u8(w, 0);
+    smb_wipe(outtok, sizeof outtok);
+    rq->body_written = true;
+    return st;
+}
+
+static smb_status cmd_logoff(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
+{
+    if (rd_u16le(&rq->body) != 4 || !rd_ok(&rq->body))
+        return SMB_E_INVALID_PARAMETER;
+    srv_log(c, SRV_LOG_INFO, "session 0x%llx logged off", (unsigned long long)rq->sess->id);
+    /* The response is still signed with the session's key: keep the session
+     * object alive until finalisation by deferring removal (mark expired). */
+    rq->sess->state = SESS_LOGGED_OFF;
+    wr_u16le(w, 4);
+    wr_u16le(w, 0);
+    rq->body_written = true;
+    return SMB_OK;
+}
+
+static smb_status cmd_echo(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
+{
+    wr_u16le(w, 4);
+    wr_u16le(w, 0);
+    rq->body_written = true;
+    return SMB_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* dispatch                                                               */
+
+static bool needs_session(uint16_t cmd)
+{
+    return cmd != SMB2_NEGOTIATE && cmd != SMB2_SESSION_SETUP && cmd != SMB2_ECHO && cmd != SMB2_CANCEL;
+}
+
+static bool needs_tree(uint16_t cmd)
+{
+    return cmd >= SMB2_TREE_DISCONNECT && cmd != SMB2_CANCEL && cmd != SMB2_ECHO && cmd != SMB2_OPLOCK_BREAK;
+}
+
+static void write_error_body(smb_wr *w)
+{
+    /* MS-SMB2 2.2.2: StructureSize 9, ErrorContextCount 0, ByteCount 0, 1 byte */
+    wr_u16le(w, 9);
+    wr_u8(w, 0);
+    wr_u8(w, 0);
+    wr_u32le(w, 0);
+    wr_u8(w, 0);
+}
+
+/* Verify the signature of a request that arrived on a valid session.
+ * Returns SMB_OK when the request may run. */
+static smb_status check_signature(struct srv_conn *c, struct srv_req *rq)
+{
+    struct srv_session *s = rq->sess;
+    /* The decision comes from session state (must_sign); the SIGNED flag
+     * only says whether the client claims to have signed. */
+    smb_verify_result vr = srv_signer_verify(&s->signer, rq->msg, rq->len, s->signing_required);
+    if (vr == SMB_VERIFY_VALID)
+        rq->signed_ok = true;
+    if (smb_verify_acceptable(vr))
+        return SMB_OK;
+    const char *why = vr == SMB_VERIFY_UNSIGNED_BUT_REQUIRED ? "unsigned request on a session that requires signing"
+                      : s->has_key                           ? "bad signature"
+                                                             : "signed request on a session without a key";
+    c->sig_failures++;
+    srv_log(c, SRV_LOG_AUDIT, "signing: %s refused: %s (session 0x%llx, MessageId %llu, failure %d of %d)",
+            smb2_command_name(rq->h.command), why, (unsigned long long)s->id,
+            (unsigned long long)rq->h.message_id, c->sig_failures, SRV_SIG_FAIL_DROP);
+    if (c->sig_failures >= SRV_SIG_FAIL_DROP) {
+        srv_log(c, SRV_LOG_AUDIT, "signing: dropping connection after %d signature failures", c->sig_failures);
+        c->drop = true;
+    }
+    return SMB_E_ACCESS_DENIED;
+}
+
+struct elem_out {
+    size_t off;     /* response element offset in out */
+    struct srv_session *sign_sess; /* sign with this session's key (NULL: unsigned) */
+    struct srv_session *preauth_sess;
+    bool preauth_conn;
+    struct srv_session *logoff;
+};
+
+static smb_status process_element(struct srv_conn *c, struct srv_req *rq, struct srv_req *prev, struct srv_buf *out,
+                                  struct elem_out *eo)
+{
+    struct smb2_hdr *h = &rq->h;
+    bool related = (h->flags & SMB2_FLAGS_RELATED_OPERATIONS) && prev;
+    smb_status st = SMB_OK;
+    uint16_t charge = c->dialect >= SMB_DIALECT_210 ? h->credit_charge : 1;
+
+    /* Related compounds (MS-SMB2 3.3.5.2.7.2): inherit ids. */
+    if (related) {
+        if (h->session_id == UINT64_MAX)
+            h->session_id = prev->h.session_id;
+        if (h->tree_id == UINT32_MAX)
+            h->tree_id = prev->h.tree_id;
+        rq->related_fid = prev->created_fid ? prev->created_fid : prev->related_fid;
+    }
+
+    /* Cheap checks first: message id window, then session, then signature. */
+    if (h->command != SMB2_CANCEL) {
+        if (!c->negotiated && h->command != SMB2_NEGOTIATE) {
+            c->drop = true;
+            return SMB_E_MALFORMED;
+        }
+        if (seq_consume(c, h->message_id, charge) != SMB_OK) {
+            srv_log(c, SRV_LOG_AUDIT, "invalid MessageId %llu (window %llu..%llu): dropping",
+                    (unsigned long long)h->message_id, (unsigned long long)c->seq_lo,
+                    (unsigned long long)c->seq_hi);
+            c->drop = true;
+            return SMB_E_MALFORMED;
+        }
+    }
+    if (h->command == SMB2_CANCEL) {
+        /* Nothing runs asynchronously, so there is nothing to cancel and
+         * CANCEL gets no response (MS-SMB2 3.3.5.16). */
+        return SMB_E_CANCELLED;
+    }
+
+    size_t cap = 65536 + 1024;
+    size_t need = srv_cmd_resp_cap(c, rq);
+    if (need > cap)
+        cap = need;
+    st = srv_buf_reserve(out, cap + SMB2_HDR_LEN + 8);
+    if (st != SMB_OK)
+        return st;
+    eo->off = out->len;
+    smb_wr w;
+    wr_init(&w, out->p + out->len, cap + SMB2_HDR_LEN);
+    wr_zero(&w, SMB2_HDR_LEN);
+
+    smb_status res;
+    if (related && prev && prev->result != SMB_OK && prev->h.command == SMB2_CREATE) {
+        /* the CREATE this related chain depends on failed: fail the same way */
+        res = prev->result;
+    } else if (h->command >= SMB2_COMMAND_COUNT) {
+        res = SMB_E_INVALID_PARAMETER;
+    } else if (needs_session(h->command) && !(rq->sess = session_find(c, h->session_id))) {
+        res = SMB_E_USER_SESSION_DELETED;
+    } else if (needs_session(h->command) && rq->sess->state != SESS_VALID) {
+        res = SMB_E_USER_SESSION_DELETED;
+        rq->sess = NULL;
+    } else if (rq->sess && (res = check_signature(c, rq)) != SMB_OK) {
+        rq->sess = NULL; /* the response to a refused request is not signed */
+    } else if (needs_tree(h->command) && !(rq->tree = tree_find(rq->sess, h->tree_id))) {
+        res = SMB_E_NETWORK_NAME_DELETED;
+    } else {
+        switch (h->command) {
+        case SMB2_NEGOTIATE: res = cmd_negotiate(c, rq, &w, 0); break;
+        case SMB2_SESSION_SETUP: res = cmd_session_setup(c, rq, &w); break;
+        case SMB2_LOGOFF: res = cmd_logoff(c, rq, &w); break;
+        case SMB2_TREE_CONNECT: res = srv_cmd_tree_connect(c, rq, &w); break;
+        case SMB2_TREE_DISCONNECT: res = srv_cmd_tree_disconnect(c, rq, &w); break;
+        case SMB2_CREATE: res = srv_cmd_create(c, rq, &w); break;
+        case SMB2_CLOSE: res = srv_cmd_close(c, rq, &w); break;
+        case SMB2_FLUSH: res = srv_cmd_flush(c, rq, &w); break;
+        case SMB2_READ: res = srv_cmd_read(c, rq, &w); break;
+        case SMB2_WRITE: res = srv_cmd_write(c, rq, &w); break;
+        case SMB2_LOCK: res = srv_cmd_lock(c, rq, &w); break;
+        case SMB2_IOCTL: res = srv_cmd_ioctl(c, rq, &w); break;
+        case SMB2_ECHO: res = cmd_echo(c, rq, &w); break;
+        case SMB2_QUERY_DIRECTORY: res = srv_cmd_query_directory(c, rq, &w); break;
+        case SMB2_QUERY_INFO: res = srv_cmd_query_info(c, rq, &w); break;
+        case SMB2_SET_INFO: res = srv_cmd_set_info(c, rq, &w); break;
+        case SMB2_CHANGE_NOTIFY: res = SMB_E_NOT_SUPPORTED; break;
+        case SMB2_OPLOCK_BREAK: res = SMB_E_INVALID_PARAMETER; break;
+        default: res = SMB_E_NOT_SUPPORTED; break;
+        }
+    }
+    if (h->command == SMB2_NEGOTIATE && res != SMB_OK)
+        c->drop = true; /* answer, then close: nothing can follow a failed NEGOTIATE */
+    if (!rq->body_written) {
+        /* rewind to just after the header and write the error body */
+        wr_init(&w, out->p + out->len, cap + SMB2_HDR_LEN);
+        wr_zero(&w, SMB2_HDR_LEN);
+        write_error_body(&w);
+    }
+    if (!wr_ok(&w))
+        return SMB_E_INTERNAL_ERROR;
+    uint32_t nt = smb_status_ntstatus(res);
+    if (res != SMB_OK && nt == 0)
+        nt = smb_status_ntstatus(SMB_E_INTERNAL_ERROR);
+    rq->result = res; /* remembered for related compounds */
+    if (res != SMB_OK && res != SMB_E_MORE_PROCESSING_REQUIRED)
+        srv_log(c, SRV_LOG_DEBUG, "%s MessageId %llu -> %s", smb2_command_name(h->command),
+                (unsigned long long)h->message_id, smb_status_name(res));
+
+    struct smb2_hdr rh = {0};
+    rh.credit_charge = h->credit_charge;
+    rh.status = nt;
+    rh.command = h->command;
+    rh.credit = credits_grant(c, h->credit, charge);
+    rh.flags = SMB2_FLAGS_SERVER_TO_REDIR | (h->flags & (SMB2_FLAGS_RELATED_OPERATIONS | SMB2_FLAGS_PRIORITY_MASK));
+    rh.message_id = h->message_id;
+    rh.process_id = h->process_id;
+    rh.tree_id = h->tree_id;
+    rh.session_id = h->command == SMB2_SESSION_SETUP ? rq->new_session_id : h->session_id;
+    if (h->command == SMB2_TREE_CONNECT && res == SMB_OK)
+        rh.tree_id = rq->tree ? rq->tree->id : 0;
+    smb_wr hw;
+    wr_init(&hw, out->p + out->len, SMB2_HDR_LEN);
+    smb2_hdr_encode(&hw, &rh);
+    out->len += wr_len(&w);
+
+    /* Decide response signing (MS-SMB2 3.3.4.1.1). */
+    if (h->command == SMB2_SESSION_SETUP) {
+        if (res == SMB_OK && rq->sign_final && rq->sess && rq->sess->has_key)
+            eo->sign_sess = rq->sess;
+        eo->preauth_sess = rq->preauth_sess;
+    } else if (rq->sess && rq->sess->has_key && (rq->sess->signing_required || rq->signed_ok)) {
+        eo->sign_sess = rq->sess;
+    }
+    eo->preauth_conn = rq->preauth_conn;
+    if (h->command == SMB2_LOGOFF && res == SMB_OK)
+        eo->logoff = rq->sess;
+    return SMB_OK;
+}
+
+#ifdef SMBSIGN_FUZZING
+/* Fuzzing hook: a valid, non-signing session 1 with tree 1 on share 0 so
+ * the file commands can be reached without an NTLM exchange. Never built
+ * into the library outside `make fuzz`. */
+void srv_conn_fuzz_session(struct srv_conn *c)
+{
+    struct srv_session *s = calloc(1, sizeof *s);
+    if (!s)
+        return;
+    s->id = 1;
+    s->state = SESS_VALID;
+    s->next_tree_id = 2;
+    s->n_trees = 1;
+    s->trees[0].id = 1;
+    s->trees[0].share = 0;
+    s->trees[0].read_only = c->ctx->cfg.shares[0].read_only;
+    s->next = c->sessions;
+    c->sessions = s;
+    c->n_sessions++;
+}
+#endif
+
+smb_status srv_conn_input(struct srv_conn *c, const uint8_t *pdu, size_t len, struct srv_buf *out)
+{
+    if (len < 4)
+        return SMB_E_MALFORMED;
+    /* SMB1 hook: an SMB1 connection (smb1 = yes) belongs to server/smb1_server.c */
+    if (c->smb1 || srv_smb1_wants(c, pdu, len))
+        return srv_smb1_input(c, pdu, len, out);
+    if (!memcmp(pdu, "\xffSMB", 4))
+        return smb1_negotiate(c, pdu, len, out);
+    if (memcmp(pdu, SMB2_MAGIC, 4) != 0) {
+        /* transform (encrypted) or compressed messages: not offered */
+        srv_log(c, SRV_LOG_INFO, "unsupported protocol id %02x%02x%02x%02x: closing", pdu[0], pdu[1], pdu[2],
+                pdu[3]);
+        return SMB_E_MALFORMED;
+    }
+    size_t frame_start = out->len;
+    smb_status st = srv_buf_reserve(out, 4);
+    if (st != SMB_OK)
+        return st;
+    out->len += 4;
+    struct srv_req reqs[2];
+    struct elem_out eos[SRV_COMPOUND_MAX];
+    int n = 0;
+    size_t off = 0;
+    struct srv_req *prev = NULL;
+    for (;;) {
+        size_t elen, next;
+        if (n >= SRV_COMPOUND_MAX) {
+            st = SMB_E_MALFORMED;
+            goto fail;
+        }
+        st = smb2_compound_next(pdu, len, off, &elen, &next);
+        if (st != SMB_OK)
+            goto fail;
+        struct srv_req *rq = &reqs[n & 1];
+        memset(rq, 0, sizeof *rq);
+        rq->msg = pdu + off;
+        rq->len = elen;
+        rd_init(&rq->body, rq->msg, elen);
+        st = smb2_hdr_decode(&rq->body, &rq->h);
+        if (st != SMB_OK || smb2_hdr_is_response(&rq->h) || (rq->h.flags & SMB2_FLAGS_ASYNC_COMMAND)) {
+            st = SMB_E_MALFORMED;
+            goto fail;
+        }
+        if (n > 0) {
+            /* pad the previous response to 8 and link it */
+            size_t pad = (8 - ((out->len - frame_start - 4) & 7)) & 7;
+            st = srv_buf_reserve(out, pad);
+            if (st != SMB_OK)
+                goto fail;
+            memset(out->p + out->len, 0, pad);
+            out->len += pad;
+            put_le32(out->p + eos[n - 1].off + 20, (uint32_t)(out->len - eos[n - 1].off));
+        }
+        memset(&eos[n], 0, sizeof eos[n]);
+        st = process_element(c, rq, prev, out, &eos[n]);
+        if (st == SMB_E_CANCELLED) {
+            /* CANCEL: no response element */
+            if (n > 0)
+                put_le32(out->p + eos[n - 1].off + 20, 0);
+        } else if (st != SMB_OK) {
+            goto fail;
+        } else {
+            n++;
+        }
+        prev = rq;
+        if (c->drop)
+            break;
+        if (!next)
+            break;
+        off = next;
+    }
+    if (n > 0) {
+        /* unlink the padding after the last element */
+        put_le32(out->p + eos[n - 1].off + 20, 0);
+    }
+    /* Finalise: sign each element over [off, next element) and update
+     * preauth hashes with the responses (MS-SMB2 3.2.5.2 / 3.3.5.5). */
+    for (int i = 0; i < n; i++) {
+        size_t eoff = eos[i].off;
+        size_t eend = i + 1 < n ? eos[i + 1].off : out->len;
+        uint8_t *m = out->p + eoff;
+        if (eos[i].sign_sess && srv_signer_sign(&eos[i].sign_sess->signer, m, eend - eoff) != SMB_OK) {
+            st = SMB_E_INTERNAL_ERROR;
+            goto fail;
+        }
+        if (eos[i].preauth_conn)
+            smb_preauth_update(&c->preauth, m, eend - eoff);
+        else if (eos[i].preauth_sess)
+            smb_preauth_update(&eos[i].preauth_sess->preauth, m, eend - eoff);
+        if (eos[i].logoff)
+            session_remove(c, eos[i].logoff);
+    }
+    if (n == 0) {
+        out->len = frame_start;
+    } else {
+        size_t flen = out->len - frame_start - 4;
+        if (flen > SMB_NB_MAX_LEN) {
+            st = SMB_E_INTERNAL_ERROR;
+            goto fail;
+        }
+        out->p[frame_start] = 0;
+        out->p[frame_start + 1] = (uint8_t)(flen >> 16);
+        out->p[frame_start + 2] = (uint8_t)(flen >> 8);
+        out->p[frame_start + 3] = (uint8_t)flen;
+    }
+    return c->drop ? SMB_E_ACCESS_DENIED : SMB_OK;
+fail:
+    /* On a drop after responses were built, still send what we have only
+     * when the connection stays up; a protocol error closes it. */
+    out->len = frame_start;
+    return st;
+}

@@ -1,0 +1,81 @@
+/*
+ * server/session.h - the sans-I/O SMB2/3 server core.
+ *
+ * Contract: the loop (server/loop.c) hands srv_conn_input one whole PDU (the
+ * body of one NetBIOS frame) and gets back, appended to an srv_buf, the
+ * NetBIOS-framed bytes to send (zero or one frame per input). No sockets, no
+ * timers inside: the core reports what the adapter must do through fields of
+ * srv_conn (drop, delay_ms). File I/O goes through server/vfs.
+ *
+ * Signing (MS-SMB2 3.3.5.2.4, 3.3.4.1.1): whether a request must be signed is
+ * decided from session state (Session.SigningRequired), never from the
+ * request's SIGNED flag; a request that must be signed and is not, or whose
+ * signature does not verify, is answered STATUS_ACCESS_DENIED, is not
+ * executed, and is logged; SRV_SIG_FAIL_DROP such failures drop the
+ * connection. Every response on a signing session is signed, the final
+ * SESSION_SETUP response included.
+ *
+ * Ownership: srv_ctx is owned by the adapter and outlives every connection
+ * using it (a reload builds a new ctx; connections keep the old one until
+ * they close). srv_conn_new allocates; srv_conn_free closes open files.
+ */
+#ifndef SMBSIGN_SERVER_SESSION_H
+#define SMBSIGN_SERVER_SESSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "server/config.h"
+#include "server/userdb.h"
+#include "server/vfs.h"
+#include "smbsign/status.h"
+#include "smbsign/types.h"
+
+enum srv_log_level { SRV_LOG_ERROR = 0, SRV_LOG_AUDIT = 1, SRV_LOG_INFO = 2, SRV_LOG_DEBUG = 3 };
+
+typedef void (*srv_log_fn)(void *arg, int level, const char *msg);
+
+struct srv_ctx {
+    struct srv_config cfg;
+    struct srv_userdb users;
+    struct srv_vfs vfs[SRV_MAX_SHARES]; /* index-aligned with cfg.shares */
+    smb_sign_level level;               /* effective server signing level */
+    uint8_t server_guid[16];
+    uint64_t start_time; /* FILETIME */
+    srv_log_fn log;
+    void *log_arg;
+};
+
+/* Build a ctx from a validated config: opens share roots, loads the user db.
+ * err gets a message on failure. */
+smb_status srv_ctx_init(struct srv_ctx *ctx, const struct srv_config *cfg, smb_sign_level level, char *err,
+                        size_t errlen);
+void srv_ctx_free(struct srv_ctx *ctx);
+
+/* Growable output buffer (heap). */
+struct srv_buf {
+    uint8_t *p;
+    size_t len, cap;
+};
+smb_status srv_buf_reserve(struct srv_buf *b, size_t extra);
+void srv_buf_free(struct srv_buf *b);
+
+struct srv_conn;
+
+struct srv_conn *srv_conn_new(const struct srv_ctx *ctx, const char *peer);
+void srv_conn_free(struct srv_conn *c);
+/* Process one PDU (NetBIOS frame body). Responses are appended to out.
+ * Returns SMB_OK, or an error meaning "close the connection now" (malformed
+ * framing, protocol violation, too many signature failures). */
+smb_status srv_conn_input(struct srv_conn *c, const uint8_t *pdu, size_t len, struct srv_buf *out);
+/* Milliseconds the adapter should hold the next output (authentication
+ * failure back-off); reading it resets it. */
+uint32_t srv_conn_take_delay(struct srv_conn *c);
+/* True once the connection negotiated and authenticated a session (for the
+ * adapter's half-open timeout). */
+bool srv_conn_established(const struct srv_conn *c);
+/* Flush every open file (SIGTERM). */
+void srv_conn_flush_all(struct srv_conn *c);
+
+#endif

@@ -1,0 +1,1315 @@
+/* server/session_files.c - tree and file commands of the server core:
+ * TREE_CONNECT/DISCONNECT, CREATE, CLOSE, FLUSH, READ, WRITE, LOCK,
+ * QUERY_DIRECTORY, QUERY_INFO, SET_INFO, IOCTL (MS-SMB2 3.3.5.7 - 3.3.5.21,
+ * information classes from MS-FSCC 2.4 / 2.5). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include "base/utf16.h"
+#include "server/session_int.h"
+
+/* MS-SMB2 2.2.13.1 access mask bits */
+#define FILE_READ_DATA 0x00000001u
+#define FILE_WRITE_DATA 0x00000002u
+#define FILE_APPEND_DATA 0x00000004u
+#define FILE_READ_EA 0x00000008u
+#define FILE_WRITE_EA 0x00000010u
+#define FILE_EXECUTE 0x00000020u
+#define FILE_READ_ATTRIBUTES 0x00000080u
+#define FILE_WRITE_ATTRIBUTES 0x00000100u
+#define DELETE_ACCESS 0x00010000u
+#define READ_CONTROL 0x00020000u
+#define WRITE_DAC 0x00040000u
+#define WRITE_OWNER 0x00080000u
+#define SYNCHRONIZE 0x00100000u
+#define MAXIMUM_ALLOWED 0x02000000u
+#define GENERIC_ALL 0x10000000u
+#define GENERIC_EXECUTE 0x20000000u
+#define GENERIC_WRITE 0x40000000u
+#define GENERIC_READ 0x80000000u
+#define FILE_ALL_ACCESS 0x001F01FFu
+#define WRITE_BITS (FILE_WRITE_DATA | FILE_APPEND_DATA | FILE_WRITE_EA | FILE_WRITE_ATTRIBUTES | DELETE_ACCESS | \
+                    WRITE_DAC | WRITE_OWNER | GENERIC_WRITE | GENERIC_ALL)
+
+/* CreateDisposition */
+enum { FILE_SUPERSEDE = 0, FILE_OPEN = 1, FILE_CREATE = 2, FILE_OPEN_IF = 3, FILE_OVERWRITE = 4, FILE_OVERWRITE_IF = 5 };
+/* CreateOptions */
+#define FILE_DIRECTORY_FILE 0x00000001u
+#define FILE_NON_DIRECTORY_FILE 0x00000040u
+#define FILE_DELETE_ON_CLOSE 0x00001000u
+/* CreateAction */
+enum { FILE_SUPERSEDED = 0, FILE_OPENED = 1, FILE_CREATED = 2, FILE_OVERWRITTEN = 3 };
+/* FileAttributes */
+#define FILE_ATTRIBUTE_READONLY 0x1u
+#define FILE_ATTRIBUTE_DIRECTORY 0x10u
+#define FILE_ATTRIBUTE_ARCHIVE 0x20u
+#define FILE_ATTRIBUTE_NORMAL 0x80u
+
+#define FSCTL_VALIDATE_NEGOTIATE_INFO 0x00140204u
+#define FSCTL_DFS_GET_REFERRALS 0x00060194u
+#define FSCTL_DFS_GET_REFERRALS_EX 0x000601B0u
+#define FSCTL_QUERY_NETWORK_INTERFACE_INFO 0x001401FCu
+
+#define INFO_FILE 1
+#define INFO_FILESYSTEM 2
+#define INFO_SECURITY 3
+#define INFO_QUOTA 4
+
+/* ------------------------------------------------------------------ */
+/* opens                                                                  */
+
+static struct srv_open *open_find(struct srv_conn *c, struct srv_req *rq, smb_rd *r)
+{
+    uint64_t p = rd_u64le(r), v = rd_u64le(r);
+    if (!rd_ok(r))
+        return NULL;
+    if (p == UINT64_MAX && v == UINT64_MAX) {
+        /* related compound: the FileId of the previous CREATE */
+        p = v = rq->related_fid;
+    }
+    for (struct srv_open *o = c->opens; o; o = o->next)
+        if (o->fid == v && o->fid == p && o->session_id == rq->sess->id && o->tree_id == rq->tree->id)
+            return o;
+    return NULL;
+}
+
+void srv_open_close(struct srv_conn *c, struct srv_open *o)
+{
+    struct srv_open **pp = &c->opens;
+    while (*pp && *pp != o)
+        pp = &(*pp)->next;
+    if (*pp) {
+        *pp = o->next;
+        c->n_opens--;
+    }
+    if (o->fd >= 0)
+        close(o->fd);
+    if (o->delete_on_close && o->rel && o->share >= 0) {
+        smb_status st = srv_vfs_remove(&c->ctx->vfs[o->share], o->rel, o->is_dir);
+        if (st != SMB_OK)
+            srv_log(c, SRV_LOG_INFO, "delete on close of '%s' failed: %s", o->rel, smb_status_name(st));
+    }
+    free(o->rel);
+    free(o->ents);
+    free(o);
+}
+
+void srv_tree_remove_opens(struct srv_conn *c, uint64_t session_id, uint32_t tree_id)
+{
+    struct srv_open *o = c->opens, *n;
+    for (; o; o = n) {
+        n = o->next;
+        if (o->session_id == session_id && (tree_id == 0 || o->tree_id == tree_id))
+            srv_open_close(c, o);
+    }
+}
+
+static uint32_t attrs_of(const struct stat *st, const char *name)
+{
+    uint32_t a = 0;
+    if (S_ISDIR(st->st_mode))
+        a |= FILE_ATTRIBUTE_DIRECTORY;
+    else
+        a |= FILE_ATTRIBUTE_ARCHIVE;
+    if (!(st->st_mode & S_IWUSR))
+        a |= FILE_ATTRIBUTE_READONLY;
+    (void)name;
+    return a ? a : FILE_ATTRIBUTE_NORMAL;
+}
+
+static uint64_t alloc_of(const struct stat *st)
+{
+    if (S_ISDIR(st->st_mode))
+        return 0;
+    return (uint64_t)st->st_blocks * 512;
+}
+
+static uint64_t eof_of(const struct stat *st) { return S_ISDIR(st->st_mode) ? 0 : (uint64_t)st->st_size; }
+
+/* CreationTime, LastAccessTime, LastWriteTime, ChangeTime */
+static void put_times(smb_wr *w, const struct stat *st)
+{
+    uint64_t m = srv_filetime(&st->st_mtim), ct = srv_filetime(&st->st_ctim);
+    wr_u64le(w, m < ct ? m : ct);
+    wr_u64le(w, srv_filetime(&st->st_atim));
+    wr_u64le(w, m);
+    wr_u64le(w, ct);
+}
+
+/* ------------------------------------------------------------------ */
+/* TREE_CONNECT (MS-SMB2 3.3.5.7)                                        */
+
+smb_status srv_cmd_tree_connect(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
+{
+    smb_rd *b = &rq->body;
+    uint16_t ss = rd_u16le(b);
+    rd_u16le(b); /* Flags (3.1.1) / Reserved */
+    uint16_t poff = rd_u16le(b), plen = rd_u16le(b);
+    if (!rd_ok(b) || ss != 9)
+        return SMB_E_INVALID_PARAMETER;
+    smb_rd pr = rd_sub(b, poff, plen);
+    const uint8_t *p = rd_bytes(&pr, plen);
+    char path[1024];
+    size_t pl = 0;
+    if (!p || plen == 0 || smb_utf16le_to_utf8(p, plen, path, sizeof path, &pl) != SMB_OK)
+        return SMB_E_INVALID_PARAMETER;
+    /* "\\server\share" */
+    const char *share = path;
+    if (share[0] == '\\' && share[1] == '\\') {
+        share = strchr(share + 2, '\\');
+        if (!share)
+            return SMB_E_BAD_NETWORK_NAME;
+        share++;
+    }
+    struct srv_session *s = rq->sess;
+    int idx = -1;
+    bool ipc = !strcasecmp(share, "IPC$");
+    for (int i = 0; i < c->ctx->cfg.n_shares; i++)
+        if (!strcasecmp(c->ctx->cfg.shares[i].name, share))
+            idx = i;
+    if (idx < 0 && !ipc) {
+        srv_log(c, SRV_LOG_INFO, "TREE_CONNECT: no share '%s'", share);
+        return SMB_E_BAD_NETWORK_NAME;
+    }
+    if (s->n_trees >= SRV_TREES_MAX)
+        return SMB_E_INSUFFICIENT_RESOURCES;
+    struct srv_tree *t = &s->trees[s->n_trees++];
+    t->id = s->next_tree_id++;
+    t->share = ipc ? -1 : idx;
+    t->ipc = ipc;
+    t->read_only = ipc || c->ctx->cfg.shares[idx].read_only;
+    rq->tree = t;
+    srv_log(c, SRV_LOG_INFO, "session 0x%llx: tree 0x%x connected to '%s'%s", (unsigned long long)s->id, t->id,
+            share, t->read_only ? " (read only)" : "");
+    wr_u16le(w, 16);
+    wr_u8(w, ipc ? 0x02 : 0x01); /* ShareType: PIPE / DISK */
+    wr_u8(w, 0);
+    wr_u32le(w, 0x00000030u); /* ShareFlags: SMB2_SHAREFLAG_NO_CACHING (manual caching off) */
+    wr_u32le(w, 0);           /* Capabilities */
+    wr_u32le(w, t->read_only ? 0x001200A9u : FILE_ALL_ACCESS); /* MaximalAccess */
+    rq->body_written = true;
+    return SMB_OK;
+}
+
+smb_status srv_cmd_tree_disconnect(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
+{
+    struct srv_session *s = rq->sess;
+    uint32_t id = rq->tree->id;
+    srv_tree_remove_opens(c, s->id, id);
+    for (int i = 0; i < s->n_trees; i++)
+        if (s->trees[i].id == id) {
+            s->trees[i] = s->trees[--s->n_trees];
+            break;
+        }
+    rq->tree = NULL;
+    wr_u16le(w, 4);
+    wr_u16le(w, 0);
+    rq->body_written = true;
+    return SMB_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* CREATE (MS-SMB2 3.3.5.9)                                              */
+
+static uint32_t map_generic(uint32_t a)
+{
+    if (a & GENERIC_ALL)
+        a |= FILE_ALL_ACCESS;
+    if (a & GENERIC_READ)
+        a |= FILE_READ_DATA | FILE_READ_ATTRIBUTES | FILE_READ_EA | READ_CONTROL | SYNCHRONIZE;
+    if (a & GENERIC_WRITE)
+        a |= FILE_WRITE_DATA | FILE_APPEND_DATA | FILE_WRITE_ATTRIBUTES | FILE_WRITE_EA | SYNCHRONIZE;
+    if (a & GENERIC_EXECUTE)
+        a |= FILE_EXECUTE | FILE_READ_ATTRIBUTES | SYNCHRONIZE;
+    return a & ~(GENERIC_ALL | GENERIC_READ | GENERIC_WRITE | GENERIC_EXECUTE);
+}
+
+smb_status srv_cmd_create(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
+{
+    smb_rd *b = &rq->body;
+    uint16_t ss = rd_u16le(b);
+    rd_u8(b);     /* SecurityFlags */
+    rd_u8(b);     /* RequestedOplockLevel */
+    rd_u32le(b);  /* ImpersonationLevel */
+    rd_u64le(b);  /* SmbCreateFlags */
+    rd_u64le(b);  /* Reserved */
+    uint32_t access = rd_u32le(b);
+    rd_u32le(b); /* FileAttributes */
+    rd_u32le(b); /* ShareAccess */
+    uint32_t disp = rd_u32le(b);
+    uint32_t opts = rd_u32le(b);
+    uint16_t noff = rd_u16le(b), nlen = rd_u16le(b);
+    rd_u32le(b); /* CreateContextsOffset */
+    rd_u32le(b); /* CreateContextsLength */
+    if (!rd_ok(b) || ss != 57 || disp > FILE_OVERWRITE_IF || (nlen & 1))
+        return SMB_E_INVALID_PARAMETER;
+    const uint8_t *name = NULL;
+    if (nlen) {
+        smb_rd nr = rd_sub(b, noff, nlen);
+        name = rd_bytes(&nr, nlen);
+        if (!name)
+            return SMB_E_INVALID_PARAMETER;
+    }
+    struct srv_tree *t = rq->tree;
+    if (t->ipc) {
+        /* IPC$ is accepted so clients can probe it, but no pipe exists. */
+        return SMB_E_OBJECT_NAME_NOT_FOUND;
+    }
+    if (c->n_opens >= c->ctx->cfg.max_opens) {
+        srv_log(c, SRV_LOG_AUDIT, "CREATE refused: open file limit %u", c->ctx->cfg.max_opens);
+        return SMB_E_INSUFFICIENT_RESOURCES;
+    }
+    const struct srv_vfs *v = &c->ctx->vfs[t->share];
+    char rel[SRV_PATH_MAX];
+    smb_status st = srv_vfs_path(name ? name : (const uint8_t *)"", nlen, rel, sizeof rel);
+    if (st != SMB_OK) {
+        srv_log(c, SRV_LOG_INFO, "CREATE: refused name (%s)", smb_status_name(st));
+        return st;
+    }
+    uint32_t acc = map_generic(access);
+    if (access & MAXIMUM_ALLOWED)
+        acc |= t->read_only ? (FILE_READ_DATA | FILE_READ_ATTRIBUTES | FILE_READ_EA | READ_CONTROL | SYNCHRONIZE)
+                            : FILE_ALL_ACCESS;
+    acc &= ~MAXIMUM_ALLOWED;
+    bool creates = disp != FILE_OPEN;
+    bool wants_write = (acc & WRITE_BITS) || (opts & FILE_DELETE_ON_CLOSE);
+    if (t->read_only && (wants_write || (creates && disp != FILE_OPEN_IF))) {
+        srv_log(c, SRV_LOG_INFO, "CREATE '%s' refused: read-only share", rel);
+        return SMB_E_ACCESS_DENIED;
+    }
+    struct stat sb;
+    st = srv_vfs_stat(v, rel, &sb);
+    bool exists = st == SMB_OK;
+    if (!exists && st != SMB_E_OBJECT_NAME_NOT_FOUND)
+        return st;
+    uint32_t action = FILE_OPENED;
+    if (exists) {
+        if (disp == FILE_CREATE)
+            return SMB_E_OBJECT_NAME_COLLISION;
+        if ((opts & FILE_DIRECTORY_FILE) && !S_ISDIR(sb.st_mode))
+            return SMB_E_NOT_A_DIRECTORY;
+        if ((opts & FILE_NON_DIRECTORY_FILE) && S_ISDIR(sb.st_mode))
+            return SMB_E_FILE_IS_A_DIRECTORY;
+        if (!S_ISDIR(sb.st_mode) && !S_ISREG(sb.st_mode))
+            return SMB_E_ACCESS_DENIED; /* devices, fifos, sockets are not served */
+        if (S_ISDIR(sb.st_mode) && (disp == FILE_OVERWRITE || disp == FILE_OVERWRITE_IF || disp == FILE_SUPERSEDE))
+            return SMB_E_INVALID_PARAMETER;
+        if (disp == FILE_SUPERSEDE)
+            action = FILE_SUPERSEDED;
+        else if (disp == FILE_OVERWRITE || disp == FILE_OVERWRITE_IF)
+            action = FILE_OVERWRITTEN;
+        if (t->read_only && action != FILE_OPENED)
+            return SMB_E_ACCESS_DENIED;
+    } else {
+        if (disp == FILE_OPEN || disp == FILE_OVERWRITE)
+            return SMB_E_OBJECT_NAME_NOT_FOUND;
+        if (t->read_only)
+            return SMB_E_ACCESS_DENIED;
+        if (!rel[0])
+            return SMB_E_ACCESS_DENIED;
+        action = FILE_CREATED;
+    }
+    bool is_dir = exists ? S_ISDIR(sb.st_mode) : (opts & FILE_DIRECTORY_FILE) != 0;
+    int fd = -1;
+    if (is_dir) {
+        if (!exists) {
+            st = srv_vfs_mkdir(v, rel, 0755);
+            if (st != SMB_OK)
+                return st == SMB_E_OBJECT_NAME_NOT_FOUND ? SMB_E_OBJECT_PATH_NOT_FOUND : st;
+        }
+        st = srv_vfs_open(v, rel, O_RDONLY | O_DIRECTORY, 0, &fd);
+    } else {
+        bool wr = !t->read_only && (acc & (FILE_WRITE_DATA | FILE_APPEND_DATA | FILE_WRITE_ATTRIBUTES));
+        int flags = wr ? O_RDWR : O_RDONLY;
+        if (!exists)
+            flags |= O_CREAT | O_EXCL;
+        else if (action == FILE_OVERWRITTEN || action == FILE_SUPERSEDED)
+            flags |= O_TRUNC | (wr ? 0 : O_RDWR);
+        if ((flags & O_TRUNC) && !wr)
+            flags = (flags & ~O_ACCMODE) | O_RDWR;
+        st = srv_vfs_open(v, rel, flags, 0644, &fd);
+        if (st == SMB_E_ACCESS_DENIED && !(acc & (FILE_READ_DATA | FILE_WRITE_DATA | FILE_APPEND_DATA)) &&
+            !(flags & (O_CREAT | O_TRUNC))) {
+            /* attribute/delete-only open of a file we may not read */
+            st = srv_vfs_open(v, rel, O_PATH, 0, &fd);
+        }
+        if (st == SMB_E_OBJECT_NAME_NOT_FOUND && !exists)
+            st = SMB_E_OBJECT_PATH_NOT_FOUND;
+    }
+    if (st != SMB_OK)
+        return st;
+    if (fstat(fd, &sb) != 0) {
+        close(fd);
+        return srv_errno_status(errno);
+    }
+    struct srv_open *o = calloc(1, sizeof *o);
+    if (!o || !(o->rel = strdup(rel))) {
+        free(o);
+        close(fd);
+        return SMB_E_INSUFFICIENT_RESOURCES;
+    }
+    o->fid = c->next_fid++;
+    o->session_id = rq->sess->id;
+    o->tree_id = t->id;
+    o->share = t->share;
+    o->fd = fd;
+    o->is_dir = is_dir;
+    o->access = acc;
+    o->writable = (fcntl(fd, F_GETFL) & O_ACCMODE) == O_RDWR;
+    if (opts & FILE_DELETE_ON_CLOSE) {
+        if (!rel[0]) {
+            close(fd);
+            free(o->rel);
+            free(o);
+            return SMB_E_ACCESS_DENIED;
+        }
+        o->delete_on_close = true;
+    }
+    o->next = c->opens;
+    c->opens = o;
+    c->n_opens++;
+    rq->created_fid = o->fid;
+
+    /* MS-SMB2 2.2.14 */
+    wr_u16le(w, 89);
+    wr_u8(w, 0); /* OplockLevel: none */
+    wr_u8(w, 0); /* Flags */
+    wr_u32le(w, action);
+    put_times(w, &sb);
+    wr_u64le(w, alloc_of(&sb));
+    wr_u64le(w, eof_of(&sb));
+    wr_u32le(w, attrs_of(&sb, rel));
+    wr_u32le(w, 0);
+    wr_u64le(w, o->fid);
+    wr_u64le(w, o->fid);
+    wr_u32le(w, 0); /* CreateContextsOffset */
+    wr_u32le(w, 0); /* CreateContextsLength */
+    wr_u8(w, 0);
+    rq->body_written = true;
+    srv_log(c, SRV_LOG_DEBUG, "CREATE '%s' disp %u opts 0x%x access 0x%x -> fid %llu action %u", rel, disp, opts,
+            access, (unsigned long long)o->fid, action);
+    return SMB_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* CLOSE, FLUSH, LOCK                                                    */
+
+smb_status srv_cmd_close(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
+{
+    smb_rd *b = &rq->body;
+    uint16_t ss = rd_u16le(b);
+    uint16_t flags = rd_u16le(b);
+    rd_u32le(b);
+    if (!rd_ok(b) || ss != 24)
+        return SMB_E_INVALID_PARAMETER;
+    struct srv_open *o = open_find(c, rq, b);
+    if (!o)
+        return SMB_E_FILE_CLOSED;
+    struct stat sb;
+    bool have = (flags & 1) && fstat(o->fd, &sb) == 0;
+    srv_open_close(c, o);
+    wr_u16le(w, 60);
+    wr_u16le(w, have ? 1 : 0);
+    wr_u32le(w, 0);
+    if (have) {
+        put_times(w, &sb);
+        wr_u64le(w, alloc_of(&sb));
+        wr_u64le(w, eof_of(&sb));
+        wr_u32le(w, attrs_of(&sb, NULL));
+    } else {
+        wr_zero(w, 52);
+    }
+    rq->body_written = true;
+    return SMB_OK;
+}
+
+smb_status srv_cmd_flush(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
+{
+    smb_rd *b = &rq->body;
+    uint16_t ss = rd_u16le(b);
+    rd_u16le(b);
+    rd_u32le(b);
+    if (!rd_ok(b) || ss != 24)
+        return SMB_E_INVALID_PARAMETER;
+    struct srv_open *o = open_find(c, rq, b);
+    if (!o)
+        return SMB_E_FILE_CLOSED;
+    if (o->writable && fsync(o->fd) != 0)
+        return srv_errno_status(errno);
+    wr_u16le(w, 4);
+    wr_u16le(w, 0);
+    rq->body_written = true;
+    return SMB_OK;
+}
+
+smb_status srv_cmd_lock(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
+{
+    /* Byte-range locks are granted without enforcement (single-client
+     * appliance); smbclient and impacket do not depend on them. */
+    smb_rd *b = &rq->body;
+    uint16_t ss = rd_u16le(b);
+    uint16_t count = rd_u16le(b);
+    rd_u32le(b);
+    if (!rd_ok(b) || ss != 48 || count == 0)
+        return SMB_E_INVALID_PARAMETER;
+    if (!open_find(c, rq, b))
+        return SMB_E_FILE_CLOSED;
+    wr_u16le(w, 4);
+    wr_u16le(w, 0);
+    rq->body_written = true;
+    return SMB_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* READ / WRITE (MS-SMB2 3.3.5.12 / 3.3.5.13)                            */
+
+static smb_status check_charge(const struct srv_conn *c, const struct srv_req *rq, uint64_t bytes)
+{
+    if (c->dialect < SMB_DIALECT_210)
+        return bytes <= 65536 ? SMB_OK : SMB_E_INVALID_PARAMETER;
+    uint64_t need = bytes ? (bytes - 1) / 65536 + 1 : 1;
+    uint64_t have = rq->h.credit_charge ? rq->h.credit_charge : 1;
+    return have >= need ? SMB_OK : SMB_E_INVALID_PARAMETER;
+}
+
+size_t srv_cmd_resp_cap(const struct srv_conn *c, const struct srv_req *rq)
+{
+    /* peek the requested output size for the commands that return data */
+    const uint8_t *b = rq->msg + SMB2_HDR_LEN;
+    size_t bl = rq->len - SMB2_HDR_LEN;
+    uint64_t want = 0;
+    if (rq->h.command == SMB2_READ && bl >= 8)
+        want = le32(b + 4);
+    else if (rq->h.command == SMB2_QUERY_DIRECTORY && bl >= 32)
+        want = le32(b + 28);
+    else if (rq->h.command == SMB2_QUERY_INFO && bl >= 8)
+        want = le32(b + 4);
+    else if (rq->h.command == SMB2_IOCTL && bl >= 48)
+        want = le32(b + 44);
+    if (want > c->ctx->cfg.max_io)
+        want = c->ctx->cfg.max_io;
+    return (size_t)want + 256;
+}
+
+smb_status srv_cmd_read(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
+{
+    smb_rd *b = &rq->body;
+    uint16_t ss = rd_u16le(b);
+    rd_u8(b); /* Padding */
+    rd_u8(b); /* Flags */
+    uint32_t length = rd_u32le(b);
+    uint64_t offset = rd_u64le(b);
+    if (!rd_ok(b) || ss != 49)
+        return SMB_E_INVALID_PARAMETER;
+    struct srv_open *o = open_find(c, rq, b);
+    uint32_t mincount = rd_u32le(b);
+    if (!o)
+        return SMB_E_FILE_CLOSED;
+    if (length > c->ctx->cfg.max_io || check_charge(c, rq, length) != SMB_OK)
+        return SMB_E_INVALID_PARAMETER;
+    if (o->is_dir)
+        return SMB_E_INVALID_DEVICE_REQUEST;
+    if (!(o->access & (FILE_READ_DATA | FILE_EXECUTE)))
+        return SMB_E_ACCESS_DENIED;
+    if (offset > INT64_MAX)
+        return SMB_E_INVALID_PARAMETER;
+    /* MS-SMB2 2.2.20: DataOffset 0x50 = header + 16-byte fixed body */
+    wr_u16le(w, 17);
+    wr_u8(w, 0x50);
+    wr_u8(w, 0);
+    size_t lenpos = wr_reserve(w, 4);
+    wr_u32le(w, 0);
+    wr_u32le(w, 0);
+    if (!wr_ok(w) || w->cap - w->off < length)
+        return SMB_E_INTERNAL_ERROR;
+    uint8_t *dst = w->p + w->off;
+    size_t got = 0;
+    while (got < length) {
+        ssize_t r = pread(o->fd, dst + got, length - got, (off_t)(offset + got));
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            return srv_errno_status(errno);
+        }
+        if (r == 0)
+            break;
+        got += (size_t)r;
+    }
+    if (got == 0 && length > 0)
+        return SMB_E_END_OF_FILE;
+    if (got < mincount)
+        return SMB_E_END_OF_FILE;
+    w->off += got;
+    o->position = offset + got;
+    if (got == 0)
+        wr_u8(w, 0);
+    wr_patch_u32le(w, lenpos, (uint32_t)got);
+    rq->body_written = true;
+    return SMB_OK;
+}
+
+smb_status srv_cmd_write(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
+{
+    smb_rd *b = &rq->body;
+    uint16_t ss = rd_u16le(b);
+    uint16_t doff = rd_u16le(b);
+    uint32_t length = rd_u32le(b);
+    uint64_t offset = rd_u64le(b);
+    if (!rd_ok(b) || ss != 49)
+        return SMB_E_INVALID_PARAMETER;
+    struct srv_open *o = open_find(c, rq, b);
+    if (!o)
+        return SMB_E_FILE_CLOSED;
+    if (length > c->ctx->cfg.max_io || check_charge(c, rq, length) != SMB_OK)
+        return SMB_E_INVALID_PARAMETER;
+    smb_rd dr = rd_sub(b, doff, length);
+    const uint8_t *data = length ? rd_bytes(&dr, length) : NULL;
+    if (length && !data)
+        return SMB_E_INVALID_PARAMETER;
+    if (rq->tree->read_only)
+        return SMB_E_ACCESS_DENIED;
+    if (o->is_dir)
+        return SMB_E_INVALID_DEVICE_REQUEST;
+    if (!o->writable || !(o->access & (FILE_WRITE_DATA | FILE_APPEND_DATA)))
+        return SMB_E_ACCESS_DENIED;
+    if (offset == UINT64_MAX) {
+        struct stat sb;
+        if (fstat(o->fd, &sb) != 0)
+            return srv_errno_status(errno);
+        offset = (uint64_t)sb.st_size; /* append (MS-SMB2 3.3.5.13) */
+    }
+    if (offset > INT64_MAX - (uint64_t)length)
+        return SMB_E_INVALID_PARAMETER;
+    size_t done = 0;
+    while (done < length) {
+        ssize_t r = pwrite(o->fd, data + done, length - done, (off_t)(offset + done));
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            return srv_errno_status(errno);
+        }
+        done += (size_t)r;
+    }
+    o->position = offset + done;
+    wr_u16le(w, 17);
+    wr_u16le(w, 0);
+    wr_u32le(w, (uint32_t)done);
+    wr_u32le(w, 0);
+    wr_u16le(w, 0);
+    wr_u16le(w, 0);
+    wr_u8(w, 0);
+    rq->body_written = true;
+    return SMB_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* QUERY_DIRECTORY (MS-SMB2 3.3.5.18, MS-FSCC 2.4)                        */
+
+enum {
+    FileDirectoryInformation = 1,
+    FileFullDirectoryInformation = 2,
+    FileBothDirectoryInformation = 3,
+    FileNamesInformation = 12,
+    FileIdBothDirectoryInformation = 37,
+    FileIdFullDirectoryInformation = 38,
+};
+
+/* Encode one entry at the writer (8-aligned by the caller). Returns bytes
+ * written, or 0 when it does not fit in limit. */
+static size_t put_dirent(smb_wr *w, size_t limit, int cls, const struct srv_dirent *e)
+{
+    uint8_t name[2 * (SRV_NAME_MAX + 1)];
+    size_t nl = 0;
+    if (smb_utf8_to_utf16le(e->name, strlen(e->name), name, sizeof name, &nl) != SMB_OK)
+        return 0;
+    size_t fixed;
+    switch (cls) {
+    case FileDirectoryInformation: fixed = 64; break;
+    case FileFullDirectoryInformation: fixed = 68; break;
+    case FileBothDirectoryInformation: fixed = 94; break;
+    case FileNamesInformation: fixed = 12; break;
+    case FileIdBothDirectoryInformation: fixed = 104; break;
+    case FileIdFullDirectoryInformation: fixed = 80; break;
+    default: return 0;
+    }
+    size_t total = fixed + nl;
+    if (total > limit || w->cap - w->off < total)
+        return 0;
+    size_t start = w->off;
+    wr_u32le(w, 0); /* NextEntryOffset, patched by the caller */
+    wr_u32le(w, 0); /* FileIndex */
+    if (cls == FileNamesInformation) {
+        wr_u32le(w, (uint32_t)nl);
+        wr_bytes(w, name, nl);
+        return w->off - start;
+    }
+    put_times(w, &e->st);
+    wr_u64le(w, eof_of(&e->st));
+    wr_u64le(w, alloc_of(&e->st));
+    wr_u32le(w, attrs_of(&e->st, e->name));
+    wr_u32le(w, (uint32_t)nl);
+    if (cls != FileDirectoryInformation)
+        wr_u32le(w, 0); /* EaSize */
+    if (cls == FileBothDirectoryInformation || cls == FileIdBothDirectoryInformation) {
+        wr_u8(w, 0);     /* ShortNameLength */
+        wr_u8(w, 0);     /* Reserved1 */
+        wr_zero(w, 24);  /* ShortName */
+    }
+    if (cls == FileIdBothDirectoryInformation)
+        wr_u16le(w, 0); /* Reserved2 */
+    if (cls == FileIdFullDirectoryInformation)
+        wr_u32le(w, 0); /* Reserved */
+    if (cls == FileIdBothDirectoryInformation || cls == FileIdFullDirectoryInformation)
+        wr_u64le(w, (uint64_t)e->st.st_ino);
+    wr_bytes(w, name, nl);
+    return w->off - start;
+}
+
+smb_status srv_cmd_query_directory(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
+{
+    smb_rd *b = &rq->body;
+    uint16_t ss = rd_u16le(b);
+    uint8_t cls = rd_u8(b);
+    uint8_t flags = rd_u8(b);
+    rd_u32le(b); /* FileIndex */
+    struct srv_open *o = open_find(c, rq, b);
+    uint16_t noff = rd_u16le(b), nlen = rd_u16le(b);
+    uint32_t outlen = rd_u32le(b);
+    if (!rd_ok(b) || ss != 33 || (nlen & 1))
+        return SMB_E_INVALID_PARAMETER;
+    if (!o)
+        return SMB_E_FILE_CLOSED;
+    if (!o->is_dir)
+        return SMB_E_INVALID_PARAMETER;
+    if (cls != FileDirectoryInformation && cls != FileFullDirectoryInformation &&
+        cls != FileBothDirectoryInformation && cls != FileNamesInformation &&
+        cls != FileIdBothDirectoryInformation && cls != FileIdFullDirectoryInformation)
+        return SMB_E_INVALID_INFO_CLASS;
+    if (outlen > c->ctx->cfg.max_io)
+        outlen = c->ctx->cfg.max_io;
+    bool restart = flags & (0x01 | 0x10); /* RESTART_SCANS, REOPEN */
+    if (nlen) {
+        smb_rd nr = rd_sub(b, noff, nlen);
+        const uint8_t *pat = rd_bytes(&nr, nlen);
+        char p[SRV_NAME_MAX + 1];
+        size_t pl;
+        if (!pat || smb_utf16le_to_utf8(pat, nlen, p, sizeof p, &pl) != SMB_OK)
+            return SMB_E_OBJECT_NAME_INVALID;
+        if (strcmp(p, o->pattern) != 0 && o->listed && !restart) {
+            /* a new pattern restarts the scan */
+            restart = true;
+        }
+        memcpy(o->pattern, p, pl + 1);
+    }
+    if (!o->listed || restart) {
+        free(o->ents);
+        o->ents = NULL;
+        o->n_ents = o->pos = 0;
+        smb_status st = srv_vfs_readdir(o->fd, &o->ents, &o->n_ents);
+        if (st != SMB_OK)
+            return st;
+        o->listed = true;
+    }
+    wr_u16le(w, 9);
+    wr_u16le(w, SMB2_HDR_LEN + 8);
+    size_t lenpos = wr_reserve(w, 4);
+    size_t base = w->off;
+    size_t last = SIZE_MAX;
+    int count = 0;
+    while (o->pos < o->n_ents) {
+        const struct srv_dirent *e = &o->ents[o->pos];
+        if (!srv_vfs_match(o->pattern, e->name)) {
+            o->pos++;
+            continue;
+        }
+        size_t pad = (8 - ((w->off - base) & 7)) & 7;
+        size_t used = w->off - base;
+        if (count > 0 && used + pad >= outlen)
+            break;
+        size_t save = w->off;
+        if (count > 0)
+            wr_zero(w, pad);
+        size_t n = put_dirent(w, outlen - (w->off - base), cls, e);
+        if (n == 0) {
+            w->off = save;
+            if (count == 0)
+                return SMB_E_INFO_LENGTH_MISMATCH; /* not even one entry fits */
+            break;
+        }
+        if (last != SIZE_MAX)
+            wr_patch_u32le(w, last, (uint32_t)(w->off - n - last));
+        last = w->off - n;
+        count++;
+        o->pos++;
+        if (flags & 0x02) /* RETURN_SINGLE_ENTRY */
+            break;
+    }
+    if (count == 0) {
+        /* MS-SMB2 3.3.5.18: nothing matched at all on the first query ->
+         * STATUS_NO_SUCH_FILE, else STATUS_NO_MORE_FILES. */
+        bool none_match = true;
+        for (size_t i = 0; i < o->n_ents && none_match; i++)
+            none_match = !srv_vfs_match(o->pattern, o->ents[i].name);
+        return none_match ? SMB_E_NO_SUCH_FILE : SMB_E_NO_MORE_FILES;
+    }
+    wr_patch_u32le(w, lenpos, (uint32_t)(w->off - base));
+    rq->body_written = true;
+    return SMB_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* QUERY_INFO (MS-SMB2 3.3.5.20, MS-FSCC 2.4 / 2.5)                       */
+
+enum {
+    FileBasicInformation = 4,
+    FileStandardInformation = 5,
+    FileInternalInformation = 6,
+    FileEaInformation = 7,
+    FileAccessInformation = 8,
+    FileNameInformation = 9,
+    FileRenameInformation = 10,
+    FileLinkInformation = 11,
+    FileDispositionInformation = 13,
+    FilePositionInformation = 14,
+    FileModeInformation = 16,
+    FileAlignmentInformation = 17,
+    FileAllInformation = 18,
+    FileAllocationInformation = 19,
+    FileEndOfFileInformation = 20,
+    FileAlternateNameInformation = 21,
+    FileStreamInformation = 22,
+    FileCompressionInformation = 28,
+    FileNetworkOpenInformation = 34,
+    FileAttributeTagInformation = 35,
+    FileDispositionInformationEx = 64,
+    FileRenameInformationEx = 65,
+};
+enum {
+    FileFsVolumeInformation = 1,
+    FileFsSizeInformation = 3,
+    FileFsDeviceInformation = 4,
+    FileFsAttributeInformation = 5,
+    FileFsFullSizeInformation = 7,
+    FileFsObjectIdInformation = 8,
+    FileFsSectorSizeInformation = 11,
+};
+
+static void put_basic(smb_wr *w, const struct stat *st)
+{
+    put_times(w, st);
+    wr_u32le(w, attrs_of(st, NULL));
+    wr_u32le(w, 0);
+}
+
+static void put_standard(smb_wr *w, const struct stat *st, bool delete_pending)
+{
+    wr_u64le(w, alloc_of(st));
+    wr_u64le(w, eof_of(st));
+    wr_u32le(w, (uint32_t)st->st_nlink);
+    wr_u8(w, delete_pending);
+    wr_u8(w, S_ISDIR(st->st_mode));
+    wr_u16le(w, 0);
+}
+
+static smb_status put_name_info(smb_wr *w, const struct srv_open *o)
+{
+    uint8_t name[2 * SRV_PATH_MAX];
+    char win[SRV_PATH_MAX + 2];
+    size_t nl = 0;
+    snprintf(win, sizeof win, "\\%s", o->rel);
+    for (char *p = win; *p; p++)
+        if (*p == '/')
+            *p = '\\';
+    if (smb_utf8_to_utf16le(win, strlen(win), name, sizeof name, &nl) != SMB_OK)
+        return SMB_E_INTERNAL_ERROR;
+    wr_u32le(w, (uint32_t)nl);
+    wr_bytes(w, name, nl);
+    return SMB_OK;
+}
+
+static void put_u16name(smb_wr *w, const char *s, bool with_len);
+
+static smb_status query_file(struct srv_conn *c, struct srv_open *o, uint8_t cls, smb_wr *w)
+{
+    struct stat st;
+    if (fstat(o->fd, &st) != 0)
+        return srv_errno_status(errno);
+    switch (cls) {
+    case FileBasicInformation: put_basic(w, &st); break;
+    case FileStandardInformation: put_standard(w, &st, o->delete_on_close); break;
+    case FileInternalInformation: wr_u64le(w, (uint64_t)st.st_ino); break;
+    case FileEaInformation: wr_u32le(w, 0); break;
+    case FileAccessInformation: wr_u32le(w, o->access); break;
+    case FilePositionInformation: wr_u64le(w, o->position); break;
+    case FileModeInformation: wr_u32le(w, 0); break;
+    case FileAlignmentInformation: wr_u32le(w, 0); break;
+    case FileNameInformation: return put_name_info(w, o);
+    case FileAlternateNameInformation: {
+        /* No 8.3 names are generated (like NTFS with 8.3 creation off):
+         * a name that already is 8.3 is its own short name, others have
+         * none (STATUS_OBJECT_NAME_NOT_FOUND, as Windows answers). */
+        const char *base = strrchr(o->rel, '/');
+        base = base ? base + 1 : o->rel;
+        size_t bl = strlen(base);
+        const char *dot = strchr(base, '.');
+        size_t stem = dot ? (size_t)(dot - base) : bl;
+        bool ok83 = bl > 0 && stem >= 1 && stem <= 8 && (!dot || (bl - stem - 1 <= 3 && !strchr(dot + 1, '.')));
+        for (size_t i = 0; ok83 && i < bl; i++)
+            ok83 = (unsigned char)base[i] < 0x80 && !strchr(" +,;=[]", base[i]);
+        if (!ok83)
+            return SMB_E_OBJECT_NAME_NOT_FOUND;
+        char up[16];
+        for (size_t i = 0; i <= bl; i++)
+            up[i] = (char)((base[i] >= 'a' && base[i] <= 'z') ? base[i] - 32 : base[i]);
+        put_u16name(w, up, true);
+        break;
+    }
+    case FileAllInformation:
+        put_basic(w, &st);
+        put_standard(w, &st, o->delete_on_close);
+        wr_u64le(w, (uint64_t)st.st_ino);
+        wr_u32le(w, 0);         /* EaSize */
+        wr_u32le(w, o->access); /* AccessFlags */
+        wr_u64le(w, o->position); /* CurrentByteOffset */
+        wr_u32le(w, 0);         /* Mode */
+        wr_u32le(w, 0);         /* AlignmentRequirement */
+        return put_name_info(w, o);
+    case FileNetworkOpenInformation:
+        put_times(w, &st);
+        wr_u64le(w, alloc_of(&st));
+        wr_u64le(w, eof_of(&st));
+        wr_u32le(w, attrs_of(&st, NULL));
+        wr_u32le(w, 0);
+        break;
+    case FileAttributeTagInformation:
+        wr_u32le(w, attrs_of(&st, NULL));
+        wr_u32le(w, 0);
+        break;
+    case FileCompressionInformation:
+        wr_u64le(w, eof_of(&st));
+        wr_u16le(w, 0);
+        wr_u8(w, 0);
+        wr_u8(w, 0);
+        wr_u8(w, 0);
+        wr_zero(w, 3);
+        break;
+    case FileStreamInformation:
+        if (o->is_dir)
+            break; /* directories have no unnamed data stream: empty list */
+        {
+            static const uint8_t dd[] = {':', 0, ':', 0, '$', 0, 'D', 0, 'A', 0, 'T', 0, 'A', 0};
+            wr_u32le(w, 0);
+            wr_u32le(w, sizeof dd);
+            wr_u64le(w, eof_of(&st));
+            wr_u64le(w, alloc_of(&st));
+            wr_bytes(w, dd, sizeof dd);
+        }
+        break;
+    default:
+        return SMB_E_INVALID_INFO_CLASS;
+    }
+    return SMB_OK;
+}
+
+static void put_u16name(smb_wr *w, const char *s, bool with_len)
+{
+    uint8_t u[128];
+    size_t ul = 0;
+    smb_utf8_to_utf16le(s, strlen(s), u, sizeof u, &ul);
+    if (with_len)
+        wr_u32le(w, (uint32_t)ul);
+    wr_bytes(w, u, ul);
+}
+
+static smb_status query_fs(struct srv_conn *c, struct srv_open *o, uint8_t cls, smb_wr *w)
+{
+    struct statvfs vf;
+    if (fstatvfs(o->fd, &vf) != 0)
+        return srv_errno_status(errno);
+    uint64_t bs = vf.f_frsize ? vf.f_frsize : 4096;
+    uint32_t sectors = bs >= 512 ? (uint32_t)(bs / 512) : 1;
+    switch (cls) {
+    case FileFsVolumeInformation: {
+        const char *label = c->ctx->cfg.shares[o->share].name;
+        uint8_t u[256];
+        size_t ul = 0;
+        smb_utf8_to_utf16le(label, strlen(label), u, sizeof u, &ul);
+        wr_u64le(w, c->ctx->start_time);
+        wr_u32le(w, (uint32_t)c->ctx->start_time ^ 0x5349474eu); /* VolumeSerialNumber */
+        wr_u32le(w, (uint32_t)ul);
+        wr_u8(w, 0);
+        wr_u8(w, 0);
+        wr_bytes(w, u, ul);
+        break;
+    }
+    case FileFsSizeInformation:
+        wr_u64le(w, (uint64_t)vf.f_blocks);
+        wr_u64le(w, (uint64_t)vf.f_bavail);
+        wr_u32le(w, sectors);
+        wr_u32le(w, 512);
+        break;
+    case FileFsFullSizeInformation:
+        wr_u64le(w, (uint64_t)vf.f_blocks);
+        wr_u64le(w, (uint64_t)vf.f_bavail);
+        wr_u64le(w, (uint64_t)vf.f_bfree);
+        wr_u32le(w, sectors);
+        wr_u32le(w, 512);
+        break;
+    case FileFsDeviceInformation:
+        wr_u32le(w, 0x00000007); /* FILE_DEVICE_DISK */
+        wr_u32le(w, 0x00000020); /* FILE_DEVICE_IS_MOUNTED */
+        break;
+    case FileFsAttributeInformation:
+        /* case sensitive search | case preserved names | unicode on disk */
+        wr_u32le(w, 0x00000001u | 0x00000002u | 0x00000004u);
+        wr_u32le(w, 255);
+        put_u16name(w, "NTFS", true);
+        break;
+    case FileFsSectorSizeInformation:
+        wr_u32le(w, 512);
+        wr_u32le(w, 512);
+        wr_u32le(w, 512);
+        wr_u32le(w, 512);
+        wr_u32le(w, 0);
+        wr_u32le(w, 0);
+        wr_u32le(w, 0);
+        break;
+    case FileFsObjectIdInformation:
+        wr_zero(w, 64);
+        break;
+    default:
+        return SMB_E_INVALID_INFO_CLASS;
+    }
+    return SMB_OK;
+}
+
+/* A minimal self-relative security descriptor: owner/group S-1-1-0
+ * (Everyone), no DACL entries means "no DACL present" -> full access. */
+static void query_security(smb_wr *w, uint32_t addl)
+{
+    static const uint8_t everyone[12] = {1, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0};
+    size_t start = w->off;
+    wr_u8(w, 1);          /* Revision */
+    wr_u8(w, 0);          /* Sbz1 */
+    wr_u16le(w, 0x8000);  /* Control: SELF_RELATIVE */
+    size_t owner = wr_reserve(w, 4), group = wr_reserve(w, 4);
+    wr_u32le(w, 0);       /* Sacl */
+    wr_u32le(w, 0);       /* Dacl */
+    if (addl & 1) {
+        wr_patch_u32le(w, owner, (uint32_t)(w->off - start));
+        wr_bytes(w, everyone, sizeof everyone);
+    }
+    if (addl & 2) {
+        wr_patch_u32le(w, group, (uint32_t)(w->off - start));
+        wr_bytes(w, everyone, sizeof everyone);
+    }
+}
+
+smb_status srv_cmd_query_info(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
+{
+    smb_rd *b = &rq->body;
+    uint16_t ss = rd_u16le(b);
+    uint8_t type = rd_u8(b);
+    uint8_t cls = rd_u8(b);
+    uint32_t outlen = rd_u32le(b);
+    rd_u16le(b); /* InputBufferOffset */
+    rd_u16le(b);
+    rd_u32le(b); /* InputBufferLength */
+    uint32_t addl = rd_u32le(b);
+    rd_u32le(b); /* Flags */
+    if (!rd_ok(b) || ss != 41)
+        return SMB_E_INVALID_PARAMETER;
+    struct srv_open *o = open_find(c, rq, b);
+    if (!o)
+        return SMB_E_FILE_CLOSED;
+    wr_u16le(w, 9);
+    wr_u16le(w, SMB2_HDR_LEN + 8);
+    size_t lenpos = wr_reserve(w, 4);
+    size_t base = w->off;
+    smb_status st;
+    if (type == INFO_FILE)
+        st = query_file(c, o, cls, w);
+    else if (type == INFO_FILESYSTEM)
+        st = query_fs(c, o, cls, w);
+    else if (type == INFO_SECURITY) {
+        query_security(w, addl);
+        st = SMB_OK;
+    } else
+        st = SMB_E_NOT_SUPPORTED;
+    if (st != SMB_OK)
+        return st;
+    if (!wr_ok(w))
+        return SMB_E_INTERNAL_ERROR;
+    size_t n = w->off - base;
+    smb_status res = SMB_OK;
+    if (n > outlen) {
+        /* MS-SMB2 3.3.5.20.1 / MS-FSCC: a buffer smaller than a class's fixed
+         * part is INFO_LENGTH_MISMATCH; a variable-length class whose fixed
+         * part fits answers BUFFER_OVERFLOW with what fits. */
+        /* fixed part = sizeof the Windows structure with its one-WCHAR name */
+        size_t fixed = n; /* fixed-size classes: all of it */
+        if (type == INFO_FILE && cls == FileAllInformation)
+            fixed = 104;
+        else if (type == INFO_FILE && (cls == FileNameInformation || cls == FileAlternateNameInformation))
+            fixed = 8;
+        else if (type == INFO_FILE && cls == FileStreamInformation)
+            fixed = 32;
+        else if (type == INFO_FILESYSTEM && cls == FileFsVolumeInformation)
+            fixed = 24;
+        else if (type == INFO_FILESYSTEM && cls == FileFsAttributeInformation)
+            fixed = 16;
+        if (fixed > n)
+            fixed = n;
+        if (type == INFO_SECURITY)
+            return SMB_E_BUFFER_TOO_SMALL;
+        bool variable = (type == INFO_FILE && (cls == FileAllInformation || cls == FileNameInformation ||
+                                               cls == FileStreamInformation || cls == FileAlternateNameInformation)) ||
+                        (type == INFO_FILESYSTEM &&
+                         (cls == FileFsVolumeInformation || cls == FileFsAttributeInformation));
+        if (outlen < fixed || !variable)
+            return SMB_E_INFO_LENGTH_MISMATCH;
+        w->off = base + outlen;
+        n = outlen;
+        res = SMB_E_BUFFER_OVERFLOW;
+    }
+    if (n == 0)
+        wr_u8(w, 0);
+    wr_patch_u32le(w, lenpos, (uint32_t)n);
+    rq->body_written = true;
+    return res;
+}
+
+/* ------------------------------------------------------------------ */
+/* SET_INFO (MS-SMB2 3.3.5.21)                                           */
+
+static smb_status set_rename(struct srv_conn *c, struct srv_req *rq, struct srv_open *o, smb_rd *in, bool link)
+{
+    uint8_t replace = rd_u8(in);
+    rd_skip(in, 7);  /* Reserved */
+    rd_u64le(in);    /* RootDirectory */
+    uint32_t nl = rd_u32le(in);
+    const uint8_t *nm = rd_bytes(in, nl);
+    if (!rd_ok(in) || !nm || (nl & 1) || nl == 0)
+        return SMB_E_INVALID_PARAMETER;
+    char to[SRV_PATH_MAX];
+    smb_status st = srv_vfs_path(nm, nl, to, sizeof to);
+    if (st != SMB_OK)
+        return st;
+    if (link) {
+        /* MS-FSCC 2.4.27.2 FileLinkInformation: same layout as rename */
+        if (o->is_dir)
+            return SMB_E_FILE_IS_A_DIRECTORY;
+        return srv_vfs_link(&c->ctx->vfs[o->share], o->rel, to, replace != 0);
+    }
+    if (!(o->access & DELETE_ACCESS))
+        return SMB_E_ACCESS_DENIED;
+    st = srv_vfs_rename(&c->ctx->vfs[o->share], o->rel, to, replace != 0);
+    if (st != SMB_OK)
+        return st;
+    srv_log(c, SRV_LOG_DEBUG, "rename '%s' -> '%s'", o->rel, to);
+    char *nr = strdup(to);
+    if (nr) {
+        free(o->rel);
+        o->rel = nr;
+    }
+    return SMB_OK;
+}
+
+smb_status srv_cmd_set_info(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
+{
+    smb_rd *b = &rq->body;
+    uint16_t ss = rd_u16le(b);
+    uint8_t type = rd_u8(b);
+    uint8_t cls = rd_u8(b);
+    uint32_t blen = rd_u32le(b);
+    uint16_t boff = rd_u16le(b);
+    rd_u16le(b);
+    rd_u32le(b); /* AdditionalInformation */
+    if (!rd_ok(b) || ss != 33)
+        return SMB_E_INVALID_PARAMETER;
+    struct srv_open *o = open_find(c, rq, b);
+    if (!o)
+        return SMB_E_FILE_CLOSED;
+    smb_rd in = rd_sub(b, boff, blen);
+    if (!rd_ok(b))
+        return SMB_E_INVALID_PARAMETER;
+    if (rq->tree->read_only)
+        return SMB_E_ACCESS_DENIED;
+    smb_status st = SMB_OK;
+    if (type == INFO_SECURITY) {
+        /* accepted and ignored: POSIX permissions stay as they are */
+    } else if (type != INFO_FILE) {
+        st = SMB_E_NOT_SUPPORTED;
+    } else {
+        switch (cls) {
+        case FileBasicInformation: {
+            uint64_t ct = rd_u64le(&in), at = rd_u64le(&in), mt = rd_u64le(&in);
+            rd_u64le(&in);
+            rd_u32le(&in); /* FileAttributes */
+            if (!rd_ok(&in))
+                return SMB_E_INFO_LENGTH_MISMATCH;
+            (void)ct;
+            if (!(o->access & FILE_WRITE_ATTRIBUTES))
+                return SMB_E_ACCESS_DENIED;
+            struct timespec ts[2] = {{0, UTIME_OMIT}, {0, UTIME_OMIT}};
+            /* 0 = do not change; -1 (0xFFFF...) = stop updating (ignored) */
+            if (at && at != UINT64_MAX)
+                srv_timespec(at, &ts[0]);
+            if (mt && mt != UINT64_MAX)
+                srv_timespec(mt, &ts[1]);
+            if ((ts[0].tv_nsec != UTIME_OMIT || ts[1].tv_nsec != UTIME_OMIT) && futimens(o->fd, ts) != 0)
+                st = errno == EBADF ? SMB_OK : srv_errno_status(errno);
+            break;
+        }
+        case FileRenameInformation:
+        case FileRenameInformationEx:
+            st = set_rename(c, rq, o, &in, false);
+            break;
+        case FileLinkInformation:
+            st = set_rename(c, rq, o, &in, true);
+            break;
+        case FileDispositionInformation: {
+            uint8_t del = rd_u8(&in);
+            if (!rd_ok(&in))
+                return SMB_E_INFO_LENGTH_MISMATCH;
+            if (!(o->access & DELETE_ACCESS))
+                return SMB_E_ACCESS_DENIED;
+            if (del && !o->rel[0])
+                return SMB_E_ACCESS_DENIED;
+            if (del && o->is_dir) {
+                /* MS-FSA 2.1.5.14.3: a non-empty directory cannot be marked */
+                struct srv_dirent *e = NULL;
+                size_t n = 0;
+                if (srv_vfs_readdir(o->fd, &e, &n) == SMB_OK && n > 2) {
+                    free(e);
+                    return SMB_E_DIRECTORY_NOT_EMPTY;
+                }
+                free(e);
+            }
+            o->delete_on_close = del != 0;
+            break;
+        }
+        case FileDispositionInformationEx: {
+            uint32_t fl = rd_u32le(&in);
+            if (!rd_ok(&in))
+                return SMB_E_INFO_LENGTH_MISMATCH;
+            if (!(o->access & DELETE_ACCESS))
+                return SMB_E_ACCESS_DENIED;
+            o->delete_on_close = (fl & 1) != 0;
+            break;
+        }
+        case FileEndOfFileInformation:
+        case FileAllocationInformation: {
+            uint64_t sz = rd_u64le(&in);
+            if (!rd_ok(&in))
+                return SMB_E_INFO_LENGTH_MISMATCH;
+            if (o->is_dir)
+                return SMB_E_INVALID_PARAMETER;
+            if (!o->writable)
+                return SMB_E_ACCESS_DENIED;
+            if (sz > INT64_MAX)
+                return SMB_E_INVALID_PARAMETER;
+            if (cls == FileEndOfFileInformation) {
+                if (ftruncate(o->fd, (off_t)sz) != 0)
+                    st = srv_errno_status(errno);
+            } else {
+                struct stat sb;
+                /* allocation: grow with fallocate, shrink truncates (MS-FSA 2.1.5.14.1) */
+                if (fstat(o->fd, &sb) != 0)
+                    st = srv_errno_status(errno);
+                else if (sz < (uint64_t)sb.st_size) {
+                    if (ftruncate(o->fd, (off_t)sz) != 0)
+                        st = srv_errno_status(errno);
+                } else if (sz > 0 && fallocate(o->fd, FALLOC_FL_KEEP_SIZE, 0, (off_t)sz) != 0 &&
+                           errno != EOPNOTSUPP) {
+                    st = srv_errno_status(errno);
+                }
+            }
+            break;
+        }
+        case FilePositionInformation: {
+            uint64_t pos = rd_u64le(&in);
+            if (!rd_ok(&in))
+                return SMB_E_INFO_LENGTH_MISMATCH;
+            o->position = pos;
+            break;
+        }
+        case FileModeInformation:
+            break;
+        default:
+            st = SMB_E_INVALID_INFO_CLASS;
+        }
+    }
+    if (st != SMB_OK)
+        return st;
+    wr_u16le(w, 2);
+    rq->body_written = true;
+    return SMB_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* IOCTL (MS-SMB2 3.3.5.15)                                              */
+
+smb_status srv_cmd_ioctl(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
+{
+    smb_rd *b = &rq->body;
+    uint16_t ss = rd_u16le(b);
+    rd_u16le(b);
+    uint32_t ctl = rd_u32le(b);
+    uint64_t fp = rd_u64le(b), fv = rd_u64le(b);
+    uint32_t inoff = rd_u32le(b), incount = rd_u32le(b);
+    rd_u32le(b); /* MaxInputResponse */
+    rd_u32le(b); rd_u32le(b); /* OutputOffset, OutputCount */
+    uint32_t maxout = rd_u32le(b);
+    uint32_t flags = rd_u32le(b);
+    if (!rd_ok(b) || ss != 57)
+        return SMB_E_INVALID_PARAMETER;
+    if (ctl == FSCTL_VALIDATE_NEGOTIATE_INFO) {
+        /* MS-SMB2 3.3.5.15.12: compare with what NEGOTIATE saw; any
+         * difference means a downgrade attempt: drop the connection. */
+        smb_rd in = rd_sub(b, inoff, incount);
+        uint32_t caps = rd_u32le(&in);
+        uint8_t guid[16];
+        rd_copy(&in, guid, 16);
+        uint16_t secmode = rd_u16le(&in);
+        uint16_t dc = rd_u16le(&in);
+        bool ok = rd_ok(&in) && (flags & 1) && fp == UINT64_MAX && fv == UINT64_MAX;
+        ok = ok && c->dialect != SMB_DIALECT_311 && dc == c->n_client_dialects && caps == c->client_caps &&
+             !memcmp(guid, c->client_guid, 16) && secmode == c->client_secmode;
+        for (uint16_t i = 0; ok && i < dc; i++)
+            ok = rd_u16le(&in) == c->client_dialects[i] && rd_ok(&in);
+        if (!ok) {
+            srv_log(c, SRV_LOG_AUDIT, "VALIDATE_NEGOTIATE_INFO mismatch: dropping connection");
+            c->drop = true;
+            return SMB_E_ACCESS_DENIED;
+        }
+        if (maxout < 24)
+            return SMB_E_INVALID_PARAMETER;
+        wr_u16le(w, 49);
+        wr_u16le(w, 0);
+        wr_u32le(w, ctl);
+        wr_u64le(w, fp);
+        wr_u64le(w, fv);
+        wr_u32le(w, SMB2_HDR_LEN + 48); /* InputOffset */
+        wr_u32le(w, 0);
+        wr_u32le(w, SMB2_HDR_LEN + 48); /* OutputOffset */
+        wr_u32le(w, 24);
+        wr_u32le(w, 0);
+        wr_u32le(w, 0);
+        wr_u32le(w, c->server_caps);
+        wr_bytes(w, c->ctx->server_guid, 16);
+        wr_u16le(w, c->server_secmode);
+        wr_u16le(w, c->dialect);
+        rq->body_written = true;
+        return SMB_OK;
+    }
+    if (ctl == FSCTL_DFS_GET_REFERRALS || ctl == FSCTL_DFS_GET_REFERRALS_EX)
+        return SMB_E_NOT_FOUND; /* not a DFS server */
+    return rq->tree && rq->tree->ipc ? SMB_E_NOT_SUPPORTED : SMB_E_INVALID_DEVICE_REQUEST;
+}

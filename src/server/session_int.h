@@ -1,0 +1,176 @@
+/*
+ * server/session_int.h - private state of the server core shared by
+ * session.c (framing, credits, signing, NEGOTIATE, SESSION_SETUP),
+ * session_auth.c (SPNEGO/NTLMSSP against the user db), session_sign.c
+ * (message MACs) and session_files.c (tree and file commands).
+ */
+#ifndef SMBSIGN_SERVER_SESSION_INT_H
+#define SMBSIGN_SERVER_SESSION_INT_H
+
+#include "auth/ntlmssp.h"
+#include "base/buf.h"
+#include "crypto/crypto.h"
+#include "server/session.h"
+#include "smbsign/sign.h"
+#include "wire/smb2/header.h"
+
+#define SRV_SEQ_WINDOW 8192   /* message-id window bitmap (bits), >= max credits */
+#define SRV_COMPOUND_MAX 32   /* elements in one compound request */
+#define SRV_TREES_MAX 64      /* tree connects per session */
+#define SRV_MECHLIST_MAX 256  /* stored SPNEGO MechTypeList for the mechListMIC */
+#define SRV_CHAL_MAX 1024     /* our CHALLENGE_MESSAGE */
+
+/* ---- message signing: a session's context from the signing core ---- */
+struct srv_signer {
+    smb_sign_alg alg;
+    smb_sign_ctx *ctx; /* NULL until the session key exists */
+};
+/* Derive the signing key (KDF with the preauth hash for 3.1.1) and prepare it. */
+smb_status srv_signer_init(struct srv_signer *s, smb_dialect dialect, smb_sign_alg alg, const uint8_t session_key[16],
+                           const uint8_t *preauth);
+void srv_signer_free(struct srv_signer *s);
+/* Sign one response element in place (sets SMB2_FLAGS_SIGNED). */
+smb_status srv_signer_sign(struct srv_signer *s, uint8_t *msg, size_t len);
+/* Verify one request element; must_sign comes from session state. */
+smb_verify_result srv_signer_verify(struct srv_signer *s, const uint8_t *msg, size_t len, bool must_sign);
+
+/* ---- state ---- */
+enum srv_sess_state { SESS_IN_PROGRESS = 0, SESS_VALID = 1, SESS_LOGGED_OFF = 2 };
+
+struct srv_tree {
+    uint32_t id;
+    int share; /* index in ctx->cfg.shares */
+    bool ipc, read_only;
+};
+
+struct srv_session {
+    uint64_t id;
+    int state;
+    bool signing_required, guest, anonymous, has_key;
+    uint8_t session_key[16];
+    struct srv_signer signer;
+    smb_preauth preauth;
+    /* authentication in progress */
+    bool spnego;
+    int auth_step;
+    uint8_t ntlm_neg[NTLM_MAX_NEGOTIATE];
+    size_t ntlm_neg_len;
+    uint8_t ntlm_chal[SRV_CHAL_MAX];
+    size_t ntlm_chal_len;
+    uint8_t mech_list[SRV_MECHLIST_MAX];
+    size_t mech_list_len;
+    uint8_t setup_secmode;
+    char user[SRV_USER_NAME_MAX + 1];
+    struct srv_tree trees[SRV_TREES_MAX];
+    int n_trees;
+    uint32_t next_tree_id;
+    struct srv_session *next;
+};
+
+struct srv_open {
+    uint64_t fid; /* persistent == volatile */
+    uint64_t session_id;
+    uint32_t tree_id;
+    int share;
+    int fd;
+    bool is_dir, ipc, delete_on_close, writable;
+    uint32_t access;
+    uint64_t position; /* FilePositionInformation: end of the last READ/WRITE */
+    char *rel; /* heap, path beneath the share root */
+    /* directory enumeration */
+    struct srv_dirent *ents;
+    size_t n_ents, pos;
+    bool listed;
+    char pattern[SRV_NAME_MAX + 1];
+    struct srv_open *next;
+};
+
+struct srv_conn {
+    const struct srv_ctx *ctx;
+    char peer[64];
+    bool negotiated, smb2_wildcard_sent;
+    uint16_t dialect;
+    uint16_t client_secmode;
+    uint32_t client_caps;
+    uint8_t client_guid[16];
+    uint16_t client_dialects[64];
+    uint16_t n_client_dialects;
+    uint16_t server_secmode;
+    uint32_t server_caps;
+    smb_sign_alg sign_alg; /* 3.x: negotiated (3.1.1) or AES-CMAC */
+    smb_preauth preauth;
+    /* credits / message ids (MS-SMB2 3.3.1.1) */
+    uint64_t seq_lo, seq_hi;
+    uint8_t seq_bits[SRV_SEQ_WINDOW / 8];
+    struct srv_session *sessions;
+    int n_sessions;
+    struct srv_open *opens;
+    uint32_t n_opens;
+    uint64_t next_fid;
+    uint64_t next_session;
+    int sig_failures;
+    int auth_failures;
+    uint32_t delay_ms;
+    bool drop;
+    struct srv_smb1 *smb1; /* SMB1 connection state (server/smb1_server.c), NULL for SMB2 */
+};
+
+/* One request element being processed. */
+struct srv_req {
+    struct smb2_hdr h;
+    const uint8_t *msg; /* element start (header) */
+    size_t len;         /* element length */
+    smb_rd body;        /* window = element, offset at body (64) */
+    struct srv_session *sess;
+    struct srv_tree *tree;
+    smb_status result;      /* outcome, for related compounds */
+    bool signed_ok;         /* the request carried a verified signature */
+    bool body_written;      /* handler wrote a success-shaped body */
+    uint64_t related_fid;   /* for related compounds: last FileId from CREATE */
+    uint64_t created_fid;   /* set by CREATE */
+    /* SESSION_SETUP bookkeeping for finalisation */
+    struct srv_session *preauth_sess; /* update this session's hash with the response */
+    bool preauth_conn;                /* update the connection hash with the response */
+    bool sign_final;                  /* sign this SESSION_SETUP response */
+    uint64_t new_session_id;
+};
+
+/* logging (never secrets) */
+void srv_log(const struct srv_conn *c, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* command handlers: write the body into w, return the NTSTATUS (as smb_status) */
+smb_status srv_cmd_tree_connect(struct srv_conn *c, struct srv_req *rq, smb_wr *w);
+smb_status srv_cmd_tree_disconnect(struct srv_conn *c, struct srv_req *rq, smb_wr *w);
+smb_status srv_cmd_create(struct srv_conn *c, struct srv_req *rq, smb_wr *w);
+smb_status srv_cmd_close(struct srv_conn *c, struct srv_req *rq, smb_wr *w);
+smb_status srv_cmd_flush(struct srv_conn *c, struct srv_req *rq, smb_wr *w);
+smb_status srv_cmd_read(struct srv_conn *c, struct srv_req *rq, smb_wr *w);
+smb_status srv_cmd_write(struct srv_conn *c, struct srv_req *rq, smb_wr *w);
+smb_status srv_cmd_query_directory(struct srv_conn *c, struct srv_req *rq, smb_wr *w);
+smb_status srv_cmd_query_info(struct srv_conn *c, struct srv_req *rq, smb_wr *w);
+smb_status srv_cmd_set_info(struct srv_conn *c, struct srv_req *rq, smb_wr *w);
+smb_status srv_cmd_ioctl(struct srv_conn *c, struct srv_req *rq, smb_wr *w);
+smb_status srv_cmd_lock(struct srv_conn *c, struct srv_req *rq, smb_wr *w);
+/* Response size the command may need (for buffer reservation). */
+size_t srv_cmd_resp_cap(const struct srv_conn *c, const struct srv_req *rq);
+
+/* SESSION_SETUP authentication (session_auth.c): consumes the security
+ * buffer and writes the output token; returns SMB_OK (done),
+ * SMB_E_MORE_PROCESSING_REQUIRED, or an error. */
+smb_status srv_auth_step(struct srv_conn *c, struct srv_session *s, const uint8_t *in, size_t inlen, uint8_t *out,
+                         size_t cap, size_t *outlen);
+/* SPNEGO NegTokenInit2 for the NEGOTIATE response. */
+smb_status srv_auth_neg_token(uint8_t *out, size_t cap, size_t *outlen);
+
+/* helpers shared with session_files.c */
+void srv_open_close(struct srv_conn *c, struct srv_open *o);
+void srv_tree_remove_opens(struct srv_conn *c, uint64_t session_id, uint32_t tree_id);
+
+/* SMB1 (server/smb1_server.c): whether an SMB1 first PDU should go to the
+ * SMB1 core (smb1 = yes and a NEGOTIATE offering NT LM 0.12 and no SMB2
+ * dialect), the core itself, and its teardown. */
+bool srv_smb1_wants(const struct srv_conn *c, const uint8_t *pdu, size_t len);
+smb_status srv_smb1_input(struct srv_conn *c, const uint8_t *pdu, size_t len, struct srv_buf *out);
+void srv_smb1_free(struct srv_conn *c);
+
+#endif

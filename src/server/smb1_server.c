@@ -1,0 +1,519 @@
+/*
+ * server/smb1_server.c - the SMB1 (NT LM 0.12) server core, reached from
+ * srv_conn_input when `smb1 = yes` and a client negotiates NT LM 0.12 only.
+ *
+ * Signing (MS-CIFS 3.3.5.2, 3.3.4.1.1; MS-SMB 3.3.5.2): SecurityMode and the
+ * session's signing come from the policy engine (smb_policy_server_decide)
+ * with this server's level and era; no rules are re-derived here. Once the
+ * first authenticated SESSION_SETUP with a key succeeds on a signing session,
+ * every request is verified with the sequence number the server expects
+ * (smb1_sign_seq_next: +2 per request, +1 for NT_CANCEL) and every response
+ * is signed with that number + 1. A request that fails verification drops
+ * the connection (no answer): there is no way to answer without a key the
+ * client trusts. A server that requires signing answers TREE_CONNECT_ANDX
+ * and TRANS2 GET_DFS_REFERRAL from a client that does not sign with
+ * STATUS_ACCESS_DENIED (KB887429), as the decision says.
+ *
+ * Limits: one session (UID) and one tree per connection is what the live
+ * matrix and simple clients need; see docs/smb1.md for what is missing.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/utf16.h"
+#include "server/session_int.h"
+#include "smbsign/policy.h"
+#include "wire/smb1/commands.h"
+#include "wire/smb1/negotiate.h"
+
+#define SMB1_SRV_MAX_OPENS 64
+#define SMB1_SRV_UID 0x0064
+#define SMB1_SRV_MAX_BUFFER 65535u
+#define SMB1_SRV_RESP_CAP (SMB1_MAX_IO + 1024)
+#define SMB1_TRANS2_GET_DFS_REFERRAL 0x0010
+
+struct smb1_open {
+    bool used;
+    int fd;
+    bool is_dir;
+};
+
+struct srv_smb1 {
+    bool negotiated;
+    smb_side side;           /* this server's level and era */
+    struct srv_session *sess; /* authentication state (session_auth.c) */
+    bool authed;
+    uint16_t uid;
+    smb_server_decision dec;
+    smb_sign_ctx *sign;      /* non-NULL once signing is active */
+    uint16_t tid;
+    int share;
+    struct smb1_open opens[SMB1_SRV_MAX_OPENS];
+};
+
+static smb_era server_era(const struct srv_ctx *ctx)
+{
+    if (ctx->cfg.era_set)
+        return ctx->cfg.era ? SMB_ERA_LEGACY : SMB_ERA_CURRENT;
+    const smb_profile *p = ctx->cfg.profile[0] ? smb_policy_profile_find(ctx->cfg.profile) : NULL;
+    return p ? p->era : SMB_ERA_CURRENT;
+}
+
+bool srv_smb1_wants(const struct srv_conn *c, const uint8_t *pdu, size_t len)
+{
+    if (!c->ctx->cfg.smb1 || c->negotiated || c->smb2_wildcard_sent || len < SMB1_HDR_LEN ||
+        memcmp(pdu, SMB1_MAGIC, 4) != 0 || pdu[4] != SMB1_COM_NEGOTIATE)
+        return false;
+    smb_rd r;
+    rd_init(&r, pdu, len);
+    rd_seek(&r, SMB1_HDR_LEN);
+    struct smb1_negotiate_req req;
+    if (smb1_negotiate_req_decode(&r, &req) != SMB_OK)
+        return false;
+    /* SMB2/3 wins when the client offers it (the SMB2 path answers those). */
+    if (smb1_negotiate_req_find(&req, SMB1_DIALECT_SMB2_002) >= 0 ||
+        smb1_negotiate_req_find(&req, SMB1_DIALECT_SMB2_WILDCARD) >= 0)
+        return false;
+    return smb1_negotiate_req_find(&req, SMB1_DIALECT_NT_LM_012) >= 0;
+}
+
+void srv_smb1_free(struct srv_conn *c)
+{
+    struct srv_smb1 *s = c->smb1;
+    if (!s)
+        return;
+    for (int i = 0; i < SMB1_SRV_MAX_OPENS; i++)
+        if (s->opens[i].used && s->opens[i].fd >= 0)
+            close(s->opens[i].fd);
+    if (s->sess) {
+        smb_wipe(s->sess, sizeof *s->sess);
+        free(s->sess);
+    }
+    smb_sign_ctx_free(s->sign);
+    free(s);
+    c->smb1 = NULL;
+}
+
+static uint64_t filetime_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return srv_filetime(&ts);
+}
+
+/* ---- command handlers: write one block into w, return the status ---- */
+
+static smb_status h_negotiate(struct srv_conn *c, struct srv_smb1 *s, const uint8_t *pdu, size_t len, smb_wr *w,
+                              size_t hoff)
+{
+    smb_rd r;
+    rd_init(&r, pdu, len);
+    rd_seek(&r, SMB1_HDR_LEN);
+    struct smb1_negotiate_req req;
+    if (s->negotiated || smb1_negotiate_req_decode(&r, &req) != SMB_OK)
+        return SMB_E_INVALID_PARAMETER;
+    int idx = smb1_negotiate_req_find(&req, SMB1_DIALECT_NT_LM_012);
+    if (idx < 0)
+        return SMB_E_NOT_SUPPORTED;
+    smb_server_decision d0;
+    if (smb_policy_server_decide(SMB_PROTO_SMB1, s->side, 0, &d0) != SMB_OK)
+        return SMB_E_INTERNAL_ERROR;
+    uint8_t blob[256];
+    size_t blen = 0;
+    if (srv_auth_neg_token(blob, sizeof blob, &blen) != SMB_OK)
+        return SMB_E_INTERNAL_ERROR;
+    struct smb1_negotiate_rsp rsp;
+    memset(&rsp, 0, sizeof rsp);
+    rsp.word_count = 17;
+    rsp.dialect_index = (uint16_t)idx;
+    rsp.security_mode = (uint8_t)d0.security_mode; /* KB887429: 3, 7, 15 */
+    rsp.max_mpx_count = 1;
+    rsp.max_number_vcs = 1;
+    rsp.max_buffer_size = SMB1_SRV_MAX_BUFFER;
+    rsp.max_raw_size = 65536;
+    rsp.capabilities = SMB1_CAP_UNICODE | SMB1_CAP_LARGE_FILES | SMB1_CAP_NT_SMBS | SMB1_CAP_STATUS32 |
+                       SMB1_CAP_NT_FIND | SMB1_CAP_EXTENDED_SECURITY;
+    rsp.system_time = filetime_now();
+    memcpy(rsp.server_guid, c->ctx->server_guid, 16);
+    rsp.security_blob = blob;
+    rsp.security_blob_len = (uint16_t)blen;
+    (void)hoff;
+    smb_status st = smb1_negotiate_rsp_encode(w, &rsp);
+    if (st != SMB_OK)
+        return SMB_E_INTERNAL_ERROR;
+    s->negotiated = true;
+    srv_log(c, SRV_LOG_INFO, "SMB1 NT LM 0.12 negotiated, SecurityMode %u (%s era)", rsp.security_mode,
+            smb_era_name(s->side.era));
+    return SMB_OK;
+}
+
+/* *activate: set when this response must be the first signed one. */
+static smb_status h_session_setup(struct srv_conn *c, struct srv_smb1 *s, const struct smb1_hdr *h,
+                                  const struct smb1_block *b, smb_wr *w, size_t hoff, bool *activate)
+{
+    struct smb1_sess_setup_req q;
+    if (!s->negotiated || s->authed)
+        return SMB_E_INVALID_PARAMETER;
+    if (smb1_sess_setup_req_decode(b, &q) != SMB_OK)
+        return SMB_E_INVALID_PARAMETER; /* the non-extended (WordCount 13) form is not served: docs/smb1.md */
+    if (!s->sess && !(s->sess = calloc(1, sizeof *s->sess)))
+        return SMB_E_INSUFFICIENT_RESOURCES;
+    uint8_t out[SRV_CHAL_MAX + 64];
+    size_t olen = 0;
+    smb_status st = srv_auth_step(c, s->sess, q.blob, q.blob_len, out, sizeof out, &olen);
+    if (st != SMB_OK && st != SMB_E_MORE_PROCESSING_REQUIRED) {
+        smb_wipe(s->sess, sizeof *s->sess);
+        memset(s->sess, 0, sizeof *s->sess);
+        c->delay_ms = c->ctx->cfg.auth_fail_delay_ms;
+        return st;
+    }
+    s->uid = SMB1_SRV_UID;
+    if (st == SMB_OK) {
+        /* The client states its posture in Flags2 (MS-SMB 2.2.3.1); the engine decides. */
+        if (smb_policy_server_decide(SMB_PROTO_SMB1, s->side, h->flags2, &s->dec) != SMB_OK)
+            return SMB_E_INTERNAL_ERROR;
+        bool keyless = s->sess->guest || s->sess->anonymous;
+        if (keyless && !s->dec.guest_allowed) {
+            srv_log(c, SRV_LOG_AUDIT, "SMB1 guest/anonymous session refused: signing is required");
+            return SMB_E_LOGON_FAILURE;
+        }
+        if (s->dec.sign && !keyless) {
+            /* MS-CIFS 3.3.5.3: the MAC key is the session key (extended security). */
+            if (smb_sign_ctx_new_smb1(&s->sign, s->sess->session_key, 16) != SMB_OK)
+                return SMB_E_INTERNAL_ERROR;
+            *activate = true;
+        }
+        s->authed = true;
+        srv_log(c, SRV_LOG_INFO, "SMB1 session for '%s': signing %s", s->sess->user, s->sign ? "on" : "off");
+    }
+    struct smb1_sess_setup_rsp rsp = {.action = (s->sess->guest ? 1 : 0), .blob = out, .blob_len = (uint16_t)olen};
+    if (smb1_sess_setup_rsp_encode(w, hoff, &rsp) != SMB_OK)
+        return SMB_E_INTERNAL_ERROR;
+    return st;
+}
+
+static int share_from_path(const struct srv_ctx *ctx, const uint8_t *u16, size_t len, bool *ipc)
+{
+    char path[512];
+    size_t pl = 0;
+    if (smb_utf16le_to_utf8(u16, len, path, sizeof path, &pl) != SMB_OK)
+        return -1;
+    const char *name = strrchr(path, '\\');
+    name = name ? name + 1 : path;
+    *ipc = !strcasecmp(name, "IPC$");
+    if (*ipc)
+        return -2;
+    for (int i = 0; i < ctx->cfg.n_shares; i++)
+        if (!strcasecmp(ctx->cfg.shares[i].name, name))
+            return i;
+    return -1;
+}
+
+static smb_status h_tree_connect(struct srv_conn *c, struct srv_smb1 *s, const struct smb1_block *b, smb_wr *w,
+                                 size_t hoff, uint16_t *tid)
+{
+    if (!s->authed)
+        return SMB_E_ACCESS_DENIED;
+    if (s->dec.deny_tree_connect) {
+        /* KB887429: a server that requires signing, a client that does not sign */
+        srv_log(c, SRV_LOG_AUDIT, "SMB1 TREE_CONNECT refused: signing required and the client does not sign");
+        return s->dec.deny_status;
+    }
+    struct smb1_tree_connect_req q;
+    if (smb1_tree_connect_req_decode(b, &q) != SMB_OK)
+        return SMB_E_INVALID_PARAMETER;
+    bool ipc = false;
+    int sh = share_from_path(c->ctx, q.path, q.path_len, &ipc);
+    if (sh == -1)
+        return SMB_E_BAD_NETWORK_NAME;
+    s->share = sh;
+    s->tid = (uint16_t)(sh < 0 ? 0x7FFF : sh + 1);
+    *tid = s->tid;
+    return smb1_tree_connect_rsp_encode(w, hoff, 0x0001 /* SMB_SUPPORT_SEARCH_BITS */, ipc) == SMB_OK
+               ? SMB_OK
+               : SMB_E_INTERNAL_ERROR;
+}
+
+static bool tree_ok(const struct srv_smb1 *s, const struct smb1_hdr *h)
+{
+    return s->authed && s->tid && h->tid == s->tid && s->share >= 0;
+}
+
+static smb_status h_nt_create(struct srv_conn *c, struct srv_smb1 *s, const struct smb1_hdr *h,
+                              const struct smb1_block *b, smb_wr *w, size_t hoff)
+{
+    if (!tree_ok(s, h))
+        return SMB_E_NETWORK_NAME_DELETED;
+    struct smb1_nt_create_req q;
+    if (smb1_nt_create_req_decode(b, &q) != SMB_OK)
+        return SMB_E_INVALID_PARAMETER;
+    char rel[SRV_PATH_MAX];
+    if (srv_vfs_path(q.name, q.name_len, rel, sizeof rel) != SMB_OK)
+        return SMB_E_OBJECT_NAME_INVALID;
+    const struct srv_vfs *v = &c->ctx->vfs[s->share];
+    bool ro = c->ctx->cfg.shares[s->share].read_only;
+    int flags = O_CLOEXEC;
+    bool want_dir = (q.options & 0x1) != 0; /* FILE_DIRECTORY_FILE */
+    struct stat stt;
+    bool exists = srv_vfs_stat(v, rel, &stt) == SMB_OK;
+    if (exists && S_ISDIR(stt.st_mode))
+        want_dir = true;
+    bool write = !want_dir && (q.desired_access & 0x40000116u) != 0; /* FILE_WRITE_DATA|APPEND|EA|ATTR|GENERIC_WRITE */
+    switch (q.disposition) {
+    case 0: /* FILE_SUPERSEDE */
+    case 5: /* FILE_OVERWRITE_IF */ flags |= O_CREAT | O_TRUNC; write = true; break;
+    case 1: /* FILE_OPEN */ break;
+    case 2: /* FILE_CREATE */ flags |= O_CREAT | O_EXCL; write = true; break;
+    case 3: /* FILE_OPEN_IF */ flags |= O_CREAT; write = write || !exists; break;
+    case 4: /* FILE_OVERWRITE */ flags |= O_TRUNC; write = true; break;
+    default: return SMB_E_INVALID_PARAMETER;
+    }
+    if (want_dir) {
+        if (!exists)
+            return (flags & O_CREAT) ? SMB_E_NOT_SUPPORTED : SMB_E_OBJECT_NAME_NOT_FOUND;
+        flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC;
+    } else {
+        if (write && ro)
+            return SMB_E_ACCESS_DENIED;
+        flags |= write ? O_RDWR : O_RDONLY;
+    }
+    int slot = -1;
+    for (int i = 0; i < SMB1_SRV_MAX_OPENS && slot < 0; i++)
+        if (!s->opens[i].used)
+            slot = i;
+    if (slot < 0)
+        return SMB_E_INSUFFICIENT_RESOURCES;
+    int fd = -1;
+    smb_status st = srv_vfs_open(v, rel, flags, 0644, &fd);
+    if (st != SMB_OK)
+        return st;
+    if (fstat(fd, &stt) != 0) {
+        st = srv_errno_status(errno);
+        close(fd);
+        return st;
+    }
+    s->opens[slot].used = true;
+    s->opens[slot].fd = fd;
+    s->opens[slot].is_dir = want_dir;
+    struct smb1_nt_create_rsp rsp;
+    memset(&rsp, 0, sizeof rsp);
+    rsp.fid = (uint16_t)(slot + 1);
+    rsp.disposition = exists ? ((flags & O_TRUNC) ? 3 : 1) : 2; /* FILE_OVERWRITTEN / FILE_OPENED / FILE_CREATED */
+    rsp.create_time = srv_filetime(&stt.st_ctim);
+    rsp.access_time = srv_filetime(&stt.st_atim);
+    rsp.write_time = srv_filetime(&stt.st_mtim);
+    rsp.change_time = srv_filetime(&stt.st_ctim);
+    rsp.ext_attributes = want_dir ? 0x10 : 0x80;
+    rsp.allocation_size = (uint64_t)stt.st_blocks * 512;
+    rsp.end_of_file = want_dir ? 0 : (uint64_t)stt.st_size;
+    rsp.directory = want_dir;
+    return smb1_nt_create_rsp_encode(w, hoff, &rsp) == SMB_OK ? SMB_OK : SMB_E_INTERNAL_ERROR;
+}
+
+static struct smb1_open *fid_open(struct srv_smb1 *s, uint16_t fid)
+{
+    if (fid == 0 || fid > SMB1_SRV_MAX_OPENS || !s->opens[fid - 1].used)
+        return NULL;
+    return &s->opens[fid - 1];
+}
+
+static smb_status h_write(struct srv_smb1 *s, const struct smb1_hdr *h, const uint8_t *pdu, size_t len,
+                          const struct smb1_block *b, smb_wr *w, size_t hoff)
+{
+    if (!tree_ok(s, h))
+        return SMB_E_NETWORK_NAME_DELETED;
+    struct smb1_write_req q;
+    if (smb1_write_req_decode(pdu, len, b, &q) != SMB_OK)
+        return SMB_E_INVALID_PARAMETER;
+    struct smb1_open *o = fid_open(s, q.fid);
+    if (!o || o->is_dir)
+        return SMB_E_INVALID_HANDLE;
+    ssize_t k = pwrite(o->fd, q.data, q.data_len, (off_t)q.offset);
+    if (k < 0)
+        return srv_errno_status(errno);
+    return smb1_write_rsp_encode(w, hoff, (uint32_t)k) == SMB_OK ? SMB_OK : SMB_E_INTERNAL_ERROR;
+}
+
+static smb_status h_read(struct srv_smb1 *s, const struct smb1_hdr *h, const struct smb1_block *b, smb_wr *w,
+                         size_t hoff)
+{
+    if (!tree_ok(s, h))
+        return SMB_E_NETWORK_NAME_DELETED;
+    struct smb1_read_req q;
+    if (smb1_read_req_decode(b, &q) != SMB_OK)
+        return SMB_E_INVALID_PARAMETER;
+    struct smb1_open *o = fid_open(s, q.fid);
+    if (!o || o->is_dir)
+        return SMB_E_INVALID_HANDLE;
+    static const uint32_t cap = 61440; /* fits SMB1_SRV_MAX_BUFFER with headers */
+    uint32_t want = q.max_count < cap ? q.max_count : cap;
+    uint8_t *buf = malloc(want ? want : 1);
+    if (!buf)
+        return SMB_E_INSUFFICIENT_RESOURCES;
+    ssize_t k = pread(o->fd, buf, want, (off_t)q.offset);
+    smb_status st;
+    if (k < 0)
+        st = srv_errno_status(errno);
+    else if (k == 0 && want)
+        st = SMB_E_END_OF_FILE;
+    else
+        st = smb1_read_rsp_encode(w, hoff, buf, (uint32_t)k) == SMB_OK ? SMB_OK : SMB_E_INTERNAL_ERROR;
+    free(buf);
+    return st;
+}
+
+static smb_status h_close(struct srv_smb1 *s, const struct smb1_hdr *h, const struct smb1_block *b, smb_wr *w,
+                          size_t hoff)
+{
+    uint16_t fid;
+    if (!tree_ok(s, h))
+        return SMB_E_NETWORK_NAME_DELETED;
+    if (smb1_close_req_decode(b, &fid) != SMB_OK)
+        return SMB_E_INVALID_PARAMETER;
+    struct smb1_open *o = fid_open(s, fid);
+    if (!o)
+        return SMB_E_INVALID_HANDLE;
+    close(o->fd);
+    memset(o, 0, sizeof *o);
+    return smb1_empty_encode(w, hoff);
+}
+
+/* TRANS2: only GET_DFS_REFERRAL is recognised, for the KB887429 denial. */
+static smb_status h_trans2(struct srv_conn *c, struct srv_smb1 *s, const struct smb1_block *b)
+{
+    if (!s->authed)
+        return SMB_E_ACCESS_DENIED;
+    /* MS-CIFS 2.2.4.46.1: 14 fixed words, then SetupCount (low byte of word 13) setup words */
+    if (b->word_count >= 15 && le16(b->words + 28) == SMB1_TRANS2_GET_DFS_REFERRAL && s->dec.deny_tree_connect) {
+        srv_log(c, SRV_LOG_AUDIT, "SMB1 TRANS2 GET_DFS_REFERRAL refused: signing required and the client does not sign");
+        return s->dec.deny_status;
+    }
+    return SMB_E_NOT_SUPPORTED;
+}
+
+/* ---- the input path ---- */
+
+smb_status srv_smb1_input(struct srv_conn *c, const uint8_t *pdu, size_t len, struct srv_buf *out)
+{
+    if (!c->smb1) {
+        c->smb1 = calloc(1, sizeof *c->smb1);
+        if (!c->smb1)
+            return SMB_E_NOMEM;
+        c->smb1->side.level = c->ctx->level;
+        c->smb1->side.era = server_era(c->ctx);
+        c->smb1->share = -1;
+    }
+    struct srv_smb1 *s = c->smb1;
+    if (len < SMB1_HDR_LEN || len > SMB1_MAX_MSG || memcmp(pdu, SMB1_MAGIC, 4) != 0)
+        return SMB_E_MALFORMED; /* an SMB2 message on an SMB1 connection, or garbage */
+    smb_rd r;
+    rd_init(&r, pdu, len);
+    struct smb1_hdr h;
+    if (smb1_hdr_decode(&r, &h) != SMB_OK || smb1_hdr_is_reply(&h))
+        return SMB_E_MALFORMED;
+    /* Verify before anything else once signing is active (MS-CIFS 3.3.5.2): the
+     * decision comes from session state, never from the request's flag. */
+    uint32_t seq = 0;
+    if (s->sign) {
+        seq = smb1_sign_seq_next(s->sign, smb1_expects_response(h.command));
+        smb_verify_result vr;
+        if (smb1_verify(s->sign, pdu, len, seq, true, &vr, NULL, NULL) != SMB_OK || !smb_verify_acceptable(vr)) {
+            srv_log(c, SRV_LOG_AUDIT, "SMB1 request 0x%02x (mid %u) %s: dropping the connection", h.command, h.mid,
+                    smb_verify_result_name(vr));
+            return SMB_E_ACCESS_DENIED;
+        }
+    }
+    struct smb1_block blocks[SMB1_MAX_ANDX];
+    size_t nb = 0;
+    smb_status st = smb1_andx_walk(pdu, len, blocks, SMB1_MAX_ANDX, &nb);
+    if (st != SMB_OK) {
+        srv_log(c, SRV_LOG_INFO, "SMB1 malformed request 0x%02x: %s", h.command, smb_status_name(st));
+        return SMB_E_MALFORMED;
+    }
+    if (h.command == SMB1_COM_NT_CANCEL)
+        return SMB_OK; /* no response (MS-CIFS 3.3.5.52); its sequence number was used above */
+    if (!s->negotiated && h.command != SMB1_COM_NEGOTIATE)
+        return SMB_E_MALFORMED;
+    if ((st = srv_buf_reserve(out, SMB1_SRV_RESP_CAP + 4)) != SMB_OK)
+        return st;
+    size_t start = out->len;
+    smb_wr w;
+    wr_init(&w, out->p + start, SMB1_SRV_RESP_CAP + 4);
+    wr_u32be(&w, 0);
+    struct smb1_hdr rh = h;
+    rh.flags = SMB1_FLAGS_REPLY | SMB1_FLAGS_CASE_INSENSITIVE | SMB1_FLAGS_CANONICALIZED_PATHS;
+    rh.flags2 = SMB1_FLAGS2_LONG_NAMES | SMB1_FLAGS2_NT_STATUS | SMB1_FLAGS2_UNICODE | SMB1_FLAGS2_EXTENDED_SECURITY |
+                SMB1_FLAGS2_IS_LONG_NAME;
+    memset(rh.signature, 0, 8);
+    smb1_hdr_encode(&w, &rh);
+    const size_t hoff = 4;
+    bool activate = false;
+    uint16_t new_tid = h.tid;
+    /* Only the first block of a chain is served; a chained request is answered with
+     * the first command's result (chaining is optional for NT LM 0.12 servers). */
+    const struct smb1_block *b = &blocks[0];
+    switch (h.command) {
+    case SMB1_COM_NEGOTIATE: st = h_negotiate(c, s, pdu, len, &w, hoff); break;
+    case SMB1_COM_SESSION_SETUP_ANDX: st = h_session_setup(c, s, &h, b, &w, hoff, &activate); break;
+    case SMB1_COM_TREE_CONNECT_ANDX: st = h_tree_connect(c, s, b, &w, hoff, &new_tid); break;
+    case SMB1_COM_NT_CREATE_ANDX: st = h_nt_create(c, s, &h, b, &w, hoff); break;
+    case SMB1_COM_WRITE_ANDX: st = h_write(s, &h, pdu, len, b, &w, hoff); break;
+    case SMB1_COM_READ_ANDX: st = h_read(s, &h, b, &w, hoff); break;
+    case SMB1_COM_CLOSE: st = h_close(s, &h, b, &w, hoff); break;
+    case SMB1_COM_TRANSACTION2: st = h_trans2(c, s, b); break;
+    case SMB1_COM_ECHO: {
+        uint16_t cnt;
+        st = smb1_echo_req_decode(b, &cnt) == SMB_OK && cnt == 1
+                 ? smb1_echo_rsp_encode(&w, hoff, 1, b->bytes, b->byte_count)
+                 : SMB_E_INVALID_PARAMETER;
+        break;
+    }
+    case SMB1_COM_TREE_DISCONNECT:
+        if (tree_ok(s, &h)) {
+            s->tid = 0;
+            s->share = -1;
+            st = smb1_empty_encode(&w, hoff);
+        } else {
+            st = SMB_E_NETWORK_NAME_DELETED;
+        }
+        break;
+    case SMB1_COM_LOGOFF_ANDX:
+        st = s->authed ? smb1_logoff_encode(&w, hoff) : SMB_E_USER_SESSION_DELETED;
+        s->authed = false;
+        break;
+    default: st = SMB_E_NOT_SUPPORTED; break;
+    }
+    bool more = st == SMB_E_MORE_PROCESSING_REQUIRED;
+    if (st != SMB_OK && !more) {
+        /* error: header with the status and an empty block */
+        wr_init(&w, out->p + start, SMB1_SRV_RESP_CAP + 4);
+        wr_u32be(&w, 0);
+        smb1_hdr_encode(&w, &rh);
+        (void)smb1_empty_encode(&w, hoff);
+    }
+    if (!wr_ok(&w))
+        return SMB_E_INTERNAL_ERROR;
+    uint8_t *msg = out->p + start + 4;
+    size_t mlen = wr_len(&w) - 4;
+    put_le32(msg + 5, smb_status_ntstatus(st));
+    if (h.command == SMB1_COM_SESSION_SETUP_ANDX || s->authed)
+        put_le16(msg + 28, s->uid);
+    put_le16(msg + 24, new_tid);
+    if (activate) {
+        /* MS-CIFS 3.3.5.3: the SESSION_SETUP request that brought the key is
+         * number 0, its response 1. */
+        seq = smb1_sign_seq_next(s->sign, true);
+    }
+    if (s->sign && smb1_sign(s->sign, msg, mlen, seq + 1) != SMB_OK)
+        return SMB_E_INTERNAL_ERROR;
+    wr_patch_u32be(&w, 0, (uint32_t)mlen);
+    out->len += wr_len(&w);
+    return SMB_OK;
+}

@@ -1,0 +1,865 @@
+/* session/client.c - sans-I/O SMB2/3 client core (MS-SMB2 3.2). See client.h. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth/ntlmssp.h"
+#include "auth/spnego.h"
+#include "crypto/crypto.h"
+#include "session/client.h"
+#include "smbsign/policy.h"
+#include "wire/netbios.h"
+#include "wire/smb2/negotiate.h"
+#include "wire/smb2/session_setup.h"
+#include "wire/smb2/ioctl.h"
+
+#define IN_EXTRA (64u * 1024u) /* read size while no frame length is known */
+#define SS_MAX_TOKEN (NTLM_MAX_MSG + 256) /* cap on a security buffer we build */
+
+struct pending {
+    uint64_t mid;
+    uint64_t tag;
+    uint64_t session_id;
+    uint16_t command;
+    bool used;
+};
+
+struct smb_cli {
+    struct smb_cli_config cfg;
+    enum smb_cli_state state;
+    smb_status err;
+    const char *why;
+
+    /* negotiate */
+    uint16_t dialects[5];
+    uint16_t ndialects;
+    uint16_t req_security_mode;
+    uint32_t req_capabilities;
+    uint8_t client_guid[16];
+    struct smb_cli_info info;
+    smb_client_decision dec;
+    smb_sign_alg alg;
+
+    /* session setup */
+    struct smb_ntlm_client ntlm;
+    uint8_t mech_list[64];
+    size_t mech_list_len;
+    int ss_leg;
+    smb_preauth conn_preauth, sess_preauth;
+    smb_sign_ctx *sign;
+    uint8_t session_key[16];
+    bool have_key;
+
+    /* sequencing and credits */
+    uint64_t next_mid;
+    uint32_t credits;
+    struct pending pend[SMB_CLI_MAX_PENDING];
+    size_t npend;
+
+    /* output queue */
+    uint8_t *out;
+    size_t out_head, out_len, out_cap;
+    bool chain;
+    size_t chain_nb_at;   /* NetBIOS header of the chain frame */
+    size_t chain_last_hdr; /* header offset of the previous element, SIZE_MAX if none */
+    size_t chain_elems[32];
+    size_t chain_n;
+
+    /* input */
+    uint8_t *in;
+    size_t in_len, in_cap;
+    size_t in_consumed; /* bytes of the frame last returned by poll */
+    struct smb_cli_event ev[SMB_CLI_MAX_COMPOUND];
+};
+
+static const uint16_t ALL_DIALECTS[5] = {0x0202, 0x0210, 0x0300, 0x0302, 0x0311};
+
+void smb_cli_fail(struct smb_cli *c, smb_status st, const char *why)
+{
+    if (c->state != SMB_CLI_FAILED) {
+        c->state = SMB_CLI_FAILED;
+        c->err = st;
+        c->why = why;
+    }
+}
+
+static smb_status fail(struct smb_cli *c, smb_status st, const char *why)
+{
+    smb_cli_fail(c, st, why);
+    return c->err;
+}
+
+smb_status smb_cli_new(struct smb_cli **out, const struct smb_cli_config *cfg)
+{
+    struct smb_cli *c = calloc(1, sizeof *c);
+    smb_status st;
+    if (!c)
+        return SMB_E_NOMEM;
+    c->cfg = *cfg;
+    c->cfg.password = NULL; /* not kept */
+    if ((st = smb_ntlm_client_init(&c->ntlm, cfg->user, cfg->domain, cfg->password, cfg->workstation)) != SMB_OK) {
+        free(c);
+        return st;
+    }
+    smb_dialect lo = cfg->min_dialect ? cfg->min_dialect : SMB_DIALECT_202;
+    smb_dialect hi = cfg->max_dialect ? cfg->max_dialect : SMB_DIALECT_311;
+    for (int i = 0; i < 5; i++)
+        if (ALL_DIALECTS[i] >= lo && ALL_DIALECTS[i] <= hi)
+            c->dialects[c->ndialects++] = ALL_DIALECTS[i];
+    if (c->ndialects == 0) {
+        smb_ntlm_client_wipe(&c->ntlm);
+        free(c);
+        return SMB_E_BAD_ARGUMENT;
+    }
+    static const uint8_t zero[16];
+    if (memcmp(cfg->client_guid, zero, 16) == 0)
+        (void)smb_random(c->client_guid, 16);
+    else
+        memcpy(c->client_guid, cfg->client_guid, 16);
+    c->out_cap = 1u << 20;
+    c->out = malloc(c->out_cap);
+    c->in_cap = 1u << 20;
+    c->in = malloc(c->in_cap);
+    if (!c->out || !c->in) {
+        smb_cli_free(c);
+        return SMB_E_NOMEM;
+    }
+    c->credits = 1;
+    c->alg = SMB_ALG_NONE;
+    c->info.alg = SMB_ALG_NONE;
+    *out = c;
+    return SMB_OK;
+}
+
+void smb_cli_free(struct smb_cli *c)
+{
+    if (!c)
+        return;
+    smb_sign_ctx_free(c->sign);
+    smb_ntlm_client_wipe(&c->ntlm);
+    smb_wipe(c->session_key, sizeof c->session_key);
+    free(c->out);
+    free(c->in);
+    smb_wipe(c, sizeof *c);
+    free(c);
+}
+
+enum smb_cli_state smb_cli_state(const struct smb_cli *c) { return c->state; }
+
+smb_status smb_cli_error(const struct smb_cli *c, const char **why)
+{
+    if (why)
+        *why = c->why ? c->why : "";
+    return c->state == SMB_CLI_FAILED ? c->err : SMB_OK;
+}
+
+void smb_cli_info(const struct smb_cli *c, struct smb_cli_info *out)
+{
+    *out = c->info;
+    out->credits = c->credits;
+}
+
+uint32_t smb_cli_credits(const struct smb_cli *c) { return c->credits; }
+size_t smb_cli_in_flight(const struct smb_cli *c) { return c->npend; }
+
+/* ---------------- output queue ---------------- */
+
+const uint8_t *smb_cli_out_ptr(const struct smb_cli *c) { return c->out + c->out_head; }
+size_t smb_cli_out_len(const struct smb_cli *c) { return c->chain ? 0 : c->out_len - c->out_head; }
+
+void smb_cli_out_consume(struct smb_cli *c, size_t n)
+{
+    c->out_head += n;
+    if (c->out_head >= c->out_len && !c->chain)
+        c->out_head = c->out_len = 0;
+}
+
+static smb_status out_reserve(struct smb_cli *c, size_t n)
+{
+    if (c->out_head && !c->chain && c->out_head == c->out_len)
+        c->out_head = c->out_len = 0;
+    if (c->out_cap - c->out_len >= n)
+        return SMB_OK;
+    if (c->out_head && !c->chain) {
+        memmove(c->out, c->out + c->out_head, c->out_len - c->out_head);
+        c->out_len -= c->out_head;
+        c->out_head = 0;
+        if (c->out_cap - c->out_len >= n)
+            return SMB_OK;
+    }
+    size_t cap = c->out_cap;
+    while (cap - c->out_len < n)
+        cap *= 2;
+    uint8_t *p = realloc(c->out, cap);
+    if (!p)
+        return SMB_E_NOMEM;
+    c->out = p;
+    c->out_cap = cap;
+    return SMB_OK;
+}
+
+/* ---------------- pending table ---------------- */
+
+static struct pending *pend_find(struct smb_cli *c, uint64_t mid)
+{
+    size_t h = (size_t)(mid % SMB_CLI_MAX_PENDING);
+    for (size_t i = 0; i < SMB_CLI_MAX_PENDING; i++) {
+        struct pending *p = &c->pend[(h + i) % SMB_CLI_MAX_PENDING];
+        if (p->used && p->mid == mid)
+            return p;
+        if (!p->used && p->mid == 0 && p->tag == 0 && p->command == 0)
+            return NULL; /* never-used slot ends the probe */
+    }
+    return NULL;
+}
+
+static smb_status pend_add(struct smb_cli *c, uint64_t mid, uint16_t cmd, uint64_t tag, uint64_t sid)
+{
+    if (c->npend >= SMB_CLI_MAX_PENDING - 1)
+        return SMB_E_INSUFFICIENT_RESOURCES;
+    size_t h = (size_t)(mid % SMB_CLI_MAX_PENDING);
+    for (size_t i = 0; i < SMB_CLI_MAX_PENDING; i++) {
+        struct pending *p = &c->pend[(h + i) % SMB_CLI_MAX_PENDING];
+        if (!p->used) {
+            p->used = true;
+            p->mid = mid;
+            p->command = cmd;
+            p->tag = tag;
+            p->session_id = sid;
+            c->npend++;
+            return SMB_OK;
+        }
+    }
+    return SMB_E_INSUFFICIENT_RESOURCES;
+}
+
+static void pend_del(struct smb_cli *c, struct pending *p)
+{
+    /* keep the slot "dirty" (command != 0 or tag) so probes continue past it */
+    p->used = false;
+    p->command = 0xFFFF;
+    c->npend--;
+    if (c->npend == 0)
+        memset(c->pend, 0, sizeof c->pend);
+}
+
+/* ---------------- requests ---------------- */
+
+uint32_t smb_cli_charge_for(const struct smb_cli *c, size_t bytes)
+{
+    if (c->info.dialect == SMB_DIALECT_202 || c->info.dialect == SMB_DIALECT_NONE)
+        return 1;
+    /* MS-SMB2 3.2.4.1.5: 1 + (max(send, expected response) - 1) / 65536 */
+    return bytes == 0 ? 1 : (uint32_t)(1 + (bytes - 1) / 65536);
+}
+
+static bool sign_requests(const struct smb_cli *c) { return c->info.signing && c->sign; }
+
+smb_status smb_cli_req_start(struct smb_cli *c, struct smb_cli_req *rq, uint16_t command, uint32_t tree_id,
+                             size_t max_body, uint32_t resp_hint)
+{
+    smb_status st;
+    if (c->state == SMB_CLI_FAILED)
+        return c->err;
+    memset(rq, 0, sizeof *rq);
+    uint32_t charge = smb_cli_charge_for(c, max_body > resp_hint ? max_body : resp_hint);
+    if (charge > 0xFFFF)
+        return SMB_E_BAD_ARGUMENT;
+    if (c->credits < charge)
+        return SMB_E_INSUFFICIENT_RESOURCES;
+    if ((st = out_reserve(c, SMB_NB_HDR_LEN + 8 + SMB2_HDR_LEN + max_body)) != SMB_OK)
+        return st;
+    if (!c->chain) {
+        smb_wr nb;
+        wr_init(&nb, c->out + c->out_len, SMB_NB_HDR_LEN);
+        smb_nb_hdr_encode(&nb, SMB_NB_SESSION_MESSAGE, 0);
+        c->out_len += SMB_NB_HDR_LEN;
+    } else if (c->chain_n) {
+        /* pad the previous element to 8 bytes and link it (3.2.4.1.4) */
+        while ((c->out_len - c->chain_last_hdr) % 8)
+            c->out[c->out_len++] = 0;
+        put_le32(c->out + c->chain_last_hdr + 20, (uint32_t)(c->out_len - c->chain_last_hdr));
+    }
+    rq->hdr_at = c->out_len;
+    rq->command = command;
+    rq->tree_id = tree_id;
+    rq->charge = (uint16_t)charge;
+    wr_init(&rq->w, c->out + c->out_len, SMB2_HDR_LEN + max_body);
+    wr_zero(&rq->w, SMB2_HDR_LEN);
+    return SMB_OK;
+}
+
+static void finish_frame(struct smb_cli *c, size_t nb_at)
+{
+    size_t len = c->out_len - nb_at - SMB_NB_HDR_LEN;
+    smb_wr w;
+    wr_init(&w, c->out + nb_at, SMB_NB_HDR_LEN);
+    smb_nb_hdr_encode(&w, SMB_NB_SESSION_MESSAGE, (uint32_t)len);
+}
+
+smb_status smb_cli_req_finish(struct smb_cli *c, struct smb_cli_req *rq, uint64_t tag, uint64_t *mid)
+{
+    smb_status st;
+    if (!wr_ok(&rq->w))
+        return rq->w.err;
+    size_t len = wr_len(&rq->w);
+    struct smb2_hdr h;
+    memset(&h, 0, sizeof h);
+    h.command = rq->command;
+    h.credit_charge = c->info.dialect == SMB_DIALECT_202 ? 0 : rq->charge;
+    uint32_t want = c->credits - rq->charge < SMB_CLI_CREDIT_TARGET ? SMB_CLI_CREDIT_TARGET - (c->credits - rq->charge)
+                                                                    : 0;
+    if (want < rq->charge)
+        want = rq->charge;
+    h.credit = (uint16_t)(want > 0xFFFF ? 0xFFFF : want);
+    h.message_id = c->next_mid;
+    h.process_id = 0xFEFF;
+    h.tree_id = rq->tree_id;
+    h.session_id = c->info.session_id;
+    if (rq->related)
+        h.flags |= SMB2_FLAGS_RELATED_OPERATIONS;
+    smb_wr hw;
+    wr_init(&hw, c->out + rq->hdr_at, SMB2_HDR_LEN);
+    smb2_hdr_encode(&hw, &h);
+    if ((st = pend_add(c, h.message_id, rq->command, tag, h.session_id)) != SMB_OK)
+        return st;
+    c->next_mid += rq->charge ? rq->charge : 1;
+    c->credits -= rq->charge;
+    c->out_len += len;
+    if (mid)
+        *mid = h.message_id;
+    if (c->chain) {
+        c->chain_last_hdr = rq->hdr_at;
+        if (c->chain_n < 32)
+            c->chain_elems[c->chain_n++] = rq->hdr_at;
+        return SMB_OK;
+    }
+    /* MS-SMB2 3.2.4.1.1: a 3.1.1 TREE_CONNECT is signed even when the session is not */
+    bool force = rq->force_sign || (rq->command == SMB2_TREE_CONNECT && c->info.dialect == SMB_DIALECT_311);
+    if ((sign_requests(c) || (force && c->sign)) && h.session_id) {
+        if ((st = smb2_sign(c->sign, c->out + rq->hdr_at, len)) != SMB_OK)
+            return fail(c, st, "signing a request failed");
+        c->info.requests_signed++;
+    }
+    finish_frame(c, rq->hdr_at - SMB_NB_HDR_LEN);
+    return SMB_OK;
+}
+
+smb_status smb_cli_chain_begin(struct smb_cli *c)
+{
+    smb_status st;
+    if (c->chain)
+        return SMB_E_BAD_ARGUMENT;
+    if ((st = out_reserve(c, SMB_NB_HDR_LEN)) != SMB_OK)
+        return st;
+    c->chain_nb_at = c->out_len;
+    smb_wr nb;
+    wr_init(&nb, c->out + c->out_len, SMB_NB_HDR_LEN);
+    smb_nb_hdr_encode(&nb, SMB_NB_SESSION_MESSAGE, 0);
+    c->out_len += SMB_NB_HDR_LEN;
+    c->chain = true;
+    c->chain_n = 0;
+    c->chain_last_hdr = SIZE_MAX;
+    return SMB_OK;
+}
+
+smb_status smb_cli_chain_end(struct smb_cli *c)
+{
+    smb_status st;
+    if (!c->chain)
+        return SMB_E_BAD_ARGUMENT;
+    c->chain = false;
+    if (c->chain_n == 0) {
+        c->out_len = c->chain_nb_at;
+        return SMB_OK;
+    }
+    if (sign_requests(c) && c->info.session_id) {
+        size_t start = c->chain_nb_at + SMB_NB_HDR_LEN;
+        if ((st = smb2_sign_chain(c->sign, c->out + start, c->out_len - start)) != SMB_OK)
+            return fail(c, st, "signing a compound request failed");
+        c->info.requests_signed += c->chain_n;
+    }
+    finish_frame(c, c->chain_nb_at);
+    return SMB_OK;
+}
+
+/* ---------------- NEGOTIATE ---------------- */
+
+static smb_status queue_raw(struct smb_cli *c, const uint8_t *msg, size_t len)
+{
+    smb_status st = out_reserve(c, SMB_NB_HDR_LEN + len);
+    if (st != SMB_OK)
+        return st;
+    smb_wr w;
+    wr_init(&w, c->out + c->out_len, SMB_NB_HDR_LEN + len);
+    smb_nb_hdr_encode(&w, SMB_NB_SESSION_MESSAGE, (uint32_t)len);
+    wr_bytes(&w, msg, len);
+    c->out_len += SMB_NB_HDR_LEN + len;
+    return SMB_OK;
+}
+
+/* Build a header + body into buf for the internal (pre-session) messages. */
+static void internal_hdr(struct smb_cli *c, smb_wr *w, uint16_t cmd)
+{
+    struct smb2_hdr h;
+    memset(&h, 0, sizeof h);
+    h.command = cmd;
+    h.credit_charge = c->info.dialect == SMB_DIALECT_202 ? 0 : 1;
+    h.credit = cmd == SMB2_NEGOTIATE ? 1 : 64;
+    h.message_id = c->next_mid;
+    h.process_id = 0xFEFF;
+    h.session_id = c->info.session_id;
+    smb2_hdr_encode(w, &h);
+}
+
+smb_status smb_cli_start(struct smb_cli *c)
+{
+    uint8_t buf[1024];
+    smb_wr w;
+    smb_status st;
+    if (c->state != SMB_CLI_IDLE)
+        return SMB_E_BAD_ARGUMENT;
+    struct smb2_negotiate_req q;
+    memset(&q, 0, sizeof q);
+    q.dialect_count = c->ndialects;
+    memcpy(q.dialects, c->dialects, c->ndialects * sizeof q.dialects[0]);
+    /* MS-SMB2 3.2.4.2.2.2: SIGNING_ENABLED, plus REQUIRED when this client requires */
+    q.security_mode = smb_policy_smb2_secmode(c->cfg.signing);
+    q.capabilities = SMB2_GLOBAL_CAP_LARGE_MTU;
+    memcpy(q.client_guid, c->client_guid, 16);
+    q.ctx.has_preauth = true;
+    q.ctx.preauth.hash_alg_count = 1;
+    q.ctx.preauth.hash_algs[0] = SMB2_PREAUTH_HASH_SHA512;
+    q.ctx.preauth.salt_len = 32;
+    if ((st = smb_random(q.ctx.preauth.salt, 32)) != SMB_OK)
+        return st;
+    /* advertised for later; this client signs but does not encrypt yet */
+    q.ctx.has_encryption = true;
+    q.ctx.encryption.cipher_count = 4;
+    q.ctx.encryption.ciphers[0] = SMB2_CIPHER_AES_128_GCM;
+    q.ctx.encryption.ciphers[1] = SMB2_CIPHER_AES_128_CCM;
+    q.ctx.encryption.ciphers[2] = SMB2_CIPHER_AES_256_GCM;
+    q.ctx.encryption.ciphers[3] = SMB2_CIPHER_AES_256_CCM;
+    q.ctx.has_signing = true;
+    q.ctx.signing.alg_count = 3; /* preference order: GMAC, CMAC, HMAC */
+    q.ctx.signing.algs[0] = SMB2_SIGNING_AES_GMAC;
+    q.ctx.signing.algs[1] = SMB2_SIGNING_AES_CMAC;
+    q.ctx.signing.algs[2] = SMB2_SIGNING_HMAC_SHA256;
+    c->req_security_mode = q.security_mode;
+    c->req_capabilities = q.capabilities;
+    wr_init(&w, buf, sizeof buf);
+    internal_hdr(c, &w, SMB2_NEGOTIATE);
+    if ((st = smb2_negotiate_req_encode(&w, 0, &q)) != SMB_OK)
+        return st;
+    if (!wr_ok(&w))
+        return w.err;
+    smb_preauth_init(&c->conn_preauth);
+    smb_preauth_update(&c->conn_preauth, buf, wr_len(&w));
+    if ((st = pend_add(c, c->next_mid, SMB2_NEGOTIATE, 0, 0)) != SMB_OK)
+        return st;
+    c->next_mid++;
+    c->credits--;
+    c->state = SMB_CLI_NEGOTIATE;
+    return queue_raw(c, buf, wr_len(&w));
+}
+
+static smb_status send_session_setup(struct smb_cli *c, const uint8_t *token, size_t tlen)
+{
+    uint8_t buf[SMB2_HDR_LEN + 32 + SS_MAX_TOKEN];
+    smb_wr w;
+    smb_status st;
+    struct smb2_session_setup_req q;
+    memset(&q, 0, sizeof q);
+    q.security_mode = (uint8_t)c->dec.smb2_security_mode;
+    q.security = (struct smb2_buf){token, tlen};
+    wr_init(&w, buf, sizeof buf);
+    internal_hdr(c, &w, SMB2_SESSION_SETUP);
+    smb2_session_setup_req_encode(&w, &q);
+    if (!wr_ok(&w))
+        return w.err;
+    if (c->info.dialect == SMB_DIALECT_311)
+        smb_preauth_update(&c->sess_preauth, buf, wr_len(&w));
+    if (c->credits < 1)
+        return fail(c, SMB_E_INVALID_NETWORK_RESPONSE, "server granted no credits");
+    if ((st = pend_add(c, c->next_mid, SMB2_SESSION_SETUP, 0, c->info.session_id)) != SMB_OK)
+        return st;
+    c->next_mid++;
+    c->credits--;
+    return queue_raw(c, buf, wr_len(&w));
+}
+
+static bool offered(const struct smb_cli *c, uint16_t d)
+{
+    for (unsigned i = 0; i < c->ndialects; i++)
+        if (c->dialects[i] == d)
+            return true;
+    return false;
+}
+
+static smb_status on_negotiate(struct smb_cli *c, const struct smb_cli_event *e)
+{
+    struct smb2_negotiate_rsp r;
+    smb_status st;
+    if (e->status != SMB_OK)
+        return fail(c, e->status, "NEGOTIATE refused by the server");
+    smb_rd rd;
+    rd_init(&rd, e->msg, e->len);
+    rd_seek(&rd, SMB2_HDR_LEN);
+    if ((st = smb2_negotiate_rsp_decode(&rd, &r)) != SMB_OK)
+        return fail(c, st, "malformed NEGOTIATE response");
+    if (!offered(c, r.dialect))
+        return fail(c, SMB_E_INVALID_NETWORK_RESPONSE, "server chose a dialect this client did not offer");
+    c->info.dialect = (smb_dialect)r.dialect;
+    c->info.server_security_mode = r.security_mode;
+    c->info.server_capabilities = r.capabilities;
+    memcpy(c->info.server_guid, r.server_guid, 16);
+    c->info.max_read = r.max_read_size;
+    c->info.max_write = r.max_write_size;
+    c->info.max_transact = r.max_transact_size;
+    if (r.dialect == SMB_DIALECT_202) {
+        /* 2.0.2 has no large MTU */
+        if (c->info.max_read > 65536)
+            c->info.max_read = 65536;
+        if (c->info.max_write > 65536)
+            c->info.max_write = 65536;
+    }
+    if (r.dialect == SMB_DIALECT_311) {
+        if (!r.ctx.has_preauth || r.ctx.preauth.hash_algs[0] != SMB2_PREAUTH_HASH_SHA512)
+            return fail(c, SMB_E_NO_PREAUTH_INTEGRITY_HASH_OVERLAP, "no SHA-512 preauth integrity");
+        c->info.preauth = true;
+        c->alg = SMB_ALG_AES_CMAC; /* MS-SMB2 3.2.5.2: without the signing context */
+        if (r.ctx.has_signing) {
+            uint16_t a = r.ctx.signing.algs[0];
+            if (a != SMB2_SIGNING_AES_GMAC && a != SMB2_SIGNING_AES_CMAC && a != SMB2_SIGNING_HMAC_SHA256)
+                return fail(c, SMB_E_NO_SIGNING_ALGORITHM_OVERLAP, "server chose a signing algorithm not offered");
+            c->alg = (smb_sign_alg)a;
+        }
+        if (r.ctx.has_encryption)
+            c->info.cipher = r.ctx.encryption.ciphers[0];
+        smb_preauth_update(&c->conn_preauth, e->msg, e->len);
+    } else {
+        c->alg = smb_sign_default_alg((smb_dialect)r.dialect);
+    }
+    /* The signing decision comes from the policy engine (MS-SMB2 3.2.5.2). */
+    smb_side me = {c->cfg.signing, SMB_ERA_CURRENT};
+    if ((st = smb_policy_client_decide(SMB_PROTO_SMB2, me, r.security_mode, &c->dec)) != SMB_OK)
+        return fail(c, st, "policy engine refused the server's SecurityMode");
+    if (c->dec.hang_up)
+        return fail(c, c->dec.error ? c->dec.error : SMB_E_ACCESS_DENIED, "policy: hang up after NEGOTIATE");
+    c->info.client_security_mode = c->dec.smb2_security_mode;
+    if (c->ntlm.anonymous && c->dec.sign)
+        return fail(c, SMB_E_ACCESS_DENIED,
+                    "signing is required but an anonymous session has no key to sign with");
+
+    /* first SESSION_SETUP leg: SPNEGO NegTokenInit(NTLMSSP NEGOTIATE) */
+    uint8_t ntlm[NTLM_MAX_NEGOTIATE], tok[512];
+    size_t nl, tl, mlo, mll;
+    if ((st = smb_ntlm_client_negotiate(&c->ntlm, ntlm, sizeof ntlm, &nl)) != SMB_OK)
+        return fail(c, st, "building NTLMSSP NEGOTIATE");
+    if ((st = spnego_init_encode(ntlm, nl, tok, sizeof tok, &tl, &mlo, &mll)) != SMB_OK)
+        return fail(c, st, "building SPNEGO NegTokenInit");
+    if (mll > sizeof c->mech_list)
+        return fail(c, SMB_E_INTERNAL_ERROR, "mech list too long");
+    memcpy(c->mech_list, tok + mlo, mll);
+    c->mech_list_len = mll;
+    c->sess_preauth = c->conn_preauth;
+    c->state = SMB_CLI_SESSION_SETUP;
+    c->ss_leg = 1;
+    return send_session_setup(c, tok, tl);
+}
+
+static smb_status on_session_setup(struct smb_cli *c, const struct smb_cli_event *e)
+{
+    smb_status st;
+    struct smb2_session_setup_resp r;
+    struct spnego_resp sr;
+    smb_rd rd;
+    if (e->status != SMB_OK && e->status != SMB_E_MORE_PROCESSING_REQUIRED)
+        return fail(c, e->status, "SESSION_SETUP refused by the server");
+    rd_init(&rd, e->msg, e->len);
+    rd_seek(&rd, SMB2_HDR_LEN);
+    if ((st = smb2_session_setup_resp_decode(&rd, &r)) != SMB_OK)
+        return fail(c, st, "malformed SESSION_SETUP response");
+    memset(&sr, 0, sizeof sr);
+    sr.neg_state = SPNEGO_STATE_ABSENT;
+    if (r.security.len && (st = spnego_resp_decode(r.security.p, r.security.len, &sr)) != SMB_OK)
+        return fail(c, st, "malformed SPNEGO NegTokenResp");
+    if (sr.neg_state == SPNEGO_REJECT)
+        return fail(c, SMB_E_LOGON_FAILURE, "SPNEGO rejected");
+
+    if (e->status == SMB_E_MORE_PROCESSING_REQUIRED) {
+        if (c->ss_leg != 1)
+            return fail(c, SMB_E_INVALID_NETWORK_RESPONSE, "unexpected extra SESSION_SETUP leg");
+        if (c->info.dialect == SMB_DIALECT_311)
+            smb_preauth_update(&c->sess_preauth, e->msg, e->len);
+        c->info.session_id = e->hdr.session_id;
+        if (sr.supported_mech.len && !spnego_is_ntlmssp(sr.supported_mech))
+            return fail(c, SMB_E_NOT_SUPPORTED, "server selected a mechanism other than NTLMSSP");
+        uint8_t auth[NTLM_MAX_MSG], tok[SS_MAX_TOKEN], mic[16];
+        size_t al, tl;
+        if ((st = smb_ntlm_client_authenticate(&c->ntlm, sr.response_token.p, sr.response_token.len, auth, sizeof auth,
+                                               &al)) != SMB_OK)
+            return fail(c, st == SMB_E_OVERFLOW ? st : SMB_E_INVALID_NETWORK_RESPONSE, "bad NTLMSSP CHALLENGE");
+        bool with_mic = c->ntlm.mic_sent && c->ntlm.have_key;
+        if (with_mic)
+            smb_ntlm_mac(c->ntlm.session_key, c->ntlm.flags, true, 0, c->mech_list, c->mech_list_len, mic);
+        st = spnego_resp_encode(SPNEGO_STATE_ABSENT, false, auth, al, with_mic ? mic : NULL, 16, tok, sizeof tok, &tl);
+        smb_wipe(auth, sizeof auth);
+        if (st != SMB_OK)
+            return fail(c, st, "building SPNEGO NegTokenResp");
+        if (c->ntlm.have_key) {
+            memcpy(c->session_key, c->ntlm.session_key, 16);
+            c->have_key = true;
+        }
+        c->ss_leg = 2;
+        return send_session_setup(c, tok, tl);
+    }
+
+    /* Final response (STATUS_SUCCESS). */
+    if (c->info.session_id && e->hdr.session_id != c->info.session_id)
+        return fail(c, SMB_E_INVALID_NETWORK_RESPONSE, "SessionId changed in the final SESSION_SETUP response");
+    c->info.session_id = e->hdr.session_id;
+    c->info.session_flags = r.session_flags;
+    c->info.guest = (r.session_flags & SMB2_SESSION_FLAG_IS_GUEST) != 0;
+    c->info.anonymous = (r.session_flags & SMB2_SESSION_FLAG_IS_NULL) != 0 || c->ntlm.anonymous;
+    bool keyless = c->info.guest || c->info.anonymous || !c->have_key;
+    if (keyless && c->dec.sign)
+        return fail(c, SMB_E_ACCESS_DENIED,
+                    c->info.guest ? "signing is required but the server made this a guest session (no signing key)"
+                                  : "signing is required but the session is anonymous (no signing key)");
+    if (r.session_flags & SMB2_SESSION_FLAG_ENCRYPT_DATA)
+        return fail(c, SMB_E_NOT_SUPPORTED, "server requires encryption, which this client does not implement");
+    if (!keyless) {
+        smb_sign_ctx_free(c->sign);
+        c->sign = NULL;
+        st = smb_sign_ctx_new_session(&c->sign, c->info.dialect, c->alg, c->session_key, 16,
+                                      c->info.dialect == SMB_DIALECT_311 ? c->sess_preauth.hash : NULL);
+        if (st != SMB_OK)
+            return fail(c, st, "deriving the signing key");
+        /* MS-SMB2 3.2.5.3.1: the final response of a 3.x session is signed and
+         * must verify; for 2.x it must when the session signs. */
+        bool must = c->info.dialect >= SMB_DIALECT_300 || c->dec.must_verify;
+        smb_verify_result vr;
+        if ((st = smb2_verify(c->sign, e->msg, e->len, must, &vr, NULL, NULL)) != SMB_OK)
+            return fail(c, st, "verifying the final SESSION_SETUP response");
+        if (vr == SMB_VERIFY_BAD_SIGNATURE)
+            return fail(c, SMB_E_INVALID_SIGNATURE, "final SESSION_SETUP response has a bad signature");
+        if (vr == SMB_VERIFY_UNSIGNED_BUT_REQUIRED)
+            return fail(c, SMB_E_ACCESS_DENIED, "final SESSION_SETUP response is not signed");
+        /* the server's mechListMIC (MS-SPNG 3.2.5.1) */
+        if (c->ntlm.mic_sent) {
+            if (sr.mech_list_mic.len != 16)
+                return fail(c, SMB_E_ACCESS_DENIED, "server omitted the SPNEGO mechListMIC");
+            if (!smb_ntlm_mac_verify(c->session_key, c->ntlm.flags, false, 0, c->mech_list, c->mech_list_len,
+                                     sr.mech_list_mic.p))
+                return fail(c, SMB_E_ACCESS_DENIED, "server's SPNEGO mechListMIC does not verify");
+        }
+        c->info.signing = c->dec.sign;
+        if (vr == SMB_VERIFY_VALID)
+            c->info.responses_verified++;
+    } else {
+        /* no key: a signed final response cannot be checked - refuse it as a lie */
+        if (e->hdr.flags & SMB2_FLAGS_SIGNED)
+            return fail(c, SMB_E_INVALID_SIGNATURE, "signed response on a session without a key");
+        c->info.signing = false;
+    }
+    c->info.alg = c->info.signing ? c->alg : SMB_ALG_NONE;
+    smb_ntlm_client_wipe(&c->ntlm);
+    c->state = SMB_CLI_READY;
+    return SMB_OK;
+}
+
+/* ---------------- input ---------------- */
+
+smb_status smb_cli_in_buf(struct smb_cli *c, uint8_t **p, size_t *room)
+{
+    /* drop the frame last returned by poll */
+    if (c->in_consumed) {
+        memmove(c->in, c->in + c->in_consumed, c->in_len - c->in_consumed);
+        c->in_len -= c->in_consumed;
+        c->in_consumed = 0;
+    }
+    /* While a frame's length is known, offer exactly the rest of that frame,
+     * so large READ responses land in place and never need moving. */
+    size_t need = IN_EXTRA, limit = SIZE_MAX;
+    if (c->in_len >= SMB_NB_HDR_LEN) {
+        uint32_t flen = ((uint32_t)c->in[1] << 16) | ((uint32_t)c->in[2] << 8) | c->in[3];
+        if (flen <= SMB_CLI_MAX_PDU && SMB_NB_HDR_LEN + (size_t)flen > c->in_len) {
+            need = SMB_NB_HDR_LEN + (size_t)flen - c->in_len;
+            limit = need;
+        }
+    }
+    if (c->in_cap - c->in_len < need) {
+        size_t cap = c->in_cap;
+        while (cap - c->in_len < need)
+            cap *= 2;
+        uint8_t *n = realloc(c->in, cap);
+        if (!n)
+            return SMB_E_NOMEM;
+        c->in = n;
+        c->in_cap = cap;
+    }
+    *p = c->in + c->in_len;
+    *room = c->in_cap - c->in_len < limit ? c->in_cap - c->in_len : limit;
+    return SMB_OK;
+}
+
+void smb_cli_in_commit(struct smb_cli *c, size_t n) { c->in_len += n; }
+
+/* Verify one response element against session state (never its own flag). */
+static smb_status verify_elem(struct smb_cli *c, const uint8_t *msg, size_t len, const struct smb2_hdr *h,
+                              const struct pending *p)
+{
+    /* A response to a request sent on a session carries that SessionId:
+     * zeroing it must not move the message out of signing. */
+    if (p && p->session_id && h->session_id != p->session_id)
+        return fail(c, SMB_E_ACCESS_DENIED, "response SessionId does not match the request");
+    if (h->command == SMB2_NEGOTIATE || (h->command == SMB2_SESSION_SETUP && c->state == SMB_CLI_SESSION_SETUP))
+        return SMB_OK; /* handled by the session setup logic */
+    bool must = c->info.signing;
+    smb_verify_result vr;
+    smb_status st = smb2_verify(c->sign, msg, len, must, &vr, NULL, NULL);
+    if (st != SMB_OK)
+        return fail(c, st, "malformed response");
+    if (vr == SMB_VERIFY_BAD_SIGNATURE)
+        return fail(c, SMB_E_INVALID_SIGNATURE, "response signature does not verify");
+    if (vr == SMB_VERIFY_UNSIGNED_BUT_REQUIRED)
+        return fail(c, SMB_E_ACCESS_DENIED, "unsigned response on a signing session");
+    if (vr == SMB_VERIFY_VALID)
+        c->info.responses_verified++;
+    return SMB_OK;
+}
+
+smb_status smb_cli_poll(struct smb_cli *c, size_t *nev)
+{
+    smb_status st;
+    *nev = 0;
+    if (c->state == SMB_CLI_FAILED)
+        return c->err;
+    if (c->in_consumed) {
+        memmove(c->in, c->in + c->in_consumed, c->in_len - c->in_consumed);
+        c->in_len -= c->in_consumed;
+        c->in_consumed = 0;
+    }
+    if (c->in_len < SMB_NB_HDR_LEN)
+        return SMB_E_PENDING;
+    smb_rd r;
+    uint8_t type;
+    uint32_t flen;
+    rd_init(&r, c->in, SMB_NB_HDR_LEN);
+    if ((st = smb_nb_hdr_decode(&r, &type, &flen)) != SMB_OK)
+        return fail(c, SMB_E_INVALID_NETWORK_RESPONSE, "bad NetBIOS framing");
+    if (flen > SMB_CLI_MAX_PDU)
+        return fail(c, SMB_E_INVALID_NETWORK_RESPONSE, "frame larger than the cap");
+    if (c->in_len < SMB_NB_HDR_LEN + (size_t)flen)
+        return SMB_E_PENDING;
+    c->in_consumed = SMB_NB_HDR_LEN + flen;
+    if (type == SMB_NB_KEEPALIVE)
+        return SMB_OK;
+    if (type != SMB_NB_SESSION_MESSAGE)
+        return fail(c, SMB_E_INVALID_NETWORK_RESPONSE, "unexpected NetBIOS packet type");
+    const uint8_t *pdu = c->in + SMB_NB_HDR_LEN;
+    if (flen >= 4 && memcmp(pdu, SMB2_TRANSFORM_MAGIC, 4) == 0)
+        return fail(c, SMB_E_NOT_SUPPORTED, "encrypted message (encryption is not implemented)");
+    if (flen >= 4 && memcmp(pdu, SMB2_COMPRESSION_MAGIC, 4) == 0)
+        return fail(c, SMB_E_NOT_SUPPORTED, "compressed message");
+
+    size_t off = 0, n = 0;
+    do {
+        size_t elen, next;
+        if ((st = smb2_compound_next(pdu, flen, off, &elen, &next)) != SMB_OK)
+            return fail(c, SMB_E_INVALID_NETWORK_RESPONSE, "malformed compound chain");
+        if (n == SMB_CLI_MAX_COMPOUND)
+            return fail(c, SMB_E_INVALID_NETWORK_RESPONSE, "compound chain too long");
+        const uint8_t *msg = pdu + off;
+        struct smb2_hdr h;
+        smb_rd hr;
+        rd_init(&hr, msg, elen);
+        if ((st = smb2_hdr_decode(&hr, &h)) != SMB_OK)
+            return fail(c, SMB_E_INVALID_NETWORK_RESPONSE, "malformed SMB2 header");
+        if (!smb2_hdr_is_response(&h))
+            return fail(c, SMB_E_INVALID_NETWORK_RESPONSE, "request received from the server");
+        if (h.message_id == SMB2_OPLOCK_BREAK_MESSAGE_ID && h.command == SMB2_OPLOCK_BREAK) {
+            /* unsolicited break: this client never asks for oplocks; verify and drop */
+            if ((st = verify_elem(c, msg, elen, &h, NULL)) != SMB_OK)
+                return st;
+            off = next;
+            continue;
+        }
+        struct pending *p = pend_find(c, h.message_id);
+        if (!p || p->command != h.command)
+            return fail(c, SMB_E_INVALID_NETWORK_RESPONSE, "response to a request that is not pending");
+        /* credits: granted by every response, interim included */
+        c->credits += h.credit;
+        if (c->credits > SMB_CLI_MAX_CREDITS)
+            c->credits = SMB_CLI_MAX_CREDITS;
+        bool interim = (h.flags & SMB2_FLAGS_ASYNC_COMMAND) && h.status == 0x00000103u;
+        if ((st = verify_elem(c, msg, elen, &h, p)) != SMB_OK)
+            return st;
+        if (interim) { /* MS-SMB2 3.2.5.1.5: keep waiting for the final response */
+            off = next;
+            continue;
+        }
+        struct smb_cli_event *e = &c->ev[n];
+        e->command = h.command;
+        e->message_id = h.message_id;
+        e->tag = p->tag;
+        e->ntstatus = h.status;
+        e->status = h.status == 0 ? SMB_OK : smb_status_from_ntstatus(h.status, NULL);
+        e->hdr = h;
+        e->msg = msg;
+        e->len = elen;
+        pend_del(c, p);
+        if (h.command == SMB2_NEGOTIATE) {
+            if (c->state != SMB_CLI_NEGOTIATE)
+                return fail(c, SMB_E_INVALID_NETWORK_RESPONSE, "unexpected NEGOTIATE response");
+            if ((st = on_negotiate(c, e)) != SMB_OK)
+                return st;
+        } else if (h.command == SMB2_SESSION_SETUP && c->state == SMB_CLI_SESSION_SETUP) {
+            if ((st = on_session_setup(c, e)) != SMB_OK)
+                return st;
+        } else {
+            n++;
+        }
+        off = next;
+    } while (off);
+    *nev = n;
+    return SMB_OK;
+}
+
+const struct smb_cli_event *smb_cli_ev(const struct smb_cli *c, size_t i)
+{
+    return i < SMB_CLI_MAX_COMPOUND ? &c->ev[i] : NULL;
+}
+
+/* ---------------- VALIDATE_NEGOTIATE_INFO (MS-SMB2 3.2.5.5, 3.2.5.14.12) ---------------- */
+
+bool smb_cli_needs_vni(const struct smb_cli *c)
+{
+    return (c->info.dialect == SMB_DIALECT_300 || c->info.dialect == SMB_DIALECT_302) && c->sign &&
+           !c->info.guest && !c->info.anonymous;
+}
+
+smb_status smb_cli_vni_input(const struct smb_cli *c, uint8_t *out, size_t cap, size_t *len)
+{
+    struct smb2_vni_req v;
+    memset(&v, 0, sizeof v);
+    v.capabilities = c->req_capabilities;
+    memcpy(v.guid, c->client_guid, 16);
+    v.security_mode = c->req_security_mode;
+    v.dialect_count = c->ndialects;
+    memcpy(v.dialects, c->dialects, c->ndialects * sizeof v.dialects[0]);
+    return smb2_vni_req_encode(&v, out, cap, len);
+}
+
+smb_status smb_cli_vni_check(struct smb_cli *c, const uint8_t *out, size_t len)
+{
+    struct smb2_vni_resp v;
+    struct smb2_buf b = {out, len};
+    if (smb2_vni_resp_decode(b, &v) != SMB_OK)
+        return fail(c, SMB_E_ACCESS_DENIED, "malformed VALIDATE_NEGOTIATE_INFO response");
+    if (v.capabilities != c->info.server_capabilities || memcmp(v.guid, c->info.server_guid, 16) != 0 ||
+        v.security_mode != c->info.server_security_mode || v.dialect != c->info.dialect)
+        return fail(c, SMB_E_ACCESS_DENIED, "VALIDATE_NEGOTIATE_INFO mismatch: NEGOTIATE was tampered with");
+    c->info.validated_negotiate = true;
+    return SMB_OK;
+}

@@ -1,0 +1,167 @@
+/*
+ * session/client.h - the sans-I/O SMB2/3 client core: bytes in, bytes out,
+ * events. No sockets, no files, no clocks: an adapter (client/, tests,
+ * fuzzers, the MITM harness) moves bytes.
+ *
+ * What the core owns (MS-SMB2 3.2):
+ *  - NEGOTIATE 2.0.2 - 3.1.1 with contexts (preauth SHA-512, signing
+ *    capabilities preferring AES-GMAC, encryption capabilities advertised),
+ *    the 3.1.1 preauth integrity hash, and the signing decision from the
+ *    policy engine (smb_policy_client_decide) - never from the peer's flags;
+ *  - multi-leg SESSION_SETUP with SPNEGO/NTLMSSP, mechListMIC both ways,
+ *    verification of the final SESSION_SETUP response, refusal of guest or
+ *    anonymous sessions when signing is required;
+ *  - MessageId sequencing, credits (CreditCharge for large MTU, asking for
+ *    SMB_CLI_CREDIT_TARGET), interim STATUS_PENDING, compound chains;
+ *  - signing every request of a signing session and verifying every response
+ *    that must be signed: an unsigned response there is STATUS_ACCESS_DENIED,
+ *    a bad signature STATUS_INVALID_SIGNATURE; both are fatal (the core
+ *    enters SMB_CLI_FAILED and the adapter must drop the connection).
+ *
+ * Usage:
+ *   smb_cli_new(&c, &cfg); smb_cli_start(c);
+ *   loop: send smb_cli_out_ptr/len, smb_cli_out_consume;
+ *         smb_cli_in_buf -> recv -> smb_cli_in_commit;
+ *         while (smb_cli_poll(c, &n) == SMB_OK) handle smb_cli_ev(c, 0..n-1)
+ *   until smb_cli_state(c) is READY (then issue requests with
+ *   smb_cli_req_start / smb_cli_req_finish) or FAILED.
+ * Events point into the core's input buffer and stay valid until the next
+ * smb_cli_poll / smb_cli_in_buf call.
+ *
+ * Ownership: the core allocates its own buffers (smb_cli_new) and frees and
+ * wipes them in smb_cli_free. Passwords are turned into the NT hash at once
+ * and not kept.
+ */
+#ifndef SMBSIGN_SESSION_CLIENT_H
+#define SMBSIGN_SESSION_CLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/buf.h"
+#include "smbsign/sign.h"
+#include "smbsign/status.h"
+#include "smbsign/types.h"
+#include "wire/smb2/header.h"
+
+#define SMB_CLI_MAX_PENDING 2048     /* requests in flight */
+#define SMB_CLI_MAX_PDU (16u << 20)  /* cap on a received frame */
+#define SMB_CLI_MAX_COMPOUND 16      /* elements per received chain */
+#define SMB_CLI_CREDIT_TARGET 1024   /* credits we try to hold */
+#define SMB_CLI_MAX_CREDITS 8192     /* never believe more than this */
+
+enum smb_cli_state {
+    SMB_CLI_IDLE = 0,
+    SMB_CLI_NEGOTIATE,
+    SMB_CLI_SESSION_SETUP,
+    SMB_CLI_READY,
+    SMB_CLI_FAILED
+};
+
+struct smb_cli_config {
+    smb_sign_level signing;      /* this client's level (from --signing or a profile) */
+    smb_dialect min_dialect;     /* 0x0202 .. 0x0311 */
+    smb_dialect max_dialect;
+    const char *user;            /* NULL or "" with no password: anonymous */
+    const char *domain;
+    const char *password;
+    const char *workstation;
+    const char *server_name;     /* for the 3.1.1 NETNAME context; may be NULL */
+    uint8_t client_guid[16];     /* all zero: random */
+};
+
+struct smb_cli_event {
+    uint16_t command;
+    uint64_t message_id;
+    uint64_t tag;            /* as given to smb_cli_req_finish */
+    uint32_t ntstatus;       /* raw NTSTATUS from the header */
+    smb_status status;       /* mapped (SMB_OK for success) */
+    struct smb2_hdr hdr;
+    const uint8_t *msg;      /* the whole response element, header included */
+    size_t len;
+};
+
+struct smb_cli_info {
+    smb_dialect dialect;
+    bool signing;                 /* requests signed and responses verified */
+    smb_sign_alg alg;             /* SMB_ALG_NONE when !signing */
+    uint16_t server_security_mode;
+    uint16_t client_security_mode;
+    uint32_t server_capabilities;
+    uint8_t server_guid[16];
+    bool guest, anonymous;
+    uint16_t session_flags;
+    uint64_t session_id;
+    uint32_t max_read, max_write, max_transact;
+    uint16_t cipher;              /* 3.1.1 negotiated cipher (0 = none) */
+    bool preauth;                 /* 3.1.1 preauth integrity used */
+    bool validated_negotiate;     /* FSCTL_VALIDATE_NEGOTIATE_INFO passed (3.0/3.0.2) */
+    uint32_t credits;
+    uint64_t requests_signed;     /* requests this core signed */
+    uint64_t responses_verified;  /* responses whose signature verified */
+};
+
+struct smb_cli;
+
+smb_status smb_cli_new(struct smb_cli **out, const struct smb_cli_config *cfg);
+void smb_cli_free(struct smb_cli *c);
+/* Queue the NEGOTIATE request. */
+smb_status smb_cli_start(struct smb_cli *c);
+enum smb_cli_state smb_cli_state(const struct smb_cli *c);
+/* Why the core failed (SMB_OK when not failed) and a static explanation. */
+smb_status smb_cli_error(const struct smb_cli *c, const char **why);
+void smb_cli_info(const struct smb_cli *c, struct smb_cli_info *out);
+
+/* Output queue. */
+const uint8_t *smb_cli_out_ptr(const struct smb_cli *c);
+size_t smb_cli_out_len(const struct smb_cli *c);
+void smb_cli_out_consume(struct smb_cli *c, size_t n);
+
+/* Input: where to receive up to *room bytes, then commit what arrived. */
+smb_status smb_cli_in_buf(struct smb_cli *c, uint8_t **p, size_t *room);
+void smb_cli_in_commit(struct smb_cli *c, size_t n);
+/* Process the next complete frame: SMB_OK with *nev events (possibly 0),
+ * SMB_E_PENDING when no whole frame is buffered, or the fatal error. */
+smb_status smb_cli_poll(struct smb_cli *c, size_t *nev);
+const struct smb_cli_event *smb_cli_ev(const struct smb_cli *c, size_t i);
+/* Requests in flight. */
+size_t smb_cli_in_flight(const struct smb_cli *c);
+
+/* Building requests (READY state). resp_hint: the largest response expected
+ * (READ length, directory buffer) for CreditCharge. max_body: bytes the
+ * body may take. On SMB_OK, rq->w is positioned at offset 64 of the new
+ * message; encode the body with a wire/smb2 codec, then finish.
+ * SMB_E_INSUFFICIENT_RESOURCES: not enough credits now - poll responses first. */
+struct smb_cli_req {
+    smb_wr w;
+    uint16_t command;
+    uint32_t tree_id;
+    uint16_t charge;
+    size_t hdr_at;   /* offset of the header in the output queue */
+    bool force_sign; /* sign even when the session does not (VALIDATE_NEGOTIATE_INFO) */
+    bool related;    /* compound: related to the previous element */
+};
+smb_status smb_cli_req_start(struct smb_cli *c, struct smb_cli_req *rq, uint16_t command, uint32_t tree_id,
+                             size_t max_body, uint32_t resp_hint);
+smb_status smb_cli_req_finish(struct smb_cli *c, struct smb_cli_req *rq, uint64_t tag, uint64_t *mid);
+/* Compound chains (MS-SMB2 3.2.4.1.4): requests started between begin and
+ * end go into one frame; set rq->related after start for related operations
+ * (FileId 0xFFFFFFFFFFFFFFFF in the body). end signs every element. */
+smb_status smb_cli_chain_begin(struct smb_cli *c);
+smb_status smb_cli_chain_end(struct smb_cli *c);
+/* Credits available now. */
+uint32_t smb_cli_credits(const struct smb_cli *c);
+uint32_t smb_cli_charge_for(const struct smb_cli *c, size_t bytes);
+
+/* FSCTL_VALIDATE_NEGOTIATE_INFO input for this connection (3.0/3.0.2). */
+smb_status smb_cli_vni_input(const struct smb_cli *c, uint8_t *out, size_t cap, size_t *len);
+/* Check the server's VNI output against what NEGOTIATE said; on mismatch
+ * the core fails with SMB_E_ACCESS_DENIED (downgrade detected). */
+smb_status smb_cli_vni_check(struct smb_cli *c, const uint8_t *out, size_t len);
+/* True when this connection must validate the negotiate on tree connect. */
+bool smb_cli_needs_vni(const struct smb_cli *c);
+/* Mark the connection failed (adapter-detected protocol violation). */
+void smb_cli_fail(struct smb_cli *c, smb_status st, const char *why);
+
+#endif

@@ -1,0 +1,114 @@
+/*
+ * wire/smb1/commands.h - SMB1 (NT LM 0.12) command codecs used by the SMB1
+ * client and server: SESSION_SETUP_ANDX (extended security, MS-SMB 2.2.4.6),
+ * TREE_CONNECT_ANDX (MS-CIFS 2.2.4.55), NT_CREATE_ANDX (2.2.4.64),
+ * READ_ANDX (2.2.4.42), WRITE_ANDX (2.2.4.43), CLOSE (2.2.4.5), ECHO
+ * (2.2.4.39), LOGOFF_ANDX (2.2.4.54), TREE_DISCONNECT (2.2.4.51).
+ * One file per command (session_setup.c, tree_connect.c, ...).
+ *
+ * Decoders take a block from smb1_block_parse / smb1_andx_walk (already
+ * inside the message) and check WordCount exactly; data offsets that point
+ * into the message are checked against it. Views point into the message.
+ * Encoders write one block (WordCount .. Bytes) after the caller's header;
+ * AndX fields are written as "no further command".
+ */
+#ifndef SMBSIGN_WIRE_SMB1_COMMANDS_H
+#define SMBSIGN_WIRE_SMB1_COMMANDS_H
+
+#include "wire/smb1/msg.h"
+
+#define SMB1_MAX_BLOB 4096   /* security blob in SESSION_SETUP */
+#define SMB1_MAX_IO 65535    /* READ/WRITE data per request (no large READX/WRITEX here) */
+
+/* ---- SESSION_SETUP_ANDX, extended security ---- */
+struct smb1_sess_setup_req {
+    uint16_t max_buffer_size, max_mpx_count, vc_number;
+    uint32_t session_key, capabilities;
+    const uint8_t *blob;
+    uint16_t blob_len;
+};
+struct smb1_sess_setup_rsp {
+    uint16_t action; /* bit 0: logged on as guest */
+    const uint8_t *blob;
+    uint16_t blob_len;
+};
+smb_status smb1_sess_setup_req_encode(smb_wr *w, size_t hdr_off, const struct smb1_sess_setup_req *q);
+smb_status smb1_sess_setup_req_decode(const struct smb1_block *b, struct smb1_sess_setup_req *q);
+smb_status smb1_sess_setup_rsp_encode(smb_wr *w, size_t hdr_off, const struct smb1_sess_setup_rsp *s);
+smb_status smb1_sess_setup_rsp_decode(const struct smb1_block *b, struct smb1_sess_setup_rsp *s);
+
+/* ---- TREE_CONNECT_ANDX ---- */
+#define SMB1_PATH_MAX_U16 1024 /* bytes of a UTF-16LE path */
+struct smb1_tree_connect_req {
+    uint16_t flags;
+    const uint8_t *path; /* UTF-16LE, without the terminating NUL */
+    size_t path_len;
+    const char *service; /* "?????" */
+};
+smb_status smb1_tree_connect_req_encode(smb_wr *w, size_t hdr_off, const char *unc_path);
+smb_status smb1_tree_connect_req_decode(const struct smb1_block *b, struct smb1_tree_connect_req *q);
+smb_status smb1_tree_connect_rsp_encode(smb_wr *w, size_t hdr_off, uint16_t optional_support, bool ipc);
+smb_status smb1_tree_connect_rsp_decode(const struct smb1_block *b, uint16_t *optional_support);
+
+/* ---- NT_CREATE_ANDX ---- */
+struct smb1_nt_create_req {
+    uint32_t flags, root_fid, desired_access, ext_attributes, share_access, disposition, options, impersonation;
+    uint64_t allocation_size;
+    uint8_t security_flags;
+    const uint8_t *name; /* UTF-16LE without NUL */
+    size_t name_len;
+};
+struct smb1_nt_create_rsp {
+    uint8_t oplock_level;
+    uint16_t fid;
+    uint32_t disposition;
+    uint64_t create_time, access_time, write_time, change_time;
+    uint32_t ext_attributes;
+    uint64_t allocation_size, end_of_file;
+    uint16_t resource_type, pipe_status;
+    uint8_t directory;
+};
+smb_status smb1_nt_create_req_encode(smb_wr *w, size_t hdr_off, const struct smb1_nt_create_req *q,
+                                     const char *name_utf8);
+smb_status smb1_nt_create_req_decode(const struct smb1_block *b, struct smb1_nt_create_req *q);
+smb_status smb1_nt_create_rsp_encode(smb_wr *w, size_t hdr_off, const struct smb1_nt_create_rsp *s);
+smb_status smb1_nt_create_rsp_decode(const struct smb1_block *b, struct smb1_nt_create_rsp *s);
+
+/* ---- WRITE_ANDX ---- */
+struct smb1_write_req {
+    uint16_t fid;
+    uint64_t offset;
+    uint16_t write_mode;
+    const uint8_t *data; /* inside the message */
+    uint32_t data_len;
+};
+smb_status smb1_write_req_encode(smb_wr *w, size_t hdr_off, const struct smb1_write_req *q);
+/* msg/len: the whole message (DataOffset is from the header start). */
+smb_status smb1_write_req_decode(const uint8_t *msg, size_t len, const struct smb1_block *b, struct smb1_write_req *q);
+smb_status smb1_write_rsp_encode(smb_wr *w, size_t hdr_off, uint32_t count);
+smb_status smb1_write_rsp_decode(const struct smb1_block *b, uint32_t *count);
+
+/* ---- READ_ANDX ---- */
+struct smb1_read_req {
+    uint16_t fid;
+    uint64_t offset;
+    uint32_t max_count;
+};
+smb_status smb1_read_req_encode(smb_wr *w, size_t hdr_off, const struct smb1_read_req *q);
+smb_status smb1_read_req_decode(const struct smb1_block *b, struct smb1_read_req *q);
+smb_status smb1_read_rsp_encode(smb_wr *w, size_t hdr_off, const uint8_t *data, uint32_t len);
+smb_status smb1_read_rsp_decode(const uint8_t *msg, size_t len, const struct smb1_block *b, const uint8_t **data,
+                                uint32_t *data_len);
+
+/* ---- CLOSE, ECHO, LOGOFF_ANDX, TREE_DISCONNECT ---- */
+smb_status smb1_close_req_encode(smb_wr *w, size_t hdr_off, uint16_t fid);
+smb_status smb1_close_req_decode(const struct smb1_block *b, uint16_t *fid);
+smb_status smb1_echo_req_encode(smb_wr *w, size_t hdr_off, uint16_t count, const uint8_t *data, uint16_t len);
+smb_status smb1_echo_req_decode(const struct smb1_block *b, uint16_t *count);
+smb_status smb1_echo_rsp_encode(smb_wr *w, size_t hdr_off, uint16_t seq, const uint8_t *data, uint16_t len);
+smb_status smb1_logoff_encode(smb_wr *w, size_t hdr_off); /* request and response share the form */
+/* An empty block (WordCount 0, ByteCount 0): CLOSE / TREE_DISCONNECT responses, TREE_DISCONNECT requests, errors. */
+smb_status smb1_empty_encode(smb_wr *w, size_t hdr_off);
+smb_status smb1_expect_words(const struct smb1_block *b, uint8_t wc);
+
+#endif

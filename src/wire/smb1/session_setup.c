@@ -1,0 +1,88 @@
+/* wire/smb1/session_setup.c - SMB_COM_SESSION_SETUP_ANDX with extended security
+ * (MS-SMB 2.2.4.6.1 request WordCount 12, 2.2.4.6.2 response WordCount 4). */
+#include <string.h>
+
+#include "wire/smb1/commands.h"
+
+static void andx_none(smb_wr *w)
+{
+    wr_u8(w, SMB1_COM_NO_ANDX_COMMAND);
+    wr_u8(w, 0);
+    wr_u16le(w, 0);
+}
+
+smb_status smb1_expect_words(const struct smb1_block *b, uint8_t wc)
+{
+    return b->word_count == wc ? SMB_OK : SMB_E_MALFORMED;
+}
+
+smb_status smb1_sess_setup_req_encode(smb_wr *w, size_t hdr_off, const struct smb1_sess_setup_req *q)
+{
+    struct smb1_wmark m;
+    smb1_wr_begin(w, hdr_off, &m);
+    andx_none(w);
+    wr_u16le(w, q->max_buffer_size);
+    wr_u16le(w, q->max_mpx_count);
+    wr_u16le(w, q->vc_number);
+    wr_u32le(w, q->session_key);
+    wr_u16le(w, q->blob_len);
+    wr_u32le(w, 0);
+    wr_u32le(w, q->capabilities);
+    smb1_wr_words_done(w, &m);
+    wr_bytes(w, q->blob, q->blob_len);
+    smb1_wr_align2(w, &m);
+    smb1_wr_ustr(w, "Unix");    /* NativeOS */
+    smb1_wr_ustr(w, "smbsign"); /* NativeLanMan */
+    smb1_wr_end(w, &m);
+    return wr_ok(w) ? SMB_OK : w->err;
+}
+
+smb_status smb1_sess_setup_req_decode(const struct smb1_block *b, struct smb1_sess_setup_req *q)
+{
+    memset(q, 0, sizeof *q);
+    if (smb1_expect_words(b, 12) != SMB_OK)
+        return SMB_E_MALFORMED; /* 13 = non-extended (NTLM challenge/response) form: not handled here */
+    smb_rd r;
+    rd_init(&r, b->words, 24);
+    rd_skip(&r, 4);
+    q->max_buffer_size = rd_u16le(&r);
+    q->max_mpx_count = rd_u16le(&r);
+    q->vc_number = rd_u16le(&r);
+    q->session_key = rd_u32le(&r);
+    q->blob_len = rd_u16le(&r);
+    rd_skip(&r, 4);
+    q->capabilities = rd_u32le(&r);
+    if (!rd_ok(&r) || q->blob_len > b->byte_count || q->blob_len > SMB1_MAX_BLOB)
+        return SMB_E_MALFORMED;
+    q->blob = b->bytes;
+    return SMB_OK;
+}
+
+smb_status smb1_sess_setup_rsp_encode(smb_wr *w, size_t hdr_off, const struct smb1_sess_setup_rsp *s)
+{
+    struct smb1_wmark m;
+    smb1_wr_begin(w, hdr_off, &m);
+    andx_none(w);
+    wr_u16le(w, s->action);
+    wr_u16le(w, s->blob_len);
+    smb1_wr_words_done(w, &m);
+    wr_bytes(w, s->blob, s->blob_len);
+    smb1_wr_align2(w, &m);
+    smb1_wr_ustr(w, "Unix");
+    smb1_wr_ustr(w, "smbsign");
+    smb1_wr_end(w, &m);
+    return wr_ok(w) ? SMB_OK : w->err;
+}
+
+smb_status smb1_sess_setup_rsp_decode(const struct smb1_block *b, struct smb1_sess_setup_rsp *s)
+{
+    memset(s, 0, sizeof *s);
+    if (smb1_expect_words(b, 4) != SMB_OK)
+        return SMB_E_MALFORMED;
+    s->action = le16(b->words + 4);
+    s->blob_len = le16(b->words + 6);
+    if (s->blob_len > b->byte_count || s->blob_len > SMB1_MAX_BLOB)
+        return SMB_E_MALFORMED;
+    s->blob = b->bytes;
+    return SMB_OK;
+}

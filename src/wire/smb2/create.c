@@ -1,0 +1,98 @@
+/* wire/smb2/create.c - CREATE (MS-SMB2 2.2.13, 2.2.14). */
+#include "wire/smb2/create.h"
+
+void smb2_create_req_encode(smb_wr *w, const struct smb2_create_req *q)
+{
+    if (q->name.len > 0xFFFF || q->contexts.len > 0xFFFFFF) {
+        wr_fail(w, SMB_E_OVERFLOW);
+        return;
+    }
+    wr_u16le(w, 57);
+    wr_u8(w, q->security_flags);
+    wr_u8(w, q->oplock_level);
+    wr_u32le(w, q->impersonation_level);
+    wr_u64le(w, 0); /* SmbCreateFlags */
+    wr_u64le(w, 0); /* Reserved */
+    wr_u32le(w, q->desired_access);
+    wr_u32le(w, q->file_attributes);
+    wr_u32le(w, q->share_access);
+    wr_u32le(w, q->create_disposition);
+    wr_u32le(w, q->create_options);
+    wr_u16le(w, (uint16_t)(SMB2_HDR_LEN + 56));
+    wr_u16le(w, (uint16_t)q->name.len);
+    size_t ctx_off = wr_reserve(w, 4);
+    wr_u32le(w, (uint32_t)q->contexts.len);
+    if (q->name.len)
+        wr_bytes(w, q->name.p, q->name.len);
+    else if (!q->contexts.len)
+        wr_u8(w, 0); /* Buffer: at least one byte */
+    if (q->contexts.len) {
+        wr_align(w, 8);
+        wr_patch_u32le(w, ctx_off, (uint32_t)wr_len(w));
+        wr_bytes(w, q->contexts.p, q->contexts.len);
+    }
+}
+
+smb_status smb2_create_req_decode(smb_rd *r, struct smb2_create_req *q)
+{
+    smb2_rd_ss(r, 57);
+    q->security_flags = rd_u8(r);
+    q->oplock_level = rd_u8(r);
+    q->impersonation_level = rd_u32le(r);
+    rd_skip(r, 16);
+    q->desired_access = rd_u32le(r);
+    q->file_attributes = rd_u32le(r);
+    q->share_access = rd_u32le(r);
+    q->create_disposition = rd_u32le(r);
+    q->create_options = rd_u32le(r);
+    uint16_t noff = rd_u16le(r), nlen = rd_u16le(r);
+    uint32_t coff = rd_u32le(r), clen = rd_u32le(r);
+    q->name = smb2_rd_buf(r, noff, nlen);
+    q->contexts = smb2_rd_buf(r, coff, clen);
+    if (rd_ok(r) && (nlen % 2))
+        rd_fail(r, SMB_E_MALFORMED);
+    return smb2_rd_status(r);
+}
+
+void smb2_create_resp_encode(smb_wr *w, const struct smb2_create_resp *s)
+{
+    wr_u16le(w, 89);
+    wr_u8(w, s->oplock_level);
+    wr_u8(w, s->flags);
+    wr_u32le(w, s->create_action);
+    wr_u64le(w, s->creation_time);
+    wr_u64le(w, s->last_access_time);
+    wr_u64le(w, s->last_write_time);
+    wr_u64le(w, s->change_time);
+    wr_u64le(w, s->allocation_size);
+    wr_u64le(w, s->end_of_file);
+    wr_u32le(w, s->file_attributes);
+    wr_u32le(w, 0);
+    smb2_wr_fileid(w, &s->file_id);
+    wr_u32le(w, s->contexts.len ? (uint32_t)(SMB2_HDR_LEN + 88) : 0);
+    wr_u32le(w, (uint32_t)s->contexts.len);
+    if (s->contexts.len)
+        wr_bytes(w, s->contexts.p, s->contexts.len);
+    else
+        wr_u8(w, 0);
+}
+
+smb_status smb2_create_resp_decode(smb_rd *r, struct smb2_create_resp *s)
+{
+    smb2_rd_ss(r, 89);
+    s->oplock_level = rd_u8(r);
+    s->flags = rd_u8(r);
+    s->create_action = rd_u32le(r);
+    s->creation_time = rd_u64le(r);
+    s->last_access_time = rd_u64le(r);
+    s->last_write_time = rd_u64le(r);
+    s->change_time = rd_u64le(r);
+    s->allocation_size = rd_u64le(r);
+    s->end_of_file = rd_u64le(r);
+    s->file_attributes = rd_u32le(r);
+    rd_skip(r, 4);
+    smb2_rd_fileid(r, &s->file_id);
+    uint32_t coff = rd_u32le(r), clen = rd_u32le(r);
+    s->contexts = smb2_rd_buf(r, coff, clen);
+    return smb2_rd_status(r);
+}

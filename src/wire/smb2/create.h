@@ -1,0 +1,77 @@
+/* wire/smb2/create.h - CREATE request/response (MS-SMB2 2.2.13, 2.2.14); create
+ * contexts are passed through as an opaque, bounds-checked buffer. See common.h. */
+#ifndef SMBSIGN_WIRE_SMB2_CREATE_H
+#define SMBSIGN_WIRE_SMB2_CREATE_H
+
+#include "wire/smb2/common.h"
+
+/* Access mask bits (MS-SMB2 2.2.13.1) */
+#define SMB2_FILE_READ_DATA 0x00000001u
+#define SMB2_FILE_WRITE_DATA 0x00000002u
+#define SMB2_FILE_APPEND_DATA 0x00000004u
+#define SMB2_FILE_READ_EA 0x00000008u
+#define SMB2_FILE_WRITE_EA 0x00000010u
+#define SMB2_FILE_LIST_DIRECTORY 0x00000001u
+#define SMB2_FILE_READ_ATTRIBUTES 0x00000080u
+#define SMB2_FILE_WRITE_ATTRIBUTES 0x00000100u
+#define SMB2_DELETE 0x00010000u
+#define SMB2_READ_CONTROL 0x00020000u
+#define SMB2_SYNCHRONIZE 0x00100000u
+#define SMB2_MAXIMUM_ALLOWED 0x02000000u
+#define SMB2_GENERIC_ALL 0x10000000u
+#define SMB2_GENERIC_WRITE 0x40000000u
+#define SMB2_GENERIC_READ 0x80000000u
+/* ShareAccess */
+#define SMB2_FILE_SHARE_READ 0x1u
+#define SMB2_FILE_SHARE_WRITE 0x2u
+#define SMB2_FILE_SHARE_DELETE 0x4u
+/* CreateDisposition */
+#define SMB2_FILE_SUPERSEDE 0u
+#define SMB2_FILE_OPEN 1u
+#define SMB2_FILE_CREATE 2u
+#define SMB2_FILE_OPEN_IF 3u
+#define SMB2_FILE_OVERWRITE 4u
+#define SMB2_FILE_OVERWRITE_IF 5u
+/* CreateOptions */
+#define SMB2_FILE_DIRECTORY_FILE 0x00000001u
+#define SMB2_FILE_NON_DIRECTORY_FILE 0x00000040u
+#define SMB2_FILE_DELETE_ON_CLOSE 0x00001000u
+/* FileAttributes (MS-FSCC 2.6) */
+#define SMB2_FILE_ATTRIBUTE_READONLY 0x01u
+#define SMB2_FILE_ATTRIBUTE_HIDDEN 0x02u
+#define SMB2_FILE_ATTRIBUTE_DIRECTORY 0x10u
+#define SMB2_FILE_ATTRIBUTE_ARCHIVE 0x20u
+#define SMB2_FILE_ATTRIBUTE_NORMAL 0x80u
+/* ImpersonationLevel */
+#define SMB2_IMPERSONATION_IMPERSONATION 2u
+
+struct smb2_create_req {
+    uint8_t security_flags;
+    uint8_t oplock_level;
+    uint32_t impersonation_level;
+    uint32_t desired_access;
+    uint32_t file_attributes;
+    uint32_t share_access;
+    uint32_t create_disposition;
+    uint32_t create_options;
+    struct smb2_buf name;     /* UTF-16LE, relative to the share, no leading '\' */
+    struct smb2_buf contexts; /* SMB2_CREATE_CONTEXT chain, passed through */
+};
+
+struct smb2_create_resp {
+    uint8_t oplock_level;
+    uint8_t flags;
+    uint32_t create_action;
+    uint64_t creation_time, last_access_time, last_write_time, change_time;
+    uint64_t allocation_size, end_of_file;
+    uint32_t file_attributes;
+    struct smb2_fileid file_id;
+    struct smb2_buf contexts;
+};
+
+void smb2_create_req_encode(smb_wr *w, const struct smb2_create_req *q);
+smb_status smb2_create_req_decode(smb_rd *r, struct smb2_create_req *q);
+void smb2_create_resp_encode(smb_wr *w, const struct smb2_create_resp *s);
+smb_status smb2_create_resp_decode(smb_rd *r, struct smb2_create_resp *s);
+
+#endif

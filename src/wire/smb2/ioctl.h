@@ -1,0 +1,52 @@
+/* wire/smb2/ioctl.h - IOCTL request/response (MS-SMB2 2.2.31, 2.2.32) and
+ * FSCTL_VALIDATE_NEGOTIATE_INFO (2.2.31.4, 2.2.32.6). See common.h. */
+#ifndef SMBSIGN_WIRE_SMB2_IOCTL_H
+#define SMBSIGN_WIRE_SMB2_IOCTL_H
+
+#include "wire/smb2/common.h"
+
+#define SMB2_FSCTL_VALIDATE_NEGOTIATE_INFO 0x00140204u
+#define SMB2_0_IOCTL_IS_FSCTL 0x00000001u
+#define SMB2_VNI_MAX_DIALECTS 16
+
+struct smb2_ioctl_req {
+    uint32_t ctl_code;
+    struct smb2_fileid file_id;
+    struct smb2_buf input;
+    uint32_t max_input_response;
+    uint32_t max_output_response;
+    uint32_t flags;
+};
+
+struct smb2_ioctl_resp {
+    uint32_t ctl_code;
+    struct smb2_fileid file_id;
+    struct smb2_buf input;
+    struct smb2_buf output;
+    uint32_t flags;
+};
+
+void smb2_ioctl_req_encode(smb_wr *w, const struct smb2_ioctl_req *q);
+smb_status smb2_ioctl_req_decode(smb_rd *r, struct smb2_ioctl_req *q);
+void smb2_ioctl_resp_encode(smb_wr *w, const struct smb2_ioctl_resp *s);
+smb_status smb2_ioctl_resp_decode(smb_rd *r, struct smb2_ioctl_resp *s);
+
+struct smb2_vni_req {
+    uint32_t capabilities;
+    uint8_t guid[16];
+    uint16_t security_mode;
+    uint16_t dialect_count;
+    uint16_t dialects[SMB2_VNI_MAX_DIALECTS];
+};
+struct smb2_vni_resp {
+    uint32_t capabilities;
+    uint8_t guid[16];
+    uint16_t security_mode;
+    uint16_t dialect;
+};
+smb_status smb2_vni_req_encode(const struct smb2_vni_req *v, uint8_t *out, size_t cap, size_t *len);
+smb_status smb2_vni_req_decode(struct smb2_buf b, struct smb2_vni_req *v);
+smb_status smb2_vni_resp_encode(const struct smb2_vni_resp *v, uint8_t out[24]);
+smb_status smb2_vni_resp_decode(struct smb2_buf b, struct smb2_vni_resp *v);
+
+#endif

@@ -1,0 +1,28 @@
+/* wire/smb2/read.h - READ request/response (MS-SMB2 2.2.19, 2.2.20). See common.h. */
+#ifndef SMBSIGN_WIRE_SMB2_READ_H
+#define SMBSIGN_WIRE_SMB2_READ_H
+
+#include "wire/smb2/common.h"
+
+struct smb2_read_req {
+    uint8_t padding;
+    uint8_t flags;
+    uint32_t length;
+    uint64_t offset;
+    struct smb2_fileid file_id;
+    uint32_t minimum_count;
+    uint32_t remaining_bytes;
+};
+
+struct smb2_read_resp {
+    uint32_t data_remaining;
+    struct smb2_buf data;
+};
+
+void smb2_read_req_encode(smb_wr *w, const struct smb2_read_req *q);
+smb_status smb2_read_req_decode(smb_rd *r, struct smb2_read_req *q);
+/* The response body with its data appended (DataOffset 80). */
+void smb2_read_resp_encode(smb_wr *w, const struct smb2_read_resp *s);
+smb_status smb2_read_resp_decode(smb_rd *r, struct smb2_read_resp *s);
+
+#endif

@@ -1,0 +1,157 @@
+#!/bin/bash
+# tests/interop/server_clients.sh - smbsign serve against real clients:
+# smbclient (every server signing level x every dialect x every client signing
+# setting: list, upload, download with identical bytes, mkdir/rmdir, rename,
+# delete), impacket, nmap smb2-security-mode on 127.0.0.x:445, smbtorture,
+# and a tshark wire check that every response after SESSION_SETUP is signed.
+source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/server_lib.inc"
+
+srv_setup
+head -c 1 /dev/urandom >"$SRV_DIR/f1"
+: >"$SRV_DIR/f0"
+head -c 65537 /dev/urandom >"$SRV_DIR/f64k"
+head -c $((5 * 1024 * 1024 + 3)) /dev/urandom >"$SRV_DIR/f5m"
+head -c $((64 * 1024 * 1024)) /dev/urandom >"$SRV_DIR/f64m"
+
+DIALECTS="SMB2_02 SMB2_10 SMB3_00 SMB3_02 SMB3_11"
+for level in required enabled disabled; do
+    srv_start "$level" || { not_ok "server starts with --signing $level"; continue; }
+    for m in $DIALECTS; do
+        for cs in required if_required disabled; do
+            name="$level/$m/client-$cs"
+            f=f64k
+            case $m in SMB2_02) f=f1 ;; SMB3_02) f=f0 ;; SMB3_11) f=f5m ;; esac
+            out=$(smbc "$m" "$cs" "put $f up_$m; get up_$m down_$m; mkdir d_$m; ls d_$m; rmdir d_$m; rename up_$m r_$m; del r_$m; ls")
+            rc=$?
+            if [ $rc -eq 0 ] && ! grep -q NT_STATUS <<<"$out" && cmp -s "$SRV_DIR/$f" "$SRV_DIR/down_$m" &&
+                [ ! -e "$SRV_DIR/share/r_$m" ] && [ ! -e "$SRV_DIR/share/d_$m" ]; then
+                ok "$name: put/get ($f, identical bytes), mkdir/rmdir, rename, del, ls"
+            else
+                not_ok "$name: file operations (rc $rc)"
+                echo "$out" | sed 's/^/#   /' | head -20
+            fi
+            rm -f "$SRV_DIR/down_$m"
+            # Signing per the SMB2 table (seed: The Basics of SMB Signing): signed
+            # when either side requires it. smbclient's "disabled" still signs
+            # when the server requires (SMB2 cannot refuse).
+            want="not required"
+            { [ "$level" = required ] || [ "$cs" = required ]; } && want=required
+            check_eq "$name: session signing $want" "$(srv_last_session_signing)" "$want"
+        done
+    done
+    # 64 MiB once per level, newest dialect
+    out=$(smbc SMB3_11 if_required "put f64m big; get big big.down")
+    if cmp -s "$SRV_DIR/f64m" "$SRV_DIR/big.down"; then ok "$level: 64 MiB upload+download identical"; else
+        not_ok "$level: 64 MiB upload+download identical"; echo "$out" | sed 's/^/#   /' | head; fi
+    rm -f "$SRV_DIR/big.down" "$SRV_DIR/share/big"
+    # compound create/query/close (allinfo), hard links, volume info
+    out=$(smbc SMB3_11 if_required "put f64k h.bin; allinfo h.bin; hardlink h.bin h2.bin; volume; del h.bin")
+    check_match "$level: allinfo (compound CREATE+QUERY_INFO+CLOSE)" "$out" 'stream: \[::\$DATA\], 65537 bytes'
+    check "$level: hardlink created" cmp -s "$SRV_DIR/f64k" "$SRV_DIR/share/h2.bin"
+    check_match "$level: volume info" "$out" "Volume: \|share\|"
+    rm -f "$SRV_DIR/share/h2.bin"
+    # read-only share refuses writes
+    out=$(smbc SMB3_11 required "put f1 nope" ro)
+    check_match "$level: read-only share refuses an upload" "$out" "NT_STATUS_ACCESS_DENIED|NT_STATUS_MEDIA_WRITE_PROTECTED"
+    check "$level: nothing was written to the read-only share" test ! -e "$SRV_DIR/ro/nope"
+    out=$(smbc SMB3_11 required "get r.txt ro.down" ro)
+    check "$level: read-only share still serves reads" cmp -s "$SRV_DIR/ro/r.txt" "$SRV_DIR/ro.down"
+    srv_stop
+done
+
+# ---- impacket (python3-impacket 0.10: 2.0.2, 2.1, 3.0; its 3.1.1 preauth chain is broken, see docs/server.md)
+srv_start required
+cat >"$SRV_DIR/imp.py" <<'EOF'
+import io, sys
+from impacket.smbconnection import SMBConnection
+from impacket import smb3structs as s3
+port, dialect = int(sys.argv[1]), sys.argv[2]
+d = {'any': None, '202': s3.SMB2_DIALECT_002, '210': s3.SMB2_DIALECT_21, '300': s3.SMB2_DIALECT_30}[dialect]
+c = SMBConnection('127.0.0.1', '127.0.0.1', sess_port=port, preferredDialect=d)
+c.login('bob', 'hunter22')
+data = bytes(range(256)) * 4099
+c.putFile('share', 'imp_%s.bin' % dialect, io.BytesIO(data).read)
+buf = io.BytesIO()
+c.getFile('share', 'imp_%s.bin' % dialect, buf.write)
+assert buf.getvalue() == data, 'downloaded bytes differ'
+c.createDirectory('share', 'impdir_' + dialect)
+names = [f.get_longname() for f in c.listPath('share', '*')]
+assert 'impdir_' + dialect in names, names
+c.deleteDirectory('share', 'impdir_' + dialect)
+c.rename('share', 'imp_%s.bin' % dialect, 'imp2_%s.bin' % dialect)
+c.deleteFile('share', 'imp2_%s.bin' % dialect)
+print('dialect 0x%x OK' % c.getDialect())
+c.logoff()
+EOF
+for d in any 202 210 300; do
+    out=$(timeout 60 $SRV_PY "$SRV_DIR/imp.py" "$SRV_PORT" "$d" 2>&1)
+    check_match "impacket ($d): login, put/get identical, mkdir/ls/rmdir, rename, delete" "$out" "OK$"
+    check_eq "impacket ($d): session signed" "$(srv_last_session_signing)" "required"
+done
+out=$(timeout 60 $SRV_PY - "$SRV_PORT" <<'EOF' 2>&1
+import sys
+from impacket.smbconnection import SMBConnection
+c = SMBConnection('127.0.0.1', '127.0.0.1', sess_port=int(sys.argv[1]))
+try:
+    c.login('bob', 'wrong')
+    print('LOGGED IN')
+except Exception as e:
+    print('refused', e)
+EOF
+)
+check_match "impacket: wrong password refused with STATUS_LOGON_FAILURE" "$out" "refused.*LOGON_FAILURE"
+
+# ---- smbtorture: a chosen set of smb2 tests
+for t in smb2.dir.find smb2.dir.many smb2.dir.sorted smb2.dir.large-files smb2.rw.rw1 smb2.read.eof \
+    smb2.read.position smb2.read.dir smb2.read.access smb2.scan.find smb2.compound.unrelated1 \
+    smb2.create.brlocked smb2.create.multi smb2.create.delete smb2.create.dir-alloc-size \
+    smb2.rename.simple smb2.rename.no_sharing smb2.delete-on-close-perms.OVERWRITE_IF \
+    smb2.delete-on-close-perms.CREATE smb2.credits.session_setup_credits_granted \
+    smb2.credits.single_req_credits_granted; do
+    out=$(timeout 120 smbtorture "//127.0.0.1/share" -p "$SRV_PORT" -U alice%secret1 "$t" 2>&1)
+    check_match "smbtorture $t" "$out" "^success: "
+done
+
+# ---- tshark: every response after the final SESSION_SETUP carries SIGNED and a non-zero signature
+if command -v tshark >/dev/null; then
+    pcap=$SRV_DIR/wire.pcap
+    tshark -i lo -f "tcp port $SRV_PORT" -w "$pcap" >/dev/null 2>&1 &
+    tpid=$!
+    track_pid $tpid
+    sleep 2
+    smbc SMB3_11 if_required "put f64k w1; get w1 w1.down; del w1; ls" >/dev/null
+    smbc SMB3_02 disabled "ls" >/dev/null
+    sleep 1
+    kill $tpid
+    wait $tpid 2>/dev/null
+    rows=$(tshark -r "$pcap" -d "tcp.port==$SRV_PORT,nbss" -Y 'smb2.flags.response==1 && smb2.cmd > 1' \
+        -T fields -e smb2.flags.signature -e smb2.signature 2>/dev/null)
+    n=$(grep -c . <<<"$rows")
+    unsigned=$(grep -cvE '^(1|True)[[:space:]]+[0-9a-f:]*[1-9a-f]' <<<"$rows")
+    check "tshark: captured responses after SESSION_SETUP ($n)" test "$n" -gt 10
+    check_eq "tshark: responses without SIGNED or with a zero signature" "$unsigned" "0"
+    fin=$(tshark -r "$pcap" -d "tcp.port==$SRV_PORT,nbss" -Y 'smb2.flags.response==1 && smb2.cmd==1 && smb2.nt_status==0' \
+        -T fields -e smb2.flags.signature 2>/dev/null | sort -u | tr '\n' ' ')
+    check_match "tshark: final SESSION_SETUP responses are signed" "$fin" "^(1|True) $"
+else
+    not_ok "tshark is installed"
+fi
+srv_stop
+
+# ---- nmap smb2-security-mode (port 445 on a private 127.0.0.x address)
+x=$((100 + RANDOM % 150))
+for level in required enabled; do
+    if srv_start "$level" "127.0.0.$x" 445; then
+        out=$(timeout 120 nmap -Pn -p445 --script smb2-security-mode "127.0.0.$x" 2>&1)
+        if [ $level = required ]; then
+            check_match "nmap smb2-security-mode: $level" "$out" "Message signing enabled and required"
+        else
+            check_match "nmap smb2-security-mode: $level" "$out" "Message signing enabled but not required"
+        fi
+        srv_stop
+    else
+        not_ok "server binds 127.0.0.$x:445 (needs CAP_NET_BIND_SERVICE)"
+    fi
+done
+exit 0

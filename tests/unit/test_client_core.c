@@ -1,0 +1,399 @@
+/*
+ * tests/unit/test_client_core.c - the sans-I/O client core (session/client.c)
+ * driven by canned exchanges with a fake server built from the same
+ * library's server-side pieces (NTLMSSP challenge + verification, SPNEGO
+ * responses, signing). Positive runs for 2.1 (HMAC-SHA256) and 3.1.1
+ * (AES-GMAC, preauth hash); every acceptance has its negative twin: an
+ * unsigned, re-signed-with-a-flipped-byte, SessionId-zeroed, unknown-MessageId
+ * response, a guest final response while signing is required, an unsigned
+ * final SESSION_SETUP response, a bad server mechListMIC.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "auth/ntlmssp.h"
+#include "auth/spnego.h"
+#include "base/buf.h"
+#include "base/utf16.h"
+#include "session/client.h"
+#include "smbsign/sign.h"
+#include "wire/smb2/echo.h"
+#include "wire/smb2/header.h"
+#include "wire/smb2/negotiate.h"
+#include "wire/smb2/session_setup.h"
+
+enum tamper { T_NONE, T_UNSIGNED, T_FLIP, T_ZERO_SESSION, T_BAD_MID, T_GUEST, T_FINAL_UNSIGNED, T_BAD_MECHMIC };
+
+struct fake {
+    uint16_t dialect;
+    uint16_t secmode;
+    struct smb_cli *c;
+    smb_preauth pre;
+    uint8_t neg[512], chal[1024], auth[4096];
+    size_t nl, cl, al;
+    uint8_t key[16];
+    uint8_t mech_list[64];
+    size_t mech_list_len;
+    smb_sign_ctx *sign;
+    uint64_t sid;
+};
+
+/* Take one NetBIOS frame from the core's output. */
+static size_t take_out(struct smb_cli *c, uint8_t *msg, size_t cap)
+{
+    size_t n = smb_cli_out_len(c);
+    assert_true(n >= 4);
+    const uint8_t *p = smb_cli_out_ptr(c);
+    size_t len = ((size_t)p[1] << 16) | ((size_t)p[2] << 8) | p[3];
+    assert_true(len + 4 <= n && len <= cap);
+    memcpy(msg, p + 4, len);
+    smb_cli_out_consume(c, 4 + len);
+    return len;
+}
+
+static smb_status feed(struct smb_cli *c, const uint8_t *msg, size_t len, size_t *nev)
+{
+    uint8_t *p;
+    size_t room;
+    assert_int_equal(smb_cli_in_buf(c, &p, &room), SMB_OK);
+    assert_true(room >= len + 4);
+    p[0] = 0;
+    p[1] = (uint8_t)(len >> 16);
+    p[2] = (uint8_t)(len >> 8);
+    p[3] = (uint8_t)len;
+    memcpy(p + 4, msg, len);
+    smb_cli_in_commit(c, len + 4);
+    return smb_cli_poll(c, nev);
+}
+
+static void rsp_hdr(smb_wr *w, uint16_t cmd, uint32_t status, uint64_t mid, uint64_t sid, uint32_t flags)
+{
+    struct smb2_hdr h;
+    memset(&h, 0, sizeof h);
+    h.command = cmd;
+    h.status = status;
+    h.credit = 64;
+    h.credit_charge = 1;
+    h.flags = SMB2_FLAGS_SERVER_TO_REDIR | flags;
+    h.message_id = mid;
+    h.session_id = sid;
+    smb2_hdr_encode(w, &h);
+}
+
+#define FAKE_INIT(f, d, m) ((f).dialect = (d), (f).secmode = (m))
+
+static uint64_t mid_of(const uint8_t *msg) { return le64(msg + 24); }
+
+static void setup_core(struct fake *f, smb_sign_level level)
+{
+    struct smb_cli_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.signing = level;
+    cfg.user = "alice";
+    cfg.domain = "";
+    cfg.password = "secret";
+    assert_int_equal(smb_cli_new(&f->c, &cfg), SMB_OK);
+    assert_int_equal(smb_cli_start(f->c), SMB_OK);
+}
+
+/* Run NEGOTIATE and the two SESSION_SETUP legs; returns the core's status
+ * after the final response (tamper applies to the final response). */
+static smb_status handshake(struct fake *f, enum tamper t)
+{
+    uint8_t req[8192], rsp[8192];
+    size_t n, nev;
+    smb_wr w;
+    /* NEGOTIATE request: dialects, contexts with GMAC preferred */
+    n = take_out(f->c, req, sizeof req);
+    struct smb2_negotiate_req nq;
+    assert_int_equal(smb2_negotiate_req_parse(req, n, &nq), SMB_OK);
+    assert_int_equal(nq.dialect_count, 5);
+    assert_true(nq.ctx.has_signing);
+    assert_int_equal(nq.ctx.signing.algs[0], SMB2_SIGNING_AES_GMAC);
+    smb_preauth_init(&f->pre);
+    smb_preauth_update(&f->pre, req, n);
+
+    struct smb2_negotiate_rsp nr;
+    memset(&nr, 0, sizeof nr);
+    nr.security_mode = f->secmode;
+    nr.dialect = f->dialect;
+    nr.capabilities = SMB2_GLOBAL_CAP_LARGE_MTU;
+    nr.max_read_size = nr.max_write_size = nr.max_transact_size = 8u << 20;
+    if (f->dialect == 0x0311) {
+        nr.ctx.has_preauth = true;
+        nr.ctx.preauth.hash_alg_count = 1;
+        nr.ctx.preauth.hash_algs[0] = SMB2_PREAUTH_HASH_SHA512;
+        nr.ctx.preauth.salt_len = 32;
+        nr.ctx.has_signing = true;
+        nr.ctx.signing.alg_count = 1;
+        nr.ctx.signing.algs[0] = SMB2_SIGNING_AES_GMAC;
+        nr.ctx.has_encryption = true;
+        nr.ctx.encryption.cipher_count = 1;
+        nr.ctx.encryption.ciphers[0] = SMB2_CIPHER_AES_128_GCM;
+    }
+    wr_init(&w, rsp, sizeof rsp);
+    rsp_hdr(&w, SMB2_NEGOTIATE, 0, mid_of(req), 0, 0);
+    assert_int_equal(smb2_negotiate_rsp_encode(&w, 0, &nr), SMB_OK);
+    smb_preauth_update(&f->pre, rsp, wr_len(&w));
+    smb_status st = feed(f->c, rsp, wr_len(&w), &nev);
+    if (st != SMB_OK)
+        return st;
+
+    /* SESSION_SETUP 1: NegTokenInit(NTLMSSP NEGOTIATE) */
+    n = take_out(f->c, req, sizeof req);
+    smb_preauth_update(&f->pre, req, n);
+    struct smb2_session_setup_req sq;
+    smb_rd rd;
+    rd_init(&rd, req, n);
+    rd_seek(&rd, 64);
+    assert_int_equal(smb2_session_setup_req_decode(&rd, &sq), SMB_OK);
+    struct spnego_init si;
+    assert_int_equal(spnego_init_decode(sq.security.p, sq.security.len, &si), SMB_OK);
+    assert_true(spnego_is_ntlmssp(si.mechs[0]));
+    memcpy(f->neg, si.mech_token.p, si.mech_token.len);
+    f->nl = si.mech_token.len;
+    memcpy(f->mech_list, si.mech_list.p, si.mech_list.len);
+    f->mech_list_len = si.mech_list.len;
+
+    /* CHALLENGE with a timestamp, so the client sends a MIC */
+    uint8_t ti[128], nm[32];
+    size_t tl = 0, nml = 0;
+    assert_int_equal(smb_utf8_to_utf16le("SRV", 3, nm, sizeof nm, &nml), SMB_OK);
+    assert_int_equal(smb_ntlm_av_put(ti, sizeof ti, &tl, MsvAvNbComputerName, nm, nml), SMB_OK);
+    uint8_t ts[8];
+    put_le64(ts, smb_ntlm_filetime_now());
+    assert_int_equal(smb_ntlm_av_put(ti, sizeof ti, &tl, MsvAvTimestamp, ts, 8), SMB_OK);
+    assert_int_equal(smb_ntlm_av_put(ti, sizeof ti, &tl, MsvAvEOL, NULL, 0), SMB_OK);
+    struct ntlm_challenge ch;
+    memset(&ch, 0, sizeof ch);
+    ch.flags = 0xe28a8215u;
+    memcpy(ch.server_challenge, "\x11\x22\x33\x44\x55\x66\x77\x88", 8);
+    ch.target_name = (struct ntlm_buf){nm, nml};
+    ch.target_info = (struct ntlm_buf){ti, tl};
+    assert_int_equal(smb_ntlm_challenge_encode(&ch, f->chal, sizeof f->chal, &f->cl), SMB_OK);
+    uint8_t tok[2048];
+    size_t tokl;
+    assert_int_equal(spnego_resp_encode(SPNEGO_ACCEPT_INCOMPLETE, true, f->chal, f->cl, NULL, 0, tok, sizeof tok, &tokl),
+                     SMB_OK);
+    f->sid = 0x1122334455667788ull;
+    wr_init(&w, rsp, sizeof rsp);
+    rsp_hdr(&w, SMB2_SESSION_SETUP, 0xC0000016u, mid_of(req), f->sid, 0);
+    struct smb2_session_setup_resp sr = {0, {tok, tokl}};
+    smb2_session_setup_resp_encode(&w, &sr);
+    smb_preauth_update(&f->pre, rsp, wr_len(&w));
+    if ((st = feed(f->c, rsp, wr_len(&w), &nev)) != SMB_OK)
+        return st;
+
+    /* SESSION_SETUP 2: AUTHENTICATE + mechListMIC */
+    n = take_out(f->c, req, sizeof req);
+    assert_int_equal(le64(req + 40), f->sid);
+    smb_preauth_update(&f->pre, req, n);
+    rd_init(&rd, req, n);
+    rd_seek(&rd, 64);
+    assert_int_equal(smb2_session_setup_req_decode(&rd, &sq), SMB_OK);
+    struct spnego_resp cr;
+    assert_int_equal(spnego_resp_decode(sq.security.p, sq.security.len, &cr), SMB_OK);
+    memcpy(f->auth, cr.response_token.p, cr.response_token.len);
+    f->al = cr.response_token.len;
+    uint8_t nt[16];
+    struct ntlm_verify_result vr;
+    assert_int_equal(smb_ntlm_nt_hash("secret", nt), SMB_OK);
+    assert_int_equal(smb_ntlm_server_verify(f->neg, f->nl, f->chal, f->cl, f->auth, f->al, nt, &vr), SMB_OK);
+    assert_true(vr.mic_present);
+    memcpy(f->key, vr.session_key, 16);
+    /* the client's mechListMIC */
+    assert_int_equal(cr.mech_list_mic.len, 16);
+    assert_int_equal(smb_ntlm_mac_verify(f->key, vr.flags, true, 0, f->mech_list, f->mech_list_len,
+                                         cr.mech_list_mic.p),
+                     1);
+    uint8_t smic[16];
+    smb_ntlm_mac(f->key, vr.flags, false, 0, f->mech_list, f->mech_list_len, smic);
+    if (t == T_BAD_MECHMIC)
+        smic[5] ^= 1;
+    assert_int_equal(spnego_resp_encode(SPNEGO_ACCEPT_COMPLETED, false, NULL, 0, smic, 16, tok, sizeof tok, &tokl),
+                     SMB_OK);
+    smb_dialect d = (smb_dialect)f->dialect;
+    smb_sign_alg alg = d == SMB_DIALECT_311 ? SMB_ALG_AES_GMAC : smb_sign_default_alg(d);
+    assert_int_equal(smb_sign_ctx_new_session(&f->sign, d, alg, f->key, 16, d == SMB_DIALECT_311 ? f->pre.hash : NULL),
+                     SMB_OK);
+    wr_init(&w, rsp, sizeof rsp);
+    rsp_hdr(&w, SMB2_SESSION_SETUP, 0, mid_of(req), f->sid, 0);
+    struct smb2_session_setup_resp fr = {t == T_GUEST ? SMB2_SESSION_FLAG_IS_GUEST : 0, {tok, tokl}};
+    smb2_session_setup_resp_encode(&w, &fr);
+    if (t != T_FINAL_UNSIGNED)
+        assert_int_equal(smb2_sign(f->sign, rsp, wr_len(&w)), SMB_OK);
+    return feed(f->c, rsp, wr_len(&w), &nev);
+}
+
+/* One ECHO round trip after the handshake. */
+static smb_status echo(struct fake *f, enum tamper t, size_t *nev)
+{
+    struct smb_cli_req rq;
+    uint8_t req[256], rsp[256];
+    uint64_t mid;
+    assert_int_equal(smb_cli_req_start(f->c, &rq, SMB2_ECHO, 0, 4, 0), SMB_OK);
+    smb2_echo_encode(&rq.w);
+    assert_int_equal(smb_cli_req_finish(f->c, &rq, 42, &mid), SMB_OK);
+    size_t n = take_out(f->c, req, sizeof req);
+    smb_verify_result vr;
+    assert_int_equal(smb2_verify(f->sign, req, n, true, &vr, NULL, NULL), SMB_OK);
+    assert_int_equal(vr, SMB_VERIFY_VALID); /* the request is signed */
+    smb_wr w;
+    wr_init(&w, rsp, sizeof rsp);
+    rsp_hdr(&w, SMB2_ECHO, 0, t == T_BAD_MID ? mid + 100 : mid, t == T_ZERO_SESSION ? 0 : f->sid, 0);
+    smb2_echo_encode(&w);
+    size_t len = wr_len(&w);
+    if (t != T_UNSIGNED && t != T_ZERO_SESSION)
+        assert_int_equal(smb2_sign(f->sign, rsp, len), SMB_OK);
+    if (t == T_FLIP)
+        rsp[len - 1] ^= 0x01;
+    return feed(f->c, rsp, len, nev);
+}
+
+static void done(struct fake *f)
+{
+    smb_cli_free(f->c);
+    smb_sign_ctx_free(f->sign);
+}
+
+static void run_ok(uint16_t dialect, smb_sign_level lvl, uint16_t secmode, bool want_sign)
+{
+    struct fake f = {.dialect = 0};
+    FAKE_INIT(f, dialect, secmode);
+    size_t nev;
+    setup_core(&f, lvl);
+    assert_int_equal(handshake(&f, T_NONE), SMB_OK);
+    assert_int_equal(smb_cli_state(f.c), SMB_CLI_READY);
+    struct smb_cli_info info;
+    smb_cli_info(f.c, &info);
+    assert_int_equal(info.dialect, dialect);
+    assert_int_equal(info.signing, want_sign);
+    assert_int_equal(info.session_id, f.sid);
+    if (want_sign) {
+        assert_int_equal(echo(&f, T_NONE, &nev), SMB_OK);
+        assert_int_equal(nev, 1);
+        assert_int_equal(smb_cli_ev(f.c, 0)->tag, 42);
+        assert_int_equal(smb_cli_ev(f.c, 0)->status, SMB_OK);
+    }
+    done(&f);
+}
+
+static void core_21_signing(void **s)
+{
+    (void)s;
+    run_ok(0x0210, SMB_LEVEL_ENABLED, SMB2_NEGOTIATE_SIGNING_ENABLED | SMB2_NEGOTIATE_SIGNING_REQUIRED, true);
+}
+static void core_311_signing(void **s)
+{
+    (void)s;
+    run_ok(0x0311, SMB_LEVEL_REQUIRED, SMB2_NEGOTIATE_SIGNING_ENABLED, true);
+}
+static void core_311_not_signing(void **s)
+{
+    (void)s;
+    run_ok(0x0311, SMB_LEVEL_ENABLED, SMB2_NEGOTIATE_SIGNING_ENABLED, false);
+}
+
+static void echo_negative(uint16_t dialect, enum tamper t, smb_status want)
+{
+    struct fake f = {.dialect = 0};
+    FAKE_INIT(f, dialect, SMB2_NEGOTIATE_SIGNING_ENABLED | SMB2_NEGOTIATE_SIGNING_REQUIRED);
+    size_t nev;
+    setup_core(&f, SMB_LEVEL_REQUIRED);
+    assert_int_equal(handshake(&f, T_NONE), SMB_OK);
+    assert_int_equal(echo(&f, t, &nev), want);
+    assert_int_equal(smb_cli_state(f.c), SMB_CLI_FAILED);
+    /* sticky: nothing more is accepted */
+    struct smb_cli_req rq;
+    assert_int_equal(smb_cli_req_start(f.c, &rq, SMB2_ECHO, 0, 4, 0), want);
+    done(&f);
+}
+
+static void core_unsigned_response(void **s)
+{
+    (void)s;
+    echo_negative(0x0210, T_UNSIGNED, SMB_E_ACCESS_DENIED);
+    echo_negative(0x0311, T_UNSIGNED, SMB_E_ACCESS_DENIED);
+}
+static void core_flipped_response(void **s)
+{
+    (void)s;
+    echo_negative(0x0210, T_FLIP, SMB_E_INVALID_SIGNATURE);
+    echo_negative(0x0311, T_FLIP, SMB_E_INVALID_SIGNATURE);
+}
+static void core_zeroed_session(void **s)
+{
+    (void)s;
+    echo_negative(0x0311, T_ZERO_SESSION, SMB_E_ACCESS_DENIED);
+}
+static void core_unknown_mid(void **s)
+{
+    (void)s;
+    echo_negative(0x0210, T_BAD_MID, SMB_E_INVALID_NETWORK_RESPONSE);
+}
+
+static void final_negative(uint16_t dialect, enum tamper t, smb_status want)
+{
+    struct fake f = {.dialect = 0};
+    FAKE_INIT(f, dialect, SMB2_NEGOTIATE_SIGNING_ENABLED | SMB2_NEGOTIATE_SIGNING_REQUIRED);
+    setup_core(&f, SMB_LEVEL_ENABLED);
+    assert_int_equal(handshake(&f, t), want);
+    assert_int_equal(smb_cli_state(f.c), SMB_CLI_FAILED);
+    done(&f);
+}
+
+static void core_guest_refused(void **s)
+{
+    (void)s;
+    final_negative(0x0311, T_GUEST, SMB_E_ACCESS_DENIED);
+    final_negative(0x0210, T_GUEST, SMB_E_ACCESS_DENIED);
+}
+static void core_final_unsigned(void **s)
+{
+    (void)s;
+    final_negative(0x0311, T_FINAL_UNSIGNED, SMB_E_ACCESS_DENIED);
+    final_negative(0x0210, T_FINAL_UNSIGNED, SMB_E_ACCESS_DENIED);
+}
+static void core_bad_mechlistmic(void **s)
+{
+    (void)s;
+    final_negative(0x0311, T_BAD_MECHMIC, SMB_E_ACCESS_DENIED);
+}
+
+static void core_garbage_frames(void **s)
+{
+    (void)s;
+    struct fake f = {.dialect = 0};
+    FAKE_INIT(f, 0x0311, 1);
+    size_t nev;
+    setup_core(&f, SMB_LEVEL_ENABLED);
+    uint8_t junk[100];
+    memset(junk, 0x41, sizeof junk);
+    assert_int_equal(feed(f.c, junk, sizeof junk, &nev), SMB_E_INVALID_NETWORK_RESPONSE);
+    done(&f);
+    /* an encrypted (transform) frame is refused, not parsed */
+    setup_core(&f, SMB_LEVEL_ENABLED);
+    memcpy(junk, "\xfdSMB", 4);
+    assert_int_equal(feed(f.c, junk, sizeof junk, &nev), SMB_E_NOT_SUPPORTED);
+    done(&f);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(core_21_signing),        cmocka_unit_test(core_311_signing),
+        cmocka_unit_test(core_311_not_signing),   cmocka_unit_test(core_unsigned_response),
+        cmocka_unit_test(core_flipped_response),  cmocka_unit_test(core_zeroed_session),
+        cmocka_unit_test(core_unknown_mid),       cmocka_unit_test(core_guest_refused),
+        cmocka_unit_test(core_final_unsigned),    cmocka_unit_test(core_bad_mechlistmic),
+        cmocka_unit_test(core_garbage_frames),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
