@@ -79,6 +79,13 @@ session() {
     [ -n "$alg" ] && opts=(--option="client smb3 signing algorithms=$alg")
     [ -n "$cipher" ] && opts+=(--option="client smb3 encryption algorithms=$cipher")
     [ "$proto" = NT1 ] && opts=(--option="client min protocol=NT1")
+    if [ "${name%notify}" != "$name" ]; then
+        # CHANGE_NOTIFY stays pending (interim STATUS_PENDING response) until smbclient is stopped
+        timeout 5 smbclient -p "$lp" //127.0.0.1/share -U "$U%$PASS" -m "$proto" --option='client signing=required' \
+            --option='debug encryption=yes' "${opts[@]}" -c 'notify \' >"$T/$name.out" 2>&1
+        wait $rpid
+        return 0
+    fi
     timeout 120 smbclient -p "$lp" //127.0.0.1/share -U "$U%$PASS" -m "$proto" --option='client signing=required' \
         --option='debug encryption=yes' "${opts[@]}" \
         -c "put $T/small.txt small.txt; put $T/big.bin big.bin; get big.bin $T/$name.back; allinfo small.txt; ls; rm small.txt" \
@@ -106,4 +113,6 @@ run_case smb3_11_cmac SMB3_11 3.1.1 aes-cmac aes-128-cmac
 run_case smb3_11_hmac SMB3_11 3.1.1 hmac-sha256 hmac-sha-256
 # AES-256 negotiated as the cipher: 32-byte encryption/decryption keys (L = 256)
 run_case smb3_11_aes256 SMB3_11 3.1.1 aes-gmac aes-128-gmac aes-256-gcm
+# an asynchronous CHANGE_NOTIFY: the interim response is unsigned and not subject
+run_case smb3_11_notify SMB3_11 3.1.1 aes-cmac aes-128-cmac
 exit 0
