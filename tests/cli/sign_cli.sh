@@ -200,6 +200,10 @@ check_exit 2 "no key exits 2" $S sign --dialect 2.1 </dev/null
 check_exit 2 "unknown option exits 2" $S sign --dialect 2.1 --frobnicate </dev/null
 check_exit 2 "--seq with SMB2 exits 2" $S sign --dialect 2.1 --signing-key $SK --seq 3 </dev/null
 check_exit 2 "--mac-key bad hex exits 2" $S sign --dialect 1 --mac-key 0g </dev/null
+head -c $((9 * 1024 * 1024)) /dev/zero >"$T/huge.bin"
+err=$($S verify --dialect 3.0 --session-key $SK <"$T/huge.bin" 2>&1); rc=$?
+check_eq "oversized input exits 2" "$rc" 2
+check_match "oversized input names the cap" "$err" 'input larger than [0-9]+ bytes'
 head -c 100000 /dev/urandom >"$T/rand.bin"
 check_exit 2 "random bytes exit 2, no crash" $S verify --dialect 3.0 --session-key $SK <"$T/rand.bin"
 check_exit 2 "random bytes to explain exit 2, no crash" $S explain --raw <"$T/rand.bin"
