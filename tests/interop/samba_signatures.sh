@@ -28,8 +28,11 @@ T=$(mk_tmpdir)
 chmod 755 "$T"
 U=smbsignsig
 PASS="pw-$RANDOM$RANDOM"
-id "$U" >/dev/null 2>&1 || useradd -M -s /usr/sbin/nologin "$U" 2>/dev/null
-id "$U" >/dev/null 2>&1 || { not_ok "samba_signatures: cannot create unix user $U"; exit 1; }
+if ! id "$U" >/dev/null 2>&1; then
+    useradd -M -s /usr/sbin/nologin "$U" 2>/dev/null || { not_ok "samba_signatures: cannot create unix user $U"; exit 1; }
+    # remove the account we created once servers are stopped
+    trap 'test_cleanup; userdel "$U" 2>/dev/null' EXIT
+fi
 
 d=$T/smbd
 P=$(free_port) || { not_ok "free port"; exit 1; }
