@@ -9,6 +9,10 @@ port=$(free_port)
 /usr/bin/python3 "$ROOT/tests/interop/fake_smb.py" count "$port" "$T/count" &
 track_pid $!
 wait_port 127.0.0.1 "$port" 10 || not_ok "counting listener did not start"
+# wait_port's own probe connection is counted too: wait until the listener has
+# recorded it, then reset the count (otherwise the write can land after the rm).
+for _ in $(seq 1 50); do [ -s "$T/count" ] && break; sleep 0.1; done
+sleep 0.2
 rm -f "$T/count"
 
 bad() { # NAME EXPECTED-MESSAGE-REGEX ARGS...
