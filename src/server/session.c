@@ -14,6 +14,7 @@
 #include "wire/smb1/negotiate.h"
 #include "wire/netbios.h"
 #include "wire/smb2/negotiate.h"
+#include "wire/smb2/session_setup.h"
 
 /* ------------------------------------------------------------------ */
 /* buffers, logging, ctx                                                */
@@ -468,21 +469,12 @@ static smb_status derive_signing(struct srv_conn *c, struct srv_session *s)
 static smb_status cmd_session_setup(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
 {
     const struct smb2_hdr *h = &rq->h;
-    smb_rd *b = &rq->body;
-    uint16_t ss = rd_u16le(b);
-    uint8_t flags = rd_u8(b);
-    uint8_t secmode = rd_u8(b);
-    rd_u32le(b); /* Capabilities */
-    rd_u32le(b); /* Channel */
-    uint16_t sboff = rd_u16le(b);
-    uint16_t sblen = rd_u16le(b);
-    rd_u64le(b); /* PreviousSessionId */
-    if (!rd_ok(b) || ss != 25)
+    struct smb2_session_setup_req q;
+    if (smb2_session_setup_req_decode(&rq->body, &q) != SMB_OK || q.security.len > 0xFFFF)
         return SMB_E_INVALID_PARAMETER;
-    smb_rd sec = rd_sub(b, sboff, sblen);
-    const uint8_t *tok = sblen ? rd_bytes(&sec, sblen) : NULL;
-    if (!rd_ok(b) || (sblen && !tok))
-        return SMB_E_INVALID_PARAMETER;
+    uint8_t flags = q.flags, secmode = q.security_mode;
+    const uint8_t *tok = q.security.p;
+    uint16_t sblen = (uint16_t)q.security.len;
     if (flags & 0x01) {
         /* SMB2_SESSION_FLAG_BINDING: multichannel is not offered. */
         return SMB_E_REQUEST_NOT_ACCEPTED;
