@@ -25,8 +25,10 @@ cleanup() {
     sleep 0.3
     for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
     rm -rf "$T"
+    [ "$CREATED_USER" = 1 ] && userdel "$USERNAME" 2>/dev/null
 }
 trap cleanup EXIT
+CREATED_USER=0
 
 for tool in smbd smbclient smbpasswd; do
     command -v $tool >/dev/null || { echo "  $tool missing (scripts/deps.sh installs it)"; exit 1; }
@@ -49,7 +51,9 @@ wait_port() {
 
 USERNAME=smbsignbench
 PASS="pw-$RANDOM$RANDOM"
-id "$USERNAME" >/dev/null 2>&1 || useradd -M -s /usr/sbin/nologin "$USERNAME" 2>/dev/null
+if ! id "$USERNAME" >/dev/null 2>&1; then
+    useradd -M -s /usr/sbin/nologin "$USERNAME" 2>/dev/null && CREATED_USER=1
+fi
 mkdir -p "$T/share"
 chmod 777 "$T/share"
 echo "stat me" >"$T/share/stat.txt"
@@ -82,7 +86,7 @@ stop_ours() { kill $OPID 2>/dev/null; wait $OPID 2>/dev/null; }
 
 # Samba smbd: ALG as Samba spells it
 start_smbd() {
-    local alg=$1 d=$T/smbd
+    local alg=$1 d=$T/smbd.$RANDOM
     SPORT=$(free_port)
     mkdir -p "$d"/{private,lock,state,cache,pid,ncalrpc,log}
     cat >"$d/smb.conf" <<EOC
@@ -119,7 +123,12 @@ EOC
     PIDS+=($SPID)
     wait_port $SPORT
 }
-stop_smbd() { kill $SPID 2>/dev/null; wait $SPID 2>/dev/null; }
+# smbd runs in its own session (setsid): stop its process group (our child and its children)
+stop_smbd() {
+    kill -TERM -- -"$SPID" 2>/dev/null || kill "$SPID" 2>/dev/null
+    wait $SPID 2>/dev/null
+    sleep 0.5
+}
 
 # xfer PORT CLIENT_SIGNING ALG CMD -> MB/s
 xfer() {

@@ -14,6 +14,7 @@
 #include "wire/smb1/negotiate.h"
 #include "wire/netbios.h"
 #include "wire/smb2/negotiate.h"
+#include "wire/smb2/session_setup.h"
 
 /* ------------------------------------------------------------------ */
 /* buffers, logging, ctx                                                */
@@ -321,7 +322,12 @@ static smb_status cmd_negotiate(struct srv_conn *c, struct srv_req *rq, smb_wr *
     memcpy(c->client_guid, req.client_guid, 16);
     c->n_client_dialects = req.dialect_count;
     memcpy(c->client_dialects, req.dialects, req.dialect_count * sizeof(uint16_t));
-    c->server_secmode = smb_policy_smb2_secmode(c->ctx->level);
+    /* SecurityMode from the policy engine (the one source of signing decisions). */
+    smb_server_decision dec;
+    smb_side me = {c->ctx->level, SMB_ERA_CURRENT};
+    if (smb_policy_server_decide(SMB_PROTO_SMB2, me, 0, &dec) != SMB_OK)
+        return SMB_E_INTERNAL_ERROR;
+    c->server_secmode = dec.security_mode;
     c->server_caps = server_caps_for(best);
     c->sign_alg = best >= SMB_DIALECT_300 ? SMB_ALG_AES_CMAC : SMB_ALG_HMAC_SHA256;
 
@@ -403,7 +409,11 @@ static smb_status smb1_negotiate(struct srv_conn *c, const uint8_t *pdu, size_t 
         srv_log(c, SRV_LOG_AUDIT, "SMB1-only client refused (this server speaks SMB2/3 only)");
         return SMB_E_NOT_SUPPORTED;
     }
-    c->server_secmode = smb_policy_smb2_secmode(c->ctx->level);
+    smb_server_decision dec;
+    smb_side me = {c->ctx->level, SMB_ERA_CURRENT};
+    if (smb_policy_server_decide(SMB_PROTO_SMB2, me, 0, &dec) != SMB_OK)
+        return SMB_E_INTERNAL_ERROR;
+    c->server_secmode = dec.security_mode;
     smb_status st = srv_buf_reserve(out, 1024);
     if (st != SMB_OK)
         return st;
@@ -459,21 +469,12 @@ static smb_status derive_signing(struct srv_conn *c, struct srv_session *s)
 static smb_status cmd_session_setup(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
 {
     const struct smb2_hdr *h = &rq->h;
-    smb_rd *b = &rq->body;
-    uint16_t ss = rd_u16le(b);
-    uint8_t flags = rd_u8(b);
-    uint8_t secmode = rd_u8(b);
-    rd_u32le(b); /* Capabilities */
-    rd_u32le(b); /* Channel */
-    uint16_t sboff = rd_u16le(b);
-    uint16_t sblen = rd_u16le(b);
-    rd_u64le(b); /* PreviousSessionId */
-    if (!rd_ok(b) || ss != 25)
+    struct smb2_session_setup_req q;
+    if (smb2_session_setup_req_decode(&rq->body, &q) != SMB_OK || q.security.len > 0xFFFF)
         return SMB_E_INVALID_PARAMETER;
-    smb_rd sec = rd_sub(b, sboff, sblen);
-    const uint8_t *tok = sblen ? rd_bytes(&sec, sblen) : NULL;
-    if (!rd_ok(b) || (sblen && !tok))
-        return SMB_E_INVALID_PARAMETER;
+    uint8_t flags = q.flags, secmode = q.security_mode;
+    const uint8_t *tok = q.security.p;
+    uint16_t sblen = (uint16_t)q.security.len;
     if (flags & 0x01) {
         /* SMB2_SESSION_FLAG_BINDING: multichannel is not offered. */
         return SMB_E_REQUEST_NOT_ACCEPTED;
@@ -526,12 +527,20 @@ static smb_status cmd_session_setup(struct srv_conn *c, struct srv_req *rq, smb_
     }
     uint16_t sflags = 0;
     if (st == SMB_OK) {
-        bool client_requires = (c->client_secmode & SMB2_NEGOTIATE_SIGNING_REQUIRED) ||
-                               (secmode & SMB2_NEGOTIATE_SIGNING_REQUIRED);
-        /* MS-SMB2 3.3.5.5.3: signing required when either side requires it. */
-        s->signing_required = c->ctx->level == SMB_LEVEL_REQUIRED || client_requires;
+        /* MS-SMB2 3.3.5.5.3: signing required when either side requires it;
+         * the decision is the policy engine's (smb_policy_server_decide),
+         * from the client's NEGOTIATE and SESSION_SETUP SecurityMode. */
+        smb_server_decision dec;
+        smb_side me = {c->ctx->level, SMB_ERA_CURRENT};
+        uint16_t signals = (uint16_t)(c->client_secmode | secmode);
+        if (smb_policy_server_decide(SMB_PROTO_SMB2, me, signals, &dec) != SMB_OK) {
+            session_remove(c, s);
+            rq->sess = NULL;
+            return SMB_E_INTERNAL_ERROR;
+        }
+        s->signing_required = dec.sign;
         if (s->guest || s->anonymous) {
-            if (s->signing_required) {
+            if (!dec.guest_allowed) {
                 /* A guest or anonymous session has no key and cannot sign:
                  * never allowed where signing is required. */
                 srv_log(c, SRV_LOG_AUDIT,

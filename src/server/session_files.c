@@ -13,6 +13,16 @@
 
 #include "base/utf16.h"
 #include "server/session_int.h"
+#include "wire/smb2/close.h"
+#include "wire/smb2/create.h"
+#include "wire/smb2/flush.h"
+#include "wire/smb2/ioctl.h"
+#include "wire/smb2/query_directory.h"
+#include "wire/smb2/query_info.h"
+#include "wire/smb2/read.h"
+#include "wire/smb2/set_info.h"
+#include "wire/smb2/tree_connect.h"
+#include "wire/smb2/write.h"
 
 /* MS-SMB2 2.2.13.1 access mask bits */
 #define FILE_READ_DATA 0x00000001u
@@ -64,11 +74,9 @@ enum { FILE_SUPERSEDED = 0, FILE_OPENED = 1, FILE_CREATED = 2, FILE_OVERWRITTEN 
 /* ------------------------------------------------------------------ */
 /* opens                                                                  */
 
-static struct srv_open *open_find(struct srv_conn *c, struct srv_req *rq, smb_rd *r)
+static struct srv_open *open_find_id(struct srv_conn *c, struct srv_req *rq, struct smb2_fileid id)
 {
-    uint64_t p = rd_u64le(r), v = rd_u64le(r);
-    if (!rd_ok(r))
-        return NULL;
+    uint64_t p = id.persistent, v = id.volatile_;
     if (p == UINT64_MAX && v == UINT64_MAX) {
         /* related compound: the FileId of the previous CREATE */
         p = v = rq->related_fid;
@@ -147,17 +155,12 @@ static void put_times(smb_wr *w, const struct stat *st)
 
 smb_status srv_cmd_tree_connect(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
 {
-    smb_rd *b = &rq->body;
-    uint16_t ss = rd_u16le(b);
-    rd_u16le(b); /* Flags (3.1.1) / Reserved */
-    uint16_t poff = rd_u16le(b), plen = rd_u16le(b);
-    if (!rd_ok(b) || ss != 9)
+    struct smb2_tree_connect_req q;
+    if (smb2_tree_connect_req_decode(&rq->body, &q) != SMB_OK)
         return SMB_E_INVALID_PARAMETER;
-    smb_rd pr = rd_sub(b, poff, plen);
-    const uint8_t *p = rd_bytes(&pr, plen);
     char path[1024];
     size_t pl = 0;
-    if (!p || plen == 0 || smb_utf16le_to_utf8(p, plen, path, sizeof path, &pl) != SMB_OK)
+    if (q.path.len == 0 || smb_utf16le_to_utf8(q.path.p, q.path.len, path, sizeof path, &pl) != SMB_OK)
         return SMB_E_INVALID_PARAMETER;
     /* "\\server\share" */
     const char *share = path;
@@ -232,30 +235,14 @@ static uint32_t map_generic(uint32_t a)
 
 smb_status srv_cmd_create(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
 {
-    smb_rd *b = &rq->body;
-    uint16_t ss = rd_u16le(b);
-    rd_u8(b);     /* SecurityFlags */
-    rd_u8(b);     /* RequestedOplockLevel */
-    rd_u32le(b);  /* ImpersonationLevel */
-    rd_u64le(b);  /* SmbCreateFlags */
-    rd_u64le(b);  /* Reserved */
-    uint32_t access = rd_u32le(b);
-    rd_u32le(b); /* FileAttributes */
-    rd_u32le(b); /* ShareAccess */
-    uint32_t disp = rd_u32le(b);
-    uint32_t opts = rd_u32le(b);
-    uint16_t noff = rd_u16le(b), nlen = rd_u16le(b);
-    rd_u32le(b); /* CreateContextsOffset */
-    rd_u32le(b); /* CreateContextsLength */
-    if (!rd_ok(b) || ss != 57 || disp > FILE_OVERWRITE_IF || (nlen & 1))
+    struct smb2_create_req q;
+    if (smb2_create_req_decode(&rq->body, &q) != SMB_OK)
         return SMB_E_INVALID_PARAMETER;
-    const uint8_t *name = NULL;
-    if (nlen) {
-        smb_rd nr = rd_sub(b, noff, nlen);
-        name = rd_bytes(&nr, nlen);
-        if (!name)
-            return SMB_E_INVALID_PARAMETER;
-    }
+    uint32_t access = q.desired_access, disp = q.create_disposition, opts = q.create_options;
+    size_t nlen = q.name.len;
+    const uint8_t *name = q.name.p;
+    if (disp > FILE_OVERWRITE_IF || (nlen & 1) || nlen > 0xFFFF)
+        return SMB_E_INVALID_PARAMETER;
     struct srv_tree *t = rq->tree;
     if (t->ipc) {
         /* IPC$ is accepted so clients can probe it, but no pipe exists. */
@@ -267,7 +254,7 @@ smb_status srv_cmd_create(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
     }
     const struct srv_vfs *v = &c->ctx->vfs[t->share];
     char rel[SRV_PATH_MAX];
-    smb_status st = srv_vfs_path(name ? name : (const uint8_t *)"", nlen, rel, sizeof rel);
+    smb_status st = srv_vfs_path(nlen ? name : (const uint8_t *)"", nlen, rel, sizeof rel);
     if (st != SMB_OK) {
         srv_log(c, SRV_LOG_INFO, "CREATE: refused name (%s)", smb_status_name(st));
         return st;
@@ -402,13 +389,11 @@ smb_status srv_cmd_create(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
 
 smb_status srv_cmd_close(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
 {
-    smb_rd *b = &rq->body;
-    uint16_t ss = rd_u16le(b);
-    uint16_t flags = rd_u16le(b);
-    rd_u32le(b);
-    if (!rd_ok(b) || ss != 24)
+    struct smb2_close_req q;
+    if (smb2_close_req_decode(&rq->body, &q) != SMB_OK)
         return SMB_E_INVALID_PARAMETER;
-    struct srv_open *o = open_find(c, rq, b);
+    uint16_t flags = q.flags;
+    struct srv_open *o = open_find_id(c, rq, q.file_id);
     if (!o)
         return SMB_E_FILE_CLOSED;
     struct stat sb;
@@ -431,13 +416,10 @@ smb_status srv_cmd_close(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
 
 smb_status srv_cmd_flush(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
 {
-    smb_rd *b = &rq->body;
-    uint16_t ss = rd_u16le(b);
-    rd_u16le(b);
-    rd_u32le(b);
-    if (!rd_ok(b) || ss != 24)
+    struct smb2_fileid fid;
+    if (smb2_flush_req_decode(&rq->body, &fid) != SMB_OK)
         return SMB_E_INVALID_PARAMETER;
-    struct srv_open *o = open_find(c, rq, b);
+    struct srv_open *o = open_find_id(c, rq, fid);
     if (!o)
         return SMB_E_FILE_CLOSED;
     if (o->writable && fsync(o->fd) != 0)
@@ -456,9 +438,11 @@ smb_status srv_cmd_lock(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
     uint16_t ss = rd_u16le(b);
     uint16_t count = rd_u16le(b);
     rd_u32le(b);
+    struct smb2_fileid fid = {rd_u64le(b), 0};
+    fid.volatile_ = rd_u64le(b);
     if (!rd_ok(b) || ss != 48 || count == 0)
         return SMB_E_INVALID_PARAMETER;
-    if (!open_find(c, rq, b))
+    if (!open_find_id(c, rq, fid))
         return SMB_E_FILE_CLOSED;
     wr_u16le(w, 4);
     wr_u16le(w, 0);
@@ -499,16 +483,12 @@ size_t srv_cmd_resp_cap(const struct srv_conn *c, const struct srv_req *rq)
 
 smb_status srv_cmd_read(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
 {
-    smb_rd *b = &rq->body;
-    uint16_t ss = rd_u16le(b);
-    rd_u8(b); /* Padding */
-    rd_u8(b); /* Flags */
-    uint32_t length = rd_u32le(b);
-    uint64_t offset = rd_u64le(b);
-    if (!rd_ok(b) || ss != 49)
+    struct smb2_read_req q;
+    if (smb2_read_req_decode(&rq->body, &q) != SMB_OK)
         return SMB_E_INVALID_PARAMETER;
-    struct srv_open *o = open_find(c, rq, b);
-    uint32_t mincount = rd_u32le(b);
+    uint32_t length = q.length, mincount = q.minimum_count;
+    uint64_t offset = q.offset;
+    struct srv_open *o = open_find_id(c, rq, q.file_id);
     if (!o)
         return SMB_E_FILE_CLOSED;
     if (length > c->ctx->cfg.max_io || check_charge(c, rq, length) != SMB_OK)
@@ -556,22 +536,17 @@ smb_status srv_cmd_read(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
 
 smb_status srv_cmd_write(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
 {
-    smb_rd *b = &rq->body;
-    uint16_t ss = rd_u16le(b);
-    uint16_t doff = rd_u16le(b);
-    uint32_t length = rd_u32le(b);
-    uint64_t offset = rd_u64le(b);
-    if (!rd_ok(b) || ss != 49)
+    struct smb2_write_req q;
+    if (smb2_write_req_decode(&rq->body, &q) != SMB_OK)
         return SMB_E_INVALID_PARAMETER;
-    struct srv_open *o = open_find(c, rq, b);
+    struct srv_open *o = open_find_id(c, rq, q.file_id);
     if (!o)
         return SMB_E_FILE_CLOSED;
-    if (length > c->ctx->cfg.max_io || check_charge(c, rq, length) != SMB_OK)
+    if (q.data.len > c->ctx->cfg.max_io || check_charge(c, rq, q.data.len) != SMB_OK)
         return SMB_E_INVALID_PARAMETER;
-    smb_rd dr = rd_sub(b, doff, length);
-    const uint8_t *data = length ? rd_bytes(&dr, length) : NULL;
-    if (length && !data)
-        return SMB_E_INVALID_PARAMETER;
+    uint32_t length = (uint32_t)q.data.len;
+    uint64_t offset = q.offset;
+    const uint8_t *data = q.data.p;
     if (rq->tree->read_only)
         return SMB_E_ACCESS_DENIED;
     if (o->is_dir)
@@ -673,16 +648,13 @@ static size_t put_dirent(smb_wr *w, size_t limit, int cls, const struct srv_dire
 
 smb_status srv_cmd_query_directory(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
 {
-    smb_rd *b = &rq->body;
-    uint16_t ss = rd_u16le(b);
-    uint8_t cls = rd_u8(b);
-    uint8_t flags = rd_u8(b);
-    rd_u32le(b); /* FileIndex */
-    struct srv_open *o = open_find(c, rq, b);
-    uint16_t noff = rd_u16le(b), nlen = rd_u16le(b);
-    uint32_t outlen = rd_u32le(b);
-    if (!rd_ok(b) || ss != 33 || (nlen & 1))
+    struct smb2_query_directory_req q;
+    if (smb2_query_directory_req_decode(&rq->body, &q) != SMB_OK || (q.pattern.len & 1))
         return SMB_E_INVALID_PARAMETER;
+    uint8_t cls = q.info_class, flags = q.flags;
+    uint32_t outlen = q.output_buffer_length;
+    size_t nlen = q.pattern.len;
+    struct srv_open *o = open_find_id(c, rq, q.file_id);
     if (!o)
         return SMB_E_FILE_CLOSED;
     if (!o->is_dir)
@@ -695,8 +667,7 @@ smb_status srv_cmd_query_directory(struct srv_conn *c, struct srv_req *rq, smb_w
         outlen = c->ctx->cfg.max_io;
     bool restart = flags & (0x01 | 0x10); /* RESTART_SCANS, REOPEN */
     if (nlen) {
-        smb_rd nr = rd_sub(b, noff, nlen);
-        const uint8_t *pat = rd_bytes(&nr, nlen);
+        const uint8_t *pat = q.pattern.p;
         char p[SRV_NAME_MAX + 1];
         size_t pl;
         if (!pat || smb_utf16le_to_utf8(pat, nlen, p, sizeof p, &pl) != SMB_OK)
@@ -1013,19 +984,12 @@ static void query_security(smb_wr *w, uint32_t addl)
 
 smb_status srv_cmd_query_info(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
 {
-    smb_rd *b = &rq->body;
-    uint16_t ss = rd_u16le(b);
-    uint8_t type = rd_u8(b);
-    uint8_t cls = rd_u8(b);
-    uint32_t outlen = rd_u32le(b);
-    rd_u16le(b); /* InputBufferOffset */
-    rd_u16le(b);
-    rd_u32le(b); /* InputBufferLength */
-    uint32_t addl = rd_u32le(b);
-    rd_u32le(b); /* Flags */
-    if (!rd_ok(b) || ss != 41)
+    struct smb2_query_info_req q;
+    if (smb2_query_info_req_decode(&rq->body, &q) != SMB_OK)
         return SMB_E_INVALID_PARAMETER;
-    struct srv_open *o = open_find(c, rq, b);
+    uint8_t type = q.info_type, cls = q.info_class;
+    uint32_t outlen = q.output_buffer_length, addl = q.additional_information;
+    struct srv_open *o = open_find_id(c, rq, q.file_id);
     if (!o)
         return SMB_E_FILE_CLOSED;
     wr_u16le(w, 9);
@@ -1123,22 +1087,15 @@ static smb_status set_rename(struct srv_conn *c, struct srv_req *rq, struct srv_
 
 smb_status srv_cmd_set_info(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
 {
-    smb_rd *b = &rq->body;
-    uint16_t ss = rd_u16le(b);
-    uint8_t type = rd_u8(b);
-    uint8_t cls = rd_u8(b);
-    uint32_t blen = rd_u32le(b);
-    uint16_t boff = rd_u16le(b);
-    rd_u16le(b);
-    rd_u32le(b); /* AdditionalInformation */
-    if (!rd_ok(b) || ss != 33)
+    struct smb2_set_info_req q;
+    if (smb2_set_info_req_decode(&rq->body, &q) != SMB_OK)
         return SMB_E_INVALID_PARAMETER;
-    struct srv_open *o = open_find(c, rq, b);
+    uint8_t type = q.info_type, cls = q.info_class;
+    struct srv_open *o = open_find_id(c, rq, q.file_id);
     if (!o)
         return SMB_E_FILE_CLOSED;
-    smb_rd in = rd_sub(b, boff, blen);
-    if (!rd_ok(b))
-        return SMB_E_INVALID_PARAMETER;
+    smb_rd in;
+    rd_init(&in, q.buffer.p, q.buffer.len);
     if (rq->tree->read_only)
         return SMB_E_ACCESS_DENIED;
     smb_status st = SMB_OK;
@@ -1258,32 +1215,22 @@ smb_status srv_cmd_set_info(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
 
 smb_status srv_cmd_ioctl(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
 {
-    smb_rd *b = &rq->body;
-    uint16_t ss = rd_u16le(b);
-    rd_u16le(b);
-    uint32_t ctl = rd_u32le(b);
-    uint64_t fp = rd_u64le(b), fv = rd_u64le(b);
-    uint32_t inoff = rd_u32le(b), incount = rd_u32le(b);
-    rd_u32le(b); /* MaxInputResponse */
-    rd_u32le(b); rd_u32le(b); /* OutputOffset, OutputCount */
-    uint32_t maxout = rd_u32le(b);
-    uint32_t flags = rd_u32le(b);
-    if (!rd_ok(b) || ss != 57)
+    struct smb2_ioctl_req q;
+    if (smb2_ioctl_req_decode(&rq->body, &q) != SMB_OK)
         return SMB_E_INVALID_PARAMETER;
+    uint32_t ctl = q.ctl_code, maxout = q.max_output_response, flags = q.flags;
+    uint64_t fp = q.file_id.persistent, fv = q.file_id.volatile_;
     if (ctl == FSCTL_VALIDATE_NEGOTIATE_INFO) {
         /* MS-SMB2 3.3.5.15.12: compare with what NEGOTIATE saw; any
          * difference means a downgrade attempt: drop the connection. */
-        smb_rd in = rd_sub(b, inoff, incount);
-        uint32_t caps = rd_u32le(&in);
-        uint8_t guid[16];
-        rd_copy(&in, guid, 16);
-        uint16_t secmode = rd_u16le(&in);
-        uint16_t dc = rd_u16le(&in);
-        bool ok = rd_ok(&in) && (flags & 1) && fp == UINT64_MAX && fv == UINT64_MAX;
-        ok = ok && c->dialect != SMB_DIALECT_311 && dc == c->n_client_dialects && caps == c->client_caps &&
-             !memcmp(guid, c->client_guid, 16) && secmode == c->client_secmode;
-        for (uint16_t i = 0; ok && i < dc; i++)
-            ok = rd_u16le(&in) == c->client_dialects[i] && rd_ok(&in);
+        struct smb2_vni_req v;
+        bool ok = smb2_vni_req_decode(q.input, &v) == SMB_OK && (flags & 1) && fp == UINT64_MAX &&
+                  fv == UINT64_MAX;
+        ok = ok && c->dialect != SMB_DIALECT_311 && v.dialect_count == c->n_client_dialects &&
+             v.capabilities == c->client_caps && !memcmp(v.guid, c->client_guid, 16) &&
+             v.security_mode == c->client_secmode;
+        for (uint16_t i = 0; ok && i < v.dialect_count; i++)
+            ok = v.dialects[i] == c->client_dialects[i];
         if (!ok) {
             srv_log(c, SRV_LOG_AUDIT, "VALIDATE_NEGOTIATE_INFO mismatch: dropping connection");
             c->drop = true;

@@ -22,6 +22,9 @@
 #include "smbsign/policy.h"
 #include "wire/smb2/header.h"
 #include "wire/smb2/negotiate.h"
+#include "auth/ntlmssp.h"
+#include "auth/spnego.h"
+#include "smbsign/sign.h"
 
 /* ---------------- config ---------------- */
 
@@ -467,6 +470,245 @@ static void core_rejects_truncated_and_out_of_window(void **state)
     free(ctx);
 }
 
+
+/* ---------------- core: a whole signed session ---------------- */
+
+struct sess_fixture {
+    char *dir;
+    struct srv_ctx *ctx;
+    struct srv_conn *c;
+    smb_preauth pa;
+    uint64_t sid, mid;
+    uint32_t tid;
+    smb_sign_ctx *sc;
+    struct smb_ntlm_client nc;
+};
+
+/* Build a request header + body into buf; returns the length. */
+static size_t build_req(uint8_t *buf, size_t cap, uint16_t cmd, uint64_t mid, uint64_t sid, uint32_t tid,
+                        const uint8_t *body, size_t blen)
+{
+    smb_wr w;
+    wr_init(&w, buf, cap);
+    struct smb2_hdr h = {0};
+    h.command = cmd;
+    h.credit = 16;
+    h.credit_charge = 1;
+    h.message_id = mid;
+    h.session_id = sid;
+    h.tree_id = tid;
+    smb2_hdr_encode(&w, &h);
+    wr_bytes(&w, body, blen);
+    assert_true(wr_ok(&w));
+    return wr_len(&w);
+}
+
+/* Feed one request; returns the core's status, the response element in rsp. */
+static smb_status roundtrip(struct sess_fixture *f, const uint8_t *req, size_t len, uint8_t *rsp, size_t *rlen)
+{
+    struct srv_buf out = {0};
+    smb_status st = srv_conn_input(f->c, req, len, &out);
+    *rlen = 0;
+    if (out.len > 4) {
+        assert_true(out.len - 4 <= 65536);
+        memcpy(rsp, out.p + 4, out.len - 4);
+        *rlen = out.len - 4;
+    }
+    srv_buf_free(&out);
+    return st;
+}
+
+static size_t session_setup_body(uint8_t *b, const uint8_t *tok, size_t tlen)
+{
+    smb_wr w;
+    wr_init(&w, b, 4096);
+    wr_u16le(&w, 25);
+    wr_u8(&w, 0);
+    wr_u8(&w, 1); /* SecurityMode: signing enabled */
+    wr_u32le(&w, 0);
+    wr_u32le(&w, 0);
+    wr_u16le(&w, 64 + 24);
+    wr_u16le(&w, (uint16_t)tlen);
+    wr_u64le(&w, 0);
+    wr_bytes(&w, tok, tlen);
+    return wr_len(&w);
+}
+
+static size_t tree_connect_body(uint8_t *b, const char *path)
+{
+    size_t n = 0;
+    uint8_t u[128];
+    for (const char *p = path; *p; p++) {
+        u[n++] = (uint8_t)*p;
+        u[n++] = 0;
+    }
+    smb_wr w;
+    wr_init(&w, b, 256);
+    wr_u16le(&w, 9);
+    wr_u16le(&w, 0);
+    wr_u16le(&w, 64 + 8);
+    wr_u16le(&w, (uint16_t)n);
+    wr_bytes(&w, u, n);
+    return wr_len(&w);
+}
+
+static void fixture_login(struct sess_fixture *f, smb_sign_level level)
+{
+    memset(f, 0, sizeof *f);
+    f->dir = mkdtemp_s();
+    struct srv_config cfg;
+    char err[256];
+    srv_config_init(&cfg);
+    char spec[300];
+    snprintf(spec, sizeof spec, "share=%s", f->dir);
+    assert_int_equal(srv_config_add_share(&cfg, spec, err, sizeof err), SMB_OK);
+    f->ctx = malloc(sizeof *f->ctx);
+    assert_int_equal(srv_ctx_init(f->ctx, &cfg, level, err, sizeof err), SMB_OK);
+    char db[128], hex[33];
+    uint8_t h[16];
+    srv_nt_hash("secret1", h);
+    for (int i = 0; i < 16; i++)
+        snprintf(hex + 2 * i, 3, "%02x", h[i]);
+    snprintf(db, sizeof db, "alice:%s\n", hex);
+    assert_int_equal(srv_userdb_parse(&f->ctx->users, db, "db", err, sizeof err), SMB_OK);
+    f->c = srv_conn_new(f->ctx, "unit");
+
+    uint8_t req[4096], rsp[65536], body[4096], tok[2048], tok2[2048];
+    size_t n, rl, tl, tl2;
+    /* NEGOTIATE 3.1.1 (signing capabilities: AES-CMAC, AES-GMAC) */
+    const uint16_t d[] = {0x0311};
+    n = build_negotiate(req, sizeof req, 1, d, 1);
+    assert_int_equal(roundtrip(f, req, n, rsp, &rl), SMB_OK);
+    smb_preauth_init(&f->pa);
+    smb_preauth_update(&f->pa, req, n);
+    smb_preauth_update(&f->pa, rsp, rl);
+    struct smb2_negotiate_rsp nr;
+    assert_int_equal(smb2_negotiate_rsp_parse(rsp, rl, &nr), SMB_OK);
+    assert_int_equal(nr.ctx.signing.algs[0], SMB2_SIGNING_AES_GMAC); /* build_negotiate offers CMAC+GMAC */
+    /* SESSION_SETUP 1: SPNEGO(NTLMSSP NEGOTIATE) */
+    assert_int_equal(smb_ntlm_client_init(&f->nc, "alice", "WORKGROUP", "secret1", "UNIT"), SMB_OK);
+    assert_int_equal(smb_ntlm_client_negotiate(&f->nc, tok, sizeof tok, &tl), SMB_OK);
+    assert_int_equal(spnego_init_encode(tok, tl, tok2, sizeof tok2, &tl2, NULL, NULL), SMB_OK);
+    size_t bl = session_setup_body(body, tok2, tl2);
+    n = build_req(req, sizeof req, SMB2_SESSION_SETUP, 1, 0, 0, body, bl);
+    assert_int_equal(roundtrip(f, req, n, rsp, &rl), SMB_OK);
+    assert_int_equal(le32(rsp + 8), 0xC0000016u); /* MORE_PROCESSING_REQUIRED */
+    f->sid = le64(rsp + 40);
+    smb_preauth_update(&f->pa, req, n);
+    smb_preauth_update(&f->pa, rsp, rl);
+    /* SESSION_SETUP 2: SPNEGO(NTLMSSP AUTHENTICATE) */
+    struct spnego_resp sr;
+    assert_int_equal(spnego_resp_decode(rsp + 64 + 8, le16(rsp + 64 + 6), &sr), SMB_OK);
+    assert_int_equal(smb_ntlm_client_authenticate(&f->nc, sr.response_token.p, sr.response_token.len, tok, sizeof tok,
+                                                  &tl),
+                     SMB_OK);
+    assert_int_equal(spnego_resp_encode(-1, false, tok, tl, NULL, 0, tok2, sizeof tok2, &tl2), SMB_OK);
+    bl = session_setup_body(body, tok2, tl2);
+    n = build_req(req, sizeof req, SMB2_SESSION_SETUP, 2, f->sid, 0, body, bl);
+    smb_preauth_update(&f->pa, req, n);
+    assert_int_equal(roundtrip(f, req, n, rsp, &rl), SMB_OK);
+    assert_int_equal(le32(rsp + 8), 0); /* STATUS_SUCCESS */
+    /* the client derives the same key over the same preauth hash, and the
+     * final SESSION_SETUP response is signed with it */
+    assert_int_equal(smb_sign_ctx_new_session(&f->sc, SMB_DIALECT_311, SMB_ALG_AES_GMAC, f->nc.session_key, 16,
+                                              f->pa.hash),
+                     SMB_OK);
+    smb_verify_result vr;
+    assert_int_equal(smb2_verify(f->sc, rsp, rl, true, &vr, NULL, NULL), SMB_OK);
+    assert_int_equal(vr, SMB_VERIFY_VALID);
+    f->mid = 3;
+}
+
+static void fixture_free(struct sess_fixture *f)
+{
+    smb_sign_ctx_free(f->sc);
+    smb_ntlm_client_wipe(&f->nc);
+    srv_conn_free(f->c);
+    srv_ctx_free(f->ctx);
+    free(f->ctx);
+    rmdir(f->dir);
+    free(f->dir);
+}
+
+static void core_signed_session_enforces_signatures(void **state)
+{
+    (void)state;
+    struct sess_fixture f;
+    fixture_login(&f, SMB_LEVEL_REQUIRED);
+    uint8_t req[1024], rsp[65536], body[256];
+    size_t n, rl, bl = tree_connect_body(body, "\\\\srv\\share");
+    smb_verify_result vr;
+
+    /* unsigned TREE_CONNECT: refused, response unsigned (KB887429) */
+    n = build_req(req, sizeof req, SMB2_TREE_CONNECT, f.mid++, f.sid, 0, body, bl);
+    assert_int_equal(roundtrip(&f, req, n, rsp, &rl), SMB_OK);
+    assert_int_equal(le32(rsp + 8), 0xC0000022u);
+    assert_int_equal(le32(rsp + 16) & SMB2_FLAGS_SIGNED, 0);
+
+    /* signed, then one byte flipped: refused */
+    n = build_req(req, sizeof req, SMB2_TREE_CONNECT, f.mid++, f.sid, 0, body, bl);
+    assert_int_equal(smb2_sign(f.sc, req, n), SMB_OK);
+    req[n - 1] ^= 0x20;
+    assert_int_equal(roundtrip(&f, req, n, rsp, &rl), SMB_OK);
+    assert_int_equal(le32(rsp + 8), 0xC0000022u);
+
+    /* properly signed: accepted, response signed and valid */
+    n = build_req(req, sizeof req, SMB2_TREE_CONNECT, f.mid++, f.sid, 0, body, bl);
+    assert_int_equal(smb2_sign(f.sc, req, n), SMB_OK);
+    assert_int_equal(roundtrip(&f, req, n, rsp, &rl), SMB_OK);
+    assert_int_equal(le32(rsp + 8), 0);
+    assert_int_equal(smb2_verify(f.sc, rsp, rl, true, &vr, NULL, NULL), SMB_OK);
+    assert_int_equal(vr, SMB_VERIFY_VALID);
+
+    /* a third signature failure drops the connection */
+    n = build_req(req, sizeof req, SMB2_TREE_CONNECT, f.mid++, f.sid, 0, body, bl);
+    assert_int_equal(smb2_sign(f.sc, req, n), SMB_OK);
+    req[SMB2_SIG_OFFSET] ^= 1;
+    assert_int_not_equal(roundtrip(&f, req, n, rsp, &rl), SMB_OK);
+    fixture_free(&f);
+}
+
+static void core_wrong_password_refused(void **state)
+{
+    (void)state;
+    struct sess_fixture f;
+    memset(&f, 0, sizeof f);
+    f.dir = mkdtemp_s();
+    struct srv_config cfg;
+    char err[256];
+    srv_config_init(&cfg);
+    f.ctx = malloc(sizeof *f.ctx);
+    assert_int_equal(srv_ctx_init(f.ctx, &cfg, SMB_LEVEL_REQUIRED, err, sizeof err), SMB_OK);
+    assert_int_equal(srv_userdb_parse(&f.ctx->users, "alice:00112233445566778899aabbccddeeff\n", "db", err, sizeof err),
+                     SMB_OK);
+    f.c = srv_conn_new(f.ctx, "unit");
+    uint8_t req[4096], rsp[65536], body[4096], tok[2048], tok2[2048];
+    size_t n, rl, tl, tl2;
+    const uint16_t d[] = {0x0302};
+    n = build_negotiate(req, sizeof req, 1, d, 1);
+    assert_int_equal(roundtrip(&f, req, n, rsp, &rl), SMB_OK);
+    assert_int_equal(smb_ntlm_client_init(&f.nc, "alice", "", "not-the-password", "UNIT"), SMB_OK);
+    assert_int_equal(smb_ntlm_client_negotiate(&f.nc, tok, sizeof tok, &tl), SMB_OK);
+    assert_int_equal(spnego_init_encode(tok, tl, tok2, sizeof tok2, &tl2, NULL, NULL), SMB_OK);
+    size_t bl = session_setup_body(body, tok2, tl2);
+    n = build_req(req, sizeof req, SMB2_SESSION_SETUP, 1, 0, 0, body, bl);
+    assert_int_equal(roundtrip(&f, req, n, rsp, &rl), SMB_OK);
+    uint64_t sid = le64(rsp + 40);
+    struct spnego_resp sr;
+    assert_int_equal(spnego_resp_decode(rsp + 64 + 8, le16(rsp + 64 + 6), &sr), SMB_OK);
+    assert_int_equal(smb_ntlm_client_authenticate(&f.nc, sr.response_token.p, sr.response_token.len, tok, sizeof tok,
+                                                  &tl),
+                     SMB_OK);
+    assert_int_equal(spnego_resp_encode(-1, false, tok, tl, NULL, 0, tok2, sizeof tok2, &tl2), SMB_OK);
+    bl = session_setup_body(body, tok2, tl2);
+    n = build_req(req, sizeof req, SMB2_SESSION_SETUP, 2, sid, 0, body, bl);
+    assert_int_equal(roundtrip(&f, req, n, rsp, &rl), SMB_OK);
+    assert_int_equal(le32(rsp + 8), 0xC000006Du); /* STATUS_LOGON_FAILURE */
+    assert_true(srv_conn_take_delay(f.c) > 0);     /* back-off requested */
+    assert_false(srv_conn_established(f.c));
+    fixture_free(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -485,6 +727,8 @@ int main(void)
         cmocka_unit_test(vfs_errno_mapping_and_match),
         cmocka_unit_test(core_negotiate_311_securitymode_and_contexts),
         cmocka_unit_test(core_rejects_truncated_and_out_of_window),
+        cmocka_unit_test(core_signed_session_enforces_signatures),
+        cmocka_unit_test(core_wrong_password_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
