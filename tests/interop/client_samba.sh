@@ -139,6 +139,15 @@ if cmp -s inter/one.bin inter/two.bin; then ok "interactive get wrote the defaul
 out=$(cli "${PORT[auto]}" -c "stat sub" 2>&1); rc=$?
 check_match "rmdir removed the directory (stat fails with the NTSTATUS name)" "rc=$rc $out" "rc=1 .*STATUS_OBJECT_NAME_NOT_FOUND"
 
+# ---- credentials from -A, DOMAIN\\USER, SMBSIGN_PASSWORD ----
+printf 'username = %s\npassword = %s\ndomain = WORKGROUP\n' "$USERNAME" "$PASS" >"$T/auth.txt"
+out=$("$SMBSIGN" client "//127.0.0.1:${PORT[mandatory]}/share" -A "$T/auth.txt" -c session 2>&1)
+check_eq "-A authentication file logs on (signing on)" "$(kv "$out" signing)" on
+out=$("$SMBSIGN" client "//127.0.0.1:${PORT[mandatory]}/share" -U "WORKGROUP\\$USERNAME%$PASS" -c session 2>&1)
+check_eq "DOMAIN\\USER%PASS logs on" "$(kv "$out" signing)" on
+out=$(SMBSIGN_PASSWORD="$PASS" "$SMBSIGN" client "//127.0.0.1:${PORT[mandatory]}/share" -U "$USERNAME" -c session </dev/null 2>&1)
+check_eq "SMBSIGN_PASSWORD logs on without a prompt" "$(kv "$out" signing)" on
+
 # ---- client level from an OS profile ----
 for pr in "win11-24h2 on" "win11-24h2-home off"; do
     set -- $pr
