@@ -148,6 +148,15 @@ check_eq "DOMAIN\\USER%PASS logs on" "$(kv "$out" signing)" on
 out=$(SMBSIGN_PASSWORD="$PASS" "$SMBSIGN" client "//127.0.0.1:${PORT[mandatory]}/share" -U "$USERNAME" -c session </dev/null 2>&1)
 check_eq "SMBSIGN_PASSWORD logs on without a prompt" "$(kv "$out" signing)" on
 
+if command -v script >/dev/null 2>&1; then
+    # a pseudo-terminal: the password prompt must not echo what is typed
+    out=$( (sleep 1; printf '%s\n' "$PASS") | script -qec "$SMBSIGN client //127.0.0.1:${PORT[mandatory]}/share -U $USERNAME -c session" /dev/null 2>&1 | tr -d '\r')
+    check_match "password prompt on a terminal logs on" "$out" "^signing on"
+    check_nomatch "password prompt does not echo the password" "$out" "$PASS"
+else
+    not_ok "script(1) (util-linux) is missing: cannot test the terminal prompt"
+fi
+
 # ---- client level from an OS profile ----
 for pr in "win11-24h2 on" "win11-24h2-home off"; do
     set -- $pr
