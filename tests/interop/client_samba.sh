@@ -153,6 +153,11 @@ if command -v script >/dev/null 2>&1; then
     out=$( (sleep 1; printf '%s\n' "$PASS") | script -qec "$SMBSIGN client //127.0.0.1:${PORT[mandatory]}/share -U $USERNAME -c session" /dev/null 2>&1 | tr -d '\r')
     check_match "password prompt on a terminal logs on" "$out" "^signing on"
     check_nomatch "password prompt does not echo the password" "$out" "$PASS"
+    out=$(cd "$T" && script -qec "$SMBSIGN client //127.0.0.1:${PORT[auto]}/share -U $USERNAME%$PASS -c 'put big-3.1.1 pb; get pb pb.local; rm pb'" /dev/null 2>&1 </dev/null | tr '\r' '\n')
+    check_match "progress bar on a terminal" "$out" "\[#+ *\] +100% +[0-9.]+ MiB/s"
+    rm -f "$T/pb.local"
+    out=$(cli "${PORT[auto]}" -c "put big-3.1.1 pb; rm pb" 2>&1)
+    check_nomatch "no progress bar when not on a terminal" "$out" "MiB/s"
 else
     not_ok "script(1) (util-linux) is missing: cannot test the terminal prompt"
 fi
