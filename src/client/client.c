@@ -767,7 +767,7 @@ static smb_status issue_write(struct xfer *x)
     q.data.len = len;
     smb2_write_req_encode_hdr(&rq.w, &q);
     if (!wr_ok(&rq.w) || rq.w.cap - rq.w.off < len)
-        return SMB_E_OVERFLOW;
+        return smb_cli_req_abort(c->core, &rq, SMB_E_OVERFLOW);
     /* the payload goes straight from the file into the request */
     uint8_t *dst = rq.w.p + rq.w.off;
     if (x->mem) {
@@ -780,7 +780,7 @@ static smb_status issue_write(struct xfer *x)
                 continue;
             if (k <= 0) {
                 set_err(c, "%s", "cannot read the local file");
-                return SMB_E_IO;
+                return smb_cli_req_abort(c->core, &rq, SMB_E_IO);
             }
             got += (size_t)k;
         }

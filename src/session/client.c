@@ -260,6 +260,8 @@ smb_status smb_cli_req_start(struct smb_cli *c, struct smb_cli_req *rq, uint16_t
     smb_status st;
     if (c->state == SMB_CLI_FAILED)
         return c->err;
+    if (c->state != SMB_CLI_READY)
+        return SMB_E_BAD_ARGUMENT; /* NEGOTIATE and SESSION_SETUP belong to the core */
     memset(rq, 0, sizeof *rq);
     uint32_t charge = smb_cli_charge_for(c, max_body > resp_hint ? max_body : resp_hint);
     if (charge > 0xFFFF)
@@ -296,11 +298,21 @@ static void finish_frame(struct smb_cli *c, size_t nb_at)
     smb_nb_hdr_encode(&w, SMB_NB_SESSION_MESSAGE, (uint32_t)len);
 }
 
+/* Undo a started request that cannot be finished: outside a chain the frame
+ * is dropped whole; inside one the chain is inconsistent, which is fatal. */
+smb_status smb_cli_req_abort(struct smb_cli *c, struct smb_cli_req *rq, smb_status st)
+{
+    if (c->chain)
+        return fail(c, st, "building a compound request failed");
+    c->out_len = rq->hdr_at - SMB_NB_HDR_LEN;
+    return st;
+}
+
 smb_status smb_cli_req_finish(struct smb_cli *c, struct smb_cli_req *rq, uint64_t tag, uint64_t *mid)
 {
     smb_status st;
     if (!wr_ok(&rq->w))
-        return rq->w.err;
+        return smb_cli_req_abort(c, rq, rq->w.err);
     size_t len = wr_len(&rq->w);
     struct smb2_hdr h;
     memset(&h, 0, sizeof h);
@@ -321,7 +333,7 @@ smb_status smb_cli_req_finish(struct smb_cli *c, struct smb_cli_req *rq, uint64_
     wr_init(&hw, c->out + rq->hdr_at, SMB2_HDR_LEN);
     smb2_hdr_encode(&hw, &h);
     if ((st = pend_add(c, h.message_id, rq->command, tag, h.session_id)) != SMB_OK)
-        return st;
+        return smb_cli_req_abort(c, rq, st);
     c->next_mid += rq->charge ? rq->charge : 1;
     c->credits -= rq->charge;
     c->out_len += len;

@@ -145,6 +145,9 @@ struct smb_cli_req {
 smb_status smb_cli_req_start(struct smb_cli *c, struct smb_cli_req *rq, uint16_t command, uint32_t tree_id,
                              size_t max_body, uint32_t resp_hint);
 smb_status smb_cli_req_finish(struct smb_cli *c, struct smb_cli_req *rq, uint64_t tag, uint64_t *mid);
+/* Drop a started request that will not be finished (returns st). Outside a
+ * chain the partial frame is removed; inside a chain the core fails. */
+smb_status smb_cli_req_abort(struct smb_cli *c, struct smb_cli_req *rq, smb_status st);
 /* Compound chains (MS-SMB2 3.2.4.1.4): requests started between begin and
  * end go into one frame; set rq->related after start for related operations
  * (FileId 0xFFFFFFFFFFFFFFFF in the body). end signs every element. */

@@ -139,6 +139,29 @@ if cmp -s inter/one.bin inter/two.bin; then ok "interactive get wrote the defaul
 out=$(cli "${PORT[auto]}" -c "stat sub" 2>&1); rc=$?
 check_match "rmdir removed the directory (stat fails with the NTSTATUS name)" "rc=$rc $out" "rc=1 .*STATUS_OBJECT_NAME_NOT_FOUND"
 
+# ---- credentials from -A, DOMAIN\\USER, SMBSIGN_PASSWORD ----
+printf 'username = %s\npassword = %s\ndomain = WORKGROUP\n' "$USERNAME" "$PASS" >"$T/auth.txt"
+out=$("$SMBSIGN" client "//127.0.0.1:${PORT[mandatory]}/share" -A "$T/auth.txt" -c session 2>&1)
+check_eq "-A authentication file logs on (signing on)" "$(kv "$out" signing)" on
+out=$("$SMBSIGN" client "//127.0.0.1:${PORT[mandatory]}/share" -U "WORKGROUP\\$USERNAME%$PASS" -c session 2>&1)
+check_eq "DOMAIN\\USER%PASS logs on" "$(kv "$out" signing)" on
+out=$(SMBSIGN_PASSWORD="$PASS" "$SMBSIGN" client "//127.0.0.1:${PORT[mandatory]}/share" -U "$USERNAME" -c session </dev/null 2>&1)
+check_eq "SMBSIGN_PASSWORD logs on without a prompt" "$(kv "$out" signing)" on
+
+if command -v script >/dev/null 2>&1; then
+    # a pseudo-terminal: the password prompt must not echo what is typed
+    out=$( (sleep 1; printf '%s\n' "$PASS") | script -qec "$SMBSIGN client //127.0.0.1:${PORT[mandatory]}/share -U $USERNAME -c session" /dev/null 2>&1 | tr -d '\r')
+    check_match "password prompt on a terminal logs on" "$out" "^signing on"
+    check_nomatch "password prompt does not echo the password" "$out" "$PASS"
+    out=$(cd "$T" && script -qec "$SMBSIGN client //127.0.0.1:${PORT[auto]}/share -U $USERNAME%$PASS -c 'put big-3.1.1 pb; get pb pb.local; rm pb'" /dev/null 2>&1 </dev/null | tr '\r' '\n')
+    check_match "progress bar on a terminal" "$out" "\[#+ *\] +100% +[0-9.]+ MiB/s"
+    rm -f "$T/pb.local"
+    out=$(cli "${PORT[auto]}" -c "put big-3.1.1 pb; rm pb" 2>&1)
+    check_nomatch "no progress bar when not on a terminal" "$out" "MiB/s"
+else
+    not_ok "script(1) (util-linux) is missing: cannot test the terminal prompt"
+fi
+
 # ---- client level from an OS profile ----
 for pr in "win11-24h2 on" "win11-24h2-home off"; do
     set -- $pr
