@@ -124,7 +124,7 @@ deps:
 	@scripts/deps.sh
 
 test: deps
-	$(MAKE) all asan fuzz
+	$(MAKE) -j$$(nproc) all asan fuzz
 	tests/run.sh
 
 run: deps

@@ -8,9 +8,9 @@
  * every 127.x.y.z reaches it). Answers an SMB2 NEGOTIATE with a 3.1.1
  * response (preauth, encryption, signing contexts) and an SMB1 NT LM 0.12
  * NEGOTIATE with an NT LM 0.12 response. Signing is required on every other
- * accepted connection, so a scan sees both verdicts. -d holds every answer DELAY_MS (to keep many hosts in flight).
- * Epoll, edge-triggered, SO_REUSEPORT per thread; prints nothing unless an
- * error occurs. Stop it with SIGTERM.
+ * accepted connection, so a scan sees both verdicts. -d holds every answer DELAY_MS (to keep many hosts in
+ * flight). Epoll, edge-triggered, SO_REUSEPORT per thread; prints nothing unless an error occurs. Stop it
+ * with SIGTERM.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -115,7 +115,8 @@ static void build(void)
         s1.max_number_vcs = 1;
         s1.max_buffer_size = 16644;
         s1.max_raw_size = 65536;
-        s1.capabilities = SMB1_CAP_EXTENDED_SECURITY | SMB1_CAP_NT_SMBS | SMB1_CAP_STATUS32 | SMB1_CAP_UNICODE;
+        s1.capabilities =
+            SMB1_CAP_EXTENDED_SECURITY | SMB1_CAP_NT_SMBS | SMB1_CAP_STATUS32 | SMB1_CAP_UNICODE;
         memset(s1.server_guid, 0x42, 16);
         s1.security_blob = blob;
         s1.security_blob_len = sizeof blob;
@@ -248,10 +249,18 @@ int main(int argc, char **argv)
     int threads = 1, ch;
     while ((ch = getopt(argc, argv, "p:a:t:d:")) != -1) {
         switch (ch) {
-        case 'p': port = atoi(optarg); break;
-        case 'a': bind_addr = optarg; break;
-        case 't': threads = atoi(optarg); break;
-        case 'd': delay_ms = atoi(optarg); break;
+        case 'p':
+            port = atoi(optarg);
+            break;
+        case 'a':
+            bind_addr = optarg;
+            break;
+        case 't':
+            threads = atoi(optarg);
+            break;
+        case 'd':
+            delay_ms = atoi(optarg);
+            break;
         default:
             fprintf(stderr, "usage: scan_responder [-p PORT] [-a ADDR] [-t THREADS] [-d DELAY_MS]\n");
             return 2;

@@ -1,6 +1,6 @@
 /*
  * bench/sign_bench.c - sign and verify throughput of libsmbsign per algorithm
- * and message size, single thread, CPU time (like 'openssl speed').
+ * and message size, single thread, CPU time (like 'openssl speed'), best of 3.
  * Output, one line per case (bench/run.sh turns it into ratios):
  *   ALG SIZE SIGN_BYTES_PER_S VERIFY_BYTES_PER_S SIGNS_PER_S
  * ALG is md5 (SMB1), hmac-sha256, aes-cmac, aes-gmac. Usage: sign_bench [SECONDS_PER_CASE]
@@ -25,7 +25,21 @@ static double cpu_now(void)
 static volatile int sink;
 
 /* Run op until budget seconds of CPU time pass; returns operations per second. */
+/* Best of three runs of budget/3 seconds each: other processes share the
+ * cores, and the best run is the closest to what the code can do. */
 #define MEASURE(budget, rate, body)                                                                \
+    do {                                                                                           \
+        double best_ = 0;                                                                          \
+        for (int rep_ = 0; rep_ < 3; rep_++) {                                                     \
+            double r_;                                                                             \
+            MEASURE1((budget) / 3, r_, body);                                                      \
+            if (r_ > best_)                                                                        \
+                best_ = r_;                                                                        \
+        }                                                                                          \
+        (rate) = best_;                                                                            \
+    } while (0)
+
+#define MEASURE1(budget, rate, body)                                                               \
     do {                                                                                           \
         long iters_ = 0, batch_ = 1;                                                               \
         double t0_ = cpu_now(), t_ = t0_;                                                          \

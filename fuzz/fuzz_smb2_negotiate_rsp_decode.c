@@ -17,7 +17,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             volatile uint8_t x = rsp.security_buffer[rsp.security_buffer_len - 1];
             (void)x;
         }
-        if (rsp.ctx.netname_len && (rsp.ctx.netname < data || rsp.ctx.netname + rsp.ctx.netname_len > data + size))
+        if (rsp.ctx.netname_len &&
+            (rsp.ctx.netname < data || rsp.ctx.netname + rsp.ctx.netname_len > data + size))
             __builtin_trap();
         /* re-encode what we accepted: the encoder must take it */
         uint8_t out[70000];

@@ -3,6 +3,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "wire/netbios.h"
 
@@ -27,13 +28,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             __builtin_trap();
         pos += used;
         if (st == SMB_E_BUFFER_TOO_SMALL) {
-            if (fr.len > 4096)
+            if (fr.len > 4096 || fr.have != fr.cap)
                 __builtin_trap();
-            uint8_t *nb = realloc(big, fr.len);
+            /* grow by doubling, as the scanner does, keeping stored bytes */
+            size_t cap = fr.cap * 2 < fr.len ? fr.cap * 2 : fr.len;
+            uint8_t *nb = realloc(big, cap);
             if (!nb)
                 break;
+            if (!big)
+                memcpy(nb, small, fr.have);
             big = nb;
-            smb_nb_framer_set_buffer(&fr, big, fr.len);
+            smb_nb_framer_set_buffer(&fr, big, cap);
             continue;
         }
         if (st == SMB_OK) {

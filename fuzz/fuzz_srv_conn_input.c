@@ -1,22 +1,49 @@
 /* fuzz/fuzz_srv_conn_input.c - the sans-I/O server core: a connection fed a
  * sequence of PDUs (each prefixed by a 2-byte length in the fuzz input). The
- * share points at an empty private directory; no user database (guest on). */
+ * share is a private read-only directory with one file and one subdirectory;
+ * no user database (guest on). When the first input byte is odd, the
+ * connection starts with a ready-made session 1 / tree 1 (fuzzing hook) so
+ * the file commands are reached without an NTLM exchange. */
 #include <stdint.h>
+#include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "server/session.h"
 
+void srv_conn_fuzz_session(struct srv_conn *c); /* session.c, SMBSIGN_FUZZING only */
+
 static struct srv_ctx *ctx;
+static char dir[] = "/tmp/smbsign-fuzz-share.XXXXXX";
+
+static void cleanup(void)
+{
+    char p[128];
+    snprintf(p, sizeof p, "%s/f.txt", dir);
+    unlink(p);
+    snprintf(p, sizeof p, "%s/sub", dir);
+    rmdir(p);
+    rmdir(dir);
+}
 
 static void setup(void)
 {
-    static char dir[] = "/tmp/smbsign-fuzz-share.XXXXXX";
     struct srv_config cfg;
     char err[256];
     if (!mkdtemp(dir))
         abort();
+    atexit(cleanup);
+    char p[128];
+    snprintf(p, sizeof p, "%s/f.txt", dir);
+    FILE *f = fopen(p, "w");
+    if (f) {
+        fputs("hello fuzzer\n", f);
+        fclose(f);
+    }
+    snprintf(p, sizeof p, "%s/sub", dir);
+    mkdir(p, 0755);
     srv_config_init(&cfg);
     cfg.guest_ok = true;
     cfg.max_io = 65536;
@@ -35,6 +62,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct srv_conn *c = srv_conn_new(ctx, "fuzz");
     struct srv_buf out = {0};
     size_t off = 0;
+    if (size > 0) {
+        if (data[0] & 1)
+            srv_conn_fuzz_session(c);
+        off = 1;
+    }
     while (off + 2 <= size) {
         size_t n = (size_t)data[off] | ((size_t)data[off + 1] << 8);
         off += 2;

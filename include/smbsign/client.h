@@ -61,8 +61,8 @@ struct smb_client_opts {
     smb_dialect min_dialect;   /* 0 = 2.0.2 */
     smb_dialect max_dialect;   /* 0 = 3.1.1 */
     int timeout_ms;            /* per wait; 0 = 30000 */
-    uint32_t max_chunk;        /* largest READ/WRITE (0 = min(server max, 1 MiB)) */
-    unsigned window;           /* READ/WRITEs in flight (0 = 16) */
+    uint32_t max_chunk;        /* largest READ/WRITE (0 = min(server max, 4 MiB)) */
+    unsigned window;           /* READ/WRITEs in flight (0 = 8) */
 };
 #define SMB_CLIENT_OPTS_INIT {NULL, 0, NULL, NULL, NULL, NULL, SMB_LEVEL_ENABLED, 0, 0, 0, 0, 0}
 

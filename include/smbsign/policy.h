@@ -237,6 +237,20 @@ smb_dialect smb_policy_best_dialect(uint8_t dialect_bits);
 smb_status smb_policy_pick_proto(uint8_t client_dialects, uint8_t server_dialects, smb_proto *proto,
                                  smb_dialect *best);
 
+/* True for NT 4.0 and Windows 98 profiles (their client keys are Rdr and
+ * VxD\VNetsup): the "Win9x" clients of enableW9xsecuritysignature. */
+bool smb_policy_profile_is_downlevel_client(const smb_profile *p);
+
+/* The server level a server uses toward one client. KB887429: "For Windows NT
+ * 4.0-based computers to be able to connect to Windows 2000-based computers by
+ * using SMB signing, you must create ... enableW9xsecuritysignature" - so a
+ * Windows 2000 server (a profile that defines server_enable_w9x) whose
+ * enableW9xsecuritysignature is not 1 treats an NT 4.0 / 98 client as if its
+ * own signing were disabled, unless it requires signing (the KB says nothing
+ * about required; it is left as configured). Otherwise the server's level. */
+smb_sign_level smb_policy_server_level_for(const smb_policy_effective *server, const smb_profile *server_profile,
+                                           const smb_profile *client_profile);
+
 /* ------------------------------------------------------------------------ */
 /* 4. Outcome and engine decisions                                           */
 /* ------------------------------------------------------------------------ */

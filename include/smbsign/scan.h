@@ -2,10 +2,11 @@
  * smbsign/scan.h - scan hosts for their SMB signing posture.
  *
  * Contract:
- *  - Targets are parsed up front (smb_scan_targets_add / _exclude). Parse
- *    errors are reported before anything is sent; hostnames are resolved
- *    with getaddrinfo when added (a name that does not resolve becomes a
- *    result with status SMB_SCAN_ERROR, it does not stop the scan).
+ *  - Targets are parsed up front (smb_scan_targets_add / _exclude) without
+ *    any network traffic, so every syntax error is reported before anything
+ *    is sent. Then smb_scan_targets_resolve() resolves host names with
+ *    getaddrinfo (a name that does not resolve becomes a result with status
+ *    SMB_SCAN_ERROR; it does not stop the scan).
  *  - smb_scan_run() probes every (address, port) once per enabled probe: an
  *    SMB2 NEGOTIATE offering 2.0.2, 2.1, 3.0, 3.0.2 and 3.1.1 with the
  *    preauth-integrity, encryption and signing-capabilities contexts, and a
@@ -64,20 +65,20 @@ const char *smb_scan_status_name(smb_scan_status s);
 
 typedef enum smb_scan_verdict {
     SMB_SCAN_VERDICT_UNKNOWN = 0,
-    SMB_SCAN_VERDICT_REQUIRED,     /* every dialect the host speaks requires signing */
-    SMB_SCAN_VERDICT_NOT_REQUIRED  /* some spoken dialect does not: relay target */
+    SMB_SCAN_VERDICT_REQUIRED,    /* every dialect the host speaks requires signing */
+    SMB_SCAN_VERDICT_NOT_REQUIRED /* some spoken dialect does not: relay target */
 } smb_scan_verdict;
 /* "unknown", "required", "not-required" */
 const char *smb_scan_verdict_name(smb_scan_verdict v);
 
 /* SMB2 facts, read directly from the NEGOTIATE response. */
 struct smb_scan_smb2 {
-    uint16_t dialect;          /* smb_dialect value (0x0202 .. 0x0311) */
-    uint16_t security_mode;    /* raw SecurityMode */
-    smb_sign_level signing;    /* SMB_LEVEL_REQUIRED or SMB_LEVEL_ENABLED (= not required) */
-    smb_sign_alg signing_alg;  /* 3.1.1: from SIGNING_CAPABILITIES (AES-CMAC when
-                                  absent); 3.0/3.0.2: AES-CMAC; 2.x: HMAC-SHA256;
-                                  SMB_ALG_NONE when the server named an unknown id */
+    uint16_t dialect;                       /* smb_dialect value (0x0202 .. 0x0311) */
+    uint16_t security_mode;                 /* raw SecurityMode */
+    smb_sign_level signing;                 /* SMB_LEVEL_REQUIRED or SMB_LEVEL_ENABLED (= not required) */
+    smb_sign_alg signing_alg;               /* 3.1.1: from SIGNING_CAPABILITIES (AES-CMAC when
+                                               absent); 3.0/3.0.2: AES-CMAC; 2.x: HMAC-SHA256;
+                                               SMB_ALG_NONE when the server named an unknown id */
     uint16_t ciphers[SMB_SCAN_MAX_CIPHERS]; /* 3.1.1: the cipher chosen; 3.0.x: AES-128-CCM
                                               when CAP_ENCRYPTION; none otherwise */
     uint8_t cipher_count;
@@ -87,26 +88,26 @@ struct smb_scan_smb2 {
 
 /* SMB1 facts from the NT LM 0.12 NEGOTIATE response. */
 struct smb_scan_smb1 {
-    uint8_t security_mode;     /* raw SecurityMode byte */
-    smb_sign_level signing;    /* from smb_policy_level_from_smb1_secmode */
+    uint8_t security_mode;  /* raw SecurityMode byte */
+    smb_sign_level signing; /* from smb_policy_level_from_smb1_secmode */
     uint32_t capabilities;
 };
 
 struct smb_scan_result {
-    const char *name;                 /* hostname as given, or NULL for literals */
-    char addr[SMB_SCAN_ADDR_LEN];     /* numeric address ("" when a name did not resolve) */
-    int family;                       /* AF_INET, AF_INET6, or 0 */
+    const char *name;             /* hostname as given, or NULL for literals */
+    char addr[SMB_SCAN_ADDR_LEN]; /* numeric address ("" when a name did not resolve) */
+    int family;                   /* AF_INET, AF_INET6, or 0 */
     uint16_t port;
-    smb_scan_status status;           /* host status (first seven values only) */
-    smb_scan_status smb2_status;      /* per probe */
+    smb_scan_status status;      /* host status (first seven values only) */
+    smb_scan_status smb2_status; /* per probe */
     smb_scan_status smb1_status;
-    bool has_smb2, has_smb1;          /* the facts below are valid */
+    bool has_smb2, has_smb1; /* the facts below are valid */
     struct smb_scan_smb2 smb2;
     struct smb_scan_smb1 smb1;
     bool relay_target;
     smb_scan_verdict verdict;
-    uint32_t elapsed_ms;              /* from first connect to last answer */
-    char error[SMB_SCAN_ERROR_LEN];   /* "" when none */
+    uint32_t elapsed_ms;            /* from first connect to last answer */
+    char error[SMB_SCAN_ERROR_LEN]; /* "" when none */
 };
 
 struct smb_scan_progress {
@@ -121,17 +122,21 @@ struct smb_scan_progress {
 
 struct smb_scan_opts {
     uint16_t ports[SMB_SCAN_MAX_PORTS];
-    unsigned nports;                  /* default: 1 port, 445 */
-    unsigned probes;                  /* SMB_SCAN_PROBE_* mask; default both */
-    unsigned connect_timeout_ms;      /* default 1500 */
-    unsigned timeout_ms;              /* answer timeout after connect; default 3000 */
-    unsigned retries;                 /* extra attempts after a timeout/reset; default 1 */
-    unsigned rate;                    /* new connections per second, 0 = unlimited (default) */
-    unsigned concurrency;             /* hosts in flight; default 1024 (capped by RLIMIT_NOFILE) */
-    unsigned progress_interval_ms;    /* default 250 */
+    unsigned nports;               /* default: 1 port, 445 */
+    unsigned probes;               /* SMB_SCAN_PROBE_* mask; default both */
+    unsigned connect_timeout_ms;   /* default 1500 */
+    unsigned timeout_ms;           /* answer timeout after connect; default 3000 */
+    unsigned retries;              /* extra attempts after a timeout/reset; default 1 */
+    unsigned rate;                 /* new connections per second, 0 = unlimited (default) */
+    unsigned concurrency;          /* hosts in flight; default 1024 (capped by RLIMIT_NOFILE) */
+    unsigned progress_interval_ms; /* default 250 */
     void (*on_result)(const struct smb_scan_result *r, void *ctx);
     void (*on_progress)(const struct smb_scan_progress *p, void *ctx); /* may be NULL */
     void *ctx;
+    /* When non-NULL and *cancel becomes non-zero (e.g. from a signal
+     * handler), the scan stops at once: sockets are closed, hosts not
+     * finished get no result, and smb_scan_run returns SMB_E_CANCELLED. */
+    const volatile int *cancel;
 };
 
 void smb_scan_opts_default(struct smb_scan_opts *o);
@@ -145,18 +150,25 @@ void smb_scan_targets_free(smb_scan_targets *t);
  * Add a target spec: "192.0.2.7", "2001:db8::1", "host.example", a CIDR
  * block "10.0.0.0/24" or "fd00::/120", an IPv4 range "10.0.0.1-50" or
  * "10.0.0.1-10.0.1.20", "@FILE" (one spec per line, '#' comments, blank
- * lines ignored) or "-" (the same read from stdin). On error returns
+ * lines ignored) or "-" (the same read from stdin). Names are only recorded
+ * here (see smb_scan_targets_resolve). On error returns
  * SMB_E_BAD_ARGUMENT (or SMB_E_IO for an unreadable file) with a message in
  * err. Expansion past SMB_SCAN_MAX_TARGETS addresses is an error.
  */
 smb_status smb_scan_targets_add(smb_scan_targets *t, const char *spec, char *err, size_t errlen);
+/* Resolve every name added so far (first address of the family given to
+ * smb_scan_targets_new). Names that do not resolve keep their error text and
+ * are reported as results. SMB_E_NOMEM only. Names never resolved are
+ * reported as errors by smb_scan_run. */
+smb_status smb_scan_targets_resolve(smb_scan_targets *t);
 /* Exclude addresses: literal, CIDR, range, @FILE (no hostnames). */
 smb_status smb_scan_targets_exclude(smb_scan_targets *t, const char *spec, char *err, size_t errlen);
 /* Number of addresses (plus unresolved names) left after exclusions. */
 uint64_t smb_scan_targets_count(const smb_scan_targets *t);
 
 /* Run the scan to completion. Errors: SMB_E_BAD_ARGUMENT (options),
- * SMB_E_NOMEM, SMB_E_IO (epoll). Per-host failures are results, not errors. */
+ * SMB_E_NOMEM, SMB_E_IO (epoll), SMB_E_CANCELLED (opts->cancel). Per-host
+ * failures are results, not errors. */
 smb_status smb_scan_run(const struct smb_scan_opts *opts, const smb_scan_targets *t);
 
 /* Output helpers (stable formats, see docs/scan.md). */

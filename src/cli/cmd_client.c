@@ -65,7 +65,7 @@ static const char USAGE[] =
     "  smbsign client //127.0.0.1:4445/share -U alice%secret --signing required -c 'session'\n"
     "  SMBSIGN_PASSWORD=secret smbsign client //srv/data -U alice -m 3.0 -c 'put big.iso; ls'\n"
     "  smbsign client //srv/public -N -c 'get readme.txt'\n"
-    "  smbsign client //srv/data -U alice --profile win11-24h2-pro   (interactive)\n"
+    "  smbsign client //srv/data -U alice --profile win11-24h2   (interactive)\n"
     "\n"
     "Exit status: 0 ok, 1 an operation or the connection failed (the NTSTATUS name\n"
     "is printed), 2 usage error.\n";
@@ -311,12 +311,24 @@ static int do_session(smb_client *c, struct opts *o)
 static int do_get(smb_client *c, const char *remote, const char *local)
 {
     char part[4200];
+    struct stat sb;
     if (!local)
         local = basename_of(remote);
-    snprintf(part, sizeof part, "%s.part", local);
-    int fd = open(part, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    /* A regular file is written as LOCAL.part and renamed once every byte
+     * arrived verified; a device or pipe (/dev/null, "-") is written directly. */
+    bool direct = !strcmp(local, "-") || (stat(local, &sb) == 0 && !S_ISREG(sb.st_mode));
+    int fd;
+    if (!strcmp(local, "-"))
+        fd = dup(1);
+    else if (direct)
+        fd = open(local, O_WRONLY | O_CLOEXEC);
+    else {
+        snprintf(part, sizeof part, "%s.part", local);
+        fd = open(part, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    }
     if (fd < 0) {
-        fprintf(stderr, "smbsign client: get %s: cannot create %s: %s\n", remote, part, strerror(errno));
+        fprintf(stderr, "smbsign client: get %s: cannot create %s: %s\n", remote, direct ? local : part,
+                strerror(errno));
         return CLI_EXIT_NEGATIVE;
     }
     struct progress p = {isatty(2) != 0, {0, 0}, basename_of(remote)};
@@ -325,12 +337,13 @@ static int do_get(smb_client *c, const char *remote, const char *local)
     if (close(fd) != 0 && st == SMB_OK)
         st = SMB_E_IO;
     if (st != SMB_OK) {
-        unlink(part); /* nothing unverified or partial is left behind */
+        if (!direct)
+            unlink(part); /* nothing unverified or partial is left behind */
         char what[512];
         snprintf(what, sizeof what, "get %s", remote);
         return report(c, what, st);
     }
-    if (rename(part, local) != 0) {
+    if (!direct && rename(part, local) != 0) {
         fprintf(stderr, "smbsign client: get %s: cannot rename to %s: %s\n", remote, local, strerror(errno));
         unlink(part);
         return CLI_EXIT_NEGATIVE;
@@ -386,18 +399,20 @@ static int do_stat(smb_client *c, const char *path)
     return 0;
 }
 
+static bool is_space(char ch) { return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r'; }
+
 static int split_args(char *line, char **av)
 {
     int n = 0;
     char *p = line;
     while (*p && n < MAX_ARGS) {
-        while (*p == ' ' || *p == '\t')
+        while (is_space(*p))
             p++;
         if (!*p)
             break;
         char *out = p, *start = p;
         char q = 0;
-        while (*p && (q || (*p != ' ' && *p != '\t'))) {
+        while (*p && (q || !is_space(*p))) {
             if (!q && (*p == '"' || *p == '\'')) {
                 q = *p++;
                 continue;
@@ -680,6 +695,12 @@ int cmd_client(int argc, char **argv)
     co.min_dialect = o.min_d;
     co.max_dialect = o.max_d;
     co.timeout_ms = o.timeout * 1000;
+    /* transfer tuning (docs/client.md): READ/WRITE size and requests in flight */
+    const char *tune;
+    if ((tune = getenv("SMBSIGN_CLIENT_CHUNK")))
+        co.max_chunk = (uint32_t)strtoul(tune, NULL, 0);
+    if ((tune = getenv("SMBSIGN_CLIENT_WINDOW")))
+        co.window = (unsigned)strtoul(tune, NULL, 0);
     smb_client *c = NULL;
     smb_status st = smb_client_connect(&c, &co);
     if (o.password)

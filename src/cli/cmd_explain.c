@@ -134,6 +134,10 @@ static void explain_smb2(const uint8_t *m, size_t n, smb_sign_ctx *ctx, bool mus
         printf("subject         no: %s messages are never signed (MS-SMB2 3.2.5.1.3, 3.3.5.2.4)\n", why);
     else
         printf("subject         yes: on a session that signs, this message must carry a valid signature\n");
+    if (h.command == SMB2_SESSION_SETUP)
+        printf("note            SESSION_SETUP messages exchanged before the session has a key are unsigned; the "
+               "final (STATUS_SUCCESS) response is signed in 3.x and the client must verify it (MS-SMB2 3.3.5.5.3, "
+               "3.2.5.3.1); use --signing-optional for the earlier ones\n");
     if (!ctx) {
         printf("verification    not checked (give --dialect and a key to verify)\n");
         return;

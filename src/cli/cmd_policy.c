@@ -129,6 +129,8 @@ static void json_side(jw *w, const char *k, const side_spec *sp, const po_machin
     jw_kstr(w, "level", po_level_name(pr->proto == SMB_PROTO_SMB2, sd.level));
     jw_kstr(w, "configured_level", smb_level_name(sd.level));
     jw_kint(w, "security_mode", secmode_for(pr, sd.level));
+    if (!client)
+        jw_kbool(w, "w9x_adjusted", smb_policy_server_level(&m->eff) != sd.level);
     jw_key(w, "require");
     po_json_value(w, &m->eff.v[rq]);
     jw_key(w, "enable");
@@ -158,6 +160,9 @@ static void text_side(const char *title, const side_spec *sp, const po_machine *
     uint16_t sm = secmode_for(pr, sd.level);
     printf("    level %s, %s SecurityMode %u (0x%02x)\n", po_level_name(pr->proto == SMB_PROTO_SMB2, sd.level),
            pr->proto == SMB_PROTO_SMB2 ? "SMB2" : "SMB1", sm, sm);
+    if (!client && smb_policy_server_level(&m->eff) != sd.level)
+        printf("    (enableW9xsecuritysignature is not 1: this Windows 2000 server does not sign with NT 4.0 / 98 "
+               "clients, KB887429)\n");
 }
 
 int cmd_policy(int argc, char **argv)

@@ -1,6 +1,7 @@
 /* cli/cmd_scan.c - `smbsign scan`: SMB signing posture of many hosts (docs/scan.md). */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -63,9 +64,21 @@ static const char usage_text[] =
     "  echo fileserver | smbsign scan --smb2-only -\n"
     "\n"
     "Exit status: 0 scan done and no relay target, 1 at least one relay target,\n"
-    "2 bad targets or options (nothing is sent).\n";
+    "2 bad targets or options (nothing is sent), 130 interrupted (results so far are kept).\n";
 
 enum { FMT_TEXT, FMT_JSON, FMT_CSV };
+
+#define EXIT_INTERRUPTED 130 /* 128 + SIGINT, as shells report it */
+
+/* Set by SIGINT/SIGTERM; the scan engine polls it (opts.cancel). The one
+ * piece of process-wide state, as signals are process-wide. */
+static volatile int interrupted;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+}
 
 /* A small set of strings (relay-list de-duplication across ports). */
 struct strset {
@@ -198,9 +211,15 @@ static void on_result(const struct smb_scan_result *r, void *vc)
     else if (r->status == SMB_SCAN_OK)
         c->unknown_up++;
     switch (c->fmt) {
-    case FMT_JSON: smb_scan_result_write_json(c->out, r); break;
-    case FMT_CSV: smb_scan_result_write_csv(c->out, r); break;
-    default: text_line(c, r); break;
+    case FMT_JSON:
+        smb_scan_result_write_json(c->out, r);
+        break;
+    case FMT_CSV:
+        smb_scan_result_write_csv(c->out, r);
+        break;
+    default:
+        text_line(c, r);
+        break;
     }
     if (c->relay && r->relay_target && r->addr[0] && strset_add(&c->relay_seen, r->addr) == 1)
         fprintf(c->relay, "%s\n", r->addr);
@@ -210,15 +229,34 @@ static void on_progress(const struct smb_scan_progress *p, void *vc)
 {
     struct ctx *c = vc;
     c->last = *p;
+    /* results reach the output file within a progress interval (tail -f) */
+    fflush(c->out);
+    if (c->relay)
+        fflush(c->relay);
     if (!c->progress)
         return;
     double secs = p->elapsed_ms / 1000.0;
     double rate = secs > 0 ? p->done / secs : 0;
     double eta = rate > 0 ? (p->total - p->done) / rate : 0;
-    fprintf(stderr, "\r\033[K%" PRIu64 "/%" PRIu64 " done (%.0f%%), %u in flight, %.0f hosts/s, ETA %.0fs", p->done,
-            p->total, p->total ? 100.0 * p->done / p->total : 100.0, p->in_flight, rate, eta);
+    fprintf(stderr, "\r\033[K%" PRIu64 "/%" PRIu64 " done (%.0f%%), %u in flight, %.0f hosts/s, ETA %.0fs",
+            p->done, p->total, p->total ? 100.0 * p->done / p->total : 100.0, p->in_flight, rate, eta);
     fflush(stderr);
     c->progress_shown = true;
+}
+
+/* Peak resident set of this process image (VmHWM), in KiB; 0 if unknown. */
+static unsigned long peak_rss_kib(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    unsigned long kib = 0;
+    if (!f)
+        return 0;
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "VmHWM: %lu kB", &kib) == 1)
+            break;
+    fclose(f);
+    return kib;
 }
 
 static int parse_ports(const char *s, struct smb_scan_opts *o)
@@ -274,17 +312,23 @@ static void raise_nofile(unsigned want)
 int cmd_scan(int argc, char **argv)
 {
     enum { O_JSON = 256, O_CSV, O_RELAY, O_RATE, O_CTO, O_SMB2, O_SMB1, O_NOPROG, O_STATS };
-    static const struct option lo[] = {
-        {"ports", required_argument, NULL, 'p'},     {"exclude", required_argument, NULL, 'x'},
-        {"smb2-only", no_argument, NULL, O_SMB2},    {"smb1-only", no_argument, NULL, O_SMB1},
-        {"json", no_argument, NULL, O_JSON},         {"csv", no_argument, NULL, O_CSV},
-        {"output", required_argument, NULL, 'o'},    {"relay-list", required_argument, NULL, O_RELAY},
-        {"rate", required_argument, NULL, O_RATE},   {"concurrency", required_argument, NULL, 'c'},
-        {"connect-timeout", required_argument, NULL, O_CTO},
-        {"timeout", required_argument, NULL, 't'},   {"retries", required_argument, NULL, 'r'},
-        {"no-progress", no_argument, NULL, O_NOPROG}, {"stats", no_argument, NULL, O_STATS},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+    static const struct option lo[] = {{"ports", required_argument, NULL, 'p'},
+                                       {"exclude", required_argument, NULL, 'x'},
+                                       {"smb2-only", no_argument, NULL, O_SMB2},
+                                       {"smb1-only", no_argument, NULL, O_SMB1},
+                                       {"json", no_argument, NULL, O_JSON},
+                                       {"csv", no_argument, NULL, O_CSV},
+                                       {"output", required_argument, NULL, 'o'},
+                                       {"relay-list", required_argument, NULL, O_RELAY},
+                                       {"rate", required_argument, NULL, O_RATE},
+                                       {"concurrency", required_argument, NULL, 'c'},
+                                       {"connect-timeout", required_argument, NULL, O_CTO},
+                                       {"timeout", required_argument, NULL, 't'},
+                                       {"retries", required_argument, NULL, 'r'},
+                                       {"no-progress", no_argument, NULL, O_NOPROG},
+                                       {"stats", no_argument, NULL, O_STATS},
+                                       {"help", no_argument, NULL, 'h'},
+                                       {NULL, 0, NULL, 0}};
     struct smb_scan_opts o;
     struct ctx c;
     smb_scan_opts_default(&o);
@@ -303,26 +347,73 @@ int cmd_scan(int argc, char **argv)
     opterr = 0;
     while ((ch = getopt_long(argc, argv, ":p:x:46o:c:t:r:h", lo, NULL)) != -1) {
         switch (ch) {
-        case 'p': if (parse_ports(optarg, &o)) goto out; break;
-        case 'x': excl[nexcl++] = optarg; break;
-        case '4': family = AF_INET; break;
-        case '6': family = AF_INET6; break;
-        case O_SMB2: smb2_only = true; break;
-        case O_SMB1: smb1_only = true; break;
-        case O_JSON: c.fmt = FMT_JSON; break;
-        case O_CSV: c.fmt = FMT_CSV; break;
-        case 'o': out_path = optarg; break;
-        case O_RELAY: relay_path = optarg; break;
-        case O_RATE: if (num_arg("--rate", optarg, 0, 1000000, &o.rate)) goto out; break;
-        case 'c': if (num_arg("--concurrency", optarg, 1, SMB_SCAN_MAX_CONCURRENCY, &o.concurrency)) goto out; break;
-        case O_CTO: if (num_arg("--connect-timeout", optarg, 1, 600000, &o.connect_timeout_ms)) goto out; break;
-        case 't': if (num_arg("--timeout", optarg, 1, 600000, &o.timeout_ms)) goto out; break;
-        case 'r': if (num_arg("--retries", optarg, 0, 10, &o.retries)) goto out; break;
-        case O_NOPROG: no_progress = true; break;
-        case O_STATS: stats = true; break;
-        case 'h': fputs(usage_text, stdout); rc = CLI_EXIT_OK; goto out;
-        case ':': cli_usage_error(VERB, "option '%s' needs a value", argv[optind - 1]); goto out;
-        default: cli_usage_error(VERB, "unknown option '%s'", argv[optind - 1]); goto out;
+        case 'p':
+            if (parse_ports(optarg, &o))
+                goto out;
+            break;
+        case 'x':
+            excl[nexcl++] = optarg;
+            break;
+        case '4':
+            family = AF_INET;
+            break;
+        case '6':
+            family = AF_INET6;
+            break;
+        case O_SMB2:
+            smb2_only = true;
+            break;
+        case O_SMB1:
+            smb1_only = true;
+            break;
+        case O_JSON:
+            c.fmt = FMT_JSON;
+            break;
+        case O_CSV:
+            c.fmt = FMT_CSV;
+            break;
+        case 'o':
+            out_path = optarg;
+            break;
+        case O_RELAY:
+            relay_path = optarg;
+            break;
+        case O_RATE:
+            if (num_arg("--rate", optarg, 0, 1000000, &o.rate))
+                goto out;
+            break;
+        case 'c':
+            if (num_arg("--concurrency", optarg, 1, SMB_SCAN_MAX_CONCURRENCY, &o.concurrency))
+                goto out;
+            break;
+        case O_CTO:
+            if (num_arg("--connect-timeout", optarg, 1, 600000, &o.connect_timeout_ms))
+                goto out;
+            break;
+        case 't':
+            if (num_arg("--timeout", optarg, 1, 600000, &o.timeout_ms))
+                goto out;
+            break;
+        case 'r':
+            if (num_arg("--retries", optarg, 0, 10, &o.retries))
+                goto out;
+            break;
+        case O_NOPROG:
+            no_progress = true;
+            break;
+        case O_STATS:
+            stats = true;
+            break;
+        case 'h':
+            fputs(usage_text, stdout);
+            rc = CLI_EXIT_OK;
+            goto out;
+        case ':':
+            cli_usage_error(VERB, "option '%s' needs a value", argv[optind - 1]);
+            goto out;
+        default:
+            cli_usage_error(VERB, "unknown option '%s'", argv[optind - 1]);
+            goto out;
         }
     }
     if (smb2_only && smb1_only) {
@@ -375,19 +466,44 @@ int cmd_scan(int argc, char **argv)
         }
     }
     c.color = c.fmt == FMT_TEXT && cli_use_color(c.out);
-    c.progress = !no_progress && cli_use_color(stderr) >= 0 && isatty(fileno(stderr));
+    c.progress = !no_progress && isatty(fileno(stderr));
     o.on_result = on_result;
-    o.on_progress = (c.progress || stats) ? on_progress : NULL;
+    o.on_progress = on_progress;
     o.ctx = &c;
     raise_nofile(o.concurrency);
+    /* Only now, with every argument and output file valid, may DNS queries go out. */
+    if (smb_scan_targets_resolve(t) != SMB_OK) {
+        cli_err(VERB, "out of memory");
+        goto out;
+    }
     if (c.fmt == FMT_CSV)
         smb_scan_csv_header(c.out);
+
+    struct sigaction sa, old_int, old_term;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal; /* no SA_RESTART: epoll_wait returns EINTR */
+    sigemptyset(&sa.sa_mask);
+    interrupted = 0;
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    o.cancel = &interrupted;
 
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     smb_status st = smb_scan_run(&o, t);
     clock_gettime(CLOCK_MONOTONIC, &t1);
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
     clear_progress(&c);
+    if (st == SMB_E_CANCELLED) {
+        /* keep every result already written */
+        fflush(c.out);
+        if (c.relay)
+            fflush(c.relay);
+        cli_err(VERB, "interrupted after %" PRIu64 " results", c.n);
+        rc = EXIT_INTERRUPTED;
+        goto out;
+    }
     if (st != SMB_OK) {
         cli_err(VERB, "scan failed: %s", smb_status_desc(st));
         rc = CLI_EXIT_USAGE;
@@ -395,14 +511,18 @@ int cmd_scan(int argc, char **argv)
     }
     double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
     if (stats)
-        fprintf(stderr, "scan stats: %" PRIu64 " results in %.3f s, %.0f hosts/s, peak %u in flight, %" PRIu64
-                        " relay targets\n",
-                c.n, secs, secs > 0 ? c.n / secs : 0.0, c.last.peak_in_flight, c.not_required);
+        fprintf(stderr,
+                "scan stats: %" PRIu64 " results in %.3f s, %.0f hosts/s, peak %u in flight, %" PRIu64
+                " relay targets, peak RSS %lu KiB\n",
+                c.n, secs, secs > 0 ? c.n / secs : 0.0, c.last.peak_in_flight, c.not_required,
+                peak_rss_kib());
     if (c.fmt == FMT_TEXT) {
-        fprintf(c.out, "\nSummary: %" PRIu64 " scanned, %" PRIu64 " up, %" PRIu64 " speak SMB1\n", c.n, c.up, c.smb1);
+        fprintf(c.out, "\nSummary: %" PRIu64 " scanned, %" PRIu64 " up, %" PRIu64 " speak SMB1\n", c.n, c.up,
+                c.smb1);
         fprintf(c.out, "  signing required:     %" PRIu64 "\n", c.required);
         fprintf(c.out, "  signing not required: %" PRIu64 " (relay targets)\n", c.not_required);
-        fprintf(c.out, "  unknown:              %" PRIu64 " (answered but could not be judged)\n", c.unknown_up);
+        fprintf(c.out, "  unknown:              %" PRIu64 " (answered but could not be judged)\n",
+                c.unknown_up);
         fprintf(c.out, "  no SMB answer:        %" PRIu64, c.n - c.up);
         bool first = true;
         for (int s = SMB_SCAN_TIMEOUT; s <= SMB_SCAN_ERROR; s++)

@@ -178,7 +178,7 @@ void po_eval_pair(const po_machine *cm, const po_machine *sm, int family, po_pai
 {
     memset(out, 0, sizeof *out);
     out->c.level = smb_policy_client_level(&cm->eff);
-    out->s.level = smb_policy_server_level(&sm->eff);
+    out->s.level = smb_policy_server_level_for(&sm->eff, sm->profile, cm->profile);
     out->c.era = cm->era;
     out->s.era = sm->era;
     if (family < 0) {

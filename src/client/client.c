@@ -36,8 +36,8 @@
 #include "wire/smb2/write.h"
 
 #define PATH_U16_MAX 2048   /* bytes of UTF-16 path we build */
-#define DEFAULT_CHUNK (1u << 20)
-#define DEFAULT_WINDOW 16
+#define DEFAULT_CHUNK (4u << 20)
+#define DEFAULT_WINDOW 8
 #define MAX_WINDOW 64
 #define DIR_BUF_LEN 65536
 
@@ -641,6 +641,7 @@ struct xfer {
     bool eof;
     smb_client_progress_fn cb;
     void *arg;
+    bool stream; /* fd is a pipe: write() in order, one READ in flight */
 };
 
 static uint32_t chunk_size(smb_client *c, bool write)
@@ -682,7 +683,8 @@ static smb_status read_ev(smb_client *c, const struct smb_cli_event *e, void *ar
     } else {
         size_t w = 0;
         while (w < r.data.len) {
-            ssize_t k = pwrite(x->fd, r.data.p + w, r.data.len - w, (off_t)(off + w));
+            ssize_t k = x->stream ? write(x->fd, r.data.p + w, r.data.len - w)
+                                  : pwrite(x->fd, r.data.p + w, r.data.len - w, (off_t)(off + w));
             if (k < 0 && errno == EINTR)
                 continue;
             if (k <= 0) {
@@ -801,7 +803,8 @@ static smb_status pipeline(struct xfer *x, bool write)
     ev_fn fn = write ? write_ev : read_ev;
     for (;;) {
         /* fill the window */
-        while (x->st == SMB_OK && !x->eof && x->next < x->total && x->inflight < c->window) {
+        unsigned window = x->stream ? 1 : c->window;
+        while (x->st == SMB_OK && !x->eof && x->next < x->total && x->inflight < window) {
             st = write ? issue_write(x) : issue_read(x);
             if (st == SMB_E_INSUFFICIENT_RESOURCES && x->inflight > 0)
                 break; /* wait for credits */
@@ -848,7 +851,14 @@ smb_status smb_client_get(smb_client *c, const char *remote, int fd, smb_client_
     smb_status st = smb_client_open(c, remote, SMB_CLIENT_O_READ, &f, &size);
     if (st != SMB_OK)
         return st;
-    struct xfer x = {c, f->id, fd, NULL, size, 0, 0, chunk_size(c, false), 0, SMB_OK, false, cb, arg};
+    struct xfer x = {c, f->id, fd, NULL, size, 0, 0, chunk_size(c, false), 0, SMB_OK, false, cb, arg, false};
+    x.stream = lseek(fd, 0, SEEK_CUR) < 0 && errno == ESPIPE;
+    /* Reserve the blocks up front: page-cache writes into allocated extents
+     * cost a fraction of extending writes (ext4: ~10x less system time).
+     * Best effort; devices and filesystems without fallocate just skip it. */
+    struct stat lsb;
+    if (!x.stream && size > 0 && fstat(fd, &lsb) == 0 && S_ISREG(lsb.st_mode))
+        (void)fallocate(fd, 0, 0, (off_t)size);
     if (cb)
         cb(0, size, arg);
     st = pipeline(&x, false);
@@ -856,7 +866,7 @@ smb_status smb_client_get(smb_client *c, const char *remote, int fd, smb_client_
         st = SMB_E_END_OF_FILE;
     smb_status cs = c->dead ? c->dead : close_fid(c, &f->id);
     free(f);
-    if (st == SMB_OK && ftruncate(fd, (off_t)x.done) != 0 && errno != EINVAL)
+    if (st == SMB_OK && !x.stream && ftruncate(fd, (off_t)x.done) != 0 && errno != EINVAL)
         st = SMB_E_IO;
     return st != SMB_OK ? st : cs;
 }
@@ -873,7 +883,8 @@ smb_status smb_client_put(smb_client *c, int fd, const char *remote, smb_client_
                                     NULL);
     if (st != SMB_OK)
         return st;
-    struct xfer x = {c, f->id, fd, NULL, (uint64_t)sb.st_size, 0, 0, chunk_size(c, true), 0, SMB_OK, false, cb, arg};
+    struct xfer x = {c, f->id, fd, NULL, (uint64_t)sb.st_size, 0, 0, chunk_size(c, true), 0, SMB_OK, false, cb, arg,
+                     false};
     if (cb)
         cb(0, x.total, arg);
     st = pipeline(&x, true);
@@ -885,7 +896,7 @@ smb_status smb_client_put(smb_client *c, int fd, const char *remote, smb_client_
 smb_status smb_client_read(smb_client *c, smb_client_file *f, uint64_t off, void *buf, size_t len, size_t *got)
 {
     struct xfer x = {c, f->id, -1, (uint8_t *)buf - off, off + len, off, 0, chunk_size(c, false), 0, SMB_OK,
-                     false, NULL, NULL};
+                     false, NULL, NULL, false};
     smb_status st = pipeline(&x, false);
     *got = (size_t)x.done;
     return st;
@@ -894,7 +905,7 @@ smb_status smb_client_read(smb_client *c, smb_client_file *f, uint64_t off, void
 smb_status smb_client_write(smb_client *c, smb_client_file *f, uint64_t off, const void *buf, size_t len)
 {
     struct xfer x = {c, f->id, -1, (uint8_t *)(uintptr_t)buf - off, off + len, off, 0, chunk_size(c, true), 0,
-                     SMB_OK, false, NULL, NULL};
+                     SMB_OK, false, NULL, NULL, false};
     return pipeline(&x, true);
 }
 

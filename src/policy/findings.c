@@ -42,6 +42,9 @@ static const smb_finding_def defs[] = {
     {"signing-performance", SMB_SEV_LOW,
      "required signing costs CPU: up to 15% on SMB1 file service, less on SMB2/3",
      "seed:000 (up to 15 percent); seed:002 (about 5 percent); seed:004"},
+    {"w9x-signing-off", SMB_SEV_LOW,
+     "Windows 2000 server without enableW9xsecuritysignature: NT 4.0 and Windows 98 clients do not sign",
+     "seed:003 (KB887429 enableW9xsecuritysignature)"},
     {"connect-fails", SMB_SEV_HIGH, "this client and server cannot connect with their signing settings",
      "seed:003 (scenarios); seed:004 (old SMB1 table)"},
     {"not-signed", SMB_SEV_MEDIUM, "sessions between this client and server are not signed",
@@ -179,6 +182,10 @@ void smb_policy_audit(const smb_policy_layer *layers, size_t n_layers, const smb
         }
     }
 
+    if (do_server && p->server_enable_w9x != SMB_VALUE_UNDEFINED && sl == SMB_LEVEL_ENABLED &&
+        e->v[SMB_SETTING_SERVER_ENABLE_W9X].value != 1)
+        add(out, "w9x-signing-off", "server", "server.enable_w9x = %d (%s): sessions with NT 4.0 / 98 clients are unsigned",
+            val01(&e->v[SMB_SETTING_SERVER_ENABLE_W9X]), where(&e->v[SMB_SETTING_SERVER_ENABLE_W9X], w, sizeof w));
     if (do_client && e->require_needs_enable && creq->value == 1 && cen->value != 1)
         add(out, "require-without-enable", "client",
             "client.require = 1 but client.enable = %d (%s): on Windows 2000 the client does not require signing",

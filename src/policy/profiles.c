@@ -9,6 +9,7 @@
  * Each row's note says what was followed where sources disagree.
  */
 #include <stdio.h>
+#include <string.h>
 #include <strings.h>
 
 #include "smbsign/policy.h"
@@ -193,4 +194,21 @@ smb_status smb_policy_pick_proto(uint8_t client_dialects, uint8_t server_dialect
     if (proto)
         *proto = d == SMB_DIALECT_SMB1 ? SMB_PROTO_SMB1 : SMB_PROTO_SMB2;
     return SMB_OK;
+}
+
+bool smb_policy_profile_is_downlevel_client(const smb_profile *p)
+{
+    return p && p->registry_client_key &&
+           (!strcmp(p->registry_client_key, "Rdr") || !strcmp(p->registry_client_key, "VxD\\VNetsup"));
+}
+
+smb_sign_level smb_policy_server_level_for(const smb_policy_effective *server, const smb_profile *server_profile,
+                                           const smb_profile *client_profile)
+{
+    smb_sign_level l = smb_policy_server_level(server);
+    if (l == SMB_LEVEL_ENABLED && server_profile && server_profile->server_enable_w9x != SMB_VALUE_UNDEFINED &&
+        smb_policy_profile_is_downlevel_client(client_profile) &&
+        server->v[SMB_SETTING_SERVER_ENABLE_W9X].value != 1)
+        return SMB_LEVEL_DISABLED; /* KB887429 enableW9xsecuritysignature */
+    return l;
 }

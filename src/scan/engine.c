@@ -13,8 +13,8 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <netinet/in.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,9 +32,9 @@
 
 #define EPOLL_BATCH 1024
 #define RECV_SCRATCH 16384
-#define FD_RESERVE 32          /* descriptors kept free for stdio, output files */
+#define FD_RESERVE 32           /* descriptors kept free for stdio, output files */
 #define TRANSIENT_BACKOFF_MS 20 /* after EADDRNOTAVAIL / EMFILE */
-#define MAX_TRANSIENT 200      /* give up on a job after this many local failures */
+#define MAX_TRANSIENT 200       /* give up on a job after this many local failures */
 
 enum { L_NONE, L_WAIT, L_CONNECT, L_IO };
 
@@ -90,10 +90,19 @@ static uint64_t now_ns(void)
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
-static uint64_t now_ms(void) { return now_ns() / 1000000ull; }
+static uint64_t now_ms(void)
+{
+    return now_ns() / 1000000ull;
+}
 
-static void list_init(struct list *l) { l->head.next = l->head.prev = &l->head; }
-static bool list_empty(const struct list *l) { return l->head.next == &l->head; }
+static void list_init(struct list *l)
+{
+    l->head.next = l->head.prev = &l->head;
+}
+static bool list_empty(const struct list *l)
+{
+    return l->head.next == &l->head;
+}
 static struct list *list_of(struct engine *e, uint8_t id)
 {
     return id == L_WAIT ? &e->wait : id == L_CONNECT ? &e->conn : id == L_IO ? &e->io : NULL;
@@ -194,7 +203,8 @@ static void job_next_probe(struct engine *e, struct job *j)
     }
     j->attempt = 0;
     j->transient = 0;
-    scan_probe_init(&j->probe, j->probe_idx == 0 ? SCAN_PROBE_SMB2 : SCAN_PROBE_SMB1, j->res.port == 139, &e->tpl);
+    scan_probe_init(&j->probe, j->probe_idx == 0 ? SCAN_PROBE_SMB2 : SCAN_PROBE_SMB1, j->res.port == 139,
+                    &e->tpl);
     list_push(e, L_WAIT, j, 0);
 }
 
@@ -235,9 +245,10 @@ static void probe_end(struct engine *e, struct job *j, const struct scan_probe_o
     job_next_probe(e, j);
 }
 
-static void probe_fail(struct engine *e, struct job *j, smb_scan_status st, bool retryable, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
-static void probe_fail(struct engine *e, struct job *j, smb_scan_status st, bool retryable, const char *fmt, ...)
+static void probe_fail(struct engine *e, struct job *j, smb_scan_status st, bool retryable, const char *fmt,
+                       ...) __attribute__((format(printf, 5, 6)));
+static void probe_fail(struct engine *e, struct job *j, smb_scan_status st, bool retryable, const char *fmt,
+                       ...)
 {
     struct scan_probe_out o;
     memset(&o, 0, sizeof o);
@@ -406,7 +417,8 @@ static void start_connect(struct engine *e, struct job *j)
     int fd = socket(j->family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {
         int err = errno;
-        if ((err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM) && j->transient < MAX_TRANSIENT) {
+        if ((err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM) &&
+            j->transient < MAX_TRANSIENT) {
             j->transient++;
             list_push(e, L_WAIT, j, 0);
             e->backoff_until = now_ms() + TRANSIENT_BACKOFF_MS;
@@ -477,7 +489,8 @@ static void admit(struct engine *e)
             res.status = SMB_SCAN_ERROR;
             res.smb2_status = res.smb1_status = SMB_SCAN_SKIPPED;
             res.verdict = SMB_SCAN_VERDICT_UNKNOWN;
-            snprintf(res.error, sizeof res.error, "%s", r->err ? r->err : "cannot resolve");
+            snprintf(res.error, sizeof res.error, "%s",
+                     r->err ? r->err : "name not resolved (smb_scan_targets_resolve not called)");
             report(e, &res);
             continue;
         }
@@ -596,8 +609,9 @@ static unsigned fd_budget(void)
 smb_status smb_scan_run(const struct smb_scan_opts *o, const smb_scan_targets *t)
 {
     if (!o || !t || o->nports == 0 || o->nports > SMB_SCAN_MAX_PORTS || o->concurrency == 0 ||
-        o->concurrency > SMB_SCAN_MAX_CONCURRENCY || !(o->probes & (SMB_SCAN_PROBE_SMB1 | SMB_SCAN_PROBE_SMB2)) ||
-        o->connect_timeout_ms == 0 || o->timeout_ms == 0)
+        o->concurrency > SMB_SCAN_MAX_CONCURRENCY ||
+        !(o->probes & (SMB_SCAN_PROBE_SMB1 | SMB_SCAN_PROBE_SMB2)) || o->connect_timeout_ms == 0 ||
+        o->timeout_ms == 0)
         return SMB_E_BAD_ARGUMENT;
     smb_status st = SMB_OK;
     struct engine *e = calloc(1, sizeof *e);
@@ -647,6 +661,10 @@ smb_status smb_scan_run(const struct smb_scan_opts *o, const smb_scan_targets *t
 
     struct epoll_event evs[EPOLL_BATCH];
     for (;;) {
+        if (o->cancel && *o->cancel) {
+            st = SMB_E_CANCELLED;
+            goto out;
+        }
         admit(e);
         connect_waiting(e);
         admit(e); /* jobs finished synchronously (refused at connect) free slots */

@@ -13,7 +13,8 @@
 /* Dialects the SMB2 probe offers, oldest first (MS-SMB2 2.2.3). */
 static const uint16_t probe_dialects[] = {0x0202, 0x0210, 0x0300, 0x0302, 0x0311};
 
-smb_status scan_templates_build(struct scan_templates *t, const uint8_t client_guid[16], const uint8_t salt[32])
+smb_status scan_templates_build(struct scan_templates *t, const uint8_t client_guid[16],
+                                const uint8_t salt[32])
 {
     smb_wr w;
     memset(t, 0, sizeof *t);
@@ -69,8 +70,9 @@ smb_status scan_templates_build(struct scan_templates *t, const uint8_t client_g
     q1.dialect_count = 1;
     q1.dialects[0] = SMB1_DIALECT_NT_LM_012;
     st = smb1_negotiate_req_encode(&w, &q1,
-                                   SMB1_FLAGS2_UNICODE | SMB1_FLAGS2_NT_STATUS | SMB1_FLAGS2_EXTENDED_SECURITY |
-                                       SMB1_FLAGS2_LONG_NAMES | SMB1_FLAGS2_IS_LONG_NAME,
+                                   SMB1_FLAGS2_UNICODE | SMB1_FLAGS2_NT_STATUS |
+                                       SMB1_FLAGS2_EXTENDED_SECURITY | SMB1_FLAGS2_LONG_NAMES |
+                                       SMB1_FLAGS2_IS_LONG_NAME,
                                    0);
     if (st != SMB_OK)
         return st;
@@ -88,7 +90,8 @@ smb_status scan_templates_build(struct scan_templates *t, const uint8_t client_g
     return SMB_OK;
 }
 
-void scan_probe_init(struct scan_probe *p, enum scan_probe_kind kind, bool nbt, const struct scan_templates *tpl)
+void scan_probe_init(struct scan_probe *p, enum scan_probe_kind kind, bool nbt,
+                     const struct scan_templates *tpl)
 {
     memset(p, 0, sizeof *p);
     p->kind = (uint8_t)kind;
@@ -106,7 +109,8 @@ void scan_probe_free(struct scan_probe *p)
     smb_nb_framer_set_buffer(&p->fr, NULL, 0);
 }
 
-static void finish(struct scan_probe *p, smb_scan_status st, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void finish(struct scan_probe *p, smb_scan_status st, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 static void finish(struct scan_probe *p, smb_scan_status st, const char *fmt, ...)
 {
     p->out.status = st;
@@ -155,7 +159,10 @@ void scan_probe_sent(struct scan_probe *p, size_t n)
     }
 }
 
-static const char *sts(smb_status s) { return smb_status_name(s); }
+static const char *sts(smb_status s)
+{
+    return smb_status_name(s);
+}
 
 void scan_probe_judge_smb2(const uint8_t *msg, size_t len, struct scan_probe_out *out)
 {
@@ -188,7 +195,8 @@ void scan_probe_judge_smb2(const uint8_t *msg, size_t len, struct scan_probe_out
         offered |= rsp.dialect == probe_dialects[i];
     if (!offered) {
         out->status = SMB_SCAN_MALFORMED;
-        snprintf(out->error, sizeof out->error, "server chose dialect 0x%04x, which was not offered", rsp.dialect);
+        snprintf(out->error, sizeof out->error, "server chose dialect 0x%04x, which was not offered",
+                 rsp.dialect);
         return;
     }
     struct smb_scan_smb2 *f = &out->smb2;
@@ -234,8 +242,8 @@ void scan_probe_judge_smb1(const uint8_t *msg, size_t len, struct scan_probe_out
     if (a.kind == SMB1_ANSWER_SMB2) {
         if (st == SMB_OK) {
             out->status = SMB_SCAN_NOT_SUPPORTED;
-            snprintf(out->error, sizeof out->error, "NT LM 0.12 NEGOTIATE answered with SMB2 (dialect 0x%04x): no SMB1",
-                     a.smb2.dialect);
+            snprintf(out->error, sizeof out->error,
+                     "NT LM 0.12 NEGOTIATE answered with SMB2 (dialect 0x%04x): no SMB1", a.smb2.dialect);
         } else {
             out->status = SMB_SCAN_MALFORMED;
             snprintf(out->error, sizeof out->error, "invalid SMB2 answer to SMB1 NEGOTIATE (%s)", sts(st));
@@ -307,7 +315,8 @@ static bool type_ok(const struct scan_probe *p, uint8_t t)
     if (t == SMB_NB_KEEPALIVE)
         return true;
     if (p->state == SCAN_PS_RECV_NBRSP)
-        return t == SMB_NB_POSITIVE_RESPONSE || t == SMB_NB_NEGATIVE_RESPONSE || t == SMB_NB_RETARGET_RESPONSE;
+        return t == SMB_NB_POSITIVE_RESPONSE || t == SMB_NB_NEGATIVE_RESPONSE ||
+               t == SMB_NB_RETARGET_RESPONSE;
     return t == SMB_NB_SESSION_MESSAGE;
 }
 
@@ -339,18 +348,23 @@ void scan_probe_rx(struct scan_probe *p, const uint8_t *data, size_t n)
         if (st == SMB_E_PENDING)
             continue;
         if (st == SMB_E_BUFFER_TOO_SMALL) {
-            uint8_t *nb = realloc(p->rx, p->fr.len);
+            /* grow with what arrives (doubling), never past the frame */
+            size_t cap = p->fr.cap ? p->fr.cap * 2 : SCAN_ANSWER_CHUNK;
+            if (cap > p->fr.len)
+                cap = p->fr.len;
+            uint8_t *nb = realloc(p->rx, cap);
             if (!nb) {
                 finish(p, SMB_SCAN_ERROR, "out of memory");
                 return;
             }
             p->rx = nb;
-            smb_nb_framer_set_buffer(&p->fr, nb, p->fr.len);
+            smb_nb_framer_set_buffer(&p->fr, nb, cap);
             continue;
         }
         if (st != SMB_OK) {
             if (p->fr.oversized)
-                finish(p, SMB_SCAN_MALFORMED, "NetBIOS length %u over the %u-byte cap", p->fr.len, SCAN_MAX_ANSWER);
+                finish(p, SMB_SCAN_MALFORMED, "NetBIOS length %u over the %u-byte cap", p->fr.len,
+                       SCAN_MAX_ANSWER);
             else
                 finish(p, SMB_SCAN_MALFORMED, "invalid NetBIOS header");
             return;
@@ -377,8 +391,8 @@ void scan_probe_eof(struct scan_probe *p, bool reset)
         if (p->fr.hdr_have < SMB_NB_HDR_LEN)
             finish(p, SMB_SCAN_MALFORMED, "connection closed inside the NetBIOS header");
         else
-            finish(p, SMB_SCAN_MALFORMED, "truncated answer: connection closed after %u of %u bytes", p->fr.have,
-                   p->fr.len);
+            finish(p, SMB_SCAN_MALFORMED, "truncated answer: connection closed after %u of %u bytes",
+                   p->fr.have, p->fr.len);
         return;
     }
     if (p->kind == SCAN_PROBE_SMB1 && p->state == SCAN_PS_RECV_NEG) {

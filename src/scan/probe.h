@@ -23,6 +23,8 @@
 
 /* Cap on a NEGOTIATE answer (NetBIOS length). Real answers are < 1 KiB. */
 #define SCAN_MAX_ANSWER 65536u
+/* First receive buffer size; doubled as bytes arrive (Samba's 3.1.1 answer is 284 bytes). */
+#define SCAN_ANSWER_CHUNK 512u
 #define SCAN_TEMPLATE_MAX 512u
 
 enum scan_probe_kind { SCAN_PROBE_SMB2 = 0, SCAN_PROBE_SMB1 = 1 };
@@ -38,7 +40,8 @@ struct scan_templates {
 
 /* Build the three requests. client_guid and salt come from the caller
  * (random per scan). */
-smb_status scan_templates_build(struct scan_templates *t, const uint8_t client_guid[16], const uint8_t salt[32]);
+smb_status scan_templates_build(struct scan_templates *t, const uint8_t client_guid[16],
+                                const uint8_t salt[32]);
 
 enum scan_probe_state {
     SCAN_PS_SEND_NBREQ,
@@ -58,18 +61,19 @@ struct scan_probe_out {
 };
 
 struct scan_probe {
-    uint8_t kind;      /* enum scan_probe_kind */
-    uint8_t state;     /* enum scan_probe_state */
-    bool nbt;          /* port 139: session request first */
-    bool got_bytes;    /* any byte received on this connection */
+    uint8_t kind;   /* enum scan_probe_kind */
+    uint8_t state;  /* enum scan_probe_state */
+    bool nbt;       /* port 139: session request first */
+    bool got_bytes; /* any byte received on this connection */
     const struct scan_templates *tpl;
     size_t tx_off;
     smb_nb_framer fr;
-    uint8_t *rx;       /* owned */
+    uint8_t *rx; /* owned */
     struct scan_probe_out out;
 };
 
-void scan_probe_init(struct scan_probe *p, enum scan_probe_kind kind, bool nbt, const struct scan_templates *tpl);
+void scan_probe_init(struct scan_probe *p, enum scan_probe_kind kind, bool nbt,
+                     const struct scan_templates *tpl);
 void scan_probe_free(struct scan_probe *p);
 /* Bytes to send now (n == 0: nothing to send, wait for input). */
 const uint8_t *scan_probe_tx(const struct scan_probe *p, size_t *n);
@@ -78,7 +82,10 @@ void scan_probe_sent(struct scan_probe *p, size_t n);
 void scan_probe_rx(struct scan_probe *p, const uint8_t *data, size_t n);
 /* The peer closed (reset = true for ECONNRESET). */
 void scan_probe_eof(struct scan_probe *p, bool reset);
-static inline bool scan_probe_done(const struct scan_probe *p) { return p->state == SCAN_PS_DONE; }
+static inline bool scan_probe_done(const struct scan_probe *p)
+{
+    return p->state == SCAN_PS_DONE;
+}
 
 /* Decode a complete SMB2 NEGOTIATE answer body into facts (exposed for tests
  * and fuzzing): fills out and returns its status. */

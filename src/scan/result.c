@@ -10,15 +10,24 @@
 const char *smb_scan_status_name(smb_scan_status s)
 {
     switch (s) {
-    case SMB_SCAN_OK: return "ok";
-    case SMB_SCAN_TIMEOUT: return "timeout";
-    case SMB_SCAN_REFUSED: return "refused";
-    case SMB_SCAN_RESET: return "reset";
-    case SMB_SCAN_NOT_SMB: return "not-smb";
-    case SMB_SCAN_MALFORMED: return "malformed";
-    case SMB_SCAN_ERROR: return "error";
-    case SMB_SCAN_NOT_SUPPORTED: return "not-supported";
-    case SMB_SCAN_SKIPPED: return "skipped";
+    case SMB_SCAN_OK:
+        return "ok";
+    case SMB_SCAN_TIMEOUT:
+        return "timeout";
+    case SMB_SCAN_REFUSED:
+        return "refused";
+    case SMB_SCAN_RESET:
+        return "reset";
+    case SMB_SCAN_NOT_SMB:
+        return "not-smb";
+    case SMB_SCAN_MALFORMED:
+        return "malformed";
+    case SMB_SCAN_ERROR:
+        return "error";
+    case SMB_SCAN_NOT_SUPPORTED:
+        return "not-supported";
+    case SMB_SCAN_SKIPPED:
+        return "skipped";
     }
     return "error";
 }
@@ -26,9 +35,12 @@ const char *smb_scan_status_name(smb_scan_status s)
 const char *smb_scan_verdict_name(smb_scan_verdict v)
 {
     switch (v) {
-    case SMB_SCAN_VERDICT_REQUIRED: return "required";
-    case SMB_SCAN_VERDICT_NOT_REQUIRED: return "not-required";
-    default: return "unknown";
+    case SMB_SCAN_VERDICT_REQUIRED:
+        return "required";
+    case SMB_SCAN_VERDICT_NOT_REQUIRED:
+        return "not-required";
+    default:
+        return "unknown";
     }
 }
 
@@ -39,7 +51,10 @@ static bool settled(smb_scan_status s)
     return s == SMB_SCAN_OK || s == SMB_SCAN_NOT_SUPPORTED || s == SMB_SCAN_SKIPPED;
 }
 
-static bool failed(smb_scan_status s) { return !settled(s); }
+static bool failed(smb_scan_status s)
+{
+    return !settled(s);
+}
 
 void scan_verdict(struct smb_scan_result *r, const struct scan_probe_out *p2, const struct scan_probe_out *p1)
 {
@@ -91,8 +106,8 @@ void scan_verdict(struct smb_scan_result *r, const struct scan_probe_out *p2, co
 void smb_scan_guid_format(const uint8_t g[16], char *buf)
 {
     /* MS-DTYP 2.3.4: Data1 (LE u32), Data2 (LE u16), Data3 (LE u16), Data4[8]. */
-    snprintf(buf, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", g[3], g[2], g[1], g[0],
-             g[5], g[4], g[7], g[6], g[8], g[9], g[10], g[11], g[12], g[13], g[14], g[15]);
+    snprintf(buf, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", g[3], g[2],
+             g[1], g[0], g[5], g[4], g[7], g[6], g[8], g[9], g[10], g[11], g[12], g[13], g[14], g[15]);
 }
 
 static const char *signing2(const struct smb_scan_result *r)
@@ -102,7 +117,8 @@ static const char *signing2(const struct smb_scan_result *r)
 
 static const char *alg_or_null(smb_sign_alg a)
 {
-    return (a == SMB_ALG_HMAC_SHA256 || a == SMB_ALG_AES_CMAC || a == SMB_ALG_AES_GMAC) ? smb_alg_name(a) : NULL;
+    return (a == SMB_ALG_HMAC_SHA256 || a == SMB_ALG_AES_CMAC || a == SMB_ALG_AES_GMAC) ? smb_alg_name(a)
+                                                                                        : NULL;
 }
 
 void smb_scan_result_write_json(FILE *f, const struct smb_scan_result *r)

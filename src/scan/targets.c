@@ -11,8 +11,8 @@
 
 #include "scan/targets.h"
 
-#define MAX_SPEC_LEN 300     /* longest accepted spec text */
-#define MAX_FILE_DEPTH 4     /* @FILE inside @FILE */
+#define MAX_SPEC_LEN 300 /* longest accepted spec text */
+#define MAX_FILE_DEPTH 4 /* @FILE inside @FILE */
 #define MAX_HOSTNAME_LEN 253
 
 static void seterr(char *err, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -174,7 +174,8 @@ static int parse_range(const char *spec, struct scan_range *r, char *err, size_t
             return -2;
         }
         if (bits - plen > 24) {
-            seterr(err, errlen, "'%s': block too large (at most 2^24 addresses, /%u or longer)", spec, bits - 24);
+            seterr(err, errlen, "'%s': block too large (at most 2^24 addresses, /%u or longer)", spec,
+                   bits - 24);
             return -2;
         }
         scan_u128 base = from_bytes(a, fam);
@@ -246,10 +247,11 @@ static uint64_t range_size(const struct scan_range *r)
     return s == UINT64_MAX ? UINT64_MAX : s + 1;
 }
 
-static smb_status add_one(smb_scan_targets *t, const char *spec, bool exclude, int depth, char *err, size_t errlen);
+static smb_status add_one(smb_scan_targets *t, const char *spec, bool exclude, int depth, char *err,
+                          size_t errlen);
 
-static smb_status add_stream(smb_scan_targets *t, FILE *f, const char *what, bool exclude, int depth, char *err,
-                             size_t errlen)
+static smb_status add_stream(smb_scan_targets *t, FILE *f, const char *what, bool exclude, int depth,
+                             char *err, size_t errlen)
 {
     char line[1024];
     unsigned lineno = 0;
@@ -289,7 +291,8 @@ static smb_status add_stream(smb_scan_targets *t, FILE *f, const char *what, boo
     return SMB_OK;
 }
 
-static smb_status add_one(smb_scan_targets *t, const char *spec, bool exclude, int depth, char *err, size_t errlen)
+static smb_status add_one(smb_scan_targets *t, const char *spec, bool exclude, int depth, char *err,
+                          size_t errlen)
 {
     struct scan_range r;
     if (depth > MAX_FILE_DEPTH) {
@@ -335,34 +338,9 @@ static smb_status add_one(smb_scan_targets *t, const char *spec, bool exclude, i
             return SMB_E_BAD_ARGUMENT;
         }
         memset(&r, 0, sizeof r);
-        r.name = strdup(spec);
+        r.name = strdup(spec); /* resolved later, by smb_scan_targets_resolve */
         if (!r.name)
             return SMB_E_NOMEM;
-        struct addrinfo hints, *res = NULL;
-        memset(&hints, 0, sizeof hints);
-        hints.ai_family = t->family;
-        hints.ai_socktype = SOCK_STREAM;
-        int g = getaddrinfo(spec, NULL, &hints, &res);
-        if (g != 0 || !res) {
-            char msg[SMB_SCAN_ERROR_LEN];
-            snprintf(msg, sizeof msg, "cannot resolve '%s': %s", spec, g ? gai_strerror(g) : "no address");
-            r.err = strdup(msg);
-        } else {
-            const struct sockaddr *sa = res->ai_addr;
-            if (sa->sa_family == AF_INET) {
-                r.family = AF_INET;
-                r.first = from_bytes((const uint8_t *)&((const struct sockaddr_in *)(const void *)sa)->sin_addr,
-                                     AF_INET);
-            } else {
-                r.family = AF_INET6;
-                r.first = from_bytes((const uint8_t *)&((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
-                                     AF_INET6);
-            }
-            r.last = r.first;
-            r.resolved = true;
-        }
-        if (res)
-            freeaddrinfo(res);
     }
     if (exclude) {
         if (push(&t->x, &t->nx, &t->capx, &r))
@@ -391,6 +369,51 @@ smb_status smb_scan_targets_add(smb_scan_targets *t, const char *spec, char *err
     return add_one(t, spec, false, 0, err, errlen);
 }
 
+/* Resolve one name entry with getaddrinfo (first address of the family). */
+static smb_status resolve_one(const smb_scan_targets *t, struct scan_range *r)
+{
+    struct addrinfo hints, *res = NULL;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = t->family;
+    hints.ai_socktype = SOCK_STREAM;
+    int g = getaddrinfo(r->name, NULL, &hints, &res);
+    if (g != 0 || !res) {
+        char msg[SMB_SCAN_ERROR_LEN];
+        snprintf(msg, sizeof msg, "cannot resolve '%s': %s", r->name, g ? gai_strerror(g) : "no address");
+        r->err = strdup(msg);
+        if (res)
+            freeaddrinfo(res);
+        return r->err ? SMB_OK : SMB_E_NOMEM;
+    }
+    const struct sockaddr *sa = res->ai_addr;
+    if (sa->sa_family == AF_INET) {
+        r->family = AF_INET;
+        r->first =
+            from_bytes((const uint8_t *)&((const struct sockaddr_in *)(const void *)sa)->sin_addr, AF_INET);
+    } else {
+        r->family = AF_INET6;
+        r->first = from_bytes((const uint8_t *)&((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+                              AF_INET6);
+    }
+    r->last = r->first;
+    r->resolved = true;
+    freeaddrinfo(res);
+    return SMB_OK;
+}
+
+smb_status smb_scan_targets_resolve(smb_scan_targets *t)
+{
+    for (size_t i = 0; i < t->n; i++) {
+        struct scan_range *r = &t->v[i];
+        if (r->name && !r->resolved && !r->err) {
+            smb_status st = resolve_one(t, r);
+            if (st != SMB_OK)
+                return st;
+        }
+    }
+    return SMB_OK;
+}
+
 smb_status smb_scan_targets_exclude(smb_scan_targets *t, const char *spec, char *err, size_t errlen)
 {
     return add_one(t, spec, true, 0, err, errlen);
@@ -406,7 +429,10 @@ bool scan_targets_excluded(const smb_scan_targets *t, int family, scan_u128 a)
     return false;
 }
 
-void scan_iter_init(scan_iter *it) { memset(it, 0, sizeof *it); }
+void scan_iter_init(scan_iter *it)
+{
+    memset(it, 0, sizeof *it);
+}
 
 int scan_iter_next(const smb_scan_targets *t, scan_iter *it, const struct scan_range **r, scan_u128 *addr)
 {

@@ -29,7 +29,7 @@ struct smb_scan_targets {
     size_t n, cap;
     struct scan_range *x; /* exclusions */
     size_t nx, capx;
-    uint64_t total_raw;   /* before exclusions */
+    uint64_t total_raw; /* before exclusions */
     bool used_stdin;
 };
 

@@ -12,6 +12,7 @@
 /* smb2/smb1: the probe outcomes (status SKIPPED when not run). Fills
  * r->status, smb2_status, smb1_status, has_*, smb2, smb1, relay_target,
  * verdict, error. */
-void scan_verdict(struct smb_scan_result *r, const struct scan_probe_out *smb2, const struct scan_probe_out *smb1);
+void scan_verdict(struct smb_scan_result *r, const struct scan_probe_out *smb2,
+                  const struct scan_probe_out *smb1);
 
 #endif

@@ -29,6 +29,7 @@ void srv_config_init(struct srv_config *c)
     snprintf(c->src_algs.text, sizeof c->src_algs.text, "default");
     snprintf(c->server_name, sizeof c->server_name, "SMBSIGN");
     c->log_level = 1;
+    c->worker_thread = true;
     c->max_pdu = SRV_MAX_PDU_DEFAULT;
     c->max_io = SRV_MAX_IO_DEFAULT;
     c->max_credits = SRV_MAX_CREDITS_DEFAULT;
@@ -245,6 +246,10 @@ static int global_key(struct load_ctx *lc, const char *k, const char *v)
         if (parse_bool(v, &b))
             FAIL("guest ok: '%s' is not yes|no", v);
         c->guest_ok = b;
+    } else if (!strcmp(k, "worker thread")) {
+        if (parse_bool(v, &b))
+            FAIL("worker thread: '%s' is not yes|no", v);
+        c->worker_thread = b;
     } else if (!strcmp(k, "smb1")) { /* SMB1 (NT LM 0.12), off by default: server/smb1_*.c, docs/smb1.md */
         if (parse_bool(v, &b))
             FAIL("smb1: '%s' is not yes|no", v);

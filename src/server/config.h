@@ -31,7 +31,8 @@
 #define SRV_MAX_PDU_DEFAULT (8u * 1024 * 1024 + 4096) /* [cfg] "max pdu" */
 #define SRV_MAX_PDU_CAP (16u * 1024 * 1024)           /* NetBIOS length is 24-bit on SMB2 */
 #define SRV_MAX_IO_DEFAULT (8u * 1024 * 1024)          /* MaxRead/MaxWrite/MaxTransact */
-#define SRV_MAX_CREDITS_DEFAULT 512                    /* [cfg] "max credits" */
+#define SRV_PREAUTH_MAX_PDU (64u * 1024) /* frame cap until a session is authenticated */
+#define SRV_MAX_CREDITS_DEFAULT 8192                   /* [cfg] "max credits" */
 #define SRV_MAX_SESSIONS_DEFAULT 16                    /* [cfg] "max sessions per connection" */
 #define SRV_MAX_OPENS_DEFAULT 1024                     /* [cfg] "max open files per connection" */
 #define SRV_MAX_CONNECTIONS_DEFAULT 1024               /* [cfg] "max connections" */
@@ -80,6 +81,7 @@ struct srv_config {
     struct srv_src src_algs;
 
     bool guest_ok; /* "guest ok" / "map to guest = bad user": allow guest sessions */
+    bool worker_thread; /* [cfg] "worker thread": MACs and file I/O on a second thread */
     /* SMB1 (docs/smb1.md): "smb1 = yes" enables NT LM 0.12; "era = legacy|current"
      * (smb_era value) overrides the profile's era for SMB1 behaviour. */
     bool smb1;

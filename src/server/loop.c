@@ -1,4 +1,15 @@
-/* server/loop.c - epoll adapter for the server core (see loop.h). */
+/* server/loop.c - epoll adapter for the server core (see loop.h).
+ *
+ * Threads: the loop thread owns every socket, the NetBIOS framers and the
+ * output queues. With "worker thread = yes" (the default) one worker thread
+ * runs the core (srv_conn_input: signature checks, MACs, file I/O) for every
+ * connection, so copies to and from sockets overlap with MACs and
+ * pread/pwrite. Frames go to the worker through a FIFO queue (ownership of
+ * the frame buffer moves with them) and results come back through another
+ * FIFO and an eventfd; per connection order is kept because there is one
+ * worker. A connection's srv_conn is touched only by the worker while
+ * requests of it are in flight, and only by the loop thread otherwise
+ * (inflight == 0), with the queue mutexes ordering the hand-over. */
 #include "server/loop.h"
 
 #include <arpa/inet.h>
@@ -7,12 +18,14 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -21,14 +34,38 @@
 #include "wire/netbios.h"
 
 #define LOOP_MAX_EVENTS 256
-#define LOOP_READ_CHUNK (256 * 1024)
-#define LOOP_KEEP_RBUF (128 * 1024) /* receive buffers above this are freed once idle */
-#define LOOP_OUT_SHRINK (256 * 1024)
+#define LOOP_KEEP_RBUF (128 * 1024)         /* receive buffers above this are freed once idle */
+#define LOOP_OUT_HIGH (24u * 1024 * 1024)   /* stop reading while this much output is queued */
+#define LOOP_SHRINK_AFTER_MS 2000           /* quiet time before big buffers are released */
+#define LOOP_MAX_INFLIGHT 4                 /* frames of one connection queued to the worker */
+#define LOOP_POOL_MAX 6                     /* big buffers kept for reuse (released when quiet) */
+#define LOOP_POOL_MIN (1024 * 1024)         /* only buffers at least this big are pooled */
 
 struct ctx_ref {
     struct srv_ctx *ctx;
     int users;
     struct ctx_ref *next;
+};
+
+/* One queued output buffer. */
+struct obuf {
+    struct srv_buf b;
+    size_t off;
+    struct obuf *next;
+};
+
+struct lconn;
+
+/* A frame on its way to the worker and back with the output. */
+struct item {
+    struct lconn *lc;
+    uint8_t *buf;
+    size_t cap, len;
+    struct srv_buf out;
+    smb_status st;
+    uint32_t delay;
+    bool established;
+    struct item *next;
 };
 
 struct lconn {
@@ -38,25 +75,39 @@ struct lconn {
     smb_nb_framer fr;
     uint8_t *rbuf;
     size_t rcap;
-    struct srv_buf out;
-    size_t out_off;
+    struct obuf *oh, *ot; /* output queue */
+    size_t queued;        /* unsent bytes in the queue */
     uint64_t created_ms, last_ms, hold_until_ms;
-    bool closing;   /* close once out is flushed */
-    bool want_out;  /* EPOLLOUT registered */
+    int inflight;         /* frames at the worker */
+    bool established;     /* a session is authenticated (as last reported) */
+    bool closing;         /* close once the queue is flushed */
+    bool dead;            /* socket closed, waiting for in-flight frames */
     struct lconn *prev, *next;
 };
 
+struct fifo {
+    struct item *head, *tail;
+};
+
 struct srv_loop {
-    int ep, sigfd;
+    int ep, sigfd, evfd;
     int lfd[SRV_MAX_LISTEN];
     int n_lfd;
-    struct ctx_ref *cur;   /* current ctx */
-    struct ctx_ref *refs;  /* all live ctxs */
+    struct ctx_ref *cur;  /* current ctx */
+    struct ctx_ref *refs; /* all live ctxs */
     srv_reload_fn reload;
     void *reload_arg;
     struct lconn *conns;
     unsigned n_conns;
     bool stop;
+    /* worker */
+    bool threaded, worker_started, worker_stop;
+    pthread_t worker;
+    pthread_mutex_t mu; /* todo, done, pool */
+    pthread_cond_t cv;
+    struct fifo todo, done;
+    struct srv_buf pool[LOOP_POOL_MAX];
+    int n_pool;
 };
 
 static uint64_t now_ms(void)
@@ -78,6 +129,62 @@ static void lg(const struct srv_ctx *ctx, int level, const char *fmt, ...)
     va_end(ap);
     ctx->log(ctx->log_arg, level, msg);
 }
+
+static void fifo_push(struct fifo *f, struct item *it)
+{
+    it->next = NULL;
+    if (f->tail)
+        f->tail->next = it;
+    else
+        f->head = it;
+    f->tail = it;
+}
+
+static struct item *fifo_pop(struct fifo *f)
+{
+    struct item *it = f->head;
+    if (it) {
+        f->head = it->next;
+        if (!f->head)
+            f->tail = NULL;
+    }
+    return it;
+}
+
+/* ---- buffer pool (large buffers only; mutex-protected) ---- */
+
+static void pool_put(struct srv_loop *l, struct srv_buf *b)
+{
+    if (b->cap >= LOOP_POOL_MIN) {
+        pthread_mutex_lock(&l->mu);
+        if (l->n_pool < LOOP_POOL_MAX) {
+            b->len = 0;
+            l->pool[l->n_pool++] = *b;
+            b->p = NULL;
+            b->cap = 0;
+        }
+        pthread_mutex_unlock(&l->mu);
+    }
+    srv_buf_free(b);
+}
+
+/* A buffer of at least need bytes (need 0: any pooled buffer or empty). */
+static void pool_get(struct srv_loop *l, struct srv_buf *b, size_t need)
+{
+    memset(b, 0, sizeof *b);
+    pthread_mutex_lock(&l->mu);
+    for (int i = l->n_pool - 1; i >= 0; i--)
+        if (l->pool[i].cap >= need) {
+            *b = l->pool[i];
+            l->pool[i] = l->pool[--l->n_pool];
+            break;
+        }
+    pthread_mutex_unlock(&l->mu);
+    if (need && !b->p)
+        srv_buf_reserve(b, need);
+}
+
+/* ---- ctx references ---- */
 
 static struct ctx_ref *ref_new(struct srv_loop *l, struct srv_ctx *ctx)
 {
@@ -103,6 +210,42 @@ static void ref_maybe_free(struct srv_loop *l, struct ctx_ref *r)
     free(r->ctx);
     free(r);
 }
+
+/* ---- worker ---- */
+
+static void *worker_main(void *arg)
+{
+    struct srv_loop *l = arg;
+    sigset_t all;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, NULL);
+    for (;;) {
+        pthread_mutex_lock(&l->mu);
+        while (!l->todo.head && !l->worker_stop)
+            pthread_cond_wait(&l->cv, &l->mu);
+        struct item *it = fifo_pop(&l->todo);
+        pthread_mutex_unlock(&l->mu);
+        if (!it)
+            break; /* stop requested and queue drained */
+        pool_get(l, &it->out, 0);
+        it->out.len = 0;
+        it->st = srv_conn_input(it->lc->core, it->buf, it->len, &it->out);
+        it->delay = srv_conn_take_delay(it->lc->core);
+        it->established = srv_conn_established(it->lc->core);
+        struct srv_buf in = {.p = it->buf, .len = 0, .cap = it->cap};
+        it->buf = NULL;
+        pool_put(l, &in);
+        pthread_mutex_lock(&l->mu);
+        fifo_push(&l->done, it);
+        pthread_mutex_unlock(&l->mu);
+        uint64_t one = 1;
+        ssize_t w = write(l->evfd, &one, sizeof one);
+        (void)w;
+    }
+    return NULL;
+}
+
+/* ---- sockets ---- */
 
 static int listen_on(const char *spec, char *err, size_t errlen)
 {
@@ -145,8 +288,11 @@ smb_status srv_loop_new(struct srv_ctx *ctx, srv_reload_fn reload, void *reload_
     struct srv_loop *l = calloc(1, sizeof *l);
     if (!l)
         return SMB_E_NOMEM;
+    pthread_mutex_init(&l->mu, NULL);
+    pthread_cond_init(&l->cv, NULL);
     l->ep = epoll_create1(EPOLL_CLOEXEC);
     l->sigfd = -1;
+    l->evfd = -1;
     l->reload = reload;
     l->reload_arg = reload_arg;
     l->cur = ref_new(l, ctx);
@@ -176,6 +322,17 @@ smb_status srv_loop_new(struct srv_ctx *ctx, srv_reload_fn reload, void *reload_
     }
     struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &l->sigfd};
     epoll_ctl(l->ep, EPOLL_CTL_ADD, l->sigfd, &ev);
+    l->threaded = ctx->cfg.worker_thread;
+    if (l->threaded) {
+        l->evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        struct epoll_event ev2 = {.events = EPOLLIN, .data.ptr = &l->evfd};
+        if (l->evfd < 0 || epoll_ctl(l->ep, EPOLL_CTL_ADD, l->evfd, &ev2) ||
+            pthread_create(&l->worker, NULL, worker_main, l) != 0) {
+            snprintf(err, errlen, "worker thread: %s", strerror(errno));
+            goto fail;
+        }
+        l->worker_started = true;
+    }
     *out = l;
     return SMB_OK;
 fail:
@@ -183,6 +340,22 @@ fail:
         l->cur->ctx = NULL; /* the caller still owns ctx on failure */
     srv_loop_free(l);
     return SMB_E_IO;
+}
+
+static void lconn_free(struct srv_loop *l, struct lconn *lc)
+{
+    srv_conn_free(lc->core);
+    free(lc->rbuf);
+    struct obuf *o = lc->oh, *n;
+    for (; o; o = n) {
+        n = o->next;
+        srv_buf_free(&o->b);
+        free(o);
+    }
+    struct ctx_ref *r = lc->ref;
+    r->users--;
+    free(lc);
+    ref_maybe_free(l, r);
 }
 
 static void conn_close(struct srv_loop *l, struct lconn *lc)
@@ -196,48 +369,77 @@ static void conn_close(struct srv_loop *l, struct lconn *lc)
     l->n_conns--;
     epoll_ctl(l->ep, EPOLL_CTL_DEL, lc->fd, NULL);
     close(lc->fd);
-    srv_conn_free(lc->core);
-    free(lc->rbuf);
-    srv_buf_free(&lc->out);
-    struct ctx_ref *r = lc->ref;
-    r->users--;
-    free(lc);
-    ref_maybe_free(l, r);
+    lc->fd = -1;
+    if (lc->inflight > 0) {
+        lc->dead = true; /* freed when the worker hands back its last frame */
+        return;
+    }
+    lconn_free(l, lc);
+}
+
+static bool may_read(const struct lconn *lc)
+{
+    return !lc->hold_until_ms && !lc->closing && lc->queued < LOOP_OUT_HIGH && lc->inflight < LOOP_MAX_INFLIGHT;
 }
 
 static void set_events(struct srv_loop *l, struct lconn *lc)
 {
     uint32_t evs = EPOLLRDHUP;
-    bool pending = lc->out.len > lc->out_off;
-    bool held = lc->hold_until_ms != 0;
-    if (!held && !lc->closing)
+    if (may_read(lc))
         evs |= EPOLLIN;
-    if (!held && pending)
+    if (!lc->hold_until_ms && lc->queued)
         evs |= EPOLLOUT;
     struct epoll_event ev = {.events = evs, .data.ptr = lc};
     epoll_ctl(l->ep, EPOLL_CTL_MOD, lc->fd, &ev);
-    lc->want_out = (evs & EPOLLOUT) != 0;
+}
+
+/* Queue an output buffer (takes it; empty buffers go back to the pool). */
+static void queue_out(struct srv_loop *l, struct lconn *lc, struct srv_buf *b)
+{
+    if (b->len == 0) {
+        pool_put(l, b);
+        return;
+    }
+    struct obuf *o = calloc(1, sizeof *o);
+    if (!o) {
+        srv_buf_free(b);
+        lc->closing = true;
+        return;
+    }
+    o->b = *b;
+    memset(b, 0, sizeof *b);
+    if (lc->ot)
+        lc->ot->next = o;
+    else
+        lc->oh = o;
+    lc->ot = o;
+    lc->queued += o->b.len;
 }
 
 /* Write what is queued. Returns -1 when the connection must close now. */
-static int flush_out(struct lconn *lc)
+static int flush_out(struct srv_loop *l, struct lconn *lc)
 {
-    while (lc->out.len > lc->out_off) {
-        ssize_t n = send(lc->fd, lc->out.p + lc->out_off, lc->out.len - lc->out_off, MSG_NOSIGNAL);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            if (errno == EAGAIN || errno == EWOULDBLOCK)
-                return 0;
-            return -1;
+    while (lc->oh) {
+        struct obuf *o = lc->oh;
+        while (o->off < o->b.len) {
+            ssize_t n = send(lc->fd, o->b.p + o->off, o->b.len - o->off, MSG_NOSIGNAL);
+            if (n < 0) {
+                if (errno == EINTR)
+                    continue;
+                if (errno == EAGAIN || errno == EWOULDBLOCK)
+                    return 0;
+                return -1;
+            }
+            o->off += (size_t)n;
+            lc->queued -= (size_t)n;
         }
-        lc->out_off += (size_t)n;
+        lc->oh = o->next;
+        if (!lc->oh)
+            lc->ot = NULL;
+        pool_put(l, &o->b);
+        free(o);
     }
-    lc->out.len = lc->out_off = 0;
-    if (lc->out.cap > LOOP_OUT_SHRINK) {
-        srv_buf_free(&lc->out);
-    }
-    return lc->closing ? -1 : 0;
+    return lc->closing && lc->inflight == 0 ? -1 : 0;
 }
 
 static void do_accept(struct srv_loop *l, int lfd)
@@ -278,7 +480,7 @@ static void do_accept(struct srv_loop *l, int lfd)
         lc->ref = l->cur;
         l->cur->users++;
         lc->created_ms = lc->last_ms = now_ms();
-        smb_nb_framer_init(&lc->fr, ctx->cfg.max_pdu, NULL, 0);
+        smb_nb_framer_init(&lc->fr, SRV_PREAUTH_MAX_PDU, NULL, 0);
         lc->next = l->conns;
         if (l->conns)
             l->conns->prev = lc;
@@ -290,39 +492,100 @@ static void do_accept(struct srv_loop *l, int lfd)
     }
 }
 
-/* Handle one complete frame. Returns -1 to close. */
+/* Result of the core for one frame (either thread mode), on the loop thread. */
+static void take_result(struct srv_loop *l, struct lconn *lc, struct srv_buf *out, smb_status st, uint32_t delay,
+                        bool established)
+{
+    lc->established = established;
+    if (delay)
+        lc->hold_until_ms = now_ms() + delay;
+    if (st != SMB_OK) {
+        lg(lc->ref->ctx, SRV_LOG_DEBUG, "closing connection: %s", smb_status_name(st));
+        lc->closing = true; /* send what was produced (if anything), then close */
+    }
+    queue_out(l, lc, out);
+}
+
+/* A whole frame is in lc->rbuf. Returns -1 to close. */
 static int on_frame(struct srv_loop *l, struct lconn *lc)
 {
-    const struct srv_ctx *ctx = lc->ref->ctx;
     if (lc->fr.type == SMB_NB_KEEPALIVE)
         return 0;
     if (lc->fr.type == SMB_NB_SESSION_REQUEST) {
         /* port 139 style: accept any called name */
+        struct srv_buf b = {0};
         smb_wr w;
-        if (srv_buf_reserve(&lc->out, 8) != SMB_OK)
+        if (srv_buf_reserve(&b, 8) != SMB_OK)
             return -1;
-        wr_init(&w, lc->out.p + lc->out.len, 8);
+        wr_init(&w, b.p, 8);
         smb_nb_session_response_encode(&w, true, 0);
-        lc->out.len += wr_len(&w);
+        b.len = wr_len(&w);
+        queue_out(l, lc, &b);
         return 0;
     }
     if (lc->fr.type != SMB_NB_SESSION_MESSAGE)
         return -1;
-    smb_status st = srv_conn_input(lc->core, lc->fr.buf, lc->fr.len, &lc->out);
-    uint32_t d = srv_conn_take_delay(lc->core);
-    if (d)
-        lc->hold_until_ms = now_ms() + d;
-    if (st != SMB_OK) {
-        lg(ctx, SRV_LOG_DEBUG, "closing connection: %s", smb_status_name(st));
-        lc->closing = true; /* send what was produced (if anything), then close */
+    if (l->threaded) {
+        struct item *it = calloc(1, sizeof *it);
+        if (!it)
+            return -1;
+        it->lc = lc;
+        it->buf = lc->rbuf;
+        it->cap = lc->rcap;
+        it->len = lc->fr.len;
+        lc->rbuf = NULL;
+        lc->rcap = 0;
+        smb_nb_framer_set_buffer(&lc->fr, NULL, 0);
+        lc->inflight++;
+        pthread_mutex_lock(&l->mu);
+        fifo_push(&l->todo, it);
+        pthread_cond_signal(&l->cv);
+        pthread_mutex_unlock(&l->mu);
+        return 0;
     }
+    struct srv_buf out;
+    pool_get(l, &out, 0);
+    out.len = 0;
+    smb_status st = srv_conn_input(lc->core, lc->fr.buf, lc->fr.len, &out);
+    take_result(l, lc, &out, st, srv_conn_take_delay(lc->core), srv_conn_established(lc->core));
+    return 0;
+}
+
+/* After each frame: push output out at once so sending overlaps with the
+ * next request. Returns -1 to close, 1 to stop reading for now, 0 to go on. */
+static int after_frame(struct srv_loop *l, struct lconn *lc)
+{
+    if (!lc->hold_until_ms && flush_out(l, lc) < 0)
+        return -1;
+    return may_read(lc) ? 0 : 1;
+}
+
+static int grow_rbuf(struct srv_loop *l, struct lconn *lc, size_t need)
+{
+    if (need <= lc->rcap)
+        return 0;
+    if (need >= LOOP_POOL_MIN) {
+        struct srv_buf b;
+        pool_get(l, &b, need);
+        if (!b.p)
+            return -1;
+        free(lc->rbuf);
+        lc->rbuf = b.p;
+        lc->rcap = b.cap;
+        return 0;
+    }
+    uint8_t *nb = realloc(lc->rbuf, need);
+    if (!nb)
+        return -1;
+    lc->rbuf = nb;
+    lc->rcap = need;
     return 0;
 }
 
 static int on_readable(struct srv_loop *l, struct lconn *lc)
 {
     uint8_t tmp[4096];
-    for (int rounds = 0; rounds < 64 && !lc->closing && !lc->hold_until_ms; rounds++) {
+    for (int rounds = 0; rounds < 64 && may_read(lc); rounds++) {
         /* Read the body straight into the frame buffer once its size is known. */
         if (lc->fr.hdr_have == SMB_NB_HDR_LEN && lc->fr.buf && lc->fr.have < lc->fr.len) {
             size_t want = lc->fr.len - lc->fr.have;
@@ -337,9 +600,17 @@ static int on_readable(struct srv_loop *l, struct lconn *lc)
                 if (on_frame(l, lc) < 0)
                     return -1;
                 smb_nb_framer_reset(&lc->fr);
+                int a = after_frame(l, lc);
+                if (a)
+                    return a < 0 ? -1 : 0;
             }
             continue;
         }
+        /* Until a session is authenticated nothing needs big frames
+         * (NEGOTIATE, SESSION_SETUP): an unauthenticated peer cannot make
+         * us allocate more than SRV_PREAUTH_MAX_PDU per connection. */
+        if (lc->fr.hdr_have == 0)
+            lc->fr.max_pdu = lc->established ? lc->ref->ctx->cfg.max_pdu : SRV_PREAUTH_MAX_PDU;
         /* header (or small frames): read a little and feed the framer */
         size_t want = lc->fr.hdr_have < SMB_NB_HDR_LEN ? (size_t)(SMB_NB_HDR_LEN - lc->fr.hdr_have) : sizeof tmp;
         ssize_t n = recv(lc->fd, tmp, want, 0);
@@ -351,14 +622,8 @@ static int on_readable(struct srv_loop *l, struct lconn *lc)
         size_t used = 0;
         smb_status st = smb_nb_framer_feed(&lc->fr, tmp, (size_t)n, &used);
         if (st == SMB_E_BUFFER_TOO_SMALL) {
-            size_t need = lc->fr.len ? lc->fr.len : 1;
-            if (need > lc->rcap) {
-                uint8_t *nb = realloc(lc->rbuf, need);
-                if (!nb)
-                    return -1;
-                lc->rbuf = nb;
-                lc->rcap = need;
-            }
+            if (grow_rbuf(l, lc, lc->fr.len ? lc->fr.len : 1) < 0)
+                return -1;
             smb_nb_framer_set_buffer(&lc->fr, lc->rbuf, lc->rcap);
             if (used < (size_t)n) {
                 size_t u2 = 0;
@@ -368,22 +633,40 @@ static int on_readable(struct srv_loop *l, struct lconn *lc)
             }
         }
         if (st == SMB_OK) {
+            if (!lc->fr.buf && lc->fr.type == SMB_NB_SESSION_MESSAGE) {
+                /* a zero-length session message still needs a buffer to hand over */
+                if (grow_rbuf(l, lc, 1) < 0)
+                    return -1;
+                smb_nb_framer_set_buffer(&lc->fr, lc->rbuf, lc->rcap);
+            }
             if (on_frame(l, lc) < 0)
                 return -1;
             smb_nb_framer_reset(&lc->fr);
+            int a = after_frame(l, lc);
+            if (a)
+                return a < 0 ? -1 : 0;
         } else if (st != SMB_E_PENDING) {
             lg(lc->ref->ctx, SRV_LOG_INFO, "closing connection: bad NetBIOS frame (%s%s)", smb_status_name(st),
                lc->fr.oversized ? ", larger than max pdu" : "");
             return -1;
         }
     }
+    return 0;
+}
+
+/* Large buffers are kept while a connection is busy (no page faults per
+ * 8 MiB READ/WRITE) and released once it has been quiet for a while, so an
+ * idle connection costs little memory. */
+static void shrink_idle(struct lconn *lc, uint64_t t)
+{
+    if (t - lc->last_ms < LOOP_SHRINK_AFTER_MS)
+        return;
     if (lc->rcap > LOOP_KEEP_RBUF && lc->fr.hdr_have == 0) {
         free(lc->rbuf);
         lc->rbuf = NULL;
         lc->rcap = 0;
         smb_nb_framer_set_buffer(&lc->fr, NULL, 0);
     }
-    return 0;
 }
 
 static void on_conn_event(struct srv_loop *l, struct lconn *lc, uint32_t evs)
@@ -392,7 +675,7 @@ static void on_conn_event(struct srv_loop *l, struct lconn *lc, uint32_t evs)
     if (evs & EPOLLIN)
         rc = on_readable(l, lc);
     if (rc == 0 && !lc->hold_until_ms)
-        rc = flush_out(lc);
+        rc = flush_out(l, lc);
     if (rc == 0 && (evs & (EPOLLERR | EPOLLHUP)) && !(evs & EPOLLIN))
         rc = -1;
     if (rc < 0) {
@@ -400,6 +683,39 @@ static void on_conn_event(struct srv_loop *l, struct lconn *lc, uint32_t evs)
         return;
     }
     set_events(l, lc);
+}
+
+/* Results handed back by the worker. */
+static void on_done(struct srv_loop *l)
+{
+    uint64_t v;
+    ssize_t r = read(l->evfd, &v, sizeof v);
+    (void)r;
+    pthread_mutex_lock(&l->mu);
+    struct fifo got = l->done;
+    l->done.head = l->done.tail = NULL;
+    pthread_mutex_unlock(&l->mu);
+    struct item *it;
+    while ((it = fifo_pop(&got)) != NULL) {
+        struct lconn *lc = it->lc;
+        lc->inflight--;
+        if (lc->dead) {
+            pool_put(l, &it->out);
+            if (lc->inflight == 0)
+                lconn_free(l, lc);
+            free(it);
+            continue;
+        }
+        take_result(l, lc, &it->out, it->st, it->delay, it->established);
+        free(it);
+        int rc = lc->hold_until_ms ? 0 : flush_out(l, lc);
+        if (rc == 0 && may_read(lc) && lc->fr.hdr_have == 0)
+            rc = on_readable(l, lc); /* input may have waited for inflight to drop */
+        if (rc < 0)
+            conn_close(l, lc);
+        else
+            set_events(l, lc);
+    }
 }
 
 static void do_reload(struct srv_loop *l)
@@ -427,26 +743,58 @@ static void do_reload(struct srv_loop *l)
 static void on_timer(struct srv_loop *l)
 {
     uint64_t t = now_ms();
+    bool busy = false;
+    for (struct lconn *c = l->conns; c; c = c->next)
+        busy |= c->inflight > 0 || t - c->last_ms < LOOP_SHRINK_AFTER_MS;
+    if (!busy) {
+        /* quiet server: give the pooled buffers back */
+        pthread_mutex_lock(&l->mu);
+        for (int i = 0; i < l->n_pool; i++)
+            srv_buf_free(&l->pool[i]);
+        l->n_pool = 0;
+        pthread_mutex_unlock(&l->mu);
+    }
     struct lconn *lc = l->conns, *n;
     for (; lc; lc = n) {
         n = lc->next;
         const struct srv_config *cfg = &lc->ref->ctx->cfg;
         if (lc->hold_until_ms && t >= lc->hold_until_ms) {
             lc->hold_until_ms = 0;
-            if (flush_out(lc) < 0) {
+            if (flush_out(l, lc) < 0) {
                 conn_close(l, lc);
                 continue;
             }
             set_events(l, lc);
         }
-        bool est = srv_conn_established(lc->core);
-        if (!est && t - lc->created_ms > (uint64_t)cfg->handshake_timeout * 1000) {
+        shrink_idle(lc, t);
+        if (lc->inflight)
+            continue;
+        if (!lc->established && t - lc->created_ms > (uint64_t)cfg->handshake_timeout * 1000) {
             lg(lc->ref->ctx, SRV_LOG_INFO, "closing half-open connection after %us", cfg->handshake_timeout);
             conn_close(l, lc);
         } else if (t - lc->last_ms > (uint64_t)cfg->idle_timeout * 1000) {
             lg(lc->ref->ctx, SRV_LOG_INFO, "closing idle connection after %us", cfg->idle_timeout);
             conn_close(l, lc);
         }
+    }
+}
+
+static void stop_worker(struct srv_loop *l)
+{
+    if (!l->worker_started)
+        return;
+    pthread_mutex_lock(&l->mu);
+    l->worker_stop = true;
+    pthread_cond_signal(&l->cv);
+    pthread_mutex_unlock(&l->mu);
+    pthread_join(l->worker, NULL);
+    l->worker_started = false;
+    /* hand back what the worker finished */
+    if (l->done.head) {
+        uint64_t one = 1;
+        ssize_t w = write(l->evfd, &one, sizeof one);
+        (void)w;
+        on_done(l);
     }
 }
 
@@ -478,6 +826,10 @@ int srv_loop_run(struct srv_loop *l)
                 }
                 continue;
             }
+            if (p == &l->evfd) {
+                on_done(l);
+                continue;
+            }
             bool is_listen = false;
             for (int k = 0; k < l->n_lfd; k++)
                 if (p == &l->lfd[k]) {
@@ -496,12 +848,14 @@ int srv_loop_run(struct srv_loop *l)
             last_tick = t;
         }
     }
-    /* SIGTERM: flush open files, say goodbye */
+    /* SIGTERM: finish the frames already handed to the worker, flush open
+     * files, send what is queued, close. */
     const struct srv_ctx *ctx = l->cur->ctx;
     lg(ctx, SRV_LOG_AUDIT, "shutting down: flushing open files of %u connection(s)", l->n_conns);
+    stop_worker(l);
     while (l->conns) {
         srv_conn_flush_all(l->conns->core);
-        flush_out(l->conns);
+        flush_out(l, l->conns);
         conn_close(l, l->conns);
     }
     return 0;
@@ -511,14 +865,19 @@ void srv_loop_free(struct srv_loop *l)
 {
     if (!l)
         return;
+    stop_worker(l);
     while (l->conns)
         conn_close(l, l->conns);
     for (int i = 0; i < l->n_lfd; i++)
         close(l->lfd[i]);
     if (l->sigfd >= 0)
         close(l->sigfd);
+    if (l->evfd >= 0)
+        close(l->evfd);
     if (l->ep >= 0)
         close(l->ep);
+    for (int i = 0; i < l->n_pool; i++)
+        srv_buf_free(&l->pool[i]);
     struct ctx_ref *r = l->refs, *n;
     for (; r; r = n) {
         n = r->next;
@@ -528,5 +887,7 @@ void srv_loop_free(struct srv_loop *l)
         }
         free(r);
     }
+    pthread_mutex_destroy(&l->mu);
+    pthread_cond_destroy(&l->cv);
     free(l);
 }

@@ -744,8 +744,8 @@ static smb_status process_element(struct srv_conn *c, struct srv_req *rq, struct
         default: res = SMB_E_NOT_SUPPORTED; break;
         }
     }
-    if (c->drop && h->command == SMB2_NEGOTIATE)
-        return SMB_E_MALFORMED;
+    if (h->command == SMB2_NEGOTIATE && res != SMB_OK)
+        c->drop = true; /* answer, then close: nothing can follow a failed NEGOTIATE */
     if (!rq->body_written) {
         /* rewind to just after the header and write the error body */
         wr_init(&w, out->p + out->len, cap + SMB2_HDR_LEN);
@@ -758,6 +758,9 @@ static smb_status process_element(struct srv_conn *c, struct srv_req *rq, struct
     if (res != SMB_OK && nt == 0)
         nt = smb_status_ntstatus(SMB_E_INTERNAL_ERROR);
     rq->result = res; /* remembered for related compounds */
+    if (res != SMB_OK && res != SMB_E_MORE_PROCESSING_REQUIRED)
+        srv_log(c, SRV_LOG_DEBUG, "%s MessageId %llu -> %s", smb2_command_name(h->command),
+                (unsigned long long)h->message_id, smb_status_name(res));
 
     struct smb2_hdr rh = {0};
     rh.credit_charge = h->credit_charge;
@@ -789,6 +792,28 @@ static smb_status process_element(struct srv_conn *c, struct srv_req *rq, struct
         eo->logoff = rq->sess;
     return SMB_OK;
 }
+
+#ifdef SMBSIGN_FUZZING
+/* Fuzzing hook: a valid, non-signing session 1 with tree 1 on share 0 so
+ * the file commands can be reached without an NTLM exchange. Never built
+ * into the library outside `make fuzz`. */
+void srv_conn_fuzz_session(struct srv_conn *c)
+{
+    struct srv_session *s = calloc(1, sizeof *s);
+    if (!s)
+        return;
+    s->id = 1;
+    s->state = SESS_VALID;
+    s->next_tree_id = 2;
+    s->n_trees = 1;
+    s->trees[0].id = 1;
+    s->trees[0].share = 0;
+    s->trees[0].read_only = c->ctx->cfg.shares[0].read_only;
+    s->next = c->sessions;
+    c->sessions = s;
+    c->n_sessions++;
+}
+#endif
 
 smb_status srv_conn_input(struct srv_conn *c, const uint8_t *pdu, size_t len, struct srv_buf *out)
 {

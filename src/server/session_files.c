@@ -546,6 +546,7 @@ smb_status srv_cmd_read(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
     if (got < mincount)
         return SMB_E_END_OF_FILE;
     w->off += got;
+    o->position = offset + got;
     if (got == 0)
         wr_u8(w, 0);
     wr_patch_u32le(w, lenpos, (uint32_t)got);
@@ -595,6 +596,7 @@ smb_status srv_cmd_write(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
         }
         done += (size_t)r;
     }
+    o->position = offset + done;
     wr_u16le(w, 17);
     wr_u16le(w, 0);
     wr_u32le(w, (uint32_t)done);
@@ -772,6 +774,7 @@ enum {
     FileAccessInformation = 8,
     FileNameInformation = 9,
     FileRenameInformation = 10,
+    FileLinkInformation = 11,
     FileDispositionInformation = 13,
     FilePositionInformation = 14,
     FileModeInformation = 16,
@@ -779,6 +782,7 @@ enum {
     FileAllInformation = 18,
     FileAllocationInformation = 19,
     FileEndOfFileInformation = 20,
+    FileAlternateNameInformation = 21,
     FileStreamInformation = 22,
     FileCompressionInformation = 28,
     FileNetworkOpenInformation = 34,
@@ -829,6 +833,8 @@ static smb_status put_name_info(smb_wr *w, const struct srv_open *o)
     return SMB_OK;
 }
 
+static void put_u16name(smb_wr *w, const char *s, bool with_len);
+
 static smb_status query_file(struct srv_conn *c, struct srv_open *o, uint8_t cls, smb_wr *w)
 {
     struct stat st;
@@ -840,17 +846,37 @@ static smb_status query_file(struct srv_conn *c, struct srv_open *o, uint8_t cls
     case FileInternalInformation: wr_u64le(w, (uint64_t)st.st_ino); break;
     case FileEaInformation: wr_u32le(w, 0); break;
     case FileAccessInformation: wr_u32le(w, o->access); break;
-    case FilePositionInformation: wr_u64le(w, 0); break;
+    case FilePositionInformation: wr_u64le(w, o->position); break;
     case FileModeInformation: wr_u32le(w, 0); break;
     case FileAlignmentInformation: wr_u32le(w, 0); break;
     case FileNameInformation: return put_name_info(w, o);
+    case FileAlternateNameInformation: {
+        /* No 8.3 names are generated (like NTFS with 8.3 creation off):
+         * a name that already is 8.3 is its own short name, others have
+         * none (STATUS_OBJECT_NAME_NOT_FOUND, as Windows answers). */
+        const char *base = strrchr(o->rel, '/');
+        base = base ? base + 1 : o->rel;
+        size_t bl = strlen(base);
+        const char *dot = strchr(base, '.');
+        size_t stem = dot ? (size_t)(dot - base) : bl;
+        bool ok83 = bl > 0 && stem >= 1 && stem <= 8 && (!dot || (bl - stem - 1 <= 3 && !strchr(dot + 1, '.')));
+        for (size_t i = 0; ok83 && i < bl; i++)
+            ok83 = (unsigned char)base[i] < 0x80 && !strchr(" +,;=[]", base[i]);
+        if (!ok83)
+            return SMB_E_OBJECT_NAME_NOT_FOUND;
+        char up[16];
+        for (size_t i = 0; i <= bl; i++)
+            up[i] = (char)((base[i] >= 'a' && base[i] <= 'z') ? base[i] - 32 : base[i]);
+        put_u16name(w, up, true);
+        break;
+    }
     case FileAllInformation:
         put_basic(w, &st);
         put_standard(w, &st, o->delete_on_close);
         wr_u64le(w, (uint64_t)st.st_ino);
         wr_u32le(w, 0);         /* EaSize */
         wr_u32le(w, o->access); /* AccessFlags */
-        wr_u64le(w, 0);         /* CurrentByteOffset */
+        wr_u64le(w, o->position); /* CurrentByteOffset */
         wr_u32le(w, 0);         /* Mode */
         wr_u32le(w, 0);         /* AlignmentRequirement */
         return put_name_info(w, o);
@@ -1023,15 +1049,31 @@ smb_status srv_cmd_query_info(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
     size_t n = w->off - base;
     smb_status res = SMB_OK;
     if (n > outlen) {
-        /* MS-SMB2 3.3.5.20.1: fixed-size classes -> INFO_LENGTH_MISMATCH,
-         * variable ones -> BUFFER_OVERFLOW with what fits. */
+        /* MS-SMB2 3.3.5.20.1 / MS-FSCC: a buffer smaller than a class's fixed
+         * part is INFO_LENGTH_MISMATCH; a variable-length class whose fixed
+         * part fits answers BUFFER_OVERFLOW with what fits. */
+        /* fixed part = sizeof the Windows structure with its one-WCHAR name */
+        size_t fixed = n; /* fixed-size classes: all of it */
+        if (type == INFO_FILE && cls == FileAllInformation)
+            fixed = 104;
+        else if (type == INFO_FILE && (cls == FileNameInformation || cls == FileAlternateNameInformation))
+            fixed = 8;
+        else if (type == INFO_FILE && cls == FileStreamInformation)
+            fixed = 32;
+        else if (type == INFO_FILESYSTEM && cls == FileFsVolumeInformation)
+            fixed = 24;
+        else if (type == INFO_FILESYSTEM && cls == FileFsAttributeInformation)
+            fixed = 16;
+        if (fixed > n)
+            fixed = n;
+        if (type == INFO_SECURITY)
+            return SMB_E_BUFFER_TOO_SMALL;
         bool variable = (type == INFO_FILE && (cls == FileAllInformation || cls == FileNameInformation ||
-                                               cls == FileStreamInformation)) ||
+                                               cls == FileStreamInformation || cls == FileAlternateNameInformation)) ||
                         (type == INFO_FILESYSTEM &&
-                         (cls == FileFsVolumeInformation || cls == FileFsAttributeInformation)) ||
-                        type == INFO_SECURITY;
-        if (!variable || type == INFO_SECURITY)
-            return type == INFO_SECURITY ? SMB_E_BUFFER_TOO_SMALL : SMB_E_INFO_LENGTH_MISMATCH;
+                         (cls == FileFsVolumeInformation || cls == FileFsAttributeInformation));
+        if (outlen < fixed || !variable)
+            return SMB_E_INFO_LENGTH_MISMATCH;
         w->off = base + outlen;
         n = outlen;
         res = SMB_E_BUFFER_OVERFLOW;
@@ -1046,7 +1088,7 @@ smb_status srv_cmd_query_info(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
 /* ------------------------------------------------------------------ */
 /* SET_INFO (MS-SMB2 3.3.5.21)                                           */
 
-static smb_status set_rename(struct srv_conn *c, struct srv_req *rq, struct srv_open *o, smb_rd *in)
+static smb_status set_rename(struct srv_conn *c, struct srv_req *rq, struct srv_open *o, smb_rd *in, bool link)
 {
     uint8_t replace = rd_u8(in);
     rd_skip(in, 7);  /* Reserved */
@@ -1059,6 +1101,12 @@ static smb_status set_rename(struct srv_conn *c, struct srv_req *rq, struct srv_
     smb_status st = srv_vfs_path(nm, nl, to, sizeof to);
     if (st != SMB_OK)
         return st;
+    if (link) {
+        /* MS-FSCC 2.4.27.2 FileLinkInformation: same layout as rename */
+        if (o->is_dir)
+            return SMB_E_FILE_IS_A_DIRECTORY;
+        return srv_vfs_link(&c->ctx->vfs[o->share], o->rel, to, replace != 0);
+    }
     if (!(o->access & DELETE_ACCESS))
         return SMB_E_ACCESS_DENIED;
     st = srv_vfs_rename(&c->ctx->vfs[o->share], o->rel, to, replace != 0);
@@ -1121,7 +1169,10 @@ smb_status srv_cmd_set_info(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
         }
         case FileRenameInformation:
         case FileRenameInformationEx:
-            st = set_rename(c, rq, o, &in);
+            st = set_rename(c, rq, o, &in, false);
+            break;
+        case FileLinkInformation:
+            st = set_rename(c, rq, o, &in, true);
             break;
         case FileDispositionInformation: {
             uint8_t del = rd_u8(&in);
@@ -1182,7 +1233,13 @@ smb_status srv_cmd_set_info(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
             }
             break;
         }
-        case FilePositionInformation:
+        case FilePositionInformation: {
+            uint64_t pos = rd_u64le(&in);
+            if (!rd_ok(&in))
+                return SMB_E_INFO_LENGTH_MISMATCH;
+            o->position = pos;
+            break;
+        }
         case FileModeInformation:
             break;
         default:

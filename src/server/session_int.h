@@ -75,6 +75,7 @@ struct srv_open {
     int fd;
     bool is_dir, ipc, delete_on_close, writable;
     uint32_t access;
+    uint64_t position; /* FilePositionInformation: end of the last READ/WRITE */
     char *rel; /* heap, path beneath the share root */
     /* directory enumeration */
     struct srv_dirent *ents;

@@ -217,6 +217,35 @@ smb_status srv_vfs_rename(const struct srv_vfs *v, const char *from, const char 
     return rc ? srv_errno_status(e) : SMB_OK;
 }
 
+smb_status srv_vfs_link(const struct srv_vfs *v, const char *from, const char *to, bool replace)
+{
+    if (v->read_only)
+        return SMB_E_MEDIA_WRITE_PROTECTED;
+    int f1 = -1, f2 = -1;
+    const char *b1, *b2;
+    smb_status st = open_parent(v, from, &f1, &b1);
+    if (st != SMB_OK)
+        return st;
+    st = open_parent(v, to, &f2, &b2);
+    if (st != SMB_OK) {
+        close(f1);
+        return st;
+    }
+    /* linkat without AT_SYMLINK_FOLLOW links the name itself, never a
+     * symlink's target, so nothing outside the share can be linked in. */
+    int rc = linkat(f1, b1, f2, b2, 0);
+    int e = errno;
+    if (rc && e == EEXIST && replace && unlinkat(f2, b2, 0) == 0) {
+        rc = linkat(f1, b1, f2, b2, 0);
+        e = errno;
+    }
+    close(f1);
+    close(f2);
+    if (rc && e == EEXIST)
+        return SMB_E_OBJECT_NAME_COLLISION;
+    return rc ? srv_errno_status(e) : SMB_OK;
+}
+
 smb_status srv_vfs_readdir(int dfd, struct srv_dirent **out, size_t *n)
 {
     *out = NULL;

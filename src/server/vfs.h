@@ -24,7 +24,7 @@
 
 #define SRV_PATH_MAX 4096
 #define SRV_NAME_MAX 255 /* bytes of one UTF-8 component */
-#define SRV_DIR_ENTRIES_MAX 1000000
+#define SRV_DIR_ENTRIES_MAX 200000 /* entries listed per directory (about 400 bytes each) */
 
 struct srv_vfs {
     int root_fd; /* O_PATH|O_DIRECTORY of the share root */
@@ -47,6 +47,9 @@ smb_status srv_vfs_mkdir(const struct srv_vfs *v, const char *rel, mode_t mode);
 /* Remove a file or an empty directory. */
 smb_status srv_vfs_remove(const struct srv_vfs *v, const char *rel, bool is_dir);
 smb_status srv_vfs_rename(const struct srv_vfs *v, const char *from, const char *to, bool replace);
+/* Hard link `to` -> existing `from` (both beneath the root; replace removes
+ * an existing `to` first). */
+smb_status srv_vfs_link(const struct srv_vfs *v, const char *from, const char *to, bool replace);
 
 /* One directory entry, as QUERY_DIRECTORY needs it. */
 struct srv_dirent {

@@ -12,8 +12,8 @@
 #include "wire/smb2/session_setup.h"
 #include "wire/smb2/ioctl.h"
 
-#define IN_EXTRA (256u * 1024u) /* read-ahead beyond the current frame */
-#define SS_MAX_TOKEN 4096        /* cap on a security buffer we build */
+#define IN_EXTRA (64u * 1024u) /* read size while no frame length is known */
+#define SS_MAX_TOKEN (NTLM_MAX_MSG + 256) /* cap on a security buffer we build */
 
 struct pending {
     uint64_t mid;
@@ -594,7 +594,7 @@ static smb_status on_session_setup(struct smb_cli *c, const struct smb_cli_event
         c->info.session_id = e->hdr.session_id;
         if (sr.supported_mech.len && !spnego_is_ntlmssp(sr.supported_mech))
             return fail(c, SMB_E_NOT_SUPPORTED, "server selected a mechanism other than NTLMSSP");
-        uint8_t auth[NTLM_MAX_MSG / 2], tok[SS_MAX_TOKEN], mic[16];
+        uint8_t auth[NTLM_MAX_MSG], tok[SS_MAX_TOKEN], mic[16];
         size_t al, tl;
         if ((st = smb_ntlm_client_authenticate(&c->ntlm, sr.response_token.p, sr.response_token.len, auth, sizeof auth,
                                                &al)) != SMB_OK)
@@ -678,11 +678,15 @@ smb_status smb_cli_in_buf(struct smb_cli *c, uint8_t **p, size_t *room)
         c->in_len -= c->in_consumed;
         c->in_consumed = 0;
     }
-    size_t need = IN_EXTRA;
+    /* While a frame's length is known, offer exactly the rest of that frame,
+     * so large READ responses land in place and never need moving. */
+    size_t need = IN_EXTRA, limit = SIZE_MAX;
     if (c->in_len >= SMB_NB_HDR_LEN) {
         uint32_t flen = ((uint32_t)c->in[1] << 16) | ((uint32_t)c->in[2] << 8) | c->in[3];
-        if (flen <= SMB_CLI_MAX_PDU && SMB_NB_HDR_LEN + (size_t)flen > c->in_len)
-            need = SMB_NB_HDR_LEN + (size_t)flen - c->in_len + IN_EXTRA;
+        if (flen <= SMB_CLI_MAX_PDU && SMB_NB_HDR_LEN + (size_t)flen > c->in_len) {
+            need = SMB_NB_HDR_LEN + (size_t)flen - c->in_len;
+            limit = need;
+        }
     }
     if (c->in_cap - c->in_len < need) {
         size_t cap = c->in_cap;
@@ -695,7 +699,7 @@ smb_status smb_cli_in_buf(struct smb_cli *c, uint8_t **p, size_t *room)
         c->in_cap = cap;
     }
     *p = c->in + c->in_len;
-    *room = c->in_cap - c->in_len;
+    *room = c->in_cap - c->in_len < limit ? c->in_cap - c->in_len : limit;
     return SMB_OK;
 }
 

@@ -48,7 +48,7 @@
 #define SMB_CLI_MAX_PENDING 2048     /* requests in flight */
 #define SMB_CLI_MAX_PDU (16u << 20)  /* cap on a received frame */
 #define SMB_CLI_MAX_COMPOUND 16      /* elements per received chain */
-#define SMB_CLI_CREDIT_TARGET 512    /* credits we try to hold */
+#define SMB_CLI_CREDIT_TARGET 1024   /* credits we try to hold */
 #define SMB_CLI_MAX_CREDITS 8192     /* never believe more than this */
 
 enum smb_cli_state {

@@ -151,12 +151,18 @@ void smb_nb_session_response_encode(smb_wr *w, bool positive, uint8_t nb_error)
 const char *smb_nb_error_name(uint8_t e)
 {
     switch (e) {
-    case SMB_NB_ERR_NOT_LISTENING_CALLED: return "not listening on called name";
-    case SMB_NB_ERR_NOT_LISTENING_CALLING: return "not listening for calling name";
-    case SMB_NB_ERR_CALLED_NOT_PRESENT: return "called name not present";
-    case SMB_NB_ERR_INSUFFICIENT_RESOURCES: return "insufficient resources";
-    case SMB_NB_ERR_UNSPECIFIED: return "unspecified error";
-    default: return "unknown error";
+    case SMB_NB_ERR_NOT_LISTENING_CALLED:
+        return "not listening on called name";
+    case SMB_NB_ERR_NOT_LISTENING_CALLING:
+        return "not listening for calling name";
+    case SMB_NB_ERR_CALLED_NOT_PRESENT:
+        return "called name not present";
+    case SMB_NB_ERR_INSUFFICIENT_RESOURCES:
+        return "insufficient resources";
+    case SMB_NB_ERR_UNSPECIFIED:
+        return "unspecified error";
+    default:
+        return "unknown error";
     }
 }
 
@@ -206,14 +212,23 @@ smb_status smb_nb_framer_feed(smb_nb_framer *fr, const uint8_t *data, size_t n, 
     }
     if (fr->have == fr->len)
         return SMB_OK;
-    if (fr->len > fr->cap)
+    if (i == n)
+        return SMB_E_PENDING;
+    /* Store what fits; the buffer only has to hold the bytes that actually
+     * arrived, so a peer announcing a large frame and trickling it costs us
+     * what it sent, not what it announced. */
+    size_t room = fr->cap > fr->have ? fr->cap - fr->have : 0;
+    if (room == 0)
         return SMB_E_BUFFER_TOO_SMALL;
     size_t want = fr->len - fr->have;
     size_t take = n - i < want ? n - i : want;
-    if (take)
-        memcpy(fr->buf + fr->have, data + i, take);
+    if (take > room)
+        take = room;
+    memcpy(fr->buf + fr->have, data + i, take);
     fr->have += (uint32_t)take;
     i += take;
     *used = i;
-    return fr->have == fr->len ? SMB_OK : SMB_E_PENDING;
+    if (fr->have == fr->len)
+        return SMB_OK;
+    return i < n ? SMB_E_BUFFER_TOO_SMALL : SMB_E_PENDING;
 }

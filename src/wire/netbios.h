@@ -98,21 +98,24 @@ const char *smb_nb_error_name(uint8_t nb_error);
  *     SMB_OK        a whole frame: fr.type, fr.buf[0..fr.len); bytes after
  *                   data+used belong to the next frame (call _reset first)
  *     SMB_E_PENDING every byte was taken, more are needed
- *     SMB_E_BUFFER_TOO_SMALL  the header announced fr.len > cap; lend a
- *                   buffer of at least fr.len bytes (keeping the fr.have
- *                   bytes already stored) with _set_buffer, feed the rest
+ *     SMB_E_BUFFER_TOO_SMALL  the buffer is full before the frame (fr.len
+ *                   bytes) is: lend a bigger one holding the fr.have bytes
+ *                   already stored (realloc keeps them) with _set_buffer, then
+ *                   feed the bytes after data+used. Growing the buffer as
+ *                   bytes arrive keeps memory proportional to what the peer
+ *                   sent, not to what its header announced.
  *     SMB_E_MALFORMED  bad header, or fr.len > max_pdu (fr.oversized set)
  * After an error other than BUFFER_TOO_SMALL the stream is unusable.
  */
 typedef struct smb_nb_framer {
     uint8_t hdr[SMB_NB_HDR_LEN];
     uint8_t hdr_have;
-    uint8_t type;     /* valid once hdr_have == 4 */
-    bool oversized;   /* the header announced more than max_pdu */
-    uint32_t len;     /* body length, valid once hdr_have == 4 */
-    uint32_t have;    /* body bytes stored */
+    uint8_t type;   /* valid once hdr_have == 4 */
+    bool oversized; /* the header announced more than max_pdu */
+    uint32_t len;   /* body length, valid once hdr_have == 4 */
+    uint32_t have;  /* body bytes stored */
     uint32_t max_pdu;
-    uint8_t *buf;     /* caller-owned body buffer */
+    uint8_t *buf; /* caller-owned body buffer */
     size_t cap;
 } smb_nb_framer;
 
@@ -123,6 +126,9 @@ void smb_nb_framer_reset(smb_nb_framer *fr);
 smb_status smb_nb_framer_feed(smb_nb_framer *fr, const uint8_t *data, size_t n, size_t *used);
 /* True once any byte of a frame has been seen (to tell "closed before
  * answering" from "closed mid-frame"). */
-static inline bool smb_nb_framer_started(const smb_nb_framer *fr) { return fr->hdr_have > 0; }
+static inline bool smb_nb_framer_started(const smb_nb_framer *fr)
+{
+    return fr->hdr_have > 0;
+}
 
 #endif

@@ -64,6 +64,9 @@ out=$(pj --client require=1,era=current --server era=legacy --family smb1)
 check_match "policy era override: current client required vs legacy disabled server" "$out" \
     '"mixed_era":true,"outcome":"fails","error":"ERROR_LOGIN_WKSTA_RESTRICTION","fails_at":"session-setup"'
 check_exit 2 "policy bad era" "$SMBSIGN" policy --client era=old --server nt4
+out=$(pj --client nt4 --server win2000-dc)
+check_match "policy nt4 client vs win2000 DC without enableW9x: not signed" "$out" '"outcome":"not-signed".*"w9x_adjusted":true'
+check_match "policy nt4 vs win2000 DC: w9x-signing-off finding" "$out" '"id":"w9x-signing-off"'
 out=$(pj --client win98 --server server2022)
 check_match "policy no common dialect" "$out" '"family":"none".*"outcome":"fails","error":"STATUS_NOT_SUPPORTED"'
 out=$(pj --client winxp,require=1 --server win7)

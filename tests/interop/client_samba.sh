@@ -129,6 +129,24 @@ for s in disabled auto mandatory; do
     done
 done
 
+# ---- interactive commands on standard input, default names, stat/rename/mkdir ----
+mkdir -p inter && cp f1 inter/one.bin
+out=$(cd inter && printf 'mkdir sub\nput one.bin sub/one.bin\nrename sub/one.bin sub/two.bin\nstat sub/two.bin\nls sub\nget sub/two.bin\nrm sub/two.bin\nrmdir sub\nquit\n' |
+    "$SMBSIGN" client "//127.0.0.1:${PORT[auto]}/share" -U "$USERNAME%$PASS" --signing required 2>&1); rc=$?
+check_match "interactive session: commands from stdin" "rc=$rc $(printf '%s' "$out" | tr '\n' ' ')" \
+    "rc=0 .*type file size 1 .*two.bin +A +1 "
+if cmp -s inter/one.bin inter/two.bin; then ok "interactive get wrote the default local name"; else not_ok "interactive get wrote the default local name"; fi
+out=$(cli "${PORT[auto]}" -c "stat sub" 2>&1); rc=$?
+check_match "rmdir removed the directory (stat fails with the NTSTATUS name)" "rc=$rc $out" "rc=1 .*STATUS_OBJECT_NAME_NOT_FOUND"
+
+# ---- client level from an OS profile ----
+for pr in "win11-24h2 on" "win11-24h2-home off"; do
+    set -- $pr
+    out=$(cli "${PORT[auto]}" --profile "$1" -c session 2>&1)
+    check_eq "--profile $1 against server signing = auto: signing $2" \
+        "$(kv "$out" signing) $(kv "$out" client-level-source)" "$2 --profile"
+done
+
 # ---- 64 MiB on a few combinations (release build for speed) ----
 head -c $((64 << 20)) /dev/urandom >f64
 for combo in "mandatory 3.1.1 enabled" "auto 3.0 required" "auto 2.1 required" "disabled 3.0.2 enabled"; do

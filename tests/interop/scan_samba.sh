@@ -117,8 +117,14 @@ out=$("$SMBSIGN" scan --json --smb2-only -p "${PORT[nt1_disabled]}" 127.0.0.1)
 check_match "--smb2-only: SMB1 not probed" "$out" '"smb1":null,"relay_target":true.*"smb1_status":"skipped"'
 
 # IPv6 and hostnames
-out=$("$SMBSIGN" scan --json -p "${PORT[nt1_mandatory]}" ::1)
-check_match "IPv6 target ::1" "$out" '"host":"::1".*"status":"ok".*"verdict":"required"'
+if ip -6 addr show dev lo 2>/dev/null | grep -q '::1/128'; then
+    out=$("$SMBSIGN" scan --json -p "${PORT[nt1_mandatory]}" ::1)
+    check_match "IPv6 target ::1" "$out" '"host":"::1".*"status":"ok".*"verdict":"required"'
+    out=$("$SMBSIGN" scan -p "${PORT[nt1_mandatory]}" ::1)
+    check_match "IPv6 text line uses [addr]:port" "$out" "^\\[::1\\]:${PORT[nt1_mandatory]} +ok +required"
+else
+    echo "# SKIP no ::1 on lo: IPv6 check not run"
+fi
 out=$("$SMBSIGN" scan --json -4 -p "${PORT[nt1_mandatory]}" localhost)
 check_match "hostname target (localhost, -4)" "$out" '"host":"127.0.0.1","name":"localhost",.*"verdict":"required"'
 out=$("$SMBSIGN" scan --json -p "${PORT[nt1_mandatory]}" no-such-host.invalid)
@@ -172,6 +178,27 @@ neg "${FP[badoffset]}" "NEGOTIATE response with an offset out of range" malforme
 check_match "timeout reason is given" "$(grep "\"port\":${FP[hang]}," "$T/neg.jsonl")" '"error":"smb2: no answer in 600 ms"'
 check_match "truncation reason is given" "$(grep "\"port\":${FP[truncated]}," "$T/neg.jsonl")" '"error":"smb2: truncated answer'
 check_match "not-smb shows what was received" "$(grep "\"port\":${FP[http]}," "$T/neg.jsonl")" '"error":"smb2: not NetBIOS/SMB: answer starts with \\"HTTP'
+# many addresses with a small concurrency and a rate cap: every one ends with a result
+out=$("$SMBSIGN" scan --json -c 4 --rate 400 --retries 0 -p "$closed" 127.0.0.1-60)
+check_eq "60 addresses, -c 4 --rate 400: 60 results" "$(printf '%s\n' "$out" | grep -c '"status":"refused"')" 60
+check_eq "each address reported once" "$(printf '%s\n' "$out" | sed 's/.*"host":"\([^"]*\)".*/\1/' | sort -u | wc -l)" 60
+# a terminal gets colour and a progress line on stderr; NO_COLOR turns colour off
+if command -v script >/dev/null; then
+    tty_out=$(script -qec "$SMBSIGN scan -p ${PORT[nt1_disabled]},${PORT[nt1_mandatory]} 127.0.0.1" /dev/null)
+    check_match "colour on a terminal" "$tty_out" $'\033\\[31mnot-required'
+    check_match "progress line on a terminal" "$tty_out" '[0-9]+/2 done'
+    tty_out=$(NO_COLOR=1 script -qec "$SMBSIGN scan -p ${PORT[nt1_disabled]} 127.0.0.1" /dev/null)
+    check_nomatch "NO_COLOR: no colour" "$tty_out" $'\033\\[3[12]m'
+fi
+# SIGINT stops the scan, keeps the results already written, exits 130
+"$SMBSIGN" scan --json -o "$T/int.jsonl" --timeout 60000 --retries 0 -p "$closed,${FP[hang]}" 127.0.0.1 &
+spid=$!
+for _ in $(seq 1 100); do grep -q refused "$T/int.jsonl" 2>/dev/null && break; sleep 0.1; done
+kill -INT "$spid"
+wait "$spid"
+check_eq "SIGINT: exit status 130" "$?" 130
+check_match "SIGINT: results written before the interrupt are kept" "$(cat "$T/int.jsonl")" '"status":"refused"'
+check_eq "SIGINT: the unfinished host has no result" "$(wc -l <"$T/int.jsonl")" 1
 # a hostile peer must not stall a scan of good hosts
 out=$("$SMBSIGN" scan --json --timeout 600 --retries 0 -p "${FP[hang]},${PORT[nt1_mandatory]}" 127.0.0.1)
 check_match "a good host next to a silent one is still judged" "$out" '"verdict":"required"'

@@ -45,6 +45,12 @@ for level in required enabled disabled; do
     if cmp -s "$SRV_DIR/f64m" "$SRV_DIR/big.down"; then ok "$level: 64 MiB upload+download identical"; else
         not_ok "$level: 64 MiB upload+download identical"; echo "$out" | sed 's/^/#   /' | head; fi
     rm -f "$SRV_DIR/big.down" "$SRV_DIR/share/big"
+    # compound create/query/close (allinfo), hard links, volume info
+    out=$(smbc SMB3_11 if_required "put f64k h.bin; allinfo h.bin; hardlink h.bin h2.bin; volume; del h.bin")
+    check_match "$level: allinfo (compound CREATE+QUERY_INFO+CLOSE)" "$out" 'stream: \[::\$DATA\], 65537 bytes'
+    check "$level: hardlink created" cmp -s "$SRV_DIR/f64k" "$SRV_DIR/share/h2.bin"
+    check_match "$level: volume info" "$out" "Volume: \|share\|"
+    rm -f "$SRV_DIR/share/h2.bin"
     # read-only share refuses writes
     out=$(smbc SMB3_11 required "put f1 nope" ro)
     check_match "$level: read-only share refuses an upload" "$out" "NT_STATUS_ACCESS_DENIED|NT_STATUS_MEDIA_WRITE_PROTECTED"
@@ -97,8 +103,12 @@ EOF
 check_match "impacket: wrong password refused with STATUS_LOGON_FAILURE" "$out" "refused.*LOGON_FAILURE"
 
 # ---- smbtorture: a chosen set of smb2 tests
-for t in smb2.dir.find smb2.dir.many smb2.rw.rw1 smb2.read.eof smb2.scan.find smb2.compound.unrelated1 \
-    smb2.rename.simple smb2.rename.no_sharing smb2.delete-on-close-perms.OVERWRITE_IF; do
+for t in smb2.dir.find smb2.dir.many smb2.dir.sorted smb2.dir.large-files smb2.rw.rw1 smb2.read.eof \
+    smb2.read.position smb2.read.dir smb2.read.access smb2.scan.find smb2.compound.unrelated1 \
+    smb2.create.brlocked smb2.create.multi smb2.create.delete smb2.create.dir-alloc-size \
+    smb2.rename.simple smb2.rename.no_sharing smb2.delete-on-close-perms.OVERWRITE_IF \
+    smb2.delete-on-close-perms.CREATE smb2.credits.session_setup_credits_granted \
+    smb2.credits.single_req_credits_granted; do
     out=$(timeout 120 smbtorture "//127.0.0.1/share" -p "$SRV_PORT" -U alice%secret1 "$t" 2>&1)
     check_match "smbtorture $t" "$out" "^success: "
 done

@@ -424,6 +424,36 @@ static void precedence(void **state)
     assert_int_equal(smb_policy_client_level(&e), D);
 }
 
+static void w9x_signing(void **state)
+{
+    (void)state;
+    const smb_profile *w2k = smb_policy_profile_find("win2000-dc"), *nt4 = smb_policy_profile_find("nt4");
+    const smb_profile *xp = smb_policy_profile_find("winxp"), *dc3 = smb_policy_profile_find("win2003-dc");
+    smb_policy_layer l[2];
+    smb_policy_effective e;
+    assert_true(smb_policy_profile_is_downlevel_client(nt4));
+    assert_true(smb_policy_profile_is_downlevel_client(smb_policy_profile_find("win98")));
+    assert_false(smb_policy_profile_is_downlevel_client(xp));
+    smb_policy_profile_layer(w2k, &l[0]);
+    assert_int_equal(smb_policy_resolve(l, 1, &e), SMB_OK);
+    assert_int_equal(smb_policy_server_level_for(&e, w2k, nt4), D); /* default: no enableW9x */
+    assert_int_equal(smb_policy_server_level_for(&e, w2k, xp), E);
+    smb_findings f = {0};
+    smb_policy_audit(l, 1, &e, w2k, SMB_AUDIT_SERVER, &f);
+    bool seen = false;
+    for (size_t i = 0; i < f.n; i++)
+        seen |= !strcmp(f.f[i].def->id, "w9x-signing-off");
+    assert_true(seen);
+    smb_policy_layer_init(&l[1], SMB_SOURCE_REGISTRY, "w9x.reg");
+    smb_policy_layer_set(&l[1], SMB_SETTING_SERVER_ENABLE_W9X, 1, 1, 0, 4);
+    assert_int_equal(smb_policy_resolve(l, 2, &e), SMB_OK);
+    assert_int_equal(smb_policy_server_level_for(&e, w2k, nt4), E);
+    /* not a Windows 2000 server: no effect */
+    smb_policy_profile_layer(dc3, &l[0]);
+    assert_int_equal(smb_policy_resolve(l, 1, &e), SMB_OK);
+    assert_int_equal(smb_policy_server_level_for(&e, dc3, nt4), R);
+}
+
 static void levels_from_settings(void **state)
 {
     (void)state;
@@ -621,7 +651,7 @@ int main(void)
         cmocka_unit_test(smb2_security_mode), cmocka_unit_test(engine_decisions),
         cmocka_unit_test(mixed_eras),         cmocka_unit_test(profiles_table),
         cmocka_unit_test(profile_defaults),   cmocka_unit_test(precedence),
-        cmocka_unit_test(levels_from_settings), cmocka_unit_test(findings),
+        cmocka_unit_test(levels_from_settings), cmocka_unit_test(findings), cmocka_unit_test(w9x_signing),
         cmocka_unit_test(registry_mapping),   cmocka_unit_test(vocabulary),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

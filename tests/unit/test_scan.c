@@ -1,5 +1,6 @@
 /* tests/unit/test_scan.c - scan/: target parsing and exclusion, verdict rules,
  * and the sans-I/O probe state machine driven with plain bytes. */
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -78,9 +78,9 @@ static void targets_reject(void **state)
 {
     (void)state;
     static const char *bad[] = {
-        "10.0.0.300", "10.0.0.1/33", "10.0.0.0/7", "10.0.0.5-2", "10.0.0.1-300", "1.2.3", "::g", "/24",
-        "fd00::/64", "10.0.0.1/", "10.0.0.1/abc", "bad name", "-host", "", "host_with_$",
-        "10.0.0.1-10.0.0.x",
+        "10.0.0.300",  "10.0.0.1/33",       "10.0.0.0/7", "10.0.0.5-2",   "10.0.0.1-300", "1.2.3", "::g",
+        "/24",         "fd00::/64",         "10.0.0.1/",  "10.0.0.1/abc", "bad name",     "-host", "",
+        "host_with_$", "10.0.0.1-10.0.0.x",
     };
     char err[256];
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -151,7 +151,9 @@ static struct scan_probe_out out1(smb_scan_status st, uint8_t secmode)
     if (st == SMB_SCAN_OK) {
         o.has_smb1 = true;
         o.smb1.security_mode = secmode;
-        o.smb1.signing = secmode & 8 ? SMB_LEVEL_REQUIRED : secmode & 4 ? SMB_LEVEL_ENABLED : SMB_LEVEL_DISABLED;
+        o.smb1.signing = secmode & 8   ? SMB_LEVEL_REQUIRED
+                         : secmode & 4 ? SMB_LEVEL_ENABLED
+                                       : SMB_LEVEL_DISABLED;
     }
     return o;
 }
@@ -161,19 +163,20 @@ static void verdict_rules(void **state)
     (void)state;
     struct smb_scan_result r;
     struct scan_probe_out a, b;
-#define V(A, B, STATUS, VERDICT, RELAY)                                                                            \
-    do {                                                                                                           \
-        a = A;                                                                                                     \
-        b = B;                                                                                                     \
-        memset(&r, 0, sizeof r);                                                                                   \
-        scan_verdict(&r, &a, &b);                                                                                  \
-        assert_int_equal(r.status, STATUS);                                                                        \
-        assert_int_equal(r.verdict, VERDICT);                                                                      \
-        assert_int_equal(r.relay_target, RELAY);                                                                   \
-        if ((VERDICT) == SMB_SCAN_VERDICT_UNKNOWN)                                                                 \
-            assert_true(r.error[0] != '\0');                                                                       \
+#define V(A, B, STATUS, VERDICT, RELAY)                                                                      \
+    do {                                                                                                     \
+        a = A;                                                                                               \
+        b = B;                                                                                               \
+        memset(&r, 0, sizeof r);                                                                             \
+        scan_verdict(&r, &a, &b);                                                                            \
+        assert_int_equal(r.status, STATUS);                                                                  \
+        assert_int_equal(r.verdict, VERDICT);                                                                \
+        assert_int_equal(r.relay_target, RELAY);                                                             \
+        if ((VERDICT) == SMB_SCAN_VERDICT_UNKNOWN)                                                           \
+            assert_true(r.error[0] != '\0');                                                                 \
     } while (0)
-    V(out2(SMB_SCAN_OK, true), out1(SMB_SCAN_NOT_SUPPORTED, 0), SMB_SCAN_OK, SMB_SCAN_VERDICT_REQUIRED, false);
+    V(out2(SMB_SCAN_OK, true), out1(SMB_SCAN_NOT_SUPPORTED, 0), SMB_SCAN_OK, SMB_SCAN_VERDICT_REQUIRED,
+      false);
     V(out2(SMB_SCAN_OK, true), out1(SMB_SCAN_OK, 15), SMB_SCAN_OK, SMB_SCAN_VERDICT_REQUIRED, false);
     V(out2(SMB_SCAN_OK, true), out1(SMB_SCAN_OK, 7), SMB_SCAN_OK, SMB_SCAN_VERDICT_NOT_REQUIRED, true);
     V(out2(SMB_SCAN_OK, true), out1(SMB_SCAN_OK, 3), SMB_SCAN_OK, SMB_SCAN_VERDICT_NOT_REQUIRED, true);
@@ -185,13 +188,16 @@ static void verdict_rules(void **state)
     V(out2(SMB_SCAN_OK, true), out1(SMB_SCAN_MALFORMED, 0), SMB_SCAN_OK, SMB_SCAN_VERDICT_UNKNOWN, false);
     V(out2(SMB_SCAN_RESET, true), out1(SMB_SCAN_OK, 15), SMB_SCAN_OK, SMB_SCAN_VERDICT_UNKNOWN, false);
     /* nothing answered: the host status is the SMB2 failure, verdict unknown */
-    V(out2(SMB_SCAN_REFUSED, true), out1(SMB_SCAN_SKIPPED, 0), SMB_SCAN_REFUSED, SMB_SCAN_VERDICT_UNKNOWN, false);
-    V(out2(SMB_SCAN_TIMEOUT, true), out1(SMB_SCAN_SKIPPED, 0), SMB_SCAN_TIMEOUT, SMB_SCAN_VERDICT_UNKNOWN, false);
-    V(out2(SMB_SCAN_NOT_SMB, true), out1(SMB_SCAN_SKIPPED, 0), SMB_SCAN_NOT_SMB, SMB_SCAN_VERDICT_UNKNOWN, false);
-    V(out2(SMB_SCAN_MALFORMED, true), out1(SMB_SCAN_NOT_SUPPORTED, 0), SMB_SCAN_MALFORMED, SMB_SCAN_VERDICT_UNKNOWN,
+    V(out2(SMB_SCAN_REFUSED, true), out1(SMB_SCAN_SKIPPED, 0), SMB_SCAN_REFUSED, SMB_SCAN_VERDICT_UNKNOWN,
       false);
-    V(out2(SMB_SCAN_NOT_SUPPORTED, true), out1(SMB_SCAN_NOT_SUPPORTED, 0), SMB_SCAN_ERROR, SMB_SCAN_VERDICT_UNKNOWN,
+    V(out2(SMB_SCAN_TIMEOUT, true), out1(SMB_SCAN_SKIPPED, 0), SMB_SCAN_TIMEOUT, SMB_SCAN_VERDICT_UNKNOWN,
       false);
+    V(out2(SMB_SCAN_NOT_SMB, true), out1(SMB_SCAN_SKIPPED, 0), SMB_SCAN_NOT_SMB, SMB_SCAN_VERDICT_UNKNOWN,
+      false);
+    V(out2(SMB_SCAN_MALFORMED, true), out1(SMB_SCAN_NOT_SUPPORTED, 0), SMB_SCAN_MALFORMED,
+      SMB_SCAN_VERDICT_UNKNOWN, false);
+    V(out2(SMB_SCAN_NOT_SUPPORTED, true), out1(SMB_SCAN_NOT_SUPPORTED, 0), SMB_SCAN_ERROR,
+      SMB_SCAN_VERDICT_UNKNOWN, false);
 #undef V
 }
 
@@ -211,7 +217,8 @@ static void templates_decode(void **state)
     (void)state;
     /* our own requests pass our own decoders: 5 dialects, 3 contexts */
     struct smb2_negotiate_req q;
-    assert_int_equal(((uint32_t)tpl.smb2[1] << 16) | ((uint32_t)tpl.smb2[2] << 8) | tpl.smb2[3], tpl.smb2_len - 4);
+    assert_int_equal(((uint32_t)tpl.smb2[1] << 16) | ((uint32_t)tpl.smb2[2] << 8) | tpl.smb2[3],
+                     tpl.smb2_len - 4);
     assert_int_equal(smb2_negotiate_req_parse(tpl.smb2 + 4, tpl.smb2_len - 4, &q), SMB_OK);
     assert_int_equal(q.dialect_count, 5);
     assert_true(q.ctx.has_preauth && q.ctx.has_encryption && q.ctx.has_signing);
@@ -336,6 +343,16 @@ static void probe_smb2_bad(void **state)
     const uint8_t huge[] = {0, 0xff, 0xff, 0xff};
     run_probe(&p, SCAN_PROBE_SMB2, false, huge, sizeof huge, 4);
     assert_int_equal(p.out.status, SMB_SCAN_MALFORMED);
+    /* a large announced frame trickled in: memory follows the bytes sent */
+    uint8_t trickle[4 + 100];
+    memset(trickle, 'x', sizeof trickle);
+    memcpy(trickle, "\x00\x00\xea\x60", 4); /* 60000 bytes announced */
+    run_probe(&p, SCAN_PROBE_SMB2, false, trickle, sizeof trickle, 7);
+    assert_false(scan_probe_done(&p));
+    assert_int_equal(p.fr.have, 100);
+    assert_true(p.fr.cap <= SCAN_ANSWER_CHUNK);
+    scan_probe_eof(&p, false);
+    assert_int_equal(p.out.status, SMB_SCAN_MALFORMED);
     /* a dialect we did not offer */
     n = smb2_answer(b, sizeof b, 0x02FF, 1, -1);
     run_probe(&p, SCAN_PROBE_SMB2, false, b, n, n);
@@ -436,12 +453,13 @@ static void output_formats(void **state)
     FILE *f = open_memstream(&buf, &len);
     smb_scan_result_write_json(f, &r);
     fclose(f);
-    assert_string_equal(buf, "{\"host\":\"192.0.2.1\",\"name\":null,\"port\":445,\"status\":\"ok\",\"smb2\":{\"dialect\":"
-                             "\"3.1.1\",\"security_mode\":1,\"signing\":\"not-required\",\"signing_algorithm\":"
-                             "\"aes-gmac\",\"encryption_ciphers\":[\"aes-128-gcm\"],\"server_guid\":\"03020100-0504-"
-                             "0706-0809-0a0b0c0d0e0f\",\"capabilities\":0},\"smb1\":{\"security_mode\":3,\"signing\":"
-                             "\"disabled\",\"capabilities\":0},\"relay_target\":true,\"verdict\":\"not-required\","
-                             "\"smb2_status\":\"ok\",\"smb1_status\":\"ok\",\"error\":null}\n");
+    assert_string_equal(
+        buf, "{\"host\":\"192.0.2.1\",\"name\":null,\"port\":445,\"status\":\"ok\",\"smb2\":{\"dialect\":"
+             "\"3.1.1\",\"security_mode\":1,\"signing\":\"not-required\",\"signing_algorithm\":"
+             "\"aes-gmac\",\"encryption_ciphers\":[\"aes-128-gcm\"],\"server_guid\":\"03020100-0504-"
+             "0706-0809-0a0b0c0d0e0f\",\"capabilities\":0},\"smb1\":{\"security_mode\":3,\"signing\":"
+             "\"disabled\",\"capabilities\":0},\"relay_target\":true,\"verdict\":\"not-required\","
+             "\"smb2_status\":\"ok\",\"smb1_status\":\"ok\",\"error\":null}\n");
     free(buf);
     f = open_memstream(&buf, &len);
     smb_scan_result_write_csv(f, &r);
@@ -454,10 +472,12 @@ static void output_formats(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(targets_forms),     cmocka_unit_test(targets_iterate), cmocka_unit_test(targets_reject),
-        cmocka_unit_test(targets_file),      cmocka_unit_test(verdict_rules),   cmocka_unit_test(templates_decode),
-        cmocka_unit_test(probe_smb2_ok),     cmocka_unit_test(probe_smb2_bad),  cmocka_unit_test(probe_smb1),
-        cmocka_unit_test(probe_port139),     cmocka_unit_test(output_formats),
+        cmocka_unit_test(targets_forms),  cmocka_unit_test(targets_iterate),
+        cmocka_unit_test(targets_reject), cmocka_unit_test(targets_file),
+        cmocka_unit_test(verdict_rules),  cmocka_unit_test(templates_decode),
+        cmocka_unit_test(probe_smb2_ok),  cmocka_unit_test(probe_smb2_bad),
+        cmocka_unit_test(probe_smb1),     cmocka_unit_test(probe_port139),
+        cmocka_unit_test(output_formats),
     };
     return cmocka_run_group_tests(tests, setup_tpl, NULL);
 }

@@ -39,6 +39,7 @@ static void config_parses_global_and_shares(void **state)
                        "max protocol = SMB3_11\n"
                        "signing algorithms = aes-cmac, hmac-sha256\n"
                        "max credits = 128\n"
+                       "worker thread = no\n"
                        "[data]\n"
                        "path = /tmp\n"
                        "read only = yes\n"
@@ -53,6 +54,7 @@ static void config_parses_global_and_shares(void **state)
     assert_int_equal(c.n_algs, 2);
     assert_int_equal(c.algs[0], SMB_ALG_AES_CMAC);
     assert_int_equal(c.max_credits, 128);
+    assert_false(c.worker_thread);
     assert_int_equal(c.n_shares, 2);
     assert_true(srv_config_share(&c, "DATA")->read_only);
     assert_true(srv_config_share(&c, "ipc$")->ipc);

@@ -12,10 +12,13 @@
 #include <cmocka.h>
 
 #include "base/buf.h"
+#include "smbsign/types.h"
 #include "wire/netbios.h"
 #include "wire/smb1/negotiate.h"
 #include "wire/smb2/header.h"
 #include "wire/smb2/negotiate.h"
+
+#include "samba_negotiate_kat.h"
 
 /* ------------------------------------------------------------------ NetBIOS */
 
@@ -66,7 +69,11 @@ static void nb_name_smbserver(void **state)
     assert_int_equal(wr_len(&w), 4 + 68);
     assert_memory_equal(b, "\x81\x00\x00\x44", 4);
     /* RFC 1001 first-level encoding of "*SMBSERVER" + spaces + 0x20 */
-    assert_memory_equal(b + 4, "\x20" "CKFDENECFDEFFCFGEFFCCACACACACACA" "\x00", 34);
+    assert_memory_equal(b + 4,
+                        "\x20"
+                        "CKFDENECFDEFFCFGEFFCCACACACACACA"
+                        "\x00",
+                        34);
     smb_rd r;
     rd_init(&r, b + 4, 68);
     struct smb_nb_session_request q;
@@ -97,10 +104,12 @@ static void nb_session_response(void **state)
     rd_init(&r, NULL, 0);
     assert_int_equal(smb_nb_session_response_decode(SMB_NB_POSITIVE_RESPONSE, &r, &code), SMB_OK);
     rd_init(&r, "\x82", 1);
-    assert_int_equal(smb_nb_session_response_decode(SMB_NB_NEGATIVE_RESPONSE, &r, &code), SMB_E_REQUEST_NOT_ACCEPTED);
+    assert_int_equal(smb_nb_session_response_decode(SMB_NB_NEGATIVE_RESPONSE, &r, &code),
+                     SMB_E_REQUEST_NOT_ACCEPTED);
     assert_int_equal(code, SMB_NB_ERR_CALLED_NOT_PRESENT);
     rd_init(&r, "\x7f\x00\x00\x01\x00\x8b", 6);
-    assert_int_equal(smb_nb_session_response_decode(SMB_NB_RETARGET_RESPONSE, &r, &code), SMB_E_NOT_SUPPORTED);
+    assert_int_equal(smb_nb_session_response_decode(SMB_NB_RETARGET_RESPONSE, &r, &code),
+                     SMB_E_NOT_SUPPORTED);
     /* negative twins */
     rd_init(&r, "x", 1); /* positive with a body */
     assert_int_equal(smb_nb_session_response_decode(SMB_NB_POSITIVE_RESPONSE, &r, &code), SMB_E_MALFORMED);
@@ -120,7 +129,11 @@ static void nb_framer_partial_reads(void **state)
 {
     (void)state;
     uint8_t stream[4 + 10 + 4];
-    memcpy(stream, "\x00\x00\x00\x0a" "0123456789" "\x85\x00\x00\x00", sizeof stream);
+    memcpy(stream,
+           "\x00\x00\x00\x0a"
+           "0123456789"
+           "\x85\x00\x00\x00",
+           sizeof stream);
     uint8_t buf[4];
     smb_nb_framer fr;
     smb_nb_framer_init(&fr, 64, buf, sizeof buf);
@@ -132,10 +145,13 @@ static void nb_framer_partial_reads(void **state)
         st = smb_nb_framer_feed(&fr, stream + pos, 1, &used);
         pos += used;
         if (st == SMB_E_BUFFER_TOO_SMALL) {
-            /* the header was consumed; lend a buffer and feed the rest */
+            /* the 4-byte buffer is full: lend a bigger one holding those bytes */
             assert_int_equal(fr.len, 10);
+            assert_int_equal(fr.have, 4);
+            assert_int_equal(used, 0);
             assert_null(big);
             big = malloc(fr.len);
+            memcpy(big, buf, fr.have);
             smb_nb_framer_set_buffer(&fr, big, fr.len);
             continue;
         }
@@ -178,7 +194,7 @@ static void nb_framer_caps(void **state)
 
 /* ------------------------------------------------------------------ SMB2 */
 
-static const uint8_t salt32[32] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+static const uint8_t salt32[32] = {1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15, 16,
                                    17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32};
 
 static size_t build_req(uint8_t *b, size_t cap, bool with311)
@@ -432,7 +448,8 @@ static size_t build_smb1_req(uint8_t *b, size_t cap)
     q.dialects[0] = SMB1_DIALECT_NT_LM_012;
     q.dialects[1] = SMB1_DIALECT_SMB2_002;
     q.dialects[2] = SMB1_DIALECT_SMB2_WILDCARD;
-    assert_int_equal(smb1_negotiate_req_encode(&w, &q, SMB1_FLAGS2_NT_STATUS | SMB1_FLAGS2_UNICODE, 7), SMB_OK);
+    assert_int_equal(smb1_negotiate_req_encode(&w, &q, SMB1_FLAGS2_NT_STATUS | SMB1_FLAGS2_UNICODE, 7),
+                     SMB_OK);
     return wr_len(&w);
 }
 
@@ -605,16 +622,51 @@ static void smb1_rsp_negative(void **state)
     assert_int_not_equal(smb1_negotiate_answer_parse(b, 80, &a), SMB_OK);
 }
 
+/* ------------------------------------------------------------------ real peer */
+
+static void samba_known_answers(void **state)
+{
+    (void)state;
+    struct smb2_negotiate_rsp s;
+    assert_int_equal(smb2_negotiate_rsp_parse(samba_rsp311, sizeof samba_rsp311, &s), SMB_OK);
+    assert_int_equal(s.dialect, 0x0311);
+    assert_int_equal(s.security_mode, SMB2_NEGOTIATE_SIGNING_ENABLED);
+    assert_true(s.security_buffer_len > 0);
+    assert_true(s.ctx.has_preauth && s.ctx.has_encryption && s.ctx.has_signing);
+    assert_int_equal(s.ctx.preauth.hash_algs[0], SMB2_PREAUTH_HASH_SHA512);
+    assert_int_equal(s.ctx.signing.algs[0], SMB2_SIGNING_AES_GMAC);
+    /* Samba answers the multi-protocol negotiate (NT LM 0.12 + SMB 2.002 + SMB 2.???) with SMB2 0x02FF */
+    struct smb1_negotiate_answer a;
+    assert_int_equal(smb1_negotiate_answer_parse(samba_rsp02ff, sizeof samba_rsp02ff, &a), SMB_OK);
+    assert_int_equal(a.kind, SMB1_ANSWER_SMB2);
+    assert_int_equal(a.smb2.dialect, 0x02FF);
+    /* and NT LM 0.12 alone with the SMB1 response: SecurityMode 7 = signing enabled */
+    assert_int_equal(smb1_negotiate_answer_parse(samba_rsp_ntlm012, sizeof samba_rsp_ntlm012, &a), SMB_OK);
+    assert_int_equal(a.kind, SMB1_ANSWER_SMB1);
+    assert_int_equal(a.smb1.word_count, 17);
+    assert_int_equal(a.smb1.dialect_index, 0);
+    assert_int_equal(a.smb1.security_mode, 0x07);
+    assert_true(a.smb1.capabilities & SMB1_CAP_EXTENDED_SECURITY);
+    /* negative twins: every truncation of the real answers fails */
+    for (size_t k = 0; k < sizeof samba_rsp311; k++)
+        assert_int_not_equal(smb2_negotiate_rsp_parse(samba_rsp311, k, &s), SMB_OK);
+    uint8_t c[sizeof samba_rsp311];
+    memcpy(c, samba_rsp311, sizeof c);
+    put_le16(c + 64 + 6, (uint16_t)(le16(c + 64 + 6) + 1)); /* one context more than sent */
+    assert_int_not_equal(smb2_negotiate_rsp_parse(c, sizeof c, &s), SMB_OK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(nb_hdr_roundtrip),     cmocka_unit_test(nb_hdr_rejects_bad),
-        cmocka_unit_test(nb_name_smbserver),    cmocka_unit_test(nb_session_response),
+        cmocka_unit_test(nb_hdr_roundtrip),        cmocka_unit_test(nb_hdr_rejects_bad),
+        cmocka_unit_test(nb_name_smbserver),       cmocka_unit_test(nb_session_response),
         cmocka_unit_test(nb_framer_partial_reads), cmocka_unit_test(nb_framer_caps),
-        cmocka_unit_test(smb2_req_roundtrip),   cmocka_unit_test(smb2_req_negative),
-        cmocka_unit_test(smb2_rsp_roundtrip),   cmocka_unit_test(smb2_rsp_negative),
-        cmocka_unit_test(smb1_req_roundtrip),   cmocka_unit_test(smb1_req_negative),
-        cmocka_unit_test(smb1_rsp_roundtrip),   cmocka_unit_test(smb1_rsp_negative),
+        cmocka_unit_test(smb2_req_roundtrip),      cmocka_unit_test(smb2_req_negative),
+        cmocka_unit_test(smb2_rsp_roundtrip),      cmocka_unit_test(smb2_rsp_negative),
+        cmocka_unit_test(smb1_req_roundtrip),      cmocka_unit_test(smb1_req_negative),
+        cmocka_unit_test(smb1_rsp_roundtrip),      cmocka_unit_test(smb1_rsp_negative),
+        cmocka_unit_test(samba_known_answers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

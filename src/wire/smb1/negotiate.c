@@ -13,7 +13,8 @@ static smb_status bad(smb_rd *r)
     return SMB_E_MALFORMED;
 }
 
-smb_status smb1_negotiate_req_encode(smb_wr *w, const struct smb1_negotiate_req *q, uint16_t flags2, uint16_t mid)
+smb_status smb1_negotiate_req_encode(smb_wr *w, const struct smb1_negotiate_req *q, uint16_t flags2,
+                                     uint16_t mid)
 {
     if (q->dialect_count == 0 || q->dialect_count > SMB1_NEG_MAX_DIALECTS)
         return SMB_E_BAD_ARGUMENT;

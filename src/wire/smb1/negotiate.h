@@ -25,9 +25,9 @@
 #define SMB1_DIALECT_SMB2_WILDCARD "SMB 2.???"
 
 /* Caps on attacker-controlled sizes. */
-#define SMB1_NEG_MAX_DIALECTS 32       /* dialect strings in a request */
-#define SMB1_NEG_MAX_DIALECT_LEN 64    /* bytes per dialect string, NUL excluded */
-#define SMB1_NEG_MAX_CHALLENGE 8       /* ChallengeLength (MS-CIFS: 8 for NTLM) */
+#define SMB1_NEG_MAX_DIALECTS 32    /* dialect strings in a request */
+#define SMB1_NEG_MAX_DIALECT_LEN 64 /* bytes per dialect string, NUL excluded */
+#define SMB1_NEG_MAX_CHALLENGE 8    /* ChallengeLength (MS-CIFS: 8 for NTLM) */
 
 /* MS-SMB 2.2.4.5.2.1 / MS-CIFS 2.2.4.52.2 Capabilities */
 #define SMB1_CAP_RAW_MODE 0x00000001u
@@ -85,7 +85,8 @@ struct smb1_negotiate_rsp {
 
 /* Encode a whole SMB1 NEGOTIATE request message (32-byte header with the
  * given flags2 and mid, WordCount 0, dialect strings). */
-smb_status smb1_negotiate_req_encode(smb_wr *w, const struct smb1_negotiate_req *req, uint16_t flags2, uint16_t mid);
+smb_status smb1_negotiate_req_encode(smb_wr *w, const struct smb1_negotiate_req *req, uint16_t flags2,
+                                     uint16_t mid);
 /* Decode the request parameters/data after a decoded header (r positioned
  * at WordCount). */
 smb_status smb1_negotiate_req_decode(smb_rd *r, struct smb1_negotiate_req *req);
@@ -108,9 +109,9 @@ smb_status smb1_negotiate_rsp_decode(smb_rd *r, struct smb1_negotiate_rsp *rsp);
 enum smb1_negotiate_answer_kind { SMB1_ANSWER_SMB1 = 1, SMB1_ANSWER_SMB2 = 2 };
 struct smb1_negotiate_answer {
     enum smb1_negotiate_answer_kind kind;
-    struct smb1_hdr hdr1;            /* kind SMB1 */
-    struct smb1_negotiate_rsp smb1;  /* kind SMB1 */
-    struct smb2_negotiate_rsp smb2;  /* kind SMB2 */
+    struct smb1_hdr hdr1;           /* kind SMB1 */
+    struct smb1_negotiate_rsp smb1; /* kind SMB1 */
+    struct smb2_negotiate_rsp smb2; /* kind SMB2 */
 };
 /* Errors: SMB_E_TRUNCATED, SMB_E_MALFORMED (neither magic, wrong command,
  * not a reply, bad body), or the NTSTATUS-mapped error of a failed reply. */

@@ -9,12 +9,18 @@
 const char *smb2_cipher_name(uint16_t c)
 {
     switch (c) {
-    case SMB2_CIPHER_NONE: return "none";
-    case SMB2_CIPHER_AES_128_CCM: return "aes-128-ccm";
-    case SMB2_CIPHER_AES_128_GCM: return "aes-128-gcm";
-    case SMB2_CIPHER_AES_256_CCM: return "aes-256-ccm";
-    case SMB2_CIPHER_AES_256_GCM: return "aes-256-gcm";
-    default: return NULL;
+    case SMB2_CIPHER_NONE:
+        return "none";
+    case SMB2_CIPHER_AES_128_CCM:
+        return "aes-128-ccm";
+    case SMB2_CIPHER_AES_128_GCM:
+        return "aes-128-gcm";
+    case SMB2_CIPHER_AES_256_CCM:
+        return "aes-256-ccm";
+    case SMB2_CIPHER_AES_256_GCM:
+        return "aes-256-gcm";
+    default:
+        return NULL;
     }
 }
 
@@ -37,13 +43,15 @@ static void ctx_end(smb_wr *w, size_t len_off)
         wr_patch_u16le(w, len_off, (uint16_t)(w->off - len_off - 6));
 }
 
-static smb_status contexts_encode(smb_wr *w, size_t hdr_off, const struct smb2_neg_contexts *c, uint16_t *count)
+static smb_status contexts_encode(smb_wr *w, size_t hdr_off, const struct smb2_neg_contexts *c,
+                                  uint16_t *count)
 {
     size_t lo;
     *count = 0;
     if (c->has_preauth) {
         const struct smb2_neg_preauth *p = &c->preauth;
-        if (p->hash_alg_count == 0 || p->hash_alg_count > SMB2_NEG_MAX_HASH_ALGS || p->salt_len > SMB2_NEG_MAX_SALT)
+        if (p->hash_alg_count == 0 || p->hash_alg_count > SMB2_NEG_MAX_HASH_ALGS ||
+            p->salt_len > SMB2_NEG_MAX_SALT)
             return SMB_E_BAD_ARGUMENT;
         ctx_begin(w, hdr_off, SMB2_PREAUTH_INTEGRITY_CAPABILITIES, &lo);
         wr_u16le(w, p->hash_alg_count);
@@ -77,7 +85,8 @@ static smb_status contexts_encode(smb_wr *w, size_t hdr_off, const struct smb2_n
         (*count)++;
     }
     if (c->has_netname) {
-        if (c->netname_len == 0 || c->netname_len > SMB2_NEG_MAX_NETNAME || (c->netname_len & 1) || !c->netname)
+        if (c->netname_len == 0 || c->netname_len > SMB2_NEG_MAX_NETNAME || (c->netname_len & 1) ||
+            !c->netname)
             return SMB_E_BAD_ARGUMENT;
         ctx_begin(w, hdr_off, SMB2_NETNAME_NEGOTIATE_CONTEXT_ID, &lo);
         wr_bytes(w, c->netname, c->netname_len);
@@ -106,7 +115,8 @@ static smb_status ctx_decode_one(smb_rd *d, uint16_t type, struct smb2_neg_conte
         p->salt_len = rd_u16le(d);
         if (!rd_ok(d))
             return d->err;
-        if (p->hash_alg_count == 0 || p->hash_alg_count > SMB2_NEG_MAX_HASH_ALGS || p->salt_len > SMB2_NEG_MAX_SALT)
+        if (p->hash_alg_count == 0 || p->hash_alg_count > SMB2_NEG_MAX_HASH_ALGS ||
+            p->salt_len > SMB2_NEG_MAX_SALT)
             return bad(d);
         for (unsigned i = 0; i < p->hash_alg_count; i++)
             p->hash_algs[i] = rd_u16le(d);
@@ -357,7 +367,8 @@ smb_status smb2_negotiate_rsp_decode(smb_rd *msg, struct smb2_negotiate_rsp *s)
     /* MS-SMB2 3.2.5.2: the server selects exactly one of each. */
     const struct smb2_neg_contexts *c = &s->ctx;
     if (!c->has_preauth || c->preauth.hash_alg_count != 1 ||
-        (c->has_encryption && c->encryption.cipher_count != 1) || (c->has_signing && c->signing.alg_count != 1))
+        (c->has_encryption && c->encryption.cipher_count != 1) ||
+        (c->has_signing && c->signing.alg_count != 1))
         return bad(msg);
     return SMB_OK;
 }

@@ -123,7 +123,7 @@ struct smb2_negotiate_rsp {
     uint64_t server_start_time;
     const uint8_t *security_buffer; /* points into the message; NULL when empty */
     uint16_t security_buffer_len;
-    struct smb2_neg_contexts ctx;   /* only for dialect 0x0311 */
+    struct smb2_neg_contexts ctx; /* only for dialect 0x0311 */
 };
 
 /* Body encoders. hdr_off: writer offset of the SMB2 header's first byte.

@@ -1,0 +1,90 @@
+#!/usr/bin/python3
+"""tests/interop/server_relay.py - a man-in-the-middle relay for the server tests.
+
+usage: server_relay.py LISTEN_PORT SERVER_PORT MODE
+  MODE flip           flip one byte of the data of the first signed WRITE request
+       flip-all       flip one byte of every WRITE request
+       strip-signed   clear SMB2_FLAGS_SIGNED on the first WRITE request
+       strip-required clear SIGNING_REQUIRED in the server's NEGOTIATE response
+       none           relay unchanged
+Frames are NetBIOS-delimited and modified in place; only 127.0.0.1 is used.
+Prints "tampered: ..." lines on stdout when it changes something.
+"""
+import socket
+import struct
+import sys
+import threading
+
+LPORT, SPORT, MODE = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+state = {'done': False}
+lock = threading.Lock()
+
+
+def read_exact(s, n):
+    b = b''
+    while len(b) < n:
+        c = s.recv(n - len(b))
+        if not c:
+            return None
+        b += c
+    return b
+
+
+def tamper(frame, to_server):
+    if len(frame) < 64 or frame[:4] != b'\xfeSMB':
+        return frame
+    f = bytearray(frame)
+    cmd = struct.unpack_from('<H', f, 12)[0]
+    flags = struct.unpack_from('<I', f, 16)[0]
+    with lock:
+        if state['done'] and MODE != 'flip-all':
+            return frame
+        if to_server and cmd == 9 and MODE in ('flip', 'flip-all', 'strip-signed'):
+            if MODE in ('flip', 'flip-all'):
+                f[-1] ^= 0x01  # last byte of the WRITE data
+            else:
+                struct.pack_into('<I', f, 16, flags & ~0x8)
+            state['done'] = True
+            print('tampered: %s WRITE request' % MODE, flush=True)
+        elif not to_server and cmd == 0 and (flags & 1) and MODE == 'strip-required':
+            sm = struct.unpack_from('<H', f, 66)[0]
+            struct.pack_into('<H', f, 66, sm & ~0x2)
+            state['done'] = True
+            print('tampered: NEGOTIATE SecurityMode 0x%x -> 0x%x' % (sm, sm & ~0x2), flush=True)
+    return bytes(f)
+
+
+def pump(src, dst, to_server):
+    try:
+        while True:
+            h = read_exact(src, 4)
+            if h is None:
+                break
+            n = struct.unpack('>I', h)[0] & 0xFFFFFF
+            body = read_exact(src, n)
+            if body is None:
+                break
+            dst.sendall(h + tamper(body, to_server))
+    except OSError:
+        pass
+    for s in (src, dst):
+        try:
+            s.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+
+def main():
+    ls = socket.socket()
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind(('127.0.0.1', LPORT))
+    ls.listen(8)
+    print('ready', flush=True)
+    while True:
+        c, _ = ls.accept()
+        s = socket.create_connection(('127.0.0.1', SPORT))
+        threading.Thread(target=pump, args=(c, s, True), daemon=True).start()
+        threading.Thread(target=pump, args=(s, c, False), daemon=True).start()
+
+
+main()
