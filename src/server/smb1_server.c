@@ -24,39 +24,16 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "base/utf16.h"
 #include "server/session_int.h"
+#include "server/smb1_int.h"
 #include "smbsign/policy.h"
 #include "wire/smb1/commands.h"
 #include "wire/smb1/negotiate.h"
-
-#define SMB1_SRV_MAX_OPENS 64
-#define SMB1_SRV_UID 0x0064
-#define SMB1_SRV_MAX_BUFFER 65535u
-#define SMB1_SRV_RESP_CAP (SMB1_MAX_IO + 1024)
-#define SMB1_TRANS2_GET_DFS_REFERRAL 0x0010
-
-struct smb1_open {
-    bool used;
-    int fd;
-    bool is_dir;
-};
-
-struct srv_smb1 {
-    bool negotiated;
-    smb_side side;           /* this server's level and era */
-    struct srv_session *sess; /* authentication state (session_auth.c) */
-    bool authed;
-    uint16_t uid;
-    smb_server_decision dec;
-    smb_sign_ctx *sign;      /* non-NULL once signing is active */
-    uint16_t tid;
-    int share;
-    struct smb1_open opens[SMB1_SRV_MAX_OPENS];
-};
 
 static smb_era server_era(const struct srv_ctx *ctx)
 {
@@ -90,13 +67,17 @@ void srv_smb1_free(struct srv_conn *c)
     if (!s)
         return;
     for (int i = 0; i < SMB1_SRV_MAX_OPENS; i++)
-        if (s->opens[i].used && s->opens[i].fd >= 0)
-            close(s->opens[i].fd);
+        if (s->opens[i].used) {
+            if (s->opens[i].fd >= 0)
+                close(s->opens[i].fd);
+            free(s->opens[i].rel);
+        }
     if (s->sess) {
         smb_wipe(s->sess, sizeof *s->sess);
         free(s->sess);
     }
     smb_sign_ctx_free(s->sign);
+    free(s->search.ents);
     free(s);
     c->smb1 = NULL;
 }
@@ -241,7 +222,7 @@ static smb_status h_tree_connect(struct srv_conn *c, struct srv_smb1 *s, const s
                : SMB_E_INTERNAL_ERROR;
 }
 
-static bool tree_ok(const struct srv_smb1 *s, const struct smb1_hdr *h)
+bool srv_smb1_tree_ok(const struct srv_smb1 *s, const struct smb1_hdr *h)
 {
     return s->authed && s->tid && h->tid == s->tid && s->share >= 0;
 }
@@ -249,7 +230,7 @@ static bool tree_ok(const struct srv_smb1 *s, const struct smb1_hdr *h)
 static smb_status h_nt_create(struct srv_conn *c, struct srv_smb1 *s, const struct smb1_hdr *h,
                               const struct smb1_block *b, smb_wr *w, size_t hoff)
 {
-    if (!tree_ok(s, h))
+    if (!srv_smb1_tree_ok(s, h))
         return SMB_E_NETWORK_NAME_DELETED;
     struct smb1_nt_create_req q;
     if (smb1_nt_create_req_decode(b, &q) != SMB_OK)
@@ -302,6 +283,7 @@ static smb_status h_nt_create(struct srv_conn *c, struct srv_smb1 *s, const stru
     s->opens[slot].used = true;
     s->opens[slot].fd = fd;
     s->opens[slot].is_dir = want_dir;
+    s->opens[slot].rel = strdup(rel);
     struct smb1_nt_create_rsp rsp;
     memset(&rsp, 0, sizeof rsp);
     rsp.fid = (uint16_t)(slot + 1);
@@ -317,7 +299,7 @@ static smb_status h_nt_create(struct srv_conn *c, struct srv_smb1 *s, const stru
     return smb1_nt_create_rsp_encode(w, hoff, &rsp) == SMB_OK ? SMB_OK : SMB_E_INTERNAL_ERROR;
 }
 
-static struct smb1_open *fid_open(struct srv_smb1 *s, uint16_t fid)
+struct smb1_open *srv_smb1_fid(struct srv_smb1 *s, uint16_t fid)
 {
     if (fid == 0 || fid > SMB1_SRV_MAX_OPENS || !s->opens[fid - 1].used)
         return NULL;
@@ -327,12 +309,12 @@ static struct smb1_open *fid_open(struct srv_smb1 *s, uint16_t fid)
 static smb_status h_write(struct srv_smb1 *s, const struct smb1_hdr *h, const uint8_t *pdu, size_t len,
                           const struct smb1_block *b, smb_wr *w, size_t hoff)
 {
-    if (!tree_ok(s, h))
+    if (!srv_smb1_tree_ok(s, h))
         return SMB_E_NETWORK_NAME_DELETED;
     struct smb1_write_req q;
     if (smb1_write_req_decode(pdu, len, b, &q) != SMB_OK)
         return SMB_E_INVALID_PARAMETER;
-    struct smb1_open *o = fid_open(s, q.fid);
+    struct smb1_open *o = srv_smb1_fid(s, q.fid);
     if (!o || o->is_dir)
         return SMB_E_INVALID_HANDLE;
     ssize_t k = pwrite(o->fd, q.data, q.data_len, (off_t)q.offset);
@@ -344,12 +326,12 @@ static smb_status h_write(struct srv_smb1 *s, const struct smb1_hdr *h, const ui
 static smb_status h_read(struct srv_smb1 *s, const struct smb1_hdr *h, const struct smb1_block *b, smb_wr *w,
                          size_t hoff)
 {
-    if (!tree_ok(s, h))
+    if (!srv_smb1_tree_ok(s, h))
         return SMB_E_NETWORK_NAME_DELETED;
     struct smb1_read_req q;
     if (smb1_read_req_decode(b, &q) != SMB_OK)
         return SMB_E_INVALID_PARAMETER;
-    struct smb1_open *o = fid_open(s, q.fid);
+    struct smb1_open *o = srv_smb1_fid(s, q.fid);
     if (!o || o->is_dir)
         return SMB_E_INVALID_HANDLE;
     static const uint32_t cap = 61440; /* fits SMB1_SRV_MAX_BUFFER with headers */
@@ -373,29 +355,76 @@ static smb_status h_close(struct srv_smb1 *s, const struct smb1_hdr *h, const st
                           size_t hoff)
 {
     uint16_t fid;
-    if (!tree_ok(s, h))
+    if (!srv_smb1_tree_ok(s, h))
         return SMB_E_NETWORK_NAME_DELETED;
     if (smb1_close_req_decode(b, &fid) != SMB_OK)
         return SMB_E_INVALID_PARAMETER;
-    struct smb1_open *o = fid_open(s, fid);
+    struct smb1_open *o = srv_smb1_fid(s, fid);
     if (!o)
         return SMB_E_INVALID_HANDLE;
     close(o->fd);
+    free(o->rel);
     memset(o, 0, sizeof *o);
     return smb1_empty_encode(w, hoff);
 }
 
-/* TRANS2: only GET_DFS_REFERRAL is recognised, for the KB887429 denial. */
-static smb_status h_trans2(struct srv_conn *c, struct srv_smb1 *s, const struct smb1_block *b)
+/* CREATE_DIRECTORY (0x00), DELETE_DIRECTORY (0x01), DELETE (0x06): BufferFormat 0x04
+ * then a NUL-terminated UTF-16LE name (MS-CIFS 2.2.4.1, 2.2.4.2, 2.2.4.7). */
+static smb_status h_path_op(struct srv_conn *c, struct srv_smb1 *s, const struct smb1_hdr *h,
+                            const struct smb1_block *b, smb_wr *w, size_t hoff)
 {
-    if (!s->authed)
-        return SMB_E_ACCESS_DENIED;
-    /* MS-CIFS 2.2.4.46.1: 14 fixed words, then SetupCount (low byte of word 13) setup words */
-    if (b->word_count >= 15 && le16(b->words + 28) == SMB1_TRANS2_GET_DFS_REFERRAL && s->dec.deny_tree_connect) {
-        srv_log(c, SRV_LOG_AUDIT, "SMB1 TRANS2 GET_DFS_REFERRAL refused: signing required and the client does not sign");
-        return s->dec.deny_status;
-    }
-    return SMB_E_NOT_SUPPORTED;
+    if (!srv_smb1_tree_ok(s, h))
+        return SMB_E_NETWORK_NAME_DELETED;
+    if (b->word_count != (h->command == SMB1_COM_DELETE ? 1 : 0) || b->byte_count < 1 || b->bytes[0] != 0x04)
+        return SMB_E_INVALID_PARAMETER;
+    size_t off = 1;
+    if ((b->bytes_off + off) & 1)
+        off++;
+    size_t i = off;
+    while (i + 1 < b->byte_count && (b->bytes[i] || b->bytes[i + 1]))
+        i += 2;
+    if (off > b->byte_count || i + 1 >= b->byte_count + (size_t)1)
+        return SMB_E_INVALID_PARAMETER;
+    char rel[SRV_PATH_MAX];
+    if (srv_vfs_path(b->bytes + off, i - off, rel, sizeof rel) != SMB_OK || !rel[0])
+        return SMB_E_OBJECT_NAME_INVALID;
+    const struct srv_vfs *v = &c->ctx->vfs[s->share];
+    if (c->ctx->cfg.shares[s->share].read_only)
+        return SMB_E_MEDIA_WRITE_PROTECTED;
+    smb_status st;
+    if (h->command == SMB1_COM_CREATE_DIRECTORY)
+        st = srv_vfs_mkdir(v, rel, 0755);
+    else
+        st = srv_vfs_remove(v, rel, h->command == SMB1_COM_DELETE_DIRECTORY);
+    return st == SMB_OK ? smb1_empty_encode(w, hoff) : st;
+}
+
+/* QUERY_INFORMATION_DISK (0x80, MS-CIFS 2.2.4.57): 16-bit units, capped. */
+static smb_status h_disk(struct srv_conn *c, struct srv_smb1 *s, const struct smb1_hdr *h, smb_wr *w, size_t hoff)
+{
+    if (!srv_smb1_tree_ok(s, h))
+        return SMB_E_NETWORK_NAME_DELETED;
+    int fd = -1;
+    struct statvfs sv;
+    smb_status st = srv_vfs_open(&c->ctx->vfs[s->share], "", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0, &fd);
+    if (st != SMB_OK)
+        return st;
+    int rc = fstatvfs(fd, &sv);
+    close(fd);
+    if (rc != 0)
+        return srv_errno_status(errno);
+    uint64_t unit = 65536; /* bytes per unit = BlocksPerUnit (128) * BlockSize (512) */
+    uint64_t total = (uint64_t)sv.f_blocks * sv.f_frsize / unit, avail = (uint64_t)sv.f_bavail * sv.f_frsize / unit;
+    struct smb1_wmark m;
+    smb1_wr_begin(w, hoff, &m);
+    wr_u16le(w, (uint16_t)(total > 0xFFFF ? 0xFFFF : total));
+    wr_u16le(w, 128);
+    wr_u16le(w, 512);
+    wr_u16le(w, (uint16_t)(avail > 0xFFFF ? 0xFFFF : avail));
+    wr_u16le(w, 0);
+    smb1_wr_words_done(w, &m);
+    smb1_wr_end(w, &m);
+    return wr_ok(w) ? SMB_OK : SMB_E_INTERNAL_ERROR;
 }
 
 /* ---- the input path ---- */
@@ -467,7 +496,11 @@ smb_status srv_smb1_input(struct srv_conn *c, const uint8_t *pdu, size_t len, st
     case SMB1_COM_WRITE_ANDX: st = h_write(s, &h, pdu, len, b, &w, hoff); break;
     case SMB1_COM_READ_ANDX: st = h_read(s, &h, b, &w, hoff); break;
     case SMB1_COM_CLOSE: st = h_close(s, &h, b, &w, hoff); break;
-    case SMB1_COM_TRANSACTION2: st = h_trans2(c, s, b); break;
+    case SMB1_COM_CREATE_DIRECTORY:
+    case SMB1_COM_DELETE_DIRECTORY:
+    case SMB1_COM_DELETE: st = h_path_op(c, s, &h, b, &w, hoff); break;
+    case SMB1_COM_QUERY_INFORMATION_DISK: st = h_disk(c, s, &h, &w, hoff); break;
+    case SMB1_COM_TRANSACTION2: st = srv_smb1_trans2(c, s, &h, pdu, len, b, &w, hoff); break;
     case SMB1_COM_ECHO: {
         uint16_t cnt;
         st = smb1_echo_req_decode(b, &cnt) == SMB_OK && cnt == 1
@@ -476,7 +509,7 @@ smb_status srv_smb1_input(struct srv_conn *c, const uint8_t *pdu, size_t len, st
         break;
     }
     case SMB1_COM_TREE_DISCONNECT:
-        if (tree_ok(s, &h)) {
+        if (srv_smb1_tree_ok(s, &h)) {
             s->tid = 0;
             s->share = -1;
             st = smb1_empty_encode(&w, hoff);
@@ -488,7 +521,10 @@ smb_status srv_smb1_input(struct srv_conn *c, const uint8_t *pdu, size_t len, st
         st = s->authed ? smb1_logoff_encode(&w, hoff) : SMB_E_USER_SESSION_DELETED;
         s->authed = false;
         break;
-    default: st = SMB_E_NOT_SUPPORTED; break;
+    default:
+        srv_log(c, SRV_LOG_DEBUG, "SMB1 command 0x%02x not supported", h.command);
+        st = SMB_E_NOT_SUPPORTED;
+        break;
     }
     bool more = st == SMB_E_MORE_PROCESSING_REQUIRED;
     if (st != SMB_OK && !more) {
