@@ -25,6 +25,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -158,7 +159,16 @@ static smb_status h_session_setup(struct srv_conn *c, struct srv_smb1 *s, const 
     s->uid = SMB1_SRV_UID;
     if (st == SMB_OK) {
         /* The client states its posture in Flags2 (MS-SMB 2.2.3.1); the engine decides. */
-        if (smb_policy_server_decide(SMB_PROTO_SMB1, s->side, h->flags2, &s->dec) != SMB_OK)
+        srv_log(c, SRV_LOG_DEBUG, "SMB1 SESSION_SETUP Flags2 0x%04x signature field %02x%02x%02x%02x%02x%02x%02x%02x",
+                h->flags2, h->signature[0], h->signature[1], h->signature[2], h->signature[3], h->signature[4],
+                h->signature[5], h->signature[6], h->signature[7]);
+        /* The client's signals: Flags2 (MS-SMB 2.2.3.1), and the "BSRSPYL " placeholder a
+         * client that will sign puts in the signature field before it has a key
+         * (MS-CIFS 3.2.4.2.4; Samba's "client signing = if_required" signals only this way). */
+        uint16_t signals = h->flags2;
+        if (!memcmp(h->signature, "BSRSPYL ", 8))
+            signals |= SMB1_FLAGS2_SECURITY_SIGNATURE;
+        if (smb_policy_server_decide(SMB_PROTO_SMB1, s->side, signals, &s->dec) != SMB_OK)
             return SMB_E_INTERNAL_ERROR;
         bool keyless = s->sess->guest || s->sess->anonymous;
         if (keyless && !s->dec.guest_allowed) {
@@ -427,6 +437,18 @@ static smb_status h_disk(struct srv_conn *c, struct srv_smb1 *s, const struct sm
     return wr_ok(w) ? SMB_OK : SMB_E_INTERNAL_ERROR;
 }
 
+/* The signature field holds the MAC for seq (whatever Flags2 says). */
+static bool srv_smb1_mac_ok(smb_sign_ctx *sign, const uint8_t *pdu, size_t len, uint32_t seq)
+{
+    uint8_t mac[8];
+    struct iovec iov = {.iov_base = (void *)(uintptr_t)pdu, .iov_len = len};
+    if (smb1_sign_compute(sign, &iov, 1, seq, mac) != SMB_OK)
+        return false;
+    bool ok = smb_memeq_ct(mac, pdu + SMB1_SIG_OFFSET, 8) != 0;
+    smb_wipe(mac, sizeof mac);
+    return ok;
+}
+
 /* ---- the input path ---- */
 
 smb_status srv_smb1_input(struct srv_conn *c, const uint8_t *pdu, size_t len, struct srv_buf *out)
@@ -453,7 +475,12 @@ smb_status srv_smb1_input(struct srv_conn *c, const uint8_t *pdu, size_t len, st
     if (s->sign) {
         seq = smb1_sign_seq_next(s->sign, smb1_expects_response(h.command));
         smb_verify_result vr;
-        if (smb1_verify(s->sign, pdu, len, seq, true, &vr, NULL, NULL) != SMB_OK || !smb_verify_acceptable(vr)) {
+        if (smb1_verify(s->sign, pdu, len, seq, true, &vr, NULL, NULL) != SMB_OK)
+            vr = SMB_VERIFY_BAD_SIGNATURE;
+        if (vr == SMB_VERIFY_UNSIGNED_BUT_REQUIRED && srv_smb1_mac_ok(s->sign, pdu, len, seq))
+            vr = SMB_VERIFY_VALID; /* MS-CIFS 3.3.5.2: on an active session the MAC decides, not the flag
+                                      (Samba "client signing = if_required" leaves Flags2 0x0004 clear) */
+        if (!smb_verify_acceptable(vr)) {
             srv_log(c, SRV_LOG_AUDIT, "SMB1 request 0x%02x (mid %u) %s: dropping the connection", h.command, h.mid,
                     smb_verify_result_name(vr));
             return SMB_E_ACCESS_DENIED;
