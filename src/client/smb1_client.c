@@ -20,6 +20,8 @@
 #include "smbsign/sign.h"
 #include "wire/smb1/commands.h"
 #include "wire/smb1/negotiate.h"
+#include "wire/smb1/trans2.h"
+#include "base/utf16.h"
 
 #define SMB1_CLI_BUF (SMB1_MAX_MSG + 4)
 #define SMB1_CLI_FLAGS2 \
@@ -516,6 +518,111 @@ smb_status smb1_client_tree_disconnect(struct smb1_client *c)
         st = transact(c, &w, NULL);
     c->tid = 0;
     return st;
+}
+
+#define SMB1_CLI_FIND_MAX_ROUNDS 4096 /* FIND_NEXT2 rounds per listing */
+
+/* Walk SMB_FIND_FILE_BOTH_DIRECTORY_INFO entries (MS-CIFS 2.2.8.1.7); -1 malformed, 1 stopped. */
+static int walk_entries(const uint8_t *d, size_t dl, uint16_t count, smb1_client_list_fn cb, void *arg)
+{
+    size_t off = 0;
+    for (uint16_t i = 0; i < count; i++) {
+        if (off + 94 > dl)
+            return -1;
+        uint32_t next = le32(d + off), nlen = le32(d + off + 60);
+        uint64_t eof = le64(d + off + 40);
+        uint32_t attr = le32(d + off + 56);
+        if (nlen > 1024 || off + 94 + nlen > dl)
+            return -1;
+        char name[1024 * 3 / 2 + 4];
+        size_t ul = 0;
+        if (smb_utf16le_to_utf8(d + off + 94, nlen, name, sizeof name, &ul) != SMB_OK)
+            return -1;
+        if (cb(name, eof, (attr & 0x10) != 0, arg))
+            return 1;
+        if (next == 0)
+            break;
+        if (next < 94 || off + next <= off || off + next > dl)
+            return -1;
+        off += next;
+    }
+    return 0;
+}
+
+smb_status smb1_client_list(struct smb1_client *c, const char *dir, smb1_client_list_fn cb, void *arg)
+{
+    char pat[600];
+    snprintf(pat, sizeof pat, "%s%s\\*", dir && *dir && *dir != '\\' ? "\\" : "", dir ? dir : "");
+    for (char *p = pat; *p; p++)
+        if (*p == '/')
+            *p = '\\';
+    uint8_t param[12 + 1300];
+    smb_wr pw;
+    wr_init(&pw, param, sizeof param);
+    wr_u16le(&pw, 0x0016); /* hidden | system | directory */
+    wr_u16le(&pw, 512);
+    wr_u16le(&pw, 0x0002); /* SMB_FIND_CLOSE_AT_EOS */
+    wr_u16le(&pw, 0x0104);
+    wr_u32le(&pw, 0);
+    smb_status st = smb1_wr_ustr(&pw, pat);
+    if (st != SMB_OK)
+        return fail(c, st, "path too long");
+    uint16_t sid = 0;
+    bool eos = false;
+    for (int round = 0; !eos && round < SMB1_CLI_FIND_MAX_ROUNDS; round++) {
+        smb_wr w;
+        req_begin(c, &w, SMB1_COM_TRANSACTION2, 0);
+        if (round == 0) {
+            st = smb1_trans2_req_encode(&w, 4, TRANS2_FIND_FIRST2, param, (uint16_t)wr_len(&pw), NULL, 0, 60000);
+        } else {
+            uint8_t np[12 + 4];
+            smb_wr nw;
+            wr_init(&nw, np, sizeof np);
+            wr_u16le(&nw, sid);
+            wr_u16le(&nw, 512);
+            wr_u16le(&nw, 0x0104);
+            wr_u32le(&nw, 0);
+            wr_u16le(&nw, 0x000A); /* CLOSE_AT_EOS | CONTINUE_FROM_LAST */
+            wr_u16le(&nw, 0);      /* empty FileName */
+            st = smb1_trans2_req_encode(&w, 4, TRANS2_FIND_NEXT2, np, (uint16_t)wr_len(&nw), NULL, 0, 60000);
+        }
+        if (st != SMB_OK)
+            return fail(c, st, "building TRANS2");
+        uint32_t nts = 0;
+        st = transact(c, &w, &nts);
+        if (st == SMB_E_NO_SUCH_FILE && round == 0)
+            return SMB_OK; /* empty match */
+        if (st != SMB_OK)
+            return st;
+        struct smb1_block b;
+        const uint8_t *rp, *rd;
+        uint16_t rpl, rdl;
+        if ((st = first_block(c, &b)) != SMB_OK)
+            return st;
+        if (smb1_trans2_rsp_decode(c->in, c->in_len, &b, &rp, &rpl, &rd, &rdl) != SMB_OK)
+            return die(c, SMB_E_INVALID_NETWORK_RESPONSE, "malformed TRANS2 response");
+        uint16_t count;
+        if (round == 0) {
+            if (rpl < 10)
+                return die(c, SMB_E_INVALID_NETWORK_RESPONSE, "short FIND_FIRST2 parameters");
+            sid = le16(rp);
+            count = le16(rp + 2);
+            eos = le16(rp + 4) != 0;
+        } else {
+            if (rpl < 8)
+                return die(c, SMB_E_INVALID_NETWORK_RESPONSE, "short FIND_NEXT2 parameters");
+            count = le16(rp);
+            eos = le16(rp + 2) != 0;
+        }
+        int r = walk_entries(rd, rdl, count, cb, arg);
+        if (r < 0)
+            return die(c, SMB_E_INVALID_NETWORK_RESPONSE, "malformed directory entries");
+        if (r > 0)
+            return SMB_OK;
+        if (count == 0)
+            break;
+    }
+    return SMB_OK;
 }
 
 void smb1_client_free(struct smb1_client *c)
