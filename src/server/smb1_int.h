@@ -26,6 +26,8 @@ struct smb1_open {
 
 struct srv_smb1 {
     bool negotiated;
+    bool extended;           /* extended security negotiated (else the 8-byte challenge form) */
+    uint8_t challenge[8];    /* non-extended: our NEGOTIATE challenge */
     smb_side side;           /* this server's level and era */
     struct srv_session *sess; /* authentication state (session_auth.c) */
     bool authed;

@@ -121,11 +121,29 @@ static smb_status h_negotiate(struct srv_conn *c, struct srv_smb1 *s, const uint
     rsp.max_buffer_size = SMB1_SRV_MAX_BUFFER;
     rsp.max_raw_size = 65536;
     rsp.capabilities = SMB1_CAP_UNICODE | SMB1_CAP_LARGE_FILES | SMB1_CAP_NT_SMBS | SMB1_CAP_STATUS32 |
-                       SMB1_CAP_NT_FIND | SMB1_CAP_EXTENDED_SECURITY;
+                       SMB1_CAP_NT_FIND;
     rsp.system_time = filetime_now();
-    memcpy(rsp.server_guid, c->ctx->server_guid, 16);
-    rsp.security_blob = blob;
-    rsp.security_blob_len = (uint16_t)blen;
+    /* MS-SMB 2.2.4.5.2: extended security when the client asks for it (Flags2), else
+     * the NT LM 0.12 form with an 8-byte challenge and the domain name (MS-CIFS 2.2.4.52.2). */
+    s->extended = (le16(pdu + 10) & SMB1_FLAGS2_EXTENDED_SECURITY) != 0;
+    uint8_t dom[64];
+    size_t dlen = 0;
+    if (s->extended) {
+        rsp.capabilities |= SMB1_CAP_EXTENDED_SECURITY;
+        memcpy(rsp.server_guid, c->ctx->server_guid, 16);
+        rsp.security_blob = blob;
+        rsp.security_blob_len = (uint16_t)blen;
+    } else {
+        if (smb_random(s->challenge, 8) != SMB_OK ||
+            smb_utf8_to_utf16le("SMBSIGN", 7, dom, sizeof dom - 2, &dlen) != SMB_OK)
+            return SMB_E_INTERNAL_ERROR;
+        dom[dlen++] = 0;
+        dom[dlen++] = 0;
+        rsp.challenge_length = 8;
+        rsp.challenge = s->challenge;
+        rsp.domain_name = dom;
+        rsp.domain_name_len = (uint16_t)dlen;
+    }
     (void)hoff;
     smb_status st = smb1_negotiate_rsp_encode(w, &rsp);
     if (st != SMB_OK)
@@ -188,6 +206,79 @@ static smb_status h_session_setup(struct srv_conn *c, struct srv_smb1 *s, const 
     if (smb1_sess_setup_rsp_encode(w, hoff, &rsp) != SMB_OK)
         return SMB_E_INTERNAL_ERROR;
     return st;
+}
+
+/* Non-extended SESSION_SETUP_ANDX with an NTLMv2 response (MS-CIFS 3.3.5.3, MS-NLMP
+ * 3.3.2): NTProofStr = HMAC_MD5(NTOWFv2, ServerChallenge || blob); SessionBaseKey =
+ * HMAC_MD5(NTOWFv2, NTProofStr); MAC key = SessionBaseKey || the NTLMv2 response
+ * (MS-CIFS 3.2.5.3: the session key followed by the challenge response). NTLMv1 and
+ * LM-only responses are refused. */
+static smb_status h_session_setup_nt(struct srv_conn *c, struct srv_smb1 *s, const struct smb1_hdr *h,
+                                     const struct smb1_block *b, smb_wr *w, size_t hoff, bool *activate)
+{
+    struct smb1_sess_setup_nt_req q;
+    if (!s->negotiated || s->authed || s->extended)
+        return SMB_E_INVALID_PARAMETER;
+    if (smb1_sess_setup_nt_req_decode(b, &q) != SMB_OK)
+        return SMB_E_INVALID_PARAMETER;
+    char user[SRV_USER_NAME_MAX + 1];
+    size_t ul = 0;
+    if (q.account_len > 2 * SRV_USER_NAME_MAX ||
+        smb_utf16le_to_utf8(q.account, q.account_len, user, sizeof user, &ul) != SMB_OK || ul == 0 ||
+        ul > SRV_USER_NAME_MAX)
+        return SMB_E_LOGON_FAILURE;
+    const struct srv_user *u = srv_userdb_find(&c->ctx->users, user);
+    if (!u || q.nt_len < 16 + 28 || q.nt_len + 16 > SMB_SIGN_SMB1_MAX_KEY) {
+        srv_log(c, SRV_LOG_AUDIT, "SMB1 logon failure (non-extended): user '%s'%s", user,
+                u ? ": not an NTLMv2 response" : " unknown");
+        c->delay_ms = c->ctx->cfg.auth_fail_delay_ms;
+        return SMB_E_LOGON_FAILURE;
+    }
+    uint8_t v2[16], proof[16], base[16];
+    struct ntlm_buf ub = {q.account, q.account_len}, db = {q.domain, q.domain_len};
+    smb_ntlm_ntowfv2_u16(u->nt_hash, ub, db, v2);
+    smb_hmac_md5_ctx hc;
+    smb_hmac_md5_init(&hc, v2, 16);
+    smb_hmac_md5_update(&hc, s->challenge, 8);
+    smb_hmac_md5_update(&hc, q.nt + 16, q.nt_len - 16u);
+    smb_hmac_md5_final(&hc, proof);
+    bool good = smb_memeq_ct(proof, q.nt, 16) != 0;
+    smb_hmac_md5(v2, 16, q.nt, 16, base);
+    smb_wipe(v2, sizeof v2);
+    smb_wipe(proof, sizeof proof);
+    if (!good) {
+        smb_wipe(base, sizeof base);
+        srv_log(c, SRV_LOG_AUDIT, "SMB1 logon failure (non-extended): user '%s': wrong NTLMv2 proof", user);
+        c->delay_ms = c->ctx->cfg.auth_fail_delay_ms;
+        return SMB_E_LOGON_FAILURE;
+    }
+    if (!s->sess && !(s->sess = calloc(1, sizeof *s->sess))) {
+        smb_wipe(base, sizeof base);
+        return SMB_E_INSUFFICIENT_RESOURCES;
+    }
+    memcpy(s->sess->user, user, ul + 1);
+    uint16_t signals = h->flags2;
+    if (!memcmp(h->signature, "BSRSPYL ", 8))
+        signals |= SMB1_FLAGS2_SECURITY_SIGNATURE;
+    smb_status st = SMB_OK;
+    if (smb_policy_server_decide(SMB_PROTO_SMB1, s->side, signals, &s->dec) != SMB_OK)
+        st = SMB_E_INTERNAL_ERROR;
+    if (st == SMB_OK && s->dec.sign) {
+        uint8_t key[SMB_SIGN_SMB1_MAX_KEY];
+        memcpy(key, base, 16);
+        memcpy(key + 16, q.nt, q.nt_len);
+        if (smb_sign_ctx_new_smb1(&s->sign, key, 16u + q.nt_len) != SMB_OK)
+            st = SMB_E_INTERNAL_ERROR;
+        smb_wipe(key, 16u + q.nt_len);
+        *activate = st == SMB_OK;
+    }
+    smb_wipe(base, sizeof base);
+    if (st != SMB_OK)
+        return st;
+    s->uid = SMB1_SRV_UID;
+    s->authed = true;
+    srv_log(c, SRV_LOG_INFO, "SMB1 session for '%s' (non-extended NTLMv2): signing %s", user, s->sign ? "on" : "off");
+    return smb1_sess_setup_nt_rsp_encode(w, hoff, 0) == SMB_OK ? SMB_OK : SMB_E_INTERNAL_ERROR;
 }
 
 static int share_from_path(const struct srv_ctx *ctx, const uint8_t *u16, size_t len, bool *ipc)
@@ -517,7 +608,10 @@ smb_status srv_smb1_input(struct srv_conn *c, const uint8_t *pdu, size_t len, st
     const struct smb1_block *b = &blocks[0];
     switch (h.command) {
     case SMB1_COM_NEGOTIATE: st = h_negotiate(c, s, pdu, len, &w, hoff); break;
-    case SMB1_COM_SESSION_SETUP_ANDX: st = h_session_setup(c, s, &h, b, &w, hoff, &activate); break;
+    case SMB1_COM_SESSION_SETUP_ANDX:
+        st = b->word_count == 13 ? h_session_setup_nt(c, s, &h, b, &w, hoff, &activate)
+                                 : h_session_setup(c, s, &h, b, &w, hoff, &activate);
+        break;
     case SMB1_COM_TREE_CONNECT_ANDX: st = h_tree_connect(c, s, b, &w, hoff, &new_tid); break;
     case SMB1_COM_NT_CREATE_ANDX: st = h_nt_create(c, s, &h, b, &w, hoff); break;
     case SMB1_COM_WRITE_ANDX: st = h_write(s, &h, pdu, len, b, &w, hoff); break;

@@ -71,6 +71,31 @@ for level in required enabled disabled; do
     srv1_stop "smb1 $level"
 done
 
+# Non-extended security (no SPNEGO): 8-byte challenge in NEGOTIATE, NTLMv2 response in
+# SESSION_SETUP_ANDX (WordCount 13); MAC key = session key || NTLMv2 response.
+for level in required disabled; do
+    srv_start "$level" 127.0.0.1 "" -c "$SRV_DIR/smb1.conf" || { not_ok "server starts (non-ext, $level)"; continue; }
+    for cs in required disabled; do
+        [ "$level" = required ] && [ "$cs" = disabled ] && continue
+        out=$(cd "$SRV_DIR" && timeout 60 smbclient //127.0.0.1/share -p "$SRV_PORT" -U alice%secret1 -m NT1 \
+            --option='client min protocol=NT1' --option='client use spnego=no' --option='client ntlmv2 auth=yes' \
+            --option="client signing=$cs" -c "put f64k nx_$cs; get nx_$cs nx_$cs.down; del nx_$cs" 2>&1)
+        if cmp -s "$SRV_DIR/f64k" "$SRV_DIR/nx_$cs.down" && ! grep -q NT_STATUS <<<"$out"; then
+            ok "non-extended NTLMv2, server $level / client $cs: put/get identical"
+        else
+            not_ok "non-extended NTLMv2, server $level / client $cs: put/get identical"; echo "$out" | sed 's/^/#   /' | head
+        fi
+        want=off
+        { [ "$level" = required ] || [ "$cs" = required ]; } && want=on
+        check_match "non-extended NTLMv2, server $level / client $cs: session signing $want" "$(cat "$SRV_LOG")" \
+            "non-extended NTLMv2\): signing $want"
+    done
+    out=$(cd "$SRV_DIR" && timeout 60 smbclient //127.0.0.1/share -p "$SRV_PORT" -U alice%wrong -m NT1 \
+        --option='client min protocol=NT1' --option='client use spnego=no' --option='client ntlmv2 auth=yes' -c ls 2>&1)
+    check_match "non-extended NTLMv2, server $level: wrong password refused" "$out" "NT_STATUS_LOGON_FAILURE"
+    srv1_stop "non-extended $level"
+done
+
 # Off by default: without smb1 = yes an NT1-only client is refused.
 srv_start enabled || not_ok "server starts (no smb1)"
 out=$(smbc1 if_required "ls")
