@@ -16,7 +16,11 @@ done
 [ "$(id -u)" = 0 ] || { echo "  needs root (starts smbd with a private config)"; exit 1; }
 [ -x "$SMBSIGN_REL" ] || { echo "  $SMBSIGN_REL missing (make all)"; exit 1; }
 
-T=$(mktemp -d /tmp/smbsign-cbench.XXXXXX)
+# tmpfs when it has room (2 x 1 GiB + margin): page-cache writeback of a
+# shared disk otherwise dominates and randomises both clients' figures
+base=/tmp
+if [ -d /dev/shm ] && [ "$(df -Pk /dev/shm | awk 'NR==2 {print $4}')" -gt $(((MIB * 3 + 512) * 1024)) ]; then base=/dev/shm; fi
+T=$(mktemp -d "$base/smbsign-cbench.XXXXXX")
 chmod 755 "$T"
 SMBD_PID=
 cleanup() { [ -n "$SMBD_PID" ] && kill "$SMBD_PID" 2>/dev/null; sleep 0.3; rm -rf "$T"; }
@@ -104,4 +108,4 @@ for spec in "2.1 SMB2_10 hmac-sha256" "3.0 SMB3_00 aes-cmac" "3.1.1 SMB3_11 aes-
     rm -f "$T/share/o.bin" "$T/share/t.bin"
 done
 echo "  ${MIB} MiB per transfer, best of $REPS; wall time of the whole client process (connect, auth, transfer)."
-echo "  cpu s/GiB = client user+sys seconds per GiB moved; smbd runs on the same 2 shared cores."
+echo "  cpu s/GiB = client user+sys seconds per GiB moved; smbd runs on the same shared cores; files on ${base}."

@@ -82,7 +82,7 @@ stop_ours() { kill $OPID 2>/dev/null; wait $OPID 2>/dev/null; }
 
 # Samba smbd: ALG as Samba spells it
 start_smbd() {
-    local alg=$1 d=$T/smbd
+    local alg=$1 d=$T/smbd.$RANDOM
     SPORT=$(free_port)
     mkdir -p "$d"/{private,lock,state,cache,pid,ncalrpc,log}
     cat >"$d/smb.conf" <<EOC
@@ -119,7 +119,12 @@ EOC
     PIDS+=($SPID)
     wait_port $SPORT
 }
-stop_smbd() { kill $SPID 2>/dev/null; wait $SPID 2>/dev/null; }
+# smbd runs in its own session (setsid): stop its process group (our child and its children)
+stop_smbd() {
+    kill -TERM -- -"$SPID" 2>/dev/null || kill "$SPID" 2>/dev/null
+    wait $SPID 2>/dev/null
+    sleep 0.5
+}
 
 # xfer PORT CLIENT_SIGNING ALG CMD -> MB/s
 xfer() {

@@ -29,7 +29,9 @@
  *   given, required or not (MS-SMB2 3.2.5.1.3, 3.3.5.2.4).
  * - Results are one enum (smb_verify_result); the return value is an
  *   smb_status only for input that is not an SMB message at all
- *   (SMB_E_TRUNCATED, SMB_E_MALFORMED) or a crypto library failure.
+ *   (SMB_E_TRUNCATED, SMB_E_MALFORMED), for misuse (SMB_E_BAD_ARGUMENT: an
+ *   SMB1 context given an SMB2 message or the reverse, an empty iovec) or a
+ *   crypto library failure (SMB_E_CRYPTO).
  * - Secrets: keys are wiped when contexts are freed; MACs are compared in
  *   constant time.
  */
@@ -48,7 +50,7 @@
 extern "C" {
 #endif
 
-#define SMB_SIGN_KEY_LEN 16        /* every SMB2/3 signing/cipher key is 128 bits */
+#define SMB_SIGN_KEY_LEN 16        /* signing keys are 128 bits (AES-256 cipher keys: 32, see below) */
 #define SMB_PREAUTH_HASH_LEN 64    /* SHA-512 */
 #define SMB_SIGN_SMB1_MAX_KEY 1024 /* cap on an SMB1 MAC key (session key + NTLM response) */
 
@@ -71,6 +73,19 @@ typedef struct smb_sign_keys {
  */
 smb_status smb_sign_derive_keys(smb_dialect dialect, const uint8_t *session_key, size_t sklen,
                                 const uint8_t *preauth, smb_sign_keys *out);
+
+/*
+ * Encryption (client to server) and decryption (server to client) keys for
+ * the negotiated cipher. key_len 16 (AES-128-CCM/GCM, every 3.x dialect):
+ * identical to smb_sign_derive_keys. key_len 32 (AES-256-CCM/GCM, 3.1.1
+ * only): L = 256 and the full session key (sklen bytes, up to
+ * SMB_SESSION_KEY_MAX) as the KDF key (MS-SMB2 3.2.5.3.1, 3.3.5.5.3).
+ * Errors: SMB_E_BAD_ARGUMENT.
+ */
+#define SMB_SESSION_KEY_MAX 64
+smb_status smb_sign_derive_cipher_keys(smb_dialect dialect, const uint8_t *session_key, size_t sklen,
+                                       const uint8_t *preauth, size_t key_len, uint8_t *encryption,
+                                       uint8_t *decryption);
 
 /* ---- SMB 3.1.1 preauth integrity hash (MS-SMB2 3.2.5.2, 3.3.5.4) ---- */
 

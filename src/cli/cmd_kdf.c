@@ -10,7 +10,7 @@
 
 static void help(void)
 {
-    printf("usage: smbsign kdf --dialect 3.0|3.0.2|3.1.1 --session-key HEX [--preauth-hash HEX]\n"
+    printf("usage: smbsign kdf --dialect 3.0|3.0.2|3.1.1 --session-key HEX [--preauth-hash HEX] [--cipher C]\n"
            "\n"
            "Derive the SMB 3.x session keys with the SP800-108 counter-mode KDF\n"
            "(HMAC-SHA256, L = 128) and print exactly four lines:\n"
@@ -22,6 +22,11 @@ static void help(void)
            "  --session-key HEX   the 16-byte session key (the first 16 bytes of the GSS key)\n"
            "  --preauth-hash HEX  the 64-byte SMB 3.1.1 preauth integrity hash (required\n"
            "                      for 3.1.1; see 'smbsign preauth')\n"
+           "  --cipher C          the negotiated cipher: aes-128-ccm, aes-128-gcm (default),\n"
+           "                      aes-256-ccm or aes-256-gcm (3.1.1). With AES-256 the\n"
+           "                      encryption and decryption keys are 32 bytes, derived with\n"
+           "                      L = 256 from the full session key, which may then be 16 or\n"
+           "                      32 bytes (the signing and application keys use its first 16)\n"
            "\n"
            "Labels and contexts: 3.0/3.0.2 \"SMB2AESCMAC\"/\"SmbSign\", \"SMB2AESCCM\"/\"ServerIn \",\n"
            "\"SMB2AESCCM\"/\"ServerOut\", \"SMB2APP\"/\"SmbRpc\"; 3.1.1 \"SMBSigningKey\",\n"
@@ -38,9 +43,11 @@ int cmd_kdf(int argc, char **argv)
     static const struct option lo[] = {{"dialect", required_argument, NULL, 'd'},
                                        {"session-key", required_argument, NULL, 's'},
                                        {"preauth-hash", required_argument, NULL, 'p'},
+                                       {"cipher", required_argument, NULL, 'c'},
                                        {"help", no_argument, NULL, 'h'},
                                        {NULL, 0, NULL, 0}};
-    uint8_t sk[16], pa[64];
+    uint8_t sk[32], pa[64];
+    size_t sklen = 16, cipher_len = 16;
     bool have_d = false, have_sk = false, have_pa = false;
     smb_dialect d = SMB_DIALECT_NONE;
     int c, rc;
@@ -60,10 +67,28 @@ int cmd_kdf(int argc, char **argv)
                                        smb_dialect_name(d));
             have_d = true;
             break;
-        case 's':
-            if ((rc = cli_hex_arg("kdf", "--session-key", optarg, sk, 16)))
-                return rc;
+        case 's': {
+            /* 16 bytes; 32 is accepted too (a Kerberos AES-256 key) for the AES-256 ciphers */
+            size_t got = 0, off = 0;
+            smb_status hs = hex_decode(optarg, strlen(optarg), sk, sizeof sk, &got, &off);
+            if (hs == SMB_E_BAD_HEX)
+                return cli_usage_error("kdf", "--session-key: bad hex at offset %zu", off);
+            if (hs != SMB_OK)
+                return cli_usage_error("kdf", "--session-key: expected 16 bytes (32 hex digits), got more than 32");
+            if (got != 16 && got != 32)
+                return cli_usage_error("kdf", "--session-key: expected 16 bytes (32 hex digits), got %zu bytes", got);
+            sklen = got;
             have_sk = true;
+            break;
+        }
+        case 'c':
+            if (!strcmp(optarg, "aes-128-ccm") || !strcmp(optarg, "aes-128-gcm"))
+                cipher_len = 16;
+            else if (!strcmp(optarg, "aes-256-ccm") || !strcmp(optarg, "aes-256-gcm"))
+                cipher_len = 32;
+            else
+                return cli_usage_error("kdf", "unknown cipher '%s' (expected aes-128-ccm, aes-128-gcm, aes-256-ccm "
+                                              "or aes-256-gcm)", optarg);
             break;
         case 'p':
             if ((rc = cli_hex_arg("kdf", "--preauth-hash", optarg, pa, 64)))
@@ -83,20 +108,30 @@ int cmd_kdf(int argc, char **argv)
         return cli_usage_error("kdf", "dialect 3.1.1 needs --preauth-hash (64 bytes, 128 hex digits)");
     if (d != SMB_DIALECT_311 && have_pa)
         return cli_usage_error("kdf", "--preauth-hash applies to dialect 3.1.1 only");
+    if (cipher_len == 32 && d != SMB_DIALECT_311)
+        return cli_usage_error("kdf", "the AES-256 ciphers exist in dialect 3.1.1 only");
+    if (sklen != 16 && cipher_len != 32)
+        return cli_usage_error("kdf", "--session-key: expected 16 bytes (32 hex digits), got %zu bytes (32-byte keys "
+                                      "only with --cipher aes-256-*)", sklen);
     smb_sign_keys k;
-    smb_status st = smb_sign_derive_keys(d, sk, 16, have_pa ? pa : NULL, &k);
+    uint8_t enc[32], dec[32];
+    smb_status st = smb_sign_derive_keys(d, sk, sklen, have_pa ? pa : NULL, &k);
+    if (st == SMB_OK)
+        st = smb_sign_derive_cipher_keys(d, sk, sklen, have_pa ? pa : NULL, cipher_len, enc, dec);
     smb_wipe(sk, sizeof sk);
     if (st != SMB_OK) {
         cli_err("kdf", "derivation failed: %s", smb_status_name(st));
         return CLI_EXIT_USAGE;
     }
-    char h[33];
+    char h[65];
     hex_encode(k.signing, 16, h);
     printf("signing-key %s\n", h);
-    hex_encode(k.encryption, 16, h);
+    hex_encode(enc, cipher_len, h);
     printf("encryption-key %s\n", h);
-    hex_encode(k.decryption, 16, h);
+    hex_encode(dec, cipher_len, h);
     printf("decryption-key %s\n", h);
+    smb_wipe(enc, sizeof enc);
+    smb_wipe(dec, sizeof dec);
     hex_encode(k.application, 16, h);
     printf("application-key %s\n", h);
     smb_wipe(&k, sizeof k);

@@ -853,9 +853,9 @@ smb_status smb_client_get(smb_client *c, const char *remote, int fd, smb_client_
         return st;
     struct xfer x = {c, f->id, fd, NULL, size, 0, 0, chunk_size(c, false), 0, SMB_OK, false, cb, arg, false};
     x.stream = lseek(fd, 0, SEEK_CUR) < 0 && errno == ESPIPE;
-    /* Reserve the blocks up front: page-cache writes into allocated extents
-     * cost a fraction of extending writes (ext4: ~10x less system time).
-     * Best effort; devices and filesystems without fallocate just skip it. */
+    /* Reserve the space up front: a full disk shows before the first byte is
+     * fetched, and the file is not extended write by write. Best effort;
+     * devices and filesystems without fallocate just skip it. */
     struct stat lsb;
     if (!x.stream && size > 0 && fstat(fd, &lsb) == 0 && S_ISREG(lsb.st_mode))
         (void)fallocate(fd, 0, 0, (off_t)size);

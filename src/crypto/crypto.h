@@ -149,5 +149,8 @@ void smb_kdf_ctr_hmac_sha256(const void *key, size_t klen, const void *fixed, si
  * one block, 16-byte output. Labels and contexts include their trailing NUL. */
 void smb_kdf_smb(const uint8_t *key, size_t klen, const void *label, size_t llen, const void *context,
                  size_t clen, uint8_t out[16]);
+/* Same with L = 8 * outlen (32 for the AES-256 cipher keys of 3.1.1). */
+void smb_kdf_smb_len(const uint8_t *key, size_t klen, const void *label, size_t llen, const void *context,
+                     size_t clen, uint8_t *out, size_t outlen);
 
 #endif

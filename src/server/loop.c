@@ -569,6 +569,8 @@ static int grow_rbuf(struct srv_loop *l, struct lconn *lc, size_t need)
         pool_get(l, &b, need);
         if (!b.p)
             return -1;
+        if (lc->rbuf && lc->fr.buf == lc->rbuf && lc->fr.have)
+            memcpy(b.p, lc->rbuf, lc->fr.have < lc->rcap ? lc->fr.have : lc->rcap);
         free(lc->rbuf);
         lc->rbuf = b.p;
         lc->rcap = b.cap;
@@ -587,7 +589,7 @@ static int on_readable(struct srv_loop *l, struct lconn *lc)
     uint8_t tmp[4096];
     for (int rounds = 0; rounds < 64 && may_read(lc); rounds++) {
         /* Read the body straight into the frame buffer once its size is known. */
-        if (lc->fr.hdr_have == SMB_NB_HDR_LEN && lc->fr.buf && lc->fr.have < lc->fr.len) {
+        if (lc->fr.hdr_have == SMB_NB_HDR_LEN && lc->fr.buf && lc->fr.cap >= lc->fr.len && lc->fr.have < lc->fr.len) {
             size_t want = lc->fr.len - lc->fr.have;
             ssize_t n = recv(lc->fd, lc->fr.buf + lc->fr.have, want, 0);
             if (n == 0)
@@ -621,8 +623,12 @@ static int on_readable(struct srv_loop *l, struct lconn *lc)
         lc->last_ms = now_ms();
         size_t used = 0;
         smb_status st = smb_nb_framer_feed(&lc->fr, tmp, (size_t)n, &used);
-        if (st == SMB_E_BUFFER_TOO_SMALL) {
-            if (grow_rbuf(l, lc, lc->fr.len ? lc->fr.len : 1) < 0)
+        /* Once the header is known, give the framer a buffer for the whole
+         * frame (the cap on its size was checked by the framer), then read
+         * the body straight into it. */
+        if ((st == SMB_E_PENDING || st == SMB_E_BUFFER_TOO_SMALL) && lc->fr.hdr_have == SMB_NB_HDR_LEN &&
+            lc->fr.len > lc->fr.cap) {
+            if (grow_rbuf(l, lc, lc->fr.len) < 0)
                 return -1;
             smb_nb_framer_set_buffer(&lc->fr, lc->rbuf, lc->rcap);
             if (used < (size_t)n) {

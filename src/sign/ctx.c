@@ -57,6 +57,32 @@ smb_status smb_sign_derive_keys(smb_dialect dialect, const uint8_t *session_key,
     return SMB_OK;
 }
 
+smb_status smb_sign_derive_cipher_keys(smb_dialect dialect, const uint8_t *session_key, size_t sklen,
+                                       const uint8_t *preauth, size_t key_len, uint8_t *encryption,
+                                       uint8_t *decryption)
+{
+    if (key_len == 16) {
+        smb_sign_keys k;
+        memset(&k, 0, sizeof k);
+        smb_status st = dialect == SMB_DIALECT_202 || dialect == SMB_DIALECT_210
+                            ? SMB_E_BAD_ARGUMENT
+                            : smb_sign_derive_keys(dialect, session_key, sklen, preauth, &k);
+        if (st == SMB_OK) {
+            memcpy(encryption, k.encryption, 16);
+            memcpy(decryption, k.decryption, 16);
+        }
+        smb_wipe(&k, sizeof k);
+        return st;
+    }
+    /* MS-SMB2 3.2.5.3.1: AES-256 ciphers exist in 3.1.1 only and use the full key */
+    if (key_len != 32 || dialect != SMB_DIALECT_311 || !preauth || !session_key || sklen == 0 ||
+        sklen > SMB_SESSION_KEY_MAX)
+        return SMB_E_BAD_ARGUMENT;
+    smb_kdf_smb_len(session_key, sklen, "SMBC2SCipherKey", 16, preauth, 64, encryption, 32);
+    smb_kdf_smb_len(session_key, sklen, "SMBS2CCipherKey", 16, preauth, 64, decryption, 32);
+    return SMB_OK;
+}
+
 void smb_preauth_init(smb_preauth *p) { memset(p->hash, 0, sizeof p->hash); }
 
 void smb_preauth_update(smb_preauth *p, const void *msg, size_t len)

@@ -32,6 +32,12 @@ PA=B23F3CBFD69487D9832B79B1594A367CDD950909B774C3A4C412B4FCEA9EDDDBA7DB256BA2EA3
 out=$($S kdf --dialect 3.1.1 --session-key 419FDDF34C1E001909D362AE7FB6AF79 --preauth-hash "$PA")
 check_match "kdf 3.1.1 encryption key (MS vector)" "$out" '^encryption-key a2f5e80e5d59103034f32e52f698e5ec$'
 check_match "kdf 3.1.1 decryption key (MS vector)" "$out" '^decryption-key 748c50868c90f302962a5c35f5f9a8bf$'
+out=$($S kdf --dialect 3.1.1 --cipher aes-256-gcm --session-key 419FDDF34C1E001909D362AE7FB6AF79 --preauth-hash "$PA")
+check_match "kdf 3.1.1 aes-256: 32-byte encryption key" "$out" '^encryption-key cb61eb110446fbcaeb6a83beedb92779130b833a706e5b3495879d52195b90ed$'
+check_match "kdf 3.1.1 aes-256: signing key unchanged (128 bits)" "$out" '^signing-key 8765949dfeaee105ce9118b45be988f0$'
+check_exit 2 "kdf aes-256 with 3.0 exits 2" $S kdf --dialect 3.0 --cipher aes-256-gcm --session-key B4546771B515F766A86735532DD6C4F0
+check_exit 2 "kdf unknown cipher exits 2" $S kdf --dialect 3.1.1 --cipher des --session-key 419FDDF34C1E001909D362AE7FB6AF79 --preauth-hash "$PA"
+check_exit 2 "kdf 32-byte session key without aes-256 exits 2" $S kdf --dialect 3.0 --session-key 00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff
 out=$($S kdf --dialect 3.1.1 --session-key "41 9F DD F3 4C 1E 00 19 09 D3 62 AE 7F B6 AF 79" --preauth-hash "$PA")
 check_match "kdf hex input ignores whitespace" "$out" '^encryption-key a2f5e80e5d59103034f32e52f698e5ec$'
 err=$($S kdf --dialect 3.1.1 --session-key 419FDDF34C1E001909D362AE7FB6AF79 2>&1); rc=$?
@@ -194,6 +200,10 @@ check_exit 2 "no key exits 2" $S sign --dialect 2.1 </dev/null
 check_exit 2 "unknown option exits 2" $S sign --dialect 2.1 --frobnicate </dev/null
 check_exit 2 "--seq with SMB2 exits 2" $S sign --dialect 2.1 --signing-key $SK --seq 3 </dev/null
 check_exit 2 "--mac-key bad hex exits 2" $S sign --dialect 1 --mac-key 0g </dev/null
+head -c $((9 * 1024 * 1024)) /dev/zero >"$T/huge.bin"
+err=$($S verify --dialect 3.0 --session-key $SK <"$T/huge.bin" 2>&1); rc=$?
+check_eq "oversized input exits 2" "$rc" 2
+check_match "oversized input names the cap" "$err" 'input larger than [0-9]+ bytes'
 head -c 100000 /dev/urandom >"$T/rand.bin"
 check_exit 2 "random bytes exit 2, no crash" $S verify --dialect 3.0 --session-key $SK <"$T/rand.bin"
 check_exit 2 "random bytes to explain exit 2, no crash" $S explain --raw <"$T/rand.bin"

@@ -229,13 +229,16 @@ check_match "anonymous with client signing required is refused" "rc=$rc $(printf
 head -c $((3 << 20)) /dev/urandom >fm
 mitm() { # NAME MODE TARGET_PORT DIALECT LEVEL EXPECT_REGEX
     local name=$1 mode=$2 tp=$3 d=$4 l=$5 re=$6 lp mp out rc
-    lp=$(free_port)
     # upload the file directly (not through the relay), then fetch through it
     cli "$tp" -m "$d" -c "put fm m-$mode" >/dev/null 2>&1
-    "$PY" "$MITM" "$lp" "$tp" "$mode" 2>"$T/mitm-$mode.log" &
-    mp=$!
-    track_pid $mp
-    wait_port 127.0.0.1 "$lp" 10
+    for _ in 1 2 3; do # the machine is shared: a port may be taken meanwhile
+        lp=$(free_port)
+        "$PY" "$MITM" "$lp" "$tp" "$mode" 2>"$T/mitm-$mode.log" &
+        mp=$!
+        track_pid $mp
+        wait_port 127.0.0.1 "$lp" 10 && kill -0 "$mp" 2>/dev/null && break
+        kill "$mp" 2>/dev/null; wait "$mp" 2>/dev/null; untrack "$mp"
+    done
     printf 'precious local data\n' >local-$mode
     cp local-$mode local-$mode.orig
     out=$("$SMBSIGN" client "//127.0.0.1:$lp/share" -U "$USERNAME%$PASS" -m "$d" --signing "$l" \

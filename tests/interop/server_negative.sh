@@ -225,6 +225,19 @@ check_match "--check-config: source names the file" "$out" "server require signi
 out=$("$SMBSIGN" serve -c "$conf" --signing required --check-config 2>&1)
 check_match "--check-config: --signing wins over the file" "$out" "effective server signing: required"
 check_match "--check-config: source is the command line" "$out" "command line --signing"
+# profile and policy files through the policy engine
+printf 'Windows Registry Editor Version 5.00\r\n\r\n[HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Services\\LanManServer\\Parameters]\r\n"RequireSecuritySignature"=dword:00000001\r\n"EnableSecuritySignature"=dword:00000001\r\n' >"$SRV_DIR/require.reg"
+printf '[Unicode]\r\nUnicode=yes\r\n[Version]\r\nsignature="$CHICAGO$"\r\nRevision=1\r\n[Registry Values]\r\nMACHINE\\System\\CurrentControlSet\\Services\\LanManServer\\Parameters\\RequireSecuritySignature=4,0\r\n' >"$SRV_DIR/GptTmpl.inf"
+out=$("$SMBSIGN" serve --users "$SRV_DIR/users" --profile win2003-kb950876 --check-config 2>&1)
+check_match "--profile: win2003-kb950876 server defaults (not required)" "$out" "effective server signing: disabled"
+check_match "--profile: source is the profile" "$out" "server require signing +0 \(off\) +source: default \(.*win2003-kb950876"
+check_match "--profile: SMB2 SecurityMode still SIGNING_ENABLED" "$out" "SecurityMode: 0x0001"
+out=$("$SMBSIGN" serve --users "$SRV_DIR/users" --profile win2003-kb950876 --policy-file "$SRV_DIR/require.reg" --check-config 2>&1)
+check_match "--policy-file .reg: registry value wins over the profile" "$out" "effective server signing: required"
+check_match "--policy-file .reg: source registry with file:line" "$out" "source: registry \(.*require.reg:[0-9]+\)"
+out=$("$SMBSIGN" serve --users "$SRV_DIR/users" --policy-file "$SRV_DIR/require.reg" --policy-file "$SRV_DIR/GptTmpl.inf" --check-config 2>&1)
+check_match "GptTmpl.inf (local policy) wins over the .reg (registry)" "$out" "server require signing +0 \(off\) +source: local-policy"
+check_match "the shadowed registry value is shown" "$out" "shadowed: server.require=1 from registry"
 printf '[global]\nserver signing = maybe\n' >"$SRV_DIR/bad.conf"
 check_exit 2 "bad config: exit 2" "$SMBSIGN" serve -c "$SRV_DIR/bad.conf" --check-config
 out=$("$SMBSIGN" serve -c "$SRV_DIR/bad.conf" --check-config 2>&1)

@@ -367,6 +367,64 @@ static void core_bad_mechlistmic(void **s)
     final_negative(0x0311, T_BAD_MECHMIC, SMB_E_ACCESS_DENIED);
 }
 
+/* MS-SMB2 3.2.5.1.5: an interim STATUS_PENDING response (async, unsigned)
+ * keeps the request pending and grants credits; the final async response
+ * must be signed. */
+static void interim(bool sign_final, smb_status want)
+{
+    struct fake f = {.dialect = 0};
+    size_t nev;
+    FAKE_INIT(f, 0x0311, SMB2_NEGOTIATE_SIGNING_ENABLED | SMB2_NEGOTIATE_SIGNING_REQUIRED);
+    setup_core(&f, SMB_LEVEL_ENABLED);
+    assert_int_equal(handshake(&f, T_NONE), SMB_OK);
+    struct smb_cli_req rq;
+    uint8_t req[256], rsp[256];
+    uint64_t mid;
+    assert_int_equal(smb_cli_req_start(f.c, &rq, SMB2_ECHO, 0, 4, 0), SMB_OK);
+    smb2_echo_encode(&rq.w);
+    assert_int_equal(smb_cli_req_finish(f.c, &rq, 7, &mid), SMB_OK);
+    (void)take_out(f.c, req, sizeof req);
+    uint32_t before = smb_cli_credits(f.c);
+    struct smb2_hdr h;
+    memset(&h, 0, sizeof h);
+    h.command = SMB2_ECHO;
+    h.status = 0x00000103u;
+    h.credit = 5;
+    h.flags = SMB2_FLAGS_SERVER_TO_REDIR | SMB2_FLAGS_ASYNC_COMMAND;
+    h.message_id = mid;
+    h.async_id = 99;
+    h.session_id = f.sid;
+    smb_wr w;
+    wr_init(&w, rsp, sizeof rsp);
+    smb2_hdr_encode(&w, &h);
+    smb2_echo_encode(&w);
+    assert_int_equal(feed(f.c, rsp, wr_len(&w), &nev), SMB_OK);
+    assert_int_equal(nev, 0);
+    assert_int_equal(smb_cli_in_flight(f.c), 1);
+    assert_int_equal(smb_cli_credits(f.c), before + 5);
+    h.status = 0;
+    h.credit = 1;
+    wr_init(&w, rsp, sizeof rsp);
+    smb2_hdr_encode(&w, &h);
+    smb2_echo_encode(&w);
+    if (sign_final)
+        assert_int_equal(smb2_sign(f.sign, rsp, wr_len(&w)), SMB_OK);
+    assert_int_equal(feed(f.c, rsp, wr_len(&w), &nev), want);
+    if (want == SMB_OK) {
+        assert_int_equal(nev, 1);
+        assert_int_equal(smb_cli_ev(f.c, 0)->tag, 7);
+        assert_int_equal(smb_cli_in_flight(f.c), 0);
+    }
+    done(&f);
+}
+
+static void core_interim_pending(void **s)
+{
+    (void)s;
+    interim(true, SMB_OK);
+    interim(false, SMB_E_ACCESS_DENIED); /* the final async response unsigned */
+}
+
 static void core_garbage_frames(void **s)
 {
     (void)s;
@@ -393,7 +451,7 @@ int main(void)
         cmocka_unit_test(core_flipped_response),  cmocka_unit_test(core_zeroed_session),
         cmocka_unit_test(core_unknown_mid),       cmocka_unit_test(core_guest_refused),
         cmocka_unit_test(core_final_unsigned),    cmocka_unit_test(core_bad_mechlistmic),
-        cmocka_unit_test(core_garbage_frames),
+        cmocka_unit_test(core_garbage_frames),    cmocka_unit_test(core_interim_pending),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -81,6 +81,19 @@ static void kdf_smb311_ms_vectors(void **state)
     /* missing preauth hash is an argument error, not a silent zero context */
     assert_int_equal(smb_sign_derive_keys(SMB_DIALECT_311, sk, 16, NULL, &k), SMB_E_BAD_ARGUMENT);
     assert_int_equal(smb_sign_derive_keys(SMB_DIALECT_SMB1, sk, 16, NULL, &k), SMB_E_BAD_ARGUMENT);
+    /* AES-256 ciphers (3.1.1): 32-byte keys with L = 256 (expected values from
+     * Python's hmac module over the MS-SMB2 3.1.4.2 fixed input; the same
+     * derivation reproduces Samba's keys in tests/interop/samba_signatures.sh) */
+    uint8_t e32[32], d32[32];
+    assert_int_equal(smb_sign_derive_cipher_keys(SMB_DIALECT_311, sk, 16, pa, 32, e32, d32), SMB_OK);
+    assert_hex(e32, 32, "cb61eb110446fbcaeb6a83beedb92779130b833a706e5b3495879d52195b90ed");
+    assert_hex(d32, 32, "f8cae3069ffcdc7662e2941207af463614d520a1a204aaf6b9ead136de931111");
+    assert_int_equal(smb_sign_derive_cipher_keys(SMB_DIALECT_311, sk, 16, pa, 16, e32, d32), SMB_OK);
+    assert_hex(e32, 16, "A2F5E80E5D59103034F32E52F698E5EC");
+    assert_int_equal(smb_sign_derive_cipher_keys(SMB_DIALECT_300, sk, 16, NULL, 32, e32, d32), SMB_E_BAD_ARGUMENT);
+    assert_int_equal(smb_sign_derive_cipher_keys(SMB_DIALECT_311, sk, 16, NULL, 32, e32, d32), SMB_E_BAD_ARGUMENT);
+    assert_int_equal(smb_sign_derive_cipher_keys(SMB_DIALECT_311, sk, 16, pa, 24, e32, d32), SMB_E_BAD_ARGUMENT);
+    assert_int_equal(smb_sign_derive_cipher_keys(SMB_DIALECT_210, sk, 16, NULL, 16, e32, d32), SMB_E_BAD_ARGUMENT);
     /* 2.x: the signing key is the session key */
     assert_int_equal(smb_sign_derive_keys(SMB_DIALECT_210, sk, 16, NULL, &k), SMB_OK);
     assert_memory_equal(k.signing, sk, 16);
