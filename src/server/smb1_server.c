@@ -62,6 +62,11 @@ bool srv_smb1_wants(const struct srv_conn *c, const uint8_t *pdu, size_t len)
     return smb1_negotiate_req_find(&req, SMB1_DIALECT_NT_LM_012) >= 0;
 }
 
+bool srv_smb1_established(const struct srv_conn *c)
+{
+    return c->smb1 && c->smb1->authed;
+}
+
 void srv_smb1_free(struct srv_conn *c)
 {
     struct srv_smb1 *s = c->smb1;
