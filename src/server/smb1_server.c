@@ -121,7 +121,7 @@ static smb_status h_negotiate(struct srv_conn *c, struct srv_smb1 *s, const uint
     rsp.word_count = 17;
     rsp.dialect_index = (uint16_t)idx;
     rsp.security_mode = (uint8_t)d0.security_mode; /* KB887429: 3, 7, 15 */
-    rsp.max_mpx_count = 1;
+    rsp.max_mpx_count = 50; /* requests in flight; answered in order (sequence numbers follow arrival) */
     rsp.max_number_vcs = 1;
     rsp.max_buffer_size = SMB1_SRV_MAX_BUFFER;
     rsp.max_raw_size = 65536;
