@@ -23,6 +23,16 @@ smbc1() {
         --option="client min protocol=NT1" --option="client max protocol=NT1" \
         --option="client signing=$1" -c "$2" 2>&1)
 }
+# srv_start with up to 3 tries (another test may take the free port first)
+srv1_start() {
+    local i
+    for i in 1 2 3; do
+        srv_start "$@" && return 0
+        kill "$SRV_PID" 2>/dev/null
+        wait "$SRV_PID" 2>/dev/null
+    done
+    return 1
+}
 # Stop the server and require a clean exit (ASan/UBSan reports fail the check).
 srv1_stop() {
     kill "$SRV_PID" 2>/dev/null
@@ -34,7 +44,7 @@ srv1_stop() {
 last_smb1_signing() { grep "SMB1 session for" "$SRV_LOG" | tail -1 | sed -E 's/.*signing (on|off).*/\1/'; }
 
 for level in required enabled disabled; do
-    srv_start "$level" 127.0.0.1 "" -c "$SRV_DIR/smb1.conf" || { not_ok "server starts (smb1, $level)"; continue; }
+    srv1_start "$level" 127.0.0.1 "" -c "$SRV_DIR/smb1.conf" || { not_ok "server starts (smb1, $level)"; continue; }
     for cs in required if_required disabled; do
         name="smb1 server-$level/client-$cs"
         f=f64k
@@ -74,7 +84,7 @@ done
 # Non-extended security (no SPNEGO): 8-byte challenge in NEGOTIATE, NTLMv2 response in
 # SESSION_SETUP_ANDX (WordCount 13); MAC key = session key || NTLMv2 response.
 for level in required disabled; do
-    srv_start "$level" 127.0.0.1 "" -c "$SRV_DIR/smb1.conf" || { not_ok "server starts (non-ext, $level)"; continue; }
+    srv1_start "$level" 127.0.0.1 "" -c "$SRV_DIR/smb1.conf" || { not_ok "server starts (non-ext, $level)"; continue; }
     for cs in required disabled; do
         [ "$level" = required ] && [ "$cs" = disabled ] && continue
         out=$(cd "$SRV_DIR" && timeout 60 smbclient //127.0.0.1/share -p "$SRV_PORT" -U alice%secret1 -m NT1 \
@@ -97,7 +107,7 @@ for level in required disabled; do
 done
 
 # Off by default: without smb1 = yes an NT1-only client is refused.
-srv_start enabled || not_ok "server starts (no smb1)"
+srv1_start enabled || not_ok "server starts (no smb1)"
 out=$(smbc1 if_required "ls")
 check_match "smb1 off by default: an NT1-only client is refused" "$out" "NT_STATUS_|failed|Error"
 srv1_stop "no smb1"
@@ -106,7 +116,7 @@ srv1_stop "no smb1"
 # after NEGOTIATE (SecurityMode 15); if_required and required sign and work. (The
 # KB887429 TREE_CONNECT denial of a client that does not sign is exercised with our
 # own legacy client in tests/cli/matrix_live.sh.)
-srv_start required 127.0.0.1 "" -c "$SRV_DIR/smb1-legacy.conf" || not_ok "server starts (smb1 legacy)"
+srv1_start required 127.0.0.1 "" -c "$SRV_DIR/smb1-legacy.conf" || not_ok "server starts (smb1 legacy)"
 out=$(smbc1 disabled "ls")
 check_match "legacy required server: smbclient with signing disabled does not connect" "$out" \
     "NT_STATUS_ACCESS_DENIED"
@@ -118,7 +128,7 @@ done
 srv1_stop legacy
 
 # ---- impacket SMB1 client (SMB_DIALECT)
-srv_start required 127.0.0.1 "" -c "$SRV_DIR/smb1.conf"
+srv1_start required 127.0.0.1 "" -c "$SRV_DIR/smb1.conf"
 cat >"$SRV_DIR/imp1.py" <<'PY'
 import io, sys
 from impacket.smbconnection import SMBConnection
@@ -146,7 +156,7 @@ srv1_stop impacket
 
 # ---- tshark: every SMB1 message after SESSION_SETUP carries a non-zero signature, all different
 if command -v tshark >/dev/null; then
-    srv_start required 127.0.0.1 "" -c "$SRV_DIR/smb1.conf"
+    srv1_start required 127.0.0.1 "" -c "$SRV_DIR/smb1.conf"
     pcap=$SRV_DIR/smb1.pcap
     tshark -i lo -f "tcp port $SRV_PORT" -w "$pcap" >/dev/null 2>&1 &
     tp=$!
@@ -173,11 +183,14 @@ fi
 # ---- man in the middle: flip a signed WRITE / READ byte, replay a signed request
 MITM="$ROOT/tests/interop/smb1_mitm.py"
 for mode in flip-write flip-read replay; do
-    srv_start required 127.0.0.1 "" -c "$SRV_DIR/smb1.conf"
-    mp=$(free_port)
-    "$SRV_PY" "$MITM" "$mp" "$SRV_PORT" "$mode" 2>"$SRV_DIR/mitm-$mode.log" &
-    track_pid $!
-    wait_port 127.0.0.1 "$mp" 10
+    srv1_start required 127.0.0.1 "" -c "$SRV_DIR/smb1.conf"
+    for try in 1 2 3; do
+        mp=$(free_port)
+        "$SRV_PY" "$MITM" "$mp" "$SRV_PORT" "$mode" 2>"$SRV_DIR/mitm-$mode.log" &
+        mpid=$!
+        track_pid $mpid
+        wait_port 127.0.0.1 "$mp" 10 && kill -0 $mpid 2>/dev/null && break
+    done
     rm -f "$SRV_DIR/share/m.bin" "$SRV_DIR/m.down"
     case $mode in
     flip-write) out=$(smbc1 required "put f64k m.bin" "$mp") ;;
