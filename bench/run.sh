@@ -90,6 +90,13 @@ section_server() {
 SECTIONS+=(server)
 
 # ---------------------------------------------------------------------------
+# smb1: SMB1 MD5 signing end to end vs smbd, and the live matrix (issue 7)
+section_smb1() {
+    bench/smb1_bench.sh
+}
+SECTIONS+=(smb1)
+
+# ---------------------------------------------------------------------------
 want=("$@")
 [ ${#want[@]} -eq 0 ] && want=("${SECTIONS[@]}")
 rc=0

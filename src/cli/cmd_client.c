@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/client_smb1.h"
 #include "crypto/crypto.h"
 #include "smbsign/client.h"
 #include "smbsign/policy.h"
@@ -43,7 +44,9 @@ static const char USAGE[] =
     "  -A, --authentication-file FILE  'username = ', 'password = ', 'domain = ' lines\n"
     "      --signing LEVEL      required | enabled | disabled (default enabled)\n"
     "      --profile NAME       take the client level from an OS profile (smbsign profiles)\n"
-    "  -m, --max-protocol D     highest dialect: 2.0.2 2.1 3.0 3.0.2 3.1.1 (or SMB2_02 ... SMB3_11)\n"
+    "  -m, --max-protocol D     highest dialect: 2.0.2 2.1 3.0 3.0.2 3.1.1 (or SMB2_02 ... SMB3_11),\n"
+    "                           or NT1 for SMB1 (NT LM 0.12; commands ls, get, put, echo, session)\n"
+    "      --era E              SMB1 behaviour era: current (default) or legacy (docs/smb1.md)\n"
     "      --min-dialect D      lowest dialect offered (default 2.0.2)\n"
     "  -c, --command 'CMDS'     run ';'-separated commands and exit\n"
     "  -t, --timeout SECONDS    per-wait timeout (default 30)\n"
@@ -83,6 +86,8 @@ struct opts {
     smb_dialect min_d, max_d;
     const char *cmds;
     int timeout;
+    bool nt1;     /* -m NT1: the SMB1 client (cli/client_smb1.c) */
+    smb_era era;  /* SMB1 era: --era, or the --profile's */
 };
 
 static int parse_target(const char *t, struct opts *o)
@@ -552,6 +557,7 @@ int cmd_client(int argc, char **argv)
                                        {"min-dialect", required_argument, NULL, 3},
                                        {"command", required_argument, NULL, 'c'},
                                        {"timeout", required_argument, NULL, 't'},
+                                       {"era", required_argument, NULL, 4}, /* SMB1 hook */
                                        {"help", no_argument, NULL, 'h'},
                                        {NULL, 0, NULL, 0}};
     struct opts o;
@@ -593,6 +599,10 @@ int cmd_client(int argc, char **argv)
             profile = optarg;
             break;
         case 'm':
+            if (!strcasecmp(optarg, "NT1")) { /* SMB1 hook */
+                o.nt1 = true;
+                break;
+            }
             if (parse_dialect(optarg, &o.max_d)) {
                 rc = cli_usage_error(VERB, "unknown dialect '%s' for -m", optarg);
                 goto out;
@@ -606,6 +616,16 @@ int cmd_client(int argc, char **argv)
             break;
         case 'c':
             o.cmds = optarg;
+            break;
+        case 4: /* SMB1 hook: --era current|legacy (docs/smb1.md) */
+            if (!strcmp(optarg, "legacy"))
+                o.era = SMB_ERA_LEGACY;
+            else if (!strcmp(optarg, "current"))
+                o.era = SMB_ERA_CURRENT;
+            else {
+                rc = cli_usage_error(VERB, "--era wants current or legacy");
+                goto out;
+            }
             break;
         case 't':
             o.timeout = atoi(optarg);
@@ -656,6 +676,7 @@ int cmd_client(int argc, char **argv)
                   : p->client_enable == 1 ? SMB_LEVEL_ENABLED
                                           : SMB_LEVEL_DISABLED;
         o.level_src = "--profile";
+        o.era = p->era;
     }
     if (o.min_d && o.max_d && o.min_d > o.max_d) {
         rc = cli_usage_error(VERB, "--min-dialect is above -m");
@@ -685,6 +706,14 @@ int cmd_client(int argc, char **argv)
         }
     }
 
+    if (o.nt1) { /* SMB1 hook: -m NT1 */
+        struct cli_smb1_args a = {o.host, o.share, o.user, o.domain, o.password, o.cmds,
+                                  o.port, o.level, o.era, o.timeout};
+        rc = cli_client_smb1(&a);
+        if (o.password)
+            smb_wipe(o.password, strlen(o.password));
+        goto out;
+    }
     struct smb_client_opts co = SMB_CLIENT_OPTS_INIT;
     co.host = o.host;
     co.port = o.port;

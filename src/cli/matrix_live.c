@@ -444,13 +444,13 @@ static void classify(struct live_cell *c)
     }
 }
 
-static void run_cell(const struct live_env *e, const struct live_family_ops *ops, enum live_tamper tamper,
-                     struct live_cell *c)
+static void run_cell(const struct live_env *e, smb_family fam, const struct live_family_ops *ops,
+                     enum live_tamper tamper, struct live_cell *c)
 {
     static struct live_cap cap; /* large; reused per cell by this (single-threaded) verb */
     memset(&c->run, 0, sizeof c->run);
     memset(&c->obs, 0, sizeof c->obs);
-    (void)smb_policy_outcome_family(ops->family, c->client, c->server, &c->doc);
+    (void)smb_policy_outcome_family(fam, c->client, c->server, &c->doc);
     uint16_t sport = 0, tport = 0;
     pid_t pid = -1;
     int lfd = -1;
@@ -458,7 +458,7 @@ static void run_cell(const struct live_env *e, const struct live_family_ops *ops
     bool th_started = false;
     cap.n = 0;
     cap.truncated = false;
-    if (free_port(&sport) != 0 || (pid = start_server(e, ops->family, c->server, sport)) < 0) {
+    if (free_port(&sport) != 0 || (pid = start_server(e, fam, c->server, sport)) < 0) {
         c->run.fails_at = "setup";
         c->run.error = SMB_E_IO;
         snprintf(c->run.detail, sizeof c->run.detail, "could not start the server (log: %.120s)", e->log);
@@ -478,7 +478,7 @@ static void run_cell(const struct live_env *e, const struct live_family_ops *ops
         goto out;
     }
     th_started = true;
-    ops->client(ops->family, c->client, tport, &c->run);
+    ops->client(fam, c->client, tport, &c->run);
     pthread_join(th, NULL);
     th_started = false;
     ops->analyse(&cap, &c->obs);
@@ -702,7 +702,7 @@ int matrix_live_cmd(int argc, char **argv)
                     classify(cc);
                     cc->match = false;
                 } else {
-                    run_cell(&env, ops, tamper, cc);
+                    run_cell(&env, fams[k], ops, tamper, cc);
                 }
                 fam_ok &= cc->match;
             }

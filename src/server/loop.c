@@ -83,6 +83,7 @@ struct lconn {
     bool closing;         /* close once the queue is flushed */
     bool dead;            /* socket closed, waiting for in-flight frames */
     struct lconn *prev, *next;
+    struct lconn *grave_next; /* freed after the current epoll batch (smb1 branch fix) */
 };
 
 struct fifo {
@@ -99,6 +100,7 @@ struct srv_loop {
     void *reload_arg;
     struct lconn *conns;
     unsigned n_conns;
+    struct lconn *grave; /* closed during this epoll batch: later events may still name them */
     bool stop;
     /* worker */
     bool threaded, worker_started, worker_stop;
@@ -370,11 +372,22 @@ static void conn_close(struct srv_loop *l, struct lconn *lc)
     epoll_ctl(l->ep, EPOLL_CTL_DEL, lc->fd, NULL);
     close(lc->fd);
     lc->fd = -1;
-    if (lc->inflight > 0) {
-        lc->dead = true; /* freed when the worker hands back its last frame */
-        return;
+    lc->dead = true;
+    if (lc->inflight > 0)
+        return; /* freed when the worker hands back its last frame */
+    lc->grave_next = l->grave;
+    l->grave = lc;
+}
+
+/* Free the connections closed during one epoll batch, once no event of that
+ * batch can name them any more. */
+static void grave_free(struct srv_loop *l)
+{
+    while (l->grave) {
+        struct lconn *lc = l->grave;
+        l->grave = lc->grave_next;
+        lconn_free(l, lc);
     }
-    lconn_free(l, lc);
 }
 
 static bool may_read(const struct lconn *lc)
@@ -707,8 +720,10 @@ static void on_done(struct srv_loop *l)
         lc->inflight--;
         if (lc->dead) {
             pool_put(l, &it->out);
-            if (lc->inflight == 0)
-                lconn_free(l, lc);
+            if (lc->inflight == 0) {
+                lc->grave_next = l->grave;
+                l->grave = lc;
+            }
             free(it);
             continue;
         }
@@ -842,9 +857,10 @@ int srv_loop_run(struct srv_loop *l)
                     do_accept(l, l->lfd[k]);
                     is_listen = true;
                 }
-            if (!is_listen)
+            if (!is_listen && !((struct lconn *)p)->dead)
                 on_conn_event(l, (struct lconn *)p, evs[i].events);
         }
+        grave_free(l);
         uint64_t t = now_ms();
         bool any_hold = false;
         for (struct lconn *lc = l->conns; lc; lc = lc->next)
@@ -874,6 +890,7 @@ void srv_loop_free(struct srv_loop *l)
     stop_worker(l);
     while (l->conns)
         conn_close(l, l->conns);
+    grave_free(l);
     for (int i = 0; i < l->n_lfd; i++)
         close(l->lfd[i]);
     if (l->sigfd >= 0)

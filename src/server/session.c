@@ -163,6 +163,8 @@ uint32_t srv_conn_take_delay(struct srv_conn *c)
 
 bool srv_conn_established(const struct srv_conn *c)
 {
+    if (c->smb1) /* SMB1 hook */
+        return srv_smb1_established(c);
     for (struct srv_session *s = c->sessions; s; s = s->next)
         if (s->state == SESS_VALID)
             return true;

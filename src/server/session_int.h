@@ -172,5 +172,6 @@ void srv_tree_remove_opens(struct srv_conn *c, uint64_t session_id, uint32_t tre
 bool srv_smb1_wants(const struct srv_conn *c, const uint8_t *pdu, size_t len);
 smb_status srv_smb1_input(struct srv_conn *c, const uint8_t *pdu, size_t len, struct srv_buf *out);
 void srv_smb1_free(struct srv_conn *c);
+bool srv_smb1_established(const struct srv_conn *c);
 
 #endif

@@ -24,39 +24,17 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "base/utf16.h"
 #include "server/session_int.h"
+#include "server/smb1_int.h"
 #include "smbsign/policy.h"
 #include "wire/smb1/commands.h"
 #include "wire/smb1/negotiate.h"
-
-#define SMB1_SRV_MAX_OPENS 64
-#define SMB1_SRV_UID 0x0064
-#define SMB1_SRV_MAX_BUFFER 65535u
-#define SMB1_SRV_RESP_CAP (SMB1_MAX_IO + 1024)
-#define SMB1_TRANS2_GET_DFS_REFERRAL 0x0010
-
-struct smb1_open {
-    bool used;
-    int fd;
-    bool is_dir;
-};
-
-struct srv_smb1 {
-    bool negotiated;
-    smb_side side;           /* this server's level and era */
-    struct srv_session *sess; /* authentication state (session_auth.c) */
-    bool authed;
-    uint16_t uid;
-    smb_server_decision dec;
-    smb_sign_ctx *sign;      /* non-NULL once signing is active */
-    uint16_t tid;
-    int share;
-    struct smb1_open opens[SMB1_SRV_MAX_OPENS];
-};
 
 static smb_era server_era(const struct srv_ctx *ctx)
 {
@@ -84,19 +62,28 @@ bool srv_smb1_wants(const struct srv_conn *c, const uint8_t *pdu, size_t len)
     return smb1_negotiate_req_find(&req, SMB1_DIALECT_NT_LM_012) >= 0;
 }
 
+bool srv_smb1_established(const struct srv_conn *c)
+{
+    return c->smb1 && c->smb1->authed;
+}
+
 void srv_smb1_free(struct srv_conn *c)
 {
     struct srv_smb1 *s = c->smb1;
     if (!s)
         return;
     for (int i = 0; i < SMB1_SRV_MAX_OPENS; i++)
-        if (s->opens[i].used && s->opens[i].fd >= 0)
-            close(s->opens[i].fd);
+        if (s->opens[i].used) {
+            if (s->opens[i].fd >= 0)
+                close(s->opens[i].fd);
+            free(s->opens[i].rel);
+        }
     if (s->sess) {
         smb_wipe(s->sess, sizeof *s->sess);
         free(s->sess);
     }
     smb_sign_ctx_free(s->sign);
+    free(s->search.ents);
     free(s);
     c->smb1 = NULL;
 }
@@ -134,16 +121,34 @@ static smb_status h_negotiate(struct srv_conn *c, struct srv_smb1 *s, const uint
     rsp.word_count = 17;
     rsp.dialect_index = (uint16_t)idx;
     rsp.security_mode = (uint8_t)d0.security_mode; /* KB887429: 3, 7, 15 */
-    rsp.max_mpx_count = 1;
+    rsp.max_mpx_count = 50; /* requests in flight; answered in order (sequence numbers follow arrival) */
     rsp.max_number_vcs = 1;
     rsp.max_buffer_size = SMB1_SRV_MAX_BUFFER;
     rsp.max_raw_size = 65536;
     rsp.capabilities = SMB1_CAP_UNICODE | SMB1_CAP_LARGE_FILES | SMB1_CAP_NT_SMBS | SMB1_CAP_STATUS32 |
-                       SMB1_CAP_NT_FIND | SMB1_CAP_EXTENDED_SECURITY;
+                       SMB1_CAP_NT_FIND;
     rsp.system_time = filetime_now();
-    memcpy(rsp.server_guid, c->ctx->server_guid, 16);
-    rsp.security_blob = blob;
-    rsp.security_blob_len = (uint16_t)blen;
+    /* MS-SMB 2.2.4.5.2: extended security when the client asks for it (Flags2), else
+     * the NT LM 0.12 form with an 8-byte challenge and the domain name (MS-CIFS 2.2.4.52.2). */
+    s->extended = (le16(pdu + 10) & SMB1_FLAGS2_EXTENDED_SECURITY) != 0;
+    uint8_t dom[64];
+    size_t dlen = 0;
+    if (s->extended) {
+        rsp.capabilities |= SMB1_CAP_EXTENDED_SECURITY;
+        memcpy(rsp.server_guid, c->ctx->server_guid, 16);
+        rsp.security_blob = blob;
+        rsp.security_blob_len = (uint16_t)blen;
+    } else {
+        if (smb_random(s->challenge, 8) != SMB_OK ||
+            smb_utf8_to_utf16le("SMBSIGN", 7, dom, sizeof dom - 2, &dlen) != SMB_OK)
+            return SMB_E_INTERNAL_ERROR;
+        dom[dlen++] = 0;
+        dom[dlen++] = 0;
+        rsp.challenge_length = 8;
+        rsp.challenge = s->challenge;
+        rsp.domain_name = dom;
+        rsp.domain_name_len = (uint16_t)dlen;
+    }
     (void)hoff;
     smb_status st = smb1_negotiate_rsp_encode(w, &rsp);
     if (st != SMB_OK)
@@ -177,7 +182,16 @@ static smb_status h_session_setup(struct srv_conn *c, struct srv_smb1 *s, const 
     s->uid = SMB1_SRV_UID;
     if (st == SMB_OK) {
         /* The client states its posture in Flags2 (MS-SMB 2.2.3.1); the engine decides. */
-        if (smb_policy_server_decide(SMB_PROTO_SMB1, s->side, h->flags2, &s->dec) != SMB_OK)
+        srv_log(c, SRV_LOG_DEBUG, "SMB1 SESSION_SETUP Flags2 0x%04x signature field %02x%02x%02x%02x%02x%02x%02x%02x",
+                h->flags2, h->signature[0], h->signature[1], h->signature[2], h->signature[3], h->signature[4],
+                h->signature[5], h->signature[6], h->signature[7]);
+        /* The client's signals: Flags2 (MS-SMB 2.2.3.1), and the "BSRSPYL " placeholder a
+         * client that will sign puts in the signature field before it has a key
+         * (MS-CIFS 3.2.4.2.4; Samba's "client signing = if_required" signals only this way). */
+        uint16_t signals = h->flags2;
+        if (!memcmp(h->signature, "BSRSPYL ", 8))
+            signals |= SMB1_FLAGS2_SECURITY_SIGNATURE;
+        if (smb_policy_server_decide(SMB_PROTO_SMB1, s->side, signals, &s->dec) != SMB_OK)
             return SMB_E_INTERNAL_ERROR;
         bool keyless = s->sess->guest || s->sess->anonymous;
         if (keyless && !s->dec.guest_allowed) {
@@ -197,6 +211,79 @@ static smb_status h_session_setup(struct srv_conn *c, struct srv_smb1 *s, const 
     if (smb1_sess_setup_rsp_encode(w, hoff, &rsp) != SMB_OK)
         return SMB_E_INTERNAL_ERROR;
     return st;
+}
+
+/* Non-extended SESSION_SETUP_ANDX with an NTLMv2 response (MS-CIFS 3.3.5.3, MS-NLMP
+ * 3.3.2): NTProofStr = HMAC_MD5(NTOWFv2, ServerChallenge || blob); SessionBaseKey =
+ * HMAC_MD5(NTOWFv2, NTProofStr); MAC key = SessionBaseKey || the NTLMv2 response
+ * (MS-CIFS 3.2.5.3: the session key followed by the challenge response). NTLMv1 and
+ * LM-only responses are refused. */
+static smb_status h_session_setup_nt(struct srv_conn *c, struct srv_smb1 *s, const struct smb1_hdr *h,
+                                     const struct smb1_block *b, smb_wr *w, size_t hoff, bool *activate)
+{
+    struct smb1_sess_setup_nt_req q;
+    if (!s->negotiated || s->authed || s->extended)
+        return SMB_E_INVALID_PARAMETER;
+    if (smb1_sess_setup_nt_req_decode(b, &q) != SMB_OK)
+        return SMB_E_INVALID_PARAMETER;
+    char user[SRV_USER_NAME_MAX + 1];
+    size_t ul = 0;
+    if (q.account_len > 2 * SRV_USER_NAME_MAX ||
+        smb_utf16le_to_utf8(q.account, q.account_len, user, sizeof user, &ul) != SMB_OK || ul == 0 ||
+        ul > SRV_USER_NAME_MAX)
+        return SMB_E_LOGON_FAILURE;
+    const struct srv_user *u = srv_userdb_find(&c->ctx->users, user);
+    if (!u || q.nt_len < 16 + 28 || q.nt_len + 16 > SMB_SIGN_SMB1_MAX_KEY) {
+        srv_log(c, SRV_LOG_AUDIT, "SMB1 logon failure (non-extended): user '%s'%s", user,
+                u ? ": not an NTLMv2 response" : " unknown");
+        c->delay_ms = c->ctx->cfg.auth_fail_delay_ms;
+        return SMB_E_LOGON_FAILURE;
+    }
+    uint8_t v2[16], proof[16], base[16];
+    struct ntlm_buf ub = {q.account, q.account_len}, db = {q.domain, q.domain_len};
+    smb_ntlm_ntowfv2_u16(u->nt_hash, ub, db, v2);
+    smb_hmac_md5_ctx hc;
+    smb_hmac_md5_init(&hc, v2, 16);
+    smb_hmac_md5_update(&hc, s->challenge, 8);
+    smb_hmac_md5_update(&hc, q.nt + 16, q.nt_len - 16u);
+    smb_hmac_md5_final(&hc, proof);
+    bool good = smb_memeq_ct(proof, q.nt, 16) != 0;
+    smb_hmac_md5(v2, 16, q.nt, 16, base);
+    smb_wipe(v2, sizeof v2);
+    smb_wipe(proof, sizeof proof);
+    if (!good) {
+        smb_wipe(base, sizeof base);
+        srv_log(c, SRV_LOG_AUDIT, "SMB1 logon failure (non-extended): user '%s': wrong NTLMv2 proof", user);
+        c->delay_ms = c->ctx->cfg.auth_fail_delay_ms;
+        return SMB_E_LOGON_FAILURE;
+    }
+    if (!s->sess && !(s->sess = calloc(1, sizeof *s->sess))) {
+        smb_wipe(base, sizeof base);
+        return SMB_E_INSUFFICIENT_RESOURCES;
+    }
+    memcpy(s->sess->user, user, ul + 1);
+    uint16_t signals = h->flags2;
+    if (!memcmp(h->signature, "BSRSPYL ", 8))
+        signals |= SMB1_FLAGS2_SECURITY_SIGNATURE;
+    smb_status st = SMB_OK;
+    if (smb_policy_server_decide(SMB_PROTO_SMB1, s->side, signals, &s->dec) != SMB_OK)
+        st = SMB_E_INTERNAL_ERROR;
+    if (st == SMB_OK && s->dec.sign) {
+        uint8_t key[SMB_SIGN_SMB1_MAX_KEY];
+        memcpy(key, base, 16);
+        memcpy(key + 16, q.nt, q.nt_len);
+        if (smb_sign_ctx_new_smb1(&s->sign, key, 16u + q.nt_len) != SMB_OK)
+            st = SMB_E_INTERNAL_ERROR;
+        smb_wipe(key, 16u + q.nt_len);
+        *activate = st == SMB_OK;
+    }
+    smb_wipe(base, sizeof base);
+    if (st != SMB_OK)
+        return st;
+    s->uid = SMB1_SRV_UID;
+    s->authed = true;
+    srv_log(c, SRV_LOG_INFO, "SMB1 session for '%s' (non-extended NTLMv2): signing %s", user, s->sign ? "on" : "off");
+    return smb1_sess_setup_nt_rsp_encode(w, hoff, 0) == SMB_OK ? SMB_OK : SMB_E_INTERNAL_ERROR;
 }
 
 static int share_from_path(const struct srv_ctx *ctx, const uint8_t *u16, size_t len, bool *ipc)
@@ -241,7 +328,7 @@ static smb_status h_tree_connect(struct srv_conn *c, struct srv_smb1 *s, const s
                : SMB_E_INTERNAL_ERROR;
 }
 
-static bool tree_ok(const struct srv_smb1 *s, const struct smb1_hdr *h)
+bool srv_smb1_tree_ok(const struct srv_smb1 *s, const struct smb1_hdr *h)
 {
     return s->authed && s->tid && h->tid == s->tid && s->share >= 0;
 }
@@ -249,7 +336,7 @@ static bool tree_ok(const struct srv_smb1 *s, const struct smb1_hdr *h)
 static smb_status h_nt_create(struct srv_conn *c, struct srv_smb1 *s, const struct smb1_hdr *h,
                               const struct smb1_block *b, smb_wr *w, size_t hoff)
 {
-    if (!tree_ok(s, h))
+    if (!srv_smb1_tree_ok(s, h))
         return SMB_E_NETWORK_NAME_DELETED;
     struct smb1_nt_create_req q;
     if (smb1_nt_create_req_decode(b, &q) != SMB_OK)
@@ -302,6 +389,7 @@ static smb_status h_nt_create(struct srv_conn *c, struct srv_smb1 *s, const stru
     s->opens[slot].used = true;
     s->opens[slot].fd = fd;
     s->opens[slot].is_dir = want_dir;
+    s->opens[slot].rel = strdup(rel);
     struct smb1_nt_create_rsp rsp;
     memset(&rsp, 0, sizeof rsp);
     rsp.fid = (uint16_t)(slot + 1);
@@ -317,7 +405,7 @@ static smb_status h_nt_create(struct srv_conn *c, struct srv_smb1 *s, const stru
     return smb1_nt_create_rsp_encode(w, hoff, &rsp) == SMB_OK ? SMB_OK : SMB_E_INTERNAL_ERROR;
 }
 
-static struct smb1_open *fid_open(struct srv_smb1 *s, uint16_t fid)
+struct smb1_open *srv_smb1_fid(struct srv_smb1 *s, uint16_t fid)
 {
     if (fid == 0 || fid > SMB1_SRV_MAX_OPENS || !s->opens[fid - 1].used)
         return NULL;
@@ -327,12 +415,12 @@ static struct smb1_open *fid_open(struct srv_smb1 *s, uint16_t fid)
 static smb_status h_write(struct srv_smb1 *s, const struct smb1_hdr *h, const uint8_t *pdu, size_t len,
                           const struct smb1_block *b, smb_wr *w, size_t hoff)
 {
-    if (!tree_ok(s, h))
+    if (!srv_smb1_tree_ok(s, h))
         return SMB_E_NETWORK_NAME_DELETED;
     struct smb1_write_req q;
     if (smb1_write_req_decode(pdu, len, b, &q) != SMB_OK)
         return SMB_E_INVALID_PARAMETER;
-    struct smb1_open *o = fid_open(s, q.fid);
+    struct smb1_open *o = srv_smb1_fid(s, q.fid);
     if (!o || o->is_dir)
         return SMB_E_INVALID_HANDLE;
     ssize_t k = pwrite(o->fd, q.data, q.data_len, (off_t)q.offset);
@@ -344,12 +432,12 @@ static smb_status h_write(struct srv_smb1 *s, const struct smb1_hdr *h, const ui
 static smb_status h_read(struct srv_smb1 *s, const struct smb1_hdr *h, const struct smb1_block *b, smb_wr *w,
                          size_t hoff)
 {
-    if (!tree_ok(s, h))
+    if (!srv_smb1_tree_ok(s, h))
         return SMB_E_NETWORK_NAME_DELETED;
     struct smb1_read_req q;
     if (smb1_read_req_decode(b, &q) != SMB_OK)
         return SMB_E_INVALID_PARAMETER;
-    struct smb1_open *o = fid_open(s, q.fid);
+    struct smb1_open *o = srv_smb1_fid(s, q.fid);
     if (!o || o->is_dir)
         return SMB_E_INVALID_HANDLE;
     static const uint32_t cap = 61440; /* fits SMB1_SRV_MAX_BUFFER with headers */
@@ -373,29 +461,88 @@ static smb_status h_close(struct srv_smb1 *s, const struct smb1_hdr *h, const st
                           size_t hoff)
 {
     uint16_t fid;
-    if (!tree_ok(s, h))
+    if (!srv_smb1_tree_ok(s, h))
         return SMB_E_NETWORK_NAME_DELETED;
     if (smb1_close_req_decode(b, &fid) != SMB_OK)
         return SMB_E_INVALID_PARAMETER;
-    struct smb1_open *o = fid_open(s, fid);
+    struct smb1_open *o = srv_smb1_fid(s, fid);
     if (!o)
         return SMB_E_INVALID_HANDLE;
     close(o->fd);
+    free(o->rel);
     memset(o, 0, sizeof *o);
     return smb1_empty_encode(w, hoff);
 }
 
-/* TRANS2: only GET_DFS_REFERRAL is recognised, for the KB887429 denial. */
-static smb_status h_trans2(struct srv_conn *c, struct srv_smb1 *s, const struct smb1_block *b)
+/* CREATE_DIRECTORY (0x00), DELETE_DIRECTORY (0x01), DELETE (0x06): BufferFormat 0x04
+ * then a NUL-terminated UTF-16LE name (MS-CIFS 2.2.4.1, 2.2.4.2, 2.2.4.7). */
+static smb_status h_path_op(struct srv_conn *c, struct srv_smb1 *s, const struct smb1_hdr *h,
+                            const struct smb1_block *b, smb_wr *w, size_t hoff)
 {
-    if (!s->authed)
-        return SMB_E_ACCESS_DENIED;
-    /* MS-CIFS 2.2.4.46.1: 14 fixed words, then SetupCount (low byte of word 13) setup words */
-    if (b->word_count >= 15 && le16(b->words + 28) == SMB1_TRANS2_GET_DFS_REFERRAL && s->dec.deny_tree_connect) {
-        srv_log(c, SRV_LOG_AUDIT, "SMB1 TRANS2 GET_DFS_REFERRAL refused: signing required and the client does not sign");
-        return s->dec.deny_status;
-    }
-    return SMB_E_NOT_SUPPORTED;
+    if (!srv_smb1_tree_ok(s, h))
+        return SMB_E_NETWORK_NAME_DELETED;
+    if (b->word_count != (h->command == SMB1_COM_DELETE ? 1 : 0) || b->byte_count < 1 || b->bytes[0] != 0x04)
+        return SMB_E_INVALID_PARAMETER;
+    size_t off = 1;
+    if ((b->bytes_off + off) & 1)
+        off++;
+    size_t i = off;
+    while (i + 1 < b->byte_count && (b->bytes[i] || b->bytes[i + 1]))
+        i += 2;
+    if (off > b->byte_count || i + 1 >= b->byte_count + (size_t)1)
+        return SMB_E_INVALID_PARAMETER;
+    char rel[SRV_PATH_MAX];
+    if (srv_vfs_path(b->bytes + off, i - off, rel, sizeof rel) != SMB_OK || !rel[0])
+        return SMB_E_OBJECT_NAME_INVALID;
+    const struct srv_vfs *v = &c->ctx->vfs[s->share];
+    if (c->ctx->cfg.shares[s->share].read_only)
+        return SMB_E_MEDIA_WRITE_PROTECTED;
+    smb_status st;
+    if (h->command == SMB1_COM_CREATE_DIRECTORY)
+        st = srv_vfs_mkdir(v, rel, 0755);
+    else
+        st = srv_vfs_remove(v, rel, h->command == SMB1_COM_DELETE_DIRECTORY);
+    return st == SMB_OK ? smb1_empty_encode(w, hoff) : st;
+}
+
+/* QUERY_INFORMATION_DISK (0x80, MS-CIFS 2.2.4.57): 16-bit units, capped. */
+static smb_status h_disk(struct srv_conn *c, struct srv_smb1 *s, const struct smb1_hdr *h, smb_wr *w, size_t hoff)
+{
+    if (!srv_smb1_tree_ok(s, h))
+        return SMB_E_NETWORK_NAME_DELETED;
+    int fd = -1;
+    struct statvfs sv;
+    smb_status st = srv_vfs_open(&c->ctx->vfs[s->share], "", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0, &fd);
+    if (st != SMB_OK)
+        return st;
+    int rc = fstatvfs(fd, &sv);
+    close(fd);
+    if (rc != 0)
+        return srv_errno_status(errno);
+    uint64_t unit = 65536; /* bytes per unit = BlocksPerUnit (128) * BlockSize (512) */
+    uint64_t total = (uint64_t)sv.f_blocks * sv.f_frsize / unit, avail = (uint64_t)sv.f_bavail * sv.f_frsize / unit;
+    struct smb1_wmark m;
+    smb1_wr_begin(w, hoff, &m);
+    wr_u16le(w, (uint16_t)(total > 0xFFFF ? 0xFFFF : total));
+    wr_u16le(w, 128);
+    wr_u16le(w, 512);
+    wr_u16le(w, (uint16_t)(avail > 0xFFFF ? 0xFFFF : avail));
+    wr_u16le(w, 0);
+    smb1_wr_words_done(w, &m);
+    smb1_wr_end(w, &m);
+    return wr_ok(w) ? SMB_OK : SMB_E_INTERNAL_ERROR;
+}
+
+/* The signature field holds the MAC for seq (whatever Flags2 says). */
+static bool srv_smb1_mac_ok(smb_sign_ctx *sign, const uint8_t *pdu, size_t len, uint32_t seq)
+{
+    uint8_t mac[8];
+    struct iovec iov = {.iov_base = (void *)(uintptr_t)pdu, .iov_len = len};
+    if (smb1_sign_compute(sign, &iov, 1, seq, mac) != SMB_OK)
+        return false;
+    bool ok = smb_memeq_ct(mac, pdu + SMB1_SIG_OFFSET, 8) != 0;
+    smb_wipe(mac, sizeof mac);
+    return ok;
 }
 
 /* ---- the input path ---- */
@@ -424,7 +571,12 @@ smb_status srv_smb1_input(struct srv_conn *c, const uint8_t *pdu, size_t len, st
     if (s->sign) {
         seq = smb1_sign_seq_next(s->sign, smb1_expects_response(h.command));
         smb_verify_result vr;
-        if (smb1_verify(s->sign, pdu, len, seq, true, &vr, NULL, NULL) != SMB_OK || !smb_verify_acceptable(vr)) {
+        if (smb1_verify(s->sign, pdu, len, seq, true, &vr, NULL, NULL) != SMB_OK)
+            vr = SMB_VERIFY_BAD_SIGNATURE;
+        if (vr == SMB_VERIFY_UNSIGNED_BUT_REQUIRED && srv_smb1_mac_ok(s->sign, pdu, len, seq))
+            vr = SMB_VERIFY_VALID; /* MS-CIFS 3.3.5.2: on an active session the MAC decides, not the flag
+                                      (Samba "client signing = if_required" leaves Flags2 0x0004 clear) */
+        if (!smb_verify_acceptable(vr)) {
             srv_log(c, SRV_LOG_AUDIT, "SMB1 request 0x%02x (mid %u) %s: dropping the connection", h.command, h.mid,
                     smb_verify_result_name(vr));
             return SMB_E_ACCESS_DENIED;
@@ -461,13 +613,20 @@ smb_status srv_smb1_input(struct srv_conn *c, const uint8_t *pdu, size_t len, st
     const struct smb1_block *b = &blocks[0];
     switch (h.command) {
     case SMB1_COM_NEGOTIATE: st = h_negotiate(c, s, pdu, len, &w, hoff); break;
-    case SMB1_COM_SESSION_SETUP_ANDX: st = h_session_setup(c, s, &h, b, &w, hoff, &activate); break;
+    case SMB1_COM_SESSION_SETUP_ANDX:
+        st = b->word_count == 13 ? h_session_setup_nt(c, s, &h, b, &w, hoff, &activate)
+                                 : h_session_setup(c, s, &h, b, &w, hoff, &activate);
+        break;
     case SMB1_COM_TREE_CONNECT_ANDX: st = h_tree_connect(c, s, b, &w, hoff, &new_tid); break;
     case SMB1_COM_NT_CREATE_ANDX: st = h_nt_create(c, s, &h, b, &w, hoff); break;
     case SMB1_COM_WRITE_ANDX: st = h_write(s, &h, pdu, len, b, &w, hoff); break;
     case SMB1_COM_READ_ANDX: st = h_read(s, &h, b, &w, hoff); break;
     case SMB1_COM_CLOSE: st = h_close(s, &h, b, &w, hoff); break;
-    case SMB1_COM_TRANSACTION2: st = h_trans2(c, s, b); break;
+    case SMB1_COM_CREATE_DIRECTORY:
+    case SMB1_COM_DELETE_DIRECTORY:
+    case SMB1_COM_DELETE: st = h_path_op(c, s, &h, b, &w, hoff); break;
+    case SMB1_COM_QUERY_INFORMATION_DISK: st = h_disk(c, s, &h, &w, hoff); break;
+    case SMB1_COM_TRANSACTION2: st = srv_smb1_trans2(c, s, &h, pdu, len, b, &w, hoff); break;
     case SMB1_COM_ECHO: {
         uint16_t cnt;
         st = smb1_echo_req_decode(b, &cnt) == SMB_OK && cnt == 1
@@ -476,7 +635,7 @@ smb_status srv_smb1_input(struct srv_conn *c, const uint8_t *pdu, size_t len, st
         break;
     }
     case SMB1_COM_TREE_DISCONNECT:
-        if (tree_ok(s, &h)) {
+        if (srv_smb1_tree_ok(s, &h)) {
             s->tid = 0;
             s->share = -1;
             st = smb1_empty_encode(&w, hoff);
@@ -488,7 +647,10 @@ smb_status srv_smb1_input(struct srv_conn *c, const uint8_t *pdu, size_t len, st
         st = s->authed ? smb1_logoff_encode(&w, hoff) : SMB_E_USER_SESSION_DELETED;
         s->authed = false;
         break;
-    default: st = SMB_E_NOT_SUPPORTED; break;
+    default:
+        srv_log(c, SRV_LOG_DEBUG, "SMB1 command 0x%02x not supported", h.command);
+        st = SMB_E_NOT_SUPPORTED;
+        break;
     }
     bool more = st == SMB_E_MORE_PROCESSING_REQUIRED;
     if (st != SMB_OK && !more) {

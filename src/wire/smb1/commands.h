@@ -37,6 +37,26 @@ smb_status smb1_sess_setup_req_decode(const struct smb1_block *b, struct smb1_se
 smb_status smb1_sess_setup_rsp_encode(smb_wr *w, size_t hdr_off, const struct smb1_sess_setup_rsp *s);
 smb_status smb1_sess_setup_rsp_decode(const struct smb1_block *b, struct smb1_sess_setup_rsp *s);
 
+/* ---- SESSION_SETUP_ANDX, non-extended (NT LM 0.12, MS-CIFS 2.2.4.53: WordCount 13) ----
+ * The challenge/response travels in the password fields: OEMPassword = LMv2
+ * (24 bytes), UnicodePassword = the NTLMv2 response (NTProofStr + blob). */
+#define SMB1_MAX_NT_RESPONSE 1024
+struct smb1_sess_setup_nt_req {
+    uint16_t max_buffer_size, max_mpx_count, vc_number;
+    uint32_t session_key, capabilities;
+    const uint8_t *lm, *nt;   /* views */
+    uint16_t lm_len, nt_len;
+    const uint8_t *account;   /* UTF-16LE, without NUL */
+    size_t account_len;
+    const uint8_t *domain;    /* UTF-16LE, without NUL */
+    size_t domain_len;
+};
+smb_status smb1_sess_setup_nt_req_decode(const struct smb1_block *b, struct smb1_sess_setup_nt_req *q);
+smb_status smb1_sess_setup_nt_req_encode(smb_wr *w, size_t hdr_off, const struct smb1_sess_setup_nt_req *q,
+                                         const char *account, const char *domain);
+/* Response, WordCount 3: Action, then NativeOS / NativeLanMan / PrimaryDomain. */
+smb_status smb1_sess_setup_nt_rsp_encode(smb_wr *w, size_t hdr_off, uint16_t action);
+
 /* ---- TREE_CONNECT_ANDX ---- */
 #define SMB1_PATH_MAX_U16 1024 /* bytes of a UTF-16LE path */
 struct smb1_tree_connect_req {

@@ -86,3 +86,92 @@ smb_status smb1_sess_setup_rsp_decode(const struct smb1_block *b, struct smb1_se
     s->blob = b->bytes;
     return SMB_OK;
 }
+
+/* One NUL-terminated UTF-16LE string at *off inside the bytes (advances *off past the NUL). */
+static smb_status u16_string(const struct smb1_block *b, size_t *off, const uint8_t **p, size_t *len)
+{
+    if ((b->bytes_off + *off) & 1)
+        (*off)++;
+    size_t i = *off;
+    for (; i + 1 < b->byte_count; i += 2)
+        if (b->bytes[i] == 0 && b->bytes[i + 1] == 0)
+            break;
+    if (i + 1 >= b->byte_count || i - *off > SMB1_PATH_MAX_U16)
+        return SMB_E_MALFORMED;
+    *p = b->bytes + *off;
+    *len = i - *off;
+    *off = i + 2;
+    return SMB_OK;
+}
+
+smb_status smb1_sess_setup_nt_req_decode(const struct smb1_block *b, struct smb1_sess_setup_nt_req *q)
+{
+    memset(q, 0, sizeof *q);
+    if (smb1_expect_words(b, 13) != SMB_OK)
+        return SMB_E_MALFORMED;
+    smb_rd r;
+    rd_init(&r, b->words, 26);
+    rd_skip(&r, 4);
+    q->max_buffer_size = rd_u16le(&r);
+    q->max_mpx_count = rd_u16le(&r);
+    q->vc_number = rd_u16le(&r);
+    q->session_key = rd_u32le(&r);
+    q->lm_len = rd_u16le(&r);
+    q->nt_len = rd_u16le(&r);
+    rd_skip(&r, 4);
+    q->capabilities = rd_u32le(&r);
+    if (!rd_ok(&r) || q->lm_len > 24 || q->nt_len > SMB1_MAX_NT_RESPONSE ||
+        (size_t)q->lm_len + q->nt_len > b->byte_count)
+        return SMB_E_MALFORMED;
+    q->lm = b->bytes;
+    q->nt = b->bytes + q->lm_len;
+    size_t off = (size_t)q->lm_len + q->nt_len;
+    if (u16_string(b, &off, &q->account, &q->account_len) != SMB_OK)
+        return SMB_E_MALFORMED;
+    if (u16_string(b, &off, &q->domain, &q->domain_len) != SMB_OK) {
+        q->domain = q->account; /* PrimaryDomain may be absent */
+        q->domain_len = 0;
+    }
+    return SMB_OK;
+}
+
+smb_status smb1_sess_setup_nt_req_encode(smb_wr *w, size_t hdr_off, const struct smb1_sess_setup_nt_req *q,
+                                         const char *account, const char *domain)
+{
+    struct smb1_wmark m;
+    smb1_wr_begin(w, hdr_off, &m);
+    andx_none(w);
+    wr_u16le(w, q->max_buffer_size);
+    wr_u16le(w, q->max_mpx_count);
+    wr_u16le(w, q->vc_number);
+    wr_u32le(w, q->session_key);
+    wr_u16le(w, q->lm_len);
+    wr_u16le(w, q->nt_len);
+    wr_u32le(w, 0);
+    wr_u32le(w, q->capabilities);
+    smb1_wr_words_done(w, &m);
+    wr_bytes(w, q->lm, q->lm_len);
+    wr_bytes(w, q->nt, q->nt_len);
+    smb1_wr_align2(w, &m);
+    smb1_wr_ustr(w, account);
+    smb1_wr_ustr(w, domain);
+    smb1_wr_ustr(w, "Unix");
+    smb1_wr_ustr(w, "smbsign");
+    smb1_wr_end(w, &m);
+    return wr_ok(w) ? SMB_OK : w->err;
+}
+
+smb_status smb1_sess_setup_nt_rsp_encode(smb_wr *w, size_t hdr_off, uint16_t action)
+{
+    struct smb1_wmark m;
+    smb1_wr_begin(w, hdr_off, &m);
+    andx_none(w);
+    wr_u16le(w, action);
+    smb1_wr_words_done(w, &m);
+    smb1_wr_align2(w, &m);
+    smb1_wr_ustr(w, "Unix");
+    smb1_wr_ustr(w, "smbsign");
+    smb1_wr_ustr(w, "SMBSIGN");
+    smb1_wr_end(w, &m);
+    return wr_ok(w) ? SMB_OK : w->err;
+}

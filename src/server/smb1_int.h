@@ -1,0 +1,57 @@
+/*
+ * server/smb1_int.h - private state of the SMB1 server core shared by
+ * smb1_server.c (framing, signing, session, tree, files) and smb1_trans2.c
+ * (TRANS2 subcommands).
+ */
+#ifndef SMBSIGN_SERVER_SMB1_INT_H
+#define SMBSIGN_SERVER_SMB1_INT_H
+
+#include "server/session_int.h"
+#include "server/vfs.h"
+#include "smbsign/policy.h"
+#include "wire/smb1/commands.h"
+
+#define SMB1_SRV_MAX_OPENS 64
+#define SMB1_SRV_UID 0x0064
+#define SMB1_SRV_MAX_BUFFER 65535u
+#define SMB1_SRV_RESP_CAP (SMB1_MAX_IO + 1024)
+#define SMB1_TRANS2_GET_DFS_REFERRAL 0x0010
+
+struct smb1_open {
+    bool used;
+    int fd;
+    bool is_dir;
+    char *rel; /* heap: path beneath the share root ("" = root) */
+};
+
+struct srv_smb1 {
+    bool negotiated;
+    bool extended;           /* extended security negotiated (else the 8-byte challenge form) */
+    uint8_t challenge[8];    /* non-extended: our NEGOTIATE challenge */
+    smb_side side;           /* this server's level and era */
+    struct srv_session *sess; /* authentication state (session_auth.c) */
+    bool authed;
+    uint16_t uid;
+    smb_server_decision dec;
+    smb_sign_ctx *sign;      /* non-NULL once signing is active */
+    uint16_t tid;
+    int share;
+    struct smb1_open opens[SMB1_SRV_MAX_OPENS];
+    struct {
+        bool active;
+        uint16_t sid;
+        struct srv_dirent *ents; /* heap */
+        size_t n, pos;
+        uint16_t level;
+    } search; /* one FIND_FIRST2 / FIND_NEXT2 search at a time */
+};
+
+bool srv_smb1_tree_ok(const struct srv_smb1 *s, const struct smb1_hdr *h);
+struct smb1_open *srv_smb1_fid(struct srv_smb1 *s, uint16_t fid);
+smb_status srv_smb1_trans2(struct srv_conn *c, struct srv_smb1 *s, const struct smb1_hdr *h, const uint8_t *pdu,
+                           size_t len, const struct smb1_block *b, smb_wr *w, size_t hoff);
+
+#endif
+
+
+

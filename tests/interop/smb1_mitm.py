@@ -1,0 +1,94 @@
+#!/usr/bin/python3
+"""tests/interop/smb1_mitm.py - a man-in-the-middle relay for the SMB1 interop
+tests. Listens on 127.0.0.1:LISTEN, forwards one connection at a time to
+127.0.0.1:TARGET and tampers with SMB1 traffic:
+
+  flip-write   flip one data byte of the first WRITE_ANDX request (client->server)
+  flip-read    flip one data byte of the first successful READ_ANDX response
+  replay       send the first NT_CREATE_ANDX request twice (the copy carries a
+               sequence number the server has already used)
+  none         relay unchanged
+
+Prints "tampered MODE" on stderr when it modified something. Loopback only.
+"""
+import socket
+import sys
+import threading
+
+WRITE_ANDX, READ_ANDX, NT_CREATE_ANDX = 0x2F, 0x2E, 0xA2
+
+
+def recv_exact(s, n):
+    buf = b""
+    while len(buf) < n:
+        chunk = s.recv(n - len(buf))
+        if not chunk:
+            return None
+        buf += chunk
+    return buf
+
+
+class State:
+    def __init__(self, mode):
+        self.mode = mode
+        self.done = False
+        self.lock = threading.Lock()
+
+
+def pump(src, dst, c2s, st):
+    try:
+        while True:
+            hdr = recv_exact(src, 4)
+            if hdr is None:
+                break
+            n = (hdr[1] << 16) | (hdr[2] << 8) | hdr[3]
+            body = recv_exact(src, n) if n else b""
+            if body is None:
+                break
+            out = [hdr + body]
+            if len(body) > 40 and body[:4] == b"\xffSMB":
+                cmd = body[4]
+                status = int.from_bytes(body[5:9], "little")
+                with st.lock:
+                    if not st.done:
+                        b = bytearray(body)
+                        if st.mode == "flip-write" and c2s and cmd == WRITE_ANDX:
+                            b[-1] ^= 0x01
+                            st.done = True
+                        elif st.mode == "flip-read" and not c2s and cmd == READ_ANDX and status == 0 and len(b) > 64:
+                            b[-1] ^= 0x01
+                            st.done = True
+                        elif st.mode == "replay" and c2s and cmd == NT_CREATE_ANDX:
+                            out.append(hdr + body)
+                            st.done = True
+                        if st.done:
+                            sys.stderr.write("tampered %s\n" % st.mode)
+                            sys.stderr.flush()
+                            out[0] = hdr + bytes(b)
+            for o in out:
+                dst.sendall(o)
+    except OSError:
+        pass
+    for s in (src, dst):
+        try:
+            s.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+
+def main():
+    listen, target, mode = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+    ls = socket.socket()
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind(("127.0.0.1", listen))
+    ls.listen(4)
+    st = State(mode)
+    while True:
+        c, _ = ls.accept()
+        s = socket.create_connection(("127.0.0.1", target))
+        threading.Thread(target=pump, args=(c, s, True, st), daemon=True).start()
+        threading.Thread(target=pump, args=(s, c, False, st), daemon=True).start()
+
+
+if __name__ == "__main__":
+    main()
