@@ -124,16 +124,19 @@ static int write_all(int fd, const uint8_t *p, size_t n)
     return 0;
 }
 
-/* Self-test tamper: flip one bit of the signature of a signed WRITE request
- * (SMB2 WRITE 0x0009, SMB1 WRITE_ANDX 0x2F). */
+/* Self-test tamper: flip one bit of the signature of every signed WRITE request
+ * (write: SMB2 WRITE 0x0009, SMB1 WRITE_ANDX 0x2F, client to server) or READ
+ * response (read: SMB2 READ 0x0008, SMB1 READ_ANDX 0x2E, server to client). */
 static void tamper_frame(enum live_tamper t, enum live_dir d, uint8_t *m, size_t n)
 {
-    if (t != LIVE_TAMPER_WRITE_SIG || d != LIVE_C2S)
+    uint16_t c2 = t == LIVE_TAMPER_WRITE_SIG ? 0x0009 : 0x0008;
+    uint8_t c1 = t == LIVE_TAMPER_WRITE_SIG ? SMB1_COM_WRITE_ANDX : SMB1_COM_READ_ANDX;
+    if (t == LIVE_TAMPER_NONE || d != (t == LIVE_TAMPER_WRITE_SIG ? LIVE_C2S : LIVE_S2C))
         return;
-    if (n >= SMB2_HDR_LEN && !memcmp(m, SMB2_MAGIC, 4) && le16(m + 12) == 0x0009 &&
+    if (n >= SMB2_HDR_LEN && !memcmp(m, SMB2_MAGIC, 4) && le16(m + 12) == c2 &&
         (le32(m + SMB2_FLAGS_OFFSET) & SMB2_FLAGS_SIGNED))
         m[SMB2_SIG_OFFSET] ^= 0x01;
-    else if (n >= SMB1_HDR_LEN && !memcmp(m, SMB1_MAGIC, 4) && m[4] == SMB1_COM_WRITE_ANDX &&
+    else if (n >= SMB1_HDR_LEN && !memcmp(m, SMB1_MAGIC, 4) && m[4] == c1 &&
              (le16(m + 10) & SMB1_FLAGS2_SMB_SECURITY_SIGNATURE) && !live_sig_zero(m + SMB1_SIG_OFFSET, 8))
         m[SMB1_SIG_OFFSET] ^= 0x01;
 }
@@ -481,6 +484,7 @@ static void run_cell(const struct live_env *e, smb_family fam, const struct live
     ops->client(fam, c->client, tport, &c->run);
     pthread_join(th, NULL);
     th_started = false;
+    c->obs.server_security_mode = -1;
     ops->analyse(&cap, &c->obs);
     /* A connect failure before any SESSION_SETUP request left is a negotiate failure. */
     if (c->run.fails_at && !strcmp(c->run.fails_at, "session-setup") && !c->obs.saw_session_setup)
@@ -564,6 +568,13 @@ static void print_family_json(jw *w, smb_family fam, struct live_cell *cells, si
         jw_kstr(w, "fails_at", c->run.fails_at);
         jw_kbool(w, "match", c->match);
         jw_kbool(w, "key_derived", c->obs.key_known);
+        jw_key(w, "server_security_mode");
+        if (c->obs.server_security_mode >= 0)
+            jw_int(w, c->obs.server_security_mode);
+        else
+            jw_null(w);
+        jw_kint(w, "documented_security_mode",
+                smb2 ? smb_policy_smb2_secmode(c->server) : smb_policy_smb1_secmode(c->server));
         json_dir(w, "client_to_server", &c->obs.c2s);
         json_dir(w, "server_to_client", &c->obs.s2c);
         jw_kstr(w, "detail", c->run.detail[0] ? c->run.detail : (c->obs.note[0] ? c->obs.note : NULL));
@@ -611,7 +622,10 @@ static void help(FILE *f)
             "  --family F       one family, or all (default)\n"
             "  --json           one JSON object per family per line (docs/matrix-live.md)\n"
             "  --tamper write   self-test: the tap flips a bit of every signed WRITE's\n"
-            "                   signature; signed cells must then fail (and mismatch)\n\n"
+            "                   signature; the server must refuse it, so signed cells\n"
+            "                   fail at write (and mismatch)\n"
+            "  --tamper read    the same on every signed READ response: the client must\n"
+            "                   refuse it, so signed cells fail at read\n\n"
             "Examples:\n"
             "  smbsign matrix --live\n"
             "  smbsign matrix --live --family smb2 --json | jq -c '.cells[] | select(.match|not)'\n\n"
@@ -652,9 +666,12 @@ int matrix_live_cmd(int argc, char **argv)
             break;
         case 'j': json = 1; break;
         case 't':
-            if (strcmp(optarg, "write") != 0)
-                return cli_usage_error(VERB, "--tamper: unknown mode '%s' (write)", optarg);
-            tamper = LIVE_TAMPER_WRITE_SIG;
+            if (!strcmp(optarg, "write"))
+                tamper = LIVE_TAMPER_WRITE_SIG;
+            else if (!strcmp(optarg, "read"))
+                tamper = LIVE_TAMPER_READ_SIG;
+            else
+                return cli_usage_error(VERB, "--tamper: unknown mode '%s' (write, read)", optarg);
             break;
         case 'h': help(stdout); return CLI_EXIT_OK;
         default: return cli_usage_error(VERB, "unknown or incomplete option '%s'", argv[optind - 1]);

@@ -67,11 +67,12 @@ struct live_obs {
     bool session_done;       /* a successful SESSION_SETUP response was seen */
     bool saw_session_setup;  /* a SESSION_SETUP request was sent */
     struct live_dirstats c2s, s2c;
+    int server_security_mode; /* from the NEGOTIATE response bytes, -1 if none seen */
     char note[200];
 };
 
 /* Tamper modes of the tap (self-test of the comparison: docs/matrix-live.md). */
-enum live_tamper { LIVE_TAMPER_NONE = 0, LIVE_TAMPER_WRITE_SIG };
+enum live_tamper { LIVE_TAMPER_NONE = 0, LIVE_TAMPER_WRITE_SIG, LIVE_TAMPER_READ_SIG };
 
 struct live_family_ops {
     smb_family family;

@@ -21,6 +21,7 @@
 #include "crypto/crypto.h"
 #include "smbsign/sign.h"
 #include "wire/smb1/commands.h"
+#include "wire/smb1/negotiate.h"
 
 #define LIVE_IO_LEN 4096
 #define LIVE_TIMEOUT_MS 10000
@@ -174,6 +175,12 @@ static void smb1_analyse(const struct live_cap *cap, struct live_obs *out)
             } else {
                 count(&s, out, d, m, n, s.last_seq + 1);
             }
+            continue;
+        }
+        if (cmd == SMB1_COM_NEGOTIATE && d == LIVE_S2C) {
+            struct smb1_negotiate_answer a;
+            if (smb1_negotiate_answer_parse(m, n, &a) == SMB_OK && a.kind == SMB1_ANSWER_SMB1)
+                out->server_security_mode = a.smb1.security_mode;
             continue;
         }
         if (cmd != SMB1_COM_SESSION_SETUP_ANDX)

@@ -219,6 +219,7 @@ static void element(struct obs2 *s, struct live_obs *out, enum live_dir d, const
         smb_preauth_update(&s->pre, m, n);
         struct smb2_negotiate_rsp rsp;
         if (d == LIVE_S2C && smb2_negotiate_rsp_parse(m, n, &rsp) == SMB_OK) {
+            out->server_security_mode = rsp.security_mode;
             s->dialect = (smb_dialect)rsp.dialect;
             s->alg = smb_sign_default_alg(s->dialect);
             if (s->dialect == SMB_DIALECT_311 && rsp.ctx.has_signing && rsp.ctx.signing.alg_count == 1)

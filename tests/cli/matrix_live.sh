@@ -11,6 +11,7 @@ export TMPDIR=$T
 check_match "matrix --help mentions --live" "$("$SMBSIGN" matrix --help)" '--live'
 check_exit 2 "matrix --live --family bogus is a usage error" "$SMBSIGN" matrix --live --family bogus
 check_exit 2 "matrix --live --tamper bogus is a usage error" "$SMBSIGN" matrix --live --tamper bogus
+check_match "matrix --live --help documents the tamper modes" "$("$SMBSIGN" matrix --live --help)" '--tamper read'
 
 "$SMBSIGN" matrix --live --json >"$T/live.json" 2>"$T/live.err"
 rc=$?
@@ -33,6 +34,9 @@ for line in open(sys.argv[1]):
             why.append("match false (observed %s, %s at %s)" % (c["observed"], c["error"], c["fails_at"]))
         if c["observed"] != c["documented"]:
             why.append("observed %s" % c["observed"])
+        if c["server_security_mode"] != c["documented_security_mode"]:
+            why.append("SecurityMode on the wire %s, documented %s" % (c["server_security_mode"],
+                       c["documented_security_mode"]))
         cs, sc = c["client_to_server"], c["server_to_client"]
         if c["documented"] == "signed":
             if not (c["key_derived"] and cs["messages"] > 0 and cs["verified"] == cs["messages"]
@@ -84,6 +88,29 @@ for line in open(sys.argv[1]):
         elif c["documented"] == "not-signed" and not c["match"]:
             bad.append("%s %s/%s: not-signed cell mismatched" % (fam["family"], c["client"], c["server"]))
 print(("not ok - " if bad or n != 22 else "ok - ") + "tamper: every signed cell fails at write and mismatches, others match (%d cells)" % n)
+for b in bad:
+    print("#   " + b)
+PY
+
+# Second negative twin, the other direction: every signed READ response's signature is
+# flipped; the client must refuse it (STATUS_INVALID_SIGNATURE at read).
+"$SMBSIGN" matrix --live --tamper read --json >"$T/tamper-read.json" 2>/dev/null
+check_eq "tampered READ run exits 1 (mismatch detected)" "$?" 1
+/usr/bin/python3 - "$T/tamper-read.json" <<'PY'
+import json, sys
+bad = []
+n = 0
+for line in open(sys.argv[1]):
+    fam = json.loads(line)
+    for c in fam["cells"]:
+        n += 1
+        if c["documented"] == "signed":
+            if c["match"] or c["fails_at"] != "read" or c["error"] != "STATUS_INVALID_SIGNATURE":
+                bad.append("%s %s/%s: match=%s fails_at=%s error=%s" % (fam["family"], c["client"], c["server"],
+                           c["match"], c["fails_at"], c["error"]))
+        elif c["documented"] == "not-signed" and not c["match"]:
+            bad.append("%s %s/%s: not-signed cell mismatched" % (fam["family"], c["client"], c["server"]))
+print(("not ok - " if bad or n != 22 else "ok - ") + "tamper read: every signed cell fails at read with STATUS_INVALID_SIGNATURE (%d cells)" % n)
 for b in bad:
     print("#   " + b)
 PY
