@@ -17,6 +17,7 @@
 
 #include "auth/ntlmssp.h"
 #include "auth/spnego.h"
+#include "crypto/crypto.h"
 #include "base/buf.h"
 #include "server/session_int.h"
 #include "smbsign/policy.h"
@@ -564,6 +565,92 @@ static void core_legacy_denials(void **state)
     srv_buf_free(&out);
 }
 
+/* Non-extended SESSION_SETUP_ANDX (WordCount 13) with an NTLMv2 response: the
+ * server verifies NTProofStr and signs with MAC key = SessionBaseKey || response;
+ * twin: a wrong proof is STATUS_LOGON_FAILURE. */
+static smb_status nonext_session(struct t1 *t, bool good, uint8_t *mac_key, size_t *mac_len)
+{
+    uint8_t m[2048];
+    smb_wr w;
+    struct srv_buf out = {0};
+    wr_init(&w, m, sizeof m);
+    struct smb1_negotiate_req nq = {.dialect_count = 1};
+    nq.dialects[0] = SMB1_DIALECT_NT_LM_012;
+    /* Flags2 without EXTENDED_SECURITY: the 8-byte challenge form */
+    assert_int_equal(smb1_negotiate_req_encode(&w, &nq, 0xC043, ++t->mid), SMB_OK);
+    assert_int_equal(xchg(t, m, wr_len(&w), &out), SMB_OK);
+    struct smb1_negotiate_answer a;
+    assert_int_equal(smb1_negotiate_answer_parse(out.p + 4, out.len - 4, &a), SMB_OK);
+    assert_false(a.smb1.capabilities & SMB1_CAP_EXTENDED_SECURITY);
+    assert_int_equal(a.smb1.challenge_length, 8);
+    uint8_t chal[8];
+    memcpy(chal, a.smb1.challenge, 8);
+    uint8_t nt[16], v2[16], resp[16 + 32], base[16];
+    assert_int_equal(smb_ntlm_nt_hash("pw1", nt), SMB_OK);
+    assert_int_equal(smb_ntlm_ntowfv2(nt, "alice", "WG", v2), SMB_OK);
+    uint8_t *blob = resp + 16;
+    memset(blob, 0, 32);
+    blob[0] = 1;
+    blob[1] = 1;
+    memcpy(blob + 16, "cli-chal", 8);
+    uint8_t buf[8 + 32];
+    memcpy(buf, chal, 8);
+    memcpy(buf + 8, blob, 32);
+    smb_hmac_md5(v2, 16, buf, sizeof buf, resp);
+    if (!good)
+        resp[3] ^= 0x40;
+    smb_hmac_md5(v2, 16, resp, 16, base);
+    memcpy(mac_key, base, 16);
+    memcpy(mac_key + 16, resp, sizeof resp);
+    *mac_len = 16 + sizeof resp;
+    struct smb1_sess_setup_nt_req q = {.max_buffer_size = 65535, .lm = (const uint8_t *)"", .lm_len = 0,
+                                       .nt = resp, .nt_len = sizeof resp};
+    msg_begin(t, &w, m, sizeof m, SMB1_COM_SESSION_SETUP_ANDX,
+              SMB1_FLAGS2_SECURITY_SIGNATURE | SMB1_FLAGS2_SECURITY_SIGNATURE_REQUIRED);
+    put_le16(m + 10, (uint16_t)(le16(m + 10) & ~SMB1_FLAGS2_EXTENDED_SECURITY));
+    assert_int_equal(smb1_sess_setup_nt_req_encode(&w, 0, &q, "alice", "WG"), SMB_OK);
+    assert_int_equal(xchg(t, m, wr_len(&w), &out), SMB_OK);
+    smb_status st = le32(out.p + 4 + 5) == 0 ? SMB_OK : SMB_E_LOGON_FAILURE;
+    if (st == SMB_OK) {
+        t->uid = le16(out.p + 4 + 28);
+        assert_int_equal(smb_sign_ctx_new_smb1(&t->sign, mac_key, *mac_len), SMB_OK);
+        uint32_t seq = smb1_sign_seq_next(t->sign, true);
+        expect_signed_reply(t, &out, seq);
+    }
+    srv_buf_free(&out);
+    return st;
+}
+
+static void core_non_extended(void **state)
+{
+    (void)state;
+    struct t1 t;
+    uint8_t key[16 + 48];
+    size_t kl;
+    memset(&t, 0, sizeof t);
+    t.ctx = ctx_new(SMB_LEVEL_REQUIRED, false, t.dir);
+    t.conn = srv_conn_new(t.ctx, "unit");
+    assert_int_equal(nonext_session(&t, true, key, &kl), SMB_OK);
+    assert_int_equal(kl, 16 + 48);
+    /* the session signs: a signed TREE_CONNECT gets a signed answer */
+    uint8_t m[512];
+    struct srv_buf out = {0};
+    size_t n = tree_connect_msg(&t, m, sizeof m);
+    uint32_t seq = smb1_sign_seq_next(t.sign, true);
+    assert_int_equal(smb1_sign(t.sign, m, n, seq), SMB_OK);
+    assert_int_equal(xchg(&t, m, n, &out), SMB_OK);
+    assert_int_equal(le32(out.p + 4 + 5), 0);
+    expect_signed_reply(&t, &out, seq);
+    srv_buf_free(&out);
+    t1_close(&t);
+    /* twin: a wrong NTProofStr */
+    memset(&t, 0, sizeof t);
+    t.ctx = ctx_new(SMB_LEVEL_REQUIRED, false, t.dir);
+    t.conn = srv_conn_new(t.ctx, "unit");
+    assert_int_equal(nonext_session(&t, false, key, &kl), SMB_E_LOGON_FAILURE);
+    t1_close(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -571,7 +658,7 @@ int main(void)
         cmocka_unit_test(write_read_codecs),     cmocka_unit_test(create_session_codecs),
         cmocka_unit_test(trans2_framing),        cmocka_unit_test(core_signing_sequence),
         cmocka_unit_test(core_signing_negative), cmocka_unit_test(core_oplock_break_not_subject),
-        cmocka_unit_test(core_legacy_denials),
+        cmocka_unit_test(core_legacy_denials),   cmocka_unit_test(core_non_extended),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
