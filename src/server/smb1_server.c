@@ -474,32 +474,60 @@ static smb_status h_close(struct srv_smb1 *s, const struct smb1_hdr *h, const st
     return smb1_empty_encode(w, hoff);
 }
 
-/* CREATE_DIRECTORY (0x00), DELETE_DIRECTORY (0x01), DELETE (0x06): BufferFormat 0x04
- * then a NUL-terminated UTF-16LE name (MS-CIFS 2.2.4.1, 2.2.4.2, 2.2.4.7). */
+/* A BufferFormat 0x04 string in the block's bytes at *off (MS-CIFS 2.2.1.2): the
+ * format byte, a pad to even offset (Unicode), a NUL-terminated UTF-16LE name ->
+ * a path beneath the share. Advances *off past the NUL. */
+static smb_status fmt_path(const struct smb1_block *b, size_t *off, char *rel, size_t cap)
+{
+    if (*off >= b->byte_count || b->bytes[*off] != 0x04)
+        return SMB_E_INVALID_PARAMETER;
+    size_t o = *off + 1;
+    if ((b->bytes_off + o) & 1)
+        o++;
+    size_t i = o;
+    while (i + 1 < b->byte_count && (b->bytes[i] || b->bytes[i + 1]))
+        i += 2;
+    if (i + 1 >= b->byte_count)
+        return SMB_E_INVALID_PARAMETER;
+    *off = i + 2;
+    return srv_vfs_path(b->bytes + o, i - o, rel, cap) == SMB_OK ? SMB_OK : SMB_E_OBJECT_NAME_INVALID;
+}
+
+/* CREATE_DIRECTORY (0x00), DELETE_DIRECTORY (0x01), DELETE (0x06), RENAME (0x07),
+ * CHECK_DIRECTORY (0x10): MS-CIFS 2.2.4.1, 2.2.4.2, 2.2.4.7, 2.2.4.8, 2.2.4.17. */
 static smb_status h_path_op(struct srv_conn *c, struct srv_smb1 *s, const struct smb1_hdr *h,
                             const struct smb1_block *b, smb_wr *w, size_t hoff)
 {
     if (!srv_smb1_tree_ok(s, h))
         return SMB_E_NETWORK_NAME_DELETED;
-    if (b->word_count != (h->command == SMB1_COM_DELETE ? 1 : 0) || b->byte_count < 1 || b->bytes[0] != 0x04)
+    uint8_t want_wc = (h->command == SMB1_COM_DELETE || h->command == SMB1_COM_RENAME) ? 1 : 0;
+    if (b->word_count != want_wc)
         return SMB_E_INVALID_PARAMETER;
-    size_t off = 1;
-    if ((b->bytes_off + off) & 1)
-        off++;
-    size_t i = off;
-    while (i + 1 < b->byte_count && (b->bytes[i] || b->bytes[i + 1]))
-        i += 2;
-    if (off > b->byte_count || i + 1 >= b->byte_count + (size_t)1)
-        return SMB_E_INVALID_PARAMETER;
-    char rel[SRV_PATH_MAX];
-    if (srv_vfs_path(b->bytes + off, i - off, rel, sizeof rel) != SMB_OK || !rel[0])
-        return SMB_E_OBJECT_NAME_INVALID;
+    char rel[SRV_PATH_MAX], rel2[SRV_PATH_MAX];
+    size_t off = 0;
+    smb_status st = fmt_path(b, &off, rel, sizeof rel);
+    if (st != SMB_OK)
+        return st;
+    if (h->command == SMB1_COM_RENAME && (st = fmt_path(b, &off, rel2, sizeof rel2)) != SMB_OK)
+        return st;
     const struct srv_vfs *v = &c->ctx->vfs[s->share];
+    if (h->command == SMB1_COM_CHECK_DIRECTORY) {
+        struct stat stt;
+        st = srv_vfs_stat(v, rel, &stt);
+        if (st == SMB_OK && !S_ISDIR(stt.st_mode))
+            st = SMB_E_NOT_A_DIRECTORY;
+        if (st == SMB_E_OBJECT_NAME_NOT_FOUND)
+            st = SMB_E_OBJECT_PATH_NOT_FOUND;
+        return st == SMB_OK ? smb1_empty_encode(w, hoff) : st;
+    }
+    if (!rel[0])
+        return SMB_E_OBJECT_NAME_INVALID;
     if (c->ctx->cfg.shares[s->share].read_only)
         return SMB_E_MEDIA_WRITE_PROTECTED;
-    smb_status st;
     if (h->command == SMB1_COM_CREATE_DIRECTORY)
         st = srv_vfs_mkdir(v, rel, 0755);
+    else if (h->command == SMB1_COM_RENAME)
+        st = rel2[0] ? srv_vfs_rename(v, rel, rel2, false) : SMB_E_OBJECT_NAME_INVALID;
     else
         st = srv_vfs_remove(v, rel, h->command == SMB1_COM_DELETE_DIRECTORY);
     return st == SMB_OK ? smb1_empty_encode(w, hoff) : st;
@@ -624,7 +652,10 @@ smb_status srv_smb1_input(struct srv_conn *c, const uint8_t *pdu, size_t len, st
     case SMB1_COM_CLOSE: st = h_close(s, &h, b, &w, hoff); break;
     case SMB1_COM_CREATE_DIRECTORY:
     case SMB1_COM_DELETE_DIRECTORY:
-    case SMB1_COM_DELETE: st = h_path_op(c, s, &h, b, &w, hoff); break;
+    case SMB1_COM_DELETE:
+    case SMB1_COM_RENAME:
+    case SMB1_COM_CHECK_DIRECTORY: st = h_path_op(c, s, &h, b, &w, hoff); break;
+    case SMB1_COM_FIND_CLOSE2: st = srv_smb1_find_close(s, &h, b, &w, hoff); break;
     case SMB1_COM_QUERY_INFORMATION_DISK: st = h_disk(c, s, &h, &w, hoff); break;
     case SMB1_COM_TRANSACTION2: st = srv_smb1_trans2(c, s, &h, pdu, len, b, &w, hoff); break;
     case SMB1_COM_ECHO: {

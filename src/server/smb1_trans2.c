@@ -359,6 +359,19 @@ static smb_status set_file(struct srv_smb1 *s, const struct smb1_trans2_req *q, 
     }
 }
 
+smb_status srv_smb1_find_close(struct srv_smb1 *s, const struct smb1_hdr *h, const struct smb1_block *b, smb_wr *w,
+                                size_t hoff)
+{
+    if (!srv_smb1_tree_ok(s, h))
+        return SMB_E_NETWORK_NAME_DELETED;
+    if (b->word_count != 1)
+        return SMB_E_INVALID_PARAMETER;
+    if (!s->search.active || le16(b->words) != s->search.sid)
+        return SMB_E_INVALID_HANDLE;
+    search_end(s);
+    return smb1_empty_encode(w, hoff);
+}
+
 smb_status srv_smb1_trans2(struct srv_conn *c, struct srv_smb1 *s, const struct smb1_hdr *h, const uint8_t *pdu,
                            size_t len, const struct smb1_block *b, smb_wr *w, size_t hoff)
 {

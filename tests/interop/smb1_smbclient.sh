@@ -1,7 +1,7 @@
 #!/bin/bash
 # tests/interop/smb1_smbclient.sh - smbsign serve with `smb1 = yes` against real
 # SMB1 clients: smbclient -m NT1 (every server level x client signing
-# required/if_required/disabled: list, put, get with identical bytes, mkdir,
+# required/if_required/disabled: list, put, get with identical bytes, rename, mkdir, cd,
 # rmdir, del), the legacy-era server refusing TREE_CONNECT from a non-signing
 # client, impacket's SMB1 client (SMB_DIALECT), a tshark wire check
 # (signatures present, non-zero and all different when signing is on), and a
@@ -57,11 +57,11 @@ for level in required enabled disabled; do
                 "signing is required, but client\[disabled\] and server\[required\] mismatch"
             continue
         fi
-        out=$(smbc1 "$cs" "put $f up_$cs; get up_$cs down_$cs; mkdir d_$cs; ls d_$cs\\*; rmdir d_$cs; ls; del up_$cs")
+        out=$(smbc1 "$cs" "put $f up_$cs; ls; rename up_$cs r_$cs; get r_$cs down_$cs; mkdir d_$cs; cd d_$cs; ls; cd ..; rmdir d_$cs; del r_$cs")
         rc=$?
         if [ $rc -eq 0 ] && ! grep -q NT_STATUS <<<"$out" && cmp -s "$SRV_DIR/$f" "$SRV_DIR/down_$cs" &&
-            [ ! -e "$SRV_DIR/share/up_$cs" ] && [ ! -e "$SRV_DIR/share/d_$cs" ]; then
-            ok "$name: put/get ($f, identical bytes), mkdir/rmdir, ls, del"
+            [ ! -e "$SRV_DIR/share/up_$cs" ] && [ ! -e "$SRV_DIR/share/r_$cs" ] && [ ! -e "$SRV_DIR/share/d_$cs" ]; then
+            ok "$name: put/get ($f, identical bytes), rename, mkdir/cd/rmdir, ls, del"
         else
             not_ok "$name: file operations (rc $rc)"
             echo "$out" | sed 's/^/#   /' | head -20
