@@ -4,7 +4,10 @@
 # signing (win2003-dc) refuses TREE_CONNECT from a legacy client that does not sign
 # (STATUS_ACCESS_DENIED, KB887429) and serves a signing winxp-profile client; a legacy
 # client that requires signing hangs up after NEGOTIATE on a server profile with
-# signing disabled (winxp: 1240) but signs with the current twin (winxp-kb950876).
+# signing disabled (winxp: 1240) but signs with the current twin (winxp-kb950876);
+# and the mixed-era pairs of docs/policy.md (current required client vs legacy
+# disabled server: 1240 at session setup; legacy disabled client vs current required
+# server: ACCESS_DENIED at tree connect).
 # Also: SMB1 is off without `smb1 = yes`, and a bad `smb1`/`era` value is a
 # configuration error.
 . "$(dirname "$0")/../lib.sh"
@@ -45,6 +48,22 @@ start winxp || not_ok "server starts (winxp)"
 out=$(cl --signing required --era legacy -c session)
 check_match "winxp server (disabled) vs legacy required client: hang-up after NEGOTIATE, 1240" "$out" \
     "ERROR_LOGIN_WKSTA_RESTRICTION.*after NEGOTIATE"
+stop
+# mixed era (docs/policy.md): a current client that requires signing against a legacy
+# server with signing disabled goes past NEGOTIATE, gets an unsigned final SESSION_SETUP
+# response and drops the session (1240 at session setup)
+start winxp || not_ok "server starts (winxp, mixed)"
+out=$(cl --signing required --era current -c session)
+check_match "winxp server vs current required client: 1240 at session setup (unsigned final response)" "$out" \
+    "ERROR_LOGIN_WKSTA_RESTRICTION.*final SESSION_SETUP response is unsigned"
+stop
+# mixed era: legacy non-signing client against a current server that requires signing
+start win2003-dc-kb950876 || not_ok "server starts (win2003-dc-kb950876)"
+out=$(cl --signing disabled --era legacy -c session)
+check_match "win2003-dc-kb950876 vs legacy non-signing client: ACCESS_DENIED at tree connect" "$out" \
+    "tree connect to s: STATUS_ACCESS_DENIED"
+out=$(cl --signing disabled --era current -c session)
+check_match "win2003-dc-kb950876 vs current disabled client: signs (Declined signs when required)" "$out" "signing yes"
 stop
 start winxp-kb950876 || not_ok "server starts (winxp-kb950876)"
 out=$(cl --signing required --era current -c session)

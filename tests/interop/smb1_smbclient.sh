@@ -2,8 +2,9 @@
 # tests/interop/smb1_smbclient.sh - smbsign serve with `smb1 = yes` against real
 # SMB1 clients: smbclient -m NT1 (every server level x client signing
 # required/if_required/disabled: list, put, get with identical bytes, rename, mkdir, cd,
-# rmdir, del), the legacy-era server refusing TREE_CONNECT from a non-signing
-# client, impacket's SMB1 client (SMB_DIALECT), a tshark wire check
+# rmdir, del), non-extended security (NTLMv2 without SPNEGO), a legacy-era
+# server (smbclient with signing disabled refuses it on its own; signing clients
+# work), impacket's SMB1 client (SMB_DIALECT), a tshark wire check
 # (signatures present, non-zero and all different when signing is on), and a
 # man in the middle that flips a byte of a signed WRITE_ANDX / READ_ANDX or
 # replays a signed request (refused: the connection is dropped).
