@@ -448,7 +448,7 @@ static void classify(struct live_cell *c)
 }
 
 static void run_cell(const struct live_env *e, smb_family fam, const struct live_family_ops *ops,
-                     enum live_tamper tamper, struct live_cell *c)
+                     enum live_tamper tamper, smb_dialect dialect, struct live_cell *c)
 {
     static struct live_cap cap; /* large; reused per cell by this (single-threaded) verb */
     memset(&c->run, 0, sizeof c->run);
@@ -481,7 +481,8 @@ static void run_cell(const struct live_env *e, smb_family fam, const struct live
         goto out;
     }
     th_started = true;
-    ops->client(fam, c->client, tport, &c->run);
+    struct live_params lp = {fam, c->client, tport, dialect};
+    ops->client(&lp, &c->run);
     pthread_join(th, NULL);
     th_started = false;
     c->obs.server_security_mode = -1;
@@ -546,11 +547,13 @@ static void json_dir(jw *w, const char *k, const struct live_dirstats *d)
     jw_obj_end(w);
 }
 
-static void print_family_json(jw *w, smb_family fam, struct live_cell *cells, size_t n, bool all_match)
+static void print_family_json(jw *w, smb_family fam, struct live_cell *cells, size_t n, bool all_match,
+                              smb_dialect dialect)
 {
     bool smb2 = fam == SMB_FAMILY_SMB2;
     jw_obj_begin(w);
     jw_kstr(w, "family", smb_family_name(fam));
+    jw_kstr(w, "dialect", smb2 ? smb_dialect_name(dialect) : "NT LM 0.12");
     jw_kbool(w, "live", true);
     jw_kbool(w, "match", all_match);
     jw_key(w, "cells");
@@ -585,10 +588,12 @@ static void print_family_json(jw *w, smb_family fam, struct live_cell *cells, si
     jw_newline(w);
 }
 
-static void print_family_text(FILE *f, smb_family fam, struct live_cell *cells, size_t n, const po_colors *col)
+static void print_family_text(FILE *f, smb_family fam, struct live_cell *cells, size_t n, const po_colors *col,
+                              smb_dialect dialect)
 {
     bool smb2 = fam == SMB_FAMILY_SMB2;
-    fprintf(f, "%s%s (%s), live%s\n", col->bold, family_title(fam), smb_family_name(fam), col->reset);
+    fprintf(f, "%s%s (%s), live, dialect %s%s\n", col->bold, family_title(fam), smb_family_name(fam),
+            smb2 ? smb_dialect_name(dialect) : "NT LM 0.12", col->reset);
     fprintf(f, "  %-20s %-20s %-46s %-46s %-20s %s\n", "client", "server", "documented", "observed",
             "signatures c>s s>c", "");
     for (size_t i = 0; i < n; i++) {
@@ -610,7 +615,8 @@ static void print_family_text(FILE *f, smb_family fam, struct live_cell *cells, 
 static void help(FILE *f)
 {
     fprintf(f,
-            "usage: smbsign matrix --live [--family smb2|smb1|smb1-legacy|all] [--json]\n\n"
+            "usage: smbsign matrix --live [--family smb2|smb1|smb1-legacy|all] [--json]\n"
+            "                             [--dialect D] [--tamper write|read]\n\n"
             "Run every documented client/server cell on a real loopback connection: for\n"
             "each cell start `smbsign serve` on a free 127.0.0.1 port with the cell's server\n"
             "level, connect our client through a recording tap with the cell's client level,\n"
@@ -621,6 +627,8 @@ static void help(FILE *f)
             "Options:\n"
             "  --family F       one family, or all (default)\n"
             "  --json           one JSON object per family per line (docs/matrix-live.md)\n"
+            "  --dialect D      smb2 family: negotiate D (2.0.2, 2.1, 3.0, 3.0.2, 3.1.1;\n"
+            "                   default 3.1.1) - HMAC-SHA256, AES-CMAC or the 3.1.1 choice\n"
             "  --tamper write   self-test: the tap flips a bit of every signed WRITE's\n"
             "                   signature; the server must refuse it, so signed cells\n"
             "                   fail at write (and mismatch)\n"
@@ -646,10 +654,12 @@ int matrix_live_cmd(int argc, char **argv)
                                          {"family", required_argument, NULL, 'f'},
                                          {"json", no_argument, NULL, 'j'},
                                          {"tamper", required_argument, NULL, 't'},
+                                         {"dialect", required_argument, NULL, 'd'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     int json = 0, all = 1, c;
     enum live_tamper tamper = LIVE_TAMPER_NONE;
+    smb_dialect dialect = SMB_DIALECT_311;
     smb_family fam = SMB_FAMILY_SMB2;
     optind = 1;
     opterr = 0;
@@ -672,6 +682,11 @@ int matrix_live_cmd(int argc, char **argv)
                 tamper = LIVE_TAMPER_READ_SIG;
             else
                 return cli_usage_error(VERB, "--tamper: unknown mode '%s' (write, read)", optarg);
+            break;
+        case 'd':
+            if (smb_dialect_parse(optarg, &dialect) != 0 || dialect < SMB_DIALECT_202 || dialect > SMB_DIALECT_311 ||
+                dialect == SMB_DIALECT_2FF)
+                return cli_usage_error(VERB, "--dialect: '%s' is not 2.0.2, 2.1, 3.0, 3.0.2 or 3.1.1", optarg);
             break;
         case 'h': help(stdout); return CLI_EXIT_OK;
         default: return cli_usage_error(VERB, "unknown or incomplete option '%s'", argv[optind - 1]);
@@ -719,17 +734,17 @@ int matrix_live_cmd(int argc, char **argv)
                     classify(cc);
                     cc->match = false;
                 } else {
-                    run_cell(&env, fams[k], ops, tamper, cc);
+                    run_cell(&env, fams[k], ops, tamper, dialect, cc);
                 }
                 fam_ok &= cc->match;
             }
         every &= fam_ok;
         if (json) {
-            print_family_json(&w, fams[k], cells, n, fam_ok);
+            print_family_json(&w, fams[k], cells, n, fam_ok, dialect);
         } else {
             if (!first)
                 fputc('\n', stdout);
-            print_family_text(stdout, fams[k], cells, n, &col);
+            print_family_text(stdout, fams[k], cells, n, &col, dialect);
         }
         fflush(stdout);
         first = false;

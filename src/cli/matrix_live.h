@@ -20,6 +20,7 @@
 
 #include "smbsign/policy.h"
 #include "smbsign/status.h"
+#include "smbsign/types.h"
 
 #define LIVE_MAX_FRAMES 4096           /* frames recorded per cell */
 #define LIVE_MAX_FRAME (16u << 20)     /* cap on one recorded frame */
@@ -74,11 +75,19 @@ struct live_obs {
 /* Tamper modes of the tap (self-test of the comparison: docs/matrix-live.md). */
 enum live_tamper { LIVE_TAMPER_NONE = 0, LIVE_TAMPER_WRITE_SIG, LIVE_TAMPER_READ_SIG };
 
+/* What one cell's client run needs. */
+struct live_params {
+    smb_family family;
+    smb_sign_level level;   /* the client's level */
+    uint16_t port;          /* the tap's port */
+    smb_dialect dialect;    /* smb2 family: the dialect to negotiate (0 = 3.1.1) */
+};
+
 struct live_family_ops {
     smb_family family;
     const char *server_args_extra; /* unused for smb2 */
     /* Run the client steps against 127.0.0.1:port. */
-    void (*client)(smb_family f, smb_sign_level level, uint16_t port, struct live_run *out);
+    void (*client)(const struct live_params *p, struct live_run *out);
     /* Analyse the capture. */
     void (*analyse)(const struct live_cap *cap, struct live_obs *out);
 };

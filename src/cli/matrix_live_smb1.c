@@ -27,16 +27,16 @@
 #define LIVE_TIMEOUT_MS 10000
 #define NT_MORE_PROCESSING 0xC0000016u
 
-static void smb1_live_client(smb_family f, smb_sign_level level, uint16_t port, struct live_run *out)
+static void smb1_live_client(const struct live_params *p, struct live_run *out)
 {
     struct smb1_client_opts o;
     memset(&o, 0, sizeof o);
     o.host = "127.0.0.1";
-    o.port = port;
+    o.port = p->port;
     o.user = LIVE_USER;
     o.password = LIVE_PASSWORD;
-    o.signing = level;
-    o.era = f == SMB_FAMILY_SMB1_LEGACY ? SMB_ERA_LEGACY : SMB_ERA_CURRENT;
+    o.signing = p->level;
+    o.era = p->family == SMB_FAMILY_SMB1_LEGACY ? SMB_ERA_LEGACY : SMB_ERA_CURRENT;
     o.timeout_ms = LIVE_TIMEOUT_MS;
     struct smb1_client *c = NULL;
     uint8_t wbuf[LIVE_IO_LEN], rbuf[LIVE_IO_LEN];

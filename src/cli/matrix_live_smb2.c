@@ -37,6 +37,8 @@
 #define SMB2_CMD_NEGOTIATE 0x0000
 #define SMB2_CMD_SESSION_SETUP 0x0001
 #define SMB2_CMD_TREE_CONNECT 0x0003
+#define SMB2_CMD_IOCTL 0x000B
+#define FSCTL_VALIDATE_NEGOTIATE 0x00140204u
 #define NT_MORE_PROCESSING 0xC0000016u
 
 static void fill_pattern(uint8_t *p, size_t n)
@@ -52,15 +54,15 @@ static void set_fail(struct live_run *r, const char *stage, smb_status st, smb_c
     snprintf(r->detail, sizeof r->detail, "%s", c ? smb_client_last_error(c) : "");
 }
 
-static void smb2_client(smb_family f, smb_sign_level level, uint16_t port, struct live_run *out)
+static void smb2_client(const struct live_params *p, struct live_run *out)
 {
-    (void)f;
     struct smb_client_opts o = SMB_CLIENT_OPTS_INIT;
     o.host = "127.0.0.1";
-    o.port = port;
+    o.port = p->port;
     o.user = LIVE_USER;
     o.password = LIVE_PASSWORD;
-    o.signing = level;
+    o.signing = p->level;
+    o.min_dialect = o.max_dialect = p->dialect ? p->dialect : SMB_DIALECT_311;
     o.timeout_ms = LIVE_TIMEOUT_MS;
     smb_client *c = NULL;
     smb_client_file *fh = NULL;
@@ -155,10 +157,12 @@ static void count(struct obs2 *s, struct live_obs *out, enum live_dir d, const u
     struct live_dirstats *ds = d == LIVE_C2S ? &out->c2s : &out->s2c;
     uint16_t cmd = le16(m + 12);
     bool flagged = (le32(m + SMB2_FLAGS_OFFSET) & SMB2_FLAGS_SIGNED) != 0;
-    /* 3.1.1 signs these on every non-anonymous session (MS-SMB2 3.2.4.1.1 TREE_CONNECT,
-     * 3.3.5.5.3 final SESSION_SETUP response): they say nothing about the policy. */
-    bool mandated = s->dialect == SMB_DIALECT_311 && flagged &&
-                    (cmd == SMB2_CMD_SESSION_SETUP || cmd == SMB2_CMD_TREE_CONNECT);
+    /* Signed on every authenticated session whatever the policy says: the final
+     * SESSION_SETUP response on 3.x (MS-SMB2 3.3.5.5.3), FSCTL_VALIDATE_NEGOTIATE_INFO
+     * both ways (3.2.5.14.12, 3.3.5.15.12), TREE_CONNECT on 3.1.1 (3.2.4.1.1). */
+    bool validate = cmd == SMB2_CMD_IOCTL && n >= SMB2_HDR_LEN + 8 && le32(m + SMB2_HDR_LEN + 4) == FSCTL_VALIDATE_NEGOTIATE;
+    bool mandated = flagged && ((cmd == SMB2_CMD_SESSION_SETUP && s->dialect >= SMB_DIALECT_300) || validate ||
+                                (cmd == SMB2_CMD_TREE_CONNECT && s->dialect == SMB_DIALECT_311));
     smb_verify_result r = SMB_VERIFY_BAD_SIGNATURE;
     bool valid = flagged && s->sign && smb2_verify(s->sign, m, n, false, &r, NULL, NULL) == SMB_OK &&
                  r == SMB_VERIFY_VALID;

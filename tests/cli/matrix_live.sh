@@ -63,6 +63,16 @@ check_match "legacy required client vs disabled server: 1240 at negotiate" "$leg
 check_match "legacy disabled client vs required server: ACCESS_DENIED at tree-connect" "$leg" \
     '"client":"disabled","server":"required","documented":"fails"[^}]*"observed":"fails","error":"STATUS_ACCESS_DENIED","fails_at":"tree-connect"'
 
+# The smb2 family on every other dialect: the observer verifies HMAC-SHA256 (2.x) and
+# AES-CMAC (3.0, 3.0.2) signatures with keys it derives itself.
+check_exit 2 "matrix --live --dialect bogus is a usage error" "$SMBSIGN" matrix --live --dialect 9.9
+for d in 2.0.2 2.1 3.0 3.0.2; do
+    out=$("$SMBSIGN" matrix --live --family smb2 --dialect $d --json)
+    check_eq "smb2 family at $d: exit 0" "$?" 0
+    check_match "smb2 family at $d: every cell matches, signed cells verified by the observer" "$out" \
+        '"dialect":"'"$d"'","live":true,"match":true'
+done
+
 # Text form: side by side, a mark per cell, exit 0.
 out=$("$SMBSIGN_REL" matrix --live --family smb1)
 check_eq "matrix --live --family smb1 exits 0" "$?" 0
