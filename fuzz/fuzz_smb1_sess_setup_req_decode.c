@@ -1,4 +1,5 @@
-/* fuzz/fuzz_smb1_sess_setup_req_decode.c - SESSION_SETUP_ANDX request decoder (the first block of a whole message). */
+/* fuzz/fuzz_smb1_sess_setup_req_decode.c - SESSION_SETUP_ANDX request decoder (the first block of a whole
+ * message). */
 #include <stddef.h>
 #include <stdint.h>
 

@@ -14,7 +14,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (b.end > size || (b.word_count && !b.words))
         __builtin_trap();
     struct smb1_tree_connect_req q;
-    if (smb1_tree_connect_req_decode(&b, &q) == SMB_OK && (q.path < data || q.path + q.path_len > data + size))
+    if (smb1_tree_connect_req_decode(&b, &q) == SMB_OK &&
+        (q.path < data || q.path + q.path_len > data + size))
         __builtin_trap();
     uint16_t opt;
     (void)smb1_tree_connect_rsp_decode(&b, &opt);

@@ -1,4 +1,5 @@
-/* fuzz/fuzz_smb1_write_req_decode.c - WRITE_ANDX request decoder (DataOffset/DataLength checked against the message). */
+/* fuzz/fuzz_smb1_write_req_decode.c - WRITE_ANDX request decoder (DataOffset/DataLength checked against the
+ * message). */
 #include <stddef.h>
 #include <stdint.h>
 
@@ -14,7 +15,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (b.end > size || (b.word_count && !b.words))
         __builtin_trap();
     struct smb1_write_req q;
-    if (smb1_write_req_decode(data, size, &b, &q) == SMB_OK && (q.data < data || q.data + q.data_len > data + size))
+    if (smb1_write_req_decode(data, size, &b, &q) == SMB_OK &&
+        (q.data < data || q.data + q.data_len > data + size))
         __builtin_trap();
     uint32_t count;
     (void)smb1_write_rsp_decode(&b, &count);

@@ -6,9 +6,9 @@
  * (copied approach of fuzz_srv_conn_input.c). */
 #include <stdint.h>
 #include <stdio.h>
-#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "server/session.h"

@@ -149,8 +149,8 @@ static int run_one(struct smb1_client *c, char *line)
         smb1_client_info(c, &i);
         printf("dialect NT LM 0.12\nsigning %s\nalgorithm %s\nserver_security_mode %u\n"
                "requests_signed %" PRIu64 "\nresponses_verified %" PRIu64 "\n",
-               i.signing ? "yes" : "no", i.signing ? "md5" : "none", i.server_security_mode, i.requests_signed,
-               i.responses_verified);
+               i.signing ? "yes" : "no", i.signing ? "md5" : "none", i.server_security_mode,
+               i.requests_signed, i.responses_verified);
         return CLI_EXIT_OK;
     }
     if (!strcmp(av[0], "quit") || !strcmp(av[0], "exit"))

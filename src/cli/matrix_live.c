@@ -72,7 +72,8 @@ static int connect_loopback(uint16_t port)
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return -1;
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK), .sin_port = htons(port)};
+    struct sockaddr_in a = {
+        .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK), .sin_port = htons(port)};
     if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
         close(fd);
         return -1;
@@ -375,7 +376,8 @@ static int env_setup(struct live_env *e, char *err, size_t errlen)
     }
     e->self[k] = 0;
     uint8_t h[16];
-    if (srv_nt_hash(LIVE_PASSWORD, h) != SMB_OK || srv_userdb_set(e->users, LIVE_USER, h, err, errlen) != SMB_OK)
+    if (srv_nt_hash(LIVE_PASSWORD, h) != SMB_OK ||
+        srv_userdb_set(e->users, LIVE_USER, h, err, errlen) != SMB_OK)
         return -1;
     return 0;
 }
@@ -511,9 +513,12 @@ out:
 static const char *family_title(smb_family f)
 {
     switch (f) {
-    case SMB_FAMILY_SMB2: return "SMB 2.x and 3.x";
-    case SMB_FAMILY_SMB1: return "SMB1, current era";
-    case SMB_FAMILY_SMB1_LEGACY: return "SMB1, legacy era (before KB950876)";
+    case SMB_FAMILY_SMB2:
+        return "SMB 2.x and 3.x";
+    case SMB_FAMILY_SMB1:
+        return "SMB1, current era";
+    case SMB_FAMILY_SMB1_LEGACY:
+        return "SMB1, legacy era (before KB950876)";
     }
     return "";
 }
@@ -564,7 +569,8 @@ static void print_family_json(jw *w, smb_family fam, struct live_cell *cells, si
         jw_kstr(w, "client", po_level_name(smb2, c->client));
         jw_kstr(w, "server", po_level_name(smb2, c->server));
         jw_kstr(w, "documented", smb_outcome_name(c->doc.kind));
-        jw_kstr(w, "documented_error", c->doc.kind == SMB_OUTCOME_FAILS ? smb_status_name(c->doc.error) : NULL);
+        jw_kstr(w, "documented_error",
+                c->doc.kind == SMB_OUTCOME_FAILS ? smb_status_name(c->doc.error) : NULL);
         jw_kstr(w, "documented_fails_at", smb_fail_point_name(c->doc.fail_at));
         jw_kstr(w, "observed", c->observed);
         jw_kstr(w, "error", c->run.fails_at ? smb_status_name(c->run.error) : NULL);
@@ -588,8 +594,8 @@ static void print_family_json(jw *w, smb_family fam, struct live_cell *cells, si
     jw_newline(w);
 }
 
-static void print_family_text(FILE *f, smb_family fam, struct live_cell *cells, size_t n, const po_colors *col,
-                              smb_dialect dialect)
+static void print_family_text(FILE *f, smb_family fam, struct live_cell *cells, size_t n,
+                              const po_colors *col, smb_dialect dialect)
 {
     bool smb2 = fam == SMB_FAMILY_SMB2;
     fprintf(f, "%s%s (%s), live, dialect %s%s\n", col->bold, family_title(fam), smb_family_name(fam),
@@ -601,7 +607,8 @@ static void print_family_text(FILE *f, smb_family fam, struct live_cell *cells, 
         char d[96], o[96], s[48];
         doc_text(&c->doc, d, sizeof d);
         obs_text(c, o, sizeof o);
-        snprintf(s, sizeof s, "%u/%u %u/%u", c->obs.c2s.valid, c->obs.c2s.total, c->obs.s2c.valid, c->obs.s2c.total);
+        snprintf(s, sizeof s, "%u/%u %u/%u", c->obs.c2s.valid, c->obs.c2s.total, c->obs.s2c.valid,
+                 c->obs.s2c.total);
         fprintf(f, "  %-20s %-20s %-46s %-46s %-20s %s%s%s\n", po_level_name(smb2, c->client),
                 po_level_name(smb2, c->server), d, o, s, c->match ? col->green : col->red,
                 c->match ? "ok" : "MISMATCH", col->reset);
@@ -614,31 +621,30 @@ static void print_family_text(FILE *f, smb_family fam, struct live_cell *cells, 
 
 static void help(FILE *f)
 {
-    fprintf(f,
-            "usage: smbsign matrix --live [--family smb2|smb1|smb1-legacy|all] [--json]\n"
-            "                             [--dialect D] [--tamper write|read]\n\n"
-            "Run every documented client/server cell on a real loopback connection: for\n"
-            "each cell start `smbsign serve` on a free 127.0.0.1 port with the cell's server\n"
-            "level, connect our client through a recording tap with the cell's client level,\n"
-            "and try session setup, tree connect, a small write and a read. The outcome is\n"
-            "observed from the captured bytes: the tap re-derives the session key from the\n"
-            "NTLMSSP exchange and the test password and verifies every signature in both\n"
-            "directions. Documented and observed outcomes are printed side by side.\n\n"
-            "Options:\n"
-            "  --family F       one family, or all (default)\n"
-            "  --json           one JSON object per family per line (docs/matrix-live.md)\n"
-            "  --dialect D      smb2 family: negotiate D (2.0.2, 2.1, 3.0, 3.0.2, 3.1.1;\n"
-            "                   default 3.1.1) - HMAC-SHA256, AES-CMAC or the 3.1.1 choice\n"
-            "  --tamper write   self-test: the tap flips a bit of every signed WRITE's\n"
-            "                   signature; the server must refuse it, so signed cells\n"
-            "                   fail at write (and mismatch)\n"
-            "  --tamper read    the same on every signed READ response: the client must\n"
-            "                   refuse it, so signed cells fail at read\n\n"
-            "Examples:\n"
-            "  smbsign matrix --live\n"
-            "  smbsign matrix --live --family smb2 --json | jq -c '.cells[] | select(.match|not)'\n\n"
-            "Exit status: 0 every cell matches, 1 a cell does not match, 2 usage error.\n"
-            "See also smbsign-matrix(1), docs/matrix-live.md.\n");
+    fprintf(f, "usage: smbsign matrix --live [--family smb2|smb1|smb1-legacy|all] [--json]\n"
+               "                             [--dialect D] [--tamper write|read]\n\n"
+               "Run every documented client/server cell on a real loopback connection: for\n"
+               "each cell start `smbsign serve` on a free 127.0.0.1 port with the cell's server\n"
+               "level, connect our client through a recording tap with the cell's client level,\n"
+               "and try session setup, tree connect, a small write and a read. The outcome is\n"
+               "observed from the captured bytes: the tap re-derives the session key from the\n"
+               "NTLMSSP exchange and the test password and verifies every signature in both\n"
+               "directions. Documented and observed outcomes are printed side by side.\n\n"
+               "Options:\n"
+               "  --family F       one family, or all (default)\n"
+               "  --json           one JSON object per family per line (docs/matrix-live.md)\n"
+               "  --dialect D      smb2 family: negotiate D (2.0.2, 2.1, 3.0, 3.0.2, 3.1.1;\n"
+               "                   default 3.1.1) - HMAC-SHA256, AES-CMAC or the 3.1.1 choice\n"
+               "  --tamper write   self-test: the tap flips a bit of every signed WRITE's\n"
+               "                   signature; the server must refuse it, so signed cells\n"
+               "                   fail at write (and mismatch)\n"
+               "  --tamper read    the same on every signed READ response: the client must\n"
+               "                   refuse it, so signed cells fail at read\n\n"
+               "Examples:\n"
+               "  smbsign matrix --live\n"
+               "  smbsign matrix --live --family smb2 --json | jq -c '.cells[] | select(.match|not)'\n\n"
+               "Exit status: 0 every cell matches, 1 a cell does not match, 2 usage error.\n"
+               "See also smbsign-matrix(1), docs/matrix-live.md.\n");
 }
 
 static const struct live_family_ops *ops_for(smb_family f)
@@ -665,16 +671,20 @@ int matrix_live_cmd(int argc, char **argv)
     opterr = 0;
     while ((c = getopt_long(argc, argv, "f:jh", opts, NULL)) != -1) {
         switch (c) {
-        case 'l': break;
+        case 'l':
+            break;
         case 'f':
             if (!strcmp(optarg, "all"))
                 all = 1;
             else if (smb_family_parse(optarg, &fam) == 0)
                 all = 0;
             else
-                return cli_usage_error(VERB, "--family: unknown family '%s' (smb2, smb1, smb1-legacy, all)", optarg);
+                return cli_usage_error(VERB, "--family: unknown family '%s' (smb2, smb1, smb1-legacy, all)",
+                                       optarg);
             break;
-        case 'j': json = 1; break;
+        case 'j':
+            json = 1;
+            break;
         case 't':
             if (!strcmp(optarg, "write"))
                 tamper = LIVE_TAMPER_WRITE_SIG;
@@ -684,12 +694,16 @@ int matrix_live_cmd(int argc, char **argv)
                 return cli_usage_error(VERB, "--tamper: unknown mode '%s' (write, read)", optarg);
             break;
         case 'd':
-            if (smb_dialect_parse(optarg, &dialect) != 0 || dialect < SMB_DIALECT_202 || dialect > SMB_DIALECT_311 ||
-                dialect == SMB_DIALECT_2FF)
-                return cli_usage_error(VERB, "--dialect: '%s' is not 2.0.2, 2.1, 3.0, 3.0.2 or 3.1.1", optarg);
+            if (smb_dialect_parse(optarg, &dialect) != 0 || dialect < SMB_DIALECT_202 ||
+                dialect > SMB_DIALECT_311 || dialect == SMB_DIALECT_2FF)
+                return cli_usage_error(VERB, "--dialect: '%s' is not 2.0.2, 2.1, 3.0, 3.0.2 or 3.1.1",
+                                       optarg);
             break;
-        case 'h': help(stdout); return CLI_EXIT_OK;
-        default: return cli_usage_error(VERB, "unknown or incomplete option '%s'", argv[optind - 1]);
+        case 'h':
+            help(stdout);
+            return CLI_EXIT_OK;
+        default:
+            return cli_usage_error(VERB, "unknown or incomplete option '%s'", argv[optind - 1]);
         }
     }
     if (optind < argc)

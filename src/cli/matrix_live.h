@@ -22,8 +22,8 @@
 #include "smbsign/status.h"
 #include "smbsign/types.h"
 
-#define LIVE_MAX_FRAMES 4096           /* frames recorded per cell */
-#define LIVE_MAX_FRAME (16u << 20)     /* cap on one recorded frame */
+#define LIVE_MAX_FRAMES 4096       /* frames recorded per cell */
+#define LIVE_MAX_FRAME (16u << 20) /* cap on one recorded frame */
 #define LIVE_USER "live"
 #define LIVE_PASSWORD "matrix-live-Pw1"
 #define LIVE_SHARE "m"
@@ -56,17 +56,17 @@ struct live_dirstats {
 
 /* What the client driver reports: the stage reached and the error. */
 struct live_run {
-    const char *fails_at;  /* NULL when every step passed; else "negotiate", "session-setup",
-                              "tree-connect", "write", "read" */
+    const char *fails_at; /* NULL when every step passed; else "negotiate", "session-setup",
+                             "tree-connect", "write", "read" */
     smb_status error;
     char detail[200];
 };
 
 /* What the observer derives from the capture. */
 struct live_obs {
-    bool key_known;          /* session key re-derived from the capture */
-    bool session_done;       /* a successful SESSION_SETUP response was seen */
-    bool saw_session_setup;  /* a SESSION_SETUP request was sent */
+    bool key_known;         /* session key re-derived from the capture */
+    bool session_done;      /* a successful SESSION_SETUP response was seen */
+    bool saw_session_setup; /* a SESSION_SETUP request was sent */
     struct live_dirstats c2s, s2c;
     int server_security_mode; /* from the NEGOTIATE response bytes, -1 if none seen */
     char note[200];
@@ -78,9 +78,9 @@ enum live_tamper { LIVE_TAMPER_NONE = 0, LIVE_TAMPER_WRITE_SIG, LIVE_TAMPER_READ
 /* What one cell's client run needs. */
 struct live_params {
     smb_family family;
-    smb_sign_level level;   /* the client's level */
-    uint16_t port;          /* the tap's port */
-    smb_dialect dialect;    /* smb2 family: the dialect to negotiate (0 = 3.1.1) */
+    smb_sign_level level; /* the client's level */
+    uint16_t port;        /* the tap's port */
+    smb_dialect dialect;  /* smb2 family: the dialect to negotiate (0 = 3.1.1) */
 };
 
 struct live_family_ops {

@@ -63,7 +63,8 @@ static void smb1_live_client(const struct live_params *p, struct live_run *out)
         st = smb1_client_read(c, fid, 0, rbuf, sizeof rbuf, &got);
         if (st == SMB_OK && (got != sizeof rbuf || memcmp(wbuf, rbuf, sizeof rbuf) != 0)) {
             st = SMB_E_INVALID_NETWORK_RESPONSE;
-            snprintf(out->detail, sizeof out->detail, "read back %zu bytes that differ from the written ones", got);
+            snprintf(out->detail, sizeof out->detail, "read back %zu bytes that differ from the written ones",
+                     got);
         }
         if (st == SMB_OK) {
             open = false;
@@ -116,7 +117,8 @@ struct obs1 {
     uint32_t last_seq;
 };
 
-static void count(struct obs1 *s, struct live_obs *out, enum live_dir d, const uint8_t *m, size_t n, uint32_t seq)
+static void count(struct obs1 *s, struct live_obs *out, enum live_dir d, const uint8_t *m, size_t n,
+                  uint32_t seq)
 {
     struct live_dirstats *ds = d == LIVE_C2S ? &out->c2s : &out->s2c;
     ds->total++;
@@ -146,7 +148,8 @@ static void derive(struct obs1 *s, struct live_obs *out)
         st = smb_ntlm_server_verify(s->neg, s->nlen, s->chal, s->clen, s->auth, s->alen, nt, &vr);
     smb_wipe(nt, sizeof nt);
     if (st != SMB_OK || vr.anonymous) {
-        snprintf(out->note, sizeof out->note, "observer could not derive the session key: %s", smb_status_name(st));
+        snprintf(out->note, sizeof out->note, "observer could not derive the session key: %s",
+                 smb_status_name(st));
         return;
     }
     st = smb_sign_ctx_new_smb1(&s->sign, vr.session_key, 16);
@@ -193,7 +196,8 @@ static void smb1_analyse(const struct live_cap *cap, struct live_obs *out)
         if (d == LIVE_C2S) {
             out->saw_session_setup = true;
             struct smb1_sess_setup_req q;
-            if (smb1_sess_setup_req_decode(&b, &q) == SMB_OK && ntlm_token(q.blob, q.blob_len, &tok, &tlen) == 0) {
+            if (smb1_sess_setup_req_decode(&b, &q) == SMB_OK &&
+                ntlm_token(q.blob, q.blob_len, &tok, &tlen) == 0) {
                 if (ntlm_type(tok, tlen) == 1) {
                     s.neg = tok;
                     s.nlen = tlen;

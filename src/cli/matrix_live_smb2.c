@@ -80,7 +80,8 @@ static void smb2_client(const struct live_params *p, struct live_run *out)
     }
     fill_pattern(wbuf, sizeof wbuf);
     uint64_t size = 0;
-    st = smb_client_open(c, "live.bin", SMB_CLIENT_O_READ | SMB_CLIENT_O_WRITE | SMB_CLIENT_O_CREATE | SMB_CLIENT_O_TRUNC,
+    st = smb_client_open(c, "live.bin",
+                         SMB_CLIENT_O_READ | SMB_CLIENT_O_WRITE | SMB_CLIENT_O_CREATE | SMB_CLIENT_O_TRUNC,
                          &fh, &size);
     if (st == SMB_OK)
         st = smb_client_write(c, fh, 0, wbuf, sizeof wbuf);
@@ -92,7 +93,8 @@ static void smb2_client(const struct live_params *p, struct live_run *out)
     st = smb_client_read(c, fh, 0, rbuf, sizeof rbuf, &got);
     if (st == SMB_OK && (got != sizeof rbuf || memcmp(wbuf, rbuf, sizeof rbuf) != 0)) {
         st = SMB_E_INVALID_NETWORK_RESPONSE;
-        snprintf(out->detail, sizeof out->detail, "read back %zu bytes that differ from the written ones", got);
+        snprintf(out->detail, sizeof out->detail, "read back %zu bytes that differ from the written ones",
+                 got);
     }
     if (st != SMB_OK) {
         out->fails_at = "read";
@@ -160,9 +162,10 @@ static void count(struct obs2 *s, struct live_obs *out, enum live_dir d, const u
     /* Signed on every authenticated session whatever the policy says: the final
      * SESSION_SETUP response on 3.x (MS-SMB2 3.3.5.5.3), FSCTL_VALIDATE_NEGOTIATE_INFO
      * both ways (3.2.5.14.12, 3.3.5.15.12), TREE_CONNECT on 3.1.1 (3.2.4.1.1). */
-    bool validate = cmd == SMB2_CMD_IOCTL && n >= SMB2_HDR_LEN + 8 && le32(m + SMB2_HDR_LEN + 4) == FSCTL_VALIDATE_NEGOTIATE;
-    bool mandated = flagged && ((cmd == SMB2_CMD_SESSION_SETUP && s->dialect >= SMB_DIALECT_300) || validate ||
-                                (cmd == SMB2_CMD_TREE_CONNECT && s->dialect == SMB_DIALECT_311));
+    bool validate = cmd == SMB2_CMD_IOCTL && n >= SMB2_HDR_LEN + 8 &&
+                    le32(m + SMB2_HDR_LEN + 4) == FSCTL_VALIDATE_NEGOTIATE;
+    bool mandated = flagged && ((cmd == SMB2_CMD_SESSION_SETUP && s->dialect >= SMB_DIALECT_300) ||
+                                validate || (cmd == SMB2_CMD_TREE_CONNECT && s->dialect == SMB_DIALECT_311));
     smb_verify_result r = SMB_VERIFY_BAD_SIGNATURE;
     bool valid = flagged && s->sign && smb2_verify(s->sign, m, n, false, &r, NULL, NULL) == SMB_OK &&
                  r == SMB_VERIFY_VALID;
@@ -198,7 +201,8 @@ static void derive(struct obs2 *s, struct live_obs *out)
         st = smb_ntlm_server_verify(s->neg, s->nlen, s->chal, s->clen, s->auth, s->alen, nt, &vr);
     smb_wipe(nt, sizeof nt);
     if (st != SMB_OK || vr.anonymous) {
-        snprintf(out->note, sizeof out->note, "observer could not derive the session key: %s", smb_status_name(st));
+        snprintf(out->note, sizeof out->note, "observer could not derive the session key: %s",
+                 smb_status_name(st));
         return;
     }
     st = smb_sign_ctx_new_session(&s->sign, s->dialect, s->alg, vr.session_key, 16,
@@ -242,7 +246,8 @@ static void element(struct obs2 *s, struct live_obs *out, enum live_dir d, const
         out->saw_session_setup = true;
         smb_preauth_update(&s->pre, m, n);
         struct smb2_session_setup_req q;
-        if (smb2_session_setup_req_decode(&r, &q) == SMB_OK && ntlm_token(q.security.p, q.security.len, &tok, &tlen) == 0) {
+        if (smb2_session_setup_req_decode(&r, &q) == SMB_OK &&
+            ntlm_token(q.security.p, q.security.len, &tok, &tlen) == 0) {
             if (ntlm_type(tok, tlen) == 1) {
                 s->neg = tok;
                 s->nlen = tlen;
@@ -257,7 +262,8 @@ static void element(struct obs2 *s, struct live_obs *out, enum live_dir d, const
     bool dec = smb2_session_setup_resp_decode(&r, &sr) == SMB_OK;
     if (status == NT_MORE_PROCESSING) {
         smb_preauth_update(&s->pre, m, n);
-        if (dec && ntlm_token(sr.security.p, sr.security.len, &tok, &tlen) == 0 && ntlm_type(tok, tlen) == 2) {
+        if (dec && ntlm_token(sr.security.p, sr.security.len, &tok, &tlen) == 0 &&
+            ntlm_type(tok, tlen) == 2) {
             s->chal = tok;
             s->clen = tlen;
         }

@@ -16,16 +16,16 @@
 #include "auth/ntlmssp.h"
 #include "auth/spnego.h"
 #include "base/buf.h"
+#include "base/utf16.h"
 #include "crypto/crypto.h"
 #include "smbsign/sign.h"
 #include "wire/smb1/commands.h"
 #include "wire/smb1/negotiate.h"
 #include "wire/smb1/trans2.h"
-#include "base/utf16.h"
 
 #define SMB1_CLI_BUF (SMB1_MAX_MSG + 4)
-#define SMB1_CLI_FLAGS2 \
-    (SMB1_FLAGS2_LONG_NAMES | SMB1_FLAGS2_NT_STATUS | SMB1_FLAGS2_UNICODE | SMB1_FLAGS2_EXTENDED_SECURITY | \
+#define SMB1_CLI_FLAGS2                                                                                      \
+    (SMB1_FLAGS2_LONG_NAMES | SMB1_FLAGS2_NT_STATUS | SMB1_FLAGS2_UNICODE | SMB1_FLAGS2_EXTENDED_SECURITY |  \
      SMB1_FLAGS2_IS_LONG_NAME)
 #define SMB1_CLI_PID 0xFEFF
 #define NT_STATUS_MORE_PROCESSING 0xC0000016u
@@ -40,8 +40,8 @@ struct smb1_client {
     uint16_t uid, tid, mid;
     smb_sign_ctx *sign;
     struct smb1_client_info info;
-    uint8_t *out, *in; /* SMB1_CLI_BUF each */
-    size_t in_len;     /* length of the last response (without NetBIOS header) */
+    uint8_t *out, *in;  /* SMB1_CLI_BUF each */
+    size_t in_len;      /* length of the last response (without NetBIOS header) */
     struct smb1_hdr rh; /* its header */
     struct smb_ntlm_client ntlm;
     uint8_t mech_list[128];
@@ -195,7 +195,8 @@ static smb_status transact(struct smb1_client *c, smb_wr *w, uint32_t *ntstatus)
         /* Session state decides: every response on a signing session must verify. */
         if (smb1_verify(c->sign, c->in, c->in_len, seq + 1, true, &vr, NULL, NULL) != SMB_OK ||
             !smb_verify_acceptable(vr))
-            return die(c, vr == SMB_VERIFY_UNSIGNED_BUT_REQUIRED ? SMB_E_ACCESS_DENIED : SMB_E_INVALID_SIGNATURE,
+            return die(c,
+                       vr == SMB_VERIFY_UNSIGNED_BUT_REQUIRED ? SMB_E_ACCESS_DENIED : SMB_E_INVALID_SIGNATURE,
                        vr == SMB_VERIFY_UNSIGNED_BUT_REQUIRED ? "unsigned response on a signing session"
                                                               : "response signature does not verify");
         c->info.responses_verified++;
@@ -264,9 +265,10 @@ static smb_status negotiate(struct smb1_client *c)
         return die(c, st, "policy decision failed");
     if (c->dec.hang_up) {
         /* KB887429: graceful close right after the dialect negotiation. */
-        return die(c, c->dec.error,
-                   "signing is required and the server's SecurityMode says signing is disabled (legacy client, "
-                   "KB887429): closed the connection after NEGOTIATE");
+        return die(
+            c, c->dec.error,
+            "signing is required and the server's SecurityMode says signing is disabled (legacy client, "
+            "KB887429): closed the connection after NEGOTIATE");
     }
     return SMB_OK;
 }
@@ -280,7 +282,8 @@ static smb_status session_setup(struct smb1_client *c, const struct smb1_client_
     uint8_t ntlm[NTLM_MAX_MSG], tok[NTLM_MAX_MSG + 256], mic[16];
     size_t nl, tl, mlo, mll;
     if ((st = smb_ntlm_client_negotiate(&c->ntlm, ntlm, sizeof ntlm, &nl)) != SMB_OK ||
-        (st = spnego_init_encode(ntlm, nl, tok, sizeof tok, &tl, &mlo, &mll)) != SMB_OK || mll > sizeof c->mech_list)
+        (st = spnego_init_encode(ntlm, nl, tok, sizeof tok, &tl, &mlo, &mll)) != SMB_OK ||
+        mll > sizeof c->mech_list)
         return fail(c, st ? st : SMB_E_INTERNAL_ERROR, "building SPNEGO NegTokenInit");
     memcpy(c->mech_list, tok + mlo, mll);
     c->mech_list_len = mll;
@@ -289,10 +292,14 @@ static smb_status session_setup(struct smb1_client *c, const struct smb1_client_
         /* Flags2 signing bits state our posture in SESSION_SETUP only (MS-SMB 2.2.3.1);
          * later requests carry SECURITY_SIGNATURE only when actually signed. */
         req_begin(c, &w, SMB1_COM_SESSION_SETUP_ANDX, c->dec.smb1_flags2);
-        struct smb1_sess_setup_req q = {.max_buffer_size = 65535, .max_mpx_count = 1, .vc_number = 0,
-                                        .capabilities = SMB1_CAP_UNICODE | SMB1_CAP_NT_SMBS | SMB1_CAP_STATUS32 |
-                                                        SMB1_CAP_LARGE_FILES | SMB1_CAP_EXTENDED_SECURITY,
-                                        .blob = tok, .blob_len = (uint16_t)tl};
+        struct smb1_sess_setup_req q = {.max_buffer_size = 65535,
+                                        .max_mpx_count = 1,
+                                        .vc_number = 0,
+                                        .capabilities = SMB1_CAP_UNICODE | SMB1_CAP_NT_SMBS |
+                                                        SMB1_CAP_STATUS32 | SMB1_CAP_LARGE_FILES |
+                                                        SMB1_CAP_EXTENDED_SECURITY,
+                                        .blob = tok,
+                                        .blob_len = (uint16_t)tl};
         if ((st = smb1_sess_setup_req_encode(&w, 4, &q)) != SMB_OK)
             return fail(c, st, "building SESSION_SETUP_ANDX");
         c->info.session_setup_sent = true;
@@ -300,14 +307,16 @@ static smb_status session_setup(struct smb1_client *c, const struct smb1_client_
         st = transact(c, &w, &nts);
         if (leg == 1) {
             if (nts != NT_STATUS_MORE_PROCESSING)
-                return die(c, st ? st : SMB_E_INVALID_NETWORK_RESPONSE, "SESSION_SETUP refused by the server");
+                return die(c, st ? st : SMB_E_INVALID_NETWORK_RESPONSE,
+                           "SESSION_SETUP refused by the server");
             c->uid = c->rh.uid;
             struct smb1_block b;
             struct smb1_sess_setup_rsp r;
             struct spnego_resp sr;
             if ((st = first_block(c, &b)) != SMB_OK)
                 return st;
-            if (smb1_sess_setup_rsp_decode(&b, &r) != SMB_OK || spnego_resp_decode(r.blob, r.blob_len, &sr) != SMB_OK)
+            if (smb1_sess_setup_rsp_decode(&b, &r) != SMB_OK ||
+                spnego_resp_decode(r.blob, r.blob_len, &sr) != SMB_OK)
                 return die(c, SMB_E_INVALID_NETWORK_RESPONSE, "malformed SESSION_SETUP response");
             uint8_t auth[NTLM_MAX_MSG];
             size_t al;
@@ -316,9 +325,10 @@ static smb_status session_setup(struct smb1_client *c, const struct smb1_client_
                 return die(c, SMB_E_INVALID_NETWORK_RESPONSE, "bad NTLMSSP CHALLENGE");
             bool with_mic = c->ntlm.mic_sent && c->ntlm.have_key;
             if (with_mic)
-                smb_ntlm_mac(c->ntlm.session_key, c->ntlm.flags, true, 0, c->mech_list, c->mech_list_len, mic);
-            st = spnego_resp_encode(SPNEGO_STATE_ABSENT, false, auth, al, with_mic ? mic : NULL, 16, tok, sizeof tok,
-                                    &tl);
+                smb_ntlm_mac(c->ntlm.session_key, c->ntlm.flags, true, 0, c->mech_list, c->mech_list_len,
+                             mic);
+            st = spnego_resp_encode(SPNEGO_STATE_ABSENT, false, auth, al, with_mic ? mic : NULL, 16, tok,
+                                    sizeof tok, &tl);
             smb_wipe(auth, sizeof auth);
             if (st != SMB_OK)
                 return fail(c, st, "building SPNEGO NegTokenResp");
@@ -342,7 +352,8 @@ static smb_status session_setup(struct smb1_client *c, const struct smb1_client_
                     /* docs/policy.md mixed era: the server cannot sign; the client drops the session */
                     return die(c, SMB_E_LOGIN_WKSTA_RESTRICTION,
                                "signing was expected but the final SESSION_SETUP response is unsigned");
-                return die(c, SMB_E_INVALID_SIGNATURE, "final SESSION_SETUP response signature does not verify");
+                return die(c, SMB_E_INVALID_SIGNATURE,
+                           "final SESSION_SETUP response signature does not verify");
             }
             c->info.signing = true;
             c->info.responses_verified++;
@@ -411,7 +422,8 @@ smb_status smb1_client_echo(struct smb1_client *c)
     return st == SMB_OK ? transact(c, &w, NULL) : st;
 }
 
-smb_status smb1_client_open(struct smb1_client *c, const char *path, bool create, uint16_t *fid, uint64_t *size)
+smb_status smb1_client_open(struct smb1_client *c, const char *path, bool create, uint16_t *fid,
+                            uint64_t *size)
 {
     smb_wr w;
     req_begin(c, &w, SMB1_COM_NT_CREATE_ANDX, 0);
@@ -466,7 +478,8 @@ smb_status smb1_client_write(struct smb1_client *c, uint16_t fid, uint64_t off, 
     return SMB_OK;
 }
 
-smb_status smb1_client_read(struct smb1_client *c, uint16_t fid, uint64_t off, void *buf, size_t len, size_t *got)
+smb_status smb1_client_read(struct smb1_client *c, uint16_t fid, uint64_t off, void *buf, size_t len,
+                            size_t *got)
 {
     uint8_t *p = buf;
     *got = 0;
@@ -573,7 +586,8 @@ smb_status smb1_client_list(struct smb1_client *c, const char *dir, smb1_client_
         smb_wr w;
         req_begin(c, &w, SMB1_COM_TRANSACTION2, 0);
         if (round == 0) {
-            st = smb1_trans2_req_encode(&w, 4, TRANS2_FIND_FIRST2, param, (uint16_t)wr_len(&pw), NULL, 0, 60000);
+            st = smb1_trans2_req_encode(&w, 4, TRANS2_FIND_FIRST2, param, (uint16_t)wr_len(&pw), NULL, 0,
+                                        60000);
         } else {
             uint8_t np[12 + 4];
             smb_wr nw;

@@ -32,11 +32,11 @@
 
 struct smb1_client_opts {
     const char *host;
-    uint16_t port;        /* 0 = 445 */
+    uint16_t port; /* 0 = 445 */
     const char *user, *domain, *password, *workstation;
     smb_sign_level signing;
     smb_era era;
-    int timeout_ms;       /* 0 = 30000 */
+    int timeout_ms; /* 0 = 30000 */
 };
 
 struct smb1_client;
@@ -44,7 +44,7 @@ struct smb1_client;
 struct smb1_client_info {
     uint8_t server_security_mode;
     bool signing;
-    bool negotiated;        /* got a NEGOTIATE response */
+    bool negotiated; /* got a NEGOTIATE response */
     bool session_setup_sent;
     uint64_t requests_signed, responses_verified;
 };
@@ -57,9 +57,11 @@ void smb1_client_free(struct smb1_client *c); /* logoff, close, wipe */
 smb_status smb1_client_tree_connect(struct smb1_client *c, const char *share);
 smb_status smb1_client_echo(struct smb1_client *c);
 /* create: FILE_OVERWRITE_IF, else FILE_OPEN */
-smb_status smb1_client_open(struct smb1_client *c, const char *path, bool create, uint16_t *fid, uint64_t *size);
+smb_status smb1_client_open(struct smb1_client *c, const char *path, bool create, uint16_t *fid,
+                            uint64_t *size);
 smb_status smb1_client_write(struct smb1_client *c, uint16_t fid, uint64_t off, const void *buf, size_t len);
-smb_status smb1_client_read(struct smb1_client *c, uint16_t fid, uint64_t off, void *buf, size_t len, size_t *got);
+smb_status smb1_client_read(struct smb1_client *c, uint16_t fid, uint64_t off, void *buf, size_t len,
+                            size_t *got);
 smb_status smb1_client_close(struct smb1_client *c, uint16_t fid);
 smb_status smb1_client_tree_disconnect(struct smb1_client *c);
 /* TRANS2 FIND_FIRST2/FIND_NEXT2 (SMB_FIND_FILE_BOTH_DIRECTORY_INFO) of DIR\*;

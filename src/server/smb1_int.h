@@ -26,14 +26,14 @@ struct smb1_open {
 
 struct srv_smb1 {
     bool negotiated;
-    bool extended;           /* extended security negotiated (else the 8-byte challenge form) */
-    uint8_t challenge[8];    /* non-extended: our NEGOTIATE challenge */
-    smb_side side;           /* this server's level and era */
+    bool extended;            /* extended security negotiated (else the 8-byte challenge form) */
+    uint8_t challenge[8];     /* non-extended: our NEGOTIATE challenge */
+    smb_side side;            /* this server's level and era */
     struct srv_session *sess; /* authentication state (session_auth.c) */
     bool authed;
     uint16_t uid;
     smb_server_decision dec;
-    smb_sign_ctx *sign;      /* non-NULL once signing is active */
+    smb_sign_ctx *sign; /* non-NULL once signing is active */
     uint16_t tid;
     int share;
     struct smb1_open opens[SMB1_SRV_MAX_OPENS];
@@ -49,12 +49,10 @@ struct srv_smb1 {
 bool srv_smb1_tree_ok(const struct srv_smb1 *s, const struct smb1_hdr *h);
 struct smb1_open *srv_smb1_fid(struct srv_smb1 *s, uint16_t fid);
 /* FIND_CLOSE2 (MS-CIFS 2.2.4.48) */
-smb_status srv_smb1_find_close(struct srv_smb1 *s, const struct smb1_hdr *h, const struct smb1_block *b, smb_wr *w,
-                                size_t hoff);
-smb_status srv_smb1_trans2(struct srv_conn *c, struct srv_smb1 *s, const struct smb1_hdr *h, const uint8_t *pdu,
-                           size_t len, const struct smb1_block *b, smb_wr *w, size_t hoff);
+smb_status srv_smb1_find_close(struct srv_smb1 *s, const struct smb1_hdr *h, const struct smb1_block *b,
+                               smb_wr *w, size_t hoff);
+smb_status srv_smb1_trans2(struct srv_conn *c, struct srv_smb1 *s, const struct smb1_hdr *h,
+                           const uint8_t *pdu, size_t len, const struct smb1_block *b, smb_wr *w,
+                           size_t hoff);
 
 #endif
-
-
-

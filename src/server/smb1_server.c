@@ -97,8 +97,8 @@ static uint64_t filetime_now(void)
 
 /* ---- command handlers: write one block into w, return the status ---- */
 
-static smb_status h_negotiate(struct srv_conn *c, struct srv_smb1 *s, const uint8_t *pdu, size_t len, smb_wr *w,
-                              size_t hoff)
+static smb_status h_negotiate(struct srv_conn *c, struct srv_smb1 *s, const uint8_t *pdu, size_t len,
+                              smb_wr *w, size_t hoff)
 {
     smb_rd r;
     rd_init(&r, pdu, len);
@@ -125,8 +125,8 @@ static smb_status h_negotiate(struct srv_conn *c, struct srv_smb1 *s, const uint
     rsp.max_number_vcs = 1;
     rsp.max_buffer_size = SMB1_SRV_MAX_BUFFER;
     rsp.max_raw_size = 65536;
-    rsp.capabilities = SMB1_CAP_UNICODE | SMB1_CAP_LARGE_FILES | SMB1_CAP_NT_SMBS | SMB1_CAP_STATUS32 |
-                       SMB1_CAP_NT_FIND;
+    rsp.capabilities =
+        SMB1_CAP_UNICODE | SMB1_CAP_LARGE_FILES | SMB1_CAP_NT_SMBS | SMB1_CAP_STATUS32 | SMB1_CAP_NT_FIND;
     rsp.system_time = filetime_now();
     /* MS-SMB 2.2.4.5.2: extended security when the client asks for it (Flags2), else
      * the NT LM 0.12 form with an 8-byte challenge and the domain name (MS-CIFS 2.2.4.52.2). */
@@ -182,9 +182,10 @@ static smb_status h_session_setup(struct srv_conn *c, struct srv_smb1 *s, const 
     s->uid = SMB1_SRV_UID;
     if (st == SMB_OK) {
         /* The client states its posture in Flags2 (MS-SMB 2.2.3.1); the engine decides. */
-        srv_log(c, SRV_LOG_DEBUG, "SMB1 SESSION_SETUP Flags2 0x%04x signature field %02x%02x%02x%02x%02x%02x%02x%02x",
-                h->flags2, h->signature[0], h->signature[1], h->signature[2], h->signature[3], h->signature[4],
-                h->signature[5], h->signature[6], h->signature[7]);
+        srv_log(c, SRV_LOG_DEBUG,
+                "SMB1 SESSION_SETUP Flags2 0x%04x signature field %02x%02x%02x%02x%02x%02x%02x%02x",
+                h->flags2, h->signature[0], h->signature[1], h->signature[2], h->signature[3],
+                h->signature[4], h->signature[5], h->signature[6], h->signature[7]);
         /* The client's signals: Flags2 (MS-SMB 2.2.3.1), and the "BSRSPYL " placeholder a
          * client that will sign puts in the signature field before it has a key
          * (MS-CIFS 3.2.4.2.4; Samba's "client signing = if_required" signals only this way). */
@@ -207,7 +208,8 @@ static smb_status h_session_setup(struct srv_conn *c, struct srv_smb1 *s, const 
         s->authed = true;
         srv_log(c, SRV_LOG_INFO, "SMB1 session for '%s': signing %s", s->sess->user, s->sign ? "on" : "off");
     }
-    struct smb1_sess_setup_rsp rsp = {.action = (s->sess->guest ? 1 : 0), .blob = out, .blob_len = (uint16_t)olen};
+    struct smb1_sess_setup_rsp rsp = {
+        .action = (s->sess->guest ? 1 : 0), .blob = out, .blob_len = (uint16_t)olen};
     if (smb1_sess_setup_rsp_encode(w, hoff, &rsp) != SMB_OK)
         return SMB_E_INTERNAL_ERROR;
     return st;
@@ -282,7 +284,8 @@ static smb_status h_session_setup_nt(struct srv_conn *c, struct srv_smb1 *s, con
         return st;
     s->uid = SMB1_SRV_UID;
     s->authed = true;
-    srv_log(c, SRV_LOG_INFO, "SMB1 session for '%s' (non-extended NTLMv2): signing %s", user, s->sign ? "on" : "off");
+    srv_log(c, SRV_LOG_INFO, "SMB1 session for '%s' (non-extended NTLMv2): signing %s", user,
+            s->sign ? "on" : "off");
     return smb1_sess_setup_nt_rsp_encode(w, hoff, 0) == SMB_OK ? SMB_OK : SMB_E_INTERNAL_ERROR;
 }
 
@@ -303,8 +306,8 @@ static int share_from_path(const struct srv_ctx *ctx, const uint8_t *u16, size_t
     return -1;
 }
 
-static smb_status h_tree_connect(struct srv_conn *c, struct srv_smb1 *s, const struct smb1_block *b, smb_wr *w,
-                                 size_t hoff, uint16_t *tid)
+static smb_status h_tree_connect(struct srv_conn *c, struct srv_smb1 *s, const struct smb1_block *b,
+                                 smb_wr *w, size_t hoff, uint16_t *tid)
 {
     if (!s->authed)
         return SMB_E_ACCESS_DENIED;
@@ -352,15 +355,30 @@ static smb_status h_nt_create(struct srv_conn *c, struct srv_smb1 *s, const stru
     bool exists = srv_vfs_stat(v, rel, &stt) == SMB_OK;
     if (exists && S_ISDIR(stt.st_mode))
         want_dir = true;
-    bool write = !want_dir && (q.desired_access & 0x40000116u) != 0; /* FILE_WRITE_DATA|APPEND|EA|ATTR|GENERIC_WRITE */
+    bool write =
+        !want_dir && (q.desired_access & 0x40000116u) != 0; /* FILE_WRITE_DATA|APPEND|EA|ATTR|GENERIC_WRITE */
     switch (q.disposition) {
     case 0: /* FILE_SUPERSEDE */
-    case 5: /* FILE_OVERWRITE_IF */ flags |= O_CREAT | O_TRUNC; write = true; break;
-    case 1: /* FILE_OPEN */ break;
-    case 2: /* FILE_CREATE */ flags |= O_CREAT | O_EXCL; write = true; break;
-    case 3: /* FILE_OPEN_IF */ flags |= O_CREAT; write = write || !exists; break;
-    case 4: /* FILE_OVERWRITE */ flags |= O_TRUNC; write = true; break;
-    default: return SMB_E_INVALID_PARAMETER;
+    case 5: /* FILE_OVERWRITE_IF */
+        flags |= O_CREAT | O_TRUNC;
+        write = true;
+        break;
+    case 1: /* FILE_OPEN */
+        break;
+    case 2: /* FILE_CREATE */
+        flags |= O_CREAT | O_EXCL;
+        write = true;
+        break;
+    case 3: /* FILE_OPEN_IF */
+        flags |= O_CREAT;
+        write = write || !exists;
+        break;
+    case 4: /* FILE_OVERWRITE */
+        flags |= O_TRUNC;
+        write = true;
+        break;
+    default:
+        return SMB_E_INVALID_PARAMETER;
     }
     if (want_dir) {
         if (!exists)
@@ -393,7 +411,8 @@ static smb_status h_nt_create(struct srv_conn *c, struct srv_smb1 *s, const stru
     struct smb1_nt_create_rsp rsp;
     memset(&rsp, 0, sizeof rsp);
     rsp.fid = (uint16_t)(slot + 1);
-    rsp.disposition = exists ? ((flags & O_TRUNC) ? 3 : 1) : 2; /* FILE_OVERWRITTEN / FILE_OPENED / FILE_CREATED */
+    rsp.disposition =
+        exists ? ((flags & O_TRUNC) ? 3 : 1) : 2; /* FILE_OVERWRITTEN / FILE_OPENED / FILE_CREATED */
     rsp.create_time = srv_filetime(&stt.st_ctim);
     rsp.access_time = srv_filetime(&stt.st_atim);
     rsp.write_time = srv_filetime(&stt.st_mtim);
@@ -534,7 +553,8 @@ static smb_status h_path_op(struct srv_conn *c, struct srv_smb1 *s, const struct
 }
 
 /* QUERY_INFORMATION_DISK (0x80, MS-CIFS 2.2.4.57): 16-bit units, capped. */
-static smb_status h_disk(struct srv_conn *c, struct srv_smb1 *s, const struct smb1_hdr *h, smb_wr *w, size_t hoff)
+static smb_status h_disk(struct srv_conn *c, struct srv_smb1 *s, const struct smb1_hdr *h, smb_wr *w,
+                         size_t hoff)
 {
     if (!srv_smb1_tree_ok(s, h))
         return SMB_E_NETWORK_NAME_DELETED;
@@ -548,7 +568,8 @@ static smb_status h_disk(struct srv_conn *c, struct srv_smb1 *s, const struct sm
     if (rc != 0)
         return srv_errno_status(errno);
     uint64_t unit = 65536; /* bytes per unit = BlocksPerUnit (128) * BlockSize (512) */
-    uint64_t total = (uint64_t)sv.f_blocks * sv.f_frsize / unit, avail = (uint64_t)sv.f_bavail * sv.f_frsize / unit;
+    uint64_t total = (uint64_t)sv.f_blocks * sv.f_frsize / unit,
+             avail = (uint64_t)sv.f_bavail * sv.f_frsize / unit;
     struct smb1_wmark m;
     smb1_wr_begin(w, hoff, &m);
     wr_u16le(w, (uint16_t)(total > 0xFFFF ? 0xFFFF : total));
@@ -605,8 +626,8 @@ smb_status srv_smb1_input(struct srv_conn *c, const uint8_t *pdu, size_t len, st
             vr = SMB_VERIFY_VALID; /* MS-CIFS 3.3.5.2: on an active session the MAC decides, not the flag
                                       (Samba "client signing = if_required" leaves Flags2 0x0004 clear) */
         if (!smb_verify_acceptable(vr)) {
-            srv_log(c, SRV_LOG_AUDIT, "SMB1 request 0x%02x (mid %u) %s: dropping the connection", h.command, h.mid,
-                    smb_verify_result_name(vr));
+            srv_log(c, SRV_LOG_AUDIT, "SMB1 request 0x%02x (mid %u) %s: dropping the connection", h.command,
+                    h.mid, smb_verify_result_name(vr));
             return SMB_E_ACCESS_DENIED;
         }
     }
@@ -629,8 +650,8 @@ smb_status srv_smb1_input(struct srv_conn *c, const uint8_t *pdu, size_t len, st
     wr_u32be(&w, 0);
     struct smb1_hdr rh = h;
     rh.flags = SMB1_FLAGS_REPLY | SMB1_FLAGS_CASE_INSENSITIVE | SMB1_FLAGS_CANONICALIZED_PATHS;
-    rh.flags2 = SMB1_FLAGS2_LONG_NAMES | SMB1_FLAGS2_NT_STATUS | SMB1_FLAGS2_UNICODE | SMB1_FLAGS2_EXTENDED_SECURITY |
-                SMB1_FLAGS2_IS_LONG_NAME;
+    rh.flags2 = SMB1_FLAGS2_LONG_NAMES | SMB1_FLAGS2_NT_STATUS | SMB1_FLAGS2_UNICODE |
+                SMB1_FLAGS2_EXTENDED_SECURITY | SMB1_FLAGS2_IS_LONG_NAME;
     memset(rh.signature, 0, 8);
     smb1_hdr_encode(&w, &rh);
     const size_t hoff = 4;
@@ -640,24 +661,44 @@ smb_status srv_smb1_input(struct srv_conn *c, const uint8_t *pdu, size_t len, st
      * the first command's result (chaining is optional for NT LM 0.12 servers). */
     const struct smb1_block *b = &blocks[0];
     switch (h.command) {
-    case SMB1_COM_NEGOTIATE: st = h_negotiate(c, s, pdu, len, &w, hoff); break;
+    case SMB1_COM_NEGOTIATE:
+        st = h_negotiate(c, s, pdu, len, &w, hoff);
+        break;
     case SMB1_COM_SESSION_SETUP_ANDX:
         st = b->word_count == 13 ? h_session_setup_nt(c, s, &h, b, &w, hoff, &activate)
                                  : h_session_setup(c, s, &h, b, &w, hoff, &activate);
         break;
-    case SMB1_COM_TREE_CONNECT_ANDX: st = h_tree_connect(c, s, b, &w, hoff, &new_tid); break;
-    case SMB1_COM_NT_CREATE_ANDX: st = h_nt_create(c, s, &h, b, &w, hoff); break;
-    case SMB1_COM_WRITE_ANDX: st = h_write(s, &h, pdu, len, b, &w, hoff); break;
-    case SMB1_COM_READ_ANDX: st = h_read(s, &h, b, &w, hoff); break;
-    case SMB1_COM_CLOSE: st = h_close(s, &h, b, &w, hoff); break;
+    case SMB1_COM_TREE_CONNECT_ANDX:
+        st = h_tree_connect(c, s, b, &w, hoff, &new_tid);
+        break;
+    case SMB1_COM_NT_CREATE_ANDX:
+        st = h_nt_create(c, s, &h, b, &w, hoff);
+        break;
+    case SMB1_COM_WRITE_ANDX:
+        st = h_write(s, &h, pdu, len, b, &w, hoff);
+        break;
+    case SMB1_COM_READ_ANDX:
+        st = h_read(s, &h, b, &w, hoff);
+        break;
+    case SMB1_COM_CLOSE:
+        st = h_close(s, &h, b, &w, hoff);
+        break;
     case SMB1_COM_CREATE_DIRECTORY:
     case SMB1_COM_DELETE_DIRECTORY:
     case SMB1_COM_DELETE:
     case SMB1_COM_RENAME:
-    case SMB1_COM_CHECK_DIRECTORY: st = h_path_op(c, s, &h, b, &w, hoff); break;
-    case SMB1_COM_FIND_CLOSE2: st = srv_smb1_find_close(s, &h, b, &w, hoff); break;
-    case SMB1_COM_QUERY_INFORMATION_DISK: st = h_disk(c, s, &h, &w, hoff); break;
-    case SMB1_COM_TRANSACTION2: st = srv_smb1_trans2(c, s, &h, pdu, len, b, &w, hoff); break;
+    case SMB1_COM_CHECK_DIRECTORY:
+        st = h_path_op(c, s, &h, b, &w, hoff);
+        break;
+    case SMB1_COM_FIND_CLOSE2:
+        st = srv_smb1_find_close(s, &h, b, &w, hoff);
+        break;
+    case SMB1_COM_QUERY_INFORMATION_DISK:
+        st = h_disk(c, s, &h, &w, hoff);
+        break;
+    case SMB1_COM_TRANSACTION2:
+        st = srv_smb1_trans2(c, s, &h, pdu, len, b, &w, hoff);
+        break;
     case SMB1_COM_ECHO: {
         uint16_t cnt;
         st = smb1_echo_req_decode(b, &cnt) == SMB_OK && cnt == 1

@@ -129,12 +129,13 @@ static smb_status file_info(smb_wr *dw, uint16_t level, const struct stat *st, c
     case SMB_QUERY_FILE_STREAM_INFO:
         if (S_ISDIR(st->st_mode))
             return SMB_OK; /* no streams */
-        wr_u32le(dw, 0);       /* NextEntryOffset */
-        wr_u32le(dw, 14);      /* StreamNameLength: "::$DATA" */
+        wr_u32le(dw, 0);   /* NextEntryOffset */
+        wr_u32le(dw, 14);  /* StreamNameLength: "::$DATA" */
         wr_u64le(dw, eof);
         wr_u64le(dw, alloc);
         return put_u16_name(dw, "::$DATA", false);
-    default: return SMB_E_NOT_SUPPORTED;
+    default:
+        return SMB_E_NOT_SUPPORTED;
     }
 }
 
@@ -178,7 +179,8 @@ static smb_status fs_info(const struct srv_vfs *v, smb_wr *dw, uint16_t level, i
         wr_u32le(dw, 255);
         wr_u32le(dw, 8);
         return put_u16_name(dw, "NTFS", false);
-    default: return SMB_E_NOT_SUPPORTED;
+    default:
+        return SMB_E_NOT_SUPPORTED;
     }
 }
 
@@ -208,7 +210,7 @@ static int put_entry(smb_wr *dw, uint16_t level, const struct srv_dirent *e, uin
         if (level != SMB_FIND_FILE_DIRECTORY_INFO)
             wr_u32le(dw, 0); /* EaSize */
         if (level == SMB_FIND_FILE_BOTH_DIRECTORY_INFO) {
-            wr_u8(dw, 0);    /* ShortNameLength */
+            wr_u8(dw, 0); /* ShortNameLength */
             wr_u8(dw, 0);
             wr_zero(dw, 24); /* ShortName */
         }
@@ -232,7 +234,8 @@ static uint16_t fill_entries(struct srv_smb1 *s, smb_wr *dw, uint16_t max_count,
     uint16_t n = 0;
     *last_off = 0;
     while (s->search.pos < s->search.n && n < max_count) {
-        if (put_entry(dw, s->search.level, &s->search.ents[s->search.pos], (uint32_t)s->search.pos, last_off) != 0)
+        if (put_entry(dw, s->search.level, &s->search.ents[s->search.pos], (uint32_t)s->search.pos,
+                      last_off) != 0)
             break;
         s->search.pos++;
         n++;
@@ -248,8 +251,8 @@ static void search_end(struct srv_smb1 *s)
     memset(&s->search, 0, sizeof s->search);
 }
 
-static smb_status find_first(struct srv_conn *c, struct srv_smb1 *s, const struct smb1_trans2_req *q, smb_wr *pw,
-                             smb_wr *dw)
+static smb_status find_first(struct srv_conn *c, struct srv_smb1 *s, const struct smb1_trans2_req *q,
+                             smb_wr *pw, smb_wr *dw)
 {
     if (q->param_len < 12)
         return SMB_E_INVALID_PARAMETER;
@@ -355,12 +358,13 @@ static smb_status set_file(struct srv_smb1 *s, const struct smb1_trans2_req *q, 
         if (ftruncate(o->fd, (off_t)le64(q->data)) != 0)
             return srv_errno_status(errno);
         return SMB_OK;
-    default: return SMB_E_NOT_SUPPORTED;
+    default:
+        return SMB_E_NOT_SUPPORTED;
     }
 }
 
-smb_status srv_smb1_find_close(struct srv_smb1 *s, const struct smb1_hdr *h, const struct smb1_block *b, smb_wr *w,
-                                size_t hoff)
+smb_status srv_smb1_find_close(struct srv_smb1 *s, const struct smb1_hdr *h, const struct smb1_block *b,
+                               smb_wr *w, size_t hoff)
 {
     if (!srv_smb1_tree_ok(s, h))
         return SMB_E_NETWORK_NAME_DELETED;
@@ -372,8 +376,8 @@ smb_status srv_smb1_find_close(struct srv_smb1 *s, const struct smb1_hdr *h, con
     return smb1_empty_encode(w, hoff);
 }
 
-smb_status srv_smb1_trans2(struct srv_conn *c, struct srv_smb1 *s, const struct smb1_hdr *h, const uint8_t *pdu,
-                           size_t len, const struct smb1_block *b, smb_wr *w, size_t hoff)
+smb_status srv_smb1_trans2(struct srv_conn *c, struct srv_smb1 *s, const struct smb1_hdr *h,
+                           const uint8_t *pdu, size_t len, const struct smb1_block *b, smb_wr *w, size_t hoff)
 {
     if (!s->authed)
         return SMB_E_ACCESS_DENIED;
@@ -387,7 +391,8 @@ smb_status srv_smb1_trans2(struct srv_conn *c, struct srv_smb1 *s, const struct 
     if (sub == TRANS2_GET_DFS_REFERRAL) {
         if (s->dec.deny_tree_connect) {
             /* KB887429: a server that requires signing, a client that does not sign */
-            srv_log(c, SRV_LOG_AUDIT, "SMB1 TRANS2 GET_DFS_REFERRAL refused: signing required, client does not sign");
+            srv_log(c, SRV_LOG_AUDIT,
+                    "SMB1 TRANS2 GET_DFS_REFERRAL refused: signing required, client does not sign");
             return s->dec.deny_status;
         }
         return SMB_E_NOT_FOUND; /* no DFS namespace here */
@@ -404,8 +409,12 @@ smb_status srv_smb1_trans2(struct srv_conn *c, struct srv_smb1 *s, const struct 
     uint32_t dcap = q.max_data < T2_DATA_CAP ? q.max_data : T2_DATA_CAP;
     wr_init(&dw, dbuf, dcap);
     switch (sub) {
-    case TRANS2_FIND_FIRST2: st = find_first(c, s, &q, &pw, &dw); break;
-    case TRANS2_FIND_NEXT2: st = find_next(s, &q, &pw, &dw); break;
+    case TRANS2_FIND_FIRST2:
+        st = find_first(c, s, &q, &pw, &dw);
+        break;
+    case TRANS2_FIND_NEXT2:
+        st = find_next(s, &q, &pw, &dw);
+        break;
     case TRANS2_QUERY_FS_INFORMATION: {
         int fd = -1;
         st = q.param_len >= 2 ? srv_vfs_open(v, "", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0, &fd)
@@ -446,16 +455,25 @@ smb_status srv_smb1_trans2(struct srv_conn *c, struct srv_smb1 *s, const struct 
         }
         break;
     }
-    case TRANS2_SET_FILE_INFORMATION: st = set_file(s, &q, &pw); break;
-    default: st = SMB_E_NOT_SUPPORTED; break;
+    case TRANS2_SET_FILE_INFORMATION:
+        st = set_file(s, &q, &pw);
+        break;
+    default:
+        st = SMB_E_NOT_SUPPORTED;
+        break;
     }
     if (st == SMB_E_NOT_SUPPORTED)
-        srv_log(c, SRV_LOG_DEBUG, "SMB1 TRANS2 0x%04x level 0x%04x not supported", sub,
-                q.param_len >= 4 ? le16(q.param + (sub == TRANS2_QUERY_PATH_INFORMATION || sub == TRANS2_QUERY_FS_INFORMATION ? 0 : 2)) : 0);
+        srv_log(
+            c, SRV_LOG_DEBUG, "SMB1 TRANS2 0x%04x level 0x%04x not supported", sub,
+            q.param_len >= 4
+                ? le16(q.param +
+                       (sub == TRANS2_QUERY_PATH_INFORMATION || sub == TRANS2_QUERY_FS_INFORMATION ? 0 : 2))
+                : 0);
     if (st == SMB_OK && (!wr_ok(&dw) || !wr_ok(&pw)))
         st = SMB_E_BUFFER_OVERFLOW;
     if (st == SMB_OK)
-        st = smb1_trans2_rsp_encode(w, hoff, pbuf, (uint16_t)wr_len(&pw), dbuf, (uint16_t)wr_len(&dw)) == SMB_OK
+        st = smb1_trans2_rsp_encode(w, hoff, pbuf, (uint16_t)wr_len(&pw), dbuf, (uint16_t)wr_len(&dw)) ==
+                     SMB_OK
                  ? SMB_OK
                  : SMB_E_INTERNAL_ERROR;
     free(dbuf);

@@ -17,8 +17,8 @@
 
 #include "auth/ntlmssp.h"
 #include "auth/spnego.h"
-#include "crypto/crypto.h"
 #include "base/buf.h"
+#include "crypto/crypto.h"
 #include "server/session_int.h"
 #include "smbsign/policy.h"
 #include "smbsign/sign.h"
@@ -210,7 +210,7 @@ static void create_session_codecs(void **state)
     assert_int_equal(d.name_len, 2 * strlen("dir\\file.txt"));
     uint8_t c[1024];
     memcpy(c, m, n);
-    put_le16(c + 33 + 5, 0x7FFF); /* NameLength past the bytes */
+    put_le16(c + 33 + 5, 0x7FFF);                                /* NameLength past the bytes */
     assert_int_equal(smb1_nt_create_req_decode(&b, &d), SMB_OK); /* b still views m */
     struct smb1_block cb;
     assert_int_equal(smb1_block_parse(c, n, 32, c[4], &cb), SMB_OK);
@@ -242,7 +242,8 @@ static void trans2_framing(void **state)
     hdr(m, SMB1_COM_TRANSACTION2, 1, 1, 6);
     w.off = 32;
     static const uint8_t param[] = {1, 2, 3, 4, 5, 6};
-    assert_int_equal(smb1_trans2_req_encode(&w, 0, TRANS2_QUERY_FS_INFORMATION, param, 6, NULL, 0, 4096), SMB_OK);
+    assert_int_equal(smb1_trans2_req_encode(&w, 0, TRANS2_QUERY_FS_INFORMATION, param, 6, NULL, 0, 4096),
+                     SMB_OK);
     size_t n = wr_len(&w);
     struct smb1_block b;
     struct smb1_trans2_req q;
@@ -370,8 +371,8 @@ static uint8_t t1_open(struct t1 *t, smb_sign_level level, bool legacy, uint16_t
             assert_int_equal(spnego_resp_decode(sr.blob, sr.blob_len, &sp), SMB_OK);
             uint8_t auth[2048];
             size_t al;
-            assert_int_equal(smb_ntlm_client_authenticate(&nc, sp.response_token.p, sp.response_token.len, auth,
-                                                          sizeof auth, &al),
+            assert_int_equal(smb_ntlm_client_authenticate(&nc, sp.response_token.p, sp.response_token.len,
+                                                          auth, sizeof auth, &al),
                              SMB_OK);
             assert_int_equal(spnego_resp_encode(-1, false, auth, al, NULL, 0, tok, sizeof tok, &tl), SMB_OK);
         } else {
@@ -542,7 +543,8 @@ static void core_legacy_denials(void **state)
     smb_wr w;
     msg_begin(&t, &w, m, sizeof m, SMB1_COM_TRANSACTION2, 0);
     static const uint8_t p[] = {4, 0, '\\', 0, 0, 0};
-    assert_int_equal(smb1_trans2_req_encode(&w, 0, TRANS2_GET_DFS_REFERRAL, p, sizeof p, NULL, 0, 1024), SMB_OK);
+    assert_int_equal(smb1_trans2_req_encode(&w, 0, TRANS2_GET_DFS_REFERRAL, p, sizeof p, NULL, 0, 1024),
+                     SMB_OK);
     assert_int_equal(xchg(&t, m, wr_len(&w), &out), SMB_OK);
     assert_int_equal(le32(out.p + 4 + 5), 0xC0000022u);
     t1_close(&t);
@@ -603,8 +605,8 @@ static smb_status nonext_session(struct t1 *t, bool good, uint8_t *mac_key, size
     memcpy(mac_key, base, 16);
     memcpy(mac_key + 16, resp, sizeof resp);
     *mac_len = 16 + sizeof resp;
-    struct smb1_sess_setup_nt_req q = {.max_buffer_size = 65535, .lm = (const uint8_t *)"", .lm_len = 0,
-                                       .nt = resp, .nt_len = sizeof resp};
+    struct smb1_sess_setup_nt_req q = {
+        .max_buffer_size = 65535, .lm = (const uint8_t *)"", .lm_len = 0, .nt = resp, .nt_len = sizeof resp};
     msg_begin(t, &w, m, sizeof m, SMB1_COM_SESSION_SETUP_ANDX,
               SMB1_FLAGS2_SECURITY_SIGNATURE | SMB1_FLAGS2_SECURITY_SIGNATURE_REQUIRED);
     put_le16(m + 10, (uint16_t)(le16(m + 10) & ~SMB1_FLAGS2_EXTENDED_SECURITY));

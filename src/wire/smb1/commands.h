@@ -17,8 +17,8 @@
 
 #include "wire/smb1/msg.h"
 
-#define SMB1_MAX_BLOB 4096   /* security blob in SESSION_SETUP */
-#define SMB1_MAX_IO 65535    /* READ/WRITE data per request (no large READX/WRITEX here) */
+#define SMB1_MAX_BLOB 4096 /* security blob in SESSION_SETUP */
+#define SMB1_MAX_IO 65535  /* READ/WRITE data per request (no large READX/WRITEX here) */
 
 /* ---- SESSION_SETUP_ANDX, extended security ---- */
 struct smb1_sess_setup_req {
@@ -44,11 +44,11 @@ smb_status smb1_sess_setup_rsp_decode(const struct smb1_block *b, struct smb1_se
 struct smb1_sess_setup_nt_req {
     uint16_t max_buffer_size, max_mpx_count, vc_number;
     uint32_t session_key, capabilities;
-    const uint8_t *lm, *nt;   /* views */
+    const uint8_t *lm, *nt; /* views */
     uint16_t lm_len, nt_len;
-    const uint8_t *account;   /* UTF-16LE, without NUL */
+    const uint8_t *account; /* UTF-16LE, without NUL */
     size_t account_len;
-    const uint8_t *domain;    /* UTF-16LE, without NUL */
+    const uint8_t *domain; /* UTF-16LE, without NUL */
     size_t domain_len;
 };
 smb_status smb1_sess_setup_nt_req_decode(const struct smb1_block *b, struct smb1_sess_setup_nt_req *q);
@@ -72,7 +72,8 @@ smb_status smb1_tree_connect_rsp_decode(const struct smb1_block *b, uint16_t *op
 
 /* ---- NT_CREATE_ANDX ---- */
 struct smb1_nt_create_req {
-    uint32_t flags, root_fid, desired_access, ext_attributes, share_access, disposition, options, impersonation;
+    uint32_t flags, root_fid, desired_access, ext_attributes, share_access, disposition, options,
+        impersonation;
     uint64_t allocation_size;
     uint8_t security_flags;
     const uint8_t *name; /* UTF-16LE without NUL */
@@ -104,7 +105,8 @@ struct smb1_write_req {
 };
 smb_status smb1_write_req_encode(smb_wr *w, size_t hdr_off, const struct smb1_write_req *q);
 /* msg/len: the whole message (DataOffset is from the header start). */
-smb_status smb1_write_req_decode(const uint8_t *msg, size_t len, const struct smb1_block *b, struct smb1_write_req *q);
+smb_status smb1_write_req_decode(const uint8_t *msg, size_t len, const struct smb1_block *b,
+                                 struct smb1_write_req *q);
 smb_status smb1_write_rsp_encode(smb_wr *w, size_t hdr_off, uint32_t count);
 smb_status smb1_write_rsp_decode(const struct smb1_block *b, uint32_t *count);
 
@@ -117,8 +119,8 @@ struct smb1_read_req {
 smb_status smb1_read_req_encode(smb_wr *w, size_t hdr_off, const struct smb1_read_req *q);
 smb_status smb1_read_req_decode(const struct smb1_block *b, struct smb1_read_req *q);
 smb_status smb1_read_rsp_encode(smb_wr *w, size_t hdr_off, const uint8_t *data, uint32_t len);
-smb_status smb1_read_rsp_decode(const uint8_t *msg, size_t len, const struct smb1_block *b, const uint8_t **data,
-                                uint32_t *data_len);
+smb_status smb1_read_rsp_decode(const uint8_t *msg, size_t len, const struct smb1_block *b,
+                                const uint8_t **data, uint32_t *data_len);
 
 /* ---- CLOSE, ECHO, LOGOFF_ANDX, TREE_DISCONNECT ---- */
 smb_status smb1_close_req_encode(smb_wr *w, size_t hdr_off, uint16_t fid);
@@ -127,7 +129,8 @@ smb_status smb1_echo_req_encode(smb_wr *w, size_t hdr_off, uint16_t count, const
 smb_status smb1_echo_req_decode(const struct smb1_block *b, uint16_t *count);
 smb_status smb1_echo_rsp_encode(smb_wr *w, size_t hdr_off, uint16_t seq, const uint8_t *data, uint16_t len);
 smb_status smb1_logoff_encode(smb_wr *w, size_t hdr_off); /* request and response share the form */
-/* An empty block (WordCount 0, ByteCount 0): CLOSE / TREE_DISCONNECT responses, TREE_DISCONNECT requests, errors. */
+/* An empty block (WordCount 0, ByteCount 0): CLOSE / TREE_DISCONNECT responses, TREE_DISCONNECT requests,
+ * errors. */
 smb_status smb1_empty_encode(smb_wr *w, size_t hdr_off);
 smb_status smb1_expect_words(const struct smb1_block *b, uint8_t wc);
 

@@ -26,18 +26,19 @@
 
 /* One command block. */
 struct smb1_block {
-    uint8_t command;      /* the command this block belongs to */
-    size_t off;           /* offset of WordCount in the message */
+    uint8_t command; /* the command this block belongs to */
+    size_t off;      /* offset of WordCount in the message */
     uint8_t word_count;
     const uint8_t *words; /* word_count * 2 bytes */
     uint16_t byte_count;
     const uint8_t *bytes;
-    size_t bytes_off;     /* offset of Bytes in the message (for alignment and data offsets) */
-    size_t end;           /* offset just past Bytes */
+    size_t bytes_off; /* offset of Bytes in the message (for alignment and data offsets) */
+    size_t end;       /* offset just past Bytes */
 };
 
 /* Parse the block at off (the first block is at SMB1_HDR_LEN). */
-smb_status smb1_block_parse(const uint8_t *msg, size_t len, size_t off, uint8_t command, struct smb1_block *b);
+smb_status smb1_block_parse(const uint8_t *msg, size_t len, size_t off, uint8_t command,
+                            struct smb1_block *b);
 
 /* AndX: when b is an AndX block (the caller knows), read the next command.
  * *next_cmd = SMB1_COM_NO_ANDX_COMMAND when the chain ends (then *next is
@@ -62,11 +63,14 @@ bool smb1_is_andx(uint8_t command);
 struct smb1_wmark {
     size_t wc_at, bc_at, hdr_off;
 };
-void smb1_wr_begin(smb_wr *w, size_t hdr_off, struct smb1_wmark *m);    /* reserves WordCount */
-void smb1_wr_words_done(smb_wr *w, struct smb1_wmark *m);              /* patches WordCount, reserves ByteCount */
-void smb1_wr_end(smb_wr *w, struct smb1_wmark *m);                     /* patches ByteCount */
+void smb1_wr_begin(smb_wr *w, size_t hdr_off, struct smb1_wmark *m); /* reserves WordCount */
+void smb1_wr_words_done(smb_wr *w, struct smb1_wmark *m); /* patches WordCount, reserves ByteCount */
+void smb1_wr_end(smb_wr *w, struct smb1_wmark *m);        /* patches ByteCount */
 /* Offset of the writer's position relative to the SMB header. */
-static inline size_t smb1_wr_msg_off(const smb_wr *w, const struct smb1_wmark *m) { return wr_len(w) - m->hdr_off; }
+static inline size_t smb1_wr_msg_off(const smb_wr *w, const struct smb1_wmark *m)
+{
+    return wr_len(w) - m->hdr_off;
+}
 /* Pad to even offset relative to the SMB header (Unicode strings, MS-CIFS 2.2.1.1). */
 void smb1_wr_align2(smb_wr *w, const struct smb1_wmark *m);
 /* UTF-8 -> UTF-16LE with a terminating NUL. */

@@ -37,7 +37,8 @@ smb_status smb1_write_req_encode(smb_wr *w, size_t hdr_off, const struct smb1_wr
     return wr_ok(w) ? SMB_OK : w->err;
 }
 
-smb_status smb1_write_req_decode(const uint8_t *msg, size_t len, const struct smb1_block *b, struct smb1_write_req *q)
+smb_status smb1_write_req_decode(const uint8_t *msg, size_t len, const struct smb1_block *b,
+                                 struct smb1_write_req *q)
 {
     memset(q, 0, sizeof *q);
     if (b->word_count != 14 && b->word_count != 12)
@@ -64,7 +65,7 @@ smb_status smb1_write_rsp_encode(smb_wr *w, size_t hdr_off, uint32_t count)
     smb1_wr_begin(w, hdr_off, &m);
     andx_none(w);
     wr_u16le(w, (uint16_t)count);
-    wr_u16le(w, 0xFFFF); /* Available */
+    wr_u16le(w, 0xFFFF);                  /* Available */
     wr_u16le(w, (uint16_t)(count >> 16)); /* CountHigh */
     wr_u16le(w, 0);
     smb1_wr_words_done(w, &m);
@@ -135,14 +136,15 @@ smb_status smb1_read_rsp_encode(smb_wr *w, size_t hdr_off, const uint8_t *data, 
     return wr_ok(w) ? SMB_OK : w->err;
 }
 
-smb_status smb1_read_rsp_decode(const uint8_t *msg, size_t len, const struct smb1_block *b, const uint8_t **data,
-                                uint32_t *data_len)
+smb_status smb1_read_rsp_decode(const uint8_t *msg, size_t len, const struct smb1_block *b,
+                                const uint8_t **data, uint32_t *data_len)
 {
     if (smb1_expect_words(b, 12) != SMB_OK)
         return SMB_E_MALFORMED;
     uint32_t dlen = (uint32_t)le16(b->words + 10) | ((uint32_t)le16(b->words + 14) << 16);
     uint16_t doff = le16(b->words + 12);
-    if (dlen > SMB1_MAX_IO || (dlen && (doff < b->bytes_off || (uint64_t)doff + dlen > b->end)) || b->end > len)
+    if (dlen > SMB1_MAX_IO || (dlen && (doff < b->bytes_off || (uint64_t)doff + dlen > b->end)) ||
+        b->end > len)
         return SMB_E_MALFORMED;
     *data = msg + doff;
     *data_len = dlen;

@@ -49,14 +49,14 @@ smb_status smb1_trans2_req_encode(smb_wr *w, size_t hdr_off, uint16_t subcommand
     wr_u16le(w, max_data); /* MaxDataCount */
     wr_u8(w, 0);
     wr_u8(w, 0);
-    wr_u16le(w, 0);        /* Flags */
-    wr_u32le(w, 0);        /* Timeout */
+    wr_u16le(w, 0); /* Flags */
+    wr_u32le(w, 0); /* Timeout */
     wr_u16le(w, 0);
     wr_u16le(w, plen);
     size_t poff_at = wr_reserve(w, 2);
     wr_u16le(w, dlen);
     size_t doff_at = wr_reserve(w, 2);
-    wr_u8(w, 1);           /* SetupCount */
+    wr_u8(w, 1); /* SetupCount */
     wr_u8(w, 0);
     wr_u16le(w, subcommand);
     smb1_wr_words_done(w, &m);
@@ -101,8 +101,8 @@ smb_status smb1_trans2_rsp_encode(smb_wr *w, size_t hdr_off, const uint8_t *para
     return wr_ok(w) ? SMB_OK : w->err;
 }
 
-smb_status smb1_trans2_rsp_decode(const uint8_t *msg, size_t len, const struct smb1_block *b, const uint8_t **param,
-                                  uint16_t *plen, const uint8_t **data, uint16_t *dlen)
+smb_status smb1_trans2_rsp_decode(const uint8_t *msg, size_t len, const struct smb1_block *b,
+                                  const uint8_t **param, uint16_t *plen, const uint8_t **data, uint16_t *dlen)
 {
     if (b->word_count < 10 || b->end > len)
         return SMB_E_MALFORMED;

@@ -42,7 +42,8 @@ smb_status smb1_trans2_req_encode(smb_wr *w, size_t hdr_off, uint16_t subcommand
 smb_status smb1_trans2_rsp_encode(smb_wr *w, size_t hdr_off, const uint8_t *param, uint16_t plen,
                                   const uint8_t *data, uint16_t dlen);
 /* Decode a response's parameter and data views. */
-smb_status smb1_trans2_rsp_decode(const uint8_t *msg, size_t len, const struct smb1_block *b, const uint8_t **param,
-                                  uint16_t *plen, const uint8_t **data, uint16_t *dlen);
+smb_status smb1_trans2_rsp_decode(const uint8_t *msg, size_t len, const struct smb1_block *b,
+                                  const uint8_t **param, uint16_t *plen, const uint8_t **data,
+                                  uint16_t *dlen);
 
 #endif

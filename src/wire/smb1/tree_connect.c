@@ -14,7 +14,7 @@ smb_status smb1_tree_connect_req_encode(smb_wr *w, size_t hdr_off, const char *u
     wr_u16le(w, 0x0008); /* TREE_CONNECT_ANDX_EXTENDED_RESPONSE not asked; bit 3 = extended signatures off */
     wr_u16le(w, 1);      /* PasswordLength: one NUL (user-level security) */
     smb1_wr_words_done(w, &m);
-    wr_u8(w, 0);         /* Password */
+    wr_u8(w, 0); /* Password */
     smb1_wr_align2(w, &m);
     smb1_wr_ustr(w, unc_path);
     wr_bytes(w, "?????", 6);
