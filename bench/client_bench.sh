@@ -23,11 +23,17 @@ if [ -d /dev/shm ] && [ "$(df -Pk /dev/shm | awk 'NR==2 {print $4}')" -gt $(((MI
 T=$(mktemp -d "$base/smbsign-cbench.XXXXXX")
 chmod 755 "$T"
 SMBD_PID=
-cleanup() { [ -n "$SMBD_PID" ] && kill "$SMBD_PID" 2>/dev/null; sleep 0.3; rm -rf "$T"; }
-trap cleanup EXIT
 USERNAME=smbsigntest
+CREATED_USER=
+cleanup() {
+    [ -n "$SMBD_PID" ] && kill "$SMBD_PID" 2>/dev/null
+    sleep 0.3
+    rm -rf "$T"
+    [ -n "$CREATED_USER" ] && userdel "$USERNAME" 2>/dev/null
+}
+trap cleanup EXIT
 PASS="pw-$RANDOM$RANDOM"
-id "$USERNAME" >/dev/null 2>&1 || useradd -M -s /usr/sbin/nologin "$USERNAME"
+if ! id "$USERNAME" >/dev/null 2>&1; then useradd -M -s /usr/sbin/nologin "$USERNAME" && CREATED_USER=1; fi
 PORT=$((20000 + RANDOM % 40000))
 mkdir -p "$T"/{private,lock,state,cache,pid,ncalrpc,share,log,local}
 chmod 777 "$T/share" "$T/local"

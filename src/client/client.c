@@ -421,9 +421,9 @@ static smb_status validate_negotiate(smb_client *c)
         st = io_fail(c, SMB_E_ACCESS_DENIED, "VALIDATE_NEGOTIATE_INFO failed: negotiate may have been tampered with");
         goto out;
     }
-    /* the response must have been signed: the core required it because it
-     * verifies every response of a session with a key when signing is on;
-     * when the session does not sign, require the flag explicitly here */
+    /* MS-SMB2 3.2.5.14.12: the response must be signed. The core verified
+     * any signature present (and required one if the session signs); on a
+     * session that does not sign, an unsigned answer is refused here. */
     if (!(le32(o.msgs[0] + 16) & SMB2_FLAGS_SIGNED)) {
         st = io_fail(c, SMB_E_ACCESS_DENIED, "VALIDATE_NEGOTIATE_INFO response is not signed");
         goto out;

@@ -31,7 +31,11 @@ T=$(mk_tmpdir)
 chmod 755 "$T" # smbd serves the share as the test user
 USERNAME=smbsigntest
 PASS="pw-$RANDOM$RANDOM"
-id "$USERNAME" >/dev/null 2>&1 || useradd -M -s /usr/sbin/nologin "$USERNAME" 2>/dev/null
+if ! id "$USERNAME" >/dev/null 2>&1; then
+    useradd -M -s /usr/sbin/nologin "$USERNAME" 2>/dev/null
+    # remove the account again when this script created it
+    trap 'test_cleanup; userdel "$USERNAME" 2>/dev/null' EXIT
+fi
 id "$USERNAME" >/dev/null 2>&1 || { not_ok "client_samba: cannot create unix user $USERNAME"; exit 1; }
 
 declare -A PORT
