@@ -628,6 +628,10 @@ static int on_readable(struct srv_loop *l, struct lconn *lc)
             lc->fr.max_pdu = lc->established ? lc->ref->ctx->cfg.max_pdu : SRV_PREAUTH_MAX_PDU;
         /* header (or small frames): read a little and feed the framer */
         size_t want = lc->fr.hdr_have < SMB_NB_HDR_LEN ? (size_t)(SMB_NB_HDR_LEN - lc->fr.hdr_have) : sizeof tmp;
+        /* Never read past the end of the current frame: bytes of the next
+         * (pipelined) frame would be fed to this frame's framer and lost. */
+        if (lc->fr.hdr_have == SMB_NB_HDR_LEN && lc->fr.len > lc->fr.have && lc->fr.len - lc->fr.have < want)
+            want = lc->fr.len - lc->fr.have;
         ssize_t n = recv(lc->fd, tmp, want, 0);
         if (n == 0)
             return -1;
