@@ -147,10 +147,11 @@ static int run_one(struct smb1_client *c, char *line)
     if (!strcmp(av[0], "session")) {
         struct smb1_client_info i;
         smb1_client_info(c, &i);
-        printf("dialect NT LM 0.12\nsigning %s\nalgorithm %s\nserver_security_mode %u\n"
+        printf("dialect NT LM 0.12\nsigning %s\nalgorithm %s\nserver_security_mode %u\nauth %s\n"
                "requests_signed %" PRIu64 "\nresponses_verified %" PRIu64 "\n",
                i.signing ? "yes" : "no", i.signing ? "md5" : "none", i.server_security_mode,
-               i.requests_signed, i.responses_verified);
+               i.extended_security ? "spnego-ntlmssp" : "ntlmv2-non-extended", i.requests_signed,
+               i.responses_verified);
         return CLI_EXIT_OK;
     }
     if (!strcmp(av[0], "quit") || !strcmp(av[0], "exit"))
@@ -170,6 +171,7 @@ int cli_client_smb1(const struct cli_smb1_args *a)
     o.password = a->password ? a->password : "";
     o.signing = a->level;
     o.era = a->era;
+    o.no_spnego = a->no_spnego;
     o.timeout_ms = a->timeout_s * 1000;
     struct smb1_client *c = NULL;
     smb_status st = smb1_client_connect(&c, &o);

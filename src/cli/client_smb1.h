@@ -4,6 +4,7 @@
 #ifndef SMBSIGN_CLI_CLIENT_SMB1_H
 #define SMBSIGN_CLI_CLIENT_SMB1_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "smbsign/policy.h"
@@ -14,6 +15,7 @@ struct cli_smb1_args {
     smb_sign_level level;
     smb_era era;
     int timeout_s;
+    bool no_spnego; /* --no-spnego: the non-extended SESSION_SETUP_ANDX */
 };
 /* Returns the verb's exit code (0 ok, 1 failure). */
 int cli_client_smb1(const struct cli_smb1_args *a);

@@ -47,6 +47,8 @@ static const char USAGE[] =
     "  -m, --max-protocol D     highest dialect: 2.0.2 2.1 3.0 3.0.2 3.1.1 (or SMB2_02 ... SMB3_11),\n"
     "                           or NT1 for SMB1 (NT LM 0.12; commands ls, get, put, echo, session)\n"
     "      --era E              SMB1 behaviour era: current (default) or legacy (docs/smb1.md)\n"
+    "      --no-spnego          SMB1: no extended security; NTLMv2 in the non-extended\n"
+    "                           SESSION_SETUP_ANDX (also chosen when the server offers no SPNEGO)\n"
     "      --min-dialect D      lowest dialect offered (default 2.0.2)\n"
     "  -c, --command 'CMDS'     run ';'-separated commands and exit\n"
     "  -t, --timeout SECONDS    per-wait timeout (default 30)\n"
@@ -69,6 +71,7 @@ static const char USAGE[] =
     "  SMBSIGN_PASSWORD=secret smbsign client //srv/data -U alice -m 3.0 -c 'put big.iso; ls'\n"
     "  smbsign client //srv/public -N -c 'get readme.txt'\n"
     "  smbsign client //srv/data -U alice --profile win11-24h2   (interactive)\n"
+    "  smbsign client //127.0.0.1:4445/share -U alice%secret -m NT1 --no-spnego --signing required -c session\n"
     "\n"
     "Exit status: 0 ok, 1 an operation or the connection failed (the NTSTATUS name\n"
     "is printed), 2 usage error.\n";
@@ -88,6 +91,7 @@ struct opts {
     int timeout;
     bool nt1;     /* -m NT1: the SMB1 client (cli/client_smb1.c) */
     smb_era era;  /* SMB1 era: --era, or the --profile's */
+    bool no_spnego; /* SMB1: --no-spnego, the non-extended SESSION_SETUP_ANDX */
 };
 
 static int parse_target(const char *t, struct opts *o)
@@ -558,6 +562,7 @@ int cmd_client(int argc, char **argv)
                                        {"command", required_argument, NULL, 'c'},
                                        {"timeout", required_argument, NULL, 't'},
                                        {"era", required_argument, NULL, 4}, /* SMB1 hook */
+                                       {"no-spnego", no_argument, NULL, 5},  /* SMB1 hook */
                                        {"help", no_argument, NULL, 'h'},
                                        {NULL, 0, NULL, 0}};
     struct opts o;
@@ -626,6 +631,9 @@ int cmd_client(int argc, char **argv)
                 rc = cli_usage_error(VERB, "--era wants current or legacy");
                 goto out;
             }
+            break;
+        case 5: /* SMB1 hook: --no-spnego (docs/smb1.md) */
+            o.no_spnego = true;
             break;
         case 't':
             o.timeout = atoi(optarg);
@@ -708,7 +716,7 @@ int cmd_client(int argc, char **argv)
 
     if (o.nt1) { /* SMB1 hook: -m NT1 */
         struct cli_smb1_args a = {o.host, o.share, o.user, o.domain, o.password, o.cmds,
-                                  o.port, o.level, o.era, o.timeout};
+                                  o.port, o.level, o.era, o.timeout, o.no_spnego};
         rc = cli_client_smb1(&a);
         if (o.password)
             smb_wipe(o.password, strlen(o.password));

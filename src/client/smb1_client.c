@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "auth/ntlmssp.h"
@@ -46,6 +47,8 @@ struct smb1_client {
     struct smb_ntlm_client ntlm;
     uint8_t mech_list[128];
     size_t mech_list_len;
+    uint16_t flags2;      /* SMB1_CLI_FLAGS2, without EXTENDED_SECURITY in the non-extended form */
+    uint8_t challenge[8]; /* non-extended: the server's EncryptionKey (MS-CIFS 2.2.4.52.2) */
 };
 
 static smb_status fail(struct smb1_client *c, smb_status st, const char *why)
@@ -150,7 +153,7 @@ static void req_begin(struct smb1_client *c, smb_wr *w, uint8_t command, uint16_
     memset(&h, 0, sizeof h);
     h.command = command;
     h.flags = SMB1_FLAGS_CASE_INSENSITIVE | SMB1_FLAGS_CANONICALIZED_PATHS;
-    h.flags2 = SMB1_CLI_FLAGS2 | flags2_extra;
+    h.flags2 = c->flags2 | flags2_extra;
     h.tid = c->tid;
     h.pid_low = SMB1_CLI_PID;
     h.uid = c->uid;
@@ -239,6 +242,14 @@ static smb_status tcp_connect(struct smb1_client *c, const char *host, uint16_t 
     return st == SMB_OK ? st : fail(c, st, "TCP connect failed");
 }
 
+/* Now as a FILETIME (100 ns since 1601), for the NTLMv2 blob's TimeStamp. */
+static uint64_t smb1_client_filetime(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return ((uint64_t)ts.tv_sec + 11644473600ull) * 10000000ull + (uint64_t)ts.tv_nsec / 100;
+}
+
 static smb_status negotiate(struct smb1_client *c)
 {
     smb_wr w;
@@ -248,7 +259,7 @@ static smb_status negotiate(struct smb1_client *c)
     memset(&req, 0, sizeof req);
     req.dialect_count = 1;
     req.dialects[0] = SMB1_DIALECT_NT_LM_012;
-    smb_status st = smb1_negotiate_req_encode(&w, &req, SMB1_CLI_FLAGS2, ++c->mid);
+    smb_status st = smb1_negotiate_req_encode(&w, &req, c->flags2, ++c->mid);
     if (st != SMB_OK)
         return fail(c, st, "building NEGOTIATE");
     wr_patch_u32be(&w, 0, (uint32_t)(wr_len(&w) - 4));
@@ -257,8 +268,21 @@ static smb_status negotiate(struct smb1_client *c)
     struct smb1_negotiate_answer a;
     if ((st = smb1_negotiate_answer_parse(c->in, c->in_len, &a)) != SMB_OK || a.kind != SMB1_ANSWER_SMB1)
         return die(c, st != SMB_OK ? st : SMB_E_NOT_SUPPORTED, "the server did not accept NT LM 0.12");
-    if (a.smb1.dialect_index != 0 || !(a.smb1.capabilities & SMB1_CAP_EXTENDED_SECURITY))
-        return die(c, SMB_E_NOT_SUPPORTED, "the server did not select NT LM 0.12 with extended security");
+    if (a.smb1.dialect_index != 0 || a.smb1.word_count != 17)
+        return die(c, SMB_E_NOT_SUPPORTED, "the server did not select NT LM 0.12");
+    /* MS-SMB 3.2.5.2: CAP_EXTENDED_SECURITY in the response selects the form of
+     * SESSION_SETUP_ANDX; without it the server sent an 8-byte challenge (MS-CIFS 2.2.4.52.2). */
+    c->info.extended_security = (a.smb1.capabilities & SMB1_CAP_EXTENDED_SECURITY) != 0 &&
+                                (c->flags2 & SMB1_FLAGS2_EXTENDED_SECURITY);
+    if (!c->info.extended_security) {
+        if (a.smb1.challenge_length != 8 || !a.smb1.challenge)
+            return die(c, SMB_E_NOT_SUPPORTED,
+                       "the server offered neither extended security nor an 8-byte challenge");
+        if (!(a.smb1.security_mode & 0x02)) /* NEGOTIATE_ENCRYPT_PASSWORDS */
+            return die(c, SMB_E_NOT_SUPPORTED, "the server wants plaintext passwords (refused)");
+        memcpy(c->challenge, a.smb1.challenge, 8);
+        c->flags2 &= (uint16_t)~SMB1_FLAGS2_EXTENDED_SECURITY;
+    }
     c->info.negotiated = true;
     c->info.server_security_mode = a.smb1.security_mode;
     if ((st = smb_policy_client_decide(SMB_PROTO_SMB1, c->side, a.smb1.security_mode, &c->dec)) != SMB_OK)
@@ -272,6 +296,8 @@ static smb_status negotiate(struct smb1_client *c)
     }
     return SMB_OK;
 }
+
+static smb_status activate_signing(struct smb1_client *c, const uint8_t *key, size_t key_len);
 
 static smb_status session_setup(struct smb1_client *c, const struct smb1_client_opts *o)
 {
@@ -341,26 +367,124 @@ static smb_status session_setup(struct smb1_client *c, const struct smb1_client_
         bool keyless = c->ntlm.anonymous || !c->ntlm.have_key || (c->in_len >= 37 && (le16(c->in + 37) & 1));
         if (c->dec.sign && keyless)
             return die(c, SMB_E_ACCESS_DENIED, "guest or anonymous session while signing is required");
-        if (c->dec.sign) {
-            if ((st = smb_sign_ctx_new_smb1(&c->sign, c->ntlm.session_key, 16)) != SMB_OK)
-                return die(c, st, "signing context");
-            uint32_t seq = smb1_sign_seq_next(c->sign, true);
-            smb_verify_result vr;
-            if (smb1_verify(c->sign, c->in, c->in_len, seq + 1, true, &vr, NULL, NULL) != SMB_OK ||
-                vr != SMB_VERIFY_VALID) {
-                if (vr == SMB_VERIFY_UNSIGNED_BUT_REQUIRED)
-                    /* docs/policy.md mixed era: the server cannot sign; the client drops the session */
-                    return die(c, SMB_E_LOGIN_WKSTA_RESTRICTION,
-                               "signing was expected but the final SESSION_SETUP response is unsigned");
-                return die(c, SMB_E_INVALID_SIGNATURE,
-                           "final SESSION_SETUP response signature does not verify");
-            }
-            c->info.signing = true;
-            c->info.responses_verified++;
-        }
+        if (c->dec.sign)
+            return activate_signing(c, c->ntlm.session_key, 16);
         return SMB_OK;
     }
     return SMB_E_INTERNAL_ERROR;
+}
+
+/* The signing decision after the final SESSION_SETUP response (MS-CIFS 3.2.5.3): the
+ * request was number 0, this response must verify as number 1. */
+static smb_status activate_signing(struct smb1_client *c, const uint8_t *key, size_t key_len)
+{
+    smb_status st = smb_sign_ctx_new_smb1(&c->sign, key, key_len);
+    if (st != SMB_OK)
+        return die(c, st, "signing context");
+    uint32_t seq = smb1_sign_seq_next(c->sign, true);
+    smb_verify_result vr;
+    if (smb1_verify(c->sign, c->in, c->in_len, seq + 1, true, &vr, NULL, NULL) != SMB_OK ||
+        vr != SMB_VERIFY_VALID) {
+        if (vr == SMB_VERIFY_UNSIGNED_BUT_REQUIRED)
+            /* docs/policy.md mixed era: the server cannot sign; the client drops the session */
+            return die(c, SMB_E_LOGIN_WKSTA_RESTRICTION,
+                       "signing was expected but the final SESSION_SETUP response is unsigned");
+        return die(c, SMB_E_INVALID_SIGNATURE, "final SESSION_SETUP response signature does not verify");
+    }
+    c->info.signing = true;
+    c->info.responses_verified++;
+    return SMB_OK;
+}
+
+/* Non-extended SESSION_SETUP_ANDX (MS-CIFS 2.2.4.53, 3.2.4.2.4) with an NTLMv2 response
+ * (MS-NLMP 3.3.2) in UnicodePassword and LMv2 in OEMPassword. MAC key = SessionBaseKey ||
+ * the whole NTLMv2 response (MS-CIFS 3.2.5.3: Client.Session.SessionKey followed by
+ * Client.Connection.SigningChallengeResponse, the UnicodePassword bytes). */
+static smb_status session_setup_nt(struct smb1_client *c, const struct smb1_client_opts *o)
+{
+    const char *user = o->user ? o->user : "", *dom = o->domain ? o->domain : "";
+    uint8_t nth[16], v2[16], cc[8], nt[16 + 28 + 4], lm[24], proof[16], base[16];
+    uint8_t key[16 + sizeof nt];
+    smb_status st = SMB_OK;
+    if (!*user) {
+        st = fail(c, SMB_E_NOT_SUPPORTED, "the non-extended form needs a user name (no anonymous logon)");
+        goto out;
+    }
+    if ((st = smb_ntlm_nt_hash(o->password ? o->password : "", nth)) != SMB_OK ||
+        (st = smb_ntlm_ntowfv2(nth, user, dom, v2)) != SMB_OK || (st = smb_random(cc, 8)) != SMB_OK) {
+        st = fail(c, st, "NTLMv2 keys");
+        goto out;
+    }
+    /* NTLMv2_CLIENT_CHALLENGE (MS-NLMP 2.2.2.7): RespType 1, HiRespType 1, reserved,
+     * TimeStamp, ChallengeFromClient, reserved, AvPairs (MsvAvEOL only). */
+    smb_wr bw;
+    wr_init(&bw, nt + 16, sizeof nt - 16);
+    wr_u8(&bw, 1);
+    wr_u8(&bw, 1);
+    wr_u16le(&bw, 0);
+    wr_u32le(&bw, 0);
+    wr_u64le(&bw, smb1_client_filetime());
+    wr_bytes(&bw, cc, 8);
+    wr_u32le(&bw, 0);
+    wr_u32le(&bw, 0); /* MsvAvEOL */
+    if (!wr_ok(&bw)) {
+        st = fail(c, SMB_E_INTERNAL_ERROR, "NTLMv2 blob");
+        goto out;
+    }
+    smb1_ntlmv2_proof(v2, c->challenge, nt + 16, sizeof nt - 16, proof, base);
+    memcpy(nt, proof, 16);
+    /* LMv2 (MS-NLMP 3.3.2): HMAC_MD5(NTOWFv2, ServerChallenge || ClientChallenge) || ClientChallenge */
+    smb_hmac_md5_ctx hc;
+    smb_hmac_md5_init(&hc, v2, 16);
+    smb_hmac_md5_update(&hc, c->challenge, 8);
+    smb_hmac_md5_update(&hc, cc, 8);
+    smb_hmac_md5_final(&hc, lm);
+    memcpy(lm + 16, cc, 8);
+    smb_wr w;
+    req_begin(c, &w, SMB1_COM_SESSION_SETUP_ANDX, c->dec.smb1_flags2);
+    struct smb1_sess_setup_nt_req q = {.max_buffer_size = 65535,
+                                       .max_mpx_count = 1,
+                                       .capabilities = SMB1_CAP_UNICODE | SMB1_CAP_NT_SMBS |
+                                                       SMB1_CAP_STATUS32 | SMB1_CAP_LARGE_FILES,
+                                       .lm = lm,
+                                       .lm_len = sizeof lm,
+                                       .nt = nt,
+                                       .nt_len = sizeof nt};
+    if ((st = smb1_sess_setup_nt_req_encode(&w, 4, &q, user, dom)) != SMB_OK) {
+        st = fail(c, st, "building SESSION_SETUP_ANDX");
+        goto out;
+    }
+    c->info.session_setup_sent = true;
+    if ((st = transact(c, &w, NULL)) != SMB_OK) {
+        st = die(c, st, "SESSION_SETUP refused by the server");
+        goto out;
+    }
+    c->uid = c->rh.uid;
+    struct smb1_block b;
+    if ((st = first_block(c, &b)) != SMB_OK)
+        goto out;
+    if (b.word_count < 3) {
+        st = die(c, SMB_E_INVALID_NETWORK_RESPONSE, "malformed SESSION_SETUP response");
+        goto out;
+    }
+    if (le16(b.words + 4) & 1) { /* Action: SMB_SETUP_GUEST, no key */
+        if (c->dec.sign)
+            st = die(c, SMB_E_ACCESS_DENIED, "guest session while signing is required");
+        goto out;
+    }
+    if (c->dec.sign) {
+        memcpy(key, base, 16);
+        memcpy(key + 16, nt, sizeof nt);
+        st = activate_signing(c, key, sizeof key);
+    }
+out:
+    smb_wipe(nth, sizeof nth);
+    smb_wipe(v2, sizeof v2);
+    smb_wipe(proof, sizeof proof);
+    smb_wipe(base, sizeof base);
+    smb_wipe(key, sizeof key);
+    smb_wipe(lm, sizeof lm);
+    return st;
 }
 
 smb_status smb1_client_connect(struct smb1_client **out, const struct smb1_client_opts *o)
@@ -374,6 +498,9 @@ smb_status smb1_client_connect(struct smb1_client **out, const struct smb1_clien
     c->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : 30000;
     c->side.level = o->signing;
     c->side.era = o->era;
+    c->flags2 = SMB1_CLI_FLAGS2;
+    if (o->no_spnego)
+        c->flags2 &= (uint16_t)~SMB1_FLAGS2_EXTENDED_SECURITY;
     c->out = malloc(SMB1_CLI_BUF);
     c->in = malloc(SMB1_CLI_BUF);
     if (!c->out || !c->in)
@@ -382,7 +509,7 @@ smb_status smb1_client_connect(struct smb1_client **out, const struct smb1_clien
     if (st == SMB_OK)
         st = negotiate(c);
     if (st == SMB_OK)
-        st = session_setup(c, o);
+        st = c->info.extended_security ? session_setup(c, o) : session_setup_nt(c, o);
     smb_ntlm_client_wipe(&c->ntlm);
     return st;
 }

@@ -1,6 +1,8 @@
 /*
  * client/smb1_client.h - a blocking SMB1 (NT LM 0.12) client: NEGOTIATE,
- * SESSION_SETUP_ANDX (extended security, SPNEGO/NTLMSSP NTLMv2),
+ * SESSION_SETUP_ANDX (extended security, SPNEGO/NTLMSSP NTLMv2; or the
+ * non-extended form with an NTLMv2 response when the server has no
+ * CAP_EXTENDED_SECURITY or opts.no_spnego asks for it),
  * TREE_CONNECT_ANDX, NT_CREATE_ANDX, READ_ANDX, WRITE_ANDX, CLOSE, ECHO,
  * TREE_DISCONNECT, LOGOFF_ANDX, with MD5 signing and sequence numbers.
  *
@@ -37,6 +39,10 @@ struct smb1_client_opts {
     smb_sign_level signing;
     smb_era era;
     int timeout_ms; /* 0 = 30000 */
+    /* true: never ask for extended security; send the non-extended SESSION_SETUP_ANDX
+     * (NTLMv2 in UnicodePassword, LMv2 in OEMPassword, MS-CIFS 2.2.4.53). Also used
+     * when the server's NEGOTIATE response lacks CAP_EXTENDED_SECURITY. */
+    bool no_spnego;
 };
 
 struct smb1_client;
@@ -46,6 +52,7 @@ struct smb1_client_info {
     bool signing;
     bool negotiated; /* got a NEGOTIATE response */
     bool session_setup_sent;
+    bool extended_security; /* SPNEGO/NTLMSSP; false: non-extended NTLMv2 (MAC key = key || response) */
     uint64_t requests_signed, responses_verified;
 };
 

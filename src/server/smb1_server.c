@@ -244,13 +244,8 @@ static smb_status h_session_setup_nt(struct srv_conn *c, struct srv_smb1 *s, con
     uint8_t v2[16], proof[16], base[16];
     struct ntlm_buf ub = {q.account, q.account_len}, db = {q.domain, q.domain_len};
     smb_ntlm_ntowfv2_u16(u->nt_hash, ub, db, v2);
-    smb_hmac_md5_ctx hc;
-    smb_hmac_md5_init(&hc, v2, 16);
-    smb_hmac_md5_update(&hc, s->challenge, 8);
-    smb_hmac_md5_update(&hc, q.nt + 16, q.nt_len - 16u);
-    smb_hmac_md5_final(&hc, proof);
+    smb1_ntlmv2_proof(v2, s->challenge, q.nt + 16, q.nt_len - 16u, proof, base);
     bool good = smb_memeq_ct(proof, q.nt, 16) != 0;
-    smb_hmac_md5(v2, 16, q.nt, 16, base);
     smb_wipe(v2, sizeof v2);
     smb_wipe(proof, sizeof proof);
     if (!good) {

@@ -653,6 +653,60 @@ static void core_non_extended(void **state)
     t1_close(&t);
 }
 
+/* smb1_ntlmv2_proof against MS-NLMP 4.2.4 (NTLMv2): user "User", domain "Domain",
+ * password "Password", ServerChallenge 0123456789abcdef, ClientChallenge aa x8,
+ * time 0, AvPairs NbDomainName "Domain" / NbComputerName "Server". Shared by our
+ * client (--no-spnego) and server (non-extended SESSION_SETUP). */
+static void ntlmv2_proof_vector(void **state)
+{
+    (void)state;
+    static const uint8_t chal[8] = {0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef};
+    static const uint8_t want_proof[16] = {0x68, 0xcd, 0x0a, 0xb8, 0x51, 0xe5, 0x1c, 0x96,
+                                           0xaa, 0xbc, 0x92, 0x7b, 0xeb, 0xef, 0x6a, 0x1c};
+    static const uint8_t want_base[16] = {0x8d, 0xe4, 0x0c, 0xca, 0xdb, 0xc1, 0x4a, 0x82,
+                                          0xf1, 0x5c, 0xb0, 0xad, 0x0d, 0xe9, 0x5c, 0xa3};
+    uint8_t blob[128];
+    size_t bl = 0;
+    static const char dom[] = "Domain", srv[] = "Server";
+    memset(blob, 0, sizeof blob);
+    blob[0] = 1;
+    blob[1] = 1;
+    memset(blob + 16, 0xaa, 8); /* TimeStamp 0 at 8..15, ClientChallenge 16..23, Reserved3 24..27 */
+    bl = 28;
+    blob[bl++] = 2; /* MsvAvNbDomainName */
+    blob[bl++] = 0;
+    blob[bl++] = 12;
+    blob[bl++] = 0;
+    for (int i = 0; i < 6; i++, bl += 2)
+        blob[bl] = (uint8_t)dom[i];
+    blob[bl++] = 1; /* MsvAvNbComputerName */
+    blob[bl++] = 0;
+    blob[bl++] = 12;
+    blob[bl++] = 0;
+    for (int i = 0; i < 6; i++, bl += 2)
+        blob[bl] = (uint8_t)srv[i];
+    bl += 4; /* MsvAvEOL */
+    bl += 4; /* MS-NLMP 4.2.4.2.2: 4 trailing zero bytes in temp */
+    uint8_t nth[16], v2[16], proof[16], base[16];
+    assert_int_equal(smb_ntlm_nt_hash("Password", nth), SMB_OK);
+    assert_int_equal(smb_ntlm_ntowfv2(nth, "User", "Domain", v2), SMB_OK);
+    smb1_ntlmv2_proof(v2, chal, blob, bl, proof, base);
+    assert_memory_equal(proof, want_proof, 16);
+    assert_memory_equal(base, want_base, 16);
+    /* twins: a flipped challenge bit, a truncated blob, a wrong key */
+    uint8_t chal2[8];
+    memcpy(chal2, chal, 8);
+    chal2[0] ^= 1;
+    smb1_ntlmv2_proof(v2, chal2, blob, bl, proof, base);
+    assert_memory_not_equal(proof, want_proof, 16);
+    smb1_ntlmv2_proof(v2, chal, blob, bl - 1, proof, base);
+    assert_memory_not_equal(proof, want_proof, 16);
+    v2[15] ^= 0x80;
+    smb1_ntlmv2_proof(v2, chal, blob, bl, proof, base);
+    assert_memory_not_equal(proof, want_proof, 16);
+    assert_memory_not_equal(base, want_base, 16);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -661,6 +715,7 @@ int main(void)
         cmocka_unit_test(trans2_framing),        cmocka_unit_test(core_signing_sequence),
         cmocka_unit_test(core_signing_negative), cmocka_unit_test(core_oplock_break_not_subject),
         cmocka_unit_test(core_legacy_denials),   cmocka_unit_test(core_non_extended),
+        cmocka_unit_test(ntlmv2_proof_vector),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -54,6 +54,13 @@ struct smb1_sess_setup_nt_req {
 smb_status smb1_sess_setup_nt_req_decode(const struct smb1_block *b, struct smb1_sess_setup_nt_req *q);
 smb_status smb1_sess_setup_nt_req_encode(smb_wr *w, size_t hdr_off, const struct smb1_sess_setup_nt_req *q,
                                          const char *account, const char *domain);
+/* NTLMv2 for the non-extended form (MS-NLMP 3.3.2), shared by client and server:
+ * proof = NTProofStr = HMAC_MD5(NTOWFv2, ServerChallenge || blob);
+ * base = SessionBaseKey = HMAC_MD5(NTOWFv2, NTProofStr). The MAC key for MD5
+ * signing is then base || the whole NTLMv2 response (NTProofStr || blob), the
+ * session key followed by the UnicodePassword bytes (MS-CIFS 3.2.5.3, 3.3.5.3). */
+void smb1_ntlmv2_proof(const uint8_t ntowfv2[16], const uint8_t server_challenge[8], const uint8_t *blob,
+                       size_t blob_len, uint8_t proof[16], uint8_t base[16]);
 /* Response, WordCount 3: Action, then NativeOS / NativeLanMan / PrimaryDomain. */
 smb_status smb1_sess_setup_nt_rsp_encode(smb_wr *w, size_t hdr_off, uint16_t action);
 

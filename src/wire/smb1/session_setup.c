@@ -4,6 +4,8 @@
 
 #include "wire/smb1/commands.h"
 
+#include "crypto/crypto.h"
+
 static void andx_none(smb_wr *w)
 {
     wr_u8(w, SMB1_COM_NO_ANDX_COMMAND);
@@ -159,6 +161,17 @@ smb_status smb1_sess_setup_nt_req_encode(smb_wr *w, size_t hdr_off, const struct
     smb1_wr_ustr(w, "smbsign");
     smb1_wr_end(w, &m);
     return wr_ok(w) ? SMB_OK : w->err;
+}
+
+void smb1_ntlmv2_proof(const uint8_t ntowfv2[16], const uint8_t server_challenge[8], const uint8_t *blob,
+                       size_t blob_len, uint8_t proof[16], uint8_t base[16])
+{
+    smb_hmac_md5_ctx hc;
+    smb_hmac_md5_init(&hc, ntowfv2, 16);
+    smb_hmac_md5_update(&hc, server_challenge, 8);
+    smb_hmac_md5_update(&hc, blob, blob_len);
+    smb_hmac_md5_final(&hc, proof);
+    smb_hmac_md5(ntowfv2, 16, proof, 16, base);
 }
 
 smb_status smb1_sess_setup_nt_rsp_encode(smb_wr *w, size_t hdr_off, uint16_t action)
