@@ -37,6 +37,7 @@ struct srv_smb1 {
     uint16_t tid;
     int share;
     struct smb1_open opens[SMB1_SRV_MAX_OPENS];
+    uint16_t chain_fid; /* FID opened earlier in the current AndX chain (0: none); FID 0xFFFF refers to it */
     struct {
         bool active;
         uint16_t sid;

@@ -416,11 +416,14 @@ static smb_status h_nt_create(struct srv_conn *c, struct srv_smb1 *s, const stru
     rsp.allocation_size = (uint64_t)stt.st_blocks * 512;
     rsp.end_of_file = want_dir ? 0 : (uint64_t)stt.st_size;
     rsp.directory = want_dir;
+    s->chain_fid = rsp.fid;
     return smb1_nt_create_rsp_encode(w, hoff, &rsp) == SMB_OK ? SMB_OK : SMB_E_INTERNAL_ERROR;
 }
 
 struct smb1_open *srv_smb1_fid(struct srv_smb1 *s, uint16_t fid)
 {
+    if (fid == 0xFFFF && s->chain_fid)
+        fid = s->chain_fid; /* a chained READ/WRITE/CLOSE after NT_CREATE_ANDX in the same request */
     if (fid == 0 || fid > SMB1_SRV_MAX_OPENS || !s->opens[fid - 1].used)
         return NULL;
     return &s->opens[fid - 1];
@@ -454,7 +457,11 @@ static smb_status h_read(struct srv_smb1 *s, const struct smb1_hdr *h, const str
     struct smb1_open *o = srv_smb1_fid(s, q.fid);
     if (!o || o->is_dir)
         return SMB_E_INVALID_HANDLE;
-    static const uint32_t cap = 61440; /* fits SMB1_SRV_MAX_BUFFER with headers */
+    /* fits SMB1_SRV_MAX_BUFFER with headers; less when earlier blocks of a chain used space */
+    uint32_t cap = 61440;
+    size_t room = w->cap > w->off + 128 ? w->cap - w->off - 128 : 0;
+    if (room < cap)
+        cap = (uint32_t)room;
     uint32_t want = q.max_count < cap ? q.max_count : cap;
     uint8_t *buf = malloc(want ? want : 1);
     if (!buf)
@@ -589,6 +596,99 @@ static bool srv_smb1_mac_ok(smb_sign_ctx *sign, const uint8_t *pdu, size_t len, 
     return ok;
 }
 
+/* One command block of a request (the first, or a later element of an AndX chain):
+ * h is the request header with command/tid/uid as seen by this element. */
+static smb_status smb1_dispatch(struct srv_conn *c, struct srv_smb1 *s, const struct smb1_hdr *h,
+                                const uint8_t *pdu, size_t len, const struct smb1_block *b, smb_wr *w,
+                                size_t hoff, bool *activate, uint16_t *new_tid)
+{
+    smb_status st;
+    switch (h->command) {
+    case SMB1_COM_NEGOTIATE:
+        st = h_negotiate(c, s, pdu, len, w, hoff);
+        break;
+    case SMB1_COM_SESSION_SETUP_ANDX:
+        st = b->word_count == 13 ? h_session_setup_nt(c, s, h, b, w, hoff, activate)
+                                 : h_session_setup(c, s, h, b, w, hoff, activate);
+        break;
+    case SMB1_COM_TREE_CONNECT_ANDX:
+        st = h_tree_connect(c, s, b, w, hoff, new_tid);
+        break;
+    case SMB1_COM_NT_CREATE_ANDX:
+        st = h_nt_create(c, s, h, b, w, hoff);
+        break;
+    case SMB1_COM_WRITE_ANDX:
+        st = h_write(s, h, pdu, len, b, w, hoff);
+        break;
+    case SMB1_COM_READ_ANDX:
+        st = h_read(s, h, b, w, hoff);
+        break;
+    case SMB1_COM_CLOSE:
+        st = h_close(s, h, b, w, hoff);
+        break;
+    case SMB1_COM_CREATE_DIRECTORY:
+    case SMB1_COM_DELETE_DIRECTORY:
+    case SMB1_COM_DELETE:
+    case SMB1_COM_RENAME:
+    case SMB1_COM_CHECK_DIRECTORY:
+        st = h_path_op(c, s, h, b, w, hoff);
+        break;
+    case SMB1_COM_FIND_CLOSE2:
+        st = srv_smb1_find_close(s, h, b, w, hoff);
+        break;
+    case SMB1_COM_QUERY_INFORMATION_DISK:
+        st = h_disk(c, s, h, w, hoff);
+        break;
+    case SMB1_COM_TRANSACTION2:
+        st = srv_smb1_trans2(c, s, h, pdu, len, b, w, hoff);
+        break;
+    case SMB1_COM_ECHO: {
+        uint16_t cnt;
+        st = smb1_echo_req_decode(b, &cnt) == SMB_OK && cnt == 1
+                 ? smb1_echo_rsp_encode(w, hoff, 1, b->bytes, b->byte_count)
+                 : SMB_E_INVALID_PARAMETER;
+        break;
+    }
+    case SMB1_COM_TREE_DISCONNECT:
+        if (srv_smb1_tree_ok(s, h)) {
+            s->tid = 0;
+            s->share = -1;
+            st = smb1_empty_encode(w, hoff);
+        } else {
+            st = SMB_E_NETWORK_NAME_DELETED;
+        }
+        break;
+    case SMB1_COM_LOGOFF_ANDX:
+        st = s->authed ? smb1_logoff_encode(w, hoff) : SMB_E_USER_SESSION_DELETED;
+        s->authed = false;
+        break;
+    default:
+        srv_log(c, SRV_LOG_DEBUG, "SMB1 command 0x%02x not supported", h->command);
+        st = SMB_E_NOT_SUPPORTED;
+        break;
+    }
+    return st;
+}
+
+/* Commands that may follow another one in an AndX chain (MS-CIFS 2.2.4.x lists the
+ * valid followers per command; this server executes these and refuses the rest). */
+static bool chain_follower_ok(uint8_t command)
+{
+    switch (command) {
+    case SMB1_COM_TREE_CONNECT_ANDX:
+    case SMB1_COM_NT_CREATE_ANDX:
+    case SMB1_COM_READ_ANDX:
+    case SMB1_COM_WRITE_ANDX:
+    case SMB1_COM_CLOSE:
+    case SMB1_COM_LOGOFF_ANDX:
+    case SMB1_COM_TREE_DISCONNECT:
+    case SMB1_COM_ECHO:
+        return true;
+    default:
+        return false;
+    }
+}
+
 /* ---- the input path ---- */
 
 smb_status srv_smb1_input(struct srv_conn *c, const uint8_t *pdu, size_t len, struct srv_buf *out)
@@ -650,77 +750,57 @@ smb_status srv_smb1_input(struct srv_conn *c, const uint8_t *pdu, size_t len, st
     memset(rh.signature, 0, 8);
     smb1_hdr_encode(&w, &rh);
     const size_t hoff = 4;
-    bool activate = false;
+    bool activate = false, chain_err = false;
     uint16_t new_tid = h.tid;
-    /* Only the first block of a chain is served; a chained request is answered with
-     * the first command's result (chaining is optional for NT LM 0.12 servers). */
-    const struct smb1_block *b = &blocks[0];
-    switch (h.command) {
-    case SMB1_COM_NEGOTIATE:
-        st = h_negotiate(c, s, pdu, len, &w, hoff);
-        break;
-    case SMB1_COM_SESSION_SETUP_ANDX:
-        st = b->word_count == 13 ? h_session_setup_nt(c, s, &h, b, &w, hoff, &activate)
-                                 : h_session_setup(c, s, &h, b, &w, hoff, &activate);
-        break;
-    case SMB1_COM_TREE_CONNECT_ANDX:
-        st = h_tree_connect(c, s, b, &w, hoff, &new_tid);
-        break;
-    case SMB1_COM_NT_CREATE_ANDX:
-        st = h_nt_create(c, s, &h, b, &w, hoff);
-        break;
-    case SMB1_COM_WRITE_ANDX:
-        st = h_write(s, &h, pdu, len, b, &w, hoff);
-        break;
-    case SMB1_COM_READ_ANDX:
-        st = h_read(s, &h, b, &w, hoff);
-        break;
-    case SMB1_COM_CLOSE:
-        st = h_close(s, &h, b, &w, hoff);
-        break;
-    case SMB1_COM_CREATE_DIRECTORY:
-    case SMB1_COM_DELETE_DIRECTORY:
-    case SMB1_COM_DELETE:
-    case SMB1_COM_RENAME:
-    case SMB1_COM_CHECK_DIRECTORY:
-        st = h_path_op(c, s, &h, b, &w, hoff);
-        break;
-    case SMB1_COM_FIND_CLOSE2:
-        st = srv_smb1_find_close(s, &h, b, &w, hoff);
-        break;
-    case SMB1_COM_QUERY_INFORMATION_DISK:
-        st = h_disk(c, s, &h, &w, hoff);
-        break;
-    case SMB1_COM_TRANSACTION2:
-        st = srv_smb1_trans2(c, s, &h, pdu, len, b, &w, hoff);
-        break;
-    case SMB1_COM_ECHO: {
-        uint16_t cnt;
-        st = smb1_echo_req_decode(b, &cnt) == SMB_OK && cnt == 1
-                 ? smb1_echo_rsp_encode(&w, hoff, 1, b->bytes, b->byte_count)
-                 : SMB_E_INVALID_PARAMETER;
-        break;
-    }
-    case SMB1_COM_TREE_DISCONNECT:
-        if (srv_smb1_tree_ok(s, &h)) {
-            s->tid = 0;
-            s->share = -1;
-            st = smb1_empty_encode(&w, hoff);
+    /* AndX chains (MS-CIFS 3.3.5.x, 2.2.3.4): the elements are executed in order,
+     * each answered by a response block chained the same way (AndXCommand/AndXOffset
+     * of the previous response block patched to the next). The chain stops at the
+     * first element that fails: its response is an empty block with the error in
+     * the header's Status (earlier elements keep their responses), or at
+     * MORE_PROCESSING_REQUIRED. The whole reply is signed once below. */
+    struct smb1_hdr ch = h; /* the header as seen by the current element */
+    s->chain_fid = 0;
+    size_t prev_at = 0; /* writer offset of the previous response block (0: none) */
+    for (size_t i = 0; i < nb; i++) {
+        const struct smb1_block *b = &blocks[i];
+        size_t blk_at = wr_len(&w);
+        ch.command = b->command;
+        if (i > 0 && !chain_follower_ok(b->command)) {
+            srv_log(c, SRV_LOG_INFO, "SMB1 command 0x%02x refused as element %zu of an AndX chain",
+                    b->command, i + 1);
+            st = SMB_E_INVALID_PARAMETER;
         } else {
-            st = SMB_E_NETWORK_NAME_DELETED;
+            st = smb1_dispatch(c, s, &ch, pdu, len, b, &w, hoff, &activate, &new_tid);
+            if (st == SMB_OK && i > 0 && !wr_ok(&w))
+                st = SMB_E_INSUFFICIENT_RESOURCES; /* this element's response does not fit */
         }
-        break;
-    case SMB1_COM_LOGOFF_ANDX:
-        st = s->authed ? smb1_logoff_encode(&w, hoff) : SMB_E_USER_SESSION_DELETED;
-        s->authed = false;
-        break;
-    default:
-        srv_log(c, SRV_LOG_DEBUG, "SMB1 command 0x%02x not supported", h.command);
-        st = SMB_E_NOT_SUPPORTED;
-        break;
+        if (i > 0) {
+            if (st != SMB_OK && st != SMB_E_MORE_PROCESSING_REQUIRED) {
+                /* rewind to this element and answer it with an empty error block */
+                wr_init(&w, out->p + start, SMB1_SRV_RESP_CAP + 4);
+                w.off = blk_at;
+                (void)smb1_empty_encode(&w, hoff);
+            }
+            uint8_t *prev = out->p + start + prev_at;
+            prev[1] = b->command; /* AndXCommand, AndXReserved, AndXOffset of the previous response */
+            prev[2] = 0;
+            put_le16(prev + 3, (uint16_t)(blk_at - hoff));
+        }
+        if (st != SMB_OK) {
+            if (i > 0 && st != SMB_E_MORE_PROCESSING_REQUIRED)
+                chain_err = true;
+            break;
+        }
+        if (!wr_ok(&w) || (i + 1 < nb && out->p[start + blk_at] < 2))
+            break; /* overflow (handled below), or a response block without AndX words */
+        ch.tid = new_tid;
+        if (s->authed)
+            ch.uid = s->uid;
+        prev_at = blk_at;
     }
+    s->chain_fid = 0;
     bool more = st == SMB_E_MORE_PROCESSING_REQUIRED;
-    if (st != SMB_OK && !more) {
+    if (st != SMB_OK && !more && !chain_err) {
         /* error: header with the status and an empty block */
         wr_init(&w, out->p + start, SMB1_SRV_RESP_CAP + 4);
         wr_u32be(&w, 0);

@@ -570,7 +570,11 @@ static void core_legacy_denials(void **state)
 /* Non-extended SESSION_SETUP_ANDX (WordCount 13) with an NTLMv2 response: the
  * server verifies NTProofStr and signs with MAC key = SessionBaseKey || response;
  * twin: a wrong proof is STATUS_LOGON_FAILURE. */
-static smb_status nonext_session(struct t1 *t, bool good, uint8_t *mac_key, size_t *mac_len)
+/* chain: 0 = SESSION_SETUP alone; 1 = chained TREE_CONNECT_ANDX (as older Windows
+ * clients send); 2 = chained TREE_CONNECT_ANDX whose path runs past its ByteCount.
+ * *rsp (optional) receives a copy of the response. */
+static smb_status nonext_session_chain(struct t1 *t, bool good, uint8_t *mac_key, size_t *mac_len, int chain,
+                                       struct srv_buf *rsp)
 {
     uint8_t m[2048];
     smb_wr w;
@@ -611,16 +615,167 @@ static smb_status nonext_session(struct t1 *t, bool good, uint8_t *mac_key, size
               SMB1_FLAGS2_SECURITY_SIGNATURE | SMB1_FLAGS2_SECURITY_SIGNATURE_REQUIRED);
     put_le16(m + 10, (uint16_t)(le16(m + 10) & ~SMB1_FLAGS2_EXTENDED_SECURITY));
     assert_int_equal(smb1_sess_setup_nt_req_encode(&w, 0, &q, "alice", "WG"), SMB_OK);
+    if (chain) {
+        size_t second = wr_len(&w);
+        assert_int_equal(smb1_tree_connect_req_encode(&w, 0, "\\\\S\\share"), SMB_OK);
+        m[33] = SMB1_COM_TREE_CONNECT_ANDX; /* AndXCommand / AndXOffset of the first block */
+        put_le16(m + 35, (uint16_t)second);
+        if (chain == 2) { /* ByteCount cut inside the path: no NUL terminator left */
+            size_t bc_at = second + 1 + 8;
+            put_le16(m + bc_at, (uint16_t)(le16(m + bc_at) - 10)); /* service "?????" and the path NUL */
+        }
+    }
     assert_int_equal(xchg(t, m, wr_len(&w), &out), SMB_OK);
-    smb_status st = le32(out.p + 4 + 5) == 0 ? SMB_OK : SMB_E_LOGON_FAILURE;
-    if (st == SMB_OK) {
+    uint32_t status = le32(out.p + 4 + 5);
+    smb_status st = status == 0 ? SMB_OK : SMB_E_LOGON_FAILURE;
+    if (status == 0 || (chain == 2 && status == 0xC000000Du)) {
+        st = status == 0 ? SMB_OK : SMB_E_INVALID_PARAMETER;
         t->uid = le16(out.p + 4 + 28);
+        t->tid = le16(out.p + 4 + 24);
         assert_int_equal(smb_sign_ctx_new_smb1(&t->sign, mac_key, *mac_len), SMB_OK);
         uint32_t seq = smb1_sign_seq_next(t->sign, true);
-        expect_signed_reply(t, &out, seq);
+        expect_signed_reply(t, &out, seq); /* one signature over the whole chained reply */
     }
-    srv_buf_free(&out);
+    if (rsp) {
+        srv_buf_free(rsp);
+        *rsp = out;
+    } else {
+        srv_buf_free(&out);
+    }
     return st;
+}
+
+static smb_status nonext_session(struct t1 *t, bool good, uint8_t *mac_key, size_t *mac_len)
+{
+    return nonext_session_chain(t, good, mac_key, mac_len, 0, NULL);
+}
+
+/* AndX chains executed in full (MS-CIFS 3.3.5.x): non-extended SESSION_SETUP_ANDX +
+ * TREE_CONNECT_ANDX in one signed request, answered by one signed reply with both
+ * response blocks chained; then NT_CREATE_ANDX + READ_ANDX + CLOSE (FID 0xFFFF =
+ * the file opened earlier in the chain). Twins: a malformed second element (clean
+ * STATUS_INVALID_PARAMETER after the first element's response, no crash), a bad FID
+ * in the second element, a command not allowed inside a chain. */
+static void core_andx_chains(void **state)
+{
+    (void)state;
+    struct t1 t;
+    uint8_t key[16 + 48], m[1024];
+    size_t kl;
+    struct srv_buf out = {0};
+    struct smb1_block rb[SMB1_MAX_ANDX];
+    size_t nb = 0;
+    memset(&t, 0, sizeof t);
+    t.ctx = ctx_new(SMB_LEVEL_REQUIRED, false, t.dir);
+    t.conn = srv_conn_new(t.ctx, "unit");
+    char path[128];
+    snprintf(path, sizeof path, "%s/f.txt", t.dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("chained read data", f);
+    fclose(f);
+    assert_int_equal(nonext_session_chain(&t, true, key, &kl, 1, &out), SMB_OK);
+    assert_int_equal(smb1_andx_walk(out.p + 4, out.len - 4, rb, SMB1_MAX_ANDX, &nb), SMB_OK);
+    assert_int_equal(nb, 2);
+    assert_int_equal(rb[0].command, SMB1_COM_SESSION_SETUP_ANDX);
+    assert_int_equal(rb[1].command, SMB1_COM_TREE_CONNECT_ANDX);
+    assert_int_equal(rb[1].word_count, 3);
+    assert_int_not_equal(t.tid, 0); /* the chained TREE_CONNECT's TID in the header */
+
+    /* NT_CREATE_ANDX f.txt + READ_ANDX (FID 0xFFFF) + CLOSE (FID 0xFFFF), signed */
+    smb_wr w;
+    msg_begin(&t, &w, m, sizeof m, SMB1_COM_NT_CREATE_ANDX, SMB1_FLAGS2_SECURITY_SIGNATURE);
+    struct smb1_nt_create_req cq = {.desired_access = 0x00120089,
+                                    .ext_attributes = 0x80,
+                                    .share_access = 7,
+                                    .disposition = 1,
+                                    .impersonation = 2};
+    assert_int_equal(smb1_nt_create_req_encode(&w, 0, &cq, "f.txt"), SMB_OK);
+    size_t second = wr_len(&w);
+    struct smb1_read_req rq = {.fid = 0xFFFF, .offset = 0, .max_count = 100};
+    assert_int_equal(smb1_read_req_encode(&w, 0, &rq), SMB_OK);
+    size_t third = wr_len(&w);
+    assert_int_equal(smb1_close_req_encode(&w, 0, 0xFFFF), SMB_OK);
+    assert_true(wr_ok(&w));
+    m[33] = SMB1_COM_READ_ANDX;
+    put_le16(m + 35, (uint16_t)second);
+    m[second + 1] = SMB1_COM_CLOSE;
+    put_le16(m + second + 3, (uint16_t)third);
+    size_t n = wr_len(&w);
+    uint32_t seq = smb1_sign_seq_next(t.sign, true);
+    assert_int_equal(smb1_sign(t.sign, m, n, seq), SMB_OK);
+    assert_int_equal(xchg(&t, m, n, &out), SMB_OK);
+    assert_int_equal(le32(out.p + 4 + 5), 0);
+    expect_signed_reply(&t, &out, seq);
+    assert_int_equal(smb1_andx_walk(out.p + 4, out.len - 4, rb, SMB1_MAX_ANDX, &nb), SMB_OK);
+    assert_int_equal(nb, 3);
+    assert_int_equal(rb[1].command, SMB1_COM_READ_ANDX);
+    assert_int_equal(rb[2].command, SMB1_COM_CLOSE);
+    const uint8_t *data = NULL;
+    uint32_t dl = 0;
+    assert_int_equal(smb1_read_rsp_decode(out.p + 4, out.len - 4, &rb[1], &data, &dl), SMB_OK);
+    assert_int_equal(dl, 17);
+    assert_memory_equal(data, "chained read data", 17);
+
+    /* twin: READ_ANDX with an unknown FID as the second element: the NT_CREATE
+     * response stays, the READ gets an empty block and the header STATUS_INVALID_HANDLE */
+    msg_begin(&t, &w, m, sizeof m, SMB1_COM_NT_CREATE_ANDX, SMB1_FLAGS2_SECURITY_SIGNATURE);
+    assert_int_equal(smb1_nt_create_req_encode(&w, 0, &cq, "f.txt"), SMB_OK);
+    second = wr_len(&w);
+    rq.fid = 0x1234;
+    assert_int_equal(smb1_read_req_encode(&w, 0, &rq), SMB_OK);
+    m[33] = SMB1_COM_READ_ANDX;
+    put_le16(m + 35, (uint16_t)second);
+    n = wr_len(&w);
+    seq = smb1_sign_seq_next(t.sign, true);
+    assert_int_equal(smb1_sign(t.sign, m, n, seq), SMB_OK);
+    assert_int_equal(xchg(&t, m, n, &out), SMB_OK);
+    assert_int_equal(le32(out.p + 4 + 5), 0xC0000008u);
+    expect_signed_reply(&t, &out, seq);
+    assert_int_equal(smb1_andx_walk(out.p + 4, out.len - 4, rb, SMB1_MAX_ANDX, &nb), SMB_OK);
+    assert_int_equal(nb, 2);
+    assert_int_equal(rb[0].word_count, 34); /* the NT_CREATE_ANDX response */
+    assert_int_equal(rb[1].command, SMB1_COM_READ_ANDX);
+    assert_int_equal(rb[1].word_count, 0);
+
+    /* twin: a command that may not follow in a chain (SESSION_SETUP_ANDX after
+     * TREE_CONNECT_ANDX): clean STATUS_INVALID_PARAMETER for that element */
+    msg_begin(&t, &w, m, sizeof m, SMB1_COM_TREE_CONNECT_ANDX, SMB1_FLAGS2_SECURITY_SIGNATURE);
+    assert_int_equal(smb1_tree_connect_req_encode(&w, 0, "\\\\S\\share"), SMB_OK);
+    second = wr_len(&w);
+    struct smb1_sess_setup_req sq = {.max_buffer_size = 1000, .blob = (const uint8_t *)"xy", .blob_len = 2};
+    assert_int_equal(smb1_sess_setup_req_encode(&w, 0, &sq), SMB_OK);
+    m[33] = SMB1_COM_SESSION_SETUP_ANDX;
+    put_le16(m + 35, (uint16_t)second);
+    n = wr_len(&w);
+    seq = smb1_sign_seq_next(t.sign, true);
+    assert_int_equal(smb1_sign(t.sign, m, n, seq), SMB_OK);
+    assert_int_equal(xchg(&t, m, n, &out), SMB_OK);
+    assert_int_equal(le32(out.p + 4 + 5), 0xC000000Du);
+    expect_signed_reply(&t, &out, seq);
+    t1_close(&t);
+    unlink(path);
+    rmdir(t.dir);
+
+    /* twin: SESSION_SETUP + a TREE_CONNECT whose path runs past its ByteCount */
+    memset(&t, 0, sizeof t);
+    t.ctx = ctx_new(SMB_LEVEL_REQUIRED, false, t.dir);
+    t.conn = srv_conn_new(t.ctx, "unit");
+    assert_int_equal(nonext_session_chain(&t, true, key, &kl, 2, &out), SMB_E_INVALID_PARAMETER);
+    assert_int_equal(smb1_andx_walk(out.p + 4, out.len - 4, rb, SMB1_MAX_ANDX, &nb), SMB_OK);
+    assert_int_equal(nb, 2);
+    assert_int_equal(rb[0].word_count, 3); /* the session is set up */
+    assert_int_equal(rb[1].word_count, 0); /* the tree connect refused */
+    assert_int_equal(t.tid, 0);
+    /* the session works afterwards: a signed plain TREE_CONNECT succeeds */
+    n = tree_connect_msg(&t, m, sizeof m);
+    seq = smb1_sign_seq_next(t.sign, true);
+    assert_int_equal(smb1_sign(t.sign, m, n, seq), SMB_OK);
+    assert_int_equal(xchg(&t, m, n, &out), SMB_OK);
+    assert_int_equal(le32(out.p + 4 + 5), 0);
+    expect_signed_reply(&t, &out, seq);
+    t1_close(&t);
+    srv_buf_free(&out);
 }
 
 static void core_non_extended(void **state)
@@ -715,7 +870,7 @@ int main(void)
         cmocka_unit_test(trans2_framing),        cmocka_unit_test(core_signing_sequence),
         cmocka_unit_test(core_signing_negative), cmocka_unit_test(core_oplock_break_not_subject),
         cmocka_unit_test(core_legacy_denials),   cmocka_unit_test(core_non_extended),
-        cmocka_unit_test(ntlmv2_proof_vector),
+        cmocka_unit_test(ntlmv2_proof_vector),   cmocka_unit_test(core_andx_chains),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
