@@ -153,6 +153,18 @@ out=$(timeout 60 "$SRV_PY" "$SRV_DIR/imp1.py" "$SRV_PORT" 2>&1)
 check_match "impacket SMB1 (SMB_DIALECT): login, put, get (identical), list, delete" "$out" "impacket smb1 ok"
 [ -n "$(grep -v 'impacket smb1 ok' <<<"$out")" ] && echo "$out" | sed 's/^/#   /' | head -10
 check_eq "impacket SMB1 session signs against a required server" "$(last_smb1_signing)" on
+# AndX chains from impacket over the signed session (our server executes every element)
+head -c 5000 /dev/urandom >"$SRV_DIR/share/chain.bin"
+out=$(timeout 60 "$SRV_PY" "$ROOT/tests/interop/smb1_chain.py" "$SRV_PORT" bob hunter22 chain.bin \
+    "$SRV_DIR/share/chain.bin" 2>&1)
+check_match "impacket chained NT_CREATE_ANDX + READ_ANDX (FID 0xFFFF): one signed reply, both blocks, right bytes" \
+    "$out" "chain open\+read ok"
+check_match "impacket chain twin: unknown FID in the chained READ_ANDX -> STATUS_INVALID_HANDLE after the create" \
+    "$out" "chain bad fid ok"
+check_match "impacket: signed session still in step after the chains (LOGOFF)" "$out" "impacket chain ok"
+[ -n "$(grep -v ' ok$' <<<"$out")" ] && echo "$out" | sed 's/^/#   /' | head -10
+check "our server did not drop the chained requests (no signature failure)" \
+    bash -c "! grep -q 'dropping the connection' '$SRV_LOG'"
 srv1_stop impacket
 
 # ---- tshark: every SMB1 message after SESSION_SETUP carries a non-zero signature, all different
