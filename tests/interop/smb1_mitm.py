@@ -7,6 +7,9 @@ tests. Listens on 127.0.0.1:LISTEN, forwards one connection at a time to
   flip-read    flip one data byte of the first successful READ_ANDX response
   replay       send the first NT_CREATE_ANDX request twice (the copy carries a
                sequence number the server has already used)
+  strip-extsec clear FLAGS2_EXTENDED_SECURITY in the client's NEGOTIATE request, so
+               the server answers with the 8-byte challenge form (no
+               CAP_EXTENDED_SECURITY) although the client asked for extended security
   none         relay unchanged
 
 Prints "tampered MODE" on stderr when it modified something. Loopback only.
@@ -15,7 +18,7 @@ import socket
 import sys
 import threading
 
-WRITE_ANDX, READ_ANDX, NT_CREATE_ANDX = 0x2F, 0x2E, 0xA2
+WRITE_ANDX, READ_ANDX, NT_CREATE_ANDX, NEGOTIATE = 0x2F, 0x2E, 0xA2, 0x72
 
 
 def recv_exact(s, n):
@@ -57,6 +60,9 @@ def pump(src, dst, c2s, st):
                             st.done = True
                         elif st.mode == "flip-read" and not c2s and cmd == READ_ANDX and status == 0 and len(b) > 64:
                             b[-1] ^= 0x01
+                            st.done = True
+                        elif st.mode == "strip-extsec" and c2s and cmd == NEGOTIATE and b[11] & 0x08:
+                            b[11] &= 0xF7  # Flags2 0x0800 (little-endian high byte)
                             st.done = True
                         elif st.mode == "replay" and c2s and cmd == NT_CREATE_ANDX:
                             out.append(hdr + body)

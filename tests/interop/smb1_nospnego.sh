@@ -100,6 +100,25 @@ for mode in flip-write flip-read; do
     kill $mpid 2>/dev/null
     wait $mpid 2>/dev/null
 done
+
+# automatic fallback: the client asks for extended security (no --no-spnego) but the
+# server answers without CAP_EXTENDED_SECURITY (a relay clears the client's Flags2 bit
+# in NEGOTIATE, which is never signed): the client uses the non-extended form and signs
+for try in 1 2 3; do
+    mp=$(free_port)
+    /usr/bin/python3 "$MITM" "$mp" "$PORT" strip-extsec 2>"$T/mitm-strip.log" &
+    mpid=$!
+    track_pid $mpid
+    wait_port 127.0.0.1 "$mp" 10 && kill -0 $mpid 2>/dev/null && break
+done
+rm -f "$T/fb.bin"
+out=$(cl "$mp" required "get up.bin fb.bin; session")
+check_match "fallback: the relay cleared FLAGS2_EXTENDED_SECURITY" "$(cat "$T/mitm-strip.log")" "tampered strip-extsec"
+check_match "fallback: server without CAP_EXTENDED_SECURITY -> non-extended form" "$out" "^auth ntlmv2-non-extended\$"
+check_match "fallback: the session signs" "$out" "^signing yes\$"
+check "fallback: identical bytes" cmp -s "$T/payload" "$T/fb.bin"
+kill $mpid 2>/dev/null
+wait $mpid 2>/dev/null
 stop
 
 # an unsigned non-extended session when nobody requires signing
