@@ -684,8 +684,7 @@ static size_t signed_req(struct sess_fixture *f, uint8_t *req, size_t cap, uint1
     return n;
 }
 
-/* signed TREE_CONNECT then CREATE of the share root as a directory; returns the FileId */
-static uint64_t open_root_dir(struct sess_fixture *f)
+static void connect_tree(struct sess_fixture *f)
 {
     uint8_t req[1024], rsp[65536], body[256];
     size_t n, rl, bl = tree_connect_body(body, "\\\\srv\\share");
@@ -693,29 +692,49 @@ static uint64_t open_root_dir(struct sess_fixture *f)
     assert_int_equal(roundtrip(f, req, n, rsp, &rl), SMB_OK);
     assert_int_equal(le32(rsp + 8), 0);
     f->tid = le32(rsp + 36);
+}
+
+/* signed CREATE (FILE_OPEN) of an ASCII name ("" = the share root); returns the FileId */
+static uint64_t open_name(struct sess_fixture *f, const char *name, bool dir)
+{
+    uint8_t req[1024], rsp[65536], body[256], u[128];
+    size_t n, rl, ul = 0;
+    for (const char *p = name; *p; p++) {
+        u[ul++] = (uint8_t)*p;
+        u[ul++] = 0;
+    }
     smb_wr w;
     wr_init(&w, body, sizeof body);
     wr_u16le(&w, 57);
     wr_u8(&w, 0);
     wr_u8(&w, 0);
-    wr_u32le(&w, 2);           /* ImpersonationLevel */
+    wr_u32le(&w, 2); /* ImpersonationLevel */
     wr_u64le(&w, 0);
     wr_u64le(&w, 0);
-    wr_u32le(&w, 0x00100081u); /* FILE_LIST_DIRECTORY | READ_ATTRIBUTES | SYNCHRONIZE */
+    wr_u32le(&w, 0x00100081u); /* FILE_LIST_DIRECTORY/READ_DATA | READ_ATTRIBUTES | SYNCHRONIZE */
     wr_u32le(&w, 0);
-    wr_u32le(&w, 7);           /* ShareAccess */
-    wr_u32le(&w, 1);           /* FILE_OPEN */
-    wr_u32le(&w, 1);           /* FILE_DIRECTORY_FILE */
+    wr_u32le(&w, 7);                   /* ShareAccess */
+    wr_u32le(&w, 1);                   /* FILE_OPEN */
+    wr_u32le(&w, dir ? 1u : 0x40u);    /* FILE_DIRECTORY_FILE / FILE_NON_DIRECTORY_FILE */
     wr_u16le(&w, 64 + 56);
-    wr_u16le(&w, 0);           /* empty name: the share root */
+    wr_u16le(&w, (uint16_t)ul);
     wr_u32le(&w, 0);
     wr_u32le(&w, 0);
-    wr_u8(&w, 0);
+    if (ul)
+        wr_bytes(&w, u, ul);
+    else
+        wr_u8(&w, 0);
     assert_true(wr_ok(&w));
     n = signed_req(f, req, sizeof req, SMB2_CREATE, f->mid++, body, wr_len(&w));
     assert_int_equal(roundtrip(f, req, n, rsp, &rl), SMB_OK);
     assert_int_equal(le32(rsp + 8), 0);
     return le64(rsp + 64 + 64);
+}
+
+static uint64_t open_root_dir(struct sess_fixture *f)
+{
+    connect_tree(f);
+    return open_name(f, "", true);
 }
 
 static size_t notify_body(uint8_t *b, uint64_t fid)
@@ -767,6 +786,19 @@ static void core_change_notify_interim_cancel_and_close(void **state)
     size_t n, rl;
     smb_verify_result vr;
     struct srv_buf out;
+
+    /* CHANGE_NOTIFY on a regular file: INVALID_PARAMETER, not pending */
+    char path[400];
+    snprintf(path, sizeof path, "%s/plain.txt", f.dir);
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    fclose(fp);
+    uint64_t ffid = open_name(&f, "plain.txt", false);
+    n = signed_req(&f, req, sizeof req, SMB2_CHANGE_NOTIFY, f.mid++, body, notify_body(body, ffid));
+    assert_int_equal(roundtrip(&f, req, n, rsp, &rl), SMB_OK);
+    assert_int_equal(le32(rsp + 8), 0xC000000Du);
+    assert_int_equal(le32(rsp + 16) & SMB2_FLAGS_ASYNC_COMMAND, 0);
+    unlink(path);
 
     /* truncated CHANGE_NOTIFY: plain error, not pending */
     n = signed_req(&f, req, sizeof req, SMB2_CHANGE_NOTIFY, f.mid++, body, notify_body(body, fid) - 8);
