@@ -8,7 +8,9 @@
 #      (bench/server_ops.c over libsmbsign's client): ops/s and p99;
 #   4. memory per idle authenticated connection (PSS delta / connections).
 # Needs root (smbd, a unix user for smbd). Prints targets as met / MISSED.
-# Environment: BENCH_SIZE_MB (default 1024), BENCH_CONNS (200), BENCH_SECONDS (5).
+# Environment: BENCH_SIZE_MB (default 1024), BENCH_CONNS (200), BENCH_SECONDS (5),
+# BENCH_REPS (3): every transfer figure is the best of that many runs (the
+# machine is shared and noisy; best-of-N in the same run compares fairly).
 cd "$(dirname "$0")/.." || exit 2
 ROOT=$(pwd)
 SMBSIGN=${SMBSIGN_REL:-$ROOT/build/smbsign}
@@ -16,6 +18,7 @@ OPS=${B:-build/bench}/server_ops
 SIZE_MB=${BENCH_SIZE_MB:-1024}
 NCONN=${BENCH_CONNS:-200}
 SECS=${BENCH_SECONDS:-5}
+REPS=${BENCH_REPS:-3}
 PIDS=()
 T=$(mktemp -d /tmp/smbsign-bench.XXXXXX)
 chmod 755 "$T"
@@ -143,23 +146,33 @@ xfer() {
     awk -v s="$SIZE_MB" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", s * 1.048576 / (b - a) }'
 }
 
+# xfer_best PORT CLIENT_SIGNING ALG CMD -> best MB/s of REPS runs
+xfer_best() {
+    local best=0 v i
+    for ((i = 0; i < REPS; i++)); do
+        v=$(xfer "$@")
+        [ "$v" -gt "$best" ] && best=$v
+    done
+    echo $best
+}
+
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 verdict() { awk -v x="$1" -v w="$2" -v op="$3" 'BEGIN { ok = (op == "ge") ? (x + 0 >= w) : (x + 0 <= w); printf "%s", ok ? "met" : "MISSED" }'; }
 
-echo "  1. ${SIZE_MB} MiB transfers, smbclient -m SMB3_11, signing mandatory on both servers (MB/s)"
+echo "  1. ${SIZE_MB} MiB transfers (best of $REPS), smbclient -m SMB3_11, signing mandatory on both servers (MB/s)"
 printf '  %-12s %10s %10s %7s  %10s %10s %7s  %s\n' algorithm "ours get" "smbd get" ratio "ours put" "smbd put" ratio "target >= 1.5x"
 declare -A OURS_GET
 for pair in hmac-sha256:HMAC-SHA256 aes-cmac:AES-128-CMAC aes-gmac:AES-128-GMAC; do
     ours=${pair%%:*}
     samba=${pair#*:}
     start_ours "$ours" required
-    og=$(xfer $OPORT required "$samba" "get big.bin /dev/null")
-    op=$(xfer $OPORT required "$samba" "put share/big.bin up_ours.bin")
+    og=$(xfer_best $OPORT required "$samba" "get big.bin /dev/null")
+    op=$(xfer_best $OPORT required "$samba" "put share/big.bin up_ours.bin")
     stop_ours
     rm -f "$T/share/up_ours.bin"
     start_smbd "$samba"
-    sg=$(xfer $SPORT required "$samba" "get big.bin /dev/null")
-    sp=$(xfer $SPORT required "$samba" "put share/big.bin up_smbd.bin")
+    sg=$(xfer_best $SPORT required "$samba" "get big.bin /dev/null")
+    sp=$(xfer_best $SPORT required "$samba" "put share/big.bin up_smbd.bin")
     stop_smbd
     rm -f "$T/share/up_smbd.bin"
     OURS_GET[$ours]=$og
@@ -171,7 +184,7 @@ done
 
 echo "  2. cost of signing on our server (AES-GMAC signed vs unsigned, download)"
 start_ours aes-gmac disabled
-un=$(xfer $OPORT disabled AES-128-GMAC "get big.bin /dev/null")
+un=$(xfer_best $OPORT disabled AES-128-GMAC "get big.bin /dev/null")
 stop_ours
 signed=${OURS_GET[aes-gmac]}
 cost=$(awk -v s="$signed" -v u="$un" 'BEGIN { if (u > 0) printf "%.1f", (1 - s / u) * 100; else print "n/a" }')

@@ -50,6 +50,7 @@ extern "C" {
       "the account is not authorized to log in from this station")                                  \
     /* NTSTATUS values seen on the wire */                                                          \
     X(SMB_E_PENDING, "STATUS_PENDING", 0x00000103u, 997, "operation pending")                       \
+    X(SMB_E_NOTIFY_CLEANUP, "STATUS_NOTIFY_CLEANUP", 0x0000010Bu, 745, "notify cleanup")            \
     X(SMB_E_MORE_PROCESSING_REQUIRED, "STATUS_MORE_PROCESSING_REQUIRED", 0xC0000016u, 234,        \
       "more processing required")                                                                   \
     X(SMB_E_BUFFER_OVERFLOW, "STATUS_BUFFER_OVERFLOW", 0x80000005u, 234, "buffer overflow")        \

@@ -139,6 +139,7 @@ void srv_conn_free(struct srv_conn *c)
     srv_smb1_free(c); /* SMB1 hook */
     while (c->opens)
         srv_open_close(c, c->opens);
+    srv_async_free_all(c);
     struct srv_session *s = c->sessions, *n;
     for (; s; s = n) {
         n = s->next;
@@ -178,6 +179,8 @@ static struct srv_session *session_find(struct srv_conn *c, uint64_t id)
             return s;
     return NULL;
 }
+
+struct srv_session *srv_session_find(struct srv_conn *c, uint64_t id) { return session_find(c, id); }
 
 static void session_remove(struct srv_conn *c, struct srv_session *s)
 {
@@ -700,8 +703,15 @@ static smb_status process_element(struct srv_conn *c, struct srv_req *rq, struct
         }
     }
     if (h->command == SMB2_CANCEL) {
-        /* Nothing runs asynchronously, so there is nothing to cancel and
-         * CANCEL gets no response (MS-SMB2 3.3.5.16). */
+        /* MS-SMB2 3.3.5.16: no MessageId/credit accounting and no response.
+         * A CANCEL on a signing session is verified like any request
+         * (3.3.5.2.4); one that fails is ignored (and counted). */
+        struct srv_session *cs = session_find(c, h->session_id);
+        if (cs && cs->state == SESS_VALID) {
+            rq->sess = cs;
+            if (check_signature(c, rq) == SMB_OK)
+                srv_async_cancel(c, rq);
+        }
         return SMB_E_CANCELLED;
     }
 
@@ -750,7 +760,7 @@ static smb_status process_element(struct srv_conn *c, struct srv_req *rq, struct
         case SMB2_QUERY_DIRECTORY: res = srv_cmd_query_directory(c, rq, &w); break;
         case SMB2_QUERY_INFO: res = srv_cmd_query_info(c, rq, &w); break;
         case SMB2_SET_INFO: res = srv_cmd_set_info(c, rq, &w); break;
-        case SMB2_CHANGE_NOTIFY: res = SMB_E_NOT_SUPPORTED; break;
+        case SMB2_CHANGE_NOTIFY: res = srv_cmd_change_notify(c, rq, &w); break;
         case SMB2_OPLOCK_BREAK: res = SMB_E_INVALID_PARAMETER; break;
         default: res = SMB_E_NOT_SUPPORTED; break;
         }
@@ -769,7 +779,7 @@ static smb_status process_element(struct srv_conn *c, struct srv_req *rq, struct
     if (res != SMB_OK && nt == 0)
         nt = smb_status_ntstatus(SMB_E_INTERNAL_ERROR);
     rq->result = res; /* remembered for related compounds */
-    if (res != SMB_OK && res != SMB_E_MORE_PROCESSING_REQUIRED)
+    if (res != SMB_OK && res != SMB_E_MORE_PROCESSING_REQUIRED && res != SMB_E_PENDING)
         srv_log(c, SRV_LOG_DEBUG, "%s MessageId %llu -> %s", smb2_command_name(h->command),
                 (unsigned long long)h->message_id, smb_status_name(res));
 
@@ -785,6 +795,12 @@ static smb_status process_element(struct srv_conn *c, struct srv_req *rq, struct
     rh.session_id = h->command == SMB2_SESSION_SETUP ? rq->new_session_id : h->session_id;
     if (h->command == SMB2_TREE_CONNECT && res == SMB_OK)
         rh.tree_id = rq->tree ? rq->tree->id : 0;
+    if (res == SMB_E_PENDING) {
+        /* Interim response (MS-SMB2 3.3.4.2): async form, never signed
+         * (3.3.4.1.1); the final response follows from srv_async_flush. */
+        rh.flags |= SMB2_FLAGS_ASYNC_COMMAND;
+        rh.async_id = rq->async_id;
+    }
     smb_wr hw;
     wr_init(&hw, out->p + out->len, SMB2_HDR_LEN);
     smb2_hdr_encode(&hw, &rh);
@@ -795,6 +811,8 @@ static smb_status process_element(struct srv_conn *c, struct srv_req *rq, struct
         if (res == SMB_OK && rq->sign_final && rq->sess && rq->sess->has_key)
             eo->sign_sess = rq->sess;
         eo->preauth_sess = rq->preauth_sess;
+    } else if (res == SMB_E_PENDING) {
+        /* interim: unsigned */
     } else if (rq->sess && rq->sess->has_key && (rq->sess->signing_required || rq->signed_ok)) {
         eo->sign_sess = rq->sess;
     }
@@ -866,7 +884,8 @@ smb_status srv_conn_input(struct srv_conn *c, const uint8_t *pdu, size_t len, st
         rq->len = elen;
         rd_init(&rq->body, rq->msg, elen);
         st = smb2_hdr_decode(&rq->body, &rq->h);
-        if (st != SMB_OK || smb2_hdr_is_response(&rq->h) || (rq->h.flags & SMB2_FLAGS_ASYNC_COMMAND)) {
+        if (st != SMB_OK || smb2_hdr_is_response(&rq->h) ||
+            ((rq->h.flags & SMB2_FLAGS_ASYNC_COMMAND) && rq->h.command != SMB2_CANCEL)) {
             st = SMB_E_MALFORMED;
             goto fail;
         }
@@ -932,6 +951,10 @@ smb_status srv_conn_input(struct srv_conn *c, const uint8_t *pdu, size_t len, st
         out->p[frame_start + 2] = (uint8_t)(flen >> 8);
         out->p[frame_start + 3] = (uint8_t)flen;
     }
+    /* final responses of async requests completed by this PDU (CANCEL,
+     * CLOSE, TREE_DISCONNECT), each in its own frame after the responses */
+    if (c->pending && (st = srv_async_flush(c, out)) != SMB_OK)
+        return st;
     return c->drop ? SMB_E_ACCESS_DENIED : SMB_OK;
 fail:
     /* On a drop after responses were built, still send what we have only

@@ -96,6 +96,7 @@ void srv_open_close(struct srv_conn *c, struct srv_open *o)
         *pp = o->next;
         c->n_opens--;
     }
+    srv_async_fid_closed(c, o->fid);
     if (o->fd >= 0)
         close(o->fd);
     if (o->delete_on_close && o->rel && o->share >= 0) {

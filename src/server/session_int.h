@@ -19,6 +19,7 @@
 #define SRV_TREES_MAX 64      /* tree connects per session */
 #define SRV_MECHLIST_MAX 256  /* stored SPNEGO MechTypeList for the mechListMIC */
 #define SRV_CHAL_MAX 1024     /* our CHALLENGE_MESSAGE */
+#define SRV_PENDING_MAX 64    /* async (STATUS_PENDING) requests per connection */
 
 /* ---- message signing: a session's context from the signing core ---- */
 struct srv_signer {
@@ -85,6 +86,17 @@ struct srv_open {
     struct srv_open *next;
 };
 
+/* One request that went async (MS-SMB2 3.3.4.2): an interim STATUS_PENDING
+ * response was sent; the final response goes out once `done` is set. */
+struct srv_pending {
+    uint64_t async_id, message_id, session_id, fid;
+    uint32_t tree_id;
+    uint16_t command, credit_charge;
+    bool signed_ok;  /* the request carried a verified signature */
+    smb_status done; /* SMB_OK while pending, then the final status */
+    struct srv_pending *next;
+};
+
 struct srv_conn {
     const struct srv_ctx *ctx;
     char peer[64];
@@ -112,6 +124,9 @@ struct srv_conn {
     int auth_failures;
     uint32_t delay_ms;
     bool drop;
+    struct srv_pending *pending; /* async requests (server/session_async.c) */
+    uint32_t n_pending;
+    uint64_t next_async_id;
     struct srv_smb1 *smb1; /* SMB1 connection state (server/smb1_server.c), NULL for SMB2 */
 };
 
@@ -133,6 +148,7 @@ struct srv_req {
     bool preauth_conn;                /* update the connection hash with the response */
     bool sign_final;                  /* sign this SESSION_SETUP response */
     uint64_t new_session_id;
+    uint64_t async_id; /* set when the handler returned SMB_E_PENDING */
 };
 
 /* logging (never secrets) */
@@ -151,6 +167,22 @@ smb_status srv_cmd_query_info(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
 smb_status srv_cmd_set_info(struct srv_conn *c, struct srv_req *rq, smb_wr *w);
 smb_status srv_cmd_ioctl(struct srv_conn *c, struct srv_req *rq, smb_wr *w);
 smb_status srv_cmd_lock(struct srv_conn *c, struct srv_req *rq, smb_wr *w);
+/* Async requests (session_async.c, MS-SMB2 3.3.4.2 / 3.3.5.16).
+ * CHANGE_NOTIFY goes pending (returns SMB_E_PENDING with rq->async_id) and
+ * stays so until CANCEL (STATUS_CANCELLED) or the handle closes
+ * (STATUS_NOTIFY_CLEANUP). srv_async_cancel marks the request CANCEL names
+ * (by AsyncId, or MessageId for the sync form) in the same session;
+ * srv_async_fid_closed marks those waiting on a handle; srv_async_flush
+ * appends one NetBIOS frame per completed request (signed like any response
+ * on the session; dropped when the session is gone); srv_async_free_all
+ * releases everything (connection teardown). */
+smb_status srv_cmd_change_notify(struct srv_conn *c, struct srv_req *rq, smb_wr *w);
+void srv_async_cancel(struct srv_conn *c, const struct srv_req *rq);
+void srv_async_fid_closed(struct srv_conn *c, uint64_t fid);
+smb_status srv_async_flush(struct srv_conn *c, struct srv_buf *out);
+void srv_async_free_all(struct srv_conn *c);
+struct srv_session *srv_session_find(struct srv_conn *c, uint64_t id);
+
 /* Response size the command may need (for buffer reservation). */
 size_t srv_cmd_resp_cap(const struct srv_conn *c, const struct srv_req *rq);
 

@@ -102,13 +102,72 @@ EOF
 )
 check_match "impacket: wrong password refused with STATUS_LOGON_FAILURE" "$out" "refused.*LOGON_FAILURE"
 
+# ---- CHANGE_NOTIFY goes async; CANCEL (signed, verified) completes it (MS-SMB2 3.3.4.2, 3.3.5.16)
+cat >"$SRV_DIR/notify.py" <<'EOF'
+import struct, sys
+from impacket.smbconnection import SMBConnection
+from impacket import smb3structs as s3, crypto
+port = int(sys.argv[1])
+c = SMBConnection('127.0.0.1', '127.0.0.1', sess_port=port, preferredDialect=s3.SMB2_DIALECT_30)
+c.login('bob', 'hunter22')
+s = c._SMBConnection
+tid = c.connectTree('share')
+fid = s.create(tid, '', s3.FILE_LIST_DIRECTORY | s3.SYNCHRONIZE, s3.FILE_SHARE_READ | s3.FILE_SHARE_WRITE,
+               s3.FILE_DIRECTORY_FILE, s3.FILE_OPEN, 0)
+key = s._Session['SigningKey']
+
+def notify():
+    p = s.SMB_PACKET()
+    p['Command'] = s3.SMB2_CHANGE_NOTIFY
+    p['TreeID'] = tid
+    n = s3.SMB2ChangeNotify()
+    n['OutputBufferLength'] = 4096
+    n['FileID'] = s3.SMB2_FILEID(fid.getData() if hasattr(fid, 'getData') else fid)
+    n['CompletionFilter'] = 0x17
+    p['Data'] = n
+    return s.sendSMB(p)
+
+def recv():
+    m = s._NetBIOSSession.recv_packet(10).get_trailer()
+    status, cmd = struct.unpack_from('<IH', m, 8)
+    flags, = struct.unpack_from('<I', m, 16)
+    mid, aid = struct.unpack_from('<QQ', m, 24)
+    sig = m[48:64]
+    ok = len(key) > 0 and crypto.AES_CMAC(key, m[:48] + b'\0' * 16 + m[64:], len(m)) == sig
+    return status, cmd, flags, mid, aid, ok
+
+mid = notify()
+st, cmd, fl, rmid, aid, ok = recv()
+print('interim status=0x%x cmd=%d async=%d signed=%d mid_match=%d aid=%d' % (st, cmd, fl & 2 != 0, fl & 8 != 0, rmid == mid, aid))
+s._Session['SigningActivated'] = False
+s.cancel(mid)  # unsigned CANCEL on a signing session: must be ignored
+s._Session['SigningActivated'] = True
+try:
+    s._NetBIOSSession.recv_packet(1)
+    print('unsigned cancel: ANSWERED')
+except Exception as e:
+    print('unsigned cancel: ignored (%s)' % type(e).__name__)
+s.cancel(mid)
+st, cmd, fl, rmid, aid2, ok = recv()
+print('final status=0x%x cmd=%d async=%d signed=%d sig_valid=%d mid_match=%d aid_match=%d' % (st, cmd, fl & 2 != 0, fl & 8 != 0, ok, rmid == mid, aid2 == aid))
+print('echo after cancel:', s.echo())
+s.close(tid, fid)
+c.logoff()
+EOF
+out=$(timeout 60 $SRV_PY "$SRV_DIR/notify.py" "$SRV_PORT" 2>&1)
+check_match "impacket: CHANGE_NOTIFY interim STATUS_PENDING, async, unsigned" "$out" "interim status=0x103 cmd=15 async=1 signed=0 mid_match=1 aid=[1-9]"
+check_match "impacket: unsigned CANCEL on a signing session is ignored" "$out" "unsigned cancel: ignored"
+check_match "impacket: signed CANCEL -> final async STATUS_CANCELLED, validly signed" "$out" "final status=0xc0000120 cmd=15 async=1 signed=1 sig_valid=1 mid_match=1 aid_match=1"
+check_match "impacket: connection usable after CANCEL" "$out" "echo after cancel: True"
+check_match "server log: unsigned CANCEL audited" "$(cat "$SRV_LOG")" "CANCEL refused: unsigned request"
+
 # ---- smbtorture: a chosen set of smb2 tests
 for t in smb2.dir.find smb2.dir.many smb2.dir.sorted smb2.dir.large-files smb2.rw.rw1 smb2.read.eof \
     smb2.read.position smb2.read.dir smb2.read.access smb2.scan.find smb2.compound.unrelated1 \
     smb2.create.brlocked smb2.create.multi smb2.create.delete smb2.create.dir-alloc-size \
     smb2.rename.simple smb2.rename.no_sharing smb2.delete-on-close-perms.OVERWRITE_IF \
     smb2.delete-on-close-perms.CREATE smb2.credits.session_setup_credits_granted \
-    smb2.credits.single_req_credits_granted; do
+    smb2.credits.single_req_credits_granted smb2.notify.close smb2.notify.tdis smb2.notify.tcp; do
     out=$(timeout 120 smbtorture "//127.0.0.1/share" -p "$SRV_PORT" -U alice%secret1 "$t" 2>&1)
     check_match "smbtorture $t" "$out" "^success: "
 done

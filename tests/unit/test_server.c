@@ -668,6 +668,236 @@ static void core_signed_session_enforces_signatures(void **state)
     fixture_free(&f);
 }
 
+/* Feed one request; returns the core's status and the whole output (all
+ * NetBIOS frames) in out, which the caller frees. */
+static smb_status input_raw(struct sess_fixture *f, const uint8_t *req, size_t len, struct srv_buf *out)
+{
+    memset(out, 0, sizeof *out);
+    return srv_conn_input(f->c, req, len, out);
+}
+
+static size_t signed_req(struct sess_fixture *f, uint8_t *req, size_t cap, uint16_t cmd, uint64_t mid,
+                         const uint8_t *body, size_t bl)
+{
+    size_t n = build_req(req, cap, cmd, mid, f->sid, f->tid, body, bl);
+    assert_int_equal(smb2_sign(f->sc, req, n), SMB_OK);
+    return n;
+}
+
+static void connect_tree(struct sess_fixture *f)
+{
+    uint8_t req[1024], rsp[65536], body[256];
+    size_t n, rl, bl = tree_connect_body(body, "\\\\srv\\share");
+    n = signed_req(f, req, sizeof req, SMB2_TREE_CONNECT, f->mid++, body, bl);
+    assert_int_equal(roundtrip(f, req, n, rsp, &rl), SMB_OK);
+    assert_int_equal(le32(rsp + 8), 0);
+    f->tid = le32(rsp + 36);
+}
+
+/* signed CREATE (FILE_OPEN) of an ASCII name ("" = the share root); returns the FileId */
+static uint64_t open_name(struct sess_fixture *f, const char *name, bool dir)
+{
+    uint8_t req[1024], rsp[65536], body[256], u[128];
+    size_t n, rl, ul = 0;
+    for (const char *p = name; *p; p++) {
+        u[ul++] = (uint8_t)*p;
+        u[ul++] = 0;
+    }
+    smb_wr w;
+    wr_init(&w, body, sizeof body);
+    wr_u16le(&w, 57);
+    wr_u8(&w, 0);
+    wr_u8(&w, 0);
+    wr_u32le(&w, 2); /* ImpersonationLevel */
+    wr_u64le(&w, 0);
+    wr_u64le(&w, 0);
+    wr_u32le(&w, 0x00100081u); /* FILE_LIST_DIRECTORY/READ_DATA | READ_ATTRIBUTES | SYNCHRONIZE */
+    wr_u32le(&w, 0);
+    wr_u32le(&w, 7);                   /* ShareAccess */
+    wr_u32le(&w, 1);                   /* FILE_OPEN */
+    wr_u32le(&w, dir ? 1u : 0x40u);    /* FILE_DIRECTORY_FILE / FILE_NON_DIRECTORY_FILE */
+    wr_u16le(&w, 64 + 56);
+    wr_u16le(&w, (uint16_t)ul);
+    wr_u32le(&w, 0);
+    wr_u32le(&w, 0);
+    if (ul)
+        wr_bytes(&w, u, ul);
+    else
+        wr_u8(&w, 0);
+    assert_true(wr_ok(&w));
+    n = signed_req(f, req, sizeof req, SMB2_CREATE, f->mid++, body, wr_len(&w));
+    assert_int_equal(roundtrip(f, req, n, rsp, &rl), SMB_OK);
+    assert_int_equal(le32(rsp + 8), 0);
+    return le64(rsp + 64 + 64);
+}
+
+static uint64_t open_root_dir(struct sess_fixture *f)
+{
+    connect_tree(f);
+    return open_name(f, "", true);
+}
+
+static size_t notify_body(uint8_t *b, uint64_t fid)
+{
+    smb_wr w;
+    wr_init(&w, b, 32);
+    wr_u16le(&w, 32);
+    wr_u16le(&w, 0);
+    wr_u32le(&w, 4096);
+    wr_u64le(&w, fid);
+    wr_u64le(&w, fid);
+    wr_u32le(&w, 0x17); /* CompletionFilter */
+    wr_u32le(&w, 0);
+    return wr_len(&w);
+}
+
+static size_t cancel_req(struct sess_fixture *f, uint8_t *req, size_t cap, uint64_t mid, uint64_t async_id, bool sign)
+{
+    smb_wr w;
+    wr_init(&w, req, cap);
+    struct smb2_hdr h = {0};
+    h.command = SMB2_CANCEL;
+    h.flags = SMB2_FLAGS_ASYNC_COMMAND;
+    h.message_id = mid;
+    h.async_id = async_id;
+    h.session_id = f->sid;
+    smb2_hdr_encode(&w, &h);
+    wr_u16le(&w, 4);
+    wr_u16le(&w, 0);
+    assert_true(wr_ok(&w));
+    size_t n = wr_len(&w);
+    if (sign)
+        assert_int_equal(smb2_sign(f->sc, req, n), SMB_OK);
+    return n;
+}
+
+/* MS-SMB2 3.3.4.2 / 3.3.5.16: CHANGE_NOTIFY goes async (interim
+ * STATUS_PENDING, unsigned, AsyncId); CANCEL that is unsigned, badly signed
+ * or names another AsyncId does nothing; a signed CANCEL completes it with a
+ * signed async STATUS_CANCELLED; CLOSE completes another with
+ * STATUS_NOTIFY_CLEANUP. */
+static void core_change_notify_interim_cancel_and_close(void **state)
+{
+    (void)state;
+    struct sess_fixture f;
+    fixture_login(&f, SMB_LEVEL_REQUIRED);
+    uint64_t fid = open_root_dir(&f);
+    uint8_t req[1024], rsp[65536], body[64];
+    size_t n, rl;
+    smb_verify_result vr;
+    struct srv_buf out;
+
+    /* CHANGE_NOTIFY on a regular file: INVALID_PARAMETER, not pending */
+    char path[400];
+    snprintf(path, sizeof path, "%s/plain.txt", f.dir);
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    fclose(fp);
+    uint64_t ffid = open_name(&f, "plain.txt", false);
+    n = signed_req(&f, req, sizeof req, SMB2_CHANGE_NOTIFY, f.mid++, body, notify_body(body, ffid));
+    assert_int_equal(roundtrip(&f, req, n, rsp, &rl), SMB_OK);
+    assert_int_equal(le32(rsp + 8), 0xC000000Du);
+    assert_int_equal(le32(rsp + 16) & SMB2_FLAGS_ASYNC_COMMAND, 0);
+    unlink(path);
+
+    /* truncated CHANGE_NOTIFY: plain error, not pending */
+    n = signed_req(&f, req, sizeof req, SMB2_CHANGE_NOTIFY, f.mid++, body, notify_body(body, fid) - 8);
+    assert_int_equal(roundtrip(&f, req, n, rsp, &rl), SMB_OK);
+    assert_int_equal(le32(rsp + 8), 0xC000000Du); /* INVALID_PARAMETER */
+    assert_int_equal(le32(rsp + 16) & SMB2_FLAGS_ASYNC_COMMAND, 0);
+
+    /* CHANGE_NOTIFY: interim response */
+    uint64_t nmid = f.mid++;
+    n = signed_req(&f, req, sizeof req, SMB2_CHANGE_NOTIFY, nmid, body, notify_body(body, fid));
+    assert_int_equal(roundtrip(&f, req, n, rsp, &rl), SMB_OK);
+    assert_int_equal(rl, 64 + 9);
+    assert_int_equal(le32(rsp + 8), 0x00000103u); /* STATUS_PENDING */
+    assert_int_equal(le16(rsp + 12), SMB2_CHANGE_NOTIFY);
+    assert_true(le32(rsp + 16) & SMB2_FLAGS_ASYNC_COMMAND);
+    assert_int_equal(le32(rsp + 16) & SMB2_FLAGS_SIGNED, 0); /* interim: never signed */
+    assert_true(le16(rsp + 14) >= 1);                        /* credits granted by the interim */
+    assert_int_equal(le64(rsp + 24), nmid);
+    uint64_t async_id = le64(rsp + 32);
+    assert_true(async_id != 0);
+
+    /* unsigned CANCEL on a signing session: ignored */
+    n = cancel_req(&f, req, sizeof req, nmid, async_id, false);
+    assert_int_equal(input_raw(&f, req, n, &out), SMB_OK);
+    assert_int_equal(out.len, 0);
+    srv_buf_free(&out);
+    /* signed CANCEL with a flipped bit: ignored */
+    n = cancel_req(&f, req, sizeof req, nmid, async_id, true);
+    req[n - 1] ^= 1;
+    assert_int_equal(input_raw(&f, req, n, &out), SMB_OK);
+    assert_int_equal(out.len, 0);
+    srv_buf_free(&out);
+    /* signed CANCEL naming another AsyncId: nothing to complete */
+    n = cancel_req(&f, req, sizeof req, nmid, async_id + 100, true);
+    assert_int_equal(input_raw(&f, req, n, &out), SMB_OK);
+    assert_int_equal(out.len, 0);
+    srv_buf_free(&out);
+
+    /* signed CANCEL: final async STATUS_CANCELLED, signed */
+    n = cancel_req(&f, req, sizeof req, nmid, async_id, true);
+    assert_int_equal(input_raw(&f, req, n, &out), SMB_OK);
+    assert_int_equal(out.len, 4 + 64 + 9);
+    uint8_t *m = out.p + 4;
+    assert_int_equal(le32(m + 8), 0xC0000120u);
+    assert_true(le32(m + 16) & SMB2_FLAGS_ASYNC_COMMAND);
+    assert_int_equal(le64(m + 24), nmid);
+    assert_int_equal(le64(m + 32), async_id);
+    assert_int_equal(le16(m + 14), 0);
+    assert_int_equal(smb2_verify(f.sc, m, out.len - 4, true, &vr, NULL, NULL), SMB_OK);
+    assert_int_equal(vr, SMB_VERIFY_VALID);
+    srv_buf_free(&out);
+    /* cancelling it again: nothing */
+    n = cancel_req(&f, req, sizeof req, nmid, async_id, true);
+    assert_int_equal(input_raw(&f, req, n, &out), SMB_OK);
+    assert_int_equal(out.len, 0);
+    srv_buf_free(&out);
+
+    /* another CHANGE_NOTIFY, completed by CLOSE of its handle */
+    nmid = f.mid++;
+    n = signed_req(&f, req, sizeof req, SMB2_CHANGE_NOTIFY, nmid, body, notify_body(body, fid));
+    assert_int_equal(roundtrip(&f, req, n, rsp, &rl), SMB_OK);
+    assert_int_equal(le32(rsp + 8), 0x00000103u);
+    async_id = le64(rsp + 32);
+    smb_wr w;
+    wr_init(&w, body, sizeof body);
+    wr_u16le(&w, 24);
+    wr_u16le(&w, 0);
+    wr_u32le(&w, 0);
+    wr_u64le(&w, fid);
+    wr_u64le(&w, fid);
+    n = signed_req(&f, req, sizeof req, SMB2_CLOSE, f.mid++, body, wr_len(&w));
+    assert_int_equal(input_raw(&f, req, n, &out), SMB_OK);
+    /* frame 1: the CLOSE response; frame 2: the final CHANGE_NOTIFY */
+    size_t f1 = ((size_t)out.p[1] << 16) | ((size_t)out.p[2] << 8) | out.p[3];
+    assert_true(out.len > 4 + f1 + 4);
+    assert_int_equal(le16(out.p + 4 + 12), SMB2_CLOSE);
+    m = out.p + 4 + f1 + 4;
+    size_t mlen = out.len - (4 + f1 + 4);
+    assert_int_equal(mlen, 64 + 9);
+    assert_int_equal(le16(m + 12), SMB2_CHANGE_NOTIFY);
+    assert_int_equal(le32(m + 8), 0x0000010Bu); /* STATUS_NOTIFY_CLEANUP */
+    assert_int_equal(le64(m + 32), async_id);
+    assert_int_equal(smb2_verify(f.sc, m, mlen, true, &vr, NULL, NULL), SMB_OK);
+    assert_int_equal(vr, SMB_VERIFY_VALID);
+    srv_buf_free(&out);
+
+    /* CHANGE_NOTIFY on the closed handle: FILE_CLOSED, not pending */
+    n = signed_req(&f, req, sizeof req, SMB2_CHANGE_NOTIFY, f.mid++, body, notify_body(body, fid));
+    assert_int_equal(roundtrip(&f, req, n, rsp, &rl), SMB_OK);
+    assert_int_equal(le32(rsp + 8), 0xC0000128u);
+
+    /* a pending request at teardown is released (ASan checks the leak) */
+    fid = open_root_dir(&f);
+    n = signed_req(&f, req, sizeof req, SMB2_CHANGE_NOTIFY, f.mid++, body, notify_body(body, fid));
+    assert_int_equal(roundtrip(&f, req, n, rsp, &rl), SMB_OK);
+    assert_int_equal(le32(rsp + 8), 0x00000103u);
+    fixture_free(&f);
+}
+
 static void core_wrong_password_refused(void **state)
 {
     (void)state;
@@ -729,6 +959,7 @@ int main(void)
         cmocka_unit_test(core_rejects_truncated_and_out_of_window),
         cmocka_unit_test(core_signed_session_enforces_signatures),
         cmocka_unit_test(core_wrong_password_refused),
+        cmocka_unit_test(core_change_notify_interim_cancel_and_close),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

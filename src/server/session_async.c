@@ -1,0 +1,167 @@
+/* server/session_async.c - async requests: interim STATUS_PENDING, CANCEL,
+ * and a minimal CHANGE_NOTIFY (see session_int.h). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/buf.h"
+#include "server/session_int.h"
+
+#define SMB2_CHANGE_NOTIFY_REQ_SIZE 32
+#define SMB2_WATCH_TREE 0x0001u
+
+/* MS-SMB2 2.2.35 CHANGE_NOTIFY request; 3.3.5.19. The server watches
+ * nothing: the request goes async (interim STATUS_PENDING) and completes only
+ * on CANCEL or when the directory handle closes. */
+smb_status srv_cmd_change_notify(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
+{
+    (void)w;
+    smb_rd *b = &rq->body;
+    uint16_t ss = rd_u16le(b);
+    rd_u16le(b); /* Flags (SMB2_WATCH_TREE) */
+    uint32_t outlen = rd_u32le(b);
+    uint64_t p = rd_u64le(b), v = rd_u64le(b);
+    rd_u32le(b); /* CompletionFilter */
+    rd_u32le(b); /* Reserved */
+    if (!rd_ok(b) || ss != SMB2_CHANGE_NOTIFY_REQ_SIZE)
+        return SMB_E_INVALID_PARAMETER;
+    (void)outlen;
+    if (p == UINT64_MAX && v == UINT64_MAX)
+        p = v = rq->related_fid;
+    struct srv_open *o = NULL;
+    for (struct srv_open *it = c->opens; it; it = it->next)
+        if (it->fid == v && it->fid == p && it->session_id == rq->sess->id && it->tree_id == rq->tree->id)
+            o = it;
+    if (!o)
+        return SMB_E_FILE_CLOSED;
+    if (!o->is_dir)
+        return SMB_E_INVALID_PARAMETER; /* 3.3.5.19: not a directory */
+    if (c->n_pending >= SRV_PENDING_MAX)
+        return SMB_E_INSUFFICIENT_RESOURCES;
+    struct srv_pending *pd = calloc(1, sizeof *pd);
+    if (!pd)
+        return SMB_E_NOMEM;
+    pd->async_id = ++c->next_async_id;
+    pd->message_id = rq->h.message_id;
+    pd->session_id = rq->sess->id;
+    pd->tree_id = rq->tree->id;
+    pd->fid = o->fid;
+    pd->command = rq->h.command;
+    pd->credit_charge = rq->h.credit_charge;
+    pd->signed_ok = rq->signed_ok;
+    pd->done = SMB_OK;
+    pd->next = c->pending;
+    c->pending = pd;
+    c->n_pending++;
+    rq->async_id = pd->async_id;
+    srv_log(c, SRV_LOG_DEBUG, "CHANGE_NOTIFY MessageId %llu pending as AsyncId %llu",
+            (unsigned long long)pd->message_id, (unsigned long long)pd->async_id);
+    return SMB_E_PENDING;
+}
+
+/* MS-SMB2 3.3.5.16: find the request by AsyncId (async form) or MessageId
+ * (sync form) among this session's requests; CANCEL itself has no response. */
+void srv_async_cancel(struct srv_conn *c, const struct srv_req *rq)
+{
+    bool async = (rq->h.flags & SMB2_FLAGS_ASYNC_COMMAND) != 0;
+    for (struct srv_pending *pd = c->pending; pd; pd = pd->next) {
+        if (pd->done != SMB_OK || pd->session_id != rq->h.session_id)
+            continue;
+        if (async ? pd->async_id == rq->h.async_id : pd->message_id == rq->h.message_id) {
+            pd->done = SMB_E_CANCELLED;
+            srv_log(c, SRV_LOG_DEBUG, "CANCEL of AsyncId %llu (MessageId %llu)",
+                    (unsigned long long)pd->async_id, (unsigned long long)pd->message_id);
+            return;
+        }
+    }
+    srv_log(c, SRV_LOG_DEBUG, "CANCEL matched no pending request");
+}
+
+void srv_async_fid_closed(struct srv_conn *c, uint64_t fid)
+{
+    for (struct srv_pending *pd = c->pending; pd; pd = pd->next)
+        if (pd->done == SMB_OK && pd->fid == fid)
+            pd->done = SMB_E_NOTIFY_CLEANUP;
+}
+
+/* Final async response (MS-SMB2 3.3.4.2): ASYNC_COMMAND with the AsyncId,
+ * no credits (they were granted by the interim response), signed like any
+ * response on the session (3.3.4.1.1). */
+static smb_status emit_final(struct srv_conn *c, const struct srv_pending *pd, struct srv_buf *out)
+{
+    struct srv_session *s = srv_session_find(c, pd->session_id);
+    if (!s || s->state != SESS_VALID)
+        return SMB_OK; /* the session went away: nobody to answer */
+    size_t len = SMB2_HDR_LEN + 9;
+    smb_status st = srv_buf_reserve(out, 4 + len);
+    if (st != SMB_OK)
+        return st;
+    uint8_t *f = out->p + out->len;
+    smb_wr w;
+    wr_init(&w, f, 4 + len);
+    wr_u8(&w, 0);
+    wr_u8(&w, (uint8_t)(len >> 16));
+    wr_u8(&w, (uint8_t)(len >> 8));
+    wr_u8(&w, (uint8_t)len);
+    struct smb2_hdr rh = {0};
+    rh.credit_charge = pd->credit_charge;
+    rh.status = smb_status_ntstatus(pd->done);
+    rh.command = pd->command;
+    rh.credit = 0;
+    rh.flags = SMB2_FLAGS_SERVER_TO_REDIR | SMB2_FLAGS_ASYNC_COMMAND;
+    rh.message_id = pd->message_id;
+    rh.async_id = pd->async_id;
+    rh.session_id = pd->session_id;
+    smb2_hdr_encode(&w, &rh);
+    if (pd->done == SMB_E_NOTIFY_CLEANUP) {
+        /* MS-SMB2 2.2.36 CHANGE_NOTIFY response with no data */
+        wr_u16le(&w, 9);
+        wr_u16le(&w, SMB2_HDR_LEN + 8);
+        wr_u32le(&w, 0);
+        wr_u8(&w, 0);
+    } else {
+        /* MS-SMB2 2.2.2 ERROR response */
+        wr_u16le(&w, 9);
+        wr_u8(&w, 0);
+        wr_u8(&w, 0);
+        wr_u32le(&w, 0);
+        wr_u8(&w, 0);
+    }
+    if (!wr_ok(&w))
+        return SMB_E_INTERNAL_ERROR;
+    if (s->has_key && (s->signing_required || pd->signed_ok)) {
+        st = srv_signer_sign(&s->signer, f + 4, len);
+        if (st != SMB_OK)
+            return st;
+    }
+    out->len += 4 + len;
+    return SMB_OK;
+}
+
+smb_status srv_async_flush(struct srv_conn *c, struct srv_buf *out)
+{
+    smb_status st = SMB_OK;
+    struct srv_pending **pp = &c->pending;
+    while (*pp) {
+        struct srv_pending *pd = *pp;
+        if (pd->done == SMB_OK) {
+            pp = &pd->next;
+            continue;
+        }
+        *pp = pd->next;
+        c->n_pending--;
+        if (st == SMB_OK)
+            st = emit_final(c, pd, out);
+        free(pd);
+    }
+    return st;
+}
+
+void srv_async_free_all(struct srv_conn *c)
+{
+    while (c->pending) {
+        struct srv_pending *pd = c->pending;
+        c->pending = pd->next;
+        free(pd);
+    }
+    c->n_pending = 0;
+}
