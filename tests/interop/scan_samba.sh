@@ -44,9 +44,11 @@ EOC
 }
 
 declare -A PORT
+declare -A ARGS
 # start_smbd NAME SIGNING MINPROTO [MAXPROTO] [INTERFACES]
 start_smbd() {
     local name=$1 p
+    ARGS[$name]=$(printf "%q " "$@")
     p=$(free_port) || { not_ok "no free port for $name"; return; }
     PORT[$name]=$p
     smb_conf "$T/$name" "$p" "$2" "$3" "${4:-SMB3_11}" "${5:-127.0.0.1}"
@@ -66,7 +68,14 @@ start_smbd max302 auto SMB2_02 SMB3_02
 start_smbd max210 auto SMB2_02 SMB2_10
 start_smbd max202 mandatory SMB2_02 SMB2_02
 for n in "${!PORT[@]}"; do
-    wait_port 127.0.0.1 "${PORT[$n]}" 20 || { not_ok "smbd $n did not start"; sed 's/^/#   /' "$T/$n/smbd.log" | tail -5; }
+    # a port taken between free_port and smbd's bind makes smbd abort: retry on a new port
+    for try in 1 2 3; do
+        wait_port 127.0.0.1 "${PORT[$n]}" 20 && break
+        [ $try = 3 ] && { not_ok "smbd $n did not start"; sed 's/^/#   /' "$T/$n/smbd.log" | tail -5; break; }
+        echo "# smbd $n not listening on ${PORT[$n]} (try $try), restarting on another port"
+        # shellcheck disable=SC2086
+        eval "start_smbd ${ARGS[$n]}"
+    done
 done
 
 # summary of a JSON Lines file: "port dialect secmode signing alg smb1mode smb1signing relay verdict status smb2st smb1st"
