@@ -47,9 +47,13 @@ mk_tmpdir() { local d; d=$(mktemp -d "${TMPDIR:-/tmp}/smbsign-test.XXXXXX"); TES
 
 # free_port: a TCP port on 127.0.0.1 that nobody listens on now (high range).
 free_port() {
-    local p
+    local p lo=20000 hi=32000 eph
+    eph=$(awk '{print $1}' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null)
+    if [ -n "$eph" ] && [ "$eph" -gt 12000 ] 2>/dev/null; then hi=$((eph - 1)); lo=$((hi - 12000)); fi
     for _ in $(seq 1 200); do
-        p=$((20000 + RANDOM % 40000))
+        # below the kernel's ephemeral range (ip_local_port_range), so an
+        # outgoing connection cannot take the port before our server binds it
+        p=$((lo + RANDOM % (hi - lo)))
         if ! (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; then echo $p; return 0; fi
     done
     return 1
