@@ -30,7 +30,7 @@
 #define SRV_DEFAULT_PORT 4445
 #define SRV_MAX_PDU_DEFAULT (8u * 1024 * 1024 + 4096) /* [cfg] "max pdu" */
 #define SRV_MAX_PDU_CAP (16u * 1024 * 1024)           /* NetBIOS length is 24-bit on SMB2 */
-#define SRV_MAX_IO_DEFAULT (8u * 1024 * 1024)          /* MaxRead/MaxWrite/MaxTransact */
+#define SRV_MAX_IO_DEFAULT (1u * 1024 * 1024) /* MaxRead/MaxWrite/MaxTransact; docs/server.md "Throughput" */
 #define SRV_PREAUTH_MAX_PDU (64u * 1024) /* frame cap until a session is authenticated */
 #define SRV_MAX_CREDITS_DEFAULT 8192                   /* [cfg] "max credits" */
 #define SRV_MAX_SESSIONS_DEFAULT 16                    /* [cfg] "max sessions per connection" */

@@ -936,7 +936,7 @@ smb_status srv_conn_input(struct srv_conn *c, const uint8_t *pdu, size_t len, st
         else if (eos[i].preauth_sess)
             smb_preauth_update(&eos[i].preauth_sess->preauth, m, eend - eoff);
         if (eos[i].logoff)
-            session_remove(c, eos[i].logoff);
+            srv_async_session_closing(c, eos[i].logoff->id);
     }
     if (n == 0) {
         out->len = frame_start;
@@ -955,6 +955,11 @@ smb_status srv_conn_input(struct srv_conn *c, const uint8_t *pdu, size_t len, st
      * CLOSE, TREE_DISCONNECT), each in its own frame after the responses */
     if (c->pending && (st = srv_async_flush(c, out)) != SMB_OK)
         return st;
+    /* LOGOFF: the session goes only now, after its waiting requests were
+     * answered (STATUS_NOTIFY_CLEANUP, signed with its key). */
+    for (int i = 0; i < n; i++)
+        if (eos[i].logoff)
+            session_remove(c, eos[i].logoff);
     return c->drop ? SMB_E_ACCESS_DENIED : SMB_OK;
 fail:
     /* On a drop after responses were built, still send what we have only

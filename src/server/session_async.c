@@ -83,13 +83,22 @@ void srv_async_fid_closed(struct srv_conn *c, uint64_t fid)
             pd->done = SMB_E_NOTIFY_CLEANUP;
 }
 
+/* LOGOFF (MS-SMB2 3.3.5.6): the session's waiting requests end with
+ * STATUS_NOTIFY_CLEANUP, answered before the session is removed. */
+void srv_async_session_closing(struct srv_conn *c, uint64_t session_id)
+{
+    for (struct srv_pending *pd = c->pending; pd; pd = pd->next)
+        if (pd->done == SMB_OK && pd->session_id == session_id)
+            pd->done = SMB_E_NOTIFY_CLEANUP;
+}
+
 /* Final async response (MS-SMB2 3.3.4.2): ASYNC_COMMAND with the AsyncId,
  * no credits (they were granted by the interim response), signed like any
  * response on the session (3.3.4.1.1). */
 static smb_status emit_final(struct srv_conn *c, const struct srv_pending *pd, struct srv_buf *out)
 {
     struct srv_session *s = srv_session_find(c, pd->session_id);
-    if (!s || s->state != SESS_VALID)
+    if (!s || s->state == SESS_IN_PROGRESS)
         return SMB_OK; /* the session went away: nobody to answer */
     size_t len = SMB2_HDR_LEN + 9;
     smb_status st = srv_buf_reserve(out, 4 + len);

@@ -179,6 +179,7 @@ smb_status srv_cmd_lock(struct srv_conn *c, struct srv_req *rq, smb_wr *w);
 smb_status srv_cmd_change_notify(struct srv_conn *c, struct srv_req *rq, smb_wr *w);
 void srv_async_cancel(struct srv_conn *c, const struct srv_req *rq);
 void srv_async_fid_closed(struct srv_conn *c, uint64_t fid);
+void srv_async_session_closing(struct srv_conn *c, uint64_t session_id);
 smb_status srv_async_flush(struct srv_conn *c, struct srv_buf *out);
 void srv_async_free_all(struct srv_conn *c);
 struct srv_session *srv_session_find(struct srv_conn *c, uint64_t id);

@@ -167,7 +167,8 @@ for t in smb2.dir.find smb2.dir.many smb2.dir.sorted smb2.dir.large-files smb2.r
     smb2.create.brlocked smb2.create.multi smb2.create.delete smb2.create.dir-alloc-size \
     smb2.rename.simple smb2.rename.no_sharing smb2.delete-on-close-perms.OVERWRITE_IF \
     smb2.delete-on-close-perms.CREATE smb2.credits.session_setup_credits_granted \
-    smb2.credits.single_req_credits_granted smb2.notify.close smb2.notify.tdis smb2.notify.tcp; do
+    smb2.credits.single_req_credits_granted smb2.notify.close smb2.notify.tdis smb2.notify.tdis1 \
+    smb2.notify.logoff smb2.notify.file smb2.notify.tcp; do
     out=$(timeout 120 smbtorture "//127.0.0.1/share" -p "$SRV_PORT" -U alice%secret1 "$t" 2>&1)
     check_match "smbtorture $t" "$out" "^success: "
 done

@@ -898,6 +898,46 @@ static void core_change_notify_interim_cancel_and_close(void **state)
     fixture_free(&f);
 }
 
+/* LOGOFF with a CHANGE_NOTIFY waiting: the LOGOFF response, then the final
+ * STATUS_NOTIFY_CLEANUP signed with the session's key (answered before the
+ * session goes); afterwards the session is gone. */
+static void core_change_notify_logoff_cleanup(void **state)
+{
+    (void)state;
+    struct sess_fixture f;
+    fixture_login(&f, SMB_LEVEL_REQUIRED);
+    uint64_t fid = open_root_dir(&f);
+    uint8_t req[1024], rsp[65536], body[64];
+    size_t n, rl;
+    smb_verify_result vr;
+    struct srv_buf out;
+    uint64_t nmid = f.mid++;
+    n = signed_req(&f, req, sizeof req, SMB2_CHANGE_NOTIFY, nmid, body, notify_body(body, fid));
+    assert_int_equal(roundtrip(&f, req, n, rsp, &rl), SMB_OK);
+    assert_int_equal(le32(rsp + 8), 0x00000103u);
+    uint64_t async_id = le64(rsp + 32);
+    uint8_t lb[4] = {4, 0, 0, 0};
+    n = signed_req(&f, req, sizeof req, SMB2_LOGOFF, f.mid++, lb, sizeof lb);
+    assert_int_equal(input_raw(&f, req, n, &out), SMB_OK);
+    size_t f1 = ((size_t)out.p[1] << 16) | ((size_t)out.p[2] << 8) | out.p[3];
+    assert_int_equal(le16(out.p + 4 + 12), SMB2_LOGOFF);
+    assert_int_equal(le32(out.p + 4 + 8), 0);
+    assert_int_equal(out.len, 4 + f1 + 4 + 64 + 9);
+    uint8_t *m = out.p + 4 + f1 + 4;
+    assert_int_equal(le16(m + 12), SMB2_CHANGE_NOTIFY);
+    assert_int_equal(le32(m + 8), 0x0000010Bu);
+    assert_int_equal(le64(m + 24), nmid);
+    assert_int_equal(le64(m + 32), async_id);
+    assert_int_equal(smb2_verify(f.sc, m, 64 + 9, true, &vr, NULL, NULL), SMB_OK);
+    assert_int_equal(vr, SMB_VERIFY_VALID);
+    srv_buf_free(&out);
+    /* the session is gone now */
+    n = signed_req(&f, req, sizeof req, SMB2_CHANGE_NOTIFY, f.mid++, body, notify_body(body, fid));
+    assert_int_equal(roundtrip(&f, req, n, rsp, &rl), SMB_OK);
+    assert_int_equal(le32(rsp + 8), 0xC0000203u); /* USER_SESSION_DELETED */
+    fixture_free(&f);
+}
+
 static void core_wrong_password_refused(void **state)
 {
     (void)state;
@@ -960,6 +1000,7 @@ int main(void)
         cmocka_unit_test(core_signed_session_enforces_signatures),
         cmocka_unit_test(core_wrong_password_refused),
         cmocka_unit_test(core_change_notify_interim_cancel_and_close),
+        cmocka_unit_test(core_change_notify_logoff_cleanup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
