@@ -137,7 +137,8 @@ install: all
 	install -m 0755 $(B)/libsmbsign.so.$(SOVER) $(DESTDIR)$(LIBDIR)/
 	ln -sf libsmbsign.so.$(SOVER) $(DESTDIR)$(LIBDIR)/libsmbsign.so
 	install -m 0644 include/smbsign/*.h $(DESTDIR)$(INCDIR)/smbsign/
-	install -m 0644 $(B)/smbsign.pc $(DESTDIR)$(LIBDIR)/pkgconfig/
+	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCDIR@|$(INCDIR)|; s|@VERSION@|$(VERSION)|' smbsign.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/smbsign.pc
+	chmod 0644 $(DESTDIR)$(LIBDIR)/pkgconfig/smbsign.pc
 	install -m 0755 $(B)/smbsign $(DESTDIR)$(BINDIR)/
 	install -m 0644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
 
