@@ -84,31 +84,9 @@ int cmd_verify(int argc, char **argv)
 {
     struct signopt o = {.verb = "verify"};
     bool hex = false;
-    static const struct option lo[] = {SIGNOPT_LONGOPTS,
-                                       {"hex", no_argument, NULL, 'x'},
-                                       {"help", no_argument, NULL, 'h'},
-                                       {NULL, 0, NULL, 0}};
-    int c, rc;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
-        if (c == 'h') {
-            help();
-            return CLI_EXIT_OK;
-        } else if (c == 'x') {
-            hex = true;
-        } else if (c >= SO_DIALECT && c <= SO_ALGORITHM) {
-            if ((rc = signopt_handle(&o, c, optarg)))
-                return rc;
-        } else {
-            return cli_usage_error("verify", "unknown option or missing value: '%s'", argv[optind - 1]);
-        }
-    }
-    if (optind < argc)
-        return cli_usage_error("verify", "unexpected argument '%s' (the message is read on standard input)",
-                               argv[optind]);
-    if ((rc = signopt_check(&o, true)))
-        return rc;
+    int rc = signopt_parse(&o, argc, argv, help, &hex);
+    if (rc)
+        return rc < 0 ? CLI_EXIT_OK : rc;
 
     uint8_t *msg = NULL;
     size_t len = 0;

@@ -202,3 +202,32 @@ int cli_write_message(const uint8_t *msg, size_t len, bool hex)
     }
     return putchar('\n') == EOF ? -1 : 0;
 }
+
+int signopt_parse(struct signopt *o, int argc, char **argv, void (*help)(void), bool *hex)
+{
+    static const struct option lo[] = {SIGNOPT_LONGOPTS,
+                                       {"hex", no_argument, NULL, 'x'},
+                                       {"help", no_argument, NULL, 'h'},
+                                       {NULL, 0, NULL, 0}};
+    int c, rc;
+    *hex = false;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+        if (c == 'h') {
+            help();
+            return -1;
+        } else if (c == 'x') {
+            *hex = true;
+        } else if (c >= SO_DIALECT && c <= SO_ALGORITHM) {
+            if ((rc = signopt_handle(o, c, optarg)))
+                return rc;
+        } else {
+            return cli_usage_error(o->verb, "unknown option or missing value: '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return cli_usage_error(o->verb, "unexpected argument '%s' (the message is read on standard input)",
+                               argv[optind]);
+    return signopt_check(o, true);
+}

@@ -59,6 +59,12 @@ int signopt_check(struct signopt *o, bool require_keys);
 /* Build the context (caller frees). 0 ok, else prints and returns an exit code. */
 int signopt_ctx(struct signopt *o, smb_sign_ctx **out);
 
+/* The whole command line of the sign and verify verbs: the shared options,
+ * --hex and --help, no positional arguments, keys required. Returns 0 when
+ * the caller should go on, -1 after printing help (exit 0), or an exit code
+ * after printing a usage error. */
+int signopt_parse(struct signopt *o, int argc, char **argv, void (*help)(void), bool *hex);
+
 /* Read all of stdin as one message: raw bytes, or hex text when hex is true.
  * Errors name the problem ("bad hex at offset N"). */
 int cli_read_message(const char *verb, bool hex, uint8_t **msg, size_t *len);
