@@ -867,18 +867,22 @@ smb_status srv_conn_input(struct srv_conn *c, const uint8_t *pdu, size_t len, st
     struct srv_req reqs[2];
     struct elem_out eos[SRV_COMPOUND_MAX];
     int n = 0;
+    unsigned k = 0;
     size_t off = 0;
     struct srv_req *prev = NULL;
     for (;;) {
         size_t elen, next;
-        if (n >= SRV_COMPOUND_MAX) {
+        if (n >= SRV_COMPOUND_MAX || k >= 2 * SRV_COMPOUND_MAX) {
             st = SMB_E_MALFORMED;
             goto fail;
         }
         st = smb2_compound_next(pdu, len, off, &elen, &next);
         if (st != SMB_OK)
             goto fail;
-        struct srv_req *rq = &reqs[n & 1];
+        /* alternate request slots by element count (CANCEL elements produce
+         * no response, so n does not advance for them; the slot must, or a
+         * related element after a CANCEL would wipe its own predecessor) */
+        struct srv_req *rq = &reqs[k++ & 1];
         memset(rq, 0, sizeof *rq);
         rq->msg = pdu + off;
         rq->len = elen;

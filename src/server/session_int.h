@@ -13,6 +13,7 @@
 #include "server/session.h"
 #include "smbsign/sign.h"
 #include "wire/smb2/header.h"
+#include "wire/smb2/negotiate.h"
 
 #define SRV_SEQ_WINDOW 8192   /* message-id window bitmap (bits), >= max credits */
 #define SRV_COMPOUND_MAX 32   /* elements in one compound request */
@@ -105,7 +106,7 @@ struct srv_conn {
     uint16_t client_secmode;
     uint32_t client_caps;
     uint8_t client_guid[16];
-    uint16_t client_dialects[64];
+    uint16_t client_dialects[SMB2_NEG_MAX_DIALECTS];
     uint16_t n_client_dialects;
     uint16_t server_secmode;
     uint32_t server_caps;

@@ -18,6 +18,7 @@
  * matrix and simple clients need; see docs/smb1.md for what is missing.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -435,7 +436,7 @@ static smb_status h_write(struct srv_smb1 *s, const struct smb1_hdr *h, const ui
     if (!srv_smb1_tree_ok(s, h))
         return SMB_E_NETWORK_NAME_DELETED;
     struct smb1_write_req q;
-    if (smb1_write_req_decode(pdu, len, b, &q) != SMB_OK)
+    if (smb1_write_req_decode(pdu, len, b, &q) != SMB_OK || q.offset > INT64_MAX)
         return SMB_E_INVALID_PARAMETER;
     struct smb1_open *o = srv_smb1_fid(s, q.fid);
     if (!o || o->is_dir)
@@ -453,6 +454,8 @@ static smb_status h_read(struct srv_smb1 *s, const struct smb1_hdr *h, const str
         return SMB_E_NETWORK_NAME_DELETED;
     struct smb1_read_req q;
     if (smb1_read_req_decode(b, &q) != SMB_OK)
+        return SMB_E_INVALID_PARAMETER;
+    if (q.offset > INT64_MAX)
         return SMB_E_INVALID_PARAMETER;
     struct smb1_open *o = srv_smb1_fid(s, q.fid);
     if (!o || o->is_dir)

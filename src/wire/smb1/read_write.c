@@ -146,7 +146,7 @@ smb_status smb1_read_rsp_decode(const uint8_t *msg, size_t len, const struct smb
     if (dlen > SMB1_MAX_IO || (dlen && (doff < b->bytes_off || (uint64_t)doff + dlen > b->end)) ||
         b->end > len)
         return SMB_E_MALFORMED;
-    *data = msg + doff;
+    *data = dlen ? msg + doff : NULL; /* an unchecked offset is never turned into a pointer */
     *data_len = dlen;
     return SMB_OK;
 }

@@ -33,8 +33,8 @@ smb_status smb1_trans2_req_decode(const uint8_t *msg, size_t len, const struct s
         return SMB_E_NOT_SUPPORTED; /* multi-fragment transactions are not accepted */
     if (!in_bytes(b, poff, q->param_len) || !in_bytes(b, doff, q->data_len))
         return SMB_E_MALFORMED;
-    q->param = msg + poff;
-    q->data = msg + doff;
+    q->param = q->param_len ? msg + poff : NULL; /* offsets of empty ranges are not checked */
+    q->data = q->data_len ? msg + doff : NULL;
     return SMB_OK;
 }
 
@@ -112,9 +112,9 @@ smb_status smb1_trans2_rsp_decode(const uint8_t *msg, size_t len, const struct s
         return SMB_E_MALFORMED;
     if (!in_bytes(b, po, pc) || !in_bytes(b, dof, dc))
         return SMB_E_MALFORMED;
-    *param = msg + po;
+    *param = pc ? msg + po : NULL;
     *plen = pc;
-    *data = msg + dof;
+    *data = dc ? msg + dof : NULL;
     *dlen = dc;
     return SMB_OK;
 }
