@@ -63,8 +63,10 @@ struct smb_client_opts {
     int timeout_ms;            /* per wait; 0 = 30000 */
     uint32_t max_chunk;        /* largest READ/WRITE (0 = min(server max, 4 MiB)) */
     unsigned window;           /* READ/WRITEs in flight (0 = 8) */
+    bool allow_guest_fallback; /* accept the server mapping a credentialed logon to guest
+                                  (unsigned session); off by default: refused */
 };
-#define SMB_CLIENT_OPTS_INIT {NULL, 0, NULL, NULL, NULL, NULL, SMB_LEVEL_ENABLED, 0, 0, 0, 0, 0}
+#define SMB_CLIENT_OPTS_INIT {NULL, 0, NULL, NULL, NULL, NULL, SMB_LEVEL_ENABLED, 0, 0, 0, 0, 0, false}
 
 struct smb_client_session {
     smb_dialect dialect;

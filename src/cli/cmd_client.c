@@ -43,6 +43,8 @@ static const char USAGE[] =
     "  -N, --no-pass            no password (anonymous when no -U is given)\n"
     "  -A, --authentication-file FILE  'username = ', 'password = ', 'domain = ' lines\n"
     "      --signing LEVEL      required | enabled | disabled (default enabled)\n"
+    "      --allow-guest        accept the server turning this logon into a guest session\n"
+    "                           (refused by default: guest sessions are unsigned)\n"
     "      --profile NAME       take the client level from an OS profile (smbsign profiles)\n"
     "  -m, --max-protocol D     highest dialect: 2.0.2 2.1 3.0 3.0.2 3.1.1 (or SMB2_02 ... SMB3_11),\n"
     "                           or NT1 for SMB1 (NT LM 0.12; commands ls, get, put, echo, session)\n"
@@ -92,6 +94,7 @@ struct opts {
     bool nt1;     /* -m NT1: the SMB1 client (cli/client_smb1.c) */
     smb_era era;  /* SMB1 era: --era, or the --profile's */
     bool no_spnego; /* SMB1: --no-spnego, the non-extended SESSION_SETUP_ANDX */
+    bool allow_guest; /* --allow-guest: accept the server mapping this logon to guest */
 };
 
 static int parse_target(const char *t, struct opts *o)
@@ -563,6 +566,7 @@ int cmd_client(int argc, char **argv)
                                        {"timeout", required_argument, NULL, 't'},
                                        {"era", required_argument, NULL, 4}, /* SMB1 hook */
                                        {"no-spnego", no_argument, NULL, 5},  /* SMB1 hook */
+                                       {"allow-guest", no_argument, NULL, 6},
                                        {"help", no_argument, NULL, 'h'},
                                        {NULL, 0, NULL, 0}};
     struct opts o;
@@ -634,6 +638,9 @@ int cmd_client(int argc, char **argv)
             break;
         case 5: /* SMB1 hook: --no-spnego (docs/smb1.md) */
             o.no_spnego = true;
+            break;
+        case 6:
+            o.allow_guest = true;
             break;
         case 't':
             o.timeout = atoi(optarg);
@@ -729,6 +736,7 @@ int cmd_client(int argc, char **argv)
     co.domain = o.domain;
     co.password = o.password ? o.password : "";
     co.signing = o.level;
+    co.allow_guest_fallback = o.allow_guest;
     co.min_dialect = o.min_d;
     co.max_dialect = o.max_d;
     co.timeout_ms = o.timeout * 1000;

@@ -224,6 +224,7 @@ smb_status smb_client_connect(smb_client **out, const struct smb_client_opts *o)
     cfg.password = o->password;
     cfg.workstation = o->workstation;
     cfg.server_name = o->host;
+    cfg.allow_guest_fallback = o->allow_guest_fallback;
     if ((st = smb_cli_new(&c->core, &cfg)) != SMB_OK) {
         set_err(c, "%s", st == SMB_E_BAD_ARGUMENT ? "bad dialect range or credentials" : "out of memory");
         c->dead = st;

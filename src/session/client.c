@@ -633,6 +633,14 @@ static smb_status on_session_setup(struct smb_cli *c, const struct smb_cli_event
     c->info.session_flags = r.session_flags;
     c->info.guest = (r.session_flags & SMB2_SESSION_FLAG_IS_GUEST) != 0;
     c->info.anonymous = (r.session_flags & SMB2_SESSION_FLAG_IS_NULL) != 0 || c->ntlm.anonymous;
+    /* SessionFlags are not covered by any check yet: a man in the middle can set
+     * IS_GUEST to make a credentialed session keyless and unsigned (the
+     * CVE-2016-2119 class). A credentialed logon turned into a guest session is
+     * therefore refused unless the user allowed guest fallback. */
+    if (c->info.guest && c->have_key && !c->ntlm.anonymous && !c->cfg.allow_guest_fallback)
+        return fail(c, SMB_E_ACCESS_DENIED,
+                    "the server turned this logon into a guest session (unsigned, unauthenticated); refused "
+                    "(insecure guest fallback - allow it with --allow-guest when signing is not required)");
     bool keyless = c->info.guest || c->info.anonymous || !c->have_key;
     if (keyless && c->dec.sign)
         return fail(c, SMB_E_ACCESS_DENIED,

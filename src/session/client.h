@@ -69,6 +69,10 @@ struct smb_cli_config {
     const char *workstation;
     const char *server_name;     /* for the 3.1.1 NETNAME context; may be NULL */
     uint8_t client_guid[16];     /* all zero: random */
+    bool allow_guest_fallback;   /* accept a server turning a credentialed logon into a
+                                    guest session (off: refused, as Windows' insecure guest
+                                    logon default; the IS_GUEST flag is unsigned and a man in
+                                    the middle could set it to switch signing off) */
 };
 
 struct smb_cli_event {
