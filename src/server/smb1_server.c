@@ -720,6 +720,11 @@ smb_status srv_smb1_input(struct srv_conn *c, const uint8_t *pdu, size_t len, st
         smb_verify_result vr;
         if (smb1_verify(s->sign, pdu, len, seq, true, &vr, NULL, NULL) != SMB_OK)
             vr = SMB_VERIFY_BAD_SIGNATURE;
+        /* the NOT_SUBJECT exemptions (server oplock break, NEGOTIATE) describe
+         * messages a server sends or that precede signing: a client request on
+         * an active signing session is never exempt */
+        if (vr == SMB_VERIFY_NOT_SUBJECT)
+            vr = srv_smb1_mac_ok(s->sign, pdu, len, seq) ? SMB_VERIFY_VALID : SMB_VERIFY_UNSIGNED_BUT_REQUIRED;
         if (vr == SMB_VERIFY_UNSIGNED_BUT_REQUIRED && srv_smb1_mac_ok(s->sign, pdu, len, seq))
             vr = SMB_VERIFY_VALID; /* MS-CIFS 3.3.5.2: on an active session the MAC decides, not the flag
                                       (Samba "client signing = if_required" leaves Flags2 0x0004 clear) */
