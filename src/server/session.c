@@ -728,6 +728,13 @@ static smb_status process_element(struct srv_conn *c, struct srv_req *rq, struct
     wr_zero(&w, SMB2_HDR_LEN);
 
     smb_status res;
+    /* MS-SMB2 3.3.5.2.4: an ECHO carrying the SessionId of a valid session is
+     * verified like any request of that session, and its response signed */
+    if (h->command == SMB2_ECHO && h->session_id && !rq->sess) {
+        struct srv_session *es = session_find(c, h->session_id);
+        if (es && es->state == SESS_VALID)
+            rq->sess = es;
+    }
     if (related && prev && prev->result != SMB_OK && prev->h.command == SMB2_CREATE) {
         /* the CREATE this related chain depends on failed: fail the same way */
         res = prev->result;
