@@ -487,6 +487,17 @@ static void core_signing_negative(void **state)
     n = echo_msg(&t, m, sizeof m, false, &seq);
     assert_int_not_equal(xchg(&t, m, n, &out), SMB_OK);
     t1_close(&t);
+    /* an unsigned request dressed as an oplock break (LOCKING_ANDX, MID 0xFFFF):
+     * the oplock-break exemption is for server-sent breaks, never for requests */
+    t1_open(&t, SMB_LEVEL_ENABLED, false, SMB1_FLAGS2_SECURITY_SIGNATURE);
+    assert_non_null(t.sign);
+    n = echo_msg(&t, m, sizeof m, false, &seq);
+    m[4] = SMB1_COM_LOCKING_ANDX;
+    put_le16(m + 30, 0xFFFF);
+    assert_non_null(smb1_sign_not_subject(m)); /* the verify API alone would exempt it */
+    assert_int_equal(xchg(&t, m, n, &out), SMB_E_ACCESS_DENIED); /* dropped, not answered */
+    assert_int_equal(out.len, 0);
+    t1_close(&t);
     /* a replayed request */
     t1_open(&t, SMB_LEVEL_ENABLED, false, SMB1_FLAGS2_SECURITY_SIGNATURE);
     n = echo_msg(&t, m, sizeof m, true, &seq);
