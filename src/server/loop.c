@@ -38,7 +38,7 @@
 #define LOOP_OUT_HIGH (24u * 1024 * 1024)   /* stop reading while this much output is queued */
 #define LOOP_SHRINK_AFTER_MS 2000           /* quiet time before big buffers are released */
 #define LOOP_MAX_INFLIGHT 4                 /* frames of one connection queued to the worker */
-#define LOOP_POOL_MAX 6                     /* big buffers kept for reuse (released when quiet) */
+#define LOOP_POOL_MAX 40                     /* big buffers kept for reuse (released when quiet) */
 #define LOOP_POOL_MIN (1024 * 1024)         /* only buffers at least this big are pooled */
 
 struct ctx_ref {
