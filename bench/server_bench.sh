@@ -13,6 +13,8 @@
 # machine is shared and noisy; best-of-N in the same run compares fairly).
 cd "$(dirname "$0")/.." || exit 2
 ROOT=$(pwd)
+# shellcheck source=../tests/samba.inc
+. "$ROOT/tests/samba.inc"
 SMBSIGN=${SMBSIGN_REL:-$ROOT/build/smbsign}
 OPS=${B:-build/bench}/server_ops
 SIZE_MB=${BENCH_SIZE_MB:-1024}
@@ -91,38 +93,15 @@ stop_ours() { kill $OPID 2>/dev/null; wait $OPID 2>/dev/null; }
 start_smbd() {
     local alg=$1 d=$T/smbd.$RANDOM
     SPORT=$(free_port)
-    mkdir -p "$d"/{private,lock,state,cache,pid,ncalrpc,log}
-    cat >"$d/smb.conf" <<EOC
-[global]
-  server role = standalone server
-  smb ports = $SPORT
-  bind interfaces only = yes
-  interfaces = 127.0.0.1
-  private dir = $d/private
-  lock directory = $d/lock
-  state directory = $d/state
-  cache directory = $d/cache
-  pid directory = $d/pid
-  ncalrpc dir = $d/ncalrpc
-  passdb backend = tdbsam:$d/passdb.tdb
-  log file = $d/log/log.%m
-  log level = 0
+    SAMBA_SHARE=$T/share samba_conf "$d" "$SPORT" "  log level = 0
   server signing = mandatory
   server smb3 signing algorithms = $alg
   server min protocol = SMB2_02
   server max protocol = SMB3_11
-  load printers = no
-  printing = bsd
-  printcap name = /dev/null
-  disable spoolss = yes
-  smb encrypt = off
-[share]
-  path = $T/share
-  read only = no
-EOC
-    printf '%s\n%s\n' "$PASS" "$PASS" | smbpasswd -c "$d/smb.conf" -a -s "$USERNAME" >/dev/null
-    setsid smbd --foreground --no-process-group -s "$d/smb.conf" >"$d/smbd.out" 2>&1 &
-    SPID=$!
+  smb encrypt = off"
+    samba_user "$d" "$USERNAME" "$PASS"
+    samba_start "$d"
+    SPID=$SAMBA_PID
     PIDS+=($SPID)
     wait_port $SPORT
 }
@@ -133,62 +112,134 @@ stop_smbd() {
     sleep 0.5
 }
 
-# xfer PORT CLIENT_SIGNING ALG CMD -> MB/s
+# cpu_of PID... -> CPU seconds (user+system, clock ticks summed over the
+# processes and their reaped children) so far
+cpu_of() {
+    local sum=0 p v
+    for p in "$@"; do
+        v=$(awk '{print $14 + $15 + $16 + $17}' "/proc/$p/stat" 2>/dev/null)
+        sum=$((sum + ${v:-0}))
+    done
+    awk -v t="$sum" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.3f", t / hz }'
+}
+server_pids() { if [ "$1" = ours ]; then echo "$OPID"; else pgrep -s "$SPID" 2>/dev/null || echo "$SPID"; fi; }
+
+# xfer WHO PORT CLIENT_SIGNING ALG DIR -> "RATE WALLRATE CLIENTCPU SERVERCPU"
+#   RATE: smbclient's own transfer rate (MB/s, 10^6 bytes) for the file,
+#         which leaves out its start-up, NEGOTIATE and SESSION_SETUP;
+#   WALLRATE: the same bytes over the whole smbclient command;
+#   CLIENTCPU / SERVERCPU: CPU seconds of smbclient and of the server
+#   (all smbd processes of the session) during the command.
+# Uploads delete the previous copy and `sync` first so writeback of an earlier
+# run does not land in this one; both servers get the same treatment.
 xfer() {
-    local port=$1 cs=$2 alg=$3 cmd=$4 t0 t1
+    local who=$1 port=$2 cs=$3 alg=$4 dir=$5 cmd t0 t1 s0 s1 out rate
+    if [ "$dir" = get ]; then
+        cmd="get big.bin /dev/null"
+    else
+        rm -f "$T/share/up.bin"
+        sync
+        cmd="put share/big.bin up.bin"
+    fi
+    s0=$(cpu_of $(server_pids "$who"))
     t0=$(date +%s.%N)
-    (cd "$T" && smbclient //127.0.0.1/share -p "$port" -U "$USERNAME%$PASS" -m SMB3_11 \
-        --option="client signing=$cs" --option="client smb3 signing algorithms=$alg" -c "$cmd" >/dev/null 2>&1) || {
-        echo 0
-        return
-    }
+    out=$(cd "$T" && /usr/bin/time -f "TIME %U %S" smbclient //127.0.0.1/share -p "$port" -U "$USERNAME%$PASS" \
+        -m SMB3_11 --option="client signing=$cs" --option="client smb3 signing algorithms=$alg" -c "$cmd" 2>&1)
     t1=$(date +%s.%N)
-    awk -v s="$SIZE_MB" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", s * 1.048576 / (b - a) }'
+    s1=$(cpu_of $(server_pids "$who"))
+    rate=$(grep -o 'average [0-9.]*' <<<"$out" | awk '{printf "%.0f", $2 * 1.024}')
+    [ -n "$rate" ] || { echo "0 0 0 0"; return; }
+    awk -v r="$rate" -v s="$SIZE_MB" -v a="$t0" -v b="$t1" -v s0="$s0" -v s1="$s1" \
+        -v c="$(grep '^TIME' <<<"$out")" 'BEGIN { split(c, x, " ");
+        printf "%d %.0f %.3f %.3f\n", r / 1000, s * 1.048576 / (b - a), x[2] + x[3], s1 - s0 }'
 }
 
-# xfer_best PORT CLIENT_SIGNING ALG CMD -> best MB/s of REPS runs
-xfer_best() {
-    local best=0 v i
+# best WHO PORT CLIENT_SIGNING ALG DIR -> the fields of the run with the best RATE
+best() {
+    local b="0 0 0 0" v i
     for ((i = 0; i < REPS; i++)); do
         v=$(xfer "$@")
-        [ "$v" -gt "$best" ] && best=$v
+        [ "${v%% *}" -gt "${b%% *}" ] && b=$v
     done
-    echo $best
+    echo "$b"
 }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 verdict() { awk -v x="$1" -v w="$2" -v op="$3" 'BEGIN { ok = (op == "ge") ? (x + 0 >= w) : (x + 0 <= w); printf "%s", ok ? "met" : "MISSED" }'; }
+# busy FIELDS BASECPU -> % of the transfer time smbclient spent on the CPU
+# (its CPU time less its start-up CPU, over the file's bytes at RATE)
+busy() {
+    awk -v r="$(cut -d' ' -f1 <<<"$1")" -v c="$(cut -d' ' -f3 <<<"$1")" -v b="$2" -v s="$SIZE_MB" \
+        'BEGIN { if (r > 0) printf "%.0f", 100 * (c - b) / (s * 1.048576 / r); else print 0 }'
+}
 
-echo "  1. ${SIZE_MB} MiB transfers (best of $REPS), smbclient -m SMB3_11, signing mandatory on both servers (MB/s)"
-printf '  %-12s %10s %10s %7s  %10s %10s %7s  %s\n' algorithm "ours get" "smbd get" ratio "ours put" "smbd put" ratio "target >= 1.5x"
-declare -A OURS_GET
+# smbclient's CPU for the same command line without a transfer (start-up,
+# NEGOTIATE, SESSION_SETUP, TREE_CONNECT): subtracted in busy().
+base_cpu() {
+    local port=$1 alg=$2
+    (cd "$T" && /usr/bin/time -f "TIME %U %S" smbclient //127.0.0.1/share -p "$port" -U "$USERNAME%$PASS" \
+        -m SMB3_11 --option="client signing=required" --option="client smb3 signing algorithms=$alg" -c "ls stat.txt" 2>&1) |
+        awk '/^TIME/ { printf "%.3f", $2 + $3 }'
+}
+
+echo "  1. ${SIZE_MB} MiB transfers, smbclient -m SMB3_11, signing mandatory on both servers; best of $REPS,"
+echo "     runs interleaved ours/smbd. MB/s = smbclient's own transfer rate (its start-up and logon"
+echo "     left out; 'wall' = whole smbclient command). 'client busy' = smbclient's CPU time during the"
+echo "     transfer over the transfer time: near 100 % means the client, not the server, is the limit."
+printf '  %-12s %-4s %9s %9s %7s  %9s %9s  %11s %11s  %s\n' algorithm dir "ours" "smbd" ratio "ours wall" "smbd wall" \
+    "client busy" "srv cpu s/GiB" "target >= 1.5x"
+declare -A OURS_GET OURS_SCPU
 for pair in hmac-sha256:HMAC-SHA256 aes-cmac:AES-128-CMAC aes-gmac:AES-128-GMAC; do
     ours=${pair%%:*}
     samba=${pair#*:}
     start_ours "$ours" required
-    og=$(xfer_best $OPORT required "$samba" "get big.bin /dev/null")
-    op=$(xfer_best $OPORT required "$samba" "put share/big.bin up_ours.bin")
-    stop_ours
-    rm -f "$T/share/up_ours.bin"
     start_smbd "$samba"
-    sg=$(xfer_best $SPORT required "$samba" "get big.bin /dev/null")
-    sp=$(xfer_best $SPORT required "$samba" "put share/big.bin up_smbd.bin")
+    bc=$(base_cpu $OPORT "$samba")
+    for dir in get put; do
+        ob="0 0 0 0"
+        sb="0 0 0 0"
+        for ((i = 0; i < REPS; i++)); do
+            v=$(xfer ours $OPORT required "$samba" $dir)
+            [ "${v%% *}" -gt "${ob%% *}" ] && ob=$v
+            v=$(xfer smbd $SPORT required "$samba" $dir)
+            [ "${v%% *}" -gt "${sb%% *}" ] && sb=$v
+        done
+        read -r orate owall ocpu oscpu <<<"$ob"
+        read -r srate swall scpu sscpu <<<"$sb"
+        r=$(ratio "$orate" "$srate")
+        note=""
+        ob_busy=$(busy "$ob" "$bc")
+        [ "$(verdict "$r" 1.5 ge)" = MISSED ] && [ "$ob_busy" -ge 90 ] &&
+            note=" (smbclient was ${ob_busy}% busy: client-bound)"
+        printf '  %-12s %-4s %9s %9s %7s  %9s %9s  %5s%% %4s%%  %5s %5s  %s%s\n' "$ours" "$dir" "$orate" "$srate" "$r" \
+            "$owall" "$swall" "$ob_busy" "$(busy "$sb" "$bc")" \
+            "$(awk -v c="$oscpu" -v s="$SIZE_MB" 'BEGIN { printf "%.2f", c * 1024 / s }')" \
+            "$(awk -v c="$sscpu" -v s="$SIZE_MB" 'BEGIN { printf "%.2f", c * 1024 / s }')" \
+            "$(verdict "$r" 1.5 ge)" "$note"
+        [ $dir = get ] && OURS_GET[$ours]=$orate && OURS_SCPU[$ours]=$oscpu
+    done
+    stop_ours
     stop_smbd
-    rm -f "$T/share/up_smbd.bin"
-    OURS_GET[$ours]=$og
-    rg=$(ratio "$og" "$sg")
-    rp=$(ratio "$op" "$sp")
-    printf '  %-12s %10s %10s %7s  %10s %10s %7s  get %s, put %s\n' "$ours" "$og" "$sg" "$rg" "$op" "$sp" "$rp" \
-        "$(verdict "$rg" 1.5 ge)" "$(verdict "$rp" 1.5 ge)"
+    rm -f "$T/share/up.bin"
 done
+echo "     (columns: client busy ours% smbd%; server CPU seconds per GiB ours smbd)"
 
-echo "  2. cost of signing on our server (AES-GMAC signed vs unsigned, download)"
+echo "  2. cost of signing on our server (AES-GMAC download, signed vs unsigned; smbclient's transfer rate, best of $REPS)"
 start_ours aes-gmac disabled
-un=$(xfer_best $OPORT disabled AES-128-GMAC "get big.bin /dev/null")
+un=$(best ours $OPORT disabled AES-128-GMAC get)
+bc_un=$(base_cpu $OPORT AES-128-GMAC)
 stop_ours
-signed=${OURS_GET[aes-gmac]}
-cost=$(awk -v s="$signed" -v u="$un" 'BEGIN { if (u > 0) printf "%.1f", (1 - s / u) * 100; else print "n/a" }')
-echo "  unsigned $un MB/s, signed $signed MB/s: signing costs $cost % (target <= 10 %: $(verdict "$cost" 10 le))"
+start_ours aes-gmac required
+sg=$(best ours $OPORT required AES-128-GMAC get)
+stop_ours
+read -r urate _ ucpu uscpu <<<"$un"
+read -r srate _ scpu sscpu <<<"$sg"
+cost=$(awk -v s="$srate" -v u="$urate" 'BEGIN { if (u > 0) printf "%.1f", (1 - s / u) * 100; else print "n/a" }')
+echo "  unsigned $urate MB/s, signed $srate MB/s: signing costs $cost % of throughput (target <= 10 %: $(verdict "$cost" 10 le))"
+awk -v us="$uscpu" -v ss="$sscpu" -v uc="$ucpu" -v sc="$scpu" -v b="$bc_un" -v m="$SIZE_MB" -v ur="$urate" 'BEGIN {
+    printf "  CPU s/GiB: our server %.3f unsigned, %.3f signed (signing adds %.0f %% to the server'"'"'s CPU);\n", us * 1024 / m, ss * 1024 / m, (us > 0 ? 100 * (ss - us) / us : 0);
+    printf "             smbclient %.3f unsigned, %.3f signed: its own signature checks add %.3f s/GiB,\n", (uc - b) * 1024 / m, (sc - b) * 1024 / m, (sc - uc) * 1024 / m;
+    printf "             %.0f %% of the unsigned transfer time, which no server can take off the client.\n", (sc - uc) * 100 / (m * 1.048576 / ur) }'
 
 echo "  3. $NCONN concurrent connections, signed open/stat/close for ${SECS}s (bench/server_ops, libsmbsign client)"
 start_ours aes-gmac required

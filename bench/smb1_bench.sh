@@ -7,6 +7,7 @@
 # Needs root (smbd). Environment: BENCH_SIZE_MB (default 256), BENCH_RUNS (2).
 cd "$(dirname "$0")/.." || exit 2
 ROOT=$(pwd)
+. "$ROOT/tests/samba.inc"
 SMBSIGN=${SMBSIGN_REL:-$ROOT/build/smbsign}
 SIZE_MB=${BENCH_SIZE_MB:-256}
 RUNS=${BENCH_RUNS:-2}
@@ -57,35 +58,12 @@ printf '[global]\nsmb1 = yes\nlisten = 127.0.0.1:%s\nusers = %s\nserver signing 
 PIDS+=($!)
 d=$T/smbd
 SPORT=$(free_port)
-mkdir -p "$d"/{private,lock,state,cache,pid,ncalrpc,log}
-cat >"$d/smb.conf" <<EOC
-[global]
-  server role = standalone server
-  smb ports = $SPORT
-  bind interfaces only = yes
-  interfaces = 127.0.0.1
-  private dir = $d/private
-  lock directory = $d/lock
-  state directory = $d/state
-  cache directory = $d/cache
-  pid directory = $d/pid
-  ncalrpc dir = $d/ncalrpc
-  passdb backend = tdbsam:$d/passdb.tdb
-  log file = $d/log/log.%m
-  log level = 0
+SAMBA_SHARE=$T/share samba_conf "$d" "$SPORT" "  log level = 0
   server signing = mandatory
-  server min protocol = NT1
-  load printers = no
-  printing = bsd
-  printcap name = /dev/null
-  disable spoolss = yes
-[share]
-  path = $T/share
-  read only = no
-EOC
-printf '%s\n%s\n' "$PASS" "$PASS" | smbpasswd -c "$d/smb.conf" -a -s "$USERNAME" >/dev/null
-setsid smbd --foreground --no-process-group -s "$d/smb.conf" >"$d/smbd.out" 2>&1 &
-PIDS+=($!)
+  server min protocol = NT1"
+samba_user "$d" "$USERNAME" "$PASS"
+samba_start "$d"
+PIDS+=($SAMBA_PID)
 wait_port "$OPORT" && wait_port "$SPORT" || { echo "  servers did not start"; exit 1; }
 
 # xfer PORT get|put -> best MB/s

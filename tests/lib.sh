@@ -77,3 +77,7 @@ test_cleanup() {
     for d in "${TEST_TMPDIRS[@]}"; do rm -rf "$d"; done
 }
 trap test_cleanup EXIT
+
+# samba_conf / samba_user / samba_start: a private smbd (tests/samba.inc)
+# shellcheck source=samba.inc
+. "$(dirname "${BASH_SOURCE[0]}")/samba.inc"

@@ -36,36 +36,12 @@ fi
 
 d=$T/smbd
 P=$(free_port) || { not_ok "free port"; exit 1; }
-mkdir -p "$d"/{private,lock,state,cache,pid,ncalrpc,share,log}
-chmod 777 "$d/share"
-cat >"$d/smb.conf" <<EOC
-[global]
-  server role = standalone server
-  smb ports = $P
-  bind interfaces only = yes
-  interfaces = 127.0.0.1
-  private dir = $d/private
-  lock directory = $d/lock
-  state directory = $d/state
-  cache directory = $d/cache
-  pid directory = $d/pid
-  ncalrpc dir = $d/ncalrpc
-  passdb backend = tdbsam:$d/passdb.tdb
-  log file = $d/log/log.%m
-  server signing = mandatory
+samba_conf "$d" "$P" "  server signing = mandatory
   server min protocol = NT1
-  server max protocol = SMB3_11
-  load printers = no
-  printing = bsd
-  printcap name = /dev/null
-  disable spoolss = yes
-[share]
-  path = $d/share
-  read only = no
-EOC
-printf '%s\n%s\n' "$PASS" "$PASS" | smbpasswd -c "$d/smb.conf" -a -s "$U" >/dev/null
-smbd --foreground --debug-stdout -s "$d/smb.conf" >"$d/smbd.out" 2>&1 &
-track_pid $! # smbd leads its own process group: its shutdown signal stays there
+  server max protocol = SMB3_11"
+samba_user "$d" "$U" "$PASS"
+samba_start "$d"
+track_pid "$SAMBA_PID"
 wait_port 127.0.0.1 "$P" 20 || { not_ok "smbd started on port $P"; tail -20 "$d/smbd.out"; exit 1; }
 head -c 2621440 /dev/urandom >"$T/big.bin"
 echo "small file" >"$T/small.txt"

@@ -20,31 +20,8 @@ T=$(mk_tmpdir)
 # run_case NAME SIGNING MINPROTO: writes $T/NAME/{nmap.txt,scan.jsonl}
 run_case() {
     local d=$T/$1
-    mkdir -p "$d"/{private,lock,state,cache,pid,ncalrpc,share,log}
-    cat >"$d/smb.conf" <<EOC
-[global]
-  server role = standalone server
-  interfaces = 127.0.0.1
-  bind interfaces only = yes
-  smb ports = 445 139
-  disable netbios = yes
-  server signing = $2
-  server min protocol = $3
-  private dir = $d/private
-  lock directory = $d/lock
-  state directory = $d/state
-  cache directory = $d/cache
-  pid directory = $d/pid
-  ncalrpc dir = $d/ncalrpc
-  log file = $d/log/log.%m
-  passdb backend = tdbsam:$d/private/passdb.tdb
-  load printers = no
-  printing = bsd
-  printcap name = /dev/null
-  disable spoolss = yes
-[share]
-  path = $d/share
-EOC
+    samba_conf "$d" "445 139" "  server signing = $2
+  server min protocol = $3"
     cat >"$d/inner.sh" <<EOI
 ip link set lo up || exit 3
 setsid "$SMBD" --foreground --no-process-group --debug-stdout -s "$d/smb.conf" >"$d/smbd.log" 2>&1 &

@@ -14,33 +14,9 @@ FAKE="$ROOT/tests/interop/fake_smb.py"
 
 # smb_conf DIR PORTS SIGNING MINPROTO MAXPROTO INTERFACES
 smb_conf() {
-    local d=$1
-    mkdir -p "$d"/{private,lock,state,cache,pid,ncalrpc,share,log}
-    cat >"$d/smb.conf" <<EOC
-[global]
-  server role = standalone server
-  interfaces = $6
-  bind interfaces only = yes
-  smb ports = $2
-  disable netbios = yes
-  server signing = $3
+    SAMBA_INTERFACES=$6 samba_conf "$1" "$2" "  server signing = $3
   server min protocol = $4
-  server max protocol = $5
-  private dir = $d/private
-  lock directory = $d/lock
-  state directory = $d/state
-  cache directory = $d/cache
-  pid directory = $d/pid
-  ncalrpc dir = $d/ncalrpc
-  log file = $d/log/log.%m
-  passdb backend = tdbsam:$d/private/passdb.tdb
-  load printers = no
-  printing = bsd
-  printcap name = /dev/null
-  disable spoolss = yes
-[share]
-  path = $d/share
-EOC
+  server max protocol = $5"
 }
 
 declare -A PORT

@@ -21,43 +21,19 @@ id "$USERNAME" >/dev/null 2>&1 || { not_ok "smb1_samba: cannot create unix user 
 head -c 150001 /dev/urandom >"$T/payload"
 
 declare -A PORT
-start_smbd() { # NAME SIGNING (copied approach of tests/interop/client_samba.sh)
+start_smbd() { # NAME SIGNING
     local name=$1 signing=$2 d=$T/$1 p
     p=$(free_port) || return 1
-    mkdir -p "$d"/{private,lock,state,cache,pid,ncalrpc,share,log}
-    chmod 777 "$d/share"
-    cat >"$d/smb.conf" <<EOC
-[global]
-  server role = standalone server
-  smb ports = $p
-  bind interfaces only = yes
-  interfaces = 127.0.0.1
-  private dir = $d/private
-  lock directory = $d/lock
-  state directory = $d/state
-  cache directory = $d/cache
-  pid directory = $d/pid
-  ncalrpc dir = $d/ncalrpc
-  passdb backend = tdbsam:$d/passdb.tdb
-  log file = $d/log/log.%m
-  server signing = $signing
+    samba_conf "$d" "$p" "  server signing = $signing
   server min protocol = NT1
   server max protocol = SMB3_11
   ntlm auth = ntlmv2-only
   # the non-extended (--no-spnego) SESSION_SETUP_ANDX carries NTLMv2 without SPNEGO;
-  # Samba refuses that unless told otherwise ("Rejecting raw NTLMv2 authentication")
-  raw NTLMv2 auth = yes
-  load printers = no
-  printing = bsd
-  printcap name = /dev/null
-  disable spoolss = yes
-[share]
-  path = $d/share
-  read only = no
-EOC
-    printf '%s\n%s\n' "$PASS" "$PASS" | smbpasswd -c "$d/smb.conf" -a -s "$USERNAME" >/dev/null
-    setsid smbd --foreground --no-process-group --debug-stdout -s "$d/smb.conf" >"$d/smbd.out" 2>&1 &
-    track_pid $!
+  # Samba refuses that unless told otherwise (it logs: Rejecting raw NTLMv2 authentication)
+  raw NTLMv2 auth = yes"
+    samba_user "$d" "$USERNAME" "$PASS"
+    samba_start "$d"
+    track_pid "$SAMBA_PID"
     PORT[$name]=$p
     wait_port 127.0.0.1 "$p" 20
 }
