@@ -130,6 +130,16 @@ static int write_all(int fd, const uint8_t *p, size_t n)
  * response (read: SMB2 READ 0x0008, SMB1 READ_ANDX 0x2E, server to client). */
 static void tamper_frame(enum live_tamper t, enum live_dir d, uint8_t *m, size_t n)
 {
+    if (t == LIVE_TAMPER_STRIP_TCON) {
+        /* strip-tcon: the TREE_CONNECT request goes out unflagged with a zero
+         * signature (3.1.1 mandates its signature on every session, MS-SMB2 3.2.4.1.1) */
+        if (d == LIVE_C2S && n >= SMB2_HDR_LEN && !memcmp(m, SMB2_MAGIC, 4) && le16(m + 12) == 0x0003) {
+            uint32_t fl = le32(m + SMB2_FLAGS_OFFSET) & ~(uint32_t)SMB2_FLAGS_SIGNED;
+            m[SMB2_FLAGS_OFFSET] = (uint8_t)fl;
+            memset(m + SMB2_SIG_OFFSET, 0, SMB2_SIG_LEN);
+        }
+        return;
+    }
     uint16_t c2 = t == LIVE_TAMPER_WRITE_SIG ? 0x0009 : 0x0008;
     uint8_t c1 = t == LIVE_TAMPER_WRITE_SIG ? SMB1_COM_WRITE_ANDX : SMB1_COM_READ_ANDX;
     if (t == LIVE_TAMPER_NONE || d != (t == LIVE_TAMPER_WRITE_SIG ? LIVE_C2S : LIVE_S2C))
@@ -622,7 +632,7 @@ static void print_family_text(FILE *f, smb_family fam, struct live_cell *cells, 
 static void help(FILE *f)
 {
     fprintf(f, "usage: smbsign matrix --live [--family smb2|smb1|smb1-legacy|all] [--json]\n"
-               "                             [--dialect D] [--tamper write|read]\n\n"
+               "                             [--dialect D] [--tamper write|read|strip-tcon]\n\n"
                "Run every documented client/server cell on a real loopback connection: for\n"
                "each cell start `smbsign serve` on a free 127.0.0.1 port with the cell's server\n"
                "level, connect our client through a recording tap with the cell's client level,\n"
@@ -639,7 +649,11 @@ static void help(FILE *f)
                "                   signature; the server must refuse it, so signed cells\n"
                "                   fail at write (and mismatch)\n"
                "  --tamper read    the same on every signed READ response: the client must\n"
-               "                   refuse it, so signed cells fail at read\n\n"
+               "                   refuse it, so signed cells fail at read\n"
+               "  --tamper strip-tcon  smb2 at 3.1.1: the tap clears SIGNED and zeroes the\n"
+               "                   signature of the TREE_CONNECT request, which 3.1.1 signs on\n"
+               "                   every session; the server must refuse it, so every cell\n"
+               "                   fails at tree connect and the observer counts it as bad\n\n"
                "Examples:\n"
                "  smbsign matrix --live\n"
                "  smbsign matrix --live --family smb2 --json | jq -c '.cells[] | select(.match|not)'\n\n"
@@ -690,8 +704,10 @@ int matrix_live_cmd(int argc, char **argv)
                 tamper = LIVE_TAMPER_WRITE_SIG;
             else if (!strcmp(optarg, "read"))
                 tamper = LIVE_TAMPER_READ_SIG;
+            else if (!strcmp(optarg, "strip-tcon"))
+                tamper = LIVE_TAMPER_STRIP_TCON;
             else
-                return cli_usage_error(VERB, "--tamper: unknown mode '%s' (write, read)", optarg);
+                return cli_usage_error(VERB, "--tamper: unknown mode '%s' (write, read, strip-tcon)", optarg);
             break;
         case 'd':
             if (smb_dialect_parse(optarg, &dialect) != 0 || dialect < SMB_DIALECT_202 ||

@@ -73,7 +73,7 @@ struct live_obs {
 };
 
 /* Tamper modes of the tap (self-test of the comparison: docs/matrix-live.md). */
-enum live_tamper { LIVE_TAMPER_NONE = 0, LIVE_TAMPER_WRITE_SIG, LIVE_TAMPER_READ_SIG };
+enum live_tamper { LIVE_TAMPER_NONE = 0, LIVE_TAMPER_WRITE_SIG, LIVE_TAMPER_READ_SIG, LIVE_TAMPER_STRIP_TCON };
 
 /* What one cell's client run needs. */
 struct live_params {

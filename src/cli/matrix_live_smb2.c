@@ -164,8 +164,10 @@ static void count(struct obs2 *s, struct live_obs *out, enum live_dir d, const u
      * both ways (3.2.5.14.12, 3.3.5.15.12), TREE_CONNECT on 3.1.1 (3.2.4.1.1). */
     bool validate = cmd == SMB2_CMD_IOCTL && n >= SMB2_HDR_LEN + 8 &&
                     le32(m + SMB2_HDR_LEN + 4) == FSCTL_VALIDATE_NEGOTIATE;
-    bool mandated = flagged && ((cmd == SMB2_CMD_SESSION_SETUP && s->dialect >= SMB_DIALECT_300) ||
-                                validate || (cmd == SMB2_CMD_TREE_CONNECT && s->dialect == SMB_DIALECT_311));
+    /* Mandated whether or not the sender flagged it: a mandated message that
+     * arrives unflagged (stripped on the way, or never signed) counts as bad. */
+    bool mandated = (cmd == SMB2_CMD_SESSION_SETUP && s->dialect >= SMB_DIALECT_300) || validate ||
+                    (cmd == SMB2_CMD_TREE_CONNECT && s->dialect == SMB_DIALECT_311);
     smb_verify_result r = SMB_VERIFY_BAD_SIGNATURE;
     bool valid = flagged && s->sign && smb2_verify(s->sign, m, n, false, &r, NULL, NULL) == SMB_OK &&
                  r == SMB_VERIFY_VALID;

@@ -747,6 +747,8 @@ static smb_status process_element(struct srv_conn *c, struct srv_req *rq, struct
         rq->sess = NULL;
     } else if (rq->sess && (res = check_signature(c, rq)) != SMB_OK) {
         rq->sess = NULL; /* the response to a refused request is not signed */
+        if (h->command == SMB2_TREE_CONNECT && c->dialect == SMB_DIALECT_311)
+            c->drop = true; /* MS-SMB2 3.3.5.7: disconnect */
     } else if (needs_tree(h->command) && !(rq->tree = tree_find(rq->sess, h->tree_id))) {
         res = SMB_E_NETWORK_NAME_DELETED;
     } else {

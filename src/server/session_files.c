@@ -156,6 +156,15 @@ static void put_times(smb_wr *w, const struct stat *st)
 
 smb_status srv_cmd_tree_connect(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
 {
+    /* MS-SMB2 3.3.5.7: on 3.1.1 a non-anonymous, non-guest session's
+     * TREE_CONNECT must be signed (the client signs it whatever the signing
+     * policy, 3.2.4.1.1); otherwise the server disconnects. */
+    if (c->dialect == SMB_DIALECT_311 && !rq->sess->anonymous && !rq->sess->guest && !rq->signed_ok) {
+        srv_log(c, SRV_LOG_AUDIT, "signing: unsigned TREE_CONNECT on a 3.1.1 session 0x%llx: disconnecting",
+                (unsigned long long)rq->sess->id);
+        c->drop = true;
+        return SMB_E_ACCESS_DENIED;
+    }
     struct smb2_tree_connect_req q;
     if (smb2_tree_connect_req_decode(&rq->body, &q) != SMB_OK)
         return SMB_E_INVALID_PARAMETER;

@@ -124,3 +124,30 @@ print(("not ok - " if bad or n != 22 else "ok - ") + "tamper read: every signed 
 for b in bad:
     print("#   " + b)
 PY
+
+# Third twin: 3.1.1 signs TREE_CONNECT on every authenticated session (MS-SMB2 3.2.4.1.1),
+# whatever the policy. The tap strips SIGNED and zeroes the signature of that request:
+# the server must refuse and disconnect (3.3.5.7) in every cell - the not-signed cell
+# too - and the observer must count the stripped request as bad, not as unsigned.
+"$SMBSIGN" matrix --live --family smb2 --dialect 3.1.1 --tamper strip-tcon --json >"$T/strip-tcon.json" 2>/dev/null
+check_eq "strip-tcon run exits 1 (mismatch detected)" "$?" 1
+/usr/bin/python3 - "$T/strip-tcon.json" <<'PY'
+import json, sys
+bad = []
+n = 0
+for line in open(sys.argv[1]):
+    fam = json.loads(line)
+    for c in fam["cells"]:
+        n += 1
+        if c["match"] or c["fails_at"] != "tree-connect" or c["client_to_server"]["bad"] < 1:
+            bad.append("%s/%s: match=%s fails_at=%s c2s bad=%s" % (c["client"], c["server"], c["match"],
+                       c["fails_at"], c["client_to_server"]["bad"]))
+print(("not ok - " if bad or n != 4 else "ok - ") + "strip-tcon: every 3.1.1 cell fails at tree connect, stripped request counted bad (%d cells)" % n)
+for b in bad:
+    print("#   " + b)
+PY
+# its positive twin: the same run untampered matches and counts no bad signature
+"$SMBSIGN" matrix --live --family smb2 --dialect 3.1.1 --json >"$T/plain311.json" 2>/dev/null
+check_eq "3.1.1 untampered run exits 0" "$?" 0
+check_eq "3.1.1 untampered: no bad signature counted" \
+    "$(/usr/bin/python3 -c 'import json,sys; print(sum(c["client_to_server"]["bad"] + c["server_to_client"]["bad"] for c in json.load(open(sys.argv[1]))["cells"]))' "$T/plain311.json")" 0

@@ -630,44 +630,6 @@ static void fixture_free(struct sess_fixture *f)
     free(f->dir);
 }
 
-static void core_signed_session_enforces_signatures(void **state)
-{
-    (void)state;
-    struct sess_fixture f;
-    fixture_login(&f, SMB_LEVEL_REQUIRED);
-    uint8_t req[1024], rsp[65536], body[256];
-    size_t n, rl, bl = tree_connect_body(body, "\\\\srv\\share");
-    smb_verify_result vr;
-
-    /* unsigned TREE_CONNECT: refused, response unsigned (KB887429) */
-    n = build_req(req, sizeof req, SMB2_TREE_CONNECT, f.mid++, f.sid, 0, body, bl);
-    assert_int_equal(roundtrip(&f, req, n, rsp, &rl), SMB_OK);
-    assert_int_equal(le32(rsp + 8), 0xC0000022u);
-    assert_int_equal(le32(rsp + 16) & SMB2_FLAGS_SIGNED, 0);
-
-    /* signed, then one byte flipped: refused */
-    n = build_req(req, sizeof req, SMB2_TREE_CONNECT, f.mid++, f.sid, 0, body, bl);
-    assert_int_equal(smb2_sign(f.sc, req, n), SMB_OK);
-    req[n - 1] ^= 0x20;
-    assert_int_equal(roundtrip(&f, req, n, rsp, &rl), SMB_OK);
-    assert_int_equal(le32(rsp + 8), 0xC0000022u);
-
-    /* properly signed: accepted, response signed and valid */
-    n = build_req(req, sizeof req, SMB2_TREE_CONNECT, f.mid++, f.sid, 0, body, bl);
-    assert_int_equal(smb2_sign(f.sc, req, n), SMB_OK);
-    assert_int_equal(roundtrip(&f, req, n, rsp, &rl), SMB_OK);
-    assert_int_equal(le32(rsp + 8), 0);
-    assert_int_equal(smb2_verify(f.sc, rsp, rl, true, &vr, NULL, NULL), SMB_OK);
-    assert_int_equal(vr, SMB_VERIFY_VALID);
-
-    /* a third signature failure drops the connection */
-    n = build_req(req, sizeof req, SMB2_TREE_CONNECT, f.mid++, f.sid, 0, body, bl);
-    assert_int_equal(smb2_sign(f.sc, req, n), SMB_OK);
-    req[SMB2_SIG_OFFSET] ^= 1;
-    assert_int_not_equal(roundtrip(&f, req, n, rsp, &rl), SMB_OK);
-    fixture_free(&f);
-}
-
 /* Feed one request; returns the core's status and the whole output (all
  * NetBIOS frames) in out, which the caller frees. */
 static smb_status input_raw(struct sess_fixture *f, const uint8_t *req, size_t len, struct srv_buf *out)
@@ -692,6 +654,68 @@ static void connect_tree(struct sess_fixture *f)
     assert_int_equal(roundtrip(f, req, n, rsp, &rl), SMB_OK);
     assert_int_equal(le32(rsp + 8), 0);
     f->tid = le32(rsp + 36);
+}
+
+static void core_signed_session_enforces_signatures(void **state)
+{
+    (void)state;
+    struct sess_fixture f;
+    fixture_login(&f, SMB_LEVEL_REQUIRED);
+    connect_tree(&f);
+    uint8_t req[1024], rsp[65536];
+    size_t n, rl;
+    smb_verify_result vr;
+
+    /* unsigned TREE_DISCONNECT: refused, response unsigned (KB887429) */
+    n = build_req(req, sizeof req, SMB2_TREE_DISCONNECT, f.mid++, f.sid, f.tid, (const uint8_t *)"\x04\0\0\0", 4);
+    assert_int_equal(roundtrip(&f, req, n, rsp, &rl), SMB_OK);
+    assert_int_equal(le32(rsp + 8), 0xC0000022u);
+    assert_int_equal(le32(rsp + 16) & SMB2_FLAGS_SIGNED, 0);
+
+    /* signed, then one byte flipped: refused */
+    n = signed_req(&f, req, sizeof req, SMB2_TREE_DISCONNECT, f.mid++, (const uint8_t *)"\x04\0\0\0", 4);
+    req[n - 1] ^= 0x20;
+    assert_int_equal(roundtrip(&f, req, n, rsp, &rl), SMB_OK);
+    assert_int_equal(le32(rsp + 8), 0xC0000022u);
+
+    /* properly signed: accepted, response signed and valid */
+    n = signed_req(&f, req, sizeof req, SMB2_TREE_DISCONNECT, f.mid++, (const uint8_t *)"\x04\0\0\0", 4);
+    assert_int_equal(roundtrip(&f, req, n, rsp, &rl), SMB_OK);
+    assert_int_equal(le32(rsp + 8), 0);
+    assert_int_equal(smb2_verify(f.sc, rsp, rl, true, &vr, NULL, NULL), SMB_OK);
+    assert_int_equal(vr, SMB_VERIFY_VALID);
+
+    /* a third signature failure drops the connection */
+    n = signed_req(&f, req, sizeof req, SMB2_TREE_DISCONNECT, f.mid++, (const uint8_t *)"\x04\0\0\0", 4);
+    req[SMB2_SIG_OFFSET] ^= 1;
+    assert_int_not_equal(roundtrip(&f, req, n, rsp, &rl), SMB_OK);
+    fixture_free(&f);
+}
+
+/* MS-SMB2 3.3.5.7: on 3.1.1 an authenticated session's TREE_CONNECT must be
+ * signed whatever the signing policy; an unsigned one makes the server
+ * disconnect - on a session that does not require signing too. */
+static void core_311_tree_connect_must_be_signed(void **state)
+{
+    (void)state;
+    uint8_t req[1024], rsp[65536], body[256];
+    size_t n, rl, bl = tree_connect_body(body, "\\\\srv\\share");
+    const smb_sign_level levels[] = {SMB_LEVEL_REQUIRED, SMB_LEVEL_ENABLED, SMB_LEVEL_DISABLED};
+    for (size_t i = 0; i < sizeof levels / sizeof levels[0]; i++) {
+        struct sess_fixture f;
+        fixture_login(&f, levels[i]);
+        /* unsigned: refused and the connection is dropped at once */
+        n = build_req(req, sizeof req, SMB2_TREE_CONNECT, f.mid++, f.sid, 0, body, bl);
+        assert_int_not_equal(roundtrip(&f, req, n, rsp, &rl), SMB_OK);
+        assert_int_equal(le32(rsp + 8), 0xC0000022u);
+        fixture_free(&f);
+        /* twin: signed, accepted */
+        fixture_login(&f, levels[i]);
+        n = signed_req(&f, req, sizeof req, SMB2_TREE_CONNECT, f.mid++, body, bl);
+        assert_int_equal(roundtrip(&f, req, n, rsp, &rl), SMB_OK);
+        assert_int_equal(le32(rsp + 8), 0);
+        fixture_free(&f);
+    }
 }
 
 /* signed CREATE (FILE_OPEN) of an ASCII name ("" = the share root); returns the FileId */
@@ -998,6 +1022,7 @@ int main(void)
         cmocka_unit_test(core_negotiate_311_securitymode_and_contexts),
         cmocka_unit_test(core_rejects_truncated_and_out_of_window),
         cmocka_unit_test(core_signed_session_enforces_signatures),
+        cmocka_unit_test(core_311_tree_connect_must_be_signed),
         cmocka_unit_test(core_wrong_password_refused),
         cmocka_unit_test(core_change_notify_interim_cancel_and_close),
         cmocka_unit_test(core_change_notify_logoff_cleanup),
