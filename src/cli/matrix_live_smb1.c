@@ -11,6 +11,7 @@
  * NT_CANCEL (MS-CIFS 3.1.4.1); responses verify with their request's
  * number + 1. Oplock breaks are outside signing.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -128,8 +129,19 @@ static void count(struct obs1 *s, struct live_obs *out, enum live_dir d, const u
         ds->sig++;
     if (!flagged && !nonzero)
         return;
-    smb_verify_result r = SMB_VERIFY_BAD_SIGNATURE;
-    if (s->sign && smb1_verify(s->sign, m, n, seq, false, &r, NULL, NULL) == SMB_OK && r == SMB_VERIFY_VALID)
+    /* Once signing is active the receiver checks the signature field whatever
+     * Flags2 says (MS-CIFS 3.2.5.1, 3.3.5.2): a correct MAC with the flag clear
+     * is a valid signature, a non-zero wrong one is bad. */
+    bool valid = false;
+    if (s->sign && flagged) {
+        smb_verify_result r = SMB_VERIFY_BAD_SIGNATURE;
+        valid = smb1_verify(s->sign, m, n, seq, false, &r, NULL, NULL) == SMB_OK && r == SMB_VERIFY_VALID;
+    } else if (s->sign) {
+        struct iovec v = {(void *)(uintptr_t)m, n};
+        uint8_t mac[8];
+        valid = smb1_sign_compute(s->sign, &v, 1, seq, mac) == SMB_OK && smb_memeq_ct(mac, m + SMB1_SIG_OFFSET, 8);
+    }
+    if (valid)
         ds->valid++;
     else
         ds->bad++;
