@@ -96,6 +96,18 @@ struct live_family_ops {
 extern const struct live_family_ops live_smb1_ops;
 extern const struct live_family_ops live_smb2_ops;
 
+/* The three NTLMSSP messages of the observed logon (matrix_live_ntlm.c),
+ * pointing into capture frames. */
+struct live_ntlm {
+    const uint8_t *neg, *chal, *auth;
+    size_t nlen, clen, alen;
+};
+/* Keep the NTLMSSP message found in a SESSION_SETUP security blob (SPNEGO or raw). */
+void live_ntlm_note(struct live_ntlm *x, const uint8_t *blob, size_t len);
+/* Re-derive the session key from the exchange and LIVE_PASSWORD; on failure
+ * out->note says why. The caller wipes key. */
+smb_status live_ntlm_session_key(const struct live_ntlm *x, struct live_obs *out, uint8_t key[16]);
+
 /* Is a 8/16-byte signature field all zeros? */
 bool live_sig_zero(const uint8_t *p, size_t n);
 

@@ -15,8 +15,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "auth/ntlmssp.h"
-#include "auth/spnego.h"
 #include "cli/matrix_live.h"
 #include "client/smb1_client.h"
 #include "crypto/crypto.h"
@@ -83,36 +81,8 @@ static void smb1_live_client(const struct live_params *p, struct live_run *out)
     smb1_client_free(c);
 }
 
-static int ntlm_token(const uint8_t *p, size_t len, const uint8_t **tok, size_t *tlen)
-{
-    if (len >= 8 && !memcmp(p, "NTLMSSP", 8)) {
-        *tok = p;
-        *tlen = len;
-        return 0;
-    }
-    struct spnego_init in;
-    if (spnego_init_decode(p, len, &in) == SMB_OK && in.mech_token.len) {
-        *tok = in.mech_token.p;
-        *tlen = in.mech_token.len;
-        return 0;
-    }
-    struct spnego_resp rs;
-    if (spnego_resp_decode(p, len, &rs) == SMB_OK && rs.response_token.len) {
-        *tok = rs.response_token.p;
-        *tlen = rs.response_token.len;
-        return 0;
-    }
-    return -1;
-}
-
-static int ntlm_type(const uint8_t *t, size_t n)
-{
-    return n >= 12 && !memcmp(t, "NTLMSSP", 8) ? (int)le32(t + 8) : 0;
-}
-
 struct obs1 {
-    const uint8_t *neg, *chal, *auth;
-    size_t nlen, clen, alen;
+    struct live_ntlm ntlm;
     smb_sign_ctx *sign;
     bool established;
     uint32_t last_seq;
@@ -149,23 +119,11 @@ static void count(struct obs1 *s, struct live_obs *out, enum live_dir d, const u
 
 static void derive(struct obs1 *s, struct live_obs *out)
 {
-    if (!s->neg || !s->chal || !s->auth) {
-        snprintf(out->note, sizeof out->note, "NTLMSSP exchange not found in the capture");
+    uint8_t key[16];
+    if (live_ntlm_session_key(&s->ntlm, out, key) != SMB_OK)
         return;
-    }
-    uint8_t nt[16];
-    struct ntlm_verify_result vr;
-    smb_status st = smb_ntlm_nt_hash(LIVE_PASSWORD, nt);
-    if (st == SMB_OK)
-        st = smb_ntlm_server_verify(s->neg, s->nlen, s->chal, s->clen, s->auth, s->alen, nt, &vr);
-    smb_wipe(nt, sizeof nt);
-    if (st != SMB_OK || vr.anonymous) {
-        snprintf(out->note, sizeof out->note, "observer could not derive the session key: %s",
-                 smb_status_name(st));
-        return;
-    }
-    st = smb_sign_ctx_new_smb1(&s->sign, vr.session_key, 16);
-    smb_wipe(&vr, sizeof vr);
+    smb_status st = smb_sign_ctx_new_smb1(&s->sign, key, 16);
+    smb_wipe(key, sizeof key);
     if (st == SMB_OK)
         out->key_known = true;
 }
@@ -203,31 +161,19 @@ static void smb1_analyse(const struct live_cap *cap, struct live_obs *out)
         struct smb1_block b;
         if (smb1_block_parse(m, n, SMB1_HDR_LEN, cmd, &b) != SMB_OK)
             continue;
-        const uint8_t *tok;
-        size_t tlen;
         if (d == LIVE_C2S) {
             out->saw_session_setup = true;
             struct smb1_sess_setup_req q;
-            if (smb1_sess_setup_req_decode(&b, &q) == SMB_OK &&
-                ntlm_token(q.blob, q.blob_len, &tok, &tlen) == 0) {
-                if (ntlm_type(tok, tlen) == 1) {
-                    s.neg = tok;
-                    s.nlen = tlen;
-                } else if (ntlm_type(tok, tlen) == 3) {
-                    s.auth = tok;
-                    s.alen = tlen;
-                }
-            }
+            if (smb1_sess_setup_req_decode(&b, &q) == SMB_OK)
+                live_ntlm_note(&s.ntlm, q.blob, q.blob_len);
             continue;
         }
         uint32_t status = le32(m + 5);
         struct smb1_sess_setup_rsp r;
         bool dec = smb1_sess_setup_rsp_decode(&b, &r) == SMB_OK;
         if (status == NT_MORE_PROCESSING) {
-            if (dec && ntlm_token(r.blob, r.blob_len, &tok, &tlen) == 0 && ntlm_type(tok, tlen) == 2) {
-                s.chal = tok;
-                s.clen = tlen;
-            }
+            if (dec)
+                live_ntlm_note(&s.ntlm, r.blob, r.blob_len);
         } else if (status == 0) {
             out->session_done = true;
             derive(&s, out);

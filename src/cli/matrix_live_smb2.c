@@ -21,8 +21,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "auth/ntlmssp.h"
-#include "auth/spnego.h"
 #include "base/buf.h"
 #include "cli/matrix_live.h"
 #include "crypto/crypto.h"
@@ -113,41 +111,11 @@ out:
     smb_client_free(c);
 }
 
-/* The NTLMSSP message inside a SPNEGO token (init or response), or the raw token. */
-static int ntlm_token(const uint8_t *p, size_t len, const uint8_t **tok, size_t *tlen)
-{
-    if (len >= 8 && !memcmp(p, "NTLMSSP", 8)) {
-        *tok = p;
-        *tlen = len;
-        return 0;
-    }
-    struct spnego_init in;
-    if (spnego_init_decode(p, len, &in) == SMB_OK && in.mech_token.len) {
-        *tok = in.mech_token.p;
-        *tlen = in.mech_token.len;
-        return 0;
-    }
-    struct spnego_resp rs;
-    if (spnego_resp_decode(p, len, &rs) == SMB_OK && rs.response_token.len) {
-        *tok = rs.response_token.p;
-        *tlen = rs.response_token.len;
-        return 0;
-    }
-    return -1;
-}
-
-/* ntlm type (1,2,3) or 0 */
-static int ntlm_type(const uint8_t *t, size_t n)
-{
-    return n >= 12 && !memcmp(t, "NTLMSSP", 8) ? (int)le32(t + 8) : 0;
-}
-
 struct obs2 {
     smb_dialect dialect;
     smb_sign_alg alg;
     smb_preauth pre;
-    const uint8_t *neg, *chal, *auth; /* point into capture frames */
-    size_t nlen, clen, alen;
+    struct live_ntlm ntlm;
     smb_sign_ctx *sign;
     bool established;
 };
@@ -192,24 +160,12 @@ static void count(struct obs2 *s, struct live_obs *out, enum live_dir d, const u
 
 static void derive(struct obs2 *s, struct live_obs *out)
 {
-    if (!s->neg || !s->chal || !s->auth) {
-        snprintf(out->note, sizeof out->note, "NTLMSSP exchange not found in the capture");
+    uint8_t key[16];
+    if (live_ntlm_session_key(&s->ntlm, out, key) != SMB_OK)
         return;
-    }
-    uint8_t nt[16];
-    struct ntlm_verify_result vr;
-    smb_status st = smb_ntlm_nt_hash(LIVE_PASSWORD, nt);
-    if (st == SMB_OK)
-        st = smb_ntlm_server_verify(s->neg, s->nlen, s->chal, s->clen, s->auth, s->alen, nt, &vr);
-    smb_wipe(nt, sizeof nt);
-    if (st != SMB_OK || vr.anonymous) {
-        snprintf(out->note, sizeof out->note, "observer could not derive the session key: %s",
-                 smb_status_name(st));
-        return;
-    }
-    st = smb_sign_ctx_new_session(&s->sign, s->dialect, s->alg, vr.session_key, 16,
-                                  s->dialect == SMB_DIALECT_311 ? s->pre.hash : NULL);
-    smb_wipe(&vr, sizeof vr);
+    smb_status st = smb_sign_ctx_new_session(&s->sign, s->dialect, s->alg, key, 16,
+                                             s->dialect == SMB_DIALECT_311 ? s->pre.hash : NULL);
+    smb_wipe(key, sizeof key);
     if (st != SMB_OK) {
         snprintf(out->note, sizeof out->note, "observer signing context: %s", smb_status_name(st));
         return;
@@ -242,33 +198,20 @@ static void element(struct obs2 *s, struct live_obs *out, enum live_dir d, const
     smb_rd r;
     rd_init(&r, m, n);
     rd_seek(&r, SMB2_HDR_LEN);
-    const uint8_t *tok = NULL;
-    size_t tlen = 0;
     if (d == LIVE_C2S) {
         out->saw_session_setup = true;
         smb_preauth_update(&s->pre, m, n);
         struct smb2_session_setup_req q;
-        if (smb2_session_setup_req_decode(&r, &q) == SMB_OK &&
-            ntlm_token(q.security.p, q.security.len, &tok, &tlen) == 0) {
-            if (ntlm_type(tok, tlen) == 1) {
-                s->neg = tok;
-                s->nlen = tlen;
-            } else if (ntlm_type(tok, tlen) == 3) {
-                s->auth = tok;
-                s->alen = tlen;
-            }
-        }
+        if (smb2_session_setup_req_decode(&r, &q) == SMB_OK)
+            live_ntlm_note(&s->ntlm, q.security.p, q.security.len);
         return;
     }
     struct smb2_session_setup_resp sr;
     bool dec = smb2_session_setup_resp_decode(&r, &sr) == SMB_OK;
     if (status == NT_MORE_PROCESSING) {
         smb_preauth_update(&s->pre, m, n);
-        if (dec && ntlm_token(sr.security.p, sr.security.len, &tok, &tlen) == 0 &&
-            ntlm_type(tok, tlen) == 2) {
-            s->chal = tok;
-            s->clen = tlen;
-        }
+        if (dec)
+            live_ntlm_note(&s->ntlm, sr.security.p, sr.security.len);
         return;
     }
     if (status == 0) {
