@@ -86,6 +86,8 @@ extern "C" {
       "insufficient resources")                                                                     \
     X(SMB_E_MEDIA_WRITE_PROTECTED, "STATUS_MEDIA_WRITE_PROTECTED", 0xC00000A2u, 19,                 \
       "media write protected")                                                                      \
+    X(SMB_E_BAD_IMPERSONATION_LEVEL, "STATUS_BAD_IMPERSONATION_LEVEL", 0xC00000A5u, 1346,         \
+      "bad impersonation level")                                                                    \
     X(SMB_E_FILE_IS_A_DIRECTORY, "STATUS_FILE_IS_A_DIRECTORY", 0xC00000BAu, 5,                      \
       "file is a directory")                                                                        \
     X(SMB_E_NOT_SUPPORTED, "STATUS_NOT_SUPPORTED", 0xC00000BBu, 50, "not supported")               \

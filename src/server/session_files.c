@@ -65,6 +65,8 @@ enum { FILE_SUPERSEDED = 0, FILE_OPENED = 1, FILE_CREATED = 2, FILE_OVERWRITTEN 
 #define FSCTL_DFS_GET_REFERRALS 0x00060194u
 #define FSCTL_DFS_GET_REFERRALS_EX 0x000601B0u
 #define FSCTL_QUERY_NETWORK_INTERFACE_INFO 0x001401FCu
+#define FSCTL_GET_OBJECT_ID 0x0009009Cu
+#define FSCTL_CREATE_OR_GET_OBJECT_ID 0x000900C0u
 
 #define INFO_FILE 1
 #define INFO_FILESYSTEM 2
@@ -243,6 +245,13 @@ smb_status srv_cmd_create(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
     size_t nlen = q.name.len;
     const uint8_t *name = q.name.p;
     if (disp > FILE_OVERWRITE_IF || (nlen & 1) || nlen > 0xFFFF)
+        return SMB_E_INVALID_PARAMETER;
+    /* MS-SMB2 3.3.5.9: an ImpersonationLevel outside 2.2.13's four values;
+     * reserved CreateOptions bits (0xFF000000, MS-FSA 2.1.5.1); a name that
+     * starts with a path separator; FILE_ATTRIBUTE_DEVICE/VOLUME (MS-FSA) */
+    if (q.impersonation_level > 3)
+        return SMB_E_BAD_IMPERSONATION_LEVEL;
+    if ((opts & 0xFF000000u) || (q.file_attributes & 0x48u) || (nlen >= 2 && name[0] == '\\' && name[1] == 0))
         return SMB_E_INVALID_PARAMETER;
     struct srv_tree *t = rq->tree;
     if (t->ipc) {
@@ -1259,5 +1268,44 @@ smb_status srv_cmd_ioctl(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
     }
     if (ctl == FSCTL_DFS_GET_REFERRALS || ctl == FSCTL_DFS_GET_REFERRALS_EX)
         return SMB_E_NOT_FOUND; /* not a DFS server */
-    return rq->tree && rq->tree->ipc ? SMB_E_NOT_SUPPORTED : SMB_E_INVALID_DEVICE_REQUEST;
+    if (rq->tree && rq->tree->ipc)
+        return SMB_E_NOT_SUPPORTED;
+    if (ctl == FSCTL_QUERY_NETWORK_INTERFACE_INFO)
+        return SMB_E_INVALID_DEVICE_REQUEST;
+    /* MS-SMB2 3.3.5.15: the other FSCTLs act on an open; a FileId naming
+     * none fails with STATUS_FILE_CLOSED before the code is looked at */
+    struct srv_open *o = open_find_id(c, rq, q.file_id);
+    if (!o)
+        return SMB_E_FILE_CLOSED;
+    if (ctl == FSCTL_GET_OBJECT_ID || ctl == FSCTL_CREATE_OR_GET_OBJECT_ID) {
+        /* MS-FSCC 2.3.15/2.3.7: FILE_OBJECTID_BUFFER; the ObjectId is the
+         * inode and device numbers (stable for the file's lifetime), the
+         * BirthObjectId the same, BirthVolumeId and DomainId zero */
+        struct stat sb;
+        if (o->fd < 0 || fstat(o->fd, &sb) != 0)
+            return SMB_E_INVALID_DEVICE_REQUEST;
+        if (maxout < 64)
+            return SMB_E_BUFFER_TOO_SMALL;
+        uint8_t oid[16];
+        put_le64(oid, (uint64_t)sb.st_ino);
+        put_le64(oid + 8, (uint64_t)sb.st_dev);
+        wr_u16le(w, 49);
+        wr_u16le(w, 0);
+        wr_u32le(w, ctl);
+        wr_u64le(w, fp);
+        wr_u64le(w, fv);
+        wr_u32le(w, SMB2_HDR_LEN + 48); /* InputOffset */
+        wr_u32le(w, 0);
+        wr_u32le(w, SMB2_HDR_LEN + 48); /* OutputOffset */
+        wr_u32le(w, 64);
+        wr_u32le(w, 0);
+        wr_u32le(w, 0);
+        wr_bytes(w, oid, 16);
+        wr_zero(w, 16);
+        wr_bytes(w, oid, 16);
+        wr_zero(w, 16);
+        rq->body_written = true;
+        return SMB_OK;
+    }
+    return SMB_E_INVALID_DEVICE_REQUEST;
 }
