@@ -104,6 +104,7 @@ extern "C" {
       "directory not empty")                                                                        \
     X(SMB_E_NOT_A_DIRECTORY, "STATUS_NOT_A_DIRECTORY", 0xC0000103u, 267, "not a directory")        \
     X(SMB_E_CANCELLED, "STATUS_CANCELLED", 0xC0000120u, 1223, "cancelled")                          \
+    X(SMB_E_CANNOT_DELETE, "STATUS_CANNOT_DELETE", 0xC0000121u, 5, "cannot delete")                \
     X(SMB_E_FILE_CLOSED, "STATUS_FILE_CLOSED", 0xC0000128u, 6, "file closed")                       \
     X(SMB_E_USER_SESSION_DELETED, "STATUS_USER_SESSION_DELETED", 0xC0000203u, 64,                   \
       "user session deleted")                                                                       \

@@ -686,6 +686,12 @@ static smb_status process_element(struct srv_conn *c, struct srv_req *rq, struct
         if (h->tree_id == UINT32_MAX)
             h->tree_id = prev->h.tree_id;
         rq->related_fid = prev->created_fid ? prev->created_fid : prev->related_fid;
+        /* MS-SMB2 3.3.5.2.7.2: once a CREATE of the chain (or an invalid
+         * first element) has failed, every later related element fails the
+         * same way (a CANCEL in between passes it on) */
+        rq->chain_fail = prev->chain_fail
+                             ? prev->chain_fail
+                             : (prev->h.command == SMB2_CREATE && prev->result != SMB_OK ? prev->result : SMB_OK);
     }
 
     /* Cheap checks first: message id window, then session, then signature. */
@@ -750,11 +756,11 @@ static smb_status process_element(struct srv_conn *c, struct srv_req *rq, struct
         rq->sess = NULL; /* the response to a refused request is not signed */
     } else if ((h->flags & SMB2_FLAGS_RELATED_OPERATIONS) && !prev) {
         /* MS-SMB2 3.3.5.2.7.2: the first element cannot be related */
-        res = SMB_E_INVALID_PARAMETER;
-    } else if (related && prev->result != SMB_OK && prev->h.command == SMB2_CREATE) {
-        /* the CREATE this related chain depends on failed: fail the same
-         * way (after the session and signature checks, so it is signed) */
-        res = prev->result;
+        res = rq->chain_fail = SMB_E_INVALID_PARAMETER;
+    } else if (related && rq->chain_fail != SMB_OK) {
+        /* the chain this element depends on failed: fail the same way
+         * (after the session and signature checks, so it is signed) */
+        res = rq->chain_fail;
     } else if (needs_tree(h->command) && !(rq->tree = tree_find(rq->sess, h->tree_id))) {
         res = SMB_E_NETWORK_NAME_DELETED;
     } else {

@@ -991,8 +991,9 @@ static void core_spnego_mechlistmic_required(void **state)
     fixture_free(&f);
 }
 
-/* CREATE body (ASCII name, given disposition, non-directory, full access) */
-static size_t create_body(uint8_t *b, size_t cap, const char *name, uint32_t disp)
+/* CREATE body (ASCII name, disposition, access and share mode; non-directory) */
+static size_t create_body_ex(uint8_t *b, size_t cap, const char *name, uint32_t disp, uint32_t access,
+                             uint32_t share)
 {
     uint8_t u[128];
     size_t ul = 0;
@@ -1008,9 +1009,9 @@ static size_t create_body(uint8_t *b, size_t cap, const char *name, uint32_t dis
     wr_u32le(&w, 2);
     wr_u64le(&w, 0);
     wr_u64le(&w, 0);
-    wr_u32le(&w, 0x001F01FFu); /* FILE_ALL_ACCESS */
+    wr_u32le(&w, access);
     wr_u32le(&w, 0);
-    wr_u32le(&w, 7);
+    wr_u32le(&w, share);
     wr_u32le(&w, disp);
     wr_u32le(&w, 0x40u); /* FILE_NON_DIRECTORY_FILE */
     wr_u16le(&w, 64 + 56);
@@ -1020,6 +1021,12 @@ static size_t create_body(uint8_t *b, size_t cap, const char *name, uint32_t dis
     wr_bytes(&w, u, ul);
     assert_true(wr_ok(&w));
     return wr_len(&w);
+}
+
+/* full access (FILE_ALL_ACCESS), share read/write/delete */
+static size_t create_body(uint8_t *b, size_t cap, const char *name, uint32_t disp)
+{
+    return create_body_ex(b, cap, name, disp, 0x001F01FFu, 7);
 }
 
 static size_t close_body(uint8_t *b, uint64_t fid)
@@ -1101,7 +1108,7 @@ static int split_compound(const struct srv_buf *out, uint8_t **el, size_t *ell, 
  * CREATE's handle through the CANCEL (each element has its own request
  * slot: with slots picked by response count, the CLOSE overwrote the CANCEL
  * it depends on and lost the SessionId). Twin: when the CREATE fails, the
- * related CLOSE fails too. */
+ * related CLOSE fails with the CREATE's status (MS-SMB2 3.3.5.2.7.2). */
 static void core_compound_with_cancel(void **state)
 {
     (void)state;
@@ -1145,7 +1152,8 @@ static void core_compound_with_cancel(void **state)
             assert_int_equal(le32(rsp + 8), 0xC0000128u); /* FILE_CLOSED */
         } else {
             assert_int_equal(le32(el[0] + 8), 0xC0000034u); /* OBJECT_NAME_NOT_FOUND */
-            assert_int_not_equal(le32(el[1] + 8), 0);
+            /* the CREATE's failure travels through the CANCEL to the CLOSE */
+            assert_int_equal(le32(el[1] + 8), 0xC0000034u);
             srv_buf_free(&out);
         }
     }
@@ -1153,6 +1161,57 @@ static void core_compound_with_cancel(void **state)
     snprintf(path, sizeof path, "%s/cc.txt", f.dir);
     assert_int_equal(unlink(path), 0);
     fixture_free(&f);
+}
+
+static uint32_t create_status(struct sess_fixture *f, const char *name, uint32_t disp, uint32_t access,
+                              uint32_t share, uint64_t *fid)
+{
+    uint8_t req[1024], rsp[65536], body[256];
+    size_t rl, n = signed_req(f, req, sizeof req, SMB2_CREATE, f->mid++, body,
+                              create_body_ex(body, sizeof body, name, disp, access, share));
+    assert_int_equal(roundtrip(f, req, n, rsp, &rl), SMB_OK);
+    if (fid)
+        *fid = le32(rsp + 8) == 0 ? le64(rsp + 64 + 64) : 0;
+    return le32(rsp + 8);
+}
+
+/* MS-FSA share modes: a second open that asks for access the first one
+ * does not share, or does not share access the first one has, fails with
+ * STATUS_SHARING_VIOLATION; compatible ones (and attribute-only opens)
+ * succeed; closing the first open lifts the restriction. */
+static void core_share_modes(void **state)
+{
+    (void)state;
+    struct sess_fixture f;
+    fixture_login(&f, SMB_LEVEL_REQUIRED);
+    connect_tree(&f);
+    const uint32_t RD = 0x00120089u, WR = 0x00120116u, DEL = 0x00010000u, ATTR = 0x00000080u;
+    uint64_t a, b;
+    uint8_t cb[24], req[256], rsp[65536];
+    size_t rl, n;
+    assert_int_equal(create_status(&f, "sm.txt", 2, RD | WR, 7, &a), 0); /* FILE_CREATE */
+    n = signed_req(&f, req, sizeof req, SMB2_CLOSE, f.mid++, cb, close_body(cb, a));
+    assert_int_equal(roundtrip(&f, req, n, rsp, &rl), SMB_OK);
+
+    assert_int_equal(create_status(&f, "sm.txt", 1, RD, 1 /* share read only */, &a), 0);
+    assert_int_equal(create_status(&f, "sm.txt", 1, WR, 7, NULL), 0xC0000043u);  /* write not shared */
+    assert_int_equal(create_status(&f, "sm.txt", 1, DEL, 7, NULL), 0xC0000043u); /* delete not shared */
+    assert_int_equal(create_status(&f, "sm.txt", 1, RD, 2, NULL), 0xC0000043u);  /* first reads, we don't share */
+    assert_int_equal(create_status(&f, "sm.txt", 5, RD | WR, 7, NULL), 0xC0000043u); /* overwrite_if refused ... */
+    struct stat st;
+    char path[400];
+    snprintf(path, sizeof path, "%s/sm.txt", f.dir);
+    assert_int_equal(stat(path, &st), 0); /* ... before it could truncate anything */
+    assert_int_equal(create_status(&f, "sm.txt", 1, RD, 3, &b), 0);   /* compatible */
+    assert_int_equal(create_status(&f, "sm.txt", 1, ATTR, 0, NULL), 0); /* attribute-only: no check */
+    n = signed_req(&f, req, sizeof req, SMB2_CLOSE, f.mid++, cb, close_body(cb, a));
+    assert_int_equal(roundtrip(&f, req, n, rsp, &rl), SMB_OK);
+    n = signed_req(&f, req, sizeof req, SMB2_CLOSE, f.mid++, cb, close_body(cb, b));
+    assert_int_equal(roundtrip(&f, req, n, rsp, &rl), SMB_OK);
+    /* nothing open any more: the write open goes through */
+    assert_int_equal(create_status(&f, "sm.txt", 1, WR, 0, NULL), 0);
+    assert_int_equal(unlink(path), 0);
+    fixture_free(&f); /* closes the last open; ASan checks the table entry is freed */
 }
 
 static size_t echo_req(struct sess_fixture *f, uint8_t *req, size_t cap, uint64_t sid, bool sign)
@@ -1268,6 +1327,7 @@ int main(void)
         cmocka_unit_test(core_spnego_mechlistmic_required),
         cmocka_unit_test(core_compound_with_cancel),
         cmocka_unit_test(core_echo_with_session_is_verified),
+        cmocka_unit_test(core_share_modes),
         cmocka_unit_test(core_change_notify_interim_cancel_and_close),
         cmocka_unit_test(core_change_notify_logoff_cleanup),
     };
