@@ -86,6 +86,8 @@ extern "C" {
       "insufficient resources")                                                                     \
     X(SMB_E_MEDIA_WRITE_PROTECTED, "STATUS_MEDIA_WRITE_PROTECTED", 0xC00000A2u, 19,                 \
       "media write protected")                                                                      \
+    X(SMB_E_BAD_IMPERSONATION_LEVEL, "STATUS_BAD_IMPERSONATION_LEVEL", 0xC00000A5u, 1346,         \
+      "bad impersonation level")                                                                    \
     X(SMB_E_FILE_IS_A_DIRECTORY, "STATUS_FILE_IS_A_DIRECTORY", 0xC00000BAu, 5,                      \
       "file is a directory")                                                                        \
     X(SMB_E_NOT_SUPPORTED, "STATUS_NOT_SUPPORTED", 0xC00000BBu, 50, "not supported")               \
@@ -102,6 +104,7 @@ extern "C" {
       "directory not empty")                                                                        \
     X(SMB_E_NOT_A_DIRECTORY, "STATUS_NOT_A_DIRECTORY", 0xC0000103u, 267, "not a directory")        \
     X(SMB_E_CANCELLED, "STATUS_CANCELLED", 0xC0000120u, 1223, "cancelled")                          \
+    X(SMB_E_CANNOT_DELETE, "STATUS_CANNOT_DELETE", 0xC0000121u, 5, "cannot delete")                \
     X(SMB_E_FILE_CLOSED, "STATUS_FILE_CLOSED", 0xC0000128u, 6, "file closed")                       \
     X(SMB_E_USER_SESSION_DELETED, "STATUS_USER_SESSION_DELETED", 0xC0000203u, 64,                   \
       "user session deleted")                                                                       \

@@ -686,6 +686,12 @@ static smb_status process_element(struct srv_conn *c, struct srv_req *rq, struct
         if (h->tree_id == UINT32_MAX)
             h->tree_id = prev->h.tree_id;
         rq->related_fid = prev->created_fid ? prev->created_fid : prev->related_fid;
+        /* MS-SMB2 3.3.5.2.7.2: once a CREATE of the chain (or an invalid
+         * first element) has failed, every later related element fails the
+         * same way (a CANCEL in between passes it on) */
+        rq->chain_fail = prev->chain_fail
+                             ? prev->chain_fail
+                             : (prev->h.command == SMB2_CREATE && prev->result != SMB_OK ? prev->result : SMB_OK);
     }
 
     /* Cheap checks first: message id window, then session, then signature. */
@@ -730,16 +736,17 @@ static smb_status process_element(struct srv_conn *c, struct srv_req *rq, struct
     smb_status res;
     /* MS-SMB2 3.3.5.2.4: an ECHO carrying the SessionId of a valid session is
      * verified like any request of that session, and its response signed */
-    if (h->command == SMB2_ECHO && h->session_id && !rq->sess) {
+    bool bad_cmd = h->command >= SMB2_COMMAND_COUNT;
+    if ((h->command == SMB2_ECHO || bad_cmd) && h->session_id && !rq->sess) {
         struct srv_session *es = session_find(c, h->session_id);
         if (es && es->state == SESS_VALID)
             rq->sess = es;
     }
-    if (related && prev && prev->result != SMB_OK && prev->h.command == SMB2_CREATE) {
-        /* the CREATE this related chain depends on failed: fail the same way */
-        res = prev->result;
-    } else if (h->command >= SMB2_COMMAND_COUNT) {
-        res = SMB_E_INVALID_PARAMETER;
+    if (bad_cmd) {
+        /* an unknown command is refused, signed when its session signs */
+        res = rq->sess && check_signature(c, rq) != SMB_OK ? SMB_E_ACCESS_DENIED : SMB_E_INVALID_PARAMETER;
+        if (res == SMB_E_ACCESS_DENIED)
+            rq->sess = NULL;
     } else if (needs_session(h->command) && !(rq->sess = session_find(c, h->session_id))) {
         res = SMB_E_USER_SESSION_DELETED;
     } else if (needs_session(h->command) && rq->sess->state != SESS_VALID) {
@@ -749,6 +756,13 @@ static smb_status process_element(struct srv_conn *c, struct srv_req *rq, struct
         rq->sess = NULL; /* the response to a refused request is not signed */
         if (h->command == SMB2_TREE_CONNECT && c->dialect == SMB_DIALECT_311)
             c->drop = true; /* MS-SMB2 3.3.5.7: disconnect */
+    } else if ((h->flags & SMB2_FLAGS_RELATED_OPERATIONS) && !prev) {
+        /* MS-SMB2 3.3.5.2.7.2: the first element cannot be related */
+        res = rq->chain_fail = SMB_E_INVALID_PARAMETER;
+    } else if (related && rq->chain_fail != SMB_OK) {
+        /* the chain this element depends on failed: fail the same way
+         * (after the session and signature checks, so it is signed) */
+        res = rq->chain_fail;
     } else if (needs_tree(h->command) && !(rq->tree = tree_find(rq->sess, h->tree_id))) {
         res = SMB_E_NETWORK_NAME_DELETED;
     } else {

@@ -147,7 +147,16 @@ static smb_status step_authenticate(struct srv_conn *c, struct srv_session *s, c
         } else {
             memcpy(s->session_key, res.session_key, 16);
             /* SPNEGO mechListMIC (MS-SPNG 3.1.5.1): when the client sent one it
-             * must verify; we then answer with ours. */
+             * must verify; we then answer with ours. When the AUTHENTICATE
+             * carries an NTLM MIC (MsvAvFlags 0x2) the mechListMIC is
+             * mandatory: without it nothing protects the mechanism list
+             * against a downgrade, so the logon fails. */
+            if (s->spnego && !miclen && res.mic_present) {
+                srv_log(c, SRV_LOG_AUDIT,
+                        "logon failure: user '%s': NTLM MIC present but no SPNEGO mechListMIC", user);
+                smb_wipe(&res, sizeof res);
+                return SMB_E_LOGON_FAILURE;
+            }
             if (s->spnego && miclen) {
                 if (!s->mech_list_len ||
                     !smb_ntlm_mac_verify(s->session_key, res.flags, true, 0, s->mech_list, s->mech_list_len,

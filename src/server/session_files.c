@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <pthread.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
@@ -65,6 +66,8 @@ enum { FILE_SUPERSEDED = 0, FILE_OPENED = 1, FILE_CREATED = 2, FILE_OVERWRITTEN 
 #define FSCTL_DFS_GET_REFERRALS 0x00060194u
 #define FSCTL_DFS_GET_REFERRALS_EX 0x000601B0u
 #define FSCTL_QUERY_NETWORK_INTERFACE_INFO 0x001401FCu
+#define FSCTL_GET_OBJECT_ID 0x0009009Cu
+#define FSCTL_CREATE_OR_GET_OBJECT_ID 0x000900C0u
 
 #define INFO_FILE 1
 #define INFO_FILESYSTEM 2
@@ -87,6 +90,134 @@ static struct srv_open *open_find_id(struct srv_conn *c, struct srv_req *rq, str
     return NULL;
 }
 
+/* ------------------------------------------------------------------ */
+/* Share modes (MS-FSA 2.1.5.1.2 "check sharing access", as Windows'
+ * IoCheckShareAccess counts them): every open of every connection with
+ * read, write or delete access is entered here by device and inode. One
+ * table for the process: two connections (and the loop and worker threads,
+ * which both close opens) meet on the same files, hence the mutex. An open
+ * with only attribute/control access neither checks nor is counted. */
+
+#define SHARE_READ 0x1u
+#define SHARE_WRITE 0x2u
+#define SHARE_DELETE 0x4u
+#define SHARE_DATA_BITS (FILE_READ_DATA | FILE_EXECUTE | FILE_WRITE_DATA | FILE_APPEND_DATA | DELETE_ACCESS)
+
+struct srv_share_ent {
+    dev_t dev;
+    ino_t ino;
+    uint32_t access, share;
+    dev_t rdev; /* the share root's device and inode, and the path beneath */
+    ino_t rino; /* it: a directory with opens beneath cannot be renamed */
+    char *path;
+    struct srv_share_ent *next;
+};
+static pthread_mutex_t share_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct srv_share_ent *share_list;
+
+/* does a new open (access a2, share s2) conflict with an existing one? */
+static bool share_conflict(uint32_t a1, uint32_t s1, uint32_t a2, uint32_t s2)
+{
+    bool r1 = a1 & (FILE_READ_DATA | FILE_EXECUTE), w1 = a1 & (FILE_WRITE_DATA | FILE_APPEND_DATA),
+         d1 = a1 & DELETE_ACCESS;
+    bool r2 = a2 & (FILE_READ_DATA | FILE_EXECUTE), w2 = a2 & (FILE_WRITE_DATA | FILE_APPEND_DATA),
+         d2 = a2 & DELETE_ACCESS;
+    return (r1 && !(s2 & SHARE_READ)) || (w1 && !(s2 & SHARE_WRITE)) || (d1 && !(s2 & SHARE_DELETE)) ||
+           (r2 && !(s1 & SHARE_READ)) || (w2 && !(s1 & SHARE_WRITE)) || (d2 && !(s1 & SHARE_DELETE));
+}
+
+static bool share_check(dev_t dev, ino_t ino, uint32_t access, uint32_t share)
+{
+    if (!(access & SHARE_DATA_BITS))
+        return true;
+    bool ok = true;
+    pthread_mutex_lock(&share_mu);
+    for (struct srv_share_ent *e = share_list; e && ok; e = e->next)
+        if (e->dev == dev && e->ino == ino && (e->access & SHARE_DATA_BITS) &&
+            share_conflict(e->access, e->share, access, share))
+            ok = false;
+    pthread_mutex_unlock(&share_mu);
+    return ok;
+}
+
+/* check again and enter the open (every open: attribute-only ones are
+ * entered but not counted), atomically; false on a conflict */
+static bool share_add(struct srv_open *o, const struct stat *sb, const struct stat *root, uint32_t access,
+                      uint32_t share)
+{
+    struct srv_share_ent *n = calloc(1, sizeof *n);
+    if (!n || !(n->path = strdup(o->rel))) {
+        free(n);
+        return false;
+    }
+    n->dev = sb->st_dev;
+    n->ino = sb->st_ino;
+    n->access = access;
+    n->share = share;
+    n->rdev = root->st_dev;
+    n->rino = root->st_ino;
+    pthread_mutex_lock(&share_mu);
+    bool ok = true;
+    for (struct srv_share_ent *e = share_list; e && ok && (access & SHARE_DATA_BITS); e = e->next)
+        if (e->dev == n->dev && e->ino == n->ino && (e->access & SHARE_DATA_BITS) &&
+            share_conflict(e->access, e->share, access, share))
+            ok = false;
+    if (ok) {
+        n->next = share_list;
+        share_list = n;
+        o->sh = n;
+    }
+    pthread_mutex_unlock(&share_mu);
+    if (!ok) {
+        free(n->path);
+        free(n);
+    }
+    return ok;
+}
+
+/* is anything open beneath directory `dir` of the share rooted at root? */
+static bool share_busy_below(const struct stat *root, const char *dir)
+{
+    size_t dl = strlen(dir);
+    bool busy = false;
+    pthread_mutex_lock(&share_mu);
+    for (struct srv_share_ent *e = share_list; e && !busy; e = e->next)
+        if (e->rdev == root->st_dev && e->rino == root->st_ino &&
+            (dl == 0 ? e->path[0] != 0 : (!strncmp(e->path, dir, dl) && e->path[dl] == '/')))
+            busy = true;
+    pthread_mutex_unlock(&share_mu);
+    return busy;
+}
+
+/* the open was renamed to `to` */
+static void share_renamed(struct srv_open *o, const char *to)
+{
+    char *np = o->sh ? strdup(to) : NULL;
+    if (!np)
+        return;
+    pthread_mutex_lock(&share_mu);
+    char *old = o->sh->path;
+    o->sh->path = np;
+    pthread_mutex_unlock(&share_mu);
+    free(old);
+}
+
+static void share_remove(struct srv_open *o)
+{
+    if (!o->sh)
+        return;
+    pthread_mutex_lock(&share_mu);
+    for (struct srv_share_ent **pp = &share_list; *pp; pp = &(*pp)->next)
+        if (*pp == o->sh) {
+            *pp = o->sh->next;
+            break;
+        }
+    pthread_mutex_unlock(&share_mu);
+    free(o->sh->path);
+    free(o->sh);
+    o->sh = NULL;
+}
+
 void srv_open_close(struct srv_conn *c, struct srv_open *o)
 {
     struct srv_open **pp = &c->opens;
@@ -97,6 +228,7 @@ void srv_open_close(struct srv_conn *c, struct srv_open *o)
         c->n_opens--;
     }
     srv_async_fid_closed(c, o->fid);
+    share_remove(o);
     if (o->fd >= 0)
         close(o->fd);
     if (o->delete_on_close && o->rel && o->share >= 0) {
@@ -253,6 +385,13 @@ smb_status srv_cmd_create(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
     const uint8_t *name = q.name.p;
     if (disp > FILE_OVERWRITE_IF || (nlen & 1) || nlen > 0xFFFF)
         return SMB_E_INVALID_PARAMETER;
+    /* MS-SMB2 3.3.5.9: an ImpersonationLevel outside 2.2.13's four values;
+     * reserved CreateOptions bits (0xFF000000, MS-FSA 2.1.5.1); a name that
+     * starts with a path separator; FILE_ATTRIBUTE_DEVICE/VOLUME (MS-FSA) */
+    if (q.impersonation_level > 3)
+        return SMB_E_BAD_IMPERSONATION_LEVEL;
+    if ((opts & 0xFF000000u) || (q.file_attributes & 0x48u) || (nlen >= 2 && name[0] == '\\' && name[1] == 0))
+        return SMB_E_INVALID_PARAMETER;
     struct srv_tree *t = rq->tree;
     if (t->ipc) {
         /* IPC$ is accepted so clients can probe it, but no pipe exists. */
@@ -313,6 +452,15 @@ smb_status srv_cmd_create(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
         action = FILE_CREATED;
     }
     bool is_dir = exists ? S_ISDIR(sb.st_mode) : (opts & FILE_DIRECTORY_FILE) != 0;
+    /* MS-FSA 2.1.5.1.1/2.1.5.1.2.1: DELETE_ON_CLOSE on a read-only file (an
+     * existing one without the owner write bit, or a new one asked for with
+     * FILE_ATTRIBUTE_READONLY) is STATUS_CANNOT_DELETE */
+    bool ro_attr = exists ? !(sb.st_mode & S_IWUSR) : (q.file_attributes & SMB2_FILE_ATTRIBUTE_READONLY) != 0;
+    if ((opts & FILE_DELETE_ON_CLOSE) && !is_dir && ro_attr)
+        return SMB_E_CANNOT_DELETE;
+    uint32_t share_acc = acc | ((opts & FILE_DELETE_ON_CLOSE) ? DELETE_ACCESS : 0);
+    if (exists && !share_check(sb.st_dev, sb.st_ino, share_acc, q.share_access))
+        return SMB_E_SHARING_VIOLATION; /* before an overwrite can truncate it */
     int fd = -1;
     if (is_dir) {
         if (!exists) {
@@ -330,7 +478,8 @@ smb_status srv_cmd_create(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
             flags |= O_TRUNC | (wr ? 0 : O_RDWR);
         if ((flags & O_TRUNC) && !wr)
             flags = (flags & ~O_ACCMODE) | O_RDWR;
-        st = srv_vfs_open(v, rel, flags, 0644, &fd);
+        /* FILE_ATTRIBUTE_READONLY is the owner write bit (see attrs_of) */
+        st = srv_vfs_open(v, rel, flags, ro_attr && !exists ? 0444 : 0644, &fd);
         if (st == SMB_E_ACCESS_DENIED && !(acc & (FILE_READ_DATA | FILE_WRITE_DATA | FILE_APPEND_DATA)) &&
             !(flags & (O_CREAT | O_TRUNC))) {
             /* attribute/delete-only open of a file we may not read */
@@ -351,6 +500,13 @@ smb_status srv_cmd_create(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
         close(fd);
         return SMB_E_INSUFFICIENT_RESOURCES;
     }
+    struct stat rootsb;
+    if (fstat(v->root_fd, &rootsb) != 0 || !share_add(o, &sb, &rootsb, share_acc, q.share_access)) {
+        close(fd);
+        free(o->rel);
+        free(o);
+        return SMB_E_SHARING_VIOLATION;
+    }
     o->fid = c->next_fid++;
     o->session_id = rq->sess->id;
     o->tree_id = t->id;
@@ -361,6 +517,7 @@ smb_status srv_cmd_create(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
     o->writable = (fcntl(fd, F_GETFL) & O_ACCMODE) == O_RDWR;
     if (opts & FILE_DELETE_ON_CLOSE) {
         if (!rel[0]) {
+            share_remove(o);
             close(fd);
             free(o->rel);
             free(o);
@@ -776,6 +933,7 @@ enum {
     FileFsSizeInformation = 3,
     FileFsDeviceInformation = 4,
     FileFsAttributeInformation = 5,
+    FileFsControlInformation = 6,
     FileFsFullSizeInformation = 7,
     FileFsObjectIdInformation = 8,
     FileFsSectorSizeInformation = 11,
@@ -964,6 +1122,16 @@ static smb_status query_fs(struct srv_conn *c, struct srv_open *o, uint8_t cls, 
     case FileFsObjectIdInformation:
         wr_zero(w, 64);
         break;
+    case FileFsControlInformation:
+        /* MS-FSCC 2.5.2: no quotas are tracked or enforced: no filtering
+         * thresholds, default quota threshold and limit "none" (all ones),
+         * FileSystemControlFlags 0 (quotas neither tracked nor enforced) */
+        wr_zero(w, 24);
+        wr_u64le(w, UINT64_MAX);
+        wr_u64le(w, UINT64_MAX);
+        wr_u32le(w, 0);
+        wr_u32le(w, 0);
+        break;
     default:
         return SMB_E_INVALID_INFO_CLASS;
     }
@@ -1083,10 +1251,29 @@ static smb_status set_rename(struct srv_conn *c, struct srv_req *rq, struct srv_
     }
     if (!(o->access & DELETE_ACCESS))
         return SMB_E_ACCESS_DENIED;
+    /* Windows renames through an open of the target's parent directory
+     * (FILE_WRITE_DATA, FILE_ADD_SUBDIRECTORY for a directory; sharing read
+     * and write): an open of that directory that holds DELETE access, or
+     * that does not share writing, makes the rename a sharing violation */
+    char parent[SRV_PATH_MAX];
+    snprintf(parent, sizeof parent, "%s", to);
+    char *sl = strrchr(parent, '/');
+    if (sl)
+        *sl = 0;
+    else
+        parent[0] = 0;
+    struct stat pb, rootsb;
+    /* Windows refuses to rename a directory with anything open beneath it */
+    if (o->is_dir && fstat(c->ctx->vfs[o->share].root_fd, &rootsb) == 0 && share_busy_below(&rootsb, o->rel))
+        return SMB_E_ACCESS_DENIED;
+    if (srv_vfs_stat(&c->ctx->vfs[o->share], parent, &pb) == SMB_OK &&
+        !share_check(pb.st_dev, pb.st_ino, o->is_dir ? FILE_APPEND_DATA : FILE_WRITE_DATA, SHARE_READ | SHARE_WRITE))
+        return SMB_E_SHARING_VIOLATION;
     st = srv_vfs_rename(&c->ctx->vfs[o->share], o->rel, to, replace != 0);
     if (st != SMB_OK)
         return st;
     srv_log(c, SRV_LOG_DEBUG, "rename '%s' -> '%s'", o->rel, to);
+    share_renamed(o, to);
     char *nr = strdup(to);
     if (nr) {
         free(o->rel);
@@ -1118,12 +1305,21 @@ smb_status srv_cmd_set_info(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
         case FileBasicInformation: {
             uint64_t ct = rd_u64le(&in), at = rd_u64le(&in), mt = rd_u64le(&in);
             rd_u64le(&in);
-            rd_u32le(&in); /* FileAttributes */
+            uint32_t fattr = rd_u32le(&in); /* FileAttributes */
             if (!rd_ok(&in))
                 return SMB_E_INFO_LENGTH_MISMATCH;
             (void)ct;
             if (!(o->access & FILE_WRITE_ATTRIBUTES))
                 return SMB_E_ACCESS_DENIED;
+            struct stat ab;
+            if (fattr && !o->is_dir && fstat(o->fd, &ab) == 0) {
+                /* FILE_ATTRIBUTE_READONLY <-> the write bits; the other
+                 * attributes are not stored (0 = leave them alone) */
+                mode_t m = (fattr & SMB2_FILE_ATTRIBUTE_READONLY) ? (ab.st_mode & ~(mode_t)0222)
+                                                                   : (ab.st_mode | S_IWUSR);
+                if ((m & 07777) != (ab.st_mode & 07777) && fchmod(o->fd, m & 07777) != 0 && errno != EBADF)
+                    return srv_errno_status(errno);
+            }
             struct timespec ts[2] = {{0, UTIME_OMIT}, {0, UTIME_OMIT}};
             /* 0 = do not change; -1 (0xFFFF...) = stop updating (ignored) */
             if (at && at != UINT64_MAX)
@@ -1149,6 +1345,9 @@ smb_status srv_cmd_set_info(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
                 return SMB_E_ACCESS_DENIED;
             if (del && !o->rel[0])
                 return SMB_E_ACCESS_DENIED;
+            struct stat db;
+            if (del && !o->is_dir && fstat(o->fd, &db) == 0 && !(db.st_mode & S_IWUSR))
+                return SMB_E_CANNOT_DELETE; /* MS-FSA 2.1.5.14.3: read-only */
             if (del && o->is_dir) {
                 /* MS-FSA 2.1.5.14.3: a non-empty directory cannot be marked */
                 struct srv_dirent *e = NULL;
@@ -1168,6 +1367,9 @@ smb_status srv_cmd_set_info(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
                 return SMB_E_INFO_LENGTH_MISMATCH;
             if (!(o->access & DELETE_ACCESS))
                 return SMB_E_ACCESS_DENIED;
+            struct stat db;
+            if ((fl & 1) && !(fl & 0x10) && !o->is_dir && fstat(o->fd, &db) == 0 && !(db.st_mode & S_IWUSR))
+                return SMB_E_CANNOT_DELETE; /* unless FILE_DISPOSITION_IGNORE_READONLY_ATTRIBUTE */
             o->delete_on_close = (fl & 1) != 0;
             break;
         }
@@ -1268,5 +1470,44 @@ smb_status srv_cmd_ioctl(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
     }
     if (ctl == FSCTL_DFS_GET_REFERRALS || ctl == FSCTL_DFS_GET_REFERRALS_EX)
         return SMB_E_NOT_FOUND; /* not a DFS server */
-    return rq->tree && rq->tree->ipc ? SMB_E_NOT_SUPPORTED : SMB_E_INVALID_DEVICE_REQUEST;
+    if (rq->tree && rq->tree->ipc)
+        return SMB_E_NOT_SUPPORTED;
+    if (ctl == FSCTL_QUERY_NETWORK_INTERFACE_INFO)
+        return SMB_E_INVALID_DEVICE_REQUEST;
+    /* MS-SMB2 3.3.5.15: the other FSCTLs act on an open; a FileId naming
+     * none fails with STATUS_FILE_CLOSED before the code is looked at */
+    struct srv_open *o = open_find_id(c, rq, q.file_id);
+    if (!o)
+        return SMB_E_FILE_CLOSED;
+    if (ctl == FSCTL_GET_OBJECT_ID || ctl == FSCTL_CREATE_OR_GET_OBJECT_ID) {
+        /* MS-FSCC 2.3.15/2.3.7: FILE_OBJECTID_BUFFER; the ObjectId is the
+         * inode and device numbers (stable for the file's lifetime), the
+         * BirthObjectId the same, BirthVolumeId and DomainId zero */
+        struct stat sb;
+        if (o->fd < 0 || fstat(o->fd, &sb) != 0)
+            return SMB_E_INVALID_DEVICE_REQUEST;
+        if (maxout < 64)
+            return SMB_E_BUFFER_TOO_SMALL;
+        uint8_t oid[16];
+        put_le64(oid, (uint64_t)sb.st_ino);
+        put_le64(oid + 8, (uint64_t)sb.st_dev);
+        wr_u16le(w, 49);
+        wr_u16le(w, 0);
+        wr_u32le(w, ctl);
+        wr_u64le(w, fp);
+        wr_u64le(w, fv);
+        wr_u32le(w, SMB2_HDR_LEN + 48); /* InputOffset */
+        wr_u32le(w, 0);
+        wr_u32le(w, SMB2_HDR_LEN + 48); /* OutputOffset */
+        wr_u32le(w, 64);
+        wr_u32le(w, 0);
+        wr_u32le(w, 0);
+        wr_bytes(w, oid, 16);
+        wr_zero(w, 16);
+        wr_bytes(w, oid, 16);
+        wr_zero(w, 16);
+        rq->body_written = true;
+        return SMB_OK;
+    }
+    return SMB_E_INVALID_DEVICE_REQUEST;
 }

@@ -78,6 +78,7 @@ struct srv_open {
     bool is_dir, ipc, delete_on_close, writable;
     uint32_t access;
     uint64_t position; /* FilePositionInformation: end of the last READ/WRITE */
+    struct srv_share_ent *sh; /* this open in the share-mode table (session_files.c) */
     char *rel; /* heap, path beneath the share root */
     /* directory enumeration */
     struct srv_dirent *ents;
@@ -140,6 +141,7 @@ struct srv_req {
     struct srv_session *sess;
     struct srv_tree *tree;
     smb_status result;      /* outcome, for related compounds */
+    smb_status chain_fail;  /* a related chain broken earlier: fail with this */
     bool signed_ok;         /* the request carried a verified signature */
     bool body_written;      /* handler wrote a success-shaped body */
     uint64_t related_fid;   /* for related compounds: last FileId from CREATE */

@@ -213,7 +213,7 @@ check_match "SIGHUP: after reload, SecurityMode 0x1 (not required)" "$(hup_ls)" 
 check_match "SIGHUP: reload logged" "$(cat "$SRV_DIR/hup.log")" "configuration reloaded"
 kill -TERM $HPID
 wait $HPID
-srv_start required
+srv_start required || not_ok "server starts for the SIGTERM check (log: $(tail -2 "$SRV_LOG" | tr '\n' ' '))"
 
 # ---- --check-config shows sources; SIGTERM exits cleanly
 conf=$SRV_DIR/smb.conf

@@ -552,7 +552,13 @@ static size_t tree_connect_body(uint8_t *b, const char *path)
     return wr_len(&w);
 }
 
-static void fixture_login(struct sess_fixture *f, smb_sign_level level)
+/* How the final SESSION_SETUP carries the SPNEGO mechListMIC. */
+enum mlmic { MLMIC_VALID, MLMIC_NONE, MLMIC_BAD };
+
+/* NEGOTIATE 3.1.1 and SPNEGO/NTLMSSP up to the final SESSION_SETUP; returns
+ * that response's NT status (its whole response in rsp/rl). */
+static uint32_t fixture_login_as(struct sess_fixture *f, smb_sign_level level, enum mlmic mode, uint8_t *rsp,
+                                 size_t *rlp)
 {
     memset(f, 0, sizeof *f);
     f->dir = mkdtemp_s();
@@ -573,8 +579,8 @@ static void fixture_login(struct sess_fixture *f, smb_sign_level level)
     assert_int_equal(srv_userdb_parse(&f->ctx->users, db, "db", err, sizeof err), SMB_OK);
     f->c = srv_conn_new(f->ctx, "unit");
 
-    uint8_t req[4096], rsp[65536], body[4096], tok[2048], tok2[2048];
-    size_t n, rl, tl, tl2;
+    uint8_t req[4096], body[4096], tok[2048], tok2[2048];
+    size_t n, rl, tl, tl2, ml_off = 0, ml_len = 0;
     /* NEGOTIATE 3.1.1 (signing capabilities: AES-CMAC, AES-GMAC) */
     const uint16_t d[] = {0x0311};
     n = build_negotiate(req, sizeof req, 1, d, 1);
@@ -588,7 +594,10 @@ static void fixture_login(struct sess_fixture *f, smb_sign_level level)
     /* SESSION_SETUP 1: SPNEGO(NTLMSSP NEGOTIATE) */
     assert_int_equal(smb_ntlm_client_init(&f->nc, "alice", "WORKGROUP", "secret1", "UNIT"), SMB_OK);
     assert_int_equal(smb_ntlm_client_negotiate(&f->nc, tok, sizeof tok, &tl), SMB_OK);
-    assert_int_equal(spnego_init_encode(tok, tl, tok2, sizeof tok2, &tl2, NULL, NULL), SMB_OK);
+    assert_int_equal(spnego_init_encode(tok, tl, tok2, sizeof tok2, &tl2, &ml_off, &ml_len), SMB_OK);
+    uint8_t mech_list[256];
+    assert_true(ml_len > 0 && ml_len <= sizeof mech_list);
+    memcpy(mech_list, tok2 + ml_off, ml_len);
     size_t bl = session_setup_body(body, tok2, tl2);
     n = build_req(req, sizeof req, SMB2_SESSION_SETUP, 1, 0, 0, body, bl);
     assert_int_equal(roundtrip(f, req, n, rsp, &rl), SMB_OK);
@@ -602,12 +611,31 @@ static void fixture_login(struct sess_fixture *f, smb_sign_level level)
     assert_int_equal(smb_ntlm_client_authenticate(&f->nc, sr.response_token.p, sr.response_token.len, tok, sizeof tok,
                                                   &tl),
                      SMB_OK);
-    assert_int_equal(spnego_resp_encode(-1, false, tok, tl, NULL, 0, tok2, sizeof tok2, &tl2), SMB_OK);
+    assert_true(f->nc.mic_sent); /* the server's CHALLENGE has a timestamp: NTLM MIC, MsvAvFlags 0x2 */
+    uint8_t mic[16];
+    smb_ntlm_mac(f->nc.session_key, f->nc.flags, true, 0, mech_list, ml_len, mic);
+    if (mode == MLMIC_BAD)
+        mic[5] ^= 0x40;
+    assert_int_equal(spnego_resp_encode(-1, false, tok, tl, mode == MLMIC_NONE ? NULL : mic,
+                                        mode == MLMIC_NONE ? 0 : 16, tok2, sizeof tok2, &tl2),
+                     SMB_OK);
     bl = session_setup_body(body, tok2, tl2);
     n = build_req(req, sizeof req, SMB2_SESSION_SETUP, 2, f->sid, 0, body, bl);
     smb_preauth_update(&f->pa, req, n);
     assert_int_equal(roundtrip(f, req, n, rsp, &rl), SMB_OK);
-    assert_int_equal(le32(rsp + 8), 0); /* STATUS_SUCCESS */
+    *rlp = rl;
+    return le32(rsp + 8);
+}
+
+static void fixture_login(struct sess_fixture *f, smb_sign_level level)
+{
+    uint8_t rsp[65536];
+    size_t rl;
+    assert_int_equal(fixture_login_as(f, level, MLMIC_VALID, rsp, &rl), 0); /* STATUS_SUCCESS */
+    /* the server answers with its own mechListMIC (server-to-client key) */
+    struct spnego_resp sr;
+    assert_int_equal(spnego_resp_decode(rsp + 64 + 8, le16(rsp + 64 + 6), &sr), SMB_OK);
+    assert_int_equal(sr.mech_list_mic.len, 16);
     /* the client derives the same key over the same preauth hash, and the
      * final SESSION_SETUP response is signed with it */
     assert_int_equal(smb_sign_ctx_new_session(&f->sc, SMB_DIALECT_311, SMB_ALG_AES_GMAC, f->nc.session_key, 16,
@@ -616,6 +644,7 @@ static void fixture_login(struct sess_fixture *f, smb_sign_level level)
     smb_verify_result vr;
     assert_int_equal(smb2_verify(f->sc, rsp, rl, true, &vr, NULL, NULL), SMB_OK);
     assert_int_equal(vr, SMB_VERIFY_VALID);
+    assert_true(srv_conn_established(f->c));
     f->mid = 3;
 }
 
@@ -962,6 +991,302 @@ static void core_change_notify_logoff_cleanup(void **state)
     fixture_free(&f);
 }
 
+/* MS-SPNG 3.1.5.1: an AUTHENTICATE that carries an NTLM MIC (MsvAvFlags
+ * 0x2) makes the SPNEGO mechListMIC mandatory. Without it, or with a wrong
+ * one, the logon fails (the positive twin is fixture_login, which sends a
+ * valid one and gets STATUS_SUCCESS with the server's mechListMIC). */
+static void core_spnego_mechlistmic_required(void **state)
+{
+    (void)state;
+    static const enum mlmic modes[] = {MLMIC_NONE, MLMIC_BAD};
+    for (size_t i = 0; i < 2; i++) {
+        struct sess_fixture f;
+        uint8_t rsp[65536];
+        size_t rl;
+        assert_int_equal(fixture_login_as(&f, SMB_LEVEL_REQUIRED, modes[i], rsp, &rl), 0xC000006Du);
+        assert_int_equal(le32(rsp + 16) & SMB2_FLAGS_SIGNED, 0);
+        assert_false(srv_conn_established(f.c));
+        assert_true(srv_conn_take_delay(f.c) > 0);
+        fixture_free(&f);
+    }
+    /* and the valid one logs on */
+    struct sess_fixture f;
+    fixture_login(&f, SMB_LEVEL_REQUIRED);
+    fixture_free(&f);
+}
+
+/* CREATE body (ASCII name, disposition, access and share mode; non-directory) */
+static size_t create_body_ex(uint8_t *b, size_t cap, const char *name, uint32_t disp, uint32_t access,
+                             uint32_t share)
+{
+    uint8_t u[128];
+    size_t ul = 0;
+    for (const char *p = name; *p; p++) {
+        u[ul++] = (uint8_t)*p;
+        u[ul++] = 0;
+    }
+    smb_wr w;
+    wr_init(&w, b, cap);
+    wr_u16le(&w, 57);
+    wr_u8(&w, 0);
+    wr_u8(&w, 0);
+    wr_u32le(&w, 2);
+    wr_u64le(&w, 0);
+    wr_u64le(&w, 0);
+    wr_u32le(&w, access);
+    wr_u32le(&w, 0);
+    wr_u32le(&w, share);
+    wr_u32le(&w, disp);
+    wr_u32le(&w, 0x40u); /* FILE_NON_DIRECTORY_FILE */
+    wr_u16le(&w, 64 + 56);
+    wr_u16le(&w, (uint16_t)ul);
+    wr_u32le(&w, 0);
+    wr_u32le(&w, 0);
+    wr_bytes(&w, u, ul);
+    assert_true(wr_ok(&w));
+    return wr_len(&w);
+}
+
+/* full access (FILE_ALL_ACCESS), share read/write/delete */
+static size_t create_body(uint8_t *b, size_t cap, const char *name, uint32_t disp)
+{
+    return create_body_ex(b, cap, name, disp, 0x001F01FFu, 7);
+}
+
+static size_t close_body(uint8_t *b, uint64_t fid)
+{
+    smb_wr w;
+    wr_init(&w, b, 24);
+    wr_u16le(&w, 24);
+    wr_u16le(&w, 0);
+    wr_u32le(&w, 0);
+    wr_u64le(&w, fid);
+    wr_u64le(&w, fid);
+    return wr_len(&w);
+}
+
+struct celem {
+    uint16_t cmd;
+    bool related;
+    uint64_t mid;
+    const uint8_t *body;
+    size_t blen;
+};
+
+/* A compound of n elements, each 8-aligned, linked by NextCommand and
+ * signed over its own (padded) bytes; related elements carry
+ * SessionId/TreeId all-ones. Returns the total length. */
+static size_t build_compound(struct sess_fixture *f, uint8_t *buf, size_t cap, const struct celem *e, int n)
+{
+    size_t off = 0;
+    for (int i = 0; i < n; i++) {
+        smb_wr w;
+        wr_init(&w, buf + off, cap - off);
+        struct smb2_hdr h = {0};
+        h.command = e[i].cmd;
+        h.credit = 16;
+        h.credit_charge = e[i].cmd == SMB2_CANCEL ? 0 : 1;
+        h.message_id = e[i].mid;
+        h.flags = e[i].related ? SMB2_FLAGS_RELATED_OPERATIONS : 0;
+        h.session_id = e[i].related ? UINT64_MAX : f->sid;
+        h.tree_id = e[i].related ? UINT32_MAX : f->tid;
+        smb2_hdr_encode(&w, &h);
+        wr_bytes(&w, e[i].body, e[i].blen);
+        size_t len = wr_len(&w);
+        if (i + 1 < n) {
+            while (len & 7) {
+                wr_u8(&w, 0);
+                len++;
+            }
+            put_le32(buf + off + 20, (uint32_t)len);
+        }
+        assert_true(wr_ok(&w));
+        assert_int_equal(smb2_sign(f->sc, buf + off, len), SMB_OK);
+        off += len;
+    }
+    return off;
+}
+
+/* Split the one NetBIOS frame of a compound response into its elements. */
+static int split_compound(const struct srv_buf *out, uint8_t **el, size_t *ell, int max)
+{
+    assert_true(out->len > 4);
+    size_t flen = ((size_t)out->p[1] << 16) | ((size_t)out->p[2] << 8) | out->p[3];
+    assert_int_equal(flen + 4, out->len);
+    int n = 0;
+    size_t off = 4;
+    while (n < max) {
+        uint32_t next = le32(out->p + off + 20);
+        el[n] = out->p + off;
+        ell[n] = next ? next : out->len - off;
+        n++;
+        if (!next)
+            break;
+        off += next;
+    }
+    return n;
+}
+
+/* A compound CREATE, CANCEL (related), CLOSE (related, FileId all-ones):
+ * the CANCEL gets no response element, and the CLOSE still reaches the
+ * CREATE's handle through the CANCEL (each element has its own request
+ * slot: with slots picked by response count, the CLOSE overwrote the CANCEL
+ * it depends on and lost the SessionId). Twin: when the CREATE fails, the
+ * related CLOSE fails with the CREATE's status (MS-SMB2 3.3.5.2.7.2). */
+static void core_compound_with_cancel(void **state)
+{
+    (void)state;
+    struct sess_fixture f;
+    fixture_login(&f, SMB_LEVEL_REQUIRED);
+    connect_tree(&f);
+    uint8_t req[4096], cb[256], xb[4] = {4, 0, 0, 0}, clb[24];
+    uint8_t *el[8];
+    size_t ell[8];
+    smb_verify_result vr;
+    struct srv_buf out;
+    for (int twin = 0; twin < 2; twin++) {
+        /* twin 0: FILE_CREATE of a new name (succeeds); twin 1: FILE_OPEN of a missing one */
+        size_t cbl = create_body(cb, sizeof cb, twin ? "missing.txt" : "cc.txt", twin ? 1 : 2);
+        size_t cll = close_body(clb, UINT64_MAX);
+        struct celem e[3] = {
+            {SMB2_CREATE, false, f.mid, cb, cbl},
+            {SMB2_CANCEL, true, f.mid + 100, xb, sizeof xb},
+            {SMB2_CLOSE, true, f.mid + 1, clb, cll},
+        };
+        f.mid += 2;
+        size_t n = build_compound(&f, req, sizeof req, e, 3);
+        assert_int_equal(input_raw(&f, req, n, &out), SMB_OK);
+        assert_int_equal(split_compound(&out, el, ell, 8), 2); /* no element for the CANCEL */
+        assert_int_equal(le16(el[0] + 12), SMB2_CREATE);
+        assert_int_equal(le16(el[1] + 12), SMB2_CLOSE);
+        for (int i = 0; i < 2; i++) {
+            assert_int_equal(smb2_verify(f.sc, el[i], ell[i], true, &vr, NULL, NULL), SMB_OK);
+            assert_int_equal(vr, SMB_VERIFY_VALID);
+        }
+        if (!twin) {
+            assert_int_equal(le32(el[0] + 8), 0);
+            assert_int_equal(le32(el[1] + 8), 0); /* the CREATE's handle was closed */
+            uint64_t fid = le64(el[0] + 64 + 64);
+            srv_buf_free(&out);
+            /* ... so closing it again fails */
+            size_t m = signed_req(&f, req, sizeof req, SMB2_CLOSE, f.mid++, clb, close_body(clb, fid));
+            uint8_t rsp[65536];
+            size_t rl;
+            assert_int_equal(roundtrip(&f, req, m, rsp, &rl), SMB_OK);
+            assert_int_equal(le32(rsp + 8), 0xC0000128u); /* FILE_CLOSED */
+        } else {
+            assert_int_equal(le32(el[0] + 8), 0xC0000034u); /* OBJECT_NAME_NOT_FOUND */
+            /* the CREATE's failure travels through the CANCEL to the CLOSE */
+            assert_int_equal(le32(el[1] + 8), 0xC0000034u);
+            srv_buf_free(&out);
+        }
+    }
+    char path[400];
+    snprintf(path, sizeof path, "%s/cc.txt", f.dir);
+    assert_int_equal(unlink(path), 0);
+    fixture_free(&f);
+}
+
+static uint32_t create_status(struct sess_fixture *f, const char *name, uint32_t disp, uint32_t access,
+                              uint32_t share, uint64_t *fid)
+{
+    uint8_t req[1024], rsp[65536], body[256];
+    size_t rl, n = signed_req(f, req, sizeof req, SMB2_CREATE, f->mid++, body,
+                              create_body_ex(body, sizeof body, name, disp, access, share));
+    assert_int_equal(roundtrip(f, req, n, rsp, &rl), SMB_OK);
+    if (fid)
+        *fid = le32(rsp + 8) == 0 ? le64(rsp + 64 + 64) : 0;
+    return le32(rsp + 8);
+}
+
+/* MS-FSA share modes: a second open that asks for access the first one
+ * does not share, or does not share access the first one has, fails with
+ * STATUS_SHARING_VIOLATION; compatible ones (and attribute-only opens)
+ * succeed; closing the first open lifts the restriction. */
+static void core_share_modes(void **state)
+{
+    (void)state;
+    struct sess_fixture f;
+    fixture_login(&f, SMB_LEVEL_REQUIRED);
+    connect_tree(&f);
+    const uint32_t RD = 0x00120089u, WR = 0x00120116u, DEL = 0x00010000u, ATTR = 0x00000080u;
+    uint64_t a, b;
+    uint8_t cb[24], req[256], rsp[65536];
+    size_t rl, n;
+    assert_int_equal(create_status(&f, "sm.txt", 2, RD | WR, 7, &a), 0); /* FILE_CREATE */
+    n = signed_req(&f, req, sizeof req, SMB2_CLOSE, f.mid++, cb, close_body(cb, a));
+    assert_int_equal(roundtrip(&f, req, n, rsp, &rl), SMB_OK);
+
+    assert_int_equal(create_status(&f, "sm.txt", 1, RD, 1 /* share read only */, &a), 0);
+    assert_int_equal(create_status(&f, "sm.txt", 1, WR, 7, NULL), 0xC0000043u);  /* write not shared */
+    assert_int_equal(create_status(&f, "sm.txt", 1, DEL, 7, NULL), 0xC0000043u); /* delete not shared */
+    assert_int_equal(create_status(&f, "sm.txt", 1, RD, 2, NULL), 0xC0000043u);  /* first reads, we don't share */
+    assert_int_equal(create_status(&f, "sm.txt", 5, RD | WR, 7, NULL), 0xC0000043u); /* overwrite_if refused ... */
+    struct stat st;
+    char path[400];
+    snprintf(path, sizeof path, "%s/sm.txt", f.dir);
+    assert_int_equal(stat(path, &st), 0); /* ... before it could truncate anything */
+    assert_int_equal(create_status(&f, "sm.txt", 1, RD, 3, &b), 0);   /* compatible */
+    assert_int_equal(create_status(&f, "sm.txt", 1, ATTR, 0, NULL), 0); /* attribute-only: no check */
+    n = signed_req(&f, req, sizeof req, SMB2_CLOSE, f.mid++, cb, close_body(cb, a));
+    assert_int_equal(roundtrip(&f, req, n, rsp, &rl), SMB_OK);
+    n = signed_req(&f, req, sizeof req, SMB2_CLOSE, f.mid++, cb, close_body(cb, b));
+    assert_int_equal(roundtrip(&f, req, n, rsp, &rl), SMB_OK);
+    /* nothing open any more: the write open goes through */
+    assert_int_equal(create_status(&f, "sm.txt", 1, WR, 0, NULL), 0);
+    assert_int_equal(unlink(path), 0);
+    fixture_free(&f); /* closes the last open; ASan checks the table entry is freed */
+}
+
+static size_t echo_req(struct sess_fixture *f, uint8_t *req, size_t cap, uint64_t sid, bool sign)
+{
+    static const uint8_t body[4] = {4, 0, 0, 0};
+    size_t n = build_req(req, cap, SMB2_ECHO, f->mid++, sid, 0, body, sizeof body);
+    if (sign)
+        assert_int_equal(smb2_sign(f->sc, req, n), SMB_OK);
+    return n;
+}
+
+/* MS-SMB2 3.3.5.2.4: an ECHO carrying the SessionId of a valid signing
+ * session is verified like any request of it (unsigned or badly signed:
+ * ACCESS_DENIED, unsigned) and a verified one is answered signed. An ECHO
+ * without a SessionId needs no signature and is answered unsigned. */
+static void core_echo_with_session_is_verified(void **state)
+{
+    (void)state;
+    struct sess_fixture f;
+    fixture_login(&f, SMB_LEVEL_REQUIRED);
+    uint8_t req[256], rsp[65536];
+    size_t n, rl;
+    smb_verify_result vr;
+
+    n = echo_req(&f, req, sizeof req, f.sid, true);
+    assert_int_equal(roundtrip(&f, req, n, rsp, &rl), SMB_OK);
+    assert_int_equal(le32(rsp + 8), 0);
+    assert_int_equal(le16(rsp + 12), SMB2_ECHO);
+    assert_true(le32(rsp + 16) & SMB2_FLAGS_SIGNED);
+    assert_int_equal(smb2_verify(f.sc, rsp, rl, true, &vr, NULL, NULL), SMB_OK);
+    assert_int_equal(vr, SMB_VERIFY_VALID);
+
+    n = echo_req(&f, req, sizeof req, f.sid, false); /* unsigned */
+    assert_int_equal(roundtrip(&f, req, n, rsp, &rl), SMB_OK);
+    assert_int_equal(le32(rsp + 8), 0xC0000022u);
+    assert_int_equal(le32(rsp + 16) & SMB2_FLAGS_SIGNED, 0);
+
+    n = echo_req(&f, req, sizeof req, f.sid, true);
+    req[SMB2_SIG_OFFSET + 3] ^= 0x10; /* forged */
+    assert_int_equal(roundtrip(&f, req, n, rsp, &rl), SMB_OK);
+    assert_int_equal(le32(rsp + 8), 0xC0000022u);
+    assert_int_equal(le32(rsp + 16) & SMB2_FLAGS_SIGNED, 0);
+
+    n = echo_req(&f, req, sizeof req, 0, false); /* no session */
+    assert_int_equal(roundtrip(&f, req, n, rsp, &rl), SMB_OK);
+    assert_int_equal(le32(rsp + 8), 0);
+    assert_int_equal(le32(rsp + 16) & SMB2_FLAGS_SIGNED, 0);
+    assert_true(srv_conn_established(f.c)); /* two failures: not dropped */
+    fixture_free(&f);
+}
+
 static void core_wrong_password_refused(void **state)
 {
     (void)state;
@@ -1024,6 +1349,10 @@ int main(void)
         cmocka_unit_test(core_signed_session_enforces_signatures),
         cmocka_unit_test(core_311_tree_connect_must_be_signed),
         cmocka_unit_test(core_wrong_password_refused),
+        cmocka_unit_test(core_spnego_mechlistmic_required),
+        cmocka_unit_test(core_compound_with_cancel),
+        cmocka_unit_test(core_echo_with_session_is_verified),
+        cmocka_unit_test(core_share_modes),
         cmocka_unit_test(core_change_notify_interim_cancel_and_close),
         cmocka_unit_test(core_change_notify_logoff_cleanup),
     };

@@ -353,6 +353,9 @@ static uint8_t t1_open(struct t1 *t, smb_sign_level level, bool legacy, uint16_t
     size_t nl, tl, mlo, mll;
     assert_int_equal(smb_ntlm_client_negotiate(&nc, ntlm, sizeof ntlm, &nl), SMB_OK);
     assert_int_equal(spnego_init_encode(ntlm, nl, tok, sizeof tok, &tl, &mlo, &mll), SMB_OK);
+    uint8_t mech_list[256];
+    assert_true(mll <= sizeof mech_list);
+    memcpy(mech_list, tok + mlo, mll);
     for (int leg = 1; leg <= 2; leg++) {
         msg_begin(t, &w, m, sizeof m, SMB1_COM_SESSION_SETUP_ANDX, client_flags2);
         struct smb1_sess_setup_req q = {.max_buffer_size = 65535, .blob = tok, .blob_len = (uint16_t)tl};
@@ -374,7 +377,11 @@ static uint8_t t1_open(struct t1 *t, smb_sign_level level, bool legacy, uint16_t
             assert_int_equal(smb_ntlm_client_authenticate(&nc, sp.response_token.p, sp.response_token.len,
                                                           auth, sizeof auth, &al),
                              SMB_OK);
-            assert_int_equal(spnego_resp_encode(-1, false, auth, al, NULL, 0, tok, sizeof tok, &tl), SMB_OK);
+            /* the AUTHENTICATE carries an NTLM MIC, so SPNEGO needs its
+             * mechListMIC (MS-SPNG 3.1.5.1) */
+            uint8_t mic[16];
+            smb_ntlm_mac(nc.session_key, nc.flags, true, 0, mech_list, mll, mic);
+            assert_int_equal(spnego_resp_encode(-1, false, auth, al, mic, 16, tok, sizeof tok, &tl), SMB_OK);
         } else {
             assert_int_equal(le32(r + 5), 0);
             /* The client's view of signing: the policy engine with the flags it sent. */
