@@ -1522,6 +1522,23 @@ smb_status srv_cmd_set_info(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
 /* ------------------------------------------------------------------ */
 /* IOCTL (MS-SMB2 3.3.5.15)                                              */
 
+/* IOCTL response fixed part (MS-SMB2 2.2.32): no input echoed, outlen bytes
+ * of output right after it; the caller writes the output */
+static void put_ioctl_rsp(smb_wr *w, uint32_t ctl, uint64_t fp, uint64_t fv, uint32_t outlen)
+{
+    wr_u16le(w, 49);
+    wr_u16le(w, 0);
+    wr_u32le(w, ctl);
+    wr_u64le(w, fp);
+    wr_u64le(w, fv);
+    wr_u32le(w, SMB2_HDR_LEN + 48); /* InputOffset */
+    wr_u32le(w, 0);
+    wr_u32le(w, SMB2_HDR_LEN + 48); /* OutputOffset */
+    wr_u32le(w, outlen);
+    wr_u32le(w, 0);
+    wr_u32le(w, 0);
+}
+
 smb_status srv_cmd_ioctl(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
 {
     struct smb2_ioctl_req q;
@@ -1547,17 +1564,7 @@ smb_status srv_cmd_ioctl(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
         }
         if (maxout < 24)
             return SMB_E_INVALID_PARAMETER;
-        wr_u16le(w, 49);
-        wr_u16le(w, 0);
-        wr_u32le(w, ctl);
-        wr_u64le(w, fp);
-        wr_u64le(w, fv);
-        wr_u32le(w, SMB2_HDR_LEN + 48); /* InputOffset */
-        wr_u32le(w, 0);
-        wr_u32le(w, SMB2_HDR_LEN + 48); /* OutputOffset */
-        wr_u32le(w, 24);
-        wr_u32le(w, 0);
-        wr_u32le(w, 0);
+        put_ioctl_rsp(w, ctl, fp, fv, 24);
         wr_u32le(w, c->server_caps);
         wr_bytes(w, c->ctx->server_guid, 16);
         wr_u16le(w, c->server_secmode);
@@ -1592,17 +1599,7 @@ smb_status srv_cmd_ioctl(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
             return SMB_E_BUFFER_TOO_SMALL;
         }
         uint32_t outlen = ctl == FSCTL_GET_COMPRESSION ? 2 : 0;
-        wr_u16le(w, 49);
-        wr_u16le(w, 0);
-        wr_u32le(w, ctl);
-        wr_u64le(w, fp);
-        wr_u64le(w, fv);
-        wr_u32le(w, SMB2_HDR_LEN + 48); /* InputOffset */
-        wr_u32le(w, 0);
-        wr_u32le(w, SMB2_HDR_LEN + 48); /* OutputOffset */
-        wr_u32le(w, outlen);
-        wr_u32le(w, 0);
-        wr_u32le(w, 0);
+        put_ioctl_rsp(w, ctl, fp, fv, outlen);
         if (outlen)
             wr_u16le(w, 0); /* COMPRESSION_FORMAT_NONE */
         else
@@ -1622,17 +1619,7 @@ smb_status srv_cmd_ioctl(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
         uint8_t oid[16];
         put_le64(oid, (uint64_t)sb.st_ino);
         put_le64(oid + 8, (uint64_t)sb.st_dev);
-        wr_u16le(w, 49);
-        wr_u16le(w, 0);
-        wr_u32le(w, ctl);
-        wr_u64le(w, fp);
-        wr_u64le(w, fv);
-        wr_u32le(w, SMB2_HDR_LEN + 48); /* InputOffset */
-        wr_u32le(w, 0);
-        wr_u32le(w, SMB2_HDR_LEN + 48); /* OutputOffset */
-        wr_u32le(w, 64);
-        wr_u32le(w, 0);
-        wr_u32le(w, 0);
+        put_ioctl_rsp(w, ctl, fp, fv, 64);
         wr_bytes(w, oid, 16);
         wr_zero(w, 16);
         wr_bytes(w, oid, 16);
