@@ -67,6 +67,8 @@ enum { FILE_SUPERSEDED = 0, FILE_OPENED = 1, FILE_CREATED = 2, FILE_OVERWRITTEN 
 #define FSCTL_DFS_GET_REFERRALS_EX 0x000601B0u
 #define FSCTL_QUERY_NETWORK_INTERFACE_INFO 0x001401FCu
 #define FSCTL_GET_OBJECT_ID 0x0009009Cu
+#define FSCTL_GET_COMPRESSION 0x0009003Cu
+#define FSCTL_SET_COMPRESSION 0x0009C040u
 #define FSCTL_CREATE_OR_GET_OBJECT_ID 0x000900C0u
 
 #define INFO_FILE 1
@@ -375,6 +377,69 @@ static uint32_t map_generic(uint32_t a)
     return a & ~(GENERIC_ALL | GENERIC_READ | GENERIC_WRITE | GENERIC_EXECUTE);
 }
 
+/* Create contexts (MS-SMB2 2.2.13.2) this server acts on; the others
+ * (durable handles, leases, security descriptors, EAs, app instance...) are
+ * ignored, so nothing is granted that the server does not do. */
+struct create_ctx {
+    bool mxac, qfid, twrp;
+    bool alsi;
+    uint64_t alloc;
+};
+
+static smb_status parse_create_contexts(struct smb2_buf b, struct create_ctx *cc)
+{
+    memset(cc, 0, sizeof *cc);
+    size_t off = 0;
+    while (b.len) {
+        if (b.len - off < 16)
+            return SMB_E_INVALID_PARAMETER;
+        const uint8_t *e = b.p + off;
+        uint32_t next = le32(e);
+        uint16_t noff = le16(e + 4), nlen = le16(e + 6), doff = le16(e + 10);
+        uint32_t dlen = le32(e + 12);
+        size_t room = next ? next : b.len - off;
+        if ((next & 7) || room > b.len - off || nlen < 4 || (size_t)noff + nlen > room ||
+            (dlen && (doff < noff + nlen || (size_t)doff + dlen > room)))
+            return SMB_E_INVALID_PARAMETER; /* a tag shorter than 4 bytes included */
+        const uint8_t *name = e + noff, *data = e + doff;
+        if (nlen == 4 && !memcmp(name, "MxAc", 4))
+            cc->mxac = true;
+        else if (nlen == 4 && !memcmp(name, "QFid", 4))
+            cc->qfid = true;
+        else if (nlen == 4 && !memcmp(name, "TWrp", 4))
+            cc->twrp = true;
+        else if (nlen == 4 && !memcmp(name, "AlSi", 4)) {
+            if (dlen != 8)
+                return SMB_E_INVALID_PARAMETER;
+            cc->alsi = true;
+            cc->alloc = le64(data);
+        }
+        if (!next)
+            break;
+        off += next;
+    }
+    return SMB_OK;
+}
+
+/* one response create context: Next patched by the caller, name 4 bytes */
+static void put_create_ctx(smb_wr *w, const char *name, const uint8_t *data, uint32_t dlen, bool last)
+{
+    size_t start = w->off;
+    size_t total = 24 + dlen;
+    size_t padded = (total + 7) & ~(size_t)7;
+    wr_u32le(w, last ? 0 : (uint32_t)padded);
+    wr_u16le(w, 16); /* NameOffset */
+    wr_u16le(w, 4);
+    wr_u16le(w, 0);
+    wr_u16le(w, 24); /* DataOffset */
+    wr_u32le(w, dlen);
+    wr_bytes(w, (const uint8_t *)name, 4);
+    wr_zero(w, 4);
+    wr_bytes(w, data, dlen);
+    if (!last)
+        wr_zero(w, padded - (w->off - start));
+}
+
 smb_status srv_cmd_create(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
 {
     struct smb2_create_req q;
@@ -392,6 +457,11 @@ smb_status srv_cmd_create(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
         return SMB_E_BAD_IMPERSONATION_LEVEL;
     if ((opts & 0xFF000000u) || (q.file_attributes & 0x48u) || (nlen >= 2 && name[0] == '\\' && name[1] == 0))
         return SMB_E_INVALID_PARAMETER;
+    struct create_ctx cc;
+    if (parse_create_contexts(q.contexts, &cc) != SMB_OK)
+        return SMB_E_INVALID_PARAMETER;
+    if (cc.twrp)
+        return SMB_E_OBJECT_NAME_NOT_FOUND; /* a previous version: there are no snapshots */
     struct srv_tree *t = rq->tree;
     if (t->ipc) {
         /* IPC$ is accepted so clients can probe it, but no pipe exists. */
@@ -490,6 +560,19 @@ smb_status srv_cmd_create(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
     }
     if (st != SMB_OK)
         return st;
+    if (cc.alsi && cc.alloc && !is_dir && action != FILE_OPENED) {
+        /* AllocationSize of a new or overwritten file: reserve the space,
+         * the size stays 0 (MS-SMB2 2.2.13.2.6, MS-FSA FileAllocationInformation) */
+        if (cc.alloc > INT64_MAX) {
+            close(fd);
+            return SMB_E_INVALID_PARAMETER;
+        }
+        if (fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, (off_t)cc.alloc) != 0 && errno != EOPNOTSUPP) {
+            int e = errno;
+            close(fd);
+            return srv_errno_status(e);
+        }
+    }
     if (fstat(fd, &sb) != 0) {
         close(fd);
         return srv_errno_status(errno);
@@ -542,9 +625,32 @@ smb_status srv_cmd_create(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
     wr_u32le(w, 0);
     wr_u64le(w, o->fid);
     wr_u64le(w, o->fid);
-    wr_u32le(w, 0); /* CreateContextsOffset */
-    wr_u32le(w, 0); /* CreateContextsLength */
-    wr_u8(w, 0);
+    size_t ctxpos = wr_reserve(w, 8); /* CreateContextsOffset, CreateContextsLength */
+    if (cc.mxac || cc.qfid) {
+        /* MS-SMB2 2.2.14.2.5 (MxAc: QueryStatus, MaximalAccess) and
+         * 2.2.14.2.9 (QFid: the inode and device numbers) */
+        size_t cstart = w->off;
+        if (cc.mxac) {
+            uint8_t d[8];
+            put_le32(d, 0);
+            put_le32(d + 4, t->read_only ? (FILE_READ_DATA | FILE_EXECUTE | FILE_READ_ATTRIBUTES | FILE_READ_EA |
+                                            READ_CONTROL | SYNCHRONIZE)
+                                         : FILE_ALL_ACCESS);
+            put_create_ctx(w, "MxAc", d, 8, !cc.qfid);
+        }
+        if (cc.qfid) {
+            uint8_t d[32] = {0};
+            put_le64(d, (uint64_t)sb.st_ino);
+            put_le64(d + 8, (uint64_t)sb.st_dev);
+            put_create_ctx(w, "QFid", d, 32, true);
+        }
+        if (wr_ok(w)) {
+            put_le32(w->p + ctxpos, (uint32_t)cstart); /* the writer starts at the SMB2 header */
+            put_le32(w->p + ctxpos + 4, (uint32_t)(w->off - cstart));
+        }
+    } else {
+        wr_u8(w, 0);
+    }
     rq->body_written = true;
     srv_log(c, SRV_LOG_DEBUG, "CREATE '%s' disp %u opts 0x%x access 0x%x -> fid %llu action %u", rel, disp, opts,
             access, (unsigned long long)o->fid, action);
@@ -1425,6 +1531,23 @@ smb_status srv_cmd_set_info(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
 /* ------------------------------------------------------------------ */
 /* IOCTL (MS-SMB2 3.3.5.15)                                              */
 
+/* IOCTL response fixed part (MS-SMB2 2.2.32): no input echoed, outlen bytes
+ * of output right after it; the caller writes the output */
+static void put_ioctl_rsp(smb_wr *w, uint32_t ctl, uint64_t fp, uint64_t fv, uint32_t outlen)
+{
+    wr_u16le(w, 49);
+    wr_u16le(w, 0);
+    wr_u32le(w, ctl);
+    wr_u64le(w, fp);
+    wr_u64le(w, fv);
+    wr_u32le(w, SMB2_HDR_LEN + 48); /* InputOffset */
+    wr_u32le(w, 0);
+    wr_u32le(w, SMB2_HDR_LEN + 48); /* OutputOffset */
+    wr_u32le(w, outlen);
+    wr_u32le(w, 0);
+    wr_u32le(w, 0);
+}
+
 smb_status srv_cmd_ioctl(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
 {
     struct smb2_ioctl_req q;
@@ -1450,17 +1573,7 @@ smb_status srv_cmd_ioctl(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
         }
         if (maxout < 24)
             return SMB_E_INVALID_PARAMETER;
-        wr_u16le(w, 49);
-        wr_u16le(w, 0);
-        wr_u32le(w, ctl);
-        wr_u64le(w, fp);
-        wr_u64le(w, fv);
-        wr_u32le(w, SMB2_HDR_LEN + 48); /* InputOffset */
-        wr_u32le(w, 0);
-        wr_u32le(w, SMB2_HDR_LEN + 48); /* OutputOffset */
-        wr_u32le(w, 24);
-        wr_u32le(w, 0);
-        wr_u32le(w, 0);
+        put_ioctl_rsp(w, ctl, fp, fv, 24);
         wr_u32le(w, c->server_caps);
         wr_bytes(w, c->ctx->server_guid, 16);
         wr_u16le(w, c->server_secmode);
@@ -1479,6 +1592,30 @@ smb_status srv_cmd_ioctl(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
     struct srv_open *o = open_find_id(c, rq, q.file_id);
     if (!o)
         return SMB_E_FILE_CLOSED;
+    if (ctl == FSCTL_GET_COMPRESSION || ctl == FSCTL_SET_COMPRESSION) {
+        /* MS-FSCC 2.3.12/2.3.67: files are never compressed here. GET
+         * answers COMPRESSION_FORMAT_NONE, SET to NONE succeeds, any other
+         * format is STATUS_NOT_SUPPORTED (as Windows Server 2016 on a file
+         * system without compression) */
+        if (ctl == FSCTL_SET_COMPRESSION) {
+            if (q.input.len < 2)
+                return SMB_E_INVALID_PARAMETER;
+            if (!(o->access & (FILE_WRITE_DATA | FILE_WRITE_ATTRIBUTES)))
+                return SMB_E_ACCESS_DENIED;
+            if (le16(q.input.p) != 0)
+                return SMB_E_NOT_SUPPORTED;
+        } else if (maxout < 2) {
+            return SMB_E_BUFFER_TOO_SMALL;
+        }
+        uint32_t outlen = ctl == FSCTL_GET_COMPRESSION ? 2 : 0;
+        put_ioctl_rsp(w, ctl, fp, fv, outlen);
+        if (outlen)
+            wr_u16le(w, 0); /* COMPRESSION_FORMAT_NONE */
+        else
+            wr_u8(w, 0);
+        rq->body_written = true;
+        return SMB_OK;
+    }
     if (ctl == FSCTL_GET_OBJECT_ID || ctl == FSCTL_CREATE_OR_GET_OBJECT_ID) {
         /* MS-FSCC 2.3.15/2.3.7: FILE_OBJECTID_BUFFER; the ObjectId is the
          * inode and device numbers (stable for the file's lifetime), the
@@ -1491,17 +1628,7 @@ smb_status srv_cmd_ioctl(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
         uint8_t oid[16];
         put_le64(oid, (uint64_t)sb.st_ino);
         put_le64(oid + 8, (uint64_t)sb.st_dev);
-        wr_u16le(w, 49);
-        wr_u16le(w, 0);
-        wr_u32le(w, ctl);
-        wr_u64le(w, fp);
-        wr_u64le(w, fv);
-        wr_u32le(w, SMB2_HDR_LEN + 48); /* InputOffset */
-        wr_u32le(w, 0);
-        wr_u32le(w, SMB2_HDR_LEN + 48); /* OutputOffset */
-        wr_u32le(w, 64);
-        wr_u32le(w, 0);
-        wr_u32le(w, 0);
+        put_ioctl_rsp(w, ctl, fp, fv, 64);
         wr_bytes(w, oid, 16);
         wr_zero(w, 16);
         wr_bytes(w, oid, 16);

@@ -174,7 +174,7 @@ TORTURE=(
     smb2.compound_find.compound_find_related smb2.compound_find.compound_find_unrelated
     smb2.compound_find.compound_find_close
     smb2.create.brlocked smb2.create.multi smb2.create.delete smb2.create.dir-alloc-size
-    smb2.create.mkdir-dup smb2.create.leading-slash smb2.create.impersonation
+    smb2.create.mkdir-dup smb2.create.leading-slash smb2.create.impersonation smb2.create.blob
     smb2.fileid.unique smb2.fileid.unique-dir
     smb2.getinfo.fsinfo smb2.getinfo.granted smb2.getinfo.qfs_buffercheck
     smb2.getinfo.qfile_buffercheck smb2.getinfo.qsec_buffercheck
@@ -188,7 +188,7 @@ TORTURE=(
     "smb2.delete-on-close-perms.CREATE Existing" smb2.delete-on-close-perms.CREATE_IF
     smb2.delete-on-close-perms.BUG14427 smb2.delete-on-close-perms.FIND_and_set_DOC
     smb2.delete-on-close-perms.READONLY
-    smb2.lock.zerobyteread
+    smb2.lock.zerobyteread smb2.ioctl.compress_notsup_get smb2.ioctl.compress_notsup_set
     smb2.credits.session_setup_credits_granted smb2.credits.single_req_credits_granted
     smb2.credits.skipped_mid smb2.session.two_logoff smb2.session-require-signing.bug15397
     smb2.notify.close smb2.notify.tdis smb2.notify.tdis1 smb2.notify.logoff smb2.notify.file smb2.notify.tcp

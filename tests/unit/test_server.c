@@ -1238,6 +1238,85 @@ static void core_share_modes(void **state)
     fixture_free(&f); /* closes the last open; ASan checks the table entry is freed */
 }
 
+/* one request create context with a name of nlen bytes and dlen bytes of data */
+static size_t put_req_ctx(uint8_t *p, const char *name, uint16_t nlen, const uint8_t *data, uint32_t dlen,
+                          bool last)
+{
+    size_t dpos = (16 + nlen + 7) & ~(size_t)7, total = dlen ? dpos + dlen : (size_t)16 + nlen;
+    size_t padded = (total + 7) & ~(size_t)7;
+    memset(p, 0, padded);
+    put_le32(p, last ? 0 : (uint32_t)padded);
+    put_le16(p + 4, 16);
+    put_le16(p + 6, nlen);
+    put_le16(p + 10, dlen ? (uint16_t)dpos : 0);
+    put_le32(p + 12, dlen);
+    memcpy(p + 16, name, nlen);
+    if (dlen)
+        memcpy(p + dpos, data, dlen);
+    return last ? total : padded;
+}
+
+/* CREATE with the given contexts; returns the status, the response in rsp */
+static uint32_t create_with_ctx(struct sess_fixture *f, const char *name, const uint8_t *ctx, size_t clen,
+                                uint8_t *rsp, size_t *rl)
+{
+    uint8_t req[1024], body[512];
+    size_t bl = create_body_ex(body, sizeof body, name, 3 /* OPEN_IF */, 0x001F01FFu, 7);
+    while (bl & 7)
+        body[bl++] = 0;
+    put_le32(body + 48, (uint32_t)(64 + bl)); /* CreateContextsOffset */
+    put_le32(body + 52, (uint32_t)clen);
+    memcpy(body + bl, ctx, clen);
+    size_t n = signed_req(f, req, sizeof req, SMB2_CREATE, f->mid++, body, bl + clen);
+    assert_int_equal(roundtrip(f, req, n, rsp, rl), SMB_OK);
+    return le32(rsp + 8);
+}
+
+/* MxAc and QFid are answered (maximal access; inode and device), TWrp is
+ * OBJECT_NAME_NOT_FOUND (no snapshots) and an unknown tag is ignored; a
+ * context name shorter than 4 bytes is INVALID_PARAMETER. */
+static void core_create_contexts(void **state)
+{
+    (void)state;
+    struct sess_fixture f;
+    fixture_login(&f, SMB_LEVEL_REQUIRED);
+    connect_tree(&f);
+    uint8_t ctx[256], rsp[65536], ts[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+    size_t rl, cl = 0;
+    cl += put_req_ctx(ctx + cl, "MxAc", 4, NULL, 0, false);
+    cl += put_req_ctx(ctx + cl, "FooO", 4, NULL, 0, false);
+    cl += put_req_ctx(ctx + cl, "QFid", 4, NULL, 0, true);
+    assert_int_equal(create_with_ctx(&f, "cx.txt", ctx, cl, rsp, &rl), 0);
+    uint32_t coff = le32(rsp + 64 + 80), clen = le32(rsp + 64 + 84);
+    assert_int_equal(coff, 152);
+    assert_true(clen >= 32 + 56 && coff + clen <= rl);
+    const uint8_t *c1 = rsp + coff;
+    assert_memory_equal(c1 + le16(c1 + 4), "MxAc", 4);
+    assert_int_equal(le32(c1 + le16(c1 + 10)), 0);                /* QueryStatus */
+    assert_int_equal(le32(c1 + le16(c1 + 10) + 4), 0x001F01FFu); /* MaximalAccess */
+    const uint8_t *c2 = c1 + le32(c1);
+    assert_memory_equal(c2 + le16(c2 + 4), "QFid", 4);
+    assert_int_equal(le32(c2), 0);
+    char path[400];
+    snprintf(path, sizeof path, "%s/cx.txt", f.dir);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(le64(c2 + le16(c2 + 10)), (uint64_t)st.st_ino);
+    /* negative twins */
+    cl = put_req_ctx(ctx, "TWrp", 4, ts, 8, true);
+    assert_int_equal(create_with_ctx(&f, "cx.txt", ctx, cl, rsp, &rl), 0xC0000034u);
+    cl = put_req_ctx(ctx, "xxx", 3, NULL, 0, true);
+    assert_int_equal(create_with_ctx(&f, "cx2.txt", ctx, cl, rsp, &rl), 0xC000000Du);
+    snprintf(path, sizeof path, "%s/cx2.txt", f.dir);
+    assert_int_not_equal(stat(path, &st), 0); /* refused before anything was created */
+    /* without contexts: none in the response */
+    assert_int_equal(create_with_ctx(&f, "cx.txt", ctx, 0, rsp, &rl), 0);
+    assert_int_equal(le32(rsp + 64 + 84), 0);
+    snprintf(path, sizeof path, "%s/cx.txt", f.dir);
+    unlink(path);
+    fixture_free(&f);
+}
+
 static size_t echo_req(struct sess_fixture *f, uint8_t *req, size_t cap, uint64_t sid, bool sign)
 {
     static const uint8_t body[4] = {4, 0, 0, 0};
@@ -1353,6 +1432,7 @@ int main(void)
         cmocka_unit_test(core_compound_with_cancel),
         cmocka_unit_test(core_echo_with_session_is_verified),
         cmocka_unit_test(core_share_modes),
+        cmocka_unit_test(core_create_contexts),
         cmocka_unit_test(core_change_notify_interim_cancel_and_close),
         cmocka_unit_test(core_change_notify_logoff_cleanup),
     };
