@@ -284,7 +284,7 @@ static void give_back_pdu(struct srv_loop *l, struct item *it)
 
 static bool key_busy(const struct srv_loop *l, const struct item *it)
 {
-    for (int k = 0; k < l->n_io; k++)
+    for (int k = 0; k < LOOP_IO_THREADS_MAX; k++) /* unused slots are never busy */
         if (l->run_busy[k] && l->run_lc[k] == it->lc && l->run_key[k] == it->key)
             return true;
     return false;
@@ -486,6 +486,12 @@ static void *worker_main(void *arg)
             struct srv_io_job *j = srv_conn_take_job(core);
             if (j)
                 worker_job_new(l, it, j);
+            if (srv_conn_take_io_cancel(core)) {
+                /* a queued job was cancelled: an idle I/O thread hands it back now */
+                pthread_mutex_lock(&l->iomu);
+                pthread_cond_broadcast(&l->iocv);
+                pthread_mutex_unlock(&l->iomu);
+            }
             give_back_pdu(l, it);
             post_done(l, it);
         }

@@ -111,6 +111,9 @@ void srv_conn_flush_all(struct srv_conn *c);
 struct srv_io_job;
 void srv_conn_set_io_jobs(struct srv_conn *c, int after_ms);
 struct srv_io_job *srv_conn_take_job(struct srv_conn *c);
+/* True (once) when the last srv_conn_input cancelled a queued job: the
+ * adapter should hand it back without waiting for its handle's turn. */
+bool srv_conn_take_io_cancel(struct srv_conn *c);
 bool srv_io_job_keeps_pdu(const struct srv_io_job *j);
 bool srv_io_job_interim_sent(const struct srv_io_job *j);
 uint64_t srv_io_job_key(const struct srv_io_job *j);   /* the open's FileId */

@@ -73,6 +73,7 @@ void srv_async_cancel(struct srv_conn *c, const struct srv_req *rq)
             if (pd->job) {
                 int expect = SRV_JOB_QUEUED;
                 bool won = atomic_compare_exchange_strong(&pd->job->state, &expect, SRV_JOB_CANCELLED);
+                c->io_cancelled |= won;
                 srv_log(c, SRV_LOG_DEBUG, "CANCEL of %s MessageId %llu: %s", smb2_command_name(pd->command),
                         (unsigned long long)pd->message_id,
                         won ? "cancelled before its I/O started" : "I/O already running, completes normally");

@@ -162,6 +162,7 @@ struct srv_conn {
     uint64_t next_async_id;
     int io_async_after;          /* -1: file I/O inside srv_conn_input; else see srv_conn_set_io_jobs */
     struct srv_io_job *new_job;  /* deferred by the last srv_conn_input (srv_conn_take_job) */
+    bool io_cancelled;           /* a CANCEL stopped a queued job (srv_conn_take_io_cancel) */
     struct srv_smb1 *smb1; /* SMB1 connection state (server/smb1_server.c), NULL for SMB2 */
 };
 

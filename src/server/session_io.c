@@ -61,6 +61,13 @@ struct srv_io_job *srv_conn_take_job(struct srv_conn *c)
     return j;
 }
 
+bool srv_conn_take_io_cancel(struct srv_conn *c)
+{
+    bool r = c->io_cancelled;
+    c->io_cancelled = false;
+    return r;
+}
+
 bool srv_io_job_keeps_pdu(const struct srv_io_job *j) { return j->keeps_pdu; }
 bool srv_io_job_interim_sent(const struct srv_io_job *j) { return j->interim_sent; }
 uint64_t srv_io_job_key(const struct srv_io_job *j) { return j->fid; }
