@@ -502,8 +502,6 @@ smb_status srv_cmd_read(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
         return SMB_E_ACCESS_DENIED;
     if (offset > INT64_MAX)
         return SMB_E_INVALID_PARAMETER;
-    if (rq->may_defer && srv_io_defer(c, rq, o, offset, length, mincount, NULL) == SMB_OK)
-        return SMB_E_PENDING; /* the pread runs as a job (session_io.c) */
     /* MS-SMB2 2.2.20: DataOffset 0x50 = header + 16-byte fixed body */
     wr_u16le(w, 17);
     wr_u8(w, 0x50);
@@ -514,7 +512,22 @@ smb_status srv_cmd_read(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
     if (!wr_ok(w) || w->cap - w->off < length)
         return SMB_E_INTERNAL_ERROR;
     size_t got = 0;
-    int e = srv_io_pread_all(o->fd, w->p + w->off, length, offset, &got);
+    int e = EAGAIN;
+    if (rq->may_defer) {
+        /* Data in the page cache is read here and answered at once, as
+         * without I/O threads (a hand-off would only add latency); a read
+         * that would wait for the disk becomes a job (session_io.c). With
+         * "async io after = 0" every READ is a job. */
+        if (c->io_async_after > 0 && o->jobs == 0) /* else it queues behind them */
+            e = srv_io_pread_nowait(o->fd, w->p + w->off, length, offset, &got);
+        if (e == EAGAIN && srv_io_defer(c, rq, o, offset, length, mincount, NULL) == SMB_OK)
+            return SMB_E_PENDING;
+    }
+    if (e == EAGAIN) {
+        size_t more = 0;
+        e = srv_io_pread_all(o->fd, w->p + w->off + got, length - got, offset + got, &more);
+        got += more;
+    }
     if (e)
         return srv_errno_status(e);
     if (got == 0 && length > 0)

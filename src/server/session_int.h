@@ -80,6 +80,7 @@ struct srv_open {
     bool is_dir, ipc, delete_on_close, writable;
     uint32_t access;
     uint64_t position; /* FilePositionInformation: end of the last READ/WRITE */
+    uint32_t jobs;     /* deferred READ/WRITE/FLUSH not yet completed (session_io.c) */
     char *rel; /* heap, path beneath the share root */
     /* directory enumeration */
     struct srv_dirent *ents;
@@ -227,10 +228,13 @@ struct srv_session *srv_session_find(struct srv_conn *c, uint64_t id);
  * returns SMB_OK, or an error when the request must run synchronously
  * instead (too many pending requests, no descriptor). The pread/pwrite
  * helpers retry EINTR and short transfers and return 0 or an errno. */
-smb_status srv_io_defer(struct srv_conn *c, struct srv_req *rq, const struct srv_open *o, uint64_t offset,
+smb_status srv_io_defer(struct srv_conn *c, struct srv_req *rq, struct srv_open *o, uint64_t offset,
                         uint32_t length, uint32_t mincount, const uint8_t *data);
 int srv_io_pread_all(int fd, uint8_t *dst, size_t len, uint64_t off, size_t *got);
 int srv_io_pwrite_all(int fd, const uint8_t *src, size_t len, uint64_t off, size_t *done);
+/* pread without waiting for the disk (RWF_NOWAIT): EAGAIN with *got bytes
+ * read when the rest is not in the page cache */
+int srv_io_pread_nowait(int fd, uint8_t *dst, size_t len, uint64_t off, size_t *got);
 void srv_io_job_free(struct srv_io_job *j);
 /* MS-SMB2 3.3.1.2 credit grant for a response (session.c) */
 uint16_t srv_credits_grant(struct srv_conn *c, uint16_t requested, uint16_t charge);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "base/buf.h"
@@ -26,6 +27,27 @@ int srv_io_pread_all(int fd, uint8_t *dst, size_t len, uint64_t off, size_t *got
                 continue;
             *got = n;
             return errno;
+        }
+        if (r == 0)
+            break;
+        n += (size_t)r;
+    }
+    *got = n;
+    return 0;
+}
+
+int srv_io_pread_nowait(int fd, uint8_t *dst, size_t len, uint64_t off, size_t *got)
+{
+    size_t n = 0;
+    while (n < len) {
+        struct iovec iov = {.iov_base = dst + n, .iov_len = len - n};
+        ssize_t r = preadv2(fd, &iov, 1, (off_t)(off + n), RWF_NOWAIT);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            *got = n;
+            /* would block, or the file system cannot tell: the caller waits elsewhere */
+            return errno == EAGAIN || errno == EOPNOTSUPP || errno == ENOSYS ? EAGAIN : errno;
         }
         if (r == 0)
             break;
@@ -93,7 +115,7 @@ void srv_io_job_free(struct srv_io_job *j)
     free(j);
 }
 
-smb_status srv_io_defer(struct srv_conn *c, struct srv_req *rq, const struct srv_open *o, uint64_t offset,
+smb_status srv_io_defer(struct srv_conn *c, struct srv_req *rq, struct srv_open *o, uint64_t offset,
                         uint32_t length, uint32_t mincount, const uint8_t *data)
 {
     if (c->n_pending >= SRV_PENDING_MAX)
@@ -136,6 +158,7 @@ smb_status srv_io_defer(struct srv_conn *c, struct srv_req *rq, const struct srv
     c->pending = pd;
     c->n_pending++;
     rq->job = j;
+    o->jobs++;
     return SMB_OK;
 }
 
@@ -269,14 +292,14 @@ smb_status srv_conn_job_done(struct srv_conn *c, struct srv_io_job *j, struct sr
     }
     bool ran = !srv_io_job_cancelled(j);
     smb_status res = job_status(j, ran);
-    if (res == SMB_OK && j->h.command != SMB2_FLUSH) {
-        /* FilePositionInformation, when the handle is still open */
-        for (struct srv_open *o = c->opens; o; o = o->next)
-            if (o->fid == j->fid && o->session_id == j->h.session_id) {
-                o->position = j->end_offset;
-                break;
-            }
-    }
+    for (struct srv_open *o = c->opens; o; o = o->next)
+        if (o->fid == j->fid) { /* still open (FileIds are never reused) */
+            if (o->jobs)
+                o->jobs--;
+            if (res == SMB_OK && j->h.command != SMB2_FLUSH)
+                o->position = j->end_offset; /* FilePositionInformation */
+            break;
+        }
     if (res != SMB_OK)
         srv_log(c, SRV_LOG_DEBUG, "%s MessageId %llu -> %s", smb2_command_name(j->h.command),
                 (unsigned long long)j->h.message_id, smb_status_name(res));

@@ -694,8 +694,9 @@ static void connect_tree(struct sess_fixture *f)
     f->tid = le32(rsp + 36);
 }
 
-/* signed CREATE (FILE_OPEN) of an ASCII name ("" = the share root); returns the FileId */
-static uint64_t open_name(struct sess_fixture *f, const char *name, bool dir)
+/* signed CREATE (FILE_OPEN) of an ASCII name ("" = the share root) with an
+ * access mask; returns the FileId */
+static uint64_t open_name_access(struct sess_fixture *f, const char *name, bool dir, uint32_t access)
 {
     uint8_t req[1024], rsp[65536], body[256], u[128];
     size_t n, rl, ul = 0;
@@ -711,7 +712,7 @@ static uint64_t open_name(struct sess_fixture *f, const char *name, bool dir)
     wr_u32le(&w, 2); /* ImpersonationLevel */
     wr_u64le(&w, 0);
     wr_u64le(&w, 0);
-    wr_u32le(&w, 0x00100081u); /* FILE_LIST_DIRECTORY/READ_DATA | READ_ATTRIBUTES | SYNCHRONIZE */
+    wr_u32le(&w, access);
     wr_u32le(&w, 0);
     wr_u32le(&w, 7);                   /* ShareAccess */
     wr_u32le(&w, 1);                   /* FILE_OPEN */
@@ -729,6 +730,12 @@ static uint64_t open_name(struct sess_fixture *f, const char *name, bool dir)
     assert_int_equal(roundtrip(f, req, n, rsp, &rl), SMB_OK);
     assert_int_equal(le32(rsp + 8), 0);
     return le64(rsp + 64 + 64);
+}
+
+static uint64_t open_name(struct sess_fixture *f, const char *name, bool dir)
+{
+    /* FILE_LIST_DIRECTORY/READ_DATA | READ_ATTRIBUTES | SYNCHRONIZE */
+    return open_name_access(f, name, dir, 0x00100081u);
 }
 
 static uint64_t open_root_dir(struct sess_fixture *f)
@@ -980,6 +987,34 @@ static void core_wrong_password_refused(void **state)
 }
 
 
+/* "io threads" / "async io after": defaults, values, refused values */
+static void config_io_keys(void **state)
+{
+    (void)state;
+    struct srv_config c;
+    char err[512] = "";
+    srv_config_init(&c);
+    assert_int_equal(c.io_threads, SRV_IO_THREADS_DEFAULT);
+    assert_int_equal(c.async_io_after, SRV_ASYNC_IO_AFTER_DEFAULT);
+    assert_int_equal(srv_config_load_string(&c, "[global]\nio threads = 0\nasync io after = 0\n", "g.conf", err,
+                                            sizeof err),
+                     SMB_OK);
+    assert_int_equal(c.io_threads, 0);
+    assert_int_equal(c.async_io_after, 0);
+    assert_int_equal(srv_config_load_string(&c, "[global]\nio_threads = 16\nasync-io-after = 60000\n", "g.conf",
+                                            err, sizeof err),
+                     SMB_OK);
+    assert_int_equal(c.io_threads, 16);
+    assert_int_equal(c.async_io_after, 60000);
+    static const char *bad[] = {"[global]\nio threads = 17\n", "[global]\nio threads = -1\n",
+                                "[global]\nasync io after = 60001\n", "[global]\nasync io after = soon\n"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        srv_config_init(&c);
+        assert_int_not_equal(srv_config_load_string(&c, bad[i], "b.conf", err, sizeof err), SMB_OK);
+        assert_non_null(strstr(err, "b.conf:"));
+    }
+}
+
 /* ---------------- core: deferred READ/FLUSH (session_io.c) ---------------- */
 
 static size_t read_body(uint8_t *b, uint64_t fid, uint32_t len, uint64_t off)
@@ -1148,45 +1183,108 @@ static void core_io_job_interim_then_signed_final(void **state)
     io_fixture_free(&f);
 }
 
-/* With a threshold: nothing goes out until the job is done, then the
- * response is in sync form (credits granted, signed). Past the threshold
- * (srv_conn_job_interim) the interim goes out and the final is async. */
+/* With a threshold: a READ of cached data is answered at once (no job); a
+ * WRITE job that completes in time gets the sync form (credits, signed);
+ * past the threshold (srv_conn_job_interim) a FLUSH job gets the interim
+ * and later the signed async final. */
 static void core_io_job_sync_form_under_threshold(void **state)
 {
     (void)state;
     struct sess_fixture f;
     uint64_t fid = io_fixture(&f, 1000, "0123456789");
-    size_t mlen;
+    uint8_t req[1024], body[128];
+    size_t n, mlen;
     struct srv_buf out;
-    uint64_t mid, aid;
-    struct srv_io_job *j = start_read(&f, fid, 4, 2, &mid, &aid);
-    assert_int_equal(aid, 0); /* nothing went out */
-    assert_false(srv_io_job_interim_sent(j));
-    assert_true(srv_io_job_run(j));
-    uint8_t *m = finish_job(&f, j, &out, &mlen);
+    n = signed_req(&f, req, sizeof req, SMB2_READ, f.mid++, body, read_body(body, fid, 4, 2));
+    assert_int_equal(input_raw(&f, req, n, &out), SMB_OK);
+    assert_null(srv_conn_take_job(f.c)); /* page cache: read and answered here */
+    uint8_t *m = frame_at(&out, 0, &mlen);
     assert_int_equal(le32(m + 8), 0);
     assert_int_equal(le32(m + 16) & SMB2_FLAGS_ASYNC_COMMAND, 0);
-    assert_int_equal(le32(m + 36), f.tid);
-    assert_true(le16(m + 14) >= 1);
     assert_memory_equal(m + 0x50, "2345", 4);
     assert_signed(&f, m, mlen, true);
     srv_buf_free(&out);
 
-    /* past the threshold: interim now, async final later */
-    j = start_read(&f, fid, 4, 0, &mid, &aid);
+    /* WRITE "XY" at 3: a job pointing into the PDU; nothing goes out before it is done */
+    uint64_t wfid = open_name_access(&f, "data.txt", false, 0x00100083u); /* + WRITE_DATA */
+    smb_wr w;
+    wr_init(&w, body, sizeof body);
+    wr_u16le(&w, 49);
+    wr_u16le(&w, 64 + 48);
+    wr_u32le(&w, 2);
+    wr_u64le(&w, 3);
+    wr_u64le(&w, wfid);
+    wr_u64le(&w, wfid);
+    wr_zero(&w, 16); /* Channel, RemainingBytes, WriteChannelInfo, Flags */
+    wr_bytes(&w, "XY", 2);
+    n = signed_req(&f, req, sizeof req, SMB2_WRITE, f.mid++, body, wr_len(&w));
+    assert_int_equal(input_raw(&f, req, n, &out), SMB_OK);
+    assert_int_equal(out.len, 0);
+    srv_buf_free(&out);
+    struct srv_io_job *j = srv_conn_take_job(f.c);
+    assert_non_null(j);
+    assert_true(srv_io_job_keeps_pdu(j));
+    assert_false(srv_io_job_interim_sent(j));
+    /* a READ of cached data on that handle now queues behind the WRITE */
+    uint64_t rmid, raid;
+    struct srv_io_job *rj = start_read(&f, wfid, 10, 0, &rmid, &raid);
+    assert_int_equal(raid, 0);
+    assert_int_equal(srv_io_job_key(rj), srv_io_job_key(j));
+    assert_true(srv_io_job_run(j));
+    memset(req, 0, sizeof req); /* the job ran: completing it needs no PDU */
+    m = finish_job(&f, j, &out, &mlen);
+    assert_int_equal(le32(m + 8), 0);
+    assert_int_equal(le16(m + 12), SMB2_WRITE);
+    assert_int_equal(le32(m + 16) & SMB2_FLAGS_ASYNC_COMMAND, 0);
+    assert_int_equal(le32(m + 36), f.tid);
+    assert_true(le16(m + 14) >= 1);
+    assert_int_equal(le32(m + 64 + 4), 2); /* Count */
+    assert_signed(&f, m, mlen, true);
+    srv_buf_free(&out);
+    char path[400], got[16] = "";
+    snprintf(path, sizeof path, "%s/data.txt", f.dir);
+    FILE *fp = fopen(path, "r");
+    assert_non_null(fp);
+    assert_non_null(fgets(got, sizeof got, fp));
+    fclose(fp);
+    assert_string_equal(got, "012XY56789");
+    assert_true(srv_io_job_run(rj)); /* runs after the WRITE: sees its bytes */
+    m = finish_job(&f, rj, &out, &mlen);
+    assert_int_equal(le32(m + 16) & SMB2_FLAGS_ASYNC_COMMAND, 0);
+    assert_memory_equal(m + 0x50, "012XY56789", 10);
+    assert_signed(&f, m, mlen, true);
+    srv_buf_free(&out);
+
+    /* FLUSH past the threshold: interim now, async final later */
+    wr_init(&w, body, sizeof body);
+    wr_u16le(&w, 24);
+    wr_u16le(&w, 0);
+    wr_u32le(&w, 0);
+    wr_u64le(&w, wfid);
+    wr_u64le(&w, wfid);
+    uint64_t mid = f.mid++;
+    n = signed_req(&f, req, sizeof req, SMB2_FLUSH, mid, body, wr_len(&w));
+    assert_int_equal(input_raw(&f, req, n, &out), SMB_OK);
+    assert_int_equal(out.len, 0);
+    j = srv_conn_take_job(f.c);
+    assert_non_null(j);
     assert_int_equal(srv_conn_job_interim(f.c, j, &out), SMB_OK);
     m = frame_at(&out, 0, &mlen);
     assert_int_equal(le32(m + 8), 0x00000103u);
+    assert_int_equal(le16(m + 12), SMB2_FLUSH);
     assert_int_equal(le32(m + 16) & SMB2_FLAGS_SIGNED, 0);
-    aid = le64(m + 32);
+    uint64_t aid = le64(m + 32);
     srv_buf_free(&out);
     assert_int_equal(srv_conn_job_interim(f.c, j, &out), SMB_OK); /* once only */
     assert_int_equal(out.len, 0);
     srv_buf_free(&out);
     assert_true(srv_io_job_run(j));
     m = finish_job(&f, j, &out, &mlen);
+    assert_int_equal(le32(m + 8), 0);
     assert_true(le32(m + 16) & SMB2_FLAGS_ASYNC_COMMAND);
+    assert_int_equal(le64(m + 24), mid);
     assert_int_equal(le64(m + 32), aid);
+    assert_int_equal(le16(m + 14), 0);
     assert_signed(&f, m, mlen, true);
     srv_buf_free(&out);
     io_fixture_free(&f);
@@ -1299,6 +1397,7 @@ int main(void)
         cmocka_unit_test(core_wrong_password_refused),
         cmocka_unit_test(core_change_notify_interim_cancel_and_close),
         cmocka_unit_test(core_change_notify_logoff_cleanup),
+        cmocka_unit_test(config_io_keys),
         cmocka_unit_test(core_io_job_interim_then_signed_final),
         cmocka_unit_test(core_io_job_sync_form_under_threshold),
         cmocka_unit_test(core_io_job_cancel),
