@@ -14,6 +14,8 @@ usage: async_io.py MODE PORT [SERVER_LOG]
              CANCEL of the running FLUSH does not stop it (STATUS_SUCCESS)
   slowsync FILE  the same FLUSH with the I/O on the worker (io threads = 0): the
              other connection's ECHO completes only after the FLUSH response
+  deadline FILE  FLUSH of FILE with a threshold it outlasts: the worker sends
+             the interim when the threshold passes, then the signed final
   abort FILE jobs in flight, then CLOSE, TREE_DISCONNECT, LOGOFF and a dropped socket
 """
 import re
@@ -170,6 +172,15 @@ elif MODE in ('slow', 'slowsync'):
     sa.close(ta, fid)
     a.logoff()
     b.logoff()
+
+elif MODE == 'deadline':
+    c, s, tid, key = login()
+    fid = open_rw(s, tid, ARG)
+    m = send_flush(s, tid, fid)
+    show('flush first', recv(s, key), m)
+    show('flush second', recv(s, key), m)
+    s.close(tid, fid)
+    c.logoff()
 
 elif MODE == 'abort':
     # CLOSE with jobs in flight: the jobs keep their own descriptor

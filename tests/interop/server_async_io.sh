@@ -125,6 +125,20 @@ if srv_start required 127.0.0.1 "" -c "$SRV_DIR/async.conf"; then
 else
     not_ok "server starts for the slow FLUSH"
 fi
+# a threshold the slow FLUSH outlasts: the interim comes from the worker's timer
+conf "async io after = 50"
+if srv_start required 127.0.0.1 "" -c "$SRV_DIR/async.conf"; then
+    slow_file
+    out=$(timeout 300 $SRV_PY "$PY" deadline "$SRV_PORT" slow.bin 2>&1)
+    check_match "async io after = 50, slow FLUSH: interim STATUS_PENDING once the threshold passed, unsigned" "$out" \
+        "flush first status=0x103 cmd=7 async=1 signed=0 sig_valid=0 mid_match=1 aid=[1-9][0-9]* credits=[1-9]"
+    check_match "async io after = 50, slow FLUSH: then the signed final async response" "$out" \
+        "flush second status=0x0 cmd=7 async=1 signed=1 sig_valid=1 mid_match=1 aid=[1-9][0-9]* credits=0"
+    check "no ASan/UBSan report in the server log (threshold timer)" srv_asan_clean
+    srv_stop
+else
+    not_ok "server starts with async io after = 50"
+fi
 # negative twin: file I/O on the worker (io threads = 0) holds the other connection up
 conf "io threads = 0"
 if srv_start required 127.0.0.1 "" -c "$SRV_DIR/async.conf"; then
