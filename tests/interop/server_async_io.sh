@@ -72,6 +72,12 @@ if srv_start required 127.0.0.1 "" -c "$SRV_DIR/async.conf"; then
     kill $RPID 2>/dev/null
     rm -f "$SRV_DIR/relayed"
 
+    # smbtorture's read/write tests with every READ/WRITE/FLUSH async
+    for t in smb2.rw.rw1 smb2.rw.rw2 smb2.read.eof smb2.read.position smb2.read.dir smb2.read.access; do
+        out=$(timeout 180 smbtorture "//127.0.0.1/share" -p "$SRV_PORT" -U alice%secret1 "$t" 2>&1)
+        check_match "async io after = 0: smbtorture $t" "$out" "^success: "
+    done
+
     # jobs in flight when their handle, tree, session or connection goes away
     head -c $((8 * 1024 * 1024)) /dev/urandom >"$SRV_DIR/share/abort.bin"
     out=$(timeout 120 $SRV_PY "$PY" abort "$SRV_PORT" abort.bin 2>&1)
