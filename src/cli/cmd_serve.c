@@ -206,6 +206,10 @@ static void print_check(const struct srv_config *cfg, smb_sign_level level, cons
            "        idle timeout %us, handshake timeout %us, auth failure delay %ums\n",
            cfg->max_pdu, cfg->max_io, cfg->max_credits, cfg->max_sessions, cfg->max_opens, cfg->max_connections,
            cfg->idle_timeout, cfg->handshake_timeout, cfg->auth_fail_delay_ms);
+    if (cfg->worker_thread && cfg->io_threads)
+        printf("file I/O: %u I/O threads, interim response after %u ms\n", cfg->io_threads, cfg->async_io_after);
+    else
+        printf("file I/O: on the %s thread (no interim responses)\n", cfg->worker_thread ? "worker" : "loop");
 }
 
 static struct srv_ctx *make_ctx(const struct serve_opts *o, char *err, size_t errlen)

@@ -30,6 +30,8 @@ void srv_config_init(struct srv_config *c)
     snprintf(c->server_name, sizeof c->server_name, "SMBSIGN");
     c->log_level = 1;
     c->worker_thread = true;
+    c->io_threads = SRV_IO_THREADS_DEFAULT;
+    c->async_io_after = SRV_ASYNC_IO_AFTER_DEFAULT;
     c->max_pdu = SRV_MAX_PDU_DEFAULT;
     c->max_io = SRV_MAX_IO_DEFAULT;
     c->max_credits = SRV_MAX_CREDITS_DEFAULT;
@@ -250,6 +252,14 @@ static int global_key(struct load_ctx *lc, const char *k, const char *v)
         if (parse_bool(v, &b))
             FAIL("worker thread: '%s' is not yes|no", v);
         c->worker_thread = b;
+    } else if (!strcmp(k, "io threads")) {
+        if (parse_u32(v, 0, SRV_IO_THREADS_MAX, &u))
+            FAIL("io threads: '%s' is not 0..%u", v, SRV_IO_THREADS_MAX);
+        c->io_threads = u;
+    } else if (!strcmp(k, "async io after")) {
+        if (parse_u32(v, 0, 60000, &u))
+            FAIL("async io after: '%s' is not 0..60000 ms", v);
+        c->async_io_after = u;
     } else if (!strcmp(k, "smb1")) { /* SMB1 (NT LM 0.12), off by default: server/smb1_*.c, docs/smb1.md */
         if (parse_bool(v, &b))
             FAIL("smb1: '%s' is not yes|no", v);

@@ -39,6 +39,9 @@
 #define SRV_IDLE_TIMEOUT_DEFAULT 900                   /* [cfg] "idle timeout" seconds */
 #define SRV_HALF_OPEN_TIMEOUT_DEFAULT 30               /* [cfg] "handshake timeout" seconds */
 #define SRV_AUTH_FAIL_DELAY_MS_DEFAULT 500             /* [cfg] "auth failure delay" ms */
+#define SRV_IO_THREADS_DEFAULT 3   /* [cfg] "io threads": READ/WRITE/FLUSH file I/O off the worker (0: on it) */
+#define SRV_IO_THREADS_MAX 16
+#define SRV_ASYNC_IO_AFTER_DEFAULT 5 /* [cfg] "async io after" ms: interim STATUS_PENDING past this (0: always) */
 #define SRV_SIG_FAIL_DROP 3 /* signature failures on a connection before it is dropped */
 
 struct srv_share {
@@ -82,6 +85,8 @@ struct srv_config {
 
     bool guest_ok; /* "guest ok" / "map to guest = bad user": allow guest sessions */
     bool worker_thread; /* [cfg] "worker thread": MACs and file I/O on a second thread */
+    uint32_t io_threads;      /* [cfg] "io threads" (needs the worker thread; 0: file I/O on the worker) */
+    uint32_t async_io_after;  /* [cfg] "async io after" ms */
     /* SMB1 (docs/smb1.md): "smb1 = yes" enables NT LM 0.12; "era = legacy|current"
      * (smb_era value) overrides the profile's era for SMB1 behaviour. */
     bool smb1;

@@ -9,7 +9,23 @@
  * FIFO and an eventfd; per connection order is kept because there is one
  * worker. A connection's srv_conn is touched only by the worker while
  * requests of it are in flight, and only by the loop thread otherwise
- * (inflight == 0), with the queue mutexes ordering the hand-over. */
+ * (inflight == 0), with the queue mutexes ordering the hand-over.
+ *
+ * I/O threads ("io threads", default SRV_IO_THREADS_DEFAULT): when the core
+ * defers the file I/O of a lone READ, WRITE or FLUSH (srv_conn_take_job, see
+ * session.h), the worker queues the job to a small pool of I/O threads and
+ * goes on with other frames and connections. An I/O thread takes the first
+ * queued job whose handle (connection, FileId) has no job running, so the
+ * jobs of one open run one at a time in arrival order; a job cancelled before
+ * it started is handed back without running. Finished jobs go back to the
+ * worker through its FIFO; the worker builds the response (srv_conn_job_done)
+ * and hands it to the loop thread like any other result. When a job has not
+ * come back within "async io after" ms the worker sends the interim response
+ * (srv_conn_job_interim). A connection counts its jobs (jobs): it is freed
+ * only once inflight and jobs are both 0, so a job's descriptor, its PDU and
+ * the connection's core outlive it; the output of a dead connection is
+ * dropped. The worker touches a core while a frame or a job of it is out;
+ * the loop thread only when both counts are 0. */
 #include "server/loop.h"
 
 #include <arpa/inet.h>
@@ -40,6 +56,8 @@
 #define LOOP_MAX_INFLIGHT 4                 /* frames of one connection queued to the worker */
 #define LOOP_POOL_MAX 40                     /* big buffers kept for reuse (released when quiet) */
 #define LOOP_POOL_MIN (1024 * 1024)         /* only buffers at least this big are pooled */
+#define LOOP_MAX_JOBS 8                     /* I/O jobs of one connection before reading pauses */
+#define LOOP_IO_THREADS_MAX SRV_IO_THREADS_MAX
 
 struct ctx_ref {
     struct srv_ctx *ctx;
@@ -56,8 +74,13 @@ struct obuf {
 
 struct lconn;
 
-/* A frame on its way to the worker and back with the output. */
+/* A frame on its way to the worker and back with the output (ITEM_FRAME);
+ * an I/O job from the worker to an I/O thread, back to the worker and then
+ * to the loop with its response (ITEM_JOB; buf holds a WRITE's PDU); an
+ * interim response from the worker to the loop (ITEM_INTERIM). */
+enum { ITEM_FRAME = 0, ITEM_JOB, ITEM_INTERIM };
 struct item {
+    int kind;
     struct lconn *lc;
     uint8_t *buf;
     size_t cap, len;
@@ -65,7 +88,12 @@ struct item {
     smb_status st;
     uint32_t delay;
     bool established;
-    struct item *next;
+    int jobs_delta;          /* change to lc->jobs when the loop takes the result */
+    struct srv_io_job *job;  /* ITEM_JOB */
+    uint64_t key;            /* ITEM_JOB: the open's FileId */
+    uint64_t deadline;       /* ITEM_JOB: send the interim at this time (worker) */
+    bool waiting;            /* ITEM_JOB: on the worker's interim list */
+    struct item *next, *wnext;
 };
 
 struct lconn {
@@ -79,6 +107,7 @@ struct lconn {
     size_t queued;        /* unsent bytes in the queue */
     uint64_t created_ms, last_ms, hold_until_ms;
     int inflight;         /* frames at the worker */
+    int jobs;             /* I/O jobs not yet answered (as reported by the worker) */
     bool established;     /* a session is authenticated (as last reported) */
     bool closing;         /* close once the queue is flushed */
     bool dead;            /* socket closed, waiting for in-flight frames */
@@ -88,6 +117,11 @@ struct lconn {
 
 struct fifo {
     struct item *head, *tail;
+};
+
+struct io_arg {
+    struct srv_loop *l;
+    int idx;
 };
 
 struct srv_loop {
@@ -110,6 +144,20 @@ struct srv_loop {
     struct fifo todo, done;
     struct srv_buf pool[LOOP_POOL_MAX];
     int n_pool;
+    /* worker-private: jobs out at the I/O threads, those still owing an interim */
+    int w_jobs;
+    struct item *waiting;
+    /* I/O threads */
+    int n_io, n_io_started;
+    pthread_t io[LOOP_IO_THREADS_MAX];
+    pthread_mutex_t iomu; /* ioq, io_stop, run_* */
+    pthread_cond_t iocv;
+    struct fifo ioq;
+    bool io_stop;
+    bool run_busy[LOOP_IO_THREADS_MAX];
+    const struct lconn *run_lc[LOOP_IO_THREADS_MAX];
+    uint64_t run_key[LOOP_IO_THREADS_MAX];
+    struct io_arg io_args[LOOP_IO_THREADS_MAX];
 };
 
 static uint64_t now_ms(void)
@@ -213,7 +261,179 @@ static void ref_maybe_free(struct srv_loop *l, struct ctx_ref *r)
     free(r);
 }
 
-/* ---- worker ---- */
+/* ---- worker and I/O threads ---- */
+
+static void post_done(struct srv_loop *l, struct item *it)
+{
+    pthread_mutex_lock(&l->mu);
+    fifo_push(&l->done, it);
+    pthread_mutex_unlock(&l->mu);
+    uint64_t one = 1;
+    ssize_t w = write(l->evfd, &one, sizeof one);
+    (void)w;
+}
+
+static void give_back_pdu(struct srv_loop *l, struct item *it)
+{
+    if (!it->buf)
+        return;
+    struct srv_buf in = {.p = it->buf, .len = 0, .cap = it->cap};
+    it->buf = NULL;
+    pool_put(l, &in);
+}
+
+static bool key_busy(const struct srv_loop *l, const struct item *it)
+{
+    for (int k = 0; k < LOOP_IO_THREADS_MAX; k++) /* unused slots are never busy */
+        if (l->run_busy[k] && l->run_lc[k] == it->lc && l->run_key[k] == it->key)
+            return true;
+    return false;
+}
+
+static void *io_main(void *arg)
+{
+    struct srv_loop *l = ((struct io_arg *)arg)->l;
+    int idx = ((struct io_arg *)arg)->idx;
+    sigset_t all;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, NULL);
+    pthread_mutex_lock(&l->iomu);
+    for (;;) {
+        /* the first job whose handle is idle (or that was cancelled: it
+         * does not run, so it need not wait for its turn) */
+        struct item *pick = NULL, *prev = NULL;
+        for (struct item *it = l->ioq.head; it; prev = it, it = it->next)
+            if (srv_io_job_cancelled(it->job) || !key_busy(l, it)) {
+                pick = it;
+                break;
+            }
+        if (!pick) {
+            if (l->io_stop)
+                break;
+            pthread_cond_wait(&l->iocv, &l->iomu);
+            continue;
+        }
+        if (prev)
+            prev->next = pick->next;
+        else
+            l->ioq.head = pick->next;
+        if (l->ioq.tail == pick)
+            l->ioq.tail = prev;
+        l->run_busy[idx] = true;
+        l->run_lc[idx] = pick->lc;
+        l->run_key[idx] = pick->key;
+        pthread_mutex_unlock(&l->iomu);
+        const struct srv_ctx *ctx = pick->lc->ref->ctx;
+        if (ctx->cfg.log_level >= SRV_LOG_DEBUG && !srv_io_job_cancelled(pick->job)) {
+            char d[160];
+            lg(ctx, SRV_LOG_DEBUG, "io thread %d: %s started", idx, srv_io_job_describe(pick->job, d, sizeof d));
+        }
+        srv_io_job_run(pick->job); /* false: cancelled before it started, nothing ran */
+        pthread_mutex_lock(&l->iomu);
+        l->run_busy[idx] = false;
+        pthread_cond_broadcast(&l->iocv); /* the next job of this handle may go */
+        pthread_mutex_unlock(&l->iomu);
+        pthread_mutex_lock(&l->mu);
+        fifo_push(&l->todo, pick);
+        pthread_cond_signal(&l->cv);
+        pthread_mutex_unlock(&l->mu);
+        pthread_mutex_lock(&l->iomu);
+    }
+    pthread_mutex_unlock(&l->iomu);
+    return NULL;
+}
+
+static void io_submit(struct srv_loop *l, struct item *ji)
+{
+    pthread_mutex_lock(&l->iomu);
+    fifo_push(&l->ioq, ji);
+    pthread_cond_broadcast(&l->iocv);
+    pthread_mutex_unlock(&l->iomu);
+}
+
+/* Worker: a job the core deferred while handling frame `it`. */
+static void worker_job_new(struct srv_loop *l, struct item *it, struct srv_io_job *j)
+{
+    struct srv_conn *core = it->lc->core;
+    struct item *ji = calloc(1, sizeof *ji);
+    if (!ji) {
+        /* no memory for the hand-off: run it here, answer in this frame's output */
+        srv_io_job_run(j);
+        struct srv_buf r = {0};
+        smb_status st = srv_conn_job_done(core, j, &r);
+        if (st == SMB_OK && r.len && srv_buf_reserve(&it->out, r.len) == SMB_OK) {
+            memcpy(it->out.p + it->out.len, r.p, r.len);
+            it->out.len += r.len;
+        } else if (it->st == SMB_OK) {
+            it->st = st != SMB_OK ? st : SMB_E_NOMEM;
+        }
+        srv_buf_free(&r);
+        return;
+    }
+    ji->kind = ITEM_JOB;
+    ji->lc = it->lc;
+    ji->job = j;
+    ji->key = srv_io_job_key(j);
+    if (srv_io_job_keeps_pdu(j)) {
+        /* WRITE data is verified and pwritten straight from the frame */
+        ji->buf = it->buf;
+        ji->cap = it->cap;
+        it->buf = NULL;
+    }
+    it->jobs_delta = 1;
+    l->w_jobs++;
+    if (!srv_io_job_interim_sent(j)) {
+        ji->deadline = now_ms() + it->lc->ref->ctx->cfg.async_io_after;
+        ji->waiting = true;
+        ji->wnext = l->waiting;
+        l->waiting = ji;
+    }
+    io_submit(l, ji);
+}
+
+static void unwait(struct srv_loop *l, struct item *ji)
+{
+    if (!ji->waiting)
+        return;
+    struct item **pp = &l->waiting;
+    while (*pp && *pp != ji)
+        pp = &(*pp)->wnext;
+    if (*pp)
+        *pp = ji->wnext;
+    ji->waiting = false;
+}
+
+/* Worker: interim responses for jobs not back within "async io after". */
+static void worker_deadlines(struct srv_loop *l)
+{
+    if (!l->waiting)
+        return;
+    uint64_t t = now_ms();
+    struct item *ji = l->waiting, *n;
+    for (; ji; ji = n) {
+        n = ji->wnext;
+        if (ji->deadline > t)
+            continue;
+        unwait(l, ji);
+        struct item *x = calloc(1, sizeof *x);
+        if (!x)
+            continue; /* no interim: the response comes in sync form */
+        x->kind = ITEM_INTERIM;
+        x->lc = ji->lc;
+        x->st = srv_conn_job_interim(ji->lc->core, ji->job, &x->out);
+        x->established = srv_conn_established(ji->lc->core);
+        post_done(l, x);
+    }
+}
+
+static uint64_t earliest_deadline(const struct srv_loop *l)
+{
+    uint64_t d = UINT64_MAX;
+    for (const struct item *ji = l->waiting; ji; ji = ji->wnext)
+        if (ji->deadline < d)
+            d = ji->deadline;
+    return d;
+}
 
 static void *worker_main(void *arg)
 {
@@ -223,26 +443,59 @@ static void *worker_main(void *arg)
     pthread_sigmask(SIG_BLOCK, &all, NULL);
     for (;;) {
         pthread_mutex_lock(&l->mu);
-        while (!l->todo.head && !l->worker_stop)
-            pthread_cond_wait(&l->cv, &l->mu);
-        struct item *it = fifo_pop(&l->todo);
+        struct item *it;
+        bool stop = false;
+        for (;;) {
+            if ((it = fifo_pop(&l->todo)) != NULL)
+                break;
+            if (l->worker_stop && l->w_jobs == 0) {
+                stop = true; /* stop requested, queue drained, every job back */
+                break;
+            }
+            if (!l->waiting) {
+                pthread_cond_wait(&l->cv, &l->mu);
+                continue;
+            }
+            uint64_t d = earliest_deadline(l);
+            if (now_ms() >= d)
+                break;
+            struct timespec ts = {.tv_sec = (time_t)(d / 1000), .tv_nsec = (long)(d % 1000) * 1000000};
+            pthread_cond_timedwait(&l->cv, &l->mu, &ts); /* CLOCK_MONOTONIC (srv_loop_new) */
+        }
         pthread_mutex_unlock(&l->mu);
-        if (!it)
-            break; /* stop requested and queue drained */
-        pool_get(l, &it->out, 0);
-        it->out.len = 0;
-        it->st = srv_conn_input(it->lc->core, it->buf, it->len, &it->out);
-        it->delay = srv_conn_take_delay(it->lc->core);
-        it->established = srv_conn_established(it->lc->core);
-        struct srv_buf in = {.p = it->buf, .len = 0, .cap = it->cap};
-        it->buf = NULL;
-        pool_put(l, &in);
-        pthread_mutex_lock(&l->mu);
-        fifo_push(&l->done, it);
-        pthread_mutex_unlock(&l->mu);
-        uint64_t one = 1;
-        ssize_t w = write(l->evfd, &one, sizeof one);
-        (void)w;
+        if (stop)
+            break;
+        if (it && it->kind == ITEM_JOB) {
+            /* a job is back from its I/O thread: answer it */
+            unwait(l, it);
+            struct srv_conn *core = it->lc->core;
+            it->st = srv_conn_job_done(core, it->job, &it->out);
+            it->job = NULL;
+            it->established = srv_conn_established(core);
+            give_back_pdu(l, it);
+            it->jobs_delta = -1;
+            l->w_jobs--;
+            post_done(l, it);
+        } else if (it) {
+            pool_get(l, &it->out, 0);
+            it->out.len = 0;
+            struct srv_conn *core = it->lc->core;
+            it->st = srv_conn_input(core, it->buf, it->len, &it->out);
+            it->delay = srv_conn_take_delay(core);
+            it->established = srv_conn_established(core);
+            struct srv_io_job *j = srv_conn_take_job(core);
+            if (j)
+                worker_job_new(l, it, j);
+            if (srv_conn_take_io_cancel(core)) {
+                /* a queued job was cancelled: an idle I/O thread hands it back now */
+                pthread_mutex_lock(&l->iomu);
+                pthread_cond_broadcast(&l->iocv);
+                pthread_mutex_unlock(&l->iomu);
+            }
+            give_back_pdu(l, it);
+            post_done(l, it);
+        }
+        worker_deadlines(l);
     }
     return NULL;
 }
@@ -291,7 +544,13 @@ smb_status srv_loop_new(struct srv_ctx *ctx, srv_reload_fn reload, void *reload_
     if (!l)
         return SMB_E_NOMEM;
     pthread_mutex_init(&l->mu, NULL);
-    pthread_cond_init(&l->cv, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC); /* the worker's interim deadlines */
+    pthread_cond_init(&l->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    pthread_mutex_init(&l->iomu, NULL);
+    pthread_cond_init(&l->iocv, NULL);
     l->ep = epoll_create1(EPOLL_CLOEXEC);
     l->sigfd = -1;
     l->evfd = -1;
@@ -334,6 +593,21 @@ smb_status srv_loop_new(struct srv_ctx *ctx, srv_reload_fn reload, void *reload_
             goto fail;
         }
         l->worker_started = true;
+        /* I/O threads: only with the worker (it owns the cores they serve) */
+        int want = (int)ctx->cfg.io_threads;
+        if (want > LOOP_IO_THREADS_MAX)
+            want = LOOP_IO_THREADS_MAX;
+        for (int i = 0; i < want; i++) {
+            struct io_arg *a = &l->io_args[i];
+            a->l = l;
+            a->idx = i;
+            if (pthread_create(&l->io[i], NULL, io_main, a) != 0) {
+                snprintf(err, errlen, "I/O thread: %s", strerror(errno));
+                goto fail;
+            }
+            l->n_io_started++;
+        }
+        l->n_io = l->n_io_started;
     }
     *out = l;
     return SMB_OK;
@@ -373,8 +647,8 @@ static void conn_close(struct srv_loop *l, struct lconn *lc)
     close(lc->fd);
     lc->fd = -1;
     lc->dead = true;
-    if (lc->inflight > 0)
-        return; /* freed when the worker hands back its last frame */
+    if (lc->inflight > 0 || lc->jobs > 0)
+        return; /* freed when the worker hands back its last frame or job */
     lc->grave_next = l->grave;
     l->grave = lc;
 }
@@ -392,7 +666,8 @@ static void grave_free(struct srv_loop *l)
 
 static bool may_read(const struct lconn *lc)
 {
-    return !lc->hold_until_ms && !lc->closing && lc->queued < LOOP_OUT_HIGH && lc->inflight < LOOP_MAX_INFLIGHT;
+    return !lc->hold_until_ms && !lc->closing && lc->queued < LOOP_OUT_HIGH && lc->inflight < LOOP_MAX_INFLIGHT &&
+           lc->jobs < LOOP_MAX_JOBS;
 }
 
 static void set_events(struct srv_loop *l, struct lconn *lc)
@@ -490,6 +765,8 @@ static void do_accept(struct srv_loop *l, int lfd)
             continue;
         }
         lc->fd = fd;
+        if (l->n_io > 0)
+            srv_conn_set_io_jobs(lc->core, (int)ctx->cfg.async_io_after);
         lc->ref = l->cur;
         l->cur->users++;
         lc->created_ms = lc->last_ms = now_ms();
@@ -542,6 +819,7 @@ static int on_frame(struct srv_loop *l, struct lconn *lc)
         struct item *it = calloc(1, sizeof *it);
         if (!it)
             return -1;
+        it->kind = ITEM_FRAME;
         it->lc = lc;
         it->buf = lc->rbuf;
         it->cap = lc->rcap;
@@ -721,10 +999,12 @@ static void on_done(struct srv_loop *l)
     struct item *it;
     while ((it = fifo_pop(&got)) != NULL) {
         struct lconn *lc = it->lc;
-        lc->inflight--;
+        if (it->kind == ITEM_FRAME)
+            lc->inflight--;
+        lc->jobs += it->jobs_delta;
         if (lc->dead) {
             pool_put(l, &it->out);
-            if (lc->inflight == 0) {
+            if (lc->inflight == 0 && lc->jobs == 0) {
                 lc->grave_next = l->grave;
                 l->grave = lc;
             }
@@ -770,7 +1050,7 @@ static void on_timer(struct srv_loop *l)
     uint64_t t = now_ms();
     bool busy = false;
     for (struct lconn *c = l->conns; c; c = c->next)
-        busy |= c->inflight > 0 || t - c->last_ms < LOOP_SHRINK_AFTER_MS;
+        busy |= c->inflight > 0 || c->jobs > 0 || t - c->last_ms < LOOP_SHRINK_AFTER_MS;
     if (!busy) {
         /* quiet server: give the pooled buffers back */
         pthread_mutex_lock(&l->mu);
@@ -792,7 +1072,7 @@ static void on_timer(struct srv_loop *l)
             set_events(l, lc);
         }
         shrink_idle(lc, t);
-        if (lc->inflight)
+        if (lc->inflight || lc->jobs)
             continue;
         if (!lc->established && t - lc->created_ms > (uint64_t)cfg->handshake_timeout * 1000) {
             lg(lc->ref->ctx, SRV_LOG_INFO, "closing half-open connection after %us", cfg->handshake_timeout);
@@ -814,6 +1094,14 @@ static void stop_worker(struct srv_loop *l)
     pthread_mutex_unlock(&l->mu);
     pthread_join(l->worker, NULL);
     l->worker_started = false;
+    /* the worker waited for every job: the I/O threads are idle */
+    pthread_mutex_lock(&l->iomu);
+    l->io_stop = true;
+    pthread_cond_broadcast(&l->iocv);
+    pthread_mutex_unlock(&l->iomu);
+    for (int i = 0; i < l->n_io_started; i++)
+        pthread_join(l->io[i], NULL);
+    l->n_io_started = 0;
     /* hand back what the worker finished */
     if (l->done.head) {
         uint64_t one = 1;
@@ -916,5 +1204,7 @@ void srv_loop_free(struct srv_loop *l)
     }
     pthread_mutex_destroy(&l->mu);
     pthread_cond_destroy(&l->cv);
+    pthread_mutex_destroy(&l->iomu);
+    pthread_cond_destroy(&l->iocv);
     free(l);
 }

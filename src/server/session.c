@@ -121,6 +121,7 @@ struct srv_conn *srv_conn_new(const struct srv_ctx *ctx, const char *peer)
     c->seq_lo = 0;
     c->seq_hi = 1; /* MS-SMB2 3.3.1.1: the first request uses MessageId 0 */
     c->next_fid = 1;
+    c->io_async_after = -1;
     return c;
 }
 
@@ -238,7 +239,7 @@ static smb_status seq_consume(struct srv_conn *c, uint64_t mid, uint16_t charge)
     return SMB_OK;
 }
 
-static uint16_t credits_grant(struct srv_conn *c, uint16_t requested, uint16_t charge)
+uint16_t srv_credits_grant(struct srv_conn *c, uint16_t requested, uint16_t charge)
 {
     uint64_t outstanding = c->seq_hi - c->seq_lo;
     uint64_t max = c->ctx->cfg.max_credits;
@@ -627,7 +628,7 @@ static bool needs_tree(uint16_t cmd)
     return cmd >= SMB2_TREE_DISCONNECT && cmd != SMB2_CANCEL && cmd != SMB2_ECHO && cmd != SMB2_OPLOCK_BREAK;
 }
 
-static void write_error_body(smb_wr *w)
+void srv_write_error_body(smb_wr *w)
 {
     /* MS-SMB2 2.2.2: StructureSize 9, ErrorContextCount 0, ByteCount 0, 1 byte */
     wr_u16le(w, 9);
@@ -669,6 +670,7 @@ struct elem_out {
     struct srv_session *preauth_sess;
     bool preauth_conn;
     struct srv_session *logoff;
+    struct srv_io_job *job; /* the element became a deferred READ/WRITE/FLUSH */
 };
 
 static smb_status process_element(struct srv_conn *c, struct srv_req *rq, struct srv_req *prev, struct srv_buf *out,
@@ -788,13 +790,19 @@ static smb_status process_element(struct srv_conn *c, struct srv_req *rq, struct
         default: res = SMB_E_NOT_SUPPORTED; break;
         }
     }
+    if (rq->job) {
+        /* deferred file I/O (session_io.c): the response comes from
+         * srv_conn_job_interim / srv_conn_job_done */
+        eo->job = rq->job;
+        return SMB_OK;
+    }
     if (h->command == SMB2_NEGOTIATE && res != SMB_OK)
         c->drop = true; /* answer, then close: nothing can follow a failed NEGOTIATE */
     if (!rq->body_written) {
         /* rewind to just after the header and write the error body */
         wr_init(&w, out->p + out->len, cap + SMB2_HDR_LEN);
         wr_zero(&w, SMB2_HDR_LEN);
-        write_error_body(&w);
+        srv_write_error_body(&w);
     }
     if (!wr_ok(&w))
         return SMB_E_INTERNAL_ERROR;
@@ -810,7 +818,7 @@ static smb_status process_element(struct srv_conn *c, struct srv_req *rq, struct
     rh.credit_charge = h->credit_charge;
     rh.status = nt;
     rh.command = h->command;
-    rh.credit = credits_grant(c, h->credit, charge);
+    rh.credit = srv_credits_grant(c, h->credit, charge);
     rh.flags = SMB2_FLAGS_SERVER_TO_REDIR | (h->flags & (SMB2_FLAGS_RELATED_OPERATIONS | SMB2_FLAGS_PRIORITY_MASK));
     rh.message_id = h->message_id;
     rh.process_id = h->process_id;
@@ -927,6 +935,9 @@ smb_status srv_conn_input(struct srv_conn *c, const uint8_t *pdu, size_t len, st
             put_le32(out->p + eos[n - 1].off + 20, (uint32_t)(out->len - eos[n - 1].off));
         }
         memset(&eos[n], 0, sizeof eos[n]);
+        /* only a lone request may defer its file I/O: a compound's
+         * responses go out together, in one frame */
+        rq->may_defer = c->io_async_after >= 0 && off == 0 && !next && frame_start == 0;
         st = process_element(c, rq, prev, out, &eos[n]);
         if (st == SMB_E_CANCELLED) {
             /* CANCEL: no response element */
@@ -943,6 +954,20 @@ smb_status srv_conn_input(struct srv_conn *c, const uint8_t *pdu, size_t len, st
         if (!next)
             break;
         off = next;
+    }
+    if (n == 1 && eos[0].job) {
+        /* The buffer (with room reserved for READ data) moves into the job,
+         * which builds the response in it once the I/O is done. */
+        struct srv_io_job *j = eos[0].job;
+        out->len = frame_start;
+        j->out = *out;
+        memset(out, 0, sizeof *out);
+        if (j->h.command == SMB2_READ)
+            st = srv_buf_reserve(&j->out, 4 + SMB2_HDR_LEN + 16 + (size_t)j->length + 1);
+        if (st == SMB_OK && c->io_async_after == 0)
+            st = srv_conn_job_interim(c, j, out);
+        c->new_job = j;
+        return st;
     }
     if (n > 0) {
         /* unlink the padding after the last element */

@@ -78,4 +78,49 @@ bool srv_conn_established(const struct srv_conn *c);
 /* Flush every open file (SIGTERM). */
 void srv_conn_flush_all(struct srv_conn *c);
 
+/*
+ * Deferred file I/O (server/session_io.c; MS-SMB2 3.3.4.2 interim responses).
+ *
+ * srv_conn_set_io_jobs(c, after_ms) with after_ms >= 0 turns it on (-1, the
+ * default, keeps all file I/O inside srv_conn_input). Then a READ, WRITE or
+ * FLUSH that is the only element of its PDU (compound elements stay
+ * synchronous) and passed every check (signature, session, tree, handle,
+ * access, range, CreditCharge) does not touch the file: srv_conn_input
+ * produces no response for it and leaves a job for srv_conn_take_job, and
+ * `out` is emptied (its buffer moves into the job, which builds the response
+ * in it; READ data is pread in place). With after_ms == 0 the interim
+ * response (async, STATUS_PENDING, credits granted, unsigned) is already in
+ * `out`; otherwise the adapter calls srv_conn_job_interim once after_ms have
+ * passed without completion.
+ *
+ * The adapter runs srv_io_job_run on any thread (the pread/pwrite/fsync on a
+ * descriptor the job owns, so CLOSE cannot pull it away), at most one job of
+ * the same srv_io_job_key at a time and in the order the jobs were taken,
+ * then hands the job back to the thread that owns c, which calls
+ * srv_conn_job_done: `out` (empty) receives the response frame, in sync form
+ * (credits granted) when no interim went out, else the final async response
+ * (CreditResponse 0); signed on a signing session; nothing when the session
+ * is gone. It frees the job. A CANCEL (by MessageId, or AsyncId after the
+ * interim) of a job that has not started makes srv_io_job_run return false
+ * without touching the file and the request end with STATUS_CANCELLED; a
+ * running job completes normally. Every job must go through
+ * srv_conn_job_done before srv_conn_free. When srv_io_job_keeps_pdu, the job
+ * points into the PDU given to srv_conn_input: keep it until
+ * srv_conn_job_done.
+ */
+struct srv_io_job;
+void srv_conn_set_io_jobs(struct srv_conn *c, int after_ms);
+struct srv_io_job *srv_conn_take_job(struct srv_conn *c);
+/* True (once) when the last srv_conn_input cancelled a queued job: the
+ * adapter should hand it back without waiting for its handle's turn. */
+bool srv_conn_take_io_cancel(struct srv_conn *c);
+bool srv_io_job_keeps_pdu(const struct srv_io_job *j);
+bool srv_io_job_interim_sent(const struct srv_io_job *j);
+uint64_t srv_io_job_key(const struct srv_io_job *j);   /* the open's FileId */
+bool srv_io_job_cancelled(const struct srv_io_job *j); /* any thread */
+const char *srv_io_job_describe(const struct srv_io_job *j, char *buf, size_t cap); /* for logs */
+bool srv_io_job_run(struct srv_io_job *j);
+smb_status srv_conn_job_interim(struct srv_conn *c, struct srv_io_job *j, struct srv_buf *out);
+smb_status srv_conn_job_done(struct srv_conn *c, struct srv_io_job *j, struct srv_buf *out);
+
 #endif

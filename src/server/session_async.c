@@ -59,14 +59,26 @@ smb_status srv_cmd_change_notify(struct srv_conn *c, struct srv_req *rq, smb_wr 
 }
 
 /* MS-SMB2 3.3.5.16: find the request by AsyncId (async form) or MessageId
- * (sync form) among this session's requests; CANCEL itself has no response. */
+ * (sync form) among this session's requests; CANCEL itself has no response.
+ * A deferred READ/WRITE/FLUSH is cancelled only while its I/O has not
+ * started (it then ends with STATUS_CANCELLED in srv_conn_job_done); a
+ * running one completes normally. */
 void srv_async_cancel(struct srv_conn *c, const struct srv_req *rq)
 {
     bool async = (rq->h.flags & SMB2_FLAGS_ASYNC_COMMAND) != 0;
     for (struct srv_pending *pd = c->pending; pd; pd = pd->next) {
         if (pd->done != SMB_OK || pd->session_id != rq->h.session_id)
             continue;
-        if (async ? pd->async_id == rq->h.async_id : pd->message_id == rq->h.message_id) {
+        if (async ? pd->async_id != 0 && pd->async_id == rq->h.async_id : pd->message_id == rq->h.message_id) {
+            if (pd->job) {
+                int expect = SRV_JOB_QUEUED;
+                bool won = atomic_compare_exchange_strong(&pd->job->state, &expect, SRV_JOB_CANCELLED);
+                c->io_cancelled |= won;
+                srv_log(c, SRV_LOG_DEBUG, "CANCEL of %s MessageId %llu: %s", smb2_command_name(pd->command),
+                        (unsigned long long)pd->message_id,
+                        won ? "cancelled before its I/O started" : "I/O already running, completes normally");
+                return;
+            }
             pd->done = SMB_E_CANCELLED;
             srv_log(c, SRV_LOG_DEBUG, "CANCEL of AsyncId %llu (MessageId %llu)",
                     (unsigned long long)pd->async_id, (unsigned long long)pd->message_id);
@@ -79,7 +91,7 @@ void srv_async_cancel(struct srv_conn *c, const struct srv_req *rq)
 void srv_async_fid_closed(struct srv_conn *c, uint64_t fid)
 {
     for (struct srv_pending *pd = c->pending; pd; pd = pd->next)
-        if (pd->done == SMB_OK && pd->fid == fid)
+        if (pd->done == SMB_OK && pd->fid == fid && !pd->job)
             pd->done = SMB_E_NOTIFY_CLEANUP;
 }
 
@@ -88,7 +100,7 @@ void srv_async_fid_closed(struct srv_conn *c, uint64_t fid)
 void srv_async_session_closing(struct srv_conn *c, uint64_t session_id)
 {
     for (struct srv_pending *pd = c->pending; pd; pd = pd->next)
-        if (pd->done == SMB_OK && pd->session_id == session_id)
+        if (pd->done == SMB_OK && pd->session_id == session_id && !pd->job)
             pd->done = SMB_E_NOTIFY_CLEANUP;
 }
 
@@ -152,7 +164,7 @@ smb_status srv_async_flush(struct srv_conn *c, struct srv_buf *out)
     struct srv_pending **pp = &c->pending;
     while (*pp) {
         struct srv_pending *pd = *pp;
-        if (pd->done == SMB_OK) {
+        if (pd->done == SMB_OK || pd->job) {
             pp = &pd->next;
             continue;
         }
@@ -170,6 +182,7 @@ void srv_async_free_all(struct srv_conn *c)
     while (c->pending) {
         struct srv_pending *pd = c->pending;
         c->pending = pd->next;
+        srv_io_job_free(pd->job); /* the adapter ran and completed every job first */
         free(pd);
     }
     c->n_pending = 0;

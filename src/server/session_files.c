@@ -695,6 +695,8 @@ smb_status srv_cmd_flush(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
     struct srv_open *o = open_find_id(c, rq, fid);
     if (!o)
         return SMB_E_FILE_CLOSED;
+    if (o->writable && rq->may_defer && srv_io_defer(c, rq, o, 0, 0, 0, NULL) == SMB_OK)
+        return SMB_E_PENDING; /* the fsync runs as a job (session_io.c) */
     if (o->writable && fsync(o->fd) != 0)
         return srv_errno_status(errno);
     wr_u16le(w, 4);
@@ -781,19 +783,25 @@ smb_status srv_cmd_read(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
     wr_u32le(w, 0);
     if (!wr_ok(w) || w->cap - w->off < length)
         return SMB_E_INTERNAL_ERROR;
-    uint8_t *dst = w->p + w->off;
     size_t got = 0;
-    while (got < length) {
-        ssize_t r = pread(o->fd, dst + got, length - got, (off_t)(offset + got));
-        if (r < 0) {
-            if (errno == EINTR)
-                continue;
-            return srv_errno_status(errno);
-        }
-        if (r == 0)
-            break;
-        got += (size_t)r;
+    int e = EAGAIN;
+    if (rq->may_defer) {
+        /* Data in the page cache is read here and answered at once, as
+         * without I/O threads (a hand-off would only add latency); a read
+         * that would wait for the disk becomes a job (session_io.c). With
+         * "async io after = 0" every READ is a job. */
+        if (c->io_async_after > 0 && o->jobs == 0) /* else it queues behind them */
+            e = srv_io_pread_nowait(o->fd, w->p + w->off, length, offset, &got);
+        if (e == EAGAIN && srv_io_defer(c, rq, o, offset, length, mincount, NULL) == SMB_OK)
+            return SMB_E_PENDING;
     }
+    if (e == EAGAIN) {
+        size_t more = 0;
+        e = srv_io_pread_all(o->fd, w->p + w->off + got, length - got, offset + got, &more);
+        got += more;
+    }
+    if (e)
+        return srv_errno_status(e);
     if (got == 0 && length > 0)
         return SMB_E_END_OF_FILE;
     if (got < mincount)
@@ -826,6 +834,10 @@ smb_status srv_cmd_write(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
         return SMB_E_INVALID_DEVICE_REQUEST;
     if (!o->writable || !(o->access & (FILE_WRITE_DATA | FILE_APPEND_DATA)))
         return SMB_E_ACCESS_DENIED;
+    if (offset != UINT64_MAX && offset > INT64_MAX - (uint64_t)length)
+        return SMB_E_INVALID_PARAMETER;
+    if (rq->may_defer && srv_io_defer(c, rq, o, offset, length, 0, data) == SMB_OK)
+        return SMB_E_PENDING; /* the pwrite runs as a job (session_io.c) */
     if (offset == UINT64_MAX) {
         struct stat sb;
         if (fstat(o->fd, &sb) != 0)
@@ -835,15 +847,9 @@ smb_status srv_cmd_write(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
     if (offset > INT64_MAX - (uint64_t)length)
         return SMB_E_INVALID_PARAMETER;
     size_t done = 0;
-    while (done < length) {
-        ssize_t r = pwrite(o->fd, data + done, length - done, (off_t)(offset + done));
-        if (r < 0) {
-            if (errno == EINTR)
-                continue;
-            return srv_errno_status(errno);
-        }
-        done += (size_t)r;
-    }
+    int e = srv_io_pwrite_all(o->fd, data, length, offset, &done);
+    if (e)
+        return srv_errno_status(e);
     o->position = offset + done;
     wr_u16le(w, 17);
     wr_u16le(w, 0);

@@ -7,6 +7,8 @@
 #ifndef SMBSIGN_SERVER_SESSION_INT_H
 #define SMBSIGN_SERVER_SESSION_INT_H
 
+#include <stdatomic.h>
+
 #include "auth/ntlmssp.h"
 #include "base/buf.h"
 #include "crypto/crypto.h"
@@ -79,6 +81,7 @@ struct srv_open {
     uint32_t access;
     uint64_t position; /* FilePositionInformation: end of the last READ/WRITE */
     struct srv_share_ent *sh; /* this open in the share-mode table (session_files.c) */
+    uint32_t jobs;     /* deferred READ/WRITE/FLUSH not yet completed (session_io.c) */
     char *rel; /* heap, path beneath the share root */
     /* directory enumeration */
     struct srv_dirent *ents;
@@ -88,14 +91,44 @@ struct srv_open {
     struct srv_open *next;
 };
 
+/* A READ, WRITE or FLUSH whose file I/O runs outside srv_conn_input
+ * (server/session_io.c; the contract is in session.h). Every field but
+ * `state` and the results is written by the core before the adapter gets
+ * the job and read-only afterwards; the results are written by
+ * srv_io_job_run and read by srv_conn_job_done after the adapter handed the
+ * job back (its queue mutex orders the two). */
+enum { SRV_JOB_QUEUED = 0, SRV_JOB_RUNNING = 1, SRV_JOB_CANCELLED = 2 };
+struct srv_io_job {
+    atomic_int state;    /* SRV_JOB_*: CANCEL and the I/O thread race on it */
+    struct smb2_hdr h;   /* the request's header (ids, credits, flags) */
+    uint16_t charge;     /* credits the request consumed */
+    bool signed_ok;      /* the request carried a verified signature */
+    bool keeps_pdu;      /* WRITE: data points into the caller's PDU */
+    bool interim_sent;
+    uint64_t fid, async_id;
+    int fd;              /* dup of the open's descriptor, owned by the job */
+    uint64_t offset;     /* WRITE: UINT64_MAX appends at the end of file */
+    uint32_t length, mincount;
+    const uint8_t *data; /* WRITE data */
+    struct srv_buf out;  /* the response frame, built at offset 0 (READ data pread in place) */
+    /* results of srv_io_job_run */
+    int err;             /* errno, 0 on success */
+    size_t done_bytes;
+    uint64_t end_offset; /* READ/WRITE: offset after the last byte */
+};
+
 /* One request that went async (MS-SMB2 3.3.4.2): an interim STATUS_PENDING
- * response was sent; the final response goes out once `done` is set. */
+ * response was sent; the final response goes out once `done` is set. An
+ * entry with `job` set is a deferred READ/WRITE/FLUSH (session_io.c): it is
+ * listed from the moment it is deferred (CANCEL by MessageId finds it before
+ * its interim response), ignores `done`, and ends in srv_conn_job_done. */
 struct srv_pending {
     uint64_t async_id, message_id, session_id, fid;
     uint32_t tree_id;
     uint16_t command, credit_charge;
     bool signed_ok;  /* the request carried a verified signature */
     smb_status done; /* SMB_OK while pending, then the final status */
+    struct srv_io_job *job;
     struct srv_pending *next;
 };
 
@@ -129,6 +162,9 @@ struct srv_conn {
     struct srv_pending *pending; /* async requests (server/session_async.c) */
     uint32_t n_pending;
     uint64_t next_async_id;
+    int io_async_after;          /* -1: file I/O inside srv_conn_input; else see srv_conn_set_io_jobs */
+    struct srv_io_job *new_job;  /* deferred by the last srv_conn_input (srv_conn_take_job) */
+    bool io_cancelled;           /* a CANCEL stopped a queued job (srv_conn_take_io_cancel) */
     struct srv_smb1 *smb1; /* SMB1 connection state (server/smb1_server.c), NULL for SMB2 */
 };
 
@@ -152,6 +188,8 @@ struct srv_req {
     bool sign_final;                  /* sign this SESSION_SETUP response */
     uint64_t new_session_id;
     uint64_t async_id; /* set when the handler returned SMB_E_PENDING */
+    bool may_defer;    /* a non-compound request on a connection with I/O jobs */
+    struct srv_io_job *job; /* set when READ/WRITE/FLUSH deferred its file I/O */
 };
 
 /* logging (never secrets) */
@@ -186,6 +224,24 @@ void srv_async_session_closing(struct srv_conn *c, uint64_t session_id);
 smb_status srv_async_flush(struct srv_conn *c, struct srv_buf *out);
 void srv_async_free_all(struct srv_conn *c);
 struct srv_session *srv_session_find(struct srv_conn *c, uint64_t id);
+
+/* Deferred file I/O (session_io.c). srv_io_defer makes rq a job (rq->job,
+ * a pending entry) for a READ/WRITE/FLUSH that passed every check; it
+ * returns SMB_OK, or an error when the request must run synchronously
+ * instead (too many pending requests, no descriptor). The pread/pwrite
+ * helpers retry EINTR and short transfers and return 0 or an errno. */
+smb_status srv_io_defer(struct srv_conn *c, struct srv_req *rq, struct srv_open *o, uint64_t offset,
+                        uint32_t length, uint32_t mincount, const uint8_t *data);
+int srv_io_pread_all(int fd, uint8_t *dst, size_t len, uint64_t off, size_t *got);
+int srv_io_pwrite_all(int fd, const uint8_t *src, size_t len, uint64_t off, size_t *done);
+/* pread without waiting for the disk (RWF_NOWAIT): EAGAIN with *got bytes
+ * read when the rest is not in the page cache */
+int srv_io_pread_nowait(int fd, uint8_t *dst, size_t len, uint64_t off, size_t *got);
+void srv_io_job_free(struct srv_io_job *j);
+/* MS-SMB2 3.3.1.2 credit grant for a response (session.c) */
+uint16_t srv_credits_grant(struct srv_conn *c, uint16_t requested, uint16_t charge);
+/* MS-SMB2 2.2.2 ERROR response body */
+void srv_write_error_body(smb_wr *w);
 
 /* Response size the command may need (for buffer reservation). */
 size_t srv_cmd_resp_cap(const struct srv_conn *c, const struct srv_req *rq);

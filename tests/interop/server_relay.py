@@ -6,6 +6,8 @@ usage: server_relay.py LISTEN_PORT SERVER_PORT MODE
        flip-all       flip one byte of every WRITE request
        strip-signed   clear SMB2_FLAGS_SIGNED on the first WRITE request
        strip-required clear SIGNING_REQUIRED in the server's NEGOTIATE response
+       strip-async-read-sig  clear SIGNED and the signature of every final async
+                      READ response (server_async_io.sh)
        none           relay unchanged
 Frames are NetBIOS-delimited and modified in place; only 127.0.0.1 is used.
 Prints "tampered: ..." lines on stdout when it changes something.
@@ -37,8 +39,14 @@ def tamper(frame, to_server):
     cmd = struct.unpack_from('<H', f, 12)[0]
     flags = struct.unpack_from('<I', f, 16)[0]
     with lock:
-        if state['done'] and MODE != 'flip-all':
+        if state['done'] and MODE not in ('flip-all', 'strip-async-read-sig'):
             return frame
+        if (not to_server and cmd == 8 and (flags & 2) and MODE == 'strip-async-read-sig' and
+                struct.unpack_from('<I', f, 8)[0] != 0x103):
+            struct.pack_into('<I', f, 16, flags & ~0x8)
+            f[48:64] = b'\0' * 16
+            print('tampered: stripped signature of async READ response', flush=True)
+            return bytes(f)
         if to_server and cmd == 9 and MODE in ('flip', 'flip-all', 'strip-signed'):
             if MODE in ('flip', 'flip-all'):
                 f[-1] ^= 0x01  # last byte of the WRITE data

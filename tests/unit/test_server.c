@@ -747,8 +747,9 @@ static void core_311_tree_connect_must_be_signed(void **state)
     }
 }
 
-/* signed CREATE (FILE_OPEN) of an ASCII name ("" = the share root); returns the FileId */
-static uint64_t open_name(struct sess_fixture *f, const char *name, bool dir)
+/* signed CREATE (FILE_OPEN) of an ASCII name ("" = the share root) with an
+ * access mask; returns the FileId */
+static uint64_t open_name_access(struct sess_fixture *f, const char *name, bool dir, uint32_t access)
 {
     uint8_t req[1024], rsp[65536], body[256], u[128];
     size_t n, rl, ul = 0;
@@ -764,7 +765,7 @@ static uint64_t open_name(struct sess_fixture *f, const char *name, bool dir)
     wr_u32le(&w, 2); /* ImpersonationLevel */
     wr_u64le(&w, 0);
     wr_u64le(&w, 0);
-    wr_u32le(&w, 0x00100081u); /* FILE_LIST_DIRECTORY/READ_DATA | READ_ATTRIBUTES | SYNCHRONIZE */
+    wr_u32le(&w, access);
     wr_u32le(&w, 0);
     wr_u32le(&w, 7);                   /* ShareAccess */
     wr_u32le(&w, 1);                   /* FILE_OPEN */
@@ -782,6 +783,12 @@ static uint64_t open_name(struct sess_fixture *f, const char *name, bool dir)
     assert_int_equal(roundtrip(f, req, n, rsp, &rl), SMB_OK);
     assert_int_equal(le32(rsp + 8), 0);
     return le64(rsp + 64 + 64);
+}
+
+static uint64_t open_name(struct sess_fixture *f, const char *name, bool dir)
+{
+    /* FILE_LIST_DIRECTORY/READ_DATA | READ_ATTRIBUTES | SYNCHRONIZE */
+    return open_name_access(f, name, dir, 0x00100081u);
 }
 
 static uint64_t open_root_dir(struct sess_fixture *f)
@@ -1407,6 +1414,395 @@ static void core_wrong_password_refused(void **state)
     fixture_free(&f);
 }
 
+
+/* "io threads" / "async io after": defaults, values, refused values */
+static void config_io_keys(void **state)
+{
+    (void)state;
+    struct srv_config c;
+    char err[512] = "";
+    srv_config_init(&c);
+    assert_int_equal(c.io_threads, SRV_IO_THREADS_DEFAULT);
+    assert_int_equal(c.async_io_after, SRV_ASYNC_IO_AFTER_DEFAULT);
+    assert_int_equal(srv_config_load_string(&c, "[global]\nio threads = 0\nasync io after = 0\n", "g.conf", err,
+                                            sizeof err),
+                     SMB_OK);
+    assert_int_equal(c.io_threads, 0);
+    assert_int_equal(c.async_io_after, 0);
+    assert_int_equal(srv_config_load_string(&c, "[global]\nio_threads = 16\nasync-io-after = 60000\n", "g.conf",
+                                            err, sizeof err),
+                     SMB_OK);
+    assert_int_equal(c.io_threads, 16);
+    assert_int_equal(c.async_io_after, 60000);
+    static const char *bad[] = {"[global]\nio threads = 17\n", "[global]\nio threads = -1\n",
+                                "[global]\nasync io after = 60001\n", "[global]\nasync io after = soon\n"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        srv_config_init(&c);
+        assert_int_not_equal(srv_config_load_string(&c, bad[i], "b.conf", err, sizeof err), SMB_OK);
+        assert_non_null(strstr(err, "b.conf:"));
+    }
+}
+
+/* ---------------- core: deferred READ/FLUSH (session_io.c) ---------------- */
+
+static size_t read_body(uint8_t *b, uint64_t fid, uint32_t len, uint64_t off)
+{
+    smb_wr w;
+    wr_init(&w, b, 64);
+    wr_u16le(&w, 49);
+    wr_u8(&w, 0x50);
+    wr_u8(&w, 0);
+    wr_u32le(&w, len);
+    wr_u64le(&w, off);
+    wr_u64le(&w, fid);
+    wr_u64le(&w, fid);
+    wr_u32le(&w, 0); /* MinimumCount */
+    wr_u32le(&w, 0); /* Channel */
+    wr_u32le(&w, 0); /* RemainingBytes */
+    wr_u16le(&w, 0);
+    wr_u16le(&w, 0);
+    wr_u8(&w, 0);
+    return wr_len(&w);
+}
+
+static uint64_t io_fixture(struct sess_fixture *f, int after_ms, const char *content)
+{
+    fixture_login(f, SMB_LEVEL_REQUIRED);
+    srv_conn_set_io_jobs(f->c, after_ms);
+    connect_tree(f);
+    char path[400];
+    snprintf(path, sizeof path, "%s/data.txt", f->dir);
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs(content, fp);
+    fclose(fp);
+    return open_name(f, "data.txt", false);
+}
+
+static void io_fixture_free(struct sess_fixture *f)
+{
+    char path[400];
+    snprintf(path, sizeof path, "%s/data.txt", f->dir);
+    unlink(path);
+    fixture_free(f);
+}
+
+/* One frame of out (after `skip` bytes): the message and its length. */
+static uint8_t *frame_at(const struct srv_buf *out, size_t skip, size_t *mlen)
+{
+    assert_true(out->len >= skip + 4);
+    *mlen = ((size_t)out->p[skip + 1] << 16) | ((size_t)out->p[skip + 2] << 8) | out->p[skip + 3];
+    assert_true(out->len >= skip + 4 + *mlen);
+    return out->p + skip + 4;
+}
+
+/* Send a signed READ; returns its job (out of the way: the interim's
+ * AsyncId in *aid, 0 when nothing went out). */
+static struct srv_io_job *start_read(struct sess_fixture *f, uint64_t fid, uint32_t len, uint64_t off, uint64_t *mid,
+                                     uint64_t *aid)
+{
+    uint8_t req[1024], body[64];
+    struct srv_buf out;
+    *mid = f->mid++;
+    size_t n = signed_req(f, req, sizeof req, SMB2_READ, *mid, body, read_body(body, fid, len, off));
+    assert_int_equal(input_raw(f, req, n, &out), SMB_OK);
+    *aid = out.len ? le64(out.p + 4 + 32) : 0;
+    srv_buf_free(&out);
+    struct srv_io_job *j = srv_conn_take_job(f->c);
+    assert_non_null(j);
+    assert_null(srv_conn_take_job(f->c));
+    return j;
+}
+
+/* Complete j (srv_conn_job_done); the response message, or NULL if none. */
+static uint8_t *finish_job(struct sess_fixture *f, struct srv_io_job *j, struct srv_buf *out, size_t *mlen)
+{
+    memset(out, 0, sizeof *out);
+    assert_int_equal(srv_conn_job_done(f->c, j, out), SMB_OK);
+    return out->len ? frame_at(out, 0, mlen) : NULL;
+}
+
+static void assert_signed(struct sess_fixture *f, const uint8_t *m, size_t mlen, bool valid)
+{
+    smb_verify_result vr;
+    assert_int_equal(smb2_verify(f->sc, m, mlen, true, &vr, NULL, NULL), SMB_OK);
+    if (valid)
+        assert_int_equal(vr, SMB_VERIFY_VALID);
+    else
+        assert_int_not_equal(vr, SMB_VERIFY_VALID);
+}
+
+static void close_fid(struct sess_fixture *f, uint64_t fid)
+{
+    uint8_t req[1024], body[64];
+    struct srv_buf out;
+    smb_wr w;
+    wr_init(&w, body, sizeof body);
+    wr_u16le(&w, 24);
+    wr_u16le(&w, 0);
+    wr_u32le(&w, 0);
+    wr_u64le(&w, fid);
+    wr_u64le(&w, fid);
+    size_t n = signed_req(f, req, sizeof req, SMB2_CLOSE, f->mid++, body, wr_len(&w));
+    assert_int_equal(input_raw(f, req, n, &out), SMB_OK);
+    assert_int_equal(le32(out.p + 4 + 8), 0);
+    srv_buf_free(&out);
+}
+
+/* MS-SMB2 3.3.4.2 with "async io after = 0": a READ passes its checks and
+ * becomes a job; the interim (async, STATUS_PENDING, unsigned, credits) is
+ * in the output at once; the job runs; the final response is async, signed,
+ * with the interim's AsyncId, no credits, and the file's bytes. A READ on a
+ * bad handle fails in sync form and makes no job. */
+static void core_io_job_interim_then_signed_final(void **state)
+{
+    (void)state;
+    struct sess_fixture f;
+    uint64_t fid = io_fixture(&f, 0, "hello, async world");
+    uint8_t req[1024], body[64];
+    size_t n, mlen;
+    struct srv_buf out;
+
+    /* bad FileId: plain sync error, no job */
+    n = signed_req(&f, req, sizeof req, SMB2_READ, f.mid++, body, read_body(body, fid + 99, 100, 0));
+    assert_int_equal(input_raw(&f, req, n, &out), SMB_OK);
+    uint8_t *m = frame_at(&out, 0, &mlen);
+    assert_int_equal(le32(m + 8), 0xC0000128u); /* FILE_CLOSED */
+    assert_int_equal(le32(m + 16) & SMB2_FLAGS_ASYNC_COMMAND, 0);
+    assert_null(srv_conn_take_job(f.c));
+    srv_buf_free(&out);
+
+    uint64_t mid = f.mid++;
+    n = signed_req(&f, req, sizeof req, SMB2_READ, mid, body, read_body(body, fid, 100, 7));
+    assert_int_equal(input_raw(&f, req, n, &out), SMB_OK);
+    m = frame_at(&out, 0, &mlen);
+    assert_int_equal(out.len, 4 + mlen);
+    assert_int_equal(mlen, 64 + 9);
+    assert_int_equal(le32(m + 8), 0x00000103u);
+    assert_int_equal(le16(m + 12), SMB2_READ);
+    assert_true(le32(m + 16) & SMB2_FLAGS_ASYNC_COMMAND);
+    assert_int_equal(le32(m + 16) & SMB2_FLAGS_SIGNED, 0);
+    assert_true(le16(m + 14) >= 1);
+    assert_int_equal(le64(m + 24), mid);
+    uint64_t aid = le64(m + 32);
+    assert_true(aid != 0);
+    srv_buf_free(&out);
+    struct srv_io_job *j = srv_conn_take_job(f.c);
+    assert_non_null(j);
+    assert_null(srv_conn_take_job(f.c));
+    assert_true(srv_io_job_interim_sent(j));
+    assert_false(srv_io_job_keeps_pdu(j));
+    assert_int_equal(srv_io_job_key(j), fid);
+    assert_true(srv_io_job_run(j));
+    m = finish_job(&f, j, &out, &mlen);
+    assert_non_null(m);
+    assert_int_equal(le32(m + 8), 0);
+    assert_true(le32(m + 16) & SMB2_FLAGS_ASYNC_COMMAND);
+    assert_int_equal(le64(m + 24), mid);
+    assert_int_equal(le64(m + 32), aid);
+    assert_int_equal(le16(m + 14), 0);
+    assert_int_equal(le32(m + 64 + 4), 11); /* DataLength: "async world" */
+    assert_memory_equal(m + 0x50, "async world", 11);
+    assert_signed(&f, m, mlen, true);
+    /* twin: one flipped byte of the final response no longer verifies */
+    m[0x50] ^= 1;
+    assert_signed(&f, m, mlen, false);
+    srv_buf_free(&out);
+    io_fixture_free(&f);
+}
+
+/* With a threshold: a READ of cached data is answered at once (no job); a
+ * WRITE job that completes in time gets the sync form (credits, signed);
+ * past the threshold (srv_conn_job_interim) a FLUSH job gets the interim
+ * and later the signed async final. */
+static void core_io_job_sync_form_under_threshold(void **state)
+{
+    (void)state;
+    struct sess_fixture f;
+    uint64_t fid = io_fixture(&f, 1000, "0123456789");
+    uint8_t req[1024], body[128];
+    size_t n, mlen;
+    struct srv_buf out;
+    n = signed_req(&f, req, sizeof req, SMB2_READ, f.mid++, body, read_body(body, fid, 4, 2));
+    assert_int_equal(input_raw(&f, req, n, &out), SMB_OK);
+    assert_null(srv_conn_take_job(f.c)); /* page cache: read and answered here */
+    uint8_t *m = frame_at(&out, 0, &mlen);
+    assert_int_equal(le32(m + 8), 0);
+    assert_int_equal(le32(m + 16) & SMB2_FLAGS_ASYNC_COMMAND, 0);
+    assert_memory_equal(m + 0x50, "2345", 4);
+    assert_signed(&f, m, mlen, true);
+    srv_buf_free(&out);
+
+    /* WRITE "XY" at 3: a job pointing into the PDU; nothing goes out before it is done */
+    uint64_t wfid = open_name_access(&f, "data.txt", false, 0x00100083u); /* + WRITE_DATA */
+    smb_wr w;
+    wr_init(&w, body, sizeof body);
+    wr_u16le(&w, 49);
+    wr_u16le(&w, 64 + 48);
+    wr_u32le(&w, 2);
+    wr_u64le(&w, 3);
+    wr_u64le(&w, wfid);
+    wr_u64le(&w, wfid);
+    wr_zero(&w, 16); /* Channel, RemainingBytes, WriteChannelInfo, Flags */
+    wr_bytes(&w, "XY", 2);
+    n = signed_req(&f, req, sizeof req, SMB2_WRITE, f.mid++, body, wr_len(&w));
+    assert_int_equal(input_raw(&f, req, n, &out), SMB_OK);
+    assert_int_equal(out.len, 0);
+    srv_buf_free(&out);
+    struct srv_io_job *j = srv_conn_take_job(f.c);
+    assert_non_null(j);
+    assert_true(srv_io_job_keeps_pdu(j));
+    assert_false(srv_io_job_interim_sent(j));
+    /* a READ of cached data on that handle now queues behind the WRITE */
+    uint64_t rmid, raid;
+    struct srv_io_job *rj = start_read(&f, wfid, 10, 0, &rmid, &raid);
+    assert_int_equal(raid, 0);
+    assert_int_equal(srv_io_job_key(rj), srv_io_job_key(j));
+    assert_true(srv_io_job_run(j));
+    memset(req, 0, sizeof req); /* the job ran: completing it needs no PDU */
+    m = finish_job(&f, j, &out, &mlen);
+    assert_int_equal(le32(m + 8), 0);
+    assert_int_equal(le16(m + 12), SMB2_WRITE);
+    assert_int_equal(le32(m + 16) & SMB2_FLAGS_ASYNC_COMMAND, 0);
+    assert_int_equal(le32(m + 36), f.tid);
+    assert_true(le16(m + 14) >= 1);
+    assert_int_equal(le32(m + 64 + 4), 2); /* Count */
+    assert_signed(&f, m, mlen, true);
+    srv_buf_free(&out);
+    char path[400], got[16] = "";
+    snprintf(path, sizeof path, "%s/data.txt", f.dir);
+    FILE *fp = fopen(path, "r");
+    assert_non_null(fp);
+    assert_non_null(fgets(got, sizeof got, fp));
+    fclose(fp);
+    assert_string_equal(got, "012XY56789");
+    assert_true(srv_io_job_run(rj)); /* runs after the WRITE: sees its bytes */
+    m = finish_job(&f, rj, &out, &mlen);
+    assert_int_equal(le32(m + 16) & SMB2_FLAGS_ASYNC_COMMAND, 0);
+    assert_memory_equal(m + 0x50, "012XY56789", 10);
+    assert_signed(&f, m, mlen, true);
+    srv_buf_free(&out);
+
+    /* FLUSH past the threshold: interim now, async final later */
+    wr_init(&w, body, sizeof body);
+    wr_u16le(&w, 24);
+    wr_u16le(&w, 0);
+    wr_u32le(&w, 0);
+    wr_u64le(&w, wfid);
+    wr_u64le(&w, wfid);
+    uint64_t mid = f.mid++;
+    n = signed_req(&f, req, sizeof req, SMB2_FLUSH, mid, body, wr_len(&w));
+    assert_int_equal(input_raw(&f, req, n, &out), SMB_OK);
+    assert_int_equal(out.len, 0);
+    j = srv_conn_take_job(f.c);
+    assert_non_null(j);
+    assert_int_equal(srv_conn_job_interim(f.c, j, &out), SMB_OK);
+    m = frame_at(&out, 0, &mlen);
+    assert_int_equal(le32(m + 8), 0x00000103u);
+    assert_int_equal(le16(m + 12), SMB2_FLUSH);
+    assert_int_equal(le32(m + 16) & SMB2_FLAGS_SIGNED, 0);
+    uint64_t aid = le64(m + 32);
+    srv_buf_free(&out);
+    assert_int_equal(srv_conn_job_interim(f.c, j, &out), SMB_OK); /* once only */
+    assert_int_equal(out.len, 0);
+    srv_buf_free(&out);
+    assert_true(srv_io_job_run(j));
+    m = finish_job(&f, j, &out, &mlen);
+    assert_int_equal(le32(m + 8), 0);
+    assert_true(le32(m + 16) & SMB2_FLAGS_ASYNC_COMMAND);
+    assert_int_equal(le64(m + 24), mid);
+    assert_int_equal(le64(m + 32), aid);
+    assert_int_equal(le16(m + 14), 0);
+    assert_signed(&f, m, mlen, true);
+    srv_buf_free(&out);
+    io_fixture_free(&f);
+}
+
+/* MS-SMB2 3.3.5.16: CANCEL of a job that has not started (by AsyncId) stops
+ * it: it does not run and ends with a signed STATUS_CANCELLED; an unsigned
+ * CANCEL does nothing; CANCEL of a job that already ran changes nothing. */
+static void core_io_job_cancel(void **state)
+{
+    (void)state;
+    struct sess_fixture f;
+    uint64_t fid = io_fixture(&f, 0, "abcdef");
+    uint8_t req[1024];
+    size_t n, mlen;
+    struct srv_buf out;
+    uint64_t mid, aid;
+    struct srv_io_job *j = start_read(&f, fid, 3, 0, &mid, &aid);
+    /* unsigned CANCEL: ignored */
+    n = cancel_req(&f, req, sizeof req, mid, aid, false);
+    assert_int_equal(input_raw(&f, req, n, &out), SMB_OK);
+    assert_int_equal(out.len, 0);
+    assert_false(srv_conn_take_io_cancel(f.c));
+    assert_false(srv_io_job_cancelled(j));
+    srv_buf_free(&out);
+    /* signed CANCEL by AsyncId: the queued job is cancelled */
+    n = cancel_req(&f, req, sizeof req, mid, aid, true);
+    assert_int_equal(input_raw(&f, req, n, &out), SMB_OK);
+    assert_int_equal(out.len, 0);
+    assert_true(srv_conn_take_io_cancel(f.c));
+    assert_false(srv_conn_take_io_cancel(f.c));
+    assert_true(srv_io_job_cancelled(j));
+    srv_buf_free(&out);
+    assert_false(srv_io_job_run(j)); /* not run */
+    uint8_t *m = finish_job(&f, j, &out, &mlen);
+    assert_int_equal(le32(m + 8), 0xC0000120u);
+    assert_true(le32(m + 16) & SMB2_FLAGS_ASYNC_COMMAND);
+    assert_int_equal(le64(m + 32), aid);
+    assert_signed(&f, m, mlen, true);
+    srv_buf_free(&out);
+
+    /* twin: the job already ran; CANCEL finds it but it completes normally */
+    j = start_read(&f, fid, 3, 3, &mid, &aid);
+    assert_true(srv_io_job_run(j));
+    n = cancel_req(&f, req, sizeof req, mid, aid, true);
+    assert_int_equal(input_raw(&f, req, n, &out), SMB_OK);
+    assert_false(srv_conn_take_io_cancel(f.c));
+    srv_buf_free(&out);
+    m = finish_job(&f, j, &out, &mlen);
+    assert_int_equal(le32(m + 8), 0);
+    assert_memory_equal(m + 0x50, "def", 3);
+    srv_buf_free(&out);
+    io_fixture_free(&f);
+}
+
+/* CLOSE while a job is outstanding: the job's own descriptor still reads;
+ * LOGOFF while a job is outstanding: its completion sends nothing; a job
+ * never completed is released by srv_conn_free (ASan checks). */
+static void core_io_job_close_and_logoff(void **state)
+{
+    (void)state;
+    struct sess_fixture f;
+    uint64_t fid = io_fixture(&f, 0, "still readable");
+    uint8_t req[1024];
+    size_t n, mlen;
+    struct srv_buf out;
+    uint64_t mid, aid;
+    struct srv_io_job *j = start_read(&f, fid, 5, 0, &mid, &aid);
+    close_fid(&f, fid);
+    assert_true(srv_io_job_run(j));
+    uint8_t *m = finish_job(&f, j, &out, &mlen);
+    assert_int_equal(le32(m + 8), 0);
+    assert_memory_equal(m + 0x50, "still", 5);
+    srv_buf_free(&out);
+
+    fid = open_name(&f, "data.txt", false);
+    j = start_read(&f, fid, 5, 0, &mid, &aid);
+    struct srv_io_job *leftover = start_read(&f, fid, 5, 0, &mid, &aid);
+    assert_non_null(leftover);
+    uint8_t lb[4] = {4, 0, 0, 0};
+    n = signed_req(&f, req, sizeof req, SMB2_LOGOFF, f.mid++, lb, sizeof lb);
+    assert_int_equal(input_raw(&f, req, n, &out), SMB_OK);
+    assert_int_equal(le32(out.p + 4 + 8), 0);
+    srv_buf_free(&out);
+    assert_true(srv_io_job_run(j));
+    assert_null(finish_job(&f, j, &out, &mlen)); /* the session is gone: no response */
+    srv_buf_free(&out);
+    io_fixture_free(&f); /* `leftover` never completed: freed with the connection */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1435,6 +1831,11 @@ int main(void)
         cmocka_unit_test(core_create_contexts),
         cmocka_unit_test(core_change_notify_interim_cancel_and_close),
         cmocka_unit_test(core_change_notify_logoff_cleanup),
+        cmocka_unit_test(config_io_keys),
+        cmocka_unit_test(core_io_job_interim_then_signed_final),
+        cmocka_unit_test(core_io_job_sync_form_under_threshold),
+        cmocka_unit_test(core_io_job_cancel),
+        cmocka_unit_test(core_io_job_close_and_logoff),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,368 @@
+/* server/session_io.c - deferred file I/O for READ, WRITE and FLUSH: the core
+ * checks the request, the adapter runs the pread/pwrite/fsync on an I/O
+ * thread, the core answers (sync form, or interim STATUS_PENDING then a
+ * final async response; MS-SMB2 3.3.4.2, 3.3.4.1.1). Contract in session.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "base/buf.h"
+#include "server/session_int.h"
+
+/* READ response: header, then the 16-byte fixed body; data at 0x50 (MS-SMB2 2.2.20) */
+#define READ_DATA_OFF (4 + SMB2_HDR_LEN + 16)
+
+int srv_io_pread_all(int fd, uint8_t *dst, size_t len, uint64_t off, size_t *got)
+{
+    size_t n = 0;
+    while (n < len) {
+        ssize_t r = pread(fd, dst + n, len - n, (off_t)(off + n));
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            *got = n;
+            return errno;
+        }
+        if (r == 0)
+            break;
+        n += (size_t)r;
+    }
+    *got = n;
+    return 0;
+}
+
+int srv_io_pread_nowait(int fd, uint8_t *dst, size_t len, uint64_t off, size_t *got)
+{
+    size_t n = 0;
+    while (n < len) {
+        struct iovec iov = {.iov_base = dst + n, .iov_len = len - n};
+        ssize_t r = preadv2(fd, &iov, 1, (off_t)(off + n), RWF_NOWAIT);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            *got = n;
+            /* would block, or the file system cannot tell: the caller waits elsewhere */
+            return errno == EAGAIN || errno == EOPNOTSUPP || errno == ENOSYS ? EAGAIN : errno;
+        }
+        if (r == 0)
+            break;
+        n += (size_t)r;
+    }
+    *got = n;
+    return 0;
+}
+
+int srv_io_pwrite_all(int fd, const uint8_t *src, size_t len, uint64_t off, size_t *done)
+{
+    size_t n = 0;
+    while (n < len) {
+        ssize_t r = pwrite(fd, src + n, len - n, (off_t)(off + n));
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            *done = n;
+            return errno;
+        }
+        n += (size_t)r;
+    }
+    *done = n;
+    return 0;
+}
+
+void srv_conn_set_io_jobs(struct srv_conn *c, int after_ms) { c->io_async_after = after_ms < 0 ? -1 : after_ms; }
+
+struct srv_io_job *srv_conn_take_job(struct srv_conn *c)
+{
+    struct srv_io_job *j = c->new_job;
+    c->new_job = NULL;
+    return j;
+}
+
+bool srv_conn_take_io_cancel(struct srv_conn *c)
+{
+    bool r = c->io_cancelled;
+    c->io_cancelled = false;
+    return r;
+}
+
+bool srv_io_job_keeps_pdu(const struct srv_io_job *j) { return j->keeps_pdu; }
+bool srv_io_job_interim_sent(const struct srv_io_job *j) { return j->interim_sent; }
+uint64_t srv_io_job_key(const struct srv_io_job *j) { return j->fid; }
+bool srv_io_job_cancelled(const struct srv_io_job *j)
+{
+    return atomic_load(&((struct srv_io_job *)j)->state) == SRV_JOB_CANCELLED;
+}
+
+const char *srv_io_job_describe(const struct srv_io_job *j, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "%s MessageId %llu (FileId %llu, %u bytes)", smb2_command_name(j->h.command),
+             (unsigned long long)j->h.message_id, (unsigned long long)j->fid, j->length);
+    return buf;
+}
+
+void srv_io_job_free(struct srv_io_job *j)
+{
+    if (!j)
+        return;
+    if (j->fd >= 0)
+        close(j->fd);
+    srv_buf_free(&j->out);
+    free(j);
+}
+
+smb_status srv_io_defer(struct srv_conn *c, struct srv_req *rq, struct srv_open *o, uint64_t offset,
+                        uint32_t length, uint32_t mincount, const uint8_t *data)
+{
+    if (c->n_pending >= SRV_PENDING_MAX)
+        return SMB_E_INSUFFICIENT_RESOURCES; /* run it synchronously instead */
+    struct srv_io_job *j = calloc(1, sizeof *j);
+    struct srv_pending *pd = calloc(1, sizeof *pd);
+    if (!j || !pd) {
+        free(j);
+        free(pd);
+        return SMB_E_NOMEM;
+    }
+    /* The job owns its own descriptor: a CLOSE or TREE_DISCONNECT while it
+     * runs closes the open's, never the one in use. */
+    j->fd = fcntl(o->fd, F_DUPFD_CLOEXEC, 0);
+    if (j->fd < 0) {
+        free(j);
+        free(pd);
+        return SMB_E_INSUFFICIENT_RESOURCES;
+    }
+    atomic_init(&j->state, SRV_JOB_QUEUED);
+    j->h = rq->h;
+    j->charge = c->dialect >= SMB_DIALECT_210 ? rq->h.credit_charge : 1;
+    j->signed_ok = rq->signed_ok;
+    j->keeps_pdu = data != NULL;
+    j->fid = o->fid;
+    j->offset = offset;
+    j->length = length;
+    j->mincount = mincount;
+    j->data = data;
+    pd->message_id = rq->h.message_id;
+    pd->session_id = rq->sess->id;
+    pd->tree_id = rq->tree->id;
+    pd->fid = o->fid;
+    pd->command = rq->h.command;
+    pd->credit_charge = rq->h.credit_charge;
+    pd->signed_ok = rq->signed_ok;
+    pd->done = SMB_OK;
+    pd->job = j;
+    pd->next = c->pending;
+    c->pending = pd;
+    c->n_pending++;
+    rq->job = j;
+    o->jobs++;
+    return SMB_OK;
+}
+
+bool srv_io_job_run(struct srv_io_job *j)
+{
+    int expect = SRV_JOB_QUEUED;
+    if (!atomic_compare_exchange_strong(&j->state, &expect, SRV_JOB_RUNNING))
+        return false; /* cancelled before it started */
+    switch (j->h.command) {
+    case SMB2_READ:
+        j->err = srv_io_pread_all(j->fd, j->out.p + READ_DATA_OFF, j->length, j->offset, &j->done_bytes);
+        j->end_offset = j->offset + j->done_bytes;
+        break;
+    case SMB2_WRITE: {
+        uint64_t off = j->offset;
+        if (off == UINT64_MAX) {
+            /* append (MS-SMB2 3.3.5.13): the end of file as of this job,
+             * after the jobs queued before it on the handle */
+            struct stat sb;
+            if (fstat(j->fd, &sb) != 0) {
+                j->err = errno;
+                break;
+            }
+            off = (uint64_t)sb.st_size;
+            if (off > INT64_MAX - (uint64_t)j->length) {
+                j->err = EFBIG;
+                break;
+            }
+        }
+        j->err = srv_io_pwrite_all(j->fd, j->data, j->length, off, &j->done_bytes);
+        j->end_offset = off + j->done_bytes;
+        break;
+    }
+    case SMB2_FLUSH:
+        j->err = fsync(j->fd) != 0 ? errno : 0;
+        break;
+    default:
+        j->err = EINVAL;
+        break;
+    }
+    return true;
+}
+
+static struct srv_pending *job_entry(struct srv_conn *c, const struct srv_io_job *j, struct srv_pending ***prevp)
+{
+    struct srv_pending **pp = &c->pending;
+    for (; *pp; pp = &(*pp)->next)
+        if ((*pp)->job == j) {
+            if (prevp)
+                *prevp = pp;
+            return *pp;
+        }
+    return NULL;
+}
+
+/* NetBIOS header + SMB2 response header for the job at out (reserved). */
+static void put_headers(smb_wr *w, const struct srv_io_job *j, size_t len, uint32_t nt, uint16_t credit, bool async)
+{
+    wr_u8(w, 0);
+    wr_u8(w, (uint8_t)(len >> 16));
+    wr_u8(w, (uint8_t)(len >> 8));
+    wr_u8(w, (uint8_t)len);
+    struct smb2_hdr rh = {0};
+    rh.credit_charge = j->h.credit_charge;
+    rh.status = nt;
+    rh.command = j->h.command;
+    rh.credit = credit;
+    rh.flags = SMB2_FLAGS_SERVER_TO_REDIR | (j->h.flags & SMB2_FLAGS_PRIORITY_MASK);
+    rh.message_id = j->h.message_id;
+    rh.session_id = j->h.session_id;
+    if (async) {
+        rh.flags |= SMB2_FLAGS_ASYNC_COMMAND;
+        rh.async_id = j->async_id;
+    } else {
+        rh.process_id = j->h.process_id;
+        rh.tree_id = j->h.tree_id;
+    }
+    smb2_hdr_encode(w, &rh);
+}
+
+static struct srv_session *live_session(struct srv_conn *c, const struct srv_io_job *j)
+{
+    struct srv_session *s = srv_session_find(c, j->h.session_id);
+    return s && s->state == SESS_VALID ? s : NULL;
+}
+
+/* Interim response (MS-SMB2 3.3.4.2): async form with a new AsyncId,
+ * STATUS_PENDING, the request's credits granted, never signed (3.3.4.1.1). */
+smb_status srv_conn_job_interim(struct srv_conn *c, struct srv_io_job *j, struct srv_buf *out)
+{
+    struct srv_pending *pd = job_entry(c, j, NULL);
+    if (j->interim_sent || !pd || !live_session(c, j))
+        return SMB_OK;
+    size_t len = SMB2_HDR_LEN + 9;
+    smb_status st = srv_buf_reserve(out, 4 + len);
+    if (st != SMB_OK)
+        return st;
+    j->async_id = pd->async_id = ++c->next_async_id;
+    j->interim_sent = true;
+    smb_wr w;
+    wr_init(&w, out->p + out->len, 4 + len);
+    put_headers(&w, j, len, smb_status_ntstatus(SMB_E_PENDING), srv_credits_grant(c, j->h.credit, j->charge), true);
+    srv_write_error_body(&w);
+    if (!wr_ok(&w))
+        return SMB_E_INTERNAL_ERROR;
+    out->len += 4 + len;
+    srv_log(c, SRV_LOG_DEBUG, "%s MessageId %llu pending as AsyncId %llu", smb2_command_name(j->h.command),
+            (unsigned long long)j->h.message_id, (unsigned long long)j->async_id);
+    return SMB_OK;
+}
+
+static smb_status job_status(const struct srv_io_job *j, bool ran)
+{
+    if (!ran)
+        return SMB_E_CANCELLED;
+    if (j->err)
+        return srv_errno_status(j->err);
+    if (j->h.command == SMB2_READ && ((j->done_bytes == 0 && j->length > 0) || j->done_bytes < j->mincount))
+        return SMB_E_END_OF_FILE;
+    return SMB_OK;
+}
+
+smb_status srv_conn_job_done(struct srv_conn *c, struct srv_io_job *j, struct srv_buf *out)
+{
+    struct srv_pending **pp = NULL;
+    if (job_entry(c, j, &pp)) {
+        struct srv_pending *pd = *pp;
+        *pp = pd->next;
+        c->n_pending--;
+        free(pd);
+    }
+    bool ran = !srv_io_job_cancelled(j);
+    smb_status res = job_status(j, ran);
+    for (struct srv_open *o = c->opens; o; o = o->next)
+        if (o->fid == j->fid) { /* still open (FileIds are never reused) */
+            if (o->jobs)
+                o->jobs--;
+            if (res == SMB_OK && j->h.command != SMB2_FLUSH)
+                o->position = j->end_offset; /* FilePositionInformation */
+            break;
+        }
+    if (res != SMB_OK)
+        srv_log(c, SRV_LOG_DEBUG, "%s MessageId %llu -> %s", smb2_command_name(j->h.command),
+                (unsigned long long)j->h.message_id, smb_status_name(res));
+    struct srv_session *s = live_session(c, j);
+    smb_status st = SMB_OK;
+    if (!s)
+        goto out; /* LOGOFF or a dead session: nobody to answer */
+    size_t body = 9;
+    if (res == SMB_OK)
+        body = j->h.command == SMB2_READ    ? 16 + (j->done_bytes ? j->done_bytes : 1)
+               : j->h.command == SMB2_WRITE ? 17
+                                            : 4;
+    size_t len = SMB2_HDR_LEN + body;
+    j->out.len = 0;
+    if ((st = srv_buf_reserve(&j->out, 4 + len)) != SMB_OK)
+        goto out;
+    smb_wr w;
+    wr_init(&w, j->out.p, 4 + len);
+    uint16_t credit = j->interim_sent ? 0 : srv_credits_grant(c, j->h.credit, j->charge);
+    put_headers(&w, j, len, smb_status_ntstatus(res), credit, j->interim_sent);
+    if (res != SMB_OK) {
+        srv_write_error_body(&w);
+    } else if (j->h.command == SMB2_READ) {
+        /* MS-SMB2 2.2.20; the data is already at READ_DATA_OFF */
+        wr_u16le(&w, 17);
+        wr_u8(&w, 0x50);
+        wr_u8(&w, 0);
+        wr_u32le(&w, (uint32_t)j->done_bytes);
+        wr_u32le(&w, 0);
+        wr_u32le(&w, 0);
+        if (j->done_bytes && w.cap - w.off >= j->done_bytes)
+            w.off += j->done_bytes; /* the data, in place */
+        else if (j->done_bytes)
+            wr_fail(&w, SMB_E_BUFFER_TOO_SMALL);
+        else
+            wr_u8(&w, 0);
+    } else if (j->h.command == SMB2_WRITE) {
+        /* MS-SMB2 2.2.22 */
+        wr_u16le(&w, 17);
+        wr_u16le(&w, 0);
+        wr_u32le(&w, (uint32_t)j->done_bytes);
+        wr_u32le(&w, 0);
+        wr_u16le(&w, 0);
+        wr_u16le(&w, 0);
+        wr_u8(&w, 0);
+    } else {
+        wr_u16le(&w, 4); /* MS-SMB2 2.2.18 FLUSH response */
+        wr_u16le(&w, 0);
+    }
+    if (!wr_ok(&w)) {
+        st = SMB_E_INTERNAL_ERROR;
+        goto out;
+    }
+    /* MS-SMB2 3.3.4.1.1: signed like any response on the session (the
+     * final async response included; only the interim is unsigned) */
+    if (s->has_key && (s->signing_required || j->signed_ok) &&
+        (st = srv_signer_sign(&s->signer, j->out.p + 4, len)) != SMB_OK)
+        goto out;
+    j->out.len = 4 + len;
+    srv_buf_free(out);
+    *out = j->out;
+    memset(&j->out, 0, sizeof j->out);
+out:
+    srv_io_job_free(j);
+    return st;
+}
