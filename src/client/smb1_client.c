@@ -320,7 +320,8 @@ static smb_status check_mech_list_mic(struct smb1_client *c)
         return SMB_OK;
     memset(&sr, 0, sizeof sr);
     if (spnego_resp_decode(r.blob, r.blob_len, &sr) != SMB_OK)
-        return die(c, SMB_E_INVALID_NETWORK_RESPONSE, "malformed SPNEGO NegTokenResp in the final SESSION_SETUP response");
+        return die(c, SMB_E_INVALID_NETWORK_RESPONSE,
+                   "malformed SPNEGO NegTokenResp in the final SESSION_SETUP response");
     if (sr.neg_state == SPNEGO_REJECT)
         return die(c, SMB_E_LOGON_FAILURE, "SPNEGO rejected");
     if (sr.mech_list_mic.len == 0 || !c->ntlm.have_key || c->ntlm.anonymous)

@@ -30,7 +30,17 @@
 #include "wire/smb2/negotiate.h"
 #include "wire/smb2/session_setup.h"
 
-enum tamper { T_NONE, T_UNSIGNED, T_FLIP, T_ZERO_SESSION, T_BAD_MID, T_GUEST, T_FINAL_UNSIGNED, T_BAD_MECHMIC, T_FINAL_FLIP };
+enum tamper {
+    T_NONE,
+    T_UNSIGNED,
+    T_FLIP,
+    T_ZERO_SESSION,
+    T_BAD_MID,
+    T_GUEST,
+    T_FINAL_UNSIGNED,
+    T_BAD_MECHMIC,
+    T_FINAL_FLIP
+};
 
 struct fake {
     uint16_t dialect;
