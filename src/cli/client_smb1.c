@@ -148,9 +148,10 @@ static int run_one(struct smb1_client *c, char *line)
         struct smb1_client_info i;
         smb1_client_info(c, &i);
         printf("dialect NT LM 0.12\nsigning %s\nalgorithm %s\nserver_security_mode %u\nauth %s\n"
-               "requests_signed %" PRIu64 "\nresponses_verified %" PRIu64 "\n",
+               "mech_list_mic %s\nrequests_signed %" PRIu64 "\nresponses_verified %" PRIu64 "\n",
                i.signing ? "yes" : "no", i.signing ? "md5" : "none", i.server_security_mode,
-               i.extended_security ? "spnego-ntlmssp" : "ntlmv2-non-extended", i.requests_signed,
+               i.extended_security ? "spnego-ntlmssp" : "ntlmv2-non-extended",
+               i.mech_list_mic_verified ? "verified" : "absent", i.requests_signed,
                i.responses_verified);
         return CLI_EXIT_OK;
     }

@@ -54,6 +54,8 @@ static const char USAGE[] =
     "      --min-dialect D      lowest dialect offered (default 2.0.2)\n"
     "  -c, --command 'CMDS'     run ';'-separated commands and exit\n"
     "  -t, --timeout SECONDS    per-wait timeout (default 30)\n"
+    "  -v, --verbose            after each get/put print bytes, seconds and MiB/s on stderr\n"
+    "                           (timed from the remote open to the close, like smbclient's average)\n"
     "  -h, --help               this text\n"
     "\n"
     "The password comes from -U USER%PASS, -A, $SMBSIGN_PASSWORD, or a prompt\n"
@@ -95,6 +97,7 @@ struct opts {
     smb_era era;  /* SMB1 era: --era, or the --profile's */
     bool no_spnego; /* SMB1: --no-spnego, the non-extended SESSION_SETUP_ANDX */
     bool allow_guest; /* --allow-guest: accept the server mapping this logon to guest */
+    bool verbose;     /* -v: transfer summary after get/put */
 };
 
 static int parse_target(const char *t, struct opts *o)
@@ -241,16 +244,35 @@ struct progress {
     bool tty;
     struct timespec t0;
     const char *name;
+    uint64_t done;
 };
+
+static double since(const struct timespec *t0)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - t0->tv_sec) + (double)(now.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* -v: "put a -> b: N bytes in S s (R MiB/s)", timed from before the remote
+ * open to after the close (what smbclient's "average" rate covers). */
+static void xfer_summary(const struct opts *o, const char *verb, const char *from, const char *to,
+                         const struct progress *p)
+{
+    if (!o->verbose)
+        return;
+    double el = since(&p->t0);
+    fprintf(stderr, "%s %s -> %s: %" PRIu64 " bytes in %.3f s (%.1f MiB/s)\n", verb, from, to, p->done, el,
+            el > 0 ? (double)p->done / el / (1024.0 * 1024.0) : 0.0);
+}
 
 static void progress_cb(uint64_t done, uint64_t total, void *arg)
 {
     struct progress *p = arg;
+    p->done = done;
     if (!p->tty)
         return;
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    double el = (double)(now.tv_sec - p->t0.tv_sec) + (double)(now.tv_nsec - p->t0.tv_nsec) / 1e9;
+    double el = since(&p->t0);
     double rate = el > 0 ? (double)done / el / (1024.0 * 1024.0) : 0;
     int pct = total ? (int)(done * 100 / total) : 100;
     int bars = pct / 5;
@@ -320,7 +342,7 @@ static int do_session(smb_client *c, struct opts *o)
     return 0;
 }
 
-static int do_get(smb_client *c, const char *remote, const char *local)
+static int do_get(smb_client *c, const struct opts *o, const char *remote, const char *local)
 {
     char part[4200];
     struct stat sb;
@@ -343,9 +365,11 @@ static int do_get(smb_client *c, const char *remote, const char *local)
                 strerror(errno));
         return CLI_EXIT_NEGATIVE;
     }
-    struct progress p = {isatty(2) != 0, {0, 0}, basename_of(remote)};
+    struct progress p = {isatty(2) != 0, {0, 0}, basename_of(remote), 0};
     clock_gettime(CLOCK_MONOTONIC, &p.t0);
     smb_status st = smb_client_get(c, remote, fd, progress_cb, &p);
+    if (st == SMB_OK)
+        xfer_summary(o, "get", remote, local, &p);
     if (close(fd) != 0 && st == SMB_OK)
         st = SMB_E_IO;
     if (st != SMB_OK) {
@@ -363,7 +387,7 @@ static int do_get(smb_client *c, const char *remote, const char *local)
     return 0;
 }
 
-static int do_put(smb_client *c, const char *local, const char *remote)
+static int do_put(smb_client *c, const struct opts *o, const char *local, const char *remote)
 {
     if (!remote)
         remote = basename_of(local);
@@ -372,9 +396,11 @@ static int do_put(smb_client *c, const char *local, const char *remote)
         fprintf(stderr, "smbsign client: put %s: %s\n", local, strerror(errno));
         return CLI_EXIT_NEGATIVE;
     }
-    struct progress p = {isatty(2) != 0, {0, 0}, basename_of(local)};
+    struct progress p = {isatty(2) != 0, {0, 0}, basename_of(local), 0};
     clock_gettime(CLOCK_MONOTONIC, &p.t0);
     smb_status st = smb_client_put(c, fd, remote, progress_cb, &p);
+    if (st == SMB_OK)
+        xfer_summary(o, "put", local, remote, &p);
     close(fd);
     if (st != SMB_OK) {
         char what[512];
@@ -478,11 +504,11 @@ static int run_cmd(smb_client *c, struct opts *o, char *line)
     }
     if (!strcmp(cmd, "get")) {
         NEED(1);
-        return do_get(c, av[1], n > 2 ? av[2] : NULL);
+        return do_get(c, o, av[1], n > 2 ? av[2] : NULL);
     }
     if (!strcmp(cmd, "put")) {
         NEED(1);
-        return do_put(c, av[1], n > 2 ? av[2] : NULL);
+        return do_put(c, o, av[1], n > 2 ? av[2] : NULL);
     }
     if (!strcmp(cmd, "stat")) {
         NEED(1);
@@ -567,6 +593,7 @@ int cmd_client(int argc, char **argv)
                                        {"era", required_argument, NULL, 4}, /* SMB1 hook */
                                        {"no-spnego", no_argument, NULL, 5},  /* SMB1 hook */
                                        {"allow-guest", no_argument, NULL, 6},
+                                       {"verbose", no_argument, NULL, 'v'},
                                        {"help", no_argument, NULL, 'h'},
                                        {NULL, 0, NULL, 0}};
     struct opts o;
@@ -577,7 +604,7 @@ int cmd_client(int argc, char **argv)
     const char *signing = NULL, *profile = NULL, *authfile = NULL;
     int ch, rc = CLI_EXIT_USAGE;
     optind = 1;
-    while ((ch = getopt_long(argc, argv, "U:W:NA:m:c:t:h", lo, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "U:W:NA:m:c:t:vh", lo, NULL)) != -1) {
         switch (ch) {
         case 'U': {
             free(o.user);
@@ -641,6 +668,9 @@ int cmd_client(int argc, char **argv)
             break;
         case 6:
             o.allow_guest = true;
+            break;
+        case 'v':
+            o.verbose = true;
             break;
         case 't':
             o.timeout = atoi(optarg);

@@ -299,6 +299,42 @@ static smb_status negotiate(struct smb1_client *c)
 
 static smb_status activate_signing(struct smb1_client *c, const uint8_t *key, size_t key_len);
 
+/* The server's SPNEGO mechListMIC in the final SESSION_SETUP_ANDX response
+ * (MS-SPNG 3.1.5.1, MS-NLMP 3.4.4.2): when present it must verify with the
+ * NTLMSSP session key over the mechTypes list this client sent (both from
+ * session state), direction server->client, sequence 0; compared in constant
+ * time. A response without one is accepted (older servers omit it); on a
+ * signing session the signature of this response covers its absence. Nothing
+ * is committed before this check. */
+static smb_status check_mech_list_mic(struct smb1_client *c)
+{
+    struct smb1_block b;
+    struct smb1_sess_setup_rsp r;
+    struct spnego_resp sr;
+    smb_status st;
+    if ((st = first_block(c, &b)) != SMB_OK)
+        return st;
+    if (smb1_sess_setup_rsp_decode(&b, &r) != SMB_OK)
+        return die(c, SMB_E_INVALID_NETWORK_RESPONSE, "malformed final SESSION_SETUP response");
+    if (r.blob_len == 0)
+        return SMB_OK;
+    memset(&sr, 0, sizeof sr);
+    if (spnego_resp_decode(r.blob, r.blob_len, &sr) != SMB_OK)
+        return die(c, SMB_E_INVALID_NETWORK_RESPONSE,
+                   "malformed SPNEGO NegTokenResp in the final SESSION_SETUP response");
+    if (sr.neg_state == SPNEGO_REJECT)
+        return die(c, SMB_E_LOGON_FAILURE, "SPNEGO rejected");
+    if (sr.mech_list_mic.len == 0 || !c->ntlm.have_key || c->ntlm.anonymous)
+        return SMB_OK; /* absent, or no key to check it with (anonymous/guest, never signs) */
+    if (sr.mech_list_mic.len != 16 ||
+        !smb_ntlm_mac_verify(c->ntlm.session_key, c->ntlm.flags, false, 0, c->mech_list, c->mech_list_len,
+                             sr.mech_list_mic.p))
+        return die(c, SMB_E_ACCESS_DENIED,
+                   "the server's SPNEGO mechListMIC does not verify (SESSION_SETUP tampered with?)");
+    c->info.mech_list_mic_verified = true;
+    return SMB_OK;
+}
+
 static smb_status session_setup(struct smb1_client *c, const struct smb1_client_opts *o)
 {
     smb_status st = smb_ntlm_client_init(&c->ntlm, o->user, o->domain, o->password,
@@ -367,6 +403,8 @@ static smb_status session_setup(struct smb1_client *c, const struct smb1_client_
         bool keyless = c->ntlm.anonymous || !c->ntlm.have_key || (c->in_len >= 37 && (le16(c->in + 37) & 1));
         if (c->dec.sign && keyless)
             return die(c, SMB_E_ACCESS_DENIED, "guest or anonymous session while signing is required");
+        if ((st = check_mech_list_mic(c)) != SMB_OK)
+            return st;
         if (c->dec.sign)
             return activate_signing(c, c->ntlm.session_key, 16);
         return SMB_OK;

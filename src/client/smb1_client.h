@@ -53,6 +53,7 @@ struct smb1_client_info {
     bool negotiated; /* got a NEGOTIATE response */
     bool session_setup_sent;
     bool extended_security; /* SPNEGO/NTLMSSP; false: non-extended NTLMv2 (MAC key = key || response) */
+    bool mech_list_mic_verified; /* the server's SPNEGO mechListMIC was present and verified */
     uint64_t requests_signed, responses_verified;
 };
 

@@ -725,6 +725,13 @@ smb_status smb_cli_in_buf(struct smb_cli *c, uint8_t **p, size_t *room)
 
 void smb_cli_in_commit(struct smb_cli *c, size_t n) { c->in_len += n; }
 
+static void add_credits(struct smb_cli *c, uint16_t grant)
+{
+    c->credits += grant;
+    if (c->credits > SMB_CLI_MAX_CREDITS)
+        c->credits = SMB_CLI_MAX_CREDITS;
+}
+
 /* Verify one response element against session state (never its own flag). */
 static smb_status verify_elem(struct smb_cli *c, const uint8_t *msg, size_t len, const struct smb2_hdr *h,
                               const struct pending *p)
@@ -808,13 +815,18 @@ smb_status smb_cli_poll(struct smb_cli *c, size_t *nev)
         struct pending *p = pend_find(c, h.message_id);
         if (!p || p->command != h.command)
             return fail(c, SMB_E_INVALID_NETWORK_RESPONSE, "response to a request that is not pending");
-        /* credits: granted by every response, interim included */
-        c->credits += h.credit;
-        if (c->credits > SMB_CLI_MAX_CREDITS)
-            c->credits = SMB_CLI_MAX_CREDITS;
         bool interim = (h.flags & SMB2_FLAGS_ASYNC_COMMAND) && h.status == 0x00000103u;
+        /* Verify first, then account: a forged or unsigned response on a
+         * signing session changes no state (credits, pending table, events). */
         if ((st = verify_elem(c, msg, elen, &h, p)) != SMB_OK)
             return st;
+        /* The final SESSION_SETUP response is verified by on_session_setup
+         * with the new key: its grant counts only after that. NEGOTIATE and
+         * the MORE_PROCESSING leg cannot be signed (no key yet) and must
+         * grant the credit the next leg needs. */
+        bool final_ss = h.command == SMB2_SESSION_SETUP && c->state == SMB_CLI_SESSION_SETUP && h.status == 0;
+        if (!final_ss)
+            add_credits(c, h.credit); /* granted by every response, interim included */
         if (interim) { /* MS-SMB2 3.2.5.1.5: keep waiting for the final response */
             off = next;
             continue;
@@ -837,6 +849,8 @@ smb_status smb_cli_poll(struct smb_cli *c, size_t *nev)
         } else if (h.command == SMB2_SESSION_SETUP && c->state == SMB_CLI_SESSION_SETUP) {
             if ((st = on_session_setup(c, e)) != SMB_OK)
                 return st;
+            if (final_ss)
+                add_credits(c, h.credit);
         } else {
             n++;
         }

@@ -10,6 +10,8 @@ tests. Listens on 127.0.0.1:LISTEN, forwards one connection at a time to
   strip-extsec clear FLAGS2_EXTENDED_SECURITY in the client's NEGOTIATE request, so
                the server answers with the 8-byte challenge form (no
                CAP_EXTENDED_SECURITY) although the client asked for extended security
+  flip-mechmic flip one byte of the server's SPNEGO mechListMIC (DER a3 12 04 10 + 16
+               bytes) in the final (STATUS_SUCCESS) SESSION_SETUP_ANDX response
   none         relay unchanged
 
 Prints "tampered MODE" on stderr when it modified something. Loopback only.
@@ -18,7 +20,8 @@ import socket
 import sys
 import threading
 
-WRITE_ANDX, READ_ANDX, NT_CREATE_ANDX, NEGOTIATE = 0x2F, 0x2E, 0xA2, 0x72
+WRITE_ANDX, READ_ANDX, NT_CREATE_ANDX, NEGOTIATE, SESSION_SETUP_ANDX = 0x2F, 0x2E, 0xA2, 0x72, 0x73
+MECH_LIST_MIC = b"\xa3\x12\x04\x10"  # [3] { OCTET STRING (16) } in NegTokenResp
 
 
 def recv_exact(s, n):
@@ -63,6 +66,10 @@ def pump(src, dst, c2s, st):
                             st.done = True
                         elif st.mode == "strip-extsec" and c2s and cmd == NEGOTIATE and b[11] & 0x08:
                             b[11] &= 0xF7  # Flags2 0x0800 (little-endian high byte)
+                            st.done = True
+                        elif (st.mode == "flip-mechmic" and not c2s and cmd == SESSION_SETUP_ANDX and status == 0
+                              and b.find(MECH_LIST_MIC) > 0):
+                            b[b.find(MECH_LIST_MIC) + 4 + 7] ^= 0x01
                             st.done = True
                         elif st.mode == "replay" and c2s and cmd == NT_CREATE_ANDX:
                             out.append(hdr + body)

@@ -68,6 +68,8 @@ for s in disabled auto mandatory; do
         if [ "$want" = yes ]; then
             check_match "$name: responses verified" "$out" "^responses_verified [1-9]"
         fi
+        # Samba answers our mechListMIC with its own (MS-SPNG 3.1.5.1); we verify it
+        check_match "$name: server's SPNEGO mechListMIC verified" "$out" "^mech_list_mic verified\$"
     done
     # legacy-era client that requires signing: hangs up after NEGOTIATE on SecurityMode 3
     out=$(cl "${PORT[$s]}" required legacy "ls")
@@ -77,6 +79,41 @@ for s in disabled auto mandatory; do
     else
         check_match "samba $s: legacy required client lists" "$out" "payload|up_required|\\."
     fi
+done
+
+# ---- a man in the middle that flips one byte of the server's SPNEGO mechListMIC in the
+# final SESSION_SETUP_ANDX response (tests/interop/smb1_mitm.py flip-mechmic). On an
+# unsigned session (server signing disabled, our client disabled) nothing but the
+# mechListMIC protects the negotiation: the client must refuse. Twin: the same relay
+# in mode "none" logs on and verifies the MIC.
+MITM1="$ROOT/tests/interop/smb1_mitm.py"
+mechmic() { # MODE SERVER LEVEL -> output with rc=N appended
+    local mode=$1 srv=$2 level=$3 mp mpid try out rc
+    for try in 1 2 3; do
+        mp=$(free_port)
+        /usr/bin/python3 "$MITM1" "$mp" "${PORT[$srv]}" "$mode" 2>"$T/mitm1-$mode-$srv.log" &
+        mpid=$!
+        track_pid $mpid
+        wait_port 127.0.0.1 "$mp" 10 && kill -0 $mpid 2>/dev/null && break
+    done
+    out=$(cl "$mp" "$level" current "session")
+    rc=$?
+    kill "$mpid" 2>/dev/null
+    wait "$mpid" 2>/dev/null
+    printf '%s\nrc=%s\n' "$out" "$rc"
+}
+for srv_level in disabled/disabled mandatory/required; do
+    srv=${srv_level%/*} level=${srv_level#*/}
+    [ -n "${PORT[$srv]}" ] || { not_ok "samba $srv running for the mechListMIC relay"; continue; }
+    name="mitm via samba $srv / our client $level"
+    out=$(mechmic none "$srv" "$level")
+    check_match "$name, relay unchanged: logon works, mechListMIC verified" "$(echo "$out" | tr '\n' ' ')" \
+        "mech_list_mic verified.*rc=0"
+    out=$(mechmic flip-mechmic "$srv" "$level")
+    check_match "$name: the relay flipped a mechListMIC byte" "$(cat "$T/mitm1-flip-mechmic-$srv.log")" \
+        "tampered flip-mechmic"
+    check_match "$name: flipped mechListMIC refused" "$(echo "$out" | tr '\n' ' ')" \
+        "STATUS_ACCESS_DENIED.*mechListMIC does not verify.*rc=1"
 done
 
 # ---- the non-extended SESSION_SETUP_ANDX (--no-spnego): smbd answers a NEGOTIATE

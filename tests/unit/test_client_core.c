@@ -6,7 +6,8 @@
  * (AES-GMAC, preauth hash); every acceptance has its negative twin: an
  * unsigned, re-signed-with-a-flipped-byte, SessionId-zeroed, unknown-MessageId
  * response, a guest final response while signing is required, an unsigned
- * final SESSION_SETUP response, a bad server mechListMIC.
+ * final SESSION_SETUP response, a bad server mechListMIC; a forged response
+ * granting many credits changes no credit count (verify first, then account).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -29,7 +30,17 @@
 #include "wire/smb2/negotiate.h"
 #include "wire/smb2/session_setup.h"
 
-enum tamper { T_NONE, T_UNSIGNED, T_FLIP, T_ZERO_SESSION, T_BAD_MID, T_GUEST, T_FINAL_UNSIGNED, T_BAD_MECHMIC };
+enum tamper {
+    T_NONE,
+    T_UNSIGNED,
+    T_FLIP,
+    T_ZERO_SESSION,
+    T_BAD_MID,
+    T_GUEST,
+    T_FINAL_UNSIGNED,
+    T_BAD_MECHMIC,
+    T_FINAL_FLIP
+};
 
 struct fake {
     uint16_t dialect;
@@ -43,7 +54,16 @@ struct fake {
     size_t mech_list_len;
     smb_sign_ctx *sign;
     uint64_t sid;
+    uint16_t grant;          /* CreditResponse of the final SESSION_SETUP / ECHO response (0: 64) */
+    uint32_t credits_before; /* the core's credits just before the final SESSION_SETUP response */
 };
+
+/* Set CreditResponse (MS-SMB2 2.2.1.2, offset 14) of a built response, before signing. */
+static void set_grant(const struct fake *f, uint8_t *rsp)
+{
+    if (f->grant)
+        put_le16(rsp + 14, f->grant);
+}
 
 /* Take one NetBIOS frame from the core's output. */
 static size_t take_out(struct smb_cli *c, uint8_t *msg, size_t cap)
@@ -227,8 +247,12 @@ static smb_status handshake(struct fake *f, enum tamper t)
     rsp_hdr(&w, SMB2_SESSION_SETUP, 0, mid_of(req), f->sid, 0);
     struct smb2_session_setup_resp fr = {t == T_GUEST ? SMB2_SESSION_FLAG_IS_GUEST : 0, {tok, tokl}};
     smb2_session_setup_resp_encode(&w, &fr);
+    set_grant(f, rsp);
     if (t != T_FINAL_UNSIGNED)
         assert_int_equal(smb2_sign(f->sign, rsp, wr_len(&w)), SMB_OK);
+    if (t == T_FINAL_FLIP)
+        rsp[wr_len(&w) - 1] ^= 0x01;
+    f->credits_before = smb_cli_credits(f->c);
     return feed(f->c, rsp, wr_len(&w), &nev);
 }
 
@@ -250,6 +274,7 @@ static smb_status echo(struct fake *f, enum tamper t, size_t *nev)
     rsp_hdr(&w, SMB2_ECHO, 0, t == T_BAD_MID ? mid + 100 : mid, t == T_ZERO_SESSION ? 0 : f->sid, 0);
     smb2_echo_encode(&w);
     size_t len = wr_len(&w);
+    set_grant(f, rsp);
     if (t != T_UNSIGNED && t != T_ZERO_SESSION)
         assert_int_equal(smb2_sign(f->sign, rsp, len), SMB_OK);
     if (t == T_FLIP)
@@ -367,6 +392,76 @@ static void core_bad_mechlistmic(void **s)
     final_negative(0x0311, T_BAD_MECHMIC, SMB_E_ACCESS_DENIED);
 }
 
+/* Verify first, then account: a response that fails verification and grants
+ * 8000 credits leaves the credit count where it was; the validly signed twin
+ * adds them. */
+static void echo_grant(uint16_t dialect, enum tamper t, smb_status want)
+{
+    struct fake f = {.dialect = 0};
+    FAKE_INIT(f, dialect, SMB2_NEGOTIATE_SIGNING_ENABLED | SMB2_NEGOTIATE_SIGNING_REQUIRED);
+    size_t nev;
+    setup_core(&f, SMB_LEVEL_REQUIRED);
+    assert_int_equal(handshake(&f, T_NONE), SMB_OK);
+    uint32_t before = smb_cli_credits(f.c);
+    assert_true(before > 1 && before < 1000);
+    f.grant = 8000;
+    assert_int_equal(echo(&f, t, &nev), want);
+    uint32_t expect = before - 1; /* the ECHO's own charge */
+    if (want == SMB_OK) {
+        expect += 8000;
+        if (expect > SMB_CLI_MAX_CREDITS)
+            expect = SMB_CLI_MAX_CREDITS;
+        assert_int_equal(nev, 1);
+        assert_int_equal(smb_cli_in_flight(f.c), 0);
+    } else {
+        assert_int_equal(smb_cli_state(f.c), SMB_CLI_FAILED);
+        assert_int_equal(smb_cli_in_flight(f.c), 1); /* the forged response completed nothing */
+    }
+    assert_int_equal(smb_cli_credits(f.c), expect);
+    done(&f);
+}
+
+static void core_forged_grant_ignored(void **s)
+{
+    (void)s;
+    echo_grant(0x0210, T_FLIP, SMB_E_INVALID_SIGNATURE);
+    echo_grant(0x0311, T_FLIP, SMB_E_INVALID_SIGNATURE);
+    echo_grant(0x0311, T_UNSIGNED, SMB_E_ACCESS_DENIED);
+}
+static void core_signed_grant_counted(void **s)
+{
+    (void)s;
+    echo_grant(0x0210, T_NONE, SMB_OK);
+    echo_grant(0x0311, T_NONE, SMB_OK);
+}
+
+/* The same for the final SESSION_SETUP response, verified with the new key. */
+static void final_grant(uint16_t dialect, enum tamper t, smb_status want)
+{
+    struct fake f = {.dialect = 0};
+    FAKE_INIT(f, dialect, SMB2_NEGOTIATE_SIGNING_ENABLED | SMB2_NEGOTIATE_SIGNING_REQUIRED);
+    setup_core(&f, SMB_LEVEL_REQUIRED);
+    f.grant = 8000;
+    assert_int_equal(handshake(&f, t), want);
+    assert_true(f.credits_before < 1000);
+    assert_int_equal(smb_cli_credits(f.c), want == SMB_OK ? f.credits_before + 8000 : f.credits_before);
+    done(&f);
+}
+
+static void core_final_forged_grant_ignored(void **s)
+{
+    (void)s;
+    final_grant(0x0311, T_FINAL_FLIP, SMB_E_INVALID_SIGNATURE);
+    final_grant(0x0210, T_FINAL_FLIP, SMB_E_INVALID_SIGNATURE);
+    final_grant(0x0210, T_FINAL_UNSIGNED, SMB_E_ACCESS_DENIED);
+}
+static void core_final_signed_grant_counted(void **s)
+{
+    (void)s;
+    final_grant(0x0311, T_NONE, SMB_OK);
+    final_grant(0x0210, T_NONE, SMB_OK);
+}
+
 /* MS-SMB2 3.2.5.1.5: an interim STATUS_PENDING response (async, unsigned)
  * keeps the request pending and grants credits; the final async response
  * must be signed. */
@@ -452,6 +547,8 @@ int main(void)
         cmocka_unit_test(core_unknown_mid),       cmocka_unit_test(core_guest_refused),
         cmocka_unit_test(core_final_unsigned),    cmocka_unit_test(core_bad_mechlistmic),
         cmocka_unit_test(core_garbage_frames),    cmocka_unit_test(core_interim_pending),
+        cmocka_unit_test(core_forged_grant_ignored), cmocka_unit_test(core_signed_grant_counted),
+        cmocka_unit_test(core_final_forged_grant_ignored), cmocka_unit_test(core_final_signed_grant_counted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
