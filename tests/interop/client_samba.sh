@@ -71,7 +71,12 @@ start_smbd() { # NAME SIGNING
   path = $d/share
   read only = no
   guest ok = yes
+[small]
+  path = $d/small
+  read only = no
 EOC
+    mkdir -p "$d/small"
+    chmod 777 "$d/small"
     printf '%s\n%s\n' "$PASS" "$PASS" | smbpasswd -c "$d/smb.conf" -a -s "$USERNAME" >/dev/null
     # own session: smbd signals its process group when it stops
     setsid smbd --foreground --no-process-group --debug-stdout -s "$d/smb.conf" >"$d/smbd.out" 2>&1 &
@@ -292,5 +297,25 @@ mitm "clear SIGNING_REQUIRED in NEGOTIATE (3.1.1, preauth)" clear-required "${PO
 mitm "clear SIGNING_REQUIRED in NEGOTIATE (2.1, server refuses unsigned)" clear-required "${PORT[mandatory]}" 2.1 enabled "STATUS_ACCESS_DENIED"
 mitm "clear NEGOTIATE capabilities (3.0, VALIDATE_NEGOTIATE_INFO)" clear-caps "${PORT[auto]}" 3.0 enabled "VALIDATE_NEGOTIATE_INFO"
 mitm "flip one byte of a signed READ response (2.1)" flip "${PORT[mandatory]}" 2.1 enabled "STATUS_INVALID_SIGNATURE"
+
+# ---- put into a share with too little room: STATUS_DISK_FULL from the WRITE that
+# does not fit, exit 1; a file that fits arrives intact.
+SMALL=$T/auto/small
+if mount -t tmpfs -o size=8m,mode=0777 tmpfs "$SMALL"; then
+    head -c 4000000 /dev/urandom >fits
+    head -c 16000000 /dev/urandom >too-big
+    out=$("$SMBSIGN" client "//127.0.0.1:${PORT[auto]}/small" -U "$USERNAME%$PASS" --signing required \
+        -c "put fits" 2>&1)
+    rc=$?
+    if [ $rc -eq 0 ] && cmp -s fits "$SMALL/fits"; then ok "put into a small share: a file that fits arrives intact"; else
+        not_ok "put into a small share: a file that fits arrives intact (rc $rc)"; echo "$out" | sed 's/^/#   /' | head -5; fi
+    out=$("$SMBSIGN" client "//127.0.0.1:${PORT[auto]}/small" -U "$USERNAME%$PASS" --signing required \
+        -c "put too-big" 2>&1)
+    rc=$?
+    check_match "put into a small share: a file that does not fit is refused" "rc=$rc $out" "rc=1 .*STATUS_DISK_FULL"
+    umount "$SMALL" || umount -l "$SMALL"
+else
+    not_ok "mount a small tmpfs for the share-full test"
+fi
 
 exit 0
