@@ -215,7 +215,7 @@ for pair in hmac-sha256:HMAC-SHA256 aes-cmac:AES-128-CMAC aes-gmac:AES-128-GMAC;
             note=$(awk -v s="$SIZE_MB" -v c="$ocpu" -v b="$bc" -v sr="$srate" -v busy="$ob_busy" 'BEGIN {
                 if (c - b <= 0) exit; ceil = s * 1.048576 / (c - b); need = 1.5 * sr;
                 printf " (smbclient %d%% busy; its own CPU caps it at %.0f MB/s, 1.5x smbd needs %.0f%s)",
-                    busy, ceil, need, need > ceil ? ": beyond this client" : "" }')
+                    busy, ceil, need, (need > ceil) ? ": beyond this client" : "" }')
         fi
         printf '  %-12s %-4s %9s %9s %7s  %9s %9s  %5s%% %4s%%  %5s %5s  %s%s\n' "$ours" "$dir" "$orate" "$srate" "$r" \
             "$owall" "$swall" "$ob_busy" "$(busy "$sb" "$bc")" \
@@ -248,7 +248,7 @@ awk -v us="$uscpu" -v ss="$sscpu" -v uc="$ucpu" -v sc="$scpu" -v b="$bc_un" -v m
     printf "             %.0f %% of the unsigned transfer time, which no server can take off the client.\n", (sc - uc) * 100 / (m * 1.048576 / ur);
     if (sc - b > 0) { ceil = m * 1.048576 / (sc - b);
         printf "             smbclient'"'"'s CPU caps a signed download at %.0f MB/s; 10 %% below unsigned is %.0f MB/s%s\n",
-            ceil, 0.9 * ur, 0.9 * ur > ceil ? ": beyond this client" : "" } }'
+            ceil, 0.9 * ur, (0.9 * ur > ceil) ? ": beyond this client" : "" } }'
 
 echo "  3. $NCONN concurrent connections, signed open/stat/close for ${SECS}s (bench/server_ops, libsmbsign client)"
 start_ours aes-gmac required
@@ -276,6 +276,11 @@ pss() { # PIDS... -> kB
 smbd_pids() { pgrep -s "$SPID" 2>/dev/null || echo "$SPID"; }
 idle_delta() { # PORT PIDFUNC
     local port=$1 fn=$2 before after fifo=$T/idle.fifo
+    # warm-up: one round of connections opened and closed first, so memory the
+    # server keeps after its first connections (allocator arenas, pools) is
+    # in "before" and not counted per connection
+    "$OPS" ops 127.0.0.1 "$port" "$USERNAME" "$PASS" share 20 1 stat.txt >/dev/null 2>&1
+    sleep 3
     before=$(pss $($fn))
     rm -f "$fifo"
     mkfifo "$fifo"

@@ -78,6 +78,23 @@ test_cleanup() {
 }
 trap test_cleanup EXIT
 
+# tshark_start PCAP FILTER: capture loopback traffic matching FILTER into PCAP
+# and return once tshark says it is capturing (a fixed sleep lost the first
+# packets on a loaded machine), plus a moment for the capture filter.
+# Sets TSHARK_PID (tracked). tshark_stop: let the last packets land, stop it.
+tshark_start() {
+    tshark -i lo -f "$2" -w "$1" -q >"$1.log" 2>&1 &
+    TSHARK_PID=$!
+    track_pid "$TSHARK_PID"
+    for _ in $(seq 1 150); do grep -q 'Capturing on' "$1.log" 2>/dev/null && break; sleep 0.2; done
+    sleep 0.5
+}
+tshark_stop() {
+    sleep 1
+    kill "$TSHARK_PID" 2>/dev/null
+    wait "$TSHARK_PID" 2>/dev/null
+}
+
 # samba_conf / samba_user / samba_start: a private smbd (tests/samba.inc)
 # shellcheck source=samba.inc
 . "$(dirname "${BASH_SOURCE[0]}")/samba.inc"

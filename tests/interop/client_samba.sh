@@ -192,14 +192,11 @@ done
 
 # ---- on the wire ----
 wire() { # NAME PORT DIALECT LEVEL WANT(on|off)
-    local name=$1 p=$2 d=$3 l=$4 want=$5 cap=$T/cap-$RANDOM.pcapng tpid res
-    tshark -i lo -f "tcp port $p" -w "$cap" -q >"$cap.log" 2>&1 &
-    tpid=$!
-    track_pid $tpid
-    for _ in $(seq 1 100); do grep -q Capturing "$cap.log" && break; sleep 0.1; done
+    local name=$1 p=$2 d=$3 l=$4 want=$5 cap=$T/cap-$RANDOM.pcapng res
+    tshark_start "$cap" "tcp port $p"
     cli "$p" -m "$d" --signing "$l" -c "put big-$d w; get w wb; stat w; ls; rm w" >/dev/null 2>&1
-    sleep 0.5
-    kill "$tpid"; wait "$tpid" 2>/dev/null; untrack "$tpid"
+    tshark_stop
+    untrack "$TSHARK_PID"
     rm -f wb
     # per SMB2 PDU: command, status, SIGNED flag, signature (compounds are comma lists)
     res=$(tshark -r "$cap" -d "tcp.port==$p,nbss" -Y smb2 -T fields -e smb2.cmd -e smb2.nt_status \

@@ -207,18 +207,10 @@ done
 # ---- tshark: every response after the final SESSION_SETUP carries SIGNED and a non-zero signature
 if command -v tshark >/dev/null; then
     pcap=$SRV_DIR/wire.pcap
-    tshark -i lo -f "tcp port $SRV_PORT" -w "$pcap" >/dev/null 2>"$SRV_DIR/tshark.err" &
-    tpid=$!
-    track_pid $tpid
-    # wait until tshark says it captures (a fixed sleep lost the first
-    # packets on a loaded machine), then a little more for the filter
-    for _ in $(seq 1 100); do grep -q 'Capturing on' "$SRV_DIR/tshark.err" && break; sleep 0.2; done
-    sleep 1
+    tshark_start "$pcap" "tcp port $SRV_PORT"
     smbc SMB3_11 if_required "put f64k w1; get w1 w1.down; del w1; ls" >/dev/null
     smbc SMB3_02 disabled "ls" >/dev/null
-    sleep 1
-    kill $tpid
-    wait $tpid 2>/dev/null
+    tshark_stop
     # interim STATUS_PENDING responses of READ/WRITE/FLUSH that took longer than
     # "async io after" are never signed (MS-SMB2 3.3.4.1.1): not counted here
     rows=$(tshark -r "$pcap" -d "tcp.port==$SRV_PORT,nbss" \

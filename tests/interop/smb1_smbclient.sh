@@ -171,14 +171,9 @@ srv1_stop impacket
 if command -v tshark >/dev/null; then
     srv1_start required 127.0.0.1 "" -c "$SRV_DIR/smb1.conf"
     pcap=$SRV_DIR/smb1.pcap
-    tshark -i lo -f "tcp port $SRV_PORT" -w "$pcap" >/dev/null 2>&1 &
-    tp=$!
-    track_pid $tp
-    sleep 1.5
+    tshark_start "$pcap" "tcp port $SRV_PORT"
     smbc1 required "put f64k w.bin; get w.bin w.down; ls" >/dev/null
-    sleep 1
-    kill $tp 2>/dev/null
-    wait $tp 2>/dev/null
+    tshark_stop
     rows=$(tshark -r "$pcap" -d "tcp.port==$SRV_PORT,nbss" -Y 'smb && smb.cmd != 0x72 && smb.cmd != 0x73' \
         -T fields -e smb.cmd -e smb.flags.response -e smb.signature 2>/dev/null)
     n=$(grep -c . <<<"$rows")

@@ -1615,6 +1615,23 @@ static void core_io_job_interim_then_signed_final(void **state)
  * WRITE job that completes in time gets the sync form (credits, signed);
  * past the threshold (srv_conn_job_interim) a FLUSH job gets the interim
  * and later the signed async final. */
+/* WRITE body: DATA (a string) at OFFSET on FID; returns its length */
+static size_t write_body(uint8_t *body, size_t cap, uint64_t fid, uint64_t offset, const char *data)
+{
+    smb_wr w;
+    size_t dl = strlen(data);
+    wr_init(&w, body, cap);
+    wr_u16le(&w, 49);
+    wr_u16le(&w, 64 + 48);
+    wr_u32le(&w, (uint32_t)dl);
+    wr_u64le(&w, offset);
+    wr_u64le(&w, fid);
+    wr_u64le(&w, fid);
+    wr_zero(&w, 16); /* Channel, RemainingBytes, WriteChannelInfo, Flags */
+    wr_bytes(&w, data, dl);
+    return wr_len(&w);
+}
+
 static void core_io_job_sync_form_under_threshold(void **state)
 {
     (void)state;
@@ -1633,39 +1650,17 @@ static void core_io_job_sync_form_under_threshold(void **state)
     assert_signed(&f, m, mlen, true);
     srv_buf_free(&out);
 
-    /* WRITE "XY" at 3: a job pointing into the PDU; nothing goes out before it is done */
+    /* WRITE "XY" at 3 under the threshold: a buffered pwrite is done at once
+     * (no job), answered in sync form and signed */
     uint64_t wfid = open_name_access(&f, "data.txt", false, 0x00100083u); /* + WRITE_DATA */
     smb_wr w;
-    wr_init(&w, body, sizeof body);
-    wr_u16le(&w, 49);
-    wr_u16le(&w, 64 + 48);
-    wr_u32le(&w, 2);
-    wr_u64le(&w, 3);
-    wr_u64le(&w, wfid);
-    wr_u64le(&w, wfid);
-    wr_zero(&w, 16); /* Channel, RemainingBytes, WriteChannelInfo, Flags */
-    wr_bytes(&w, "XY", 2);
-    n = signed_req(&f, req, sizeof req, SMB2_WRITE, f.mid++, body, wr_len(&w));
+    n = signed_req(&f, req, sizeof req, SMB2_WRITE, f.mid++, body, write_body(body, sizeof body, wfid, 3, "XY"));
     assert_int_equal(input_raw(&f, req, n, &out), SMB_OK);
-    assert_int_equal(out.len, 0);
-    srv_buf_free(&out);
-    struct srv_io_job *j = srv_conn_take_job(f.c);
-    assert_non_null(j);
-    assert_true(srv_io_job_keeps_pdu(j));
-    assert_false(srv_io_job_interim_sent(j));
-    /* a READ of cached data on that handle now queues behind the WRITE */
-    uint64_t rmid, raid;
-    struct srv_io_job *rj = start_read(&f, wfid, 10, 0, &rmid, &raid);
-    assert_int_equal(raid, 0);
-    assert_int_equal(srv_io_job_key(rj), srv_io_job_key(j));
-    assert_true(srv_io_job_run(j));
-    memset(req, 0, sizeof req); /* the job ran: completing it needs no PDU */
-    m = finish_job(&f, j, &out, &mlen);
+    assert_null(srv_conn_take_job(f.c));
+    m = frame_at(&out, 0, &mlen);
     assert_int_equal(le32(m + 8), 0);
     assert_int_equal(le16(m + 12), SMB2_WRITE);
     assert_int_equal(le32(m + 16) & SMB2_FLAGS_ASYNC_COMMAND, 0);
-    assert_int_equal(le32(m + 36), f.tid);
-    assert_true(le16(m + 14) >= 1);
     assert_int_equal(le32(m + 64 + 4), 2); /* Count */
     assert_signed(&f, m, mlen, true);
     srv_buf_free(&out);
@@ -1676,10 +1671,53 @@ static void core_io_job_sync_form_under_threshold(void **state)
     assert_non_null(fgets(got, sizeof got, fp));
     fclose(fp);
     assert_string_equal(got, "012XY56789");
+
+    /* behind a job of its handle (a FLUSH) a WRITE is a job too, pointing into
+     * the PDU, and a READ of cached data queues behind both: per-handle order */
+    wr_init(&w, body, sizeof body);
+    wr_u16le(&w, 24);
+    wr_u16le(&w, 0);
+    wr_u32le(&w, 0);
+    wr_u64le(&w, wfid);
+    wr_u64le(&w, wfid);
+    n = signed_req(&f, req, sizeof req, SMB2_FLUSH, f.mid++, body, wr_len(&w));
+    assert_int_equal(input_raw(&f, req, n, &out), SMB_OK);
+    srv_buf_free(&out);
+    struct srv_io_job *fj = srv_conn_take_job(f.c);
+    assert_non_null(fj);
+    uint8_t wreq[1024];
+    n = signed_req(&f, wreq, sizeof wreq, SMB2_WRITE, f.mid++, body, write_body(body, sizeof body, wfid, 0, "AB"));
+    assert_int_equal(input_raw(&f, wreq, n, &out), SMB_OK);
+    assert_int_equal(out.len, 0); /* nothing goes out before it is done */
+    srv_buf_free(&out);
+    struct srv_io_job *j = srv_conn_take_job(f.c);
+    assert_non_null(j);
+    assert_true(srv_io_job_keeps_pdu(j));
+    assert_false(srv_io_job_interim_sent(j));
+    assert_int_equal(srv_io_job_key(j), srv_io_job_key(fj));
+    uint64_t rmid, raid;
+    struct srv_io_job *rj = start_read(&f, wfid, 10, 0, &rmid, &raid);
+    assert_int_equal(raid, 0);
+    assert_int_equal(srv_io_job_key(rj), srv_io_job_key(j));
+    assert_true(srv_io_job_run(fj));
+    m = finish_job(&f, fj, &out, &mlen);
+    assert_int_equal(le16(m + 12), SMB2_FLUSH);
+    srv_buf_free(&out);
+    assert_true(srv_io_job_run(j));
+    memset(wreq, 0, sizeof wreq); /* the job ran: completing it needs no PDU */
+    m = finish_job(&f, j, &out, &mlen);
+    assert_int_equal(le32(m + 8), 0);
+    assert_int_equal(le16(m + 12), SMB2_WRITE);
+    assert_int_equal(le32(m + 16) & SMB2_FLAGS_ASYNC_COMMAND, 0);
+    assert_int_equal(le32(m + 36), f.tid);
+    assert_true(le16(m + 14) >= 1);
+    assert_int_equal(le32(m + 64 + 4), 2); /* Count */
+    assert_signed(&f, m, mlen, true);
+    srv_buf_free(&out);
     assert_true(srv_io_job_run(rj)); /* runs after the WRITE: sees its bytes */
     m = finish_job(&f, rj, &out, &mlen);
     assert_int_equal(le32(m + 16) & SMB2_FLAGS_ASYNC_COMMAND, 0);
-    assert_memory_equal(m + 0x50, "012XY56789", 10);
+    assert_memory_equal(m + 0x50, "AB2XY56789", 10);
     assert_signed(&f, m, mlen, true);
     srv_buf_free(&out);
 
