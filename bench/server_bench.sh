@@ -274,25 +274,37 @@ pss() { # PIDS... -> kB
     echo $sum
 }
 smbd_pids() { pgrep -s "$SPID" 2>/dev/null || echo "$SPID"; }
-idle_delta() { # PORT PIDFUNC
-    local port=$1 fn=$2 before after fifo=$T/idle.fifo
-    # warm-up: one round of connections opened and closed first, so memory the
-    # server keeps after its first connections (allocator arenas, pools) is
-    # in "before" and not counted per connection
-    "$OPS" ops 127.0.0.1 "$port" "$USERNAME" "$PASS" share 20 1 stat.txt >/dev/null 2>&1
-    sleep 3
-    before=$(pss $($fn))
+# idle_pss PORT PIDFUNC N -> server PSS (kB) while one client process holds
+# N idle authenticated connections
+idle_pss() {
+    local port=$1 fn=$2 n=$3 v fifo=$T/idle.fifo
     rm -f "$fifo"
     mkfifo "$fifo"
-    "$OPS" idle 127.0.0.1 "$port" "$USERNAME" "$PASS" share "$NCONN" <"$fifo" >"$T/idle.out" &
+    "$OPS" idle 127.0.0.1 "$port" "$USERNAME" "$PASS" share "$n" <"$fifo" >"$T/idle.out" &
     local cpid=$!
     exec 7>"$fifo"
     for _ in $(seq 1 600); do grep -q ready "$T/idle.out" 2>/dev/null && break; sleep 0.1; done
     sleep 1
-    after=$(pss $($fn))
+    v=$(pss $($fn))
     exec 7>&-
     wait $cpid 2>/dev/null
-    awk -v a="$after" -v b="$before" -v n="$NCONN" 'BEGIN { printf "%.1f", (a - b) / n }'
+    echo "$v"
+}
+# idle_delta PORT PIDFUNC -> KiB per idle connection: PSS with NCONN idle
+# connections less PSS with 1, over NCONN-1. Both readings are taken while the
+# same kind of client process runs: PSS splits shared library pages among the
+# processes mapping them, so a reading without the client would charge the
+# server more for libc/libcrypto than one with it. A warm-up round first
+# leaves what the server keeps after its first connections (allocator
+# arenas) out of the per-connection figure.
+idle_delta() {
+    local port=$1 fn=$2 one many
+    "$OPS" ops 127.0.0.1 "$port" "$USERNAME" "$PASS" share 20 1 stat.txt >/dev/null 2>&1
+    sleep 3
+    one=$(idle_pss "$port" "$fn" 1)
+    sleep 1
+    many=$(idle_pss "$port" "$fn" "$NCONN")
+    awk -v a="$many" -v b="$one" -v n="$NCONN" 'BEGIN { printf "%.1f", (a - b) / (n - 1) }'
 }
 ours_pids() { echo $OPID; }
 start_ours aes-gmac required
