@@ -9,6 +9,24 @@
 #define SMB2_CHANGE_NOTIFY_REQ_SIZE 32
 #define SMB2_WATCH_TREE 0x0001u
 
+/* Register pd (zeroed by the caller) as a pending request of c: the ids of
+ * rq and its open fid, and whether rq was verified as signed. Shared by
+ * CHANGE_NOTIFY (below) and the deferred READ/WRITE/FLUSH (session_io.c). */
+void srv_pending_add(struct srv_conn *c, const struct srv_req *rq, struct srv_pending *pd, uint64_t fid)
+{
+    pd->message_id = rq->h.message_id;
+    pd->session_id = rq->sess->id;
+    pd->tree_id = rq->tree->id;
+    pd->fid = fid;
+    pd->command = rq->h.command;
+    pd->credit_charge = rq->h.credit_charge;
+    pd->signed_ok = rq->signed_ok;
+    pd->done = SMB_OK;
+    pd->next = c->pending;
+    c->pending = pd;
+    c->n_pending++;
+}
+
 /* MS-SMB2 2.2.35 CHANGE_NOTIFY request; 3.3.5.19. The server watches
  * nothing: the request goes async (interim STATUS_PENDING) and completes only
  * on CANCEL or when the directory handle closes. */
@@ -40,18 +58,8 @@ smb_status srv_cmd_change_notify(struct srv_conn *c, struct srv_req *rq, smb_wr 
     struct srv_pending *pd = calloc(1, sizeof *pd);
     if (!pd)
         return SMB_E_NOMEM;
+    srv_pending_add(c, rq, pd, o->fid);
     pd->async_id = ++c->next_async_id;
-    pd->message_id = rq->h.message_id;
-    pd->session_id = rq->sess->id;
-    pd->tree_id = rq->tree->id;
-    pd->fid = o->fid;
-    pd->command = rq->h.command;
-    pd->credit_charge = rq->h.credit_charge;
-    pd->signed_ok = rq->signed_ok;
-    pd->done = SMB_OK;
-    pd->next = c->pending;
-    c->pending = pd;
-    c->n_pending++;
     rq->async_id = pd->async_id;
     srv_log(c, SRV_LOG_DEBUG, "CHANGE_NOTIFY MessageId %llu pending as AsyncId %llu",
             (unsigned long long)pd->message_id, (unsigned long long)pd->async_id);

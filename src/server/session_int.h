@@ -132,6 +132,7 @@ struct srv_pending {
     struct srv_pending *next;
 };
 
+
 struct srv_conn {
     const struct srv_ctx *ctx;
     char peer[64];
@@ -218,6 +219,8 @@ smb_status srv_cmd_lock(struct srv_conn *c, struct srv_req *rq, smb_wr *w);
  * on the session; dropped when the session is gone); srv_async_free_all
  * releases everything (connection teardown). */
 smb_status srv_cmd_change_notify(struct srv_conn *c, struct srv_req *rq, smb_wr *w);
+/* session_async.c: register a zeroed pending entry for rq on its open fid */
+void srv_pending_add(struct srv_conn *c, const struct srv_req *rq, struct srv_pending *pd, uint64_t fid);
 void srv_async_cancel(struct srv_conn *c, const struct srv_req *rq);
 void srv_async_fid_closed(struct srv_conn *c, uint64_t fid);
 void srv_async_session_closing(struct srv_conn *c, uint64_t session_id);
