@@ -43,7 +43,18 @@ check_nomatch() {
 }
 
 track_pid() { TEST_PIDS+=("$1"); }
-mk_tmpdir() { local d; d=$(mktemp -d "${TMPDIR:-/tmp}/smbsign-test.XXXXXX"); TEST_TMPDIRS+=("$d"); echo "$d"; }
+# mk_tmpdir: a private temporary directory. It is made below this script's own
+# root (TEST_TMPROOT, created here in the script's shell), so "T=$(mk_tmpdir)"
+# - which runs in a subshell and cannot register anything - is still removed
+# with the root on exit. Under tests/run.sh the root sits inside the run's root,
+# which the harness removes (and checks) even if the script was killed.
+if [ -n "${SMBSIGN_TEST_TMPROOT:-}" ] && [ -d "$SMBSIGN_TEST_TMPROOT" ]; then
+    TEST_TMPROOT=$(mktemp -d "$SMBSIGN_TEST_TMPROOT/s.XXXXXX")
+else
+    TEST_TMPROOT=$(mktemp -d "${TMPDIR:-/tmp}/smbsign-test.XXXXXX")
+fi
+TEST_TMPDIRS+=("$TEST_TMPROOT")
+mk_tmpdir() { mktemp -d "$TEST_TMPROOT/t.XXXXXX"; }
 
 # free_port: a TCP port on 127.0.0.1 that nobody listens on now (high range).
 free_port() {
