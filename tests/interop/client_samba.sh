@@ -303,7 +303,8 @@ mp=$!
 track_pid $mp
 wait_port 127.0.0.1 "$lp" 10
 out=$("$SMBSIGN" client "//127.0.0.1:$lp/share" -U "$USERNAME%$PASS" -m 2.1 --signing enabled -c "session" 2>&1)
-check_match "mitm none (2.1, unsigned session): the session is set up through the relay" "rc=$? $out" "^rc=0 .*dialect"
+check_match "mitm none (2.1, unsigned session): the session is set up through the relay" "rc=$? $out" "^rc=0 "
+check_match "mitm none (2.1, unsigned session): session reports dialect 2.1" "$out" "^dialect 2.1$"
 kill "$mp" 2>/dev/null; wait "$mp" 2>/dev/null; untrack "$mp"
 
 # ---- put into a share with too little room: STATUS_DISK_FULL from the WRITE that

@@ -10,8 +10,12 @@ interop tests. Listens on 127.0.0.1:LISTEN, forwards every connection to
   clear-caps      clear the Capabilities of the NEGOTIATE response (a downgrade
                   that only FSCTL_VALIDATE_NEGOTIATE_INFO can see on 3.0/3.0.2)
   strip-mechmic   remove the server's SPNEGO mechListMIC from the successful
-                  final SESSION_SETUP response (spnego_edit.py)
-  flip-mechmic    flip a bit of that mechListMIC
+                  final SESSION_SETUP response (spnego_edit.py), and strip that
+                  response's signature (SIGNED flag and field): Samba signs it
+                  on every dialect, and on 2.x a client that does not require
+                  signing accepts it unsigned, so the mechListMIC check alone
+                  must catch the relay
+  flip-mechmic    the same with one bit of the mechListMIC flipped
   none            relay unchanged
 
 Prints "tampered MODE" on stderr when it modified something. Loopback only.
@@ -53,6 +57,13 @@ def tamper(frame, st):
     if st.mode in ("strip-mechmic", "flip-mechmic"):
         new, what = edit_session_setup(frame, False, st.mode)
         if what:
+            flags = struct.unpack_from("<I", new, 16)[0]
+            if flags & SIGNED:
+                b = bytearray(new)
+                struct.pack_into("<I", b, 16, flags & ~SIGNED)
+                b[48:64] = bytes(16)
+                new = bytes(b)
+                what += ", signature stripped"
             st.done = True
             sys.stderr.write("tampered %s: %s\n" % (st.mode, what))
             sys.stderr.flush()
