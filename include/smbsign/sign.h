@@ -216,6 +216,14 @@ SMB_API smb_status smb1_sign_placeholder(uint8_t *msg, size_t len);
  * NOT_SUBJECT then, the placeholder included). */
 SMB_API smb_status smb1_verify(smb_sign_ctx *c, const uint8_t *msg, size_t len, uint32_t seq, bool must_sign,
                        smb_verify_result *res, uint8_t expected[8], uint8_t found[8]);
+/* Verify a message that must carry a MAC because signing is active on its
+ * connection (MS-CIFS 3.3.5.2: every client request once the server has
+ * activated signing): the MAC alone decides, VALID or BAD_SIGNATURE, whatever
+ * Flags2 SECURITY_SIGNATURE says and without smb1_verify's NOT_SUBJECT
+ * exemptions (which describe messages a server sends or that precede signing).
+ * c must be a session's context. */
+SMB_API smb_status smb1_verify_mac(smb_sign_ctx *c, const uint8_t *msg, size_t len, uint32_t seq,
+                                   smb_verify_result *res, uint8_t expected[8], uint8_t found[8]);
 
 #ifdef __cplusplus
 }

@@ -666,6 +666,44 @@ static void signature_field_every_byte(void **state)
     assert_int_equal(smb_ntlm_mac_verify(sk, flags, false, 0, list, sizeof list, mac), 0);
 }
 
+/* smb1_verify_mac: on an active session the MAC decides (issue 11): a correct
+ * MAC with Flags2 SECURITY_SIGNATURE clear is VALID, a wrong MAC with the flag
+ * clear (a relay that clears the flag) is BAD_SIGNATURE - smb1_verify would
+ * call it UNSIGNED - and a server oplock-break-shaped request is not exempt. */
+static void smb1_verify_mac_ignores_flags2(void **state)
+{
+    (void)state;
+    uint8_t key[16] = {7, 7, 7};
+    smb_sign_ctx *c = NULL;
+    assert_int_equal(smb_sign_ctx_new_smb1(&c, key, 16), SMB_OK);
+    uint8_t m[64], sig[8];
+    smb_verify_result r;
+    size_t n = smb1_msg(m, 0x2b, 0x18, 9);
+    put_le16(m + 10, le16(m + 10) & ~SMB1_FLAGS2_SMB_SECURITY_SIGNATURE);
+    struct iovec v = {m, n};
+    assert_int_equal(smb1_sign_compute(c, &v, 1, 6, sig), SMB_OK);
+    memcpy(m + SMB1_SIG_OFFSET, sig, 8);
+    assert_int_equal(smb1_verify_mac(c, m, n, 6, &r, NULL, NULL), SMB_OK);
+    assert_int_equal(r, SMB_VERIFY_VALID);
+    assert_int_equal(smb1_verify_mac(c, m, n, 7, &r, NULL, NULL), SMB_OK); /* wrong sequence */
+    assert_int_equal(r, SMB_VERIFY_BAD_SIGNATURE);
+    m[SMB1_SIG_OFFSET + 3] ^= 0x20;
+    assert_int_equal(smb1_verify_mac(c, m, n, 6, &r, NULL, NULL), SMB_OK);
+    assert_int_equal(r, SMB_VERIFY_BAD_SIGNATURE);
+    /* the flag-reading verifier calls the same message merely unsigned */
+    assert_int_equal(smb1_verify(c, m, n, 6, false, &r, NULL, NULL), SMB_OK);
+    assert_int_equal(r, SMB_VERIFY_UNSIGNED_ALLOWED);
+    /* signed with the flag set: VALID either way */
+    n = smb1_msg(m, 0x2b, 0x18, 9);
+    assert_int_equal(smb1_sign(c, m, n, 6), SMB_OK);
+    assert_int_equal(smb1_verify_mac(c, m, n, 6, &r, NULL, NULL), SMB_OK);
+    assert_int_equal(r, SMB_VERIFY_VALID);
+    /* no session context, truncated message: errors, never VALID */
+    assert_int_equal(smb1_verify_mac(NULL, m, n, 6, &r, NULL, NULL), SMB_E_BAD_ARGUMENT);
+    assert_int_not_equal(smb1_verify_mac(c, m, 20, 6, &r, NULL, NULL), SMB_OK);
+    smb_sign_ctx_free(c);
+}
+
 /* Client and server each keep a counter; request n, response n+1; NT_CANCEL
  * consumes one number and has no response; the server's oplock break is not
  * signed and consumes nothing. */
@@ -801,6 +839,7 @@ int main(void)
         cmocka_unit_test(smb1_placeholder_and_negotiate),
         cmocka_unit_test(names_and_defaults),
         cmocka_unit_test(signature_field_every_byte),
+        cmocka_unit_test(smb1_verify_mac_ignores_flags2),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
