@@ -249,6 +249,13 @@ struct smb_scan_record {
 smb_status smb_scan_record_parse(const char *line, size_t len, struct smb_scan_record *r, char *err,
                                  size_t errlen);
 
+/* No traffic: call cb for every (address, port) this shard would scan, in
+ * scan order (opts: ports, seed, shuffle, shard, shards, resume_*). Names
+ * are passed as given when not resolved (family 0). cb returns non-zero to
+ * stop. */
+smb_status smb_scan_list(const struct smb_scan_opts *opts, const smb_scan_targets *t,
+                         int (*cb)(const char *host, int family, uint16_t port, void *ctx), void *ctx);
+
 /* Output helpers (stable formats, see docs/scan.md). */
 #include <stdio.h>
 /* One JSON Lines record. */

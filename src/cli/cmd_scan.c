@@ -60,6 +60,8 @@ static const char usage_text[] =
     "      --resume FILE         checkpoint to FILE (every second and on SIGINT/SIGTERM);\n"
     "                            rerun the same command to continue where it stopped\n"
     "                            (-o and --relay-list files are then appended to)\n"
+    "      --list-targets        print host:port of every target this shard (or resumed\n"
+    "                            run) would scan, in scan order; sends nothing\n"
     "      --merge FILE...       read --json outputs (shards, resumed runs) and print\n"
     "                            the summary of the merged set; --relay-list writes its\n"
     "                            relay list\n"
@@ -413,6 +415,16 @@ static int preload_relay(struct ctx *c, const char *path)
     return 0;
 }
 
+static int list_one(const char *host, int family, uint16_t port, void *ctx)
+{
+    FILE *f = ctx;
+    if (family == AF_INET6)
+        fprintf(f, "[%s]:%u\n", host, port);
+    else
+        fprintf(f, "%s:%u\n", host, port);
+    return ferror(f) ? -1 : 0;
+}
+
 /* --shard I/N: 1 <= I <= N <= SMB_SCAN_MAX_SHARDS. */
 static int parse_shard(const char *s, unsigned *shard, unsigned *shards)
 {
@@ -700,7 +712,8 @@ int cmd_scan(int argc, char **argv)
         O_SHARD,
         O_RESUME,
         O_MERGE,
-        O_NODEFEX
+        O_NODEFEX,
+        O_LIST
     };
     static const struct option lo[] = {{"ports", required_argument, NULL, 'p'},
                                        {"exclude", required_argument, NULL, 'x'},
@@ -714,6 +727,7 @@ int cmd_scan(int argc, char **argv)
                                        {"resume", required_argument, NULL, O_RESUME},
                                        {"merge", no_argument, NULL, O_MERGE},
                                        {"no-default-excludes", no_argument, NULL, O_NODEFEX},
+                                       {"list-targets", no_argument, NULL, O_LIST},
                                        {"output", required_argument, NULL, 'o'},
                                        {"relay-list", required_argument, NULL, O_RELAY},
                                        {"rate", required_argument, NULL, O_RATE},
@@ -731,8 +745,9 @@ int cmd_scan(int argc, char **argv)
     memset(&c, 0, sizeof c);
     int rc = CLI_EXIT_USAGE, family = AF_UNSPEC, ch;
     bool smb2_only = false, smb1_only = false, no_progress = false, stats = false;
-    bool merge = false, nodefex = false, seeded = false, sharded = false, resuming = false;
+    bool merge = false, nodefex = false, list_only = false, seeded = false, sharded = false, resuming = false;
     struct smb_scan_resume old;
+    smb_status st_list = SMB_OK;
     memset(&old, 0, sizeof old);
     const char *out_path = NULL, *relay_path = NULL;
     char **excl = calloc((size_t)argc + 1, sizeof *excl);
@@ -809,6 +824,9 @@ int cmd_scan(int argc, char **argv)
             break;
         case O_NODEFEX:
             nodefex = true;
+            break;
+        case O_LIST:
+            list_only = true;
             break;
         case 'o':
             out_path = optarg;
@@ -932,6 +950,16 @@ int cmd_scan(int argc, char **argv)
             o.resume_pending = old.pending;
             o.resume_npending = old.npending;
         }
+    }
+    if (list_only) {
+        /* no traffic, no DNS: the order this shard (or resumed run) follows */
+        st_list = smb_scan_list(&o, t, list_one, stdout);
+        if (st_list != SMB_OK || fflush(stdout) != 0) {
+            cli_err(VERB, "--list-targets: %s", smb_status_desc(st_list));
+            goto out;
+        }
+        rc = CLI_EXIT_OK;
+        goto out;
     }
     c.out = stdout;
     if (out_path && strcmp(out_path, "-") != 0) {

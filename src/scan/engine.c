@@ -651,6 +651,47 @@ uint64_t smb_scan_steps(const struct smb_scan_opts *o, const smb_scan_targets *t
     return n;
 }
 
+smb_status smb_scan_list(const struct smb_scan_opts *o, const smb_scan_targets *t,
+                         int (*cb)(const char *host, int family, uint16_t port, void *ctx), void *ctx)
+{
+    if (!o || !t || !cb || o->nports == 0 || o->nports > SMB_SCAN_MAX_PORTS || !shard_ok(o))
+        return SMB_E_BAD_ARGUMENT;
+    struct engine e;
+    memset(&e, 0, sizeof e);
+    e.o = o;
+    e.t = t;
+    if (scan_space_init(&e.space, t, o->ports, o->nports) != 0)
+        return SMB_E_NOMEM;
+    e.steps = scan_shard_steps(e.space.total, o->shard, o->shards);
+    smb_status st = SMB_OK;
+    if (o->resume_next > e.steps) {
+        st = SMB_E_BAD_ARGUMENT;
+        goto out;
+    }
+    e.step_next = o->resume_next;
+    scan_perm_init(&e.perm, e.space.total, o->seed, !o->shuffle);
+    const struct scan_range *r;
+    scan_u128 a;
+    uint16_t port;
+    uint64_t step;
+    while (next_target(&e, &r, &a, &port, &step)) {
+        char host[SMB_SCAN_ADDR_LEN];
+        uint8_t b[16];
+        if (r->name && !r->resolved) {
+            if (cb(r->name, 0, port, ctx))
+                break;
+            continue;
+        }
+        scan_u128_to_bytes(a, r->family, b);
+        inet_ntop(r->family, b, host, sizeof host);
+        if (cb(host, r->family, port, ctx))
+            break;
+    }
+out:
+    scan_space_free(&e.space);
+    return st;
+}
+
 static unsigned fd_budget(void)
 {
     struct rlimit rl;
