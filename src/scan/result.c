@@ -60,6 +60,18 @@ static bool failed(smb_scan_status s)
 
 void scan_verdict(struct smb_scan_result *r, const struct scan_probe_out *p2, const struct scan_probe_out *p1)
 {
+    /* An SMB1-only server (Windows with SMB2 off, Samba with "server max
+     * protocol = NT1") closes the connection on an SMB2 NEGOTIATE without a
+     * word, after retries too. When the SMB1 probe of the same port was
+     * answered, that close says "SMB2 not spoken": the host is judged from
+     * its SMB1 SecurityMode. */
+    struct scan_probe_out p2_smb1only;
+    if (p2->status == SMB_SCAN_RESET && p1->status == SMB_SCAN_OK && p1->has_smb1) {
+        p2_smb1only = *p2;
+        p2_smb1only.status = SMB_SCAN_NOT_SUPPORTED;
+        p2_smb1only.has_smb2 = false;
+        p2 = &p2_smb1only;
+    }
     r->smb2_status = p2->status;
     r->smb1_status = p1->status;
     r->has_smb2 = p2->status == SMB_SCAN_OK && p2->has_smb2;

@@ -188,7 +188,12 @@ static void verdict_rules(void **state)
     /* SMB2 requires it but SMB1 could not be judged: unknown, never "required" */
     V(out2(SMB_SCAN_OK, true), out1(SMB_SCAN_TIMEOUT, 0), SMB_SCAN_OK, SMB_SCAN_VERDICT_UNKNOWN, false);
     V(out2(SMB_SCAN_OK, true), out1(SMB_SCAN_MALFORMED, 0), SMB_SCAN_OK, SMB_SCAN_VERDICT_UNKNOWN, false);
-    V(out2(SMB_SCAN_RESET, true), out1(SMB_SCAN_OK, 15), SMB_SCAN_OK, SMB_SCAN_VERDICT_UNKNOWN, false);
+    /* SMB1-only servers close the connection on an SMB2 NEGOTIATE: judged from SMB1 */
+    V(out2(SMB_SCAN_RESET, true), out1(SMB_SCAN_OK, 15), SMB_SCAN_OK, SMB_SCAN_VERDICT_REQUIRED, false);
+    assert_int_equal(r.smb2_status, SMB_SCAN_NOT_SUPPORTED);
+    V(out2(SMB_SCAN_RESET, true), out1(SMB_SCAN_OK, 7), SMB_SCAN_OK, SMB_SCAN_VERDICT_NOT_REQUIRED, true);
+    /* ... but a timeout on SMB2 is not proof: unknown */
+    V(out2(SMB_SCAN_TIMEOUT, true), out1(SMB_SCAN_OK, 15), SMB_SCAN_OK, SMB_SCAN_VERDICT_UNKNOWN, false);
     /* nothing answered: the host status is the SMB2 failure, verdict unknown */
     V(out2(SMB_SCAN_REFUSED, true), out1(SMB_SCAN_SKIPPED, 0), SMB_SCAN_REFUSED, SMB_SCAN_VERDICT_UNKNOWN,
       false);
