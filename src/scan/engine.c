@@ -781,7 +781,10 @@ smb_status smb_scan_run(const struct smb_scan_opts *o, const smb_scan_targets *t
     e->next_checkpoint = now_ms() + (o->checkpoint_interval_ms ? o->checkpoint_interval_ms : 1000);
     e->start_ms = now_ms();
     e->next_progress = e->start_ms;
-    e->burst = o->rate ? (o->rate / 100.0 > 1.0 ? o->rate / 100.0 : 1.0) : 0;
+    /* Burst: 100 ms worth. Enough to catch up after the loop was late (a
+     * busy machine, a long epoll batch) so the rate holds on average, and
+     * small enough to stay polite. */
+    e->burst = o->rate ? (o->rate / 10.0 > 1.0 ? o->rate / 10.0 : 1.0) : 0;
     e->tokens = o->rate ? 1.0 : 0;
     e->last_ns = now_ns();
 
