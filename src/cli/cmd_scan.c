@@ -1025,7 +1025,10 @@ int cmd_scan(int argc, char **argv)
     sigaction(SIGTERM, &old_term, NULL);
     clear_progress(&c);
     if (st == SMB_E_CANCELLED) {
-        /* keep every result already written */
+        /* keep every result already written (an XML document is closed) */
+        if (c.fmt == FMT_XML)
+            smb_scan_xml_tail(c.out, c.n - c.by_status[SMB_SCAN_TIMEOUT] - c.by_status[SMB_SCAN_ERROR],
+                              c.by_status[SMB_SCAN_TIMEOUT] + c.by_status[SMB_SCAN_ERROR], 0.0);
         fflush(c.out);
         if (c.relay)
             fflush(c.relay);
