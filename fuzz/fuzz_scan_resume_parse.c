@@ -35,7 +35,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (smb_scan_resume_parse(buf, len, "again", &r2, err, sizeof err) != SMB_OK)
         __builtin_trap();
     if (r2.seed != r.seed || r2.shuffle != r.shuffle || r2.next != r.next || r2.npending != r.npending ||
-        r2.digest != r.digest || (r.npending && memcmp(r.pending, r2.pending, r.npending * sizeof *r.pending)))
+        r2.digest != r.digest || r2.output_bytes != r.output_bytes || r2.relay_bytes != r.relay_bytes || (r.npending && memcmp(r.pending, r2.pending, r.npending * sizeof *r.pending)))
         __builtin_trap();
     smb_scan_resume_free(&r2);
     smb_scan_resume_free(&r);

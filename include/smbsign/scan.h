@@ -222,6 +222,11 @@ struct smb_scan_resume {
     uint64_t steps, next;
     uint64_t *pending; /* sorted, each < next, no repeats */
     size_t npending;
+    /* Sizes of the result and relay-list files when the checkpoint was taken
+     * (-1: not a regular file / not used): a resumed run cuts them back to
+     * these sizes, so results written after the checkpoint (then redone) and
+     * a line half written when the process was killed do not remain. */
+    int64_t output_bytes, relay_bytes;
 };
 /* 0, or -1 on a write error (ferror). */
 #include <stdio.h>

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -163,6 +164,7 @@ struct ctx {
     const char *ckpt_path;
     struct smb_scan_resume ckpt;
     bool ckpt_failed;
+    bool out_is_file;
     int fmt;
     bool color;
     bool progress;
@@ -328,6 +330,9 @@ static void on_checkpoint(const struct smb_scan_checkpoint *cp, void *vc)
     (void)fsync(fileno(c->out));
     if (c->relay)
         (void)fsync(fileno(c->relay));
+    /* the sizes the files have now hold exactly the results this checkpoint covers */
+    c->ckpt.output_bytes = c->out_is_file ? (int64_t)ftello(c->out) : -1;
+    c->ckpt.relay_bytes = c->relay ? (int64_t)ftello(c->relay) : -1;
     c->ckpt.next = cp->next;
     c->ckpt.steps = cp->steps;
     c->ckpt.pending = (uint64_t *)(uintptr_t)cp->pending;
@@ -394,6 +399,33 @@ static int load_checkpoint(struct ctx *c, struct smb_scan_resume *old)
         smb_scan_resume_free(old);
         return CLI_EXIT_USAGE;
     }
+    return 0;
+}
+
+/* A resumed run cuts FILE back to the size it had at the checkpoint: what
+ * was written after it is redone, and a line half written when the process
+ * was killed goes. 0, or CLI_EXIT_USAGE after a message. */
+static int cut_back(const char *opt, const char *path, int64_t bytes, const char *ckpt)
+{
+    struct stat st;
+    if (bytes < 0)
+        return 0;
+    if (stat(path, &st) != 0) {
+        if (errno == ENOENT && bytes == 0)
+            return 0;
+        return cli_usage_error(VERB, "--resume: %s '%s': %s (the checkpoint '%s' expects %" PRId64 " bytes)", opt,
+                               path, strerror(errno), ckpt, bytes);
+    }
+    if (!S_ISREG(st.st_mode))
+        return 0;
+    if (st.st_size < bytes)
+        return cli_usage_error(VERB,
+                               "--resume: %s '%s' has %lld bytes, fewer than the %" PRId64
+                               " the checkpoint '%s' recorded (moved, replaced or edited?)",
+                               opt, path, (long long)st.st_size, bytes, ckpt);
+    if (st.st_size > bytes && truncate(path, (off_t)bytes) != 0)
+        return cli_usage_error(VERB, "--resume: cannot cut '%s' back to %" PRId64 " bytes: %s", path, bytes,
+                               strerror(errno));
     return 0;
 }
 
@@ -945,6 +977,10 @@ int cmd_scan(int argc, char **argv)
                 rc = CLI_EXIT_OK;
                 goto out;
             }
+            if ((out_path && strcmp(out_path, "-") != 0 &&
+                 cut_back("-o", out_path, old.output_bytes, c.ckpt_path) != 0) ||
+                (relay_path && cut_back("--relay-list", relay_path, old.relay_bytes, c.ckpt_path) != 0))
+                goto out;
             resuming = true;
             o.resume_next = old.next;
             o.resume_pending = old.pending;
@@ -980,6 +1016,10 @@ int cmd_scan(int argc, char **argv)
             cli_usage_error(VERB, "cannot write '%s': %s", relay_path, strerror(errno));
             goto out;
         }
+    }
+    {
+        struct stat ost;
+        c.out_is_file = fstat(fileno(c.out), &ost) == 0 && S_ISREG(ost.st_mode) && c.out != stdout;
     }
     c.color = c.fmt == FMT_TEXT && cli_use_color(c.out);
     c.progress = !no_progress && isatty(fileno(stderr));

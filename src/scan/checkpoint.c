@@ -35,6 +35,10 @@ int smb_scan_resume_write(FILE *f, const struct smb_scan_resume *r)
     fprintf(f, "targets %016" PRIx64 "\n", r->digest);
     fprintf(f, "steps %" PRIu64 "\n", r->steps);
     fprintf(f, "next %" PRIu64 "\n", r->next);
+    if (r->output_bytes >= 0)
+        fprintf(f, "output %" PRId64 "\n", r->output_bytes);
+    if (r->relay_bytes >= 0)
+        fprintf(f, "relay %" PRId64 "\n", r->relay_bytes);
     for (size_t i = 0; i < r->npending; i += PENDING_PER_LINE) {
         fputs("pending", f);
         for (size_t k = i; k < r->npending && k < i + PENDING_PER_LINE; k++)
@@ -101,18 +105,20 @@ static int cmp_u64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-enum { K_ORDER, K_SEED, K_SHARD, K_TARGETS, K_STEPS, K_NEXT, K_COUNT };
+enum { K_ORDER, K_SEED, K_SHARD, K_TARGETS, K_STEPS, K_NEXT, K_REQUIRED, K_OUTPUT = K_REQUIRED, K_RELAY, K_COUNT };
 
 smb_status smb_scan_resume_parse(const char *text, size_t len, const char *fname, struct smb_scan_resume *out,
                                  char *err, size_t errlen)
 {
-    static const char *const keys[K_COUNT] = {"order", "seed", "shard", "targets", "steps", "next"};
+    static const char *const keys[K_COUNT] = {"order", "seed",  "shard", "targets",
+                                              "steps", "next", "output", "relay"};
     bool seen[K_COUNT] = {false};
     bool magic = false, end = false;
     size_t cap = 0;
     unsigned lineno = 0;
     char line[CKPT_MAX_LINE + 1];
     memset(out, 0, sizeof *out);
+    out->output_bytes = out->relay_bytes = -1;
     size_t pos = 0;
     while (pos < len) {
         const char *nl = memchr(text + pos, '\n', len - pos);
@@ -234,6 +240,11 @@ smb_status smb_scan_resume_parse(const char *text, size_t len, const char *fname
         case K_NEXT:
             good = take_u64(&p, &out->next) && !*p;
             break;
+        case K_OUTPUT:
+        case K_RELAY:
+            good = take_u64(&p, &a) && !*p && a <= (uint64_t)INT64_MAX;
+            *(k == K_OUTPUT ? &out->output_bytes : &out->relay_bytes) = (int64_t)a;
+            break;
         }
         if (!good) {
             seterr(err, errlen, "%s:%u: bad value for '%s': '%.40s'", fname, lineno, keys[k], v);
@@ -244,7 +255,7 @@ smb_status smb_scan_resume_parse(const char *text, size_t len, const char *fname
         seterr(err, errlen, "%s:%u: empty file, not a checkpoint", fname, lineno);
         goto bad;
     }
-    for (int k = 0; k < K_COUNT; k++)
+    for (int k = 0; k < K_REQUIRED; k++)
         if (!seen[k]) {
             seterr(err, errlen, "%s:%u: '%s' missing", fname, lineno, keys[k]);
             goto bad;

@@ -96,6 +96,29 @@ check_match "xml: well-formed nmap document, relay host" "$xml" "^127\.0\.0\.1 $
 check_match "xml: signing host" "$xml" "^127\.0\.0\.1 ${PORT[both_mandatory]} open Message signing enabled and required$"
 check_match "xml: closed port" "$xml" "^127\.0\.0\.100 $PA closed -$"
 
+# nmap itself only probes 445: in this namespace an smbd can have it. A reader of
+# nmap XML must find the same script, table and text in ours.
+if command -v nmap >/dev/null; then
+    SAMBA_INTERFACES=127.0.0.1 samba_conf "$T/p445" 445 "  server signing = auto
+  server min protocol = SMB2_02"
+    setsid "$SMBD" --foreground --no-process-group --debug-stdout -s "$T/p445/smb.conf" >"$T/p445/smbd.log" 2>&1 &
+    track_pid $!
+    if wait_port 127.0.0.1 445 20; then
+        nmap -Pn -n -p445 --script smb2-security-mode -oX "$T/nmap.xml" 127.0.0.1 >/dev/null 2>&1
+        "$SMBSIGN" scan --format xml -o "$T/ours445.xml" 127.0.0.1
+        xq() { python3 -c 'import sys, xml.etree.ElementTree as ET
+s = ET.parse(sys.argv[1]).getroot().find(".//host/hostscript/script[@id=\"smb2-security-mode\"]")
+print(s.find("table/elem").text if s is not None else "none")' "$1"; }
+        nm=$(xq "$T/nmap.xml")
+        check_eq "xml: nmap's own smb2-security-mode text for this smbd" "$nm" "Message signing enabled but not required"
+        check_eq "xml: ours has the same script, table and text" "$(xq "$T/ours445.xml")" "$nm"
+    else
+        not_ok "smbd on 445 in the namespace did not start"
+    fi
+else
+    echo "# SKIP nmap not installed: XML cross-check not run"
+fi
+
 # --- shards: four at once over a /22 cover it exactly once --------------------
 NET=127.0.0.0/22
 "$SMBSIGN" scan --json --no-progress -p "$PA" -o "$T/single.jsonl" --relay-list "$T/single.relay" $NET
@@ -142,6 +165,29 @@ check_eq "resume: the union equals one full run" "$(hosts "$T/res.jsonl" | cmp -
 check_eq "resume: the relay list is whole and listed once" "$(sort "$T/res.relay" | tr '\n' ' ')" "$(sort "$T/single.relay" | tr '\n' ' ')"
 out=$("$SMBSIGN" scan "${R[@]}" 2>&1)
 check_match "resume: a finished checkpoint scans nothing more" "$out" "says this scan is complete"
+# SIGKILL leaves no chance to checkpoint: the resumed run cuts the output back to
+# the size recorded at the last periodic checkpoint (dropping a half-written line
+# and the results it will redo), so the output still has every host exactly once
+K=(--json --no-progress -p "$PA" --seed 11 --rate 400 --resume "$T/ck9" -o "$T/k9.jsonl" $NET)
+"$SMBSIGN" scan "${K[@]}" &
+rp=$!
+sleep 2
+kill -KILL "$rp"
+wait "$rp" 2>/dev/null
+check "SIGKILL: a periodic checkpoint was written" test -s "$T/ck9"
+"$SMBSIGN" scan "${K[@]}" 2>/dev/null
+check_eq "SIGKILL + resume: the union equals one full run" "$(hosts "$T/k9.jsonl" | cmp - <(hosts "$T/single.jsonl") && echo same)" same
+check_match "SIGKILL + resume: every line whole, no duplicates" "$("$SMBSIGN" scan --merge "$T/k9.jsonl")" "1024 distinct host:port, 0 duplicates"
+# negative twin: an output file shorter than the checkpoint recorded is refused
+"$SMBSIGN" scan "${K[@]}" --seed 12 --resume "$T/ck12" -o "$T/k12.jsonl" &
+rp=$!
+sleep 2
+kill -KILL "$rp"
+wait "$rp" 2>/dev/null
+: >"$T/k12.jsonl"
+out=$("$SMBSIGN" scan "${K[@]}" --seed 12 --resume "$T/ck12" -o "$T/k12.jsonl" 2>&1)
+check_eq "resume refuses an output file cut shorter than its checkpoint: exit 2" "$?" 2
+check_match "resume: says which file and how many bytes" "$out" "-o '.*k12\.jsonl' has 0 bytes, fewer than the [0-9]+ the checkpoint"
 # negative twin: the same interruption without --resume starts over and scans addresses twice
 N=(--json --no-progress -p "$PA" --seed 7 --rate 400 -o "$T/nores.jsonl" $NET)
 "$SMBSIGN" scan "${N[@]}" &

@@ -743,7 +743,7 @@ static void checkpoint_roundtrip(void **state)
     (void)state;
     uint64_t pend[] = {7, 3, 100, 4, 5, 6, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20};
     struct smb_scan_resume w = {true, 18446744073709551615ull, 2, 4, 0x0123456789abcdefull, 5000, 200, pend,
-                                sizeof pend / sizeof pend[0]};
+                                sizeof pend / sizeof pend[0], 123456789, -1};
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
@@ -763,6 +763,9 @@ static void checkpoint_roundtrip(void **state)
     assert_int_equal(r.npending, w.npending);
     assert_int_equal(r.pending[0], 3); /* sorted */
     assert_int_equal(r.pending[r.npending - 1], 100);
+    assert_int_equal(r.output_bytes, 123456789);
+    assert_int_equal(r.relay_bytes, -1); /* not written: no relay list */
+    assert_null(strstr(buf, "relay "));
     smb_scan_resume_free(&r);
     free(buf);
 }
@@ -790,6 +793,9 @@ static void checkpoint_corrupt(void **state)
         {"next -4\nend\n", "ck:7: bad value for 'next'"},
         {"next 99999999999999999999\nend\n", "ck:7: bad value for 'next'"},
         {"next 4 \nend\n", "ck:7: bad value for 'next'"},
+        {"next 4\noutput 10\nrelay 0\nend\n", NULL},
+        {"next 4\noutput -1\nend\n", "ck:8: bad value for 'output'"},
+        {"next 4\nrelay 1\nrelay 2\nend\n", "ck:9: 'relay' given twice"},
     };
     char text[512], err[256];
     struct smb_scan_resume r;
