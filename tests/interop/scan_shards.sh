@@ -225,6 +225,9 @@ el=$(( (t1 - t0) / 1000000 ))
 echo "# 30000 connections at --rate $RATE took $el ms"
 check "rate: 30000 connections in 30 s +- 10 %" test "$el" -ge 27000 -a "$el" -le 33000
 check_eq "rate: every connection has a result" "$(wc -l <"$T/rate.jsonl")" 30000
-/usr/bin/time -f %e -o "$T/free.t" "$SMBSIGN" scan --json --no-progress --retries 0 -p 9 -o /dev/null 127.4.0.0-127.4.117.47
-check "negative twin: without --rate the same scan is over twice as fast" awk '{ exit !($1 < 15) }' "$T/free.t"
+t0=$(date +%s%N)
+"$SMBSIGN" scan --json --no-progress --retries 0 -p 9 -o /dev/null 127.4.0.0-127.4.117.47
+t1=$(date +%s%N)
+echo "# the same 30000 connections without --rate: $(( (t1 - t0) / 1000000 )) ms"
+check "negative twin: without --rate the same scan is over twice as fast" test $(( (t1 - t0) / 1000000 )) -lt 15000
 exit 0
