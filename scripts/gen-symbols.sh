@@ -15,6 +15,7 @@ old=$(dirname "$0")/../debian/libsmbsign0.symbols
 soname=$(objdump -p "$lib" | awk '$1 == "SONAME" {print $2}')
 [ -n "$soname" ] || { echo "$0: $lib has no SONAME" >&2; exit 2; }
 echo "$soname libsmbsign0 #MINVER#"
+echo "* Build-Depends-Package: libsmbsign-dev"
 [ -f "$old" ] || old=/dev/null
 nm -D --defined-only "$lib" | awk '$2 ~ /^[TDRBVWiu]$/ {print $3}' | LC_ALL=C sort -u |
     awk -v ver="$ver" 'NR == FNR { if ($1 ~ /@Base$/) had[$1] = $2; next }
