@@ -6,11 +6,13 @@
 #include <string.h>
 
 #include "base/buf.h"
+#include "wire/smb2/change_notify.h"
 #include "wire/smb2/close.h"
 #include "wire/smb2/create.h"
 #include "wire/smb2/echo.h"
 #include "wire/smb2/flush.h"
 #include "wire/smb2/ioctl.h"
+#include "wire/smb2/lock.h"
 #include "wire/smb2/oplock_break.h"
 #include "wire/smb2/query_directory.h"
 #include "wire/smb2/query_info.h"
@@ -42,8 +44,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         struct smb2_set_info_req si;
         struct smb2_ioctl_req io;
         struct smb2_oplock_break ob;
+        struct smb2_lock_req lk;
+        struct smb2_change_notify_req cn;
     } u;
-    switch (which % 13) {
+    switch (which % 15) {
     case 0: (void)smb2_session_setup_req_decode(&r, &u.ss); break;
     case 1: (void)smb2_tree_connect_req_decode(&r, &u.tc); break;
     case 2: (void)smb2_create_req_decode(&r, &u.cr); break;
@@ -67,6 +71,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         break;
     case 11: (void)smb2_oplock_break_decode(&r, &u.ob); break;
+    case 13: (void)smb2_lock_req_decode(&r, &u.lk); break;
+    case 14: (void)smb2_change_notify_req_decode(&r, &u.cn); break;
     default: (void)smb2_echo_decode(&r); break;
     }
     return 0;

@@ -175,7 +175,7 @@ void wr_u32be(smb_wr *w, uint32_t v)
 void wr_bytes(smb_wr *w, const void *src, size_t n)
 {
     uint8_t *q = room(w, n);
-    if (q && n)
+    if (q && n && q != (const uint8_t *)src) /* bytes produced in place are not copied */
         memcpy(q, src, n);
 }
 void wr_zero(smb_wr *w, size_t n)

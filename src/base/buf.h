@@ -70,6 +70,7 @@ void wr_u32le(smb_wr *w, uint32_t v);
 void wr_u64le(smb_wr *w, uint64_t v);
 void wr_u16be(smb_wr *w, uint16_t v);
 void wr_u32be(smb_wr *w, uint32_t v);
+/* src may be the writer's own position (bytes produced in place): then nothing is copied */
 void wr_bytes(smb_wr *w, const void *src, size_t n);
 void wr_zero(smb_wr *w, size_t n);
 /* Pad with zeros to a multiple of a (relative to the buffer start). */

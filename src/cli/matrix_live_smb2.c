@@ -27,17 +27,12 @@
 #include "smbsign/client.h"
 #include "smbsign/sign.h"
 #include "wire/smb2/header.h"
+#include "wire/smb2/ioctl.h"
 #include "wire/smb2/negotiate.h"
 #include "wire/smb2/session_setup.h"
 
 #define LIVE_IO_LEN 4096
 #define LIVE_TIMEOUT_MS 10000
-#define SMB2_CMD_NEGOTIATE 0x0000
-#define SMB2_CMD_SESSION_SETUP 0x0001
-#define SMB2_CMD_TREE_CONNECT 0x0003
-#define SMB2_CMD_IOCTL 0x000B
-#define FSCTL_VALIDATE_NEGOTIATE 0x00140204u
-#define NT_MORE_PROCESSING 0xC0000016u
 
 static void fill_pattern(uint8_t *p, size_t n)
 {
@@ -130,12 +125,12 @@ static void count(struct obs2 *s, struct live_obs *out, enum live_dir d, const u
     /* Signed on every authenticated session whatever the policy says: the final
      * SESSION_SETUP response on 3.x (MS-SMB2 3.3.5.5.3), FSCTL_VALIDATE_NEGOTIATE_INFO
      * both ways (3.2.5.14.12, 3.3.5.15.12), TREE_CONNECT on 3.1.1 (3.2.4.1.1). */
-    bool validate = cmd == SMB2_CMD_IOCTL && n >= SMB2_HDR_LEN + 8 &&
-                    le32(m + SMB2_HDR_LEN + 4) == FSCTL_VALIDATE_NEGOTIATE;
+    bool validate = cmd == SMB2_IOCTL && n >= SMB2_HDR_LEN + 8 &&
+                    le32(m + SMB2_HDR_LEN + 4) == SMB2_FSCTL_VALIDATE_NEGOTIATE_INFO;
     /* Mandated whether or not the sender flagged it: a mandated message that
      * arrives unflagged (stripped on the way, or never signed) counts as bad. */
-    bool mandated = (cmd == SMB2_CMD_SESSION_SETUP && s->dialect >= SMB_DIALECT_300) || validate ||
-                    (cmd == SMB2_CMD_TREE_CONNECT && s->dialect == SMB_DIALECT_311);
+    bool mandated = (cmd == SMB2_SESSION_SETUP && s->dialect >= SMB_DIALECT_300) || validate ||
+                    (cmd == SMB2_TREE_CONNECT && s->dialect == SMB_DIALECT_311);
     smb_verify_result r = SMB_VERIFY_BAD_SIGNATURE;
     bool valid = flagged && s->sign && smb2_verify(s->sign, m, n, false, &r, NULL, NULL) == SMB_OK &&
                  r == SMB_VERIFY_VALID;
@@ -181,7 +176,7 @@ static void element(struct obs2 *s, struct live_obs *out, enum live_dir d, const
         count(s, out, d, m, n);
         return;
     }
-    if (cmd == SMB2_CMD_NEGOTIATE) {
+    if (cmd == SMB2_NEGOTIATE) {
         smb_preauth_update(&s->pre, m, n);
         struct smb2_negotiate_rsp rsp;
         if (d == LIVE_S2C && smb2_negotiate_rsp_parse(m, n, &rsp) == SMB_OK) {
@@ -193,7 +188,7 @@ static void element(struct obs2 *s, struct live_obs *out, enum live_dir d, const
         }
         return;
     }
-    if (cmd != SMB2_CMD_SESSION_SETUP)
+    if (cmd != SMB2_SESSION_SETUP)
         return;
     smb_rd r;
     rd_init(&r, m, n);
@@ -208,7 +203,7 @@ static void element(struct obs2 *s, struct live_obs *out, enum live_dir d, const
     }
     struct smb2_session_setup_resp sr;
     bool dec = smb2_session_setup_resp_decode(&r, &sr) == SMB_OK;
-    if (status == NT_MORE_PROCESSING) {
+    if (status == smb_status_ntstatus(SMB_E_MORE_PROCESSING_REQUIRED)) {
         smb_preauth_update(&s->pre, m, n);
         if (dec)
             live_ntlm_note(&s->ntlm, sr.security.p, sr.security.len);

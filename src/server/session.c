@@ -13,6 +13,9 @@
 #include "wire/smb1/header.h"
 #include "wire/smb1/negotiate.h"
 #include "wire/netbios.h"
+#include "wire/smb2/echo.h"
+#include "wire/smb2/error.h"
+#include "wire/smb2/logoff.h"
 #include "wire/smb2/negotiate.h"
 #include "wire/smb2/session_setup.h"
 
@@ -133,10 +136,22 @@ static void session_free(struct srv_conn *c, struct srv_session *s)
     free(s);
 }
 
+static void gone_free(struct srv_gone *g)
+{
+    srv_signer_free(&g->signer); /* wipes the key */
+    smb_wipe(g, sizeof *g);
+    free(g);
+}
+
 void srv_conn_free(struct srv_conn *c)
 {
     if (!c)
         return;
+    while (c->gone) {
+        struct srv_gone *g = c->gone;
+        c->gone = g->next;
+        gone_free(g);
+    }
     srv_smb1_free(c); /* SMB1 hook */
     while (c->opens)
         srv_open_close(c, c->opens);
@@ -193,6 +208,38 @@ static void session_remove(struct srv_conn *c, struct srv_session *s)
         c->n_sessions--;
     }
     session_free(c, s);
+}
+
+/* LOGOFF: keep the session's signing key (moved, not copied) among the
+ * newest SRV_GONE_MAX of the connection, then remove the session. */
+static void session_retire(struct srv_conn *c, struct srv_session *s)
+{
+    struct srv_gone *g = s->has_key ? calloc(1, sizeof *g) : NULL;
+    if (g) {
+        g->id = s->id;
+        g->signing_required = s->signing_required;
+        g->signer = s->signer;
+        s->signer.ctx = NULL;
+        g->next = c->gone;
+        c->gone = g;
+        if (++c->n_gone > SRV_GONE_MAX) {
+            struct srv_gone **pp = &c->gone;
+            while ((*pp)->next)
+                pp = &(*pp)->next;
+            gone_free(*pp); /* the oldest */
+            *pp = NULL;
+            c->n_gone--;
+        }
+    }
+    session_remove(c, s);
+}
+
+static struct srv_gone *gone_find(struct srv_conn *c, uint64_t id)
+{
+    for (struct srv_gone *g = c->gone; g; g = g->next)
+        if (g->id == id)
+            return g;
+    return NULL;
 }
 
 static struct srv_tree *tree_find(struct srv_session *s, uint32_t id)
@@ -273,7 +320,7 @@ static uint32_t server_caps_for(uint16_t dialect)
     return dialect >= SMB_DIALECT_210 ? SMB2_GLOBAL_CAP_LARGE_MTU : 0;
 }
 
-static smb_status write_negotiate_rsp(struct srv_conn *c, smb_wr *w, size_t hdr_off, uint16_t dialect,
+static smb_status write_negotiate_rsp(struct srv_conn *c, smb_wr *w, uint16_t dialect,
                                       const struct smb2_neg_contexts *want)
 {
     const struct srv_config *cfg = &c->ctx->cfg;
@@ -298,10 +345,10 @@ static smb_status write_negotiate_rsp(struct srv_conn *c, smb_wr *w, size_t hdr_
     r.security_buffer_len = (uint16_t)toklen;
     if (want)
         r.ctx = *want;
-    return smb2_negotiate_rsp_encode(w, hdr_off, &r);
+    return smb2_negotiate_rsp_encode(w, 0, &r); /* the writer starts at the SMB2 header */
 }
 
-static smb_status cmd_negotiate(struct srv_conn *c, struct srv_req *rq, smb_wr *w, size_t hdr_off)
+static smb_status cmd_negotiate(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
 {
     struct smb2_negotiate_req req;
     if (c->negotiated) {
@@ -384,7 +431,7 @@ static smb_status cmd_negotiate(struct srv_conn *c, struct srv_req *rq, smb_wr *
         smb_preauth_update(&c->preauth, rq->msg, rq->len);
         rq->preauth_conn = true;
     }
-    st = write_negotiate_rsp(c, w, hdr_off, best, best == SMB_DIALECT_311 ? &out : NULL);
+    st = write_negotiate_rsp(c, w, best, best == SMB_DIALECT_311 ? &out : NULL);
     if (st != SMB_OK)
         return SMB_E_INTERNAL_ERROR;
     c->negotiated = true;
@@ -420,23 +467,27 @@ static smb_status smb1_negotiate(struct srv_conn *c, const uint8_t *pdu, size_t 
     if (smb_policy_server_decide(SMB_PROTO_SMB2, me, 0, &dec) != SMB_OK)
         return SMB_E_INTERNAL_ERROR;
     c->server_secmode = dec.security_mode;
-    smb_status st = srv_buf_reserve(out, 1024);
-    if (st != SMB_OK)
-        return st;
-    size_t start = out->len;
+    /* an SMB2 response to an SMB1 request: MessageId 0, one credit, unsigned */
+    struct smb2_hdr q = {0};
+    q.command = SMB2_NEGOTIATE;
+    struct srv_frame f;
+    struct srv_resp resp;
     smb_wr w;
-    wr_init(&w, out->p + start, 1024);
-    wr_u32be(&w, 0);
-    struct smb2_hdr h = {0};
-    h.command = SMB2_NEGOTIATE;
-    h.flags = SMB2_FLAGS_SERVER_TO_REDIR;
-    h.credit = 1;
-    smb2_hdr_encode(&w, &h);
-    st = write_negotiate_rsp(c, &w, 4, dialect, NULL);
-    if (st != SMB_OK || !wr_ok(&w))
+    size_t start = out->len;
+    smb_status st = srv_frame_begin(&f, out);
+    if (st == SMB_OK)
+        st = srv_frame_body(&f, 1024, &w);
+    if (st == SMB_OK && (st = write_negotiate_rsp(c, &w, dialect, NULL)) == SMB_OK) {
+        srv_resp_init(&resp, &q, SMB_OK);
+        resp.credit = 1;
+        st = srv_frame_add(c, &f, &resp, &w);
+    }
+    if (st == SMB_OK)
+        st = srv_frame_end(&f);
+    if (st != SMB_OK) {
+        out->len = start;
         return SMB_E_INTERNAL_ERROR;
-    wr_patch_u32be(&w, 0, (uint32_t)(wr_len(&w) - 4));
-    out->len += wr_len(&w);
+    }
     if (dialect == SMB_DIALECT_202) {
         c->negotiated = true;
         c->dialect = SMB_DIALECT_202;
@@ -523,7 +574,6 @@ static smb_status cmd_session_setup(struct srv_conn *c, struct srv_req *rq, smb_
     if (c->dialect == SMB_DIALECT_311)
         smb_preauth_update(&s->preauth, rq->msg, rq->len);
 
-    /* body: StructureSize 9, SessionFlags, SecurityBufferOffset/Length */
     uint8_t outtok[SRV_CHAL_MAX + 256];
     size_t outlen = 0;
     smb_status st = srv_auth_step(c, s, tok, sblen, outtok, sizeof outtok, &outlen);
@@ -571,9 +621,7 @@ static smb_status cmd_session_setup(struct srv_conn *c, struct srv_req *rq, smb_
                 return SMB_E_INTERNAL_ERROR;
             }
             s->has_key = true;
-            /* 3.x: the final response is signed whenever there is a key
-             * (MS-SMB2 3.3.5.5.3); 2.x when signing is required. */
-            rq->sign_final = s->signing_required || c->dialect >= SMB_DIALECT_300;
+            rq->setup_done = true; /* its response may be signed (session_emit.c) */
         }
         s->state = SESS_VALID;
         srv_log(c, SRV_LOG_INFO, "session 0x%llx: user '%s' authenticated (%s), signing %s, algorithm %s",
@@ -585,14 +633,8 @@ static smb_status cmd_session_setup(struct srv_conn *c, struct srv_req *rq, smb_
     } else {
         rq->preauth_sess = c->dialect == SMB_DIALECT_311 ? s : NULL;
     }
-    wr_u16le(w, 9);
-    wr_u16le(w, sflags);
-    wr_u16le(w, outlen ? SMB2_HDR_LEN + 8 : 0);
-    wr_u16le(w, (uint16_t)outlen);
-    if (outlen)
-        wr_bytes(w, outtok, outlen);
-    else
-        wr_u8(w, 0);
+    struct smb2_session_setup_resp resp = {sflags, {outtok, outlen}};
+    smb2_session_setup_resp_encode(w, &resp);
     smb_wipe(outtok, sizeof outtok);
     rq->body_written = true;
     return st;
@@ -600,22 +642,20 @@ static smb_status cmd_session_setup(struct srv_conn *c, struct srv_req *rq, smb_
 
 static smb_status cmd_logoff(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
 {
-    if (rd_u16le(&rq->body) != 4 || !rd_ok(&rq->body))
+    if (smb2_logoff_decode(&rq->body) != SMB_OK)
         return SMB_E_INVALID_PARAMETER;
     srv_log(c, SRV_LOG_INFO, "session 0x%llx logged off", (unsigned long long)rq->sess->id);
     /* The response is still signed with the session's key: keep the session
      * object alive until finalisation by deferring removal (mark expired). */
     rq->sess->state = SESS_LOGGED_OFF;
-    wr_u16le(w, 4);
-    wr_u16le(w, 0);
+    smb2_logoff_encode(w);
     rq->body_written = true;
     return SMB_OK;
 }
 
 static smb_status cmd_echo(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
 {
-    wr_u16le(w, 4);
-    wr_u16le(w, 0);
+    smb2_echo_encode(w);
     rq->body_written = true;
     return SMB_OK;
 }
@@ -635,12 +675,9 @@ static bool needs_tree(uint16_t cmd)
 
 void srv_write_error_body(smb_wr *w)
 {
-    /* MS-SMB2 2.2.2: StructureSize 9, ErrorContextCount 0, ByteCount 0, 1 byte */
-    wr_u16le(w, 9);
-    wr_u8(w, 0);
-    wr_u8(w, 0);
-    wr_u32le(w, 0);
-    wr_u8(w, 0);
+    /* MS-SMB2 2.2.2: no error contexts, no data (one byte of ErrorData) */
+    const struct smb2_error_resp e = {0, {NULL, 0}};
+    smb2_error_resp_encode(w, &e);
 }
 
 /* Verify the signature of a request that arrived on a valid session.
@@ -669,16 +706,34 @@ static smb_status check_signature(struct srv_conn *c, struct srv_req *rq)
     return SMB_E_ACCESS_DENIED;
 }
 
+/* A request naming a session that is gone (logged off, kept in c->gone, or
+ * still listed while its LOGOFF is finalised): it fails with
+ * STATUS_USER_SESSION_DELETED, signed with that session's key when the
+ * request verifies with it (MS-SMB2 3.3.4.1.1 as for any response of the
+ * session). A request that does not verify gets the error unsigned and is
+ * not counted: the session is gone either way. */
+static void gone_verify(struct srv_conn *c, struct srv_req *rq, struct srv_signer *sg, bool required)
+{
+    if (!sg->ctx)
+        return;
+    smb_verify_result vr = srv_signer_verify(sg, rq->msg, rq->len, required);
+    if (!smb_verify_acceptable(vr)) {
+        srv_log(c, SRV_LOG_DEBUG, "%s on deleted session 0x%llx: %s, answered unsigned",
+                smb2_command_name(rq->h.command), (unsigned long long)rq->h.session_id,
+                smb_verify_result_name(vr));
+        return;
+    }
+    rq->signed_ok = vr == SMB_VERIFY_VALID;
+    rq->gone_signer = sg;
+    rq->gone_required = required;
+}
+
 struct elem_out {
-    size_t off;     /* response element offset in out */
-    struct srv_session *sign_sess; /* sign with this session's key (NULL: unsigned) */
-    struct srv_session *preauth_sess;
-    bool preauth_conn;
     struct srv_session *logoff;
     struct srv_io_job *job; /* the element became a deferred READ/WRITE/FLUSH */
 };
 
-static smb_status process_element(struct srv_conn *c, struct srv_req *rq, struct srv_req *prev, struct srv_buf *out,
+static smb_status process_element(struct srv_conn *c, struct srv_req *rq, struct srv_req *prev, struct srv_frame *f,
                                   struct elem_out *eo)
 {
     struct smb2_hdr *h = &rq->h;
@@ -732,13 +787,11 @@ static smb_status process_element(struct srv_conn *c, struct srv_req *rq, struct
     size_t need = srv_cmd_resp_cap(c, rq);
     if (need > cap)
         cap = need;
-    st = srv_buf_reserve(out, cap + SMB2_HDR_LEN + 8);
+    smb_wr w;
+    st = srv_frame_body(f, cap, &w);
     if (st != SMB_OK)
         return st;
-    eo->off = out->len;
-    smb_wr w;
-    wr_init(&w, out->p + out->len, cap + SMB2_HDR_LEN);
-    wr_zero(&w, SMB2_HDR_LEN);
+    const smb_wr w0 = w; /* to rewind for an error body */
 
     smb_status res;
     /* MS-SMB2 3.3.5.2.4: an ECHO carrying the SessionId of a valid session is
@@ -756,8 +809,13 @@ static smb_status process_element(struct srv_conn *c, struct srv_req *rq, struct
             rq->sess = NULL;
     } else if (needs_session(h->command) && !(rq->sess = session_find(c, h->session_id))) {
         res = SMB_E_USER_SESSION_DELETED;
+        struct srv_gone *g = gone_find(c, h->session_id);
+        if (g)
+            gone_verify(c, rq, &g->signer, g->signing_required);
     } else if (needs_session(h->command) && rq->sess->state != SESS_VALID) {
         res = SMB_E_USER_SESSION_DELETED;
+        if (rq->sess->state == SESS_LOGGED_OFF && rq->sess->has_key)
+            gone_verify(c, rq, &rq->sess->signer, rq->sess->signing_required);
         rq->sess = NULL;
     } else if (rq->sess && (res = check_signature(c, rq)) != SMB_OK) {
         rq->sess = NULL; /* the response to a refused request is not signed */
@@ -774,7 +832,7 @@ static smb_status process_element(struct srv_conn *c, struct srv_req *rq, struct
         res = SMB_E_NETWORK_NAME_DELETED;
     } else {
         switch (h->command) {
-        case SMB2_NEGOTIATE: res = cmd_negotiate(c, rq, &w, 0); break;
+        case SMB2_NEGOTIATE: res = cmd_negotiate(c, rq, &w); break;
         case SMB2_SESSION_SETUP: res = cmd_session_setup(c, rq, &w); break;
         case SMB2_LOGOFF: res = cmd_logoff(c, rq, &w); break;
         case SMB2_TREE_CONNECT: res = srv_cmd_tree_connect(c, rq, &w); break;
@@ -804,55 +862,39 @@ static smb_status process_element(struct srv_conn *c, struct srv_req *rq, struct
     if (h->command == SMB2_NEGOTIATE && res != SMB_OK)
         c->drop = true; /* answer, then close: nothing can follow a failed NEGOTIATE */
     if (!rq->body_written) {
-        /* rewind to just after the header and write the error body */
-        wr_init(&w, out->p + out->len, cap + SMB2_HDR_LEN);
-        wr_zero(&w, SMB2_HDR_LEN);
+        w = w0; /* rewind to just after the header: the error body */
         srv_write_error_body(&w);
     }
     if (!wr_ok(&w))
         return SMB_E_INTERNAL_ERROR;
-    uint32_t nt = smb_status_ntstatus(res);
-    if (res != SMB_OK && nt == 0)
-        nt = smb_status_ntstatus(SMB_E_INTERNAL_ERROR);
     rq->result = res; /* remembered for related compounds */
     if (res != SMB_OK && res != SMB_E_MORE_PROCESSING_REQUIRED && res != SMB_E_PENDING)
         srv_log(c, SRV_LOG_DEBUG, "%s MessageId %llu -> %s", smb2_command_name(h->command),
                 (unsigned long long)h->message_id, smb_status_name(res));
 
-    struct smb2_hdr rh = {0};
-    rh.credit_charge = h->credit_charge;
-    rh.status = nt;
-    rh.command = h->command;
-    rh.credit = srv_credits_grant(c, h->credit, charge);
-    rh.flags = SMB2_FLAGS_SERVER_TO_REDIR | (h->flags & (SMB2_FLAGS_RELATED_OPERATIONS | SMB2_FLAGS_PRIORITY_MASK));
-    rh.message_id = h->message_id;
-    rh.process_id = h->process_id;
-    rh.tree_id = h->tree_id;
-    rh.session_id = h->command == SMB2_SESSION_SETUP ? rq->new_session_id : h->session_id;
+    struct srv_resp r;
+    srv_resp_init(&r, h, res);
+    r.credit = srv_credits_grant(c, h->credit, charge);
+    if (h->command == SMB2_SESSION_SETUP)
+        r.session_id = rq->new_session_id;
     if (h->command == SMB2_TREE_CONNECT && res == SMB_OK)
-        rh.tree_id = rq->tree ? rq->tree->id : 0;
+        r.tree_id = rq->tree ? rq->tree->id : 0;
     if (res == SMB_E_PENDING) {
-        /* Interim response (MS-SMB2 3.3.4.2): async form, never signed
-         * (3.3.4.1.1); the final response follows from srv_async_flush. */
-        rh.flags |= SMB2_FLAGS_ASYNC_COMMAND;
-        rh.async_id = rq->async_id;
+        /* interim response (MS-SMB2 3.3.4.2); the final one follows from
+         * srv_async_flush */
+        r.interim = true;
+        r.async_id = rq->async_id;
     }
-    smb_wr hw;
-    wr_init(&hw, out->p + out->len, SMB2_HDR_LEN);
-    smb2_hdr_encode(&hw, &rh);
-    out->len += wr_len(&w);
-
-    /* Decide response signing (MS-SMB2 3.3.4.1.1). */
-    if (h->command == SMB2_SESSION_SETUP) {
-        if (res == SMB_OK && rq->sign_final && rq->sess && rq->sess->has_key)
-            eo->sign_sess = rq->sess;
-        eo->preauth_sess = rq->preauth_sess;
-    } else if (res == SMB_E_PENDING) {
-        /* interim: unsigned */
-    } else if (rq->sess && rq->sess->has_key && (rq->sess->signing_required || rq->signed_ok)) {
-        eo->sign_sess = rq->sess;
+    srv_resp_session(&r, rq->sess, rq->signed_ok);
+    if (rq->gone_signer) {
+        r.signer = rq->gone_signer;
+        r.signing_required = rq->gone_required;
     }
-    eo->preauth_conn = rq->preauth_conn;
+    r.setup_done = rq->setup_done;
+    r.preauth = rq->preauth_conn ? &c->preauth : rq->preauth_sess ? &rq->preauth_sess->preauth : NULL;
+    st = srv_frame_add(c, f, &r, &w);
+    if (st != SMB_OK)
+        return st;
     if (h->command == SMB2_LOGOFF && res == SMB_OK)
         eo->logoff = rq->sess;
     return SMB_OK;
@@ -896,10 +938,10 @@ smb_status srv_conn_input(struct srv_conn *c, const uint8_t *pdu, size_t len, st
         return SMB_E_MALFORMED;
     }
     size_t frame_start = out->len;
-    smb_status st = srv_buf_reserve(out, 4);
+    struct srv_frame f;
+    smb_status st = srv_frame_begin(&f, out);
     if (st != SMB_OK)
         return st;
-    out->len += 4;
     struct srv_req reqs[2];
     struct elem_out eos[SRV_COMPOUND_MAX];
     int n = 0;
@@ -929,25 +971,13 @@ smb_status srv_conn_input(struct srv_conn *c, const uint8_t *pdu, size_t len, st
             st = SMB_E_MALFORMED;
             goto fail;
         }
-        if (n > 0) {
-            /* pad the previous response to 8 and link it */
-            size_t pad = (8 - ((out->len - frame_start - 4) & 7)) & 7;
-            st = srv_buf_reserve(out, pad);
-            if (st != SMB_OK)
-                goto fail;
-            memset(out->p + out->len, 0, pad);
-            out->len += pad;
-            put_le32(out->p + eos[n - 1].off + 20, (uint32_t)(out->len - eos[n - 1].off));
-        }
         memset(&eos[n], 0, sizeof eos[n]);
         /* only a lone request may defer its file I/O: a compound's
          * responses go out together, in one frame */
         rq->may_defer = c->io_async_after >= 0 && off == 0 && !next && frame_start == 0;
-        st = process_element(c, rq, prev, out, &eos[n]);
+        st = process_element(c, rq, prev, &f, &eos[n]);
         if (st == SMB_E_CANCELLED) {
             /* CANCEL: no response element */
-            if (n > 0)
-                put_le32(out->p + eos[n - 1].off + 20, 0);
         } else if (st != SMB_OK) {
             goto fail;
         } else {
@@ -974,40 +1004,12 @@ smb_status srv_conn_input(struct srv_conn *c, const uint8_t *pdu, size_t len, st
         c->new_job = j;
         return st;
     }
-    if (n > 0) {
-        /* unlink the padding after the last element */
-        put_le32(out->p + eos[n - 1].off + 20, 0);
-    }
-    /* Finalise: sign each element over [off, next element) and update
-     * preauth hashes with the responses (MS-SMB2 3.2.5.2 / 3.3.5.5). */
-    for (int i = 0; i < n; i++) {
-        size_t eoff = eos[i].off;
-        size_t eend = i + 1 < n ? eos[i + 1].off : out->len;
-        uint8_t *m = out->p + eoff;
-        if (eos[i].sign_sess && srv_signer_sign(&eos[i].sign_sess->signer, m, eend - eoff) != SMB_OK) {
-            st = SMB_E_INTERNAL_ERROR;
-            goto fail;
-        }
-        if (eos[i].preauth_conn)
-            smb_preauth_update(&c->preauth, m, eend - eoff);
-        else if (eos[i].preauth_sess)
-            smb_preauth_update(&eos[i].preauth_sess->preauth, m, eend - eoff);
+    /* sign, hash and frame what was built (session_emit.c) */
+    if ((st = srv_frame_end(&f)) != SMB_OK)
+        goto fail;
+    for (int i = 0; i < n; i++)
         if (eos[i].logoff)
             srv_async_session_closing(c, eos[i].logoff->id);
-    }
-    if (n == 0) {
-        out->len = frame_start;
-    } else {
-        size_t flen = out->len - frame_start - 4;
-        if (flen > SMB_NB_MAX_LEN) {
-            st = SMB_E_INTERNAL_ERROR;
-            goto fail;
-        }
-        out->p[frame_start] = 0;
-        out->p[frame_start + 1] = (uint8_t)(flen >> 16);
-        out->p[frame_start + 2] = (uint8_t)(flen >> 8);
-        out->p[frame_start + 3] = (uint8_t)flen;
-    }
     /* final responses of async requests completed by this PDU (CANCEL,
      * CLOSE, TREE_DISCONNECT), each in its own frame after the responses */
     if (c->pending && (st = srv_async_flush(c, out)) != SMB_OK)
@@ -1016,7 +1018,7 @@ smb_status srv_conn_input(struct srv_conn *c, const uint8_t *pdu, size_t len, st
      * answered (STATUS_NOTIFY_CLEANUP, signed with its key). */
     for (int i = 0; i < n; i++)
         if (eos[i].logoff)
-            session_remove(c, eos[i].logoff);
+            session_retire(c, eos[i].logoff);
     return c->drop ? SMB_E_ACCESS_DENIED : SMB_OK;
 fail:
     /* On a drop after responses were built, still send what we have only

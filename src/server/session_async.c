@@ -5,9 +5,8 @@
 
 #include "base/buf.h"
 #include "server/session_int.h"
+#include "wire/smb2/change_notify.h"
 
-#define SMB2_CHANGE_NOTIFY_REQ_SIZE 32
-#define SMB2_WATCH_TREE 0x0001u
 
 /* Register pd (zeroed by the caller) as a pending request of c: the ids of
  * rq and its open fid, and whether rq was verified as signed. Shared by
@@ -33,16 +32,10 @@ void srv_pending_add(struct srv_conn *c, const struct srv_req *rq, struct srv_pe
 smb_status srv_cmd_change_notify(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
 {
     (void)w;
-    smb_rd *b = &rq->body;
-    uint16_t ss = rd_u16le(b);
-    rd_u16le(b); /* Flags (SMB2_WATCH_TREE) */
-    uint32_t outlen = rd_u32le(b);
-    uint64_t p = rd_u64le(b), v = rd_u64le(b);
-    rd_u32le(b); /* CompletionFilter */
-    rd_u32le(b); /* Reserved */
-    if (!rd_ok(b) || ss != SMB2_CHANGE_NOTIFY_REQ_SIZE)
+    struct smb2_change_notify_req q;
+    if (smb2_change_notify_req_decode(&rq->body, &q) != SMB_OK)
         return SMB_E_INVALID_PARAMETER;
-    (void)outlen;
+    uint64_t p = q.file_id.persistent, v = q.file_id.volatile_;
     if (p == UINT64_MAX && v == UINT64_MAX)
         p = v = rq->related_fid;
     struct srv_open *o = NULL;
@@ -120,50 +113,35 @@ static smb_status emit_final(struct srv_conn *c, const struct srv_pending *pd, s
     struct srv_session *s = srv_session_find(c, pd->session_id);
     if (!s || s->state == SESS_IN_PROGRESS)
         return SMB_OK; /* the session went away: nobody to answer */
-    size_t len = SMB2_HDR_LEN + 9;
-    smb_status st = srv_buf_reserve(out, 4 + len);
-    if (st != SMB_OK)
-        return st;
-    uint8_t *f = out->p + out->len;
+    struct smb2_hdr q = {0}; /* what the response needs of the request */
+    q.command = pd->command;
+    q.credit_charge = pd->credit_charge;
+    q.message_id = pd->message_id;
+    q.session_id = pd->session_id;
+    size_t start = out->len;
+    struct srv_frame f;
     smb_wr w;
-    wr_init(&w, f, 4 + len);
-    wr_u8(&w, 0);
-    wr_u8(&w, (uint8_t)(len >> 16));
-    wr_u8(&w, (uint8_t)(len >> 8));
-    wr_u8(&w, (uint8_t)len);
-    struct smb2_hdr rh = {0};
-    rh.credit_charge = pd->credit_charge;
-    rh.status = smb_status_ntstatus(pd->done);
-    rh.command = pd->command;
-    rh.credit = 0;
-    rh.flags = SMB2_FLAGS_SERVER_TO_REDIR | SMB2_FLAGS_ASYNC_COMMAND;
-    rh.message_id = pd->message_id;
-    rh.async_id = pd->async_id;
-    rh.session_id = pd->session_id;
-    smb2_hdr_encode(&w, &rh);
-    if (pd->done == SMB_E_NOTIFY_CLEANUP) {
-        /* MS-SMB2 2.2.36 CHANGE_NOTIFY response with no data */
-        wr_u16le(&w, 9);
-        wr_u16le(&w, SMB2_HDR_LEN + 8);
-        wr_u32le(&w, 0);
-        wr_u8(&w, 0);
-    } else {
-        /* MS-SMB2 2.2.2 ERROR response */
-        wr_u16le(&w, 9);
-        wr_u8(&w, 0);
-        wr_u8(&w, 0);
-        wr_u32le(&w, 0);
-        wr_u8(&w, 0);
+    smb_status st = srv_frame_begin(&f, out);
+    if (st == SMB_OK)
+        st = srv_frame_body(&f, 16, &w);
+    if (st == SMB_OK) {
+        if (pd->done == SMB_E_NOTIFY_CLEANUP) {
+            const struct smb2_change_notify_resp none = {{NULL, 0}}; /* MS-SMB2 2.2.36, no data */
+            smb2_change_notify_resp_encode(&w, &none);
+        } else {
+            srv_write_error_body(&w);
+        }
+        struct srv_resp r;
+        srv_resp_init(&r, &q, pd->done);
+        r.async_id = pd->async_id;
+        srv_resp_session(&r, s, pd->signed_ok);
+        st = srv_frame_add(c, &f, &r, &w);
     }
-    if (!wr_ok(&w))
-        return SMB_E_INTERNAL_ERROR;
-    if (s->has_key && (s->signing_required || pd->signed_ok)) {
-        st = srv_signer_sign(&s->signer, f + 4, len);
-        if (st != SMB_OK)
-            return st;
-    }
-    out->len += 4 + len;
-    return SMB_OK;
+    if (st == SMB_OK)
+        st = srv_frame_end(&f);
+    if (st != SMB_OK)
+        out->len = start;
+    return st;
 }
 
 smb_status srv_async_flush(struct srv_conn *c, struct srv_buf *out)

@@ -18,6 +18,7 @@
 #include "wire/smb2/create.h"
 #include "wire/smb2/flush.h"
 #include "wire/smb2/ioctl.h"
+#include "wire/smb2/lock.h"
 #include "wire/smb2/query_directory.h"
 #include "wire/smb2/query_info.h"
 #include "wire/smb2/read.h"
@@ -25,56 +26,10 @@
 #include "wire/smb2/tree_connect.h"
 #include "wire/smb2/write.h"
 
-/* MS-SMB2 2.2.13.1 access mask bits */
-#define FILE_READ_DATA 0x00000001u
-#define FILE_WRITE_DATA 0x00000002u
-#define FILE_APPEND_DATA 0x00000004u
-#define FILE_READ_EA 0x00000008u
-#define FILE_WRITE_EA 0x00000010u
-#define FILE_EXECUTE 0x00000020u
-#define FILE_READ_ATTRIBUTES 0x00000080u
-#define FILE_WRITE_ATTRIBUTES 0x00000100u
-#define DELETE_ACCESS 0x00010000u
-#define READ_CONTROL 0x00020000u
-#define WRITE_DAC 0x00040000u
-#define WRITE_OWNER 0x00080000u
-#define SYNCHRONIZE 0x00100000u
-#define MAXIMUM_ALLOWED 0x02000000u
-#define GENERIC_ALL 0x10000000u
-#define GENERIC_EXECUTE 0x20000000u
-#define GENERIC_WRITE 0x40000000u
-#define GENERIC_READ 0x80000000u
-#define FILE_ALL_ACCESS 0x001F01FFu
-#define WRITE_BITS (FILE_WRITE_DATA | FILE_APPEND_DATA | FILE_WRITE_EA | FILE_WRITE_ATTRIBUTES | DELETE_ACCESS | \
-                    WRITE_DAC | WRITE_OWNER | GENERIC_WRITE | GENERIC_ALL)
-
-/* CreateDisposition */
-enum { FILE_SUPERSEDE = 0, FILE_OPEN = 1, FILE_CREATE = 2, FILE_OPEN_IF = 3, FILE_OVERWRITE = 4, FILE_OVERWRITE_IF = 5 };
-/* CreateOptions */
-#define FILE_DIRECTORY_FILE 0x00000001u
-#define FILE_NON_DIRECTORY_FILE 0x00000040u
-#define FILE_DELETE_ON_CLOSE 0x00001000u
-/* CreateAction */
-enum { FILE_SUPERSEDED = 0, FILE_OPENED = 1, FILE_CREATED = 2, FILE_OVERWRITTEN = 3 };
-/* FileAttributes */
-#define FILE_ATTRIBUTE_READONLY 0x1u
-#define FILE_ATTRIBUTE_DIRECTORY 0x10u
-#define FILE_ATTRIBUTE_ARCHIVE 0x20u
-#define FILE_ATTRIBUTE_NORMAL 0x80u
-
-#define FSCTL_VALIDATE_NEGOTIATE_INFO 0x00140204u
-#define FSCTL_DFS_GET_REFERRALS 0x00060194u
-#define FSCTL_DFS_GET_REFERRALS_EX 0x000601B0u
-#define FSCTL_QUERY_NETWORK_INTERFACE_INFO 0x001401FCu
-#define FSCTL_GET_OBJECT_ID 0x0009009Cu
-#define FSCTL_GET_COMPRESSION 0x0009003Cu
-#define FSCTL_SET_COMPRESSION 0x0009C040u
-#define FSCTL_CREATE_OR_GET_OBJECT_ID 0x000900C0u
-
-#define INFO_FILE 1
-#define INFO_FILESYSTEM 2
-#define INFO_SECURITY 3
-#define INFO_QUOTA 4
+/* everything a CREATE may ask that needs a writable share */
+#define WRITE_BITS                                                                                                 \
+    (SMB2_FILE_WRITE_DATA | SMB2_FILE_APPEND_DATA | SMB2_FILE_WRITE_EA | SMB2_FILE_WRITE_ATTRIBUTES | SMB2_DELETE | \
+     SMB2_WRITE_DAC | SMB2_WRITE_OWNER | SMB2_GENERIC_WRITE | SMB2_GENERIC_ALL)
 
 /* ------------------------------------------------------------------ */
 /* opens                                                                  */
@@ -100,10 +55,7 @@ static struct srv_open *open_find_id(struct srv_conn *c, struct srv_req *rq, str
  * which both close opens) meet on the same files, hence the mutex. An open
  * with only attribute/control access neither checks nor is counted. */
 
-#define SHARE_READ 0x1u
-#define SHARE_WRITE 0x2u
-#define SHARE_DELETE 0x4u
-#define SHARE_DATA_BITS (FILE_READ_DATA | FILE_EXECUTE | FILE_WRITE_DATA | FILE_APPEND_DATA | DELETE_ACCESS)
+#define SHARE_DATA_BITS (SMB2_FILE_READ_DATA | SMB2_FILE_EXECUTE | SMB2_FILE_WRITE_DATA | SMB2_FILE_APPEND_DATA | SMB2_DELETE)
 
 struct srv_share_ent {
     dev_t dev;
@@ -120,12 +72,12 @@ static struct srv_share_ent *share_list;
 /* does a new open (access a2, share s2) conflict with an existing one? */
 static bool share_conflict(uint32_t a1, uint32_t s1, uint32_t a2, uint32_t s2)
 {
-    bool r1 = a1 & (FILE_READ_DATA | FILE_EXECUTE), w1 = a1 & (FILE_WRITE_DATA | FILE_APPEND_DATA),
-         d1 = a1 & DELETE_ACCESS;
-    bool r2 = a2 & (FILE_READ_DATA | FILE_EXECUTE), w2 = a2 & (FILE_WRITE_DATA | FILE_APPEND_DATA),
-         d2 = a2 & DELETE_ACCESS;
-    return (r1 && !(s2 & SHARE_READ)) || (w1 && !(s2 & SHARE_WRITE)) || (d1 && !(s2 & SHARE_DELETE)) ||
-           (r2 && !(s1 & SHARE_READ)) || (w2 && !(s1 & SHARE_WRITE)) || (d2 && !(s1 & SHARE_DELETE));
+    bool r1 = a1 & (SMB2_FILE_READ_DATA | SMB2_FILE_EXECUTE), w1 = a1 & (SMB2_FILE_WRITE_DATA | SMB2_FILE_APPEND_DATA),
+         d1 = a1 & SMB2_DELETE;
+    bool r2 = a2 & (SMB2_FILE_READ_DATA | SMB2_FILE_EXECUTE), w2 = a2 & (SMB2_FILE_WRITE_DATA | SMB2_FILE_APPEND_DATA),
+         d2 = a2 & SMB2_DELETE;
+    return (r1 && !(s2 & SMB2_FILE_SHARE_READ)) || (w1 && !(s2 & SMB2_FILE_SHARE_WRITE)) || (d1 && !(s2 & SMB2_FILE_SHARE_DELETE)) ||
+           (r2 && !(s1 & SMB2_FILE_SHARE_READ)) || (w2 && !(s1 & SMB2_FILE_SHARE_WRITE)) || (d2 && !(s1 & SMB2_FILE_SHARE_DELETE));
 }
 
 static bool share_check(dev_t dev, ino_t ino, uint32_t access, uint32_t share)
@@ -257,13 +209,13 @@ static uint32_t attrs_of(const struct stat *st, const char *name)
 {
     uint32_t a = 0;
     if (S_ISDIR(st->st_mode))
-        a |= FILE_ATTRIBUTE_DIRECTORY;
+        a |= SMB2_FILE_ATTRIBUTE_DIRECTORY;
     else
-        a |= FILE_ATTRIBUTE_ARCHIVE;
+        a |= SMB2_FILE_ATTRIBUTE_ARCHIVE;
     if (!(st->st_mode & S_IWUSR))
-        a |= FILE_ATTRIBUTE_READONLY;
+        a |= SMB2_FILE_ATTRIBUTE_READONLY;
     (void)name;
-    return a ? a : FILE_ATTRIBUTE_NORMAL;
+    return a ? a : SMB2_FILE_ATTRIBUTE_NORMAL;
 }
 
 static uint64_t alloc_of(const struct stat *st)
@@ -276,13 +228,23 @@ static uint64_t alloc_of(const struct stat *st)
 static uint64_t eof_of(const struct stat *st) { return S_ISDIR(st->st_mode) ? 0 : (uint64_t)st->st_size; }
 
 /* CreationTime, LastAccessTime, LastWriteTime, ChangeTime */
-static void put_times(smb_wr *w, const struct stat *st)
+static void file_times(const struct stat *st, uint64_t *cr, uint64_t *la, uint64_t *lw, uint64_t *ch)
 {
     uint64_t m = srv_filetime(&st->st_mtim), ct = srv_filetime(&st->st_ctim);
-    wr_u64le(w, m < ct ? m : ct);
-    wr_u64le(w, srv_filetime(&st->st_atim));
-    wr_u64le(w, m);
-    wr_u64le(w, ct);
+    *cr = m < ct ? m : ct;
+    *la = srv_filetime(&st->st_atim);
+    *lw = m;
+    *ch = ct;
+}
+#define FILE_TIMES(st, r) file_times(st, &(r).creation_time, &(r).last_access_time, &(r).last_write_time, &(r).change_time)
+
+/* the same four times into an information class being written */
+static void put_times(smb_wr *w, const struct stat *st)
+{
+    uint64_t t[4];
+    file_times(st, &t[0], &t[1], &t[2], &t[3]);
+    for (int i = 0; i < 4; i++)
+        wr_u64le(w, t[i]);
 }
 
 /* ------------------------------------------------------------------ */
@@ -334,12 +296,11 @@ smb_status srv_cmd_tree_connect(struct srv_conn *c, struct srv_req *rq, smb_wr *
     rq->tree = t;
     srv_log(c, SRV_LOG_INFO, "session 0x%llx: tree 0x%x connected to '%s'%s", (unsigned long long)s->id, t->id,
             share, t->read_only ? " (read only)" : "");
-    wr_u16le(w, 16);
-    wr_u8(w, ipc ? 0x02 : 0x01); /* ShareType: PIPE / DISK */
-    wr_u8(w, 0);
-    wr_u32le(w, 0x00000030u); /* ShareFlags: SMB2_SHAREFLAG_NO_CACHING (manual caching off) */
-    wr_u32le(w, 0);           /* Capabilities */
-    wr_u32le(w, t->read_only ? 0x001200A9u : FILE_ALL_ACCESS); /* MaximalAccess */
+    struct smb2_tree_connect_resp resp = {0};
+    resp.share_type = ipc ? SMB2_SHARE_TYPE_PIPE : SMB2_SHARE_TYPE_DISK;
+    resp.share_flags = SMB2_SHAREFLAG_NO_CACHING; /* manual caching off */
+    resp.maximal_access = t->read_only ? 0x001200A9u : SMB2_FILE_ALL_ACCESS;
+    smb2_tree_connect_resp_encode(w, &resp);
     rq->body_written = true;
     return SMB_OK;
 }
@@ -355,8 +316,7 @@ smb_status srv_cmd_tree_disconnect(struct srv_conn *c, struct srv_req *rq, smb_w
             break;
         }
     rq->tree = NULL;
-    wr_u16le(w, 4);
-    wr_u16le(w, 0);
+    smb2_tree_disconnect_encode(w);
     rq->body_written = true;
     return SMB_OK;
 }
@@ -366,15 +326,15 @@ smb_status srv_cmd_tree_disconnect(struct srv_conn *c, struct srv_req *rq, smb_w
 
 static uint32_t map_generic(uint32_t a)
 {
-    if (a & GENERIC_ALL)
-        a |= FILE_ALL_ACCESS;
-    if (a & GENERIC_READ)
-        a |= FILE_READ_DATA | FILE_READ_ATTRIBUTES | FILE_READ_EA | READ_CONTROL | SYNCHRONIZE;
-    if (a & GENERIC_WRITE)
-        a |= FILE_WRITE_DATA | FILE_APPEND_DATA | FILE_WRITE_ATTRIBUTES | FILE_WRITE_EA | SYNCHRONIZE;
-    if (a & GENERIC_EXECUTE)
-        a |= FILE_EXECUTE | FILE_READ_ATTRIBUTES | SYNCHRONIZE;
-    return a & ~(GENERIC_ALL | GENERIC_READ | GENERIC_WRITE | GENERIC_EXECUTE);
+    if (a & SMB2_GENERIC_ALL)
+        a |= SMB2_FILE_ALL_ACCESS;
+    if (a & SMB2_GENERIC_READ)
+        a |= SMB2_FILE_READ_DATA | SMB2_FILE_READ_ATTRIBUTES | SMB2_FILE_READ_EA | SMB2_READ_CONTROL | SMB2_SYNCHRONIZE;
+    if (a & SMB2_GENERIC_WRITE)
+        a |= SMB2_FILE_WRITE_DATA | SMB2_FILE_APPEND_DATA | SMB2_FILE_WRITE_ATTRIBUTES | SMB2_FILE_WRITE_EA | SMB2_SYNCHRONIZE;
+    if (a & SMB2_GENERIC_EXECUTE)
+        a |= SMB2_FILE_EXECUTE | SMB2_FILE_READ_ATTRIBUTES | SMB2_SYNCHRONIZE;
+    return a & ~(SMB2_GENERIC_ALL | SMB2_GENERIC_READ | SMB2_GENERIC_WRITE | SMB2_GENERIC_EXECUTE);
 }
 
 /* Create contexts (MS-SMB2 2.2.13.2) this server acts on; the others
@@ -421,25 +381,6 @@ static smb_status parse_create_contexts(struct smb2_buf b, struct create_ctx *cc
     return SMB_OK;
 }
 
-/* one response create context: Next patched by the caller, name 4 bytes */
-static void put_create_ctx(smb_wr *w, const char *name, const uint8_t *data, uint32_t dlen, bool last)
-{
-    size_t start = w->off;
-    size_t total = 24 + dlen;
-    size_t padded = (total + 7) & ~(size_t)7;
-    wr_u32le(w, last ? 0 : (uint32_t)padded);
-    wr_u16le(w, 16); /* NameOffset */
-    wr_u16le(w, 4);
-    wr_u16le(w, 0);
-    wr_u16le(w, 24); /* DataOffset */
-    wr_u32le(w, dlen);
-    wr_bytes(w, (const uint8_t *)name, 4);
-    wr_zero(w, 4);
-    wr_bytes(w, data, dlen);
-    if (!last)
-        wr_zero(w, padded - (w->off - start));
-}
-
 smb_status srv_cmd_create(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
 {
     struct smb2_create_req q;
@@ -448,7 +389,7 @@ smb_status srv_cmd_create(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
     uint32_t access = q.desired_access, disp = q.create_disposition, opts = q.create_options;
     size_t nlen = q.name.len;
     const uint8_t *name = q.name.p;
-    if (disp > FILE_OVERWRITE_IF || (nlen & 1) || nlen > 0xFFFF)
+    if (disp > SMB2_FILE_OVERWRITE_IF || (nlen & 1) || nlen > 0xFFFF)
         return SMB_E_INVALID_PARAMETER;
     /* MS-SMB2 3.3.5.9: an ImpersonationLevel outside 2.2.13's four values;
      * reserved CreateOptions bits (0xFF000000, MS-FSA 2.1.5.1); a name that
@@ -479,13 +420,13 @@ smb_status srv_cmd_create(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
         return st;
     }
     uint32_t acc = map_generic(access);
-    if (access & MAXIMUM_ALLOWED)
-        acc |= t->read_only ? (FILE_READ_DATA | FILE_READ_ATTRIBUTES | FILE_READ_EA | READ_CONTROL | SYNCHRONIZE)
-                            : FILE_ALL_ACCESS;
-    acc &= ~MAXIMUM_ALLOWED;
-    bool creates = disp != FILE_OPEN;
-    bool wants_write = (acc & WRITE_BITS) || (opts & FILE_DELETE_ON_CLOSE);
-    if (t->read_only && (wants_write || (creates && disp != FILE_OPEN_IF))) {
+    if (access & SMB2_MAXIMUM_ALLOWED)
+        acc |= t->read_only ? (SMB2_FILE_READ_DATA | SMB2_FILE_READ_ATTRIBUTES | SMB2_FILE_READ_EA | SMB2_READ_CONTROL | SMB2_SYNCHRONIZE)
+                            : SMB2_FILE_ALL_ACCESS;
+    acc &= ~SMB2_MAXIMUM_ALLOWED;
+    bool creates = disp != SMB2_FILE_OPEN;
+    bool wants_write = (acc & WRITE_BITS) || (opts & SMB2_FILE_DELETE_ON_CLOSE);
+    if (t->read_only && (wants_write || (creates && disp != SMB2_FILE_OPEN_IF))) {
         srv_log(c, SRV_LOG_INFO, "CREATE '%s' refused: read-only share", rel);
         return SMB_E_ACCESS_DENIED;
     }
@@ -494,41 +435,41 @@ smb_status srv_cmd_create(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
     bool exists = st == SMB_OK;
     if (!exists && st != SMB_E_OBJECT_NAME_NOT_FOUND)
         return st;
-    uint32_t action = FILE_OPENED;
+    uint32_t action = SMB2_FILE_OPENED;
     if (exists) {
-        if (disp == FILE_CREATE)
+        if (disp == SMB2_FILE_CREATE)
             return SMB_E_OBJECT_NAME_COLLISION;
-        if ((opts & FILE_DIRECTORY_FILE) && !S_ISDIR(sb.st_mode))
+        if ((opts & SMB2_FILE_DIRECTORY_FILE) && !S_ISDIR(sb.st_mode))
             return SMB_E_NOT_A_DIRECTORY;
-        if ((opts & FILE_NON_DIRECTORY_FILE) && S_ISDIR(sb.st_mode))
+        if ((opts & SMB2_FILE_NON_DIRECTORY_FILE) && S_ISDIR(sb.st_mode))
             return SMB_E_FILE_IS_A_DIRECTORY;
         if (!S_ISDIR(sb.st_mode) && !S_ISREG(sb.st_mode))
             return SMB_E_ACCESS_DENIED; /* devices, fifos, sockets are not served */
-        if (S_ISDIR(sb.st_mode) && (disp == FILE_OVERWRITE || disp == FILE_OVERWRITE_IF || disp == FILE_SUPERSEDE))
+        if (S_ISDIR(sb.st_mode) && (disp == SMB2_FILE_OVERWRITE || disp == SMB2_FILE_OVERWRITE_IF || disp == SMB2_FILE_SUPERSEDE))
             return SMB_E_INVALID_PARAMETER;
-        if (disp == FILE_SUPERSEDE)
-            action = FILE_SUPERSEDED;
-        else if (disp == FILE_OVERWRITE || disp == FILE_OVERWRITE_IF)
-            action = FILE_OVERWRITTEN;
-        if (t->read_only && action != FILE_OPENED)
+        if (disp == SMB2_FILE_SUPERSEDE)
+            action = SMB2_FILE_SUPERSEDED;
+        else if (disp == SMB2_FILE_OVERWRITE || disp == SMB2_FILE_OVERWRITE_IF)
+            action = SMB2_FILE_OVERWRITTEN;
+        if (t->read_only && action != SMB2_FILE_OPENED)
             return SMB_E_ACCESS_DENIED;
     } else {
-        if (disp == FILE_OPEN || disp == FILE_OVERWRITE)
+        if (disp == SMB2_FILE_OPEN || disp == SMB2_FILE_OVERWRITE)
             return SMB_E_OBJECT_NAME_NOT_FOUND;
         if (t->read_only)
             return SMB_E_ACCESS_DENIED;
         if (!rel[0])
             return SMB_E_ACCESS_DENIED;
-        action = FILE_CREATED;
+        action = SMB2_FILE_CREATED;
     }
-    bool is_dir = exists ? S_ISDIR(sb.st_mode) : (opts & FILE_DIRECTORY_FILE) != 0;
+    bool is_dir = exists ? S_ISDIR(sb.st_mode) : (opts & SMB2_FILE_DIRECTORY_FILE) != 0;
     /* MS-FSA 2.1.5.1.1/2.1.5.1.2.1: DELETE_ON_CLOSE on a read-only file (an
      * existing one without the owner write bit, or a new one asked for with
-     * FILE_ATTRIBUTE_READONLY) is STATUS_CANNOT_DELETE */
+     * SMB2_FILE_ATTRIBUTE_READONLY) is STATUS_CANNOT_DELETE */
     bool ro_attr = exists ? !(sb.st_mode & S_IWUSR) : (q.file_attributes & SMB2_FILE_ATTRIBUTE_READONLY) != 0;
-    if ((opts & FILE_DELETE_ON_CLOSE) && !is_dir && ro_attr)
+    if ((opts & SMB2_FILE_DELETE_ON_CLOSE) && !is_dir && ro_attr)
         return SMB_E_CANNOT_DELETE;
-    uint32_t share_acc = acc | ((opts & FILE_DELETE_ON_CLOSE) ? DELETE_ACCESS : 0);
+    uint32_t share_acc = acc | ((opts & SMB2_FILE_DELETE_ON_CLOSE) ? SMB2_DELETE : 0);
     if (exists && !share_check(sb.st_dev, sb.st_ino, share_acc, q.share_access))
         return SMB_E_SHARING_VIOLATION; /* before an overwrite can truncate it */
     int fd = -1;
@@ -540,17 +481,17 @@ smb_status srv_cmd_create(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
         }
         st = srv_vfs_open(v, rel, O_RDONLY | O_DIRECTORY, 0, &fd);
     } else {
-        bool wr = !t->read_only && (acc & (FILE_WRITE_DATA | FILE_APPEND_DATA | FILE_WRITE_ATTRIBUTES));
+        bool wr = !t->read_only && (acc & (SMB2_FILE_WRITE_DATA | SMB2_FILE_APPEND_DATA | SMB2_FILE_WRITE_ATTRIBUTES));
         int flags = wr ? O_RDWR : O_RDONLY;
         if (!exists)
             flags |= O_CREAT | O_EXCL;
-        else if (action == FILE_OVERWRITTEN || action == FILE_SUPERSEDED)
+        else if (action == SMB2_FILE_OVERWRITTEN || action == SMB2_FILE_SUPERSEDED)
             flags |= O_TRUNC | (wr ? 0 : O_RDWR);
         if ((flags & O_TRUNC) && !wr)
             flags = (flags & ~O_ACCMODE) | O_RDWR;
-        /* FILE_ATTRIBUTE_READONLY is the owner write bit (see attrs_of) */
+        /* SMB2_FILE_ATTRIBUTE_READONLY is the owner write bit (see attrs_of) */
         st = srv_vfs_open(v, rel, flags, ro_attr && !exists ? 0444 : 0644, &fd);
-        if (st == SMB_E_ACCESS_DENIED && !(acc & (FILE_READ_DATA | FILE_WRITE_DATA | FILE_APPEND_DATA)) &&
+        if (st == SMB_E_ACCESS_DENIED && !(acc & (SMB2_FILE_READ_DATA | SMB2_FILE_WRITE_DATA | SMB2_FILE_APPEND_DATA)) &&
             !(flags & (O_CREAT | O_TRUNC))) {
             /* attribute/delete-only open of a file we may not read */
             st = srv_vfs_open(v, rel, O_PATH, 0, &fd);
@@ -560,7 +501,7 @@ smb_status srv_cmd_create(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
     }
     if (st != SMB_OK)
         return st;
-    if (cc.alsi && cc.alloc && !is_dir && action != FILE_OPENED) {
+    if (cc.alsi && cc.alloc && !is_dir && action != SMB2_FILE_OPENED) {
         /* AllocationSize of a new or overwritten file: reserve the space,
          * the size stays 0 (MS-SMB2 2.2.13.2.6, MS-FSA FileAllocationInformation) */
         if (cc.alloc > INT64_MAX) {
@@ -598,7 +539,7 @@ smb_status srv_cmd_create(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
     o->is_dir = is_dir;
     o->access = acc;
     o->writable = (fcntl(fd, F_GETFL) & O_ACCMODE) == O_RDWR;
-    if (opts & FILE_DELETE_ON_CLOSE) {
+    if (opts & SMB2_FILE_DELETE_ON_CLOSE) {
         if (!rel[0]) {
             share_remove(o);
             close(fd);
@@ -613,44 +554,40 @@ smb_status srv_cmd_create(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
     c->n_opens++;
     rq->created_fid = o->fid;
 
-    /* MS-SMB2 2.2.14 */
-    wr_u16le(w, 89);
-    wr_u8(w, 0); /* OplockLevel: none */
-    wr_u8(w, 0); /* Flags */
-    wr_u32le(w, action);
-    put_times(w, &sb);
-    wr_u64le(w, alloc_of(&sb));
-    wr_u64le(w, eof_of(&sb));
-    wr_u32le(w, attrs_of(&sb, rel));
-    wr_u32le(w, 0);
-    wr_u64le(w, o->fid);
-    wr_u64le(w, o->fid);
-    size_t ctxpos = wr_reserve(w, 8); /* CreateContextsOffset, CreateContextsLength */
+    /* MS-SMB2 2.2.14: the contexts are written in place after the fixed part */
+    struct smb2_create_resp resp = {0};
+    resp.oplock_level = 0; /* none */
+    resp.create_action = action;
+    FILE_TIMES(&sb, resp);
+    resp.allocation_size = alloc_of(&sb);
+    resp.end_of_file = eof_of(&sb);
+    resp.file_attributes = attrs_of(&sb, rel);
+    resp.file_id.persistent = resp.file_id.volatile_ = o->fid;
     if (cc.mxac || cc.qfid) {
         /* MS-SMB2 2.2.14.2.5 (MxAc: QueryStatus, MaximalAccess) and
          * 2.2.14.2.9 (QFid: the inode and device numbers) */
-        size_t cstart = w->off;
+        smb_wr cw;
+        size_t at = w->off + SMB2_CREATE_RESP_FIXED;
+        wr_init(&cw, w->p + at, w->cap > at ? w->cap - at : 0);
         if (cc.mxac) {
             uint8_t d[8];
             put_le32(d, 0);
-            put_le32(d + 4, t->read_only ? (FILE_READ_DATA | FILE_EXECUTE | FILE_READ_ATTRIBUTES | FILE_READ_EA |
-                                            READ_CONTROL | SYNCHRONIZE)
-                                         : FILE_ALL_ACCESS);
-            put_create_ctx(w, "MxAc", d, 8, !cc.qfid);
+            put_le32(d + 4, t->read_only ? (SMB2_FILE_READ_DATA | SMB2_FILE_EXECUTE | SMB2_FILE_READ_ATTRIBUTES |
+                                            SMB2_FILE_READ_EA | SMB2_READ_CONTROL | SMB2_SYNCHRONIZE)
+                                         : SMB2_FILE_ALL_ACCESS);
+            smb2_create_ctx_encode(&cw, "MxAc", d, 8, !cc.qfid);
         }
         if (cc.qfid) {
             uint8_t d[32] = {0};
             put_le64(d, (uint64_t)sb.st_ino);
             put_le64(d + 8, (uint64_t)sb.st_dev);
-            put_create_ctx(w, "QFid", d, 32, true);
+            smb2_create_ctx_encode(&cw, "QFid", d, 32, true);
         }
-        if (wr_ok(w)) {
-            put_le32(w->p + ctxpos, (uint32_t)cstart); /* the writer starts at the SMB2 header */
-            put_le32(w->p + ctxpos + 4, (uint32_t)(w->off - cstart));
-        }
-    } else {
-        wr_u8(w, 0);
+        if (!wr_ok(&cw))
+            wr_fail(w, cw.err);
+        resp.contexts = (struct smb2_buf){cw.p, wr_len(&cw)};
     }
+    smb2_create_resp_encode(w, &resp);
     rq->body_written = true;
     srv_log(c, SRV_LOG_DEBUG, "CREATE '%s' disp %u opts 0x%x access 0x%x -> fid %llu action %u", rel, disp, opts,
             access, (unsigned long long)o->fid, action);
@@ -672,17 +609,15 @@ smb_status srv_cmd_close(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
     struct stat sb;
     bool have = (flags & 1) && fstat(o->fd, &sb) == 0;
     srv_open_close(c, o);
-    wr_u16le(w, 60);
-    wr_u16le(w, have ? 1 : 0);
-    wr_u32le(w, 0);
+    struct smb2_close_resp resp = {0};
     if (have) {
-        put_times(w, &sb);
-        wr_u64le(w, alloc_of(&sb));
-        wr_u64le(w, eof_of(&sb));
-        wr_u32le(w, attrs_of(&sb, NULL));
-    } else {
-        wr_zero(w, 52);
+        resp.flags = SMB2_CLOSE_FLAG_POSTQUERY_ATTRIB;
+        FILE_TIMES(&sb, resp);
+        resp.allocation_size = alloc_of(&sb);
+        resp.end_of_file = eof_of(&sb);
+        resp.file_attributes = attrs_of(&sb, NULL);
     }
+    smb2_close_resp_encode(w, &resp);
     rq->body_written = true;
     return SMB_OK;
 }
@@ -699,8 +634,7 @@ smb_status srv_cmd_flush(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
         return SMB_E_PENDING; /* the fsync runs as a job (session_io.c) */
     if (o->writable && fsync(o->fd) != 0)
         return srv_errno_status(errno);
-    wr_u16le(w, 4);
-    wr_u16le(w, 0);
+    smb2_flush_resp_encode(w);
     rq->body_written = true;
     return SMB_OK;
 }
@@ -709,18 +643,12 @@ smb_status srv_cmd_lock(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
 {
     /* Byte-range locks are granted without enforcement (single-client
      * appliance); smbclient and impacket do not depend on them. */
-    smb_rd *b = &rq->body;
-    uint16_t ss = rd_u16le(b);
-    uint16_t count = rd_u16le(b);
-    rd_u32le(b);
-    struct smb2_fileid fid = {rd_u64le(b), 0};
-    fid.volatile_ = rd_u64le(b);
-    if (!rd_ok(b) || ss != 48 || count == 0)
+    struct smb2_lock_req q;
+    if (smb2_lock_req_decode(&rq->body, &q) != SMB_OK)
         return SMB_E_INVALID_PARAMETER;
-    if (!open_find_id(c, rq, fid))
+    if (!open_find_id(c, rq, q.file_id))
         return SMB_E_FILE_CLOSED;
-    wr_u16le(w, 4);
-    wr_u16le(w, 0);
+    smb2_lock_resp_encode(w);
     rq->body_written = true;
     return SMB_OK;
 }
@@ -770,18 +698,14 @@ smb_status srv_cmd_read(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
         return SMB_E_INVALID_PARAMETER;
     if (o->is_dir)
         return SMB_E_INVALID_DEVICE_REQUEST;
-    if (!(o->access & (FILE_READ_DATA | FILE_EXECUTE)))
+    if (!(o->access & (SMB2_FILE_READ_DATA | SMB2_FILE_EXECUTE)))
         return SMB_E_ACCESS_DENIED;
     if (offset > INT64_MAX)
         return SMB_E_INVALID_PARAMETER;
-    /* MS-SMB2 2.2.20: DataOffset 0x50 = header + 16-byte fixed body */
-    wr_u16le(w, 17);
-    wr_u8(w, 0x50);
-    wr_u8(w, 0);
-    size_t lenpos = wr_reserve(w, 4);
-    wr_u32le(w, 0);
-    wr_u32le(w, 0);
-    if (!wr_ok(w) || w->cap - w->off < length)
+    /* MS-SMB2 2.2.20: the data is read in place at DataOffset 0x50 (header
+     * + 16-byte fixed part); the encoder then writes around it, no copy */
+    uint8_t *dst = w->p + w->off + SMB2_READ_RESP_FIXED;
+    if (!wr_ok(w) || w->cap < w->off + SMB2_READ_RESP_FIXED || w->cap - w->off - SMB2_READ_RESP_FIXED < length)
         return SMB_E_INTERNAL_ERROR;
     size_t got = 0;
     int e = EAGAIN;
@@ -791,13 +715,13 @@ smb_status srv_cmd_read(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
          * that would wait for the disk becomes a job (session_io.c). With
          * "async io after = 0" every READ is a job. */
         if (c->io_async_after > 0 && o->jobs == 0) /* else it queues behind them */
-            e = srv_io_pread_nowait(o->fd, w->p + w->off, length, offset, &got);
+            e = srv_io_pread_nowait(o->fd, dst, length, offset, &got);
         if (e == EAGAIN && srv_io_defer(c, rq, o, offset, length, mincount, NULL) == SMB_OK)
             return SMB_E_PENDING;
     }
     if (e == EAGAIN) {
         size_t more = 0;
-        e = srv_io_pread_all(o->fd, w->p + w->off + got, length - got, offset + got, &more);
+        e = srv_io_pread_all(o->fd, dst + got, length - got, offset + got, &more);
         got += more;
     }
     if (e)
@@ -806,11 +730,9 @@ smb_status srv_cmd_read(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
         return SMB_E_END_OF_FILE;
     if (got < mincount)
         return SMB_E_END_OF_FILE;
-    w->off += got;
     o->position = offset + got;
-    if (got == 0)
-        wr_u8(w, 0);
-    wr_patch_u32le(w, lenpos, (uint32_t)got);
+    const struct smb2_read_resp resp = {0, {dst, got}};
+    smb2_read_resp_encode(w, &resp);
     rq->body_written = true;
     return SMB_OK;
 }
@@ -832,7 +754,7 @@ smb_status srv_cmd_write(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
         return SMB_E_ACCESS_DENIED;
     if (o->is_dir)
         return SMB_E_INVALID_DEVICE_REQUEST;
-    if (!o->writable || !(o->access & (FILE_WRITE_DATA | FILE_APPEND_DATA)))
+    if (!o->writable || !(o->access & (SMB2_FILE_WRITE_DATA | SMB2_FILE_APPEND_DATA)))
         return SMB_E_ACCESS_DENIED;
     if (offset != UINT64_MAX && offset > INT64_MAX - (uint64_t)length)
         return SMB_E_INVALID_PARAMETER;
@@ -857,13 +779,8 @@ smb_status srv_cmd_write(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
     if (e)
         return srv_errno_status(e);
     o->position = offset + done;
-    wr_u16le(w, 17);
-    wr_u16le(w, 0);
-    wr_u32le(w, (uint32_t)done);
-    wr_u32le(w, 0);
-    wr_u16le(w, 0);
-    wr_u16le(w, 0);
-    wr_u8(w, 0);
+    const struct smb2_write_resp resp = {(uint32_t)done, 0};
+    smb2_write_resp_encode(w, &resp);
     rq->body_written = true;
     return SMB_OK;
 }
@@ -871,14 +788,6 @@ smb_status srv_cmd_write(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
 /* ------------------------------------------------------------------ */
 /* QUERY_DIRECTORY (MS-SMB2 3.3.5.18, MS-FSCC 2.4)                        */
 
-enum {
-    FileDirectoryInformation = 1,
-    FileFullDirectoryInformation = 2,
-    FileBothDirectoryInformation = 3,
-    FileNamesInformation = 12,
-    FileIdBothDirectoryInformation = 37,
-    FileIdFullDirectoryInformation = 38,
-};
 
 /* Encode one entry at the writer (8-aligned by the caller). Returns bytes
  * written, or 0 when it does not fit in limit. */
@@ -890,12 +799,12 @@ static size_t put_dirent(smb_wr *w, size_t limit, int cls, const struct srv_dire
         return 0;
     size_t fixed;
     switch (cls) {
-    case FileDirectoryInformation: fixed = 64; break;
-    case FileFullDirectoryInformation: fixed = 68; break;
-    case FileBothDirectoryInformation: fixed = 94; break;
-    case FileNamesInformation: fixed = 12; break;
-    case FileIdBothDirectoryInformation: fixed = 104; break;
-    case FileIdFullDirectoryInformation: fixed = 80; break;
+    case SMB2_FILE_DIRECTORY_INFORMATION: fixed = 64; break;
+    case SMB2_FILE_FULL_DIRECTORY_INFORMATION: fixed = 68; break;
+    case SMB2_FILE_BOTH_DIRECTORY_INFORMATION: fixed = 94; break;
+    case SMB2_FILE_NAMES_INFORMATION: fixed = 12; break;
+    case SMB2_FILE_ID_BOTH_DIRECTORY_INFORMATION: fixed = 104; break;
+    case SMB2_FILE_ID_FULL_DIRECTORY_INFORMATION: fixed = 80; break;
     default: return 0;
     }
     size_t total = fixed + nl;
@@ -904,7 +813,7 @@ static size_t put_dirent(smb_wr *w, size_t limit, int cls, const struct srv_dire
     size_t start = w->off;
     wr_u32le(w, 0); /* NextEntryOffset, patched by the caller */
     wr_u32le(w, 0); /* FileIndex */
-    if (cls == FileNamesInformation) {
+    if (cls == SMB2_FILE_NAMES_INFORMATION) {
         wr_u32le(w, (uint32_t)nl);
         wr_bytes(w, name, nl);
         return w->off - start;
@@ -914,18 +823,18 @@ static size_t put_dirent(smb_wr *w, size_t limit, int cls, const struct srv_dire
     wr_u64le(w, alloc_of(&e->st));
     wr_u32le(w, attrs_of(&e->st, e->name));
     wr_u32le(w, (uint32_t)nl);
-    if (cls != FileDirectoryInformation)
+    if (cls != SMB2_FILE_DIRECTORY_INFORMATION)
         wr_u32le(w, 0); /* EaSize */
-    if (cls == FileBothDirectoryInformation || cls == FileIdBothDirectoryInformation) {
+    if (cls == SMB2_FILE_BOTH_DIRECTORY_INFORMATION || cls == SMB2_FILE_ID_BOTH_DIRECTORY_INFORMATION) {
         wr_u8(w, 0);     /* ShortNameLength */
         wr_u8(w, 0);     /* Reserved1 */
         wr_zero(w, 24);  /* ShortName */
     }
-    if (cls == FileIdBothDirectoryInformation)
+    if (cls == SMB2_FILE_ID_BOTH_DIRECTORY_INFORMATION)
         wr_u16le(w, 0); /* Reserved2 */
-    if (cls == FileIdFullDirectoryInformation)
+    if (cls == SMB2_FILE_ID_FULL_DIRECTORY_INFORMATION)
         wr_u32le(w, 0); /* Reserved */
-    if (cls == FileIdBothDirectoryInformation || cls == FileIdFullDirectoryInformation)
+    if (cls == SMB2_FILE_ID_BOTH_DIRECTORY_INFORMATION || cls == SMB2_FILE_ID_FULL_DIRECTORY_INFORMATION)
         wr_u64le(w, (uint64_t)e->st.st_ino);
     wr_bytes(w, name, nl);
     return w->off - start;
@@ -944,13 +853,13 @@ smb_status srv_cmd_query_directory(struct srv_conn *c, struct srv_req *rq, smb_w
         return SMB_E_FILE_CLOSED;
     if (!o->is_dir)
         return SMB_E_INVALID_PARAMETER;
-    if (cls != FileDirectoryInformation && cls != FileFullDirectoryInformation &&
-        cls != FileBothDirectoryInformation && cls != FileNamesInformation &&
-        cls != FileIdBothDirectoryInformation && cls != FileIdFullDirectoryInformation)
+    if (cls != SMB2_FILE_DIRECTORY_INFORMATION && cls != SMB2_FILE_FULL_DIRECTORY_INFORMATION &&
+        cls != SMB2_FILE_BOTH_DIRECTORY_INFORMATION && cls != SMB2_FILE_NAMES_INFORMATION &&
+        cls != SMB2_FILE_ID_BOTH_DIRECTORY_INFORMATION && cls != SMB2_FILE_ID_FULL_DIRECTORY_INFORMATION)
         return SMB_E_INVALID_INFO_CLASS;
     if (outlen > c->ctx->cfg.max_io)
         outlen = c->ctx->cfg.max_io;
-    bool restart = flags & (0x01 | 0x10); /* RESTART_SCANS, REOPEN */
+    bool restart = flags & (SMB2_RESTART_SCANS | SMB2_REOPEN);
     if (nlen) {
         const uint8_t *pat = q.pattern.p;
         char p[SRV_NAME_MAX + 1];
@@ -972,10 +881,11 @@ smb_status srv_cmd_query_directory(struct srv_conn *c, struct srv_req *rq, smb_w
             return st;
         o->listed = true;
     }
-    wr_u16le(w, 9);
-    wr_u16le(w, SMB2_HDR_LEN + 8);
-    size_t lenpos = wr_reserve(w, 4);
-    size_t base = w->off;
+    /* MS-SMB2 2.2.34: the entries are written in place after the 8-byte
+     * fixed part; the encoder then writes around them */
+    smb_wr dw;
+    size_t at = w->off + 8;
+    wr_init(&dw, w->p + at, w->cap > at ? w->cap - at : 0);
     size_t last = SIZE_MAX;
     int count = 0;
     while (o->pos < o->n_ents) {
@@ -984,26 +894,25 @@ smb_status srv_cmd_query_directory(struct srv_conn *c, struct srv_req *rq, smb_w
             o->pos++;
             continue;
         }
-        size_t pad = (8 - ((w->off - base) & 7)) & 7;
-        size_t used = w->off - base;
-        if (count > 0 && used + pad >= outlen)
+        size_t pad = (8 - (dw.off & 7)) & 7;
+        if (count > 0 && dw.off + pad >= outlen)
             break;
-        size_t save = w->off;
+        size_t save = dw.off;
         if (count > 0)
-            wr_zero(w, pad);
-        size_t n = put_dirent(w, outlen - (w->off - base), cls, e);
+            wr_zero(&dw, pad);
+        size_t n = put_dirent(&dw, outlen - dw.off, cls, e);
         if (n == 0) {
-            w->off = save;
+            dw.off = save;
             if (count == 0)
                 return SMB_E_INFO_LENGTH_MISMATCH; /* not even one entry fits */
             break;
         }
         if (last != SIZE_MAX)
-            wr_patch_u32le(w, last, (uint32_t)(w->off - n - last));
-        last = w->off - n;
+            wr_patch_u32le(&dw, last, (uint32_t)(dw.off - n - last));
+        last = dw.off - n;
         count++;
         o->pos++;
-        if (flags & 0x02) /* RETURN_SINGLE_ENTRY */
+        if (flags & SMB2_RETURN_SINGLE_ENTRY)
             break;
     }
     if (count == 0) {
@@ -1014,7 +923,10 @@ smb_status srv_cmd_query_directory(struct srv_conn *c, struct srv_req *rq, smb_w
             none_match = !srv_vfs_match(o->pattern, o->ents[i].name);
         return none_match ? SMB_E_NO_SUCH_FILE : SMB_E_NO_MORE_FILES;
     }
-    wr_patch_u32le(w, lenpos, (uint32_t)(w->off - base));
+    if (!wr_ok(&dw))
+        return SMB_E_INTERNAL_ERROR;
+    const struct smb2_query_directory_resp resp = {{dw.p, dw.off}};
+    smb2_query_directory_resp_encode(w, &resp);
     rq->body_written = true;
     return SMB_OK;
 }
@@ -1288,25 +1200,26 @@ smb_status srv_cmd_query_info(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
     struct srv_open *o = open_find_id(c, rq, q.file_id);
     if (!o)
         return SMB_E_FILE_CLOSED;
-    wr_u16le(w, 9);
-    wr_u16le(w, SMB2_HDR_LEN + 8);
-    size_t lenpos = wr_reserve(w, 4);
-    size_t base = w->off;
+    /* MS-SMB2 2.2.38: the information is written in place after the 8-byte
+     * fixed part; the encoder then writes around it */
+    smb_wr dw;
+    size_t at = w->off + 8;
+    wr_init(&dw, w->p + at, w->cap > at ? w->cap - at : 0);
     smb_status st;
-    if (type == INFO_FILE)
-        st = query_file(c, o, cls, w);
-    else if (type == INFO_FILESYSTEM)
-        st = query_fs(c, o, cls, w);
-    else if (type == INFO_SECURITY) {
-        query_security(w, addl);
+    if (type == SMB2_0_INFO_FILE)
+        st = query_file(c, o, cls, &dw);
+    else if (type == SMB2_0_INFO_FILESYSTEM)
+        st = query_fs(c, o, cls, &dw);
+    else if (type == SMB2_0_INFO_SECURITY) {
+        query_security(&dw, addl);
         st = SMB_OK;
     } else
         st = SMB_E_NOT_SUPPORTED;
     if (st != SMB_OK)
         return st;
-    if (!wr_ok(w))
+    if (!wr_ok(&dw))
         return SMB_E_INTERNAL_ERROR;
-    size_t n = w->off - base;
+    size_t n = dw.off;
     smb_status res = SMB_OK;
     if (n > outlen) {
         /* MS-SMB2 3.3.5.20.1 / MS-FSCC: a buffer smaller than a class's fixed
@@ -1314,33 +1227,31 @@ smb_status srv_cmd_query_info(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
          * part fits answers BUFFER_OVERFLOW with what fits. */
         /* fixed part = sizeof the Windows structure with its one-WCHAR name */
         size_t fixed = n; /* fixed-size classes: all of it */
-        if (type == INFO_FILE && cls == FileAllInformation)
+        if (type == SMB2_0_INFO_FILE && cls == FileAllInformation)
             fixed = 104;
-        else if (type == INFO_FILE && (cls == FileNameInformation || cls == FileAlternateNameInformation))
+        else if (type == SMB2_0_INFO_FILE && (cls == FileNameInformation || cls == FileAlternateNameInformation))
             fixed = 8;
-        else if (type == INFO_FILE && cls == FileStreamInformation)
+        else if (type == SMB2_0_INFO_FILE && cls == FileStreamInformation)
             fixed = 32;
-        else if (type == INFO_FILESYSTEM && cls == FileFsVolumeInformation)
+        else if (type == SMB2_0_INFO_FILESYSTEM && cls == FileFsVolumeInformation)
             fixed = 24;
-        else if (type == INFO_FILESYSTEM && cls == FileFsAttributeInformation)
+        else if (type == SMB2_0_INFO_FILESYSTEM && cls == FileFsAttributeInformation)
             fixed = 16;
         if (fixed > n)
             fixed = n;
-        if (type == INFO_SECURITY)
+        if (type == SMB2_0_INFO_SECURITY)
             return SMB_E_BUFFER_TOO_SMALL;
-        bool variable = (type == INFO_FILE && (cls == FileAllInformation || cls == FileNameInformation ||
+        bool variable = (type == SMB2_0_INFO_FILE && (cls == FileAllInformation || cls == FileNameInformation ||
                                                cls == FileStreamInformation || cls == FileAlternateNameInformation)) ||
-                        (type == INFO_FILESYSTEM &&
+                        (type == SMB2_0_INFO_FILESYSTEM &&
                          (cls == FileFsVolumeInformation || cls == FileFsAttributeInformation));
         if (outlen < fixed || !variable)
             return SMB_E_INFO_LENGTH_MISMATCH;
-        w->off = base + outlen;
-        n = outlen;
+        n = outlen; /* what fits */
         res = SMB_E_BUFFER_OVERFLOW;
     }
-    if (n == 0)
-        wr_u8(w, 0);
-    wr_patch_u32le(w, lenpos, (uint32_t)n);
+    const struct smb2_query_info_resp resp = {{dw.p, n}};
+    smb2_query_info_resp_encode(w, &resp);
     rq->body_written = true;
     return res;
 }
@@ -1367,10 +1278,10 @@ static smb_status set_rename(struct srv_conn *c, struct srv_req *rq, struct srv_
             return SMB_E_FILE_IS_A_DIRECTORY;
         return srv_vfs_link(&c->ctx->vfs[o->share], o->rel, to, replace != 0);
     }
-    if (!(o->access & DELETE_ACCESS))
+    if (!(o->access & SMB2_DELETE))
         return SMB_E_ACCESS_DENIED;
     /* Windows renames through an open of the target's parent directory
-     * (FILE_WRITE_DATA, FILE_ADD_SUBDIRECTORY for a directory; sharing read
+     * (SMB2_FILE_WRITE_DATA, FILE_ADD_SUBDIRECTORY for a directory; sharing read
      * and write): an open of that directory that holds DELETE access, or
      * that does not share writing, makes the rename a sharing violation */
     char parent[SRV_PATH_MAX];
@@ -1385,7 +1296,7 @@ static smb_status set_rename(struct srv_conn *c, struct srv_req *rq, struct srv_
     if (o->is_dir && fstat(c->ctx->vfs[o->share].root_fd, &rootsb) == 0 && share_busy_below(&rootsb, o->rel))
         return SMB_E_ACCESS_DENIED;
     if (srv_vfs_stat(&c->ctx->vfs[o->share], parent, &pb) == SMB_OK &&
-        !share_check(pb.st_dev, pb.st_ino, o->is_dir ? FILE_APPEND_DATA : FILE_WRITE_DATA, SHARE_READ | SHARE_WRITE))
+        !share_check(pb.st_dev, pb.st_ino, o->is_dir ? SMB2_FILE_APPEND_DATA : SMB2_FILE_WRITE_DATA, SMB2_FILE_SHARE_READ | SMB2_FILE_SHARE_WRITE))
         return SMB_E_SHARING_VIOLATION;
     st = srv_vfs_rename(&c->ctx->vfs[o->share], o->rel, to, replace != 0);
     if (st != SMB_OK)
@@ -1414,9 +1325,9 @@ smb_status srv_cmd_set_info(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
     if (rq->tree->read_only)
         return SMB_E_ACCESS_DENIED;
     smb_status st = SMB_OK;
-    if (type == INFO_SECURITY) {
+    if (type == SMB2_0_INFO_SECURITY) {
         /* accepted and ignored: POSIX permissions stay as they are */
-    } else if (type != INFO_FILE) {
+    } else if (type != SMB2_0_INFO_FILE) {
         st = SMB_E_NOT_SUPPORTED;
     } else {
         switch (cls) {
@@ -1427,11 +1338,11 @@ smb_status srv_cmd_set_info(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
             if (!rd_ok(&in))
                 return SMB_E_INFO_LENGTH_MISMATCH;
             (void)ct;
-            if (!(o->access & FILE_WRITE_ATTRIBUTES))
+            if (!(o->access & SMB2_FILE_WRITE_ATTRIBUTES))
                 return SMB_E_ACCESS_DENIED;
             struct stat ab;
             if (fattr && !o->is_dir && fstat(o->fd, &ab) == 0) {
-                /* FILE_ATTRIBUTE_READONLY <-> the write bits; the other
+                /* SMB2_FILE_ATTRIBUTE_READONLY <-> the write bits; the other
                  * attributes are not stored (0 = leave them alone) */
                 mode_t m = (fattr & SMB2_FILE_ATTRIBUTE_READONLY) ? (ab.st_mode & ~(mode_t)0222)
                                                                    : (ab.st_mode | S_IWUSR);
@@ -1459,7 +1370,7 @@ smb_status srv_cmd_set_info(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
             uint8_t del = rd_u8(&in);
             if (!rd_ok(&in))
                 return SMB_E_INFO_LENGTH_MISMATCH;
-            if (!(o->access & DELETE_ACCESS))
+            if (!(o->access & SMB2_DELETE))
                 return SMB_E_ACCESS_DENIED;
             if (del && !o->rel[0])
                 return SMB_E_ACCESS_DENIED;
@@ -1483,7 +1394,7 @@ smb_status srv_cmd_set_info(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
             uint32_t fl = rd_u32le(&in);
             if (!rd_ok(&in))
                 return SMB_E_INFO_LENGTH_MISMATCH;
-            if (!(o->access & DELETE_ACCESS))
+            if (!(o->access & SMB2_DELETE))
                 return SMB_E_ACCESS_DENIED;
             struct stat db;
             if ((fl & 1) && !(fl & 0x10) && !o->is_dir && fstat(o->fd, &db) == 0 && !(db.st_mode & S_IWUSR))
@@ -1535,7 +1446,7 @@ smb_status srv_cmd_set_info(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
     }
     if (st != SMB_OK)
         return st;
-    wr_u16le(w, 2);
+    smb2_set_info_resp_encode(w);
     rq->body_written = true;
     return SMB_OK;
 }
@@ -1543,21 +1454,14 @@ smb_status srv_cmd_set_info(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
 /* ------------------------------------------------------------------ */
 /* IOCTL (MS-SMB2 3.3.5.15)                                              */
 
-/* IOCTL response fixed part (MS-SMB2 2.2.32): no input echoed, outlen bytes
- * of output right after it; the caller writes the output */
-static void put_ioctl_rsp(smb_wr *w, uint32_t ctl, uint64_t fp, uint64_t fv, uint32_t outlen)
+/* IOCTL response (MS-SMB2 2.2.32): no input echoed, the output given */
+static void put_ioctl_rsp(smb_wr *w, const struct smb2_ioctl_req *q, const uint8_t *out, uint32_t outlen)
 {
-    wr_u16le(w, 49);
-    wr_u16le(w, 0);
-    wr_u32le(w, ctl);
-    wr_u64le(w, fp);
-    wr_u64le(w, fv);
-    wr_u32le(w, SMB2_HDR_LEN + 48); /* InputOffset */
-    wr_u32le(w, 0);
-    wr_u32le(w, SMB2_HDR_LEN + 48); /* OutputOffset */
-    wr_u32le(w, outlen);
-    wr_u32le(w, 0);
-    wr_u32le(w, 0);
+    struct smb2_ioctl_resp r = {0};
+    r.ctl_code = q->ctl_code;
+    r.file_id = q->file_id;
+    r.output = (struct smb2_buf){out, outlen};
+    smb2_ioctl_resp_encode(w, &r);
 }
 
 smb_status srv_cmd_ioctl(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
@@ -1567,7 +1471,7 @@ smb_status srv_cmd_ioctl(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
         return SMB_E_INVALID_PARAMETER;
     uint32_t ctl = q.ctl_code, maxout = q.max_output_response, flags = q.flags;
     uint64_t fp = q.file_id.persistent, fv = q.file_id.volatile_;
-    if (ctl == FSCTL_VALIDATE_NEGOTIATE_INFO) {
+    if (ctl == SMB2_FSCTL_VALIDATE_NEGOTIATE_INFO) {
         /* MS-SMB2 3.3.5.15.12: compare with what NEGOTIATE saw; any
          * difference means a downgrade attempt: drop the connection. */
         struct smb2_vni_req v;
@@ -1585,50 +1489,46 @@ smb_status srv_cmd_ioctl(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
         }
         if (maxout < 24)
             return SMB_E_INVALID_PARAMETER;
-        put_ioctl_rsp(w, ctl, fp, fv, 24);
-        wr_u32le(w, c->server_caps);
-        wr_bytes(w, c->ctx->server_guid, 16);
-        wr_u16le(w, c->server_secmode);
-        wr_u16le(w, c->dialect);
+        struct smb2_vni_resp vr = {c->server_caps, {0}, c->server_secmode, c->dialect};
+        memcpy(vr.guid, c->ctx->server_guid, 16);
+        uint8_t vb[24];
+        (void)smb2_vni_resp_encode(&vr, vb);
+        put_ioctl_rsp(w, &q, vb, 24);
         rq->body_written = true;
         return SMB_OK;
     }
-    if (ctl == FSCTL_DFS_GET_REFERRALS || ctl == FSCTL_DFS_GET_REFERRALS_EX)
+    if (ctl == SMB2_FSCTL_DFS_GET_REFERRALS || ctl == SMB2_FSCTL_DFS_GET_REFERRALS_EX)
         return SMB_E_NOT_FOUND; /* not a DFS server */
     if (rq->tree && rq->tree->ipc)
         return SMB_E_NOT_SUPPORTED;
-    if (ctl == FSCTL_QUERY_NETWORK_INTERFACE_INFO)
+    if (ctl == SMB2_FSCTL_QUERY_NETWORK_INTERFACE_INFO)
         return SMB_E_INVALID_DEVICE_REQUEST;
     /* MS-SMB2 3.3.5.15: the other FSCTLs act on an open; a FileId naming
      * none fails with STATUS_FILE_CLOSED before the code is looked at */
     struct srv_open *o = open_find_id(c, rq, q.file_id);
     if (!o)
         return SMB_E_FILE_CLOSED;
-    if (ctl == FSCTL_GET_COMPRESSION || ctl == FSCTL_SET_COMPRESSION) {
+    if (ctl == SMB2_FSCTL_GET_COMPRESSION || ctl == SMB2_FSCTL_SET_COMPRESSION) {
         /* MS-FSCC 2.3.12/2.3.67: files are never compressed here. GET
          * answers COMPRESSION_FORMAT_NONE, SET to NONE succeeds, any other
          * format is STATUS_NOT_SUPPORTED (as Windows Server 2016 on a file
          * system without compression) */
-        if (ctl == FSCTL_SET_COMPRESSION) {
+        if (ctl == SMB2_FSCTL_SET_COMPRESSION) {
             if (q.input.len < 2)
                 return SMB_E_INVALID_PARAMETER;
-            if (!(o->access & (FILE_WRITE_DATA | FILE_WRITE_ATTRIBUTES)))
+            if (!(o->access & (SMB2_FILE_WRITE_DATA | SMB2_FILE_WRITE_ATTRIBUTES)))
                 return SMB_E_ACCESS_DENIED;
             if (le16(q.input.p) != 0)
                 return SMB_E_NOT_SUPPORTED;
         } else if (maxout < 2) {
             return SMB_E_BUFFER_TOO_SMALL;
         }
-        uint32_t outlen = ctl == FSCTL_GET_COMPRESSION ? 2 : 0;
-        put_ioctl_rsp(w, ctl, fp, fv, outlen);
-        if (outlen)
-            wr_u16le(w, 0); /* COMPRESSION_FORMAT_NONE */
-        else
-            wr_u8(w, 0);
+        const uint8_t none[2] = {0, 0}; /* COMPRESSION_FORMAT_NONE */
+        put_ioctl_rsp(w, &q, none, ctl == SMB2_FSCTL_GET_COMPRESSION ? 2 : 0);
         rq->body_written = true;
         return SMB_OK;
     }
-    if (ctl == FSCTL_GET_OBJECT_ID || ctl == FSCTL_CREATE_OR_GET_OBJECT_ID) {
+    if (ctl == SMB2_FSCTL_GET_OBJECT_ID || ctl == SMB2_FSCTL_CREATE_OR_GET_OBJECT_ID) {
         /* MS-FSCC 2.3.15/2.3.7: FILE_OBJECTID_BUFFER; the ObjectId is the
          * inode and device numbers (stable for the file's lifetime), the
          * BirthObjectId the same, BirthVolumeId and DomainId zero */
@@ -1637,14 +1537,11 @@ smb_status srv_cmd_ioctl(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
             return SMB_E_INVALID_DEVICE_REQUEST;
         if (maxout < 64)
             return SMB_E_BUFFER_TOO_SMALL;
-        uint8_t oid[16];
+        uint8_t oid[64] = {0}; /* ObjectId, BirthVolumeId, BirthObjectId, DomainId */
         put_le64(oid, (uint64_t)sb.st_ino);
         put_le64(oid + 8, (uint64_t)sb.st_dev);
-        put_ioctl_rsp(w, ctl, fp, fv, 64);
-        wr_bytes(w, oid, 16);
-        wr_zero(w, 16);
-        wr_bytes(w, oid, 16);
-        wr_zero(w, 16);
+        memcpy(oid + 32, oid, 16);
+        put_ioctl_rsp(w, &q, oid, 64);
         rq->body_written = true;
         return SMB_OK;
     }

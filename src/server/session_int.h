@@ -1,6 +1,8 @@
 /*
  * server/session_int.h - private state of the server core shared by
- * session.c (framing, credits, signing, NEGOTIATE, SESSION_SETUP),
+ * session.c (compounds, credits, verification, NEGOTIATE, SESSION_SETUP),
+ * session_emit.c (the one response path: header, signing decision, preauth,
+ * compound padding, NetBIOS framing),
  * session_auth.c (SPNEGO/NTLMSSP against the user db), session_sign.c
  * (message MACs) and session_files.c (tree and file commands).
  */
@@ -23,6 +25,7 @@
 #define SRV_MECHLIST_MAX 256  /* stored SPNEGO MechTypeList for the mechListMIC */
 #define SRV_CHAL_MAX 1024     /* our CHALLENGE_MESSAGE */
 #define SRV_PENDING_MAX 64    /* async (STATUS_PENDING) requests per connection */
+#define SRV_GONE_MAX 8        /* logged-off sessions whose signing key is kept per connection */
 
 /* ---- message signing: a session's context from the signing core ---- */
 struct srv_signer {
@@ -69,6 +72,18 @@ struct srv_session {
     int n_trees;
     uint32_t next_tree_id;
     struct srv_session *next;
+};
+
+/* A logged-off session's signing key, kept so that a request still naming
+ * its SessionId gets STATUS_USER_SESSION_DELETED signed with it (as Samba
+ * does; smbXcli clients insist on SMB2_FLAGS_SIGNED in every response of a
+ * signing session). The newest SRV_GONE_MAX per connection; the key is wiped
+ * when an entry is evicted or the connection ends (session.c). */
+struct srv_gone {
+    uint64_t id;
+    bool signing_required;
+    struct srv_signer signer;
+    struct srv_gone *next;
 };
 
 struct srv_open {
@@ -152,6 +167,8 @@ struct srv_conn {
     uint8_t seq_bits[SRV_SEQ_WINDOW / 8];
     struct srv_session *sessions;
     int n_sessions;
+    struct srv_gone *gone; /* logged-off sessions' keys, newest first */
+    int n_gone;
     struct srv_open *opens;
     uint32_t n_opens;
     uint64_t next_fid;
@@ -180,18 +197,66 @@ struct srv_req {
     smb_status result;      /* outcome, for related compounds */
     smb_status chain_fail;  /* a related chain broken earlier: fail with this */
     bool signed_ok;         /* the request carried a verified signature */
+    struct srv_signer *gone_signer; /* a logged-off session's key that verified the request */
+    bool gone_required;             /* that session required signing */
     bool body_written;      /* handler wrote a success-shaped body */
     uint64_t related_fid;   /* for related compounds: last FileId from CREATE */
     uint64_t created_fid;   /* set by CREATE */
     /* SESSION_SETUP bookkeeping for finalisation */
     struct srv_session *preauth_sess; /* update this session's hash with the response */
     bool preauth_conn;                /* update the connection hash with the response */
-    bool sign_final;                  /* sign this SESSION_SETUP response */
+    bool setup_done;                  /* SESSION_SETUP completed authentication (a key exists) */
     uint64_t new_session_id;
     uint64_t async_id; /* set when the handler returned SMB_E_PENDING */
     bool may_defer;    /* a non-compound request on a connection with I/O jobs */
     struct srv_io_job *job; /* set when READ/WRITE/FLUSH deferred its file I/O */
 };
+
+/* ---- the response path (server/session_emit.c) ----
+ * Every SMB2 response leaves through a srv_frame (one NetBIOS frame, one
+ * response or a compound of them):
+ *   srv_frame_begin   reserve the NetBIOS header at the end of out
+ *   srv_frame_body    pad the previous element to 8 and link it; a writer at
+ *                     the new element (offsets relative to its SMB2 header,
+ *                     positioned after the header) for a wire/smb2 encoder
+ *   srv_frame_add     the header (ids, status, credits, flags, async form),
+ *                     the signing decision and the preauth chain to update
+ *   srv_frame_end     unlink the last element, sign each, update the 3.1.1
+ *                     preauth hashes, write the NetBIOS header
+ * A pointer into out is valid only until the next srv_frame_body. */
+struct srv_resp {
+    const struct smb2_hdr *req; /* the request's header: command, ids, flags, CreditCharge */
+    smb_status status;
+    uint16_t credit;       /* CreditResponse (srv_credits_grant) */
+    uint64_t async_id;     /* non-zero: async form (MS-SMB2 3.3.4.2) */
+    uint64_t session_id;   /* the response's SessionId (default: the request's) */
+    uint32_t tree_id;      /* sync form (default: the request's) */
+    bool interim;          /* the interim STATUS_PENDING response */
+    /* what the signing decision needs (srv_resp_session); taken in one place */
+    struct srv_signer *signer; /* the session's key, NULL without one */
+    bool signing_required;     /* the session requires signing */
+    bool signed_req;           /* the request carried a verified signature */
+    bool setup_done;           /* SESSION_SETUP: this response completes authentication */
+    smb_preauth *preauth;      /* 3.1.1: hash the response into this chain */
+};
+struct srv_frame {
+    struct srv_buf *out;
+    size_t start; /* the NetBIOS header's offset in out */
+    size_t cur;   /* the element being built (SIZE_MAX: none) */
+    int n;
+    struct {
+        size_t off;
+        struct srv_signer *sign;
+        smb_preauth *preauth;
+    } el[SRV_COMPOUND_MAX];
+};
+void srv_resp_init(struct srv_resp *r, const struct smb2_hdr *req, smb_status status);
+/* the signing inputs of a session (NULL: none) */
+void srv_resp_session(struct srv_resp *r, struct srv_session *s, bool signed_req);
+smb_status srv_frame_begin(struct srv_frame *f, struct srv_buf *out);
+smb_status srv_frame_body(struct srv_frame *f, size_t cap, smb_wr *w);
+smb_status srv_frame_add(struct srv_conn *c, struct srv_frame *f, const struct srv_resp *r, const smb_wr *w);
+smb_status srv_frame_end(struct srv_frame *f);
 
 /* logging (never secrets) */
 void srv_log(const struct srv_conn *c, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -13,6 +13,9 @@
 
 #include "base/buf.h"
 #include "server/session_int.h"
+#include "wire/smb2/flush.h"
+#include "wire/smb2/read.h"
+#include "wire/smb2/write.h"
 
 /* READ response: header, then the 16-byte fixed body; data at 0x50 (MS-SMB2 2.2.20) */
 #define READ_DATA_OFF (4 + SMB2_HDR_LEN + 16)
@@ -204,31 +207,6 @@ static struct srv_pending *job_entry(struct srv_conn *c, const struct srv_io_job
     return NULL;
 }
 
-/* NetBIOS header + SMB2 response header for the job at out (reserved). */
-static void put_headers(smb_wr *w, const struct srv_io_job *j, size_t len, uint32_t nt, uint16_t credit, bool async)
-{
-    wr_u8(w, 0);
-    wr_u8(w, (uint8_t)(len >> 16));
-    wr_u8(w, (uint8_t)(len >> 8));
-    wr_u8(w, (uint8_t)len);
-    struct smb2_hdr rh = {0};
-    rh.credit_charge = j->h.credit_charge;
-    rh.status = nt;
-    rh.command = j->h.command;
-    rh.credit = credit;
-    rh.flags = SMB2_FLAGS_SERVER_TO_REDIR | (j->h.flags & SMB2_FLAGS_PRIORITY_MASK);
-    rh.message_id = j->h.message_id;
-    rh.session_id = j->h.session_id;
-    if (async) {
-        rh.flags |= SMB2_FLAGS_ASYNC_COMMAND;
-        rh.async_id = j->async_id;
-    } else {
-        rh.process_id = j->h.process_id;
-        rh.tree_id = j->h.tree_id;
-    }
-    smb2_hdr_encode(w, &rh);
-}
-
 static struct srv_session *live_session(struct srv_conn *c, const struct srv_io_job *j)
 {
     struct srv_session *s = srv_session_find(c, j->h.session_id);
@@ -240,21 +218,32 @@ static struct srv_session *live_session(struct srv_conn *c, const struct srv_io_
 smb_status srv_conn_job_interim(struct srv_conn *c, struct srv_io_job *j, struct srv_buf *out)
 {
     struct srv_pending *pd = job_entry(c, j, NULL);
-    if (j->interim_sent || !pd || !live_session(c, j))
+    struct srv_session *s = live_session(c, j);
+    if (j->interim_sent || !pd || !s)
         return SMB_OK;
-    size_t len = SMB2_HDR_LEN + 9;
-    smb_status st = srv_buf_reserve(out, 4 + len);
-    if (st != SMB_OK)
-        return st;
-    j->async_id = pd->async_id = ++c->next_async_id;
-    j->interim_sent = true;
+    size_t start = out->len;
+    struct srv_frame f;
     smb_wr w;
-    wr_init(&w, out->p + out->len, 4 + len);
-    put_headers(&w, j, len, smb_status_ntstatus(SMB_E_PENDING), srv_credits_grant(c, j->h.credit, j->charge), true);
+    smb_status st = srv_frame_begin(&f, out);
+    if (st == SMB_OK)
+        st = srv_frame_body(&f, 16, &w);
+    if (st != SMB_OK) {
+        out->len = start;
+        return st;
+    }
     srv_write_error_body(&w);
-    if (!wr_ok(&w))
-        return SMB_E_INTERNAL_ERROR;
-    out->len += 4 + len;
+    struct srv_resp r;
+    srv_resp_init(&r, &j->h, SMB_E_PENDING);
+    r.interim = true;
+    r.async_id = ++c->next_async_id;
+    r.credit = srv_credits_grant(c, j->h.credit, j->charge);
+    srv_resp_session(&r, s, j->signed_ok);
+    if ((st = srv_frame_add(c, &f, &r, &w)) != SMB_OK || (st = srv_frame_end(&f)) != SMB_OK) {
+        out->len = start;
+        return st;
+    }
+    j->async_id = pd->async_id = r.async_id;
+    j->interim_sent = true;
     srv_log(c, SRV_LOG_DEBUG, "%s MessageId %llu pending as AsyncId %llu", smb2_command_name(j->h.command),
             (unsigned long long)j->h.message_id, (unsigned long long)j->async_id);
     return SMB_OK;
@@ -297,58 +286,34 @@ smb_status srv_conn_job_done(struct srv_conn *c, struct srv_io_job *j, struct sr
     smb_status st = SMB_OK;
     if (!s)
         goto out; /* LOGOFF or a dead session: nobody to answer */
-    size_t body = 9;
-    if (res == SMB_OK)
-        body = j->h.command == SMB2_READ    ? 16 + (j->done_bytes ? j->done_bytes : 1)
-               : j->h.command == SMB2_WRITE ? 17
-                                            : 4;
-    size_t len = SMB2_HDR_LEN + body;
+    /* the response is built in the job's buffer, where a READ's data
+     * already sits (READ_DATA_OFF): encoded around it, never copied */
+    size_t cap = res == SMB_OK && j->h.command == SMB2_READ ? 16 + j->done_bytes + 1 : 32;
     j->out.len = 0;
-    if ((st = srv_buf_reserve(&j->out, 4 + len)) != SMB_OK)
-        goto out;
+    struct srv_frame f;
     smb_wr w;
-    wr_init(&w, j->out.p, 4 + len);
-    uint16_t credit = j->interim_sent ? 0 : srv_credits_grant(c, j->h.credit, j->charge);
-    put_headers(&w, j, len, smb_status_ntstatus(res), credit, j->interim_sent);
+    if ((st = srv_frame_begin(&f, &j->out)) != SMB_OK || (st = srv_frame_body(&f, cap, &w)) != SMB_OK)
+        goto out;
     if (res != SMB_OK) {
         srv_write_error_body(&w);
     } else if (j->h.command == SMB2_READ) {
-        /* MS-SMB2 2.2.20; the data is already at READ_DATA_OFF */
-        wr_u16le(&w, 17);
-        wr_u8(&w, 0x50);
-        wr_u8(&w, 0);
-        wr_u32le(&w, (uint32_t)j->done_bytes);
-        wr_u32le(&w, 0);
-        wr_u32le(&w, 0);
-        if (j->done_bytes && w.cap - w.off >= j->done_bytes)
-            w.off += j->done_bytes; /* the data, in place */
-        else if (j->done_bytes)
-            wr_fail(&w, SMB_E_BUFFER_TOO_SMALL);
-        else
-            wr_u8(&w, 0);
+        const struct smb2_read_resp rr = {0, {j->out.p + READ_DATA_OFF, j->done_bytes}};
+        smb2_read_resp_encode(&w, &rr); /* MS-SMB2 2.2.20 */
     } else if (j->h.command == SMB2_WRITE) {
-        /* MS-SMB2 2.2.22 */
-        wr_u16le(&w, 17);
-        wr_u16le(&w, 0);
-        wr_u32le(&w, (uint32_t)j->done_bytes);
-        wr_u32le(&w, 0);
-        wr_u16le(&w, 0);
-        wr_u16le(&w, 0);
-        wr_u8(&w, 0);
+        const struct smb2_write_resp wr = {(uint32_t)j->done_bytes, 0};
+        smb2_write_resp_encode(&w, &wr); /* MS-SMB2 2.2.22 */
     } else {
-        wr_u16le(&w, 4); /* MS-SMB2 2.2.18 FLUSH response */
-        wr_u16le(&w, 0);
+        smb2_flush_resp_encode(&w); /* MS-SMB2 2.2.18 */
     }
-    if (!wr_ok(&w)) {
-        st = SMB_E_INTERNAL_ERROR;
+    struct srv_resp r;
+    srv_resp_init(&r, &j->h, res);
+    if (j->interim_sent)
+        r.async_id = j->async_id; /* the final async response: its credits went with the interim */
+    else
+        r.credit = srv_credits_grant(c, j->h.credit, j->charge);
+    srv_resp_session(&r, s, j->signed_ok);
+    if ((st = srv_frame_add(c, &f, &r, &w)) != SMB_OK || (st = srv_frame_end(&f)) != SMB_OK)
         goto out;
-    }
-    /* MS-SMB2 3.3.4.1.1: signed like any response on the session (the
-     * final async response included; only the interim is unsigned) */
-    if (s->has_key && (s->signing_required || j->signed_ok) &&
-        (st = srv_signer_sign(&s->signer, j->out.p + 4, len)) != SMB_OK)
-        goto out;
-    j->out.len = 4 + len;
     srv_buf_free(out);
     *out = j->out;
     memset(&j->out, 0, sizeof j->out);

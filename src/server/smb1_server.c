@@ -34,6 +34,7 @@
 #include "server/session_int.h"
 #include "server/smb1_int.h"
 #include "smbsign/policy.h"
+#include "wire/netbios.h"
 #include "wire/smb1/commands.h"
 #include "wire/smb1/negotiate.h"
 
@@ -680,6 +681,32 @@ static bool chain_follower_ok(uint8_t command)
     }
 }
 
+/* ---- the response path ---- */
+
+/* The one place an SMB1 response leaves the server. w spans the frame from
+ * its NetBIOS header, the response (header + AndX blocks) behind it. Writes
+ * the final header (Status, Uid, Tid), decides signing - every response once
+ * the session's signing is active, the response of the SESSION_SETUP that
+ * activated it included (MS-CIFS 3.3.5.3: that request is number 0, its
+ * response 1), each with the request's sequence number + 1 - and frames it
+ * (RFC 1002 session message). */
+static smb_status smb1_emit(struct srv_smb1 *s, const struct smb1_hdr *rh, smb_wr *w, uint32_t seq, bool activate)
+{
+    if (!wr_ok(w) || wr_len(w) < SMB_NB_HDR_LEN + SMB1_HDR_LEN)
+        return SMB_E_INTERNAL_ERROR;
+    uint8_t *msg = w->p + SMB_NB_HDR_LEN;
+    size_t mlen = wr_len(w) - SMB_NB_HDR_LEN;
+    smb_wr hw;
+    wr_init(&hw, msg, SMB1_HDR_LEN);
+    smb1_hdr_encode(&hw, rh);
+    if (activate)
+        seq = smb1_sign_seq_next(s->sign, true);
+    if (s->sign && smb1_sign(s->sign, msg, mlen, seq + 1) != SMB_OK)
+        return SMB_E_INTERNAL_ERROR;
+    smb_nb_hdr_patch_len(w, 0, (uint32_t)mlen);
+    return wr_ok(&hw) && wr_ok(w) ? SMB_OK : SMB_E_INTERNAL_ERROR;
+}
+
 /* ---- the input path ---- */
 
 smb_status srv_smb1_input(struct srv_conn *c, const uint8_t *pdu, size_t len, struct srv_buf *out)
@@ -797,22 +824,12 @@ smb_status srv_smb1_input(struct srv_conn *c, const uint8_t *pdu, size_t len, st
         smb1_hdr_encode(&w, &rh);
         (void)smb1_empty_encode(&w, hoff);
     }
-    if (!wr_ok(&w))
-        return SMB_E_INTERNAL_ERROR;
-    uint8_t *msg = out->p + start + 4;
-    size_t mlen = wr_len(&w) - 4;
-    put_le32(msg + 5, smb_status_ntstatus(st));
+    rh.status = smb_status_ntstatus(st);
     if (h.command == SMB1_COM_SESSION_SETUP_ANDX || s->authed)
-        put_le16(msg + 28, s->uid);
-    put_le16(msg + 24, new_tid);
-    if (activate) {
-        /* MS-CIFS 3.3.5.3: the SESSION_SETUP request that brought the key is
-         * number 0, its response 1. */
-        seq = smb1_sign_seq_next(s->sign, true);
-    }
-    if (s->sign && smb1_sign(s->sign, msg, mlen, seq + 1) != SMB_OK)
-        return SMB_E_INTERNAL_ERROR;
-    wr_patch_u32be(&w, 0, (uint32_t)mlen);
+        rh.uid = s->uid;
+    rh.tid = new_tid;
+    if ((st = smb1_emit(s, &rh, &w, seq, activate)) != SMB_OK)
+        return st;
     out->len += wr_len(&w);
     return SMB_OK;
 }

@@ -161,6 +161,16 @@ check_match "impacket: signed CANCEL -> final async STATUS_CANCELLED, validly si
 check_match "impacket: connection usable after CANCEL" "$out" "echo after cancel: True"
 check_match "server log: unsigned CANCEL audited" "$(cat "$SRV_LOG")" "CANCEL refused: unsigned request"
 
+# ---- after LOGOFF / TREE_DISCONNECT: the error is signed with the gone session's key
+# (MS-SMB2 3.3.4.1.1; smbXcli clients require SIGNED), only when the request verified
+out=$(timeout 60 $SRV_PY "$(dirname "$0")/gone_session.py" "$SRV_PORT" 2>&1)
+check_match "impacket: request on a disconnected tree -> NETWORK_NAME_DELETED, validly signed" "$out" "^tdis status=0xc00000c9 signed=1 sig_valid=1"
+check_match "impacket: request on a logged-off session -> USER_SESSION_DELETED signed with its key" "$out" "^logoff status=0xc0000203 signed=1 sig_valid=1"
+check_match "impacket: the same with a wrong signature -> USER_SESSION_DELETED unsigned" "$out" "^badsig status=0xc0000203 signed=0"
+check_match "impacket: a SessionId that never existed -> USER_SESSION_DELETED unsigned" "$out" "^unknown status=0xc0000203 signed=0"
+check_match "impacket: the newest of 8 logged-off sessions still answered signed" "$out" "^recent status=0xc0000203 signed=1 sig_valid=1"
+check_match "impacket: a logged-off session pushed out of the 8 kept -> unsigned" "$out" "^evicted status=0xc0000203 signed=0"
+
 # ---- smbtorture: the smb2 tests that pass (docs/server.md lists the ones that
 # do not, each with its reason). An array: some names contain spaces.
 TORTURE=(
@@ -190,7 +200,7 @@ TORTURE=(
     smb2.delete-on-close-perms.READONLY
     smb2.lock.zerobyteread smb2.ioctl.compress_notsup_get smb2.ioctl.compress_notsup_set
     smb2.credits.session_setup_credits_granted smb2.credits.single_req_credits_granted
-    smb2.credits.skipped_mid smb2.session.two_logoff smb2.session-require-signing.bug15397
+    smb2.credits.skipped_mid smb2.session.two_logoff smb2.session-require-signing.bug15397 smb2.connect
     smb2.notify.close smb2.notify.tdis smb2.notify.tdis1 smb2.notify.logoff smb2.notify.file smb2.notify.tcp
 )
 for t in "${TORTURE[@]}"; do

@@ -991,10 +991,25 @@ static void core_change_notify_logoff_cleanup(void **state)
     assert_int_equal(smb2_verify(f.sc, m, 64 + 9, true, &vr, NULL, NULL), SMB_OK);
     assert_int_equal(vr, SMB_VERIFY_VALID);
     srv_buf_free(&out);
-    /* the session is gone now */
+    /* the session is gone now: USER_SESSION_DELETED, signed with its kept key */
     n = signed_req(&f, req, sizeof req, SMB2_CHANGE_NOTIFY, f.mid++, body, notify_body(body, fid));
     assert_int_equal(roundtrip(&f, req, n, rsp, &rl), SMB_OK);
     assert_int_equal(le32(rsp + 8), 0xC0000203u); /* USER_SESSION_DELETED */
+    assert_int_equal(le32(rsp + 16) & SMB2_FLAGS_SIGNED, SMB2_FLAGS_SIGNED);
+    assert_int_equal(smb2_verify(f.sc, rsp, rl, true, &vr, NULL, NULL), SMB_OK);
+    assert_int_equal(vr, SMB_VERIFY_VALID);
+    /* a request that does not verify with that key: the same error, unsigned */
+    n = signed_req(&f, req, sizeof req, SMB2_CHANGE_NOTIFY, f.mid++, body, notify_body(body, fid));
+    req[SMB2_SIG_OFFSET] ^= 1;
+    assert_int_equal(roundtrip(&f, req, n, rsp, &rl), SMB_OK);
+    assert_int_equal(le32(rsp + 8), 0xC0000203u);
+    assert_int_equal(le32(rsp + 16) & SMB2_FLAGS_SIGNED, 0);
+    /* and one naming a session that never existed: unsigned */
+    f.sid ^= 0x10000;
+    n = signed_req(&f, req, sizeof req, SMB2_CHANGE_NOTIFY, f.mid++, body, notify_body(body, fid));
+    assert_int_equal(roundtrip(&f, req, n, rsp, &rl), SMB_OK);
+    assert_int_equal(le32(rsp + 8), 0xC0000203u);
+    assert_int_equal(le32(rsp + 16) & SMB2_FLAGS_SIGNED, 0);
     fixture_free(&f);
 }
 

@@ -16,11 +16,13 @@
 
 #include <cmocka.h>
 
+#include "wire/smb2/change_notify.h"
 #include "wire/smb2/close.h"
 #include "wire/smb2/create.h"
 #include "wire/smb2/echo.h"
 #include "wire/smb2/error.h"
 #include "wire/smb2/ioctl.h"
+#include "wire/smb2/lock.h"
 #include "wire/smb2/oplock_break.h"
 #include "wire/smb2/query_directory.h"
 #include "wire/smb2/query_info.h"
@@ -192,7 +194,8 @@ static void read_write(void **s)
     r = at_body(len);
     assert_int_equal(smb2_write_resp_decode(&r, &wo), SMB_OK);
     assert_int_equal(wo.count, 10);
-    truncations(len, len, d_write, &wo);
+    assert_int_equal(len, SMB2_HDR_LEN + 17); /* StructureSize 17: one byte of Buffer */
+    truncations(len, len - 1, d_write, &wo);
 
     w = begin();
     struct smb2_read_req rq;
@@ -401,12 +404,144 @@ static void set_info_bufs(void **s)
     assert_int_not_equal(smb2_set_info_resp_decode(&r), SMB_OK);
 }
 
+static smb_status d_cn(smb_rd *r, void *o) { return smb2_change_notify_resp_decode(r, o); }
+static smb_status d_lockq(smb_rd *r, void *o) { return smb2_lock_req_decode(r, o); }
+
+/* The encoders the server core uses for what it builds in place (READ data
+ * pread at the writer, contexts, listings), LOCK and CHANGE_NOTIFY. */
+static void server_shapes(void **s)
+{
+    (void)s;
+    /* READ data already at its place: encoded without a copy, same bytes */
+    smb_wr w = begin();
+    memset(buf + 64 + 16, 0xAB, 100);
+    struct smb2_read_resp ri = {0, {buf + 64 + 16, 100}}, ro;
+    smb2_read_resp_encode(&w, &ri);
+    assert_true(wr_ok(&w));
+    assert_int_equal(wr_len(&w), 64 + 16 + 100);
+    smb_rd r = at_body(wr_len(&w));
+    assert_int_equal(smb2_read_resp_decode(&r, &ro), SMB_OK);
+    assert_int_equal(ro.data.len, 100);
+    assert_int_equal(ro.data.p[99], 0xAB);
+    /* an empty READ: DataOffset 0x50, one byte of Buffer */
+    w = begin();
+    struct smb2_read_resp re = {0, {NULL, 0}};
+    smb2_read_resp_encode(&w, &re);
+    assert_int_equal(wr_len(&w), 64 + 17);
+    assert_int_equal(buf[64 + 2], 0x50);
+    /* a READ response with more data than fits fails the writer */
+    uint8_t small[64 + 20];
+    wr_init(&w, small, sizeof small);
+    wr_zero(&w, 64);
+    struct smb2_read_resp big = {0, {buf, 100}};
+    smb2_read_resp_encode(&w, &big);
+    assert_false(wr_ok(&w));
+
+    /* IOCTL without input or output: 48 bytes + one of Buffer */
+    w = begin();
+    struct smb2_ioctl_resp ie;
+    memset(&ie, 0, sizeof ie);
+    ie.ctl_code = SMB2_FSCTL_SET_COMPRESSION;
+    smb2_ioctl_resp_encode(&w, &ie);
+    assert_int_equal(wr_len(&w), 64 + 49);
+    assert_int_equal(le32(buf + 64 + 32), SMB2_HDR_LEN + 48); /* OutputOffset */
+
+    /* create contexts: two, the first padded to 8, decoded back by offsets */
+    w = begin();
+    uint8_t d8[8] = {1, 2, 3, 4, 5, 6, 7, 8}, d32[32] = {9};
+    smb2_create_ctx_encode(&w, "MxAc", d8, 8, false);
+    assert_int_equal(wr_len(&w), 64 + 32);
+    assert_int_equal(le32(buf + 64), 32);
+    smb2_create_ctx_encode(&w, "QFid", d32, 32, true);
+    assert_int_equal(wr_len(&w), 64 + 32 + 56);
+    assert_int_equal(le32(buf + 64 + 32), 0); /* last: Next 0 */
+    assert_memory_equal(buf + 64 + 32 + 16, "QFid", 4);
+    assert_int_equal(buf[64 + 32 + 24], 9);
+    /* a context that does not fit fails the writer */
+    wr_init(&w, small, 40);
+    smb2_create_ctx_encode(&w, "QFid", d32, 32, true);
+    assert_false(wr_ok(&w));
+    /* the CREATE response with its contexts already in place */
+    w = begin();
+    uint8_t *cpos = buf + 64 + 88;
+    smb_wr cw;
+    wr_init(&cw, cpos, 64);
+    smb2_create_ctx_encode(&cw, "MxAc", d8, 8, true);
+    struct smb2_create_resp ci, co;
+    memset(&ci, 0, sizeof ci);
+    ci.contexts = (struct smb2_buf){cpos, wr_len(&cw)};
+    smb2_create_resp_encode(&w, &ci);
+    r = at_body(wr_len(&w));
+    assert_int_equal(smb2_create_resp_decode(&r, &co), SMB_OK);
+    assert_int_equal(co.contexts.len, 32);
+    assert_memory_equal(co.contexts.p + 16, "MxAc", 4);
+
+    /* LOCK: request round trip, count 0 and elements past the end refused */
+    w = begin();
+    uint8_t el[48] = {0};
+    struct smb2_lock_req lq = {2, 0, {5, 6}, {el, 48}}, lo;
+    smb2_lock_req_encode(&w, &lq);
+    size_t len = wr_len(&w);
+    r = at_body(len);
+    assert_int_equal(smb2_lock_req_decode(&r, &lo), SMB_OK);
+    assert_int_equal(lo.lock_count, 2);
+    assert_int_equal(lo.file_id.volatile_, 6);
+    assert_int_equal(lo.locks.len, 48);
+    truncations(len, len, d_lockq, &lo);
+    put_le16(buf + 64 + 2, 3); /* three elements announced, two sent */
+    r = at_body(len);
+    assert_int_not_equal(smb2_lock_req_decode(&r, &lo), SMB_OK);
+    put_le16(buf + 64 + 2, 0);
+    r = at_body(len);
+    assert_int_equal(smb2_lock_req_decode(&r, &lo), SMB_E_MALFORMED);
+    struct smb2_lock_req bad = {1, 0, {0, 0}, {el, 48}};
+    w = begin();
+    smb2_lock_req_encode(&w, &bad); /* count and elements disagree */
+    assert_false(wr_ok(&w));
+    w = begin();
+    smb2_lock_resp_encode(&w);
+    r = at_body(wr_len(&w));
+    assert_int_equal(smb2_lock_resp_decode(&r), SMB_OK);
+    buf[64] = 9;
+    r = at_body(wr_len(&w));
+    assert_int_equal(smb2_lock_resp_decode(&r), SMB_E_MALFORMED);
+
+    /* CHANGE_NOTIFY */
+    w = begin();
+    struct smb2_change_notify_req nq = {SMB2_WATCH_TREE, 4096, {1, 1}, 0x17}, no;
+    smb2_change_notify_req_encode(&w, &nq);
+    r = at_body(wr_len(&w));
+    assert_int_equal(smb2_change_notify_req_decode(&r, &no), SMB_OK);
+    assert_int_equal(no.output_buffer_length, 4096);
+    assert_int_equal(no.completion_filter, 0x17);
+    r = at_body(wr_len(&w) - 1);
+    assert_int_not_equal(smb2_change_notify_req_decode(&r, &no), SMB_OK);
+    w = begin();
+    struct smb2_change_notify_resp ni = {{NULL, 0}}, nr;
+    smb2_change_notify_resp_encode(&w, &ni);
+    len = wr_len(&w);
+    assert_int_equal(len, 64 + 9);
+    assert_int_equal(le16(buf + 64 + 2), 0x48);
+    r = at_body(len);
+    assert_int_equal(smb2_change_notify_resp_decode(&r, &nr), SMB_OK);
+    assert_int_equal(nr.output.len, 0);
+    w = begin();
+    const uint8_t info[12] = {0, 0, 0, 0, 1, 0, 0, 0, 2, 0, 'a', 0};
+    ni.output = (struct smb2_buf){info, 12};
+    smb2_change_notify_resp_encode(&w, &ni);
+    len = wr_len(&w);
+    r = at_body(len);
+    assert_int_equal(smb2_change_notify_resp_decode(&r, &nr), SMB_OK);
+    assert_int_equal(nr.output.len, 12);
+    truncations(len, len, d_cn, &nr);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(session_setup), cmocka_unit_test(create),    cmocka_unit_test(read_write),
         cmocka_unit_test(close_tree_misc), cmocka_unit_test(ioctl_vni), cmocka_unit_test(dir_listing),
-        cmocka_unit_test(set_info_bufs),
+        cmocka_unit_test(set_info_bufs), cmocka_unit_test(server_shapes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -70,6 +70,29 @@ static inline void smb2_wr_fileid(smb_wr *w, const struct smb2_fileid *f)
     wr_u64le(w, f->volatile_);
 }
 
+/* The responses made of StructureSize 9, OutputBufferOffset (16 bits),
+ * OutputBufferLength (32 bits) and the buffer (QUERY_DIRECTORY, QUERY_INFO,
+ * CHANGE_NOTIFY): the offset is 0x48 even with no output (as Windows), one
+ * zero byte stands for an empty buffer; the output may already sit at the
+ * writer's position + 8 (then nothing is copied). */
+static inline void smb2_out9_encode(smb_wr *w, struct smb2_buf out)
+{
+    wr_u16le(w, 9);
+    wr_u16le(w, SMB2_HDR_LEN + 8);
+    wr_u32le(w, (uint32_t)out.len);
+    if (out.len)
+        wr_bytes(w, out.p, out.len);
+    else
+        wr_u8(w, 0);
+}
+static inline void smb2_out9_decode(smb_rd *r, struct smb2_buf *out)
+{
+    smb2_rd_ss(r, 9);
+    uint16_t off = rd_u16le(r);
+    uint32_t len = rd_u32le(r);
+    *out = smb2_rd_buf(r, off, len);
+}
+
 static inline smb_status smb2_rd_status(const smb_rd *r) { return rd_ok(r) ? SMB_OK : r->err; }
 static inline smb_status smb2_wr_status(const smb_wr *w) { return wr_ok(w) ? SMB_OK : w->err; }
 

@@ -69,7 +69,7 @@ void smb2_create_resp_encode(smb_wr *w, const struct smb2_create_resp *s)
     wr_u32le(w, s->file_attributes);
     wr_u32le(w, 0);
     smb2_wr_fileid(w, &s->file_id);
-    wr_u32le(w, s->contexts.len ? (uint32_t)(SMB2_HDR_LEN + 88) : 0);
+    wr_u32le(w, s->contexts.len ? (uint32_t)(SMB2_HDR_LEN + SMB2_CREATE_RESP_FIXED) : 0);
     wr_u32le(w, (uint32_t)s->contexts.len);
     if (s->contexts.len)
         wr_bytes(w, s->contexts.p, s->contexts.len);
@@ -95,4 +95,21 @@ smb_status smb2_create_resp_decode(smb_rd *r, struct smb2_create_resp *s)
     uint32_t coff = rd_u32le(r), clen = rd_u32le(r);
     s->contexts = smb2_rd_buf(r, coff, clen);
     return smb2_rd_status(r);
+}
+
+void smb2_create_ctx_encode(smb_wr *w, const char name[4], const uint8_t *data, uint32_t dlen, bool last)
+{
+    size_t start = w->off;
+    size_t padded = (24 + (size_t)dlen + 7) & ~(size_t)7;
+    wr_u32le(w, last ? 0 : (uint32_t)padded);
+    wr_u16le(w, 16); /* NameOffset */
+    wr_u16le(w, 4);  /* NameLength */
+    wr_u16le(w, 0);  /* Reserved */
+    wr_u16le(w, 24); /* DataOffset */
+    wr_u32le(w, dlen);
+    wr_bytes(w, name, 4);
+    wr_zero(w, 4); /* the name padded to 8 */
+    wr_bytes(w, data, dlen);
+    if (!last && wr_ok(w))
+        wr_zero(w, padded - (w->off - start));
 }

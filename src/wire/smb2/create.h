@@ -3,6 +3,8 @@
 #ifndef SMBSIGN_WIRE_SMB2_CREATE_H
 #define SMBSIGN_WIRE_SMB2_CREATE_H
 
+#include <stdbool.h>
+
 #include "wire/smb2/common.h"
 
 /* Access mask bits (MS-SMB2 2.2.13.1) */
@@ -16,11 +18,17 @@
 #define SMB2_FILE_WRITE_ATTRIBUTES 0x00000100u
 #define SMB2_DELETE 0x00010000u
 #define SMB2_READ_CONTROL 0x00020000u
+#define SMB2_FILE_EXECUTE 0x00000020u
+#define SMB2_WRITE_DAC 0x00040000u
+#define SMB2_WRITE_OWNER 0x00080000u
 #define SMB2_SYNCHRONIZE 0x00100000u
 #define SMB2_MAXIMUM_ALLOWED 0x02000000u
 #define SMB2_GENERIC_ALL 0x10000000u
+#define SMB2_GENERIC_EXECUTE 0x20000000u
 #define SMB2_GENERIC_WRITE 0x40000000u
 #define SMB2_GENERIC_READ 0x80000000u
+/* every specific right of a file (MS-SMB2 2.2.13.1.1 bits 0-8 and 16-20) */
+#define SMB2_FILE_ALL_ACCESS 0x001F01FFu
 /* ShareAccess */
 #define SMB2_FILE_SHARE_READ 0x1u
 #define SMB2_FILE_SHARE_WRITE 0x2u
@@ -36,6 +44,12 @@
 #define SMB2_FILE_DIRECTORY_FILE 0x00000001u
 #define SMB2_FILE_NON_DIRECTORY_FILE 0x00000040u
 #define SMB2_FILE_DELETE_ON_CLOSE 0x00001000u
+
+/* CreateAction (MS-SMB2 2.2.14) */
+#define SMB2_FILE_SUPERSEDED 0u
+#define SMB2_FILE_OPENED 1u
+#define SMB2_FILE_CREATED 2u
+#define SMB2_FILE_OVERWRITTEN 3u
 /* FileAttributes (MS-FSCC 2.6) */
 #define SMB2_FILE_ATTRIBUTE_READONLY 0x01u
 #define SMB2_FILE_ATTRIBUTE_HIDDEN 0x02u
@@ -58,6 +72,8 @@ struct smb2_create_req {
     struct smb2_buf contexts; /* SMB2_CREATE_CONTEXT chain, passed through */
 };
 
+/* the response body before the contexts (MS-SMB2 2.2.14) */
+#define SMB2_CREATE_RESP_FIXED 88
 struct smb2_create_resp {
     uint8_t oplock_level;
     uint8_t flags;
@@ -71,7 +87,12 @@ struct smb2_create_resp {
 
 void smb2_create_req_encode(smb_wr *w, const struct smb2_create_req *q);
 smb_status smb2_create_req_decode(smb_rd *r, struct smb2_create_req *q);
+/* The contexts may already sit where they go (at the writer's position + 88,
+ * written there with smb2_create_ctx_encode): then nothing is copied. */
 void smb2_create_resp_encode(smb_wr *w, const struct smb2_create_resp *s);
+/* One SMB2_CREATE_CONTEXT (MS-SMB2 2.2.13.2) with a 4-byte name: Next is the
+ * padded length (0 for the last), padded to 8 unless last. */
+void smb2_create_ctx_encode(smb_wr *w, const char name[4], const uint8_t *data, uint32_t dlen, bool last);
 smb_status smb2_create_resp_decode(smb_rd *r, struct smb2_create_resp *s);
 
 #endif

@@ -55,6 +55,8 @@ void smb2_ioctl_resp_encode(smb_wr *w, const struct smb2_ioctl_resp *s)
     wr_bytes(w, s->input.p, s->input.len);
     wr_align(w, 8);
     wr_bytes(w, s->output.p, s->output.len);
+    if (!s->input.len && !s->output.len)
+        wr_u8(w, 0);
 }
 
 smb_status smb2_ioctl_resp_decode(smb_rd *r, struct smb2_ioctl_resp *s)

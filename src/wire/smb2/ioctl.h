@@ -6,6 +6,14 @@
 #include "wire/smb2/common.h"
 
 #define SMB2_FSCTL_VALIDATE_NEGOTIATE_INFO 0x00140204u
+/* other control codes the server recognises (MS-FSCC 2.3, MS-SMB2 2.2.31) */
+#define SMB2_FSCTL_DFS_GET_REFERRALS 0x00060194u
+#define SMB2_FSCTL_DFS_GET_REFERRALS_EX 0x000601B0u
+#define SMB2_FSCTL_QUERY_NETWORK_INTERFACE_INFO 0x001401FCu
+#define SMB2_FSCTL_GET_OBJECT_ID 0x0009009Cu
+#define SMB2_FSCTL_GET_COMPRESSION 0x0009003Cu
+#define SMB2_FSCTL_SET_COMPRESSION 0x0009C040u
+#define SMB2_FSCTL_CREATE_OR_GET_OBJECT_ID 0x000900C0u
 #define SMB2_0_IOCTL_IS_FSCTL 0x00000001u
 #define SMB2_VNI_MAX_DIALECTS 16
 
@@ -28,6 +36,9 @@ struct smb2_ioctl_resp {
 
 void smb2_ioctl_req_encode(smb_wr *w, const struct smb2_ioctl_req *q);
 smb_status smb2_ioctl_req_decode(smb_rd *r, struct smb2_ioctl_req *q);
+/* Output may already sit where it goes (after the 48-byte fixed part and the
+ * 8-aligned input): then nothing is copied. With neither input nor output
+ * one zero byte stands for the Buffer (StructureSize 49). */
 void smb2_ioctl_resp_encode(smb_wr *w, const struct smb2_ioctl_resp *s);
 smb_status smb2_ioctl_resp_decode(smb_rd *r, struct smb2_ioctl_resp *s);
 

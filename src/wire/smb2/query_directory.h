@@ -15,6 +15,7 @@
 #define SMB2_FILE_BOTH_DIRECTORY_INFORMATION 0x03
 #define SMB2_FILE_NAMES_INFORMATION 0x0C
 #define SMB2_FILE_ID_BOTH_DIRECTORY_INFORMATION 0x25
+#define SMB2_FILE_ID_FULL_DIRECTORY_INFORMATION 0x26
 
 #define SMB2_RESTART_SCANS 0x01
 #define SMB2_RETURN_SINGLE_ENTRY 0x02
@@ -36,6 +37,8 @@ struct smb2_query_directory_resp {
 
 void smb2_query_directory_req_encode(smb_wr *w, const struct smb2_query_directory_req *q);
 smb_status smb2_query_directory_req_decode(smb_rd *r, struct smb2_query_directory_req *q);
+/* The output may already sit where it goes (writer position + 8): then
+ * nothing is copied. */
 void smb2_query_directory_resp_encode(smb_wr *w, const struct smb2_query_directory_resp *s);
 smb_status smb2_query_directory_resp_decode(smb_rd *r, struct smb2_query_directory_resp *s);
 

@@ -35,23 +35,11 @@ smb_status smb2_query_info_req_decode(smb_rd *r, struct smb2_query_info_req *q)
     return smb2_rd_status(r);
 }
 
-void smb2_query_info_resp_encode(smb_wr *w, const struct smb2_query_info_resp *s)
-{
-    wr_u16le(w, 9);
-    wr_u16le(w, s->output.len ? (uint16_t)(SMB2_HDR_LEN + 8) : 0);
-    wr_u32le(w, (uint32_t)s->output.len);
-    if (s->output.len)
-        wr_bytes(w, s->output.p, s->output.len);
-    else
-        wr_u8(w, 0);
-}
+void smb2_query_info_resp_encode(smb_wr *w, const struct smb2_query_info_resp *s) { smb2_out9_encode(w, s->output); }
 
 smb_status smb2_query_info_resp_decode(smb_rd *r, struct smb2_query_info_resp *s)
 {
-    smb2_rd_ss(r, 9);
-    uint16_t off = rd_u16le(r);
-    uint32_t len = rd_u32le(r);
-    s->output = smb2_rd_buf(r, off, len);
+    smb2_out9_decode(r, &s->output);
     return smb2_rd_status(r);
 }
 

@@ -38,6 +38,8 @@ struct smb2_query_info_resp {
 
 void smb2_query_info_req_encode(smb_wr *w, const struct smb2_query_info_req *q);
 smb_status smb2_query_info_req_decode(smb_rd *r, struct smb2_query_info_req *q);
+/* The output may already sit where it goes (writer position + 8): then
+ * nothing is copied. */
 void smb2_query_info_resp_encode(smb_wr *w, const struct smb2_query_info_resp *s);
 smb_status smb2_query_info_resp_decode(smb_rd *r, struct smb2_query_info_resp *s);
 

@@ -35,7 +35,7 @@ smb_status smb2_read_req_decode(smb_rd *r, struct smb2_read_req *q)
 void smb2_read_resp_encode(smb_wr *w, const struct smb2_read_resp *s)
 {
     wr_u16le(w, 17);
-    wr_u8(w, s->data.len ? SMB2_HDR_LEN + 16 : 0);
+    wr_u8(w, SMB2_HDR_LEN + SMB2_READ_RESP_FIXED); /* DataOffset 0x50 even for no data (as Windows and Samba) */
     wr_u8(w, 0);
     wr_u32le(w, (uint32_t)s->data.len);
     wr_u32le(w, s->data_remaining);

@@ -49,8 +49,9 @@ void smb2_write_resp_encode(smb_wr *w, const struct smb2_write_resp *s)
     wr_u16le(w, 0);
     wr_u32le(w, s->count);
     wr_u32le(w, s->remaining);
-    wr_u16le(w, 0);
-    wr_u16le(w, 0);
+    wr_u16le(w, 0); /* WriteChannelInfoOffset */
+    wr_u16le(w, 0); /* WriteChannelInfoLength */
+    wr_u8(w, 0);    /* StructureSize 17: one byte of Buffer */
 }
 
 smb_status smb2_write_resp_decode(smb_rd *r, struct smb2_write_resp *s)
