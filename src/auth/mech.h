@@ -46,6 +46,7 @@
 #define SMB_AUTH_NAME_MAX 256   /* user/domain names (UTF-8, with the NUL) */
 #define SMB_AUTH_KEY_MAX 64     /* session key bytes */
 #define SMB_AUTH_MIC_MAX 64     /* mechListMIC bytes */
+#define SMB_AUTH_TOKEN_MAX 8192 /* a mechanism token we build (callers size buffers by it) */
 
 enum smb_auth_role { SMB_AUTH_CLIENT = 1, SMB_AUTH_SERVER = 2 };
 enum smb_auth_kind { SMB_AUTH_USER = 0, SMB_AUTH_GUEST = 1, SMB_AUTH_ANONYMOUS = 2 };

@@ -36,6 +36,7 @@ struct ntlm_state {
     } u;
 };
 _Static_assert(sizeof(struct ntlm_state) <= SMB_AUTH_STATE_MAX, "NTLMSSP state exceeds SMB_AUTH_STATE_MAX");
+_Static_assert(NTLM_MAX_MSG <= SMB_AUTH_TOKEN_MAX, "NTLMSSP messages exceed SMB_AUTH_TOKEN_MAX");
 
 static struct ntlm_state *st_of(struct smb_auth_ctx *a) { return (struct ntlm_state *)smb_auth_state(a); }
 

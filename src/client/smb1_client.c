@@ -342,7 +342,7 @@ static smb_status session_setup(struct smb1_client *c, const struct smb1_client_
     struct smb_auth_client_cred cred = {o->user, o->domain, o->password, o->workstation ? o->workstation : "SMBSIGN"};
     smb_status st = smb_auth_begin_client(&c->auth, smb_auth_mech_at(0), &cred);
     if (st != SMB_OK)
-        return fail(c, st, "NTLMSSP init");
+        return fail(c, st, "authentication setup failed (user, domain or workstation name too long?)");
     uint8_t ntlm[NTLM_MAX_MSG], tok[NTLM_MAX_MSG + 256], mic[SMB_AUTH_MIC_MAX];
     size_t nl, tl, mlo, mll, ml;
     struct spnego_buf mech = {c->auth.mech->oid, c->auth.mech->oid_len};
@@ -388,7 +388,7 @@ static smb_status session_setup(struct smb1_client *c, const struct smb1_client_
             size_t al;
             if (smb_auth_step(&c->auth, sr.response_token.p, sr.response_token.len, auth, sizeof auth, &al) !=
                 SMB_OK)
-                return die(c, SMB_E_INVALID_NETWORK_RESPONSE, "bad NTLMSSP CHALLENGE");
+                return die(c, SMB_E_INVALID_NETWORK_RESPONSE, "bad authentication token from the server (NTLMSSP CHALLENGE)");
             ml = 0;
             if (smb_auth_mic_wanted(&c->auth) &&
                 (st = smb_auth_mic_make(&c->auth, c->mech_list, c->mech_list_len, mic, sizeof mic, &ml)) != SMB_OK)

@@ -3,7 +3,6 @@
 #include <string.h>
 
 #include "auth/mech.h"
-#include "auth/ntlmssp.h" /* NTLM_MAX_MSG: the cap on a token we build */
 #include "auth/spnego.h"
 #include "crypto/crypto.h"
 #include "session/client.h"
@@ -14,7 +13,7 @@
 #include "wire/smb2/ioctl.h"
 
 #define IN_EXTRA (64u * 1024u) /* read size while no frame length is known */
-#define SS_MAX_TOKEN (NTLM_MAX_MSG + 256) /* cap on a security buffer we build */
+#define SS_MAX_TOKEN (SMB_AUTH_TOKEN_MAX + 256) /* cap on a security buffer we build */
 
 struct pending {
     uint64_t mid;
@@ -570,11 +569,11 @@ static smb_status on_negotiate(struct smb_cli *c, const struct smb_cli_event *e)
                     "signing is required but an anonymous session has no key to sign with");
 
     /* first SESSION_SETUP leg: SPNEGO NegTokenInit(mechanism's first token, e.g. NTLMSSP NEGOTIATE) */
-    uint8_t first[NTLM_MAX_NEGOTIATE], tok[512];
+    uint8_t first[SMB_AUTH_TOKEN_MAX], tok[SS_MAX_TOKEN];
     size_t nl, tl, mlo, mll;
     struct spnego_buf mech = {c->auth.mech->oid, c->auth.mech->oid_len};
     if ((st = smb_auth_step(&c->auth, NULL, 0, first, sizeof first, &nl)) != SMB_E_MORE_PROCESSING_REQUIRED)
-        return fail(c, st == SMB_OK ? SMB_E_INTERNAL_ERROR : st, "building NTLMSSP NEGOTIATE");
+        return fail(c, st == SMB_OK ? SMB_E_INTERNAL_ERROR : st, "building the first authentication token (NTLMSSP NEGOTIATE)");
     if ((st = spnego_init_encode_mechs(&mech, 1, first, nl, tok, sizeof tok, &tl, &mlo, &mll)) != SMB_OK)
         return fail(c, st, "building SPNEGO NegTokenInit");
     if (mll > sizeof c->mech_list)
@@ -616,12 +615,12 @@ static smb_status on_session_setup(struct smb_cli *c, const struct smb_cli_event
             return fail(c, SMB_E_INVALID_NETWORK_RESPONSE, "unexpected extra SESSION_SETUP leg");
         if (sr.supported_mech.len && (sr.supported_mech.len != c->auth.mech->oid_len ||
                                       memcmp(sr.supported_mech.p, c->auth.mech->oid, sr.supported_mech.len) != 0))
-            return fail(c, SMB_E_NOT_SUPPORTED, "server selected a mechanism other than NTLMSSP");
-        uint8_t auth[NTLM_MAX_MSG], tok[SS_MAX_TOKEN], mic[SMB_AUTH_MIC_MAX], key[SMB_AUTH_KEY_MAX];
+            return fail(c, SMB_E_NOT_SUPPORTED, "server selected an authentication mechanism this client did not offer");
+        uint8_t auth[SMB_AUTH_TOKEN_MAX], tok[SS_MAX_TOKEN], mic[SMB_AUTH_MIC_MAX], key[SMB_AUTH_KEY_MAX];
         size_t al, tl, ml = 0, kl = 0;
         st = smb_auth_step(&c->auth, sr.response_token.p, sr.response_token.len, auth, sizeof auth, &al);
         if (st != SMB_OK)
-            return fail(c, st == SMB_E_OVERFLOW ? st : SMB_E_INVALID_NETWORK_RESPONSE, "bad NTLMSSP CHALLENGE");
+            return fail(c, st == SMB_E_OVERFLOW ? st : SMB_E_INVALID_NETWORK_RESPONSE, "bad authentication token from the server (NTLMSSP CHALLENGE)");
         if (smb_auth_mic_wanted(&c->auth) &&
             (st = smb_auth_mic_make(&c->auth, c->mech_list, c->mech_list_len, mic, sizeof mic, &ml)) != SMB_OK)
             return fail(c, st, "computing the SPNEGO mechListMIC");

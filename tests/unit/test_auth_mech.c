@@ -558,6 +558,58 @@ static void server_commits_only_after_every_check(void **state)
     srv_fix_free(&f);
 }
 
+/* SPNEGO mechanism choice: NTLMSSP second in the client's list. The server
+ * names it (supportedMech, no token: the optimistic token was for another
+ * mechanism), then runs it; the mechListMIC covers the two-OID list. */
+static void server_picks_registered_mech_from_list(void **state)
+{
+    struct srv_fix f;
+    srv_fix_init(&f);
+    const struct spnego_buf offer[2] = {{FAKE_OID, sizeof FAKE_OID},
+                                        {SPNEGO_OID_NTLMSSP, sizeof SPNEGO_OID_NTLMSSP}};
+    uint8_t tok[4096], tok2[4096], out[SRV_CHAL_MAX + 256];
+    size_t tl, tl2, ol, mlo;
+    static const uint8_t other[4] = {1, 2, 3, 4};
+    assert_int_equal(spnego_init_encode_mechs(offer, 2, other, sizeof other, tok2, sizeof tok2, &tl2, &mlo, &f.ml),
+                     SMB_OK);
+    memcpy(f.mech_list, tok2 + mlo, f.ml);
+    assert_int_equal(srv_auth_step(f.c, &f.s, tok2, tl2, out, sizeof out, &ol), SMB_E_MORE_PROCESSING_REQUIRED);
+    struct spnego_resp sr;
+    assert_int_equal(spnego_resp_decode(out, ol, &sr), SMB_OK);
+    assert_int_equal(sr.neg_state, SPNEGO_ACCEPT_INCOMPLETE);
+    assert_true(spnego_is_ntlmssp(sr.supported_mech));
+    assert_int_equal(sr.response_token.len, 0);
+    assert_int_equal(f.s.auth_step, 0);
+    /* the NTLMSSP exchange proper */
+    assert_int_equal(smb_ntlm_client_init(&f.nc, "alice", "WORKGROUP", "secret1", "UNIT"), SMB_OK);
+    assert_int_equal(smb_ntlm_client_negotiate(&f.nc, tok, sizeof tok, &tl), SMB_OK);
+    assert_int_equal(spnego_resp_encode(-1, false, tok, tl, NULL, 0, tok2, sizeof tok2, &tl2), SMB_OK);
+    assert_int_equal(srv_auth_step(f.c, &f.s, tok2, tl2, out, sizeof out, &ol), SMB_E_MORE_PROCESSING_REQUIRED);
+    assert_int_equal(spnego_resp_decode(out, ol, &sr), SMB_OK);
+    assert_int_equal(smb_ntlm_client_authenticate(&f.nc, sr.response_token.p, sr.response_token.len, tok, sizeof tok,
+                                                  &tl),
+                     SMB_OK);
+    uint8_t mic[16];
+    smb_ntlm_mac(f.nc.session_key, f.nc.flags, true, 0, f.mech_list, f.ml, mic);
+    assert_int_equal(spnego_resp_encode(-1, false, tok, tl, mic, 16, tok2, sizeof tok2, &tl2), SMB_OK);
+    assert_int_equal(srv_auth_step(f.c, &f.s, tok2, tl2, out, sizeof out, &ol), SMB_OK);
+    assert_string_equal(f.s.user, "alice");
+    /* the server's mechListMIC over the same two-OID list verifies */
+    assert_int_equal(spnego_resp_decode(out, ol, &sr), SMB_OK);
+    assert_int_equal(sr.mech_list_mic.len, 16);
+    assert_true(smb_ntlm_mac_verify(f.nc.session_key, f.nc.flags, false, 0, f.mech_list, f.ml, sr.mech_list_mic.p));
+    srv_fix_free(&f);
+    /* twin: nothing registered on offer */
+    srv_fix_init(&f);
+    assert_int_equal(spnego_init_encode_mechs(offer, 1, other, sizeof other, tok2, sizeof tok2, &tl2, NULL, NULL),
+                     SMB_OK);
+    assert_int_equal(srv_auth_step(f.c, &f.s, tok2, tl2, out, sizeof out, &ol), SMB_E_LOGON_FAILURE);
+    assert_int_equal(ol, 0);
+    assert_null(f.s.auth);
+    assert_string_equal(f.s.user, "");
+    srv_fix_free(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -572,6 +624,7 @@ int main(void)
         cmocka_unit_test(ntlm_wrong_password_and_unknown_user),
         cmocka_unit_test(ntlm_secrets_wiped),
         cmocka_unit_test(server_commits_only_after_every_check),
+        cmocka_unit_test(server_picks_registered_mech_from_list),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
