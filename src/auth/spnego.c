@@ -123,16 +123,29 @@ smb_status spnego_resp_decode(const uint8_t *p, size_t len, struct spnego_resp *
     return SMB_OK;
 }
 
-static void put_mech_list(smb_wr *w)
+static const struct spnego_buf NTLMSSP_ONLY = {SPNEGO_OID_NTLMSSP, sizeof SPNEGO_OID_NTLMSSP};
+
+static void put_mech_list(smb_wr *w, const struct spnego_buf *mechs, size_t n)
 {
     size_t m = der_begin(w);
-    der_put(w, DER_TAG_OID, SPNEGO_OID_NTLMSSP, sizeof SPNEGO_OID_NTLMSSP);
+    for (size_t i = 0; i < n; i++)
+        der_put(w, DER_TAG_OID, mechs[i].p, mechs[i].len);
     der_end(w, DER_TAG_SEQUENCE, m);
 }
 
 smb_status spnego_init_encode(const uint8_t *mech_token, size_t tlen, uint8_t *out, size_t cap, size_t *outlen,
                               size_t *mech_list_off, size_t *mech_list_len)
 {
+    return spnego_init_encode_mechs(&NTLMSSP_ONLY, 1, mech_token, tlen, out, cap, outlen, mech_list_off,
+                                    mech_list_len);
+}
+
+smb_status spnego_init_encode_mechs(const struct spnego_buf *mechs, size_t n, const uint8_t *mech_token, size_t tlen,
+                                    uint8_t *out, size_t cap, size_t *outlen, size_t *mech_list_off,
+                                    size_t *mech_list_len)
+{
+    if (n == 0 || n > SPNEGO_MAX_MECHS)
+        return SMB_E_BAD_ARGUMENT;
     smb_wr w;
     wr_init(&w, out, cap);
     size_t app = der_begin(&w);
@@ -140,7 +153,7 @@ smb_status spnego_init_encode(const uint8_t *mech_token, size_t tlen, uint8_t *o
     size_t c0 = der_begin(&w);
     size_t seq = der_begin(&w);
     size_t mt = der_begin(&w);
-    put_mech_list(&w);
+    put_mech_list(&w, mechs, n);
     der_end(&w, DER_CTX(0), mt);
     if (mech_token) {
         size_t c2 = der_begin(&w);
@@ -169,6 +182,14 @@ smb_status spnego_init_encode(const uint8_t *mech_token, size_t tlen, uint8_t *o
 
 smb_status spnego_init2_encode(uint8_t *out, size_t cap, size_t *outlen)
 {
+    return spnego_init2_encode_mechs(&NTLMSSP_ONLY, 1, out, cap, outlen);
+}
+
+smb_status spnego_init2_encode_mechs(const struct spnego_buf *mechs, size_t n, uint8_t *out, size_t cap,
+                                     size_t *outlen)
+{
+    if (n == 0 || n > SPNEGO_MAX_MECHS)
+        return SMB_E_BAD_ARGUMENT;
     static const char hint[] = "not_defined_in_RFC4178@please_ignore";
     smb_wr w;
     wr_init(&w, out, cap);
@@ -177,7 +198,7 @@ smb_status spnego_init2_encode(uint8_t *out, size_t cap, size_t *outlen)
     size_t c0 = der_begin(&w);
     size_t seq = der_begin(&w);
     size_t mt = der_begin(&w);
-    put_mech_list(&w);
+    put_mech_list(&w, mechs, n);
     der_end(&w, DER_CTX(0), mt);
     size_t c3 = der_begin(&w); /* MS-SPNG 2.2.1 negHints */
     size_t hs = der_begin(&w);
@@ -198,6 +219,13 @@ smb_status spnego_init2_encode(uint8_t *out, size_t cap, size_t *outlen)
 smb_status spnego_resp_encode(int neg_state, bool with_mech, const uint8_t *token, size_t tlen, const uint8_t *mic,
                               size_t miclen, uint8_t *out, size_t cap, size_t *outlen)
 {
+    return spnego_resp_encode_mech(neg_state, with_mech ? &NTLMSSP_ONLY : NULL, token, tlen, mic, miclen, out, cap,
+                                   outlen);
+}
+
+smb_status spnego_resp_encode_mech(int neg_state, const struct spnego_buf *mech, const uint8_t *token, size_t tlen,
+                                   const uint8_t *mic, size_t miclen, uint8_t *out, size_t cap, size_t *outlen)
+{
     smb_wr w;
     wr_init(&w, out, cap);
     size_t c1 = der_begin(&w);
@@ -208,9 +236,9 @@ smb_status spnego_resp_encode(int neg_state, bool with_mech, const uint8_t *toke
         der_put(&w, DER_TAG_ENUMERATED, &v, 1);
         der_end(&w, DER_CTX(0), c0);
     }
-    if (with_mech) {
+    if (mech) {
         size_t m = der_begin(&w);
-        der_put(&w, DER_TAG_OID, SPNEGO_OID_NTLMSSP, sizeof SPNEGO_OID_NTLMSSP);
+        der_put(&w, DER_TAG_OID, mech->p, mech->len);
         der_end(&w, DER_CTX(1), m);
     }
     if (token) {

@@ -14,7 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "auth/ntlmssp.h"
+#include "auth/mech.h"
+#include "auth/ntlmssp.h" /* the non-extended NT LM 0.12 logon (NTLMv2 without SPNEGO) */
 #include "auth/spnego.h"
 #include "base/buf.h"
 #include "base/utf16.h"
@@ -44,7 +45,7 @@ struct smb1_client {
     uint8_t *out, *in;  /* SMB1_CLI_BUF each */
     size_t in_len;      /* length of the last response (without NetBIOS header) */
     struct smb1_hdr rh; /* its header */
-    struct smb_ntlm_client ntlm;
+    struct smb_auth_ctx auth; /* the SPNEGO mechanism (auth/mech.h); wiped after SESSION_SETUP */
     uint8_t mech_list[128];
     size_t mech_list_len;
     uint16_t flags2;      /* SMB1_CLI_FLAGS2, without EXTENDED_SECURITY in the non-extended form */
@@ -324,11 +325,12 @@ static smb_status check_mech_list_mic(struct smb1_client *c)
                    "malformed SPNEGO NegTokenResp in the final SESSION_SETUP response");
     if (sr.neg_state == SPNEGO_REJECT)
         return die(c, SMB_E_LOGON_FAILURE, "SPNEGO rejected");
-    if (sr.mech_list_mic.len == 0 || !c->ntlm.have_key || c->ntlm.anonymous)
+    struct smb_auth_identity id;
+    if (sr.mech_list_mic.len == 0 || smb_auth_identity(&c->auth, &id) != SMB_OK || !id.has_key ||
+        id.kind == SMB_AUTH_ANONYMOUS)
         return SMB_OK; /* absent, or no key to check it with (anonymous/guest, never signs) */
-    if (sr.mech_list_mic.len != 16 ||
-        !smb_ntlm_mac_verify(c->ntlm.session_key, c->ntlm.flags, false, 0, c->mech_list, c->mech_list_len,
-                             sr.mech_list_mic.p))
+    if (smb_auth_mic_verify(&c->auth, c->mech_list, c->mech_list_len, sr.mech_list_mic.p, sr.mech_list_mic.len) !=
+        SMB_OK)
         return die(c, SMB_E_ACCESS_DENIED,
                    "the server's SPNEGO mechListMIC does not verify (SESSION_SETUP tampered with?)");
     c->info.mech_list_mic_verified = true;
@@ -337,14 +339,16 @@ static smb_status check_mech_list_mic(struct smb1_client *c)
 
 static smb_status session_setup(struct smb1_client *c, const struct smb1_client_opts *o)
 {
-    smb_status st = smb_ntlm_client_init(&c->ntlm, o->user, o->domain, o->password,
-                                         o->workstation ? o->workstation : "SMBSIGN");
+    struct smb_auth_client_cred cred = {o->user, o->domain, o->password, o->workstation ? o->workstation : "SMBSIGN"};
+    smb_status st = smb_auth_begin_client(&c->auth, smb_auth_mech_at(0), &cred);
     if (st != SMB_OK)
-        return fail(c, st, "NTLMSSP init");
-    uint8_t ntlm[NTLM_MAX_MSG], tok[NTLM_MAX_MSG + 256], mic[16];
-    size_t nl, tl, mlo, mll;
-    if ((st = smb_ntlm_client_negotiate(&c->ntlm, ntlm, sizeof ntlm, &nl)) != SMB_OK ||
-        (st = spnego_init_encode(ntlm, nl, tok, sizeof tok, &tl, &mlo, &mll)) != SMB_OK ||
+        return fail(c, st, "authentication setup failed (user, domain or workstation name too long?)");
+    uint8_t ntlm[NTLM_MAX_MSG], tok[NTLM_MAX_MSG + 256], mic[SMB_AUTH_MIC_MAX];
+    size_t nl, tl, mlo, mll, ml;
+    struct spnego_buf mech = {c->auth.mech->oid, c->auth.mech->oid_len};
+    if ((st = smb_auth_step(&c->auth, NULL, 0, ntlm, sizeof ntlm, &nl)) != SMB_E_MORE_PROCESSING_REQUIRED)
+        return fail(c, st == SMB_OK ? SMB_E_INTERNAL_ERROR : st, "building SPNEGO NegTokenInit");
+    if ((st = spnego_init_encode_mechs(&mech, 1, ntlm, nl, tok, sizeof tok, &tl, &mlo, &mll)) != SMB_OK ||
         mll > sizeof c->mech_list)
         return fail(c, st ? st : SMB_E_INTERNAL_ERROR, "building SPNEGO NegTokenInit");
     memcpy(c->mech_list, tok + mlo, mll);
@@ -382,15 +386,15 @@ static smb_status session_setup(struct smb1_client *c, const struct smb1_client_
                 return die(c, SMB_E_INVALID_NETWORK_RESPONSE, "malformed SESSION_SETUP response");
             uint8_t auth[NTLM_MAX_MSG];
             size_t al;
-            if ((st = smb_ntlm_client_authenticate(&c->ntlm, sr.response_token.p, sr.response_token.len, auth,
-                                                   sizeof auth, &al)) != SMB_OK)
-                return die(c, SMB_E_INVALID_NETWORK_RESPONSE, "bad NTLMSSP CHALLENGE");
-            bool with_mic = c->ntlm.mic_sent && c->ntlm.have_key;
-            if (with_mic)
-                smb_ntlm_mac(c->ntlm.session_key, c->ntlm.flags, true, 0, c->mech_list, c->mech_list_len,
-                             mic);
-            st = spnego_resp_encode(SPNEGO_STATE_ABSENT, false, auth, al, with_mic ? mic : NULL, 16, tok,
-                                    sizeof tok, &tl);
+            if (smb_auth_step(&c->auth, sr.response_token.p, sr.response_token.len, auth, sizeof auth, &al) !=
+                SMB_OK)
+                return die(c, SMB_E_INVALID_NETWORK_RESPONSE, "bad authentication token from the server (NTLMSSP CHALLENGE)");
+            ml = 0;
+            if (smb_auth_mic_wanted(&c->auth) &&
+                (st = smb_auth_mic_make(&c->auth, c->mech_list, c->mech_list_len, mic, sizeof mic, &ml)) != SMB_OK)
+                return fail(c, st, "computing the SPNEGO mechListMIC");
+            st = spnego_resp_encode(SPNEGO_STATE_ABSENT, false, auth, al, ml ? mic : NULL, ml, tok, sizeof tok,
+                                    &tl);
             smb_wipe(auth, sizeof auth);
             if (st != SMB_OK)
                 return fail(c, st, "building SPNEGO NegTokenResp");
@@ -400,14 +404,27 @@ static smb_status session_setup(struct smb1_client *c, const struct smb1_client_
             return die(c, st, "SESSION_SETUP refused by the server");
         /* Final response. Signing starts here when the engine says so (MS-CIFS 3.2.5.3):
          * the request was number 0, this response must verify as number 1. */
-        bool keyless = c->ntlm.anonymous || !c->ntlm.have_key || (c->in_len >= 37 && (le16(c->in + 37) & 1));
+        struct smb_auth_identity id;
+        uint8_t key[SMB_AUTH_KEY_MAX], k16[16];
+        size_t kl = 0;
+        if (smb_auth_identity(&c->auth, &id) != SMB_OK)
+            return die(c, SMB_E_INTERNAL_ERROR, "authentication state lost");
+        bool keyless = id.kind == SMB_AUTH_ANONYMOUS || !id.has_key || (c->in_len >= 37 && (le16(c->in + 37) & 1));
         if (c->dec.sign && keyless)
             return die(c, SMB_E_ACCESS_DENIED, "guest or anonymous session while signing is required");
         if ((st = check_mech_list_mic(c)) != SMB_OK)
             return st;
-        if (c->dec.sign)
-            return activate_signing(c, c->ntlm.session_key, 16);
-        return SMB_OK;
+        if (!c->dec.sign)
+            return SMB_OK;
+        if (smb_auth_session_key(&c->auth, key, sizeof key, &kl) != SMB_OK || kl == 0)
+            return die(c, SMB_E_INTERNAL_ERROR, "no session key");
+        /* MS-CIFS 3.2.5.3: the first 16 bytes of the key, zero-padded */
+        memset(k16, 0, sizeof k16);
+        memcpy(k16, key, kl < sizeof k16 ? kl : sizeof k16);
+        st = activate_signing(c, k16, 16);
+        smb_wipe(key, sizeof key);
+        smb_wipe(k16, sizeof k16);
+        return st;
     }
     return SMB_E_INTERNAL_ERROR;
 }
@@ -548,7 +565,7 @@ smb_status smb1_client_connect(struct smb1_client **out, const struct smb1_clien
         st = negotiate(c);
     if (st == SMB_OK)
         st = c->info.extended_security ? session_setup(c, o) : session_setup_nt(c, o);
-    smb_ntlm_client_wipe(&c->ntlm);
+    smb_auth_wipe(&c->auth);
     return st;
 }
 
@@ -821,7 +838,7 @@ void smb1_client_free(struct smb1_client *c)
     if (c->fd >= 0)
         close(c->fd);
     smb_sign_ctx_free(c->sign);
-    smb_ntlm_client_wipe(&c->ntlm);
+    smb_auth_wipe(&c->auth);
     free(c->out);
     free(c->in);
     smb_wipe(c, sizeof *c);

@@ -131,6 +131,7 @@ struct srv_conn *srv_conn_new(const struct srv_ctx *ctx, const char *peer)
 static void session_free(struct srv_conn *c, struct srv_session *s)
 {
     srv_tree_remove_opens(c, s->id, 0);
+    srv_auth_free(s);
     srv_signer_free(&s->signer);
     smb_wipe(s, sizeof *s);
     free(s);

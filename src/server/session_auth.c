@@ -1,79 +1,63 @@
-/* server/session_auth.c - SESSION_SETUP authentication: SPNEGO (or raw)
- * NTLMSSP with NTLMv2 verified against the user database (MS-NLMP 3.2.5,
- * MS-SPNG 3.2.5). The NTLMSSP/SPNEGO codecs and the NTLMv2/MIC arithmetic
- * are auth/ (client branch); this file only drives them for a server. */
+/* server/session_auth.c - SESSION_SETUP authentication for both servers
+ * (SMB2 session.c, SMB1 smb1_server.c): SPNEGO (MS-SPNG 3.2.5, RFC 4178) or
+ * a raw mechanism token, driving whichever registered mechanism
+ * (auth/mech.h) the client chose, against the user database. Nothing here
+ * knows NTLMSSP.
+ *
+ * Commit rule: the user, the guest/anonymous kind and the session key reach
+ * the srv_session only in commit(), after the mechanism completed and every
+ * check (anonymous policy, mechListMIC, our reply) passed. A failure wipes
+ * the mechanism state and leaves the session as it was. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "auth/spnego.h"
-#include "base/utf16.h"
 #include "server/session_int.h"
 
 smb_status srv_auth_neg_token(uint8_t *out, size_t cap, size_t *outlen)
 {
-    return spnego_init2_encode(out, cap, outlen);
+    struct spnego_buf oids[SPNEGO_MAX_MECHS];
+    size_t n = 0;
+    for (const struct smb_auth_mech *m; n < SPNEGO_MAX_MECHS && (m = smb_auth_mech_at(n)) != NULL; n++)
+        oids[n] = (struct spnego_buf){m->oid, m->oid_len};
+    return spnego_init2_encode_mechs(oids, n, out, cap, outlen);
 }
 
-static smb_status put_av_name(uint8_t *av, size_t cap, size_t *off, uint16_t id, const char *name)
+void srv_auth_free(struct srv_session *s)
 {
-    uint8_t u[128];
-    size_t ul = 0;
-    smb_status st = smb_utf8_to_utf16le(name, strlen(name), u, sizeof u, &ul);
-    if (st != SMB_OK)
-        return st;
-    return smb_ntlm_av_put(av, cap, off, id, u, ul);
+    if (s->auth) {
+        smb_auth_wipe(s->auth);
+        free(s->auth);
+        s->auth = NULL;
+    }
 }
 
-static smb_status build_challenge(struct srv_conn *c, struct srv_session *s, uint32_t client_flags)
+static bool lookup_user(const void *arg, const char *user, uint8_t nt_hash[16])
 {
-    const char *name = c->ctx->cfg.server_name;
-    struct ntlm_challenge ch;
-    memset(&ch, 0, sizeof ch);
-    /* MS-NLMP 3.2.5.1.1: echo what we support of what the client asked. */
-    uint32_t want = NTLMSSP_NEGOTIATE_UNICODE | NTLMSSP_REQUEST_TARGET | NTLMSSP_NEGOTIATE_SIGN |
-                    NTLMSSP_NEGOTIATE_SEAL | NTLMSSP_NEGOTIATE_NTLM | NTLMSSP_NEGOTIATE_ALWAYS_SIGN |
-                    NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY | NTLMSSP_NEGOTIATE_VERSION |
-                    NTLMSSP_NEGOTIATE_128 | NTLMSSP_NEGOTIATE_KEY_EXCH | NTLMSSP_NEGOTIATE_56;
-    ch.flags = (client_flags & want) | NTLMSSP_NEGOTIATE_UNICODE | NTLMSSP_NEGOTIATE_NTLM |
-               NTLMSSP_NEGOTIATE_TARGET_INFO | NTLMSSP_TARGET_TYPE_SERVER |
-               NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY;
-    if (client_flags & NTLMSSP_REQUEST_TARGET)
-        ch.flags |= NTLMSSP_REQUEST_TARGET;
-    smb_status st = smb_random(ch.server_challenge, 8);
-    if (st != SMB_OK)
-        return st;
-    uint8_t tn[128];
-    size_t tnl = 0;
-    st = smb_utf8_to_utf16le(name, strlen(name), tn, sizeof tn, &tnl);
-    if (st != SMB_OK)
-        return st;
-    ch.target_name.p = tn;
-    ch.target_name.len = tnl;
-    uint8_t av[512];
-    size_t avl = 0;
-    uint8_t ts[8];
-    put_le64(ts, smb_ntlm_filetime_now());
-    st = put_av_name(av, sizeof av, &avl, MsvAvNbDomainName, name);
-    if (st == SMB_OK)
-        st = put_av_name(av, sizeof av, &avl, MsvAvNbComputerName, name);
-    if (st == SMB_OK)
-        st = put_av_name(av, sizeof av, &avl, MsvAvDnsDomainName, name);
-    if (st == SMB_OK)
-        st = put_av_name(av, sizeof av, &avl, MsvAvDnsComputerName, name);
-    /* A timestamp makes clients send a MIC (MS-NLMP 3.1.5.1.2). */
-    if (st == SMB_OK)
-        st = smb_ntlm_av_put(av, sizeof av, &avl, MsvAvTimestamp, ts, 8);
-    if (st == SMB_OK)
-        st = smb_ntlm_av_put(av, sizeof av, &avl, MsvAvEOL, NULL, 0);
-    if (st != SMB_OK)
-        return st;
-    ch.target_info.p = av;
-    ch.target_info.len = avl;
-    ch.has_version = true;
-    static const uint8_t ver[8] = {10, 0, 0x7C, 0x4F, 0, 0, 0, 15}; /* 10.0.20348, NTLMSSP rev 15 */
-    memcpy(ch.version, ver, 8);
-    return smb_ntlm_challenge_encode(&ch, s->ntlm_chal, sizeof s->ntlm_chal, &s->ntlm_chal_len);
+    const struct srv_user *u = srv_userdb_find((const struct srv_userdb *)arg, user);
+    if (!u)
+        return false;
+    memcpy(nt_hash, u->nt_hash, 16);
+    return true;
+}
+
+static smb_status begin_mech(struct srv_conn *c, struct srv_session *s, const struct smb_auth_mech *m)
+{
+    struct smb_auth_server_cfg cfg = {.server_name = c->ctx->cfg.server_name,
+                                      .lookup = lookup_user,
+                                      .lookup_arg = &c->ctx->users,
+                                      .max_user_len = SRV_USER_NAME_MAX,
+                                      .unknown_user_is_guest = c->ctx->cfg.guest_ok};
+    /* the mechanism's state lives only while the exchange runs: an idle
+     * session does not carry it */
+    if (!s->auth && !(s->auth = calloc(1, sizeof *s->auth)))
+        return SMB_E_INSUFFICIENT_RESOURCES;
+    if (smb_auth_begin_server(s->auth, m, &cfg) != SMB_OK) {
+        srv_log(c, SRV_LOG_AUDIT, "SESSION_SETUP: %s", s->auth->why);
+        return SMB_E_INTERNAL_ERROR;
+    }
+    return SMB_OK;
 }
 
 static smb_status wrap(struct srv_session *s, int state, bool with_mech, const uint8_t *tok, size_t tlen,
@@ -87,135 +71,146 @@ static smb_status wrap(struct srv_session *s, int state, bool with_mech, const u
         *outlen = tlen;
         return SMB_OK;
     }
-    return spnego_resp_encode(state, with_mech, tok, tlen, mic, miclen, out, cap, outlen);
+    struct spnego_buf mech = {s->auth->mech->oid, s->auth->mech->oid_len};
+    return spnego_resp_encode_mech(state, with_mech ? &mech : NULL, tok, tlen, mic, miclen, out, cap, outlen);
 }
 
-static smb_status step_negotiate(struct srv_conn *c, struct srv_session *s, const uint8_t *neg, size_t nlen,
-                                 uint8_t *out, size_t cap, size_t *outlen)
+/* The mechanism completed: apply the server's policy and the SPNEGO
+ * mechListMIC rules, build the reply, then commit. */
+static smb_status finish(struct srv_conn *c, struct srv_session *s, const uint8_t *tok, size_t tlen,
+                         const uint8_t *mic, size_t miclen, uint8_t *out, size_t cap, size_t *outlen)
 {
-    struct ntlm_negotiate nm;
-    if (nlen > sizeof s->ntlm_neg || smb_ntlm_negotiate_decode(neg, nlen, &nm) != SMB_OK)
-        return SMB_E_INVALID_PARAMETER;
-    memcpy(s->ntlm_neg, neg, nlen);
-    s->ntlm_neg_len = nlen;
-    smb_status st = build_challenge(c, s, nm.flags);
-    if (st != SMB_OK)
-        return SMB_E_INTERNAL_ERROR;
-    st = wrap(s, SPNEGO_ACCEPT_INCOMPLETE, true, s->ntlm_chal, s->ntlm_chal_len, NULL, 0, out, cap, outlen);
-    if (st != SMB_OK)
-        return SMB_E_INTERNAL_ERROR;
-    s->auth_step = 1;
-    return SMB_E_MORE_PROCESSING_REQUIRED;
-}
-
-static smb_status step_authenticate(struct srv_conn *c, struct srv_session *s, const uint8_t *auth, size_t alen,
-                                    const uint8_t *mic, size_t miclen, uint8_t *out, size_t cap, size_t *outlen)
-{
-    struct ntlm_authenticate a;
-    struct ntlm_verify_result res;
-    smb_status st = smb_ntlm_authenticate_decode(auth, alen, &a);
-    if (st != SMB_OK)
-        return SMB_E_INVALID_PARAMETER;
-    char user[NTLM_MAX_NAME];
-    size_t ul = 0;
-    if (a.user.len > 2 * SRV_USER_NAME_MAX ||
-        smb_utf16le_to_utf8(a.user.p, a.user.len, user, sizeof user, &ul) != SMB_OK)
-        return SMB_E_LOGON_FAILURE;
-    if (ul > SRV_USER_NAME_MAX)
-        return SMB_E_LOGON_FAILURE;
-    memcpy(s->user, user, ul + 1);
-    const struct srv_user *u = ul ? srv_userdb_find(&c->ctx->users, user) : NULL;
-    if (ul && !u) {
-        if (!c->ctx->cfg.guest_ok) {
-            srv_log(c, SRV_LOG_AUDIT, "logon failure: unknown user '%s'", user);
-            return SMB_E_LOGON_FAILURE;
+    struct smb_auth_identity id;
+    uint8_t key[SMB_AUTH_KEY_MAX], mymic[SMB_AUTH_MIC_MAX];
+    size_t kl = 0, mymiclen = 0;
+    smb_status st = smb_auth_identity(s->auth, &id);
+    if (st != SMB_OK || strlen(id.user) > SRV_USER_NAME_MAX) {
+        st = SMB_E_LOGON_FAILURE;
+        goto out;
+    }
+    if (id.kind == SMB_AUTH_ANONYMOUS && !c->ctx->cfg.guest_ok) {
+        srv_log(c, SRV_LOG_AUDIT, "logon failure: anonymous logon not allowed");
+        st = SMB_E_LOGON_FAILURE;
+        goto out;
+    }
+    if (id.kind == SMB_AUTH_USER) {
+        if (smb_auth_session_key(s->auth, key, sizeof key, &kl) != SMB_OK || kl == 0) {
+            srv_log(c, SRV_LOG_AUDIT, "logon failure: user '%s': no session key", id.user);
+            st = SMB_E_LOGON_FAILURE;
+            goto out;
         }
-        s->guest = true; /* "map to guest = bad user" */
-    } else {
-        st = smb_ntlm_server_verify(s->ntlm_neg, s->ntlm_neg_len, s->ntlm_chal, s->ntlm_chal_len, auth, alen,
-                                    u ? u->nt_hash : NULL, &res);
-        if (st != SMB_OK) {
-            srv_log(c, SRV_LOG_AUDIT, "logon failure: user '%s': %s", user, smb_status_name(st));
-            return SMB_E_LOGON_FAILURE;
+        /* SPNEGO mechListMIC (MS-SPNG 3.1.5.1): when the client sent one it
+         * must verify; we then answer with ours. When the mechanism says the
+         * exchange must carry one (NTLMSSP: the AUTHENTICATE has an NTLM MIC,
+         * MsvAvFlags 0x2) a missing mechListMIC fails the logon: nothing else
+         * protects the mechanism list against a downgrade. */
+        if (s->spnego && !miclen && smb_auth_mic_wanted(s->auth)) {
+            srv_log(c, SRV_LOG_AUDIT, "logon failure: user '%s': %s MIC present but no SPNEGO mechListMIC",
+                    id.user, s->auth->mech->name);
+            st = SMB_E_LOGON_FAILURE;
+            goto out;
         }
-        if (res.anonymous) {
-            if (!c->ctx->cfg.guest_ok) {
-                srv_log(c, SRV_LOG_AUDIT, "logon failure: anonymous logon not allowed");
-                return SMB_E_LOGON_FAILURE;
+        if (s->spnego && miclen) {
+            if (!s->mech_list_len ||
+                smb_auth_mic_verify(s->auth, s->mech_list, s->mech_list_len, mic, miclen) != SMB_OK) {
+                srv_log(c, SRV_LOG_AUDIT, "logon failure: user '%s': bad SPNEGO mechListMIC", id.user);
+                st = SMB_E_LOGON_FAILURE;
+                goto out;
             }
-            s->anonymous = true;
-        } else {
-            memcpy(s->session_key, res.session_key, 16);
-            /* SPNEGO mechListMIC (MS-SPNG 3.1.5.1): when the client sent one it
-             * must verify; we then answer with ours. When the AUTHENTICATE
-             * carries an NTLM MIC (MsvAvFlags 0x2) the mechListMIC is
-             * mandatory: without it nothing protects the mechanism list
-             * against a downgrade, so the logon fails. */
-            if (s->spnego && !miclen && res.mic_present) {
-                srv_log(c, SRV_LOG_AUDIT,
-                        "logon failure: user '%s': NTLM MIC present but no SPNEGO mechListMIC", user);
-                smb_wipe(&res, sizeof res);
-                return SMB_E_LOGON_FAILURE;
-            }
-            if (s->spnego && miclen) {
-                if (!s->mech_list_len ||
-                    !smb_ntlm_mac_verify(s->session_key, res.flags, true, 0, s->mech_list, s->mech_list_len,
-                                         mic)) {
-                    srv_log(c, SRV_LOG_AUDIT, "logon failure: user '%s': bad SPNEGO mechListMIC", user);
-                    smb_wipe(&res, sizeof res);
-                    return SMB_E_LOGON_FAILURE;
-                }
+            if (smb_auth_mic_make(s->auth, s->mech_list, s->mech_list_len, mymic, sizeof mymic, &mymiclen) !=
+                SMB_OK) {
+                st = SMB_E_INTERNAL_ERROR;
+                goto out;
             }
         }
     }
-    uint8_t mymic[16];
-    size_t mymiclen = 0;
-    if (s->spnego && miclen && !s->guest && !s->anonymous) {
-        smb_ntlm_mac(s->session_key, res.flags, false, 0, s->mech_list, s->mech_list_len, mymic);
-        mymiclen = 16;
+    if (wrap(s, SPNEGO_ACCEPT_COMPLETED, false, tlen ? tok : NULL, tlen, mymiclen ? mymic : NULL, mymiclen, out,
+             cap, outlen) != SMB_OK) {
+        st = SMB_E_INTERNAL_ERROR;
+        goto out;
     }
-    smb_wipe(&res, sizeof res);
-    st = wrap(s, SPNEGO_ACCEPT_COMPLETED, false, NULL, 0, mymiclen ? mymic : NULL, mymiclen, out, cap, outlen);
-    if (st != SMB_OK)
-        return SMB_E_INTERNAL_ERROR;
+    /* commit: every check passed */
+    memcpy(s->user, id.user, strlen(id.user) + 1);
+    s->guest = id.kind == SMB_AUTH_GUEST;
+    s->anonymous = id.kind == SMB_AUTH_ANONYMOUS;
+    if (id.kind == SMB_AUTH_USER) {
+        /* MS-SMB2 3.3.5.5.3: the first 16 bytes of the key, zero-padded */
+        memset(s->session_key, 0, sizeof s->session_key);
+        memcpy(s->session_key, key, kl < sizeof s->session_key ? kl : sizeof s->session_key);
+    }
     s->auth_step = 2;
-    return SMB_OK;
+    st = SMB_OK;
+out:
+    smb_wipe(key, sizeof key);
+    smb_wipe(mymic, sizeof mymic);
+    smb_wipe(&id, sizeof id);
+    return st;
 }
 
-smb_status srv_auth_step(struct srv_conn *c, struct srv_session *s, const uint8_t *in, size_t inlen, uint8_t *out,
-                         size_t cap, size_t *outlen)
+/* Feed one mechanism token (the first, or a later one). */
+static smb_status mech_step(struct srv_conn *c, struct srv_session *s, const uint8_t *tok, size_t tlen,
+                            const uint8_t *mic, size_t miclen, uint8_t *out, size_t cap, size_t *outlen)
 {
-    *outlen = 0;
+    uint8_t t[SRV_CHAL_MAX];
+    size_t tl = 0;
+    smb_status st = smb_auth_step(s->auth, tok, tlen, t, sizeof t, &tl);
+    if (st == SMB_E_MORE_PROCESSING_REQUIRED) {
+        st = wrap(s, SPNEGO_ACCEPT_INCOMPLETE, true, t, tl, NULL, 0, out, cap, outlen);
+        if (st != SMB_OK)
+            return SMB_E_INTERNAL_ERROR;
+        s->auth_step = 1;
+        return SMB_E_MORE_PROCESSING_REQUIRED;
+    }
+    if (st == SMB_OK)
+        return finish(c, s, t, tl, mic, miclen, out, cap, outlen);
+    if (st == SMB_E_LOGON_FAILURE)
+        srv_log(c, SRV_LOG_AUDIT, "logon failure: %s", s->auth->why);
+    return st;
+}
+
+static smb_status step(struct srv_conn *c, struct srv_session *s, const uint8_t *in, size_t inlen, uint8_t *out,
+                       size_t cap, size_t *outlen)
+{
     if (!in || inlen == 0)
         return SMB_E_INVALID_PARAMETER;
-    bool raw = inlen >= 8 && !memcmp(in, "NTLMSSP\0", 8);
     if (s->auth_step == 0 && !s->mech_list_len) {
+        const struct smb_auth_mech *raw = smb_auth_mech_by_raw(in, inlen);
         if (raw) {
             s->spnego = false;
-            return step_negotiate(c, s, in, inlen, out, cap, outlen);
+            smb_status st = begin_mech(c, s, raw);
+            return st != SMB_OK ? st : mech_step(c, s, in, inlen, NULL, 0, out, cap, outlen);
         }
         struct spnego_init init;
         if (spnego_init_decode(in, inlen, &init) != SMB_OK)
             return SMB_E_INVALID_PARAMETER;
         s->spnego = true;
-        bool have = false;
-        for (size_t i = 0; i < init.mech_count; i++)
-            have |= spnego_is_ntlmssp(init.mechs[i]);
-        if (!have) {
-            srv_log(c, SRV_LOG_AUDIT, "SESSION_SETUP: client offers no NTLMSSP mechanism");
+        /* the client's first choice among the mechanisms registered here */
+        const struct smb_auth_mech *m = NULL;
+        size_t at = 0;
+        for (; at < init.mech_count; at++)
+            if ((m = smb_auth_mech_by_oid(init.mechs[at].p, init.mechs[at].len)) != NULL)
+                break;
+        if (!m) {
+            srv_log(c, SRV_LOG_AUDIT, "SESSION_SETUP: client offers no mechanism this server supports");
             return SMB_E_LOGON_FAILURE;
         }
         if (init.mech_list.len > sizeof s->mech_list)
             return SMB_E_INVALID_PARAMETER;
         memcpy(s->mech_list, init.mech_list.p, init.mech_list.len);
         s->mech_list_len = init.mech_list.len;
-        if (init.mech_count && spnego_is_ntlmssp(init.mechs[0]) && init.mech_token.len)
-            return step_negotiate(c, s, init.mech_token.p, init.mech_token.len, out, cap, outlen);
-        /* NTLMSSP is not the client's first choice (or no optimistic token):
-         * name it and wait for its NEGOTIATE (RFC 4178 3.2). */
-        smb_status st = spnego_resp_encode(SPNEGO_ACCEPT_INCOMPLETE, true, NULL, 0, NULL, 0, out, cap, outlen);
+        smb_status st = begin_mech(c, s, m);
+        if (st != SMB_OK)
+            return st;
+        if (at == 0 && init.mech_token.len) /* an optimistic token for its first choice */
+            return mech_step(c, s, init.mech_token.p, init.mech_token.len, NULL, 0, out, cap, outlen);
+        /* Ours is not the client's first choice (or no optimistic token):
+         * name it and wait for its first token (RFC 4178 3.2). */
+        struct spnego_buf mech = {m->oid, m->oid_len};
+        st = spnego_resp_encode_mech(SPNEGO_ACCEPT_INCOMPLETE, &mech, NULL, 0, NULL, 0, out, cap, outlen);
         return st == SMB_OK ? SMB_E_MORE_PROCESSING_REQUIRED : SMB_E_INTERNAL_ERROR;
     }
+    if (!s->auth || !s->auth->mech || s->auth_step > 1)
+        return SMB_E_INVALID_PARAMETER;
     const uint8_t *tok = in, *mic = NULL;
     size_t tlen = inlen, miclen = 0;
     if (s->spnego) {
@@ -226,14 +221,22 @@ smb_status srv_auth_step(struct srv_conn *c, struct srv_session *s, const uint8_
         tlen = r.response_token.len;
         mic = r.mech_list_mic.p;
         miclen = r.mech_list_mic.len;
-        if (miclen && miclen != 16)
+        if (miclen && (miclen > SMB_AUTH_MIC_MAX || (s->auth->mech->mic_len && miclen != s->auth->mech->mic_len)))
             return SMB_E_LOGON_FAILURE;
     }
     if (!tok || tlen == 0)
         return SMB_E_INVALID_PARAMETER;
-    if (s->auth_step == 0)
-        return step_negotiate(c, s, tok, tlen, out, cap, outlen);
-    if (s->auth_step == 1)
-        return step_authenticate(c, s, tok, tlen, mic, miclen, out, cap, outlen);
-    return SMB_E_INVALID_PARAMETER;
+    return mech_step(c, s, tok, tlen, mic, miclen, out, cap, outlen);
+}
+
+smb_status srv_auth_step(struct srv_conn *c, struct srv_session *s, const uint8_t *in, size_t inlen, uint8_t *out,
+                         size_t cap, size_t *outlen)
+{
+    *outlen = 0;
+    smb_status st = step(c, s, in, inlen, out, cap, outlen);
+    if (st != SMB_E_MORE_PROCESSING_REQUIRED) /* done or failed: no mechanism state outlives the exchange */
+        srv_auth_free(s);
+    if (st != SMB_OK && st != SMB_E_MORE_PROCESSING_REQUIRED)
+        *outlen = 0;
+    return st;
 }

@@ -11,7 +11,7 @@
 
 #include <stdatomic.h>
 
-#include "auth/ntlmssp.h"
+#include "auth/mech.h"
 #include "base/buf.h"
 #include "crypto/crypto.h"
 #include "server/session.h"
@@ -23,7 +23,7 @@
 #define SRV_COMPOUND_MAX 32   /* elements in one compound request */
 #define SRV_TREES_MAX 64      /* tree connects per session */
 #define SRV_MECHLIST_MAX 256  /* stored SPNEGO MechTypeList for the mechListMIC */
-#define SRV_CHAL_MAX 1024     /* our CHALLENGE_MESSAGE */
+#define SRV_CHAL_MAX 1024     /* a mechanism's output token (NTLMSSP CHALLENGE_MESSAGE) */
 #define SRV_PENDING_MAX 64    /* async (STATUS_PENDING) requests per connection */
 #define SRV_GONE_MAX 8        /* logged-off sessions whose signing key is kept per connection */
 
@@ -57,13 +57,11 @@ struct srv_session {
     uint8_t session_key[16];
     struct srv_signer signer;
     smb_preauth preauth;
-    /* authentication in progress */
+    /* authentication in progress (session_auth.c); user, guest, anonymous
+     * and session_key above are set only once it succeeded */
     bool spnego;
-    int auth_step;
-    uint8_t ntlm_neg[NTLM_MAX_NEGOTIATE];
-    size_t ntlm_neg_len;
-    uint8_t ntlm_chal[SRV_CHAL_MAX];
-    size_t ntlm_chal_len;
+    int auth_step; /* 0 no token yet, 1 in progress, 2 done */
+    struct smb_auth_ctx *auth; /* heap, only while the exchange runs (srv_auth_free) */
     uint8_t mech_list[SRV_MECHLIST_MAX];
     size_t mech_list_len;
     uint8_t setup_secmode;
@@ -321,6 +319,8 @@ smb_status srv_auth_step(struct srv_conn *c, struct srv_session *s, const uint8_
                          size_t cap, size_t *outlen);
 /* SPNEGO NegTokenInit2 for the NEGOTIATE response. */
 smb_status srv_auth_neg_token(uint8_t *out, size_t cap, size_t *outlen);
+/* Wipe the authentication state of a session being freed. */
+void srv_auth_free(struct srv_session *s);
 
 /* helpers shared with session_files.c */
 void srv_open_close(struct srv_conn *c, struct srv_open *o);

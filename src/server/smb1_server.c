@@ -30,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "auth/ntlmssp.h" /* the non-extended NT LM 0.12 logon (NTLMv2 without SPNEGO) */
 #include "base/utf16.h"
 #include "server/session_int.h"
 #include "server/smb1_int.h"
@@ -81,6 +82,7 @@ void srv_smb1_free(struct srv_conn *c)
             free(s->opens[i].rel);
         }
     if (s->sess) {
+        srv_auth_free(s->sess);
         smb_wipe(s->sess, sizeof *s->sess);
         free(s->sess);
     }

@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "auth/ntlmssp.h"
+#include "auth/mech.h"
 #include "auth/spnego.h"
 #include "crypto/crypto.h"
 #include "session/client.h"
@@ -13,7 +13,7 @@
 #include "wire/smb2/ioctl.h"
 
 #define IN_EXTRA (64u * 1024u) /* read size while no frame length is known */
-#define SS_MAX_TOKEN (NTLM_MAX_MSG + 256) /* cap on a security buffer we build */
+#define SS_MAX_TOKEN (SMB_AUTH_TOKEN_MAX + 256) /* cap on a security buffer we build */
 
 struct pending {
     uint64_t mid;
@@ -40,7 +40,8 @@ struct smb_cli {
     smb_sign_alg alg;
 
     /* session setup */
-    struct smb_ntlm_client ntlm;
+    struct smb_auth_ctx auth; /* the SPNEGO mechanism (auth/mech.h); wiped once the session is set up */
+    bool anonymous;           /* no credentials: an anonymous logon */
     uint8_t mech_list[64];
     size_t mech_list_len;
     int ss_leg;
@@ -96,24 +97,29 @@ smb_status smb_cli_new(struct smb_cli **out, const struct smb_cli_config *cfg)
         return SMB_E_NOMEM;
     c->cfg = *cfg;
     c->cfg.password = NULL; /* not kept */
-    if ((st = smb_ntlm_client_init(&c->ntlm, cfg->user, cfg->domain, cfg->password, cfg->workstation)) != SMB_OK) {
+    struct smb_auth_client_cred cred = {cfg->user, cfg->domain, cfg->password, cfg->workstation};
+    struct smb_auth_identity id;
+    if ((st = smb_auth_begin_client(&c->auth, smb_auth_mech_at(0), &cred)) != SMB_OK ||
+        (st = smb_auth_identity(&c->auth, &id)) != SMB_OK) {
+        smb_auth_wipe(&c->auth);
         free(c);
         return st;
     }
+    c->anonymous = id.kind == SMB_AUTH_ANONYMOUS;
     smb_dialect lo = cfg->min_dialect ? cfg->min_dialect : SMB_DIALECT_202;
     smb_dialect hi = cfg->max_dialect ? cfg->max_dialect : SMB_DIALECT_311;
     for (int i = 0; i < 5; i++)
         if (ALL_DIALECTS[i] >= lo && ALL_DIALECTS[i] <= hi)
             c->dialects[c->ndialects++] = ALL_DIALECTS[i];
     if (c->ndialects == 0) {
-        smb_ntlm_client_wipe(&c->ntlm);
+        smb_auth_wipe(&c->auth);
         free(c);
         return SMB_E_BAD_ARGUMENT;
     }
     static const uint8_t zero[16];
     if (memcmp(cfg->client_guid, zero, 16) == 0) {
         if (smb_random(c->client_guid, 16) != SMB_OK) {
-            smb_ntlm_client_wipe(&c->ntlm);
+            smb_auth_wipe(&c->auth);
             free(c);
             return SMB_E_CRYPTO;
         }
@@ -139,7 +145,7 @@ void smb_cli_free(struct smb_cli *c)
     if (!c)
         return;
     smb_sign_ctx_free(c->sign);
-    smb_ntlm_client_wipe(&c->ntlm);
+    smb_auth_wipe(&c->auth);
     smb_wipe(c->session_key, sizeof c->session_key);
     free(c->out);
     free(c->in);
@@ -562,16 +568,17 @@ static smb_status on_negotiate(struct smb_cli *c, const struct smb_cli_event *e)
     if (c->dec.hang_up)
         return fail(c, c->dec.error ? c->dec.error : SMB_E_ACCESS_DENIED, "policy: hang up after NEGOTIATE");
     c->info.client_security_mode = c->dec.smb2_security_mode;
-    if (c->ntlm.anonymous && c->dec.sign)
+    if (c->anonymous && c->dec.sign)
         return fail(c, SMB_E_ACCESS_DENIED,
                     "signing is required but an anonymous session has no key to sign with");
 
-    /* first SESSION_SETUP leg: SPNEGO NegTokenInit(NTLMSSP NEGOTIATE) */
-    uint8_t ntlm[NTLM_MAX_NEGOTIATE], tok[512];
+    /* first SESSION_SETUP leg: SPNEGO NegTokenInit(mechanism's first token, e.g. NTLMSSP NEGOTIATE) */
+    uint8_t first[SMB_AUTH_TOKEN_MAX], tok[SS_MAX_TOKEN];
     size_t nl, tl, mlo, mll;
-    if ((st = smb_ntlm_client_negotiate(&c->ntlm, ntlm, sizeof ntlm, &nl)) != SMB_OK)
-        return fail(c, st, "building NTLMSSP NEGOTIATE");
-    if ((st = spnego_init_encode(ntlm, nl, tok, sizeof tok, &tl, &mlo, &mll)) != SMB_OK)
+    struct spnego_buf mech = {c->auth.mech->oid, c->auth.mech->oid_len};
+    if ((st = smb_auth_step(&c->auth, NULL, 0, first, sizeof first, &nl)) != SMB_E_MORE_PROCESSING_REQUIRED)
+        return fail(c, st == SMB_OK ? SMB_E_INTERNAL_ERROR : st, "building the first authentication token (NTLMSSP NEGOTIATE)");
+    if ((st = spnego_init_encode_mechs(&mech, 1, first, nl, tok, sizeof tok, &tl, &mlo, &mll)) != SMB_OK)
         return fail(c, st, "building SPNEGO NegTokenInit");
     if (mll > sizeof c->mech_list)
         return fail(c, SMB_E_INTERNAL_ERROR, "mech list too long");
@@ -608,24 +615,30 @@ static smb_status on_session_setup(struct smb_cli *c, const struct smb_cli_event
         if (c->info.dialect == SMB_DIALECT_311)
             smb_preauth_update(&c->sess_preauth, e->msg, e->len);
         c->info.session_id = e->hdr.session_id;
-        if (sr.supported_mech.len && !spnego_is_ntlmssp(sr.supported_mech))
-            return fail(c, SMB_E_NOT_SUPPORTED, "server selected a mechanism other than NTLMSSP");
-        uint8_t auth[NTLM_MAX_MSG], tok[SS_MAX_TOKEN], mic[16];
-        size_t al, tl;
-        if ((st = smb_ntlm_client_authenticate(&c->ntlm, sr.response_token.p, sr.response_token.len, auth, sizeof auth,
-                                               &al)) != SMB_OK)
-            return fail(c, st == SMB_E_OVERFLOW ? st : SMB_E_INVALID_NETWORK_RESPONSE, "bad NTLMSSP CHALLENGE");
-        bool with_mic = c->ntlm.mic_sent && c->ntlm.have_key;
-        if (with_mic)
-            smb_ntlm_mac(c->ntlm.session_key, c->ntlm.flags, true, 0, c->mech_list, c->mech_list_len, mic);
-        st = spnego_resp_encode(SPNEGO_STATE_ABSENT, false, auth, al, with_mic ? mic : NULL, 16, tok, sizeof tok, &tl);
+        if (!c->auth.mech)
+            return fail(c, SMB_E_INVALID_NETWORK_RESPONSE, "unexpected extra SESSION_SETUP leg");
+        if (sr.supported_mech.len && (sr.supported_mech.len != c->auth.mech->oid_len ||
+                                      memcmp(sr.supported_mech.p, c->auth.mech->oid, sr.supported_mech.len) != 0))
+            return fail(c, SMB_E_NOT_SUPPORTED, "server selected an authentication mechanism this client did not offer");
+        uint8_t auth[SMB_AUTH_TOKEN_MAX], tok[SS_MAX_TOKEN], mic[SMB_AUTH_MIC_MAX], key[SMB_AUTH_KEY_MAX];
+        size_t al, tl, ml = 0, kl = 0;
+        st = smb_auth_step(&c->auth, sr.response_token.p, sr.response_token.len, auth, sizeof auth, &al);
+        if (st != SMB_OK)
+            return fail(c, st == SMB_E_OVERFLOW ? st : SMB_E_INVALID_NETWORK_RESPONSE, "bad authentication token from the server (NTLMSSP CHALLENGE)");
+        if (smb_auth_mic_wanted(&c->auth) &&
+            (st = smb_auth_mic_make(&c->auth, c->mech_list, c->mech_list_len, mic, sizeof mic, &ml)) != SMB_OK)
+            return fail(c, st, "computing the SPNEGO mechListMIC");
+        st = spnego_resp_encode(SPNEGO_STATE_ABSENT, false, auth, al, ml ? mic : NULL, ml, tok, sizeof tok, &tl);
         smb_wipe(auth, sizeof auth);
         if (st != SMB_OK)
             return fail(c, st, "building SPNEGO NegTokenResp");
-        if (c->ntlm.have_key) {
-            memcpy(c->session_key, c->ntlm.session_key, 16);
+        if (smb_auth_session_key(&c->auth, key, sizeof key, &kl) == SMB_OK && kl) {
+            /* MS-SMB2 3.2.5.3.1: the first 16 bytes, zero-padded */
+            memset(c->session_key, 0, sizeof c->session_key);
+            memcpy(c->session_key, key, kl < sizeof c->session_key ? kl : sizeof c->session_key);
             c->have_key = true;
         }
+        smb_wipe(key, sizeof key);
         c->ss_leg = 2;
         return send_session_setup(c, tok, tl);
     }
@@ -636,12 +649,12 @@ static smb_status on_session_setup(struct smb_cli *c, const struct smb_cli_event
     c->info.session_id = e->hdr.session_id;
     c->info.session_flags = r.session_flags;
     c->info.guest = (r.session_flags & SMB2_SESSION_FLAG_IS_GUEST) != 0;
-    c->info.anonymous = (r.session_flags & SMB2_SESSION_FLAG_IS_NULL) != 0 || c->ntlm.anonymous;
+    c->info.anonymous = (r.session_flags & SMB2_SESSION_FLAG_IS_NULL) != 0 || c->anonymous;
     /* SessionFlags are not covered by any check yet: a man in the middle can set
      * IS_GUEST to make a credentialed session keyless and unsigned (the
      * CVE-2016-2119 class). A credentialed logon turned into a guest session is
      * therefore refused unless the user allowed guest fallback. */
-    if (c->info.guest && c->have_key && !c->ntlm.anonymous && !c->cfg.allow_guest_fallback)
+    if (c->info.guest && c->have_key && !c->anonymous && !c->cfg.allow_guest_fallback)
         return fail(c, SMB_E_ACCESS_DENIED,
                     "the server turned this logon into a guest session (unsigned, unauthenticated); refused "
                     "(insecure guest fallback - allow it with --allow-guest when signing is not required)");
@@ -670,11 +683,11 @@ static smb_status on_session_setup(struct smb_cli *c, const struct smb_cli_event
         if (vr == SMB_VERIFY_UNSIGNED_BUT_REQUIRED)
             return fail(c, SMB_E_ACCESS_DENIED, "final SESSION_SETUP response is not signed");
         /* the server's mechListMIC (MS-SPNG 3.2.5.1) */
-        if (c->ntlm.mic_sent) {
-            if (sr.mech_list_mic.len != 16)
+        if (smb_auth_mic_wanted(&c->auth)) {
+            if (sr.mech_list_mic.len == 0)
                 return fail(c, SMB_E_ACCESS_DENIED, "server omitted the SPNEGO mechListMIC");
-            if (!smb_ntlm_mac_verify(c->session_key, c->ntlm.flags, false, 0, c->mech_list, c->mech_list_len,
-                                     sr.mech_list_mic.p))
+            if (smb_auth_mic_verify(&c->auth, c->mech_list, c->mech_list_len, sr.mech_list_mic.p,
+                                    sr.mech_list_mic.len) != SMB_OK)
                 return fail(c, SMB_E_ACCESS_DENIED, "server's SPNEGO mechListMIC does not verify");
         }
         c->info.signing = c->dec.sign;
@@ -687,7 +700,7 @@ static smb_status on_session_setup(struct smb_cli *c, const struct smb_cli_event
         c->info.signing = false;
     }
     c->info.alg = c->info.signing ? c->alg : SMB_ALG_NONE;
-    smb_ntlm_client_wipe(&c->ntlm);
+    smb_auth_wipe(&c->auth);
     c->state = SMB_CLI_READY;
     return SMB_OK;
 }
