@@ -119,6 +119,8 @@ static void msg_json(struct out *o, const struct trace_msg *m)
     jw_kstr(w, "command", m->command);
     jw_kbool(w, "response", m->response);
     jw_kint(w, "element", m->element);
+    jw_key(w, "length");
+    jw_uint(w, m->len);
     jw_key(w, "dialect");
     jw_str(w, dialect_json(m->dialect));
     jw_key(w, "algorithm");

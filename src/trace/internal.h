@@ -13,7 +13,7 @@ struct trace_seg {
     uint8_t family;        /* 4 or 6 */
     uint8_t src[16], dst[16];
     uint16_t sport, dport;
-    uint32_t seq;
+    uint32_t seq, ack;
     uint8_t flags;         /* TCP flags byte */
     const uint8_t *data;
     size_t len;            /* payload bytes present */
@@ -22,6 +22,7 @@ struct trace_seg {
 #define TCPF_FIN 0x01
 #define TCPF_SYN 0x02
 #define TCPF_RST 0x04
+#define TCPF_ACK 0x10
 
 /* Decode link + IP + TCP. Returns 0 and fills seg, or -1 (not TCP / broken). */
 int trace_decode_packet(int linktype, const uint8_t *p, size_t caplen, size_t wirelen, struct trace_seg *seg);
@@ -76,6 +77,9 @@ struct trace_conn {
     smb_sign_alg alg;
     bool neg_seen;
     uint16_t cli_secmode, srv_secmode;
+    uint32_t srv_caps;        /* NEGOTIATE response Capabilities and ServerGuid, for */
+    uint8_t srv_guid[16];     /* the FSCTL_VALIDATE_NEGOTIATE_INFO cross-check */
+    uint64_t neg_frame;
     smb_preauth pre;         /* 3.1.1: over NEGOTIATE request and response */
     struct trace_sess_int *sessions;
     /* SMB1 signing (one per connection, MS-CIFS 3.2.4.1.1) */

@@ -56,6 +56,7 @@ static int tcp(const uint8_t *p, size_t avail, size_t tcp_len, struct trace_seg 
     s->sport = be16(p);
     s->dport = be16(p + 2);
     s->seq = be32(p + 4);
+    s->ack = be32(p + 8);
     s->flags = p[13];
     s->data = p + doff;
     size_t want = tcp_len - doff;

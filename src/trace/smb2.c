@@ -27,6 +27,7 @@
 #include "base/buf.h"
 #include "crypto/crypto.h"
 #include "trace/internal.h"
+#include "wire/smb2/ioctl.h"
 #include "wire/smb2/negotiate.h"
 #include "wire/smb2/session_setup.h"
 
@@ -53,7 +54,7 @@ static void header_fields(struct trace_msg *m, const uint8_t *e, size_t n)
     m->session_id = le64(e + 40);
 }
 
-static void neg_state(struct trace_conn *c, int dir, const uint8_t *e, size_t n)
+static void neg_state(trace_ctx *t, struct trace_conn *c, int dir, const uint8_t *e, size_t n)
 {
     if (dir == 0) {
         smb_preauth_init(&c->pre);
@@ -64,12 +65,15 @@ static void neg_state(struct trace_conn *c, int dir, const uint8_t *e, size_t n)
         return;
     }
     smb_preauth_update(&c->pre, e, n);
+    c->neg_frame = t->frame;
     struct smb2_negotiate_rsp r;
     if (smb2_negotiate_rsp_parse(e, n, &r) != SMB_OK)
         return;
     c->smb1 = false;
     c->neg_seen = true;
     c->srv_secmode = r.security_mode;
+    c->srv_caps = r.capabilities;
+    memcpy(c->srv_guid, r.server_guid, 16);
     c->dialect = (smb_dialect)r.dialect;
     c->alg = smb_sign_default_alg(c->dialect);
     if (c->dialect == SMB_DIALECT_311 && r.ctx.has_signing && r.ctx.signing.alg_count == 1 &&
@@ -192,6 +196,39 @@ static void verdict(struct trace_sess_int *s, struct trace_msg *m, const uint8_t
     }
 }
 
+/* MS-SMB2 3.2.5.14.12: the signed FSCTL_VALIDATE_NEGOTIATE_INFO response
+ * repeats the server's NEGOTIATE values; a difference from the captured
+ * NEGOTIATE response means that response was altered on the way (a relay
+ * that cleared SIGNING_REQUIRED, say). The verdict goes on this message,
+ * the reason names the NEGOTIATE frame. */
+static void validate_negotiate(const struct trace_conn *c, struct trace_msg *m, const uint8_t *e, size_t n)
+{
+    smb_rd r;
+    rd_init(&r, e, n);
+    rd_seek(&r, SMB2_HDR_LEN);
+    struct smb2_ioctl_resp io;
+    struct smb2_vni_resp v;
+    if (smb2_ioctl_resp_decode(&r, &io) != SMB_OK || smb2_vni_resp_decode(io.output, &v) != SMB_OK)
+        return;
+    const char *what = NULL;
+    unsigned got = 0, want = 0;
+    if (v.security_mode != c->srv_secmode)
+        what = "SecurityMode", got = c->srv_secmode, want = v.security_mode;
+    else if (v.dialect != (uint16_t)c->dialect)
+        what = "DialectRevision", got = c->dialect, want = v.dialect;
+    else if (v.capabilities != c->srv_caps)
+        what = "Capabilities", got = c->srv_caps, want = v.capabilities;
+    else if (memcmp(v.guid, c->srv_guid, 16) != 0)
+        what = "ServerGuid";
+    if (!what)
+        return;
+    m->verdict = TV_BAD;
+    snprintf(m->reason, sizeof m->reason,
+             "signature good, but FSCTL_VALIDATE_NEGOTIATE_INFO says %s 0x%04x where the NEGOTIATE response "
+             "in frame %llu says 0x%04x: that NEGOTIATE was altered in transit (MS-SMB2 3.2.5.14.12)",
+             what, want, (unsigned long long)c->neg_frame, got);
+}
+
 static void element(trace_ctx *t, struct trace_conn *c, int dir, const uint8_t *e, size_t n, unsigned idx, bool gap)
 {
     struct trace_msg m;
@@ -212,7 +249,7 @@ static void element(trace_ctx *t, struct trace_conn *c, int dir, const uint8_t *
     struct trace_sess_int *s = NULL;
 
     if (cmd == SMB2_NEGOTIATE) {
-        neg_state(c, dir, e, n);
+        neg_state(t, c, dir, e, n);
         m.dialect = c->dialect;
         m.alg = c->alg;
         m.verdict = TV_NOT_SUBJECT;
@@ -311,6 +348,9 @@ static void element(trace_ctx *t, struct trace_conn *c, int dir, const uint8_t *
         mandate = "FSCTL_VALIDATE_NEGOTIATE_INFO is always signed (MS-SMB2 3.2.5.14.12, 3.3.5.15.12)";
     (void)flags;
     verdict(s, &m, e, n, mandate);
+    if (m.verdict == TV_GOOD && resp && cmd == SMB2_IOCTL && m.status == 0 && c->neg_seen && n >= SMB2_HDR_LEN + 8 &&
+        le32(e + SMB2_HDR_LEN + 4) == FSCTL_VALIDATE_NEGOTIATE)
+        validate_negotiate(c, &m, e, n);
     trace_emit(t, s, &m);
 }
 

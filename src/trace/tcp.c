@@ -267,6 +267,16 @@ static void segment(trace_ctx *t, struct trace_conn *c, int dir, const struct tr
         skip_hole(t, c, dir);
 }
 
+/* The peer acknowledged up to ack: a hole before buffered bytes it has
+ * acknowledged will never be retransmitted, so it is a capture gap now
+ * (not at the end of the connection). */
+static void acked(trace_ctx *t, struct trace_conn *c, int dir, uint32_t ack)
+{
+    struct trace_dir *d = &c->dir[dir];
+    while (d->have_isn && d->ooo && (int32_t)(ack - d->ooo->seq) > 0)
+        skip_hole(t, c, dir);
+}
+
 static void dir_finish(trace_ctx *t, struct trace_conn *c, int dir)
 {
     struct trace_dir *d = &c->dir[dir];
@@ -365,6 +375,8 @@ void trace_packet(trace_ctx *t, uint64_t frame, uint64_t ts_sec, uint32_t ts_use
     c->ts_sec = ts_sec;
     c->ts_usec = ts_usec;
     segment(t, c, dir, &s);
+    if (s.flags & TCPF_ACK)
+        acked(t, c, 1 - dir, s.ack);
     if ((s.flags & TCPF_RST) || (c->dir[0].fin && c->dir[1].fin))
         conn_free(t, c);
 }
