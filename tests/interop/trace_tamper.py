@@ -5,7 +5,8 @@ as a man in the middle would have changed it on the wire. TCP checksums are
 left as they are (neither smbsign trace nor Wireshark checks them by default).
 
 usage: trace_tamper.py OP IN OUT FRAME [ARG]
-  flip FRAME OFFSET        xor 0x01 into the TCP payload byte at OFFSET
+  flip FRAME OFFSET        xor 0x01 into the TCP payload byte at OFFSET (negative:
+                           from the end of the payload, -1 = the last byte)
   strip-signed FRAME       clear SMB2_FLAGS_SIGNED (or SMB1 Flags2 SECURITY_SIGNATURE)
                            and zero the signature of the first SMB header in the frame
   clear-signing-required FRAME   clear SIGNING_REQUIRED in the SMB2 NEGOTIATE in the frame
@@ -68,8 +69,9 @@ def main():
         sys.exit("trace_tamper: frame %d not in %s (%d frames)" % (frame, src, len(recs)))
     pkt = recs[frame - 1][1]
     if op == "flip":
-        p = tcp_payload_offset(lt, pkt) + int(sys.argv[5])
-        if p >= len(pkt):
+        base, k = tcp_payload_offset(lt, pkt), int(sys.argv[5])
+        p = base + k if k >= 0 else len(pkt) + k
+        if not base <= p < len(pkt):
             sys.exit("trace_tamper: frame %d has no payload byte %s" % (frame, sys.argv[5]))
         pkt[p] ^= 0x01
     elif op in ("strip-signed", "clear-signing-required"):
