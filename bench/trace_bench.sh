@@ -16,7 +16,7 @@ cd "$(dirname "$0")/.." || exit 2
 . tests/lib.sh
 . tests/interop/server_lib.inc
 MB=${TRACE_BENCH_MB:-512}
-BIN=build/smbsign
+BIN=$PWD/build/smbsign
 [ -x "$BIN" ] || { echo "  $BIN missing (make)"; exit 1; }
 SMBSIGN=$BIN
 srv_setup
@@ -45,8 +45,8 @@ awk -v size="$size" -v o="$ours_s" -v okb="$ours_kb" -v t="$ts_s" -v tkb="$ts_kb
     gbs = size / 1e9 / (o > 0 ? o : 1e-9); ratio = t / (o > 0 ? o : 1e-9)
     printf "  capture %.0f MB (3.1.1 AES-GMAC, 1 MiB READ/WRITE)\n", size / 1e6
     printf "  smbsign trace: %.2f s CPU = %.2f GB/s per core (target >= 1: %s), peak RSS %.1f MiB (target <= 64: %s)\n",
-        o, gbs, gbs >= 1 ? "met" : "MISSED", okb / 1024, okb / 1024 <= 64 ? "met" : "MISSED"
+        o, gbs, (gbs >= 1 ? "met" : "MISSED"), okb / 1024, ((okb / 1024) <= 64 ? "met" : "MISSED")
     printf "  tshark -o smb2.verify_signatures:TRUE: %.2f s CPU, peak RSS %.1f MiB\n", t, tkb / 1024
-    printf "  ratio: %.1fx tshark (target >= 10: %s)\n", ratio, ratio >= 10 ? "met" : "MISSED"
+    printf "  ratio: %.1fx tshark (target >= 10: %s)\n", ratio, (ratio >= 10 ? "met" : "MISSED")
 }'
 echo "  trace summary: $(echo "$summary" | cut -c1-160)"
