@@ -42,7 +42,9 @@ static void help(void)
         "      --keys FILE              one of the above per line ('-U alice%%pw',\n"
         "                               '--nt-hash bob:...', '--session-key 0x..:...'; # comments)\n"
         "Capture:\n"
-        "  -p, --port PORT              another TCP port carrying SMB (445 and 139 always)\n"
+        "  -p, --port PORT              another TCP port carrying SMB (445 and 139 always);\n"
+        "                               'any': every connection whose SYN is captured,\n"
+        "                               SMB recognised by content\n"
         "Output:\n"
         "      --json                   JSON Lines: one object per message, then {\"summary\":...}\n"
         "  -v, --verbose                list every message, not only those that are not good\n"
@@ -391,6 +393,10 @@ int cmd_trace(int argc, char **argv)
         case O_SK: rc = add_cred(creds, &ncreds, TC_SESSION_KEY, optarg, "--session-key"); break;
         case O_KEYS: rc = load_keys(creds, &ncreds, optarg); break;
         case 'p':
+            if (!strcmp(optarg, "any")) {
+                topts.any_port = true;
+                break;
+            }
             if ((rc = cli_u64_arg(VERB, "--port", optarg, 65535, &v)) != 0)
                 break;
             if (v == 0 || topts.nports >= TRACE_MAX_PORTS) {

@@ -70,6 +70,7 @@ struct trace_conn {
     uint8_t caddr[16], saddr[16];
     uint16_t cport, sport;
     char cname[64], sname[64];
+    bool any;                /* not on an SMB port (any-port mode) */
     struct trace_dir dir[2]; /* 0: client -> server, 1: server -> client */
     /* SMB state */
     bool smb1;               /* SMB1 negotiated */

@@ -213,7 +213,7 @@ static void segment(trace_ctx *t, struct trace_conn *c, int dir, const struct tr
     if (s->flags & TCPF_SYN) {
         d->have_isn = true;
         d->next_seq = seq + 1;
-        d->resync = false;
+        d->resync = c->any;
         seq++;
         if (!s->len)
             return;
@@ -332,6 +332,16 @@ void trace_packet(trace_ctx *t, uint64_t frame, uint64_t ts_sec, uint32_t ts_use
         dir = 0, ca = s.src, sa = s.dst, cp = s.sport, sp = s.dport;
     } else if (smb_port(t, s.sport)) {
         dir = 1, ca = s.dst, sa = s.src, cp = s.dport, sp = s.sport;
+    } else if (t->o.any_port) {
+        /* the connection's orientation comes from its SYN (or an existing entry) */
+        struct trace_conn *x = t->hash[hash_key(s.family, s.src, s.sport, s.dst, s.dport)];
+        while (x && !(x->family == s.family && x->cport == s.sport && x->sport == s.dport &&
+                      !memcmp(x->caddr, s.src, 16) && !memcmp(x->saddr, s.dst, 16)))
+            x = x->next_hash;
+        if (x || (s.flags & (TCPF_SYN | TCPF_ACK)) == TCPF_SYN)
+            dir = 0, ca = s.src, sa = s.dst, cp = s.sport, sp = s.dport;
+        else
+            dir = 1, ca = s.dst, sa = s.src, cp = s.dport, sp = s.sport;
     } else {
         return;
     }
@@ -349,6 +359,8 @@ void trace_packet(trace_ctx *t, uint64_t frame, uint64_t ts_sec, uint32_t ts_use
     if (!c) {
         if (!s.len && !(s.flags & TCPF_SYN))
             return; /* a bare ACK/FIN/RST of a connection we do not track */
+        if (t->o.any_port && !smb_port(t, sp) && (s.flags & (TCPF_SYN | TCPF_ACK)) != TCPF_SYN)
+            return; /* any-port mode follows connections from their SYN only */
         if (t->nconns_live >= TRACE_MAX_CONNS)
             return;
         c = calloc(1, sizeof *c);
@@ -362,6 +374,8 @@ void trace_packet(trace_ctx *t, uint64_t frame, uint64_t ts_sec, uint32_t ts_use
         addr_name(s.family, ca, cp, c->cname, sizeof c->cname);
         addr_name(s.family, sa, sp, c->sname, sizeof c->sname);
         smb_preauth_init(&c->pre);
+        if (!smb_port(t, sp)) /* any-port mode: frame only what starts like SMB */
+            c->any = true;
         c->next_hash = t->hash[h];
         t->hash[h] = c;
         c->next_all = t->all;

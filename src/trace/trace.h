@@ -134,6 +134,10 @@ struct trace_opts {
     size_t ncreds;
     uint16_t ports[TRACE_MAX_PORTS]; /* SMB server ports; 445 and 139 always */
     size_t nports;
+    bool any_port;     /* every TCP connection whose SYN is captured: the SYN's
+                          destination is the server; SMB is recognised by content
+                          (a segment starting with a NetBIOS session message that
+                          holds an SMB header) */
     trace_msg_cb on_msg;
     void *arg;
 };

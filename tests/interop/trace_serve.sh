@@ -8,6 +8,9 @@
 #    response is exactly one bad message, exit 1;
 #  - smbclient -m NT1 <-> smbsign serve (smb1 = yes, signing required): MD5
 #    verified, zero bad; negative twin: wrong password -> no-key;
+#  - the live matrix's connections (matrix --live, smb2 family, captured with
+#    -p any): every signed message good; with --tamper read the tap's flipped
+#    READ response signatures, and only those, are bad;
 #  - signing enabled on both sides (no one requires it): the session's
 #    unsigned messages are not-subject with that reason, exit 0 (the twin of
 #    the required sessions, where an unsigned message is `unsigned`).
@@ -100,5 +103,28 @@ check_eq "signing enabled on both sides: exit 0, session not requiring signing, 
 check_eq "signing enabled: the unsigned messages say why they are exempt" \
     "$(trace_q "$T/en.json" "any(m.get('reason') == 'unsigned; signing is not required on this session' for m in M)")" "True"
 srv_stop
+
+# the live matrix's connections (ephemeral ports on both sides: client -> tap,
+# tap -> server); -p any follows every connection from its SYN
+read -r elo ehi </proc/sys/net/ipv4/ip_local_port_range
+for tamper in none read; do
+    targs=()
+    [ "$tamper" = read ] && targs=(--tamper read)
+    trace_cap_start "$T/ml-$tamper.cap" "tcp src portrange $elo-$ehi and tcp dst portrange $elo-$ehi" pcap
+    timeout 300 "$SMBSIGN_REL" matrix --live --family smb2 "${targs[@]}" >"$T/ml-$tamper.out" 2>&1
+    mrc=$?
+    trace_cap_stop
+    trace_run "$T/ml-$tamper.cap" "$T/ml-$tamper.json" -p any -U live%matrix-live-Pw1
+    live='[s for s in S["sessions"] if s["user"] == "live"]'
+    if [ "$tamper" = none ]; then
+        check_eq "matrix --live (exit $mrc): its sessions verified, none bad/unsigned/no-key/incomplete" \
+            "$(trace_q "$T/ml-none.json" "[len($live) >= 6, sum(s['verdicts']['good'] for s in $live) >= 40, sum(s['verdicts'][v] for s in $live for v in ('bad', 'unsigned', 'no-key', 'incomplete'))]")" \
+            "[True, True, 0]"
+    else
+        check_eq "matrix --live --tamper read (exit $mrc): the tap's flipped READ signatures are bad, nothing else" \
+            "$(trace_q "$T/ml-read.json" "[sorted(set((m['command'], m['response']) for m in M if m['verdict'] == 'bad' and m.get('session') in [s['session'] for s in $live])), sum(1 for m in M if m['verdict'] == 'bad') > 0]")" \
+            "[[('READ', True)], True]"
+    fi
+done
 
 [ "$T_FAILS" = 0 ]
