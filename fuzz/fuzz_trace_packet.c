@@ -66,6 +66,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     o.nports = 2;
     o.on_msg = sink;
     o.arg = &count;
+    o.any_port = size >= 1 && (data[0] & 0x80); /* byte 0 bit 7: -p any */
     trace_ctx *t = NULL;
     if (trace_new(&t, &o) != SMB_OK)
         return 0;
@@ -73,7 +74,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                       !memcmp(data, "\x0a\x0d\x0d\x0a", 4) || !memcmp(data, "\x4d\x3c\xb2\xa1", 4))) {
         run_pcap(t, data, size);
     } else if (size >= 1) {
-        int lt = linktypes[data[0] % (sizeof linktypes / sizeof linktypes[0])];
+        int lt = linktypes[(data[0] & 0x7f) % (sizeof linktypes / sizeof linktypes[0])];
         size_t off = 1;
         uint64_t frame = 0;
         while (off + 3 <= size) {
