@@ -76,7 +76,9 @@ struct out {
     jw w;
     unsigned long long totals[TV_COUNT];
     unsigned listed;
+    unsigned long long nokey_listed, nokey_hidden; /* no-key lines: the first NOKEY_LIST only */
 };
+#define NOKEY_LIST 20
 
 static const char *alg_json(smb_sign_alg a) { return a == SMB_ALG_NONE ? NULL : smb_alg_name(a); }
 
@@ -217,6 +219,10 @@ static void on_msg(void *arg, const struct trace_msg *m)
     }
     if (!o->verbose && (m->verdict == TV_GOOD || m->verdict == TV_NOT_SUBJECT))
         return;
+    if (!o->verbose && m->verdict == TV_NO_KEY && o->nokey_listed++ >= NOKEY_LIST) {
+        o->nokey_hidden++; /* the session line says why; -v lists them all */
+        return;
+    }
     if (!o->listed++)
         printf("%s\n", o->verbose ? "Messages:" : "Messages that are not good:");
     char sig[128] = "";
@@ -297,6 +303,9 @@ static void summary_text(struct out *o, trace_ctx *t, const char *path)
 {
     uint64_t packets, smbp, conns;
     trace_stats(t, &packets, &smbp, &conns);
+    if (o->nokey_hidden)
+        printf("  ... and %llu more no-key messages (the session table says why; -v lists them all)\n",
+               o->nokey_hidden);
     if (o->listed)
         printf("\n");
     printf("%s: %llu packets, %llu on SMB ports, %llu connections, %zu sessions\n", path,

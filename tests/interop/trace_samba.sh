@@ -125,10 +125,13 @@ for name in 2.0.2 2.1 3.0 3.0.2 3.1.1-cmac 3.1.1; do
             not_ok "$name: Wireshark on GMAC: $nws good, $nbad bad (expected 0 good)"; fi
         continue
     fi
-    missing=$(comm -23 "$T/$name.ws-good" "$T/$name.our-good")
-    if [ "$nws" -ge 10 ] && [ -z "$missing" ]; then ok "$name: all $nws signatures Wireshark calls good are good here (same frame, same bytes)"; else
+    # compared by signature bytes (16 bytes name one message): when the capture
+    # holds segments out of order, Wireshark (tcp.reassemble_out_of_order off)
+    # may show a PDU on another frame than the one that completed it here
+    missing=$(comm -23 <(awk '{print $2}' "$T/$name.ws-good" | sort -u) <(awk '{print $2}' "$T/$name.our-good" | sort -u))
+    if [ "$nws" -ge 10 ] && [ -z "$missing" ]; then ok "$name: all $nws signatures Wireshark calls good are good here (same bytes)"; else
         not_ok "$name: Wireshark good signatures ($nws) not good here:"; echo "$missing" | head -5 | sed 's/^/#   /'
-        for f in $(echo "$missing" | awk '{print $1}' | head -3); do trace_q "$out" "[m for m in M if m['frame'] == $f]" | sed 's/^/#   ours: /'; done; fi
+        for sig in $(echo "$missing" | head -3); do grep " $sig" "$T/$name.ws-good" | sed 's/^/#   wireshark frame: /'; done; fi
     nnone=$(comm -13 "$T/$name.ws-good" "$T/$name.our-good" | awk '{print $1}' | sort -u | comm -23 - "$T/$name.ws-bad" | wc -l)
     echo "# $name: Wireshark gives no verdict in $nnone frames whose signatures trace verifies (e.g. the final SESSION_SETUP response, some requests)"
     # frames Wireshark calls bad: each must be a reassembled multi-segment message, good here
