@@ -242,7 +242,6 @@ static void element(trace_ctx *t, struct trace_conn *c, int dir, const uint8_t *
         return;
     }
     uint16_t cmd = le16(e + 12);
-    uint32_t flags = le32(e + SMB2_FLAGS_OFFSET);
     uint64_t mid = m.message_id, sid = m.session_id;
     bool resp = m.response;
     const char *mandate = NULL;
@@ -346,7 +345,6 @@ static void element(trace_ctx *t, struct trace_conn *c, int dir, const uint8_t *
     if (!mandate && cmd == SMB2_IOCTL && n >= SMB2_HDR_LEN + 8 && le32(e + SMB2_HDR_LEN + 4) == FSCTL_VALIDATE_NEGOTIATE &&
         !(resp && m.status != 0))
         mandate = "FSCTL_VALIDATE_NEGOTIATE_INFO is always signed (MS-SMB2 3.2.5.14.12, 3.3.5.15.12)";
-    (void)flags;
     verdict(s, &m, e, n, mandate);
     if (m.verdict == TV_GOOD && resp && cmd == SMB2_IOCTL && m.status == 0 && c->neg_seen && n >= SMB2_HDR_LEN + 8 &&
         le32(e + SMB2_HDR_LEN + 4) == FSCTL_VALIDATE_NEGOTIATE)
