@@ -30,9 +30,9 @@ SOVER   := 0
 
 CC      ?= cc
 CLANG   ?= clang
-PKGS    := libcrypto inih json-c
+PKGS    := libcrypto inih json-c libpcap
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcrypto -linih -ljson-c)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcrypto -linih -ljson-c -lpcap)
 
 WARN    := -Wall -Wextra -Wshadow -Wno-unused-parameter -Wstrict-prototypes -Wformat=2
 ifneq ($(CI),)

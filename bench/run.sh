@@ -96,6 +96,13 @@ section_smb1() {
 }
 SECTIONS+=(smb1)
 
+# trace: capture verification throughput vs tshark on the same capture (issue 14)
+section_trace() {
+    echo "== trace: smbsign trace vs tshark -o smb2.verify_signatures:TRUE on one 3.1.1 GMAC capture (bench/trace_bench.sh)"
+    bench/trace_bench.sh
+}
+SECTIONS+=(trace)
+
 # ---------------------------------------------------------------------------
 want=("$@")
 [ ${#want[@]} -eq 0 ] && want=("${SECTIONS[@]}")

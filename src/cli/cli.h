@@ -39,6 +39,7 @@
     X(profiles, "list the built-in OS/role signing defaults")                                      \
     X(audit, "audit .reg / GPO / PowerShell exports for signing settings")                         \
     X(scan, "scan hosts for their SMB signing posture")                                            \
+    X(trace, "verify every SMB signature in a pcap/pcapng capture")                                 \
     X(client, "SMB2/3 client that signs and verifies every message")                              \
     X(serve, "small SMB2/3 file server that enforces signing policy")                              \
     X(passwd, "add or change a user in the server's user database")

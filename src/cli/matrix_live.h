@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "auth/ntlm_observer.h"
 #include "smbsign/policy.h"
 #include "smbsign/status.h"
 #include "smbsign/types.h"
@@ -96,11 +97,10 @@ struct live_family_ops {
 extern const struct live_family_ops live_smb1_ops;
 extern const struct live_family_ops live_smb2_ops;
 
-/* The three NTLMSSP messages of the observed logon (matrix_live_ntlm.c),
- * pointing into capture frames. */
+/* The observed NTLMSSP logon: the library's observer (auth/ntlm_observer.h),
+ * shared with the capture verifier (src/trace/). */
 struct live_ntlm {
-    const uint8_t *neg, *chal, *auth;
-    size_t nlen, clen, alen;
+    struct ntlm_observer o;
 };
 /* Keep the NTLMSSP message found in a SESSION_SETUP security blob (SPNEGO or raw). */
 void live_ntlm_note(struct live_ntlm *x, const uint8_t *blob, size_t len);
