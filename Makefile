@@ -93,7 +93,7 @@ $(B)/libsmbsign.a: $(LIB_OBJS)
 	rm -f $@ && ar rcs $@ $^
 
 $(B)/libsmbsign.so.$(SOVER): $(LIB_OBJS)
-	$(CC) -shared $(LDFLAGS) -Wl,-soname,libsmbsign.so.$(SOVER) -o $@ $^ $(LDLIBS)
+	$(CC) -shared $(LDFLAGS) -Wl,--as-needed -Wl,-soname,libsmbsign.so.$(SOVER) -o $@ $^ $(LDLIBS)
 	ln -sf libsmbsign.so.$(SOVER) $(B)/libsmbsign.so
 
 $(B)/smbsign: $(CLI_OBJS) $(B)/libsmbsign.a
