@@ -95,13 +95,15 @@ static int load(const audit_file *af, unsigned hint, smb_policy_layer *l)
 
 static void text_value(const smb_setting_desc *d, const smb_setting_value *v, bool w2k, const po_colors *c)
 {
-    char where[SMB_POLICY_ORIGIN_MAX + 16];
+    char ob[SMB_POLICY_ORIGIN_TEXT_MAX];
+    /* The origin whole, then the line: never cut (issue 20). */
+    printf("  %-18s %-2s %-13s %s", d->name, v->value == 1 ? "1" : v->value == 0 ? "0" : "-",
+           smb_source_name(v->source), smb_policy_origin_text(v, ob));
     if (v->line)
-        snprintf(where, sizeof where, "%s:%u", v->origin, v->line);
-    else
-        snprintf(where, sizeof where, "%s", v->origin);
-    printf("  %-18s %-2s %-13s %s\n", d->name, v->value == 1 ? "1" : v->value == 0 ? "0" : "-",
-           smb_source_name(v->source), where);
+        printf(":%u", v->line);
+    if (v->source == SMB_SOURCE_ASSUMED_GPO)
+        printf(" %s(assumed by the profile, not read from a file)%s", c->dim, c->reset);
+    printf("\n");
     const char *pol = w2k && d->policy_w2k ? d->policy_w2k : d->policy_name;
     printf("  %-18s    %s%s: %s%s\n", "", c->dim, pol ? "policy" : "registry only", pol ? pol : d->value_name,
            c->reset);
@@ -246,6 +248,11 @@ int cmd_audit(int argc, char **argv)
             jw_kstr(&w, "file", files[i].path);
             jw_kstr(&w, "format", smb_policy_format_name(files[i].fmt));
             jw_kstr(&w, "source", smb_source_name(m->layers[i + 1].source));
+            jw_key(&w, "notes");
+            jw_arr_begin(&w);
+            if (m->layers[i + 1].notes & SMB_LAYER_NOTE_NO_VERSION)
+                jw_str(&w, "no-version-section");
+            jw_arr_end(&w);
             jw_obj_end(&w);
         }
         jw_arr_end(&w);
@@ -302,9 +309,14 @@ int cmd_audit(int argc, char **argv)
         printf("%sFiles%s\n", col.bold, col.reset);
         if (!nf)
             printf("  none\n");
-        for (size_t i = 0; i < nf; i++)
+        for (size_t i = 0; i < nf; i++) {
             printf("  %-13s %-10s %s\n", smb_source_name(m->layers[i + 1].source),
                    smb_policy_format_name(files[i].fmt), files[i].path);
+            if (m->layers[i + 1].notes & SMB_LAYER_NOTE_NO_VERSION)
+                printf("  %-13s %-10s %snote: no [Version] section (as samba-tool writes templates); "
+                       "read by its section names%s\n",
+                       "", "", col.dim, col.reset);
+        }
         printf("%sEffective settings%s (value, source, origin)\n", col.bold, col.reset);
         for (int s = 0; s < SMB_SETTING_COUNT; s++) {
             bool client = s <= SMB_SETTING_CLIENT_ENABLE;
