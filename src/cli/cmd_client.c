@@ -298,9 +298,10 @@ static const char *basename_of(const char *p)
 static int ls_cb(const struct smb_client_dirent *e, void *arg)
 {
     (void)arg;
-    char t[32];
+    char t[32], a[SMB_FILE_ATTR_LETTERS_MAX];
     fmt_time(e->st.last_write_time, t, sizeof t);
-    printf("  %-40s %s %12" PRIu64 "  %s\n", e->name, e->st.directory ? "D" : "A", e->st.size, t);
+    /* The attributes the server returned, in smbclient's letters (issue 20). */
+    printf("  %-40s %-5s %12" PRIu64 "  %s\n", e->name, smb_file_attr_letters(e->st.attributes, a), e->st.size, t);
     return 0;
 }
 
