@@ -24,6 +24,8 @@ static void patterns(void **state)
     assert_int_equal(smb_hardened_parse_pattern("//dc1/netlogon/", 15, &p, &err), SMB_OK);
     assert_string_equal(p.server, "dc1");
     assert_string_equal(p.share, "netlogon");
+    assert_int_equal(smb_hardened_parse_pattern("\\\\srv\\ share /", 14, &p, &err), SMB_OK);
+    assert_string_equal(p.share, "share"); /* spaces around a name are not part of it */
     static const char *const bad[] = {"SYSVOL",        "\\\\srv",          "\\\\\\share", "\\\\srv\\",
                                       "\\\\srv\\a\\b", "\\\\sr*\\share",   "\\\\srv\\*x", "\\\\\\\\"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
