@@ -17,7 +17,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     memcpy(t, data, size);
     t[size] = '\0';
-    smb_hardened_path list[SMB_HARDENED_MAX_PATHS];
+    smb_hardened_rule list[SMB_HARDENED_MAX_PATHS];
     size_t n = 99;
     smb_policy_error err = {0, ""};
     smb_status st = smb_hardened_parse_list(t, list, SMB_HARDENED_MAX_PATHS, &n, &err);
@@ -27,7 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     } else {
         for (size_t i = 0; i < n; i++) {
             char buf[SMB_HARDENED_TEXT_MAX];
-            smb_hardened_path back;
+            smb_hardened_rule back;
             const char *txt = smb_hardened_text(&list[i], buf);
             if (smb_hardened_parse_pattern(txt, strlen(txt), &back, &err) != SMB_OK)
                 abort();

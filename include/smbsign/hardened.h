@@ -14,10 +14,12 @@
  * integrity apply even when the policy is not configured.
  *
  * Match rules: names compare case-insensitively; "*" stands for a whole
- * component only; when several entries match, the most specific wins:
- * \\SERVER\SHARE (3) over \\SERVER\* (2) over \\*\SHARE (1) over \\*\* (0);
- * among equally specific entries the later one wins (as a later registry
- * value of the same name replaces an earlier one).
+ * component only (\\*\* names nothing and is refused); when several entries
+ * match, the most specific wins: \\SERVER\SHARE (3) over \\SERVER\* (2) over
+ * \\*\SHARE (1); among equally specific entries the first one wins. These are
+ * the rules of the engine's HardenedPaths model (issue 15,
+ * smb_policy_hardened_match / smb_policy_path_hardening), so that the two can
+ * become one: see docs/client.md "Hardened UNC paths".
  *
  * Ownership: fixed-size, caller-allocated; nothing allocates. Parsers never
  * cut a name: an over-long component is an error naming the entry.
@@ -39,19 +41,19 @@ extern "C" {
 #define SMB_HARDENED_SHARE_MAX 81   /* share names are at most 80 characters */
 #define SMB_HARDENED_MAX_PATHS 32   /* entries in one list */
 
-typedef struct smb_hardened_path {
+typedef struct smb_hardened_rule {
     char server[SMB_HARDENED_SERVER_MAX]; /* "*" or a name, as written */
     char share[SMB_HARDENED_SHARE_MAX];   /* "*" or a name, as written */
     int8_t require_mutual_auth;           /* 0, 1, or SMB_VALUE_UNDEFINED when not given */
     int8_t require_integrity;
     int8_t require_privacy;
-} smb_hardened_path;
+} smb_hardened_rule;
 
 /* Parse a path pattern "\\SERVER\SHARE" (also with forward slashes). */
-smb_status smb_hardened_parse_pattern(const char *s, size_t n, smb_hardened_path *out, smb_policy_error *err);
+smb_status smb_hardened_parse_pattern(const char *s, size_t n, smb_hardened_rule *out, smb_policy_error *err);
 /* Parse "RequireMutualAuthentication=1, RequireIntegrity=1, RequirePrivacy=0"
  * (names case-insensitive, spaces allowed, an empty list allowed). */
-smb_status smb_hardened_parse_flags(const char *s, size_t n, smb_hardened_path *out, smb_policy_error *err);
+smb_status smb_hardened_parse_flags(const char *s, size_t n, smb_hardened_rule *out, smb_policy_error *err);
 
 /*
  * Parse a list as given on a command line: entries separated by ';', each
@@ -60,23 +62,23 @@ smb_status smb_hardened_parse_flags(const char *s, size_t n, smb_hardened_path *
  * empty list. err->line is the 1-based entry number at fault. On error *n is
  * 0 and nothing is half-filled.
  */
-smb_status smb_hardened_parse_list(const char *text, smb_hardened_path *out, size_t cap, size_t *n,
+smb_status smb_hardened_parse_list(const char *text, smb_hardened_rule *out, size_t cap, size_t *n,
                                    smb_policy_error *err);
 
-/* Specificity of a match (3, 2, 1, 0) or -1 when p does not match. */
-int smb_hardened_match(const smb_hardened_path *p, const char *server, const char *share);
+/* Specificity of a match (3, 2, 1) or -1 when p does not match. */
+int smb_hardened_match(const smb_hardened_rule *p, const char *server, const char *share);
 /* The entry that applies to \\server\share, or NULL. */
-const smb_hardened_path *smb_hardened_lookup(const smb_hardened_path *list, size_t n, const char *server,
+const smb_hardened_rule *smb_hardened_lookup(const smb_hardened_rule *list, size_t n, const char *server,
                                              const char *share);
 /* "\\SERVER\SHARE" text of an entry's pattern (buf of at least
  * SMB_HARDENED_SERVER_MAX + SMB_HARDENED_SHARE_MAX + 3 bytes). */
 #define SMB_HARDENED_TEXT_MAX (SMB_HARDENED_SERVER_MAX + SMB_HARDENED_SHARE_MAX + 3)
-const char *smb_hardened_text(const smb_hardened_path *p, char *buf);
+const char *smb_hardened_text(const smb_hardened_rule *p, char *buf);
 
 /* The entries Windows 10 and later apply when the policy is not configured:
  * \\*\SYSVOL and \\*\NETLOGON with RequireMutualAuthentication=1,
  * RequireIntegrity=1. */
-const smb_hardened_path *smb_hardened_defaults(size_t *n);
+const smb_hardened_rule *smb_hardened_defaults(size_t *n);
 /* True when a profile's client applies those defaults: Windows 10 / Server
  * 2016 and later (Windows profiles dated 2015-07-29 or later; not Samba or
  * ksmbd). */

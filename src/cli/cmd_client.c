@@ -109,7 +109,7 @@ struct opts {
     bool allow_guest; /* --allow-guest: accept the server mapping this logon to guest */
     bool verbose;     /* -v: transfer summary after get/put */
     /* UNC hardened access (MS15-011): the entry matching //HOST/SHARE, if any */
-    smb_hardened_path hardened;
+    smb_hardened_rule hardened;
     bool hardened_hit;
     bool hardened_raised; /* it raised the level to required */
     const char *hardened_src;
@@ -766,8 +766,8 @@ int cmd_client(int argc, char **argv)
     }
     {
         /* UNC hardened access: --hardened-paths, else a Windows 10+ profile's defaults. */
-        smb_hardened_path list[SMB_HARDENED_MAX_PATHS];
-        const smb_hardened_path *hl = NULL;
+        smb_hardened_rule list[SMB_HARDENED_MAX_PATHS];
+        const smb_hardened_rule *hl = NULL;
         size_t hn = 0;
         if (hardened) {
             smb_policy_error he = {0, ""};
@@ -781,7 +781,7 @@ int cmd_client(int argc, char **argv)
             hl = smb_hardened_defaults(&hn);
             o.hardened_src = "profile-default";
         }
-        const smb_hardened_path *hit = smb_hardened_lookup(hl, hn, o.host, o.share);
+        const smb_hardened_rule *hit = smb_hardened_lookup(hl, hn, o.host, o.share);
         if (hit) {
             o.hardened = *hit;
             o.hardened_hit = true;

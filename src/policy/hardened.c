@@ -35,9 +35,9 @@ static smb_status component(const char *s, size_t n, char *dst, size_t cap, cons
     return SMB_OK;
 }
 
-smb_status smb_hardened_parse_pattern(const char *s, size_t n, smb_hardened_path *out, smb_policy_error *err)
+smb_status smb_hardened_parse_pattern(const char *s, size_t n, smb_hardened_rule *out, smb_policy_error *err)
 {
-    smb_hardened_path p;
+    smb_hardened_rule p;
     smb_status st;
     if (!s || !out)
         return pol_fail(err, SMB_E_BAD_ARGUMENT, 0, "no hardened path");
@@ -60,12 +60,14 @@ smb_status smb_hardened_parse_pattern(const char *s, size_t n, smb_hardened_path
     if ((st = component(s, sn, p.server, sizeof p.server, "server", err)) != SMB_OK ||
         (st = component(sep + 1, hn, p.share, sizeof p.share, "share", err)) != SMB_OK)
         return st;
+    if (!strcmp(p.server, "*") && !strcmp(p.share, "*"))
+        return pol_fail(err, SMB_E_MALFORMED, 0, "\\\\*\\* names nothing: give a server or a share name");
     p.require_mutual_auth = p.require_integrity = p.require_privacy = SMB_VALUE_UNDEFINED;
     *out = p;
     return SMB_OK;
 }
 
-smb_status smb_hardened_parse_flags(const char *s, size_t n, smb_hardened_path *out, smb_policy_error *err)
+smb_status smb_hardened_parse_flags(const char *s, size_t n, smb_hardened_rule *out, smb_policy_error *err)
 {
     static const char *const names[] = {"RequireMutualAuthentication", "RequireIntegrity", "RequirePrivacy"};
     int8_t v[3] = {SMB_VALUE_UNDEFINED, SMB_VALUE_UNDEFINED, SMB_VALUE_UNDEFINED};
@@ -113,7 +115,7 @@ smb_status smb_hardened_parse_flags(const char *s, size_t n, smb_hardened_path *
     return SMB_OK;
 }
 
-smb_status smb_hardened_parse_list(const char *text, smb_hardened_path *out, size_t cap, size_t *n,
+smb_status smb_hardened_parse_list(const char *text, smb_hardened_rule *out, size_t cap, size_t *n,
                                    smb_policy_error *err)
 {
     if (!text || !n || (cap && !out))
@@ -146,7 +148,7 @@ smb_status smb_hardened_parse_list(const char *text, smb_hardened_path *out, siz
             return pol_fail(err, SMB_E_OVERFLOW, entry, "more than %zu hardened paths", cap);
         const char *eq = memchr(e, '=', en);
         size_t pn = eq ? (size_t)(eq - e) : en;
-        smb_hardened_path p;
+        smb_hardened_rule p;
         smb_status st = smb_hardened_parse_pattern(e, pn, &p, err);
         if (st == SMB_OK && eq)
             st = smb_hardened_parse_flags(eq + 1, en - pn - 1, &p, err);
@@ -165,7 +167,7 @@ smb_status smb_hardened_parse_list(const char *text, smb_hardened_path *out, siz
     return SMB_OK;
 }
 
-int smb_hardened_match(const smb_hardened_path *p, const char *server, const char *share)
+int smb_hardened_match(const smb_hardened_rule *p, const char *server, const char *share)
 {
     if (!p || !server || !share)
         return -1;
@@ -174,17 +176,19 @@ int smb_hardened_match(const smb_hardened_path *p, const char *server, const cha
         return -1;
     if (!any_share && strcasecmp(p->share, share) != 0)
         return -1;
-    return (any_server ? 0 : 2) + (any_share ? 0 : 1);
+    if (any_server && any_share)
+        return -1; /* never parsed; names nothing */
+    return any_server ? 1 : any_share ? 2 : 3;
 }
 
-const smb_hardened_path *smb_hardened_lookup(const smb_hardened_path *list, size_t n, const char *server,
+const smb_hardened_rule *smb_hardened_lookup(const smb_hardened_rule *list, size_t n, const char *server,
                                              const char *share)
 {
-    const smb_hardened_path *best = NULL;
+    const smb_hardened_rule *best = NULL;
     int best_score = -1;
     for (size_t i = 0; list && i < n; i++) {
         int s = smb_hardened_match(&list[i], server, share);
-        if (s >= 0 && s >= best_score) {
+        if (s > best_score) { /* the first of equally specific entries wins */
             best = &list[i];
             best_score = s;
         }
@@ -192,7 +196,7 @@ const smb_hardened_path *smb_hardened_lookup(const smb_hardened_path *list, size
     return best;
 }
 
-const char *smb_hardened_text(const smb_hardened_path *p, char *buf)
+const char *smb_hardened_text(const smb_hardened_rule *p, char *buf)
 {
     /* Both parts are bounded by the struct, so this always fits. */
     size_t a = strlen(p->server), b = strlen(p->share);
@@ -203,12 +207,12 @@ const char *smb_hardened_text(const smb_hardened_path *p, char *buf)
     return buf;
 }
 
-static const smb_hardened_path win10_defaults[] = {
+static const smb_hardened_rule win10_defaults[] = {
     {"*", "SYSVOL", 1, 1, SMB_VALUE_UNDEFINED},
     {"*", "NETLOGON", 1, 1, SMB_VALUE_UNDEFINED},
 };
 
-const smb_hardened_path *smb_hardened_defaults(size_t *n)
+const smb_hardened_rule *smb_hardened_defaults(size_t *n)
 {
     if (n)
         *n = sizeof win10_defaults / sizeof win10_defaults[0];

@@ -14,7 +14,7 @@
 static void patterns(void **state)
 {
     (void)state;
-    smb_hardened_path p;
+    smb_hardened_rule p;
     smb_policy_error err;
     char buf[SMB_HARDENED_TEXT_MAX];
     assert_int_equal(smb_hardened_parse_pattern("\\\\*\\SYSVOL", 10, &p, &err), SMB_OK);
@@ -26,8 +26,9 @@ static void patterns(void **state)
     assert_string_equal(p.share, "netlogon");
     assert_int_equal(smb_hardened_parse_pattern("\\\\srv\\ share /", 14, &p, &err), SMB_OK);
     assert_string_equal(p.share, "share"); /* spaces around a name are not part of it */
-    static const char *const bad[] = {"SYSVOL",        "\\\\srv",          "\\\\\\share", "\\\\srv\\",
-                                      "\\\\srv\\a\\b", "\\\\sr*\\share",   "\\\\srv\\*x", "\\\\\\\\"};
+    static const char *const bad[] = {"SYSVOL",          "\\\\srv",        "\\\\\\share",    "\\\\srv\\",
+                                      "\\\\srv\\a\\b",   "\\\\sr*\\share", "\\\\srv\\*x",    "\\\\\\\\",
+                                      "\\\\*\\*"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         memset(&err, 0, sizeof err);
         if (smb_hardened_parse_pattern(bad[i], strlen(bad[i]), &p, &err) == SMB_OK || !err.msg[0])
@@ -44,7 +45,7 @@ static void patterns(void **state)
 static void flags(void **state)
 {
     (void)state;
-    smb_hardened_path p;
+    smb_hardened_rule p;
     smb_policy_error err;
     const char *f = "RequireMutualAuthentication=1, RequireIntegrity=1";
     assert_int_equal(smb_hardened_parse_flags(f, strlen(f), &p, &err), SMB_OK);
@@ -65,32 +66,31 @@ static void flags(void **state)
 static void lists_and_lookup(void **state)
 {
     (void)state;
-    smb_hardened_path l[SMB_HARDENED_MAX_PATHS];
+    smb_hardened_rule l[SMB_HARDENED_MAX_PATHS];
     size_t n = 0;
     smb_policy_error err = {0, ""};
     const char *t = "\\\\*\\SYSVOL; \\\\dc1\\*=RequireIntegrity=0; \\\\dc1\\SYSVOL=RequireIntegrity=1,"
-                    "RequirePrivacy=1;\\\\*\\*=RequireMutualAuthentication=0";
+                    "RequirePrivacy=1";
     assert_int_equal(smb_hardened_parse_list(t, l, SMB_HARDENED_MAX_PATHS, &n, &err), SMB_OK);
-    assert_int_equal(n, 4);
+    assert_int_equal(n, 3);
     assert_int_equal(l[0].require_integrity, 1); /* a bare pattern: mutual auth + integrity */
     assert_int_equal(l[0].require_mutual_auth, 1);
     /* most specific wins, whatever the order */
     assert_ptr_equal(smb_hardened_lookup(l, n, "DC1", "sysvol"), &l[2]);
     assert_ptr_equal(smb_hardened_lookup(l, n, "dc1", "data"), &l[1]);
     assert_ptr_equal(smb_hardened_lookup(l, n, "other", "SysVol"), &l[0]);
-    assert_ptr_equal(smb_hardened_lookup(l, n, "other", "data"), &l[3]);
     assert_int_equal(smb_hardened_match(&l[2], "dc1", "sysvol"), 3);
     assert_int_equal(smb_hardened_match(&l[1], "dc1", "x"), 2);
     assert_int_equal(smb_hardened_match(&l[0], "x", "SYSVOL"), 1);
-    assert_int_equal(smb_hardened_match(&l[3], "x", "y"), 0);
-    /* negative twins: no match without the catch-all; NETLOGON is not SYSVOL */
-    assert_null(smb_hardened_lookup(l, 3, "other", "NETLOGON"));
+    /* negative twins: another server's data share; NETLOGON is not SYSVOL */
+    assert_null(smb_hardened_lookup(l, n, "other", "data"));
+    assert_null(smb_hardened_lookup(l, n, "other", "NETLOGON"));
     assert_int_equal(smb_hardened_match(&l[0], "x", "SYSVOL2"), -1);
-    /* equal specificity: the later entry wins */
+    /* equal specificity: the first entry wins (as in the engine's model) */
     assert_int_equal(smb_hardened_parse_list("\\\\*\\a=RequireIntegrity=1;\\\\*\\A=RequireIntegrity=0", l, 4, &n,
                                              &err),
                      SMB_OK);
-    assert_int_equal(smb_hardened_lookup(l, n, "s", "a")->require_integrity, 0);
+    assert_int_equal(smb_hardened_lookup(l, n, "s", "a")->require_integrity, 1);
     /* empty lists */
     assert_int_equal(smb_hardened_parse_list("", l, 4, &n, &err), SMB_OK);
     assert_int_equal(n, 0);
@@ -113,9 +113,9 @@ static void defaults_and_profiles(void **state)
 {
     (void)state;
     size_t n;
-    const smb_hardened_path *d = smb_hardened_defaults(&n);
+    const smb_hardened_rule *d = smb_hardened_defaults(&n);
     assert_int_equal(n, 2);
-    const smb_hardened_path *s = smb_hardened_lookup(d, n, "dc1.lab.test", "sysvol");
+    const smb_hardened_rule *s = smb_hardened_lookup(d, n, "dc1.lab.test", "sysvol");
     assert_non_null(s);
     assert_int_equal(s->require_integrity, 1);
     assert_int_equal(s->require_mutual_auth, 1);
