@@ -25,8 +25,11 @@
 
 skip() { echo "# SKIP samba_ad_dc: $*"; exit 0; }
 [ "$(id -u)" = 0 ] || skip "needs root (network namespace, bind mounts)"
-for tool in samba samba-tool smbd smbclient smbpasswd ip iconv useradd; do
-    command -v "$tool" >/dev/null 2>&1 || skip "$tool is not installed"
+for tool in samba samba-tool ip; do
+    command -v "$tool" >/dev/null 2>&1 || skip "$tool is not installed: no domain controller can be provisioned"
+done
+for tool in smbd smbclient smbpasswd iconv useradd; do # not provisioning: a missing one is a failure
+    command -v "$tool" >/dev/null 2>&1 || { not_ok "samba_ad_dc: $tool is not installed (scripts/deps.sh)"; exit 1; }
 done
 [ -d /usr/share/samba/setup/ad-schema ] || skip "samba-ad-provision (the AD schema files) is not installed"
 [ -x "$SMBSIGN" ] || { not_ok "samba_ad_dc: $SMBSIGN not built"; exit 1; }
