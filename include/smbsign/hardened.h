@@ -50,10 +50,10 @@ typedef struct smb_hardened_rule {
 } smb_hardened_rule;
 
 /* Parse a path pattern "\\SERVER\SHARE" (also with forward slashes). */
-smb_status smb_hardened_parse_pattern(const char *s, size_t n, smb_hardened_rule *out, smb_policy_error *err);
+SMB_API smb_status smb_hardened_parse_pattern(const char *s, size_t n, smb_hardened_rule *out, smb_policy_error *err);
 /* Parse "RequireMutualAuthentication=1, RequireIntegrity=1, RequirePrivacy=0"
  * (names case-insensitive, spaces allowed, an empty list allowed). */
-smb_status smb_hardened_parse_flags(const char *s, size_t n, smb_hardened_rule *out, smb_policy_error *err);
+SMB_API smb_status smb_hardened_parse_flags(const char *s, size_t n, smb_hardened_rule *out, smb_policy_error *err);
 
 /*
  * Parse a list as given on a command line: entries separated by ';', each
@@ -62,27 +62,27 @@ smb_status smb_hardened_parse_flags(const char *s, size_t n, smb_hardened_rule *
  * empty list. err->line is the 1-based entry number at fault. On error *n is
  * 0 and nothing is half-filled.
  */
-smb_status smb_hardened_parse_list(const char *text, smb_hardened_rule *out, size_t cap, size_t *n,
+SMB_API smb_status smb_hardened_parse_list(const char *text, smb_hardened_rule *out, size_t cap, size_t *n,
                                    smb_policy_error *err);
 
 /* Specificity of a match (3, 2, 1) or -1 when p does not match. */
-int smb_hardened_match(const smb_hardened_rule *p, const char *server, const char *share);
+SMB_API int smb_hardened_match(const smb_hardened_rule *p, const char *server, const char *share);
 /* The entry that applies to \\server\share, or NULL. */
-const smb_hardened_rule *smb_hardened_lookup(const smb_hardened_rule *list, size_t n, const char *server,
+SMB_API const smb_hardened_rule *smb_hardened_lookup(const smb_hardened_rule *list, size_t n, const char *server,
                                              const char *share);
 /* "\\SERVER\SHARE" text of an entry's pattern (buf of at least
  * SMB_HARDENED_SERVER_MAX + SMB_HARDENED_SHARE_MAX + 3 bytes). */
 #define SMB_HARDENED_TEXT_MAX (SMB_HARDENED_SERVER_MAX + SMB_HARDENED_SHARE_MAX + 3)
-const char *smb_hardened_text(const smb_hardened_rule *p, char *buf);
+SMB_API const char *smb_hardened_text(const smb_hardened_rule *p, char *buf);
 
 /* The entries Windows 10 and later apply when the policy is not configured:
  * \\*\SYSVOL and \\*\NETLOGON with RequireMutualAuthentication=1,
  * RequireIntegrity=1. */
-const smb_hardened_rule *smb_hardened_defaults(size_t *n);
+SMB_API const smb_hardened_rule *smb_hardened_defaults(size_t *n);
 /* True when a profile's client applies those defaults: Windows 10 / Server
  * 2016 and later (Windows profiles dated 2015-07-29 or later; not Samba or
  * ksmbd). */
-bool smb_hardened_profile_applies_defaults(const smb_profile *p);
+SMB_API bool smb_hardened_profile_applies_defaults(const smb_profile *p);
 
 #ifdef __cplusplus
 }

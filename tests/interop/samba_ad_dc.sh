@@ -38,7 +38,6 @@ NS=smbsign-dc-$$
 B=$(mk_tmpdir)
 chmod 755 "$B"
 DC_PID=
-MADE_USER=
 APASS='Passw0rd!x'
 UPASS="Pw-$RANDOM-$RANDOM!a"
 DDP='{31B2F340-016D-11D2-945F-00C04FB984F9}'  # Default Domain Policy
@@ -62,7 +61,6 @@ dc_cleanup() {
     ns_stop_all
     ip netns delete "$NS" 2>/dev/null
     test_cleanup
-    [ -n "$MADE_USER" ] && userdel "$MADE_USER" 2>/dev/null
 }
 trap dc_cleanup EXIT
 
@@ -305,10 +303,8 @@ check "DC auto, win10: GPT.INI read over a hardened, signed session" cmp "$GPTIN
 ns_stop_all
 
 # ---------------------------------------------------------------- plain Samba, server signing = auto
-USERNAME=smbsigndc
-if ! id "$USERNAME" >/dev/null 2>&1; then
-    useradd -M -s /usr/sbin/nologin "$USERNAME" 2>/dev/null && MADE_USER=$USERNAME
-fi
+test_unix_user smbsigndc || { not_ok "a unix user of this run for plain Samba"; exit 1; }
+USERNAME=$TEST_USER
 P=$(free_port) || { not_ok "free port for plain Samba"; exit 1; }
 S=$B/plain
 mkdir -p "$S/sysvol" "$S/netlogon" "$S/share"
