@@ -97,13 +97,21 @@ typedef enum smb_source {
     SMB_SOURCE_DEFAULT,      /* OS/role default from the profile */
     SMB_SOURCE_REGISTRY,     /* a registry value (.reg, PowerShell output) */
     SMB_SOURCE_LOCAL_POLICY, /* local security policy (secedit /export) */
+    SMB_SOURCE_ASSUMED_GPO,  /* domain Group Policy a profile assumes (a DC's Default Domain Controllers
+                                Policy), not read from any file; a read domain GPO outranks it */
     SMB_SOURCE_DOMAIN_GPO,   /* domain Group Policy (GptTmpl.inf) */
     SMB_SOURCE_OVERRIDE      /* command-line what-if */
 } smb_source;
 
-SMB_API const char *smb_source_name(smb_source s); /* "not-defined" "default" "registry" "local-policy" "domain-gpo" "override" */
+/* "not-defined" "default" "registry" "local-policy" "assumed-gpo" "domain-gpo" "override" */
+SMB_API const char *smb_source_name(smb_source s);
 
-#define SMB_POLICY_ORIGIN_MAX 128
+struct smb_profile;
+
+/* Origins are borrowed, never copied or cut: a layer keeps the name pointer it
+ * was initialised with (a file path, a description, or a profile's static
+ * name), and every value and effective set resolved from it points at the
+ * same string, which must outlive them. */
 
 /* Value states inside a layer. */
 #define SMB_VALUE_UNDEFINED (-1) /* layer says nothing */
@@ -119,17 +127,32 @@ typedef struct smb_setting_value {
     smb_source source;  /* where the (effective) value came from */
     uint32_t raw;       /* the number as written (valid when a DWORD was read) */
     uint32_t line;      /* 1-based line in the origin file, 0 if none */
-    char origin[SMB_POLICY_ORIGIN_MAX]; /* file name or profile name; "" if none */
+    const char *origin; /* borrowed: file name, description or profile name; "" if none, never NULL
+                           once initialised */
+    const struct smb_profile *profile; /* set when the value is a profile's default or assumption
+                                          (origin is then profile->name) */
 } smb_setting_value;
+
+/* The origin as people read it: the file name itself (returned as is, whole),
+ * or for a profile's values "profile NAME" / "profile NAME: Default Domain
+ * Controllers Policy" composed into buf (profile names are short static
+ * strings). Never NULL. */
+#define SMB_POLICY_ORIGIN_TEXT_MAX 128
+SMB_API const char *smb_policy_origin_text(const smb_setting_value *v, char buf[SMB_POLICY_ORIGIN_TEXT_MAX]);
+
+/* Layer notes (things worth telling the reader that are not errors). */
+#define SMB_LAYER_NOTE_NO_VERSION 0x01 /* security template without [Version] (as samba-tool writes it) */
 
 /* One source of settings: a parsed file, the profile defaults, or overrides. */
 typedef struct smb_policy_layer {
     smb_source source;
-    char name[SMB_POLICY_ORIGIN_MAX]; /* file name or description */
+    const char *name;  /* borrowed: file name or description */
+    uint32_t notes;    /* SMB_LAYER_NOTE_* */
     smb_setting_value v[SMB_SETTING_COUNT];
 } smb_policy_layer;
 
-/* An empty layer (every value undefined) of the given source and name. */
+/* An empty layer (every value undefined) of the given source and name.
+ * name is borrowed (see above); NULL means "". */
 SMB_API void smb_policy_layer_init(smb_policy_layer *l, smb_source source, const char *name);
 /* Set a value in a layer (value 0/1/DELETED; raw and flags as read). */
 SMB_API void smb_policy_layer_set(smb_policy_layer *l, smb_setting s, int8_t value, uint32_t raw, uint8_t flags,
@@ -225,10 +248,12 @@ typedef struct smb_profile {
 SMB_API const smb_profile *smb_policy_profiles(size_t *count);
 /* Case-insensitive lookup; NULL if unknown. */
 SMB_API const smb_profile *smb_policy_profile_find(const char *name);
-/* The default layer for a profile (source DEFAULT, origin "profile NAME").
- * When server_default_source is DOMAIN_GPO, the server values the Default
- * Domain Controllers Policy enables (value 1) carry SMB_SOURCE_DOMAIN_GPO;
- * values it leaves not defined stay DEFAULT. */
+/* The default layer for a profile (source DEFAULT, origin the profile's
+ * name, each value's profile set). When server_default_source is DOMAIN_GPO,
+ * the server values the Default Domain Controllers Policy enables (value 1)
+ * carry SMB_SOURCE_ASSUMED_GPO: domain-GPO rank, but the profile's
+ * assumption, which any domain GPO file given outranks; values it leaves not
+ * defined stay DEFAULT. */
 SMB_API void smb_policy_profile_layer(const smb_profile *p, smb_policy_layer *out);
 /* Highest dialect in a set ("3.1.1", ..., "1"), SMB_DIALECT_NONE if empty. */
 SMB_API smb_dialect smb_policy_best_dialect(uint8_t dialect_bits);
@@ -360,7 +385,10 @@ SMB_API const smb_finding_def *smb_policy_finding_defs(size_t *count);
 SMB_API const smb_finding_def *smb_policy_finding_def(const char *id);
 
 #define SMB_POLICY_MAX_FINDINGS 48
-#define SMB_FINDING_DETAIL_MAX 200
+/* A detail names at most one origin, and origins are paths that were opened
+ * (at most PATH_MAX, 4096): room for the sentence and the whole path. A detail
+ * that still does not fit ends in "[...]", never silently. */
+#define SMB_FINDING_DETAIL_MAX (256 + 4096)
 
 typedef struct smb_finding {
     const smb_finding_def *def;

@@ -60,6 +60,15 @@ typedef enum smb_sign_alg {
 SMB_API const char *smb_alg_name(smb_sign_alg a); /* "hmac-sha256" | "aes-cmac" | "aes-gmac" | "md5" | "none" */
 SMB_API int smb_alg_parse(const char *s, smb_sign_alg *out);
 
+/* FILE_ATTRIBUTE_* (MS-FSCC 2.6) as the letters smbclient prints, in
+ * smbclient's order: V D A H S N R d t s r c o n e (volume, directory,
+ * archive, hidden, system, normal, read-only, device, temporary, sparse,
+ * reparse point, compressed, offline, not content indexed, encrypted). A
+ * read-only hidden file is "HR", FILE_ATTRIBUTE_NORMAL alone "N", no known
+ * bit "". out must hold SMB_FILE_ATTR_LETTERS_MAX bytes; returns out. */
+#define SMB_FILE_ATTR_LETTERS_MAX 16
+SMB_API char *smb_file_attr_letters(uint32_t attributes, char *out);
+
 /* SMB1 NEGOTIATE response SecurityMode bits (MS-CIFS 2.2.4.52.2, KB887429). */
 #define SMB1_SECMODE_USER_SECURITY 0x01
 #define SMB1_SECMODE_ENCRYPT_PASSWORDS 0x02

@@ -115,3 +115,20 @@ int smb_alg_parse(const char *s, smb_sign_alg *out)
         }
     return -1;
 }
+
+char *smb_file_attr_letters(uint32_t attributes, char *out)
+{
+    /* smbclient's order (Samba attrib_string); bits from MS-FSCC 2.6. */
+    static const struct {
+        char c;
+        uint32_t bit;
+    } letters[] = {{'V', 0x0008}, {'D', 0x0010}, {'A', 0x0020}, {'H', 0x0002}, {'S', 0x0004},
+                   {'N', 0x0080}, {'R', 0x0001}, {'d', 0x0040}, {'t', 0x0100}, {'s', 0x0200},
+                   {'r', 0x0400}, {'c', 0x0800}, {'o', 0x1000}, {'n', 0x2000}, {'e', 0x4000}};
+    size_t k = 0;
+    for (size_t i = 0; i < sizeof letters / sizeof letters[0]; i++)
+        if (attributes & letters[i].bit)
+            out[k++] = letters[i].c;
+    out[k] = '\0';
+    return out;
+}

@@ -23,10 +23,11 @@ static int report(struct smb1_client *c, const char *what, smb_status st)
     return CLI_EXIT_NEGATIVE;
 }
 
-static int ls_cb(const char *name, uint64_t size, bool is_dir, void *arg)
+static int ls_cb(const char *name, uint64_t size, uint32_t attributes, void *arg)
 {
     (void)arg;
-    printf("  %-40s %s %12" PRIu64 "\n", name, is_dir ? "D" : "N", size);
+    char a[SMB_FILE_ATTR_LETTERS_MAX];
+    printf("  %-40s %-5s %12" PRIu64 "\n", name, smb_file_attr_letters(attributes, a), size);
     return 0;
 }
 

@@ -24,9 +24,11 @@ static void help(FILE *f)
             "                     [--local-policy F] [--domain-gpo F]\n\n"
             "Audit a machine's SMB signing configuration. Inputs (UTF-16LE or UTF-8):\n"
             "  .reg exports (REGEDIT4 / version 5.00) of LanmanWorkstation, LanManServer,\n"
-            "  Rdr (NT 4.0) or VxD\\VNetsup (98) keys; GPO security templates (GptTmpl.inf)\n"
-            "  and 'secedit /export' output; PowerShell Get-SmbServerConfiguration /\n"
-            "  Get-SmbClientConfiguration output (Format-List or ConvertTo-Json).\n\n"
+            "  Rdr (NT 4.0) or VxD\\VNetsup (98) keys; GPO security templates (GptTmpl.inf,\n"
+            "  Windows' UTF-16LE form or the ASCII one 'samba-tool gpo manage security set'\n"
+            "  writes without [Version]) and 'secedit /export' output; PowerShell\n"
+            "  Get-SmbServerConfiguration / Get-SmbClientConfiguration output (Format-List\n"
+            "  or ConvertTo-Json).\n\n"
             "Untagged FILEs are detected by content (.reg and PowerShell = registry, INF =\n"
             "local policy) and given in increasing precedence order. Tagged files take the\n"
             "source named by the option. Precedence: domain GPO > local policy > registry >\n"
@@ -95,13 +97,15 @@ static int load(const audit_file *af, unsigned hint, smb_policy_layer *l)
 
 static void text_value(const smb_setting_desc *d, const smb_setting_value *v, bool w2k, const po_colors *c)
 {
-    char where[SMB_POLICY_ORIGIN_MAX + 16];
+    char ob[SMB_POLICY_ORIGIN_TEXT_MAX];
+    /* The origin whole, then the line: never cut (issue 20). */
+    printf("  %-18s %-2s %-13s %s", d->name, v->value == 1 ? "1" : v->value == 0 ? "0" : "-",
+           smb_source_name(v->source), smb_policy_origin_text(v, ob));
     if (v->line)
-        snprintf(where, sizeof where, "%s:%u", v->origin, v->line);
-    else
-        snprintf(where, sizeof where, "%s", v->origin);
-    printf("  %-18s %-2s %-13s %s\n", d->name, v->value == 1 ? "1" : v->value == 0 ? "0" : "-",
-           smb_source_name(v->source), where);
+        printf(":%u", v->line);
+    if (v->source == SMB_SOURCE_ASSUMED_GPO)
+        printf(" %s(assumed by the profile, not read from a file)%s", c->dim, c->reset);
+    printf("\n");
     const char *pol = w2k && d->policy_w2k ? d->policy_w2k : d->policy_name;
     printf("  %-18s    %s%s: %s%s\n", "", c->dim, pol ? "policy" : "registry only", pol ? pol : d->value_name,
            c->reset);
@@ -246,6 +250,11 @@ int cmd_audit(int argc, char **argv)
             jw_kstr(&w, "file", files[i].path);
             jw_kstr(&w, "format", smb_policy_format_name(files[i].fmt));
             jw_kstr(&w, "source", smb_source_name(m->layers[i + 1].source));
+            jw_key(&w, "notes");
+            jw_arr_begin(&w);
+            if (m->layers[i + 1].notes & SMB_LAYER_NOTE_NO_VERSION)
+                jw_str(&w, "no-version-section");
+            jw_arr_end(&w);
             jw_obj_end(&w);
         }
         jw_arr_end(&w);
@@ -302,9 +311,14 @@ int cmd_audit(int argc, char **argv)
         printf("%sFiles%s\n", col.bold, col.reset);
         if (!nf)
             printf("  none\n");
-        for (size_t i = 0; i < nf; i++)
+        for (size_t i = 0; i < nf; i++) {
             printf("  %-13s %-10s %s\n", smb_source_name(m->layers[i + 1].source),
                    smb_policy_format_name(files[i].fmt), files[i].path);
+            if (m->layers[i + 1].notes & SMB_LAYER_NOTE_NO_VERSION)
+                printf("  %-13s %-10s %snote: no [Version] section (as samba-tool writes templates); "
+                       "read by its section names%s\n",
+                       "", "", col.dim, col.reset);
+        }
         printf("%sEffective settings%s (value, source, origin)\n", col.bold, col.reset);
         for (int s = 0; s < SMB_SETTING_COUNT; s++) {
             bool client = s <= SMB_SETTING_CLIENT_ENABLE;

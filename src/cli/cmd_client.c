@@ -19,6 +19,7 @@
 #include "cli/client_smb1.h"
 #include "crypto/crypto.h"
 #include "smbsign/client.h"
+#include "smbsign/hardened.h"
 #include "smbsign/policy.h"
 
 #define VERB "client"
@@ -28,6 +29,7 @@
 static const char USAGE[] =
     "usage: smbsign client //HOST[:PORT]/SHARE [-U USER[%PASS]] [-W DOMAIN] [-N] [-A AUTHFILE]\n"
     "                      [--signing required|enabled|disabled] [--profile NAME]\n"
+    "                      [--hardened-paths LIST]\n"
     "                      [-m MAXDIALECT] [--min-dialect D] [-c 'CMD; CMD; ...']\n"
     "\n"
     "An SMB2/3 client that signs every request and verifies every response.\n"
@@ -45,7 +47,15 @@ static const char USAGE[] =
     "      --signing LEVEL      required | enabled | disabled (default enabled)\n"
     "      --allow-guest        accept the server turning this logon into a guest session\n"
     "                           (refused by default: guest sessions are unsigned)\n"
-    "      --profile NAME       take the client level from an OS profile (smbsign profiles)\n"
+    "      --profile NAME       take the client level from an OS profile (smbsign profiles);\n"
+    "                           a Windows 10-or-later profile also applies its default UNC\n"
+    "                           hardened paths \\\\*\\SYSVOL and \\\\*\\NETLOGON (MS15-011)\n"
+    "      --hardened-paths LIST  the hardened UNC paths to apply instead: ';'-separated\n"
+    "                           \\\\SERVER\\SHARE[=RequireMutualAuthentication=0|1,RequireIntegrity=0|1,\n"
+    "                           RequirePrivacy=0|1] ('*' for a whole name; a bare path means\n"
+    "                           mutual authentication and integrity), or 'none'. A matching\n"
+    "                           path with RequireIntegrity=1 makes this session sign whatever\n"
+    "                           --signing says (see 'signing-reason' in 'session')\n"
     "  -m, --max-protocol D     highest dialect: 2.0.2 2.1 3.0 3.0.2 3.1.1 (or SMB2_02 ... SMB3_11),\n"
     "                           or NT1 for SMB1 (NT LM 0.12; commands ls, get, put, echo, session)\n"
     "      --era E              SMB1 behaviour era: current (default) or legacy (docs/smb1.md)\n"
@@ -98,6 +108,11 @@ struct opts {
     bool no_spnego; /* SMB1: --no-spnego, the non-extended SESSION_SETUP_ANDX */
     bool allow_guest; /* --allow-guest: accept the server mapping this logon to guest */
     bool verbose;     /* -v: transfer summary after get/put */
+    /* UNC hardened access (MS15-011): the entry matching //HOST/SHARE, if any */
+    smb_hardened_rule hardened;
+    bool hardened_hit;
+    bool hardened_raised; /* it raised the level to required */
+    const char *hardened_src;
 };
 
 static int parse_target(const char *t, struct opts *o)
@@ -298,9 +313,10 @@ static const char *basename_of(const char *p)
 static int ls_cb(const struct smb_client_dirent *e, void *arg)
 {
     (void)arg;
-    char t[32];
+    char t[32], a[SMB_FILE_ATTR_LETTERS_MAX];
     fmt_time(e->st.last_write_time, t, sizeof t);
-    printf("  %-40s %s %12" PRIu64 "  %s\n", e->name, e->st.directory ? "D" : "A", e->st.size, t);
+    /* The attributes the server returned, in smbclient's letters (issue 20). */
+    printf("  %-40s %-5s %12" PRIu64 "  %s\n", e->name, smb_file_attr_letters(e->st.attributes, a), e->st.size, t);
     return 0;
 }
 
@@ -325,6 +341,25 @@ static int do_session(smb_client *c, struct opts *o)
     printf("server-signing-level %s\n", smb_level_name(server_level));
     printf("client-signing-level %s\n", smb_level_name(o->level));
     printf("client-level-source %s\n", o->level_src);
+    char hp[SMB_HARDENED_TEXT_MAX];
+    printf("hardened-path %s\n", o->hardened_hit ? smb_hardened_text(&o->hardened, hp) : "none");
+    if (o->hardened_src)
+        printf("hardened-paths-from %s\n", o->hardened_src);
+    /* Why this session signs, or does not (the engine decided; this names the input that mattered). */
+    if (!s.signing)
+        printf("signing-reason not-required\n");
+    else if (o->hardened_raised)
+        printf("signing-reason hardened-path %s\n", hp);
+    else if (o->level == SMB_LEVEL_REQUIRED)
+        printf("signing-reason client-required\n");
+    else if (server_level == SMB_LEVEL_REQUIRED)
+        printf("signing-reason server-required\n");
+    else
+        printf("signing-reason negotiated\n");
+    /* NTLM cannot authenticate the server: a path requiring mutual authentication
+     * is reported, not enforced (Kerberos is not in this client yet). */
+    printf("mutual-authentication %s\n",
+           o->hardened_hit && o->hardened.require_mutual_auth == 1 ? "required-not-enforced" : "not-required");
     printf("policy-outcome %s\n", pred);
     printf("guest %s\n", s.guest ? "yes" : "no");
     printf("anonymous %s\n", s.anonymous ? "yes" : "no");
@@ -594,6 +629,7 @@ int cmd_client(int argc, char **argv)
                                        {"no-spnego", no_argument, NULL, 5},  /* SMB1 hook */
                                        {"allow-guest", no_argument, NULL, 6},
                                        {"verbose", no_argument, NULL, 'v'},
+                                       {"hardened-paths", required_argument, NULL, 7},
                                        {"help", no_argument, NULL, 'h'},
                                        {NULL, 0, NULL, 0}};
     struct opts o;
@@ -601,7 +637,8 @@ int cmd_client(int argc, char **argv)
     o.level = SMB_LEVEL_ENABLED;
     o.level_src = "default";
     o.timeout = 30;
-    const char *signing = NULL, *profile = NULL, *authfile = NULL;
+    const char *signing = NULL, *profile = NULL, *authfile = NULL, *hardened = NULL;
+    const smb_profile *prof = NULL;
     int ch, rc = CLI_EXIT_USAGE;
     optind = 1;
     while ((ch = getopt_long(argc, argv, "U:W:NA:m:c:t:vh", lo, NULL)) != -1) {
@@ -669,6 +706,9 @@ int cmd_client(int argc, char **argv)
         case 6:
             o.allow_guest = true;
             break;
+        case 7:
+            hardened = optarg;
+            break;
         case 'v':
             o.verbose = true;
             break;
@@ -722,6 +762,35 @@ int cmd_client(int argc, char **argv)
                                           : SMB_LEVEL_DISABLED;
         o.level_src = "--profile";
         o.era = p->era;
+        prof = p;
+    }
+    {
+        /* UNC hardened access: --hardened-paths, else a Windows 10+ profile's defaults. */
+        smb_hardened_rule list[SMB_HARDENED_MAX_PATHS];
+        const smb_hardened_rule *hl = NULL;
+        size_t hn = 0;
+        if (hardened) {
+            smb_policy_error he = {0, ""};
+            if (smb_hardened_parse_list(hardened, list, SMB_HARDENED_MAX_PATHS, &hn, &he) != SMB_OK) {
+                rc = cli_usage_error(VERB, "--hardened-paths: entry %u: %s", he.line, he.msg);
+                goto out;
+            }
+            hl = list;
+            o.hardened_src = "--hardened-paths";
+        } else if (smb_hardened_profile_applies_defaults(prof)) {
+            hl = smb_hardened_defaults(&hn);
+            o.hardened_src = "profile-default";
+        }
+        const smb_hardened_rule *hit = smb_hardened_lookup(hl, hn, o.host, o.share);
+        if (hit) {
+            o.hardened = *hit;
+            o.hardened_hit = true;
+            if (hit->require_integrity == 1 && o.level != SMB_LEVEL_REQUIRED) {
+                o.level = SMB_LEVEL_REQUIRED;
+                o.level_src = "hardened-path";
+                o.hardened_raised = true;
+            }
+        }
     }
     if (o.min_d && o.max_d && o.min_d > o.max_d) {
         rc = cli_usage_error(VERB, "--min-dialect is above -m");

@@ -144,7 +144,8 @@ static void text_value(const char *name, const smb_setting_value *v)
 {
     char val[8];
     snprintf(val, sizeof val, "%s", v->value == 1 ? "1" : v->value == 0 ? "0" : "-");
-    printf("    %-16s %-2s %-13s %s\n", name, val, smb_source_name(v->source), v->origin);
+    char ob[SMB_POLICY_ORIGIN_TEXT_MAX];
+    printf("    %-16s %-2s %-13s %s\n", name, val, smb_source_name(v->source), smb_policy_origin_text(v, ob));
 }
 
 static void text_side(const char *title, const side_spec *sp, const po_machine *m, const po_pair *pr, bool client,

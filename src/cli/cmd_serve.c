@@ -173,11 +173,13 @@ static void print_value(const char *label, const smb_setting_value *v)
     printf("  %-22s %-9s source: %s", label,
            v->value == SMB_VALUE_UNDEFINED ? "undefined" : v->value ? "1 (on)" : "0 (off)",
            smb_source_name(v->source));
-    if (v->origin[0])
-        printf(" (%s", v->origin);
-    if (v->origin[0] && v->line)
+    char ob[SMB_POLICY_ORIGIN_TEXT_MAX];
+    const char *o = smb_policy_origin_text(v, ob);
+    if (o[0])
+        printf(" (%s", o);
+    if (o[0] && v->line)
         printf(":%u", v->line);
-    if (v->origin[0])
+    if (o[0])
         printf(")");
     printf("\n");
 }
@@ -191,8 +193,10 @@ static void print_check(const struct srv_config *cfg, smb_sign_level level, cons
         const smb_shadowed *s = &eff->shadowed[i];
         if (s->setting != SMB_SETTING_SERVER_REQUIRE && s->setting != SMB_SETTING_SERVER_ENABLE)
             continue;
+        char ob[SMB_POLICY_ORIGIN_TEXT_MAX];
         printf("    shadowed: %s=%d from %s (%s) replaced by %s\n", smb_policy_setting_desc(s->setting)->name,
-               s->lost.value, smb_source_name(s->lost.source), s->lost.origin, smb_source_name(s->winner));
+               s->lost.value, smb_source_name(s->lost.source), smb_policy_origin_text(&s->lost, ob),
+               smb_source_name(s->winner));
     }
     uint16_t sm = smb_policy_smb2_secmode(level);
     printf("SMB2 NEGOTIATE SecurityMode: 0x%04x (%s)\n", sm,

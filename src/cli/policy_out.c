@@ -133,8 +133,10 @@ void po_json_value(jw *w, const smb_setting_value *v)
     else
         jw_null(w);
     jw_kstr(w, "source", smb_source_name(v->source));
+    char ob[SMB_POLICY_ORIGIN_TEXT_MAX];
+    const char *o = smb_policy_origin_text(v, ob);
     jw_key(w, "origin");
-    jw_str(w, v->origin[0] ? v->origin : NULL);
+    jw_str(w, o[0] ? o : NULL);
     jw_key(w, "line");
     if (v->line)
         jw_uint(w, v->line);

@@ -733,7 +733,7 @@ static int walk_entries(const uint8_t *d, size_t dl, uint16_t count, smb1_client
         size_t ul = 0;
         if (smb_utf16le_to_utf8(d + off + 94, nlen, name, sizeof name, &ul) != SMB_OK)
             return -1;
-        if (cb(name, eof, (attr & 0x10) != 0, arg))
+        if (cb(name, eof, attr, arg))
             return 1;
         if (next == 0)
             break;

@@ -73,8 +73,8 @@ smb_status smb1_client_read(struct smb1_client *c, uint16_t fid, uint64_t off, v
 smb_status smb1_client_close(struct smb1_client *c, uint16_t fid);
 smb_status smb1_client_tree_disconnect(struct smb1_client *c);
 /* TRANS2 FIND_FIRST2/FIND_NEXT2 (SMB_FIND_FILE_BOTH_DIRECTORY_INFO) of DIR\*;
- * cb(name UTF-8, size, is_dir, arg) per entry; non-zero from cb stops. */
-typedef int (*smb1_client_list_fn)(const char *name, uint64_t size, bool is_dir, void *arg);
+ * cb(name UTF-8, size, ExtFileAttributes, arg) per entry; non-zero from cb stops. */
+typedef int (*smb1_client_list_fn)(const char *name, uint64_t size, uint32_t attributes, void *arg);
 smb_status smb1_client_list(struct smb1_client *c, const char *dir, smb1_client_list_fn cb, void *arg);
 
 #endif

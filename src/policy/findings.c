@@ -99,19 +99,23 @@ __attribute__((format(printf, 4, 5))) static void add(smb_findings *out, const c
     f->side = side;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(f->detail, sizeof f->detail, fmt, ap);
+    int k = vsnprintf(f->detail, sizeof f->detail, fmt, ap);
     va_end(ap);
+    if (k >= (int)sizeof f->detail) /* never cut silently */
+        memcpy(f->detail + sizeof f->detail - 6, "[...]", 6);
     out->n++;
 }
 
 static const char *where(const smb_setting_value *v, char *buf, size_t n)
 {
+    char ob[SMB_POLICY_ORIGIN_TEXT_MAX];
+    const char *o = smb_policy_origin_text(v, ob);
     if (v->source == SMB_SOURCE_NONE)
         snprintf(buf, n, "not defined");
     else if (v->line)
-        snprintf(buf, n, "%s, %s:%u", smb_source_name(v->source), v->origin, v->line);
+        snprintf(buf, n, "%s, %s:%u", smb_source_name(v->source), o, v->line);
     else
-        snprintf(buf, n, "%s, %s", smb_source_name(v->source), v->origin);
+        snprintf(buf, n, "%s, %s", smb_source_name(v->source), o);
     return buf;
 }
 
@@ -120,7 +124,7 @@ static int val01(const smb_setting_value *v) { return v->value == 1 ? 1 : 0; }
 void smb_policy_audit(const smb_policy_layer *layers, size_t n_layers, const smb_policy_effective *e,
                       const smb_profile *p, unsigned sides, smb_findings *out)
 {
-    char w[SMB_POLICY_ORIGIN_MAX + 40];
+    char w[SMB_FINDING_DETAIL_MAX];
     if (!e || !p || !out)
         return;
     bool has_client = p->role != SMB_ROLE_SERVER_ONLY;
@@ -145,13 +149,14 @@ void smb_policy_audit(const smb_policy_layer *layers, size_t n_layers, const smb
 
     for (size_t i = 0; i < e->n_shadowed; i++) {
         const smb_shadowed *sh = &e->shadowed[i];
-        if (sh->winner != SMB_SOURCE_DOMAIN_GPO ||
+        if ((sh->winner != SMB_SOURCE_DOMAIN_GPO && sh->winner != SMB_SOURCE_ASSUMED_GPO) ||
             (sh->lost.source != SMB_SOURCE_REGISTRY && sh->lost.source != SMB_SOURCE_LOCAL_POLICY))
             continue;
         add(out, "overridden", strncmp(smb_policy_setting_desc(sh->setting)->name, "client", 6) ? "server" : "client",
-            "%s: %s value %d (%s) is overridden by domain Group Policy value %d%s",
+            "%s: %s value %d (%s) is overridden by domain Group Policy value %d%s%s",
             smb_policy_setting_desc(sh->setting)->name, smb_source_name(sh->lost.source), sh->lost.value,
             where(&sh->lost, w, sizeof w), sh->winner_value,
+            sh->winner == SMB_SOURCE_ASSUMED_GPO ? " (assumed: Default Domain Controllers Policy)" : "",
             sh->lost.value != sh->winner_value ? " (a local change has no effect)" : "");
     }
 

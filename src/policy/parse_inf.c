@@ -5,15 +5,37 @@
  * Only [Registry Values] matters: lines
  *   MACHINE\System\CurrentControlSet\Services\LanManServer\Parameters\RequireSecuritySignature=4,1
  * where the number before the comma is the registry type (4 = REG_DWORD) and
- * the rest the data (MS-GPSB 2.2.5). A template must have a [Version] section;
- * text before the first section is an error. Nothing is applied unless the
- * whole file parses.
+ * the rest the data (MS-GPSB 2.2.5). Windows writes [Unicode] and [Version]
+ * (UTF-16LE, CRLF); `samba-tool gpo manage security set` writes ASCII with LF
+ * and no [Version] (e.g. only [Kerberos Policy] / [System Access], and
+ * "PATH = 4,1" with spaces once it has rewritten a [Registry Values] section).
+ * So a file is a security template when it has [Version] or, failing that, at
+ * least one section named as in MS-GPSB 2.2 (the layer then carries
+ * SMB_LAYER_NOTE_NO_VERSION); a file whose sections are all unknown (an
+ * smb.conf's [global]) is refused. Text before the first section is an
+ * error. Nothing is applied unless the whole file parses.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "policy/text.h"
+
+/* Section names of security templates (MS-GPSB 2.2 and secedit's own). */
+static const char *const known_sections[] = {
+    "Unicode",        "Version",          "System Access",   "Kerberos Policy", "Event Audit",
+    "Registry Values", "Privilege Rights", "Group Membership", "Service General Setting",
+    "Registry Keys",  "File Security",    "System Log",      "Security Log",    "Application Log",
+    "Profile Description",
+};
+
+static bool known_section(const char *s, size_t n)
+{
+    for (size_t i = 0; i < sizeof known_sections / sizeof known_sections[0]; i++)
+        if (pol_ieq(s, n, known_sections[i]))
+            return true;
+    return false;
+}
 
 static bool parse_u32(const char *s, size_t n, uint32_t *out)
 {
@@ -47,7 +69,10 @@ smb_status pol_parse_inf_text(const char *t, size_t tn, smb_policy_layer *out, s
     pol_lines L;
     const char *s;
     size_t n;
-    bool any_section = false, version = false, regvals = false;
+    bool any_section = false, version = false, regvals = false, known = false;
+    uint32_t first_line = 0;
+    char first[64] = "";
+    bool first_cut = false;
     pol_lines_init(&L, t, tn);
     while (pol_lines_next(&L, &s, &n)) {
         uint32_t lineno = L.lineno;
@@ -62,7 +87,13 @@ smb_status pol_parse_inf_text(const char *t, size_t tn, smb_policy_layer *out, s
             const char *sec = s + 1;
             size_t sn = n - 2;
             pol_trim(&sec, &sn);
+            if (!any_section) {
+                first_line = lineno;
+                first_cut = sn > 40;
+                (void)pol_copy(first, sizeof first, sec, first_cut ? 40 : sn);
+            }
             any_section = true;
+            known = known || known_section(sec, sn);
             regvals = pol_ieq(sec, sn, "Registry Values");
             if (pol_ieq(sec, sn, "Version"))
                 version = true;
@@ -126,8 +157,15 @@ smb_status pol_parse_inf_text(const char *t, size_t tn, smb_policy_layer *out, s
                             (int)(dn > 20 ? 20 : dn), data);
         smb_policy_layer_set(&tmp, set, raw ? 1 : 0, raw, raw > 1 ? SMB_VALUE_F_NOT_BOOLEAN : 0, lineno);
     }
+    if (!any_section)
+        return pol_fail(err, SMB_E_MALFORMED, 1, "no [section] at all: not a security template");
+    if (!version && !known)
+        return pol_fail(err, SMB_E_MALFORMED, first_line,
+                        "no [Version] and no security template section ([%s]%s is not one; expected e.g. "
+                        "[Registry Values], [System Access], [Kerberos Policy])",
+                        first, first_cut ? "..." : "");
     if (!version)
-        return pol_fail(err, SMB_E_MALFORMED, 1, "missing [Version] section: not a security template");
+        tmp.notes |= SMB_LAYER_NOTE_NO_VERSION;
     *out = tmp;
     return SMB_OK;
 }

@@ -150,24 +150,22 @@ const char *smb_role_name(smb_role r)
 
 void smb_policy_profile_layer(const smb_profile *p, smb_policy_layer *out)
 {
-    char name[SMB_POLICY_ORIGIN_MAX];
-    snprintf(name, sizeof name, "profile %s", p->name);
-    smb_policy_layer_init(out, SMB_SOURCE_DEFAULT, name);
+    smb_policy_layer_init(out, SMB_SOURCE_DEFAULT, p->name);
     const int8_t vals[SMB_SETTING_COUNT] = {p->client_require, p->client_enable, p->server_require,
                                             p->server_enable, p->server_enable_w9x};
     for (int s = 0; s < SMB_SETTING_COUNT; s++) {
+        out->v[s].profile = p;
         if (vals[s] == SMB_VALUE_UNDEFINED)
             continue;
         smb_policy_layer_set(out, (smb_setting)s, vals[s], (uint32_t)vals[s], 0, 0);
         /* The Default Domain Controllers Policy only ever enables: a value it
          * leaves "not defined" (Windows 2000: server always) stays an OS default
-         * that a registry value can change (KB887429 policy tables). */
+         * that a registry value can change (KB887429 policy tables). What it
+         * enables is the profile's assumption about that GPO, not something
+         * read from a file: its own source (issue 20), at domain-GPO rank. */
         if ((s == SMB_SETTING_SERVER_REQUIRE || s == SMB_SETTING_SERVER_ENABLE) &&
-            p->server_default_source == SMB_SOURCE_DOMAIN_GPO && vals[s] == 1) {
-            out->v[s].source = SMB_SOURCE_DOMAIN_GPO;
-            snprintf(out->v[s].origin, sizeof out->v[s].origin, "profile %s (Default Domain Controllers Policy)",
-                     p->name);
-        }
+            p->server_default_source == SMB_SOURCE_DOMAIN_GPO && vals[s] == 1)
+            out->v[s].source = SMB_SOURCE_ASSUMED_GPO;
     }
 }
 

@@ -47,27 +47,36 @@ const char *smb_source_name(smb_source s)
     case SMB_SOURCE_DEFAULT: return "default";
     case SMB_SOURCE_REGISTRY: return "registry";
     case SMB_SOURCE_LOCAL_POLICY: return "local-policy";
+    case SMB_SOURCE_ASSUMED_GPO: return "assumed-gpo";
     case SMB_SOURCE_DOMAIN_GPO: return "domain-gpo";
     case SMB_SOURCE_OVERRIDE: return "override";
     }
     return "?";
 }
 
-static void set_origin(char *dst, const char *src)
-{
-    snprintf(dst, SMB_POLICY_ORIGIN_MAX, "%s", src ? src : "");
-}
-
 void smb_policy_layer_init(smb_policy_layer *l, smb_source source, const char *name)
 {
     memset(l, 0, sizeof *l);
     l->source = source;
-    set_origin(l->name, name);
+    l->name = name ? name : "";
     for (int i = 0; i < SMB_SETTING_COUNT; i++) {
         l->v[i].value = SMB_VALUE_UNDEFINED;
         l->v[i].source = source;
-        set_origin(l->v[i].origin, name);
+        l->v[i].origin = l->name;
     }
+}
+
+const char *smb_policy_origin_text(const smb_setting_value *v, char buf[SMB_POLICY_ORIGIN_TEXT_MAX])
+{
+    if (!v || !v->origin)
+        return "";
+    if (!v->profile)
+        return v->origin;
+    /* Profile names are short static strings (tests/unit/test_policy.c checks
+     * they fit with the longest suffix). */
+    snprintf(buf, SMB_POLICY_ORIGIN_TEXT_MAX, "profile %s%s", v->profile->name,
+             v->source == SMB_SOURCE_ASSUMED_GPO ? ": Default Domain Controllers Policy" : "");
+    return buf;
 }
 
 void smb_policy_layer_set(smb_policy_layer *l, smb_setting s, int8_t value, uint32_t raw, uint8_t flags,
@@ -81,7 +90,7 @@ void smb_policy_layer_set(smb_policy_layer *l, smb_setting s, int8_t value, uint
     v->flags = flags;
     v->line = line;
     v->source = l->source;
-    set_origin(v->origin, l->name);
+    v->origin = l->name ? l->name : "";
 }
 
 static void undefined_value(smb_setting_value *v)
@@ -89,6 +98,7 @@ static void undefined_value(smb_setting_value *v)
     memset(v, 0, sizeof *v);
     v->value = SMB_VALUE_UNDEFINED;
     v->source = SMB_SOURCE_NONE;
+    v->origin = "";
 }
 
 smb_status smb_policy_resolve(const smb_policy_layer *layers, size_t n, smb_policy_effective *out)

@@ -105,13 +105,9 @@ smb_status srv_config_signing(const struct srv_config *c, smb_sign_level *level,
         if (c->require_signing >= 0 || c->enable_signing >= 0) {
             set_pair(&layers[n], c->require_signing, c->enable_signing);
             const char *src = c->require_signing >= 0 ? c->src_require.text : c->src_enable.text;
-            size_t sl = strnlen(src, SMB_POLICY_ORIGIN_MAX - 1);
-            memcpy(layers[n].name, src, sl);
-            layers[n].name[sl] = 0;
-            for (int s = 0; s < SMB_SETTING_COUNT; s++) {
-                memcpy(layers[n].v[s].origin, src, sl);
-                layers[n].v[s].origin[sl] = 0;
-            }
+            layers[n].name = src; /* borrowed from c, which outlives eff */
+            for (int s = 0; s < SMB_SETTING_COUNT; s++)
+                layers[n].v[s].origin = src;
         }
         n++;
     }

@@ -106,11 +106,49 @@ check_match "audit invalid-value" "$out" '"id":"invalid-value"'
 out=$("$SMBSIGN" audit --os nt4 "$D/nt4_regedit4.reg" 2>&1)
 check_match "audit text shows sources" "$out" 'client.require +1  registry +.*nt4_regedit4.reg:6'
 check_match "audit text shows peers" "$out" 'as client -> win2003'
-for f in bad_dword.reg bad_dword.inf missing_section.inf truncated_utf16.reg garbage.bin truncated.json bad_bool_list.txt; do
+for f in bad_dword.reg bad_dword.inf not_a_template.inf unknown_sections.inf truncated_utf16.reg garbage.bin \
+    truncated.json bad_bool_list.txt; do
+    [ -f "$D/$f" ] || { not_ok "sample $f exists"; continue; }
     err=$("$SMBSIGN" audit "$D/$f" 2>&1 >/dev/null); rc=$?
     check_eq "audit $f exits 2" "$rc" 2
     check_match "audit $f error names file:line" "$err" "$f:[0-9]+: "
 done
+# issue 20: a template without [Version] (as samba-tool writes it) is read, with a note;
+# Windows' UTF-16LE/CRLF form has no note (negative twin); smb.conf's [global] is refused.
+out=$("$SMBSIGN" audit --os server2022 --domain-gpo "$D/samba_tool.inf" 2>&1); rc=$?
+check_eq "audit samba-tool template exits 0" "$rc" 0
+check_match "audit samba-tool template: value read" "$out" 'server.require +1  domain-gpo +[^ ]*samba_tool.inf:10'
+check_match "audit samba-tool template: note" "$out" 'note: no \[Version\] section'
+out=$("$SMBSIGN" audit --os server2022 --domain-gpo "$D/gpttmpl.utf16.inf" 2>&1); rc=$?
+check_eq "audit UTF-16LE template exits 0" "$rc" 0
+check_nomatch "audit UTF-16LE template: no note" "$out" 'no \[Version\]'
+out=$("$SMBSIGN" audit --json --domain-gpo "$D/samba_tool.inf")
+check_match "audit --json notes no-version-section" "$out" '"notes":\["no-version-section"\]'
+err=$("$SMBSIGN" audit "$D/not_a_template.inf" 2>&1 >/dev/null)
+check_match "audit smb.conf-like file: why" "$err" 'not_a_template.inf:2: no \[Version\] and no security template section \(\[global\]'
+# issue 20: the DC profile's Default Domain Controllers Policy is an assumption, not the file
+printf '[Kerberos Policy]\nMaxTicketAge = 10\n' >"$T/nosign.inf"
+out=$("$SMBSIGN" audit --os server2022-dc --domain-gpo "$T/nosign.inf")
+check_match "audit DC, GPO without signing values: assumed source in text" "$out" \
+    'server.require +1  assumed-gpo +profile server2022-dc: Default Domain Controllers Policy \(assumed'
+check_nomatch "audit DC, GPO without signing values: not attributed to the file" "$out" 'server.require +1  domain-gpo'
+out=$("$SMBSIGN" audit --json --os server2022-dc --domain-gpo "$T/nosign.inf")
+check_match "audit DC, GPO without signing values: assumed source in JSON" "$out" \
+    '"server":\{"require":\{"value":1,"source":"assumed-gpo","origin":"profile server2022-dc: Default Domain Controllers Policy"'
+
+out=$("$SMBSIGN" audit --json --os server2022-dc --domain-gpo "$D/samba_tool.inf")
+check_match "audit DC: file value is domain-gpo" "$out" '"require":\{"value":1,"source":"domain-gpo","origin":"[^"]*samba_tool.inf","line":10\}'
+check_match "audit DC: assumed value in JSON" "$out" '"enable":\{"value":1,"source":"assumed-gpo","origin":"profile server2022-dc: Default Domain Controllers Policy","line":null\}'
+out=$("$SMBSIGN" audit --json --os server2022 --domain-gpo "$D/samba_tool.inf")
+check_nomatch "audit member server: nothing assumed" "$out" 'assumed-gpo'
+# issue 20: origins are never cut (a path longer than the old 127-character limit)
+LP="$T/$(printf 'd%.0s' $(seq 60))/$(printf 'e%.0s' $(seq 60))/MACHINE/Microsoft/Windows NT/SecEdit"
+mkdir -p "$LP" && cp "$D/samba_tool.inf" "$LP/GptTmpl.inf"
+out=$("$SMBSIGN" audit --os server2022 --domain-gpo "$LP/GptTmpl.inf")
+check_match "audit long origin whole in text (${#LP} chars)" "$out" "domain-gpo +$LP/GptTmpl.inf:10\$"
+out=$("$SMBSIGN" audit --json --os server2022 --domain-gpo "$LP/GptTmpl.inf")
+check "audit long origin whole in JSON" /usr/bin/python3 -c 'import json,sys
+d=json.loads(sys.argv[1]); assert d["server"]["require"]["origin"]==sys.argv[2], d["server"]["require"]' "$out" "$LP/GptTmpl.inf"
 check_exit 2 "audit missing file" "$SMBSIGN" audit "$T/does-not-exist.reg"
 check_exit 2 "audit no input" "$SMBSIGN" audit
 check_exit 2 "audit bad --fail-on" "$SMBSIGN" audit --fail-on critical "$D/server_v5.utf8.reg"

@@ -170,6 +170,22 @@ static void json_writer(void **state)
     free(buf);
 }
 
+/* smbclient's letters and order (issue 20); negative twins: no bit, unknown bits. */
+static void file_attr_letters(void **state)
+{
+    (void)state;
+    char a[SMB_FILE_ATTR_LETTERS_MAX];
+    assert_string_equal(smb_file_attr_letters(0x80, a), "N");
+    assert_string_equal(smb_file_attr_letters(0x20, a), "A");
+    assert_string_equal(smb_file_attr_letters(0x10, a), "D");
+    assert_string_equal(smb_file_attr_letters(0x03, a), "HR");
+    assert_string_equal(smb_file_attr_letters(0x27, a), "AHSR");
+    assert_string_equal(smb_file_attr_letters(0x7FFF, a), "VDAHSNRdtsrcone");
+    assert_int_equal(strlen(a) + 1, SMB_FILE_ATTR_LETTERS_MAX);
+    assert_string_equal(smb_file_attr_letters(0, a), "");
+    assert_string_equal(smb_file_attr_letters(0xFFFF8000u, a), "");
+}
+
 /* take() (every rd_* read) with a length that would wrap off + n: refused,
  * sticky, nothing returned (issue 11: it computed off + n, which can wrap,
  * unlike rd_sub); the twin reads the bytes that are there. */
@@ -221,6 +237,7 @@ int main(void)
         cmocka_unit_test(rd_sub_checks_64bit),  cmocka_unit_test(wr_writes_and_overflows),
         cmocka_unit_test(hex_roundtrip_and_errors), cmocka_unit_test(status_table_names),
         cmocka_unit_test(vocabulary_names),     cmocka_unit_test(json_writer),
+        cmocka_unit_test(file_attr_letters),
         cmocka_unit_test(rd_huge_length_does_not_wrap), cmocka_unit_test(smb1_wr_ustr_error_is_sticky),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -392,7 +392,7 @@ static void precedence(void **state)
     /* Windows 2000 DC: the Default DC policy leaves "always" not defined, so a registry value counts */
     smb_policy_layer w2k[2];
     smb_policy_profile_layer(smb_policy_profile_find("win2000-dc"), &w2k[0]);
-    assert_int_equal(w2k[0].v[SMB_SETTING_SERVER_ENABLE].source, SMB_SOURCE_DOMAIN_GPO);
+    assert_int_equal(w2k[0].v[SMB_SETTING_SERVER_ENABLE].source, SMB_SOURCE_ASSUMED_GPO);
     assert_int_equal(w2k[0].v[SMB_SETTING_SERVER_REQUIRE].source, SMB_SOURCE_DEFAULT);
     smb_policy_layer_init(&w2k[1], SMB_SOURCE_REGISTRY, "w2kdc.reg");
     smb_policy_layer_set(&w2k[1], SMB_SETTING_SERVER_REQUIRE, 1, 1, 0, 2);
@@ -643,6 +643,99 @@ static void vocabulary(void **state)
     assert_null(smb_policy_setting_desc(SMB_SETTING_COUNT));
 }
 
+/* Issue 20: a DC profile's Default Domain Controllers Policy values are their
+ * own source (assumed-gpo), named so in the origin text; a domain GPO file
+ * outranks them whatever the order, a registry value does not (and is
+ * reported as overridden). Negative twin: a member server profile has no
+ * assumed value, and a value read from a file never carries a profile. */
+static void assumed_gpo_source(void **state)
+{
+    (void)state;
+    char ob[SMB_POLICY_ORIGIN_TEXT_MAX];
+    const smb_profile *dc = smb_policy_profile_find("server2022-dc");
+    smb_policy_layer l[3];
+    smb_policy_effective e;
+    smb_policy_profile_layer(dc, &l[0]);
+    assert_int_equal(l[0].v[SMB_SETTING_SERVER_REQUIRE].source, SMB_SOURCE_ASSUMED_GPO);
+    assert_int_equal(l[0].v[SMB_SETTING_CLIENT_REQUIRE].source, SMB_SOURCE_DEFAULT);
+    assert_string_equal(smb_source_name(SMB_SOURCE_ASSUMED_GPO), "assumed-gpo");
+    assert_string_equal(smb_policy_origin_text(&l[0].v[SMB_SETTING_SERVER_REQUIRE], ob),
+                        "profile server2022-dc: Default Domain Controllers Policy");
+    assert_string_equal(smb_policy_origin_text(&l[0].v[SMB_SETTING_CLIENT_REQUIRE], ob), "profile server2022-dc");
+    /* a domain GPO file given first still wins over the assumption */
+    smb_policy_layer_init(&l[1], SMB_SOURCE_DOMAIN_GPO, "GptTmpl.inf");
+    smb_policy_layer_set(&l[1], SMB_SETTING_SERVER_REQUIRE, 0, 0, 0, 3);
+    smb_policy_layer tmp = l[0];
+    l[0] = l[1];
+    l[1] = tmp;
+    assert_int_equal(smb_policy_resolve(l, 2, &e), SMB_OK);
+    assert_int_equal(e.v[SMB_SETTING_SERVER_REQUIRE].value, 0);
+    assert_int_equal(e.v[SMB_SETTING_SERVER_REQUIRE].source, SMB_SOURCE_DOMAIN_GPO);
+    assert_null(e.v[SMB_SETTING_SERVER_REQUIRE].profile);
+    assert_string_equal(smb_policy_origin_text(&e.v[SMB_SETTING_SERVER_REQUIRE], ob), "GptTmpl.inf");
+    /* a file that sets nothing leaves the assumption, named as such */
+    smb_policy_layer_init(&l[0], SMB_SOURCE_DOMAIN_GPO, "empty.inf");
+    assert_int_equal(smb_policy_resolve(l, 2, &e), SMB_OK);
+    assert_int_equal(e.v[SMB_SETTING_SERVER_REQUIRE].source, SMB_SOURCE_ASSUMED_GPO);
+    /* a registry value loses to it and is reported as overridden */
+    smb_policy_layer_init(&l[2], SMB_SOURCE_REGISTRY, "r.reg");
+    smb_policy_layer_set(&l[2], SMB_SETTING_SERVER_REQUIRE, 0, 0, 0, 2);
+    assert_int_equal(smb_policy_resolve(l, 3, &e), SMB_OK);
+    assert_int_equal(e.v[SMB_SETTING_SERVER_REQUIRE].value, 1);
+    smb_findings *f = calloc(1, sizeof *f);
+    assert_non_null(f);
+    smb_policy_audit(l, 3, &e, dc, SMB_AUDIT_SERVER, f);
+    bool found = false;
+    for (size_t i = 0; i < f->n; i++)
+        if (!strcmp(f->f[i].def->id, "overridden") && strstr(f->f[i].detail, "assumed: Default Domain Controllers"))
+            found = true;
+    assert_true(found);
+    free(f);
+    /* negative twin: a member server assumes nothing */
+    smb_policy_profile_layer(smb_policy_profile_find("server2022"), &l[0]);
+    for (int s = 0; s < SMB_SETTING_COUNT; s++)
+        assert_int_not_equal(l[0].v[s].source, SMB_SOURCE_ASSUMED_GPO);
+    /* every profile's longest origin text fits the composition buffer */
+    size_t np;
+    const smb_profile *ps = smb_policy_profiles(&np);
+    for (size_t i = 0; i < np; i++)
+        assert_true(strlen("profile : Default Domain Controllers Policy") + strlen(ps[i].name) <
+                    SMB_POLICY_ORIGIN_TEXT_MAX);
+}
+
+/* Issue 20: origins are never cut. A 300-character SYSVOL-like path comes
+ * back whole in the resolved value and in a finding's detail; a detail that
+ * still overflows ends in "[...]". */
+static void long_origins(void **state)
+{
+    (void)state;
+    char path[301];
+    for (size_t i = 0; i < 300; i++)
+        path[i] = (char)('a' + i % 26);
+    memcpy(path + 300 - 16, "/GptTmpl.inf:zz", 15);
+    path[300] = 0;
+    smb_policy_layer l[2];
+    smb_policy_effective e;
+    const smb_profile *p = smb_policy_profile_find("server2022");
+    smb_policy_profile_layer(p, &l[0]);
+    smb_policy_layer_init(&l[1], SMB_SOURCE_DOMAIN_GPO, path);
+    smb_policy_layer_set(&l[1], SMB_SETTING_SERVER_REQUIRE, 0, 0, 0, 6);
+    assert_int_equal(smb_policy_resolve(l, 2, &e), SMB_OK);
+    assert_int_equal(strlen(e.v[SMB_SETTING_SERVER_REQUIRE].origin), 300);
+    assert_string_equal(e.v[SMB_SETTING_SERVER_REQUIRE].origin, path);
+    smb_findings *f = calloc(1, sizeof *f);
+    assert_non_null(f);
+    smb_policy_audit(l, 2, &e, p, SMB_AUDIT_SERVER, f);
+    char want[400];
+    snprintf(want, sizeof want, "%s:6", path);
+    bool whole = false;
+    for (size_t i = 0; i < f->n; i++)
+        if (!strcmp(f->f[i].def->id, "relay-target") && strstr(f->f[i].detail, want))
+            whole = true;
+    assert_true(whole);
+    free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -653,6 +746,7 @@ int main(void)
         cmocka_unit_test(profile_defaults),   cmocka_unit_test(precedence),
         cmocka_unit_test(levels_from_settings), cmocka_unit_test(findings), cmocka_unit_test(w9x_signing),
         cmocka_unit_test(registry_mapping),   cmocka_unit_test(vocabulary),
+        cmocka_unit_test(assumed_gpo_source), cmocka_unit_test(long_origins),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

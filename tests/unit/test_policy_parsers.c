@@ -155,6 +155,34 @@ static void inf_templates(void **state)
     want_value(&a, SMB_SETTING_CLIENT_REQUIRE, 0, 11);
     want_value(&a, SMB_SETTING_SERVER_ENABLE, 0, 12);
     want_value(&a, SMB_SETTING_SERVER_REQUIRE, 0, 13);
+    assert_int_equal(a.notes, 0); /* Windows' form has [Version] */
+}
+
+/* What `samba-tool gpo manage security set` writes (ASCII, LF, no [Unicode] or
+ * [Version], "PATH = 4,1" once it has rewritten [Registry Values]): accepted,
+ * with a note; a [Version]-less file with known sections likewise. The
+ * UTF-16LE twin of the same text gives the same layer. */
+static void inf_samba_tool(void **state)
+{
+    (void)state;
+    smb_policy_layer a, b, c;
+    parse_ok(smb_policy_parse_inf, "samba_tool.inf", &a);
+    assert_true(a.notes & SMB_LAYER_NOTE_NO_VERSION);
+    want_value(&a, SMB_SETTING_SERVER_REQUIRE, 1, 10);
+    want_value(&a, SMB_SETTING_SERVER_ENABLE, SMB_VALUE_UNDEFINED, 0);
+    parse_ok(any, "samba_tool.inf", &b);
+    assert_memory_equal(&a, &b, sizeof a);
+    size_t n, wn;
+    uint8_t *raw = slurp("samba_tool.inf", &n);
+    uint8_t *w = widen(raw, n, &wn);
+    smb_policy_error err;
+    assert_int_equal(smb_policy_parse_inf(w, wn, "samba_tool.inf", &c, &err), SMB_OK);
+    assert_memory_equal(&a, &c, sizeof a);
+    free(raw);
+    free(w);
+    parse_ok(smb_policy_parse_inf, "no_version.inf", &a); /* [Unicode] + [Registry Values] */
+    assert_true(a.notes & SMB_LAYER_NOTE_NO_VERSION);
+    want_value(&a, SMB_SETTING_SERVER_REQUIRE, 1, 4);
 }
 
 static void powershell_outputs(void **state)
@@ -225,7 +253,7 @@ static void generated_utf16_twins(void **state)
     (void)state;
     static const char *const files[] = {"server_v5.utf8.reg", "nt4_regedit4.reg",   "win98_vnetsup.reg",
                                         "deletions.reg",      "invalid_values.reg", "gpttmpl.utf8.inf",
-                                        "secedit_export.utf8.inf", "ps_server_list.txt", "ps_client_list.txt",
+                                        "secedit_export.utf8.inf", "samba_tool.inf", "ps_server_list.txt", "ps_client_list.txt",
                                         "ps_server.json",     "ps_both.json"};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         size_t n, wn;
@@ -256,7 +284,9 @@ static void malformed_inputs(void **state)
     static const struct bad cases[] = {
         {"bad_dword.reg", smb_policy_parse_reg, 5, "bad DWORD"},
         {"bad_dword.inf", smb_policy_parse_inf, 5, "bad DWORD"},
-        {"missing_section.inf", smb_policy_parse_inf, 1, "missing [Version] section"},
+        {"not_a_template.inf", smb_policy_parse_inf, 2, "no [Version] and no security template section ([global]"},
+        {"not_a_template.inf", any, 2, "no [Version] and no security template section"},
+        {"unknown_sections.inf", smb_policy_parse_inf, 3, "([Strings] is not one"},
         {"truncated_utf16.reg", smb_policy_parse_reg, 3, "truncated UTF-16LE"},
         {"garbage.bin", any, 1, "binary data"},
         {"garbage.bin", smb_policy_parse_reg, 1, "binary data"},
@@ -375,7 +405,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(reg_v5_utf8_and_utf16), cmocka_unit_test(reg_regedit4_nt4_and_98),
-        cmocka_unit_test(reg_deletions_and_invalid), cmocka_unit_test(inf_templates),
+        cmocka_unit_test(reg_deletions_and_invalid), cmocka_unit_test(inf_templates), cmocka_unit_test(inf_samba_tool),
         cmocka_unit_test(powershell_outputs),    cmocka_unit_test(format_detection),
         cmocka_unit_test(generated_utf16_twins), cmocka_unit_test(malformed_inputs),
         cmocka_unit_test(malformed_inline),      cmocka_unit_test(truncations_and_flips),
