@@ -71,8 +71,27 @@ typedef enum smb_setting {
     SMB_SETTING_SERVER_REQUIRE,     /* LanManServer RequireSecuritySignature */
     SMB_SETTING_SERVER_ENABLE,      /* LanManServer EnableSecuritySignature */
     SMB_SETTING_SERVER_ENABLE_W9X,  /* LanManServer enableW9xsecuritysignature (no GPO) */
+    /* Windows 11 24H2 / Server 2025 era settings (REFERENCES.md; Microsoft Learn
+     * "Control SMB signing behavior", "SMB security hardening", KB4046019).
+     * Read from LanmanWorkstation / LanmanServer \Parameters and from the Group
+     * Policy keys HKLM\SOFTWARE\Policies\Microsoft\Windows\LanmanWorkstation /
+     * LanmanServer. */
+    SMB_SETTING_CLIENT_REQUIRE_ENCRYPTION, /* LanmanWorkstation RequireEncryption */
+    SMB_SETTING_CLIENT_INSECURE_GUEST,     /* AllowInsecureGuestAuth (PowerShell EnableInsecureGuestLogons) */
+    SMB_SETTING_CLIENT_AUDIT_SIGNING,      /* AuditServerDoesNotSupportSigning */
+    SMB_SETTING_CLIENT_AUDIT_ENCRYPTION,   /* AuditServerDoesNotSupportEncryption */
+    SMB_SETTING_CLIENT_AUDIT_GUEST,        /* AuditInsecureGuestLogon */
+    SMB_SETTING_CLIENT_BLOCK_NTLM,         /* BlockNTLM */
+    SMB_SETTING_SERVER_ENCRYPT_DATA,       /* LanmanServer EncryptData */
+    SMB_SETTING_SERVER_REJECT_UNENCRYPTED, /* RejectUnencryptedAccess */
+    SMB_SETTING_SERVER_AUDIT_SIGNING,      /* AuditClientDoesNotSupportSigning */
+    SMB_SETTING_SERVER_AUDIT_ENCRYPTION,   /* AuditClientDoesNotSupportEncryption */
+    SMB_SETTING_SERVER_SMB1,               /* SMB1 (PowerShell EnableSMB1Protocol) */
     SMB_SETTING_COUNT
 } smb_setting;
+
+/* The first setting of the 24H2 group (everything before it is a signing level setting). */
+#define SMB_SETTING_FIRST_EXTENDED SMB_SETTING_CLIENT_REQUIRE_ENCRYPTION
 
 /* Static description of one setting. */
 typedef struct smb_setting_desc {
@@ -84,6 +103,10 @@ typedef struct smb_setting_desc {
     const char *registry_keys; /* human list of the keys that carry it */
     const char *cis;           /* CIS benchmark item ("2.3.8.1"), NULL if none */
     bool smb1_only;            /* has no effect on SMB2/3 */
+    bool client;               /* a LanmanWorkstation (client) setting; else LanmanServer */
+    const char *ps_name;       /* Get-Smb*Configuration property name */
+    const char *json_key;      /* key under "client"/"server" in audit --json ("require", "require_encryption") */
+    bool gpo_key;              /* also read from SOFTWARE\Policies\Microsoft\Windows\Lanman* */
 } smb_setting_desc;
 
 const smb_setting_desc *smb_policy_setting_desc(smb_setting s);
@@ -93,13 +116,14 @@ const smb_setting_desc *smb_policy_setting_desc(smb_setting s);
 typedef enum smb_source {
     SMB_SOURCE_NONE = 0,     /* not defined anywhere */
     SMB_SOURCE_DEFAULT,      /* OS/role default from the profile */
+    SMB_SOURCE_SMB_CONF,     /* Samba smb.conf (or our server's config in Samba words) */
     SMB_SOURCE_REGISTRY,     /* a registry value (.reg, PowerShell output) */
     SMB_SOURCE_LOCAL_POLICY, /* local security policy (secedit /export) */
     SMB_SOURCE_DOMAIN_GPO,   /* domain Group Policy (GptTmpl.inf) */
     SMB_SOURCE_OVERRIDE      /* command-line what-if */
 } smb_source;
 
-const char *smb_source_name(smb_source s); /* "not-defined" "default" "registry" "local-policy" "domain-gpo" "override" */
+const char *smb_source_name(smb_source s); /* "not-defined" "default" "smb.conf" "registry" "local-policy" "domain-gpo" "override" */
 
 #define SMB_POLICY_ORIGIN_MAX 128
 
@@ -120,12 +144,48 @@ typedef struct smb_setting_value {
     char origin[SMB_POLICY_ORIGIN_MAX]; /* file name or profile name; "" if none */
 } smb_setting_value;
 
+typedef struct smb_policy_error smb_policy_error; /* section 6 */
+
+/* MS15-011 (KB3000483) hardened UNC paths: one value under
+ * HKLM\SOFTWARE\Policies\Microsoft\Windows\NetworkProvider\HardenedPaths,
+ * named by a path pattern (\\*\NAME, \\SERVER\*, \\SERVER\NAME) whose
+ * REG_SZ data is "RequireMutualAuthentication=1, RequireIntegrity=1[, RequirePrivacy=1]". */
+#define SMB_HARDENED_PATH_MAX 128
+#define SMB_POLICY_MAX_HARDENED 8
+typedef struct smb_hardened_path {
+    char path[SMB_HARDENED_PATH_MAX]; /* as written in the policy: \\*\SYSVOL */
+    int8_t require_mutual_auth;       /* 0/1, SMB_VALUE_UNDEFINED when not listed */
+    int8_t require_integrity;
+    int8_t require_privacy;
+    bool deleted;                     /* "\\*\SYSVOL"=- or [-...HardenedPaths] */
+    smb_source source;
+    uint32_t line;
+    char origin[SMB_POLICY_ORIGIN_MAX];
+} smb_hardened_path;
+
 /* One source of settings: a parsed file, the profile defaults, or overrides. */
 typedef struct smb_policy_layer {
     smb_source source;
     char name[SMB_POLICY_ORIGIN_MAX]; /* file name or description */
     smb_setting_value v[SMB_SETTING_COUNT];
+    smb_hardened_path hp[SMB_POLICY_MAX_HARDENED]; /* hardened UNC paths this layer sets, in file order */
+    uint8_t n_hp;
+    bool hp_key_deleted; /* [-...\NetworkProvider\HardenedPaths]: lower layers' paths are removed */
 } smb_policy_layer;
+
+/* Parse a HardenedPaths value's data ("RequireMutualAuthentication=1,
+ * RequireIntegrity=1"): names case-insensitive, separated by commas and/or
+ * blanks, values 0 or 1; an empty string sets nothing. Fills the three flags
+ * of *out (others untouched) or returns SMB_E_MALFORMED with err->msg. */
+smb_status smb_policy_parse_hardened_value(const char *s, size_t n, smb_hardened_path *out, smb_policy_error *err);
+/* Check a path pattern: \\*\NAME, \\SERVER\* or \\SERVER\NAME (no further
+ * components). Returns 0 ok, -1 invalid. */
+int smb_policy_hardened_pattern_ok(const char *pattern);
+/* How specifically a pattern matches a UNC path \\server\share[\...]:
+ * 0 no match, 1 \\*\NAME, 2 \\SERVER\*, 3 \\SERVER\NAME (case-insensitive). */
+int smb_policy_hardened_match(const char *pattern, const char *unc);
+/* Add (or replace, same pattern) a hardened path in a layer; false when full. */
+bool smb_policy_layer_add_hardened(smb_policy_layer *l, const smb_hardened_path *hp);
 
 /* An empty layer (every value undefined) of the given source and name. */
 void smb_policy_layer_init(smb_policy_layer *l, smb_source source, const char *name);
@@ -150,6 +210,8 @@ typedef struct smb_policy_effective {
     smb_shadowed shadowed[SMB_POLICY_MAX_SHADOWED];
     size_t n_shadowed;
     bool require_needs_enable; /* Windows 2000 rule (seed 000): client require needs client enable */
+    smb_hardened_path hp[SMB_POLICY_MAX_HARDENED]; /* effective hardened paths (highest source per pattern) */
+    size_t n_hp;
 } smb_policy_effective;
 
 /*
@@ -228,6 +290,14 @@ const smb_profile *smb_policy_profile_find(const char *name);
  * Domain Controllers Policy enables (value 1) carry SMB_SOURCE_DOMAIN_GPO;
  * values it leaves not defined stay DEFAULT. */
 void smb_policy_profile_layer(const smb_profile *p, smb_policy_layer *out);
+/* A profile's default for any setting (0/1, or SMB_VALUE_UNDEFINED when the
+ * setting does not exist on that system). */
+int8_t smb_policy_profile_default(const smb_profile *p, smb_setting s);
+/* True when the system hardens \\*\SYSVOL and \\*\NETLOGON (RequireMutualAuthentication=1,
+ * RequireIntegrity=1) when HardenedPaths does not configure them (Windows 10 /
+ * Server 2016 and later, KB3000483 / MS15-011). */
+bool smb_policy_profile_unc_defaults(const smb_profile *p);
+
 /* Highest dialect in a set ("3.1.1", ..., "1"), SMB_DIALECT_NONE if empty. */
 smb_dialect smb_policy_best_dialect(uint8_t dialect_bits);
 
@@ -395,10 +465,10 @@ int smb_findings_max_severity(const smb_findings *f);
 #define SMB_POLICY_MAX_INPUT (4u << 20) /* 4 MiB: larger configuration files are refused */
 #define SMB_POLICY_MAX_LINE 4096        /* longest logical line accepted */
 
-typedef struct smb_policy_error {
+struct smb_policy_error {
     uint32_t line; /* 1-based; 0 when the whole file is at fault */
     char msg[160];
-} smb_policy_error;
+};
 
 typedef enum smb_policy_format {
     SMB_FORMAT_AUTO = 0,

@@ -307,7 +307,7 @@ int cmd_audit(int argc, char **argv)
                    smb_policy_format_name(files[i].fmt), files[i].path);
         printf("%sEffective settings%s (value, source, origin)\n", col.bold, col.reset);
         for (int s = 0; s < SMB_SETTING_COUNT; s++) {
-            bool client = s <= SMB_SETTING_CLIENT_ENABLE;
+            bool client = smb_policy_setting_desc((smb_setting)s)->client;
             if ((client && !(sides & SMB_AUDIT_CLIENT)) || (!client && !(sides & SMB_AUDIT_SERVER)))
                 continue;
             text_value(smb_policy_setting_desc((smb_setting)s), &m->eff.v[s], !strncmp(os->name, "win2000", 7),

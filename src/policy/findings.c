@@ -148,7 +148,7 @@ void smb_policy_audit(const smb_policy_layer *layers, size_t n_layers, const smb
         if (sh->winner != SMB_SOURCE_DOMAIN_GPO ||
             (sh->lost.source != SMB_SOURCE_REGISTRY && sh->lost.source != SMB_SOURCE_LOCAL_POLICY))
             continue;
-        add(out, "overridden", strncmp(smb_policy_setting_desc(sh->setting)->name, "client", 6) ? "server" : "client",
+        add(out, "overridden", smb_policy_setting_desc(sh->setting)->client ? "client" : "server",
             "%s: %s value %d (%s) is overridden by domain Group Policy value %d%s",
             smb_policy_setting_desc(sh->setting)->name, smb_source_name(sh->lost.source), sh->lost.value,
             where(&sh->lost, w, sizeof w), sh->winner_value,
@@ -160,7 +160,7 @@ void smb_policy_audit(const smb_policy_layer *layers, size_t n_layers, const smb
         for (int s = 0; s < SMB_SETTING_COUNT; s++) {
             const smb_setting_value *v = &layers[i].v[s];
             const smb_setting_desc *d = smb_policy_setting_desc((smb_setting)s);
-            const char *side = s <= SMB_SETTING_CLIENT_ENABLE ? "client" : "server";
+            const char *side = d->client ? "client" : "server";
             if (v->flags & SMB_VALUE_F_NOT_BOOLEAN)
                 add(out, "invalid-value", side, "%s = %u in %s:%u: only 0 and 1 are defined (read as enabled)",
                     d->name, v->raw, v->origin, v->line);
@@ -169,9 +169,7 @@ void smb_policy_audit(const smb_policy_layer *layers, size_t n_layers, const smb
                     v->line);
             /* Only a value that changes the default is a deliberate SMB1-only setting
              * (PowerShell output lists EnableSecuritySignature whatever it is). */
-            int8_t def = s == SMB_SETTING_CLIENT_ENABLE   ? p->client_enable
-                         : s == SMB_SETTING_SERVER_ENABLE ? p->server_enable
-                                                          : p->server_enable_w9x;
+            int8_t def = smb_policy_profile_default(p, (smb_setting)s);
             if (d->smb1_only && v->source > SMB_SOURCE_DEFAULT && v->value >= 0 && v->value != def &&
                 !smb1_setting_seen && layers[i].source != SMB_SOURCE_DEFAULT) {
                 smb1_setting_seen = true;

@@ -120,6 +120,91 @@ static const smb_profile profiles[] = {
      "always advertises SIGNING_ENABLED. Dialects 2.1 to 3.1.1."},
 };
 
+/* Defaults of the 24H2-group settings, keyed by profile name (a separate
+ * table so the smb_profile rows above stay as they were). Sources: Microsoft
+ * Learn "Guest access in SMB2 and SMB3 disabled by default in Windows"
+ * (KB4046019: off on Enterprise/Education and Server since 1709, on Pro since
+ * 24H2, Home still allowed), "Control SMB signing behavior" and "SMB security
+ * hardening" (24H2 / Server 2025 audit, RequireEncryption, BlockNTLM: all off
+ * by default), "SMB security enhancements" (EncryptData off,
+ * RejectUnencryptedAccess on since Windows 8 / Server 2012), "How to detect,
+ * enable and disable SMBv1" (SMB1 server not installed on clean installs
+ * since 1709 / Server 2019), KB3000483 / MS15-011 (SYSVOL and NETLOGON
+ * hardened by default since Windows 10). U = the setting does not exist. */
+typedef struct profile_ext {
+    const char *name;
+    int8_t v[SMB_SETTING_COUNT - SMB_SETTING_FIRST_EXTENDED];
+    bool unc_defaults; /* \\*\SYSVOL and \\*\NETLOGON hardened when not configured */
+} profile_ext;
+
+/*            req_enc guest a_sign a_enc a_guest blk_ntlm | encrypt reject a_sign a_enc smb1 */
+#define LEGACY_EXT {U, U, U, U, U, U, U, U, U, U, 1}
+#define W7_EXT {U, 1, U, U, U, U, U, U, U, U, 1}
+#define W10_EXT(guest, smb1) {U, guest, U, U, U, U, 0, 1, U, U, smb1}
+#define H24_EXT(guest) {0, guest, 0, 0, 0, 0, 0, 1, 0, 0, 0}
+static const profile_ext exts[] = {
+    {"win98", LEGACY_EXT, false},
+    {"nt4", LEGACY_EXT, false},
+    {"nt4-dc", LEGACY_EXT, false},
+    {"win2000", LEGACY_EXT, false},
+    {"win2000-server", LEGACY_EXT, false},
+    {"win2000-dc", LEGACY_EXT, false},
+    {"winxp", LEGACY_EXT, false},
+    {"winxp-kb950876", LEGACY_EXT, false},
+    {"win2003", LEGACY_EXT, false},
+    {"win2003-kb950876", LEGACY_EXT, false},
+    {"win2003-dc", LEGACY_EXT, false},
+    {"win2003-dc-kb950876", LEGACY_EXT, false},
+    {"vista", W7_EXT, false},
+    {"win7", W7_EXT, false},
+    {"win10", W10_EXT(1, 0), true},
+    {"win11", W10_EXT(1, 0), true},
+    {"win11-24h2", H24_EXT(0), true},
+    {"win11-24h2-home", H24_EXT(1), true},
+    {"server2008", W7_EXT, false},
+    {"server2016", W10_EXT(1, 1), true},
+    {"server2019", W10_EXT(0, 0), true},
+    {"server2022", W10_EXT(0, 0), true},
+    {"server2022-dc", W10_EXT(0, 0), true},
+    {"server2025", H24_EXT(0), true},
+    {"server2025-dc", H24_EXT(0), true},
+    {"samba", {0, U, U, U, U, U, 0, U, U, U, 0}, false},
+    {"samba-dc", {0, U, U, U, U, U, 0, U, U, U, 0}, false},
+    {"ksmbd", {U, U, U, U, U, U, 0, U, U, U, 0}, false},
+};
+
+static const profile_ext *ext_of(const smb_profile *p)
+{
+    for (size_t i = 0; p && i < sizeof exts / sizeof exts[0]; i++)
+        if (!strcmp(exts[i].name, p->name))
+            return &exts[i];
+    return NULL;
+}
+
+int8_t smb_policy_profile_default(const smb_profile *p, smb_setting s)
+{
+    if (!p || (unsigned)s >= SMB_SETTING_COUNT)
+        return SMB_VALUE_UNDEFINED;
+    switch (s) {
+    case SMB_SETTING_CLIENT_REQUIRE: return p->client_require;
+    case SMB_SETTING_CLIENT_ENABLE: return p->client_enable;
+    case SMB_SETTING_SERVER_REQUIRE: return p->server_require;
+    case SMB_SETTING_SERVER_ENABLE: return p->server_enable;
+    case SMB_SETTING_SERVER_ENABLE_W9X: return p->server_enable_w9x;
+    default: break;
+    }
+    const profile_ext *x = ext_of(p);
+    if (!x || (p->role == SMB_ROLE_SERVER_ONLY && smb_policy_setting_desc(s)->client))
+        return SMB_VALUE_UNDEFINED;
+    return x->v[s - SMB_SETTING_FIRST_EXTENDED];
+}
+
+bool smb_policy_profile_unc_defaults(const smb_profile *p)
+{
+    const profile_ext *x = ext_of(p);
+    return x && x->unc_defaults;
+}
+
 const smb_profile *smb_policy_profiles(size_t *count)
 {
     if (count)
@@ -153,8 +238,9 @@ void smb_policy_profile_layer(const smb_profile *p, smb_policy_layer *out)
     char name[SMB_POLICY_ORIGIN_MAX];
     snprintf(name, sizeof name, "profile %s", p->name);
     smb_policy_layer_init(out, SMB_SOURCE_DEFAULT, name);
-    const int8_t vals[SMB_SETTING_COUNT] = {p->client_require, p->client_enable, p->server_require,
-                                            p->server_enable, p->server_enable_w9x};
+    int8_t vals[SMB_SETTING_COUNT];
+    for (int s = 0; s < SMB_SETTING_COUNT; s++)
+        vals[s] = smb_policy_profile_default(p, (smb_setting)s);
     for (int s = 0; s < SMB_SETTING_COUNT; s++) {
         if (vals[s] == SMB_VALUE_UNDEFINED)
             continue;
