@@ -298,6 +298,15 @@ int8_t smb_policy_profile_default(const smb_profile *p, smb_setting s);
  * Server 2016 and later, KB3000483 / MS15-011). */
 bool smb_policy_profile_unc_defaults(const smb_profile *p);
 
+/* The hardened-path rule a client applies to a UNC path \\\\server\\share[\\...]:
+ * the most specific effective HardenedPaths entry (\\\\SERVER\\NAME over
+ * \\\\SERVER\\* over \\\\*\\NAME), else, for SYSVOL and NETLOGON on a profile with
+ * smb_policy_profile_unc_defaults, the built-in default (source DEFAULT).
+ * Returns false when no rule applies. RequireIntegrity=1 makes the client
+ * require signing for that path whatever RequireSecuritySignature says. */
+bool smb_policy_path_hardening(const smb_policy_effective *e, const smb_profile *p, const char *unc,
+                               smb_hardened_path *out);
+
 /* Highest dialect in a set ("3.1.1", ..., "1"), SMB_DIALECT_NONE if empty. */
 smb_dialect smb_policy_best_dialect(uint8_t dialect_bits);
 
@@ -455,6 +464,16 @@ void smb_policy_audit(const smb_policy_layer *layers, size_t n_layers, const smb
  * unsigned-session findings). Appends to out. */
 void smb_policy_audit_pair(smb_proto proto, smb_side client, smb_side server, const smb_outcome *o,
                            smb_findings *out);
+/* Findings on the 24H2-group settings and hardened paths of one machine
+ * (insecure-guest-logons, signing-audit-off, ntlm-allowed,
+ * unc-hardening-missing, encryption-not-required, smb1-enabled). Appends. */
+void smb_policy_audit_extended(const smb_policy_effective *e, const smb_profile *p, unsigned sides,
+                               smb_findings *out);
+typedef struct smb_smbconf smb_smbconf; /* section 6 */
+/* Samba-only findings from smb.conf: guest-access-with-signing (guest ok,
+ * map to guest), ntlm-allowed (ntlm auth). Appends. */
+void smb_policy_audit_smbconf(const smb_smbconf *c, const smb_policy_effective *e, smb_findings *out);
+
 /* Highest severity present, 0 if none. */
 int smb_findings_max_severity(const smb_findings *f);
 
@@ -496,6 +515,84 @@ smb_status smb_policy_parse_ps(const uint8_t *buf, size_t len, const char *name,
 /* Detect the format from content and parse. *fmt (if non-NULL) receives it. */
 smb_status smb_policy_parse_any(const uint8_t *buf, size_t len, const char *name, unsigned ps_role_hint,
                                 smb_policy_layer *out, smb_policy_format *fmt, smb_policy_error *err);
+
+/* ---- Samba smb.conf (smb.conf(5); value words checked against testparm) ---- */
+
+#define SMB_SMBCONF_MAX_SHARES 64
+#define SMB_SMBCONF_MAX_INCLUDE_DEPTH 8
+#define SMB_SMBCONF_VALUE_MAX 160
+
+/* One parameter as read: the canonical word testparm prints for enum
+ * parameters ("required" for "mandatory", "if_required" for "auto", "No" for
+ * "disabled"...), the list as written for algorithm lists; line 0 = not set
+ * (Samba's default applies). */
+typedef struct smb_smbconf_value {
+    char value[SMB_SMBCONF_VALUE_MAX];
+    uint32_t line;
+    char origin[SMB_POLICY_ORIGIN_MAX]; /* the file (an include's own path) */
+} smb_smbconf_value;
+
+typedef enum smb_smbconf_param {
+    SMB_SMBCONF_SERVER_SIGNING = 0,
+    SMB_SMBCONF_CLIENT_SIGNING,
+    SMB_SMBCONF_CLIENT_IPC_SIGNING,
+    SMB_SMBCONF_SERVER_SMB_ENCRYPT, /* also "smb encrypt" */
+    SMB_SMBCONF_CLIENT_SMB_ENCRYPT,
+    SMB_SMBCONF_SERVER_SIGNING_ALGORITHMS, /* server smb3 signing algorithms */
+    SMB_SMBCONF_CLIENT_SIGNING_ALGORITHMS,
+    SMB_SMBCONF_SERVER_ENCRYPTION_ALGORITHMS,
+    SMB_SMBCONF_CLIENT_ENCRYPTION_ALGORITHMS,
+    SMB_SMBCONF_SERVER_MIN_PROTOCOL, /* also "min protocol" */
+    SMB_SMBCONF_SERVER_ROLE,
+    SMB_SMBCONF_MAP_TO_GUEST,
+    SMB_SMBCONF_GUEST_OK, /* also "public" */
+    SMB_SMBCONF_NTLM_AUTH,
+    SMB_SMBCONF_PARAM_COUNT
+} smb_smbconf_param;
+
+/* "server signing", ...: the smb.conf name; and Samba's default as testparm -v prints it. */
+const char *smb_smbconf_param_name(smb_smbconf_param p);
+const char *smb_smbconf_param_default(smb_smbconf_param p);
+
+typedef struct smb_smbconf_share {
+    char name[64];
+    uint32_t line; /* of the [name] header */
+    smb_smbconf_value guest_ok;    /* "Yes"/"No" */
+    smb_smbconf_value smb_encrypt; /* server smb encrypt for this share */
+} smb_smbconf_share;
+
+struct smb_smbconf {
+    smb_smbconf_value global[SMB_SMBCONF_PARAM_COUNT];
+    smb_smbconf_share share[SMB_SMBCONF_MAX_SHARES];
+    size_t n_shares;
+    unsigned n_includes;  /* include files read */
+    unsigned n_unknown;   /* parameters not ours (ignored, as smbd does with unknown ones) */
+};
+
+/* Reads an include file for the parser: 0 and a malloc'd buffer, or -1
+ * (the parser reports "cannot read include"). */
+typedef int (*smb_smbconf_reader)(void *ctx, const char *path, uint8_t **buf, size_t *len);
+
+/*
+ * Parse smb.conf text held in memory: sections ([global], shares), "name =
+ * value" with case- and blank-insensitive names, '#' / ';' comments, '\'
+ * line continuation, parameters before any section belong to [global],
+ * "include = FILE" followed through reader (relative to the including file's
+ * directory; names with %-substitutions are not followed) up to
+ * SMB_SMBCONF_MAX_INCLUDE_DEPTH deep. A value Samba would refuse for one of
+ * our parameters is an error with file and line (testparm refuses the file
+ * too); unknown parameters are counted and ignored. Nothing is written to
+ * *out on error.
+ */
+smb_status smb_policy_parse_smbconf(const uint8_t *buf, size_t len, const char *name, smb_smbconf_reader reader,
+                                    void *reader_ctx, smb_smbconf *out, smb_policy_error *err);
+
+/* The signing level words as Windows settings: a layer of source
+ * SMB_SOURCE_SMB_CONF (server/client require and enable, RequireEncryption,
+ * EncryptData, RejectUnencryptedAccess, SMB1) with the smb.conf lines; *dc
+ * is set when server role makes this an AD domain controller (server signing
+ * = default then means required). */
+void smb_policy_smbconf_layer(const smb_smbconf *c, const char *name, smb_policy_layer *out, bool *dc);
 
 /* Map a registry key path (any case; HKEY_LOCAL_MACHINE\ / HKLM\ / MACHINE\
  * prefix optional; CurrentControlSet or ControlSetNNN) and value name to a

@@ -440,3 +440,37 @@ int smb_policy_map_registry(const char *key, const char *value_name, smb_setting
     }
     return -1;
 }
+
+bool smb_policy_path_hardening(const smb_policy_effective *e, const smb_profile *p, const char *unc,
+                               smb_hardened_path *out)
+{
+    int best = 0;
+    const smb_hardened_path *hit = NULL;
+    const char *sh;
+    size_t shn;
+    if (!e || !out || !unc_part(unc, 0, &sh, &shn) || !unc_part(unc, 1, &sh, &shn))
+        return false;
+    for (size_t i = 0; i < e->n_hp; i++) {
+        int m = smb_policy_hardened_match(e->hp[i].path, unc);
+        if (m > best) {
+            best = m;
+            hit = &e->hp[i];
+        }
+    }
+    if (hit) {
+        *out = *hit;
+        return true;
+    }
+    /* Windows 10 and later: \\*\SYSVOL and \\*\NETLOGON are hardened when not configured. */
+    bool sysvol = part_eq(sh, shn, "SYSVOL", 6), netlogon = part_eq(sh, shn, "NETLOGON", 8);
+    if (!smb_policy_profile_unc_defaults(p) || (!sysvol && !netlogon))
+        return false;
+    memset(out, 0, sizeof *out);
+    snprintf(out->path, sizeof out->path, "\\\\*\\%s", sysvol ? "SYSVOL" : "NETLOGON");
+    out->require_mutual_auth = 1;
+    out->require_integrity = 1;
+    out->require_privacy = SMB_VALUE_UNDEFINED;
+    out->source = SMB_SOURCE_DEFAULT;
+    snprintf(out->origin, sizeof out->origin, "profile %s (MS15-011 default since Windows 10)", p->name);
+    return true;
+}
