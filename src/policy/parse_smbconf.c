@@ -114,6 +114,14 @@ static const word *words_of(enum kind k)
     return NULL;
 }
 
+static const char *find_word(const word *w, const char *v, size_t vn)
+{
+    for (; w->in; w++)
+        if (pol_ieq(v, vn, w->in))
+            return w->out;
+    return NULL;
+}
+
 /* Lower-case copy without blanks (Samba's strwicmp). */
 static void squash(const char *s, size_t n, char *out, size_t cap)
 {
@@ -214,23 +222,53 @@ static smb_status assign(pctx *P, const char *name, size_t nn, const char *v, si
         return SMB_OK;
     }
     const char *canon = NULL;
+    char list[SMB_SMBCONF_VALUE_MAX];
     size_t cn = vn;
     const word *w = words_of(params[p].kind);
     if (w) {
-        for (; w->in; w++)
-            if (pol_ieq(v, vn, w->in)) {
-                canon = w->out;
-                cn = strlen(canon);
-                break;
-            }
+        canon = find_word(w, v, vn);
+        if (!canon) {
+            /* smbsign serve's config (inih) allows "value ; comment": Samba
+             * does not, so this is only tried when the whole value is no word */
+            size_t k = 0;
+            while (k < vn && !((v[k] == ';' || v[k] == '#') && k > 0 && (v[k - 1] == ' ' || v[k - 1] == '\t')))
+                k++;
+            const char *x = v;
+            size_t xn = k;
+            pol_trim(&x, &xn);
+            if (k < vn)
+                canon = find_word(w, x, xn);
+        }
+        if (canon)
+            cn = strlen(canon);
         if (!canon)
             return pol_fail(err, SMB_E_MALFORMED, line, "%s = %.*s: not a value Samba accepts", params[p].name,
                             (int)(vn > 40 ? 40 : vn), v);
     } else {
-        canon = v;
-        if (vn >= SMB_SMBCONF_VALUE_MAX)
-            return pol_fail(err, SMB_E_OVERFLOW, line, "%s: value longer than %d characters", params[p].name,
-                            SMB_SMBCONF_VALUE_MAX - 1);
+        /* a list: items separated by commas and/or blanks, written back
+         * "A, B, C" as testparm prints it */
+        size_t k = 0;
+        for (size_t i = 0; i < vn;) {
+            while (i < vn && (v[i] == ',' || v[i] == ' ' || v[i] == '\t'))
+                i++;
+            size_t st = i;
+            while (i < vn && v[i] != ',' && v[i] != ' ' && v[i] != '\t')
+                i++;
+            if (i == st)
+                break;
+            if (k + (k ? 2 : 0) + (i - st) >= sizeof list)
+                return pol_fail(err, SMB_E_OVERFLOW, line, "%s: value longer than %d characters", params[p].name,
+                                SMB_SMBCONF_VALUE_MAX - 1);
+            if (k) {
+                list[k++] = ',';
+                list[k++] = ' ';
+            }
+            memcpy(list + k, v + st, i - st);
+            k += i - st;
+        }
+        list[k] = '\0';
+        canon = list;
+        cn = k;
     }
     if (P->share >= 0) {
         smb_smbconf_share *sh = &P->c->share[P->share];

@@ -221,6 +221,8 @@ int smb_policy_hardened_pattern_ok(const char *pattern)
         return -1;
     if (b[bn] != '\0' || (an == 1 && a[0] == '*' && bn == 1 && b[0] == '*'))
         return -1; /* \\a\b only; \\*\* names nothing */
+    if ((an > 1 && memchr(a, '*', an)) || (bn > 1 && memchr(b, '*', bn)))
+        return -1; /* '*' stands for a whole component only */
     return 0;
 }
 
