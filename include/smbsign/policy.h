@@ -346,9 +346,10 @@ int smb_family_parse(const char *s, smb_family *out); /* 0 ok, -1 unknown */
 typedef enum smb_outcome_kind {
     SMB_OUTCOME_SIGNED = 0,
     SMB_OUTCOME_NOT_SIGNED,
-    SMB_OUTCOME_FAILS
+    SMB_OUTCOME_FAILS,
+    SMB_OUTCOME_ENCRYPTED /* SMB 3.x encryption (which also protects integrity); only from smb_policy_outcome_ex */
 } smb_outcome_kind;
-const char *smb_outcome_name(smb_outcome_kind k); /* "signed" "not-signed" "fails" */
+const char *smb_outcome_name(smb_outcome_kind k); /* "signed" "not-signed" "fails" "encrypted" */
 
 typedef enum smb_fail_point {
     SMB_FAIL_NONE = 0,
@@ -369,6 +370,13 @@ typedef struct smb_outcome {
     smb_fail_point fail_at; /* SMB_FAIL_NONE unless kind == FAILS */
     smb_status error;       /* SMB_OK unless FAILS: SMB_E_LOGIN_WKSTA_RESTRICTION or SMB_E_ACCESS_DENIED */
     const char *why;        /* one-line static explanation of the rule applied */
+    /* A documented Windows error that has no smb_status (HRESULT 0x80070035
+     * "The network path was not found" for a rejected insecure guest logon):
+     * when error_name is set it is the error to show, with its code and the
+     * client event id (0 if none). */
+    const char *error_name;
+    uint32_t error_code;
+    uint16_t event_id;
 } smb_outcome;
 
 /*
@@ -382,6 +390,53 @@ smb_status smb_policy_outcome(smb_proto proto, smb_side client, smb_side server,
 /* Same for one of the three documented families (eras implied). */
 smb_status smb_policy_outcome_family(smb_family f, smb_sign_level client, smb_sign_level server,
                                      smb_outcome *out);
+
+/* Sessions a server offers, encryption demands, and the outcome with them. */
+typedef enum smb_session_kind {
+    SMB_SESSION_USER = 0,  /* an authenticated user: a session key exists */
+    SMB_SESSION_GUEST,     /* the server maps the logon to guest (no key) */
+    SMB_SESSION_ANONYMOUS  /* null session (no key) */
+} smb_session_kind;
+const char *smb_session_kind_name(smb_session_kind k); /* "user" "guest" "anonymous" */
+
+typedef enum smb_encryption {
+    SMB_ENCRYPTION_NONE = 0, /* nobody asks for it */
+    SMB_ENCRYPTION_DESIRED,  /* server EncryptData=1, RejectUnencryptedAccess=0 (Samba "desired") */
+    SMB_ENCRYPTION_REQUIRED  /* client RequireEncryption=1, or server EncryptData=1 + RejectUnencryptedAccess=1 */
+} smb_encryption;
+const char *smb_encryption_name(smb_encryption e); /* "none" "desired" "required" */
+/* Server demand from EncryptData / RejectUnencryptedAccess values (0/1/undefined). */
+smb_encryption smb_policy_server_encryption(int8_t encrypt_data, int8_t reject_unencrypted);
+
+typedef struct smb_pair_extra {
+    smb_session_kind session;         /* what the server gives this client */
+    int8_t client_insecure_guest;     /* AllowInsecureGuestAuth: 1, 0, or SMB_VALUE_UNDEFINED (no such setting: allowed) */
+    const smb_hardened_path *path;    /* the hardened-path rule for the path, NULL if none */
+    bool client_require_encryption;   /* RequireEncryption = 1 */
+    smb_encryption server_encryption; /* smb_policy_server_encryption */
+    smb_dialect dialect;              /* negotiated dialect (encryption needs 3.0 or later) */
+} smb_pair_extra;
+
+/*
+ * smb_policy_outcome plus sessions, paths and encryption, in this order:
+ * a hardened path with RequireIntegrity=1 makes the client's level required
+ * (MS15-011); a legacy hang-up after NEGOTIATE stands; a guest session on
+ * SMB2/3 with AllowInsecureGuestAuth = 0 fails at session-setup with
+ * 0x80070035 and client event 31017 "Rejected an insecure guest logon"
+ * (Microsoft, "SMB insecure guest auth now off by default"); a guest or
+ * anonymous session has no key, so a client requiring signing fails at
+ * session-setup with STATUS_INVALID_SIGNATURE 0xc000a000 (Microsoft, "Control
+ * SMB signing behavior"; REFERENCES.md), while a server's requirement does
+ * not apply to it (MS-SMB2 3.3.5.5.3) and it is not signed; encryption: a
+ * server requiring it refuses TREE_CONNECT from a session that cannot
+ * encrypt with STATUS_ACCESS_DENIED (MS-SMB2 3.3.5.2.11), a client requiring
+ * it refuses a server below SMB 3.0 (Microsoft documents the refusal, not
+ * the status: STATUS_ACCESS_DENIED is our choice, see docs/policy.md), and a
+ * user session of dialect 3.0 or later with any demand is "encrypted".
+ * *enc (if non-NULL) receives the pair's demand (none, desired, required).
+ */
+smb_status smb_policy_outcome_ex(smb_proto proto, smb_side client, smb_side server, const smb_pair_extra *x,
+                                 smb_outcome *out, smb_encryption *enc);
 
 /* What a client must do once it has the server's NEGOTIATE response. */
 typedef struct smb_client_decision {

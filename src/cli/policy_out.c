@@ -22,7 +22,9 @@ po_colors po_colors_for(FILE *f)
 
 const char *po_outcome_color(const po_colors *c, smb_outcome_kind k)
 {
-    return k == SMB_OUTCOME_SIGNED ? c->green : k == SMB_OUTCOME_NOT_SIGNED ? c->yellow : c->red;
+    return k == SMB_OUTCOME_SIGNED || k == SMB_OUTCOME_ENCRYPTED ? c->green
+           : k == SMB_OUTCOME_NOT_SIGNED                         ? c->yellow
+                                                                 : c->red;
 }
 
 void po_outcome_text(const smb_outcome *o, char *buf, size_t n)
@@ -31,6 +33,11 @@ void po_outcome_text(const smb_outcome *o, char *buf, size_t n)
         snprintf(buf, n, "signed");
     else if (o->kind == SMB_OUTCOME_NOT_SIGNED)
         snprintf(buf, n, "not signed");
+    else if (o->kind == SMB_OUTCOME_ENCRYPTED)
+        snprintf(buf, n, "encrypted");
+    else if (o->error_name && o->event_id)
+        snprintf(buf, n, "fails at %s: %s (0x%08x, event %u)", smb_fail_point_name(o->fail_at), o->error_name,
+                 o->error_code, o->event_id);
     else if (smb_status_win32(o->error) && !smb_status_ntstatus(o->error))
         snprintf(buf, n, "fails at %s: %s (%u)", smb_fail_point_name(o->fail_at), smb_status_name(o->error),
                  smb_status_win32(o->error));
@@ -81,7 +88,7 @@ void po_json_outcome(jw *w, const smb_outcome *o)
 {
     jw_kstr(w, "outcome", smb_outcome_name(o->kind));
     if (o->kind == SMB_OUTCOME_FAILS) {
-        jw_kstr(w, "error", smb_status_name(o->error));
+        jw_kstr(w, "error", o->error_name ? o->error_name : smb_status_name(o->error));
         jw_kstr(w, "fails_at", smb_fail_point_name(o->fail_at));
     } else {
         jw_knull(w, "error");

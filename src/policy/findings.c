@@ -341,7 +341,7 @@ void smb_policy_audit_pair(smb_proto proto, smb_side client, smb_side server, co
     if (o->kind == SMB_OUTCOME_FAILS)
         add(out, "connect-fails", "pair", "%s client %s vs %s server %s: fails at %s with %s", smb_era_name(client.era),
             smb_level_name(client.level), smb_era_name(server.era), smb_level_name(server.level),
-            smb_fail_point_name(o->fail_at), smb_status_name(o->error));
+            smb_fail_point_name(o->fail_at), o->error_name ? o->error_name : smb_status_name(o->error));
     else if (o->kind == SMB_OUTCOME_NOT_SIGNED)
         add(out, "not-signed", "pair", "%s: client %s, server %s: %s", proto == SMB_PROTO_SMB2 ? "SMB2/3" : "SMB1",
             smb_level_name(client.level), smb_level_name(server.level), o->why);
