@@ -297,6 +297,8 @@ int8_t smb_policy_profile_default(const smb_profile *p, smb_setting s);
  * RequireIntegrity=1) when HardenedPaths does not configure them (Windows 10 /
  * Server 2016 and later, KB3000483 / MS15-011). */
 bool smb_policy_profile_unc_defaults(const smb_profile *p);
+/* The sources followed for a profile's 24H2-group defaults (static), NULL for none. */
+const char *smb_policy_profile_note_24h2(const smb_profile *p);
 
 /* The hardened-path rule a client applies to a UNC path \\\\server\\share[\\...]:
  * the most specific effective HardenedPaths entry (\\\\SERVER\\NAME over

@@ -135,7 +135,23 @@ typedef struct profile_ext {
     const char *name;
     int8_t v[SMB_SETTING_COUNT - SMB_SETTING_FIRST_EXTENDED];
     bool unc_defaults; /* \\*\SYSVOL and \\*\NETLOGON hardened when not configured */
+    const char *note;  /* sources of these defaults */
 } profile_ext;
+
+#define N_LEGACY "SMB1-only system: none of the 24H2 settings exist; the SMB1 server is on."
+#define N_W7 "No AllowInsecureGuestAuth yet: SMB2 guest logons always allowed; no SMB 3 encryption; SMB1 server on."
+#define N_W10 "Modelled as Pro: insecure guest logons allowed (Enterprise/Education off since 1709, KB4046019); " \
+              "EncryptData 0, RejectUnencryptedAccess 1; SYSVOL/NETLOGON hardened by default (KB3000483)."
+#define N_24H2 "Learn 'Control SMB signing behavior' / 'SMB security hardening': audit, RequireEncryption and " \
+               "BlockNTLM exist and are off; insecure guest logons off (Pro since 24H2, Enterprise/Education " \
+               "since 1709)."
+#define N_HOME "As win11-24h2 but Home still allows insecure guest logons (Learn 'Enable insecure guest logons')."
+#define N_S2016 "Insecure guest logons still allowed (1607, before the 1709 change); SMB1 server installed."
+#define N_S2019 "Insecure guest logons off since Server 2019 (KB4046019); SMB1 not installed."
+#define N_S2025 "As Server 2019 plus the 24H2-group settings, all off by default."
+#define N_SAMBA "smb.conf(5) defaults: server smb encrypt = default (offered, not required), client smb encrypt " \
+                "= default, server min protocol = SMB2_02."
+#define N_KSMBD "ksmbd.conf(5): encryption off by default; no SMB1."
 
 /*            req_enc guest a_sign a_enc a_guest blk_ntlm | encrypt reject a_sign a_enc smb1 */
 #define LEGACY_EXT {U, U, U, U, U, U, U, U, U, U, 1}
@@ -143,34 +159,34 @@ typedef struct profile_ext {
 #define W10_EXT(guest, smb1) {U, guest, U, U, U, U, 0, 1, U, U, smb1}
 #define H24_EXT(guest) {0, guest, 0, 0, 0, 0, 0, 1, 0, 0, 0}
 static const profile_ext exts[] = {
-    {"win98", LEGACY_EXT, false},
-    {"nt4", LEGACY_EXT, false},
-    {"nt4-dc", LEGACY_EXT, false},
-    {"win2000", LEGACY_EXT, false},
-    {"win2000-server", LEGACY_EXT, false},
-    {"win2000-dc", LEGACY_EXT, false},
-    {"winxp", LEGACY_EXT, false},
-    {"winxp-kb950876", LEGACY_EXT, false},
-    {"win2003", LEGACY_EXT, false},
-    {"win2003-kb950876", LEGACY_EXT, false},
-    {"win2003-dc", LEGACY_EXT, false},
-    {"win2003-dc-kb950876", LEGACY_EXT, false},
-    {"vista", W7_EXT, false},
-    {"win7", W7_EXT, false},
-    {"win10", W10_EXT(1, 0), true},
-    {"win11", W10_EXT(1, 0), true},
-    {"win11-24h2", H24_EXT(0), true},
-    {"win11-24h2-home", H24_EXT(1), true},
-    {"server2008", W7_EXT, false},
-    {"server2016", W10_EXT(1, 1), true},
-    {"server2019", W10_EXT(0, 0), true},
-    {"server2022", W10_EXT(0, 0), true},
-    {"server2022-dc", W10_EXT(0, 0), true},
-    {"server2025", H24_EXT(0), true},
-    {"server2025-dc", H24_EXT(0), true},
-    {"samba", {0, U, U, U, U, U, 0, U, U, U, 0}, false},
-    {"samba-dc", {0, U, U, U, U, U, 0, U, U, U, 0}, false},
-    {"ksmbd", {U, U, U, U, U, U, 0, U, U, U, 0}, false},
+    {"win98", LEGACY_EXT, false, N_LEGACY},
+    {"nt4", LEGACY_EXT, false, N_LEGACY},
+    {"nt4-dc", LEGACY_EXT, false, N_LEGACY},
+    {"win2000", LEGACY_EXT, false, N_LEGACY},
+    {"win2000-server", LEGACY_EXT, false, N_LEGACY},
+    {"win2000-dc", LEGACY_EXT, false, N_LEGACY},
+    {"winxp", LEGACY_EXT, false, N_LEGACY},
+    {"winxp-kb950876", LEGACY_EXT, false, N_LEGACY},
+    {"win2003", LEGACY_EXT, false, N_LEGACY},
+    {"win2003-kb950876", LEGACY_EXT, false, N_LEGACY},
+    {"win2003-dc", LEGACY_EXT, false, N_LEGACY},
+    {"win2003-dc-kb950876", LEGACY_EXT, false, N_LEGACY},
+    {"vista", W7_EXT, false, N_W7},
+    {"win7", W7_EXT, false, N_W7},
+    {"win10", W10_EXT(1, 0), true, N_W10},
+    {"win11", W10_EXT(1, 0), true, N_W10},
+    {"win11-24h2", H24_EXT(0), true, N_24H2},
+    {"win11-24h2-home", H24_EXT(1), true, N_HOME},
+    {"server2008", W7_EXT, false, N_W7},
+    {"server2016", W10_EXT(1, 1), true, N_S2016},
+    {"server2019", W10_EXT(0, 0), true, N_S2019},
+    {"server2022", W10_EXT(0, 0), true, N_S2019},
+    {"server2022-dc", W10_EXT(0, 0), true, N_S2019},
+    {"server2025", H24_EXT(0), true, N_S2025},
+    {"server2025-dc", H24_EXT(0), true, N_S2025},
+    {"samba", {0, U, U, U, U, U, 0, U, U, U, 0}, false, N_SAMBA},
+    {"samba-dc", {0, U, U, U, U, U, 0, U, U, U, 0}, false, N_SAMBA},
+    {"ksmbd", {U, U, U, U, U, U, 0, U, U, U, 0}, false, N_KSMBD},
 };
 
 static const profile_ext *ext_of(const smb_profile *p)
@@ -197,6 +213,12 @@ int8_t smb_policy_profile_default(const smb_profile *p, smb_setting s)
     if (!x || (p->role == SMB_ROLE_SERVER_ONLY && smb_policy_setting_desc(s)->client))
         return SMB_VALUE_UNDEFINED;
     return x->v[s - SMB_SETTING_FIRST_EXTENDED];
+}
+
+const char *smb_policy_profile_note_24h2(const smb_profile *p)
+{
+    const profile_ext *x = ext_of(p);
+    return x ? x->note : NULL;
 }
 
 bool smb_policy_profile_unc_defaults(const smb_profile *p)
