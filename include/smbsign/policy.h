@@ -25,6 +25,8 @@
 #ifndef SMBSIGN_POLICY_H
 #define SMBSIGN_POLICY_H
 
+#include "smbsign/export.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -43,18 +45,18 @@ extern "C" {
 /* Level a server advertises in an SMB1 NEGOTIATE response SecurityMode byte
  * (KB887429: 3 disabled, 7 enabled, 15 required). Bit 3 without bit 2 is
  * read as required (the requirement is what a client must honour). */
-smb_sign_level smb_policy_level_from_smb1_secmode(uint8_t security_mode);
+SMB_API smb_sign_level smb_policy_level_from_smb1_secmode(uint8_t security_mode);
 
 /* SMB2 SecurityMode: only SIGNING_REQUIRED carries information (servers
  * always set SIGNING_ENABLED). Returns SMB_LEVEL_REQUIRED or SMB_LEVEL_ENABLED. */
-smb_sign_level smb_policy_level_from_smb2_secmode(uint16_t security_mode);
+SMB_API smb_sign_level smb_policy_level_from_smb2_secmode(uint16_t security_mode);
 
 /* SecurityMode a side puts on the wire for its level.
  * SMB1 server: user-level security + encrypted passwords (0x03), plus 0x04 when
  * enabled, plus 0x08 when required (3, 7, 15).
  * SMB2: SIGNING_ENABLED always, plus SIGNING_REQUIRED when required. */
-uint8_t smb_policy_smb1_secmode(smb_sign_level level);
-uint16_t smb_policy_smb2_secmode(smb_sign_level level);
+SMB_API uint8_t smb_policy_smb1_secmode(smb_sign_level level);
+SMB_API uint16_t smb_policy_smb2_secmode(smb_sign_level level);
 
 /* SMB1 header Flags2 bits a client uses to state its signing posture in
  * SESSION_SETUP_ANDX (MS-SMB 2.2.3.1). */
@@ -109,7 +111,7 @@ typedef struct smb_setting_desc {
     bool gpo_key;              /* also read from SOFTWARE\Policies\Microsoft\Windows\Lanman* */
 } smb_setting_desc;
 
-const smb_setting_desc *smb_policy_setting_desc(smb_setting s);
+SMB_API const smb_setting_desc *smb_policy_setting_desc(smb_setting s);
 
 /* Where a value comes from, in increasing precedence. OVERRIDE is an explicit
  * what-if value given on the command line (smbsign policy SPEC overrides). */
@@ -123,7 +125,7 @@ typedef enum smb_source {
     SMB_SOURCE_OVERRIDE      /* command-line what-if */
 } smb_source;
 
-const char *smb_source_name(smb_source s); /* "not-defined" "default" "smb.conf" "registry" "local-policy" "domain-gpo" "override" */
+SMB_API const char *smb_source_name(smb_source s); /* "not-defined" "default" "smb.conf" "registry" "local-policy" "domain-gpo" "override" */
 
 #define SMB_POLICY_ORIGIN_MAX 128
 
@@ -177,20 +179,20 @@ typedef struct smb_policy_layer {
  * RequireIntegrity=1"): names case-insensitive, separated by commas and/or
  * blanks, values 0 or 1; an empty string sets nothing. Fills the three flags
  * of *out (others untouched) or returns SMB_E_MALFORMED with err->msg. */
-smb_status smb_policy_parse_hardened_value(const char *s, size_t n, smb_hardened_path *out, smb_policy_error *err);
+SMB_API smb_status smb_policy_parse_hardened_value(const char *s, size_t n, smb_hardened_path *out, smb_policy_error *err);
 /* Check a path pattern: \\*\NAME, \\SERVER\* or \\SERVER\NAME (no further
  * components). Returns 0 ok, -1 invalid. */
-int smb_policy_hardened_pattern_ok(const char *pattern);
+SMB_API int smb_policy_hardened_pattern_ok(const char *pattern);
 /* How specifically a pattern matches a UNC path \\server\share[\...]:
  * 0 no match, 1 \\*\NAME, 2 \\SERVER\*, 3 \\SERVER\NAME (case-insensitive). */
-int smb_policy_hardened_match(const char *pattern, const char *unc);
+SMB_API int smb_policy_hardened_match(const char *pattern, const char *unc);
 /* Add (or replace, same pattern) a hardened path in a layer; false when full. */
-bool smb_policy_layer_add_hardened(smb_policy_layer *l, const smb_hardened_path *hp);
+SMB_API bool smb_policy_layer_add_hardened(smb_policy_layer *l, const smb_hardened_path *hp);
 
 /* An empty layer (every value undefined) of the given source and name. */
-void smb_policy_layer_init(smb_policy_layer *l, smb_source source, const char *name);
+SMB_API void smb_policy_layer_init(smb_policy_layer *l, smb_source source, const char *name);
 /* Set a value in a layer (value 0/1/DELETED; raw and flags as read). */
-void smb_policy_layer_set(smb_policy_layer *l, smb_setting s, int8_t value, uint32_t raw, uint8_t flags,
+SMB_API void smb_policy_layer_set(smb_policy_layer *l, smb_setting s, int8_t value, uint32_t raw, uint8_t flags,
                           uint32_t line);
 
 #define SMB_POLICY_MAX_LAYERS 16
@@ -223,14 +225,14 @@ typedef struct smb_policy_effective {
  * means the OS default applies); it cannot clear a higher source.
  * Returns SMB_E_BAD_ARGUMENT when n > SMB_POLICY_MAX_LAYERS.
  */
-smb_status smb_policy_resolve(const smb_policy_layer *layers, size_t n, smb_policy_effective *out);
+SMB_API smb_status smb_policy_resolve(const smb_policy_layer *layers, size_t n, smb_policy_effective *out);
 
 /* A side's level from effective values (KB887429, seed 004 tables):
  * client: require=1 -> required (on Windows 2000 only if enable=1 too, seed 000),
  * else enable=1 -> enabled, else disabled; likewise for the server.
  * Undefined values count as 0. */
-smb_sign_level smb_policy_client_level(const smb_policy_effective *e);
-smb_sign_level smb_policy_server_level(const smb_policy_effective *e);
+SMB_API smb_sign_level smb_policy_client_level(const smb_policy_effective *e);
+SMB_API smb_sign_level smb_policy_server_level(const smb_policy_effective *e);
 
 /* ------------------------------------------------------------------------ */
 /* 3. Profiles                                                               */
@@ -241,7 +243,7 @@ typedef enum smb_era {
     SMB_ERA_CURRENT = 0, /* Vista / 2008 and later, XP / 2003 with KB950876 */
     SMB_ERA_LEGACY = 1   /* XP / 2003 before KB950876, 2000, NT 4.0, 98 */
 } smb_era;
-const char *smb_era_name(smb_era e); /* "current" | "legacy" */
+SMB_API const char *smb_era_name(smb_era e); /* "current" | "legacy" */
 
 typedef enum smb_role {
     SMB_ROLE_WORKSTATION = 0,
@@ -249,7 +251,7 @@ typedef enum smb_role {
     SMB_ROLE_DC,          /* domain controller */
     SMB_ROLE_SERVER_ONLY  /* has no SMB client (ksmbd) */
 } smb_role;
-const char *smb_role_name(smb_role r); /* "workstation" "server" "dc" "server-only" */
+SMB_API const char *smb_role_name(smb_role r); /* "workstation" "server" "dc" "server-only" */
 
 /* Dialect bits for profile dialect sets. */
 #define SMB_DIALECT_BIT_SMB1 0x01
@@ -282,23 +284,23 @@ typedef struct smb_profile {
 } smb_profile;
 
 /* The table, in a stable order (the issue's order: workstations by age, then servers). */
-const smb_profile *smb_policy_profiles(size_t *count);
+SMB_API const smb_profile *smb_policy_profiles(size_t *count);
 /* Case-insensitive lookup; NULL if unknown. */
-const smb_profile *smb_policy_profile_find(const char *name);
+SMB_API const smb_profile *smb_policy_profile_find(const char *name);
 /* The default layer for a profile (source DEFAULT, origin "profile NAME").
  * When server_default_source is DOMAIN_GPO, the server values the Default
  * Domain Controllers Policy enables (value 1) carry SMB_SOURCE_DOMAIN_GPO;
  * values it leaves not defined stay DEFAULT. */
-void smb_policy_profile_layer(const smb_profile *p, smb_policy_layer *out);
+SMB_API void smb_policy_profile_layer(const smb_profile *p, smb_policy_layer *out);
 /* A profile's default for any setting (0/1, or SMB_VALUE_UNDEFINED when the
  * setting does not exist on that system). */
-int8_t smb_policy_profile_default(const smb_profile *p, smb_setting s);
+SMB_API int8_t smb_policy_profile_default(const smb_profile *p, smb_setting s);
 /* True when the system hardens \\*\SYSVOL and \\*\NETLOGON (RequireMutualAuthentication=1,
  * RequireIntegrity=1) when HardenedPaths does not configure them (Windows 10 /
  * Server 2016 and later, KB3000483 / MS15-011). */
-bool smb_policy_profile_unc_defaults(const smb_profile *p);
+SMB_API bool smb_policy_profile_unc_defaults(const smb_profile *p);
 /* The sources followed for a profile's 24H2-group defaults (static), NULL for none. */
-const char *smb_policy_profile_note_24h2(const smb_profile *p);
+SMB_API const char *smb_policy_profile_note_24h2(const smb_profile *p);
 
 /* The hardened-path rule a client applies to a UNC path \\\\server\\share[\\...]:
  * the most specific effective HardenedPaths entry (\\\\SERVER\\NAME over
@@ -306,21 +308,21 @@ const char *smb_policy_profile_note_24h2(const smb_profile *p);
  * smb_policy_profile_unc_defaults, the built-in default (source DEFAULT).
  * Returns false when no rule applies. RequireIntegrity=1 makes the client
  * require signing for that path whatever RequireSecuritySignature says. */
-bool smb_policy_path_hardening(const smb_policy_effective *e, const smb_profile *p, const char *unc,
+SMB_API bool smb_policy_path_hardening(const smb_policy_effective *e, const smb_profile *p, const char *unc,
                                smb_hardened_path *out);
 
 /* Highest dialect in a set ("3.1.1", ..., "1"), SMB_DIALECT_NONE if empty. */
-smb_dialect smb_policy_best_dialect(uint8_t dialect_bits);
+SMB_API smb_dialect smb_policy_best_dialect(uint8_t dialect_bits);
 
 /* The protocol a client and a server end up speaking: the best common dialect
  * of the two dialect sets (SMB_DIALECT_BIT_*). Returns SMB_E_NOT_SUPPORTED
  * (no common dialect: negotiate fails) or SMB_OK with *proto and *best set. */
-smb_status smb_policy_pick_proto(uint8_t client_dialects, uint8_t server_dialects, smb_proto *proto,
+SMB_API smb_status smb_policy_pick_proto(uint8_t client_dialects, uint8_t server_dialects, smb_proto *proto,
                                  smb_dialect *best);
 
 /* True for NT 4.0 and Windows 98 profiles (their client keys are Rdr and
  * VxD\VNetsup): the "Win9x" clients of enableW9xsecuritysignature. */
-bool smb_policy_profile_is_downlevel_client(const smb_profile *p);
+SMB_API bool smb_policy_profile_is_downlevel_client(const smb_profile *p);
 
 /* The server level a server uses toward one client. KB887429: "For Windows NT
  * 4.0-based computers to be able to connect to Windows 2000-based computers by
@@ -329,7 +331,7 @@ bool smb_policy_profile_is_downlevel_client(const smb_profile *p);
  * enableW9xsecuritysignature is not 1 treats an NT 4.0 / 98 client as if its
  * own signing were disabled, unless it requires signing (the KB says nothing
  * about required; it is left as configured). Otherwise the server's level. */
-smb_sign_level smb_policy_server_level_for(const smb_policy_effective *server, const smb_profile *server_profile,
+SMB_API smb_sign_level smb_policy_server_level_for(const smb_policy_effective *server, const smb_profile *server_profile,
                                            const smb_profile *client_profile);
 
 /* ------------------------------------------------------------------------ */
@@ -342,8 +344,8 @@ typedef enum smb_family {
     SMB_FAMILY_SMB1,         /* SMB1, both sides current era */
     SMB_FAMILY_SMB1_LEGACY   /* SMB1, both sides before KB950876 */
 } smb_family;
-const char *smb_family_name(smb_family f); /* "smb2" "smb1" "smb1-legacy" */
-int smb_family_parse(const char *s, smb_family *out); /* 0 ok, -1 unknown */
+SMB_API const char *smb_family_name(smb_family f); /* "smb2" "smb1" "smb1-legacy" */
+SMB_API int smb_family_parse(const char *s, smb_family *out); /* 0 ok, -1 unknown */
 
 typedef enum smb_outcome_kind {
     SMB_OUTCOME_SIGNED = 0,
@@ -351,7 +353,7 @@ typedef enum smb_outcome_kind {
     SMB_OUTCOME_FAILS,
     SMB_OUTCOME_ENCRYPTED /* SMB 3.x encryption (which also protects integrity); only from smb_policy_outcome_ex */
 } smb_outcome_kind;
-const char *smb_outcome_name(smb_outcome_kind k); /* "signed" "not-signed" "fails" "encrypted" */
+SMB_API const char *smb_outcome_name(smb_outcome_kind k); /* "signed" "not-signed" "fails" "encrypted" */
 
 typedef enum smb_fail_point {
     SMB_FAIL_NONE = 0,
@@ -359,7 +361,7 @@ typedef enum smb_fail_point {
     SMB_FAIL_SESSION_SETUP, /* mixed era only: current client, legacy server that cannot sign */
     SMB_FAIL_TREE_CONNECT   /* server answers TREE_CONNECT (or TRANS2 DFS referral) with ACCESS_DENIED */
 } smb_fail_point;
-const char *smb_fail_point_name(smb_fail_point p); /* "negotiate" "session-setup" "tree-connect" or NULL */
+SMB_API const char *smb_fail_point_name(smb_fail_point p); /* "negotiate" "session-setup" "tree-connect" or NULL */
 
 /* One side of a connection. */
 typedef struct smb_side {
@@ -388,9 +390,9 @@ typedef struct smb_outcome {
  * engines cannot disagree. SMB2: era ignored, "enabled" and "disabled" both
  * mean not required.
  */
-smb_status smb_policy_outcome(smb_proto proto, smb_side client, smb_side server, smb_outcome *out);
+SMB_API smb_status smb_policy_outcome(smb_proto proto, smb_side client, smb_side server, smb_outcome *out);
 /* Same for one of the three documented families (eras implied). */
-smb_status smb_policy_outcome_family(smb_family f, smb_sign_level client, smb_sign_level server,
+SMB_API smb_status smb_policy_outcome_family(smb_family f, smb_sign_level client, smb_sign_level server,
                                      smb_outcome *out);
 
 /* Sessions a server offers, encryption demands, and the outcome with them. */
@@ -399,16 +401,16 @@ typedef enum smb_session_kind {
     SMB_SESSION_GUEST,     /* the server maps the logon to guest (no key) */
     SMB_SESSION_ANONYMOUS  /* null session (no key) */
 } smb_session_kind;
-const char *smb_session_kind_name(smb_session_kind k); /* "user" "guest" "anonymous" */
+SMB_API const char *smb_session_kind_name(smb_session_kind k); /* "user" "guest" "anonymous" */
 
 typedef enum smb_encryption {
     SMB_ENCRYPTION_NONE = 0, /* nobody asks for it */
     SMB_ENCRYPTION_DESIRED,  /* server EncryptData=1, RejectUnencryptedAccess=0 (Samba "desired") */
     SMB_ENCRYPTION_REQUIRED  /* client RequireEncryption=1, or server EncryptData=1 + RejectUnencryptedAccess=1 */
 } smb_encryption;
-const char *smb_encryption_name(smb_encryption e); /* "none" "desired" "required" */
+SMB_API const char *smb_encryption_name(smb_encryption e); /* "none" "desired" "required" */
 /* Server demand from EncryptData / RejectUnencryptedAccess values (0/1/undefined). */
-smb_encryption smb_policy_server_encryption(int8_t encrypt_data, int8_t reject_unencrypted);
+SMB_API smb_encryption smb_policy_server_encryption(int8_t encrypt_data, int8_t reject_unencrypted);
 
 typedef struct smb_pair_extra {
     smb_session_kind session;         /* what the server gives this client */
@@ -437,7 +439,7 @@ typedef struct smb_pair_extra {
  * user session of dialect 3.0 or later with any demand is "encrypted".
  * *enc (if non-NULL) receives the pair's demand (none, desired, required).
  */
-smb_status smb_policy_outcome_ex(smb_proto proto, smb_side client, smb_side server, const smb_pair_extra *x,
+SMB_API smb_status smb_policy_outcome_ex(smb_proto proto, smb_side client, smb_side server, const smb_pair_extra *x,
                                  smb_outcome *out, smb_encryption *enc);
 
 /* What a client must do once it has the server's NEGOTIATE response. */
@@ -454,7 +456,7 @@ typedef struct smb_client_decision {
 
 /* client: this client's level and era. server_security_mode: the SecurityMode
  * field of the NEGOTIATE response (SMB1 byte or SMB2 16-bit value). */
-smb_status smb_policy_client_decide(smb_proto proto, smb_side client, uint16_t server_security_mode,
+SMB_API smb_status smb_policy_client_decide(smb_proto proto, smb_side client, uint16_t server_security_mode,
                                     smb_client_decision *out);
 
 /* What a server must do with a session, given what the client said. */
@@ -471,7 +473,7 @@ typedef struct smb_server_decision {
  * SESSION_SETUP_ANDX request (SMB1_FLAGS2_SECURITY_SIGNATURE[_REQUIRED]), or
  * the SMB2 SecurityMode of the NEGOTIATE / SESSION_SETUP request.
  * For the value to advertise before any client input, pass 0. */
-smb_status smb_policy_server_decide(smb_proto proto, smb_side server, uint16_t client_signals,
+SMB_API smb_status smb_policy_server_decide(smb_proto proto, smb_side server, uint16_t client_signals,
                                     smb_server_decision *out);
 
 /* ------------------------------------------------------------------------ */
@@ -479,8 +481,8 @@ smb_status smb_policy_server_decide(smb_proto proto, smb_side server, uint16_t c
 /* ------------------------------------------------------------------------ */
 
 typedef enum smb_severity { SMB_SEV_LOW = 1, SMB_SEV_MEDIUM = 2, SMB_SEV_HIGH = 3 } smb_severity;
-const char *smb_severity_name(smb_severity s); /* "low" "medium" "high" */
-int smb_severity_parse(const char *s, smb_severity *out);
+SMB_API const char *smb_severity_name(smb_severity s); /* "low" "medium" "high" */
+SMB_API int smb_severity_parse(const char *s, smb_severity *out);
 
 typedef struct smb_finding_def {
     const char *id;       /* stable id: "relay-target" */
@@ -490,8 +492,8 @@ typedef struct smb_finding_def {
 } smb_finding_def;
 
 /* The table of every finding id, stable order. */
-const smb_finding_def *smb_policy_finding_defs(size_t *count);
-const smb_finding_def *smb_policy_finding_def(const char *id);
+SMB_API const smb_finding_def *smb_policy_finding_defs(size_t *count);
+SMB_API const smb_finding_def *smb_policy_finding_def(const char *id);
 
 #define SMB_POLICY_MAX_FINDINGS 48
 #define SMB_FINDING_DETAIL_MAX 200
@@ -515,24 +517,24 @@ typedef struct smb_findings {
  * SMB1-only values), its effective values, its profile (role, era, dialects)
  * and the sides to audit (SMB_AUDIT_*). Appends to out (drops findings past
  * SMB_POLICY_MAX_FINDINGS). */
-void smb_policy_audit(const smb_policy_layer *layers, size_t n_layers, const smb_policy_effective *e,
+SMB_API void smb_policy_audit(const smb_policy_layer *layers, size_t n_layers, const smb_policy_effective *e,
                       const smb_profile *p, unsigned sides, smb_findings *out);
 /* Findings for a pair evaluated with smb_policy_outcome (connectivity and
  * unsigned-session findings). Appends to out. */
-void smb_policy_audit_pair(smb_proto proto, smb_side client, smb_side server, const smb_outcome *o,
+SMB_API void smb_policy_audit_pair(smb_proto proto, smb_side client, smb_side server, const smb_outcome *o,
                            smb_findings *out);
 /* Findings on the 24H2-group settings and hardened paths of one machine
  * (insecure-guest-logons, signing-audit-off, ntlm-allowed,
  * unc-hardening-missing, encryption-not-required, smb1-enabled). Appends. */
-void smb_policy_audit_extended(const smb_policy_effective *e, const smb_profile *p, unsigned sides,
+SMB_API void smb_policy_audit_extended(const smb_policy_effective *e, const smb_profile *p, unsigned sides,
                                smb_findings *out);
 typedef struct smb_smbconf smb_smbconf; /* section 6 */
 /* Samba-only findings from smb.conf: guest-access-with-signing (guest ok,
  * map to guest), ntlm-allowed (ntlm auth). Appends. */
-void smb_policy_audit_smbconf(const smb_smbconf *c, const smb_policy_effective *e, smb_findings *out);
+SMB_API void smb_policy_audit_smbconf(const smb_smbconf *c, const smb_policy_effective *e, smb_findings *out);
 
 /* Highest severity present, 0 if none. */
-int smb_findings_max_severity(const smb_findings *f);
+SMB_API int smb_findings_max_severity(const smb_findings *f);
 
 /* ------------------------------------------------------------------------ */
 /* 6. Parsers                                                                */
@@ -552,7 +554,7 @@ typedef enum smb_policy_format {
     SMB_FORMAT_INF,       /* GptTmpl.inf, secedit /export */
     SMB_FORMAT_PS         /* Get-Smb*Configuration, Format-List or ConvertTo-Json */
 } smb_policy_format;
-const char *smb_policy_format_name(smb_policy_format f); /* "auto" "reg" "inf" "powershell" */
+SMB_API const char *smb_policy_format_name(smb_policy_format f); /* "auto" "reg" "inf" "powershell" */
 
 /*
  * Parse one configuration file held in memory (any of UTF-16LE with BOM,
@@ -563,14 +565,14 @@ const char *smb_policy_format_name(smb_policy_format f); /* "auto" "reg" "inf" "
  * ps_role_hint: SMB_AUDIT_CLIENT / SMB_AUDIT_SERVER to say which cmdlet
  * produced PowerShell output when its properties do not tell (0 = detect).
  */
-smb_status smb_policy_parse_reg(const uint8_t *buf, size_t len, const char *name, smb_policy_layer *out,
+SMB_API smb_status smb_policy_parse_reg(const uint8_t *buf, size_t len, const char *name, smb_policy_layer *out,
                                 smb_policy_error *err);
-smb_status smb_policy_parse_inf(const uint8_t *buf, size_t len, const char *name, smb_policy_layer *out,
+SMB_API smb_status smb_policy_parse_inf(const uint8_t *buf, size_t len, const char *name, smb_policy_layer *out,
                                 smb_policy_error *err);
-smb_status smb_policy_parse_ps(const uint8_t *buf, size_t len, const char *name, unsigned ps_role_hint,
+SMB_API smb_status smb_policy_parse_ps(const uint8_t *buf, size_t len, const char *name, unsigned ps_role_hint,
                                smb_policy_layer *out, smb_policy_error *err);
 /* Detect the format from content and parse. *fmt (if non-NULL) receives it. */
-smb_status smb_policy_parse_any(const uint8_t *buf, size_t len, const char *name, unsigned ps_role_hint,
+SMB_API smb_status smb_policy_parse_any(const uint8_t *buf, size_t len, const char *name, unsigned ps_role_hint,
                                 smb_policy_layer *out, smb_policy_format *fmt, smb_policy_error *err);
 
 /* ---- Samba smb.conf (smb.conf(5); value words checked against testparm) ---- */
@@ -608,8 +610,8 @@ typedef enum smb_smbconf_param {
 } smb_smbconf_param;
 
 /* "server signing", ...: the smb.conf name; and Samba's default as testparm -v prints it. */
-const char *smb_smbconf_param_name(smb_smbconf_param p);
-const char *smb_smbconf_param_default(smb_smbconf_param p);
+SMB_API const char *smb_smbconf_param_name(smb_smbconf_param p);
+SMB_API const char *smb_smbconf_param_default(smb_smbconf_param p);
 
 typedef struct smb_smbconf_share {
     char name[64];
@@ -641,7 +643,7 @@ typedef int (*smb_smbconf_reader)(void *ctx, const char *path, uint8_t **buf, si
  * too); unknown parameters are counted and ignored. Nothing is written to
  * *out on error.
  */
-smb_status smb_policy_parse_smbconf(const uint8_t *buf, size_t len, const char *name, smb_smbconf_reader reader,
+SMB_API smb_status smb_policy_parse_smbconf(const uint8_t *buf, size_t len, const char *name, smb_smbconf_reader reader,
                                     void *reader_ctx, smb_smbconf *out, smb_policy_error *err);
 
 /* The signing level words as Windows settings: a layer of source
@@ -649,12 +651,12 @@ smb_status smb_policy_parse_smbconf(const uint8_t *buf, size_t len, const char *
  * EncryptData, RejectUnencryptedAccess, SMB1) with the smb.conf lines; *dc
  * is set when server role makes this an AD domain controller (server signing
  * = default then means required). */
-void smb_policy_smbconf_layer(const smb_smbconf *c, const char *name, smb_policy_layer *out, bool *dc);
+SMB_API void smb_policy_smbconf_layer(const smb_smbconf *c, const char *name, smb_policy_layer *out, bool *dc);
 
 /* Map a registry key path (any case; HKEY_LOCAL_MACHINE\ / HKLM\ / MACHINE\
  * prefix optional; CurrentControlSet or ControlSetNNN) and value name to a
  * setting. Returns 0 and sets *out when it is one of ours, -1 otherwise. */
-int smb_policy_map_registry(const char *key, const char *value_name, smb_setting *out);
+SMB_API int smb_policy_map_registry(const char *key, const char *value_name, smb_setting *out);
 
 #ifdef __cplusplus
 }

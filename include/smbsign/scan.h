@@ -27,6 +27,8 @@
 #ifndef SMBSIGN_SCAN_H
 #define SMBSIGN_SCAN_H
 
+#include "smbsign/export.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -61,7 +63,7 @@ typedef enum smb_scan_status {
 
 /* "ok", "timeout", "refused", "reset", "not-smb", "malformed", "error",
  * "not-supported", "skipped". */
-const char *smb_scan_status_name(smb_scan_status s);
+SMB_API const char *smb_scan_status_name(smb_scan_status s);
 
 typedef enum smb_scan_verdict {
     SMB_SCAN_VERDICT_UNKNOWN = 0,
@@ -69,7 +71,7 @@ typedef enum smb_scan_verdict {
     SMB_SCAN_VERDICT_NOT_REQUIRED /* some spoken dialect does not: relay target */
 } smb_scan_verdict;
 /* "unknown", "required", "not-required" */
-const char *smb_scan_verdict_name(smb_scan_verdict v);
+SMB_API const char *smb_scan_verdict_name(smb_scan_verdict v);
 
 /* SMB2 facts, read directly from the NEGOTIATE response. */
 struct smb_scan_smb2 {
@@ -139,13 +141,13 @@ struct smb_scan_opts {
     const volatile int *cancel;
 };
 
-void smb_scan_opts_default(struct smb_scan_opts *o);
+SMB_API void smb_scan_opts_default(struct smb_scan_opts *o);
 
 typedef struct smb_scan_targets smb_scan_targets;
 
 /* Resolve names with this address family only (AF_UNSPEC, AF_INET, AF_INET6). */
-smb_scan_targets *smb_scan_targets_new(int family);
-void smb_scan_targets_free(smb_scan_targets *t);
+SMB_API smb_scan_targets *smb_scan_targets_new(int family);
+SMB_API void smb_scan_targets_free(smb_scan_targets *t);
 /*
  * Add a target spec: "192.0.2.7", "2001:db8::1", "host.example", a CIDR
  * block "10.0.0.0/24" or "fd00::/120", an IPv4 range "10.0.0.1-50" or
@@ -155,31 +157,31 @@ void smb_scan_targets_free(smb_scan_targets *t);
  * SMB_E_BAD_ARGUMENT (or SMB_E_IO for an unreadable file) with a message in
  * err. Expansion past SMB_SCAN_MAX_TARGETS addresses is an error.
  */
-smb_status smb_scan_targets_add(smb_scan_targets *t, const char *spec, char *err, size_t errlen);
+SMB_API smb_status smb_scan_targets_add(smb_scan_targets *t, const char *spec, char *err, size_t errlen);
 /* Resolve every name added so far (first address of the family given to
  * smb_scan_targets_new). Names that do not resolve keep their error text and
  * are reported as results. SMB_E_NOMEM only. Names never resolved are
  * reported as errors by smb_scan_run. */
-smb_status smb_scan_targets_resolve(smb_scan_targets *t);
+SMB_API smb_status smb_scan_targets_resolve(smb_scan_targets *t);
 /* Exclude addresses: literal, CIDR, range, @FILE (no hostnames). */
-smb_status smb_scan_targets_exclude(smb_scan_targets *t, const char *spec, char *err, size_t errlen);
+SMB_API smb_status smb_scan_targets_exclude(smb_scan_targets *t, const char *spec, char *err, size_t errlen);
 /* Number of addresses (plus unresolved names) left after exclusions. */
-uint64_t smb_scan_targets_count(const smb_scan_targets *t);
+SMB_API uint64_t smb_scan_targets_count(const smb_scan_targets *t);
 
 /* Run the scan to completion. Errors: SMB_E_BAD_ARGUMENT (options),
  * SMB_E_NOMEM, SMB_E_IO (epoll), SMB_E_CANCELLED (opts->cancel). Per-host
  * failures are results, not errors. */
-smb_status smb_scan_run(const struct smb_scan_opts *opts, const smb_scan_targets *t);
+SMB_API smb_status smb_scan_run(const struct smb_scan_opts *opts, const smb_scan_targets *t);
 
 /* Output helpers (stable formats, see docs/scan.md). */
 #include <stdio.h>
 /* One JSON Lines record. */
-void smb_scan_result_write_json(FILE *f, const struct smb_scan_result *r);
+SMB_API void smb_scan_result_write_json(FILE *f, const struct smb_scan_result *r);
 /* CSV: the header line, then one line per result. */
-void smb_scan_csv_header(FILE *f);
-void smb_scan_result_write_csv(FILE *f, const struct smb_scan_result *r);
+SMB_API void smb_scan_csv_header(FILE *f);
+SMB_API void smb_scan_result_write_csv(FILE *f, const struct smb_scan_result *r);
 /* Server GUID as 8-4-4-4-12 text (MS-DTYP 2.3.4.3 byte order); buf >= 37. */
-void smb_scan_guid_format(const uint8_t guid[16], char *buf);
+SMB_API void smb_scan_guid_format(const uint8_t guid[16], char *buf);
 
 #ifdef __cplusplus
 }
