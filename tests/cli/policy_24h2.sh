@@ -98,6 +98,17 @@ done
 out=$("$SMBSIGN" audit --os win11-24h2 --role client "$D/win11_24h2_client.utf8.reg")
 check_match "audit text: hardened paths section" "$out" 'Hardened UNC paths'
 check_match "audit text: 24H2 values with their registry names" "$out" 'client.insecure_guest_logons +1 +registry .*win11_24h2_client.utf8.reg:6 +\(AllowInsecureGuestAuth\)'
+for f in gpttmpl_24h2.utf8.inf gpttmpl_24h2.utf16.inf; do
+    out=$("$SMBSIGN" audit --json --os win11-24h2 --domain-gpo "$D/$f")
+    check_eq "$f: insecure guest logons 0 from the domain GPO, line 8" "$(field client.enable_insecure_guest_logons.source <<<"$out")/$(field client.enable_insecure_guest_logons.line <<<"$out")" domain-gpo/8
+    check_eq "$f: hardened paths from [Registry Values]" "$(/usr/bin/python3 -c 'import json,sys; print(" ".join("%s=%s@%s" % (h["path"], h["require_integrity"], h["line"]) for h in json.load(sys.stdin)["client"]["hardened_paths"]))' <<<"$out")" '\\*\SYSVOL=1@15 \\*\NETLOGON=0@16'
+    check_match "$f: unc-hardening-missing names NETLOGON" "$out" '"id":"unc-hardening-missing"[^}]*"detail":"[^"]*NETLOGON: Require'
+    check_nomatch "$f: no unc-hardening-missing for SYSVOL (hardened)" "$out" '"detail":"[^"]*SYSVOL: Require'
+    check_eq "$f: encrypt_data 1" "$(field server.encrypt_data.value <<<"$out")" 1
+done
+err=$("$SMBSIGN" audit "$D/bad_hardened.inf" 2>&1 >/dev/null); rc=$?
+check_eq "bad_hardened.inf (a DWORD path value): exit 2" "$rc" 2
+check_match "bad_hardened.inf: file:line and cause" "$err" 'bad_hardened.inf:4: hardened path .*REG_SZ'
 err=$("$SMBSIGN" audit "$D/bad_hardened.reg" 2>&1 >/dev/null); rc=$?
 check_eq "bad HardenedPaths flags: exit 2" "$rc" 2
 check_match "bad HardenedPaths flags: file:line" "$err" 'bad_hardened.reg:4: hardened path flags'

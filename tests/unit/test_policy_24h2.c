@@ -263,6 +263,39 @@ static void reg_24h2_values(void **state)
     assert_int_equal(smb_policy_parse_reg((const uint8_t *)pat, strlen(pat), "pat", &l, &err), SMB_E_MALFORMED);
 }
 
+static void inf_24h2_and_hardened(void **state)
+{
+    (void)state;
+    smb_policy_layer l, u;
+    parse_file("gpttmpl_24h2.utf8.inf", &l);
+    parse_file("gpttmpl_24h2.utf16.inf", &u);
+    want(&l, SMB_SETTING_CLIENT_INSECURE_GUEST, 0, 8);
+    want(&l, SMB_SETTING_SERVER_AUDIT_SIGNING, 1, 11);
+    want(&l, SMB_SETTING_SERVER_SMB1, 0, 13);
+    assert_int_equal(l.n_hp, 2);
+    assert_string_equal(l.hp[1].path, "\\\\*\\NETLOGON");
+    assert_int_equal(l.hp[1].require_integrity, 0);
+    assert_int_equal(l.hp[1].line, 16);
+    assert_int_equal(u.n_hp, 2);
+    assert_string_equal(u.hp[0].path, l.hp[0].path);
+    for (int s = 0; s < SMB_SETTING_COUNT; s++)
+        assert_int_equal(u.v[s].value, l.v[s].value);
+    /* twins: a DWORD under HardenedPaths, a bad pattern, bad flags -> errors with the line */
+    static const char *const bad[] = {
+        "[Version]\n[Registry Values]\nMACHINE\\Software\\Policies\\Microsoft\\Windows\\NetworkProvider\\HardenedPaths\\\\\\*\\SYSVOL=4,1\n",
+        "[Version]\n[Registry Values]\nMACHINE\\Software\\Policies\\Microsoft\\Windows\\NetworkProvider\\HardenedPaths\\SYSVOL=1,\"RequireIntegrity=1\"\n",
+        "[Version]\n[Registry Values]\nMACHINE\\Software\\Policies\\Microsoft\\Windows\\NetworkProvider\\HardenedPaths\\\\\\*\\SYSVOL=1,\"RequireIntegrity=on\"\n"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        smb_policy_error err = {0, ""};
+        memset(&l, 0x21, sizeof l);
+        u = l;
+        assert_int_equal(smb_policy_parse_inf((const uint8_t *)bad[i], strlen(bad[i]), "b.inf", &l, &err),
+                         SMB_E_MALFORMED);
+        assert_int_equal(err.line, 3);
+        assert_memory_equal(&l, &u, sizeof l);
+    }
+}
+
 static void powershell_24h2(void **state)
 {
     (void)state;
@@ -696,7 +729,8 @@ int main(void)
         cmocka_unit_test(registry_keys),       cmocka_unit_test(profile_defaults_24h2),
         cmocka_unit_test(hardened_value_parser), cmocka_unit_test(hardened_patterns),
         cmocka_unit_test(hardened_resolution), cmocka_unit_test(reg_24h2_values),
-        cmocka_unit_test(powershell_24h2),     cmocka_unit_test(smbconf_words),
+        cmocka_unit_test(inf_24h2_and_hardened), cmocka_unit_test(powershell_24h2),
+        cmocka_unit_test(smbconf_words),
         cmocka_unit_test(smbconf_errors),      cmocka_unit_test(smbconf_includes),
         cmocka_unit_test(smbconf_layer),       cmocka_unit_test(outcomes_guest),
         cmocka_unit_test(outcomes_path),       cmocka_unit_test(outcomes_encryption),
