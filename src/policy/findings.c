@@ -234,13 +234,14 @@ void smb_policy_audit(const smb_policy_layer *layers, size_t n_layers, const smb
             smb1 ? " (SMB1 signing is the costly one)" : "");
 }
 
-/* A hardened path pattern naming SYSVOL or NETLOGON on any server. */
+/* A hardened path pattern that decides SYSVOL or NETLOGON for some server:
+ * share component SYSVOL / NETLOGON, or \\SERVER\* (more specific than \\*\SYSVOL). */
 static bool gp_share_pattern(const char *pattern)
 {
-    return smb_policy_hardened_match(pattern, "\\\\x\\SYSVOL") == 1 ||
-           smb_policy_hardened_match(pattern, "\\\\x\\NETLOGON") == 1 ||
-           ((smb_policy_hardened_pattern_ok(pattern) == 0) &&
-            (strcasestr(pattern, "\\SYSVOL") || strcasestr(pattern, "\\NETLOGON")));
+    if (smb_policy_hardened_pattern_ok(pattern) != 0)
+        return false;
+    const char *share = strchr(pattern + 2, '\\') + 1;
+    return !strcasecmp(share, "SYSVOL") || !strcasecmp(share, "NETLOGON") || !strcmp(share, "*");
 }
 
 static bool defined1(const smb_setting_value *v) { return v->value == 1; }

@@ -316,7 +316,6 @@ static smb_status parse_text(pctx *P, const char *t, size_t tn, const char *orig
     pol_lines L;
     const char *ln;
     size_t n;
-    int saved_share = P->share;
     pol_lines_init(&L, t, tn);
     while (pol_lines_next(&L, &ln, &n)) {
         uint32_t lineno = L.lineno;
@@ -366,8 +365,7 @@ static smb_status parse_text(pctx *P, const char *t, size_t tn, const char *orig
         if (st != SMB_OK)
             return st;
     }
-    (void)saved_share; /* an included file's last section stays current, as in Samba */
-    return SMB_OK;
+    return SMB_OK; /* an included file's last section stays current: the text is read in place */
 }
 
 smb_status smb_policy_parse_smbconf(const uint8_t *buf, size_t len, const char *name, smb_smbconf_reader reader,

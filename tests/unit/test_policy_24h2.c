@@ -666,6 +666,29 @@ static void findings_extended(void **state)
     smb_policy_audit_extended(&e, smb_policy_profile_find("win11-24h2-home"), SMB_AUDIT_CLIENT, f);
     assert_true(has(f, "signing-audit-off", "client"));
     assert_true(has(f, "insecure-guest-logons", "client"));
+    /* which patterns decide SYSVOL / NETLOGON: \\fs1\data does not, \\dc1\* does */
+    static const struct {
+        const char *path;
+        bool finding;
+    } pats[] = {{"\\\\fs1\\data", false}, {"\\\\dc1\\*", true}, {"\\\\dc1\\netlogon", true},
+                {"\\\\*\\SYSVOLX", false}};
+    for (size_t i = 0; i < sizeof pats / sizeof pats[0]; i++) {
+        smb_policy_layer l[2];
+        smb_hardened_path h;
+        memset(&h, 0, sizeof h);
+        strcpy(h.path, pats[i].path);
+        h.require_integrity = 0;
+        h.require_mutual_auth = 1;
+        h.line = 3;
+        smb_policy_profile_layer(p24, &l[0]);
+        smb_policy_layer_init(&l[1], SMB_SOURCE_REGISTRY, "t.reg");
+        assert_true(smb_policy_layer_add_hardened(&l[1], &h));
+        assert_int_equal(smb_policy_resolve(l, 2, &e), SMB_OK);
+        memset(f, 0, sizeof *f);
+        smb_policy_audit_extended(&e, p24, SMB_AUDIT_CLIENT, f);
+        if (has(f, "unc-hardening-missing", "client") != pats[i].finding)
+            fail_msg("%s: unc-hardening-missing %s", pats[i].path, pats[i].finding ? "missing" : "unexpected");
+    }
     /* server side */
     memset(f, 0, sizeof *f);
     const smb_profile *s25 = smb_policy_profile_find("server2025");
