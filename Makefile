@@ -5,7 +5,11 @@
 #   make asan       build everything under AddressSanitizer + UBSan (build/asan/)
 #   make fuzz       build the libFuzzer targets with clang (build/fuzz/)
 #   make bench      run the benchmarks in bench/ (ratios against peers / physical limits)
-#   make install    PREFIX=/usr/local DESTDIR= : library, headers, pkg-config file, man pages
+#   make install    PREFIX=/usr/local DESTDIR= : library, headers, pkg-config file, man pages,
+#                   bash completion, systemd units, /etc/smbsign/smbsign.conf (never overwritten)
+#   make check      build the unit tests without sanitizers and run them (dh_auto_test)
+#   make deb        Debian packages in ../ with dpkg-buildpackage -b -us -uc (docs/packaging.md)
+#   make debian-symbols  regenerate debian/libsmbsign0.symbols from the built shared library
 #   make clean
 
 PREFIX  ?= /usr/local
@@ -13,7 +17,15 @@ LIBDIR  ?= $(PREFIX)/lib
 INCDIR  ?= $(PREFIX)/include
 BINDIR  ?= $(PREFIX)/bin
 MANDIR  ?= $(PREFIX)/share/man
-VERSION := 0.1.0
+SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+UNITDIR ?= $(if $(filter /usr,$(PREFIX)),/lib/systemd/system,$(PREFIX)/lib/systemd/system)
+COMPLDIR ?= $(PREFIX)/share/bash-completion/completions
+# The version lives in one place: the first line of debian/changelog
+# ("smbsign (0.1.0) ..."). smbsign --version, the .pc file and the packages read it.
+VERSION := $(shell awk -F'[()]' 'NR == 1 { sub(/-[^-]*$$/, "", $$2); print $$2 }' debian/changelog 2>/dev/null)
+ifeq ($(VERSION),)
+$(error cannot read the version from debian/changelog)
+endif
 SOVER   := 0
 
 CC      ?= cc
@@ -29,7 +41,7 @@ endif
 ifeq ($(WERROR),1)
 WARN    += -Werror
 endif
-BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -fvisibility=hidden -Iinclude -Isrc $(PKG_CFLAGS) $(WARN) -MMD -MP -fPIC
+BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -fvisibility=hidden -DSMBSIGN_VERSION='"$(VERSION)"' -Iinclude -Isrc $(PKG_CFLAGS) $(WARN) -MMD -MP -fPIC
 OPT     ?= -O2 -g
 ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDLIBS  := $(PKG_LIBS) -lpthread -lm
@@ -55,7 +67,7 @@ FLIB_OBJS  := $(LIB_SRCS:%.c=$(BF)/obj/%.o)
 FUZZ_BINS  := $(FUZZ_SRCS:fuzz/%.c=$(BF)/%)
 BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(B)/bench/%)
 
-.PHONY: all asan fuzz bench test run install clean deps unit
+.PHONY: all asan fuzz bench test run install clean deps unit check deb debian-symbols
 .SECONDARY:
 .DEFAULT_GOAL := all
 
@@ -63,7 +75,10 @@ all: $(B)/smbsign $(B)/libsmbsign.a $(B)/libsmbsign.so.$(SOVER) $(B)/smbsign.pc
 
 $(B)/obj/%.o: %.c Makefile
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(OPT) $(CFLAGS) -c $< -o $@
+	$(CC) $(BASE_CFLAGS) $(OPT) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+# a new version in debian/changelog rebuilds what prints it
+$(B)/obj/src/cli/main.o $(BA)/obj/src/cli/main.o: debian/changelog
 
 $(BA)/obj/%.o: %.c Makefile
 	@mkdir -p $(dir $@)
@@ -78,13 +93,13 @@ $(B)/libsmbsign.a: $(LIB_OBJS)
 	rm -f $@ && ar rcs $@ $^
 
 $(B)/libsmbsign.so.$(SOVER): $(LIB_OBJS)
-	$(CC) -shared -Wl,-soname,libsmbsign.so.$(SOVER) -o $@ $^ $(LDLIBS)
+	$(CC) -shared $(LDFLAGS) -Wl,-soname,libsmbsign.so.$(SOVER) -o $@ $^ $(LDLIBS)
 	ln -sf libsmbsign.so.$(SOVER) $(B)/libsmbsign.so
 
 $(B)/smbsign: $(CLI_OBJS) $(B)/libsmbsign.a
-	$(CC) $(OPT) -o $@ $(CLI_OBJS) $(B)/libsmbsign.a $(LDLIBS)
+	$(CC) $(OPT) $(LDFLAGS) -o $@ $(CLI_OBJS) $(B)/libsmbsign.a $(LDLIBS)
 
-$(B)/smbsign.pc: smbsign.pc.in
+$(B)/smbsign.pc: smbsign.pc.in debian/changelog
 	@mkdir -p $(B)
 	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCDIR@|$(INCDIR)|; s|@VERSION@|$(VERSION)|' $< > $@
 
@@ -100,6 +115,28 @@ $(BA)/tests/%: $(BA)/obj/tests/unit/%.o $(UNIT_HELPER_OBJS) $(BA)/libsmbsign.a
 	$(CC) $(ASAN_FLAGS) -o $@ $< $(UNIT_HELPER_OBJS) $(BA)/libsmbsign.a -lcmocka $(LDLIBS)
 
 asan: $(BA)/smbsign $(UNIT_BINS)
+
+# Unit tests without sanitizers, against the release objects: what a package
+# build runs (dh_auto_test). No root, no network beyond socketpairs.
+CHECK_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
+CHECK_HELPER_OBJS := $(UNIT_HELPER_SRCS:%.c=$(B)/obj/%.o)
+$(B)/tests/%: $(B)/obj/tests/unit/%.o $(CHECK_HELPER_OBJS) $(B)/libsmbsign.a
+	@mkdir -p $(dir $@)
+	$(CC) $(OPT) $(LDFLAGS) -o $@ $< $(CHECK_HELPER_OBJS) $(B)/libsmbsign.a -lcmocka $(LDLIBS)
+
+check: $(CHECK_BINS)
+	@fail=0; for t in $(CHECK_BINS); do \
+	    if CMOCKA_MESSAGE_OUTPUT=TAP $$t > $$t.log 2>&1; then echo "ok - $$t"; \
+	    else echo "not ok - $$t"; grep -E '^not ok' $$t.log | head -20; fail=1; fi; \
+	done; exit $$fail
+
+deb:
+	dpkg-buildpackage -b -us -uc
+	@echo "packages:"; ls -1 ../smbsign_$(VERSION)*.deb ../libsmbsign*_$(VERSION)*.deb
+
+debian-symbols: $(B)/libsmbsign.so.$(SOVER)
+	scripts/gen-symbols.sh $(B)/libsmbsign.so.$(SOVER) $(VERSION) > debian/libsmbsign0.symbols.new
+	mv debian/libsmbsign0.symbols.new debian/libsmbsign0.symbols
 
 unit: asan
 	tests/run.sh --unit-only
@@ -140,7 +177,17 @@ install: all
 	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCDIR@|$(INCDIR)|; s|@VERSION@|$(VERSION)|' smbsign.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/smbsign.pc
 	chmod 0644 $(DESTDIR)$(LIBDIR)/pkgconfig/smbsign.pc
 	install -m 0755 $(B)/smbsign $(DESTDIR)$(BINDIR)/
-	install -m 0644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
+	for m in man/*.1; do sed -e '1s/"smbsign [0-9][^"]*"/"smbsign $(VERSION)"/' $$m > $(DESTDIR)$(MANDIR)/man1/$${m#man/}; \
+	    chmod 0644 $(DESTDIR)$(MANDIR)/man1/$${m#man/}; done
+	install -d $(DESTDIR)$(COMPLDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/smbsign
+	install -m 0644 dist/bash-completion/smbsign $(DESTDIR)$(COMPLDIR)/smbsign
+	sed -e 's|@BINDIR@|$(BINDIR)|g; s|@CONF@|$(SYSCONFDIR)/smbsign/smbsign.conf|g; s|@UNIT_SUFFIX@|.service|; s|@DESC_SUFFIX@||' \
+	    dist/systemd/smbsign-serve.service.in > $(DESTDIR)$(UNITDIR)/smbsign-serve.service
+	sed -e 's|@BINDIR@|$(BINDIR)|g; s|@CONF@|$(SYSCONFDIR)/smbsign/%i.conf|g; s|@UNIT_SUFFIX@|@.service|; s|@DESC_SUFFIX@| (%i.conf)|' \
+	    dist/systemd/smbsign-serve.service.in > $(DESTDIR)$(UNITDIR)/smbsign-serve@.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/smbsign-serve.service $(DESTDIR)$(UNITDIR)/smbsign-serve@.service
+	test -e $(DESTDIR)$(SYSCONFDIR)/smbsign/smbsign.conf || \
+	    sed -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' dist/smbsign.conf > $(DESTDIR)$(SYSCONFDIR)/smbsign/smbsign.conf
 
 clean:
 	rm -rf build

@@ -5,7 +5,8 @@
 set -e
 PKGS="build-essential clang llvm libclang-rt-14-dev pkg-config libssl-dev openssl libcmocka-dev
 libinih-dev libjson-c-dev samba samba-common-bin smbclient samba-testsuite python3 python3-impacket nmap tshark
-iproute2 procps psmisc netcat-openbsd"
+iproute2 procps psmisc netcat-openbsd
+dpkg-dev debhelper lintian systemd util-linux"
 missing=""
 for p in $PKGS; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

@@ -21,7 +21,10 @@
 #define CLI_EXIT_NEGATIVE 1
 #define CLI_EXIT_USAGE 2
 
-#define SMBSIGN_VERSION "0.1.0"
+/* The version comes from debian/changelog through the Makefile (-DSMBSIGN_VERSION). */
+#ifndef SMBSIGN_VERSION
+#error "SMBSIGN_VERSION is set by the Makefile from debian/changelog"
+#endif
 
 /* X(name, summary) - the one table of subcommands, in help order. */
 #define CLI_VERBS(X)                                                                               \

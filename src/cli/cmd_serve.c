@@ -12,7 +12,9 @@
 #include "base/hex.h"
 #include "cli/cli.h"
 #include "crypto/crypto.h"
+#include "server/check.h"
 #include "server/loop.h"
+#include "server/service.h"
 #include "server/session.h"
 #include "smbsign/policy.h"
 
@@ -32,6 +34,9 @@ struct serve_opts {
     int log_level; /* -1: from config */
     bool guest;
     bool check;
+    bool quiet;    /* --check: findings only, no effective configuration */
+    int fail_on;   /* --check: exit non-zero from this severity (SRV_CHECK_WARNING default) */
+    bool journal;  /* stderr is the journal: "<N>" priorities, no timestamps */
     bool demo;
     char demo_dir[256];
 };
@@ -42,7 +47,7 @@ static void usage(FILE *f)
             "usage: smbsign serve [-c FILE] [--listen ADDR:PORT]... [--share NAME=PATH[:ro]]...\n"
             "                     [--users FILE] [--signing required|enabled|disabled]\n"
             "                     [--profile NAME] [--policy-file FILE]... [--log-level L]\n"
-            "                     [--guest-ok] [--check-config]\n\n"
+            "                     [--guest-ok] [--check [--quiet] [--fail-on error|warning]]\n\n"
             "A small SMB2/3 file server (dialects 2.0.2 to 3.1.1) that enforces SMB signing\n"
             "exactly as the Windows Server service does: SecurityMode from the server's\n"
             "level, session signing when either side requires it, every response signed,\n"
@@ -58,7 +63,13 @@ static void usage(FILE *f)
             "  --policy-file FILE     apply a .reg export, GptTmpl.inf or PowerShell output\n"
             "  --log-level L          error | audit | info | debug (or 0..3)\n"
             "  --guest-ok             map unknown users to guest (never where signing is required)\n"
-            "  --check-config         print the effective signing settings with sources and exit\n\n"
+            "  --check, --check-config  check the configuration like testparm and exit: print the\n"
+            "                         effective settings with sources, then warnings and errors as\n"
+            "                         FILE:LINE: users file mode/readability, share paths, listen\n"
+            "                         addresses already in use, settings that contradict each other.\n"
+            "                         Exit 0 clean, 1 warnings, 2 errors (the server would not start)\n"
+            "  --quiet                with --check: print only the findings\n"
+            "  --fail-on LEVEL        with --check: 'error' exits 0 on warnings (the unit's ExecStartPre)\n\n"
             "Precedence (lowest first): profile or built-in default (required), policy files\n"
             "(registry < local policy < domain GPO), the config file, --signing.\n\n"
             "With no share and no user database, serves a new temporary directory on\n"
@@ -67,24 +78,22 @@ static void usage(FILE *f)
             "Examples:\n"
             "  smbsign serve\n"
             "  smbsign passwd -f users alice && smbsign serve --share data=/srv/data --users users\n"
-            "  smbsign serve -c /etc/smbsign/smb.conf --check-config\n"
+            "  smbsign serve -c /etc/smbsign/smbsign.conf --check\n"
             "  smbsign serve --share pub=/srv/pub:ro --users users --signing enabled --listen 0.0.0.0:445\n"
             "  smbclient //127.0.0.1/data -p 4445 -U alice -m SMB3_11 --option='client signing=required'\n\n"
-            "SIGTERM flushes open files and exits; SIGHUP reloads the configuration file.\n"
+            "SIGTERM flushes open files and exits; SIGHUP re-reads the configuration file and\n"
+            "the users file (new connections use them; open sessions continue). Under systemd\n"
+            "(smbsign-serve.service) it reports readiness with sd_notify and logs to the journal\n"
+            "with priorities.\n"
             "See smbsign-serve(1) and docs/server.md.\n");
 }
 
-static const char *level_words[] = {"ERROR", "AUDIT", "INFO", "DEBUG"};
-
 static void log_fn(void *arg, int level, const char *msg)
 {
-    (void)arg;
-    char ts[32];
-    time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    fprintf(stderr, "%s smbsign-serve %s: %s\n", ts, level_words[level < 0 ? 0 : level > 3 ? 3 : level], msg);
+    const struct serve_opts *o = arg;
+    char line[1024];
+    srv_log_format(line, sizeof line, o && o->journal, level, msg);
+    fprintf(stderr, "%s\n", line);
     fflush(stderr);
 }
 
@@ -101,8 +110,9 @@ static int parse_log_level(const char *s)
     return -1;
 }
 
-/* Build the configuration: file, then command-line overrides. */
-static int build_config(const struct serve_opts *o, struct srv_config *cfg, char *err, size_t errlen)
+/* Build the configuration: file, then command-line overrides; validate
+ * unless the checker is going to look at it instead. */
+static int build_config(const struct serve_opts *o, struct srv_config *cfg, char *err, size_t errlen, bool validate)
 {
     srv_config_init(cfg);
     if (o->conf && srv_config_load(cfg, o->conf, err, errlen) != SMB_OK)
@@ -146,6 +156,8 @@ static int build_config(const struct serve_opts *o, struct srv_config *cfg, char
         cfg->log_level = o->log_level;
     if (o->guest)
         cfg->guest_ok = true;
+    if (!validate)
+        return 0;
     if (srv_config_validate(cfg, err, errlen) != SMB_OK)
         return -1;
     if (!cfg->users[0] && !cfg->guest_ok) {
@@ -222,7 +234,7 @@ static struct srv_ctx *make_ctx(const struct serve_opts *o, char *err, size_t er
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
-    if (build_config(o, cfg, err, errlen) || srv_config_signing(cfg, &level, &eff, err, errlen) != SMB_OK)
+    if (build_config(o, cfg, err, errlen, true) || srv_config_signing(cfg, &level, &eff, err, errlen) != SMB_OK)
         goto out;
     ctx = malloc(sizeof *ctx);
     if (!ctx)
@@ -233,18 +245,95 @@ static struct srv_ctx *make_ctx(const struct serve_opts *o, char *err, size_t er
         goto out;
     }
     ctx->log = log_fn;
+    ctx->log_arg = (void *)o;
 out:
     free(cfg);
     return ctx;
 }
 
+static void notify_status(const struct srv_ctx *ctx, const char *first)
+{
+    char st[600];
+    snprintf(st, sizeof st, "%sSTATUS=listening on %s%s, signing %s", first, ctx->cfg.listen[0],
+             ctx->cfg.n_listen > 1 ? " and more" : "", smb_level_name(ctx->level));
+    srv_notify(st);
+}
+
+/* SIGHUP: the loop keeps running sessions on their old ctx (loop.h). */
 static struct srv_ctx *reload_cb(void *arg)
 {
-    char err[1024];
+    char err[1024], msg[1100];
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    snprintf(msg, sizeof msg, "RELOADING=1\nMONOTONIC_USEC=%llu",
+             (unsigned long long)ts.tv_sec * 1000000ull + (unsigned long long)ts.tv_nsec / 1000);
+    srv_notify(msg);
     struct srv_ctx *ctx = make_ctx(arg, err, sizeof err);
-    if (!ctx)
-        fprintf(stderr, "smbsign serve: reload: %s\n", err);
+    if (!ctx) {
+        snprintf(msg, sizeof msg, "reload: %s", err);
+        log_fn(arg, SRV_LOG_ERROR, msg);
+        srv_notify("READY=1\nSTATUS=reload failed; running with the previous configuration");
+    } else {
+        notify_status(ctx, "READY=1\n");
+    }
     return ctx;
+}
+
+struct check_out {
+    int n[3];
+};
+
+static void check_line(void *arg, int sev, const char *where, const char *msg)
+{
+    static const char *const words[] = {"note", "warning", "error"};
+    struct check_out *co = arg;
+    co->n[sev]++;
+    if (where[0])
+        fprintf(stderr, "%s: %s: %s\n", where, words[sev], msg);
+    else
+        fprintf(stderr, "smbsign serve: %s: %s\n", words[sev], msg);
+}
+
+/* --check: exit 0 clean, 1 warnings, 2 errors (with --fail-on error, 0 on warnings). */
+static int run_check(const struct serve_opts *o)
+{
+    struct srv_config *cfg = malloc(sizeof *cfg);
+    smb_policy_effective eff;
+    smb_sign_level level;
+    char err[1024] = "";
+    struct check_out co = {{0, 0, 0}};
+    if (!cfg)
+        return CLI_EXIT_NEGATIVE;
+    int worst = SRV_CHECK_OK;
+    if (build_config(o, cfg, err, sizeof err, false)) {
+        /* a syntax or value error: err names FILE:LINE */
+        check_line(&co, SRV_CHECK_ERROR, "", err);
+        worst = SRV_CHECK_ERROR;
+        goto out;
+    }
+    if (srv_config_signing(cfg, &level, &eff, err, sizeof err) != SMB_OK) {
+        check_line(&co, SRV_CHECK_ERROR, "", err);
+        worst = SRV_CHECK_ERROR;
+        goto out;
+    }
+    if (cfg->n_listen == 0) /* the server's default */
+        snprintf(cfg->listen[cfg->n_listen++], sizeof cfg->listen[0], "127.0.0.1:%d", SRV_DEFAULT_PORT);
+    worst = srv_config_check(cfg, o->conf, (int)level, check_line, &co);
+    if (worst < SRV_CHECK_ERROR && srv_config_validate(cfg, err, sizeof err) != SMB_OK) {
+        check_line(&co, SRV_CHECK_ERROR, "", err); /* anything the checker does not know yet */
+        worst = SRV_CHECK_ERROR;
+    }
+    if (!o->quiet)
+        print_check(cfg, level, &eff);
+out:
+    free(cfg);
+    fflush(stdout);
+    if (!o->quiet || worst)
+        fprintf(stderr, "smbsign serve: check: %d error%s, %d warning%s%s\n", co.n[2], co.n[2] == 1 ? "" : "s",
+                co.n[1], co.n[1] == 1 ? "" : "s", worst == SRV_CHECK_ERROR ? " (the server would not start)" : "");
+    if (worst < o->fail_on)
+        return CLI_EXIT_OK;
+    return worst == SRV_CHECK_ERROR ? CLI_EXIT_USAGE : worst == SRV_CHECK_WARNING ? CLI_EXIT_NEGATIVE : CLI_EXIT_OK;
 }
 
 /* Demo mode: a fresh directory, a users file and a random password. */
@@ -294,13 +383,18 @@ int cmd_serve(int argc, char **argv)
     struct serve_opts o;
     memset(&o, 0, sizeof o);
     o.log_level = -1;
-    enum { O_LISTEN = 256, O_SHARE, O_USERS, O_SIGNING, O_PROFILE, O_POLICY, O_LOG, O_CHECK, O_GUEST };
+    o.fail_on = SRV_CHECK_WARNING;
+    o.journal = srv_journal_stderr();
+    enum { O_LISTEN = 256, O_SHARE, O_USERS, O_SIGNING, O_PROFILE, O_POLICY, O_LOG, O_CHECK, O_GUEST, O_QUIET,
+           O_FAIL_ON };
     static const struct option lo[] = {
         {"config", required_argument, 0, 'c'},      {"listen", required_argument, 0, O_LISTEN},
         {"share", required_argument, 0, O_SHARE},   {"users", required_argument, 0, O_USERS},
         {"signing", required_argument, 0, O_SIGNING}, {"profile", required_argument, 0, O_PROFILE},
         {"policy-file", required_argument, 0, O_POLICY}, {"log-level", required_argument, 0, O_LOG},
         {"check-config", no_argument, 0, O_CHECK},  {"guest-ok", no_argument, 0, O_GUEST},
+        {"check", no_argument, 0, O_CHECK},         {"quiet", no_argument, 0, O_QUIET},
+        {"fail-on", required_argument, 0, O_FAIL_ON},
         {"help", no_argument, 0, 'h'},              {0, 0, 0, 0}};
     int ch;
     optind = 1;
@@ -337,6 +431,15 @@ int cmd_serve(int argc, char **argv)
                 return cli_usage_error(VERB, "--log-level '%s': expected error, audit, info or debug", optarg);
             break;
         case O_CHECK: o.check = true; break;
+        case O_QUIET: o.quiet = true; break;
+        case O_FAIL_ON:
+            if (!strcmp(optarg, "error"))
+                o.fail_on = SRV_CHECK_ERROR;
+            else if (!strcmp(optarg, "warning"))
+                o.fail_on = SRV_CHECK_WARNING;
+            else
+                return cli_usage_error(VERB, "--fail-on '%s': expected error or warning", optarg);
+            break;
         case O_GUEST: o.guest = true; break;
         case 'h': usage(stdout); return CLI_EXIT_OK;
         default: return cli_usage_error(VERB, "unknown option");
@@ -354,34 +457,20 @@ int cmd_serve(int argc, char **argv)
         o.users = demo_users;
     }
 
-    char err[1024] = "";
-    if (o.check) {
-        struct srv_config *cfg = malloc(sizeof *cfg);
-        smb_policy_effective eff;
-        smb_sign_level level;
-        if (!cfg)
-            return CLI_EXIT_NEGATIVE;
-        int rc = CLI_EXIT_OK;
-        if (build_config(&o, cfg, err, sizeof err) && strncmp(err, "no user database", 16) != 0) {
-            cli_err(VERB, "%s", err);
-            rc = CLI_EXIT_USAGE;
-        } else if (srv_config_signing(cfg, &level, &eff, err, sizeof err) != SMB_OK) {
-            cli_err(VERB, "%s", err);
-            rc = CLI_EXIT_USAGE;
-        } else {
-            print_check(cfg, level, &eff);
-        }
-        free(cfg);
-        return rc;
-    }
+    if (o.check)
+        return run_check(&o);
+    if (o.quiet || o.fail_on != SRV_CHECK_WARNING)
+        return cli_usage_error(VERB, "--quiet and --fail-on go with --check");
 
+    char err[1024] = "";
     struct srv_ctx *ctx = make_ctx(&o, err, sizeof err);
     if (!ctx) {
         cli_err(VERB, "%s", err);
         return CLI_EXIT_USAGE;
     }
     struct srv_loop *loop = NULL;
-    if (srv_loop_new(ctx, o.conf ? reload_cb : NULL, &o, &loop, err, sizeof err) != SMB_OK) {
+    /* SIGHUP re-reads the config file and the users file (not in demo mode) */
+    if (srv_loop_new(ctx, o.demo ? NULL : reload_cb, &o, &loop, err, sizeof err) != SMB_OK) {
         cli_err(VERB, "%s", err);
         srv_ctx_free(ctx);
         free(ctx);
@@ -402,7 +491,9 @@ int cmd_serve(int argc, char **argv)
                addr, port, demo_pw);
     }
     fflush(stdout);
+    notify_status(ctx, "READY=1\n"); /* every listener is bound */
     int rc = srv_loop_run(loop);
+    srv_notify("STOPPING=1");
     srv_loop_free(loop);
     return rc ? CLI_EXIT_NEGATIVE : CLI_EXIT_OK;
 }

@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -209,7 +210,9 @@ smb_status srv_userdb_set(const char *path, const char *user, const uint8_t nt_h
         snprintf(err, errlen, "invalid user name '%s'", user);
         return SMB_E_BAD_ARGUMENT;
     }
-    if (access(path, F_OK) == 0) {
+    struct stat old;
+    bool had = stat(path, &old) == 0;
+    if (had) {
         st = read_all(path, &text, err, errlen, 0);
         if (st != SMB_OK)
             return st;
@@ -221,6 +224,16 @@ smb_status srv_userdb_set(const char *path, const char *user, const uint8_t nt_h
     fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0) {
         snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+        st = SMB_E_IO;
+        goto out;
+    }
+    /* keep the owner of the file it replaces: root running "smbsign passwd"
+     * on the service's database must leave it readable by the service user
+     * (fails harmlessly when not root: the owner is then us already) */
+    if (had && fchown(fd, old.st_uid, old.st_gid) != 0 && errno != EPERM) {
+        snprintf(err, errlen, "%s: chown: %s", tmp, strerror(errno));
+        close(fd);
+        unlink(tmp);
         st = SMB_E_IO;
         goto out;
     }
