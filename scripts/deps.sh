@@ -4,7 +4,7 @@
 # exact apt-get line to run and exits non-zero if anything is missing.
 set -e
 PKGS="build-essential clang llvm libclang-rt-14-dev pkg-config libssl-dev openssl libcmocka-dev
-libinih-dev libjson-c-dev libpcap-dev samba smbclient samba-testsuite python3 python3-impacket nmap tshark
+libinih-dev libjson-c-dev libpcap-dev samba samba-common-bin smbclient samba-testsuite python3 python3-impacket nmap tshark
 iproute2 procps psmisc netcat-openbsd samba-ad-dc samba-ad-provision
 dpkg-dev debhelper lintian systemd util-linux"
 missing=""

@@ -73,8 +73,27 @@ typedef enum smb_setting {
     SMB_SETTING_SERVER_REQUIRE,     /* LanManServer RequireSecuritySignature */
     SMB_SETTING_SERVER_ENABLE,      /* LanManServer EnableSecuritySignature */
     SMB_SETTING_SERVER_ENABLE_W9X,  /* LanManServer enableW9xsecuritysignature (no GPO) */
+    /* Windows 11 24H2 / Server 2025 era settings (REFERENCES.md; Microsoft Learn
+     * "Control SMB signing behavior", "SMB security hardening", KB4046019).
+     * Read from LanmanWorkstation / LanmanServer \Parameters and from the Group
+     * Policy keys HKLM\SOFTWARE\Policies\Microsoft\Windows\LanmanWorkstation /
+     * LanmanServer. */
+    SMB_SETTING_CLIENT_REQUIRE_ENCRYPTION, /* LanmanWorkstation RequireEncryption */
+    SMB_SETTING_CLIENT_INSECURE_GUEST,     /* AllowInsecureGuestAuth (PowerShell EnableInsecureGuestLogons) */
+    SMB_SETTING_CLIENT_AUDIT_SIGNING,      /* AuditServerDoesNotSupportSigning */
+    SMB_SETTING_CLIENT_AUDIT_ENCRYPTION,   /* AuditServerDoesNotSupportEncryption */
+    SMB_SETTING_CLIENT_AUDIT_GUEST,        /* AuditInsecureGuestLogon */
+    SMB_SETTING_CLIENT_BLOCK_NTLM,         /* BlockNTLM */
+    SMB_SETTING_SERVER_ENCRYPT_DATA,       /* LanmanServer EncryptData */
+    SMB_SETTING_SERVER_REJECT_UNENCRYPTED, /* RejectUnencryptedAccess */
+    SMB_SETTING_SERVER_AUDIT_SIGNING,      /* AuditClientDoesNotSupportSigning */
+    SMB_SETTING_SERVER_AUDIT_ENCRYPTION,   /* AuditClientDoesNotSupportEncryption */
+    SMB_SETTING_SERVER_SMB1,               /* SMB1 (PowerShell EnableSMB1Protocol) */
     SMB_SETTING_COUNT
 } smb_setting;
+
+/* The first setting of the 24H2 group (everything before it is a signing level setting). */
+#define SMB_SETTING_FIRST_EXTENDED SMB_SETTING_CLIENT_REQUIRE_ENCRYPTION
 
 /* Static description of one setting. */
 typedef struct smb_setting_desc {
@@ -86,6 +105,10 @@ typedef struct smb_setting_desc {
     const char *registry_keys; /* human list of the keys that carry it */
     const char *cis;           /* CIS benchmark item ("2.3.8.1"), NULL if none */
     bool smb1_only;            /* has no effect on SMB2/3 */
+    bool client;               /* a LanmanWorkstation (client) setting; else LanmanServer */
+    const char *ps_name;       /* Get-Smb*Configuration property name */
+    const char *json_key;      /* key under "client"/"server" in audit --json ("require", "require_encryption") */
+    bool gpo_key;              /* also read from SOFTWARE\Policies\Microsoft\Windows\Lanman* */
 } smb_setting_desc;
 
 SMB_API const smb_setting_desc *smb_policy_setting_desc(smb_setting s);
@@ -95,6 +118,7 @@ SMB_API const smb_setting_desc *smb_policy_setting_desc(smb_setting s);
 typedef enum smb_source {
     SMB_SOURCE_NONE = 0,     /* not defined anywhere */
     SMB_SOURCE_DEFAULT,      /* OS/role default from the profile */
+    SMB_SOURCE_SMB_CONF,     /* Samba smb.conf (or our server's config in Samba words) */
     SMB_SOURCE_REGISTRY,     /* a registry value (.reg, PowerShell output) */
     SMB_SOURCE_LOCAL_POLICY, /* local security policy (secedit /export) */
     SMB_SOURCE_ASSUMED_GPO,  /* domain Group Policy a profile assumes (a DC's Default Domain Controllers
@@ -103,7 +127,7 @@ typedef enum smb_source {
     SMB_SOURCE_OVERRIDE      /* command-line what-if */
 } smb_source;
 
-/* "not-defined" "default" "registry" "local-policy" "assumed-gpo" "domain-gpo" "override" */
+/* "not-defined" "default" "smb.conf" "registry" "local-policy" "assumed-gpo" "domain-gpo" "override" */
 SMB_API const char *smb_source_name(smb_source s);
 
 struct smb_profile;
@@ -138,10 +162,32 @@ typedef struct smb_setting_value {
  * Controllers Policy" composed into buf (profile names are short static
  * strings). Never NULL. */
 #define SMB_POLICY_ORIGIN_TEXT_MAX 128
+/* Structures that own a copy of their origin (hardened paths, smb.conf
+ * values, which may come from an include file) keep up to this many bytes. */
+#define SMB_POLICY_ORIGIN_MAX 512
 SMB_API const char *smb_policy_origin_text(const smb_setting_value *v, char buf[SMB_POLICY_ORIGIN_TEXT_MAX]);
 
 /* Layer notes (things worth telling the reader that are not errors). */
 #define SMB_LAYER_NOTE_NO_VERSION 0x01 /* security template without [Version] (as samba-tool writes it) */
+
+typedef struct smb_policy_error smb_policy_error; /* section 6 */
+
+/* MS15-011 (KB3000483) hardened UNC paths: one value under
+ * HKLM\SOFTWARE\Policies\Microsoft\Windows\NetworkProvider\HardenedPaths,
+ * named by a path pattern (\\*\NAME, \\SERVER\*, \\SERVER\NAME) whose
+ * REG_SZ data is "RequireMutualAuthentication=1, RequireIntegrity=1[, RequirePrivacy=1]". */
+#define SMB_HARDENED_PATH_MAX 128
+#define SMB_POLICY_MAX_HARDENED 8
+typedef struct smb_hardened_path {
+    char path[SMB_HARDENED_PATH_MAX]; /* as written in the policy: \\*\SYSVOL */
+    int8_t require_mutual_auth;       /* 0/1, SMB_VALUE_UNDEFINED when not listed */
+    int8_t require_integrity;
+    int8_t require_privacy;
+    bool deleted;                     /* "\\*\SYSVOL"=- or [-...HardenedPaths] */
+    smb_source source;
+    uint32_t line;
+    char origin[SMB_POLICY_ORIGIN_MAX];
+} smb_hardened_path;
 
 /* One source of settings: a parsed file, the profile defaults, or overrides. */
 typedef struct smb_policy_layer {
@@ -149,7 +195,24 @@ typedef struct smb_policy_layer {
     const char *name;  /* borrowed: file name or description */
     uint32_t notes;    /* SMB_LAYER_NOTE_* */
     smb_setting_value v[SMB_SETTING_COUNT];
+    smb_hardened_path hp[SMB_POLICY_MAX_HARDENED]; /* hardened UNC paths this layer sets, in file order */
+    uint8_t n_hp;
+    bool hp_key_deleted; /* [-...\NetworkProvider\HardenedPaths]: lower layers' paths are removed */
 } smb_policy_layer;
+
+/* Parse a HardenedPaths value's data ("RequireMutualAuthentication=1,
+ * RequireIntegrity=1"): names case-insensitive, separated by commas and/or
+ * blanks, values 0 or 1; an empty string sets nothing. Fills the three flags
+ * of *out (others untouched) or returns SMB_E_MALFORMED with err->msg. */
+SMB_API smb_status smb_policy_parse_hardened_value(const char *s, size_t n, smb_hardened_path *out, smb_policy_error *err);
+/* Check a path pattern: \\*\NAME, \\SERVER\* or \\SERVER\NAME (no further
+ * components). Returns 0 ok, -1 invalid. */
+SMB_API int smb_policy_hardened_pattern_ok(const char *pattern);
+/* How specifically a pattern matches a UNC path \\server\share[\...]:
+ * 0 no match, 1 \\*\NAME, 2 \\SERVER\*, 3 \\SERVER\NAME (case-insensitive). */
+SMB_API int smb_policy_hardened_match(const char *pattern, const char *unc);
+/* Add (or replace, same pattern) a hardened path in a layer; false when full. */
+SMB_API bool smb_policy_layer_add_hardened(smb_policy_layer *l, const smb_hardened_path *hp);
 
 /* An empty layer (every value undefined) of the given source and name.
  * name is borrowed (see above); NULL means "". */
@@ -175,6 +238,8 @@ typedef struct smb_policy_effective {
     smb_shadowed shadowed[SMB_POLICY_MAX_SHADOWED];
     size_t n_shadowed;
     bool require_needs_enable; /* Windows 2000 rule (seed 000): client require needs client enable */
+    smb_hardened_path hp[SMB_POLICY_MAX_HARDENED]; /* effective hardened paths (highest source per pattern) */
+    size_t n_hp;
 } smb_policy_effective;
 
 /*
@@ -255,6 +320,25 @@ SMB_API const smb_profile *smb_policy_profile_find(const char *name);
  * assumption, which any domain GPO file given outranks; values it leaves not
  * defined stay DEFAULT. */
 SMB_API void smb_policy_profile_layer(const smb_profile *p, smb_policy_layer *out);
+/* A profile's default for any setting (0/1, or SMB_VALUE_UNDEFINED when the
+ * setting does not exist on that system). */
+SMB_API int8_t smb_policy_profile_default(const smb_profile *p, smb_setting s);
+/* True when the system hardens \\*\SYSVOL and \\*\NETLOGON (RequireMutualAuthentication=1,
+ * RequireIntegrity=1) when HardenedPaths does not configure them (Windows 10 /
+ * Server 2016 and later, KB3000483 / MS15-011). */
+SMB_API bool smb_policy_profile_unc_defaults(const smb_profile *p);
+/* The sources followed for a profile's 24H2-group defaults (static), NULL for none. */
+SMB_API const char *smb_policy_profile_note_24h2(const smb_profile *p);
+
+/* The hardened-path rule a client applies to a UNC path \\\\server\\share[\\...]:
+ * the most specific effective HardenedPaths entry (\\\\SERVER\\NAME over
+ * \\\\SERVER\\* over \\\\*\\NAME), else, for SYSVOL and NETLOGON on a profile with
+ * smb_policy_profile_unc_defaults, the built-in default (source DEFAULT).
+ * Returns false when no rule applies. RequireIntegrity=1 makes the client
+ * require signing for that path whatever RequireSecuritySignature says. */
+SMB_API bool smb_policy_path_hardening(const smb_policy_effective *e, const smb_profile *p, const char *unc,
+                               smb_hardened_path *out);
+
 /* Highest dialect in a set ("3.1.1", ..., "1"), SMB_DIALECT_NONE if empty. */
 SMB_API smb_dialect smb_policy_best_dialect(uint8_t dialect_bits);
 
@@ -294,9 +378,10 @@ SMB_API int smb_family_parse(const char *s, smb_family *out); /* 0 ok, -1 unknow
 typedef enum smb_outcome_kind {
     SMB_OUTCOME_SIGNED = 0,
     SMB_OUTCOME_NOT_SIGNED,
-    SMB_OUTCOME_FAILS
+    SMB_OUTCOME_FAILS,
+    SMB_OUTCOME_ENCRYPTED /* SMB 3.x encryption (which also protects integrity); only from smb_policy_outcome_ex */
 } smb_outcome_kind;
-SMB_API const char *smb_outcome_name(smb_outcome_kind k); /* "signed" "not-signed" "fails" */
+SMB_API const char *smb_outcome_name(smb_outcome_kind k); /* "signed" "not-signed" "fails" "encrypted" */
 
 typedef enum smb_fail_point {
     SMB_FAIL_NONE = 0,
@@ -317,6 +402,13 @@ typedef struct smb_outcome {
     smb_fail_point fail_at; /* SMB_FAIL_NONE unless kind == FAILS */
     smb_status error;       /* SMB_OK unless FAILS: SMB_E_LOGIN_WKSTA_RESTRICTION or SMB_E_ACCESS_DENIED */
     const char *why;        /* one-line static explanation of the rule applied */
+    /* A documented Windows error that has no smb_status (HRESULT 0x80070035
+     * "The network path was not found" for a rejected insecure guest logon):
+     * when error_name is set it is the error to show, with its code and the
+     * client event id (0 if none). */
+    const char *error_name;
+    uint32_t error_code;
+    uint16_t event_id;
 } smb_outcome;
 
 /*
@@ -330,6 +422,53 @@ SMB_API smb_status smb_policy_outcome(smb_proto proto, smb_side client, smb_side
 /* Same for one of the three documented families (eras implied). */
 SMB_API smb_status smb_policy_outcome_family(smb_family f, smb_sign_level client, smb_sign_level server,
                                      smb_outcome *out);
+
+/* Sessions a server offers, encryption demands, and the outcome with them. */
+typedef enum smb_session_kind {
+    SMB_SESSION_USER = 0,  /* an authenticated user: a session key exists */
+    SMB_SESSION_GUEST,     /* the server maps the logon to guest (no key) */
+    SMB_SESSION_ANONYMOUS  /* null session (no key) */
+} smb_session_kind;
+SMB_API const char *smb_session_kind_name(smb_session_kind k); /* "user" "guest" "anonymous" */
+
+typedef enum smb_encryption {
+    SMB_ENCRYPTION_NONE = 0, /* nobody asks for it */
+    SMB_ENCRYPTION_DESIRED,  /* server EncryptData=1, RejectUnencryptedAccess=0 (Samba "desired") */
+    SMB_ENCRYPTION_REQUIRED  /* client RequireEncryption=1, or server EncryptData=1 + RejectUnencryptedAccess=1 */
+} smb_encryption;
+SMB_API const char *smb_encryption_name(smb_encryption e); /* "none" "desired" "required" */
+/* Server demand from EncryptData / RejectUnencryptedAccess values (0/1/undefined). */
+SMB_API smb_encryption smb_policy_server_encryption(int8_t encrypt_data, int8_t reject_unencrypted);
+
+typedef struct smb_pair_extra {
+    smb_session_kind session;         /* what the server gives this client */
+    int8_t client_insecure_guest;     /* AllowInsecureGuestAuth: 1, 0, or SMB_VALUE_UNDEFINED (no such setting: allowed) */
+    const smb_hardened_path *path;    /* the hardened-path rule for the path, NULL if none */
+    bool client_require_encryption;   /* RequireEncryption = 1 */
+    smb_encryption server_encryption; /* smb_policy_server_encryption */
+    smb_dialect dialect;              /* negotiated dialect (encryption needs 3.0 or later) */
+} smb_pair_extra;
+
+/*
+ * smb_policy_outcome plus sessions, paths and encryption, in this order:
+ * a hardened path with RequireIntegrity=1 makes the client's level required
+ * (MS15-011); a legacy hang-up after NEGOTIATE stands; a guest session on
+ * SMB2/3 with AllowInsecureGuestAuth = 0 fails at session-setup with
+ * 0x80070035 and client event 31017 "Rejected an insecure guest logon"
+ * (Microsoft, "SMB insecure guest auth now off by default"); a guest or
+ * anonymous session has no key, so a client requiring signing fails at
+ * session-setup with STATUS_INVALID_SIGNATURE 0xc000a000 (Microsoft, "Control
+ * SMB signing behavior"; REFERENCES.md), while a server's requirement does
+ * not apply to it (MS-SMB2 3.3.5.5.3) and it is not signed; encryption: a
+ * server requiring it refuses TREE_CONNECT from a session that cannot
+ * encrypt with STATUS_ACCESS_DENIED (MS-SMB2 3.3.5.2.11), a client requiring
+ * it refuses a server below SMB 3.0 (Microsoft documents the refusal, not
+ * the status: STATUS_ACCESS_DENIED is our choice, see docs/policy.md), and a
+ * user session of dialect 3.0 or later with any demand is "encrypted".
+ * *enc (if non-NULL) receives the pair's demand (none, desired, required).
+ */
+SMB_API smb_status smb_policy_outcome_ex(smb_proto proto, smb_side client, smb_side server, const smb_pair_extra *x,
+                                 smb_outcome *out, smb_encryption *enc);
 
 /* What a client must do once it has the server's NEGOTIATE response. */
 typedef struct smb_client_decision {
@@ -415,6 +554,16 @@ SMB_API void smb_policy_audit(const smb_policy_layer *layers, size_t n_layers, c
  * unsigned-session findings). Appends to out. */
 SMB_API void smb_policy_audit_pair(smb_proto proto, smb_side client, smb_side server, const smb_outcome *o,
                            smb_findings *out);
+/* Findings on the 24H2-group settings and hardened paths of one machine
+ * (insecure-guest-logons, signing-audit-off, ntlm-allowed,
+ * unc-hardening-missing, encryption-not-required, smb1-enabled). Appends. */
+SMB_API void smb_policy_audit_extended(const smb_policy_effective *e, const smb_profile *p, unsigned sides,
+                               smb_findings *out);
+typedef struct smb_smbconf smb_smbconf; /* section 6 */
+/* Samba-only findings from smb.conf: guest-access-with-signing (guest ok,
+ * map to guest), ntlm-allowed (ntlm auth). Appends. */
+SMB_API void smb_policy_audit_smbconf(const smb_smbconf *c, const smb_policy_effective *e, smb_findings *out);
+
 /* Highest severity present, 0 if none. */
 SMB_API int smb_findings_max_severity(const smb_findings *f);
 
@@ -425,10 +574,10 @@ SMB_API int smb_findings_max_severity(const smb_findings *f);
 #define SMB_POLICY_MAX_INPUT (4u << 20) /* 4 MiB: larger configuration files are refused */
 #define SMB_POLICY_MAX_LINE 4096        /* longest logical line accepted */
 
-typedef struct smb_policy_error {
+struct smb_policy_error {
     uint32_t line; /* 1-based; 0 when the whole file is at fault */
     char msg[160];
-} smb_policy_error;
+};
 
 typedef enum smb_policy_format {
     SMB_FORMAT_AUTO = 0,
@@ -456,6 +605,84 @@ SMB_API smb_status smb_policy_parse_ps(const uint8_t *buf, size_t len, const cha
 /* Detect the format from content and parse. *fmt (if non-NULL) receives it. */
 SMB_API smb_status smb_policy_parse_any(const uint8_t *buf, size_t len, const char *name, unsigned ps_role_hint,
                                 smb_policy_layer *out, smb_policy_format *fmt, smb_policy_error *err);
+
+/* ---- Samba smb.conf (smb.conf(5); value words checked against testparm) ---- */
+
+#define SMB_SMBCONF_MAX_SHARES 64
+#define SMB_SMBCONF_MAX_INCLUDE_DEPTH 8
+#define SMB_SMBCONF_VALUE_MAX 160
+
+/* One parameter as read: the canonical word testparm prints for enum
+ * parameters ("required" for "mandatory", "if_required" for "auto", "No" for
+ * "disabled"...), the list as written for algorithm lists; line 0 = not set
+ * (Samba's default applies). */
+typedef struct smb_smbconf_value {
+    char value[SMB_SMBCONF_VALUE_MAX];
+    uint32_t line;
+    char origin[SMB_POLICY_ORIGIN_MAX]; /* the file (an include's own path) */
+} smb_smbconf_value;
+
+typedef enum smb_smbconf_param {
+    SMB_SMBCONF_SERVER_SIGNING = 0,
+    SMB_SMBCONF_CLIENT_SIGNING,
+    SMB_SMBCONF_CLIENT_IPC_SIGNING,
+    SMB_SMBCONF_SERVER_SMB_ENCRYPT, /* also "smb encrypt" */
+    SMB_SMBCONF_CLIENT_SMB_ENCRYPT,
+    SMB_SMBCONF_SERVER_SIGNING_ALGORITHMS, /* server smb3 signing algorithms */
+    SMB_SMBCONF_CLIENT_SIGNING_ALGORITHMS,
+    SMB_SMBCONF_SERVER_ENCRYPTION_ALGORITHMS,
+    SMB_SMBCONF_CLIENT_ENCRYPTION_ALGORITHMS,
+    SMB_SMBCONF_SERVER_MIN_PROTOCOL, /* also "min protocol" */
+    SMB_SMBCONF_SERVER_ROLE,
+    SMB_SMBCONF_MAP_TO_GUEST,
+    SMB_SMBCONF_GUEST_OK, /* also "public" */
+    SMB_SMBCONF_NTLM_AUTH,
+    SMB_SMBCONF_PARAM_COUNT
+} smb_smbconf_param;
+
+/* "server signing", ...: the smb.conf name; and Samba's default as testparm -v prints it. */
+SMB_API const char *smb_smbconf_param_name(smb_smbconf_param p);
+SMB_API const char *smb_smbconf_param_default(smb_smbconf_param p);
+
+typedef struct smb_smbconf_share {
+    char name[64];
+    uint32_t line; /* of the [name] header */
+    smb_smbconf_value guest_ok;    /* "Yes"/"No" */
+    smb_smbconf_value smb_encrypt; /* server smb encrypt for this share */
+} smb_smbconf_share;
+
+struct smb_smbconf {
+    smb_smbconf_value global[SMB_SMBCONF_PARAM_COUNT];
+    smb_smbconf_share share[SMB_SMBCONF_MAX_SHARES];
+    size_t n_shares;
+    unsigned n_includes;  /* include files read */
+    unsigned n_unknown;   /* parameters not ours (ignored, as smbd does with unknown ones) */
+};
+
+/* Reads an include file for the parser: 0 and a malloc'd buffer, or -1
+ * (the parser reports "cannot read include"). */
+typedef int (*smb_smbconf_reader)(void *ctx, const char *path, uint8_t **buf, size_t *len);
+
+/*
+ * Parse smb.conf text held in memory: sections ([global], shares), "name =
+ * value" with case- and blank-insensitive names, '#' / ';' comments, '\'
+ * line continuation, parameters before any section belong to [global],
+ * "include = FILE" followed through reader (relative to the including file's
+ * directory; names with %-substitutions are not followed) up to
+ * SMB_SMBCONF_MAX_INCLUDE_DEPTH deep. A value Samba would refuse for one of
+ * our parameters is an error with file and line (testparm refuses the file
+ * too); unknown parameters are counted and ignored. Nothing is written to
+ * *out on error.
+ */
+SMB_API smb_status smb_policy_parse_smbconf(const uint8_t *buf, size_t len, const char *name, smb_smbconf_reader reader,
+                                    void *reader_ctx, smb_smbconf *out, smb_policy_error *err);
+
+/* The signing level words as Windows settings: a layer of source
+ * SMB_SOURCE_SMB_CONF (server/client require and enable, RequireEncryption,
+ * EncryptData, RejectUnencryptedAccess, SMB1) with the smb.conf lines; *dc
+ * is set when server role makes this an AD domain controller (server signing
+ * = default then means required). */
+SMB_API void smb_policy_smbconf_layer(const smb_smbconf *c, const char *name, smb_policy_layer *out, bool *dc);
 
 /* Map a registry key path (any case; HKEY_LOCAL_MACHINE\ / HKLM\ / MACHINE\
  * prefix optional; CurrentControlSet or ControlSetNNN) and value name to a

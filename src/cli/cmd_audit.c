@@ -21,7 +21,7 @@ static void help(FILE *f)
     fprintf(f,
             "usage: smbsign audit [--role client|server|both] [--os PROFILE] [--json]\n"
             "                     [--fail-on low|medium|high] [FILE...] [--registry F]\n"
-            "                     [--local-policy F] [--domain-gpo F]\n\n"
+            "                     [--local-policy F] [--domain-gpo F] [--smb-conf F]\n\n"
             "Audit a machine's SMB signing configuration. Inputs (UTF-16LE or UTF-8):\n"
             "  .reg exports (REGEDIT4 / version 5.00) of LanmanWorkstation, LanManServer,\n"
             "  Rdr (NT 4.0) or VxD\\VNetsup (98) keys; GPO security templates (GptTmpl.inf,\n"
@@ -39,12 +39,17 @@ static void help(FILE *f)
             "  --registry F    F holds registry values (.reg or PowerShell output)\n"
             "  --local-policy F  F is the local security policy (secedit /export)\n"
             "  --domain-gpo F  F is a domain GPO template (GptTmpl.inf)\n"
+            "  --smb-conf F    F is a Samba smb.conf (or an smbsign serve config): server/client\n"
+            "                  signing, smb encrypt, smb3 algorithms, server min protocol, server\n"
+            "                  role, map to guest, guest ok, ntlm auth; 'include =' is followed.\n"
+            "                  Without --os the profile is samba (samba-dc for an AD DC role).\n"
             "  --fail-on S     exit 1 when a finding of severity S or higher exists\n"
             "  --json          one JSON object (see docs/json-policy.md)\n\n"
             "Examples:\n"
             "  smbsign audit --os win2003-dc export.reg\n"
             "  smbsign audit --registry hklm.reg --domain-gpo GptTmpl.inf --fail-on high\n"
-            "  smbsign audit --role server --json server-config.txt\n\n"
+            "  smbsign audit --role server --json server-config.txt\n"
+            "  smbsign audit --smb-conf /etc/samba/smb.conf --fail-on high\n\n"
             "Exit status: 0 ok, 1 a finding at or above --fail-on, 2 usage or input error\n"
             "(parse errors are reported as FILE:LINE: message; nothing is half-applied).\n");
 }
@@ -120,6 +125,7 @@ int cmd_audit(int argc, char **argv)
                                          {"registry", required_argument, NULL, 'R'},
                                          {"local-policy", required_argument, NULL, 'L'},
                                          {"domain-gpo", required_argument, NULL, 'D'},
+                                         {"smb-conf", required_argument, NULL, 'S'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     audit_file files[AUDIT_MAX_FILES];
@@ -128,6 +134,9 @@ int cmd_audit(int argc, char **argv)
     const char *role_name = "both";
     const smb_profile *os = NULL;
     int json = 0, fail_on = 0, c, rc = CLI_EXIT_OK;
+    const char *smbconf_path = NULL;
+    smb_smbconf *conf = NULL;
+    bool conf_dc = false;
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "-r:o:jF:R:L:D:h", opts, NULL)) != -1) {
@@ -154,6 +163,7 @@ int cmd_audit(int argc, char **argv)
                 return cli_usage_error("audit", "--os: unknown profile '%s' (see 'smbsign profiles')", optarg);
             break;
         case 'j': json = 1; break;
+        case 'S': smbconf_path = optarg; break;
         case 'F': {
             smb_severity s;
             if (smb_severity_parse(optarg, &s) != 0)
@@ -173,6 +183,20 @@ int cmd_audit(int argc, char **argv)
             nf++;
         }
     }
+    if (smbconf_path) {
+        if (!(conf = malloc(sizeof *conf))) {
+            cli_err("audit", "out of memory");
+            return CLI_EXIT_USAGE;
+        }
+        if ((rc = po_load_smbconf("audit", smbconf_path, conf)) != 0) {
+            free(conf);
+            return rc;
+        }
+        smb_policy_layer tmp;
+        smb_policy_smbconf_layer(conf, smbconf_path, &tmp, &conf_dc);
+        if (!os)
+            os = smb_policy_profile_find(conf_dc ? "samba-dc" : "samba");
+    }
     if (nf == 0 && !os)
         return cli_usage_error("audit", "no input: give FILE(s), --registry/--local-policy/--domain-gpo, or --os");
     bool os_given = os != NULL;
@@ -180,8 +204,10 @@ int cmd_audit(int argc, char **argv)
         os = smb_policy_profile_find(AUDIT_DEFAULT_OS);
     if (os->role == SMB_ROLE_SERVER_ONLY)
         sides &= ~(unsigned)SMB_AUDIT_CLIENT;
-    if (!sides)
+    if (!sides) {
+        free(conf);
         return cli_usage_error("audit", "--role client: profile '%s' has no SMB client", os->name);
+    }
 
     po_machine *m = malloc(sizeof *m);
     smb_findings *fs = calloc(1, sizeof *fs);
@@ -198,8 +224,17 @@ int cmd_audit(int argc, char **argv)
             goto out;
         (void)po_machine_add(m, l);
     }
+    if (conf) {
+        smb_policy_smbconf_layer(conf, smbconf_path, l, NULL);
+        (void)po_machine_add(m, l);
+    }
     po_machine_resolve(m);
+    if (conf && m->eff.v[SMB_SETTING_SERVER_SMB1].value == 1)
+        m->dialects |= SMB_DIALECT_BIT_SMB1; /* server min protocol = NT1 or older */
     smb_policy_audit(m->layers, m->n, &m->eff, os, sides, fs);
+    smb_policy_audit_extended(&m->eff, os, sides, fs);
+    if (conf)
+        smb_policy_audit_smbconf(conf, &m->eff, fs);
 
     /* Predicted outcomes against typical peers (auto family). */
     struct {
@@ -266,6 +301,9 @@ int cmd_audit(int argc, char **argv)
             jw_key(&w, "enable");
             po_json_value(&w, &m->eff.v[SMB_SETTING_CLIENT_ENABLE]);
             jw_kstr(&w, "level", smb_level_name(cl));
+            po_json_extended(&w, &m->eff, true);
+            jw_key(&w, "hardened_paths");
+            po_json_hardened_list(&w, &m->eff);
             jw_obj_end(&w);
         } else {
             jw_null(&w);
@@ -282,10 +320,16 @@ int cmd_audit(int argc, char **argv)
             jw_kstr(&w, "level", smb_level_name(sl));
             jw_kint(&w, "smb1_security_mode", smb_policy_smb1_secmode(sl));
             jw_kint(&w, "smb2_security_mode", smb_policy_smb2_secmode(sl));
+            po_json_extended(&w, &m->eff, false);
             jw_obj_end(&w);
         } else {
             jw_null(&w);
         }
+        jw_key(&w, "smb_conf");
+        if (conf)
+            po_json_smbconf(&w, smbconf_path, conf, conf_dc);
+        else
+            jw_null(&w);
         po_json_findings(&w, fs);
         jw_key(&w, "max_severity");
         jw_str(&w, maxsev ? smb_severity_name((smb_severity)maxsev) : NULL);
@@ -320,18 +364,31 @@ int cmd_audit(int argc, char **argv)
                        "", "", col.dim, col.reset);
         }
         printf("%sEffective settings%s (value, source, origin)\n", col.bold, col.reset);
-        for (int s = 0; s < SMB_SETTING_COUNT; s++) {
-            bool client = s <= SMB_SETTING_CLIENT_ENABLE;
+        for (int s = 0; s < SMB_SETTING_FIRST_EXTENDED; s++) {
+            bool client = smb_policy_setting_desc((smb_setting)s)->client;
             if ((client && !(sides & SMB_AUDIT_CLIENT)) || (!client && !(sides & SMB_AUDIT_SERVER)))
                 continue;
             text_value(smb_policy_setting_desc((smb_setting)s), &m->eff.v[s], !strncmp(os->name, "win2000", 7),
                        &col);
         }
         if (sides & SMB_AUDIT_CLIENT)
+            po_text_extended(&m->eff, true);
+        if (sides & SMB_AUDIT_SERVER)
+            po_text_extended(&m->eff, false);
+        if (sides & SMB_AUDIT_CLIENT)
             printf("  client level: %s\n", smb_level_name(cl));
         if (sides & SMB_AUDIT_SERVER)
             printf("  server level: %s (SMB1 SecurityMode %u, SMB2 SecurityMode 0x%04x)\n", smb_level_name(sl),
                    smb_policy_smb1_secmode(sl), smb_policy_smb2_secmode(sl));
+        if ((sides & SMB_AUDIT_CLIENT) && m->eff.n_hp) {
+            printf("%sHardened UNC paths%s (MS15-011)\n", col.bold, col.reset);
+            for (size_t i = 0; i < m->eff.n_hp; i++)
+                po_text_hardened(&m->eff.hp[i]);
+        }
+        if (conf) {
+            printf("%sSamba smb.conf%s\n", col.bold, col.reset);
+            po_text_smbconf(smbconf_path, conf, conf_dc);
+        }
         printf("%sFindings%s\n", col.bold, col.reset);
         po_print_findings(stdout, fs, &col);
         printf("%sPredicted outcome against typical peers%s\n", col.bold, col.reset);
@@ -349,5 +406,6 @@ out:
     free(m);
     free(fs);
     free(l);
+    free(conf);
     return rc;
 }

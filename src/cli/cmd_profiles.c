@@ -47,6 +47,16 @@ static void json_int_or_null(jw *w, const char *k, int8_t v)
         jw_null(w);
 }
 
+/* The 24H2-group defaults of one side under their audit --json keys. */
+static void ext_json(jw *w, const smb_profile *p, bool client)
+{
+    for (int s = SMB_SETTING_FIRST_EXTENDED; s < SMB_SETTING_COUNT; s++) {
+        const smb_setting_desc *d = smb_policy_setting_desc((smb_setting)s);
+        if (d->client == client)
+            json_int_or_null(w, d->json_key, smb_policy_profile_default(p, (smb_setting)s));
+    }
+}
+
 int cmd_profiles(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -95,6 +105,8 @@ int cmd_profiles(int argc, char **argv)
                 jw_kstr(&w, "level", smb_level_name(cl));
                 jw_kstr(&w, "registry_key", p->registry_client_key);
                 jw_kbool(&w, "require_needs_enable", p->require_needs_enable);
+                ext_json(&w, p, true);
+                jw_kbool(&w, "unc_hardening_default", smb_policy_profile_unc_defaults(p));
                 jw_obj_end(&w);
             }
             jw_key(&w, "server");
@@ -106,8 +118,11 @@ int cmd_profiles(int argc, char **argv)
             jw_kstr(&w, "source", smb_source_name(p->server_default_source));
             jw_kint(&w, "smb1_security_mode", smb_policy_smb1_secmode(sl));
             jw_kint(&w, "smb2_security_mode", smb_policy_smb2_secmode(sl));
+            ext_json(&w, p, false);
             jw_obj_end(&w);
             jw_kstr(&w, "note", p->note);
+            jw_key(&w, "note_24h2");
+            jw_str(&w, smb_policy_profile_note_24h2(p));
             jw_obj_end(&w);
         }
         jw_arr_end(&w);
@@ -147,5 +162,25 @@ int cmd_profiles(int argc, char **argv)
            col.bold, col.reset);
     for (size_t i = 0; i < n; i++)
         printf("  %-*s  %s (%s). %s\n", (int)wn, ps[i].name, ps[i].title, ps[i].date, ps[i].note);
+    printf("\n%sWindows 11 24H2 / Server 2025 settings, encryption, SMB1, hardened paths%s\n", col.bold, col.reset);
+    printf("%-*s  GUEST  REQ-ENC  AUDIT-SIGN C/S  BLOCK-NTLM  ENCRYPT/REJECT  SMB1  UNC\n", (int)wn, "NAME");
+    for (size_t i = 0; i < n; i++) {
+        const smb_profile *p = &ps[i];
+        char as[8], er[8];
+        snprintf(as, sizeof as, "%s/%s", v01(smb_policy_profile_default(p, SMB_SETTING_CLIENT_AUDIT_SIGNING)),
+                 v01(smb_policy_profile_default(p, SMB_SETTING_SERVER_AUDIT_SIGNING)));
+        snprintf(er, sizeof er, "%s/%s", v01(smb_policy_profile_default(p, SMB_SETTING_SERVER_ENCRYPT_DATA)),
+                 v01(smb_policy_profile_default(p, SMB_SETTING_SERVER_REJECT_UNENCRYPTED)));
+        printf("%-*s  %-5s  %-7s  %-14s  %-10s  %-14s  %-4s  %s\n", (int)wn, p->name,
+               v01(smb_policy_profile_default(p, SMB_SETTING_CLIENT_INSECURE_GUEST)),
+               v01(smb_policy_profile_default(p, SMB_SETTING_CLIENT_REQUIRE_ENCRYPTION)), as,
+               v01(smb_policy_profile_default(p, SMB_SETTING_CLIENT_BLOCK_NTLM)), er,
+               v01(smb_policy_profile_default(p, SMB_SETTING_SERVER_SMB1)),
+               smb_policy_profile_unc_defaults(p) ? "SYSVOL,NETLOGON" : "-");
+    }
+    printf("\nGUEST = AllowInsecureGuestAuth (EnableInsecureGuestLogons); '-' = the setting does not exist there.\n");
+    for (size_t i = 0; i < n; i++)
+        if (smb_policy_profile_note_24h2(&ps[i]))
+            printf("  %-*s  %s\n", (int)wn, ps[i].name, smb_policy_profile_note_24h2(&ps[i]));
     return CLI_EXIT_OK;
 }

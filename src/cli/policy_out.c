@@ -1,5 +1,6 @@
 /* cli/policy_out.c - formatting and wiring shared by matrix/policy/profiles/audit (see policy_out.h). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
@@ -21,7 +22,9 @@ po_colors po_colors_for(FILE *f)
 
 const char *po_outcome_color(const po_colors *c, smb_outcome_kind k)
 {
-    return k == SMB_OUTCOME_SIGNED ? c->green : k == SMB_OUTCOME_NOT_SIGNED ? c->yellow : c->red;
+    return k == SMB_OUTCOME_SIGNED || k == SMB_OUTCOME_ENCRYPTED ? c->green
+           : k == SMB_OUTCOME_NOT_SIGNED                         ? c->yellow
+                                                                 : c->red;
 }
 
 void po_outcome_text(const smb_outcome *o, char *buf, size_t n)
@@ -30,6 +33,11 @@ void po_outcome_text(const smb_outcome *o, char *buf, size_t n)
         snprintf(buf, n, "signed");
     else if (o->kind == SMB_OUTCOME_NOT_SIGNED)
         snprintf(buf, n, "not signed");
+    else if (o->kind == SMB_OUTCOME_ENCRYPTED)
+        snprintf(buf, n, "encrypted");
+    else if (o->error_name && o->event_id)
+        snprintf(buf, n, "fails at %s: %s (0x%08x, event %u)", smb_fail_point_name(o->fail_at), o->error_name,
+                 o->error_code, o->event_id);
     else if (smb_status_win32(o->error) && !smb_status_ntstatus(o->error))
         snprintf(buf, n, "fails at %s: %s (%u)", smb_fail_point_name(o->fail_at), smb_status_name(o->error),
                  smb_status_win32(o->error));
@@ -80,7 +88,7 @@ void po_json_outcome(jw *w, const smb_outcome *o)
 {
     jw_kstr(w, "outcome", smb_outcome_name(o->kind));
     if (o->kind == SMB_OUTCOME_FAILS) {
-        jw_kstr(w, "error", smb_status_name(o->error));
+        jw_kstr(w, "error", o->error_name ? o->error_name : smb_status_name(o->error));
         jw_kstr(w, "fails_at", smb_fail_point_name(o->fail_at));
     } else {
         jw_knull(w, "error");
@@ -209,4 +217,183 @@ void po_eval_pair(const po_machine *cm, const po_machine *sm, int family, po_pai
         out->c.era = out->s.era = family == SMB_FAMILY_SMB1_LEGACY ? SMB_ERA_LEGACY : SMB_ERA_CURRENT;
     }
     (void)smb_policy_outcome(out->proto, out->c, out->s, &out->o);
+}
+
+void po_json_extended(jw *w, const smb_policy_effective *e, bool client)
+{
+    for (int s = SMB_SETTING_FIRST_EXTENDED; s < SMB_SETTING_COUNT; s++) {
+        const smb_setting_desc *d = smb_policy_setting_desc((smb_setting)s);
+        if (d->client != client)
+            continue;
+        jw_key(w, d->json_key);
+        po_json_value(w, &e->v[s]);
+    }
+}
+
+static void json_flag(jw *w, const char *k, int8_t v)
+{
+    jw_key(w, k);
+    if (v == 0 || v == 1)
+        jw_int(w, v);
+    else
+        jw_null(w);
+}
+
+void po_json_hardened(jw *w, const smb_hardened_path *h)
+{
+    jw_obj_begin(w);
+    jw_kstr(w, "path", h->path);
+    json_flag(w, "require_integrity", h->require_integrity);
+    json_flag(w, "require_mutual_authentication", h->require_mutual_auth);
+    json_flag(w, "require_privacy", h->require_privacy);
+    jw_kstr(w, "source", smb_source_name(h->source));
+    jw_key(w, "origin");
+    jw_str(w, h->origin[0] ? h->origin : NULL);
+    jw_key(w, "line");
+    if (h->line)
+        jw_uint(w, h->line);
+    else
+        jw_null(w);
+    jw_obj_end(w);
+}
+
+void po_json_hardened_list(jw *w, const smb_policy_effective *e)
+{
+    jw_arr_begin(w);
+    for (size_t i = 0; i < e->n_hp; i++)
+        po_json_hardened(w, &e->hp[i]);
+    jw_arr_end(w);
+}
+
+static void json_smbconf_value(jw *w, const smb_smbconf_value *v, const char *def)
+{
+    jw_obj_begin(w);
+    jw_kstr(w, "value", v->line ? v->value : def);
+    jw_kbool(w, "default", v->line == 0);
+    jw_key(w, "origin");
+    jw_str(w, v->line ? v->origin : NULL);
+    jw_key(w, "line");
+    if (v->line)
+        jw_uint(w, v->line);
+    else
+        jw_null(w);
+    jw_obj_end(w);
+}
+
+void po_json_smbconf(jw *w, const char *path, const smb_smbconf *c, bool dc)
+{
+    jw_obj_begin(w);
+    jw_kstr(w, "file", path);
+    jw_kbool(w, "ad_dc", dc);
+    jw_kint(w, "includes", c->n_includes);
+    jw_kint(w, "ignored_parameters", c->n_unknown);
+    jw_key(w, "global");
+    jw_obj_begin(w);
+    for (int p = 0; p < SMB_SMBCONF_PARAM_COUNT; p++) {
+        jw_key(w, smb_smbconf_param_name((smb_smbconf_param)p));
+        json_smbconf_value(w, &c->global[p], smb_smbconf_param_default((smb_smbconf_param)p));
+    }
+    jw_obj_end(w);
+    jw_key(w, "shares");
+    jw_arr_begin(w);
+    for (size_t i = 0; i < c->n_shares; i++) {
+        const smb_smbconf_share *sh = &c->share[i];
+        const smb_smbconf_value *g = sh->guest_ok.line ? &sh->guest_ok : &c->global[SMB_SMBCONF_GUEST_OK];
+        const smb_smbconf_value *en =
+            sh->smb_encrypt.line ? &sh->smb_encrypt : &c->global[SMB_SMBCONF_SERVER_SMB_ENCRYPT];
+        jw_obj_begin(w);
+        jw_kstr(w, "name", sh->name);
+        jw_kint(w, "line", sh->line);
+        jw_key(w, "guest ok");
+        json_smbconf_value(w, g, smb_smbconf_param_default(SMB_SMBCONF_GUEST_OK));
+        jw_key(w, "server smb encrypt");
+        json_smbconf_value(w, en, smb_smbconf_param_default(SMB_SMBCONF_SERVER_SMB_ENCRYPT));
+        jw_obj_end(w);
+    }
+    jw_arr_end(w);
+    jw_obj_end(w);
+}
+
+void po_text_extended(const smb_policy_effective *e, bool client)
+{
+    for (int s = SMB_SETTING_FIRST_EXTENDED; s < SMB_SETTING_COUNT; s++) {
+        const smb_setting_desc *d = smb_policy_setting_desc((smb_setting)s);
+        const smb_setting_value *v = &e->v[s];
+        if (d->client != client || v->source == SMB_SOURCE_NONE)
+            continue;
+        char where[SMB_POLICY_ORIGIN_MAX + 16];
+        if (v->line)
+            snprintf(where, sizeof where, "%s:%u", v->origin, v->line);
+        else
+            snprintf(where, sizeof where, "%s", v->origin);
+        printf("  %-27s %-2s %-13s %s  (%s)\n", d->name, v->value == 1 ? "1" : v->value == 0 ? "0" : "-",
+               smb_source_name(v->source), where, d->value_name);
+    }
+}
+
+void po_text_hardened(const smb_hardened_path *h)
+{
+    char where[SMB_POLICY_ORIGIN_MAX + 16];
+    if (h->line)
+        snprintf(where, sizeof where, "%s:%u", h->origin, h->line);
+    else
+        snprintf(where, sizeof where, "%s", h->origin);
+    printf("  %-24s RequireMutualAuthentication=%s RequireIntegrity=%s RequirePrivacy=%s  %s, %s\n", h->path,
+           h->require_mutual_auth < 0 ? "-" : h->require_mutual_auth ? "1" : "0",
+           h->require_integrity < 0 ? "-" : h->require_integrity ? "1" : "0",
+           h->require_privacy < 0 ? "-" : h->require_privacy ? "1" : "0", smb_source_name(h->source), where);
+}
+
+void po_text_smbconf(const char *path, const smb_smbconf *c, bool dc)
+{
+    printf("  file %s (%u include%s read, %u other parameter%s ignored)%s\n", path, c->n_includes,
+           c->n_includes == 1 ? "" : "s", c->n_unknown, c->n_unknown == 1 ? "" : "s",
+           dc ? "; Active Directory domain controller" : "");
+    for (int p = 0; p < SMB_SMBCONF_PARAM_COUNT; p++) {
+        const smb_smbconf_value *v = &c->global[p];
+        if (v->line)
+            printf("  %-34s = %-24s %s:%u\n", smb_smbconf_param_name((smb_smbconf_param)p), v->value, v->origin,
+                   v->line);
+        else
+            printf("  %-34s = %-24s (Samba default)\n", smb_smbconf_param_name((smb_smbconf_param)p),
+                   smb_smbconf_param_default((smb_smbconf_param)p));
+    }
+    for (size_t i = 0; i < c->n_shares; i++) {
+        const smb_smbconf_share *sh = &c->share[i];
+        printf("  [%s] guest ok = %s, server smb encrypt = %s\n", sh->name,
+               sh->guest_ok.line ? sh->guest_ok.value
+               : c->global[SMB_SMBCONF_GUEST_OK].line ? c->global[SMB_SMBCONF_GUEST_OK].value
+                                                      : "No",
+               sh->smb_encrypt.line ? sh->smb_encrypt.value
+               : c->global[SMB_SMBCONF_SERVER_SMB_ENCRYPT].line ? c->global[SMB_SMBCONF_SERVER_SMB_ENCRYPT].value
+                                                                : "default");
+    }
+}
+
+static int read_include(void *ctx, const char *path, uint8_t **buf, size_t *len)
+{
+    (void)ctx;
+    return cli_read_file(path, SMB_POLICY_MAX_INPUT, buf, len) == 0 ? 0 : -1;
+}
+
+int po_load_smbconf(const char *verb, const char *path, smb_smbconf *c)
+{
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    int rc = cli_read_file(path, SMB_POLICY_MAX_INPUT, &buf, &len);
+    if (rc != 0) {
+        cli_err(verb, "%s: %s", path, rc == -3 ? "cannot open" : rc == -2 ? "file too large" : "read error");
+        return CLI_EXIT_USAGE;
+    }
+    smb_policy_error err = {0, ""};
+    smb_status st = smb_policy_parse_smbconf(buf, len, path, read_include, NULL, c, &err);
+    free(buf);
+    if (st != SMB_OK) {
+        if (err.line)
+            cli_err(verb, "%s:%u: %s", path, err.line, err.msg);
+        else
+            cli_err(verb, "%s: %s", path, err.msg);
+        return CLI_EXIT_USAGE;
+    }
+    return 0;
 }

@@ -64,4 +64,18 @@ typedef struct po_pair {
  * family given, with the eras that family implies. */
 void po_eval_pair(const po_machine *cm, const po_machine *sm, int family, po_pair *out);
 
+/* 24H2-group settings of one side as "json_key": {value...} members / text lines. */
+void po_json_extended(jw *w, const smb_policy_effective *e, bool client);
+void po_text_extended(const smb_policy_effective *e, bool client);
+/* A hardened path object {"path","require_integrity",...}; the effective list as an array. */
+void po_json_hardened(jw *w, const smb_hardened_path *h);
+void po_json_hardened_list(jw *w, const smb_policy_effective *e);
+void po_text_hardened(const smb_hardened_path *h);
+/* The smb.conf view: parameters with file:line or Samba's default, shares. */
+void po_json_smbconf(jw *w, const char *path, const smb_smbconf *c, bool dc);
+void po_text_smbconf(const char *path, const smb_smbconf *c, bool dc);
+/* Read and parse smb.conf (includes relative to it); errors printed as
+ * FILE:LINE: message. Returns 0 or CLI_EXIT_USAGE. */
+int po_load_smbconf(const char *verb, const char *path, smb_smbconf *c);
+
 #endif

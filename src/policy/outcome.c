@@ -50,6 +50,7 @@ const char *smb_outcome_name(smb_outcome_kind k)
     case SMB_OUTCOME_SIGNED: return "signed";
     case SMB_OUTCOME_NOT_SIGNED: return "not-signed";
     case SMB_OUTCOME_FAILS: return "fails";
+    case SMB_OUTCOME_ENCRYPTED: return "encrypted";
     }
     return "?";
 }
@@ -229,4 +230,119 @@ smb_status smb_policy_outcome_family(smb_family f, smb_sign_level client, smb_si
         return SMB_E_BAD_ARGUMENT;
     smb_side c = {client, era}, s = {server, era};
     return smb_policy_outcome(proto, c, s, out);
+}
+
+const char *smb_session_kind_name(smb_session_kind k)
+{
+    switch (k) {
+    case SMB_SESSION_USER: return "user";
+    case SMB_SESSION_GUEST: return "guest";
+    case SMB_SESSION_ANONYMOUS: return "anonymous";
+    }
+    return "?";
+}
+
+const char *smb_encryption_name(smb_encryption e)
+{
+    switch (e) {
+    case SMB_ENCRYPTION_NONE: return "none";
+    case SMB_ENCRYPTION_DESIRED: return "desired";
+    case SMB_ENCRYPTION_REQUIRED: return "required";
+    }
+    return "?";
+}
+
+smb_encryption smb_policy_server_encryption(int8_t encrypt_data, int8_t reject_unencrypted)
+{
+    if (encrypt_data != 1)
+        return SMB_ENCRYPTION_NONE;
+    /* RejectUnencryptedAccess defaults to 1 on Windows (undefined counts as 1) */
+    return reject_unencrypted == 0 ? SMB_ENCRYPTION_DESIRED : SMB_ENCRYPTION_REQUIRED;
+}
+
+static void fail(smb_outcome *o, smb_fail_point at, smb_status st, const char *why)
+{
+    memset(o, 0, sizeof *o);
+    o->kind = SMB_OUTCOME_FAILS;
+    o->fail_at = at;
+    o->error = st;
+    o->why = why;
+}
+
+smb_status smb_policy_outcome_ex(smb_proto proto, smb_side client, smb_side server, const smb_pair_extra *x,
+                                 smb_outcome *out, smb_encryption *enc)
+{
+    static const smb_pair_extra none = {SMB_SESSION_USER, SMB_VALUE_UNDEFINED, NULL, false, SMB_ENCRYPTION_NONE,
+                                        SMB_DIALECT_NONE};
+    if (!x)
+        x = &none;
+    if (!out || (unsigned)x->session > SMB_SESSION_ANONYMOUS || (unsigned)x->server_encryption > SMB_ENCRYPTION_REQUIRED)
+        return SMB_E_BAD_ARGUMENT;
+    bool hardened = x->path && x->path->require_integrity == 1;
+    if (hardened)
+        client.level = SMB_LEVEL_REQUIRED; /* MS15-011: RequireIntegrity forces signing for the path */
+    smb_status st = smb_policy_outcome(proto, client, server, out);
+    if (st != SMB_OK)
+        return st;
+    bool can_encrypt = proto == SMB_PROTO_SMB2 &&
+                       (x->dialect == SMB_DIALECT_300 || x->dialect == SMB_DIALECT_302 || x->dialect == SMB_DIALECT_311);
+    smb_encryption demand = x->client_require_encryption ? SMB_ENCRYPTION_REQUIRED : x->server_encryption;
+    if (enc)
+        *enc = demand;
+    if (out->kind == SMB_OUTCOME_FAILS && out->fail_at == SMB_FAIL_NEGOTIATE)
+        return SMB_OK; /* nothing later happens */
+    if (x->client_require_encryption && !can_encrypt) {
+        fail(out, SMB_FAIL_NEGOTIATE, SMB_E_ACCESS_DENIED,
+             "the client requires encryption (RequireEncryption) and the dialect is below SMB 3.0: it refuses "
+             "the server (the status is not documented by Microsoft; see docs/policy.md)");
+        return SMB_OK;
+    }
+    if (x->session != SMB_SESSION_USER) {
+        if (x->session == SMB_SESSION_GUEST && proto == SMB_PROTO_SMB2 && x->client_insecure_guest == 0) {
+            fail(out, SMB_FAIL_SESSION_SETUP, SMB_E_LOGON_FAILURE,
+                 "insecure guest logons are disabled (AllowInsecureGuestAuth = 0): the client rejects the guest "
+                 "session, 0x80070035 'The network path was not found', event 31017 'Rejected an insecure guest "
+                 "logon' (KB4046019)");
+            out->error_name = "ERROR_BAD_NETPATH";
+            out->error_code = 0x80070035u;
+            out->event_id = 31017;
+            return SMB_OK;
+        }
+        if (client.level == SMB_LEVEL_REQUIRED) {
+            fail(out, SMB_FAIL_SESSION_SETUP, SMB_E_INVALID_SIGNATURE,
+                 hardened ? "a guest or anonymous session has no key and cannot sign, and the hardened path "
+                            "(RequireIntegrity=1) requires signing: STATUS_INVALID_SIGNATURE (MS15-011)"
+                          : "a guest or anonymous session has no key and cannot sign, and the client requires "
+                            "signing: STATUS_INVALID_SIGNATURE 0xc000a000 (Control SMB signing behavior)");
+            return SMB_OK;
+        }
+        if (demand == SMB_ENCRYPTION_REQUIRED) {
+            fail(out, SMB_FAIL_TREE_CONNECT, SMB_E_ACCESS_DENIED,
+                 "encryption is required and a guest or anonymous session has no key to encrypt with: "
+                 "TREE_CONNECT gets STATUS_ACCESS_DENIED (MS-SMB2 3.3.5.2.11, 3.2.4.1.8)");
+            return SMB_OK;
+        }
+        memset(out, 0, sizeof *out);
+        out->kind = SMB_OUTCOME_NOT_SIGNED;
+        out->error = SMB_OK;
+        out->why = "a guest or anonymous session has no key: it is not signed (a server's signing requirement "
+                   "does not apply to it, MS-SMB2 3.3.5.5.3)";
+        return SMB_OK;
+    }
+    if (x->server_encryption == SMB_ENCRYPTION_REQUIRED && !can_encrypt) {
+        fail(out, SMB_FAIL_TREE_CONNECT, SMB_E_ACCESS_DENIED,
+             "the server requires encryption (EncryptData + RejectUnencryptedAccess) and the dialect is below "
+             "SMB 3.0: TREE_CONNECT gets STATUS_ACCESS_DENIED (MS-SMB2 3.3.5.2.11)");
+        return SMB_OK;
+    }
+    if (out->kind != SMB_OUTCOME_FAILS && demand != SMB_ENCRYPTION_NONE && can_encrypt) {
+        out->kind = SMB_OUTCOME_ENCRYPTED;
+        out->why = x->client_require_encryption ? "SMB 3.x and the client requires encryption"
+                   : demand == SMB_ENCRYPTION_REQUIRED ? "SMB 3.x and the server requires encryption"
+                                                       : "SMB 3.x and the server encrypts (EncryptData)";
+        return SMB_OK;
+    }
+    if (hardened && out->kind == SMB_OUTCOME_SIGNED)
+        out->why = "the hardened path (RequireIntegrity=1) makes the client require signing (MS15-011)";
+    return SMB_OK;
 }

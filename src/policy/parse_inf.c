@@ -126,6 +126,11 @@ smb_status pol_parse_inf_text(const char *t, size_t tn, smb_policy_layer *out, s
         const char *data = comma + 1;
         size_t dn = (size_t)(rhs + rn - data);
         pol_trim(&data, &dn);
+        int hp = pol_inf_hardened(path, pn, type, data, dn, lineno, &tmp, err); /* MS15-011 paths */
+        if (hp < 0)
+            return SMB_E_MALFORMED;
+        if (hp > 0)
+            continue;
         /* Split PATH at the last backslash into key and value name. */
         const char *bs = NULL;
         for (size_t i = 0; i < pn; i++)

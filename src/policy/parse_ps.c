@@ -24,12 +24,14 @@ static const char *const server_only[] = {
     "AnnounceServer", "AnnounceComment", "AuditSmb1Access", "AutoShareServer", "AutoShareWorkstation",
     "EnableSMB1Protocol", "EnableSMB2Protocol", "EncryptData", "NullSessionPipes", "NullSessionShares",
     "RejectUnencryptedAccess", "ServerHidden", "MaxSessionPerConnection", "EnableForcedLogoff",
-    "EnableAuthenticateUserSharing", "SmbServerNameHardeningLevel", "TreatHostAsStableStorage"};
+    "EnableAuthenticateUserSharing", "SmbServerNameHardeningLevel", "TreatHostAsStableStorage",
+    "AuditClientDoesNotSupportSigning", "AuditClientDoesNotSupportEncryption"};
 static const char *const client_only[] = {
     "DirectoryCacheLifetime", "FileInfoCacheLifetime", "FileNotFoundCacheLifetime", "EnableBandwidthThrottling",
     "EnableLargeMtu", "DormantFileLimit", "ExtendedSessionTimeout", "KeepConn",
     "MaxCmds", "SessionTimeout", "UseOpportunisticLocking", "WindowSizeThreshold", "EnableInsecureGuestLogons",
-    "ForceSMBEncryptionOverQuic", "SkipCertificateCheck", "EnableLoadBalanceScaleOut"};
+    "ForceSMBEncryptionOverQuic", "SkipCertificateCheck", "EnableLoadBalanceScaleOut", "RequireEncryption",
+    "BlockNTLM", "AuditServerDoesNotSupportSigning", "AuditServerDoesNotSupportEncryption", "AuditInsecureGuestLogon"};
 
 static unsigned role_of(const char *name, size_t n)
 {
@@ -42,27 +44,58 @@ static unsigned role_of(const char *name, size_t n)
     return 0;
 }
 
-/* One object's signing values until its role is known. */
+/* One object's values until its role is known: slot s holds the property that
+ * setting s reads (RequireSecuritySignature fills both the client and the
+ * server slot; the role picks one side at commit). */
+typedef struct ps_val {
+    int8_t val; /* 0/1, SMB_VALUE_UNDEFINED */
+    uint8_t flags;
+    uint32_t raw, line; /* line 0: not seen */
+} ps_val;
+
 typedef struct ps_obj {
-    unsigned roles;     /* SMB_AUDIT_* bits seen from role-specific properties */
-    int8_t req, en;     /* 0/1, SMB_VALUE_UNDEFINED */
-    uint32_t req_raw, en_raw;
-    uint8_t req_flags, en_flags;
-    uint32_t req_line, en_line, first_line;
+    unsigned roles; /* SMB_AUDIT_* bits seen from role-specific properties */
+    ps_val v[SMB_SETTING_COUNT];
+    uint32_t first_line;
     bool any;
 } ps_obj;
 
 static void obj_reset(ps_obj *o)
 {
     memset(o, 0, sizeof *o);
-    o->req = o->en = SMB_VALUE_UNDEFINED;
+    for (int s = 0; s < SMB_SETTING_COUNT; s++)
+        o->v[s].val = SMB_VALUE_UNDEFINED;
+}
+
+/* Record a property's value in every slot that reads it; false if no setting does. */
+static bool obj_record(ps_obj *o, const char *name, size_t nn, int8_t val, uint32_t raw, uint8_t flags, uint32_t line)
+{
+    bool hit = false;
+    for (int s = 0; s < SMB_SETTING_COUNT; s++) {
+        const char *ps = smb_policy_setting_desc((smb_setting)s)->ps_name;
+        if (!ps || !pol_ieq(name, nn, ps))
+            continue;
+        o->v[s] = (ps_val){val, flags, raw, line};
+        hit = true;
+    }
+    return hit;
+}
+
+static bool is_ours(const char *name, size_t nn)
+{
+    for (int s = 0; s < SMB_SETTING_COUNT; s++) {
+        const char *ps = smb_policy_setting_desc((smb_setting)s)->ps_name;
+        if (ps && pol_ieq(name, nn, ps))
+            return true;
+    }
+    return false;
 }
 
 static smb_status obj_commit(ps_obj *o, unsigned hint, smb_policy_layer *l, bool *found, smb_policy_error *err)
 {
     if (!o->any)
         return SMB_OK;
-    bool has_values = o->req_line || o->en_line;
+    bool has_values = o->v[SMB_SETTING_CLIENT_REQUIRE].line || o->v[SMB_SETTING_CLIENT_ENABLE].line;
     if (!has_values) {
         obj_reset(o);
         return SMB_OK;
@@ -74,12 +107,11 @@ static smb_status obj_commit(ps_obj *o, unsigned hint, smb_policy_layer *l, bool
         return pol_fail(err, SMB_E_MALFORMED, o->first_line,
                         "cannot tell Get-SmbServerConfiguration from Get-SmbClientConfiguration output "
                         "(use --role client|server)");
-    smb_setting rq = role == SMB_AUDIT_CLIENT ? SMB_SETTING_CLIENT_REQUIRE : SMB_SETTING_SERVER_REQUIRE;
-    smb_setting en = role == SMB_AUDIT_CLIENT ? SMB_SETTING_CLIENT_ENABLE : SMB_SETTING_SERVER_ENABLE;
-    if (o->req_line)
-        smb_policy_layer_set(l, rq, o->req, o->req_raw, o->req_flags, o->req_line);
-    if (o->en_line)
-        smb_policy_layer_set(l, en, o->en, o->en_raw, o->en_flags, o->en_line);
+    for (int s = 0; s < SMB_SETTING_COUNT; s++) {
+        const ps_val *v = &o->v[s];
+        if (v->line && smb_policy_setting_desc((smb_setting)s)->client == (role == SMB_AUDIT_CLIENT))
+            smb_policy_layer_set(l, (smb_setting)s, v->val, v->raw, v->flags, v->line);
+    }
     *found = true;
     obj_reset(o);
     return SMB_OK;
@@ -164,9 +196,7 @@ static smb_status parse_format_list(const char *t, size_t tn, unsigned hint, smb
             o.first_line = lineno;
         o.any = true;
         o.roles |= role_of(name, nn);
-        bool is_req = pol_ieq(name, nn, "RequireSecuritySignature");
-        bool is_en = pol_ieq(name, nn, "EnableSecuritySignature");
-        if (!is_req && !is_en)
+        if (!is_ours(name, nn))
             continue;
         int8_t val;
         uint32_t raw;
@@ -174,11 +204,7 @@ static smb_status parse_format_list(const char *t, size_t tn, unsigned hint, smb
         if (!fl_value(v, vn, &val, &raw, &flags))
             return pol_fail(err, SMB_E_MALFORMED, lineno, "bad value '%.*s' for %.*s (expected True or False)",
                             (int)(vn > 20 ? 20 : vn), v, (int)nn, name);
-        if (is_req) {
-            o.req = val, o.req_raw = raw, o.req_flags = flags, o.req_line = lineno;
-        } else {
-            o.en = val, o.en_raw = raw, o.en_flags = flags, o.en_line = lineno;
-        }
+        (void)obj_record(&o, name, nn, val, raw, flags, lineno);
     }
     if ((st = obj_commit(&o, hint, l, &found, err)) != SMB_OK)
         return st;
@@ -240,13 +266,24 @@ static void json_value(json_object *v, int8_t *val, uint32_t *raw, uint8_t *flag
     }
 }
 
+/* A property some server setting reads too (its lines are looked up once, through the server slot). */
+static bool is_server_prop(const char *ps)
+{
+    for (int s = 0; s < SMB_SETTING_COUNT; s++) {
+        const smb_setting_desc *d = smb_policy_setting_desc((smb_setting)s);
+        if (!d->client && d->ps_name && !strcasecmp(d->ps_name, ps))
+            return true;
+    }
+    return false;
+}
+
 static smb_status parse_json(const char *t, size_t tn, unsigned hint, smb_policy_layer *l, smb_policy_error *err)
 {
     smb_status st = SMB_OK;
     json_tokener *tok = json_tokener_new_ex(16);
     json_object *root = NULL;
     bool found = false;
-    unsigned req_seen = 0, en_seen = 0;
+    unsigned seen[SMB_SETTING_COUNT] = {0};
     if (!tok)
         return pol_fail(err, SMB_E_NOMEM, 0, "out of memory");
     if (tn > (size_t)INT32_MAX) {
@@ -284,18 +321,36 @@ static smb_status parse_json(const char *t, size_t tn, unsigned hint, smb_policy
         po.first_line = 1;
         json_object_object_foreach(o, key, val)
         {
-            po.roles |= role_of(key, strlen(key));
-            if (!strcasecmp(key, "RequireSecuritySignature")) {
-                json_value(val, &po.req, &po.req_raw, &po.req_flags);
-                po.req_line = key_line(t, tn, "RequireSecuritySignature", req_seen++);
-                if (!po.req_line)
-                    po.req_line = 1;
-                po.first_line = po.req_line;
-            } else if (!strcasecmp(key, "EnableSecuritySignature")) {
-                json_value(val, &po.en, &po.en_raw, &po.en_flags);
-                po.en_line = key_line(t, tn, "EnableSecuritySignature", en_seen++);
-                if (!po.en_line)
-                    po.en_line = 1;
+            size_t kl = strlen(key);
+            po.roles |= role_of(key, kl);
+            for (int s = 0; s < SMB_SETTING_COUNT; s++) {
+                const char *ps = smb_policy_setting_desc((smb_setting)s)->ps_name;
+                if (!ps || strcasecmp(key, ps) || smb_policy_setting_desc((smb_setting)s)->client)
+                    continue;
+                /* one line lookup per property (the server slot stands for both sides) */
+                int8_t v8;
+                uint32_t raw, line;
+                uint8_t flags;
+                json_value(val, &v8, &raw, &flags);
+                line = key_line(t, tn, ps, seen[s]++);
+                if (!line)
+                    line = 1;
+                (void)obj_record(&po, key, kl, v8, raw, flags, line);
+                if (s == SMB_SETTING_SERVER_REQUIRE)
+                    po.first_line = line;
+            }
+            for (int s = 0; s < SMB_SETTING_COUNT; s++) {
+                const char *ps = smb_policy_setting_desc((smb_setting)s)->ps_name;
+                if (!ps || strcasecmp(key, ps) || !smb_policy_setting_desc((smb_setting)s)->client || is_server_prop(ps))
+                    continue;
+                int8_t v8;
+                uint32_t raw, line;
+                uint8_t flags;
+                json_value(val, &v8, &raw, &flags);
+                line = key_line(t, tn, ps, seen[s]++);
+                if (!line)
+                    line = 1;
+                (void)obj_record(&po, key, kl, v8, raw, flags, line);
             }
         }
         if ((st = obj_commit(&po, hint, l, &found, err)) != SMB_OK)

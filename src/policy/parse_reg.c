@@ -56,9 +56,56 @@ static const char *services_rest(const char *key)
     return NULL;
 }
 
+/* The HardenedPaths key (MS15-011), after an optional HKEY_LOCAL_MACHINE\ / HKLM\ prefix. */
+static const char hardened_key[] = "SOFTWARE\\Policies\\Microsoft\\Windows\\NetworkProvider\\HardenedPaths";
+static const char *const policy_keys[] = {"SOFTWARE\\Policies\\Microsoft\\Windows\\LanmanWorkstation",
+                                          "SOFTWARE\\Policies\\Microsoft\\Windows\\LanmanServer", hardened_key};
+
+static const char *strip_hklm(const char *key)
+{
+    if (!strncasecmp(key, "HKEY_LOCAL_MACHINE\\", 19))
+        return key + 19;
+    if (!strncasecmp(key, "HKLM\\", 5))
+        return key + 5;
+    return key;
+}
+
+/* True when deleting key (prefix, without trailing '\\') removes full. */
+static bool covers(const char *del, size_t dn, const char *full)
+{
+    return !strncasecmp(full, del, dn) && (full[dn] == '\0' || full[dn] == '\\');
+}
+
+/* Apply [-KEY] to one full key path: every one of our values there becomes DELETED. */
+static void delete_values(smb_policy_layer *l, const char *full, uint32_t line)
+{
+    for (int s = 0; s < SMB_SETTING_COUNT; s++) {
+        smb_setting got;
+        const char *name = smb_policy_setting_desc((smb_setting)s)->value_name;
+        if (smb_policy_map_registry(full, name, &got) == 0 && got == (smb_setting)s)
+            smb_policy_layer_set(l, got, SMB_VALUE_DELETED, 0, 0, line);
+    }
+}
+
 /* Apply [-KEY]: every one of our values under KEY becomes DELETED. */
 static void delete_key(smb_policy_layer *l, const char *key, uint32_t line)
 {
+    char full[REG_KEY_MAX];
+    const char *sk = strip_hklm(key);
+    size_t sn = strlen(sk);
+    while (sn > 0 && sk[sn - 1] == '\\')
+        sn--;
+    for (size_t i = 0; i < sizeof policy_keys / sizeof policy_keys[0]; i++) {
+        if (!covers(sk, sn, policy_keys[i]))
+            continue;
+        if (policy_keys[i] == hardened_key) {
+            l->hp_key_deleted = true;
+            l->n_hp = 0;
+        } else {
+            snprintf(full, sizeof full, "HKLM\\%s", policy_keys[i]);
+            delete_values(l, full, line);
+        }
+    }
     const char *rest = services_rest(key);
     if (!rest)
         return;
@@ -67,18 +114,48 @@ static void delete_key(smb_policy_layer *l, const char *key, uint32_t line)
         rn--;
     for (size_t i = 0; i < sizeof our_keys / sizeof our_keys[0]; i++) {
         const char *k = our_keys[i];
-        if (rn && (strncasecmp(k, rest, rn) || (k[rn] != '\0' && k[rn] != '\\')))
+        if (rn && !covers(rest, rn, k))
             continue;
-        static const char *const names[] = {"RequireSecuritySignature", "EnableSecuritySignature",
-                                            "enableW9xsecuritysignature"};
-        char full[REG_KEY_MAX];
         snprintf(full, sizeof full, "HKLM\\SYSTEM\\CurrentControlSet\\Services\\%s", k);
-        for (size_t j = 0; j < 3; j++) {
-            smb_setting s;
-            if (smb_policy_map_registry(full, names[j], &s) == 0)
-                smb_policy_layer_set(l, s, SMB_VALUE_DELETED, 0, 0, line);
-        }
+        delete_values(l, full, line);
     }
+}
+
+static bool is_hardened_key(const char *key)
+{
+    return !strcasecmp(strip_hklm(key), hardened_key);
+}
+
+/* A "\\*\SYSVOL"="RequireMutualAuthentication=1, RequireIntegrity=1" value (or its deletion). */
+static smb_status hardened_value(smb_policy_layer *l, const char *name, const char *data, size_t dn, bool del,
+                                 uint32_t line, smb_policy_error *err)
+{
+    smb_hardened_path hp;
+    memset(&hp, 0, sizeof hp);
+    if (smb_policy_hardened_pattern_ok(name) != 0)
+        return pol_fail(err, SMB_E_MALFORMED, line,
+                        "hardened path '%.60s': expected \\\\*\\NAME, \\\\SERVER\\* or \\\\SERVER\\NAME", name);
+    if (!pol_copy(hp.path, sizeof hp.path, name, strlen(name)))
+        return pol_fail(err, SMB_E_OVERFLOW, line, "hardened path longer than %d characters", SMB_HARDENED_PATH_MAX - 1);
+    hp.line = line;
+    hp.deleted = del;
+    hp.require_mutual_auth = hp.require_integrity = hp.require_privacy = SMB_VALUE_UNDEFINED;
+    if (!del) {
+        char buf[SMB_POLICY_MAX_LINE];
+        size_t k = 0;
+        /* string data without its quotes; \" and \\ escapes */
+        for (size_t i = 1; i + 1 < dn && k + 1 < sizeof buf; i++) {
+            if (data[i] == '\\' && i + 2 < dn)
+                i++;
+            buf[k++] = data[i];
+        }
+        smb_policy_error e2 = {0, ""};
+        if (smb_policy_parse_hardened_value(buf, k, &hp, &e2) != SMB_OK)
+            return pol_fail(err, SMB_E_MALFORMED, line, "%s", e2.msg);
+    }
+    if (!smb_policy_layer_add_hardened(l, &hp))
+        return pol_fail(err, SMB_E_OVERFLOW, line, "more than %d hardened paths", SMB_POLICY_MAX_HARDENED);
+    return SMB_OK;
 }
 
 static int hexval(char c)
@@ -234,6 +311,15 @@ smb_status pol_parse_reg_text(const char *t, size_t tn, smb_policy_layer *out, s
         } else {
             st = pol_fail(err, SMB_E_MALFORMED, lineno, "unrecognised value data (expected dword:, \"string\", hex: or -)");
             goto out;
+        }
+        if (name[0] && is_hardened_key(key)) {
+            if (type == T_DWORD || (type == T_OTHER && *p != '"')) {
+                st = pol_fail(err, SMB_E_MALFORMED, lineno, "hardened path '%.60s': expected a string value", name);
+                goto out;
+            }
+            if ((st = hardened_value(&tmp, name, p, dn, type == T_DELETE, lineno, err)) != SMB_OK)
+                goto out;
+            continue;
         }
         smb_setting set;
         if (!name[0] || smb_policy_map_registry(key, name, &set) != 0)

@@ -120,6 +120,113 @@ static const smb_profile profiles[] = {
      "always advertises SIGNING_ENABLED. Dialects 2.1 to 3.1.1."},
 };
 
+/* Defaults of the 24H2-group settings, keyed by profile name (a separate
+ * table so the smb_profile rows above stay as they were). Sources: Microsoft
+ * Learn "Guest access in SMB2 and SMB3 disabled by default in Windows"
+ * (KB4046019: off on Enterprise/Education and Server since 1709, on Pro since
+ * 24H2, Home still allowed), "Control SMB signing behavior" and "SMB security
+ * hardening" (24H2 / Server 2025 audit, RequireEncryption, BlockNTLM: all off
+ * by default), "SMB security enhancements" (EncryptData off,
+ * RejectUnencryptedAccess on since Windows 8 / Server 2012), "How to detect,
+ * enable and disable SMBv1" (SMB1 server not installed on clean installs
+ * since 1709 / Server 2019), KB3000483 / MS15-011 (SYSVOL and NETLOGON
+ * hardened by default since Windows 10). U = the setting does not exist. */
+typedef struct profile_ext {
+    const char *name;
+    int8_t v[SMB_SETTING_COUNT - SMB_SETTING_FIRST_EXTENDED];
+    bool unc_defaults; /* \\*\SYSVOL and \\*\NETLOGON hardened when not configured */
+    const char *note;  /* sources of these defaults */
+} profile_ext;
+
+#define N_LEGACY "SMB1-only system: none of the 24H2 settings exist; the SMB1 server is on."
+#define N_W7 "No AllowInsecureGuestAuth yet: SMB2 guest logons always allowed; no SMB 3 encryption; SMB1 server on."
+#define N_W10 "Modelled as Pro: insecure guest logons allowed (Enterprise/Education off since 1709, KB4046019); " \
+              "EncryptData 0, RejectUnencryptedAccess 1; SYSVOL/NETLOGON hardened by default (KB3000483)."
+#define N_24H2 "Learn 'Control SMB signing behavior' / 'SMB security hardening': audit, RequireEncryption and " \
+               "BlockNTLM exist and are off; insecure guest logons off (Pro since 24H2, Enterprise/Education " \
+               "since 1709)."
+#define N_HOME "As win11-24h2 but Home still allows insecure guest logons (Learn 'Enable insecure guest logons')."
+#define N_S2016 "Insecure guest logons still allowed (1607, before the 1709 change); SMB1 server installed."
+#define N_S2019 "Insecure guest logons off since Server 2019 (KB4046019); SMB1 not installed."
+#define N_S2025 "As Server 2019 plus the 24H2-group settings, all off by default."
+#define N_SAMBA "smb.conf(5) defaults: server smb encrypt = default (offered, not required), client smb encrypt " \
+                "= default, server min protocol = SMB2_02."
+#define N_KSMBD "ksmbd.conf(5): encryption off by default; no SMB1."
+
+/*            req_enc guest a_sign a_enc a_guest blk_ntlm | encrypt reject a_sign a_enc smb1 */
+#define LEGACY_EXT {U, U, U, U, U, U, U, U, U, U, 1}
+#define W7_EXT {U, 1, U, U, U, U, U, U, U, U, 1}
+#define W10_EXT(guest, smb1) {U, guest, U, U, U, U, 0, 1, U, U, smb1}
+#define H24_EXT(guest) {0, guest, 0, 0, 0, 0, 0, 1, 0, 0, 0}
+static const profile_ext exts[] = {
+    {"win98", LEGACY_EXT, false, N_LEGACY},
+    {"nt4", LEGACY_EXT, false, N_LEGACY},
+    {"nt4-dc", LEGACY_EXT, false, N_LEGACY},
+    {"win2000", LEGACY_EXT, false, N_LEGACY},
+    {"win2000-server", LEGACY_EXT, false, N_LEGACY},
+    {"win2000-dc", LEGACY_EXT, false, N_LEGACY},
+    {"winxp", LEGACY_EXT, false, N_LEGACY},
+    {"winxp-kb950876", LEGACY_EXT, false, N_LEGACY},
+    {"win2003", LEGACY_EXT, false, N_LEGACY},
+    {"win2003-kb950876", LEGACY_EXT, false, N_LEGACY},
+    {"win2003-dc", LEGACY_EXT, false, N_LEGACY},
+    {"win2003-dc-kb950876", LEGACY_EXT, false, N_LEGACY},
+    {"vista", W7_EXT, false, N_W7},
+    {"win7", W7_EXT, false, N_W7},
+    {"win10", W10_EXT(1, 0), true, N_W10},
+    {"win11", W10_EXT(1, 0), true, N_W10},
+    {"win11-24h2", H24_EXT(0), true, N_24H2},
+    {"win11-24h2-home", H24_EXT(1), true, N_HOME},
+    {"server2008", W7_EXT, false, N_W7},
+    {"server2016", W10_EXT(1, 1), true, N_S2016},
+    {"server2019", W10_EXT(0, 0), true, N_S2019},
+    {"server2022", W10_EXT(0, 0), true, N_S2019},
+    {"server2022-dc", W10_EXT(0, 0), true, N_S2019},
+    {"server2025", H24_EXT(0), true, N_S2025},
+    {"server2025-dc", H24_EXT(0), true, N_S2025},
+    {"samba", {0, U, U, U, U, U, 0, U, U, U, 0}, false, N_SAMBA},
+    {"samba-dc", {0, U, U, U, U, U, 0, U, U, U, 0}, false, N_SAMBA},
+    {"ksmbd", {U, U, U, U, U, U, 0, U, U, U, 0}, false, N_KSMBD},
+};
+
+static const profile_ext *ext_of(const smb_profile *p)
+{
+    for (size_t i = 0; p && i < sizeof exts / sizeof exts[0]; i++)
+        if (!strcmp(exts[i].name, p->name))
+            return &exts[i];
+    return NULL;
+}
+
+int8_t smb_policy_profile_default(const smb_profile *p, smb_setting s)
+{
+    if (!p || (unsigned)s >= SMB_SETTING_COUNT)
+        return SMB_VALUE_UNDEFINED;
+    switch (s) {
+    case SMB_SETTING_CLIENT_REQUIRE: return p->client_require;
+    case SMB_SETTING_CLIENT_ENABLE: return p->client_enable;
+    case SMB_SETTING_SERVER_REQUIRE: return p->server_require;
+    case SMB_SETTING_SERVER_ENABLE: return p->server_enable;
+    case SMB_SETTING_SERVER_ENABLE_W9X: return p->server_enable_w9x;
+    default: break;
+    }
+    const profile_ext *x = ext_of(p);
+    if (!x || (p->role == SMB_ROLE_SERVER_ONLY && smb_policy_setting_desc(s)->client))
+        return SMB_VALUE_UNDEFINED;
+    return x->v[s - SMB_SETTING_FIRST_EXTENDED];
+}
+
+const char *smb_policy_profile_note_24h2(const smb_profile *p)
+{
+    const profile_ext *x = ext_of(p);
+    return x ? x->note : NULL;
+}
+
+bool smb_policy_profile_unc_defaults(const smb_profile *p)
+{
+    const profile_ext *x = ext_of(p);
+    return x && x->unc_defaults;
+}
+
 const smb_profile *smb_policy_profiles(size_t *count)
 {
     if (count)
@@ -151,8 +258,9 @@ const char *smb_role_name(smb_role r)
 void smb_policy_profile_layer(const smb_profile *p, smb_policy_layer *out)
 {
     smb_policy_layer_init(out, SMB_SOURCE_DEFAULT, p->name);
-    const int8_t vals[SMB_SETTING_COUNT] = {p->client_require, p->client_enable, p->server_require,
-                                            p->server_enable, p->server_enable_w9x};
+    int8_t vals[SMB_SETTING_COUNT];
+    for (int s = 0; s < SMB_SETTING_COUNT; s++)
+        vals[s] = smb_policy_profile_default(p, (smb_setting)s);
     for (int s = 0; s < SMB_SETTING_COUNT; s++) {
         out->v[s].profile = p;
         if (vals[s] == SMB_VALUE_UNDEFINED)

@@ -54,4 +54,9 @@ smb_status pol_parse_inf_text(const char *t, size_t n, smb_policy_layer *out, sm
 smb_status pol_parse_ps_text(const char *t, size_t n, unsigned role_hint, smb_policy_layer *out,
                              smb_policy_error *err);
 
+/* INF [Registry Values] line under ...\NetworkProvider\HardenedPaths\: 1 taken
+ * (added to l), 0 not such a line, -1 error (err set). */
+int pol_inf_hardened(const char *path, size_t pn, uint32_t type, const char *data, size_t dn, uint32_t line,
+                     smb_policy_layer *l, smb_policy_error *err);
+
 #endif
