@@ -30,6 +30,7 @@ struct serve_opts {
     const char *policy_files[SRV_MAX_POLICY_FILES];
     int n_policy;
     int log_level; /* -1: from config */
+    const char *workers;
     bool guest;
     bool check;
     bool demo;
@@ -42,7 +43,7 @@ static void usage(FILE *f)
             "usage: smbsign serve [-c FILE] [--listen ADDR:PORT]... [--share NAME=PATH[:ro]]...\n"
             "                     [--users FILE] [--signing required|enabled|disabled]\n"
             "                     [--profile NAME] [--policy-file FILE]... [--log-level L]\n"
-            "                     [--guest-ok] [--check-config]\n\n"
+            "                     [--workers N|auto] [--guest-ok] [--check-config]\n\n"
             "A small SMB2/3 file server (dialects 2.0.2 to 3.1.1) that enforces SMB signing\n"
             "exactly as the Windows Server service does: SecurityMode from the server's\n"
             "level, session signing when either side requires it, every response signed,\n"
@@ -57,6 +58,8 @@ static void usage(FILE *f)
             "  --profile NAME         take signing defaults from an OS profile (smbsign profiles)\n"
             "  --policy-file FILE     apply a .reg export, GptTmpl.inf or PowerShell output\n"
             "  --log-level L          error | audit | info | debug (or 0..3)\n"
+            "  --workers N|auto       event loops, each serving its own connections on its\n"
+            "                         own thread (default auto: one per online CPU)\n"
             "  --guest-ok             map unknown users to guest (never where signing is required)\n"
             "  --check-config         print the effective signing settings with sources and exit\n\n"
             "Precedence (lowest first): profile or built-in default (required), policy files\n"
@@ -146,6 +149,11 @@ static int build_config(const struct serve_opts *o, struct srv_config *cfg, char
         cfg->log_level = o->log_level;
     if (o->guest)
         cfg->guest_ok = true;
+    if (o->workers && srv_parse_workers(o->workers, &cfg->workers)) {
+        snprintf(err, errlen, "--workers '%s': expected 1..%u or auto (one event loop per online CPU)", o->workers,
+                 SRV_WORKERS_MAX);
+        return -1;
+    }
     if (srv_config_validate(cfg, err, errlen) != SMB_OK)
         return -1;
     if (!cfg->users[0] && !cfg->guest_ok) {
@@ -206,6 +214,9 @@ static void print_check(const struct srv_config *cfg, smb_sign_level level, cons
            "        idle timeout %us, handshake timeout %us, auth failure delay %ums\n",
            cfg->max_pdu, cfg->max_io, cfg->max_credits, cfg->max_sessions, cfg->max_opens, cfg->max_connections,
            cfg->idle_timeout, cfg->handshake_timeout, cfg->auth_fail_delay_ms);
+    unsigned nw = srv_config_workers(cfg);
+    printf("workers: %u event loop%s (%s)\n", nw, nw == 1 ? "" : "s",
+           cfg->workers ? "configured" : "auto: one per online CPU");
     if (cfg->worker_thread && cfg->io_threads)
         printf("file I/O: %u I/O threads, interim response after %u ms\n", cfg->io_threads, cfg->async_io_after);
     else
@@ -294,14 +305,15 @@ int cmd_serve(int argc, char **argv)
     struct serve_opts o;
     memset(&o, 0, sizeof o);
     o.log_level = -1;
-    enum { O_LISTEN = 256, O_SHARE, O_USERS, O_SIGNING, O_PROFILE, O_POLICY, O_LOG, O_CHECK, O_GUEST };
+    enum { O_LISTEN = 256, O_SHARE, O_USERS, O_SIGNING, O_PROFILE, O_POLICY, O_LOG, O_CHECK, O_GUEST, O_WORKERS };
     static const struct option lo[] = {
         {"config", required_argument, 0, 'c'},      {"listen", required_argument, 0, O_LISTEN},
         {"share", required_argument, 0, O_SHARE},   {"users", required_argument, 0, O_USERS},
         {"signing", required_argument, 0, O_SIGNING}, {"profile", required_argument, 0, O_PROFILE},
         {"policy-file", required_argument, 0, O_POLICY}, {"log-level", required_argument, 0, O_LOG},
         {"check-config", no_argument, 0, O_CHECK},  {"guest-ok", no_argument, 0, O_GUEST},
-        {"help", no_argument, 0, 'h'},              {0, 0, 0, 0}};
+        {"workers", required_argument, 0, O_WORKERS}, {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
     int ch;
     optind = 1;
     while ((ch = getopt_long(argc, argv, "c:h", lo, NULL)) != -1) {
@@ -338,6 +350,7 @@ int cmd_serve(int argc, char **argv)
             break;
         case O_CHECK: o.check = true; break;
         case O_GUEST: o.guest = true; break;
+        case O_WORKERS: o.workers = optarg; break;
         case 'h': usage(stdout); return CLI_EXIT_OK;
         default: return cli_usage_error(VERB, "unknown option");
         }
