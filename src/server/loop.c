@@ -1,17 +1,37 @@
 /* server/loop.c - epoll adapter for the server core (see loop.h).
  *
- * Threads: the loop thread owns every socket, the NetBIOS framers and the
- * output queues. With "worker thread = yes" (the default) one worker thread
- * runs the core (srv_conn_input: signature checks, MACs, file I/O) for every
- * connection, so copies to and from sockets overlap with MACs and
- * pread/pwrite. Frames go to the worker through a FIFO queue (ownership of
- * the frame buffer moves with them) and results come back through another
- * FIFO and an eventfd; per connection order is kept because there is one
- * worker. A connection's srv_conn is touched only by the worker while
- * requests of it are in flight, and only by the loop thread otherwise
- * (inflight == 0), with the queue mutexes ordering the hand-over.
+ * Event loops ("workers", default one per online CPU): the server runs N
+ * independent event loops (struct evloop), each with its own epoll set,
+ * connections, worker thread, I/O threads and buffer pool, so signing and
+ * file I/O of different connections run on different cores. Loop 0 runs on
+ * the thread that calls srv_loop_run and also owns the listening sockets and
+ * the signals: it accepts, builds the connection and hands it to the loop
+ * with the fewest connections (ties take turns) through that loop's inbox
+ * (under its mu) and eventfd. From then on that loop alone touches the
+ * connection, until it is freed: one connection never moves between loops.
+ * (An accept hand-off rather than SO_REUSEPORT: the kernel's 4-tuple hash
+ * puts two of two connections on one loop half of the time, and a reload or
+ * a limit check would have N listeners to keep in step.) What the loops
+ * share is in struct srv_loop: the ctx references (refmu), the connection
+ * counts (atomics), and, through the ctx, the share-mode table (struct
+ * srv_shared, its own mutex); docs/server.md "Threads and locking" has the
+ * lock order. SIGTERM: loop 0 stops accepting, tells every loop to stop, and
+ * each one finishes its in-flight frames and jobs, flushes open files, sends
+ * what is queued and closes its connections; loop 0 joins them.
  *
- * I/O threads ("io threads", default SRV_IO_THREADS_DEFAULT): when the core
+ * Threads of one loop: the loop thread owns its sockets, the NetBIOS framers
+ * and the output queues. With "worker thread = yes" (the default) one worker
+ * thread runs the core (srv_conn_input: signature checks, MACs, file I/O) for
+ * every connection of the loop, so copies to and from sockets overlap with
+ * MACs and pread/pwrite. Frames go to the worker through a FIFO queue
+ * (ownership of the frame buffer moves with them) and results come back
+ * through another FIFO and the loop's eventfd; per connection order is kept
+ * because there is one worker per loop. A connection's srv_conn is touched
+ * only by the worker while requests of it are in flight, and only by the
+ * loop thread otherwise (inflight == 0), with the queue mutexes ordering the
+ * hand-over.
+ *
+ * I/O threads ("io threads", default SRV_IO_THREADS_DEFAULT per loop): when the core
  * defers the file I/O of a lone READ, WRITE or FLUSH (srv_conn_take_job, see
  * session.h), the worker queues the job to a small pool of I/O threads and
  * goes on with other frames and connections. An I/O thread takes the first
