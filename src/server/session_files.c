@@ -145,8 +145,8 @@ static bool share_check(struct srv_shared *t, dev_t dev, ino_t ino, uint32_t acc
 
 /* check again and enter the open (every open: attribute-only ones are
  * entered but not counted), atomically; false on a conflict */
-static bool share_add(struct srv_shared *t, struct srv_open *o, const struct stat *sb, const struct stat *root, uint32_t access,
-                      uint32_t share)
+static bool share_add(struct srv_shared *t, struct srv_open *o, const struct stat *sb, const struct stat *root,
+                      uint32_t access, uint32_t share)
 {
     struct srv_share_ent *n = calloc(1, sizeof *n);
     if (!n || !(n->path = strdup(o->rel))) {
@@ -1383,10 +1383,12 @@ static smb_status set_rename(struct srv_conn *c, struct srv_req *rq, struct srv_
         parent[0] = 0;
     struct stat pb, rootsb;
     /* Windows refuses to rename a directory with anything open beneath it */
-    if (o->is_dir && fstat(c->ctx->vfs[o->share].root_fd, &rootsb) == 0 && share_busy_below(c->ctx->shared, &rootsb, o->rel))
+    if (o->is_dir && fstat(c->ctx->vfs[o->share].root_fd, &rootsb) == 0 &&
+        share_busy_below(c->ctx->shared, &rootsb, o->rel))
         return SMB_E_ACCESS_DENIED;
     if (srv_vfs_stat(&c->ctx->vfs[o->share], parent, &pb) == SMB_OK &&
-        !share_check(c->ctx->shared, pb.st_dev, pb.st_ino, o->is_dir ? FILE_APPEND_DATA : FILE_WRITE_DATA, SHARE_READ | SHARE_WRITE))
+        !share_check(c->ctx->shared, pb.st_dev, pb.st_ino, o->is_dir ? FILE_APPEND_DATA : FILE_WRITE_DATA,
+                     SHARE_READ | SHARE_WRITE))
         return SMB_E_SHARING_VIOLATION;
     st = srv_vfs_rename(&c->ctx->vfs[o->share], o->rel, to, replace != 0);
     if (st != SMB_OK)
