@@ -202,7 +202,6 @@ struct srv_loop {
     void *reload_arg;
     unsigned n_conns_total; /* atomic: every loop's connections, for max connections */
     unsigned rr;            /* where the next balancing scan starts */
-    bool stop;
     int n_loops;
     struct evloop **loops;
 };
