@@ -449,9 +449,11 @@ if want 5; then
             printf "  2 downloads: default/workers=1 = %.2fx best, %.2fx median (target > 1: %s)\n",
                 (b1 > 0 ? bd / b1 : 0), (m1 > 0 ? md / m1 : 0), (bd > b1 && md > m1) ? "met" : "MISSED" }'
     fi
-    echo "  What $NCPU cores allow one to conclude: the K smbclient processes (one thread each, each verifying every"
-    echo "  MAC it receives) run on the same $NCPU cores as the server, so from K = 2 on the machine itself is the"
-    echo "  limit and the aggregate cannot grow with K; the table shows whether one event loop's core thread was"
-    echo "  the bottleneck (busiest near 100 % with workers = 1) and what the server costs per GiB, not how far more"
-    echo "  loops would scale. Scaling past $NCPU cores is a model (docs/server.md, 'Scaling over cores'), not a measurement."
+    echo "  What $NCPU cores allow one to conclude: the K smbclient processes (one thread each, verifying every MAC)"
+    echo "  share the same $NCPU cores with the server, so the cores, not one event loop, are the limit: a loop is"
+    echo "  the bottleneck only when its busiest thread nears 100 % (the 'busiest' column with workers = 1), which"
+    echo "  needs more cores than clients plus server use here. With spare cores and 'busiest' low, the difference"
+    echo "  between the rows is scheduling (one loop batches wake-ups for both connections, more loops run in"
+    echo "  parallel) and noise; the cost per GiB shows what the loops cost. Scaling past $NCPU cores is a model"
+    echo "  (docs/server.md, 'Scaling over cores'), not a measurement."
 fi
