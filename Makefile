@@ -30,7 +30,7 @@ endif
 ifeq ($(WERROR),1)
 WARN    += -Werror
 endif
-BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -Iinclude -Isrc $(PKG_CFLAGS) $(WARN) -MMD -MP -fPIC
+BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -fvisibility=hidden -Iinclude -Isrc $(PKG_CFLAGS) $(WARN) -MMD -MP -fPIC
 OPT     ?= -O2 -g
 ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDLIBS  := $(PKG_LIBS) -lpthread -lm
@@ -66,19 +66,19 @@ BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(B)/bench/%)
 
 all: $(B)/smbsign $(B)/libsmbsign.a $(B)/libsmbsign.so.$(SOVER) $(B)/smbsign.pc
 
-$(B)/obj/%.o: %.c
+$(B)/obj/%.o: %.c Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(OPT) $(CFLAGS) -c $< -o $@
 
-$(BA)/obj/%.o: %.c
+$(BA)/obj/%.o: %.c Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(ASAN_FLAGS) $(CFLAGS) -c $< -o $@
 
-$(BT)/obj/%.o: %.c
+$(BT)/obj/%.o: %.c Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(TSAN_FLAGS) $(CFLAGS) -c $< -o $@
 
-$(BF)/obj/%.o: %.c
+$(BF)/obj/%.o: %.c Makefile
 	@mkdir -p $(dir $@)
 	$(CLANG) $(BASE_CFLAGS) -O1 -g -fsanitize=fuzzer-no-link,address,undefined -DSMBSIGN_FUZZING $(CFLAGS) -c $< -o $@
 

@@ -43,7 +43,7 @@ if [ -d /dev/shm ] && [ "$(df -Pk /dev/shm | awk 'NR==2 {print $4}')" -gt $(((MI
 T=$(mktemp -d "$base/smbsign-cbench.XXXXXX")
 chmod 755 "$T"
 SMBD_PID=
-USERNAME=smbsigntest
+USERNAME=smbsigncb$$  # of this run only: a shared name let one run delete it under another's smbd
 CREATED_USER=
 cleanup() {
     [ -n "$SMBD_PID" ] && kill "$SMBD_PID" 2>/dev/null

@@ -232,8 +232,9 @@ if want 1; then
                 # itself needed for it (one thread), against what 1.5x smbd would need
                 note=$(awk -v s="$SIZE_MB" -v c="$ocpu" -v b="$bc" -v sr="$srate" -v busy="$ob_busy" 'BEGIN {
                     if (c - b <= 0) exit; ceil = s * 1.048576 / (c - b); need = 1.5 * sr;
+                    sfx = ""; if (need > ceil) sfx = ": beyond this client";
                     printf " (smbclient %d%% busy; its own CPU caps it at %.0f MB/s, 1.5x smbd needs %.0f%s)",
-                        busy, ceil, need, (need > ceil) ? ": beyond this client" : "" }')
+                        busy, ceil, need, sfx }')
             fi
             printf '  %-12s %-4s %9s %9s %7s  %9s %9s  %5s%% %4s%%  %5s %5s  %s%s\n' "$ours" "$dir" "$orate" "$srate" "$r" \
                 "$owall" "$swall" "$ob_busy" "$(busy "$sb" "$bc")" \
@@ -266,9 +267,9 @@ if want 2; then
         printf "  CPU s/GiB: our server %.3f unsigned, %.3f signed (signing adds %.0f %% to the server'"'"'s CPU);\n", us * 1024 / m, ss * 1024 / m, (us > 0 ? 100 * (ss - us) / us : 0);
         printf "             smbclient %.3f unsigned, %.3f signed: its own signature checks add %.3f s/GiB,\n", (uc - b) * 1024 / m, (sc - b) * 1024 / m, (sc - uc) * 1024 / m;
         printf "             %.0f %% of the unsigned transfer time, which no server can take off the client.\n", (sc - uc) * 100 / (m * 1.048576 / ur);
-        if (sc - b > 0) { ceil = m * 1.048576 / (sc - b);
+        if (sc - b > 0) { ceil = m * 1.048576 / (sc - b); sfx = ""; if (0.9 * ur > ceil) sfx = ": beyond this client";
             printf "             smbclient'"'"'s CPU caps a signed download at %.0f MB/s; 10 %% below unsigned is %.0f MB/s%s\n",
-                ceil, 0.9 * ur, (0.9 * ur > ceil) ? ": beyond this client" : "" } }'
+                ceil, 0.9 * ur, sfx } }'
 
 fi
 if want 3; then
@@ -447,7 +448,7 @@ if want 5; then
     if [ -n "${SC_BEST[2.1]}" ]; then
         awk -v b1="${SC_BEST[2.1]}" -v bd="${SC_BEST[2.d]}" -v m1="${SC_MED[2.1]}" -v md="${SC_MED[2.d]}" 'BEGIN {
             printf "  2 downloads: default/workers=1 = %.2fx best, %.2fx median (target > 1: %s)\n",
-                (b1 > 0 ? bd / b1 : 0), (m1 > 0 ? md / m1 : 0), (bd > b1 && md > m1) ? "met" : "MISSED" }'
+                (b1 > 0 ? bd / b1 : 0), (m1 > 0 ? md / m1 : 0), ((bd > b1 && md > m1) ? "met" : "MISSED") }'
     fi
     echo "  What $NCPU cores allow one to conclude: the K smbclient processes (one thread each, verifying every MAC)"
     echo "  share the same $NCPU cores with the server, so the cores, not one event loop, are the limit: a loop is"

@@ -20,6 +20,7 @@ cleanup() {
     sleep 0.3
     for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
     rm -rf "$T"
+    [ -n "${USERNAME:-}" ] && userdel "$USERNAME" 2>/dev/null
 }
 trap cleanup EXIT
 for tool in smbd smbclient smbpasswd; do
@@ -41,7 +42,7 @@ wait_port() {
 }
 now() { date +%s.%N; }
 
-USERNAME=smbsignbench
+USERNAME=smbsign1b$$  # of this run only (removed at exit)
 PASS="pw-$RANDOM$RANDOM"
 id "$USERNAME" >/dev/null 2>&1 || useradd -M -s /usr/sbin/nologin "$USERNAME" 2>/dev/null
 mkdir -p "$T/share"

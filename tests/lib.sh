@@ -7,6 +7,7 @@
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 TEST_PIDS=()
 TEST_TMPDIRS=()
+TEST_USERS=()
 T_FAILS=0
 
 ok() { echo "ok - $*"; }
@@ -43,7 +44,19 @@ check_nomatch() {
 }
 
 track_pid() { TEST_PIDS+=("$1"); }
-mk_tmpdir() { local d; d=$(mktemp -d "${TMPDIR:-/tmp}/smbsign-test.XXXXXX"); TEST_TMPDIRS+=("$d"); echo "$d"; }
+# mk_tmpdir: a private temporary directory. It is made below this script's own
+# root (TEST_TMPROOT, created here in the script's shell), so "T=$(mk_tmpdir)"
+# - which runs in a subshell and cannot register anything - is still removed
+# with the root on exit. Under tests/run.sh the root sits inside the run's root,
+# which the harness removes (and checks) even if the script was killed.
+if [ -n "${SMBSIGN_TEST_TMPROOT:-}" ] && [ -d "$SMBSIGN_TEST_TMPROOT" ]; then
+    TEST_TMPROOT=$(mktemp -d "$SMBSIGN_TEST_TMPROOT/s.XXXXXX")
+else
+    TEST_TMPROOT=$(mktemp -d "${TMPDIR:-/tmp}/smbsign-test.XXXXXX")
+fi
+chmod 755 "$TEST_TMPROOT" # servers that drop to a test user must traverse it
+TEST_TMPDIRS+=("$TEST_TMPROOT")
+mk_tmpdir() { mktemp -d "$TEST_TMPROOT/t.XXXXXX"; }
 
 # free_port: a TCP port on 127.0.0.1 that nobody listens on now (high range).
 free_port() {
@@ -75,6 +88,26 @@ test_cleanup() {
     sleep 0.2
     for p in "${TEST_PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
     for d in "${TEST_TMPDIRS[@]}"; do rm -rf "$d"; done
+    for u in "${TEST_USERS[@]}"; do userdel "$u" 2>/dev/null; done
+}
+
+# test_unix_user PREFIX: create a unix account of this run only (PREFIX plus a
+# unique suffix, no home, no shell) in TEST_USER, removed at exit. A fixed
+# name shared between scripts (and between runs on one machine) let one run's
+# cleanup delete the account under another's smbd: NT_STATUS_LOGON_FAILURE.
+# Call it in the script's own shell, not in $(...).
+test_unix_user() {
+    local u i
+    for i in 1 2 3 4 5; do
+        u="$1$(printf '%05d%03d' $$ $((RANDOM % 1000)))"
+        u=${u:0:31}
+        if useradd -M -s /usr/sbin/nologin "$u" 2>/dev/null; then
+            TEST_USERS+=("$u")
+            TEST_USER=$u
+            return 0
+        fi
+    done
+    return 1
 }
 trap test_cleanup EXIT
 

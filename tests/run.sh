@@ -31,35 +31,15 @@ while [ $# -gt 0 ]; do
 done
 [ ${#TIERS[@]} -eq 0 ] && TIERS=(unit fuzz cli interop)
 
-# account NAME LOGFILE EXITCODE
-account() {
-    local name=$1 log=$2 rc=$3 p f
-    p=$(grep -cE '^ok( |$)' "$log")
-    f=$(grep -cE '^not ok( |$)' "$log")
-    if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
-        f=1
-        echo "not ok - $name exited with status $rc without reporting a failure" >>"$log"
-    fi
-    PASS=$((PASS + p))
-    FAIL=$((FAIL + f))
-    if [ "$f" -gt 0 ]; then
-        while IFS= read -r l; do FAILED_NAMES+=("$name: $l"); done < <(grep -E '^not ok' "$log")
-        echo "  $name: $p passed, $f failed (log: ${log#$ROOT/})"
-        grep -E '^not ok' "$log" | sed 's/^/    /' | head -20
-    else
-        echo "  $name: $p passed"
-    fi
-}
+# shellcheck source=harness.inc
+. "$ROOT/tests/harness.inc"
 
-run_script() {
-    local s=$1 tmo=$2 name log rc
-    name=${s#$ROOT/}
-    log=$LOGDIR/$(echo "$name" | tr '/' '_').log
-    timeout -k 10 "$tmo" bash "$s" >"$log" 2>&1
-    rc=$?
-    [ $rc -eq 124 ] && echo "not ok - $name timed out after ${tmo}s" >>"$log"
-    account "$name" "$log" $rc
-}
+# Temporary directories of the tests live below one root, removed at the end;
+# anything a test leaves in /tmp outside it is reported as a failure.
+export SMBSIGN_TEST_TMPROOT
+SMBSIGN_TEST_TMPROOT=$(mktemp -d "${TMPDIR:-/tmp}/smbsign-run.XXXXXX")
+chmod 755 "$SMBSIGN_TEST_TMPROOT" # servers that drop to a test user must traverse it
+tmp_before=$(ls -d /tmp/smbsign-* 2>/dev/null | sort)
 
 for tier in "${TIERS[@]}"; do
     case $tier in
@@ -67,9 +47,7 @@ for tier in "${TIERS[@]}"; do
         echo "== unit (ASan/UBSan)"
         for t in "$ROOT"/build/asan/tests/test_*; do
             [ -x "$t" ] || continue
-            log=$LOGDIR/unit_$(basename "$t").log
-            CMOCKA_MESSAGE_OUTPUT=TAP timeout -k 10 600 "$t" >"$log" 2>&1
-            account "unit/$(basename "$t")" "$log" $?
+            run_unit "$t"
         done
         ;;
     fuzz)
@@ -84,14 +62,14 @@ for tier in "${TIERS[@]}"; do
             # 20000 random runs, or 60 s of them for a slow target on a loaded
             # machine (libFuzzer stops cleanly at -max_total_time); the outer
             # timeout only catches a hang.
-            (cd "$work" && timeout -k 5 180 "$t" -runs=20000 -max_total_time=60 -max_len=4096 -seed=1 "$work" \
+            (cd "$work" && exec timeout -k 5 180 "$t" -runs=20000 -max_total_time=60 -max_len=4096 -seed=1 "$work" \
                 >"$log.raw" 2>&1)
             rc=$?
             runs=$(grep -oE '^#[0-9]+' "$log.raw" | tail -1 | tr -d '#')
             if [ $rc -eq 0 ]; then echo "ok - $n: seed corpus + ${runs:-20000} runs clean" >"$log"
             else { echo "not ok - $n: fuzzer found a problem (rc $rc)"; tail -40 "$log.raw"; } >"$log"; fi
             rm -rf "$work"
-            account "fuzz/$n" "$log" 0
+            account "fuzz/$n" "$log" "$rc"
         done
         ;;
     cli | interop)
@@ -110,6 +88,24 @@ for tier in "${TIERS[@]}"; do
         ;;
     esac
 done
+
+# leftovers: the run's own temp root must hold nothing once the tests are done;
+# under CI (a machine of its own) no new /tmp/smbsign-* entry may remain either
+# (on a shared developer machine other runs make and remove such entries)
+left=$(find "$SMBSIGN_TEST_TMPROOT" -mindepth 1 -maxdepth 1 2>/dev/null | head -5)
+new_tmp=
+if [ -n "${CI:-}" ]; then
+    tmp_after=$(ls -d /tmp/smbsign-* 2>/dev/null | grep -vxF "$SMBSIGN_TEST_TMPROOT" | sort)
+    new_tmp=$(comm -13 <(echo "$tmp_before") <(echo "$tmp_after") | grep . | head -5)
+fi
+echo "== harness"
+{
+    if [ -z "$left$new_tmp" ]; then echo "ok - harness: the tests left no temporary directories behind"
+    else echo "not ok - harness: temporary directories left behind:"; echo "$left$new_tmp" | sed 's/^/#   /'; fi
+} >"$LOGDIR/harness_tmp.log"
+account "harness/tmp" "$LOGDIR/harness_tmp.log" 0
+rm -rf "$SMBSIGN_TEST_TMPROOT"
+[ "$SKIP" -gt 0 ] && echo "($SKIP checks SKIPPED, not counted as passed: see the logs named above)"
 
 if [ ${#FAILED_NAMES[@]} -gt 0 ]; then
     echo "== failures"

@@ -25,6 +25,8 @@
 #ifndef SMBSIGN_POLICY_H
 #define SMBSIGN_POLICY_H
 
+#include "smbsign/export.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -43,18 +45,18 @@ extern "C" {
 /* Level a server advertises in an SMB1 NEGOTIATE response SecurityMode byte
  * (KB887429: 3 disabled, 7 enabled, 15 required). Bit 3 without bit 2 is
  * read as required (the requirement is what a client must honour). */
-smb_sign_level smb_policy_level_from_smb1_secmode(uint8_t security_mode);
+SMB_API smb_sign_level smb_policy_level_from_smb1_secmode(uint8_t security_mode);
 
 /* SMB2 SecurityMode: only SIGNING_REQUIRED carries information (servers
  * always set SIGNING_ENABLED). Returns SMB_LEVEL_REQUIRED or SMB_LEVEL_ENABLED. */
-smb_sign_level smb_policy_level_from_smb2_secmode(uint16_t security_mode);
+SMB_API smb_sign_level smb_policy_level_from_smb2_secmode(uint16_t security_mode);
 
 /* SecurityMode a side puts on the wire for its level.
  * SMB1 server: user-level security + encrypted passwords (0x03), plus 0x04 when
  * enabled, plus 0x08 when required (3, 7, 15).
  * SMB2: SIGNING_ENABLED always, plus SIGNING_REQUIRED when required. */
-uint8_t smb_policy_smb1_secmode(smb_sign_level level);
-uint16_t smb_policy_smb2_secmode(smb_sign_level level);
+SMB_API uint8_t smb_policy_smb1_secmode(smb_sign_level level);
+SMB_API uint16_t smb_policy_smb2_secmode(smb_sign_level level);
 
 /* SMB1 header Flags2 bits a client uses to state its signing posture in
  * SESSION_SETUP_ANDX (MS-SMB 2.2.3.1). */
@@ -86,7 +88,7 @@ typedef struct smb_setting_desc {
     bool smb1_only;            /* has no effect on SMB2/3 */
 } smb_setting_desc;
 
-const smb_setting_desc *smb_policy_setting_desc(smb_setting s);
+SMB_API const smb_setting_desc *smb_policy_setting_desc(smb_setting s);
 
 /* Where a value comes from, in increasing precedence. OVERRIDE is an explicit
  * what-if value given on the command line (smbsign policy SPEC overrides). */
@@ -99,7 +101,7 @@ typedef enum smb_source {
     SMB_SOURCE_OVERRIDE      /* command-line what-if */
 } smb_source;
 
-const char *smb_source_name(smb_source s); /* "not-defined" "default" "registry" "local-policy" "domain-gpo" "override" */
+SMB_API const char *smb_source_name(smb_source s); /* "not-defined" "default" "registry" "local-policy" "domain-gpo" "override" */
 
 #define SMB_POLICY_ORIGIN_MAX 128
 
@@ -128,9 +130,9 @@ typedef struct smb_policy_layer {
 } smb_policy_layer;
 
 /* An empty layer (every value undefined) of the given source and name. */
-void smb_policy_layer_init(smb_policy_layer *l, smb_source source, const char *name);
+SMB_API void smb_policy_layer_init(smb_policy_layer *l, smb_source source, const char *name);
 /* Set a value in a layer (value 0/1/DELETED; raw and flags as read). */
-void smb_policy_layer_set(smb_policy_layer *l, smb_setting s, int8_t value, uint32_t raw, uint8_t flags,
+SMB_API void smb_policy_layer_set(smb_policy_layer *l, smb_setting s, int8_t value, uint32_t raw, uint8_t flags,
                           uint32_t line);
 
 #define SMB_POLICY_MAX_LAYERS 16
@@ -161,14 +163,14 @@ typedef struct smb_policy_effective {
  * means the OS default applies); it cannot clear a higher source.
  * Returns SMB_E_BAD_ARGUMENT when n > SMB_POLICY_MAX_LAYERS.
  */
-smb_status smb_policy_resolve(const smb_policy_layer *layers, size_t n, smb_policy_effective *out);
+SMB_API smb_status smb_policy_resolve(const smb_policy_layer *layers, size_t n, smb_policy_effective *out);
 
 /* A side's level from effective values (KB887429, seed 004 tables):
  * client: require=1 -> required (on Windows 2000 only if enable=1 too, seed 000),
  * else enable=1 -> enabled, else disabled; likewise for the server.
  * Undefined values count as 0. */
-smb_sign_level smb_policy_client_level(const smb_policy_effective *e);
-smb_sign_level smb_policy_server_level(const smb_policy_effective *e);
+SMB_API smb_sign_level smb_policy_client_level(const smb_policy_effective *e);
+SMB_API smb_sign_level smb_policy_server_level(const smb_policy_effective *e);
 
 /* ------------------------------------------------------------------------ */
 /* 3. Profiles                                                               */
@@ -179,7 +181,7 @@ typedef enum smb_era {
     SMB_ERA_CURRENT = 0, /* Vista / 2008 and later, XP / 2003 with KB950876 */
     SMB_ERA_LEGACY = 1   /* XP / 2003 before KB950876, 2000, NT 4.0, 98 */
 } smb_era;
-const char *smb_era_name(smb_era e); /* "current" | "legacy" */
+SMB_API const char *smb_era_name(smb_era e); /* "current" | "legacy" */
 
 typedef enum smb_role {
     SMB_ROLE_WORKSTATION = 0,
@@ -187,7 +189,7 @@ typedef enum smb_role {
     SMB_ROLE_DC,          /* domain controller */
     SMB_ROLE_SERVER_ONLY  /* has no SMB client (ksmbd) */
 } smb_role;
-const char *smb_role_name(smb_role r); /* "workstation" "server" "dc" "server-only" */
+SMB_API const char *smb_role_name(smb_role r); /* "workstation" "server" "dc" "server-only" */
 
 /* Dialect bits for profile dialect sets. */
 #define SMB_DIALECT_BIT_SMB1 0x01
@@ -220,26 +222,26 @@ typedef struct smb_profile {
 } smb_profile;
 
 /* The table, in a stable order (the issue's order: workstations by age, then servers). */
-const smb_profile *smb_policy_profiles(size_t *count);
+SMB_API const smb_profile *smb_policy_profiles(size_t *count);
 /* Case-insensitive lookup; NULL if unknown. */
-const smb_profile *smb_policy_profile_find(const char *name);
+SMB_API const smb_profile *smb_policy_profile_find(const char *name);
 /* The default layer for a profile (source DEFAULT, origin "profile NAME").
  * When server_default_source is DOMAIN_GPO, the server values the Default
  * Domain Controllers Policy enables (value 1) carry SMB_SOURCE_DOMAIN_GPO;
  * values it leaves not defined stay DEFAULT. */
-void smb_policy_profile_layer(const smb_profile *p, smb_policy_layer *out);
+SMB_API void smb_policy_profile_layer(const smb_profile *p, smb_policy_layer *out);
 /* Highest dialect in a set ("3.1.1", ..., "1"), SMB_DIALECT_NONE if empty. */
-smb_dialect smb_policy_best_dialect(uint8_t dialect_bits);
+SMB_API smb_dialect smb_policy_best_dialect(uint8_t dialect_bits);
 
 /* The protocol a client and a server end up speaking: the best common dialect
  * of the two dialect sets (SMB_DIALECT_BIT_*). Returns SMB_E_NOT_SUPPORTED
  * (no common dialect: negotiate fails) or SMB_OK with *proto and *best set. */
-smb_status smb_policy_pick_proto(uint8_t client_dialects, uint8_t server_dialects, smb_proto *proto,
+SMB_API smb_status smb_policy_pick_proto(uint8_t client_dialects, uint8_t server_dialects, smb_proto *proto,
                                  smb_dialect *best);
 
 /* True for NT 4.0 and Windows 98 profiles (their client keys are Rdr and
  * VxD\VNetsup): the "Win9x" clients of enableW9xsecuritysignature. */
-bool smb_policy_profile_is_downlevel_client(const smb_profile *p);
+SMB_API bool smb_policy_profile_is_downlevel_client(const smb_profile *p);
 
 /* The server level a server uses toward one client. KB887429: "For Windows NT
  * 4.0-based computers to be able to connect to Windows 2000-based computers by
@@ -248,7 +250,7 @@ bool smb_policy_profile_is_downlevel_client(const smb_profile *p);
  * enableW9xsecuritysignature is not 1 treats an NT 4.0 / 98 client as if its
  * own signing were disabled, unless it requires signing (the KB says nothing
  * about required; it is left as configured). Otherwise the server's level. */
-smb_sign_level smb_policy_server_level_for(const smb_policy_effective *server, const smb_profile *server_profile,
+SMB_API smb_sign_level smb_policy_server_level_for(const smb_policy_effective *server, const smb_profile *server_profile,
                                            const smb_profile *client_profile);
 
 /* ------------------------------------------------------------------------ */
@@ -261,15 +263,15 @@ typedef enum smb_family {
     SMB_FAMILY_SMB1,         /* SMB1, both sides current era */
     SMB_FAMILY_SMB1_LEGACY   /* SMB1, both sides before KB950876 */
 } smb_family;
-const char *smb_family_name(smb_family f); /* "smb2" "smb1" "smb1-legacy" */
-int smb_family_parse(const char *s, smb_family *out); /* 0 ok, -1 unknown */
+SMB_API const char *smb_family_name(smb_family f); /* "smb2" "smb1" "smb1-legacy" */
+SMB_API int smb_family_parse(const char *s, smb_family *out); /* 0 ok, -1 unknown */
 
 typedef enum smb_outcome_kind {
     SMB_OUTCOME_SIGNED = 0,
     SMB_OUTCOME_NOT_SIGNED,
     SMB_OUTCOME_FAILS
 } smb_outcome_kind;
-const char *smb_outcome_name(smb_outcome_kind k); /* "signed" "not-signed" "fails" */
+SMB_API const char *smb_outcome_name(smb_outcome_kind k); /* "signed" "not-signed" "fails" */
 
 typedef enum smb_fail_point {
     SMB_FAIL_NONE = 0,
@@ -277,7 +279,7 @@ typedef enum smb_fail_point {
     SMB_FAIL_SESSION_SETUP, /* mixed era only: current client, legacy server that cannot sign */
     SMB_FAIL_TREE_CONNECT   /* server answers TREE_CONNECT (or TRANS2 DFS referral) with ACCESS_DENIED */
 } smb_fail_point;
-const char *smb_fail_point_name(smb_fail_point p); /* "negotiate" "session-setup" "tree-connect" or NULL */
+SMB_API const char *smb_fail_point_name(smb_fail_point p); /* "negotiate" "session-setup" "tree-connect" or NULL */
 
 /* One side of a connection. */
 typedef struct smb_side {
@@ -299,9 +301,9 @@ typedef struct smb_outcome {
  * engines cannot disagree. SMB2: era ignored, "enabled" and "disabled" both
  * mean not required.
  */
-smb_status smb_policy_outcome(smb_proto proto, smb_side client, smb_side server, smb_outcome *out);
+SMB_API smb_status smb_policy_outcome(smb_proto proto, smb_side client, smb_side server, smb_outcome *out);
 /* Same for one of the three documented families (eras implied). */
-smb_status smb_policy_outcome_family(smb_family f, smb_sign_level client, smb_sign_level server,
+SMB_API smb_status smb_policy_outcome_family(smb_family f, smb_sign_level client, smb_sign_level server,
                                      smb_outcome *out);
 
 /* What a client must do once it has the server's NEGOTIATE response. */
@@ -318,7 +320,7 @@ typedef struct smb_client_decision {
 
 /* client: this client's level and era. server_security_mode: the SecurityMode
  * field of the NEGOTIATE response (SMB1 byte or SMB2 16-bit value). */
-smb_status smb_policy_client_decide(smb_proto proto, smb_side client, uint16_t server_security_mode,
+SMB_API smb_status smb_policy_client_decide(smb_proto proto, smb_side client, uint16_t server_security_mode,
                                     smb_client_decision *out);
 
 /* What a server must do with a session, given what the client said. */
@@ -335,7 +337,7 @@ typedef struct smb_server_decision {
  * SESSION_SETUP_ANDX request (SMB1_FLAGS2_SECURITY_SIGNATURE[_REQUIRED]), or
  * the SMB2 SecurityMode of the NEGOTIATE / SESSION_SETUP request.
  * For the value to advertise before any client input, pass 0. */
-smb_status smb_policy_server_decide(smb_proto proto, smb_side server, uint16_t client_signals,
+SMB_API smb_status smb_policy_server_decide(smb_proto proto, smb_side server, uint16_t client_signals,
                                     smb_server_decision *out);
 
 /* ------------------------------------------------------------------------ */
@@ -343,8 +345,8 @@ smb_status smb_policy_server_decide(smb_proto proto, smb_side server, uint16_t c
 /* ------------------------------------------------------------------------ */
 
 typedef enum smb_severity { SMB_SEV_LOW = 1, SMB_SEV_MEDIUM = 2, SMB_SEV_HIGH = 3 } smb_severity;
-const char *smb_severity_name(smb_severity s); /* "low" "medium" "high" */
-int smb_severity_parse(const char *s, smb_severity *out);
+SMB_API const char *smb_severity_name(smb_severity s); /* "low" "medium" "high" */
+SMB_API int smb_severity_parse(const char *s, smb_severity *out);
 
 typedef struct smb_finding_def {
     const char *id;       /* stable id: "relay-target" */
@@ -354,8 +356,8 @@ typedef struct smb_finding_def {
 } smb_finding_def;
 
 /* The table of every finding id, stable order. */
-const smb_finding_def *smb_policy_finding_defs(size_t *count);
-const smb_finding_def *smb_policy_finding_def(const char *id);
+SMB_API const smb_finding_def *smb_policy_finding_defs(size_t *count);
+SMB_API const smb_finding_def *smb_policy_finding_def(const char *id);
 
 #define SMB_POLICY_MAX_FINDINGS 48
 #define SMB_FINDING_DETAIL_MAX 200
@@ -379,14 +381,14 @@ typedef struct smb_findings {
  * SMB1-only values), its effective values, its profile (role, era, dialects)
  * and the sides to audit (SMB_AUDIT_*). Appends to out (drops findings past
  * SMB_POLICY_MAX_FINDINGS). */
-void smb_policy_audit(const smb_policy_layer *layers, size_t n_layers, const smb_policy_effective *e,
+SMB_API void smb_policy_audit(const smb_policy_layer *layers, size_t n_layers, const smb_policy_effective *e,
                       const smb_profile *p, unsigned sides, smb_findings *out);
 /* Findings for a pair evaluated with smb_policy_outcome (connectivity and
  * unsigned-session findings). Appends to out. */
-void smb_policy_audit_pair(smb_proto proto, smb_side client, smb_side server, const smb_outcome *o,
+SMB_API void smb_policy_audit_pair(smb_proto proto, smb_side client, smb_side server, const smb_outcome *o,
                            smb_findings *out);
 /* Highest severity present, 0 if none. */
-int smb_findings_max_severity(const smb_findings *f);
+SMB_API int smb_findings_max_severity(const smb_findings *f);
 
 /* ------------------------------------------------------------------------ */
 /* 6. Parsers                                                                */
@@ -406,7 +408,7 @@ typedef enum smb_policy_format {
     SMB_FORMAT_INF,       /* GptTmpl.inf, secedit /export */
     SMB_FORMAT_PS         /* Get-Smb*Configuration, Format-List or ConvertTo-Json */
 } smb_policy_format;
-const char *smb_policy_format_name(smb_policy_format f); /* "auto" "reg" "inf" "powershell" */
+SMB_API const char *smb_policy_format_name(smb_policy_format f); /* "auto" "reg" "inf" "powershell" */
 
 /*
  * Parse one configuration file held in memory (any of UTF-16LE with BOM,
@@ -417,20 +419,20 @@ const char *smb_policy_format_name(smb_policy_format f); /* "auto" "reg" "inf" "
  * ps_role_hint: SMB_AUDIT_CLIENT / SMB_AUDIT_SERVER to say which cmdlet
  * produced PowerShell output when its properties do not tell (0 = detect).
  */
-smb_status smb_policy_parse_reg(const uint8_t *buf, size_t len, const char *name, smb_policy_layer *out,
+SMB_API smb_status smb_policy_parse_reg(const uint8_t *buf, size_t len, const char *name, smb_policy_layer *out,
                                 smb_policy_error *err);
-smb_status smb_policy_parse_inf(const uint8_t *buf, size_t len, const char *name, smb_policy_layer *out,
+SMB_API smb_status smb_policy_parse_inf(const uint8_t *buf, size_t len, const char *name, smb_policy_layer *out,
                                 smb_policy_error *err);
-smb_status smb_policy_parse_ps(const uint8_t *buf, size_t len, const char *name, unsigned ps_role_hint,
+SMB_API smb_status smb_policy_parse_ps(const uint8_t *buf, size_t len, const char *name, unsigned ps_role_hint,
                                smb_policy_layer *out, smb_policy_error *err);
 /* Detect the format from content and parse. *fmt (if non-NULL) receives it. */
-smb_status smb_policy_parse_any(const uint8_t *buf, size_t len, const char *name, unsigned ps_role_hint,
+SMB_API smb_status smb_policy_parse_any(const uint8_t *buf, size_t len, const char *name, unsigned ps_role_hint,
                                 smb_policy_layer *out, smb_policy_format *fmt, smb_policy_error *err);
 
 /* Map a registry key path (any case; HKEY_LOCAL_MACHINE\ / HKLM\ / MACHINE\
  * prefix optional; CurrentControlSet or ControlSetNNN) and value name to a
  * setting. Returns 0 and sets *out when it is one of ours, -1 otherwise. */
-int smb_policy_map_registry(const char *key, const char *value_name, smb_setting *out);
+SMB_API int smb_policy_map_registry(const char *key, const char *value_name, smb_setting *out);
 
 #ifdef __cplusplus
 }

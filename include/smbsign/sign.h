@@ -38,6 +38,8 @@
 #ifndef SMBSIGN_SIGN_H
 #define SMBSIGN_SIGN_H
 
+#include "smbsign/export.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -71,7 +73,7 @@ typedef struct smb_sign_keys {
  * and the other three keys are zero (those dialects have none).
  * Errors: SMB_E_BAD_ARGUMENT (SMB1/unknown dialect, missing preauth hash).
  */
-smb_status smb_sign_derive_keys(smb_dialect dialect, const uint8_t *session_key, size_t sklen,
+SMB_API smb_status smb_sign_derive_keys(smb_dialect dialect, const uint8_t *session_key, size_t sklen,
                                 const uint8_t *preauth, smb_sign_keys *out);
 
 /*
@@ -83,7 +85,7 @@ smb_status smb_sign_derive_keys(smb_dialect dialect, const uint8_t *session_key,
  * Errors: SMB_E_BAD_ARGUMENT.
  */
 #define SMB_SESSION_KEY_MAX 64
-smb_status smb_sign_derive_cipher_keys(smb_dialect dialect, const uint8_t *session_key, size_t sklen,
+SMB_API smb_status smb_sign_derive_cipher_keys(smb_dialect dialect, const uint8_t *session_key, size_t sklen,
                                        const uint8_t *preauth, size_t key_len, uint8_t *encryption,
                                        uint8_t *decryption);
 
@@ -94,10 +96,10 @@ typedef struct smb_preauth {
 } smb_preauth;
 
 /* Start the chain at 64 zero bytes. */
-void smb_preauth_init(smb_preauth *p);
+SMB_API void smb_preauth_init(smb_preauth *p);
 /* hash = SHA-512(hash || message); message = one whole SMB2 message. */
-void smb_preauth_update(smb_preauth *p, const void *msg, size_t len);
-void smb_preauth_update_iov(smb_preauth *p, const struct iovec *iov, int iovcnt);
+SMB_API void smb_preauth_update(smb_preauth *p, const void *msg, size_t len);
+SMB_API void smb_preauth_update_iov(smb_preauth *p, const struct iovec *iov, int iovcnt);
 
 /* ---- signing contexts ---- */
 
@@ -110,24 +112,24 @@ typedef struct smb_sign_ctx smb_sign_ctx;
  * Errors: SMB_E_BAD_ARGUMENT (algorithm not valid for the dialect),
  * SMB_E_NOMEM, SMB_E_CRYPTO.
  */
-smb_status smb_sign_ctx_new(smb_sign_ctx **out, smb_dialect dialect, smb_sign_alg alg, const uint8_t key[16]);
+SMB_API smb_status smb_sign_ctx_new(smb_sign_ctx **out, smb_dialect dialect, smb_sign_alg alg, const uint8_t key[16]);
 /* Same, deriving the signing key from the session key (and preauth hash for 3.1.1). */
-smb_status smb_sign_ctx_new_session(smb_sign_ctx **out, smb_dialect dialect, smb_sign_alg alg,
+SMB_API smb_status smb_sign_ctx_new_session(smb_sign_ctx **out, smb_dialect dialect, smb_sign_alg alg,
                                     const uint8_t *session_key, size_t sklen, const uint8_t *preauth);
 /* SMB1 context from the MAC key (MS-CIFS 3.2.4.1.1: session key, followed by
  * the NTLM challenge response for non-extended NTLM; up to
  * SMB_SIGN_SMB1_MAX_KEY bytes). The sequence counter starts at 0: the
  * SESSION_SETUP request that establishes the key is number 0, its response 1. */
-smb_status smb_sign_ctx_new_smb1(smb_sign_ctx **out, const uint8_t *mac_key, size_t klen);
+SMB_API smb_status smb_sign_ctx_new_smb1(smb_sign_ctx **out, const uint8_t *mac_key, size_t klen);
 /* Frees and wipes; NULL is allowed. */
-void smb_sign_ctx_free(smb_sign_ctx *c);
-smb_dialect smb_sign_ctx_dialect(const smb_sign_ctx *c);
-smb_sign_alg smb_sign_ctx_alg(const smb_sign_ctx *c);
+SMB_API void smb_sign_ctx_free(smb_sign_ctx *c);
+SMB_API smb_dialect smb_sign_ctx_dialect(const smb_sign_ctx *c);
+SMB_API smb_sign_alg smb_sign_ctx_alg(const smb_sign_ctx *c);
 
 /* Default algorithm for a dialect: HMAC-SHA256 for 2.x, AES-CMAC for 3.x, MD5 for SMB1. */
-smb_sign_alg smb_sign_default_alg(smb_dialect d);
+SMB_API smb_sign_alg smb_sign_default_alg(smb_dialect d);
 /* 1 when alg may be used with dialect (GMAC and HMAC only as 3.1.1 negotiates them). */
-int smb_sign_alg_valid(smb_dialect d, smb_sign_alg alg);
+SMB_API int smb_sign_alg_valid(smb_dialect d, smb_sign_alg alg);
 
 /* ---- verification result ---- */
 
@@ -140,7 +142,7 @@ typedef enum smb_verify_result {
 } smb_verify_result;
 
 /* "valid", "bad-signature", "unsigned-but-required", "unsigned-allowed", "not-subject" */
-const char *smb_verify_result_name(smb_verify_result r);
+SMB_API const char *smb_verify_result_name(smb_verify_result r);
 /* True for results the caller may accept (VALID, UNSIGNED_ALLOWED, NOT_SUBJECT). */
 static inline bool smb_verify_acceptable(smb_verify_result r)
 {
@@ -155,21 +157,21 @@ static inline bool smb_verify_acceptable(smb_verify_result r)
  * "oplock break notification" (MessageId 0xFFFFFFFFFFFFFFFF). hdr64 = the
  * 64 header bytes (MS-SMB2 3.2.4.1.1, 3.2.5.1.3, 3.3.4.1.1, 3.3.5.2.4).
  */
-const char *smb2_sign_not_subject(const uint8_t hdr64[64]);
+SMB_API const char *smb2_sign_not_subject(const uint8_t hdr64[64]);
 
 /* Compute the 16-byte signature of one SMB2 message (one compound element)
  * as it would be, without modifying anything. */
-smb_status smb2_sign_compute(smb_sign_ctx *c, const struct iovec *iov, int iovcnt, uint8_t sig[16]);
+SMB_API smb_status smb2_sign_compute(smb_sign_ctx *c, const struct iovec *iov, int iovcnt, uint8_t sig[16]);
 
 /* Sign one message (one compound element) in place. len >= 64. */
-smb_status smb2_sign(smb_sign_ctx *c, uint8_t *msg, size_t len);
-smb_status smb2_sign_iov(smb_sign_ctx *c, const struct iovec *iov, int iovcnt);
+SMB_API smb_status smb2_sign(smb_sign_ctx *c, uint8_t *msg, size_t len);
+SMB_API smb_status smb2_sign_iov(smb_sign_ctx *c, const struct iovec *iov, int iovcnt);
 /* Sign every element of a compound chain in place, each over its own bytes
  * (NextCommand-delimited, padding included; MS-SMB2 3.2.4.1.4). Elements
  * that are not subject to signing (smb2_sign_not_subject) are left alone.
  * The whole chain is validated first: on SMB_E_MALFORMED / SMB_E_TRUNCATED
  * nothing was modified. */
-smb_status smb2_sign_chain(smb_sign_ctx *c, uint8_t *pdu, size_t len);
+SMB_API smb_status smb2_sign_chain(smb_sign_ctx *c, uint8_t *pdu, size_t len);
 
 /*
  * Verify one message (one compound element). c may be NULL (no key: a
@@ -177,13 +179,13 @@ smb_status smb2_sign_chain(smb_sign_ctx *c, uint8_t *pdu, size_t len);
  * expected/found are non-NULL they receive the computed and the received
  * signature (zeros when no computation happened).
  */
-smb_status smb2_verify(smb_sign_ctx *c, const uint8_t *msg, size_t len, bool must_sign, smb_verify_result *res,
+SMB_API smb_status smb2_verify(smb_sign_ctx *c, const uint8_t *msg, size_t len, bool must_sign, smb_verify_result *res,
                        uint8_t expected[16], uint8_t found[16]);
-smb_status smb2_verify_iov(smb_sign_ctx *c, const struct iovec *iov, int iovcnt, bool must_sign,
+SMB_API smb_status smb2_verify_iov(smb_sign_ctx *c, const struct iovec *iov, int iovcnt, bool must_sign,
                            smb_verify_result *res, uint8_t expected[16], uint8_t found[16]);
 /* Verify every element of a chain; *res is the first non-acceptable result
  * (or VALID / the last element's acceptable result), *bad_index its index. */
-smb_status smb2_verify_chain(smb_sign_ctx *c, const uint8_t *pdu, size_t len, bool must_sign, smb_verify_result *res,
+SMB_API smb_status smb2_verify_chain(smb_sign_ctx *c, const uint8_t *pdu, size_t len, bool must_sign, smb_verify_result *res,
                              size_t *bad_index);
 
 /* ---- SMB1 (MS-CIFS 3.1.4.1, 3.1.5.1; MS-SMB 3.1.4.1) ---- */
@@ -192,28 +194,36 @@ smb_status smb2_verify_chain(smb_sign_ctx *c, const uint8_t *pdu, size_t len, bo
  * counter: by 2 (request n, response n+1), or by 1 when no response follows
  * (NT_CANCEL; the caller passes expects_response = false). Client and server
  * each call it once per request sent / received. */
-uint32_t smb1_sign_seq_next(smb_sign_ctx *c, bool expects_response);
+SMB_API uint32_t smb1_sign_seq_next(smb_sign_ctx *c, bool expects_response);
 /* Whether a request of this command gets a response (false for NT_CANCEL). */
-bool smb1_expects_response(uint8_t command);
+SMB_API bool smb1_expects_response(uint8_t command);
 
 /* Why an SMB1 message is outside signing, or NULL: "NEGOTIATE",
  * "oplock break from server" (LOCKING_ANDX request with MID 0xFFFF sent by
  * the server). hdr32 = the 32 header bytes. */
-const char *smb1_sign_not_subject(const uint8_t hdr32[32]);
+SMB_API const char *smb1_sign_not_subject(const uint8_t hdr32[32]);
 
 /* MAC = MD5(mac_key || message with the signature field = seq (LE32) || 0^4),
  * first 8 bytes. Sign in place (sets FLAGS2_SMB_SECURITY_SIGNATURE). */
-smb_status smb1_sign(smb_sign_ctx *c, uint8_t *msg, size_t len, uint32_t seq);
-smb_status smb1_sign_iov(smb_sign_ctx *c, const struct iovec *iov, int iovcnt, uint32_t seq);
-smb_status smb1_sign_compute(smb_sign_ctx *c, const struct iovec *iov, int iovcnt, uint32_t seq, uint8_t sig[8]);
+SMB_API smb_status smb1_sign(smb_sign_ctx *c, uint8_t *msg, size_t len, uint32_t seq);
+SMB_API smb_status smb1_sign_iov(smb_sign_ctx *c, const struct iovec *iov, int iovcnt, uint32_t seq);
+SMB_API smb_status smb1_sign_compute(smb_sign_ctx *c, const struct iovec *iov, int iovcnt, uint32_t seq, uint8_t sig[8]);
 /* Before a key exists: put the "BSRSPYL " placeholder in the signature field
  * (MS-CIFS 3.2.4.2.4 / 3.2.5.3: SESSION_SETUP when signing is enabled). */
-smb_status smb1_sign_placeholder(uint8_t *msg, size_t len);
+SMB_API smb_status smb1_sign_placeholder(uint8_t *msg, size_t len);
 /* Verify with the sequence number the receiver expects (a response: its
  * request's number + 1). c NULL = signing not active yet (every message is
  * NOT_SUBJECT then, the placeholder included). */
-smb_status smb1_verify(smb_sign_ctx *c, const uint8_t *msg, size_t len, uint32_t seq, bool must_sign,
+SMB_API smb_status smb1_verify(smb_sign_ctx *c, const uint8_t *msg, size_t len, uint32_t seq, bool must_sign,
                        smb_verify_result *res, uint8_t expected[8], uint8_t found[8]);
+/* Verify a message that must carry a MAC because signing is active on its
+ * connection (MS-CIFS 3.3.5.2: every client request once the server has
+ * activated signing): the MAC alone decides, VALID or BAD_SIGNATURE, whatever
+ * Flags2 SECURITY_SIGNATURE says and without smb1_verify's NOT_SUBJECT
+ * exemptions (which describe messages a server sends or that precede signing).
+ * c must be a session's context. */
+SMB_API smb_status smb1_verify_mac(smb_sign_ctx *c, const uint8_t *msg, size_t len, uint32_t seq,
+                                   smb_verify_result *res, uint8_t expected[8], uint8_t found[8]);
 
 #ifdef __cplusplus
 }

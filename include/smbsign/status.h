@@ -11,6 +11,8 @@
 #ifndef SMBSIGN_STATUS_H
 #define SMBSIGN_STATUS_H
 
+#include "smbsign/export.h"
+
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -122,18 +124,18 @@ typedef enum smb_status {
 } smb_status;
 
 /* Name such as "STATUS_ACCESS_DENIED" or "ERROR_LOGIN_WKSTA_RESTRICTION". */
-const char *smb_status_name(smb_status st);
+SMB_API const char *smb_status_name(smb_status st);
 /* Short human description. */
-const char *smb_status_desc(smb_status st);
+SMB_API const char *smb_status_desc(smb_status st);
 /* NTSTATUS wire value (0 for Win32-only or internal conditions). */
-uint32_t smb_status_ntstatus(smb_status st);
+SMB_API uint32_t smb_status_ntstatus(smb_status st);
 /* Win32 error code (0 when none is defined). */
-uint32_t smb_status_win32(smb_status st);
+SMB_API uint32_t smb_status_win32(smb_status st);
 /* Map an NTSTATUS from the wire to the enum; unknown values give
  * SMB_E_INTERNAL_ERROR and *known (if non-NULL) is set to 0. */
-smb_status smb_status_from_ntstatus(uint32_t ntstatus, int *known);
+SMB_API smb_status smb_status_from_ntstatus(uint32_t ntstatus, int *known);
 /* Look up by name (case-sensitive); returns 0 if unknown. */
-int smb_status_from_name(const char *name, smb_status *out);
+SMB_API int smb_status_from_name(const char *name, smb_status *out);
 
 #ifdef __cplusplus
 }

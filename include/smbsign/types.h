@@ -10,6 +10,8 @@
 #ifndef SMBSIGN_TYPES_H
 #define SMBSIGN_TYPES_H
 
+#include "smbsign/export.h"
+
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -29,10 +31,10 @@ typedef enum smb_dialect {
 } smb_dialect;
 
 /* "1", "2.0.2", "2.1", "3.0", "3.0.2", "3.1.1" (and "none", "2.???"). */
-const char *smb_dialect_name(smb_dialect d);
+SMB_API const char *smb_dialect_name(smb_dialect d);
 /* Accepts the names above and also "NT1", "SMB1", "SMB2_02", "SMB2_10",
  * "SMB3_00", "SMB3_02", "SMB3_11", "0x0311" (case-insensitive). */
-int smb_dialect_parse(const char *s, smb_dialect *out);
+SMB_API int smb_dialect_parse(const char *s, smb_dialect *out);
 
 /* A side's signing level (MS docs: Required / Enabled / Disabled). For SMB2
  * only required vs not required matters: enabled and disabled both mean
@@ -43,8 +45,8 @@ typedef enum smb_sign_level {
     SMB_LEVEL_REQUIRED = 2
 } smb_sign_level;
 
-const char *smb_level_name(smb_sign_level l); /* "disabled" | "enabled" | "required" */
-int smb_level_parse(const char *s, smb_sign_level *out);
+SMB_API const char *smb_level_name(smb_sign_level l); /* "disabled" | "enabled" | "required" */
+SMB_API int smb_level_parse(const char *s, smb_sign_level *out);
 
 /* Signing algorithms (SMB2_SIGNING_CAPABILITIES ids where they exist). */
 typedef enum smb_sign_alg {
@@ -55,8 +57,8 @@ typedef enum smb_sign_alg {
     SMB_ALG_NONE = 0xFFFF
 } smb_sign_alg;
 
-const char *smb_alg_name(smb_sign_alg a); /* "hmac-sha256" | "aes-cmac" | "aes-gmac" | "md5" | "none" */
-int smb_alg_parse(const char *s, smb_sign_alg *out);
+SMB_API const char *smb_alg_name(smb_sign_alg a); /* "hmac-sha256" | "aes-cmac" | "aes-gmac" | "md5" | "none" */
+SMB_API int smb_alg_parse(const char *s, smb_sign_alg *out);
 
 /* SMB1 NEGOTIATE response SecurityMode bits (MS-CIFS 2.2.4.52.2, KB887429). */
 #define SMB1_SECMODE_USER_SECURITY 0x01

@@ -22,7 +22,8 @@ static const uint8_t *take(smb_rd *r, size_t n)
 {
     if (r->err)
         return NULL;
-    if ((uint64_t)r->off + (uint64_t)n > (uint64_t)r->len) {
+    /* off <= len always holds, so len - off cannot wrap; off + n could */
+    if (n > r->len - r->off) {
         r->err = SMB_E_TRUNCATED;
         return NULL;
     }

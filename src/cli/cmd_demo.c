@@ -53,6 +53,40 @@ static int step(const char *what, smb_verify_result got, smb_verify_result want)
     return got == want ? 0 : 1;
 }
 
+/* Verify an SMB2 message and report the step; a verifier error is a step that
+ * did not give what it should (its status is printed). */
+static int step2(const char *what, smb_sign_ctx *c, const uint8_t *m, size_t n, smb_verify_result want)
+{
+    smb_verify_result r = SMB_VERIFY_BAD_SIGNATURE;
+    smb_status st = smb2_verify(c, m, n, true, &r, NULL, NULL);
+    if (st != SMB_OK) {
+        printf("  %-44s -> error %s (UNEXPECTED)\n", what, smb_status_name(st));
+        return 1;
+    }
+    return step(what, r, want);
+}
+
+static int step1(const char *what, smb_sign_ctx *c, const uint8_t *m, size_t n, uint32_t seq, smb_verify_result want)
+{
+    smb_verify_result r = SMB_VERIFY_BAD_SIGNATURE;
+    smb_status st = smb1_verify(c, m, n, seq, true, &r, NULL, NULL);
+    if (st != SMB_OK) {
+        printf("  %-44s -> error %s (UNEXPECTED)\n", what, smb_status_name(st));
+        return 1;
+    }
+    return step(what, r, want);
+}
+
+/* the demo's own constants: a decoding failure is a bug, reported as such */
+static bool unhex(const char *h, uint8_t *out, size_t cap, size_t *n)
+{
+    size_t off = 0;
+    if (hex_decode(h, strlen(h), out, cap, n, &off) == SMB_OK)
+        return true;
+    cli_err("demo", "internal error: built-in hex constant does not decode (offset %zu)", off);
+    return false;
+}
+
 int cmd_demo(int argc, char **argv)
 {
     if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
@@ -62,11 +96,11 @@ int cmd_demo(int argc, char **argv)
     if (argc > 1)
         return cli_usage_error("demo", "unexpected argument '%s'", argv[1]);
     uint8_t sk[16], pa[64], base[256], m[256];
-    size_t n = 0, off = 0;
+    size_t n = 0;
     int bad = 0;
-    hex_decode(demo_sk, strlen(demo_sk), sk, sizeof sk, &n, &off);
-    hex_decode(demo_pa, strlen(demo_pa), pa, sizeof pa, &n, &off);
-    hex_decode(demo_msg, strlen(demo_msg), base, sizeof base, &n, &off);
+    if (!unhex(demo_sk, sk, sizeof sk, &n) || !unhex(demo_pa, pa, sizeof pa, &n) ||
+        !unhex(demo_msg, base, sizeof base, &n))
+        return CLI_EXIT_NEGATIVE;
 
     printf("1. Key derivation, SMB 3.1.1 (SP800-108 KDF, HMAC-SHA256, L=128)\n");
     hexline("session key", sk, 16);
@@ -95,35 +129,32 @@ int cmd_demo(int argc, char **argv)
             cli_err("demo", "cannot prepare %s: %s", smb_alg_name(runs[i].alg), smb_status_name(st));
             return CLI_EXIT_NEGATIVE;
         }
-        smb_verify_result r;
         printf("\n  dialect %s, %s\n", smb_dialect_name(runs[i].d), smb_alg_name(runs[i].alg));
         memcpy(m, base, n);
-        smb2_sign(c, m, n);
+        if ((st = smb2_sign(c, m, n)) != SMB_OK) {
+            cli_err("demo", "cannot sign with %s: %s", smb_alg_name(runs[i].alg), smb_status_name(st));
+            smb_sign_ctx_free(c);
+            return CLI_EXIT_NEGATIVE;
+        }
         hexline("signature", m + SMB2_SIG_OFFSET, 16);
-        smb2_verify(c, m, n, true, &r, NULL, NULL);
-        bad |= step("verify the signed message", r, SMB_VERIFY_VALID);
+        bad |= step2("verify the signed message", c, m, n, SMB_VERIFY_VALID);
         m[n - 1] ^= 0x01;
-        smb2_verify(c, m, n, true, &r, NULL, NULL);
-        bad |= step("flip one bit of the payload", r, SMB_VERIFY_BAD_SIGNATURE);
+        bad |= step2("flip one bit of the payload", c, m, n, SMB_VERIFY_BAD_SIGNATURE);
         m[n - 1] ^= 0x01;
         m[SMB2_FLAGS_OFFSET] &= (uint8_t)~SMB2_FLAGS_SIGNED;
         memset(m + SMB2_SIG_OFFSET, 0, 16);
-        smb2_verify(c, m, n, true, &r, NULL, NULL);
-        bad |= step("strip SIGNED flag (session requires signing)", r, SMB_VERIFY_UNSIGNED_BUT_REQUIRED);
+        bad |= step2("strip SIGNED flag (session requires signing)", c, m, n, SMB_VERIFY_UNSIGNED_BUT_REQUIRED);
         smb_sign_ctx_free(c);
     }
 
     printf("\n3. Messages the protocol never signs\n");
     {
-        smb_verify_result r;
         memcpy(m, base, n);
         put_le16(m + 12, SMB2_NEGOTIATE);
-        smb2_verify(NULL, m, n, true, &r, NULL, NULL);
-        bad |= step("NEGOTIATE", r, SMB_VERIFY_NOT_SUBJECT);
+        bad |= step2("NEGOTIATE", NULL, m, n, SMB_VERIFY_NOT_SUBJECT);
         memcpy(m, base, n);
         put_le64(m + 40, 0);
-        smb2_verify(NULL, m, n, true, &r, NULL, NULL);
-        bad |= step("SessionId 0", r, SMB_VERIFY_NOT_SUBJECT);
+        bad |= step2("SessionId 0", NULL, m, n, SMB_VERIFY_NOT_SUBJECT);
     }
 
     printf("\n4. SMB1: MD5(MAC key || message with sequence number), request n / response n+1\n");
@@ -134,17 +165,21 @@ int cmd_demo(int argc, char **argv)
         smb_sign_ctx *cli = NULL;
         if (smb_sign_ctx_new_smb1(&cli, key, 16) != SMB_OK)
             return CLI_EXIT_NEGATIVE;
-        hex_decode(echo, strlen(echo), m, sizeof m, &n, &off);
+        if (!unhex(echo, m, sizeof m, &n)) {
+            smb_sign_ctx_free(cli);
+            return CLI_EXIT_NEGATIVE;
+        }
         uint32_t seq = smb1_sign_seq_next(cli, true); /* 0: the SESSION_SETUP that made the key */
         seq = smb1_sign_seq_next(cli, true);          /* 2: this ECHO */
-        smb1_sign(cli, m, n, seq);
+        if (smb1_sign(cli, m, n, seq) != SMB_OK) {
+            cli_err("demo", "cannot sign the SMB1 message");
+            smb_sign_ctx_free(cli);
+            return CLI_EXIT_NEGATIVE;
+        }
         printf("  ECHO request signed with sequence %u:\n", seq);
         hexline("signature", m + SMB1_SIG_OFFSET, 8);
-        smb_verify_result r;
-        smb1_verify(cli, m, n, seq, true, &r, NULL, NULL);
-        bad |= step("verify with the expected sequence number", r, SMB_VERIFY_VALID);
-        smb1_verify(cli, m, n, seq + 2, true, &r, NULL, NULL);
-        bad |= step("replayed later (sequence n+2)", r, SMB_VERIFY_BAD_SIGNATURE);
+        bad |= step1("verify with the expected sequence number", cli, m, n, seq, SMB_VERIFY_VALID);
+        bad |= step1("replayed later (sequence n+2)", cli, m, n, seq + 2, SMB_VERIFY_BAD_SIGNATURE);
         smb_sign_ctx_free(cli);
     }
     smb_wipe(&k, sizeof k);

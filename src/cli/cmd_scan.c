@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -19,6 +20,7 @@
 
 static const char usage_text[] =
     "usage: smbsign scan [OPTIONS] TARGET...\n"
+    "       smbsign scan --merge [--relay-list FILE] FILE.jsonl...\n"
     "\n"
     "Report the SMB signing posture of hosts: for each host:port one SMB2 NEGOTIATE\n"
     "(offering 2.0.2, 2.1, 3.0, 3.0.2 and 3.1.1 with preauth, encryption and signing\n"
@@ -31,6 +33,7 @@ static const char usage_text[] =
     "  192.0.2.7  2001:db8::7  fileserver.example   addresses and names (getaddrinfo)\n"
     "  10.0.0.0/24  fd00::/120                      CIDR blocks (up to 2^24 addresses)\n"
     "  10.0.0.1-50  10.0.0.1-10.0.3.255             IPv4 ranges\n"
+    "  127.0.0.1:4445  [::1]:4445  host:445         that port only (not --ports)\n"
     "  @FILE                                        one target per line, '#' comments\n"
     "  -                                            targets from standard input\n"
     "\n"
@@ -41,10 +44,28 @@ static const char usage_text[] =
     "      --smb2-only           only the SMB2 probe\n"
     "      --smb1-only           only the SMB1 probe\n"
     "  -4, -6                    resolve names to IPv4 / IPv6 only\n"
-    "      --json                JSON Lines, one object per host:port\n"
-    "      --csv                 CSV with a header line\n"
+    "      --no-default-excludes scan reserved blocks (loopback, link local, multicast,\n"
+    "                            documentation, ...) that a larger target block covers\n"
+    "  -f, --format FMT          text (default), json (JSON Lines, one object per\n"
+    "                            host:port), csv, nxc (NetExec-style lines), xml (nmap)\n"
+    "      --json, --csv         short for --format json / --format csv\n"
     "  -o, --output FILE         write results to FILE instead of standard output\n"
-    "      --relay-list FILE     write the address of every relay target to FILE\n"
+    "      --relay-list FILE     write the address of every relay target to FILE, one\n"
+    "                            per line, each once (for ntlmrelayx -tf, nxc)\n"
+    "\n"
+    "Large scans (docs/scan.md):\n"
+    "      --seed S              visit targets in a pseudo-random order fixed by S\n"
+    "                            (a keyed permutation: no target list in memory)\n"
+    "      --shard I/N           scan only shard I of N (1 <= I <= N); run N hosts with\n"
+    "                            the same --seed and targets: each address once overall\n"
+    "      --resume FILE         checkpoint to FILE (every second and on SIGINT/SIGTERM);\n"
+    "                            rerun the same command to continue where it stopped\n"
+    "                            (-o and --relay-list files are then appended to)\n"
+    "      --list-targets        print host:port of every target this shard (or resumed\n"
+    "                            run) would scan, in scan order; sends nothing\n"
+    "      --merge FILE...       read --json outputs (shards, resumed runs) and print\n"
+    "                            the summary of the merged set; --relay-list writes its\n"
+    "                            relay list\n"
     "      --rate N              new connections per second (default 0 = unlimited)\n"
     "  -c, --concurrency N       hosts in flight (default 1024)\n"
     "      --connect-timeout MS  per connection attempt (default 1500)\n"
@@ -62,11 +83,14 @@ static const char usage_text[] =
     "  smbsign scan --json -o scan.jsonl --relay-list relay.txt @hosts.txt\n"
     "  smbsign scan -p 445,139 --rate 500 10.1.0.0/16 -x 10.1.255.0/24\n"
     "  echo fileserver | smbsign scan --smb2-only -\n"
+    "  smbsign scan --seed 7 --shard 2/4 --resume s2.ckpt --json -o s2.jsonl 10.0.0.0/8\n"
+    "  smbsign scan --merge --relay-list relay.txt s1.jsonl s2.jsonl s3.jsonl s4.jsonl\n"
     "\n"
     "Exit status: 0 scan done and no relay target, 1 at least one relay target,\n"
-    "2 bad targets or options (nothing is sent), 130 interrupted (results so far are kept).\n";
+    "2 bad targets or options (nothing is sent), 130 interrupted (results so far are kept;\n"
+    "with --resume the checkpoint is written, rerun to continue).\n";
 
-enum { FMT_TEXT, FMT_JSON, FMT_CSV };
+enum { FMT_TEXT, FMT_JSON, FMT_CSV, FMT_NXC, FMT_XML };
 
 #define EXIT_INTERRUPTED 130 /* 128 + SIGINT, as shells report it */
 
@@ -136,6 +160,11 @@ static void strset_free(struct strset *s)
 struct ctx {
     FILE *out;
     FILE *relay;
+    /* --resume */
+    const char *ckpt_path;
+    struct smb_scan_resume ckpt;
+    bool ckpt_failed;
+    bool out_is_file;
     int fmt;
     bool color;
     bool progress;
@@ -186,7 +215,10 @@ static void text_line(struct ctx *c, const struct smb_scan_result *r)
     fprintf(c->out, "%-21s  %-9s  %s%-12s%s  smb2=%-30s smb1=%-13s", hp, smb_scan_status_name(r->status),
             c->color ? col : "", v, c->color ? C_OFF : "", s2, s1);
     if (r->relay_target)
-        fprintf(c->out, " %srelay-target%s", c->color ? C_RED : "", c->color ? C_OFF : "");
+        fprintf(c->out, " %srelay-target(%s%s%s)%s", c->color ? C_RED : "",
+                r->relay_via & SMB_SCAN_PROBE_SMB2 ? "smb2" : "",
+                r->relay_via == (SMB_SCAN_PROBE_SMB2 | SMB_SCAN_PROBE_SMB1) ? "," : "",
+                r->relay_via & SMB_SCAN_PROBE_SMB1 ? "smb1" : "", c->color ? C_OFF : "");
     if (r->error[0])
         fprintf(c->out, " %s(%s)%s", c->color ? C_DIM : "", r->error, c->color ? C_OFF : "");
     if (r->name && r->addr[0])
@@ -217,6 +249,12 @@ static void on_result(const struct smb_scan_result *r, void *vc)
     case FMT_CSV:
         smb_scan_result_write_csv(c->out, r);
         break;
+    case FMT_NXC:
+        smb_scan_result_write_nxc(c->out, r);
+        break;
+    case FMT_XML:
+        smb_scan_result_write_xml(c->out, r);
+        break;
     default:
         text_line(c, r);
         break;
@@ -242,6 +280,387 @@ static void on_progress(const struct smb_scan_progress *p, void *vc)
             p->done, p->total, p->total ? 100.0 * p->done / p->total : 100.0, p->in_flight, rate, eta);
     fflush(stderr);
     c->progress_shown = true;
+}
+
+/* Read a whole (small) file; NULL with errno set on failure. */
+static char *slurp(const char *path, size_t max, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 4096, n = 0;
+    char *b = malloc(cap);
+    while (b) {
+        size_t got = fread(b + n, 1, cap - n, f);
+        n += got;
+        if (n < cap)
+            break;
+        if (cap >= max) {
+            free(b);
+            b = NULL;
+            errno = EFBIG;
+            break;
+        }
+        char *nb = realloc(b, cap * 2);
+        if (!nb) {
+            free(b);
+            b = NULL;
+            break;
+        }
+        b = nb;
+        cap *= 2;
+    }
+    if (b && ferror(f)) {
+        free(b);
+        b = NULL;
+        errno = EIO;
+    }
+    fclose(f);
+    *len = n;
+    return b;
+}
+
+/* The engine's checkpoint: make the results durable first, then replace the
+ * checkpoint file atomically (write FILE.tmp, fsync, rename). */
+static void on_checkpoint(const struct smb_scan_checkpoint *cp, void *vc)
+{
+    struct ctx *c = vc;
+    if (fflush(c->out) != 0 || (c->relay && fflush(c->relay) != 0))
+        goto fail;
+    (void)fsync(fileno(c->out));
+    if (c->relay)
+        (void)fsync(fileno(c->relay));
+    /* the sizes the files have now hold exactly the results this checkpoint covers */
+    c->ckpt.output_bytes = c->out_is_file ? (int64_t)ftello(c->out) : -1;
+    c->ckpt.relay_bytes = c->relay ? (int64_t)ftello(c->relay) : -1;
+    c->ckpt.next = cp->next;
+    c->ckpt.steps = cp->steps;
+    c->ckpt.pending = (uint64_t *)(uintptr_t)cp->pending;
+    c->ckpt.npending = cp->npending;
+    char tmp[4096];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp", c->ckpt_path) >= (int)sizeof tmp)
+        goto fail;
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        goto fail;
+    int bad = smb_scan_resume_write(f, &c->ckpt);
+    bad |= fflush(f) != 0;
+    bad |= fsync(fileno(f)) != 0;
+    bad |= fclose(f) != 0;
+    c->ckpt.pending = NULL;
+    c->ckpt.npending = 0;
+    if (bad || rename(tmp, c->ckpt_path) != 0)
+        goto fail;
+    return;
+fail:
+    c->ckpt.pending = NULL;
+    c->ckpt.npending = 0;
+    if (!c->ckpt_failed)
+        cli_err(VERB, "cannot write checkpoint '%s': %s", c->ckpt_path, strerror(errno));
+    c->ckpt_failed = true;
+}
+
+/* Does the checkpoint on disk belong to this scan? 0 yes (resume), 1 no file
+ * (fresh start), CLI_EXIT_USAGE after a message. */
+static int load_checkpoint(struct ctx *c, struct smb_scan_resume *old)
+{
+    size_t len;
+    char *text = slurp(c->ckpt_path, 64u << 20, &len);
+    if (!text) {
+        if (errno == ENOENT)
+            return 1;
+        return cli_usage_error(VERB, "--resume: cannot read '%s': %s", c->ckpt_path, strerror(errno));
+    }
+    char err[512];
+    smb_status st = smb_scan_resume_parse(text, len, c->ckpt_path, old, err, sizeof err);
+    free(text);
+    if (st != SMB_OK)
+        return cli_usage_error(VERB, "--resume: %s", err);
+    const struct smb_scan_resume *now = &c->ckpt;
+    const char *what = NULL;
+    char a[64] = "", b[64] = "";
+    if (old->shuffle != now->shuffle || (now->shuffle && old->seed != now->seed)) {
+        what = "seed";
+        snprintf(a, sizeof a, old->shuffle ? "%" PRIu64 : "none", old->seed);
+        snprintf(b, sizeof b, now->shuffle ? "%" PRIu64 : "none", now->seed);
+    } else if (old->shard != now->shard || old->shards != now->shards) {
+        what = "shard";
+        snprintf(a, sizeof a, "%u/%u", old->shard + 1, old->shards);
+        snprintf(b, sizeof b, "%u/%u", now->shard + 1, now->shards);
+    } else if (old->digest != now->digest || old->steps != now->steps) {
+        what = "targets, exclusions, ports or probes";
+        snprintf(a, sizeof a, "%016" PRIx64, old->digest);
+        snprintf(b, sizeof b, "%016" PRIx64, now->digest);
+    }
+    if (what) {
+        cli_usage_error(VERB, "--resume: '%s' belongs to another scan (%s: %s there, %s here); use the same "
+                        "arguments, or another checkpoint file",
+                        c->ckpt_path, what, a, b);
+        smb_scan_resume_free(old);
+        return CLI_EXIT_USAGE;
+    }
+    return 0;
+}
+
+/* A resumed run cuts FILE back to the size it had at the checkpoint: what
+ * was written after it is redone, and a line half written when the process
+ * was killed goes. 0, or CLI_EXIT_USAGE after a message. */
+static int cut_back(const char *opt, const char *path, int64_t bytes, const char *ckpt)
+{
+    struct stat st;
+    if (bytes < 0)
+        return 0;
+    if (stat(path, &st) != 0) {
+        if (errno == ENOENT && bytes == 0)
+            return 0;
+        return cli_usage_error(VERB, "--resume: %s '%s': %s (the checkpoint '%s' expects %" PRId64 " bytes)", opt,
+                               path, strerror(errno), ckpt, bytes);
+    }
+    if (!S_ISREG(st.st_mode))
+        return 0;
+    if (st.st_size < bytes)
+        return cli_usage_error(VERB,
+                               "--resume: %s '%s' has %lld bytes, fewer than the %" PRId64
+                               " the checkpoint '%s' recorded (moved, replaced or edited?)",
+                               opt, path, (long long)st.st_size, bytes, ckpt);
+    if (st.st_size > bytes && truncate(path, (off_t)bytes) != 0)
+        return cli_usage_error(VERB, "--resume: cannot cut '%s' back to %" PRId64 " bytes: %s", path, bytes,
+                               strerror(errno));
+    return 0;
+}
+
+/* Relay addresses already in FILE (a resumed scan appends to it). */
+static int preload_relay(struct ctx *c, const char *path)
+{
+    FILE *f = fopen(path, "r");
+    char line[512];
+    if (!f)
+        return errno == ENOENT ? 0 : -1;
+    while (fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\r\n")] = '\0';
+        if (line[0] && strset_add(&c->relay_seen, line) < 0) {
+            fclose(f);
+            return -1;
+        }
+    }
+    fclose(f);
+    return 0;
+}
+
+static int list_one(const char *host, int family, uint16_t port, void *ctx)
+{
+    FILE *f = ctx;
+    if (family == AF_INET6)
+        fprintf(f, "[%s]:%u\n", host, port);
+    else
+        fprintf(f, "%s:%u\n", host, port);
+    return ferror(f) ? -1 : 0;
+}
+
+/* --shard I/N: 1 <= I <= N <= SMB_SCAN_MAX_SHARDS. */
+static int parse_shard(const char *s, unsigned *shard, unsigned *shards)
+{
+    char *end;
+    errno = 0;
+    if (!*s || *s == '-' || *s == '+')
+        goto bad;
+    unsigned long i = strtoul(s, &end, 10);
+    if (errno || end == s || *end != '/' || end[1] == '-' || end[1] == '+')
+        goto bad;
+    const char *t = end + 1;
+    unsigned long n = strtoul(t, &end, 10);
+    if (errno || end == t || *end)
+        goto bad;
+    if (n < 1 || n > SMB_SCAN_MAX_SHARDS)
+        return cli_usage_error(VERB, "--shard '%s': N must be 1..%d", s, SMB_SCAN_MAX_SHARDS);
+    if (i < 1 || i > n)
+        return cli_usage_error(VERB, "--shard '%s': shards are numbered 1..%lu", s, n);
+    *shard = (unsigned)(i - 1);
+    *shards = (unsigned)n;
+    return 0;
+bad:
+    return cli_usage_error(VERB, "--shard '%s': expected I/N, for example 1/4", s);
+}
+
+/* ---- --merge ---- */
+
+struct merge_entry {
+    char *key; /* "host port" */
+    uint8_t rank, flags;
+};
+struct merge_map {
+    struct merge_entry *slot;
+    size_t cap, n;
+};
+enum { MF_UP = 1, MF_SMB1 = 2, MF_REQ = 4, MF_RELAY = 8, MF_UNKNOWN_UP = 16 };
+
+/* Which of two records of one host:port to keep: an answer beats no answer,
+ * a judged verdict beats unknown. */
+static uint8_t record_rank(const struct smb_scan_record *r)
+{
+    if (r->status != SMB_SCAN_OK)
+        return 1;
+    return r->verdict == SMB_SCAN_VERDICT_UNKNOWN ? 2 : 3;
+}
+
+/* Returns the entry for key (new entries have rank 0); NULL: no memory. */
+static struct merge_entry *merge_get(struct merge_map *m, const char *key)
+{
+    if ((m->n + 1) * 2 > m->cap) {
+        size_t nc = m->cap ? m->cap * 2 : 1024;
+        struct merge_entry *ns = calloc(nc, sizeof *ns);
+        if (!ns)
+            return NULL;
+        for (size_t i = 0; i < m->cap; i++)
+            if (m->slot[i].key) {
+                size_t k = hash_str(m->slot[i].key) & (nc - 1);
+                while (ns[k].key)
+                    k = (k + 1) & (nc - 1);
+                ns[k] = m->slot[i];
+            }
+        free(m->slot);
+        m->slot = ns;
+        m->cap = nc;
+    }
+    size_t k = hash_str(key) & (m->cap - 1);
+    while (m->slot[k].key) {
+        if (strcmp(m->slot[k].key, key) == 0)
+            return &m->slot[k];
+        k = (k + 1) & (m->cap - 1);
+    }
+    m->slot[k].key = strdup(key);
+    if (!m->slot[k].key)
+        return NULL;
+    m->n++;
+    return &m->slot[k];
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int do_merge(int argc, char **argv, int first, const char *relay_path)
+{
+    struct merge_map m = {NULL, 0, 0};
+    struct strset relay = {NULL, 0, 0};
+    uint64_t records = 0, dups = 0;
+    int rc = CLI_EXIT_USAGE;
+    char *line = NULL;
+    size_t lcap = 0;
+    FILE *rf = NULL;
+    if (first >= argc) {
+        cli_usage_error(VERB, "--merge: no files given");
+        return CLI_EXIT_USAGE;
+    }
+    for (int i = first; i < argc; i++) {
+        FILE *f = strcmp(argv[i], "-") == 0 ? stdin : fopen(argv[i], "r");
+        if (!f) {
+            cli_usage_error(VERB, "--merge: cannot open '%s': %s", argv[i], strerror(errno));
+            goto out;
+        }
+        ssize_t n;
+        unsigned long lineno = 0;
+        while ((n = getline(&line, &lcap, f)) >= 0) {
+            lineno++;
+            if (n == 0 || (n == 1 && line[0] == '\n'))
+                continue;
+            struct smb_scan_record r;
+            char err[256], key[300];
+            if (smb_scan_record_parse(line, (size_t)n, &r, err, sizeof err) != SMB_OK) {
+                cli_usage_error(VERB, "--merge: %s:%lu: %s (expected a record of smbsign scan --json)", argv[i],
+                                lineno, err);
+                if (f != stdin)
+                    fclose(f);
+                goto out;
+            }
+            records++;
+            snprintf(key, sizeof key, "%s %u", r.host, r.port);
+            struct merge_entry *e = merge_get(&m, key);
+            if (!e) {
+                cli_err(VERB, "out of memory");
+                if (f != stdin)
+                    fclose(f);
+                goto out;
+            }
+            if (e->rank)
+                dups++;
+            uint8_t rank = record_rank(&r);
+            if (rank < e->rank)
+                continue;
+            e->rank = rank;
+            e->flags = (uint8_t)((r.status == SMB_SCAN_OK ? MF_UP : 0) | (r.smb1 ? MF_SMB1 : 0) |
+                                 (r.verdict == SMB_SCAN_VERDICT_REQUIRED ? MF_REQ : 0) |
+                                 (r.relay_target ? MF_RELAY : 0) |
+                                 (r.status == SMB_SCAN_OK && r.verdict == SMB_SCAN_VERDICT_UNKNOWN ? MF_UNKNOWN_UP
+                                                                                                 : 0));
+            if (r.relay_target && r.has_addr && strset_add(&relay, r.host) < 0) {
+                cli_err(VERB, "out of memory");
+                if (f != stdin)
+                    fclose(f);
+                goto out;
+            }
+        }
+        bool rerr = ferror(f);
+        if (f != stdin)
+            fclose(f);
+        if (rerr) {
+            cli_usage_error(VERB, "--merge: read error on '%s'", argv[i]);
+            goto out;
+        }
+    }
+    uint64_t up = 0, smb1 = 0, req = 0, rel = 0, unk = 0;
+    for (size_t i = 0; i < m.cap; i++) {
+        uint8_t f = m.slot[i].key ? m.slot[i].flags : 0;
+        up += !!(f & MF_UP);
+        smb1 += !!(f & MF_SMB1);
+        req += !!(f & MF_REQ);
+        rel += !!(f & MF_RELAY);
+        unk += !!(f & MF_UNKNOWN_UP);
+    }
+    /* the relay list: sorted, so merged lists diff cleanly */
+    char **list = malloc((relay.n + 1) * sizeof *list);
+    if (!list) {
+        cli_err(VERB, "out of memory");
+        goto out;
+    }
+    size_t nl = 0;
+    for (size_t i = 0; i < relay.cap; i++)
+        if (relay.slot[i])
+            list[nl++] = relay.slot[i];
+    qsort(list, nl, sizeof *list, cmp_str);
+    if (relay_path) {
+        rf = fopen(relay_path, "w");
+        if (!rf) {
+            free(list);
+            cli_usage_error(VERB, "cannot write '%s': %s", relay_path, strerror(errno));
+            goto out;
+        }
+        for (size_t i = 0; i < nl; i++)
+            fprintf(rf, "%s\n", list[i]);
+    }
+    free(list);
+    printf("Merged: %" PRIu64 " records from %d files, %zu distinct host:port, %" PRIu64 " duplicates\n",
+           records, argc - first, m.n, dups);
+    printf("Summary: %zu scanned, %" PRIu64 " up, %" PRIu64 " speak SMB1\n", m.n, up, smb1);
+    printf("  signing required:     %" PRIu64 "\n", req);
+    printf("  signing not required: %" PRIu64 " (relay targets; %zu distinct addresses)\n", rel, relay.n);
+    printf("  unknown:              %" PRIu64 " (answered but could not be judged)\n", unk);
+    printf("  no SMB answer:        %" PRIu64 "\n", (uint64_t)m.n - up);
+    if (rf && (fflush(rf) != 0 || ferror(rf))) {
+        cli_err(VERB, "write error on '%s'", relay_path);
+        goto out;
+    }
+    rc = rel ? CLI_EXIT_NEGATIVE : CLI_EXIT_OK;
+out:
+    if (rf)
+        fclose(rf);
+    free(line);
+    for (size_t i = 0; i < m.cap; i++)
+        free(m.slot[i].key);
+    free(m.slot);
+    strset_free(&relay);
+    return rc;
 }
 
 /* Peak resident set of this process image (VmHWM), in KiB; 0 if unknown. */
@@ -311,13 +730,36 @@ static void raise_nofile(unsigned want)
 
 int cmd_scan(int argc, char **argv)
 {
-    enum { O_JSON = 256, O_CSV, O_RELAY, O_RATE, O_CTO, O_SMB2, O_SMB1, O_NOPROG, O_STATS };
+    enum {
+        O_JSON = 256,
+        O_CSV,
+        O_RELAY,
+        O_RATE,
+        O_CTO,
+        O_SMB2,
+        O_SMB1,
+        O_NOPROG,
+        O_STATS,
+        O_SEED,
+        O_SHARD,
+        O_RESUME,
+        O_MERGE,
+        O_NODEFEX,
+        O_LIST
+    };
     static const struct option lo[] = {{"ports", required_argument, NULL, 'p'},
                                        {"exclude", required_argument, NULL, 'x'},
                                        {"smb2-only", no_argument, NULL, O_SMB2},
                                        {"smb1-only", no_argument, NULL, O_SMB1},
                                        {"json", no_argument, NULL, O_JSON},
                                        {"csv", no_argument, NULL, O_CSV},
+                                       {"format", required_argument, NULL, 'f'},
+                                       {"seed", required_argument, NULL, O_SEED},
+                                       {"shard", required_argument, NULL, O_SHARD},
+                                       {"resume", required_argument, NULL, O_RESUME},
+                                       {"merge", no_argument, NULL, O_MERGE},
+                                       {"no-default-excludes", no_argument, NULL, O_NODEFEX},
+                                       {"list-targets", no_argument, NULL, O_LIST},
                                        {"output", required_argument, NULL, 'o'},
                                        {"relay-list", required_argument, NULL, O_RELAY},
                                        {"rate", required_argument, NULL, O_RATE},
@@ -335,6 +777,10 @@ int cmd_scan(int argc, char **argv)
     memset(&c, 0, sizeof c);
     int rc = CLI_EXIT_USAGE, family = AF_UNSPEC, ch;
     bool smb2_only = false, smb1_only = false, no_progress = false, stats = false;
+    bool merge = false, nodefex = false, list_only = false, seeded = false, sharded = false, resuming = false;
+    struct smb_scan_resume old;
+    smb_status st_list = SMB_OK;
+    memset(&old, 0, sizeof old);
     const char *out_path = NULL, *relay_path = NULL;
     char **excl = calloc((size_t)argc + 1, sizeof *excl);
     size_t nexcl = 0;
@@ -345,7 +791,7 @@ int cmd_scan(int argc, char **argv)
     c.fmt = FMT_TEXT;
     optind = 1;
     opterr = 0;
-    while ((ch = getopt_long(argc, argv, ":p:x:46o:c:t:r:h", lo, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, ":p:x:46o:c:t:r:f:h", lo, NULL)) != -1) {
         switch (ch) {
         case 'p':
             if (parse_ports(optarg, &o))
@@ -371,6 +817,48 @@ int cmd_scan(int argc, char **argv)
             break;
         case O_CSV:
             c.fmt = FMT_CSV;
+            break;
+        case 'f': {
+            static const char *const names[] = {"text", "json", "csv", "nxc", "xml"};
+            int k;
+            for (k = 0; k < 5 && strcmp(optarg, names[k]) != 0; k++)
+                ;
+            if (k == 5) {
+                cli_usage_error(VERB, "--format: '%s' is not one of text, json, csv, nxc, xml", optarg);
+                goto out;
+            }
+            c.fmt = k;
+            break;
+        }
+        case O_SEED: {
+            uint64_t v;
+            if (cli_u64_arg(VERB, "--seed", optarg, UINT64_MAX, &v))
+                goto out;
+            o.seed = v;
+            o.shuffle = true;
+            seeded = true;
+            break;
+        }
+        case O_SHARD:
+            if (sharded) {
+                cli_usage_error(VERB, "--shard given twice: one process scans one shard");
+                goto out;
+            }
+            if (parse_shard(optarg, &o.shard, &o.shards))
+                goto out;
+            sharded = true;
+            break;
+        case O_RESUME:
+            c.ckpt_path = optarg;
+            break;
+        case O_MERGE:
+            merge = true;
+            break;
+        case O_NODEFEX:
+            nodefex = true;
+            break;
+        case O_LIST:
+            list_only = true;
             break;
         case 'o':
             out_path = optarg;
@@ -420,6 +908,23 @@ int cmd_scan(int argc, char **argv)
         cli_usage_error(VERB, "--smb2-only and --smb1-only exclude each other");
         goto out;
     }
+    if (merge) {
+        if (seeded || sharded || c.ckpt_path || out_path || c.fmt != FMT_TEXT) {
+            cli_usage_error(VERB, "--merge takes only --relay-list and the files to merge");
+            goto out;
+        }
+        rc = do_merge(argc, argv, optind, relay_path);
+        goto out;
+    }
+    if (o.shards > 1 && !seeded) {
+        cli_usage_error(VERB, "--shard %u/%u needs --seed: every shard must use the same seed", o.shard + 1,
+                        o.shards);
+        goto out;
+    }
+    if (c.ckpt_path && c.fmt == FMT_XML) {
+        cli_usage_error(VERB, "--resume cannot append to one XML document; use --format json and --merge");
+        goto out;
+    }
     if (smb2_only)
         o.probes = SMB_SCAN_PROBE_SMB2;
     if (smb1_only)
@@ -443,15 +948,58 @@ int cmd_scan(int argc, char **argv)
             goto out;
         }
     }
+    smb_scan_targets_default_excludes(t, !nodefex);
     uint64_t total = smb_scan_targets_count(t) * o.nports;
     if (total > SMB_SCAN_MAX_TARGETS) {
         cli_usage_error(VERB, "%" PRIu64 " host:port pairs is over the limit of %llu", total,
                         (unsigned long long)SMB_SCAN_MAX_TARGETS);
         goto out;
     }
+    if (c.ckpt_path) {
+        uint64_t space = 0, d = smb_scan_targets_digest(t);
+        c.ckpt.shuffle = o.shuffle;
+        c.ckpt.seed = o.shuffle ? o.seed : 0;
+        c.ckpt.shard = o.shard;
+        c.ckpt.shards = o.shards;
+        c.ckpt.steps = smb_scan_steps(&o, t, &space);
+        /* the ports and probes decide the index space and the results too */
+        for (unsigned i = 0; i < o.nports; i++)
+            d = (d ^ o.ports[i]) * 1099511628211ull;
+        d = (d ^ (o.probes + 0x100u * o.nports)) * 1099511628211ull;
+        c.ckpt.digest = d;
+        int lr = load_checkpoint(&c, &old);
+        if (lr == CLI_EXIT_USAGE)
+            goto out;
+        if (lr == 0) {
+            if (old.next == old.steps && old.npending == 0) {
+                fprintf(stderr, "smbsign scan: checkpoint '%s' says this scan is complete; nothing to do\n",
+                        c.ckpt_path);
+                rc = CLI_EXIT_OK;
+                goto out;
+            }
+            if ((out_path && strcmp(out_path, "-") != 0 &&
+                 cut_back("-o", out_path, old.output_bytes, c.ckpt_path) != 0) ||
+                (relay_path && cut_back("--relay-list", relay_path, old.relay_bytes, c.ckpt_path) != 0))
+                goto out;
+            resuming = true;
+            o.resume_next = old.next;
+            o.resume_pending = old.pending;
+            o.resume_npending = old.npending;
+        }
+    }
+    if (list_only) {
+        /* no traffic, no DNS: the order this shard (or resumed run) follows */
+        st_list = smb_scan_list(&o, t, list_one, stdout);
+        if (st_list != SMB_OK || fflush(stdout) != 0) {
+            cli_err(VERB, "--list-targets: %s", smb_status_desc(st_list));
+            goto out;
+        }
+        rc = CLI_EXIT_OK;
+        goto out;
+    }
     c.out = stdout;
     if (out_path && strcmp(out_path, "-") != 0) {
-        c.out = fopen(out_path, "w");
+        c.out = fopen(out_path, resuming ? "a" : "w");
         if (!c.out) {
             cli_usage_error(VERB, "cannot write '%s': %s", out_path, strerror(errno));
             c.out = NULL;
@@ -459,25 +1007,46 @@ int cmd_scan(int argc, char **argv)
         }
     }
     if (relay_path) {
-        c.relay = fopen(relay_path, "w");
+        if (resuming && preload_relay(&c, relay_path) != 0) {
+            cli_usage_error(VERB, "cannot read '%s': %s", relay_path, strerror(errno));
+            goto out;
+        }
+        c.relay = fopen(relay_path, resuming ? "a" : "w");
         if (!c.relay) {
             cli_usage_error(VERB, "cannot write '%s': %s", relay_path, strerror(errno));
             goto out;
         }
+    }
+    {
+        struct stat ost;
+        c.out_is_file = fstat(fileno(c.out), &ost) == 0 && S_ISREG(ost.st_mode) && c.out != stdout;
     }
     c.color = c.fmt == FMT_TEXT && cli_use_color(c.out);
     c.progress = !no_progress && isatty(fileno(stderr));
     o.on_result = on_result;
     o.on_progress = on_progress;
     o.ctx = &c;
+    if (c.ckpt_path)
+        o.on_checkpoint = on_checkpoint;
     raise_nofile(o.concurrency);
     /* Only now, with every argument and output file valid, may DNS queries go out. */
     if (smb_scan_targets_resolve(t) != SMB_OK) {
         cli_err(VERB, "out of memory");
         goto out;
     }
-    if (c.fmt == FMT_CSV)
+    if (c.fmt == FMT_CSV && !resuming)
         smb_scan_csv_header(c.out);
+    if (c.fmt == FMT_XML) {
+        char args[1024];
+        size_t al = 0;
+        args[0] = '\0';
+        for (int i = 0; i < argc && al < sizeof args - 1; i++)
+            al += (size_t)snprintf(args + al, sizeof args - al, "%s%s", i ? " " : "smbsign ", argv[i]);
+        smb_scan_xml_head(c.out, args);
+    }
+    if (resuming)
+        fprintf(stderr, "smbsign scan: resuming from '%s': step %" PRIu64 " of %" PRIu64 ", %zu to redo\n",
+                c.ckpt_path, old.next, old.steps, old.npending);
 
     struct sigaction sa, old_int, old_term;
     memset(&sa, 0, sizeof sa);
@@ -496,11 +1065,16 @@ int cmd_scan(int argc, char **argv)
     sigaction(SIGTERM, &old_term, NULL);
     clear_progress(&c);
     if (st == SMB_E_CANCELLED) {
-        /* keep every result already written */
+        /* keep every result already written (an XML document is closed) */
+        if (c.fmt == FMT_XML)
+            smb_scan_xml_tail(c.out, c.n - c.by_status[SMB_SCAN_TIMEOUT] - c.by_status[SMB_SCAN_ERROR],
+                              c.by_status[SMB_SCAN_TIMEOUT] + c.by_status[SMB_SCAN_ERROR], 0.0);
         fflush(c.out);
         if (c.relay)
             fflush(c.relay);
-        cli_err(VERB, "interrupted after %" PRIu64 " results", c.n);
+        cli_err(VERB, "interrupted after %" PRIu64 " results%s%s%s", c.n,
+                c.ckpt_path && !c.ckpt_failed ? "; checkpoint written to '" : "",
+                c.ckpt_path && !c.ckpt_failed ? c.ckpt_path : "", c.ckpt_path && !c.ckpt_failed ? "', rerun to continue" : "");
         rc = EXIT_INTERRUPTED;
         goto out;
     }
@@ -516,6 +1090,9 @@ int cmd_scan(int argc, char **argv)
                 " relay targets, peak RSS %lu KiB\n",
                 c.n, secs, secs > 0 ? c.n / secs : 0.0, c.last.peak_in_flight, c.not_required,
                 peak_rss_kib());
+    if (c.fmt == FMT_XML)
+        smb_scan_xml_tail(c.out, c.n - c.by_status[SMB_SCAN_TIMEOUT] - c.by_status[SMB_SCAN_ERROR],
+                          c.by_status[SMB_SCAN_TIMEOUT] + c.by_status[SMB_SCAN_ERROR], secs);
     if (c.fmt == FMT_TEXT) {
         fprintf(c.out, "\nSummary: %" PRIu64 " scanned, %" PRIu64 " up, %" PRIu64 " speak SMB1\n", c.n, c.up,
                 c.smb1);
@@ -539,8 +1116,13 @@ int cmd_scan(int argc, char **argv)
         rc = CLI_EXIT_USAGE;
         goto out;
     }
+    if (c.ckpt_failed) {
+        rc = CLI_EXIT_USAGE;
+        goto out;
+    }
     rc = c.not_required ? CLI_EXIT_NEGATIVE : CLI_EXIT_OK;
 out:
+    smb_scan_resume_free(&old);
     if (c.out && c.out != stdout)
         fclose(c.out);
     if (c.relay)

@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "scan/perm.h"
 #include "scan/probe.h"
 #include "scan/targets.h"
 #include "scan/verdict.h"
@@ -46,6 +47,8 @@ struct job {
     uint8_t probe_idx; /* 0 = SMB2, 1 = SMB1 */
     uint8_t attempt;
     bool connected;
+    bool in_use;
+    uint64_t step; /* shard step (smb_scan_opts) */
     uint16_t transient;
     int family;
     uint8_t addr[16];
@@ -69,12 +72,14 @@ struct engine {
     unsigned conc;
     unsigned active, peak_active;
     struct list wait, conn, io;
-    /* target cursor */
-    scan_iter it;
-    const struct scan_range *cur_r;
-    scan_u128 cur_a;
-    unsigned port_idx;
-    bool have_cur, targets_done;
+    /* target cursor: steps of this shard, in permutation order */
+    struct scan_space space;
+    struct scan_perm perm;
+    uint64_t step_next, steps;
+    size_t redo_i;
+    bool targets_done;
+    uint64_t *pending; /* checkpoint scratch: conc + resume_npending */
+    uint64_t next_checkpoint;
     /* rate */
     double tokens, burst;
     uint64_t last_ns;
@@ -140,6 +145,8 @@ void smb_scan_opts_default(struct smb_scan_opts *o)
     o->rate = 0;
     o->concurrency = 1024;
     o->progress_interval_ms = 250;
+    o->shards = 1;
+    o->checkpoint_interval_ms = 1000;
 }
 
 static void close_fd(struct job *j)
@@ -162,6 +169,7 @@ static void job_release(struct engine *e, struct job *j)
     list_del(e, j);
     close_fd(j);
     scan_probe_free(&j->probe);
+    j->in_use = false;
     j->next = e->free_list;
     e->free_list = j;
     e->active--;
@@ -454,23 +462,29 @@ static void start_connect(struct engine *e, struct job *j)
     list_push(e, L_CONNECT, j, now_ms() + e->o->connect_timeout_ms);
 }
 
-/* Pull the next (address, port) from the targets; false at the end. */
-static bool next_target(struct engine *e, const struct scan_range **r, scan_u128 *a, uint16_t *port)
+/* Pull the next (address, port) of this shard; false at the end. Excluded
+ * indexes are passed over (they count as done). */
+static bool next_target(struct engine *e, const struct scan_range **r, scan_u128 *a, uint16_t *port,
+                        uint64_t *step)
 {
-    if (e->targets_done)
-        return false;
-    if (!e->have_cur || e->port_idx >= e->o->nports) {
-        if (!scan_iter_next(e->t, &e->it, &e->cur_r, &e->cur_a)) {
+    const struct smb_scan_opts *o = e->o;
+    while (!e->targets_done) {
+        uint64_t k;
+        if (e->redo_i < o->resume_npending)
+            k = o->resume_pending[e->redo_i++];
+        else if (e->step_next < e->steps)
+            k = e->step_next++;
+        else {
             e->targets_done = true;
-            return false;
+            break;
         }
-        e->have_cur = true;
-        e->port_idx = 0;
+        uint64_t idx = scan_perm_at(&e->perm, o->shard + k * o->shards);
+        if (scan_space_get(&e->space, idx, r, a, port)) {
+            *step = k;
+            return true;
+        }
     }
-    *r = e->cur_r;
-    *a = e->cur_a;
-    *port = e->o->ports[e->port_idx++];
-    return true;
+    return false;
 }
 
 static void admit(struct engine *e)
@@ -479,7 +493,8 @@ static void admit(struct engine *e)
         const struct scan_range *r;
         scan_u128 a;
         uint16_t port;
-        if (!next_target(e, &r, &a, &port))
+        uint64_t step;
+        if (!next_target(e, &r, &a, &port, &step))
             return;
         if (r->name && !r->resolved) {
             struct smb_scan_result res;
@@ -498,6 +513,8 @@ static void admit(struct engine *e)
         e->free_list = j->next;
         memset(j, 0, sizeof *j);
         j->fd = -1;
+        j->in_use = true;
+        j->step = step;
         j->family = r->family;
         scan_u128_to_bytes(a, r->family, j->addr);
         j->res.name = r->name;
@@ -581,6 +598,8 @@ static int wait_ms(struct engine *e)
     }
     if (e->o->on_progress && e->next_progress < next)
         next = e->next_progress;
+    if (e->o->on_checkpoint && e->next_checkpoint < next)
+        next = e->next_checkpoint;
     return next <= t ? 0 : (int)(next - t);
 }
 
@@ -594,6 +613,83 @@ static void progress(struct engine *e, bool force)
     e->next_progress = t + (e->o->progress_interval_ms ? e->o->progress_interval_ms : 250);
     struct smb_scan_progress p = {e->done, e->total, t - e->start_ms, e->active, e->peak_active};
     e->o->on_progress(&p, e->o->ctx);
+}
+
+static void checkpoint(struct engine *e, bool force)
+{
+    const struct smb_scan_opts *o = e->o;
+    if (!o->on_checkpoint)
+        return;
+    uint64_t t = now_ms();
+    if (!force && t < e->next_checkpoint)
+        return;
+    e->next_checkpoint = t + (o->checkpoint_interval_ms ? o->checkpoint_interval_ms : 1000);
+    size_t n = 0;
+    for (size_t i = e->redo_i; i < o->resume_npending; i++)
+        e->pending[n++] = o->resume_pending[i];
+    for (unsigned i = 0; i < e->conc; i++)
+        if (e->pool[i].in_use)
+            e->pending[n++] = e->pool[i].step;
+    struct smb_scan_checkpoint cp = {e->step_next, e->steps, e->pending, n};
+    o->on_checkpoint(&cp, o->ctx);
+}
+
+static bool shard_ok(const struct smb_scan_opts *o)
+{
+    return o->shards >= 1 && o->shard < o->shards;
+}
+
+uint64_t smb_scan_steps(const struct smb_scan_opts *o, const smb_scan_targets *t, uint64_t *space)
+{
+    struct scan_space sp;
+    if (!shard_ok(o) || scan_space_init(&sp, t, o->ports, o->nports) != 0)
+        return 0;
+    if (space)
+        *space = sp.total;
+    uint64_t n = scan_shard_steps(sp.total, o->shard, o->shards);
+    scan_space_free(&sp);
+    return n;
+}
+
+smb_status smb_scan_list(const struct smb_scan_opts *o, const smb_scan_targets *t,
+                         int (*cb)(const char *host, int family, uint16_t port, void *ctx), void *ctx)
+{
+    if (!o || !t || !cb || o->nports == 0 || o->nports > SMB_SCAN_MAX_PORTS || !shard_ok(o))
+        return SMB_E_BAD_ARGUMENT;
+    struct engine e;
+    memset(&e, 0, sizeof e);
+    e.o = o;
+    e.t = t;
+    if (scan_space_init(&e.space, t, o->ports, o->nports) != 0)
+        return SMB_E_NOMEM;
+    e.steps = scan_shard_steps(e.space.total, o->shard, o->shards);
+    smb_status st = SMB_OK;
+    if (o->resume_next > e.steps) {
+        st = SMB_E_BAD_ARGUMENT;
+        goto out;
+    }
+    e.step_next = o->resume_next;
+    scan_perm_init(&e.perm, e.space.total, o->seed, !o->shuffle);
+    const struct scan_range *r;
+    scan_u128 a;
+    uint16_t port;
+    uint64_t step;
+    while (next_target(&e, &r, &a, &port, &step)) {
+        char host[SMB_SCAN_ADDR_LEN];
+        uint8_t b[16];
+        if (r->name && !r->resolved) {
+            if (cb(r->name, 0, port, ctx))
+                break;
+            continue;
+        }
+        scan_u128_to_bytes(a, r->family, b);
+        inet_ntop(r->family, b, host, sizeof host);
+        if (cb(host, r->family, port, ctx))
+            break;
+    }
+out:
+    scan_space_free(&e.space);
+    return st;
 }
 
 static unsigned fd_budget(void)
@@ -611,7 +707,7 @@ smb_status smb_scan_run(const struct smb_scan_opts *o, const smb_scan_targets *t
     if (!o || !t || o->nports == 0 || o->nports > SMB_SCAN_MAX_PORTS || o->concurrency == 0 ||
         o->concurrency > SMB_SCAN_MAX_CONCURRENCY ||
         !(o->probes & (SMB_SCAN_PROBE_SMB1 | SMB_SCAN_PROBE_SMB2)) || o->connect_timeout_ms == 0 ||
-        o->timeout_ms == 0)
+        o->timeout_ms == 0 || !shard_ok(o) || (o->resume_npending && !o->resume_pending))
         return SMB_E_BAD_ARGUMENT;
     smb_status st = SMB_OK;
     struct engine *e = calloc(1, sizeof *e);
@@ -651,17 +747,51 @@ smb_status smb_scan_run(const struct smb_scan_opts *o, const smb_scan_targets *t
         st = SMB_E_IO;
         goto out;
     }
-    e->total = smb_scan_targets_count(t) * o->nports;
+    if (scan_space_init(&e->space, t, o->ports, o->nports) != 0) {
+        st = SMB_E_NOMEM;
+        goto out;
+    }
+    e->steps = scan_shard_steps(e->space.total, o->shard, o->shards);
+    if (o->resume_next > e->steps) {
+        st = SMB_E_BAD_ARGUMENT;
+        goto out;
+    }
+    for (size_t i = 0; i < o->resume_npending; i++)
+        if (o->resume_pending[i] >= o->resume_next) {
+            st = SMB_E_BAD_ARGUMENT;
+            goto out;
+        }
+    e->step_next = o->resume_next;
+    scan_perm_init(&e->perm, e->space.total, o->seed, !o->shuffle);
+    e->pending = malloc(((size_t)e->conc + o->resume_npending + 1) * sizeof *e->pending);
+    if (!e->pending) {
+        st = SMB_E_NOMEM;
+        goto out;
+    }
+    {
+        /* Progress total: exact for one shard from the start; otherwise the
+         * share of the steps still to do (exclusions spread evenly). */
+        uint64_t left = scan_space_count(&e->space);
+        uint64_t todo = e->steps - e->step_next + o->resume_npending;
+        if (o->shards == 1 && !o->resume_next && !o->resume_npending)
+            e->total = left;
+        else
+            e->total = e->space.total ? (uint64_t)((double)left * todo / e->space.total + 0.5) : 0;
+    }
+    e->next_checkpoint = now_ms() + (o->checkpoint_interval_ms ? o->checkpoint_interval_ms : 1000);
     e->start_ms = now_ms();
     e->next_progress = e->start_ms;
-    e->burst = o->rate ? (o->rate / 100.0 > 1.0 ? o->rate / 100.0 : 1.0) : 0;
+    /* Burst: 100 ms worth. Enough to catch up after the loop was late (a
+     * busy machine, a long epoll batch) so the rate holds on average, and
+     * small enough to stay polite. */
+    e->burst = o->rate ? (o->rate / 10.0 > 1.0 ? o->rate / 10.0 : 1.0) : 0;
     e->tokens = o->rate ? 1.0 : 0;
     e->last_ns = now_ns();
-    scan_iter_init(&e->it);
 
     struct epoll_event evs[EPOLL_BATCH];
     for (;;) {
         if (o->cancel && *o->cancel) {
+            checkpoint(e, true);
             st = SMB_E_CANCELLED;
             goto out;
         }
@@ -671,6 +801,7 @@ smb_status smb_scan_run(const struct smb_scan_opts *o, const smb_scan_targets *t
         if (e->active == 0 && e->targets_done)
             break;
         progress(e, false);
+        checkpoint(e, false);
         int n = epoll_wait(e->ep, evs, EPOLL_BATCH, wait_ms(e));
         if (n < 0) {
             if (errno == EINTR)
@@ -683,6 +814,7 @@ smb_status smb_scan_run(const struct smb_scan_opts *o, const smb_scan_targets *t
         expire(e);
     }
     progress(e, true);
+    checkpoint(e, true);
 out:
     if (e->pool) {
         for (unsigned i = 0; i < e->conc; i++) {
@@ -694,6 +826,8 @@ out:
     }
     if (e->ep >= 0)
         close(e->ep);
+    scan_space_free(&e->space);
+    free(e->pending);
     free(e);
     return st;
 }

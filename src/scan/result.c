@@ -1,6 +1,8 @@
 /* scan/result.c - verdict rules, vocabulary and output formats of scan results (docs/scan.md). */
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <time.h>
 
 #include "base/json.h"
 #include "scan/verdict.h"
@@ -58,6 +60,18 @@ static bool failed(smb_scan_status s)
 
 void scan_verdict(struct smb_scan_result *r, const struct scan_probe_out *p2, const struct scan_probe_out *p1)
 {
+    /* An SMB1-only server (Windows with SMB2 off, Samba with "server max
+     * protocol = NT1") closes the connection on an SMB2 NEGOTIATE without a
+     * word, after retries too. When the SMB1 probe of the same port was
+     * answered, that close says "SMB2 not spoken": the host is judged from
+     * its SMB1 SecurityMode. */
+    struct scan_probe_out p2_smb1only;
+    if (p2->status == SMB_SCAN_RESET && p1->status == SMB_SCAN_OK && p1->has_smb1) {
+        p2_smb1only = *p2;
+        p2_smb1only.status = SMB_SCAN_NOT_SUPPORTED;
+        p2_smb1only.has_smb2 = false;
+        p2 = &p2_smb1only;
+    }
     r->smb2_status = p2->status;
     r->smb1_status = p1->status;
     r->has_smb2 = p2->status == SMB_SCAN_OK && p2->has_smb2;
@@ -66,8 +80,12 @@ void scan_verdict(struct smb_scan_result *r, const struct scan_probe_out *p2, co
         r->smb2 = p2->smb2;
     if (r->has_smb1)
         r->smb1 = p1->smb1;
-    r->relay_target = (r->has_smb2 && r->smb2.signing != SMB_LEVEL_REQUIRED) ||
-                      (r->has_smb1 && r->smb1.signing != SMB_LEVEL_REQUIRED);
+    r->relay_via = 0;
+    if (r->has_smb2 && r->smb2.signing != SMB_LEVEL_REQUIRED)
+        r->relay_via |= SMB_SCAN_PROBE_SMB2;
+    if (r->has_smb1 && r->smb1.signing != SMB_LEVEL_REQUIRED)
+        r->relay_via |= SMB_SCAN_PROBE_SMB1;
+    r->relay_target = r->relay_via != 0;
     r->error[0] = '\0';
     if (r->has_smb2 || r->has_smb1) {
         r->status = SMB_SCAN_OK;
@@ -169,6 +187,13 @@ void smb_scan_result_write_json(FILE *f, const struct smb_scan_result *r)
         jw_null(&w);
     }
     jw_kbool(&w, "relay_target", r->relay_target);
+    jw_key(&w, "relay_via");
+    jw_arr_begin(&w);
+    if (r->relay_via & SMB_SCAN_PROBE_SMB2)
+        jw_str(&w, "smb2");
+    if (r->relay_via & SMB_SCAN_PROBE_SMB1)
+        jw_str(&w, "smb1");
+    jw_arr_end(&w);
     jw_kstr(&w, "verdict", smb_scan_verdict_name(r->verdict));
     jw_kstr(&w, "smb2_status", smb_scan_status_name(r->smb2_status));
     jw_kstr(&w, "smb1_status", smb_scan_status_name(r->smb1_status));
@@ -228,4 +253,121 @@ void smb_scan_result_write_csv(FILE *f, const struct smb_scan_result *r)
     fprintf(f, "%s,%s,", smb_scan_status_name(r->smb2_status), smb_scan_status_name(r->smb1_status));
     csv_field(f, r->error[0] ? r->error : NULL);
     fputc('\n', f);
+}
+
+void smb_scan_result_write_nxc(FILE *f, const struct smb_scan_result *r)
+{
+    if (r->status != SMB_SCAN_OK)
+        return; /* NetExec prints only the hosts that answered */
+    const char *host = r->addr[0] ? r->addr : r->name;
+    const char *label = r->name ? r->name : host;
+    const char *signing = r->verdict == SMB_SCAN_VERDICT_REQUIRED       ? "True"
+                          : r->verdict == SMB_SCAN_VERDICT_NOT_REQUIRED ? "False"
+                                                                        : "unknown";
+    fprintf(f, "SMB         %-15s %-6u %-15.15s  %s SMB %s (signing:%s) (SMBv1:%s)",
+            host, r->port, label, r->verdict == SMB_SCAN_VERDICT_UNKNOWN ? "[-]" : "[*]",
+            r->has_smb2 ? smb_dialect_name((smb_dialect)r->smb2.dialect) : "1.0", signing,
+            r->has_smb1 ? "True" : "False");
+    if (r->relay_via)
+        fprintf(f, " (relay:%s%s%s)", r->relay_via & SMB_SCAN_PROBE_SMB2 ? "smb2" : "",
+                r->relay_via == (SMB_SCAN_PROBE_SMB2 | SMB_SCAN_PROBE_SMB1) ? "," : "",
+                r->relay_via & SMB_SCAN_PROBE_SMB1 ? "smb1" : "");
+    if (r->verdict == SMB_SCAN_VERDICT_UNKNOWN && r->error[0])
+        fprintf(f, " (%s)", r->error);
+    fputc('\n', f);
+}
+
+/* XML attribute text: & < > " and newlines escaped; control bytes dropped. */
+static void xml_attr(FILE *f, const char *s)
+{
+    for (; s && *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        switch (c) {
+        case '&':
+            fputs("&amp;", f);
+            break;
+        case '<':
+            fputs("&lt;", f);
+            break;
+        case '>':
+            fputs("&gt;", f);
+            break;
+        case '"':
+            fputs("&quot;", f);
+            break;
+        case '\n':
+            fputs("&#xa;", f);
+            break;
+        default:
+            if (c >= 0x20)
+                fputc(c, f);
+        }
+    }
+}
+
+void smb_scan_xml_head(FILE *f, const char *args)
+{
+    time_t now = time(NULL);
+    fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!DOCTYPE nmaprun>\n", f);
+    fputs("<nmaprun scanner=\"smbsign\" args=\"", f);
+    xml_attr(f, args);
+    fprintf(f, "\" start=\"%lld\" version=\"0.1.0\" xmloutputversion=\"1.05\">\n", (long long)now);
+}
+
+static const char *smb2_text(const struct smb_scan_result *r)
+{
+    return r->smb2.signing == SMB_LEVEL_REQUIRED ? "Message signing enabled and required"
+                                                 : "Message signing enabled but not required";
+}
+
+static const char *smb1_key(const struct smb_scan_result *r)
+{
+    return r->smb1.signing == SMB_LEVEL_REQUIRED  ? "required"
+           : r->smb1.signing == SMB_LEVEL_ENABLED ? "supported"
+                                                  : "disabled";
+}
+
+void smb_scan_result_write_xml(FILE *f, const struct smb_scan_result *r)
+{
+    bool up = r->status == SMB_SCAN_OK || r->status == SMB_SCAN_REFUSED || r->status == SMB_SCAN_NOT_SMB ||
+              r->status == SMB_SCAN_MALFORMED || r->status == SMB_SCAN_RESET;
+    const char *state = r->status == SMB_SCAN_REFUSED   ? "closed"
+                        : r->status == SMB_SCAN_TIMEOUT ? "filtered"
+                        : r->status == SMB_SCAN_ERROR   ? "unknown"
+                                                        : "open";
+    fprintf(f, "<host><status state=\"%s\" reason=\"%s\"/>", up ? "up" : "unknown",
+            smb_scan_status_name(r->status));
+    if (r->addr[0])
+        fprintf(f, "<address addr=\"%s\" addrtype=\"%s\"/>", r->addr, r->family == AF_INET6 ? "ipv6" : "ipv4");
+    if (r->name) {
+        fputs("<hostnames><hostname name=\"", f);
+        xml_attr(f, r->name);
+        fputs("\" type=\"user\"/></hostnames>", f);
+    }
+    fprintf(f, "<ports><port protocol=\"tcp\" portid=\"%u\"><state state=\"%s\" reason=\"%s\"/>"
+               "<service name=\"%s\"/></port></ports>",
+            r->port, state, smb_scan_status_name(r->status), r->port == 139 ? "netbios-ssn" : "microsoft-ds");
+    if (r->has_smb2 || r->has_smb1) {
+        fputs("<hostscript>", f);
+        if (r->has_smb2) {
+            const char *d = smb_dialect_name((smb_dialect)r->smb2.dialect);
+            fprintf(f, "<script id=\"smb2-security-mode\" output=\"&#xa;  %s: &#xa;    %s\">"
+                       "<table key=\"%s\"><elem>%s</elem></table></script>",
+                    d, smb2_text(r), d, smb2_text(r));
+        }
+        if (r->has_smb1)
+            fprintf(f, "<script id=\"smb-security-mode\" output=\"&#xa;  message_signing: %s\">"
+                       "<elem key=\"message_signing\">%s</elem></script>",
+                    smb1_key(r), smb1_key(r));
+        fputs("</hostscript>", f);
+    }
+    fputs("</host>\n", f);
+}
+
+void smb_scan_xml_tail(FILE *f, uint64_t up, uint64_t down, double elapsed_s)
+{
+    fprintf(f, "<runstats><finished time=\"%lld\" elapsed=\"%.2f\" exit=\"success\"/>"
+               "<hosts up=\"%llu\" down=\"%llu\" total=\"%llu\"/></runstats>\n</nmaprun>\n",
+            (long long)time(NULL), elapsed_s, (unsigned long long)up, (unsigned long long)down,
+            (unsigned long long)(up + down));
 }

@@ -16,6 +16,8 @@
 #define MAX_HOSTNAME_LEN 253
 
 static void seterr(char *err, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static smb_status rebuild_exclusions(smb_scan_targets *t);
+static bool inside_reserved(const struct scan_range *r);
 static void seterr(char *err, size_t n, const char *fmt, ...)
 {
     if (!err || !n)
@@ -29,9 +31,21 @@ static void seterr(char *err, size_t n, const char *fmt, ...)
 smb_scan_targets *smb_scan_targets_new(int family)
 {
     smb_scan_targets *t = calloc(1, sizeof *t);
-    if (t)
-        t->family = family;
+    if (!t)
+        return NULL;
+    t->family = family;
+    if (rebuild_exclusions(t) != SMB_OK) {
+        free(t);
+        return NULL;
+    }
     return t;
+}
+
+void smb_scan_targets_default_excludes(smb_scan_targets *t, bool on)
+{
+    t->no_default_excludes = !on;
+    for (size_t i = 0; i < t->n; i++)
+        t->v[i].defex = on && !(t->v[i].name && !t->v[i].resolved) && !inside_reserved(&t->v[i]);
 }
 
 void smb_scan_targets_free(smb_scan_targets *t)
@@ -44,6 +58,8 @@ void smb_scan_targets_free(smb_scan_targets *t)
     }
     free(t->v);
     free(t->x);
+    free(t->xm);
+    free(t->xdm);
     free(t);
 }
 
@@ -98,6 +114,133 @@ void scan_u128_to_bytes(scan_u128 v, int family, uint8_t *p)
         p[i] = (uint8_t)(v.hi >> (56 - 8 * i));
         p[8 + i] = (uint8_t)(v.lo >> (56 - 8 * i));
     }
+}
+
+
+/* Built-in exclusions: the special-purpose blocks of RFC 6890 (and its IANA
+ * registry) that never hold an SMB server worth probing, plus multicast
+ * (RFC 5771). The private blocks (10/8, 172.16/12, 192.168/16, 100.64/10,
+ * fc00::/7) are where SMB lives and are NOT here. They apply only to a target
+ * block that covers more than the reserved block: "127.0.0.0/16" or
+ * "fe80::/120" given on purpose are scanned. */
+static const struct {
+    int family;
+    const char *addr;
+    unsigned plen;
+} reserved_blocks[] = {
+    {AF_INET, "0.0.0.0", 8},         /* "this network" */
+    {AF_INET, "127.0.0.0", 8},       /* loopback */
+    {AF_INET, "169.254.0.0", 16},    /* link local */
+    {AF_INET, "192.0.0.0", 24},      /* IETF protocol assignments */
+    {AF_INET, "192.0.2.0", 24},      /* TEST-NET-1 */
+    {AF_INET, "192.88.99.0", 24},    /* 6to4 relay anycast */
+    {AF_INET, "198.18.0.0", 15},     /* benchmarking */
+    {AF_INET, "198.51.100.0", 24},   /* TEST-NET-2 */
+    {AF_INET, "203.0.113.0", 24},    /* TEST-NET-3 */
+    {AF_INET, "224.0.0.0", 4},       /* multicast */
+    {AF_INET, "240.0.0.0", 4},       /* reserved, and 255.255.255.255 */
+    {AF_INET6, "::", 127},           /* unspecified and loopback */
+    {AF_INET6, "::ffff:0:0", 96},    /* IPv4-mapped */
+    {AF_INET6, "100::", 64},         /* discard-only */
+    {AF_INET6, "2001:db8::", 32},    /* documentation */
+    {AF_INET6, "fe80::", 10},        /* link local */
+    {AF_INET6, "ff00::", 8},         /* multicast */
+};
+#define N_RESERVED (sizeof reserved_blocks / sizeof reserved_blocks[0])
+
+static scan_u128 u128_mask_hi(unsigned bits, unsigned plen)
+{
+    /* the last address of a block: all host bits set (bits - plen of them) */
+    unsigned host = bits - plen;
+    scan_u128 m = {0, 0};
+    if (host >= 64) {
+        m.lo = UINT64_MAX;
+        m.hi = host == 128 ? UINT64_MAX : (1ull << (host - 64)) - 1;
+    } else {
+        m.lo = host ? (UINT64_MAX >> (64 - host)) : 0;
+    }
+    return m;
+}
+
+static struct scan_range reserved_range(size_t i)
+{
+    struct scan_range r;
+    uint8_t a[16];
+    memset(&r, 0, sizeof r);
+    r.family = reserved_blocks[i].family;
+    (void)inet_pton(r.family, reserved_blocks[i].addr, a);
+    r.first = from_bytes(a, r.family);
+    scan_u128 m = u128_mask_hi(r.family == AF_INET ? 32 : 128, reserved_blocks[i].plen);
+    r.last.hi = r.first.hi | m.hi;
+    r.last.lo = r.first.lo | m.lo;
+    return r;
+}
+
+/* true when [first, last] of r lies inside one reserved block */
+static bool inside_reserved(const struct scan_range *r)
+{
+    for (size_t i = 0; i < N_RESERVED; i++) {
+        struct scan_range b = reserved_range(i);
+        if (b.family == r->family && u128_cmp(r->first, b.first) >= 0 && u128_cmp(r->last, b.last) <= 0)
+            return true;
+    }
+    return false;
+}
+
+static int range_order(const void *pa, const void *pb)
+{
+    const struct scan_range *a = pa, *b = pb;
+    if (a->family != b->family)
+        return a->family < b->family ? -1 : 1;
+    return u128_cmp(a->first, b->first);
+}
+
+/* Sort and coalesce v[0..n) in place; returns the new count. */
+static size_t coalesce(struct scan_range *v, size_t n)
+{
+    if (n == 0)
+        return 0;
+    qsort(v, n, sizeof *v, range_order);
+    size_t o = 0;
+    for (size_t i = 1; i < n; i++) {
+        struct scan_range *c = &v[o];
+        scan_u128 next = scan_u128_add(c->last, 1);
+        bool touches = v[i].family == c->family &&
+                       (u128_cmp(v[i].first, c->last) <= 0 ||
+                        (u128_cmp(next, c->last) > 0 && u128_cmp(v[i].first, next) == 0));
+        if (touches) {
+            if (u128_cmp(v[i].last, c->last) > 0)
+                c->last = v[i].last;
+        } else {
+            v[++o] = v[i];
+        }
+    }
+    return o + 1;
+}
+
+static smb_status rebuild_exclusions(smb_scan_targets *t)
+{
+    struct scan_range *xm = malloc((t->nx + 1) * sizeof *xm);
+    struct scan_range *xdm = malloc((t->nx + N_RESERVED) * sizeof *xdm);
+    if (!xm || !xdm) {
+        free(xm);
+        free(xdm);
+        return SMB_E_NOMEM;
+    }
+    for (size_t i = 0; i < t->nx; i++) {
+        xm[i] = t->x[i];
+        xm[i].name = xm[i].err = NULL;
+        xdm[i] = xm[i];
+    }
+    for (size_t i = 0; i < N_RESERVED; i++)
+        xdm[t->nx + i] = reserved_range(i);
+    free(t->xm);
+    free(t->xdm);
+    t->xm = xm;
+    t->nxm = coalesce(xm, t->nx);
+    t->xdm = xdm;
+    t->nxdm = coalesce(xdm, t->nx + N_RESERVED);
+    return SMB_OK;
 }
 
 static int push(struct scan_range **v, size_t *n, size_t *cap, const struct scan_range *r)
@@ -325,7 +468,52 @@ static smb_status add_one(smb_scan_targets *t, const char *spec, bool exclude, i
         seterr(err, errlen, "target too long (%zu bytes)", strlen(spec));
         return SMB_E_BAD_ARGUMENT;
     }
-    int rc = parse_range(spec, &r, err, errlen);
+    char hostbuf[MAX_SPEC_LEN + 1];
+    unsigned port = 0;
+    const char *host = spec, *ptext = NULL;
+    if (spec[0] == '[') {
+        /* [IPv6]:PORT or [IPv6] */
+        const char *rb = strchr(spec, ']');
+        if (!rb) {
+            seterr(err, errlen, "'%s': '[' without ']'", spec);
+            return SMB_E_BAD_ARGUMENT;
+        }
+        snprintf(hostbuf, sizeof hostbuf, "%.*s", (int)(rb - spec - 1), spec + 1);
+        if (rb[1] == ':')
+            ptext = rb + 2;
+        else if (rb[1]) {
+            seterr(err, errlen, "'%s': expected ':PORT' after ']'", spec);
+            return SMB_E_BAD_ARGUMENT;
+        }
+        if (!strchr(hostbuf, ':')) {
+            seterr(err, errlen, "'%s': brackets are for IPv6 addresses", spec);
+            return SMB_E_BAD_ARGUMENT;
+        }
+        host = hostbuf;
+    } else {
+        /* HOST:PORT: exactly one colon (two or more is IPv6) */
+        const char *c = strchr(spec, ':');
+        if (c && !strchr(c + 1, ':')) {
+            snprintf(hostbuf, sizeof hostbuf, "%.*s", (int)(c - spec), spec);
+            ptext = c + 1;
+            host = hostbuf;
+        }
+    }
+    if (ptext) {
+        if (exclude) {
+            seterr(err, errlen, "'%s': exclusions take no port", spec);
+            return SMB_E_BAD_ARGUMENT;
+        }
+        if (!parse_u(ptext, 65535, &port) || port == 0) {
+            seterr(err, errlen, "'%s': port must be 1..65535", spec);
+            return SMB_E_BAD_ARGUMENT;
+        }
+        if (!*host) {
+            seterr(err, errlen, "'%s': no host before the port", spec);
+            return SMB_E_BAD_ARGUMENT;
+        }
+    }
+    int rc = parse_range(host, &r, err, errlen);
     if (rc == -2)
         return SMB_E_BAD_ARGUMENT;
     if (rc == -1) {
@@ -333,19 +521,22 @@ static smb_status add_one(smb_scan_targets *t, const char *spec, bool exclude, i
             seterr(err, errlen, "'%s': exclusions take addresses, CIDR blocks or ranges, not names", spec);
             return SMB_E_BAD_ARGUMENT;
         }
-        if (!valid_hostname(spec)) {
+        if (!valid_hostname(host)) {
             seterr(err, errlen, "'%s': not an address, CIDR block, range or host name", spec);
             return SMB_E_BAD_ARGUMENT;
         }
         memset(&r, 0, sizeof r);
-        r.name = strdup(spec); /* resolved later, by smb_scan_targets_resolve */
+        r.name = strdup(host); /* resolved later, by smb_scan_targets_resolve */
         if (!r.name)
             return SMB_E_NOMEM;
+    } else {
+        r.defex = !t->no_default_excludes && !inside_reserved(&r);
     }
+    r.port = (uint16_t)port;
     if (exclude) {
         if (push(&t->x, &t->nx, &t->capx, &r))
             return SMB_E_NOMEM;
-        return SMB_OK;
+        return rebuild_exclusions(t);
     }
     uint64_t size = range_size(&r);
     if (size > SMB_SCAN_MAX_TARGETS || t->total_raw + size > SMB_SCAN_MAX_TARGETS) {
@@ -419,14 +610,52 @@ smb_status smb_scan_targets_exclude(smb_scan_targets *t, const char *spec, char 
     return add_one(t, spec, true, 0, err, errlen);
 }
 
-bool scan_targets_excluded(const smb_scan_targets *t, int family, scan_u128 a)
+/* Is a inside one of the sorted, disjoint blocks v[0..n)? (binary search) */
+static bool in_blocks(const struct scan_range *v, size_t n, int family, scan_u128 a)
 {
-    for (size_t i = 0; i < t->nx; i++) {
-        const struct scan_range *x = &t->x[i];
-        if (x->family == family && u128_cmp(a, x->first) >= 0 && u128_cmp(a, x->last) <= 0)
-            return true;
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const struct scan_range *b = &v[mid];
+        int c = b->family != family ? (b->family < family ? -1 : 1) : u128_cmp(b->last, a);
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
-    return false;
+    return lo < n && v[lo].family == family && u128_cmp(v[lo].first, a) <= 0 && u128_cmp(a, v[lo].last) <= 0;
+}
+
+bool scan_targets_excluded(const smb_scan_targets *t, const struct scan_range *r, scan_u128 a)
+{
+    if (r->name && !r->resolved)
+        return false;
+    if (r->defex)
+        return in_blocks(t->xdm, t->nxdm, r->family, a);
+    return t->nxm && in_blocks(t->xm, t->nxm, r->family, a);
+}
+
+/* Addresses of r inside the sorted, disjoint blocks v[0..n). */
+static uint64_t overlap(const struct scan_range *r, const struct scan_range *v, size_t n)
+{
+    uint64_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct scan_range *b = &v[i];
+        if (b->family != r->family || u128_cmp(b->last, r->first) < 0 || u128_cmp(b->first, r->last) > 0)
+            continue;
+        scan_u128 lo = u128_cmp(b->first, r->first) > 0 ? b->first : r->first;
+        scan_u128 hi = u128_cmp(b->last, r->last) < 0 ? b->last : r->last;
+        k += u128_span(lo, hi) + 1;
+    }
+    return k;
+}
+
+static uint64_t range_left(const smb_scan_targets *t, const struct scan_range *r)
+{
+    uint64_t size = range_size(r);
+    if (r->name && !r->resolved)
+        return size;
+    return size - (r->defex ? overlap(r, t->xdm, t->nxdm) : overlap(r, t->xm, t->nxm));
 }
 
 void scan_iter_init(scan_iter *it)
@@ -452,7 +681,7 @@ int scan_iter_next(const smb_scan_targets *t, scan_iter *it, const struct scan_r
             continue;
         }
         scan_u128 a = scan_u128_add(c->first, it->off++);
-        if (t->nx && scan_targets_excluded(t, c->family, a))
+        if (scan_targets_excluded(t, c, a))
             continue;
         *r = c;
         *addr = a;
@@ -463,14 +692,111 @@ int scan_iter_next(const smb_scan_targets *t, scan_iter *it, const struct scan_r
 
 uint64_t smb_scan_targets_count(const smb_scan_targets *t)
 {
-    if (!t->nx)
-        return t->total_raw;
-    scan_iter it;
-    const struct scan_range *r;
-    scan_u128 a;
     uint64_t n = 0;
-    scan_iter_init(&it);
-    while (scan_iter_next(t, &it, &r, &a))
-        n++;
+    for (size_t i = 0; i < t->n; i++)
+        n += range_left(t, &t->v[i]);
     return n;
+}
+
+static unsigned range_ports(const struct scan_space *s, const struct scan_range *r)
+{
+    return r->port ? 1 : s->nports;
+}
+
+int scan_space_init(struct scan_space *s, const smb_scan_targets *t, const uint16_t *ports, unsigned nports)
+{
+    memset(s, 0, sizeof *s);
+    s->t = t;
+    s->ports = ports;
+    s->nports = nports;
+    s->cum = malloc((t->n + 1) * sizeof *s->cum);
+    if (!s->cum)
+        return -1;
+    uint64_t c = 0;
+    for (size_t i = 0; i < t->n; i++) {
+        s->cum[i] = c;
+        c += range_size(&t->v[i]) * range_ports(s, &t->v[i]);
+    }
+    s->cum[t->n] = c;
+    s->total = c;
+    return 0;
+}
+
+void scan_space_free(struct scan_space *s)
+{
+    free(s->cum);
+    s->cum = NULL;
+}
+
+bool scan_space_get(const struct scan_space *s, uint64_t idx, const struct scan_range **r, scan_u128 *a,
+                    uint16_t *port)
+{
+    /* the last range whose first index is <= idx (ranges never have 0 indexes) */
+    size_t lo = 0, hi = s->t->n;
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (s->cum[mid] <= idx)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    const struct scan_range *c = &s->t->v[lo];
+    uint64_t off = idx - s->cum[lo];
+    unsigned np = range_ports(s, c);
+    *r = c;
+    *port = c->port ? c->port : s->ports[off % np];
+    if (c->name && !c->resolved) {
+        a->hi = a->lo = 0;
+        return true;
+    }
+    *a = scan_u128_add(c->first, off / np);
+    return !scan_targets_excluded(s->t, c, *a);
+}
+
+uint64_t scan_space_count(const struct scan_space *s)
+{
+    uint64_t n = 0;
+    for (size_t i = 0; i < s->t->n; i++)
+        n += range_left(s->t, &s->t->v[i]) * range_ports(s, &s->t->v[i]);
+    return n;
+}
+
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+    const uint8_t *b = p;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ b[i]) * 1099511628211ull;
+    return h;
+}
+
+static uint64_t fnv_u64(uint64_t h, uint64_t v)
+{
+    uint8_t b[8];
+    for (int i = 0; i < 8; i++)
+        b[i] = (uint8_t)(v >> (8 * i));
+    return fnv(h, b, 8);
+}
+
+static uint64_t fnv_range(uint64_t h, const struct scan_range *r)
+{
+    if (r->name) /* before or after resolution alike */
+        return fnv_u64(fnv(h, r->name, strlen(r->name) + 1), r->port);
+    h = fnv_u64(h, (uint64_t)r->family);
+    h = fnv_u64(h, r->first.hi);
+    h = fnv_u64(h, r->first.lo);
+    h = fnv_u64(h, r->last.hi);
+    h = fnv_u64(h, r->last.lo);
+    return fnv_u64(h, ((uint64_t)r->port << 1) | r->defex);
+}
+
+uint64_t smb_scan_targets_digest(const smb_scan_targets *t)
+{
+    uint64_t h = 1469598103934665603ull;
+    h = fnv_u64(h, t->n);
+    for (size_t i = 0; i < t->n; i++)
+        h = fnv_range(h, &t->v[i]);
+    h = fnv_u64(h, t->nxm);
+    for (size_t i = 0; i < t->nxm; i++)
+        h = fnv_range(h, &t->xm[i]);
+    return h;
 }

@@ -524,7 +524,12 @@ static smb_status cmd_session_setup(struct srv_conn *c, struct srv_req *rq, smb_
         if (!s)
             return SMB_E_INSUFFICIENT_RESOURCES;
         uint64_t rnd = 0;
-        smb_random(&rnd, sizeof rnd);
+        if (smb_random(&rnd, sizeof rnd) != SMB_OK) {
+            /* no predictable session ids: refuse rather than fall back */
+            free(s);
+            srv_log(c, SRV_LOG_ERROR, "SESSION_SETUP refused: no random bytes for the session id");
+            return SMB_E_INSUFFICIENT_RESOURCES;
+        }
         s->id = ((rnd & 0xFFFFFFFF00000000ull) | (++c->next_session)) & 0x7FFFFFFFFFFFFFFFull;
         s->next_tree_id = 1;
         if (c->dialect == SMB_DIALECT_311)

@@ -587,18 +587,6 @@ static smb_status h_disk(struct srv_conn *c, struct srv_smb1 *s, const struct sm
     return wr_ok(w) ? SMB_OK : SMB_E_INTERNAL_ERROR;
 }
 
-/* The signature field holds the MAC for seq (whatever Flags2 says). */
-static bool srv_smb1_mac_ok(smb_sign_ctx *sign, const uint8_t *pdu, size_t len, uint32_t seq)
-{
-    uint8_t mac[8];
-    struct iovec iov = {.iov_base = (void *)(uintptr_t)pdu, .iov_len = len};
-    if (smb1_sign_compute(sign, &iov, 1, seq, mac) != SMB_OK)
-        return false;
-    bool ok = smb_memeq_ct(mac, pdu + SMB1_SIG_OFFSET, 8) != 0;
-    smb_wipe(mac, sizeof mac);
-    return ok;
-}
-
 /* One command block of a request (the first, or a later element of an AndX chain):
  * h is the request header with command/tid/uid as seen by this element. */
 static smb_status smb1_dispatch(struct srv_conn *c, struct srv_smb1 *s, const struct smb1_hdr *h,
@@ -717,18 +705,12 @@ smb_status srv_smb1_input(struct srv_conn *c, const uint8_t *pdu, size_t len, st
     uint32_t seq = 0;
     if (s->sign) {
         seq = smb1_sign_seq_next(s->sign, smb1_expects_response(h.command));
+        /* once signing is active the MAC decides, whatever Flags2 says and with
+         * no exemption for a client request (smb1_verify_mac) */
         smb_verify_result vr;
-        if (smb1_verify(s->sign, pdu, len, seq, true, &vr, NULL, NULL) != SMB_OK)
+        if (smb1_verify_mac(s->sign, pdu, len, seq, &vr, NULL, NULL) != SMB_OK)
             vr = SMB_VERIFY_BAD_SIGNATURE;
-        /* the NOT_SUBJECT exemptions (server oplock break, NEGOTIATE) describe
-         * messages a server sends or that precede signing: a client request on
-         * an active signing session is never exempt */
-        if (vr == SMB_VERIFY_NOT_SUBJECT)
-            vr = srv_smb1_mac_ok(s->sign, pdu, len, seq) ? SMB_VERIFY_VALID : SMB_VERIFY_UNSIGNED_BUT_REQUIRED;
-        if (vr == SMB_VERIFY_UNSIGNED_BUT_REQUIRED && srv_smb1_mac_ok(s->sign, pdu, len, seq))
-            vr = SMB_VERIFY_VALID; /* MS-CIFS 3.3.5.2: on an active session the MAC decides, not the flag
-                                      (Samba "client signing = if_required" leaves Flags2 0x0004 clear) */
-        if (!smb_verify_acceptable(vr)) {
+        if (vr != SMB_VERIFY_VALID) {
             srv_log(c, SRV_LOG_AUDIT, "SMB1 request 0x%02x (mid %u) %s: dropping the connection", h.command,
                     h.mid, smb_verify_result_name(vr));
             return SMB_E_ACCESS_DENIED;

@@ -111,9 +111,13 @@ smb_status smb_cli_new(struct smb_cli **out, const struct smb_cli_config *cfg)
         return SMB_E_BAD_ARGUMENT;
     }
     static const uint8_t zero[16];
-    if (memcmp(cfg->client_guid, zero, 16) == 0)
-        (void)smb_random(c->client_guid, 16);
-    else
+    if (memcmp(cfg->client_guid, zero, 16) == 0) {
+        if (smb_random(c->client_guid, 16) != SMB_OK) {
+            smb_ntlm_client_wipe(&c->ntlm);
+            free(c);
+            return SMB_E_CRYPTO;
+        }
+    } else
         memcpy(c->client_guid, cfg->client_guid, 16);
     c->out_cap = 1u << 20;
     c->out = malloc(c->out_cap);

@@ -140,3 +140,27 @@ smb_status smb1_verify(smb_sign_ctx *c, const uint8_t *msg, size_t len, uint32_t
     *res = smb_memeq_ct(sig, msg + SMB1_SIG_OFFSET, 8) ? SMB_VERIFY_VALID : SMB_VERIFY_BAD_SIGNATURE;
     return SMB_OK;
 }
+
+smb_status smb1_verify_mac(smb_sign_ctx *c, const uint8_t *msg, size_t len, uint32_t seq, smb_verify_result *res,
+                           uint8_t expected[8], uint8_t found[8])
+{
+    struct iovec v = {(void *)(uintptr_t)msg, len};
+    uint8_t sig[8];
+    if (expected)
+        memset(expected, 0, 8);
+    if (found)
+        memset(found, 0, 8);
+    if (!c || !res || c->dialect != SMB_DIALECT_SMB1)
+        return SMB_E_BAD_ARGUMENT;
+    smb_status st = check_iov(&v, 1);
+    if (st != SMB_OK)
+        return st;
+    if (found)
+        memcpy(found, msg + SMB1_SIG_OFFSET, 8);
+    mac_iov(c, &v, 1, seq, sig);
+    if (expected)
+        memcpy(expected, sig, 8);
+    *res = smb_memeq_ct(sig, msg + SMB1_SIG_OFFSET, 8) ? SMB_VERIFY_VALID : SMB_VERIFY_BAD_SIGNATURE;
+    smb_wipe(sig, sizeof sig);
+    return SMB_OK;
+}

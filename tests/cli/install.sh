@@ -27,4 +27,15 @@ check_eq "and runs against the installed shared library" \
     "$(LD_LIBRARY_PATH=$T/root/opt/sb/lib "$T/p" 2>&1)" "ERROR_LOGIN_WKSTA_RESTRICTION aes-gmac"
 # negative twin: without the library flags the same program does not link
 check_exit 1 "without -lsmbsign the program does not link" cc "$T/p.c" -I"$T/root/opt/sb/include" -o "$T/p2"
+# The shared library exports exactly the public API: the SMB_API declarations of
+# include/smbsign/*.h (built with -fvisibility=hidden), nothing of the internals.
+api=$(grep -h '^SMB_API' "$ROOT"/include/smbsign/*.h | sed -E 's/\(.*//; s/.*[ *]([A-Za-z_][A-Za-z0-9_]*)$/\1/' | sort -u)
+exported=$(nm -D --defined-only "$T/root/opt/sb/lib/libsmbsign.so.0" | awk '$2 ~ /^[TWiV]$/ {print $3}' | sort -u)
+check_eq "libsmbsign.so exports exactly the SMB_API functions of the public headers ($(echo "$api" | wc -l))" \
+    "$(comm -3 <(echo "$api") <(echo "$exported") | tr -d '\t' | tr '\n' ' ')" ""
+check_nomatch "no internal symbol (rd_/wr_/srv_/der_/jw_) is exported" "$exported" '^(rd_|wr_|srv_|der_|jw_)'
+# twin: the internals still exist in the static library, so the check above
+# is about visibility, not about missing code
+check_match "the static library still holds internal symbols (srv_conn_input)" \
+    "$(nm --defined-only "$T/root/opt/sb/lib/libsmbsign.a" 2>/dev/null | awk '{print $3}')" '^srv_conn_input$'
 check_match "installed smbsign runs" "$("$T/root/opt/sb/bin/smbsign" --version)" '^smbsign [0-9]'

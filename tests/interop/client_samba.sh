@@ -29,14 +29,9 @@ fi
 
 T=$(mk_tmpdir)
 chmod 755 "$T" # smbd serves the share as the test user
-USERNAME=smbsigntest
 PASS="pw-$RANDOM$RANDOM"
-if ! id "$USERNAME" >/dev/null 2>&1; then
-    useradd -M -s /usr/sbin/nologin "$USERNAME" 2>/dev/null
-    # remove the account again when this script created it
-    trap 'test_cleanup; userdel "$USERNAME" 2>/dev/null' EXIT
-fi
-id "$USERNAME" >/dev/null 2>&1 || { not_ok "client_samba: cannot create unix user $USERNAME"; exit 1; }
+test_unix_user sst || { not_ok "client_samba: cannot create a unix user for the test"; exit 1; }
+USERNAME=$TEST_USER
 
 declare -A PORT
 start_smbd() { # NAME SIGNING
@@ -294,6 +289,23 @@ mitm "clear SIGNING_REQUIRED in NEGOTIATE (3.1.1, preauth)" clear-required "${PO
 mitm "clear SIGNING_REQUIRED in NEGOTIATE (2.1, server refuses unsigned)" clear-required "${PORT[mandatory]}" 2.1 enabled "STATUS_ACCESS_DENIED"
 mitm "clear NEGOTIATE capabilities (3.0, VALIDATE_NEGOTIATE_INFO)" clear-caps "${PORT[auto]}" 3.0 enabled "VALIDATE_NEGOTIATE_INFO"
 mitm "flip one byte of a signed READ response (2.1)" flip "${PORT[mandatory]}" 2.1 enabled "STATUS_INVALID_SIGNATURE"
+# The server's SPNEGO mechListMIC, stripped or changed by a relay (MS-SPNG 3.2.5.1).
+# On 2.1 against a server that does not sign, the final SESSION_SETUP response is
+# unsigned, so the mechListMIC check alone stands between the relay and the session.
+mitm "strip the server's mechListMIC (2.1, unsigned session)" strip-mechmic "${PORT[disabled]}" 2.1 enabled \
+    "omitted the SPNEGO mechListMIC"
+mitm "flip a bit of the server's mechListMIC (2.1, unsigned session)" flip-mechmic "${PORT[disabled]}" 2.1 enabled \
+    "mechListMIC does not verify"
+# twin: the same session through the same relay, untouched, succeeds
+lp=$(free_port)
+"$PY" "$MITM" "$lp" "${PORT[disabled]}" none 2>"$T/mitm-none.log" &
+mp=$!
+track_pid $mp
+wait_port 127.0.0.1 "$lp" 10
+out=$("$SMBSIGN" client "//127.0.0.1:$lp/share" -U "$USERNAME%$PASS" -m 2.1 --signing enabled -c "session" 2>&1)
+check_match "mitm none (2.1, unsigned session): the session is set up through the relay" "rc=$? $out" "^rc=0 "
+check_match "mitm none (2.1, unsigned session): session reports dialect 2.1" "$out" "^dialect 2.1$"
+kill "$mp" 2>/dev/null; wait "$mp" 2>/dev/null; untrack "$mp"
 
 # ---- put into a share with too little room: STATUS_DISK_FULL from the WRITE that
 # does not fit, exit 1; a file that fits arrives intact.

@@ -26,13 +26,9 @@ done
 
 T=$(mk_tmpdir)
 chmod 755 "$T"
-U=smbsignsig
 PASS="pw-$RANDOM$RANDOM"
-if ! id "$U" >/dev/null 2>&1; then
-    useradd -M -s /usr/sbin/nologin "$U" 2>/dev/null || { not_ok "samba_signatures: cannot create unix user $U"; exit 1; }
-    # remove the account we created once servers are stopped
-    trap 'test_cleanup; userdel "$U" 2>/dev/null' EXIT
-fi
+test_unix_user sss || { not_ok "samba_signatures: cannot create a unix user for the test"; exit 1; }
+U=$TEST_USER
 
 d=$T/smbd
 P=$(free_port) || { not_ok "free port"; exit 1; }

@@ -92,6 +92,34 @@ check_match "MITM strip SIGNED: audit line 'unsigned request'" "$(cat "$SRV_LOG"
 still_serving "MITM strip SIGNED"
 kill $RPID
 
+# A relay that strips or changes the client's SPNEGO mechListMIC, or zeroes the
+# NTLM MIC of AUTHENTICATE ("drop the MIC", CVE-2019-1040): our server must end
+# the logon with STATUS_LOGON_FAILURE (seen by the relay on the wire), on 2.1
+# (no preauth hash: only the MIC checks can catch it) and 3.1.1; the same
+# relay untouched is the twin.
+for d in SMB2_10 SMB3_11; do
+    for mode in strip-mechmic flip-mechmic zero-ntlm-mic none; do
+        relay $mode
+        out=$(via_relay $d required "ls")
+        rl=$(cat "$SRV_DIR/relay-$mode.log")
+        if [ $mode = none ]; then
+            check_nomatch "MITM none ($d): relay changed nothing" "$rl" "tampered"
+            check_match "MITM none ($d): logon succeeds through the relay" "$rl" "session_setup status 0x00000000"
+            check_nomatch "MITM none ($d): smbclient lists the share" "$out" "NT_STATUS_"
+        else
+            check_match "MITM $mode ($d): relay tampered" "$rl" "tampered: "
+            check_match "MITM $mode ($d): server answers STATUS_LOGON_FAILURE" "$rl" "session_setup status 0xc000006d"
+            check_nomatch "MITM $mode ($d): no successful logon" "$rl" "session_setup status 0x00000000"
+            check_match "MITM $mode ($d): smbclient is refused" "$out" "NT_STATUS_LOGON_FAILURE|NT_STATUS_ACCESS_DENIED"
+        fi
+        kill $RPID
+    done
+done
+check_match "MITM: audit lines name the missing and the bad mechListMIC" "$(cat "$SRV_LOG")" \
+    "no SPNEGO mechListMIC"
+check_match "MITM: audit line for the bad mechListMIC" "$(cat "$SRV_LOG")" "bad SPNEGO mechListMIC"
+still_serving "MITM on the MICs"
+
 # a client whose signatures are all wrong (impacket with a corrupted signer):
 # each request refused, the third failure drops the connection
 out=$(timeout 60 $SRV_PY - "$SRV_PORT" <<'EOF' 2>&1

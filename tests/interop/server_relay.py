@@ -8,14 +8,23 @@ usage: server_relay.py LISTEN_PORT SERVER_PORT MODE
        strip-required clear SIGNING_REQUIRED in the server's NEGOTIATE response
        strip-async-read-sig  clear SIGNED and the signature of every final async
                       READ response (server_async_io.sh)
+       strip-mechmic  remove the SPNEGO mechListMIC from the client's final
+                      SESSION_SETUP request (spnego_edit.py)
+       flip-mechmic   flip a bit of that mechListMIC
+       zero-ntlm-mic  zero the NTLM MIC of the NTLMSSP AUTHENTICATE ("drop the MIC")
+Every SESSION_SETUP response status is printed ("session_setup status 0x...").
        none           relay unchanged
 Frames are NetBIOS-delimited and modified in place; only 127.0.0.1 is used.
 Prints "tampered: ..." lines on stdout when it changes something.
 """
+import os
 import socket
 import struct
 import sys
 import threading
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from spnego_edit import edit_session_setup, smb2_status  # noqa: E402
 
 LPORT, SPORT, MODE = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 state = {'done': False}
@@ -35,6 +44,13 @@ def read_exact(s, n):
 def tamper(frame, to_server):
     if len(frame) < 64 or frame[:4] != b'\xfeSMB':
         return frame
+    if not to_server and smb2_status(frame)[0] == 1:
+        print('session_setup status 0x%08x' % smb2_status(frame)[1], flush=True)
+    if MODE in ('strip-mechmic', 'flip-mechmic', 'zero-ntlm-mic') and to_server:
+        new, what = edit_session_setup(frame, True, MODE)
+        if what:
+            print('tampered: %s' % what, flush=True)
+        return new
     f = bytearray(frame)
     cmd = struct.unpack_from('<H', f, 12)[0]
     flags = struct.unpack_from('<I', f, 16)[0]
@@ -72,7 +88,8 @@ def pump(src, dst, to_server):
             body = read_exact(src, n)
             if body is None:
                 break
-            dst.sendall(h + tamper(body, to_server))
+            out = tamper(body, to_server)
+            dst.sendall(struct.pack('>I', len(out)) + out)
     except OSError:
         pass
     for s in (src, dst):

@@ -12,6 +12,10 @@ tests. Listens on 127.0.0.1:LISTEN, forwards one connection at a time to
                CAP_EXTENDED_SECURITY) although the client asked for extended security
   flip-mechmic flip one byte of the server's SPNEGO mechListMIC (DER a3 12 04 10 + 16
                bytes) in the final (STATUS_SUCCESS) SESSION_SETUP_ANDX response
+  clear-flags2-sig  clear Flags2 SECURITY_SIGNATURE (0x0004) of the first signed
+               WRITE_ANDX request, MAC left as it is (the MAC covers Flags2, so it
+               no longer verifies): on an active signing session the MAC must
+               decide, whatever the flag says
   none         relay unchanged
 
 Prints "tampered MODE" on stderr when it modified something. Loopback only.
@@ -70,6 +74,9 @@ def pump(src, dst, c2s, st):
                         elif (st.mode == "flip-mechmic" and not c2s and cmd == SESSION_SETUP_ANDX and status == 0
                               and b.find(MECH_LIST_MIC) > 0):
                             b[b.find(MECH_LIST_MIC) + 4 + 7] ^= 0x01
+                            st.done = True
+                        elif st.mode == "clear-flags2-sig" and c2s and cmd == WRITE_ANDX and b[10] & 0x04:
+                            b[10] &= 0xFB
                             st.done = True
                         elif st.mode == "replay" and c2s and cmd == NT_CREATE_ANDX:
                             out.append(hdr + body)

@@ -14,10 +14,9 @@ done
 
 T=$(mk_tmpdir)
 chmod 755 "$T"
-USERNAME=smbsigntest
 PASS="pw-$RANDOM$RANDOM"
-id "$USERNAME" >/dev/null 2>&1 || useradd -M -s /usr/sbin/nologin "$USERNAME" 2>/dev/null
-id "$USERNAME" >/dev/null 2>&1 || { not_ok "smb1_samba: cannot create unix user $USERNAME"; exit 1; }
+test_unix_user sst1 || { not_ok "smb1_samba: cannot create a unix user for the test"; exit 1; }
+USERNAME=$TEST_USER
 head -c 150001 /dev/urandom >"$T/payload"
 
 declare -A PORT

@@ -190,7 +190,7 @@ fi
 
 # ---- man in the middle: flip a signed WRITE / READ byte, replay a signed request
 MITM="$ROOT/tests/interop/smb1_mitm.py"
-for mode in flip-write flip-read replay; do
+for mode in flip-write flip-read replay clear-flags2-sig none; do
     srv1_start required 127.0.0.1 "" -c "$SRV_DIR/smb1.conf"
     for try in 1 2 3; do
         mp=$(free_port)
@@ -203,11 +203,18 @@ for mode in flip-write flip-read replay; do
     case $mode in
     flip-write) out=$(smbc1 required "put f64k m.bin" "$mp") ;;
     flip-read) cp "$SRV_DIR/f64k" "$SRV_DIR/share/m.bin"; out=$(smbc1 required "get m.bin m.down" "$mp") ;;
-    replay) out=$(smbc1 required "put f64k m.bin" "$mp") ;;
+    replay | clear-flags2-sig | none) out=$(smbc1 required "put f64k m.bin" "$mp") ;;
     esac
+    if [ $mode = none ]; then
+        # twin: the same upload through the same relay, untouched, arrives intact
+        check_nomatch "mitm none: the relay changed nothing" "$(cat "$SRV_DIR/mitm-$mode.log")" "tampered"
+        check "mitm none: the upload through the relay arrived intact" cmp -s "$SRV_DIR/f64k" "$SRV_DIR/share/m.bin"
+        srv1_stop "mitm $mode"
+        continue
+    fi
     check_match "mitm $mode: the relay tampered" "$(cat "$SRV_DIR/mitm-$mode.log")" "tampered $mode"
     case $mode in
-    flip-write | replay)
+    flip-write | replay | clear-flags2-sig)
         check_match "mitm $mode: our server drops the connection (signature check)" "$(cat "$SRV_LOG")" \
             "dropping the connection"
         if cmp -s "$SRV_DIR/f64k" "$SRV_DIR/share/m.bin"; then not_ok "mitm $mode: the upload did not complete"; else

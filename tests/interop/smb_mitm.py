@@ -9,6 +9,13 @@ interop tests. Listens on 127.0.0.1:LISTEN, forwards every connection to
   clear-required  clear SIGNING_REQUIRED in the NEGOTIATE response SecurityMode
   clear-caps      clear the Capabilities of the NEGOTIATE response (a downgrade
                   that only FSCTL_VALIDATE_NEGOTIATE_INFO can see on 3.0/3.0.2)
+  strip-mechmic   remove the server's SPNEGO mechListMIC from the successful
+                  final SESSION_SETUP response (spnego_edit.py), and strip that
+                  response's signature (SIGNED flag and field): Samba signs it
+                  on every dialect, and on 2.x a client that does not require
+                  signing accepts it unsigned, so the mechListMIC check alone
+                  must catch the relay
+  flip-mechmic    the same with one bit of the mechListMIC flipped
   none            relay unchanged
 
 Prints "tampered MODE" on stderr when it modified something. Loopback only.
@@ -19,6 +26,9 @@ import socket
 import struct
 import sys
 import threading
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from spnego_edit import edit_session_setup  # noqa: E402
 
 SIGNED = 0x00000008
 
@@ -44,6 +54,20 @@ def tamper(frame, st):
     """frame: NetBIOS body (SMB2 PDU, maybe a compound chain)."""
     if st.done or st.mode == "none" or len(frame) < 64 or frame[:4] != b"\xfeSMB":
         return frame
+    if st.mode in ("strip-mechmic", "flip-mechmic"):
+        new, what = edit_session_setup(frame, False, st.mode)
+        if what:
+            flags = struct.unpack_from("<I", new, 16)[0]
+            if flags & SIGNED:
+                b = bytearray(new)
+                struct.pack_into("<I", b, 16, flags & ~SIGNED)
+                b[48:64] = bytes(16)
+                new = bytes(b)
+                what += ", signature stripped"
+            st.done = True
+            sys.stderr.write("tampered %s: %s\n" % (st.mode, what))
+            sys.stderr.flush()
+        return new
     b = bytearray(frame)
     off = 0
     while True:
@@ -100,7 +124,7 @@ def pump(src, dst, st, from_server):
                             f.write(body)
                 with st.lock:
                     body = tamper(body, st)
-            dst.sendall(hdr + body)
+            dst.sendall(bytes([hdr[0]]) + len(body).to_bytes(3, "big") + body)
     except OSError:
         pass
     finally:
@@ -116,7 +140,7 @@ def main():
         sys.stderr.write("usage: smb_mitm.py LISTEN_PORT TARGET_PORT MODE\n")
         return 2
     lport, tport, mode = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
-    if mode not in ("flip", "strip", "clear-required", "clear-caps", "none"):
+    if mode not in ("flip", "strip", "clear-required", "clear-caps", "strip-mechmic", "flip-mechmic", "none"):
         sys.stderr.write("unknown mode\n")
         return 2
     st = State(mode)

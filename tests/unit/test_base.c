@@ -12,6 +12,7 @@
 #include "base/buf.h"
 #include "base/hex.h"
 #include "base/json.h"
+#include "wire/smb1/msg.h"
 #include "smbsign/status.h"
 #include "smbsign/types.h"
 
@@ -169,6 +170,50 @@ static void json_writer(void **state)
     free(buf);
 }
 
+/* take() (every rd_* read) with a length that would wrap off + n: refused,
+ * sticky, nothing returned (issue 11: it computed off + n, which can wrap,
+ * unlike rd_sub); the twin reads the bytes that are there. */
+static void rd_huge_length_does_not_wrap(void **state)
+{
+    (void)state;
+    uint8_t b[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+    smb_rd r;
+    rd_init(&r, b, sizeof b);
+    assert_int_equal(rd_u8(&r), 1);
+    assert_null(rd_bytes(&r, SIZE_MAX));
+    assert_int_equal(r.err, SMB_E_TRUNCATED);
+    assert_null(rd_bytes(&r, 1)); /* sticky */
+    rd_init(&r, b, sizeof b);
+    assert_int_equal(rd_u8(&r), 1);
+    assert_null(rd_bytes(&r, SIZE_MAX - 0));
+    rd_init(&r, b, sizeof b);
+    rd_skip(&r, 3);
+    assert_null(rd_bytes(&r, (size_t)-3)); /* off + n == 0 after wrapping */
+    assert_false(rd_ok(&r));
+    rd_init(&r, b, sizeof b); /* twin */
+    rd_skip(&r, 3);
+    const uint8_t *q = rd_bytes(&r, 5);
+    assert_non_null(q);
+    assert_int_equal(q[4], 8);
+    assert_true(rd_ok(&r));
+}
+
+/* smb1_wr_ustr: a string that cannot be converted sets the writer's sticky
+ * error as well as returning it; a good one does not. */
+static void smb1_wr_ustr_error_is_sticky(void **state)
+{
+    (void)state;
+    uint8_t buf[64];
+    smb_wr w;
+    wr_init(&w, buf, sizeof buf);
+    assert_int_not_equal(smb1_wr_ustr(&w, "bad \xff\xfe utf-8"), SMB_OK);
+    assert_false(wr_ok(&w));
+    wr_init(&w, buf, sizeof buf); /* twin */
+    assert_int_equal(smb1_wr_ustr(&w, "ok"), SMB_OK);
+    assert_true(wr_ok(&w));
+    assert_int_equal(wr_len(&w), 6);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -176,6 +221,7 @@ int main(void)
         cmocka_unit_test(rd_sub_checks_64bit),  cmocka_unit_test(wr_writes_and_overflows),
         cmocka_unit_test(hex_roundtrip_and_errors), cmocka_unit_test(status_table_names),
         cmocka_unit_test(vocabulary_names),     cmocka_unit_test(json_writer),
+        cmocka_unit_test(rd_huge_length_does_not_wrap), cmocka_unit_test(smb1_wr_ustr_error_is_sticky),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -28,6 +28,7 @@
 #include "wire/smb2/echo.h"
 #include "wire/smb2/header.h"
 #include "wire/smb2/negotiate.h"
+#include "wire/smb2/read.h"
 #include "wire/smb2/session_setup.h"
 
 enum tamper {
@@ -520,6 +521,66 @@ static void core_interim_pending(void **s)
     interim(false, SMB_E_ACCESS_DENIED); /* the final async response unsigned */
 }
 
+/* Twins for READ responses (issue 21): on a signing session the data of a
+ * READ response is delivered only when the response verifies. A forged READ
+ * response (signed, then one data byte changed) and an unsigned one fail the
+ * core and deliver nothing; the same response intact is delivered with its
+ * data. */
+static void read_case(uint16_t dialect, enum tamper t, smb_status want)
+{
+    struct fake f = {.dialect = 0};
+    FAKE_INIT(f, dialect, SMB2_NEGOTIATE_SIGNING_ENABLED | SMB2_NEGOTIATE_SIGNING_REQUIRED);
+    size_t nev = 0;
+    setup_core(&f, SMB_LEVEL_REQUIRED);
+    assert_int_equal(handshake(&f, T_NONE), SMB_OK);
+    struct smb_cli_req rq;
+    uint8_t req[512], rsp[512];
+    uint64_t mid;
+    static const char data[] = "the file's bytes";
+    assert_int_equal(smb_cli_req_start(f.c, &rq, SMB2_READ, 5, 64, 0), SMB_OK);
+    struct smb2_read_req q = {.length = sizeof data - 1, .offset = 0, .file_id = {1, 2}};
+    smb2_read_req_encode(&rq.w, &q);
+    assert_int_equal(smb_cli_req_finish(f.c, &rq, 77, &mid), SMB_OK);
+    size_t n = take_out(f.c, req, sizeof req);
+    smb_verify_result vr;
+    assert_int_equal(smb2_verify(f.sign, req, n, true, &vr, NULL, NULL), SMB_OK);
+    assert_int_equal(vr, SMB_VERIFY_VALID);
+    smb_wr w;
+    wr_init(&w, rsp, sizeof rsp);
+    rsp_hdr(&w, SMB2_READ, 0, mid, f.sid, 0);
+    struct smb2_read_resp rs = {.data_remaining = 0, .data = {(const uint8_t *)data, sizeof data - 1}};
+    smb2_read_resp_encode(&w, &rs);
+    assert_true(wr_ok(&w));
+    size_t len = wr_len(&w);
+    if (t != T_UNSIGNED)
+        assert_int_equal(smb2_sign(f.sign, rsp, len), SMB_OK);
+    if (t == T_FLIP)
+        rsp[len - 3] ^= 0x01; /* a byte of the file data */
+    assert_int_equal(feed(f.c, rsp, len, &nev), want);
+    if (want == SMB_OK) {
+        assert_int_equal(nev, 1);
+        const struct smb_cli_event *ev = smb_cli_ev(f.c, 0);
+        assert_int_equal(ev->tag, 77);
+        assert_int_equal(ev->status, SMB_OK);
+        assert_true(ev->len >= 80 + sizeof data - 1);
+        assert_memory_equal(ev->msg + 80, data, sizeof data - 1);
+    } else {
+        assert_int_equal(smb_cli_state(f.c), SMB_CLI_FAILED);
+    }
+    done(&f);
+}
+
+static void core_read_forged_or_unsigned_refused(void **s)
+{
+    (void)s;
+    for (int i = 0; i < 2; i++) {
+        uint16_t d = i ? 0x0311 : 0x0210;
+        read_case(d, T_FLIP, SMB_E_INVALID_SIGNATURE);
+        read_case(d, T_UNSIGNED, SMB_E_ACCESS_DENIED);
+        read_case(d, T_NONE, SMB_OK); /* twin */
+    }
+}
+
 static void core_garbage_frames(void **s)
 {
     (void)s;
@@ -549,6 +610,7 @@ int main(void)
         cmocka_unit_test(core_garbage_frames),    cmocka_unit_test(core_interim_pending),
         cmocka_unit_test(core_forged_grant_ignored), cmocka_unit_test(core_signed_grant_counted),
         cmocka_unit_test(core_final_forged_grant_ignored), cmocka_unit_test(core_final_signed_grant_counted),
+        cmocka_unit_test(core_read_forged_or_unsigned_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

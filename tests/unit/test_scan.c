@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "base/buf.h"
+#include "scan/perm.h"
 #include "scan/probe.h"
 #include "scan/targets.h"
 #include "scan/verdict.h"
@@ -172,6 +173,7 @@ static void verdict_rules(void **state)
         assert_int_equal(r.status, STATUS);                                                                  \
         assert_int_equal(r.verdict, VERDICT);                                                                \
         assert_int_equal(r.relay_target, RELAY);                                                             \
+        assert_int_equal(r.relay_target, r.relay_via != 0);                                                  \
         if ((VERDICT) == SMB_SCAN_VERDICT_UNKNOWN)                                                           \
             assert_true(r.error[0] != '\0');                                                                 \
     } while (0)
@@ -186,7 +188,12 @@ static void verdict_rules(void **state)
     /* SMB2 requires it but SMB1 could not be judged: unknown, never "required" */
     V(out2(SMB_SCAN_OK, true), out1(SMB_SCAN_TIMEOUT, 0), SMB_SCAN_OK, SMB_SCAN_VERDICT_UNKNOWN, false);
     V(out2(SMB_SCAN_OK, true), out1(SMB_SCAN_MALFORMED, 0), SMB_SCAN_OK, SMB_SCAN_VERDICT_UNKNOWN, false);
-    V(out2(SMB_SCAN_RESET, true), out1(SMB_SCAN_OK, 15), SMB_SCAN_OK, SMB_SCAN_VERDICT_UNKNOWN, false);
+    /* SMB1-only servers close the connection on an SMB2 NEGOTIATE: judged from SMB1 */
+    V(out2(SMB_SCAN_RESET, true), out1(SMB_SCAN_OK, 15), SMB_SCAN_OK, SMB_SCAN_VERDICT_REQUIRED, false);
+    assert_int_equal(r.smb2_status, SMB_SCAN_NOT_SUPPORTED);
+    V(out2(SMB_SCAN_RESET, true), out1(SMB_SCAN_OK, 7), SMB_SCAN_OK, SMB_SCAN_VERDICT_NOT_REQUIRED, true);
+    /* ... but a timeout on SMB2 is not proof: unknown */
+    V(out2(SMB_SCAN_TIMEOUT, true), out1(SMB_SCAN_OK, 15), SMB_SCAN_OK, SMB_SCAN_VERDICT_UNKNOWN, false);
     /* nothing answered: the host status is the SMB2 failure, verdict unknown */
     V(out2(SMB_SCAN_REFUSED, true), out1(SMB_SCAN_SKIPPED, 0), SMB_SCAN_REFUSED, SMB_SCAN_VERDICT_UNKNOWN,
       false);
@@ -458,7 +465,8 @@ static void output_formats(void **state)
              "\"3.1.1\",\"security_mode\":1,\"signing\":\"not-required\",\"signing_algorithm\":"
              "\"aes-gmac\",\"encryption_ciphers\":[\"aes-128-gcm\"],\"server_guid\":\"03020100-0504-"
              "0706-0809-0a0b0c0d0e0f\",\"capabilities\":0},\"smb1\":{\"security_mode\":3,\"signing\":"
-             "\"disabled\",\"capabilities\":0},\"relay_target\":true,\"verdict\":\"not-required\","
+             "\"disabled\",\"capabilities\":0},\"relay_target\":true,\"relay_via\":[\"smb2\",\"smb1\"],"
+             "\"verdict\":\"not-required\","
              "\"smb2_status\":\"ok\",\"smb1_status\":\"ok\",\"error\":null}\n");
     free(buf);
     f = open_memstream(&buf, &len);
@@ -467,6 +475,399 @@ static void output_formats(void **state)
     assert_string_equal(buf, "192.0.2.1,445,ok,not-required,true,3.1.1,1,not-required,aes-gmac,aes-128-gcm,"
                              "03020100-0504-0706-0809-0a0b0c0d0e0f,3,disabled,ok,ok,\n");
     free(buf);
+    /* nxc line and nmap XML shape */
+    f = open_memstream(&buf, &len);
+    smb_scan_result_write_nxc(f, &r);
+    fclose(f);
+    assert_non_null(strstr(buf, "SMB         192.0.2.1       445"));
+    assert_non_null(strstr(buf, "[*] SMB 3.1.1 (signing:False) (SMBv1:True) (relay:smb2,smb1)"));
+    free(buf);
+    f = open_memstream(&buf, &len);
+    smb_scan_result_write_xml(f, &r);
+    fclose(f);
+    assert_non_null(strstr(buf, "<address addr=\"192.0.2.1\" addrtype=\"ipv4\"/>"));
+    assert_non_null(strstr(buf, "<script id=\"smb2-security-mode\""));
+    assert_non_null(strstr(buf, "<table key=\"3.1.1\"><elem>Message signing enabled but not required</elem>"));
+    assert_non_null(strstr(buf, "<elem key=\"message_signing\">disabled</elem>"));
+    free(buf);
+    /* a host that did not answer has no nxc line */
+    r.status = SMB_SCAN_TIMEOUT;
+    f = open_memstream(&buf, &len);
+    smb_scan_result_write_nxc(f, &r);
+    fclose(f);
+    assert_int_equal(len, 0);
+    free(buf);
+}
+
+/* verdict: which dialect makes a host relayable is reported */
+static void verdict_relay_via(void **state)
+{
+    (void)state;
+    struct smb_scan_result r;
+    struct scan_probe_out a = out2(SMB_SCAN_OK, false), b = out1(SMB_SCAN_OK, 15);
+    memset(&r, 0, sizeof r);
+    scan_verdict(&r, &a, &b); /* 3.1.1 enabled-not-required, SMB1 required */
+    assert_int_equal(r.relay_via, SMB_SCAN_PROBE_SMB2);
+    a = out2(SMB_SCAN_OK, true);
+    b = out1(SMB_SCAN_OK, 7);
+    scan_verdict(&r, &a, &b);
+    assert_int_equal(r.relay_via, SMB_SCAN_PROBE_SMB1);
+    a = out2(SMB_SCAN_NOT_SUPPORTED, true); /* SMB1-only host: judged from SMB1 SecurityMode */
+    b = out1(SMB_SCAN_OK, 3);
+    scan_verdict(&r, &a, &b);
+    assert_int_equal(r.relay_via, SMB_SCAN_PROBE_SMB1);
+    assert_int_equal(r.verdict, SMB_SCAN_VERDICT_NOT_REQUIRED);
+    b = out1(SMB_SCAN_OK, 15);
+    scan_verdict(&r, &a, &b);
+    assert_int_equal(r.relay_via, 0);
+    assert_int_equal(r.verdict, SMB_SCAN_VERDICT_REQUIRED);
+}
+
+/* ---------------------------------------------------------- permutation */
+
+/* Every position of [0, n) maps into [0, n) and no two to the same value. */
+static void check_bijection(uint64_t n, uint64_t seed, bool identity)
+{
+    struct scan_perm p;
+    scan_perm_init(&p, n, seed, identity);
+    uint8_t *seen = calloc((size_t)(n / 8 + 1), 1);
+    assert_non_null(seen);
+    for (uint64_t i = 0; i < n; i++) {
+        uint64_t x = scan_perm_at(&p, i);
+        assert_true(x < n);
+        assert_false(seen[x / 8] & (1u << (x % 8)));
+        seen[x / 8] |= (uint8_t)(1u << (x % 8));
+    }
+    free(seen);
+}
+
+static void perm_bijection_exhaustive(void **state)
+{
+    (void)state;
+    for (uint64_t n = 1; n <= 600; n++)
+        for (uint64_t seed = 0; seed < 4; seed++)
+            check_bijection(n, seed * 0x9E3779B97F4A7C15ull + n, false);
+    check_bijection(1000, 0, true);
+    /* sizes at and around powers of two and of four (the Feistel domain) */
+    static const uint64_t sizes[] = {1023, 1024, 1025, 4095, 4096, 4097, 65535, 65536, 65537, 1u << 20};
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
+        check_bijection(sizes[i], 42 + i, false);
+    /* a whole /8 with two ports, exhaustively (2^25 positions) */
+    check_bijection((1ull << 25) + 3, 7, false);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Large index spaces (the library's cap: 2^24 addresses x 16 ports = 2^28):
+ * a sample of positions gives distinct values in range. */
+static void perm_bijection_sampled(void **state)
+{
+    (void)state;
+    const uint64_t n = (1ull << 28) - 5;
+    const size_t k = 200000;
+    struct scan_perm p;
+    scan_perm_init(&p, n, 12345, false);
+    uint64_t *v = malloc(k * sizeof *v);
+    assert_non_null(v);
+    uint64_t pos = 99991, step = 1327; /* k distinct positions spread over [0, n) */
+    for (size_t i = 0; i < k; i++) {
+        v[i] = scan_perm_at(&p, (pos + i * step) % n);
+        assert_true(v[i] < n);
+    }
+    qsort(v, k, sizeof *v, cmp_u64);
+    for (size_t i = 1; i < k; i++)
+        assert_true(v[i] != v[i - 1]);
+    /* the order is spread: the sampled values are not clustered in one part */
+    assert_true(v[0] < n / 100 && v[k - 1] > n - n / 100);
+    free(v);
+}
+
+static void perm_seeds(void **state)
+{
+    (void)state;
+    struct scan_perm a, b, c;
+    scan_perm_init(&a, 5000, 1, false);
+    scan_perm_init(&b, 5000, 1, false);
+    scan_perm_init(&c, 5000, 2, false);
+    unsigned same_ab = 0, same_ac = 0, fixed = 0;
+    for (uint64_t i = 0; i < 5000; i++) {
+        same_ab += scan_perm_at(&a, i) == scan_perm_at(&b, i);
+        same_ac += scan_perm_at(&a, i) == scan_perm_at(&c, i);
+        fixed += scan_perm_at(&a, i) == i;
+    }
+    assert_int_equal(same_ab, 5000); /* the same seed gives the same order on every host */
+    assert_true(same_ac < 50);       /* another seed another order */
+    assert_true(fixed < 50);         /* and it is not the input order */
+}
+
+/* Shards over real targets: every (address, port) not excluded is visited by
+ * exactly one shard, and excluded ones by none. */
+static void check_shards(const char *const *specs, const char *const *excl, const uint16_t *ports,
+                         unsigned nports, unsigned k, uint64_t seed)
+{
+    char err[256];
+    smb_scan_targets *t = smb_scan_targets_new(0);
+    for (; *specs; specs++)
+        assert_int_equal(smb_scan_targets_add(t, *specs, err, sizeof err), SMB_OK);
+    for (; excl && *excl; excl++)
+        assert_int_equal(smb_scan_targets_exclude(t, *excl, err, sizeof err), SMB_OK);
+    struct scan_space sp;
+    assert_int_equal(scan_space_init(&sp, t, ports, nports), 0);
+    uint8_t *hits = calloc((size_t)sp.total, 1);
+    assert_non_null(hits);
+    struct scan_perm p;
+    scan_perm_init(&p, sp.total, seed, false);
+    uint64_t visited = 0, steps_sum = 0;
+    for (unsigned s = 0; s < k; s++) {
+        uint64_t steps = scan_shard_steps(sp.total, s, k);
+        steps_sum += steps;
+        for (uint64_t j = 0; j < steps; j++) {
+            uint64_t idx = scan_perm_at(&p, s + j * k);
+            const struct scan_range *r;
+            scan_u128 a;
+            uint16_t port;
+            if (!scan_space_get(&sp, idx, &r, &a, &port))
+                continue;
+            assert_int_equal(hits[idx], 0); /* disjoint */
+            hits[idx] = 1;
+            visited++;
+        }
+    }
+    assert_int_equal(steps_sum, sp.total);
+    assert_int_equal(visited, scan_space_count(&sp)); /* complete */
+    free(hits);
+    scan_space_free(&sp);
+    smb_scan_targets_free(t);
+}
+
+static void shards_disjoint_complete(void **state)
+{
+    (void)state;
+    static const uint16_t ports2[] = {445, 139};
+    static const char *const a[] = {"10.0.0.0/24", "10.0.1.5:8080", "[fd00::1]:4445", "fd00::/124", NULL};
+    static const char *const ax[] = {"10.0.0.16/28", "fd00::3", NULL};
+    for (unsigned k = 1; k <= 9; k++) {
+        check_shards(a, NULL, ports2, 2, k, 1000 + k);
+        check_shards(a, ax, ports2, 2, k, 77);
+    }
+    /* exhaustive over small sets: every size 1..64, every shard count 1..8 */
+    static const uint16_t port1[] = {445};
+    for (unsigned n = 1; n <= 64; n++) {
+        char spec[64];
+        snprintf(spec, sizeof spec, "10.9.0.1-%u", n);
+        const char *const one[] = {spec, NULL};
+        for (unsigned k = 1; k <= 8; k++)
+            check_shards(one, NULL, port1, 1, k, n * 31 + k);
+    }
+    /* large: a /12 with 2 ports in 16 shards */
+    static const char *const big[] = {"10.16.0.0/12", NULL};
+    static const char *const bigx[] = {"10.16.0.0/16", "10.31.255.255", NULL};
+    check_shards(big, bigx, ports2, 2, 16, 99);
+}
+
+/* HOST:PORT, [IPv6]:PORT and the built-in reserved-block exclusions */
+static void targets_ports_and_reserved(void **state)
+{
+    (void)state;
+    char err[256];
+    static const uint16_t ports[] = {445, 139};
+    smb_scan_targets *t = smb_scan_targets_new(0);
+    assert_int_equal(smb_scan_targets_add(t, "127.0.0.1:4445", err, sizeof err), SMB_OK);
+    assert_int_equal(smb_scan_targets_add(t, "[::1]:4446", err, sizeof err), SMB_OK);
+    assert_int_equal(smb_scan_targets_add(t, "[::1]", err, sizeof err), SMB_OK);
+    assert_int_equal(smb_scan_targets_add(t, "localhost:4447", err, sizeof err), SMB_OK);
+    struct scan_space sp;
+    assert_int_equal(scan_space_init(&sp, t, ports, 2), 0);
+    assert_int_equal(sp.total, 1 + 1 + 2 + 1); /* a fixed port replaces the list */
+    const struct scan_range *r;
+    scan_u128 a;
+    uint16_t port;
+    assert_true(scan_space_get(&sp, 0, &r, &a, &port));
+    assert_int_equal(port, 4445);
+    assert_true(scan_space_get(&sp, 1, &r, &a, &port));
+    assert_int_equal(port, 4446);
+    assert_int_equal(r->family, AF_INET6);
+    assert_true(scan_space_get(&sp, 3, &r, &a, &port));
+    assert_int_equal(port, 139);
+    assert_true(scan_space_get(&sp, 4, &r, &a, &port));
+    assert_string_equal(r->name, "localhost");
+    assert_int_equal(port, 4447);
+    scan_space_free(&sp);
+    static const char *bad[] = {"[::1",   "[::1]x", "[127.0.0.1]:445", "10.0.0.1:0", "10.0.0.1:70000",
+                                ":445",   "10.0.0.1:", "10.0.0.1:4a5", "[::1]:"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        err[0] = '\0';
+        assert_int_not_equal(smb_scan_targets_add(t, bad[i], err, sizeof err), SMB_OK);
+        assert_true(err[0] != '\0');
+    }
+    assert_int_not_equal(smb_scan_targets_exclude(t, "10.0.0.1:445", err, sizeof err), SMB_OK);
+    assert_non_null(strstr(err, "no port"));
+    smb_scan_targets_free(t);
+    /* reserved blocks are skipped only inside a larger target block */
+    assert_int_equal(count_of("169.254.0.0/15", NULL), 65536); /* link local half skipped */
+    assert_int_equal(count_of("169.254.0.0/16", NULL), 65536); /* asked for on purpose */
+    assert_int_equal(count_of("127.0.0.0/16", NULL), 65536);
+    assert_int_equal(count_of("192.0.2.0/23", NULL), 256);
+    assert_int_equal(count_of("192.0.2.0/23", "192.0.3.0/25"), 128);
+    assert_int_equal(count_of("10.0.0.0/8", NULL), 1u << 24); /* private blocks are targets */
+    assert_int_equal(count_of("172.16.0.0/12", NULL), 1u << 20);
+    t = smb_scan_targets_new(0);
+    assert_int_equal(smb_scan_targets_add(t, "169.254.0.0/15", err, sizeof err), SMB_OK);
+    smb_scan_targets_default_excludes(t, false);
+    assert_int_equal(smb_scan_targets_count(t), 131072);
+    smb_scan_targets_default_excludes(t, true);
+    assert_int_equal(smb_scan_targets_count(t), 65536);
+    /* the arithmetic count agrees with walking the addresses */
+    scan_iter it;
+    uint64_t walked = 0;
+    scan_iter_init(&it);
+    while (scan_iter_next(t, &it, &r, &a))
+        walked++;
+    assert_int_equal(walked, 65536);
+    smb_scan_targets_free(t);
+}
+
+/* ------------------------------------------------------------ checkpoint */
+
+static smb_status ckpt(const char *text, struct smb_scan_resume *r, char *err, size_t n)
+{
+    return smb_scan_resume_parse(text, strlen(text), "ck", r, err, n);
+}
+
+static void checkpoint_roundtrip(void **state)
+{
+    (void)state;
+    uint64_t pend[] = {7, 3, 100, 4, 5, 6, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20};
+    struct smb_scan_resume w = {true, 18446744073709551615ull, 2, 4, 0x0123456789abcdefull, 5000, 200, pend,
+                                sizeof pend / sizeof pend[0], 123456789, -1};
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_int_equal(smb_scan_resume_write(f, &w), 0);
+    fclose(f);
+    assert_non_null(strstr(buf, "shard 3/4\n"));
+    struct smb_scan_resume r;
+    char err[256];
+    assert_int_equal(smb_scan_resume_parse(buf, len, "ck", &r, err, sizeof err), SMB_OK);
+    assert_true(r.shuffle);
+    assert_true(r.seed == w.seed);
+    assert_int_equal(r.shard, 2);
+    assert_int_equal(r.shards, 4);
+    assert_true(r.digest == w.digest);
+    assert_int_equal(r.steps, 5000);
+    assert_int_equal(r.next, 200);
+    assert_int_equal(r.npending, w.npending);
+    assert_int_equal(r.pending[0], 3); /* sorted */
+    assert_int_equal(r.pending[r.npending - 1], 100);
+    assert_int_equal(r.output_bytes, 123456789);
+    assert_int_equal(r.relay_bytes, -1); /* not written: no relay list */
+    assert_null(strstr(buf, "relay "));
+    smb_scan_resume_free(&r);
+    free(buf);
+}
+
+static void checkpoint_corrupt(void **state)
+{
+    (void)state;
+    static const char head[] = "smbsign-scan-checkpoint 1\norder shuffle\nseed 5\nshard 1/2\n"
+                               "targets 0123456789abcdef\nsteps 10\n";
+    static const struct {
+        const char *tail, *want;
+    } cases[] = {
+        {"next 4\npending 1 2\nend\n", NULL}, /* the good one */
+        {"next 4\npending 1 2\n", "ck:8: no 'end' line"},
+        {"next 4\npending 1 2\nend", "ck:9: last line has no newline"},
+        {"next 4\npending 1 4\nend\n", "pending step 4 is not below next"},
+        {"next 4\npending 1 1\nend\n", "pending step 1 listed twice"},
+        {"next 4\npending 1 x\nend\n", "ck:8: pending: expected a step number"},
+        {"next 4\npending 1  2\nend\n", "ck:8: pending: expected a step number"},
+        {"next 11\nend\n", "next 11 is past the 10 steps"},
+        {"next 4\nnext 4\nend\n", "ck:8: 'next' given twice"},
+        {"end\n", "'next' missing"},
+        {"next 4\ncolour red\nend\n", "ck:8: unknown key 'colour'"},
+        {"next 4\nend\nnext 5\n", "ck:9: text after 'end'"},
+        {"next -4\nend\n", "ck:7: bad value for 'next'"},
+        {"next 99999999999999999999\nend\n", "ck:7: bad value for 'next'"},
+        {"next 4 \nend\n", "ck:7: bad value for 'next'"},
+        {"next 4\noutput 10\nrelay 0\nend\n", NULL},
+        {"next 4\noutput -1\nend\n", "ck:8: bad value for 'output'"},
+        {"next 4\nrelay 1\nrelay 2\nend\n", "ck:9: 'relay' given twice"},
+    };
+    char text[512], err[256];
+    struct smb_scan_resume r;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        snprintf(text, sizeof text, "%s%s", head, cases[i].tail);
+        err[0] = '\0';
+        smb_status st = ckpt(text, &r, err, sizeof err);
+        if (!cases[i].want) {
+            assert_int_equal(st, SMB_OK);
+            smb_scan_resume_free(&r);
+            continue;
+        }
+        if (st == SMB_OK || !strstr(err, cases[i].want))
+            fail_msg("case %zu: got '%s', want '%s'", i, err, cases[i].want);
+        assert_null(r.pending);
+    }
+    static const struct {
+        const char *text, *want;
+    } whole[] = {
+        {"", "ck:0: empty file"},
+        {"hello\n", "ck:1: not an smbsign scan checkpoint"},
+        {"smbsign-scan-checkpoint 2\n", "ck:1: not an smbsign scan checkpoint"},
+        {"# c\nsmbsign-scan-checkpoint 1\nshard 0/4\n", "ck:3: bad value for 'shard'"},
+        {"smbsign-scan-checkpoint 1\nshard 5/4\n", "ck:2: bad value for 'shard'"},
+        {"smbsign-scan-checkpoint 1\ntargets 0123\n", "ck:2: bad value for 'targets'"},
+        {"smbsign-scan-checkpoint 1\norder random\n", "ck:2: bad value for 'order'"},
+        {"smbsign-scan-checkpoint 1\nseed\n", "ck:2: expected 'KEY VALUE'"},
+    };
+    for (size_t i = 0; i < sizeof whole / sizeof whole[0]; i++) {
+        err[0] = '\0';
+        if (ckpt(whole[i].text, &r, err, sizeof err) == SMB_OK || !strstr(err, whole[i].want))
+            fail_msg("whole %zu: got '%s', want '%s'", i, err, whole[i].want);
+    }
+    /* a NUL byte inside a line */
+    static const char nul[] = "smbsign-scan-checkpoint 1\nseed 1\0\n";
+    assert_int_not_equal(smb_scan_resume_parse(nul, sizeof nul - 1, "ck", &r, err, sizeof err), SMB_OK);
+    assert_non_null(strstr(err, "ck:2: NUL byte"));
+}
+
+/* ------------------------------------------------------------ merge input */
+
+static void record_parse(void **state)
+{
+    (void)state;
+    struct smb_scan_record r;
+    char err[256];
+    const char *good = "{\"host\":\"10.0.0.5\",\"name\":null,\"port\":445,\"status\":\"ok\",\"smb2\":null,"
+                       "\"smb1\":{\"security_mode\":3},\"relay_target\":true,\"verdict\":\"not-required\"}\n";
+    assert_int_equal(smb_scan_record_parse(good, strlen(good), &r, err, sizeof err), SMB_OK);
+    assert_string_equal(r.host, "10.0.0.5");
+    assert_int_equal(r.port, 445);
+    assert_true(r.relay_target && r.smb1 && r.has_addr);
+    const char *unres = "{\"host\":\"nx.invalid\",\"name\":\"nx.invalid\",\"port\":445,\"status\":\"error\","
+                        "\"relay_target\":false,\"verdict\":\"unknown\"}";
+    assert_int_equal(smb_scan_record_parse(unres, strlen(unres), &r, err, sizeof err), SMB_OK);
+    assert_false(r.has_addr);
+    static const char *bad[] = {
+        "not json",
+        "[1,2]",
+        "{\"host\":\"a\",\"port\":445,\"status\":\"ok\",\"relay_target\":true,\"verdict\":\"not-required\"} x",
+        "{\"port\":445,\"status\":\"ok\",\"relay_target\":true,\"verdict\":\"not-required\"}",
+        "{\"host\":\"a\",\"port\":0,\"status\":\"ok\",\"relay_target\":true,\"verdict\":\"not-required\"}",
+        "{\"host\":\"a\",\"port\":445,\"status\":\"fine\",\"relay_target\":true,\"verdict\":\"not-required\"}",
+        "{\"host\":\"a\",\"port\":445,\"status\":\"ok\",\"relay_target\":\"yes\",\"verdict\":\"not-required\"}",
+        "{\"host\":\"a\",\"port\":445,\"status\":\"ok\",\"relay_target\":false,\"verdict\":\"not-required\"}",
+        "{\"host\":\"a\",\"port\":445,\"status\":\"ok\",\"relay_target\":true,\"verdict\":\"maybe\"}",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        err[0] = '\0';
+        if (smb_scan_record_parse(bad[i], strlen(bad[i]), &r, err, sizeof err) == SMB_OK || !err[0])
+            fail_msg("bad record %zu accepted", i);
+    }
 }
 
 int main(void)
@@ -477,7 +878,11 @@ int main(void)
         cmocka_unit_test(verdict_rules),  cmocka_unit_test(templates_decode),
         cmocka_unit_test(probe_smb2_ok),  cmocka_unit_test(probe_smb2_bad),
         cmocka_unit_test(probe_smb1),     cmocka_unit_test(probe_port139),
-        cmocka_unit_test(output_formats),
+        cmocka_unit_test(output_formats), cmocka_unit_test(verdict_relay_via),
+        cmocka_unit_test(perm_bijection_exhaustive), cmocka_unit_test(perm_bijection_sampled),
+        cmocka_unit_test(perm_seeds), cmocka_unit_test(shards_disjoint_complete),
+        cmocka_unit_test(targets_ports_and_reserved), cmocka_unit_test(checkpoint_roundtrip),
+        cmocka_unit_test(checkpoint_corrupt), cmocka_unit_test(record_parse),
     };
     return cmocka_run_group_tests(tests, setup_tpl, NULL);
 }

@@ -1814,6 +1814,73 @@ static void core_io_job_sync_form_under_threshold(void **state)
     io_fixture_free(&f);
 }
 
+
+/* Twins for the WRITE path (issue 21): on a signing session an unsigned WRITE
+ * and a signed WRITE whose data was changed after signing are refused with
+ * STATUS_ACCESS_DENIED, answered unsigned, and leave the file untouched; the
+ * same WRITE properly signed is done. Each of the two refusals fails on a
+ * server that skips verification for WRITE. */
+static void read_file_at(struct sess_fixture *f, char *got, size_t cap)
+{
+    char path[400];
+    snprintf(path, sizeof path, "%s/data.txt", f->dir);
+    FILE *fp = fopen(path, "r");
+    assert_non_null(fp);
+    got[0] = 0;
+    assert_non_null(fgets(got, (int)cap, fp));
+    fclose(fp);
+}
+
+static void core_write_refused_unsigned_or_tampered(void **state)
+{
+    (void)state;
+    struct sess_fixture f;
+    (void)io_fixture(&f, 1000, "0123456789");
+    uint64_t wfid = open_name_access(&f, "data.txt", false, 0x00100083u); /* + WRITE_DATA */
+    uint8_t req[1024], body[128];
+    size_t n, mlen, bl;
+    struct srv_buf out;
+    char got[32];
+    uint8_t *m;
+
+    /* unsigned WRITE: refused, unsigned answer, file unchanged */
+    bl = write_body(body, sizeof body, wfid, 0, "ZZ");
+    n = build_req(req, sizeof req, SMB2_WRITE, f.mid++, f.sid, f.tid, body, bl);
+    assert_int_equal(input_raw(&f, req, n, &out), SMB_OK);
+    assert_null(srv_conn_take_job(f.c));
+    m = frame_at(&out, 0, &mlen);
+    assert_int_equal(le32(m + 8), 0xC0000022u);
+    assert_int_equal(le32(m + 16) & SMB2_FLAGS_SIGNED, 0);
+    srv_buf_free(&out);
+    read_file_at(&f, got, sizeof got);
+    assert_string_equal(got, "0123456789");
+
+    /* signed, then the last data byte changed: refused, file unchanged */
+    n = signed_req(&f, req, sizeof req, SMB2_WRITE, f.mid++, body, write_body(body, sizeof body, wfid, 0, "ZZ"));
+    req[n - 1] ^= 0x01;
+    assert_int_equal(input_raw(&f, req, n, &out), SMB_OK);
+    assert_null(srv_conn_take_job(f.c));
+    m = frame_at(&out, 0, &mlen);
+    assert_int_equal(le32(m + 8), 0xC0000022u);
+    srv_buf_free(&out);
+    read_file_at(&f, got, sizeof got);
+    assert_string_equal(got, "0123456789");
+
+    /* twin: the same WRITE, signed and intact, is done */
+    n = signed_req(&f, req, sizeof req, SMB2_WRITE, f.mid++, body, write_body(body, sizeof body, wfid, 0, "ZZ"));
+    assert_int_equal(input_raw(&f, req, n, &out), SMB_OK);
+    assert_null(srv_conn_take_job(f.c));
+    m = frame_at(&out, 0, &mlen);
+    assert_int_equal(le32(m + 8), 0);
+    assert_int_equal(le32(m + 64 + 4), 2); /* Count */
+    assert_signed(&f, m, mlen, true);
+    srv_buf_free(&out);
+    read_file_at(&f, got, sizeof got);
+    assert_string_equal(got, "ZZ23456789");
+    close_fid(&f, wfid);
+    io_fixture_free(&f);
+}
+
 /* MS-SMB2 3.3.5.16: CANCEL of a job that has not started (by AsyncId) stops
  * it: it does not run and ends with a signed STATUS_CANCELLED; an unsigned
  * CANCEL does nothing; CANCEL of a job that already ran changes nothing. */
@@ -1934,6 +2001,7 @@ int main(void)
         cmocka_unit_test(core_io_job_sync_form_under_threshold),
         cmocka_unit_test(core_io_job_cancel),
         cmocka_unit_test(core_io_job_close_and_logoff),
+        cmocka_unit_test(core_write_refused_unsigned_or_tampered),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "base/buf.h"
+#include "auth/ntlmssp.h"
 #include "base/hex.h"
 #include "smbsign/sign.h"
 #include "wire/smb1/header.h"
@@ -587,6 +588,122 @@ static void smb1_known_answer(void **state)
     smb_sign_ctx_free(c);
 }
 
+/* The signature compare covers every byte of the field (issue 21): for every
+ * algorithm, each of the 16 signature bytes changed by any of four patterns is
+ * a BAD_SIGNATURE (an 8-byte or half-length compare fails here), the intact
+ * message is VALID (twin), and a message cut inside the signature field is an
+ * error, never VALID. The same for SMB1's 8-byte MAC and for the 16-byte NTLM
+ * MAC used for the SPNEGO mechListMIC and the NTLM MIC. */
+static void signature_field_every_byte(void **state)
+{
+    (void)state;
+    static const uint8_t pats[] = {0x01, 0x80, 0x10, 0xff};
+    uint8_t m[200], t[200];
+    smb_verify_result r;
+    for (size_t a = 0; a < N_ALGS; a++) {
+        smb_sign_ctx *c = mkctx(a, 3);
+        size_t n = make_msg(m, sizeof m, SMB2_READ, 0, 9, 0x0000100000000031ull, 40);
+        assert_int_equal(smb2_sign(c, m, n), SMB_OK);
+        assert_int_equal(smb2_verify(c, m, n, true, &r, NULL, NULL), SMB_OK);
+        assert_int_equal(r, SMB_VERIFY_VALID);
+        for (size_t i = 0; i < 16; i++)
+            for (size_t k = 0; k < sizeof pats; k++) {
+                memcpy(t, m, n);
+                t[SMB2_SIG_OFFSET + i] ^= pats[k];
+                assert_int_equal(smb2_verify(c, t, n, true, &r, NULL, NULL), SMB_OK);
+                if (r != SMB_VERIFY_BAD_SIGNATURE)
+                    fail_msg("alg %zu: signature byte %zu ^ 0x%02x gave %s", a, i, pats[k],
+                             smb_verify_result_name(r));
+            }
+        /* cut inside the signature field (and just after it): an error */
+        for (size_t cut = SMB2_SIG_OFFSET; cut <= SMB2_SIG_OFFSET + 16; cut++) {
+            smb_status st = smb2_verify(c, m, cut, true, &r, NULL, NULL);
+            if (st == SMB_OK && r == SMB_VERIFY_VALID)
+                fail_msg("alg %zu: message cut at %zu verified", a, cut);
+        }
+        smb_sign_ctx_free(c);
+    }
+
+    /* SMB1: 8-byte MAC at offset 14 */
+    uint8_t key[16] = {9, 8, 7, 6, 5, 4, 3, 2, 1};
+    smb_sign_ctx *c1 = NULL;
+    assert_int_equal(smb_sign_ctx_new_smb1(&c1, key, 16), SMB_OK);
+    size_t n = smb1_msg(m, 0x2b, 0x18, 5);
+    assert_int_equal(smb1_sign(c1, m, n, 4), SMB_OK);
+    assert_int_equal(smb1_verify(c1, m, n, 4, true, &r, NULL, NULL), SMB_OK);
+    assert_int_equal(r, SMB_VERIFY_VALID);
+    for (size_t i = 0; i < 8; i++)
+        for (size_t k = 0; k < sizeof pats; k++) {
+            memcpy(t, m, n);
+            t[SMB1_SIG_OFFSET + i] ^= pats[k];
+            assert_int_equal(smb1_verify(c1, t, n, 4, true, &r, NULL, NULL), SMB_OK);
+            if (r != SMB_VERIFY_BAD_SIGNATURE)
+                fail_msg("SMB1 MAC byte %zu ^ 0x%02x gave %s", i, pats[k], smb_verify_result_name(r));
+        }
+    for (size_t cut = SMB1_SIG_OFFSET; cut <= SMB1_SIG_OFFSET + 8; cut++) {
+        smb_status st = smb1_verify(c1, m, cut, 4, true, &r, NULL, NULL);
+        if (st == SMB_OK && r == SMB_VERIFY_VALID)
+            fail_msg("SMB1 message cut at %zu verified", cut);
+    }
+    smb_sign_ctx_free(c1);
+
+    /* NTLM MAC (mechListMIC, MIC): 16 bytes, compared whole */
+    uint8_t sk[16] = {0x42, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+    static const uint8_t list[] = {0x30, 0x0c, 0x06, 0x0a, 0x2b, 0x06, 0x01, 0x04,
+                                   0x01, 0x82, 0x37, 0x02, 0x02, 0x0a};
+    uint8_t mac[16], bad[16];
+    const uint32_t flags = 0xe2888215u; /* extended session security, key exchange, 128, sign */
+    smb_ntlm_mac(sk, flags, true, 0, list, sizeof list, mac);
+    assert_int_equal(smb_ntlm_mac_verify(sk, flags, true, 0, list, sizeof list, mac), 1);
+    for (size_t i = 0; i < 16; i++)
+        for (size_t k = 0; k < sizeof pats; k++) {
+            memcpy(bad, mac, 16);
+            bad[i] ^= pats[k];
+            if (smb_ntlm_mac_verify(sk, flags, true, 0, list, sizeof list, bad) != 0)
+                fail_msg("NTLM MAC byte %zu ^ 0x%02x accepted", i, pats[k]);
+        }
+    /* the other direction's key does not verify it */
+    assert_int_equal(smb_ntlm_mac_verify(sk, flags, false, 0, list, sizeof list, mac), 0);
+}
+
+/* smb1_verify_mac: on an active session the MAC decides (issue 11): a correct
+ * MAC with Flags2 SECURITY_SIGNATURE clear is VALID, a wrong MAC with the flag
+ * clear (a relay that clears the flag) is BAD_SIGNATURE - smb1_verify would
+ * call it UNSIGNED - and a server oplock-break-shaped request is not exempt. */
+static void smb1_verify_mac_ignores_flags2(void **state)
+{
+    (void)state;
+    uint8_t key[16] = {7, 7, 7};
+    smb_sign_ctx *c = NULL;
+    assert_int_equal(smb_sign_ctx_new_smb1(&c, key, 16), SMB_OK);
+    uint8_t m[64], sig[8];
+    smb_verify_result r;
+    size_t n = smb1_msg(m, 0x2b, 0x18, 9);
+    put_le16(m + 10, le16(m + 10) & ~SMB1_FLAGS2_SMB_SECURITY_SIGNATURE);
+    struct iovec v = {m, n};
+    assert_int_equal(smb1_sign_compute(c, &v, 1, 6, sig), SMB_OK);
+    memcpy(m + SMB1_SIG_OFFSET, sig, 8);
+    assert_int_equal(smb1_verify_mac(c, m, n, 6, &r, NULL, NULL), SMB_OK);
+    assert_int_equal(r, SMB_VERIFY_VALID);
+    assert_int_equal(smb1_verify_mac(c, m, n, 7, &r, NULL, NULL), SMB_OK); /* wrong sequence */
+    assert_int_equal(r, SMB_VERIFY_BAD_SIGNATURE);
+    m[SMB1_SIG_OFFSET + 3] ^= 0x20;
+    assert_int_equal(smb1_verify_mac(c, m, n, 6, &r, NULL, NULL), SMB_OK);
+    assert_int_equal(r, SMB_VERIFY_BAD_SIGNATURE);
+    /* the flag-reading verifier calls the same message merely unsigned */
+    assert_int_equal(smb1_verify(c, m, n, 6, false, &r, NULL, NULL), SMB_OK);
+    assert_int_equal(r, SMB_VERIFY_UNSIGNED_ALLOWED);
+    /* signed with the flag set: VALID either way */
+    n = smb1_msg(m, 0x2b, 0x18, 9);
+    assert_int_equal(smb1_sign(c, m, n, 6), SMB_OK);
+    assert_int_equal(smb1_verify_mac(c, m, n, 6, &r, NULL, NULL), SMB_OK);
+    assert_int_equal(r, SMB_VERIFY_VALID);
+    /* no session context, truncated message: errors, never VALID */
+    assert_int_equal(smb1_verify_mac(NULL, m, n, 6, &r, NULL, NULL), SMB_E_BAD_ARGUMENT);
+    assert_int_not_equal(smb1_verify_mac(c, m, 20, 6, &r, NULL, NULL), SMB_OK);
+    smb_sign_ctx_free(c);
+}
+
 /* Client and server each keep a counter; request n, response n+1; NT_CANCEL
  * consumes one number and has no response; the server's oplock break is not
  * signed and consumes nothing. */
@@ -721,6 +838,8 @@ int main(void)
         cmocka_unit_test(smb1_sequence_scenario),
         cmocka_unit_test(smb1_placeholder_and_negotiate),
         cmocka_unit_test(names_and_defaults),
+        cmocka_unit_test(signature_field_every_byte),
+        cmocka_unit_test(smb1_verify_mac_ignores_flags2),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

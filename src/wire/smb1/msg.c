@@ -128,8 +128,10 @@ smb_status smb1_wr_ustr(smb_wr *w, const char *s)
     uint8_t u[1024];
     size_t ul = 0;
     smb_status st = smb_utf8_to_utf16le(s, strlen(s), u, sizeof u, &ul);
-    if (st != SMB_OK)
+    if (st != SMB_OK) {
+        wr_fail(w, st); /* sticky, like every other writer error */
         return st;
+    }
     wr_bytes(w, u, ul);
     wr_u16le(w, 0);
     return wr_ok(w) ? SMB_OK : SMB_E_OVERFLOW;
