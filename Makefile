@@ -4,6 +4,7 @@
 #   make run        the main job on its embedded default
 #   make asan       build everything under AddressSanitizer + UBSan (build/asan/)
 #   make fuzz       build the libFuzzer targets with clang (build/fuzz/)
+#   make tsan       build the smbsign command under ThreadSanitizer (build/tsan/smbsign)
 #   make bench      run the benchmarks in bench/ (ratios against peers / physical limits)
 #   make install    PREFIX=/usr/local DESTDIR= : library, headers, pkg-config file, man pages,
 #                   bash completion, systemd units, /etc/smbsign/smbsign.conf (never overwritten)
@@ -56,6 +57,8 @@ BENCH_SRCS := $(sort $(wildcard bench/*.c))
 B  := build
 BA := build/asan
 BF := build/fuzz
+BT := build/tsan
+TSAN_FLAGS := -O1 -g -fsanitize=thread -fno-omit-frame-pointer
 
 LIB_OBJS   := $(LIB_SRCS:%.c=$(B)/obj/%.o)
 CLI_OBJS   := $(CLI_SRCS:%.c=$(B)/obj/%.o)
@@ -64,10 +67,12 @@ ACLI_OBJS  := $(CLI_SRCS:%.c=$(BA)/obj/%.o)
 UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BA)/tests/%)
 UNIT_HELPER_OBJS := $(UNIT_HELPER_SRCS:%.c=$(BA)/obj/%.o)
 FLIB_OBJS  := $(LIB_SRCS:%.c=$(BF)/obj/%.o)
+TLIB_OBJS  := $(LIB_SRCS:%.c=$(BT)/obj/%.o)
+TCLI_OBJS  := $(CLI_SRCS:%.c=$(BT)/obj/%.o)
 FUZZ_BINS  := $(FUZZ_SRCS:fuzz/%.c=$(BF)/%)
 BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(B)/bench/%)
 
-.PHONY: all asan fuzz bench test run install clean deps unit check deb debian-symbols
+.PHONY: all asan fuzz tsan bench test run install clean deps unit check deb debian-symbols
 .SECONDARY:
 .DEFAULT_GOAL := all
 
@@ -83,6 +88,10 @@ $(B)/obj/src/cli/main.o $(BA)/obj/src/cli/main.o: debian/changelog
 $(BA)/obj/%.o: %.c Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(ASAN_FLAGS) $(CFLAGS) -c $< -o $@
+
+$(BT)/obj/%.o: %.c Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(TSAN_FLAGS) $(CFLAGS) -c $< -o $@
 
 $(BF)/obj/%.o: %.c Makefile
 	@mkdir -p $(dir $@)
@@ -149,6 +158,18 @@ $(BF)/%: $(BF)/obj/fuzz/%.o $(BF)/libsmbsign.a
 	$(CLANG) -fsanitize=fuzzer,address,undefined -o $@ $< $(BF)/libsmbsign.a $(LDLIBS)
 
 fuzz: $(FUZZ_BINS)
+
+# ThreadSanitizer build of the command (the server's event loops, worker and
+# I/O threads): run the server interop scripts with SMBSIGN=build/tsan/smbsign
+# and TSAN_OPTIONS=halt_on_error=1 (docs/server.md "Threads and locking").
+$(BT)/libsmbsign.a: $(TLIB_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(BT)/smbsign: $(TCLI_OBJS) $(BT)/libsmbsign.a
+	$(CC) $(TSAN_FLAGS) -o $@ $(TCLI_OBJS) $(BT)/libsmbsign.a $(LDLIBS)
+
+tsan: $(BT)/smbsign
 
 $(B)/bench/%: bench/%.c $(B)/libsmbsign.a
 	@mkdir -p $(dir $@)

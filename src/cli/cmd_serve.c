@@ -32,6 +32,7 @@ struct serve_opts {
     const char *policy_files[SRV_MAX_POLICY_FILES];
     int n_policy;
     int log_level; /* -1: from config */
+    const char *workers;
     bool guest;
     bool check;
     bool quiet;    /* --check: findings only, no effective configuration */
@@ -47,7 +48,7 @@ static void usage(FILE *f)
             "usage: smbsign serve [-c FILE] [--listen ADDR:PORT]... [--share NAME=PATH[:ro]]...\n"
             "                     [--users FILE] [--signing required|enabled|disabled]\n"
             "                     [--profile NAME] [--policy-file FILE]... [--log-level L]\n"
-            "                     [--guest-ok] [--check [--quiet] [--fail-on error|warning]]\n\n"
+            "                     [--workers N|auto] [--guest-ok] [--check [--quiet] [--fail-on error|warning]]\n\n"
             "A small SMB2/3 file server (dialects 2.0.2 to 3.1.1) that enforces SMB signing\n"
             "exactly as the Windows Server service does: SecurityMode from the server's\n"
             "level, session signing when either side requires it, every response signed,\n"
@@ -62,6 +63,8 @@ static void usage(FILE *f)
             "  --profile NAME         take signing defaults from an OS profile (smbsign profiles)\n"
             "  --policy-file FILE     apply a .reg export, GptTmpl.inf or PowerShell output\n"
             "  --log-level L          error | audit | info | debug (or 0..3)\n"
+            "  --workers N|auto       event loops, each serving its own connections on its\n"
+            "                         own thread (default auto: one per online CPU)\n"
             "  --guest-ok             map unknown users to guest (never where signing is required)\n"
             "  --check, --check-config  check the configuration like testparm and exit: print the\n"
             "                         effective settings with sources, then warnings and errors as\n"
@@ -156,6 +159,11 @@ static int build_config(const struct serve_opts *o, struct srv_config *cfg, char
         cfg->log_level = o->log_level;
     if (o->guest)
         cfg->guest_ok = true;
+    if (o->workers && srv_parse_workers(o->workers, &cfg->workers)) {
+        snprintf(err, errlen, "--workers '%s': expected 1..%u or auto (one event loop per online CPU)", o->workers,
+                 SRV_WORKERS_MAX);
+        return -1;
+    }
     if (!validate)
         return 0;
     if (srv_config_validate(cfg, err, errlen) != SMB_OK)
@@ -222,6 +230,9 @@ static void print_check(const struct srv_config *cfg, smb_sign_level level, cons
            "        idle timeout %us, handshake timeout %us, auth failure delay %ums\n",
            cfg->max_pdu, cfg->max_io, cfg->max_credits, cfg->max_sessions, cfg->max_opens, cfg->max_connections,
            cfg->idle_timeout, cfg->handshake_timeout, cfg->auth_fail_delay_ms);
+    unsigned nw = srv_config_workers(cfg);
+    printf("workers: %u event loop%s (%s)\n", nw, nw == 1 ? "" : "s",
+           cfg->workers ? "configured" : "auto: one per online CPU");
     if (cfg->worker_thread && cfg->io_threads)
         printf("file I/O: %u I/O threads, interim response after %u ms\n", cfg->io_threads, cfg->async_io_after);
     else
@@ -390,7 +401,7 @@ int cmd_serve(int argc, char **argv)
     o.fail_on = SRV_CHECK_WARNING;
     o.journal = srv_journal_stderr();
     enum { O_LISTEN = 256, O_SHARE, O_USERS, O_SIGNING, O_PROFILE, O_POLICY, O_LOG, O_CHECK, O_GUEST, O_QUIET,
-           O_FAIL_ON };
+           O_FAIL_ON, O_WORKERS };
     static const struct option lo[] = {
         {"config", required_argument, 0, 'c'},      {"listen", required_argument, 0, O_LISTEN},
         {"share", required_argument, 0, O_SHARE},   {"users", required_argument, 0, O_USERS},
@@ -398,7 +409,7 @@ int cmd_serve(int argc, char **argv)
         {"policy-file", required_argument, 0, O_POLICY}, {"log-level", required_argument, 0, O_LOG},
         {"check-config", no_argument, 0, O_CHECK},  {"guest-ok", no_argument, 0, O_GUEST},
         {"check", no_argument, 0, O_CHECK},         {"quiet", no_argument, 0, O_QUIET},
-        {"fail-on", required_argument, 0, O_FAIL_ON},
+        {"fail-on", required_argument, 0, O_FAIL_ON}, {"workers", required_argument, 0, O_WORKERS},
         {"help", no_argument, 0, 'h'},              {0, 0, 0, 0}};
     int ch;
     optind = 1;
@@ -445,6 +456,7 @@ int cmd_serve(int argc, char **argv)
                 return cli_usage_error(VERB, "--fail-on '%s': expected error or warning", optarg);
             break;
         case O_GUEST: o.guest = true; break;
+        case O_WORKERS: o.workers = optarg; break;
         case 'h': usage(stdout); return CLI_EXIT_OK;
         default: return cli_usage_error(VERB, "unknown option");
         }

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 void srv_config_init(struct srv_config *c)
 {
@@ -109,6 +110,23 @@ static int parse_u32(const char *v, uint32_t lo, uint32_t hi, uint32_t *out)
         return -1;
     *out = (uint32_t)x;
     return 0;
+}
+
+int srv_parse_workers(const char *s, uint32_t *out)
+{
+    if (!strcasecmp(s, "auto")) {
+        *out = 0;
+        return 0;
+    }
+    return parse_u32(s, 1, SRV_WORKERS_MAX, out);
+}
+
+unsigned srv_config_workers(const struct srv_config *c)
+{
+    if (c->workers)
+        return c->workers;
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1u : n > SRV_WORKERS_MAX ? SRV_WORKERS_MAX : (unsigned)n;
 }
 
 int srv_parse_listen(const char *s, char *addr, size_t alen, uint16_t *port)
@@ -248,6 +266,9 @@ static int global_key(struct load_ctx *lc, const char *k, const char *v)
         if (parse_bool(v, &b))
             FAIL("guest ok: '%s' is not yes|no", v);
         c->guest_ok = b;
+    } else if (!strcmp(k, "workers")) {
+        if (srv_parse_workers(v, &c->workers))
+            FAIL("workers: '%s' is not 1..%u or auto (one event loop per online CPU)", v, SRV_WORKERS_MAX);
     } else if (!strcmp(k, "worker thread")) {
         if (parse_bool(v, &b))
             FAIL("worker thread: '%s' is not yes|no", v);

@@ -41,6 +41,7 @@
 #define SRV_AUTH_FAIL_DELAY_MS_DEFAULT 500             /* [cfg] "auth failure delay" ms */
 #define SRV_IO_THREADS_DEFAULT 3   /* [cfg] "io threads": READ/WRITE/FLUSH file I/O off the worker (0: on it) */
 #define SRV_IO_THREADS_MAX 16
+#define SRV_WORKERS_MAX 256 /* [cfg] "workers": event loops (0 in srv_config: one per online CPU) */
 #define SRV_ASYNC_IO_AFTER_DEFAULT 5 /* [cfg] "async io after" ms: interim STATUS_PENDING past this (0: always) */
 #define SRV_SIG_FAIL_DROP 3 /* signature failures on a connection before it is dropped */
 
@@ -84,7 +85,8 @@ struct srv_config {
     struct srv_src src_algs;
 
     bool guest_ok; /* "guest ok" / "map to guest = bad user": allow guest sessions */
-    bool worker_thread; /* [cfg] "worker thread": MACs and file I/O on a second thread */
+    uint32_t workers;   /* [cfg] "workers": event loops, 1..SRV_WORKERS_MAX; 0 = one per online CPU */
+    bool worker_thread; /* [cfg] "worker thread": MACs and file I/O on a second thread (per event loop) */
     uint32_t io_threads;      /* [cfg] "io threads" (needs the worker thread; 0: file I/O on the worker) */
     uint32_t async_io_after;  /* [cfg] "async io after" ms */
     /* SMB1 (docs/smb1.md): "smb1 = yes" enables NT LM 0.12; "era = legacy|current"
@@ -124,6 +126,11 @@ smb_status srv_config_validate(struct srv_config *c, char *err, size_t errlen);
 struct smb_policy_effective;
 smb_status srv_config_signing(const struct srv_config *c, smb_sign_level *level, struct smb_policy_effective *eff,
                               char *err, size_t errlen);
+/* Event loops to run: cfg.workers, or the number of online CPUs when 0
+ * (at least 1, at most SRV_WORKERS_MAX). */
+unsigned srv_config_workers(const struct srv_config *c);
+/* "auto" (0) or 1..SRV_WORKERS_MAX; 0 ok, -1 otherwise (0 itself is refused). */
+int srv_parse_workers(const char *s, uint32_t *out);
 /* Case-insensitive share lookup; NULL when absent. */
 const struct srv_share *srv_config_share(const struct srv_config *c, const char *name);
 /* Split "ADDR:PORT" ("[v6]:port" too); 0 ok. */

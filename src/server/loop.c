@@ -1,17 +1,37 @@
 /* server/loop.c - epoll adapter for the server core (see loop.h).
  *
- * Threads: the loop thread owns every socket, the NetBIOS framers and the
- * output queues. With "worker thread = yes" (the default) one worker thread
- * runs the core (srv_conn_input: signature checks, MACs, file I/O) for every
- * connection, so copies to and from sockets overlap with MACs and
- * pread/pwrite. Frames go to the worker through a FIFO queue (ownership of
- * the frame buffer moves with them) and results come back through another
- * FIFO and an eventfd; per connection order is kept because there is one
- * worker. A connection's srv_conn is touched only by the worker while
- * requests of it are in flight, and only by the loop thread otherwise
- * (inflight == 0), with the queue mutexes ordering the hand-over.
+ * Event loops ("workers", default one per online CPU): the server runs N
+ * independent event loops (struct evloop), each with its own epoll set,
+ * connections, worker thread, I/O threads and buffer pool, so signing and
+ * file I/O of different connections run on different cores. Loop 0 runs on
+ * the thread that calls srv_loop_run and also owns the listening sockets and
+ * the signals: it accepts, builds the connection and hands it to the loop
+ * with the fewest connections (ties take turns) through that loop's inbox
+ * (under its mu) and eventfd. From then on that loop alone touches the
+ * connection, until it is freed: one connection never moves between loops.
+ * (An accept hand-off rather than SO_REUSEPORT: the kernel's 4-tuple hash
+ * puts two of two connections on one loop half of the time, and a reload or
+ * a limit check would have N listeners to keep in step.) What the loops
+ * share is in struct srv_loop: the ctx references (refmu), the connection
+ * counts (atomics), and, through the ctx, the share-mode table (struct
+ * srv_shared, its own mutex); docs/server.md "Threads and locking" has the
+ * lock order. SIGTERM: loop 0 stops accepting, tells every loop to stop, and
+ * each one finishes its in-flight frames and jobs, flushes open files, sends
+ * what is queued and closes its connections; loop 0 joins them.
  *
- * I/O threads ("io threads", default SRV_IO_THREADS_DEFAULT): when the core
+ * Threads of one loop: the loop thread owns its sockets, the NetBIOS framers
+ * and the output queues. With "worker thread = yes" (the default) one worker
+ * thread runs the core (srv_conn_input: signature checks, MACs, file I/O) for
+ * every connection of the loop, so copies to and from sockets overlap with
+ * MACs and pread/pwrite. Frames go to the worker through a FIFO queue
+ * (ownership of the frame buffer moves with them) and results come back
+ * through another FIFO and the loop's eventfd; per connection order is kept
+ * because there is one worker per loop. A connection's srv_conn is touched
+ * only by the worker while requests of it are in flight, and only by the
+ * loop thread otherwise (inflight == 0), with the queue mutexes ordering the
+ * hand-over.
+ *
+ * I/O threads ("io threads", default SRV_IO_THREADS_DEFAULT per loop): when the core
  * defers the file I/O of a lone READ, WRITE or FLUSH (srv_conn_take_job, see
  * session.h), the worker queues the job to a small pool of I/O threads and
  * goes on with other frames and connections. An I/O thread takes the first
@@ -31,12 +51,14 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,6 +118,8 @@ struct item {
     struct item *next, *wnext;
 };
 
+struct evloop;
+
 struct lconn {
     int fd;
     struct srv_conn *core;
@@ -113,6 +137,7 @@ struct lconn {
     bool dead;            /* socket closed, waiting for in-flight frames */
     struct lconn *prev, *next;
     struct lconn *grave_next; /* freed after the current epoll batch (smb1 branch fix) */
+    struct lconn *inbox_next; /* handed from the acceptor to its loop */
 };
 
 struct fifo {
@@ -120,22 +145,24 @@ struct fifo {
 };
 
 struct io_arg {
-    struct srv_loop *l;
+    struct evloop *l;
     int idx;
 };
 
-struct srv_loop {
-    int ep, sigfd, evfd;
-    int lfd[SRV_MAX_LISTEN];
-    int n_lfd;
-    struct ctx_ref *cur;  /* current ctx */
-    struct ctx_ref *refs; /* all live ctxs */
-    srv_reload_fn reload;
-    void *reload_arg;
+/* One event loop (see the head comment): its epoll set, connections, worker
+ * thread, I/O threads and buffer pool. Loop 0 runs on the thread that calls
+ * srv_loop_run and also owns the listening sockets and the signals. */
+struct evloop {
+    struct srv_loop *srv;
+    int idx;
+    int ep, evfd;
+    pthread_t thread; /* loops 1..N-1 */
+    bool thread_started;
     struct lconn *conns;
-    unsigned n_conns;
-    struct lconn *grave; /* closed during this epoll batch: later events may still name them */
-    bool stop;
+    unsigned n_conns;      /* atomic: the acceptor reads it to balance */
+    struct lconn *inbox;   /* accepted, not yet taken (under mu) */
+    struct lconn *grave;   /* closed during this epoll batch: later events may still name them */
+    bool stop;             /* atomic: set by loop 0 on SIGTERM */
     /* worker */
     bool threaded, worker_started, worker_stop;
     pthread_t worker;
@@ -158,6 +185,25 @@ struct srv_loop {
     const struct lconn *run_lc[LOOP_IO_THREADS_MAX];
     uint64_t run_key[LOOP_IO_THREADS_MAX];
     struct io_arg io_args[LOOP_IO_THREADS_MAX];
+};
+
+/* The server: N event loops and what they share. refmu guards cur, refs and
+ * every ctx_ref's users (connections of any loop drop their reference when
+ * they are freed); the loops' n_conns and n_conns_total are atomics; the rest
+ * belongs to loop 0's thread. */
+struct srv_loop {
+    int sigfd;
+    int lfd[SRV_MAX_LISTEN];
+    int n_lfd;
+    pthread_mutex_t refmu;
+    struct ctx_ref *cur;  /* current ctx */
+    struct ctx_ref *refs; /* all live ctxs */
+    srv_reload_fn reload;
+    void *reload_arg;
+    unsigned n_conns_total; /* atomic: every loop's connections, for max connections */
+    unsigned rr;            /* where the next balancing scan starts */
+    int n_loops;
+    struct evloop **loops;
 };
 
 static uint64_t now_ms(void)
@@ -203,7 +249,7 @@ static struct item *fifo_pop(struct fifo *f)
 
 /* ---- buffer pool (large buffers only; mutex-protected) ---- */
 
-static void pool_put(struct srv_loop *l, struct srv_buf *b)
+static void pool_put(struct evloop *l, struct srv_buf *b)
 {
     if (b->cap >= LOOP_POOL_MIN) {
         pthread_mutex_lock(&l->mu);
@@ -219,7 +265,7 @@ static void pool_put(struct srv_loop *l, struct srv_buf *b)
 }
 
 /* A buffer of at least need bytes (need 0: any pooled buffer or empty). */
-static void pool_get(struct srv_loop *l, struct srv_buf *b, size_t need)
+static void pool_get(struct evloop *l, struct srv_buf *b, size_t need)
 {
     memset(b, 0, sizeof *b);
     pthread_mutex_lock(&l->mu);
@@ -236,26 +282,36 @@ static void pool_get(struct srv_loop *l, struct srv_buf *b, size_t need)
 
 /* ---- ctx references ---- */
 
-static struct ctx_ref *ref_new(struct srv_loop *l, struct srv_ctx *ctx)
+static struct ctx_ref *ref_new(struct srv_loop *s, struct srv_ctx *ctx)
 {
     struct ctx_ref *r = calloc(1, sizeof *r);
     if (!r)
         return NULL;
     r->ctx = ctx;
-    r->next = l->refs;
-    l->refs = r;
+    pthread_mutex_lock(&s->refmu);
+    r->next = s->refs;
+    s->refs = r;
+    pthread_mutex_unlock(&s->refmu);
     return r;
 }
 
-static void ref_maybe_free(struct srv_loop *l, struct ctx_ref *r)
+/* Drop one user of r (users 0: only check); free it when it is unused and
+ * not current. Any thread. */
+static void ref_put(struct srv_loop *s, struct ctx_ref *r, int users)
 {
-    if (r == l->cur || r->users > 0)
+    pthread_mutex_lock(&s->refmu);
+    r->users -= users;
+    bool unused = r != s->cur && r->users == 0;
+    if (unused) {
+        struct ctx_ref **pp = &s->refs;
+        while (*pp && *pp != r)
+            pp = &(*pp)->next;
+        if (*pp)
+            *pp = r->next;
+    }
+    pthread_mutex_unlock(&s->refmu);
+    if (!unused)
         return;
-    struct ctx_ref **pp = &l->refs;
-    while (*pp && *pp != r)
-        pp = &(*pp)->next;
-    if (*pp)
-        *pp = r->next;
     srv_ctx_free(r->ctx);
     free(r->ctx);
     free(r);
@@ -263,7 +319,7 @@ static void ref_maybe_free(struct srv_loop *l, struct ctx_ref *r)
 
 /* ---- worker and I/O threads ---- */
 
-static void post_done(struct srv_loop *l, struct item *it)
+static void post_done(struct evloop *l, struct item *it)
 {
     pthread_mutex_lock(&l->mu);
     fifo_push(&l->done, it);
@@ -273,7 +329,7 @@ static void post_done(struct srv_loop *l, struct item *it)
     (void)w;
 }
 
-static void give_back_pdu(struct srv_loop *l, struct item *it)
+static void give_back_pdu(struct evloop *l, struct item *it)
 {
     if (!it->buf)
         return;
@@ -282,7 +338,7 @@ static void give_back_pdu(struct srv_loop *l, struct item *it)
     pool_put(l, &in);
 }
 
-static bool key_busy(const struct srv_loop *l, const struct item *it)
+static bool key_busy(const struct evloop *l, const struct item *it)
 {
     for (int k = 0; k < LOOP_IO_THREADS_MAX; k++) /* unused slots are never busy */
         if (l->run_busy[k] && l->run_lc[k] == it->lc && l->run_key[k] == it->key)
@@ -292,7 +348,7 @@ static bool key_busy(const struct srv_loop *l, const struct item *it)
 
 static void *io_main(void *arg)
 {
-    struct srv_loop *l = ((struct io_arg *)arg)->l;
+    struct evloop *l = ((struct io_arg *)arg)->l;
     int idx = ((struct io_arg *)arg)->idx;
     sigset_t all;
     sigfillset(&all);
@@ -343,7 +399,7 @@ static void *io_main(void *arg)
     return NULL;
 }
 
-static void io_submit(struct srv_loop *l, struct item *ji)
+static void io_submit(struct evloop *l, struct item *ji)
 {
     pthread_mutex_lock(&l->iomu);
     fifo_push(&l->ioq, ji);
@@ -352,7 +408,7 @@ static void io_submit(struct srv_loop *l, struct item *ji)
 }
 
 /* Worker: a job the core deferred while handling frame `it`. */
-static void worker_job_new(struct srv_loop *l, struct item *it, struct srv_io_job *j)
+static void worker_job_new(struct evloop *l, struct item *it, struct srv_io_job *j)
 {
     struct srv_conn *core = it->lc->core;
     struct item *ji = calloc(1, sizeof *ji);
@@ -391,7 +447,7 @@ static void worker_job_new(struct srv_loop *l, struct item *it, struct srv_io_jo
     io_submit(l, ji);
 }
 
-static void unwait(struct srv_loop *l, struct item *ji)
+static void unwait(struct evloop *l, struct item *ji)
 {
     if (!ji->waiting)
         return;
@@ -404,7 +460,7 @@ static void unwait(struct srv_loop *l, struct item *ji)
 }
 
 /* Worker: interim responses for jobs not back within "async io after". */
-static void worker_deadlines(struct srv_loop *l)
+static void worker_deadlines(struct evloop *l)
 {
     if (!l->waiting)
         return;
@@ -426,7 +482,7 @@ static void worker_deadlines(struct srv_loop *l)
     }
 }
 
-static uint64_t earliest_deadline(const struct srv_loop *l)
+static uint64_t earliest_deadline(const struct evloop *l)
 {
     uint64_t d = UINT64_MAX;
     for (const struct item *ji = l->waiting; ji; ji = ji->wnext)
@@ -437,7 +493,7 @@ static uint64_t earliest_deadline(const struct srv_loop *l)
 
 static void *worker_main(void *arg)
 {
-    struct srv_loop *l = arg;
+    struct evloop *l = arg;
     sigset_t all;
     sigfillset(&all);
     pthread_sigmask(SIG_BLOCK, &all, NULL);
@@ -537,12 +593,30 @@ static int listen_on(const char *spec, char *err, size_t errlen)
     return fd;
 }
 
-smb_status srv_loop_new(struct srv_ctx *ctx, srv_reload_fn reload, void *reload_arg, struct srv_loop **out,
-                        char *err, size_t errlen)
+static void set_thread_name(pthread_t t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void set_thread_name(pthread_t t, const char *fmt, ...)
 {
-    struct srv_loop *l = calloc(1, sizeof *l);
-    if (!l)
-        return SMB_E_NOMEM;
+    char name[16]; /* the kernel's limit, NUL included; longer names are cut */
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(name, sizeof name, fmt, ap);
+    va_end(ap);
+    pthread_setname_np(t, name);
+}
+
+static void evloop_free(struct evloop *l);
+
+/* One event loop's epoll set, eventfd, worker and I/O threads (its own
+ * loop thread starts in srv_loop_run). */
+static struct evloop *evloop_new(struct srv_loop *s, int idx, const struct srv_ctx *ctx, char *err, size_t errlen)
+{
+    struct evloop *l = calloc(1, sizeof *l);
+    if (!l) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    l->srv = s;
+    l->idx = idx;
     pthread_mutex_init(&l->mu, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
@@ -552,47 +626,22 @@ smb_status srv_loop_new(struct srv_ctx *ctx, srv_reload_fn reload, void *reload_
     pthread_mutex_init(&l->iomu, NULL);
     pthread_cond_init(&l->iocv, NULL);
     l->ep = epoll_create1(EPOLL_CLOEXEC);
-    l->sigfd = -1;
-    l->evfd = -1;
-    l->reload = reload;
-    l->reload_arg = reload_arg;
-    l->cur = ref_new(l, ctx);
-    if (l->ep < 0 || !l->cur) {
-        snprintf(err, errlen, "epoll: %s", strerror(errno));
+    /* the eventfd wakes the loop for the worker's results, connections
+     * handed over by the acceptor and the stop request */
+    l->evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &l->evfd};
+    if (l->ep < 0 || l->evfd < 0 || epoll_ctl(l->ep, EPOLL_CTL_ADD, l->evfd, &ev)) {
+        snprintf(err, errlen, "event loop %d: %s", idx, strerror(errno));
         goto fail;
     }
-    for (int i = 0; i < ctx->cfg.n_listen; i++) {
-        int fd = listen_on(ctx->cfg.listen[i], err, errlen);
-        if (fd < 0)
-            goto fail;
-        l->lfd[l->n_lfd++] = fd;
-        struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &l->lfd[l->n_lfd - 1]};
-        epoll_ctl(l->ep, EPOLL_CTL_ADD, fd, &ev);
-    }
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGHUP);
-    sigprocmask(SIG_BLOCK, &set, NULL);
-    signal(SIGPIPE, SIG_IGN);
-    l->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
-    if (l->sigfd < 0) {
-        snprintf(err, errlen, "signalfd: %s", strerror(errno));
-        goto fail;
-    }
-    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &l->sigfd};
-    epoll_ctl(l->ep, EPOLL_CTL_ADD, l->sigfd, &ev);
     l->threaded = ctx->cfg.worker_thread;
     if (l->threaded) {
-        l->evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-        struct epoll_event ev2 = {.events = EPOLLIN, .data.ptr = &l->evfd};
-        if (l->evfd < 0 || epoll_ctl(l->ep, EPOLL_CTL_ADD, l->evfd, &ev2) ||
-            pthread_create(&l->worker, NULL, worker_main, l) != 0) {
+        if (pthread_create(&l->worker, NULL, worker_main, l) != 0) {
             snprintf(err, errlen, "worker thread: %s", strerror(errno));
             goto fail;
         }
         l->worker_started = true;
+        set_thread_name(l->worker, "smbsign-core%d", idx);
         /* I/O threads: only with the worker (it owns the cores they serve) */
         int want = (int)ctx->cfg.io_threads;
         if (want > LOOP_IO_THREADS_MAX)
@@ -605,20 +654,76 @@ smb_status srv_loop_new(struct srv_ctx *ctx, srv_reload_fn reload, void *reload_
                 snprintf(err, errlen, "I/O thread: %s", strerror(errno));
                 goto fail;
             }
+            set_thread_name(l->io[i], "smbsign-io%d.%d", idx, i);
             l->n_io_started++;
         }
         l->n_io = l->n_io_started;
     }
-    *out = l;
+    return l;
+fail:
+    evloop_free(l);
+    return NULL;
+}
+
+smb_status srv_loop_new(struct srv_ctx *ctx, srv_reload_fn reload, void *reload_arg, struct srv_loop **out,
+                        char *err, size_t errlen)
+{
+    struct srv_loop *s = calloc(1, sizeof *s);
+    if (!s)
+        return SMB_E_NOMEM;
+    pthread_mutex_init(&s->refmu, NULL);
+    s->sigfd = -1;
+    s->reload = reload;
+    s->reload_arg = reload_arg;
+    s->cur = ref_new(s, ctx);
+    unsigned n = srv_config_workers(&ctx->cfg);
+    s->loops = calloc(n, sizeof *s->loops);
+    if (!s->cur || !s->loops) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
+    /* signals first: every thread created from here on inherits the mask */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    sigprocmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    s->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+    if (s->sigfd < 0) {
+        snprintf(err, errlen, "signalfd: %s", strerror(errno));
+        goto fail;
+    }
+    for (unsigned i = 0; i < n; i++) {
+        if (!(s->loops[i] = evloop_new(s, (int)i, ctx, err, errlen)))
+            goto fail;
+        s->n_loops++;
+    }
+    struct evloop *l0 = s->loops[0];
+    for (int i = 0; i < ctx->cfg.n_listen; i++) {
+        int fd = listen_on(ctx->cfg.listen[i], err, errlen);
+        if (fd < 0)
+            goto fail;
+        s->lfd[s->n_lfd++] = fd;
+        struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &s->lfd[s->n_lfd - 1]};
+        epoll_ctl(l0->ep, EPOLL_CTL_ADD, fd, &ev);
+    }
+    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &s->sigfd};
+    epoll_ctl(l0->ep, EPOLL_CTL_ADD, s->sigfd, &ev);
+    lg(ctx, SRV_LOG_INFO, "%d event loop(s) (workers%s), %s, %u I/O thread(s) each", s->n_loops,
+       ctx->cfg.workers ? "" : " = online CPUs", ctx->cfg.worker_thread ? "worker thread each" : "no worker thread",
+       ctx->cfg.worker_thread ? ctx->cfg.io_threads : 0);
+    *out = s;
     return SMB_OK;
 fail:
-    if (l->cur)
-        l->cur->ctx = NULL; /* the caller still owns ctx on failure */
-    srv_loop_free(l);
+    if (s->cur)
+        s->cur->ctx = NULL; /* the caller still owns ctx on failure */
+    srv_loop_free(s);
     return SMB_E_IO;
 }
 
-static void lconn_free(struct srv_loop *l, struct lconn *lc)
+static void lconn_free(struct evloop *l, struct lconn *lc)
 {
     srv_conn_free(lc->core);
     free(lc->rbuf);
@@ -629,12 +734,11 @@ static void lconn_free(struct srv_loop *l, struct lconn *lc)
         free(o);
     }
     struct ctx_ref *r = lc->ref;
-    r->users--;
     free(lc);
-    ref_maybe_free(l, r);
+    ref_put(l->srv, r, 1);
 }
 
-static void conn_close(struct srv_loop *l, struct lconn *lc)
+static void conn_close(struct evloop *l, struct lconn *lc)
 {
     if (lc->prev)
         lc->prev->next = lc->next;
@@ -642,7 +746,8 @@ static void conn_close(struct srv_loop *l, struct lconn *lc)
         l->conns = lc->next;
     if (lc->next)
         lc->next->prev = lc->prev;
-    l->n_conns--;
+    __atomic_sub_fetch(&l->n_conns, 1, __ATOMIC_RELAXED);
+    __atomic_sub_fetch(&l->srv->n_conns_total, 1, __ATOMIC_RELAXED);
     epoll_ctl(l->ep, EPOLL_CTL_DEL, lc->fd, NULL);
     close(lc->fd);
     lc->fd = -1;
@@ -655,7 +760,7 @@ static void conn_close(struct srv_loop *l, struct lconn *lc)
 
 /* Free the connections closed during one epoll batch, once no event of that
  * batch can name them any more. */
-static void grave_free(struct srv_loop *l)
+static void grave_free(struct evloop *l)
 {
     while (l->grave) {
         struct lconn *lc = l->grave;
@@ -670,7 +775,7 @@ static bool may_read(const struct lconn *lc)
            lc->jobs < LOOP_MAX_JOBS;
 }
 
-static void set_events(struct srv_loop *l, struct lconn *lc)
+static void set_events(struct evloop *l, struct lconn *lc)
 {
     uint32_t evs = EPOLLRDHUP;
     if (may_read(lc))
@@ -682,7 +787,7 @@ static void set_events(struct srv_loop *l, struct lconn *lc)
 }
 
 /* Queue an output buffer (takes it; empty buffers go back to the pool). */
-static void queue_out(struct srv_loop *l, struct lconn *lc, struct srv_buf *b)
+static void queue_out(struct evloop *l, struct lconn *lc, struct srv_buf *b)
 {
     if (b->len == 0) {
         pool_put(l, b);
@@ -705,7 +810,7 @@ static void queue_out(struct srv_loop *l, struct lconn *lc, struct srv_buf *b)
 }
 
 /* Write what is queued. Returns -1 when the connection must close now. */
-static int flush_out(struct srv_loop *l, struct lconn *lc)
+static int flush_out(struct evloop *l, struct lconn *lc)
 {
     while (lc->oh) {
         struct obuf *o = lc->oh;
@@ -730,16 +835,71 @@ static int flush_out(struct srv_loop *l, struct lconn *lc)
     return lc->closing && lc->inflight == 0 ? -1 : 0;
 }
 
-static void do_accept(struct srv_loop *l, int lfd)
+/* A connection joins loop l (on l's thread). */
+static void conn_attach(struct evloop *l, struct lconn *lc)
 {
+    lc->next = l->conns;
+    if (l->conns)
+        l->conns->prev = lc;
+    l->conns = lc;
+    lc->created_ms = lc->last_ms = now_ms();
+    struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP, .data.ptr = lc};
+    epoll_ctl(l->ep, EPOLL_CTL_ADD, lc->fd, &ev);
+}
+
+/* Connections the acceptor handed to l. */
+static void take_inbox(struct evloop *l)
+{
+    pthread_mutex_lock(&l->mu);
+    struct lconn *lc = l->inbox;
+    l->inbox = NULL;
+    pthread_mutex_unlock(&l->mu);
+    while (lc) {
+        struct lconn *n = lc->inbox_next;
+        lc->inbox_next = NULL;
+        conn_attach(l, lc);
+        lc = n;
+    }
+}
+
+static void wake(struct evloop *l)
+{
+    uint64_t one = 1;
+    ssize_t w = write(l->evfd, &one, sizeof one);
+    (void)w;
+}
+
+/* The loop with the fewest connections, scanning from just after the last
+ * pick, so equal loads take turns. */
+static struct evloop *pick_loop(struct srv_loop *s)
+{
+    unsigned n = (unsigned)s->n_loops, best = s->rr % n;
+    unsigned min = __atomic_load_n(&s->loops[best]->n_conns, __ATOMIC_RELAXED);
+    for (unsigned i = 1; i < n; i++) {
+        unsigned k = (s->rr + i) % n;
+        unsigned c = __atomic_load_n(&s->loops[k]->n_conns, __ATOMIC_RELAXED);
+        if (c < min) {
+            min = c;
+            best = k;
+        }
+    }
+    s->rr = best + 1;
+    return s->loops[best];
+}
+
+/* Loop 0's thread: accept, then hand each connection to the least loaded
+ * loop, which owns it from then on. */
+static void do_accept(struct evloop *l, int lfd)
+{
+    struct srv_loop *s = l->srv;
     for (;;) {
         struct sockaddr_storage ss;
         socklen_t sl = sizeof ss;
         int fd = accept4(lfd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0)
             return;
-        const struct srv_ctx *ctx = l->cur->ctx;
-        if (l->n_conns >= ctx->cfg.max_connections) {
+        const struct srv_ctx *ctx = s->cur->ctx;
+        if (__atomic_load_n(&s->n_conns_total, __ATOMIC_RELAXED) >= ctx->cfg.max_connections) {
             lg(ctx, SRV_LOG_AUDIT, "connection refused: limit of %u connections", ctx->cfg.max_connections);
             close(fd);
             continue;
@@ -758,6 +918,7 @@ static void do_accept(struct srv_loop *l, int lfd)
         snprintf(peer, sizeof peer, "%s:%u", host, port);
         int one = 1;
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        struct evloop *t = pick_loop(s);
         struct lconn *lc = calloc(1, sizeof *lc);
         if (!lc || !(lc->core = srv_conn_new(ctx, peer))) {
             free(lc);
@@ -765,25 +926,30 @@ static void do_accept(struct srv_loop *l, int lfd)
             continue;
         }
         lc->fd = fd;
-        if (l->n_io > 0)
+        if (t->n_io > 0)
             srv_conn_set_io_jobs(lc->core, (int)ctx->cfg.async_io_after);
-        lc->ref = l->cur;
-        l->cur->users++;
-        lc->created_ms = lc->last_ms = now_ms();
+        pthread_mutex_lock(&s->refmu);
+        lc->ref = s->cur;
+        s->cur->users++;
+        pthread_mutex_unlock(&s->refmu);
         smb_nb_framer_init(&lc->fr, SRV_PREAUTH_MAX_PDU, NULL, 0);
-        lc->next = l->conns;
-        if (l->conns)
-            l->conns->prev = lc;
-        l->conns = lc;
-        l->n_conns++;
-        struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP, .data.ptr = lc};
-        epoll_ctl(l->ep, EPOLL_CTL_ADD, fd, &ev);
-        lg(ctx, SRV_LOG_DEBUG, "peer=%s connected", peer);
+        __atomic_add_fetch(&t->n_conns, 1, __ATOMIC_RELAXED);
+        __atomic_add_fetch(&s->n_conns_total, 1, __ATOMIC_RELAXED);
+        lg(ctx, SRV_LOG_DEBUG, "peer=%s connected (event loop %d of %d)", peer, t->idx, s->n_loops);
+        if (t == l) {
+            conn_attach(l, lc);
+            continue;
+        }
+        pthread_mutex_lock(&t->mu);
+        lc->inbox_next = t->inbox;
+        t->inbox = lc;
+        pthread_mutex_unlock(&t->mu);
+        wake(t);
     }
 }
 
 /* Result of the core for one frame (either thread mode), on the loop thread. */
-static void take_result(struct srv_loop *l, struct lconn *lc, struct srv_buf *out, smb_status st, uint32_t delay,
+static void take_result(struct evloop *l, struct lconn *lc, struct srv_buf *out, smb_status st, uint32_t delay,
                         bool established)
 {
     lc->established = established;
@@ -797,7 +963,7 @@ static void take_result(struct srv_loop *l, struct lconn *lc, struct srv_buf *ou
 }
 
 /* A whole frame is in lc->rbuf. Returns -1 to close. */
-static int on_frame(struct srv_loop *l, struct lconn *lc)
+static int on_frame(struct evloop *l, struct lconn *lc)
 {
     if (lc->fr.type == SMB_NB_KEEPALIVE)
         return 0;
@@ -844,14 +1010,14 @@ static int on_frame(struct srv_loop *l, struct lconn *lc)
 
 /* After each frame: push output out at once so sending overlaps with the
  * next request. Returns -1 to close, 1 to stop reading for now, 0 to go on. */
-static int after_frame(struct srv_loop *l, struct lconn *lc)
+static int after_frame(struct evloop *l, struct lconn *lc)
 {
     if (!lc->hold_until_ms && flush_out(l, lc) < 0)
         return -1;
     return may_read(lc) ? 0 : 1;
 }
 
-static int grow_rbuf(struct srv_loop *l, struct lconn *lc, size_t need)
+static int grow_rbuf(struct evloop *l, struct lconn *lc, size_t need)
 {
     if (need <= lc->rcap)
         return 0;
@@ -875,7 +1041,7 @@ static int grow_rbuf(struct srv_loop *l, struct lconn *lc, size_t need)
     return 0;
 }
 
-static int on_readable(struct srv_loop *l, struct lconn *lc)
+static int on_readable(struct evloop *l, struct lconn *lc)
 {
     uint8_t tmp[4096];
     for (int rounds = 0; rounds < 64 && may_read(lc); rounds++) {
@@ -970,7 +1136,7 @@ static void shrink_idle(struct lconn *lc, uint64_t t)
     }
 }
 
-static void on_conn_event(struct srv_loop *l, struct lconn *lc, uint32_t evs)
+static void on_conn_event(struct evloop *l, struct lconn *lc, uint32_t evs)
 {
     int rc = 0;
     if (evs & EPOLLIN)
@@ -987,11 +1153,12 @@ static void on_conn_event(struct srv_loop *l, struct lconn *lc, uint32_t evs)
 }
 
 /* Results handed back by the worker. */
-static void on_done(struct srv_loop *l)
+static void on_done(struct evloop *l)
 {
     uint64_t v;
     ssize_t r = read(l->evfd, &v, sizeof v);
     (void)r;
+    take_inbox(l);
     pthread_mutex_lock(&l->mu);
     struct fifo got = l->done;
     l->done.head = l->done.tail = NULL;
@@ -1023,29 +1190,39 @@ static void on_done(struct srv_loop *l)
     }
 }
 
-static void do_reload(struct srv_loop *l)
+/* SIGHUP, on loop 0's thread (the only one that changes cur). */
+static void do_reload(struct srv_loop *s)
 {
-    if (!l->reload)
+    if (!s->reload)
         return;
-    struct srv_ctx *n = l->reload(l->reload_arg);
+    struct srv_ctx *n = s->reload(s->reload_arg);
+    const struct srv_ctx *running = s->cur->ctx;
     if (!n) {
-        lg(l->cur->ctx, SRV_LOG_ERROR, "SIGHUP: reload failed; keeping the running configuration");
+        lg(running, SRV_LOG_ERROR, "SIGHUP: reload failed; keeping the running configuration");
         return;
     }
-    struct ctx_ref *r = ref_new(l, n);
+    /* one share-mode table across the reload */
+    srv_ctx_adopt_shared(n, running);
+    if (srv_config_workers(&n->cfg) != (unsigned)s->n_loops || n->cfg.worker_thread != running->cfg.worker_thread ||
+        n->cfg.io_threads != running->cfg.io_threads)
+        lg(n, SRV_LOG_AUDIT, "SIGHUP: workers, worker thread and io threads take effect at the next start "
+                             "(running: %d event loop(s))", s->n_loops);
+    struct ctx_ref *r = ref_new(s, n);
     if (!r) {
         srv_ctx_free(n);
         free(n);
         return;
     }
-    struct ctx_ref *old = l->cur;
-    l->cur = r;
-    ref_maybe_free(l, old);
+    pthread_mutex_lock(&s->refmu);
+    struct ctx_ref *old = s->cur;
+    s->cur = r;
+    pthread_mutex_unlock(&s->refmu);
+    ref_put(s, old, 0);
     lg(n, SRV_LOG_AUDIT, "SIGHUP: configuration reloaded (signing %s); new connections use it",
        smb_level_name(n->level));
 }
 
-static void on_timer(struct srv_loop *l)
+static void on_timer(struct evloop *l)
 {
     uint64_t t = now_ms();
     bool busy = false;
@@ -1084,7 +1261,7 @@ static void on_timer(struct srv_loop *l)
     }
 }
 
-static void stop_worker(struct srv_loop *l)
+static void stop_worker(struct evloop *l)
 {
     if (!l->worker_started)
         return;
@@ -1111,11 +1288,15 @@ static void stop_worker(struct srv_loop *l)
     }
 }
 
-int srv_loop_run(struct srv_loop *l)
+/* One loop until stop: loop 0 on the caller's thread (listening sockets and
+ * signals too), loops 1..N-1 on their own. */
+static int evloop_run(struct evloop *l)
 {
+    struct srv_loop *s = l->srv;
     struct epoll_event evs[LOOP_MAX_EVENTS];
     uint64_t last_tick = now_ms();
-    while (!l->stop) {
+    int rc = 0;
+    while (!__atomic_load_n(&l->stop, __ATOMIC_ACQUIRE)) {
         int timeout = 1000;
         for (struct lconn *lc = l->conns; lc; lc = lc->next)
             if (lc->hold_until_ms) {
@@ -1125,17 +1306,19 @@ int srv_loop_run(struct srv_loop *l)
                     timeout = d;
             }
         int n = epoll_wait(l->ep, evs, LOOP_MAX_EVENTS, timeout);
-        if (n < 0 && errno != EINTR)
-            return 1;
+        if (n < 0 && errno != EINTR) {
+            rc = 1;
+            break;
+        }
         for (int i = 0; i < n; i++) {
             void *p = evs[i].data.ptr;
-            if (p == &l->sigfd) {
+            if (p == &s->sigfd) {
                 struct signalfd_siginfo si;
-                while (read(l->sigfd, &si, sizeof si) == (ssize_t)sizeof si) {
+                while (read(s->sigfd, &si, sizeof si) == (ssize_t)sizeof si) {
                     if (si.ssi_signo == SIGHUP)
-                        do_reload(l);
+                        do_reload(s);
                     else
-                        l->stop = true;
+                        __atomic_store_n(&l->stop, true, __ATOMIC_RELEASE);
                 }
                 continue;
             }
@@ -1144,9 +1327,9 @@ int srv_loop_run(struct srv_loop *l)
                 continue;
             }
             bool is_listen = false;
-            for (int k = 0; k < l->n_lfd; k++)
-                if (p == &l->lfd[k]) {
-                    do_accept(l, l->lfd[k]);
+            for (int k = 0; k < s->n_lfd; k++)
+                if (p == &s->lfd[k]) {
+                    do_accept(l, s->lfd[k]);
                     is_listen = true;
                 }
             if (!is_listen && !((struct lconn *)p)->dead)
@@ -1162,38 +1345,97 @@ int srv_loop_run(struct srv_loop *l)
             last_tick = t;
         }
     }
+    if (l->idx == 0) {
+        /* no more accepts: tell the other loops (every hand-off is already
+         * in their inboxes) */
+        lg(s->cur->ctx, SRV_LOG_AUDIT, "shutting down: flushing open files of %u connection(s) on %d event loop(s)",
+           __atomic_load_n(&s->n_conns_total, __ATOMIC_RELAXED), s->n_loops);
+        for (int k = 1; k < s->n_loops; k++) {
+            __atomic_store_n(&s->loops[k]->stop, true, __ATOMIC_RELEASE);
+            wake(s->loops[k]);
+        }
+    }
     /* SIGTERM: finish the frames already handed to the worker, flush open
      * files, send what is queued, close. */
-    const struct srv_ctx *ctx = l->cur->ctx;
-    lg(ctx, SRV_LOG_AUDIT, "shutting down: flushing open files of %u connection(s)", l->n_conns);
     stop_worker(l);
+    take_inbox(l);
     while (l->conns) {
         srv_conn_flush_all(l->conns->core);
         flush_out(l, l->conns);
         conn_close(l, l->conns);
     }
-    return 0;
+    return rc;
 }
 
-void srv_loop_free(struct srv_loop *l)
+static void *loop_main(void *arg)
+{
+    struct evloop *l = arg;
+    sigset_t all;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, NULL);
+    return (void *)(intptr_t)evloop_run(l);
+}
+
+int srv_loop_run(struct srv_loop *s)
+{
+    for (int k = 1; k < s->n_loops; k++) {
+        struct evloop *l = s->loops[k];
+        if (pthread_create(&l->thread, NULL, loop_main, l) != 0) {
+            lg(s->cur->ctx, SRV_LOG_ERROR, "event loop %d: cannot start a thread: %s", k, strerror(errno));
+            __atomic_store_n(&l->n_conns, UINT_MAX, __ATOMIC_RELAXED); /* the acceptor never picks it */
+            continue;
+        }
+        l->thread_started = true;
+        set_thread_name(l->thread, "smbsign-loop%d", k);
+    }
+    int rc = evloop_run(s->loops[0]);
+    for (int k = 1; k < s->n_loops; k++) {
+        struct evloop *l = s->loops[k];
+        if (!l->thread_started)
+            continue;
+        void *r = NULL;
+        pthread_join(l->thread, &r);
+        l->thread_started = false;
+        if (r)
+            rc = 1;
+    }
+    return rc;
+}
+
+static void evloop_free(struct evloop *l)
 {
     if (!l)
         return;
     stop_worker(l);
+    take_inbox(l);
     while (l->conns)
         conn_close(l, l->conns);
     grave_free(l);
-    for (int i = 0; i < l->n_lfd; i++)
-        close(l->lfd[i]);
-    if (l->sigfd >= 0)
-        close(l->sigfd);
     if (l->evfd >= 0)
         close(l->evfd);
     if (l->ep >= 0)
         close(l->ep);
     for (int i = 0; i < l->n_pool; i++)
         srv_buf_free(&l->pool[i]);
-    struct ctx_ref *r = l->refs, *n;
+    pthread_mutex_destroy(&l->mu);
+    pthread_cond_destroy(&l->cv);
+    pthread_mutex_destroy(&l->iomu);
+    pthread_cond_destroy(&l->iocv);
+    free(l);
+}
+
+void srv_loop_free(struct srv_loop *s)
+{
+    if (!s)
+        return;
+    for (int k = 0; k < s->n_loops; k++)
+        evloop_free(s->loops[k]);
+    free(s->loops);
+    for (int i = 0; i < s->n_lfd; i++)
+        close(s->lfd[i]);
+    if (s->sigfd >= 0)
+        close(s->sigfd);
+    struct ctx_ref *r = s->refs, *n;
     for (; r; r = n) {
         n = r->next;
         if (r->ctx) {
@@ -1202,9 +1444,6 @@ void srv_loop_free(struct srv_loop *l)
         }
         free(r);
     }
-    pthread_mutex_destroy(&l->mu);
-    pthread_cond_destroy(&l->cv);
-    pthread_mutex_destroy(&l->iomu);
-    pthread_cond_destroy(&l->iocv);
-    free(l);
+    pthread_mutex_destroy(&s->refmu);
+    free(s);
 }

@@ -5,8 +5,12 @@
  * authentication back-off, SIGTERM (flush open files, clean exit) and
  * SIGHUP (reload through a callback).
  *
- * Contract: single-threaded; srv_loop_run blocks until SIGTERM/SIGINT or
- * srv_loop_stop. The reload callback returns a new heap-allocated ctx (or NULL
+ * Contract: srv_loop_new, srv_loop_run and srv_loop_free are called from
+ * one thread, which becomes event loop 0 (listening sockets, signals, and a
+ * share of the connections); srv_loop_run starts cfg.workers - 1 more event
+ * loops (srv_config_workers) on their own threads and blocks until
+ * SIGTERM/SIGINT, then stops and joins them. Every callback (log, reload)
+ * may run on any loop's thread except reload (loop 0 only). The reload callback returns a new heap-allocated ctx (or NULL
  * to keep the current one); connections opened before a reload keep their
  * ctx until they close, and the loop frees a ctx when its last user is gone.
  */

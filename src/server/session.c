@@ -68,6 +68,16 @@ static uint64_t filetime_now(void)
     return srv_filetime(&ts);
 }
 
+/* Drop one reference; the last one frees the table (its connections are all
+ * gone by then, so it is empty). */
+static void srv_shared_put(struct srv_shared *sh)
+{
+    if (!sh || __atomic_sub_fetch(&sh->refs, 1, __ATOMIC_ACQ_REL) != 0)
+        return;
+    pthread_mutex_destroy(&sh->share_mu);
+    free(sh);
+}
+
 smb_status srv_ctx_init(struct srv_ctx *ctx, const struct srv_config *cfg, smb_sign_level level, char *err,
                         size_t errlen)
 {
@@ -76,9 +86,17 @@ smb_status srv_ctx_init(struct srv_ctx *ctx, const struct srv_config *cfg, smb_s
     ctx->level = level;
     for (int i = 0; i < SRV_MAX_SHARES; i++)
         ctx->vfs[i].root_fd = -1;
+    ctx->shared = calloc(1, sizeof *ctx->shared);
+    if (!ctx->shared) {
+        snprintf(err, errlen, "out of memory");
+        return SMB_E_NOMEM;
+    }
+    pthread_mutex_init(&ctx->shared->share_mu, NULL);
+    ctx->shared->refs = 1;
     smb_status st = smb_random(ctx->server_guid, sizeof ctx->server_guid);
     if (st != SMB_OK) {
         snprintf(err, errlen, "no randomness");
+        srv_ctx_free(ctx);
         return st;
     }
     ctx->start_time = filetime_now();
@@ -109,6 +127,17 @@ void srv_ctx_free(struct srv_ctx *ctx)
         if (ctx->vfs[i].root_fd >= 0)
             srv_vfs_close(&ctx->vfs[i]);
     srv_userdb_free(&ctx->users);
+    srv_shared_put(ctx->shared);
+    ctx->shared = NULL;
+}
+
+void srv_ctx_adopt_shared(struct srv_ctx *ctx, const struct srv_ctx *running)
+{
+    if (!running->shared || ctx->shared == running->shared)
+        return;
+    __atomic_add_fetch(&running->shared->refs, 1, __ATOMIC_RELAXED);
+    srv_shared_put(ctx->shared);
+    ctx->shared = running->shared;
 }
 
 /* ------------------------------------------------------------------ */

@@ -22,6 +22,7 @@
 #ifndef SMBSIGN_SERVER_SESSION_H
 #define SMBSIGN_SERVER_SESSION_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -36,8 +37,28 @@ enum srv_log_level { SRV_LOG_ERROR = 0, SRV_LOG_AUDIT = 1, SRV_LOG_INFO = 2, SRV
 
 typedef void (*srv_log_fn)(void *arg, int level, const char *msg);
 
+/*
+ * Server-wide mutable state, shared by every event loop (workers = N) and
+ * kept across SIGHUP reloads: a reloaded ctx adopts the running one's
+ * (srv_ctx_adopt_shared), so opens made before and after a reload still see
+ * each other's share modes. Locking (docs/server.md "Threads and locking"):
+ * share_mu guards share_list and every entry in it; it is a leaf lock (no
+ * other lock is taken while holding it, no I/O under it). refs is changed
+ * with atomic operations only.
+ */
+struct srv_share_ent;
+struct srv_shared {
+    pthread_mutex_t share_mu;
+    struct srv_share_ent *share_list; /* share-mode table (session_files.c) */
+    int refs;                         /* ctxs using this state */
+};
+
+/* Everything in srv_ctx except `shared` is read-only once srv_ctx_init
+ * returns (the user database, the share roots, cfg), so every loop reads it
+ * without a lock. */
 struct srv_ctx {
     struct srv_config cfg;
+    struct srv_shared *shared;
     struct srv_userdb users;
     struct srv_vfs vfs[SRV_MAX_SHARES]; /* index-aligned with cfg.shares */
     smb_sign_level level;               /* effective server signing level */
@@ -52,6 +73,9 @@ struct srv_ctx {
 smb_status srv_ctx_init(struct srv_ctx *ctx, const struct srv_config *cfg, smb_sign_level level, char *err,
                         size_t errlen);
 void srv_ctx_free(struct srv_ctx *ctx);
+/* Make ctx (fresh from srv_ctx_init, not yet used by any connection) share
+ * the server-wide state of running (SIGHUP reload). */
+void srv_ctx_adopt_shared(struct srv_ctx *ctx, const struct srv_ctx *running);
 
 /* Growable output buffer (heap). */
 struct srv_buf {

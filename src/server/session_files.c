@@ -51,8 +51,9 @@ static struct srv_open *open_find_id(struct srv_conn *c, struct srv_req *rq, str
 /* Share modes (MS-FSA 2.1.5.1.2 "check sharing access", as Windows'
  * IoCheckShareAccess counts them): every open of every connection with
  * read, write or delete access is entered here by device and inode. One
- * table for the process: two connections (and the loop and worker threads,
- * which both close opens) meet on the same files, hence the mutex. An open
+ * table for the server (srv_ctx.shared): connections of every event loop
+ * (and their loop and worker threads, which both close opens) meet on the
+ * same files, hence the mutex. An open
  * with only attribute/control access neither checks nor is counted. */
 
 #define SHARE_DATA_BITS (SMB2_FILE_READ_DATA | SMB2_FILE_EXECUTE | SMB2_FILE_WRITE_DATA | SMB2_FILE_APPEND_DATA | SMB2_DELETE)
@@ -66,8 +67,8 @@ struct srv_share_ent {
     char *path;
     struct srv_share_ent *next;
 };
-static pthread_mutex_t share_mu = PTHREAD_MUTEX_INITIALIZER;
-static struct srv_share_ent *share_list;
+/* The table and its mutex live in the server context (struct srv_shared,
+ * session.h), shared by every event loop and kept across a reload. */
 
 /* does a new open (access a2, share s2) conflict with an existing one? */
 static bool share_conflict(uint32_t a1, uint32_t s1, uint32_t a2, uint32_t s2)
@@ -80,24 +81,24 @@ static bool share_conflict(uint32_t a1, uint32_t s1, uint32_t a2, uint32_t s2)
            (r2 && !(s1 & SMB2_FILE_SHARE_READ)) || (w2 && !(s1 & SMB2_FILE_SHARE_WRITE)) || (d2 && !(s1 & SMB2_FILE_SHARE_DELETE));
 }
 
-static bool share_check(dev_t dev, ino_t ino, uint32_t access, uint32_t share)
+static bool share_check(struct srv_shared *t, dev_t dev, ino_t ino, uint32_t access, uint32_t share)
 {
     if (!(access & SHARE_DATA_BITS))
         return true;
     bool ok = true;
-    pthread_mutex_lock(&share_mu);
-    for (struct srv_share_ent *e = share_list; e && ok; e = e->next)
+    pthread_mutex_lock(&t->share_mu);
+    for (struct srv_share_ent *e = t->share_list; e && ok; e = e->next)
         if (e->dev == dev && e->ino == ino && (e->access & SHARE_DATA_BITS) &&
             share_conflict(e->access, e->share, access, share))
             ok = false;
-    pthread_mutex_unlock(&share_mu);
+    pthread_mutex_unlock(&t->share_mu);
     return ok;
 }
 
 /* check again and enter the open (every open: attribute-only ones are
  * entered but not counted), atomically; false on a conflict */
-static bool share_add(struct srv_open *o, const struct stat *sb, const struct stat *root, uint32_t access,
-                      uint32_t share)
+static bool share_add(struct srv_shared *t, struct srv_open *o, const struct stat *sb, const struct stat *root,
+                      uint32_t access, uint32_t share)
 {
     struct srv_share_ent *n = calloc(1, sizeof *n);
     if (!n || !(n->path = strdup(o->rel))) {
@@ -110,18 +111,18 @@ static bool share_add(struct srv_open *o, const struct stat *sb, const struct st
     n->share = share;
     n->rdev = root->st_dev;
     n->rino = root->st_ino;
-    pthread_mutex_lock(&share_mu);
+    pthread_mutex_lock(&t->share_mu);
     bool ok = true;
-    for (struct srv_share_ent *e = share_list; e && ok && (access & SHARE_DATA_BITS); e = e->next)
+    for (struct srv_share_ent *e = t->share_list; e && ok && (access & SHARE_DATA_BITS); e = e->next)
         if (e->dev == n->dev && e->ino == n->ino && (e->access & SHARE_DATA_BITS) &&
             share_conflict(e->access, e->share, access, share))
             ok = false;
     if (ok) {
-        n->next = share_list;
-        share_list = n;
+        n->next = t->share_list;
+        t->share_list = n;
         o->sh = n;
     }
-    pthread_mutex_unlock(&share_mu);
+    pthread_mutex_unlock(&t->share_mu);
     if (!ok) {
         free(n->path);
         free(n);
@@ -130,43 +131,43 @@ static bool share_add(struct srv_open *o, const struct stat *sb, const struct st
 }
 
 /* is anything open beneath directory `dir` of the share rooted at root? */
-static bool share_busy_below(const struct stat *root, const char *dir)
+static bool share_busy_below(struct srv_shared *t, const struct stat *root, const char *dir)
 {
     size_t dl = strlen(dir);
     bool busy = false;
-    pthread_mutex_lock(&share_mu);
-    for (struct srv_share_ent *e = share_list; e && !busy; e = e->next)
+    pthread_mutex_lock(&t->share_mu);
+    for (struct srv_share_ent *e = t->share_list; e && !busy; e = e->next)
         if (e->rdev == root->st_dev && e->rino == root->st_ino &&
             (dl == 0 ? e->path[0] != 0 : (!strncmp(e->path, dir, dl) && e->path[dl] == '/')))
             busy = true;
-    pthread_mutex_unlock(&share_mu);
+    pthread_mutex_unlock(&t->share_mu);
     return busy;
 }
 
 /* the open was renamed to `to` */
-static void share_renamed(struct srv_open *o, const char *to)
+static void share_renamed(struct srv_shared *t, struct srv_open *o, const char *to)
 {
     char *np = o->sh ? strdup(to) : NULL;
     if (!np)
         return;
-    pthread_mutex_lock(&share_mu);
+    pthread_mutex_lock(&t->share_mu);
     char *old = o->sh->path;
     o->sh->path = np;
-    pthread_mutex_unlock(&share_mu);
+    pthread_mutex_unlock(&t->share_mu);
     free(old);
 }
 
-static void share_remove(struct srv_open *o)
+static void share_remove(struct srv_shared *t, struct srv_open *o)
 {
     if (!o->sh)
         return;
-    pthread_mutex_lock(&share_mu);
-    for (struct srv_share_ent **pp = &share_list; *pp; pp = &(*pp)->next)
+    pthread_mutex_lock(&t->share_mu);
+    for (struct srv_share_ent **pp = &t->share_list; *pp; pp = &(*pp)->next)
         if (*pp == o->sh) {
             *pp = o->sh->next;
             break;
         }
-    pthread_mutex_unlock(&share_mu);
+    pthread_mutex_unlock(&t->share_mu);
     free(o->sh->path);
     free(o->sh);
     o->sh = NULL;
@@ -182,7 +183,7 @@ void srv_open_close(struct srv_conn *c, struct srv_open *o)
         c->n_opens--;
     }
     srv_async_fid_closed(c, o->fid);
-    share_remove(o);
+    share_remove(c->ctx->shared, o);
     if (o->fd >= 0)
         close(o->fd);
     if (o->delete_on_close && o->rel && o->share >= 0) {
@@ -470,7 +471,7 @@ smb_status srv_cmd_create(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
     if ((opts & SMB2_FILE_DELETE_ON_CLOSE) && !is_dir && ro_attr)
         return SMB_E_CANNOT_DELETE;
     uint32_t share_acc = acc | ((opts & SMB2_FILE_DELETE_ON_CLOSE) ? SMB2_DELETE : 0);
-    if (exists && !share_check(sb.st_dev, sb.st_ino, share_acc, q.share_access))
+    if (exists && !share_check(c->ctx->shared, sb.st_dev, sb.st_ino, share_acc, q.share_access))
         return SMB_E_SHARING_VIOLATION; /* before an overwrite can truncate it */
     int fd = -1;
     if (is_dir) {
@@ -525,7 +526,7 @@ smb_status srv_cmd_create(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
         return SMB_E_INSUFFICIENT_RESOURCES;
     }
     struct stat rootsb;
-    if (fstat(v->root_fd, &rootsb) != 0 || !share_add(o, &sb, &rootsb, share_acc, q.share_access)) {
+    if (fstat(v->root_fd, &rootsb) != 0 || !share_add(c->ctx->shared, o, &sb, &rootsb, share_acc, q.share_access)) {
         close(fd);
         free(o->rel);
         free(o);
@@ -541,7 +542,7 @@ smb_status srv_cmd_create(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
     o->writable = (fcntl(fd, F_GETFL) & O_ACCMODE) == O_RDWR;
     if (opts & SMB2_FILE_DELETE_ON_CLOSE) {
         if (!rel[0]) {
-            share_remove(o);
+            share_remove(c->ctx->shared, o);
             close(fd);
             free(o->rel);
             free(o);
@@ -1293,16 +1294,18 @@ static smb_status set_rename(struct srv_conn *c, struct srv_req *rq, struct srv_
         parent[0] = 0;
     struct stat pb, rootsb;
     /* Windows refuses to rename a directory with anything open beneath it */
-    if (o->is_dir && fstat(c->ctx->vfs[o->share].root_fd, &rootsb) == 0 && share_busy_below(&rootsb, o->rel))
+    if (o->is_dir && fstat(c->ctx->vfs[o->share].root_fd, &rootsb) == 0 &&
+        share_busy_below(c->ctx->shared, &rootsb, o->rel))
         return SMB_E_ACCESS_DENIED;
     if (srv_vfs_stat(&c->ctx->vfs[o->share], parent, &pb) == SMB_OK &&
-        !share_check(pb.st_dev, pb.st_ino, o->is_dir ? SMB2_FILE_APPEND_DATA : SMB2_FILE_WRITE_DATA, SMB2_FILE_SHARE_READ | SMB2_FILE_SHARE_WRITE))
+        !share_check(c->ctx->shared, pb.st_dev, pb.st_ino, o->is_dir ? SMB2_FILE_APPEND_DATA : SMB2_FILE_WRITE_DATA,
+                     SMB2_FILE_SHARE_READ | SMB2_FILE_SHARE_WRITE))
         return SMB_E_SHARING_VIOLATION;
     st = srv_vfs_rename(&c->ctx->vfs[o->share], o->rel, to, replace != 0);
     if (st != SMB_OK)
         return st;
     srv_log(c, SRV_LOG_DEBUG, "rename '%s' -> '%s'", o->rel, to);
-    share_renamed(o, to);
+    share_renamed(c->ctx->shared, o, to);
     char *nr = strdup(to);
     if (nr) {
         free(o->rel);

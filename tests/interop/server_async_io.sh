@@ -145,8 +145,9 @@ if srv_start required 127.0.0.1 "" -c "$SRV_DIR/async.conf"; then
 else
     not_ok "server starts with async io after = 50"
 fi
-# negative twin: file I/O on the worker (io threads = 0) holds the other connection up
-conf "io threads = 0"
+# negative twin: file I/O on the worker (io threads = 0) holds the other
+# connection up when both share one event loop (workers = 1: one worker)
+conf "io threads = 0" "workers = 1"
 if srv_start required 127.0.0.1 "" -c "$SRV_DIR/async.conf"; then
     slow_file
     out=$(timeout 300 $SRV_PY "$PY" slowsync "$SRV_PORT" slow.bin 2>&1)
@@ -157,6 +158,20 @@ if srv_start required 127.0.0.1 "" -c "$SRV_DIR/async.conf"; then
     srv_stop
 else
     not_ok "server starts with io threads = 0"
+fi
+# with two event loops the two connections have a worker each: the slow
+# FLUSH on one does not hold up the other even without I/O threads
+conf "io threads = 0" "workers = 2"
+if srv_start required 127.0.0.1 "" -c "$SRV_DIR/async.conf"; then
+    slow_file
+    out=$(timeout 300 $SRV_PY "$PY" slowsync "$SRV_PORT" slow.bin 2>&1)
+    check_match "io threads = 0, workers = 2: the other connection's ECHO completes before the FLUSH response" \
+        "$out" "flush answered before other echo: False"
+    check_match "io threads = 0, workers = 2: the connections were on loops 0 and 1" \
+        "$(grep 'connected (event loop' "$SRV_LOG" | tr '\n' ' ')" "event loop [01] of 2.*event loop [01] of 2"
+    srv_stop
+else
+    not_ok "server starts with io threads = 0, workers = 2"
 fi
 rm -f "$SRV_DIR/share/slow.bin"
 

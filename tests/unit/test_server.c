@@ -1458,6 +1458,64 @@ static void config_io_keys(void **state)
     }
 }
 
+/* "workers": auto (0) by default = online CPUs; 1..256; 0 and garbage refused
+ * with FILE:LINE */
+static void config_workers_key(void **state)
+{
+    (void)state;
+    struct srv_config c;
+    char err[512] = "";
+    srv_config_init(&c);
+    assert_int_equal(c.workers, 0);
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    assert_int_equal(srv_config_workers(&c), ncpu < 1 ? 1 : ncpu > SRV_WORKERS_MAX ? SRV_WORKERS_MAX : ncpu);
+    assert_int_equal(srv_config_load_string(&c, "[global]\nworkers = 3\n", "g.conf", err, sizeof err), SMB_OK);
+    assert_int_equal(c.workers, 3);
+    assert_int_equal(srv_config_workers(&c), 3);
+    assert_int_equal(srv_config_load_string(&c, "[global]\nworkers = AUTO\n", "g.conf", err, sizeof err), SMB_OK);
+    assert_int_equal(c.workers, 0);
+    assert_int_equal(srv_config_load_string(&c, "[global]\nworkers = 256\n", "g.conf", err, sizeof err), SMB_OK);
+    assert_int_equal(srv_config_workers(&c), 256);
+    static const char *bad[] = {"[global]\nworkers = 0\n", "[global]\nworkers = 257\n", "[global]\nworkers = -2\n",
+                                "[global]\nworkers = two\n", "[global]\nworkers = 2x\n", "[global]\nworkers =\n"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        srv_config_init(&c);
+        err[0] = 0;
+        assert_int_not_equal(srv_config_load_string(&c, bad[i], "b.conf", err, sizeof err), SMB_OK);
+        assert_non_null(strstr(err, "b.conf:2:"));
+        assert_int_equal(c.workers, 0);
+    }
+    uint32_t w = 7;
+    assert_int_equal(srv_parse_workers("auto", &w), 0);
+    assert_int_equal(w, 0);
+    assert_int_not_equal(srv_parse_workers("0", &w), 0);
+}
+
+/* The share-mode table is server-wide state: a reloaded ctx adopts the
+ * running one's and keeps it alive when the old ctx goes. */
+static void ctx_shared_adopt(void **state)
+{
+    (void)state;
+    struct srv_config cfg;
+    char err[256];
+    srv_config_init(&cfg);
+    struct srv_ctx a, b;
+    assert_int_equal(srv_ctx_init(&a, &cfg, SMB_LEVEL_REQUIRED, err, sizeof err), SMB_OK);
+    assert_int_equal(srv_ctx_init(&b, &cfg, SMB_LEVEL_REQUIRED, err, sizeof err), SMB_OK);
+    assert_non_null(a.shared);
+    assert_ptr_not_equal(a.shared, b.shared); /* twin: two inits, two tables */
+    srv_ctx_adopt_shared(&b, &a);
+    assert_ptr_equal(a.shared, b.shared);
+    assert_int_equal(a.shared->refs, 2);
+    struct srv_shared *sh = a.shared;
+    srv_ctx_free(&a);
+    assert_null(a.shared);
+    assert_int_equal(sh->refs, 1); /* still alive for b (ASan would flag a use after free) */
+    pthread_mutex_lock(&sh->share_mu);
+    pthread_mutex_unlock(&sh->share_mu);
+    srv_ctx_free(&b);
+}
+
 /* ---------------- core: deferred READ/FLUSH (session_io.c) ---------------- */
 
 static size_t read_body(uint8_t *b, uint64_t fid, uint32_t len, uint64_t off)
@@ -1952,6 +2010,8 @@ int main(void)
         cmocka_unit_test(core_change_notify_interim_cancel_and_close),
         cmocka_unit_test(core_change_notify_logoff_cleanup),
         cmocka_unit_test(config_io_keys),
+        cmocka_unit_test(config_workers_key),
+        cmocka_unit_test(ctx_shared_adopt),
         cmocka_unit_test(core_io_job_interim_then_signed_final),
         cmocka_unit_test(core_io_job_sync_form_under_threshold),
         cmocka_unit_test(core_io_job_cancel),
