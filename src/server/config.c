@@ -88,8 +88,10 @@ int srv_parse_signing_word(const char *s, smb_sign_level *out)
         *out = SMB_LEVEL_DISABLED;
         return 0;
     }
+    /* Samba's words (smb.conf(5), the enum testparm prints): auto = if_required =
+     * default, desired (offer signing, prefer it) also maps to "enabled" here */
     if (!strcasecmp(s, "auto") || !strcasecmp(s, "enabled") || !strcasecmp(s, "if_required") ||
-        !strcasecmp(s, "default") || !strcasecmp(s, "yes") || !strcasecmp(s, "on") ||
+        !strcasecmp(s, "default") || !strcasecmp(s, "desired") || !strcasecmp(s, "yes") || !strcasecmp(s, "on") ||
         !strcasecmp(s, "true")) {
         *out = SMB_LEVEL_ENABLED;
         return 0;
@@ -184,10 +186,23 @@ static void set_src(struct load_ctx *lc, struct srv_src *s, const char *key)
     snprintf(s->text, sizeof s->text, "%s [%s] %s", lc->name, lc->cur_section, key);
 }
 
+/* A list of signing algorithms, ours ("aes-gmac, aes-cmac") or Samba's
+ * `server smb3 signing algorithms` syntax (AES-128-GMAC, AES-128-CMAC,
+ * HMAC-SHA256, separated by commas and/or blanks; "default" = Samba's default
+ * order, the same as ours). */
 static int alg_list(struct srv_config *c, const char *v)
 {
     char buf[256];
+    if (strlen(v) >= sizeof buf)
+        return -1;
     snprintf(buf, sizeof buf, "%s", v);
+    if (!strcasecmp(buf, "default")) {
+        c->algs[0] = SMB_ALG_AES_GMAC;
+        c->algs[1] = SMB_ALG_AES_CMAC;
+        c->algs[2] = SMB_ALG_HMAC_SHA256;
+        c->n_algs = 3;
+        return 0;
+    }
     int n = 0;
     for (char *save = NULL, *t = strtok_r(buf, ", \t", &save); t; t = strtok_r(NULL, ", \t", &save)) {
         smb_sign_alg a;
@@ -258,7 +273,8 @@ static int global_key(struct load_ctx *lc, const char *k, const char *v)
             FAIL("%s: '%s' is not an SMB2/3 dialect (SMB2_02..SMB3_11)", k, v);
         c->max_protocol = d;
         set_src(lc, &c->src_protocol, k);
-    } else if (!strcmp(k, "signing algorithms") || !strcmp(k, "server signing algorithms")) {
+    } else if (!strcmp(k, "signing algorithms") || !strcmp(k, "server signing algorithms") ||
+               !strcmp(k, "server smb3 signing algorithms")) {
         if (alg_list(c, v))
             FAIL("%s: '%s' is not a list of aes-gmac, aes-cmac, hmac-sha256", k, v);
         set_src(lc, &c->src_algs, k);
@@ -506,16 +522,67 @@ smb_status srv_config_load(struct srv_config *c, const char *path, char *err, si
     return st;
 }
 
+/* smb.conf layout as Samba reads it, for inih: parameters may be indented
+ * (inih would take an indented line as the continuation of the previous
+ * value), and a line ending in a backslash continues on the next one. The
+ * copy keeps one line per input line (a joined line leaves empty lines
+ * behind), so FILE:LINE in errors stays right. NULL when out of memory. */
+static char *samba_layout(const char *text)
+{
+    size_t n = strlen(text);
+    char *out = malloc(n + 1), *o = out;
+    if (!out)
+        return NULL;
+    const char *p = text;
+    size_t pending_nl = 0;
+    bool line_start = true;
+    while (*p) {
+        if (line_start) {
+            while (*p == ' ' || *p == '\t')
+                p++;
+            line_start = false;
+            continue;
+        }
+        if (*p == '\\' && (p[1] == '\n' || (p[1] == '\r' && p[2] == '\n'))) {
+            p += p[1] == '\r' ? 3 : 2; /* joined: the newline goes after the logical line */
+            pending_nl++;
+            *o++ = ' ';
+            while (*p == ' ' || *p == '\t')
+                p++;
+            continue;
+        }
+        if (*p == '\n') {
+            *o++ = *p++;
+            for (; pending_nl; pending_nl--)
+                *o++ = '\n';
+            line_start = true;
+            continue;
+        }
+        *o++ = *p++;
+    }
+    for (; pending_nl; pending_nl--)
+        *o++ = '\n';
+    *o = 0;
+    return out;
+}
+
 smb_status srv_config_load_string(struct srv_config *c, const char *text, const char *name, char *err,
                                   size_t errlen)
 {
     struct load_ctx lc = {.c = c, .name = name, .err = err, .errlen = errlen};
-    int rc = prescan(&lc, text);
+    char *t = samba_layout(text);
+    if (!t) {
+        snprintf(err, errlen, "%s: out of memory", name);
+        return SMB_E_NOMEM;
+    }
+    int rc = prescan(&lc, t);
     if (rc) {
         lc.failed = 1;
+        free(t);
         return finish(&lc, rc, name);
     }
-    rc = ini_parse_string(text, handler, &lc);
+    rc = ini_parse_string(t, handler, &lc);
+    free(t);
     return finish(&lc, rc, name);
 }
 

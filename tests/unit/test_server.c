@@ -64,6 +64,60 @@ static void config_parses_global_and_shares(void **state)
     assert_int_equal(srv_config_validate(&c, err, sizeof err), SMB_OK);
 }
 
+/* Our server reads Samba's words in its own config (issue 15): the
+ * `server signing` enum as testparm prints it (if_required, desired, required,
+ * default), `server smb3 signing algorithms` with Samba's names and "default";
+ * twins: words and algorithm names Samba does not have are refused with
+ * FILE:LINE. */
+static void config_samba_words(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *word;
+        smb_sign_level want;
+    } words[] = {{"mandatory", SMB_LEVEL_REQUIRED}, {"required", SMB_LEVEL_REQUIRED},
+                 {"auto", SMB_LEVEL_ENABLED},       {"if_required", SMB_LEVEL_ENABLED},
+                 {"desired", SMB_LEVEL_ENABLED},    {"default", SMB_LEVEL_ENABLED},
+                 {"disabled", SMB_LEVEL_DISABLED},  {"No", SMB_LEVEL_DISABLED}};
+    char err[512], text[256];
+    struct srv_config c;
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
+        snprintf(text, sizeof text, "[global]\nserver signing = %s\n", words[i].word);
+        srv_config_init(&c);
+        assert_int_equal(srv_config_load_string(&c, text, "s.conf", err, sizeof err), SMB_OK);
+        assert_int_equal(c.signing, words[i].want);
+    }
+    srv_config_init(&c);
+    assert_int_equal(srv_config_load_string(&c,
+                                            "[global]\nserver smb3 signing algorithms = AES-128-CMAC,HMAC-SHA256\n",
+                                            "s.conf", err, sizeof err),
+                     SMB_OK);
+    assert_int_equal(c.n_algs, 2);
+    assert_int_equal(c.algs[0], SMB_ALG_AES_CMAC);
+    assert_int_equal(c.algs[1], SMB_ALG_HMAC_SHA256);
+    srv_config_init(&c);
+    assert_int_equal(srv_config_load_string(&c, "[global]\nserver smb3 signing algorithms = HMAC-SHA256 AES-128-GMAC\n",
+                                            "s.conf", err, sizeof err),
+                     SMB_OK);
+    assert_int_equal(c.algs[0], SMB_ALG_HMAC_SHA256);
+    assert_int_equal(c.algs[1], SMB_ALG_AES_GMAC);
+    assert_int_equal(srv_config_load_string(&c, "[global]\nserver smb3 signing algorithms = default\n", "s.conf", err,
+                                            sizeof err),
+                     SMB_OK);
+    assert_int_equal(c.n_algs, 3);
+    assert_int_equal(c.algs[0], SMB_ALG_AES_GMAC);
+    /* twins */
+    static const char *bad[] = {"[global]\nserver signing = sometimes\n",
+                                "[global]\nserver smb3 signing algorithms = AES-256-GMAC\n",
+                                "[global]\nserver smb3 signing algorithms = AES-128-GMAC, AES-128-GMAC\n",
+                                "[global]\nserver smb3 signing algorithms =\n"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        srv_config_init(&c);
+        assert_int_not_equal(srv_config_load_string(&c, bad[i], "s.conf", err, sizeof err), SMB_OK);
+        assert_non_null(strstr(err, "s.conf:2"));
+    }
+}
+
 static void config_rejects_unknown_key_with_line(void **state)
 {
     (void)state;
@@ -1985,6 +2039,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(config_parses_global_and_shares),
+        cmocka_unit_test(config_samba_words),
         cmocka_unit_test(config_rejects_unknown_key_with_line),
         cmocka_unit_test(config_rejects_bad_values),
         cmocka_unit_test(config_min_above_max_is_invalid),
