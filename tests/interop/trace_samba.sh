@@ -34,13 +34,9 @@ done
 
 T=$(mk_tmpdir)
 chmod 755 "$T"
-USERNAME=smbtrace
 PASS="tr-$RANDOM$RANDOM"
-if ! id "$USERNAME" >/dev/null 2>&1; then
-    useradd -M -s /usr/sbin/nologin "$USERNAME" 2>/dev/null
-    trap 'test_cleanup; userdel "$USERNAME" 2>/dev/null' EXIT
-fi
-id "$USERNAME" >/dev/null 2>&1 || { not_ok "trace_samba: cannot create unix user $USERNAME"; exit 1; }
+test_unix_user str || { not_ok "trace_samba: cannot create a unix user for the test"; exit 1; }
+USERNAME=$TEST_USER
 
 P=$(free_port) || { not_ok "free port"; exit 1; }
 samba_conf "$T/s" "$P" "  server signing = mandatory
