@@ -5,6 +5,7 @@
  * table and every message that is not good, or JSON Lines (--json), or the
  * full derivation of one frame (--explain). docs/trace.md.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
@@ -432,8 +433,19 @@ int cmd_trace(int argc, char **argv)
     }
     const char *path = argv[optind];
     char errbuf[PCAP_ERRBUF_SIZE] = "";
-    pcap_t *pc = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_MICRO, errbuf);
+    /* Our own FILE with a 1 MiB buffer: libpcap reads through stdio, and the
+     * default (st_blksize, 4 KiB) costs one read(2) per 4 KiB, which was a
+     * third of the CPU time on a 1 GB capture (bench/trace_bench.sh). */
+    FILE *fp = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+    if (!fp) {
+        rc = cli_usage_error(VERB, "%s: cannot open: %s", path, strerror(errno));
+        goto out;
+    }
+    setvbuf(fp, NULL, _IOFBF, 1u << 20);
+    pcap_t *pc = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_MICRO, errbuf);
     if (!pc) {
+        if (fp != stdin)
+            fclose(fp);
         rc = cli_usage_error(VERB, "%s: not a readable pcap/pcapng capture (at byte offset 0): %s", path, errbuf);
         goto out;
     }
