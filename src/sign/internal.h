@@ -20,4 +20,9 @@ struct smb_sign_ctx {
 /* Total length of an iovec list (0 on overflow or bad count). */
 size_t sign_iov_total(const struct iovec *iov, int iovcnt);
 
+/* sign/smb2.c, shared with sign/batch.c: the structural checks done before
+ * any crypto, and the MAC of one message (signature field taken as zero). */
+smb_status sign_smb2_check_iov(const struct iovec *iov, int iovcnt);
+smb_status sign_smb2_mac_iov(smb_sign_ctx *c, const struct iovec *iov, int iovcnt, uint8_t sig[16]);
+
 #endif
