@@ -113,6 +113,18 @@ int smb_lanes_cmac_simd(void)
 #endif
 }
 
+/* AVX-512VL + VAES: the EVEX AESENC that reaches 32 registers. */
+static inline int smb_lanes_cmac_evex(void)
+{
+#if LANES_X86
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("vaes") && __builtin_cpu_supports("avx512vl") &&
+           __builtin_cpu_supports("avx512f") && smb_lanes_cmac_simd();
+#else
+    return 0;
+#endif
+}
+
 int smb_lanes_sha_simd(void)
 {
 #if LANES_X86 && (defined(__clang__) || __GNUC__ >= 11)
@@ -173,19 +185,18 @@ __attribute__((target("aes,sse4.1"))) static void aesni_expand(const uint8_t key
 
 #define NL SMB_CMAC_LANES
 
-/* r blocks on every lane, each lane under its own round keys. */
-__attribute__((target("aes,sse4.1"))) static void cmac_run_mixed(__m128i s[NL], const uint8_t *p[NL],
-                                                                  const size_t stride[NL],
-                                                                  const uint8_t *rk[NL], size_t r)
+/* r blocks on every lane, each lane under its own round keys. Lane l reads
+ * p[l] + 16 i for i < r (the caller points idle lanes at a busy lane's data). */
+__attribute__((target("aes,sse4.1"))) static void cmac_run_mixed(__m128i s[NL], const uint8_t *const p[NL],
+                                                                  const uint8_t *const rk[NL], size_t r)
 {
     __m128i x[NL];
     for (int l = 0; l < NL; l++)
         x[l] = s[l];
-    while (r--) {
+    for (size_t off = 0; off < 16 * r; off += 16) {
         for (int l = 0; l < NL; l++) {
-            x[l] = _mm_xor_si128(x[l], _mm_loadu_si128((const __m128i *)p[l]));
+            x[l] = _mm_xor_si128(x[l], _mm_loadu_si128((const __m128i *)(p[l] + off)));
             x[l] = _mm_xor_si128(x[l], _mm_loadu_si128((const __m128i *)rk[l]));
-            p[l] += stride[l];
         }
         for (int rd = 1; rd < 10; rd++)
             for (int l = 0; l < NL; l++)
@@ -197,32 +208,61 @@ __attribute__((target("aes,sse4.1"))) static void cmac_run_mixed(__m128i s[NL], 
         s[l] = x[l];
 }
 
-/* Same with one key for every lane (one session: the usual case), the
- * round keys held in registers. */
-__attribute__((target("aes,sse4.1"))) static void cmac_run_shared(__m128i s[NL], const uint8_t *p[NL],
-                                                                   const size_t stride[NL], const uint8_t *rk0,
-                                                                   size_t r)
+/* Same with one key for every lane (one session: the usual case): the round
+ * keys stay in registers. Two builds of one body: SSE (16 xmm registers, some
+ * round keys are read from memory) and AVX-512VL + VAES (32 registers: the
+ * EVEX form of AESENC reaches xmm16-31, nothing spills). */
+#define CMAC_RUN_SHARED_BODY                                                                       \
+    __m128i k0 = _mm_loadu_si128((const __m128i *)rk0), k1 = _mm_loadu_si128((const __m128i *)(rk0 + 16)), \
+            k2 = _mm_loadu_si128((const __m128i *)(rk0 + 32)), k3 = _mm_loadu_si128((const __m128i *)(rk0 + 48)), \
+            k4 = _mm_loadu_si128((const __m128i *)(rk0 + 64)), k5 = _mm_loadu_si128((const __m128i *)(rk0 + 80)), \
+            k6 = _mm_loadu_si128((const __m128i *)(rk0 + 96)), k7 = _mm_loadu_si128((const __m128i *)(rk0 + 112)), \
+            k8 = _mm_loadu_si128((const __m128i *)(rk0 + 128)), k9 = _mm_loadu_si128((const __m128i *)(rk0 + 144)), \
+            k10 = _mm_loadu_si128((const __m128i *)(rk0 + 160));                                  \
+    __m128i x0 = s[0], x1 = s[1], x2 = s[2], x3 = s[3], x4 = s[4], x5 = s[5], x6 = s[6], x7 = s[7]; \
+    const uint8_t *p0 = p[0], *p1 = p[1], *p2 = p[2], *p3 = p[3], *p4 = p[4], *p5 = p[5], *p6 = p[6], \
+                  *p7 = p[7];                                                                      \
+    for (size_t off = 0; off < 16 * r; off += 16) {                                                \
+        x0 = _mm_xor_si128(_mm_xor_si128(x0, _mm_loadu_si128((const __m128i *)(p0 + off))), k0);   \
+        x1 = _mm_xor_si128(_mm_xor_si128(x1, _mm_loadu_si128((const __m128i *)(p1 + off))), k0);   \
+        x2 = _mm_xor_si128(_mm_xor_si128(x2, _mm_loadu_si128((const __m128i *)(p2 + off))), k0);   \
+        x3 = _mm_xor_si128(_mm_xor_si128(x3, _mm_loadu_si128((const __m128i *)(p3 + off))), k0);   \
+        x4 = _mm_xor_si128(_mm_xor_si128(x4, _mm_loadu_si128((const __m128i *)(p4 + off))), k0);   \
+        x5 = _mm_xor_si128(_mm_xor_si128(x5, _mm_loadu_si128((const __m128i *)(p5 + off))), k0);   \
+        x6 = _mm_xor_si128(_mm_xor_si128(x6, _mm_loadu_si128((const __m128i *)(p6 + off))), k0);   \
+        x7 = _mm_xor_si128(_mm_xor_si128(x7, _mm_loadu_si128((const __m128i *)(p7 + off))), k0);   \
+        ROUND8(_mm_aesenc_si128, k1);                                                              \
+        ROUND8(_mm_aesenc_si128, k2);                                                              \
+        ROUND8(_mm_aesenc_si128, k3);                                                              \
+        ROUND8(_mm_aesenc_si128, k4);                                                              \
+        ROUND8(_mm_aesenc_si128, k5);                                                              \
+        ROUND8(_mm_aesenc_si128, k6);                                                              \
+        ROUND8(_mm_aesenc_si128, k7);                                                              \
+        ROUND8(_mm_aesenc_si128, k8);                                                              \
+        ROUND8(_mm_aesenc_si128, k9);                                                              \
+        ROUND8(_mm_aesenclast_si128, k10);                                                         \
+    }                                                                                              \
+    s[0] = x0, s[1] = x1, s[2] = x2, s[3] = x3, s[4] = x4, s[5] = x5, s[6] = x6, s[7] = x7
+
+#define ROUND8(op, k)                                                                              \
+    do {                                                                                           \
+        x0 = op(x0, k), x1 = op(x1, k), x2 = op(x2, k), x3 = op(x3, k);                            \
+        x4 = op(x4, k), x5 = op(x5, k), x6 = op(x6, k), x7 = op(x7, k);                            \
+    } while (0)
+
+__attribute__((target("aes,sse4.1"))) static void cmac_run_shared(__m128i s[NL], const uint8_t *const p[NL],
+                                                                   const uint8_t *rk0, size_t r)
 {
-    __m128i x[NL], k[11];
-    for (int i = 0; i < 11; i++)
-        k[i] = _mm_loadu_si128((const __m128i *)(rk0 + 16 * i));
-    for (int l = 0; l < NL; l++)
-        x[l] = s[l];
-    while (r--) {
-        for (int l = 0; l < NL; l++) {
-            x[l] = _mm_xor_si128(_mm_xor_si128(x[l], _mm_loadu_si128((const __m128i *)p[l])), k[0]);
-            p[l] += stride[l];
-        }
-        for (int rd = 1; rd < 10; rd++)
-            for (int l = 0; l < NL; l++)
-                x[l] = _mm_aesenc_si128(x[l], k[rd]);
-        for (int l = 0; l < NL; l++)
-            x[l] = _mm_aesenclast_si128(x[l], k[10]);
-    }
-    for (int l = 0; l < NL; l++)
-        s[l] = x[l];
-    smb_wipe(k, sizeof k);
+    CMAC_RUN_SHARED_BODY;
 }
+
+__attribute__((target("aes,avx2,avx512f,avx512vl,vaes"))) static void
+cmac_run_shared_evex(__m128i s[NL], const uint8_t *const p[NL], const uint8_t *rk0, size_t r)
+{
+    CMAC_RUN_SHARED_BODY;
+}
+#undef ROUND8
+#undef CMAC_RUN_SHARED_BODY
 
 typedef struct cmac_lane {
     smb_mac_msg *m; /* NULL: idle */
@@ -267,8 +307,8 @@ __attribute__((target("aes,sse4.1"))) static void cmac_simd(smb_mac_msg *m, size
     cmac_lane ln[NL];
     __m128i s[NL];
     const uint8_t *p[NL], *rk[NL];
-    size_t stride[NL];
     size_t next = 0;
+    int evex = smb_lanes_cmac_evex();
 
     for (int l = 0; l < NL; l++) {
         cmac_assign(&ln[l], next < n ? &m[next] : NULL);
@@ -291,7 +331,6 @@ __attribute__((target("aes,sse4.1"))) static void cmac_simd(smb_mac_msg *m, size
                     ln[l].run = 1;
                     ln[l].fin = 1;
                 }
-                stride[l] = p[l] == ln[l].buf ? 0 : 16;
             }
             if (ln[l].run < r)
                 r = ln[l].run;
@@ -302,21 +341,25 @@ __attribute__((target("aes,sse4.1"))) static void cmac_simd(smb_mac_msg *m, size
         }
         if (!rk0)
             break; /* every lane idle */
+        const uint8_t *busy = NULL;
+        for (int l = 0; l < NL && !busy; l++)
+            busy = ln[l].m ? p[l] : NULL;
         for (int l = 0; l < NL; l++) {
             rk[l] = ln[l].m ? ln[l].k->rk : rk0;
-            if (!ln[l].m) {
-                p[l] = zero_block;
-                stride[l] = 0;
-            }
+            if (!ln[l].m)
+                p[l] = busy; /* an idle lane computes garbage over data that exists for r blocks */
         }
-        if (shared)
-            cmac_run_shared(s, p, stride, rk0, r);
+        if (shared && evex)
+            cmac_run_shared_evex(s, p, rk0, r);
+        else if (shared)
+            cmac_run_shared(s, p, rk0, r);
         else
-            cmac_run_mixed(s, p, stride, rk, r);
+            cmac_run_mixed(s, p, rk, r);
         for (int l = 0; l < NL; l++) {
             if (!ln[l].m)
                 continue;
             ln[l].run -= r;
+            p[l] += 16 * r;
             if (ln[l].run == 0 && ln[l].fin) {
                 _mm_storeu_si128((__m128i *)ln[l].m->tag, s[l]);
                 s[l] = _mm_setzero_si128();
@@ -424,6 +467,7 @@ __attribute__((target("sha,sse4.1"))) static void sha_run2(uint32_t h0[8], uint3
             w0[i] = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(p0 + 16 * i)), bswap);
             w1[i] = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(p1 + 16 * i)), bswap);
         }
+#pragma GCC unroll 16
         for (int g = 0; g < 16; g++) {
             if (g >= 4) {
                 /* W[t] = s1(W[t-2]) + W[t-7] + s0(W[t-15]) + W[t-16], four at a time */
