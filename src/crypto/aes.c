@@ -44,7 +44,7 @@ smb_status smb_cmac_key_init(smb_cmac_key *k, const uint8_t key[16])
     dbl(k->k1, L);
     dbl(k->k2, k->k1);
     smb_wipe(L, sizeof L);
-    k->has_rk = smb_aesni_expand_key(key, k->rk);
+    k->lanes = smb_aesni_expand_key(key, k->rk);
     return SMB_OK;
 }
 

@@ -16,7 +16,8 @@
  * independent chains fill it).
  *
  * Each SIMD function carries its own target attribute; the CPU is asked at
- * run time (__builtin_cpu_supports), so the library still runs anywhere.
+ * run time (CPUID, when a key or context is made), so the library still runs
+ * anywhere.
  */
 #define OPENSSL_SUPPRESS_DEPRECATED 1
 #include <string.h>
@@ -101,38 +102,38 @@ static const uint8_t *cur_run(cursor *c, size_t B, uint8_t *buf, size_t *k)
     return buf;
 }
 
-/* ---- CPU detection ---- */
+/* ---- CPU detection (CPUID; under a hypervisor each call is a VM exit, so
+ * callers ask once per key or context, never per message) ---- */
 
-int smb_lanes_cmac_simd(void)
-{
 #if LANES_X86
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("aes") && __builtin_cpu_supports("sse4.1");
-#else
-    return 0;
+#include <cpuid.h>
 #endif
-}
 
-/* AVX-512VL + VAES: the EVEX AESENC that reaches 32 registers. */
-static inline int smb_lanes_cmac_evex(void)
+unsigned smb_lanes_cpu(void)
 {
+    unsigned f = 0;
 #if LANES_X86
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("vaes") && __builtin_cpu_supports("avx512vl") &&
-           __builtin_cpu_supports("avx512f") && smb_lanes_cmac_simd();
-#else
-    return 0;
+    unsigned a, b, c, d, b7 = 0, c7 = 0;
+    if (!__get_cpuid(1, &a, &b, &c, &d))
+        return 0;
+    int sse41 = (c >> 19) & 1, aes = (c >> 25) & 1, osxsave = (c >> 27) & 1;
+    if (__get_cpuid_max(0, NULL) >= 7)
+        __cpuid_count(7, 0, a, b7, c7, d);
+    if (aes && sse41)
+        f |= SMB_LANES_CPU_AESNI;
+    if (sse41 && ((b7 >> 29) & 1))
+        f |= SMB_LANES_CPU_SHANI;
+    /* AVX2 (EBX 5), AVX-512F (EBX 16), AVX-512VL (EBX 31), VAES (ECX 9), and
+     * the OS saves the SSE/AVX/opmask/ZMM state (XCR0 bits 1, 2, 5, 6, 7) */
+    if ((f & SMB_LANES_CPU_AESNI) && osxsave && ((b7 >> 5) & 1) && ((b7 >> 16) & 1) && ((b7 >> 31) & 1) &&
+        ((c7 >> 9) & 1)) {
+        unsigned lo, hi;
+        __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+        if ((lo & 0xe6) == 0xe6)
+            f |= SMB_LANES_CPU_EVEX;
+    }
 #endif
-}
-
-int smb_lanes_sha_simd(void)
-{
-#if LANES_X86 && (defined(__clang__) || __GNUC__ >= 11)
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("sha") && __builtin_cpu_supports("sse4.1");
-#else
-    return 0;
-#endif
+    return f;
 }
 
 /* ---- AES-CMAC ---- */
@@ -308,7 +309,9 @@ __attribute__((target("aes,sse4.1"))) static void cmac_simd(smb_mac_msg *m, size
     __m128i s[NL];
     const uint8_t *p[NL], *rk[NL];
     size_t next = 0;
-    int evex = smb_lanes_cmac_evex();
+    int evex = 1;
+    for (size_t i = 0; i < n; i++)
+        evex &= (((const smb_cmac_key *)m[i].key)->lanes & SMB_LANES_CPU_EVEX) != 0;
 
     for (int l = 0; l < NL; l++) {
         cmac_assign(&ln[l], next < n ? &m[next] : NULL);
@@ -373,17 +376,18 @@ __attribute__((target("aes,sse4.1"))) static void cmac_simd(smb_mac_msg *m, size
 }
 #undef NL
 
-int smb_aesni_expand_key(const uint8_t key[16], uint8_t rk[176])
+unsigned smb_aesni_expand_key(const uint8_t key[16], uint8_t rk[176])
 {
-    if (!smb_lanes_cmac_simd())
+    unsigned cpu = smb_lanes_cpu();
+    if (!(cpu & SMB_LANES_CPU_AESNI))
         return 0;
     aesni_expand(key, rk);
-    return 1;
+    return cpu & (SMB_LANES_CPU_AESNI | SMB_LANES_CPU_EVEX);
 }
 
 #else /* !LANES_X86 */
 
-int smb_aesni_expand_key(const uint8_t key[16], uint8_t rk[176])
+unsigned smb_aesni_expand_key(const uint8_t key[16], uint8_t rk[176])
 {
     (void)key;
     (void)rk;
@@ -394,10 +398,10 @@ int smb_aesni_expand_key(const uint8_t key[16], uint8_t rk[176])
 
 smb_status smb_cmac_batch(smb_mac_msg *m, size_t n, smb_lanes_impl impl)
 {
-    int simd = impl != SMB_LANES_PORTABLE && smb_lanes_cmac_simd();
+    int simd = impl != SMB_LANES_PORTABLE;
     for (size_t i = 0; i < n && simd; i++)
-        if (!((const smb_cmac_key *)m[i].key)->has_rk)
-            simd = 0;
+        if (!(((const smb_cmac_key *)m[i].key)->lanes & SMB_LANES_CPU_AESNI))
+            simd = 0; /* no round keys: the CPU has no AES-NI */
 #if LANES_X86
     if (simd) {
         cmac_simd(m, n);
@@ -622,7 +626,7 @@ void smb_hmac_sha256_batch(smb_mac_msg *m, size_t n, smb_lanes_impl impl)
 {
 #if HAVE_SHA_LANES
     /* One message gains nothing from a second lane: OpenSSL's SHA-NI code is as fast. */
-    if ((impl == SMB_LANES_SIMD || (impl == SMB_LANES_AUTO && n > 1)) && smb_lanes_sha_simd()) {
+    if (impl == SMB_LANES_SIMD || (impl == SMB_LANES_AUTO && n > 1 && (smb_lanes_cpu() & SMB_LANES_CPU_SHANI))) {
         hmac_simd(m, n);
         return;
     }

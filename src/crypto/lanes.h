@@ -42,17 +42,23 @@ typedef enum smb_lanes_impl {
     SMB_LANES_SIMD, /* AES-NI for CMAC, SHA-NI for HMAC-SHA256 */
 } smb_lanes_impl;
 
-/* 1 when the CPU has what SMB_LANES_SIMD needs for that MAC. */
-int smb_lanes_cmac_simd(void);
-int smb_lanes_sha_simd(void);
+/* What the CPU (and the OS) offers, from CPUID: a VM exit under a
+ * hypervisor, so ask once per key or context, never per message. */
+#define SMB_LANES_CPU_AESNI 1u /* AES-NI + SSE4.1: the 8 CMAC lanes */
+#define SMB_LANES_CPU_EVEX 2u  /* + AVX2, AVX-512F/VL, VAES, OS-enabled: the 32-register build */
+#define SMB_LANES_CPU_SHANI 4u /* SHA-NI + SSE4.1: the 2 HMAC-SHA256 lanes */
+unsigned smb_lanes_cpu(void);
 
-/* AES-128 key expansion with AES-NI into 11 round keys; 0 (rk untouched)
- * when the CPU has no AES-NI. Used by smb_cmac_key_init. */
-int smb_aesni_expand_key(const uint8_t key[16], uint8_t rk[176]);
+/* AES-128 key expansion with AES-NI into 11 round keys; returns the
+ * SMB_LANES_CPU_AESNI/EVEX bits usable with them, 0 (rk untouched) when the
+ * CPU has no AES-NI. Used by smb_cmac_key_init (smb_cmac_key.lanes). */
+unsigned smb_aesni_expand_key(const uint8_t key[16], uint8_t rk[176]);
 
-/* keys: smb_cmac_key. SMB_E_CRYPTO only from the portable (OpenSSL) path. */
+/* keys: smb_cmac_key; the lanes run when every key has round keys (SIMD
+ * or AUTO). SMB_E_CRYPTO only from the portable (OpenSSL) path. */
 smb_status smb_cmac_batch(smb_mac_msg *m, size_t n, smb_lanes_impl impl);
-/* keys: smb_hmac_sha256_key. Never fails. */
+/* keys: smb_hmac_sha256_key. Never fails. SIMD: the caller has checked
+ * SMB_LANES_CPU_SHANI; AUTO asks CPUID (tests, tools). */
 void smb_hmac_sha256_batch(smb_mac_msg *m, size_t n, smb_lanes_impl impl);
 
 #endif

@@ -119,7 +119,11 @@ static void chunk(smb2_batch_msg *m, size_t n, int verify)
         }
     }
     if (nh > 0) {
-        smb_hmac_sha256_batch(hm, nh, SMB_LANES_AUTO);
+        smb_lanes_impl impl = nh > 1 ? SMB_LANES_SIMD : SMB_LANES_PORTABLE; /* one message: OpenSSL is as fast */
+        for (size_t j = 0; j < nh; j++)
+            if (!(m[hi[j]].ctx->lanes_cpu & SMB_LANES_CPU_SHANI))
+                impl = SMB_LANES_PORTABLE;
+        smb_hmac_sha256_batch(hm, nh, impl);
         for (size_t j = 0; j < nh; j++)
             memcpy(sl[hi[j]].sig, hm[j].tag, 16);
     }

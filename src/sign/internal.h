@@ -15,6 +15,7 @@ struct smb_sign_ctx {
         smb_md5_ctx md5;          /* SMB1: MD5 state after absorbing the MAC key */
     } k;
     uint32_t smb1_seq; /* SMB1: next request sequence number */
+    unsigned lanes_cpu; /* SMB_LANES_CPU_* (crypto/lanes.h), asked once at creation */
 };
 
 /* Total length of an iovec list (0 on overflow or bad count). */
