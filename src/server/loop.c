@@ -522,16 +522,44 @@ static void *worker_main(void *arg)
         if (stop)
             break;
         if (it && it->kind == ITEM_JOB) {
-            /* a job is back from its I/O thread: answer it */
-            unwait(l, it);
-            struct srv_conn *core = it->lc->core;
-            it->st = srv_conn_job_done(core, it->job, &it->out);
-            it->job = NULL;
-            it->established = srv_conn_established(core);
-            give_back_pdu(l, it);
-            it->jobs_delta = -1;
-            l->w_jobs--;
-            post_done(l, it);
+            /* Jobs back from their I/O threads: answer them. Every job that
+             * waits at the head of the queue is answered in this pass, and
+             * the signatures of all those responses (of any connection of
+             * this worker) are computed as one batch (interleaved MAC lanes,
+             * srv_conn_sign_batch) before any of them is handed on. */
+            struct item *got[SRV_SIGN_BATCH_MAX];
+            int ng = 0;
+            got[ng++] = it;
+            pthread_mutex_lock(&l->mu);
+            while (ng < SRV_SIGN_BATCH_MAX && l->todo.head && l->todo.head->kind == ITEM_JOB)
+                got[ng++] = fifo_pop(&l->todo);
+            pthread_mutex_unlock(&l->mu);
+            struct srv_sign_batch sb;
+            sb.n = 0;
+            for (int i = 0; i < ng; i++) {
+                struct item *x = got[i];
+                unwait(l, x);
+                struct srv_conn *core = x->lc->core;
+                sb.cur_tag = i;
+                srv_conn_sign_batch(core, &sb);
+                x->st = srv_conn_job_done(core, x->job, &x->out);
+                srv_conn_sign_batch(core, NULL);
+                x->job = NULL;
+                x->established = srv_conn_established(core);
+            }
+            if (sb.n && srv_sign_batch_run(&sb) != SMB_OK) {
+                for (size_t k = 0; k < sb.n; k++)
+                    if (sb.m[k].status != SMB_OK && got[sb.tag[k]]->st == SMB_OK) {
+                        got[sb.tag[k]]->st = SMB_E_INTERNAL_ERROR; /* never sent unsigned */
+                        got[sb.tag[k]]->out.len = 0;
+                    }
+            }
+            for (int i = 0; i < ng; i++) {
+                give_back_pdu(l, got[i]);
+                got[i]->jobs_delta = -1;
+                l->w_jobs--;
+                post_done(l, got[i]);
+            }
         } else if (it) {
             pool_get(l, &it->out, 0);
             it->out.len = 0;
