@@ -53,10 +53,10 @@ xfer() {
         rm -f "$T/share/x" "$T/y"
         sync
         if [ "$4" = put ]; then
-            out=$("$SMBSIGN_REL" client //127.0.0.1:$1/share -U u%pw -m "$2" --signing "$3" -v -c "put f x" 2>&1)
+            out=$(cd "$T" && "$SMBSIGN_REL" client //127.0.0.1:$1/share -U u%pw -m "$2" --signing "$3" -v -c "put f x" 2>&1)
         else
             cp "$T/f" "$T/share/x"
-            out=$("$SMBSIGN_REL" client //127.0.0.1:$1/share -U u%pw -m "$2" --signing "$3" -v -c "get x y" 2>&1)
+            out=$(cd "$T" && "$SMBSIGN_REL" client //127.0.0.1:$1/share -U u%pw -m "$2" --signing "$3" -v -c "get x y" 2>&1)
         fi
         v=$(sed -nE 's/.* bytes in [0-9.]+ s \(([0-9.]+) MiB\/s\)$/\1/p' <<<"$out" | tail -1)
         [ -n "$v" ] || { echo "  transfer failed: $out" >&2; echo 0; return; }
