@@ -66,6 +66,14 @@ section_sign() {
 SECTIONS+=(sign)
 
 # ---------------------------------------------------------------------------
+# batch: multi-lane MACs, batch vs one message, aes-128-ctr ceiling (issue 16)
+section_batch() {
+    if [ ! -x "$B/batch_bench" ]; then echo "  $B/batch_bench missing (make bench builds it)"; return 1; fi
+    "$B/batch_bench" "${SIGN_BENCH_SECONDS:-0.6}" || { echo "  batch_bench failed"; return 1; }
+}
+SECTIONS+=(batch)
+
+# ---------------------------------------------------------------------------
 # scan: hosts/s and peak memory vs nmap smb2-security-mode (issue 4)
 section_scan() {
     echo "== scan: hosts/s and peak memory vs nmap smb2-security-mode (bench/scan_bench.sh)"

@@ -824,26 +824,48 @@ static SMB_WUR smb_status pipeline(struct xfer *x, bool write)
     smb_client *c = x->c;
     smb_status st;
     ev_fn fn = write ? write_ev : read_ev;
+    struct smb_cli_info info;
+    smb_cli_info(c->core, &info);
+    /* On a signing session the WRITEs that fit the window are built first and
+     * signed together (interleaved MAC lanes, smb_cli_sign_defer_*), then
+     * sent: up to 8x the one-message AES-CMAC rate for the cost of holding
+     * the window in the output queue. */
+    bool batch = write && !x->stream && info.signing;
     for (;;) {
         /* fill the window */
         unsigned window = x->stream ? 1 : c->window;
+        bool deferring = false;
         /* A WRITE is built only once the socket took everything queued before
          * it: requests in flight then wait in the kernel's socket buffers, not
          * in ours, so the one being built stays in the CPU cache and nothing
          * queued is ever moved (docs/client.md, Performance). */
         while (x->st == SMB_OK && !x->eof && x->next < x->total && x->inflight < window &&
-               (!write || smb_cli_out_len(c->core) == 0)) {
+               (!write || deferring || smb_cli_out_len(c->core) == 0)) {
+            if (batch && !deferring) {
+                if ((st = smb_cli_sign_defer_begin(c->core)) != SMB_OK)
+                    return io_fail(c, st, "cannot batch the WRITE signatures");
+                deferring = true;
+            }
             st = write ? issue_write(x) : issue_read(x);
             if (st == SMB_E_INSUFFICIENT_RESOURCES && x->inflight > 0)
                 break; /* wait for credits */
             if (st != SMB_OK) {
+                /* what was built is signed and may go; the transfer stops */
+                if (deferring && smb_cli_sign_defer_end(c->core) != SMB_OK)
+                    return core_failed(c);
                 if (smb_cli_state(c->core) == SMB_CLI_FAILED)
                     return core_failed(c);
                 if (st == SMB_E_INSUFFICIENT_RESOURCES)
                     return io_fail(c, st, "server granted no credits");
                 return st;
             }
-            if (write && (st = flush_now(c)) != SMB_OK)
+            if (write && !deferring && (st = flush_now(c)) != SMB_OK)
+                return st;
+        }
+        if (deferring) {
+            if (smb_cli_sign_defer_end(c->core) != SMB_OK)
+                return core_failed(c);
+            if ((st = flush_now(c)) != SMB_OK)
                 return st;
         }
         if (x->inflight == 0 && smb_cli_out_len(c->core) == 0)

@@ -14,6 +14,7 @@
 #include <openssl/evp.h>
 
 #include "crypto/crypto.h"
+#include "crypto/lanes.h"
 
 static const uint8_t zero16[16];
 
@@ -43,6 +44,7 @@ smb_status smb_cmac_key_init(smb_cmac_key *k, const uint8_t key[16])
     dbl(k->k1, L);
     dbl(k->k2, k->k1);
     smb_wipe(L, sizeof L);
+    k->lanes = smb_aesni_expand_key(key, k->rk);
     return SMB_OK;
 }
 

@@ -101,6 +101,8 @@ typedef struct evp_cipher_ctx_st smb_evp_cipher_ctx; /* = EVP_CIPHER_CTX */
 typedef struct smb_cmac_key {
     smb_evp_cipher_ctx *cbc; /* AES-128-CBC encryption context, key set, no padding */
     uint8_t k1[16], k2[16];  /* RFC 4493 2.3 subkeys */
+    uint8_t rk[176];         /* AES-128 round keys for the AES-NI lanes (crypto/lanes.c) */
+    unsigned lanes;          /* SMB_LANES_CPU_* bits (crypto/lanes.h) usable with rk; 0: no rk */
 } smb_cmac_key;
 
 /* Bytes of ciphertext discarded per EVP call (the CBC output is scratch). */

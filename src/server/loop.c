@@ -491,6 +491,58 @@ static uint64_t earliest_deadline(const struct evloop *l)
     return d;
 }
 
+/* A lone SMB2 READ frame (no compound), or a finished job: answering it
+ * creates, frees or re-keys no session, so the MACs of its response may wait
+ * for the worker's batch (the signing contexts stay alive until the batch
+ * runs). Anything else is answered and signed on its own. */
+static bool batchable(const struct item *it)
+{
+    if (it->kind == ITEM_JOB)
+        return true;
+    const uint8_t *p = it->buf;
+    return it->kind == ITEM_FRAME && p && it->len >= 64 && memcmp(p, "\xfeSMB", 4) == 0 &&
+           (p[12] | p[13] << 8) == 0x0008 /* SMB2 READ */ && (p[20] | p[21] | p[22] | p[23]) == 0 /* NextCommand */;
+}
+
+/* Worker: answer one item (its response in it->out). */
+static void worker_answer(struct evloop *l, struct item *it)
+{
+    struct srv_conn *core = it->lc->core;
+    if (it->kind == ITEM_JOB) {
+        /* a job is back from its I/O thread: answer it */
+        unwait(l, it);
+        it->st = srv_conn_job_done(core, it->job, &it->out);
+        it->job = NULL;
+        it->established = srv_conn_established(core);
+        return;
+    }
+    pool_get(l, &it->out, 0);
+    it->out.len = 0;
+    it->st = srv_conn_input(core, it->buf, it->len, &it->out);
+    it->delay = srv_conn_take_delay(core);
+    it->established = srv_conn_established(core);
+    struct srv_io_job *j = srv_conn_take_job(core);
+    if (j)
+        worker_job_new(l, it, j);
+    if (srv_conn_take_io_cancel(core)) {
+        /* a queued job was cancelled: an idle I/O thread hands it back now */
+        pthread_mutex_lock(&l->iomu);
+        pthread_cond_broadcast(&l->iocv);
+        pthread_mutex_unlock(&l->iomu);
+    }
+}
+
+/* Worker: hand an answered item to the loop thread. */
+static void worker_post(struct evloop *l, struct item *it)
+{
+    give_back_pdu(l, it);
+    if (it->kind == ITEM_JOB) {
+        it->jobs_delta = -1;
+        l->w_jobs--;
+    }
+    post_done(l, it);
+}
+
 static void *worker_main(void *arg)
 {
     struct evloop *l = arg;
@@ -521,35 +573,40 @@ static void *worker_main(void *arg)
         pthread_mutex_unlock(&l->mu);
         if (stop)
             break;
-        if (it && it->kind == ITEM_JOB) {
-            /* a job is back from its I/O thread: answer it */
-            unwait(l, it);
-            struct srv_conn *core = it->lc->core;
-            it->st = srv_conn_job_done(core, it->job, &it->out);
-            it->job = NULL;
-            it->established = srv_conn_established(core);
-            give_back_pdu(l, it);
-            it->jobs_delta = -1;
-            l->w_jobs--;
-            post_done(l, it);
-        } else if (it) {
-            pool_get(l, &it->out, 0);
-            it->out.len = 0;
-            struct srv_conn *core = it->lc->core;
-            it->st = srv_conn_input(core, it->buf, it->len, &it->out);
-            it->delay = srv_conn_take_delay(core);
-            it->established = srv_conn_established(core);
-            struct srv_io_job *j = srv_conn_take_job(core);
-            if (j)
-                worker_job_new(l, it, j);
-            if (srv_conn_take_io_cancel(core)) {
-                /* a queued job was cancelled: an idle I/O thread hands it back now */
-                pthread_mutex_lock(&l->iomu);
-                pthread_cond_broadcast(&l->iocv);
-                pthread_mutex_unlock(&l->iomu);
+        if (it && batchable(it)) {
+            /* Items whose answers sign nothing but READ/WRITE/FLUSH results
+             * (jobs back from their I/O threads, lone READ frames) are taken
+             * together from the head of the queue, in order, and the
+             * signatures of all their responses (of any connection of this
+             * worker) are computed as one batch (interleaved MAC lanes,
+             * srv_conn_sign_batch) before any of them is handed on. */
+            struct item *got[SRV_SIGN_BATCH_MAX];
+            int ng = 0;
+            got[ng++] = it;
+            pthread_mutex_lock(&l->mu);
+            while (ng < SRV_SIGN_BATCH_MAX && l->todo.head && batchable(l->todo.head))
+                got[ng++] = fifo_pop(&l->todo);
+            pthread_mutex_unlock(&l->mu);
+            struct srv_sign_batch sb;
+            sb.n = 0;
+            for (int i = 0; i < ng; i++) {
+                srv_conn_sign_batch(got[i]->lc->core, &sb);
+                sb.cur_tag = i;
+                worker_answer(l, got[i]);
+                srv_conn_sign_batch(got[i]->lc->core, NULL);
             }
-            give_back_pdu(l, it);
-            post_done(l, it);
+            if (sb.n && srv_sign_batch_run(&sb) != SMB_OK) {
+                for (size_t k = 0; k < sb.n; k++)
+                    if (sb.m[k].status != SMB_OK && got[sb.tag[k]]->st == SMB_OK) {
+                        got[sb.tag[k]]->st = SMB_E_INTERNAL_ERROR; /* never sent unsigned */
+                        got[sb.tag[k]]->out.len = 0;
+                    }
+            }
+            for (int i = 0; i < ng; i++)
+                worker_post(l, got[i]);
+        } else if (it) {
+            worker_answer(l, it);
+            worker_post(l, it);
         }
         worker_deadlines(l);
     }

@@ -30,6 +30,7 @@
 #include "server/config.h"
 #include "server/userdb.h"
 #include "server/vfs.h"
+#include "smbsign/batch.h"
 #include "smbsign/status.h"
 #include "smbsign/types.h"
 
@@ -146,5 +147,29 @@ const char *srv_io_job_describe(const struct srv_io_job *j, char *buf, size_t ca
 bool srv_io_job_run(struct srv_io_job *j);
 SMB_WUR smb_status srv_conn_job_interim(struct srv_conn *c, struct srv_io_job *j, struct srv_buf *out);
 SMB_WUR smb_status srv_conn_job_done(struct srv_conn *c, struct srv_io_job *j, struct srv_buf *out);
+
+/*
+ * Batch signing of responses (issue 16; server/session_emit.c). While a batch
+ * is attached to a connection (srv_conn_sign_batch), srv_frame_end records
+ * the MACs that the one signing decision (session_emit.c sign_key) asked for
+ * instead of computing them; srv_sign_batch_run then computes all of them in
+ * one smb2_sign_batch (interleaved MAC lanes, across connections; per-frame
+ * results in m[k].status, owner in tag[k]; the adapter resets n). The
+ * adapter must run it before any recorded frame is sent, and must neither
+ * move nor free those frames' buffers in between. Frames that feed the
+ * 3.1.1 preauth hash, and frames that no longer fit, are signed at once as
+ * before. tag: the adapter's number for the frames recorded next (kept in
+ * tag[] so it can tell which output a failed signature belongs to).
+ */
+#define SRV_SIGN_BATCH_MAX 16
+struct srv_sign_batch {
+    size_t n;
+    int cur_tag;
+    int tag[SRV_SIGN_BATCH_MAX];
+    struct iovec v[SRV_SIGN_BATCH_MAX];
+    smb2_batch_msg m[SRV_SIGN_BATCH_MAX];
+};
+void srv_conn_sign_batch(struct srv_conn *c, struct srv_sign_batch *b); /* NULL: detach */
+SMB_WUR smb_status srv_sign_batch_run(struct srv_sign_batch *b);
 
 #endif

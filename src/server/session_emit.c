@@ -51,6 +51,7 @@ smb_status srv_frame_begin(struct srv_frame *f, struct srv_buf *out)
     f->start = out->len;
     f->n = 0;
     f->cur = SIZE_MAX;
+    f->batch = NULL;
     smb_status st = srv_buf_reserve(out, SMB_NB_HDR_LEN);
     if (st != SMB_OK)
         return st;
@@ -111,6 +112,7 @@ smb_status srv_frame_add(struct srv_conn *c, struct srv_frame *f, const struct s
         return SMB_E_INTERNAL_ERROR;
     f->el[f->n].off = f->cur;
     f->el[f->n].sign = sign_key(c, r);
+    f->batch = c->sign_batch;
     f->el[f->n].preauth = r->preauth;
     f->n++;
     f->out->len = f->cur + wr_len(w);
@@ -126,20 +128,43 @@ smb_status srv_frame_end(struct srv_frame *f)
         return SMB_OK;
     }
     put_le32(out->p + f->el[f->n - 1].off + 20, 0); /* the last element links nowhere */
+    smb_wr w;
+    wr_init(&w, out->p + f->start, SMB_NB_HDR_LEN);
+    size_t flen = out->len - f->start - SMB_NB_HDR_LEN;
+    smb_nb_hdr_encode(&w, SMB_NB_SESSION_MESSAGE, flen > SMB_NB_MAX_LEN ? UINT32_MAX : (uint32_t)flen);
+    if (!wr_ok(&w))
+        return SMB_E_INTERNAL_ERROR;
+    /* Batch signing: only the MAC computation waits; what is signed was
+     * decided by sign_key. Not for a frame that feeds the preauth hash (the
+     * hash covers the signed bytes) or that no longer fits the batch. */
+    struct srv_sign_batch *b = f->batch;
+    int nsign = 0;
+    for (int i = 0; i < f->n && b; i++) {
+        if (f->el[i].preauth)
+            b = NULL;
+        nsign += f->el[i].sign != NULL;
+    }
+    if (b && b->n + (size_t)nsign > SRV_SIGN_BATCH_MAX)
+        b = NULL;
     /* sign each element over its extent (padding included), then hash it
      * into the 3.1.1 preauth chain it belongs to (MS-SMB2 3.3.5.4, 3.3.5.5) */
     for (int i = 0; i < f->n; i++) {
         size_t off = f->el[i].off;
         size_t end = i + 1 < f->n ? f->el[i + 1].off : out->len;
         uint8_t *m = out->p + off;
-        if (f->el[i].sign && srv_signer_sign(f->el[i].sign, m, end - off) != SMB_OK)
+        if (f->el[i].sign && b) {
+            b->v[b->n] = (struct iovec){m, end - off};
+            b->m[b->n] = (smb2_batch_msg){.ctx = f->el[i].sign->ctx, .iov = &b->v[b->n], .iovcnt = 1};
+            b->tag[b->n++] = b->cur_tag;
+        } else if (f->el[i].sign && srv_signer_sign(f->el[i].sign, m, end - off) != SMB_OK) {
             return SMB_E_INTERNAL_ERROR;
+        }
         if (f->el[i].preauth)
             smb_preauth_update(f->el[i].preauth, m, end - off);
     }
-    smb_wr w;
-    wr_init(&w, out->p + f->start, SMB_NB_HDR_LEN);
-    size_t flen = out->len - f->start - SMB_NB_HDR_LEN;
-    smb_nb_hdr_encode(&w, SMB_NB_SESSION_MESSAGE, flen > SMB_NB_MAX_LEN ? UINT32_MAX : (uint32_t)flen);
-    return wr_ok(&w) ? SMB_OK : SMB_E_INTERNAL_ERROR;
+    return SMB_OK;
 }
+
+void srv_conn_sign_batch(struct srv_conn *c, struct srv_sign_batch *b) { c->sign_batch = b; }
+
+smb_status srv_sign_batch_run(struct srv_sign_batch *b) { return smb2_sign_batch(b->m, b->n); }

@@ -182,6 +182,7 @@ struct srv_conn {
     struct srv_io_job *new_job;  /* deferred by the last srv_conn_input (srv_conn_take_job) */
     bool io_cancelled;           /* a CANCEL stopped a queued job (srv_conn_take_io_cancel) */
     struct srv_smb1 *smb1; /* SMB1 connection state (server/smb1_server.c), NULL for SMB2 */
+    struct srv_sign_batch *sign_batch; /* srv_conn_sign_batch: MACs of finished frames wait here */
 };
 
 /* One request element being processed. */
@@ -247,6 +248,7 @@ struct srv_frame {
         struct srv_signer *sign;
         smb_preauth *preauth;
     } el[SRV_COMPOUND_MAX];
+    struct srv_sign_batch *batch; /* the connection's attached batch at srv_frame_add (NULL: sign at once) */
 };
 void srv_resp_init(struct srv_resp *r, const struct smb2_hdr *req, smb_status status);
 /* the signing inputs of a session (NULL: none) */

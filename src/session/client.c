@@ -6,6 +6,7 @@
 #include "auth/spnego.h"
 #include "crypto/crypto.h"
 #include "session/client.h"
+#include "smbsign/batch.h"
 #include "smbsign/policy.h"
 #include "wire/netbios.h"
 #include "wire/smb2/negotiate.h"
@@ -64,6 +65,12 @@ struct smb_cli {
     size_t chain_last_hdr; /* header offset of the previous element, SIZE_MAX if none */
     size_t chain_elems[32];
     size_t chain_n;
+    /* smb_cli_sign_defer_begin/end: requests whose signing waits for one batch */
+    bool defer;
+    size_t defer_from;                     /* out_len at begin: bytes from here on stay hidden */
+    size_t defer_at[SMB_CLI_DEFER_MAX];    /* header offsets in out */
+    size_t defer_len[SMB_CLI_DEFER_MAX];
+    size_t ndefer;
 
     /* input */
     uint8_t *in;
@@ -174,24 +181,35 @@ size_t smb_cli_in_flight(const struct smb_cli *c) { return c->npend; }
 /* ---------------- output queue ---------------- */
 
 const uint8_t *smb_cli_out_ptr(const struct smb_cli *c) { return c->out + c->out_head; }
-size_t smb_cli_out_len(const struct smb_cli *c) { return c->chain ? 0 : c->out_len - c->out_head; }
+/* Hidden: an open compound chain, and every byte built since
+ * smb_cli_sign_defer_begin (its requests are not signed yet). */
+size_t smb_cli_out_len(const struct smb_cli *c)
+{
+    if (c->chain)
+        return 0;
+    return (c->defer ? c->defer_from : c->out_len) - c->out_head;
+}
 
 void smb_cli_out_consume(struct smb_cli *c, size_t n)
 {
     c->out_head += n;
     if (c->out_head >= c->out_len && !c->chain)
-        c->out_head = c->out_len = 0;
+        c->out_head = c->out_len = c->defer_from = 0;
 }
 
 static SMB_WUR smb_status out_reserve(struct smb_cli *c, size_t n)
 {
     if (c->out_head && !c->chain && c->out_head == c->out_len)
-        c->out_head = c->out_len = 0;
+        c->out_head = c->out_len = c->defer_from = 0;
     if (c->out_cap - c->out_len >= n)
         return SMB_OK;
     if (c->out_head && !c->chain) {
         memmove(c->out, c->out + c->out_head, c->out_len - c->out_head);
         c->out_len -= c->out_head;
+        for (size_t i = 0; i < c->ndefer; i++)
+            c->defer_at[i] -= c->out_head;
+        if (c->defer)
+            c->defer_from -= c->out_head;
         c->out_head = 0;
         if (c->out_cap - c->out_len >= n)
             return SMB_OK;
@@ -263,6 +281,7 @@ uint32_t smb_cli_charge_for(const struct smb_cli *c, size_t bytes)
 }
 
 static bool sign_requests(const struct smb_cli *c) { return c->info.signing && c->sign; }
+static SMB_WUR smb_status defer_sign(struct smb_cli *c);
 
 smb_status smb_cli_req_start(struct smb_cli *c, struct smb_cli_req *rq, uint16_t command, uint32_t tree_id,
                              size_t max_body, uint32_t resp_hint)
@@ -358,11 +377,58 @@ smb_status smb_cli_req_finish(struct smb_cli *c, struct smb_cli_req *rq, uint64_
     /* MS-SMB2 3.2.4.1.1: a 3.1.1 TREE_CONNECT is signed even when the session is not */
     bool force = rq->force_sign || (rq->command == SMB2_TREE_CONNECT && c->info.dialect == SMB_DIALECT_311);
     if ((sign_requests(c) || (force && c->sign)) && h.session_id) {
-        if ((st = smb2_sign(c->sign, c->out + rq->hdr_at, len)) != SMB_OK)
-            return fail(c, st, "signing a request failed");
-        c->info.requests_signed++;
+        if (c->defer) {
+            /* the decision is taken here; only the MAC waits for the batch */
+            if (c->ndefer == SMB_CLI_DEFER_MAX && (st = defer_sign(c)) != SMB_OK)
+                return st;
+            c->defer_at[c->ndefer] = rq->hdr_at;
+            c->defer_len[c->ndefer++] = len;
+        } else {
+            if ((st = smb2_sign(c->sign, c->out + rq->hdr_at, len)) != SMB_OK)
+                return fail(c, st, "signing a request failed");
+            c->info.requests_signed++;
+        }
     }
     finish_frame(c, rq->hdr_at - SMB_NB_HDR_LEN);
+    return SMB_OK;
+}
+
+/* Sign the deferred requests in one batch (smbsign/batch.h: interleaved MAC
+ * lanes); they stay hidden until smb_cli_sign_defer_end. */
+static SMB_WUR smb_status defer_sign(struct smb_cli *c)
+{
+    struct iovec v[SMB_CLI_DEFER_MAX];
+    smb2_batch_msg b[SMB_CLI_DEFER_MAX];
+    for (size_t i = 0; i < c->ndefer; i++) {
+        v[i] = (struct iovec){c->out + c->defer_at[i], c->defer_len[i]};
+        b[i] = (smb2_batch_msg){.ctx = c->sign, .iov = &v[i], .iovcnt = 1};
+    }
+    smb_status st = smb2_sign_batch(b, c->ndefer);
+    if (st != SMB_OK)
+        return fail(c, st, "signing a request failed");
+    c->info.requests_signed += c->ndefer;
+    c->ndefer = 0;
+    return SMB_OK;
+}
+
+smb_status smb_cli_sign_defer_begin(struct smb_cli *c)
+{
+    if (c->chain || c->defer)
+        return SMB_E_BAD_ARGUMENT;
+    c->defer = true;
+    c->defer_from = c->out_len;
+    c->ndefer = 0;
+    return SMB_OK;
+}
+
+smb_status smb_cli_sign_defer_end(struct smb_cli *c)
+{
+    if (!c->defer)
+        return SMB_E_BAD_ARGUMENT;
+    smb_status st = defer_sign(c);
+    if (st != SMB_OK)
+        return st; /* the core failed: the unsigned requests stay hidden for good */
+    c->defer = false;
     return SMB_OK;
 }
 

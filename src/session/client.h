@@ -152,6 +152,15 @@ SMB_WUR smb_status smb_cli_req_finish(struct smb_cli *c, struct smb_cli_req *rq,
 /* Drop a started request that will not be finished (returns st). Outside a
  * chain the partial frame is removed; inside a chain the core fails. */
 SMB_WUR smb_status smb_cli_req_abort(struct smb_cli *c, struct smb_cli_req *rq, smb_status st);
+/* Batch signing (issue 16): between begin and end, requests that must be
+ * signed are decided as usual in smb_cli_req_finish but their MACs are
+ * computed together (smb2_sign_batch, SMB_CLI_DEFER_MAX at a time) at end;
+ * until end, nothing built since begin is offered by smb_cli_out_len, so no
+ * request can leave unsigned. If end fails the core has failed. Not inside a
+ * compound chain. */
+#define SMB_CLI_DEFER_MAX 16
+SMB_WUR smb_status smb_cli_sign_defer_begin(struct smb_cli *c);
+SMB_WUR smb_status smb_cli_sign_defer_end(struct smb_cli *c);
 /* Compound chains (MS-SMB2 3.2.4.1.4): requests started between begin and
  * end go into one frame; set rq->related after start for related operations
  * (FileId 0xFFFFFFFFFFFFFFFF in the body). end signs every element. */

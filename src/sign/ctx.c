@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crypto/lanes.h"
 #include "sign/internal.h"
 
 size_t sign_iov_total(const struct iovec *iov, int iovcnt)
@@ -140,6 +141,7 @@ smb_status smb_sign_ctx_new(smb_sign_ctx **out, smb_dialect dialect, smb_sign_al
         return SMB_E_NOMEM;
     c->dialect = dialect;
     c->alg = alg;
+    c->lanes_cpu = smb_lanes_cpu();
     switch (alg) {
     case SMB_ALG_HMAC_SHA256: smb_hmac_sha256_key_init(&c->k.hmac, key, 16); break;
     case SMB_ALG_AES_CMAC: st = smb_cmac_key_init(&c->k.cmac, key); break;

@@ -15,9 +15,15 @@ struct smb_sign_ctx {
         smb_md5_ctx md5;          /* SMB1: MD5 state after absorbing the MAC key */
     } k;
     uint32_t smb1_seq; /* SMB1: next request sequence number */
+    unsigned lanes_cpu; /* SMB_LANES_CPU_* (crypto/lanes.h), asked once at creation */
 };
 
 /* Total length of an iovec list (0 on overflow or bad count). */
 size_t sign_iov_total(const struct iovec *iov, int iovcnt);
+
+/* sign/smb2.c, shared with sign/batch.c: the structural checks done before
+ * any crypto, and the MAC of one message (signature field taken as zero). */
+SMB_WUR smb_status sign_smb2_check_iov(const struct iovec *iov, int iovcnt);
+SMB_WUR smb_status sign_smb2_mac_iov(smb_sign_ctx *c, const struct iovec *iov, int iovcnt, uint8_t sig[16]);
 
 #endif

@@ -58,7 +58,7 @@ static void gmac_nonce(const uint8_t *hdr, uint8_t nonce[12])
 }
 
 /* The MAC over the segments described above; iov[0] holds >= 64 bytes. */
-static SMB_WUR smb_status mac_iov(smb_sign_ctx *c, const struct iovec *iov, int iovcnt, uint8_t sig[16])
+smb_status sign_smb2_mac_iov(smb_sign_ctx *c, const struct iovec *iov, int iovcnt, uint8_t sig[16])
 {
     const uint8_t *h = iov[0].iov_base;
     const uint8_t *rest0 = h + SMB2_HDR_LEN;
@@ -116,7 +116,7 @@ static SMB_WUR smb_status mac_iov(smb_sign_ctx *c, const struct iovec *iov, int 
 }
 
 /* Cheap structural checks before any crypto. */
-static SMB_WUR smb_status check_iov(const struct iovec *iov, int iovcnt)
+smb_status sign_smb2_check_iov(const struct iovec *iov, int iovcnt)
 {
     if (!iov || iovcnt < 1 || !iov[0].iov_base || sign_iov_total(iov, iovcnt) == 0)
         return SMB_E_BAD_ARGUMENT;
@@ -130,18 +130,18 @@ static SMB_WUR smb_status check_iov(const struct iovec *iov, int iovcnt)
 
 smb_status smb2_sign_compute(smb_sign_ctx *c, const struct iovec *iov, int iovcnt, uint8_t sig[16])
 {
-    smb_status st = check_iov(iov, iovcnt);
+    smb_status st = sign_smb2_check_iov(iov, iovcnt);
     if (st != SMB_OK)
         return st;
     if (!c || c->dialect == SMB_DIALECT_SMB1)
         return SMB_E_BAD_ARGUMENT;
-    return mac_iov(c, iov, iovcnt, sig);
+    return sign_smb2_mac_iov(c, iov, iovcnt, sig);
 }
 
 smb_status smb2_sign_iov(smb_sign_ctx *c, const struct iovec *iov, int iovcnt)
 {
     uint8_t sig[16];
-    smb_status st = check_iov(iov, iovcnt);
+    smb_status st = sign_smb2_check_iov(iov, iovcnt);
     if (st != SMB_OK)
         return st;
     if (!c || c->dialect == SMB_DIALECT_SMB1)
@@ -149,7 +149,7 @@ smb_status smb2_sign_iov(smb_sign_ctx *c, const struct iovec *iov, int iovcnt)
     uint8_t *h = iov[0].iov_base;
     /* The SIGNED flag is part of the signed bytes: set it first. */
     put_le32(h + SMB2_FLAGS_OFFSET, le32(h + SMB2_FLAGS_OFFSET) | SMB2_FLAGS_SIGNED);
-    if ((st = mac_iov(c, iov, iovcnt, sig)) != SMB_OK)
+    if ((st = sign_smb2_mac_iov(c, iov, iovcnt, sig)) != SMB_OK)
         return st;
     memcpy(h + SMB2_SIG_OFFSET, sig, 16);
     return SMB_OK;
@@ -197,7 +197,7 @@ smb_status smb2_verify_iov(smb_sign_ctx *c, const struct iovec *iov, int iovcnt,
                            smb_verify_result *res, uint8_t expected[16], uint8_t found[16])
 {
     uint8_t sig[16];
-    smb_status st = check_iov(iov, iovcnt);
+    smb_status st = sign_smb2_check_iov(iov, iovcnt);
     if (expected)
         memset(expected, 0, 16);
     if (found)
@@ -222,7 +222,7 @@ smb_status smb2_verify_iov(smb_sign_ctx *c, const struct iovec *iov, int iovcnt,
         *res = SMB_VERIFY_BAD_SIGNATURE; /* signed, but we hold no key to check it */
         return SMB_OK;
     }
-    if ((st = mac_iov(c, iov, iovcnt, sig)) != SMB_OK)
+    if ((st = sign_smb2_mac_iov(c, iov, iovcnt, sig)) != SMB_OK)
         return st;
     if (expected)
         memcpy(expected, sig, 16);

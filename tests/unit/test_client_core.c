@@ -581,6 +581,55 @@ static void core_read_forged_or_unsigned_refused(void **s)
     }
 }
 
+/* smb_cli_sign_defer_begin/end: requests built in between are not offered
+ * to the socket before end (none can leave unsigned), then each one is
+ * signed and verifies; the twin outside deferral is offered at once. */
+static void core_deferred_signing(void **s)
+{
+    (void)s;
+    for (int i = 0; i < 2; i++) {
+        struct fake f = {.dialect = 0};
+        FAKE_INIT(f, i ? 0x0311 : 0x0210, SMB2_NEGOTIATE_SIGNING_ENABLED | SMB2_NEGOTIATE_SIGNING_REQUIRED);
+        setup_core(&f, SMB_LEVEL_ENABLED);
+        assert_int_equal(handshake(&f, T_NONE), SMB_OK);
+        struct smb_cli_info before, after;
+        smb_cli_info(f.c, &before);
+        assert_true(before.signing);
+        struct smb_cli_req rq;
+        /* twin: without deferral an ECHO is offered at once */
+        assert_int_equal(smb_cli_req_start(f.c, &rq, SMB2_ECHO, 0, 4, 0), SMB_OK);
+        smb2_echo_encode(&rq.w);
+        assert_int_equal(smb_cli_req_finish(f.c, &rq, 1, NULL), SMB_OK);
+        assert_true(smb_cli_out_len(f.c) > 0);
+        uint8_t req[256];
+        size_t n = take_out(f.c, req, sizeof req);
+        assert_int_equal(smb_cli_sign_defer_begin(f.c), SMB_OK);
+        assert_int_equal(smb_cli_sign_defer_begin(f.c), SMB_E_BAD_ARGUMENT); /* not nested */
+        size_t k = SMB_CLI_DEFER_MAX + 3; /* more than one batch */
+        for (size_t j = 0; j < k; j++) {
+            assert_int_equal(smb_cli_req_start(f.c, &rq, SMB2_ECHO, 0, 4, 0), SMB_OK);
+            smb2_echo_encode(&rq.w);
+            assert_int_equal(smb_cli_req_finish(f.c, &rq, 2 + j, NULL), SMB_OK);
+            assert_int_equal(smb_cli_out_len(f.c), 0); /* hidden until end */
+        }
+        assert_int_equal(smb_cli_sign_defer_end(f.c), SMB_OK);
+        assert_int_equal(smb_cli_sign_defer_end(f.c), SMB_E_BAD_ARGUMENT);
+        for (size_t j = 0; j < k; j++) {
+            smb_verify_result vr;
+            n = take_out(f.c, req, sizeof req);
+            assert_int_equal(smb2_verify(f.sign, req, n, true, &vr, NULL, NULL), SMB_OK);
+            assert_int_equal(vr, SMB_VERIFY_VALID);
+            req[n - 1] ^= 1; /* and the check can fail */
+            assert_int_equal(smb2_verify(f.sign, req, n, true, &vr, NULL, NULL), SMB_OK);
+            assert_int_equal(vr, SMB_VERIFY_BAD_SIGNATURE);
+        }
+        assert_int_equal(smb_cli_out_len(f.c), 0);
+        smb_cli_info(f.c, &after);
+        assert_int_equal(after.requests_signed, before.requests_signed + 1 + k);
+        done(&f);
+    }
+}
+
 static void core_garbage_frames(void **s)
 {
     (void)s;
@@ -611,6 +660,7 @@ int main(void)
         cmocka_unit_test(core_forged_grant_ignored), cmocka_unit_test(core_signed_grant_counted),
         cmocka_unit_test(core_final_forged_grant_ignored), cmocka_unit_test(core_final_signed_grant_counted),
         cmocka_unit_test(core_read_forged_or_unsigned_refused),
+        cmocka_unit_test(core_deferred_signing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

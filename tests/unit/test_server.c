@@ -1676,6 +1676,71 @@ static void close_fid(struct sess_fixture *f, uint64_t fid)
     srv_buf_free(&out);
 }
 
+/* Batch signing (srv_conn_sign_batch, issue 16): with a batch attached, the
+ * READ responses of finished jobs are built with their signing decided but
+ * the MAC left for srv_sign_batch_run (SIGNED clear, signature zero: none
+ * verifies before the run, so the adapter must run it before sending); after
+ * the run each one verifies, and its data are the file's. */
+static void core_io_job_batch_signed(void **state)
+{
+    (void)state;
+    struct sess_fixture f;
+    uint64_t fid = io_fixture(&f, 10000, "0123456789abcdefghij");
+    uint8_t req[1024], body[64];
+    uint64_t mid[3];
+    struct srv_sign_batch sb;
+    memset(&sb, 0, sizeof sb);
+    struct srv_buf out[3];
+    uint8_t *m[3];
+    size_t mlen[3];
+    for (int i = 0; i < 3; i++) {
+        /* a job's response, or one answered at once from the page cache:
+         * both are built by srv_frame_end */
+        mid[i] = f.mid++;
+        size_t n = signed_req(&f, req, sizeof req, SMB2_READ, mid[i], body, read_body(body, fid, 5, 5 * (uint64_t)i));
+        srv_conn_sign_batch(f.c, &sb);
+        sb.cur_tag = i;
+        assert_int_equal(input_raw(&f, req, n, &out[i]), SMB_OK);
+        struct srv_io_job *j = srv_conn_take_job(f.c);
+        if (j) {
+            assert_true(srv_io_job_run(j));
+            srv_buf_free(&out[i]);
+            finish_job(&f, j, &out[i], &mlen[i]);
+        }
+        srv_conn_sign_batch(f.c, NULL);
+        m[i] = frame_at(&out[i], 0, &mlen[i]);
+    }
+    assert_int_equal(sb.n, 3);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(sb.tag[i], i);
+        assert_signed(&f, m[i], mlen[i], false); /* the MAC is not there before the run */
+    }
+    assert_int_equal(srv_sign_batch_run(&sb), SMB_OK);
+    for (int i = 0; i < 3; i++) {
+        assert_signed(&f, m[i], mlen[i], true);
+        assert_int_equal(le64(m[i] + 24), mid[i]);
+        assert_int_equal(le32(m[i] + 8), 0);
+        assert_memory_equal(m[i] + 64 + 16, "0123456789abcdefghij" + 5 * i, 5);
+        srv_buf_free(&out[i]);
+    }
+    /* twin: detached, the response is signed at once */
+    size_t n = signed_req(&f, req, sizeof req, SMB2_READ, f.mid++, body, read_body(body, fid, 5, 0));
+    struct srv_buf o1;
+    size_t l1;
+    assert_int_equal(input_raw(&f, req, n, &o1), SMB_OK);
+    struct srv_io_job *j1 = srv_conn_take_job(f.c);
+    if (j1) {
+        assert_true(srv_io_job_run(j1));
+        srv_buf_free(&o1);
+        finish_job(&f, j1, &o1, &l1);
+    }
+    uint8_t *m1 = frame_at(&o1, 0, &l1);
+    assert_signed(&f, m1, l1, true);
+    srv_buf_free(&o1);
+    close_fid(&f, fid);
+    io_fixture_free(&f);
+}
+
 /* MS-SMB2 3.3.4.2 with "async io after = 0": a READ passes its checks and
  * becomes a job; the interim (async, STATUS_PENDING, unsigned, credits) is
  * in the output at once; the job runs; the final response is async, signed,
@@ -2068,6 +2133,7 @@ int main(void)
         cmocka_unit_test(config_workers_key),
         cmocka_unit_test(ctx_shared_adopt),
         cmocka_unit_test(core_io_job_interim_then_signed_final),
+        cmocka_unit_test(core_io_job_batch_signed),
         cmocka_unit_test(core_io_job_sync_form_under_threshold),
         cmocka_unit_test(core_io_job_cancel),
         cmocka_unit_test(core_io_job_close_and_logoff),

@@ -16,6 +16,7 @@
 #include <openssl/crypto.h>
 
 #include "base/buf.h"
+#include "smbsign/batch.h"
 #include "smbsign/sign.h"
 #include "wire/smb2/header.h"
 
@@ -77,6 +78,20 @@ static void per_message_calls_do_not_allocate(void **state)
         }
         if (n_alloc != before)
             fail_msg("%s: %lu allocations in 100 sign/verify calls", smb_alg_name(algs[i].a), n_alloc - before);
+        /* the batch calls (smbsign/batch.h): 8 messages, a large one among them */
+        struct iovec v[8];
+        smb2_batch_msg b[8];
+        for (int k = 0; k < 8; k++) {
+            v[k] = (struct iovec){m, k == 3 ? sizeof m : 64};
+            b[k] = (smb2_batch_msg){.ctx = c, .iov = &v[k], .iovcnt = 1, .must_sign = true};
+        }
+        before = n_alloc;
+        for (int k = 0; k < 10; k++) {
+            assert_int_equal(smb2_sign_batch(b, 8), SMB_OK);
+            assert_int_equal(smb2_verify_batch(b, 8), SMB_OK);
+        }
+        if (n_alloc != before)
+            fail_msg("%s: %lu allocations in 20 batch calls", smb_alg_name(algs[i].a), n_alloc - before);
         smb_sign_ctx_free(c);
     }
     /* SMB1 */
