@@ -241,17 +241,23 @@ static uint64_t now_ms(void)
     return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+static void lg_v(const struct srv_ctx *ctx, int level, const char *fmt, va_list ap) __attribute__((format(printf, 3, 0)));
+static void lg_v(const struct srv_ctx *ctx, int level, const char *fmt, va_list ap)
+{
+    char msg[512];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    ctx->log(ctx->log_arg, level, msg);
+}
+
 static void lg(const struct srv_ctx *ctx, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void lg(const struct srv_ctx *ctx, int level, const char *fmt, ...)
 {
     if (!ctx->log || level > ctx->cfg.log_level)
         return;
-    char msg[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    lg_v(ctx, level, fmt, ap);
     va_end(ap);
-    ctx->log(ctx->log_arg, level, msg);
 }
 
 /* The suppressed count of the window that ended, if any (loop thread). */
@@ -282,12 +288,10 @@ static void lg_limited(struct evloop *l, const struct srv_ctx *ctx, int level, c
         return;
     }
     l->ll.in_window++;
-    char msg[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    lg_v(ctx, level, fmt, ap);
     va_end(ap);
-    ctx->log(ctx->log_arg, level, msg);
 }
 
 /* ---- connections per peer address ---- */

@@ -93,19 +93,9 @@ sid = s._Session['SessionID']
 
 
 def again():
-    _, blob = type1_blob()
-    # signed with the session's key, as a re-authentication must be (MS-SMB2 3.3.5.5)
-    q = s3.SMB2SessionSetup()
-    q['Flags'] = 0
-    q['SecurityMode'] = s3.SMB2_NEGOTIATE_SIGNING_ENABLED
-    q['SecurityBufferLength'] = len(blob)
-    q['Buffer'] = blob
-    p = s.SMB_PACKET()
-    p['Command'] = s3.SMB2_SESSION_SETUP
-    p['Data'] = q
-    p['SessionID'] = sid
-    mid = s.sendSMB(p)
-    return '0x%08x' % s.recvSMB(mid)['Status']
+    # on the established session, signed with its key by impacket, as a
+    # re-authentication must be (MS-SMB2 3.3.5.5)
+    return '0x%08x' % setup(s, type1_blob()[1], sid)['Status']
 
 
 case('again', again)
