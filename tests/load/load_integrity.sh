@@ -80,7 +80,7 @@ kill "$SMP" 2>/dev/null
 echo "# time(s) rss_kb fds  (server $SPID)"
 sed 's/^/#   /' "$SRV_DIR/samples"
 echo "# relay: $(cat "$SRV_DIR/relay.stats" 2>/dev/null)"
-tot() { cat "$SRV_DIR"/out[0-9]* | sed -nE "s/.*$1=([0-9]+).*/\1/p" | paste -sd+ | bc; }
+tot() { cat "$SRV_DIR"/out[0-9]* | sed -nE "s/.*$1=([0-9]+).*/\1/p" | awk '{ s += $1 } END { print s + 0 }'; }
 okn=$(tot ok) errn=$(tot errors) corrupt=$(tot corrupt)
 echo "# clients: $N, ok=$okn errors=$errn corrupt=$corrupt"
 for k in $(seq 1 "$N"); do echo "#   client $k: $(tail -1 "$SRV_DIR/out$k")"; done
