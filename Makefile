@@ -4,6 +4,7 @@
 #   make run        the main job on its embedded default
 #   make asan       build everything under AddressSanitizer + UBSan (build/asan/)
 #   make fuzz       build the libFuzzer targets with clang (build/fuzz/)
+#   make fuzz-long FUZZ_SECONDS=N  every target N s from its kept corpus, new coverage merged back (docs/fuzzing.md)
 #   make tsan       build the smbsign command under ThreadSanitizer (build/tsan/smbsign)
 #   make bench      run the benchmarks in bench/ (ratios against peers / physical limits)
 #   make install    PREFIX=/usr/local DESTDIR= : library, headers, pkg-config file, man pages,
@@ -72,7 +73,7 @@ TCLI_OBJS  := $(CLI_SRCS:%.c=$(BT)/obj/%.o)
 FUZZ_BINS  := $(FUZZ_SRCS:fuzz/%.c=$(BF)/%)
 BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(B)/bench/%)
 
-.PHONY: all asan fuzz tsan bench test run install clean deps unit check deb debian-symbols
+.PHONY: all asan fuzz fuzz-long tsan bench test run install clean deps unit check deb debian-symbols
 .SECONDARY:
 .DEFAULT_GOAL := all
 
@@ -158,6 +159,10 @@ $(BF)/%: $(BF)/obj/fuzz/%.o $(BF)/libsmbsign.a
 	$(CLANG) -fsanitize=fuzzer,address,undefined -o $@ $< $(BF)/libsmbsign.a $(LDLIBS)
 
 fuzz: $(FUZZ_BINS)
+
+FUZZ_SECONDS ?= 60
+fuzz-long: $(FUZZ_BINS)
+	scripts/fuzz_long.sh $(FUZZ_SECONDS)
 
 # ThreadSanitizer build of the command (the server's event loops, worker and
 # I/O threads): run the server interop scripts with SMBSIGN=build/tsan/smbsign

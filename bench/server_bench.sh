@@ -96,6 +96,8 @@ server signing = $level
 signing algorithms = $alg
 log level = 0
 workers = $workers
+# 200 connections from 127.0.0.1 in section 3: no per-address cap (default 64)
+max connections per address = 0
 [share]
 path = $T/share
 EOC

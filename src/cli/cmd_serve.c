@@ -226,10 +226,10 @@ static void print_check(const struct srv_config *cfg, smb_sign_level level, cons
     for (int i = 0; i < cfg->n_shares; i++)
         printf("share: %s -> %s%s\n", cfg->shares[i].name, cfg->shares[i].ipc ? "(IPC$)" : cfg->shares[i].path,
                cfg->shares[i].read_only ? " (read only)" : "");
-    printf("limits: max pdu %u, max io %u, credits %u, sessions/conn %u, opens/conn %u, connections %u,\n"
-           "        idle timeout %us, handshake timeout %us, auth failure delay %ums\n",
+    printf("limits: max pdu %u, max io %u, credits %u, sessions/conn %u, opens/conn %u, connections %u\n"
+           "        (%u per address), idle timeout %us, handshake timeout %us, auth failure delay %ums\n",
            cfg->max_pdu, cfg->max_io, cfg->max_credits, cfg->max_sessions, cfg->max_opens, cfg->max_connections,
-           cfg->idle_timeout, cfg->handshake_timeout, cfg->auth_fail_delay_ms);
+           cfg->max_conns_per_addr, cfg->idle_timeout, cfg->handshake_timeout, cfg->auth_fail_delay_ms);
     unsigned nw = srv_config_workers(cfg);
     printf("workers: %u event loop%s (%s)\n", nw, nw == 1 ? "" : "s",
            cfg->workers ? "configured" : "auto: one per online CPU");

@@ -39,6 +39,7 @@ void srv_config_init(struct srv_config *c)
     c->max_sessions = SRV_MAX_SESSIONS_DEFAULT;
     c->max_opens = SRV_MAX_OPENS_DEFAULT;
     c->max_connections = SRV_MAX_CONNECTIONS_DEFAULT;
+    c->max_conns_per_addr = SRV_MAX_CONNS_PER_ADDR_DEFAULT;
     c->idle_timeout = SRV_IDLE_TIMEOUT_DEFAULT;
     c->handshake_timeout = SRV_HALF_OPEN_TIMEOUT_DEFAULT;
     c->auth_fail_delay_ms = SRV_AUTH_FAIL_DELAY_MS_DEFAULT;
@@ -348,6 +349,10 @@ static int global_key(struct load_ctx *lc, const char *k, const char *v)
         if (parse_u32(v, 1, 100000, &u))
             FAIL("%s: '%s' is not 1..100000", k, v);
         c->max_connections = u;
+    } else if (!strcmp(k, "max connections per address")) {
+        if (parse_u32(v, 0, 100000, &u))
+            FAIL("%s: '%s' is not 0..100000 (0: no cap)", k, v);
+        c->max_conns_per_addr = u;
     } else if (!strcmp(k, "idle timeout")) {
         if (parse_u32(v, 1, 86400, &u))
             FAIL("%s: '%s' is not 1..86400 seconds", k, v);

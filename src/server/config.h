@@ -37,7 +37,8 @@
 #define SRV_MAX_OPENS_DEFAULT 1024                     /* [cfg] "max open files per connection" */
 #define SRV_MAX_CONNECTIONS_DEFAULT 1024               /* [cfg] "max connections" */
 #define SRV_IDLE_TIMEOUT_DEFAULT 900                   /* [cfg] "idle timeout" seconds */
-#define SRV_HALF_OPEN_TIMEOUT_DEFAULT 30               /* [cfg] "handshake timeout" seconds */
+#define SRV_MAX_CONNS_PER_ADDR_DEFAULT 64              /* [cfg] "max connections per address" (0: no cap) */
+#define SRV_HALF_OPEN_TIMEOUT_DEFAULT 10               /* [cfg] "handshake timeout" seconds */
 #define SRV_AUTH_FAIL_DELAY_MS_DEFAULT 500             /* [cfg] "auth failure delay" ms */
 #define SRV_IO_THREADS_DEFAULT 3   /* [cfg] "io threads": READ/WRITE/FLUSH file I/O off the worker (0: on it) */
 #define SRV_IO_THREADS_MAX 16
@@ -98,6 +99,7 @@ struct srv_config {
     int log_level; /* 0 error .. 3 debug */
 
     uint32_t max_pdu, max_io, max_credits, max_sessions, max_opens, max_connections;
+    uint32_t max_conns_per_addr; /* [cfg] "max connections per address" (0: no cap) */
     uint32_t idle_timeout, handshake_timeout, auth_fail_delay_ms;
 
     struct srv_share shares[SRV_MAX_SHARES];

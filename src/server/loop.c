@@ -80,6 +80,26 @@
 #define LOOP_POOL_MIN (1024 * 1024)         /* only buffers at least this big are pooled */
 #define LOOP_MAX_JOBS 8                     /* I/O jobs of one connection before reading pauses */
 #define LOOP_IO_THREADS_MAX SRV_IO_THREADS_MAX
+#define LOOP_ADDR_BUCKETS 1024              /* per-address connection counts (hash buckets) */
+#define LOOP_EVICT_SLACK 32                 /* evictions asked for but not yet done (connections above the cap) */
+#define LOOP_LOG_WINDOW_MS 5000             /* flood log lines: at most LOOP_LOG_BURST per window, */
+#define LOOP_LOG_BURST 5                    /* then one line with the count of what was suppressed */
+
+/* Connections of one peer address (the port left out), for "max connections
+ * per address". Under srv_loop.addrmu. */
+struct addr_count {
+    uint8_t key[17]; /* family byte + IPv4 or IPv6 address */
+    unsigned n;
+    struct addr_count *next;
+};
+
+/* Rate limit for the log lines a flood produces (refusals, evictions,
+ * handshake timeouts): one per event loop, used by its thread only. */
+struct log_limit {
+    uint64_t window_ms;
+    unsigned in_window;
+    unsigned suppressed;
+};
 
 struct ctx_ref {
     struct srv_ctx *ctx;
@@ -133,6 +153,8 @@ struct lconn {
     int inflight;         /* frames at the worker */
     int jobs;             /* I/O jobs not yet answered (as reported by the worker) */
     bool established;     /* a session is authenticated (as last reported) */
+    bool counted;         /* counted in srv_loop.addrs under addr */
+    uint8_t addr[17];     /* peer address key (struct addr_count) */
     bool closing;         /* close once the queue is flushed */
     bool dead;            /* socket closed, waiting for in-flight frames */
     struct lconn *prev, *next;
@@ -160,6 +182,9 @@ struct evloop {
     bool thread_started;
     struct lconn *conns;
     unsigned n_conns;      /* atomic: the acceptor reads it to balance */
+    unsigned n_unauth;     /* atomic: connections without an authenticated session */
+    unsigned evict_req;    /* atomic: oldest unauthenticated connections the acceptor asked to close */
+    struct log_limit ll;   /* flood log lines of this loop's thread */
     struct lconn *inbox;   /* accepted, not yet taken (under mu) */
     struct lconn *grave;   /* closed during this epoll batch: later events may still name them */
     bool stop;             /* atomic: set by loop 0 on SIGTERM */
@@ -201,6 +226,9 @@ struct srv_loop {
     srv_reload_fn reload;
     void *reload_arg;
     unsigned n_conns_total; /* atomic: every loop's connections, for max connections */
+    unsigned evict_pending; /* atomic: evictions asked for, not yet done */
+    pthread_mutex_t addrmu; /* addrs */
+    struct addr_count *addrs[LOOP_ADDR_BUCKETS];
     unsigned rr;            /* where the next balancing scan starts */
     int n_loops;
     struct evloop **loops;
@@ -213,17 +241,106 @@ static uint64_t now_ms(void)
     return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+static void lg_v(const struct srv_ctx *ctx, int level, const char *fmt, va_list ap) __attribute__((format(printf, 3, 0)));
+static void lg_v(const struct srv_ctx *ctx, int level, const char *fmt, va_list ap)
+{
+    char msg[512];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    ctx->log(ctx->log_arg, level, msg);
+}
+
 static void lg(const struct srv_ctx *ctx, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void lg(const struct srv_ctx *ctx, int level, const char *fmt, ...)
 {
     if (!ctx->log || level > ctx->cfg.log_level)
         return;
-    char msg[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    lg_v(ctx, level, fmt, ap);
     va_end(ap);
-    ctx->log(ctx->log_arg, level, msg);
+}
+
+/* The suppressed count of the window that ended, if any (loop thread). */
+static void lg_limit_flush(struct evloop *l, const struct srv_ctx *ctx, uint64_t t)
+{
+    struct log_limit *ll = &l->ll;
+    if (t - ll->window_ms < LOOP_LOG_WINDOW_MS)
+        return;
+    if (ll->suppressed)
+        lg(ctx, SRV_LOG_AUDIT, "%u similar connection messages suppressed in %u s (flood?)", ll->suppressed,
+           LOOP_LOG_WINDOW_MS / 1000);
+    ll->window_ms = t;
+    ll->in_window = 0;
+    ll->suppressed = 0;
+}
+
+/* lg for the lines one peer can cause by the thousand (refusals, evictions,
+ * handshake timeouts): LOOP_LOG_BURST per window, the rest counted. */
+static void lg_limited(struct evloop *l, const struct srv_ctx *ctx, int level, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void lg_limited(struct evloop *l, const struct srv_ctx *ctx, int level, const char *fmt, ...)
+{
+    if (!ctx->log || level > ctx->cfg.log_level)
+        return;
+    lg_limit_flush(l, ctx, now_ms());
+    if (l->ll.in_window >= LOOP_LOG_BURST) {
+        l->ll.suppressed++;
+        return;
+    }
+    l->ll.in_window++;
+    va_list ap;
+    va_start(ap, fmt);
+    lg_v(ctx, level, fmt, ap);
+    va_end(ap);
+}
+
+/* ---- connections per peer address ---- */
+
+static unsigned addr_hash(const uint8_t key[17])
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (int i = 0; i < 17; i++)
+        h = (h ^ key[i]) * 16777619u;
+    return h % LOOP_ADDR_BUCKETS;
+}
+
+/* Count one more connection of key unless the address already has max
+ * (0: no cap). Returns false when refused (or out of memory). */
+static bool addr_take(struct srv_loop *s, const uint8_t key[17], unsigned max, unsigned *have)
+{
+    bool ok = false;
+    pthread_mutex_lock(&s->addrmu);
+    struct addr_count **pp = &s->addrs[addr_hash(key)], *a = *pp;
+    while (a && memcmp(a->key, key, sizeof a->key))
+        a = a->next;
+    if (!a && (a = calloc(1, sizeof *a))) {
+        memcpy(a->key, key, sizeof a->key);
+        a->next = *pp;
+        *pp = a;
+    }
+    if (a) {
+        *have = a->n;
+        if (!max || a->n < max) { /* a new entry has n 0 and is always taken */
+            a->n++;
+            ok = true;
+        }
+    }
+    pthread_mutex_unlock(&s->addrmu);
+    return ok;
+}
+
+static void addr_put(struct srv_loop *s, const uint8_t key[17])
+{
+    pthread_mutex_lock(&s->addrmu);
+    struct addr_count **pp = &s->addrs[addr_hash(key)];
+    while (*pp && memcmp((*pp)->key, key, sizeof (*pp)->key))
+        pp = &(*pp)->next;
+    struct addr_count *a = *pp;
+    if (a && --a->n == 0) {
+        *pp = a->next;
+        free(a);
+    }
+    pthread_mutex_unlock(&s->addrmu);
 }
 
 static void fifo_push(struct fifo *f, struct item *it)
@@ -729,6 +846,7 @@ smb_status srv_loop_new(struct srv_ctx *ctx, srv_reload_fn reload, void *reload_
     if (!s)
         return SMB_E_NOMEM;
     pthread_mutex_init(&s->refmu, NULL);
+    pthread_mutex_init(&s->addrmu, NULL);
     s->sigfd = -1;
     s->reload = reload;
     s->reload_arg = reload_arg;
@@ -805,6 +923,11 @@ static void conn_close(struct evloop *l, struct lconn *lc)
         lc->next->prev = lc->prev;
     __atomic_sub_fetch(&l->n_conns, 1, __ATOMIC_RELAXED);
     __atomic_sub_fetch(&l->srv->n_conns_total, 1, __ATOMIC_RELAXED);
+    if (!lc->established)
+        __atomic_sub_fetch(&l->n_unauth, 1, __ATOMIC_RELAXED);
+    if (lc->counted)
+        addr_put(l->srv, lc->addr);
+    lc->counted = false;
     epoll_ctl(l->ep, EPOLL_CTL_DEL, lc->fd, NULL);
     close(lc->fd);
     lc->fd = -1;
@@ -944,45 +1067,103 @@ static struct evloop *pick_loop(struct srv_loop *s)
     return s->loops[best];
 }
 
+/* The loop whose oldest unauthenticated connection goes when the table is
+ * full: the one with the most such connections not already asked for; NULL
+ * when every connection is authenticated (or enough evictions are pending). */
+static struct evloop *pick_evict(struct srv_loop *s)
+{
+    if (__atomic_load_n(&s->evict_pending, __ATOMIC_RELAXED) >= LOOP_EVICT_SLACK)
+        return NULL;
+    struct evloop *best = NULL;
+    unsigned most = 0;
+    for (int k = 0; k < s->n_loops; k++) {
+        struct evloop *c = s->loops[k];
+        unsigned u = __atomic_load_n(&c->n_unauth, __ATOMIC_RELAXED);
+        unsigned r = __atomic_load_n(&c->evict_req, __ATOMIC_RELAXED);
+        if (u > r && u - r > most) {
+            most = u - r;
+            best = c;
+        }
+    }
+    return best;
+}
+
+/* Peer address key (struct addr_count) and "host:port" text. */
+static void peer_of(const struct sockaddr_storage *ss, uint8_t key[17], char *peer, size_t peerlen)
+{
+    char host[64] = "?";
+    uint16_t port = 0;
+    memset(key, 0, 17);
+    key[0] = (uint8_t)ss->ss_family;
+    if (ss->ss_family == AF_INET) {
+        const struct sockaddr_in *a = (const struct sockaddr_in *)ss;
+        inet_ntop(AF_INET, &a->sin_addr, host, sizeof host);
+        memcpy(key + 1, &a->sin_addr, 4);
+        port = ntohs(a->sin_port);
+    } else if (ss->ss_family == AF_INET6) {
+        const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)ss;
+        inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof host);
+        memcpy(key + 1, &a->sin6_addr, 16);
+        port = ntohs(a->sin6_port);
+    }
+    snprintf(peer, peerlen, "%s:%u", host, port);
+}
+
 /* Loop 0's thread: accept, then hand each connection to the least loaded
- * loop, which owns it from then on. */
+ * loop, which owns it from then on. Flood rules (docs/server.md "Floods"):
+ * one address holds at most "max connections per address"; when all
+ * "max connections" are taken, the oldest connection without an
+ * authenticated session is closed to make room (its loop does it, up to
+ * LOOP_EVICT_SLACK connections above the cap meanwhile) and only a table of
+ * authenticated connections refuses; refusals are logged rate-limited. */
 static void do_accept(struct evloop *l, int lfd)
 {
     struct srv_loop *s = l->srv;
     for (;;) {
         struct sockaddr_storage ss;
         socklen_t sl = sizeof ss;
+        memset(&ss, 0, sizeof ss);
         int fd = accept4(lfd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0)
             return;
         const struct srv_ctx *ctx = s->cur->ctx;
-        if (__atomic_load_n(&s->n_conns_total, __ATOMIC_RELAXED) >= ctx->cfg.max_connections) {
-            lg(ctx, SRV_LOG_AUDIT, "connection refused: limit of %u connections", ctx->cfg.max_connections);
+        uint8_t key[17];
+        char peer[80];
+        unsigned have = 0;
+        peer_of(&ss, key, peer, sizeof peer);
+        if (!addr_take(s, key, ctx->cfg.max_conns_per_addr, &have)) {
+            lg_limited(l, ctx, SRV_LOG_AUDIT, "connection from %s refused: %u connections from that address "
+                       "(max connections per address)", peer, have);
             close(fd);
             continue;
         }
-        char host[64] = "?", peer[80];
-        uint16_t port = 0;
-        if (ss.ss_family == AF_INET) {
-            struct sockaddr_in *a = (struct sockaddr_in *)&ss;
-            inet_ntop(AF_INET, &a->sin_addr, host, sizeof host);
-            port = ntohs(a->sin_port);
-        } else if (ss.ss_family == AF_INET6) {
-            struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
-            inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof host);
-            port = ntohs(a->sin6_port);
+        if (__atomic_load_n(&s->n_conns_total, __ATOMIC_RELAXED) >= ctx->cfg.max_connections) {
+            struct evloop *v = pick_evict(s);
+            if (!v) {
+                lg_limited(l, ctx, SRV_LOG_AUDIT, "connection from %s refused: limit of %u connections", peer,
+                           ctx->cfg.max_connections);
+                addr_put(s, key);
+                close(fd);
+                continue;
+            }
+            __atomic_add_fetch(&v->evict_req, 1, __ATOMIC_RELAXED);
+            __atomic_add_fetch(&s->evict_pending, 1, __ATOMIC_RELAXED);
+            if (v != l)
+                wake(v);
         }
-        snprintf(peer, sizeof peer, "%s:%u", host, port);
         int one = 1;
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         struct evloop *t = pick_loop(s);
         struct lconn *lc = calloc(1, sizeof *lc);
         if (!lc || !(lc->core = srv_conn_new(ctx, peer))) {
             free(lc);
+            addr_put(s, key);
             close(fd);
             continue;
         }
         lc->fd = fd;
+        memcpy(lc->addr, key, sizeof lc->addr);
+        lc->counted = true;
         if (t->n_io > 0)
             srv_conn_set_io_jobs(lc->core, (int)ctx->cfg.async_io_after);
         pthread_mutex_lock(&s->refmu);
@@ -991,6 +1172,7 @@ static void do_accept(struct evloop *l, int lfd)
         pthread_mutex_unlock(&s->refmu);
         smb_nb_framer_init(&lc->fr, SRV_PREAUTH_MAX_PDU, NULL, 0);
         __atomic_add_fetch(&t->n_conns, 1, __ATOMIC_RELAXED);
+        __atomic_add_fetch(&t->n_unauth, 1, __ATOMIC_RELAXED);
         __atomic_add_fetch(&s->n_conns_total, 1, __ATOMIC_RELAXED);
         lg(ctx, SRV_LOG_DEBUG, "peer=%s connected (event loop %d of %d)", peer, t->idx, s->n_loops);
         if (t == l) {
@@ -1005,10 +1187,38 @@ static void do_accept(struct evloop *l, int lfd)
     }
 }
 
+/* The evictions the acceptor asked of l: close its oldest connections
+ * without an authenticated session (loop thread). */
+static void do_evict(struct evloop *l)
+{
+    unsigned req = __atomic_exchange_n(&l->evict_req, 0, __ATOMIC_RELAXED);
+    if (!req)
+        return;
+    take_inbox(l);
+    for (unsigned i = 0; i < req; i++) {
+        struct lconn *old = NULL;
+        for (struct lconn *c = l->conns; c; c = c->next)
+            if (!c->established && !c->dead && (!old || c->created_ms <= old->created_ms))
+                old = c;
+        if (!old)
+            break;
+        lg_limited(l, old->ref->ctx, SRV_LOG_AUDIT, "connection table full: closing the oldest unauthenticated "
+                   "connection (%u ms old)", (unsigned)(now_ms() - old->created_ms));
+        conn_close(l, old);
+    }
+    __atomic_sub_fetch(&l->srv->evict_pending, req, __ATOMIC_RELAXED);
+}
+
 /* Result of the core for one frame (either thread mode), on the loop thread. */
 static void take_result(struct evloop *l, struct lconn *lc, struct srv_buf *out, smb_status st, uint32_t delay,
                         bool established)
 {
+    if (established != lc->established && !lc->dead) {
+        if (established)
+            __atomic_sub_fetch(&l->n_unauth, 1, __ATOMIC_RELAXED);
+        else
+            __atomic_add_fetch(&l->n_unauth, 1, __ATOMIC_RELAXED);
+    }
     lc->established = established;
     if (delay)
         lc->hold_until_ms = now_ms() + delay;
@@ -1282,6 +1492,10 @@ static void do_reload(struct srv_loop *s)
 static void on_timer(struct evloop *l)
 {
     uint64_t t = now_ms();
+    /* the suppressed count of a flood that stopped (loop 0 owns cur; the
+     * others log through one of their connections' ctx) */
+    if (l->ll.suppressed && (l->idx == 0 || l->conns))
+        lg_limit_flush(l, l->idx == 0 ? l->srv->cur->ctx : l->conns->ref->ctx, t);
     bool busy = false;
     for (struct lconn *c = l->conns; c; c = c->next)
         busy |= c->inflight > 0 || c->jobs > 0 || t - c->last_ms < LOOP_SHRINK_AFTER_MS;
@@ -1309,7 +1523,8 @@ static void on_timer(struct evloop *l)
         if (lc->inflight || lc->jobs)
             continue;
         if (!lc->established && t - lc->created_ms > (uint64_t)cfg->handshake_timeout * 1000) {
-            lg(lc->ref->ctx, SRV_LOG_INFO, "closing half-open connection after %us", cfg->handshake_timeout);
+            lg_limited(l, lc->ref->ctx, SRV_LOG_INFO, "closing half-open connection after %us (handshake timeout)",
+                       cfg->handshake_timeout);
             conn_close(l, lc);
         } else if (t - lc->last_ms > (uint64_t)cfg->idle_timeout * 1000) {
             lg(lc->ref->ctx, SRV_LOG_INFO, "closing idle connection after %us", cfg->idle_timeout);
@@ -1393,6 +1608,7 @@ static int evloop_run(struct evloop *l)
                 on_conn_event(l, (struct lconn *)p, evs[i].events);
         }
         grave_free(l);
+        do_evict(l);
         uint64_t t = now_ms();
         bool any_hold = false;
         for (struct lconn *lc = l->conns; lc; lc = lc->next)
@@ -1502,5 +1718,12 @@ void srv_loop_free(struct srv_loop *s)
         free(r);
     }
     pthread_mutex_destroy(&s->refmu);
+    for (int i = 0; i < LOOP_ADDR_BUCKETS; i++)
+        while (s->addrs[i]) {
+            struct addr_count *a = s->addrs[i];
+            s->addrs[i] = a->next;
+            free(a);
+        }
+    pthread_mutex_destroy(&s->addrmu);
     free(s);
 }

@@ -12,6 +12,7 @@
 #include "wire/smb1/commands.h"
 
 #define SMB1_SRV_MAX_OPENS 64
+#define SMB1_SRV_MAX_TREES 32 /* tree connects per session (TIDs 1..0xFFFE, handed out in turn) */
 #define SMB1_SRV_UID 0x0064
 #define SMB1_SRV_MAX_BUFFER 65535u
 #define SMB1_SRV_RESP_CAP (SMB1_MAX_IO + 1024)
@@ -19,6 +20,7 @@
 
 struct smb1_open {
     bool used;
+    uint16_t tid; /* the tree it was opened under: only requests naming that TID reach it */
     int fd;
     bool is_dir;
     char *rel; /* heap: path beneath the share root ("" = root) */
@@ -34,6 +36,14 @@ struct srv_smb1 {
     uint16_t uid;
     smb_server_decision dec;
     smb_sign_ctx *sign; /* non-NULL once signing is active */
+    struct {
+        uint16_t tid; /* 0: free slot */
+        int share;    /* share index, -2 for IPC$ */
+    } trees[SMB1_SRV_MAX_TREES];
+    uint16_t next_tid; /* the last TID handed out */
+    /* The tree named by the request element being dispatched (smb1_dispatch
+     * sets both from its TID): share index, or -1 when the TID names no tree
+     * of this session or names IPC$. Handlers use it through srv_smb1_tree_ok. */
     uint16_t tid;
     int share;
     struct smb1_open opens[SMB1_SRV_MAX_OPENS];
@@ -47,8 +57,12 @@ struct srv_smb1 {
     } search; /* one FIND_FIRST2 / FIND_NEXT2 search at a time */
 };
 
+/* h names a disk tree of the authenticated session (s->share is its share). */
 bool srv_smb1_tree_ok(const struct srv_smb1 *s, const struct smb1_hdr *h);
-struct smb1_open *srv_smb1_fid(struct srv_smb1 *s, uint16_t fid);
+/* The open FID of the tree h names (0xFFFF: the FID opened earlier in the
+ * same AndX chain), or NULL: unknown, closed, or opened under another tree
+ * (STATUS_INVALID_HANDLE, as Windows answers ERRbadfid). */
+struct smb1_open *srv_smb1_fid(struct srv_smb1 *s, const struct smb1_hdr *h, uint16_t fid);
 /* FIND_CLOSE2 (MS-CIFS 2.2.4.48) */
 SMB_WUR smb_status srv_smb1_find_close(struct srv_smb1 *s, const struct smb1_hdr *h, const struct smb1_block *b,
                                smb_wr *w, size_t hoff);

@@ -14,8 +14,9 @@
  * and TRANS2 GET_DFS_REFERRAL from a client that does not sign with
  * STATUS_ACCESS_DENIED (KB887429), as the decision says.
  *
- * Limits: one session (UID) and one tree per connection is what the live
- * matrix and simple clients need; see docs/smb1.md for what is missing.
+ * Limits: one session (UID) per connection, up to SMB1_SRV_MAX_TREES trees
+ * per session, each with its own TID; every FID is bound to the tree it was
+ * opened under (issue 18, fix 2); see docs/smb1.md for what is missing.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -200,7 +201,16 @@ static SMB_WUR smb_status h_session_setup(struct srv_conn *c, struct srv_smb1 *s
             return SMB_E_INTERNAL_ERROR;
         bool keyless = s->sess->guest || s->sess->anonymous;
         if (keyless && !s->dec.guest_allowed) {
+            /* The exchange is over: drop its state, so that the client's next
+             * attempt on this connection (smbclient -N retries anonymously
+             * after its guest logon) starts afresh and is judged like the
+             * first one (STATUS_LOGON_FAILURE, as Windows), not answered
+             * STATUS_INVALID_PARAMETER by a finished mechanism (issue 18, fix 4). */
             srv_log(c, SRV_LOG_AUDIT, "SMB1 guest/anonymous session refused: signing is required");
+            srv_auth_free(s->sess);
+            smb_wipe(s->sess, sizeof *s->sess);
+            memset(s->sess, 0, sizeof *s->sess);
+            c->delay_ms = c->ctx->cfg.auth_fail_delay_ms;
             return SMB_E_LOGON_FAILURE;
         }
         if (s->dec.sign && !keyless) {
@@ -322,12 +332,66 @@ static SMB_WUR smb_status h_tree_connect(struct srv_conn *c, struct srv_smb1 *s,
     int sh = share_from_path(c->ctx, q.path, q.path_len, &ipc);
     if (sh == -1)
         return SMB_E_BAD_NETWORK_NAME;
-    s->share = sh;
-    s->tid = (uint16_t)(sh < 0 ? 0x7FFF : sh + 1);
-    *tid = s->tid;
-    return smb1_tree_connect_rsp_encode(w, hoff, 0x0001 /* SMB_SUPPORT_SEARCH_BITS */, ipc) == SMB_OK
-               ? SMB_OK
-               : SMB_E_INTERNAL_ERROR;
+    int slot = -1;
+    for (int i = 0; i < SMB1_SRV_MAX_TREES && slot < 0; i++)
+        if (!s->trees[i].tid)
+            slot = i;
+    if (slot < 0)
+        return SMB_E_INSUFFICIENT_RESOURCES;
+    /* a fresh TID, never one in use (0 and 0xFFFF are not TIDs) */
+    uint16_t t = s->next_tid;
+    for (bool used = true; used;) {
+        if (++t == 0xFFFF)
+            t = 1;
+        used = false;
+        for (int i = 0; i < SMB1_SRV_MAX_TREES; i++)
+            used |= s->trees[i].tid == t;
+    }
+    if (smb1_tree_connect_rsp_encode(w, hoff, 0x0001 /* SMB_SUPPORT_SEARCH_BITS */, ipc) != SMB_OK)
+        return SMB_E_INTERNAL_ERROR;
+    s->next_tid = t;
+    s->trees[slot].tid = t;
+    s->trees[slot].share = sh;
+    *tid = t;
+    return SMB_OK;
+}
+
+/* The tree a request element names: sets s->tid and s->share (-1: none, or IPC$). */
+static void tree_select(struct srv_smb1 *s, uint16_t tid)
+{
+    s->tid = 0;
+    s->share = -1;
+    for (int i = 0; i < SMB1_SRV_MAX_TREES && tid; i++)
+        if (s->trees[i].tid == tid) {
+            s->tid = tid;
+            s->share = s->trees[i].share < 0 ? -1 : s->trees[i].share;
+        }
+}
+
+static void open_close(struct smb1_open *o)
+{
+    if (o->fd >= 0)
+        close(o->fd);
+    free(o->rel);
+    memset(o, 0, sizeof *o);
+}
+
+/* TREE_DISCONNECT of tid (or every tree when tid is 0, at LOGOFF): the tree
+ * goes, and with it the files opened under it (MS-CIFS 3.3.5.15). Returns
+ * false when tid names no tree. */
+static bool tree_drop(struct srv_smb1 *s, uint16_t tid)
+{
+    bool found = false;
+    for (int i = 0; i < SMB1_SRV_MAX_TREES; i++)
+        if (s->trees[i].tid && (!tid || s->trees[i].tid == tid)) {
+            found = true;
+            for (int k = 0; k < SMB1_SRV_MAX_OPENS; k++)
+                if (s->opens[k].used && s->opens[k].tid == s->trees[i].tid)
+                    open_close(&s->opens[k]);
+            s->trees[i].tid = 0;
+            s->trees[i].share = -1;
+        }
+    return found;
 }
 
 bool srv_smb1_tree_ok(const struct srv_smb1 *s, const struct smb1_hdr *h)
@@ -404,6 +468,7 @@ static SMB_WUR smb_status h_nt_create(struct srv_conn *c, struct srv_smb1 *s, co
         return st;
     }
     s->opens[slot].used = true;
+    s->opens[slot].tid = h->tid;
     s->opens[slot].fd = fd;
     s->opens[slot].is_dir = want_dir;
     s->opens[slot].rel = strdup(rel);
@@ -424,11 +489,12 @@ static SMB_WUR smb_status h_nt_create(struct srv_conn *c, struct srv_smb1 *s, co
     return smb1_nt_create_rsp_encode(w, hoff, &rsp) == SMB_OK ? SMB_OK : SMB_E_INTERNAL_ERROR;
 }
 
-struct smb1_open *srv_smb1_fid(struct srv_smb1 *s, uint16_t fid)
+struct smb1_open *srv_smb1_fid(struct srv_smb1 *s, const struct smb1_hdr *h, uint16_t fid)
 {
     if (fid == 0xFFFF && s->chain_fid)
         fid = s->chain_fid; /* a chained READ/WRITE/CLOSE after NT_CREATE_ANDX in the same request */
-    if (fid == 0 || fid > SMB1_SRV_MAX_OPENS || !s->opens[fid - 1].used)
+    if (fid == 0 || fid > SMB1_SRV_MAX_OPENS || !s->opens[fid - 1].used || !s->authed ||
+        s->opens[fid - 1].tid != h->tid)
         return NULL;
     return &s->opens[fid - 1];
 }
@@ -441,7 +507,7 @@ static SMB_WUR smb_status h_write(struct srv_smb1 *s, const struct smb1_hdr *h, 
     struct smb1_write_req q;
     if (smb1_write_req_decode(pdu, len, b, &q) != SMB_OK || q.offset > INT64_MAX)
         return SMB_E_INVALID_PARAMETER;
-    struct smb1_open *o = srv_smb1_fid(s, q.fid);
+    struct smb1_open *o = srv_smb1_fid(s, h, q.fid);
     if (!o || o->is_dir)
         return SMB_E_INVALID_HANDLE;
     ssize_t k = pwrite(o->fd, q.data, q.data_len, (off_t)q.offset);
@@ -460,7 +526,7 @@ static SMB_WUR smb_status h_read(struct srv_smb1 *s, const struct smb1_hdr *h, c
         return SMB_E_INVALID_PARAMETER;
     if (q.offset > INT64_MAX)
         return SMB_E_INVALID_PARAMETER;
-    struct smb1_open *o = srv_smb1_fid(s, q.fid);
+    struct smb1_open *o = srv_smb1_fid(s, h, q.fid);
     if (!o || o->is_dir)
         return SMB_E_INVALID_HANDLE;
     /* fits SMB1_SRV_MAX_BUFFER with headers; less when earlier blocks of a chain used space */
@@ -492,19 +558,19 @@ static SMB_WUR smb_status h_close(struct srv_smb1 *s, const struct smb1_hdr *h, 
         return SMB_E_NETWORK_NAME_DELETED;
     if (smb1_close_req_decode(b, &fid) != SMB_OK)
         return SMB_E_INVALID_PARAMETER;
-    struct smb1_open *o = srv_smb1_fid(s, fid);
+    struct smb1_open *o = srv_smb1_fid(s, h, fid);
     if (!o)
         return SMB_E_INVALID_HANDLE;
-    close(o->fd);
-    free(o->rel);
-    memset(o, 0, sizeof *o);
+    open_close(o);
     return smb1_empty_encode(w, hoff);
 }
 
 /* A BufferFormat 0x04 string in the block's bytes at *off (MS-CIFS 2.2.1.2): the
  * format byte, a pad to even offset (Unicode), a NUL-terminated UTF-16LE name ->
- * a path beneath the share. Advances *off past the NUL. */
-static SMB_WUR smb_status fmt_path(const struct smb1_block *b, size_t *off, char *rel, size_t cap)
+ * a path beneath the share. Advances *off past the NUL. The last string of a
+ * block must end it (zero padding only): "a.txt\0\..\x" is a name with an
+ * embedded NUL, not "a.txt" (STATUS_OBJECT_NAME_INVALID; issue 18, fix 3). */
+static SMB_WUR smb_status fmt_path(const struct smb1_block *b, size_t *off, char *rel, size_t cap, bool last)
 {
     if (*off >= b->byte_count || b->bytes[*off] != 0x04)
         return SMB_E_INVALID_PARAMETER;
@@ -517,6 +583,9 @@ static SMB_WUR smb_status fmt_path(const struct smb1_block *b, size_t *off, char
     if (i + 1 >= b->byte_count)
         return SMB_E_INVALID_PARAMETER;
     *off = i + 2;
+    for (size_t k = *off; last && k < b->byte_count; k++)
+        if (b->bytes[k])
+            return SMB_E_OBJECT_NAME_INVALID;
     return srv_vfs_path(b->bytes + o, i - o, rel, cap) == SMB_OK ? SMB_OK : SMB_E_OBJECT_NAME_INVALID;
 }
 
@@ -532,10 +601,11 @@ static SMB_WUR smb_status h_path_op(struct srv_conn *c, struct srv_smb1 *s, cons
         return SMB_E_INVALID_PARAMETER;
     char rel[SRV_PATH_MAX], rel2[SRV_PATH_MAX];
     size_t off = 0;
-    smb_status st = fmt_path(b, &off, rel, sizeof rel);
+    bool rename = h->command == SMB1_COM_RENAME;
+    smb_status st = fmt_path(b, &off, rel, sizeof rel, !rename);
     if (st != SMB_OK)
         return st;
-    if (h->command == SMB1_COM_RENAME && (st = fmt_path(b, &off, rel2, sizeof rel2)) != SMB_OK)
+    if (rename && (st = fmt_path(b, &off, rel2, sizeof rel2, true)) != SMB_OK)
         return st;
     const struct srv_vfs *v = &c->ctx->vfs[s->share];
     if (h->command == SMB1_COM_CHECK_DIRECTORY) {
@@ -597,6 +667,7 @@ static SMB_WUR smb_status smb1_dispatch(struct srv_conn *c, struct srv_smb1 *s, 
                                 size_t hoff, bool *activate, uint16_t *new_tid)
 {
     smb_status st;
+    tree_select(s, h->tid);
     switch (h->command) {
     case SMB1_COM_NEGOTIATE:
         st = h_negotiate(c, s, pdu, len, w, hoff);
@@ -644,16 +715,14 @@ static SMB_WUR smb_status smb1_dispatch(struct srv_conn *c, struct srv_smb1 *s, 
         break;
     }
     case SMB1_COM_TREE_DISCONNECT:
-        if (srv_smb1_tree_ok(s, h)) {
-            s->tid = 0;
-            s->share = -1;
-            st = smb1_empty_encode(w, hoff);
-        } else {
-            st = SMB_E_NETWORK_NAME_DELETED;
-        }
+        /* only the tree h names (IPC$ too); another tree of the same share stays */
+        st = s->authed && h->tid && tree_drop(s, h->tid) ? smb1_empty_encode(w, hoff)
+                                                           : SMB_E_NETWORK_NAME_DELETED;
         break;
     case SMB1_COM_LOGOFF_ANDX:
         st = s->authed ? smb1_logoff_encode(w, hoff) : SMB_E_USER_SESSION_DELETED;
+        if (s->authed)
+            tree_drop(s, 0); /* the session's trees and files go with it */
         s->authed = false;
         break;
     default:

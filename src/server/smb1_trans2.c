@@ -54,14 +54,16 @@ static uint32_t attrs_of(const struct stat *st)
     return S_ISDIR(st->st_mode) ? 0x10 : 0x80; /* FILE_ATTRIBUTE_DIRECTORY / NORMAL */
 }
 
-/* A NUL-terminated UTF-16LE name at p (len bytes available): its length without the NUL. */
+/* A UTF-16LE name filling the rest of a parameter block (len bytes): its
+ * length without the trailing NUL code units. A NUL followed by more name
+ * ("a.txt\0\..\..\etc\passwd") stays inside, for srv_vfs_path to refuse
+ * (STATUS_OBJECT_NAME_INVALID) instead of opening "a.txt" (issue 18, fix 3). */
 static size_t u16_name_len(const uint8_t *p, size_t len)
 {
-    size_t i = 0;
-    for (; i + 1 < len; i += 2)
-        if (p[i] == 0 && p[i + 1] == 0)
-            return i;
-    return len & ~(size_t)1;
+    size_t n = len & ~(size_t)1;
+    while (n >= 2 && p[n - 2] == 0 && p[n - 1] == 0)
+        n -= 2;
+    return n;
 }
 
 static void put_basic(smb_wr *w, const struct stat *st)
@@ -275,8 +277,8 @@ static SMB_WUR smb_status find_first(struct srv_conn *c, struct srv_smb1 *s, con
     const uint8_t *pat = has_sep ? name + cut + 2 : name;
     size_t patl = has_sep ? nl - cut - 2 : nl;
     if (srv_vfs_path(name, has_sep ? cut : 0, dir, sizeof dir) != SMB_OK ||
-        smb_utf16le_to_utf8(pat, patl, pattern, sizeof pattern, &pl) != SMB_OK)
-        return SMB_E_OBJECT_NAME_INVALID;
+        smb_utf16le_to_utf8(pat, patl, pattern, sizeof pattern, &pl) != SMB_OK || strlen(pattern) != pl)
+        return SMB_E_OBJECT_NAME_INVALID; /* (a NUL inside the pattern too) */
     if (!pattern[0])
         snprintf(pattern, sizeof pattern, "*");
     const struct srv_vfs *v = &c->ctx->vfs[s->share];
@@ -336,11 +338,11 @@ static SMB_WUR smb_status find_next(struct srv_smb1 *s, const struct smb1_trans2
     return SMB_OK;
 }
 
-static SMB_WUR smb_status set_file(struct srv_smb1 *s, const struct smb1_trans2_req *q, smb_wr *pw)
+static SMB_WUR smb_status set_file(struct srv_smb1 *s, const struct smb1_hdr *h, const struct smb1_trans2_req *q, smb_wr *pw)
 {
     if (q->param_len < 4)
         return SMB_E_INVALID_PARAMETER;
-    struct smb1_open *o = srv_smb1_fid(s, le16(q->param));
+    struct smb1_open *o = srv_smb1_fid(s, h, le16(q->param));
     uint16_t level = le16(q->param + 2);
     if (!o)
         return SMB_E_INVALID_HANDLE;
@@ -443,7 +445,7 @@ smb_status srv_smb1_trans2(struct srv_conn *c, struct srv_smb1 *s, const struct 
         break;
     }
     case TRANS2_QUERY_FILE_INFORMATION: {
-        struct smb1_open *o = q.param_len >= 4 ? srv_smb1_fid(s, le16(q.param)) : NULL;
+        struct smb1_open *o = q.param_len >= 4 ? srv_smb1_fid(s, h, le16(q.param)) : NULL;
         struct stat stt;
         if (!o)
             st = SMB_E_INVALID_HANDLE;
@@ -456,7 +458,7 @@ smb_status srv_smb1_trans2(struct srv_conn *c, struct srv_smb1 *s, const struct 
         break;
     }
     case TRANS2_SET_FILE_INFORMATION:
-        st = set_file(s, &q, &pw);
+        st = set_file(s, h, &q, &pw);
         break;
     default:
         st = SMB_E_NOT_SUPPORTED;

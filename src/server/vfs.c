@@ -67,8 +67,8 @@ smb_status srv_vfs_path(const uint8_t *u16, size_t len, char *out, size_t cap)
     smb_status st = smb_utf16le_to_utf8(u16, len, tmp, sizeof tmp, &n);
     if (st == SMB_E_OVERFLOW)
         return SMB_E_OBJECT_NAME_INVALID;
-    if (st != SMB_OK)
-        return SMB_E_OBJECT_NAME_INVALID;
+    if (st != SMB_OK || memchr(tmp, 0, n))
+        return SMB_E_OBJECT_NAME_INVALID; /* also an embedded NUL: "a.txt\0\..\x" is not "a.txt" */
     size_t o = 0;
     const char *p = tmp;
     while (*p) {

@@ -1,0 +1,108 @@
+#!/usr/bin/python3
+"""tests/load/chaos_relay.py - a man-in-the-middle for the load test: relays
+127.0.0.1:LISTEN to 127.0.0.1:TARGET, NetBIOS frame by frame, and
+  - drops some connections (closes both sides after a random number of
+    frames: probability DROP per connection),
+  - flips one data byte of some signed SMB2 WRITE requests (probability FLIP
+    per WRITE), which the server must refuse.
+Writes its counters to STATS (one line "conns=.. dropped=.. flipped=..")
+every second. Loopback only; runs until killed.
+usage: chaos_relay.py LISTEN TARGET STATS [DROP] [FLIP] [SEED]"""
+import random
+import socket
+import struct
+import sys
+import threading
+import time
+
+LPORT, TPORT, STATS = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+DROP = float(sys.argv[4]) if len(sys.argv) > 4 else 0.1
+FLIP = float(sys.argv[5]) if len(sys.argv) > 5 else 0.05
+rnd = random.Random(int(sys.argv[6]) if len(sys.argv) > 6 else 1)
+st = {'conns': 0, 'dropped': 0, 'flipped': 0}
+lock = threading.Lock()
+
+
+def read_exact(s, n):
+    b = b''
+    while len(b) < n:
+        c = s.recv(n - len(b))
+        if not c:
+            return None
+        b += c
+    return b
+
+
+def pump(src, dst, to_server, budget):
+    try:
+        while True:
+            h = read_exact(src, 4)
+            if h is None:
+                break
+            n = struct.unpack('>I', h)[0] & 0xFFFFFF
+            body = read_exact(src, n)
+            if body is None:
+                break
+            if to_server and len(body) > 0x70 and body[:4] == b'\xfeSMB':
+                cmd = struct.unpack_from('<H', body, 12)[0]
+                flags = struct.unpack_from('<I', body, 16)[0]
+                with lock:
+                    hit = cmd == 9 and (flags & 8) and rnd.random() < FLIP
+                    if hit:
+                        st['flipped'] += 1
+                if hit:
+                    b = bytearray(body)
+                    b[0x70] ^= 0x01  # WRITE data starts at 0x70 (header 64 + fixed 48)
+                    body = bytes(b)
+            if budget[0] is not None:
+                budget[0] -= 1
+                if budget[0] <= 0:
+                    with lock:
+                        st['dropped'] += 1
+                    break
+            dst.sendall(h + body)
+    except OSError:
+        pass
+    for s in (src, dst):
+        try:
+            s.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+
+def handle(c):
+    try:
+        s = socket.create_connection(('127.0.0.1', TPORT))
+    except OSError:
+        c.close()
+        return
+    with lock:
+        st['conns'] += 1
+        budget = [rnd.randint(4, 60) if rnd.random() < DROP else None]
+    t = threading.Thread(target=pump, args=(s, c, False, [None]), daemon=True)
+    t.start()
+    pump(c, s, True, budget)
+    t.join()
+    c.close()
+    s.close()
+
+
+def stats():
+    while True:
+        with lock:
+            line = 'conns=%(conns)d dropped=%(dropped)d flipped=%(flipped)d\n' % st
+        with open(STATS + '.tmp', 'w') as f:
+            f.write(line)
+        import os
+        os.replace(STATS + '.tmp', STATS)
+        time.sleep(1)
+
+
+ls = socket.socket()
+ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+ls.bind(('127.0.0.1', LPORT))
+ls.listen(512)
+threading.Thread(target=stats, daemon=True).start()
+while True:
+    c, _ = ls.accept()
+    threading.Thread(target=handle, args=(c,), daemon=True).start()
