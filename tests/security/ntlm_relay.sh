@@ -1,6 +1,6 @@
 #!/bin/bash
 # tests/security/ntlm_relay.sh - the NTLM relay of issue 18 with impacket's
-# ntlmrelayx, in a private network namespace (tests/security/ntlm_relay_ns.sh):
+# ntlmrelayx, in a private network namespace (tests/security/ntlm_relay_ns.bash):
 # smbclient logs on as alice to the relay (127.0.0.2:445), which relays the
 # NTLM exchange to `smbsign serve` (127.0.0.1:4445) and then uses the session
 # through its interactive shell (list the share, upload a file).
@@ -13,7 +13,7 @@
 # Debian's impacket 0.10 imports dsinternals (not packaged) from ntlmrelayx's
 # LDAP attack module: a stub package on PYTHONPATH satisfies the import.
 source "$(dirname "$0")/../lib.sh"
-NS="$(cd "$(dirname "$0")" && pwd)/ntlm_relay_ns.sh"
+NS="$(cd "$(dirname "$0")" && pwd)/ntlm_relay_ns.bash"
 RELAYX=/usr/share/doc/python3-impacket/examples/ntlmrelayx.py
 if [ ! -f "$RELAYX" ] || ! command -v unshare >/dev/null || ! unshare -n true 2>/dev/null; then
     echo "ok - ntlm relay # SKIP needs ntlmrelayx.py (python3-impacket) and unshare -n (root)"

@@ -1,10 +1,10 @@
 #!/bin/bash
-# tests/security/ntlm_relay_ns.sh - runs inside a private network namespace
+# tests/security/ntlm_relay_ns.bash - runs inside a private network namespace
 # (unshare -n, started by ntlm_relay.sh): our server on 127.0.0.1:4445,
 # impacket ntlmrelayx on 127.0.0.2:445 relaying to it, smbclient (the victim)
 # logging on to the relay as alice, then the relay's interactive SMB shell
 # lists the share with the relayed session. Never touches the host network.
-# usage: ntlm_relay_ns.sh SMBSIGN DIR LEVEL STUB_PYTHONPATH
+# usage: ntlm_relay_ns.bash SMBSIGN DIR LEVEL STUB_PYTHONPATH
 set -u
 SMBSIGN=$1 D=$2 LEVEL=$3 STUB=$4
 ip link set lo up || exit 1
