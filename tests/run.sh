@@ -6,6 +6,8 @@
 #   interop  tests/interop/*.sh - real peers (Samba, smbclient, impacket, nmap) on loopback
 #   security tests/security/*.sh - one test per bug class that hurt other SMB implementations
 #            (CVE regressions, NTLM relay), real peers as in interop
+#   load     tests/load/*.sh - signed traffic through a hostile relay with integrity checks
+#            (the short version; LOAD_CLIENTS / LOAD_SECONDS make it the long one)
 # Every check prints a TAP line ("ok - NAME" / "not ok - NAME"); a script or binary
 # that exits non-zero without reporting a failure counts as one failure.
 # Options: --unit-only, --tier NAME (repeatable), or script paths to run only those.
@@ -31,7 +33,7 @@ while [ $# -gt 0 ]; do
     esac
     shift
 done
-[ ${#TIERS[@]} -eq 0 ] && TIERS=(unit fuzz cli interop security)
+[ ${#TIERS[@]} -eq 0 ] && TIERS=(unit fuzz cli interop security load)
 
 # shellcheck source=harness.inc
 . "$ROOT/tests/harness.inc"
@@ -74,7 +76,7 @@ for tier in "${TIERS[@]}"; do
             account "fuzz/$n" "$log" "$rc"
         done
         ;;
-    cli | interop | security)
+    cli | interop | security | load)
         echo "== $tier"
         tmo=600
         [ "$tier" = cli ] || tmo=1500
