@@ -55,6 +55,7 @@ enum smb_auth_kind { SMB_AUTH_USER = 0, SMB_AUTH_GUEST = 1, SMB_AUTH_ANONYMOUS =
  * Copied (or reduced to keys) by begin; the caller may wipe them after. */
 struct smb_auth_client_cred {
     const char *user, *domain, *password, *workstation;
+    const char *target; /* Kerberos: the server's host name, for the service principal cifs/<target> */
 };
 
 /* Server account lookup: the NT hash (NTOWFv1) of user; false when the user
@@ -68,6 +69,8 @@ struct smb_auth_server_cfg {
     const void *lookup_arg;
     size_t max_user_len;        /* longer claimed names fail the logon */
     bool unknown_user_is_guest; /* "map to guest = bad user" */
+    const char *keytab;         /* Kerberos: "kerberos keytab" (NULL: the default keytab) */
+    const char *realm;          /* Kerberos: "realm"; a client principal of another realm is refused */
 };
 
 struct smb_auth_identity {
@@ -116,10 +119,16 @@ struct smb_auth_ctx {
 const struct smb_auth_mech *smb_auth_mech_at(size_t i);
 /* The mechanism with this OID (DER contents), or NULL. */
 const struct smb_auth_mech *smb_auth_mech_by_oid(const uint8_t *oid, size_t len);
+/* The mechanism called name ("ntlmssp", "krb5"), or NULL. */
+const struct smb_auth_mech *smb_auth_mech_by_name(const char *name);
+/* True for both Kerberos mechanisms (RFC 4121 and the MS OID). */
+bool smb_auth_mech_is_krb5(const struct smb_auth_mech *m);
 /* The mechanism whose raw_magic prefixes the token, or NULL. */
 const struct smb_auth_mech *smb_auth_mech_by_raw(const uint8_t *tok, size_t len);
 
 extern const struct smb_auth_mech smb_auth_mech_ntlmssp; /* auth/mech_ntlmssp.c */
+extern const struct smb_auth_mech smb_auth_mech_krb5;    /* auth/mech_krb5.c: 1.2.840.113554.1.2.2 */
+extern const struct smb_auth_mech smb_auth_mech_mskrb5;  /* auth/mech_krb5.c: 1.2.840.48018.1.2.2 */
 
 /* ---- driving a mechanism ---- */
 static inline void *smb_auth_state(struct smb_auth_ctx *a) { return a->state; }

@@ -358,7 +358,7 @@ static smb_status write_negotiate_rsp(struct srv_conn *c, smb_wr *w, uint16_t di
     memset(&r, 0, sizeof r);
     uint8_t tok[256];
     size_t toklen = 0;
-    smb_status st = srv_auth_neg_token(tok, sizeof tok, &toklen);
+    smb_status st = srv_auth_neg_token(cfg, tok, sizeof tok, &toklen);
     if (st != SMB_OK)
         return st;
     r.security_mode = c->server_secmode;

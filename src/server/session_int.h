@@ -60,6 +60,7 @@ struct srv_session {
     /* authentication in progress (session_auth.c); user, guest, anonymous
      * and session_key above are set only once it succeeded */
     bool spnego;
+    bool mic_required; /* SPNEGO: the mechanism was not the client's first choice */
     int auth_step; /* 0 no token yet, 1 in progress, 2 done */
     struct smb_auth_ctx *auth; /* heap, only while the exchange runs (srv_auth_free) */
     uint8_t mech_list[SRV_MECHLIST_MAX];
@@ -318,7 +319,7 @@ size_t srv_cmd_resp_cap(const struct srv_conn *c, const struct srv_req *rq);
 smb_status srv_auth_step(struct srv_conn *c, struct srv_session *s, const uint8_t *in, size_t inlen, uint8_t *out,
                          size_t cap, size_t *outlen);
 /* SPNEGO NegTokenInit2 for the NEGOTIATE response. */
-smb_status srv_auth_neg_token(uint8_t *out, size_t cap, size_t *outlen);
+smb_status srv_auth_neg_token(const struct srv_config *cfg, uint8_t *out, size_t cap, size_t *outlen);
 /* Wipe the authentication state of a session being freed. */
 void srv_auth_free(struct srv_session *s);
 

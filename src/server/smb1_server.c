@@ -118,7 +118,7 @@ static smb_status h_negotiate(struct srv_conn *c, struct srv_smb1 *s, const uint
         return SMB_E_INTERNAL_ERROR;
     uint8_t blob[256];
     size_t blen = 0;
-    if (srv_auth_neg_token(blob, sizeof blob, &blen) != SMB_OK)
+    if (srv_auth_neg_token(&c->ctx->cfg, blob, sizeof blob, &blen) != SMB_OK)
         return SMB_E_INTERNAL_ERROR;
     struct smb1_negotiate_rsp rsp;
     memset(&rsp, 0, sizeof rsp);
@@ -232,6 +232,10 @@ static smb_status h_session_setup_nt(struct srv_conn *c, struct srv_smb1 *s, con
         return SMB_E_INVALID_PARAMETER;
     if (smb1_sess_setup_nt_req_decode(b, &q) != SMB_OK)
         return SMB_E_INVALID_PARAMETER;
+    if (!c->ctx->cfg.ntlm_auth) {
+        srv_log(c, SRV_LOG_AUDIT, "SMB1 logon failure (non-extended): NTLM is turned off (ntlm auth = no)");
+        return SMB_E_LOGON_FAILURE;
+    }
     char user[SRV_USER_NAME_MAX + 1];
     size_t ul = 0;
     if (q.account_len > 2 * SRV_USER_NAME_MAX ||
