@@ -105,7 +105,8 @@ static void gss_why(struct smb_auth_ctx *a, const char *what, OM_uint32 major, O
     if (hint)
         smb_auth_set_why(a, "kerberos: %s: %s", what, hint);
     else
-        smb_auth_set_why(a, "kerberos: %s: %s", what, text[0] ? text : "GSSAPI failure");
+        smb_auth_set_why(a, "kerberos: %s: %s (GSS major 0x%x, minor %ld)", what, text[0] ? text : "GSSAPI failure",
+                         (unsigned)major, (long)(krb5_error_code)minor);
 }
 
 static smb_status copy_name(gss_name_t n, char *out, size_t cap)
