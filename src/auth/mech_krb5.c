@@ -18,6 +18,7 @@
  *
  * Nothing here parses Kerberos ASN.1: GSSAPI does. The handles are freed in
  * wipe; GSS buffers holding keys are wiped before release. */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -77,6 +78,8 @@ static const char *krb5_hint(OM_uint32 major, OM_uint32 minor)
     case KRB5KRB_AP_ERR_REPEAT:
         return "replayed authenticator refused by the replay cache";
     case KRB5KRB_AP_ERR_NOKEY:
+    case KRB5KRB_AP_ERR_NOT_US:
+    case KRB5KRB_AP_ERR_BADKEYVER:
     case KRB5KRB_AP_ERR_BAD_INTEGRITY:
     case KRB5_KT_NOTFOUND:
         return "the keytab has no key for the ticket's service principal and version: export it again "
@@ -131,6 +134,13 @@ static smb_status client_begin(struct smb_auth_ctx *a, struct krb5_state *s, con
     OM_uint32 major, minor;
     if (!c || !c->target || !*c->target) {
         smb_auth_set_why(a, "kerberos: no server name for the service principal");
+        return SMB_E_BAD_ARGUMENT;
+    }
+    struct in6_addr ip;
+    if (inet_pton(AF_INET, c->target, &ip) == 1 || inet_pton(AF_INET6, c->target, &ip) == 1) {
+        smb_auth_set_why(a, "kerberos: %s is an address and there is no server principal cifs/<address>: give "
+                            "the server's DNS name (//NAME/SHARE, with -I %s to connect to the address)",
+                         c->target, c->target);
         return SMB_E_BAD_ARGUMENT;
     }
     char svc[300];
@@ -269,7 +279,12 @@ static smb_status client_step(struct smb_auth_ctx *a, struct krb5_state *s, cons
                                  &ob, &flags, NULL);
     if (GSS_ERROR(major)) {
         gss_release_buffer(&minor, &ob);
-        gss_why(a, s->leg ? "server's AP-REP" : "ticket for the server", major, minor);
+        if (!s->leg && minor == 0) /* MIT reports no minor code when the TGS-REQ for the name fails */
+            smb_auth_set_why(a, "kerberos: no ticket for the server principal cifs/<host>: the KDC does not know "
+                                "the server principal under this name: use the server's DNS name or add the SPN "
+                                "(samba-tool spn add cifs/<host>)");
+        else
+            gss_why(a, s->leg ? "server's AP-REP" : "ticket for the server", major, minor);
         return s->leg ? SMB_E_INVALID_NETWORK_RESPONSE : SMB_E_LOGON_FAILURE;
     }
     smb_status st = put_token(a, &ob, out, cap, outlen);

@@ -98,7 +98,10 @@ check_eq "no credential cache: exit 1" "$rc" 1
 check_match "no credential cache: says run kinit" "$out" 'run kinit' || dump "$out"
 out=$(CL //127.0.0.1/netlogon -k -c session 2>&1); rc=$?
 check_eq "server given by address (no cifs/127.0.0.1): exit 1" "$rc" 1
-check_match "server given by address: names the server principal fix" "$out" 'server principal.*DNS name' || dump "$out"
+check_match "server given by address: says give the DNS name with -I" "$out" 'no server principal.*DNS name.*-I 127.0.0.1' || dump "$out"
+out=$(CL //nosuch.lab.test/netlogon -I 127.0.0.1 -k -c session 2>&1); rc=$?
+check_eq "unknown server principal (cifs/nosuch.lab.test): exit 1" "$rc" 1
+check_match "unknown server principal: names the SPN fix" "$out" 'does not know the server principal.*samba-tool spn add' || dump "$out"
 out=$(KRB5CCNAME=FILE:$B/cc.none CL //dc1.lab.test/netlogon -I 127.0.0.1 --kerberos=desired -U "LAB\\alice%$UPASS" -c session 2>&1); rc=$?
 check_eq "--kerberos=desired -U with a password, no ccache: exit 0" "$rc" 0 || dump "$out"
 check_eq "--kerberos=desired -U with a password, no ccache: Kerberos with the password" "$(val "$out" auth)" kerberos
@@ -114,3 +117,126 @@ if kin "$B/cc.short" alice@LAB.TEST "$UPASS" -l 4s; then
 else
     echo "# SKIP expired ticket: kinit -l 4s refused ($(tail -1 "$B/log/kinit.out"))"
 fi
+
+# ---------------------------------------------------------------- 2. our server with the DC's keytab
+STL() { nsx samba-tool "$@" -s "$CONF" >>"$B/log/samba-tool.out" 2>&1; }
+SPASS="Srv-$RANDOM-$RANDOM!a"
+BPASS="Bob-$RANDOM-$RANDOM!a"
+check "samba-tool user add srvsmb (our server's account)" STL user add srvsmb "$SPASS"
+check "samba-tool spn add cifs/srv1.lab.test srvsmb" STL spn add cifs/srv1.lab.test srvsmb
+check "samba-tool user add bob (a domain user missing from our users file)" STL user add bob "$BPASS"
+KT=$B/srv.keytab
+STL domain exportkeytab "$KT" --principal=cifs/srv1.lab.test || STL domain exportkeytab "$KT" --principal=srvsmb
+check "samba-tool domain exportkeytab: keytab for our server" test -s "$KT"
+echo "# keytab: $(klist -k "$KT" 2>/dev/null | awk 'NR > 3 { print $2 }' | sort -u | tr '\n' ' ')"
+STL domain exportkeytab "$B/wrong.keytab" --principal=bob
+check "a keytab of another account (bob) for the wrong-keytab twin" test -s "$B/wrong.keytab"
+
+mkdir -p "$B/srvshare"
+head -c 300000 /dev/urandom >"$B/srvshare/blob.bin"
+CPASS="Carol-$RANDOM"
+printf '%s\n' "unused-$RANDOM$RANDOM" | "$SMBSIGN" passwd -f "$B/users" --password-stdin alice@LAB.TEST >/dev/null
+printf '%s\n' "$CPASS" | "$SMBSIGN" passwd -f "$B/users" --password-stdin carol >/dev/null
+SRV_PID=
+srv_ns_stop() { [ -n "$SRV_PID" ] && { kill "$SRV_PID" 2>/dev/null; wait "$SRV_PID" 2>/dev/null; }; SRV_PID=; }
+# srv_ns TAG KEYTAB [EXTRA-GLOBAL-LINE] (environment for the server in SRV_ENV)
+srv_ns() {
+    srv_ns_stop
+    SRV_LOG=$B/log/srv.$1.log
+    printf '[global]\n    kerberos keytab = %s\n    realm = LAB.TEST\n    %s\n' "$2" "${3:-}" >"$B/srv.$1.conf"
+    env ${SRV_ENV:-} ip netns exec "$NS" "$SMBSIGN" serve -c "$B/srv.$1.conf" --listen 127.0.0.1:4455 \
+        --share "share=$B/srvshare" --users "$B/users" --signing required --log-level debug \
+        >"$SRV_LOG.out" 2>"$SRV_LOG" &
+    SRV_PID=$!
+    track_pid $SRV_PID
+    local i
+    for i in $(seq 1 100); do
+        grep -q 'listening on' "$SRV_LOG.out" 2>/dev/null && return 0
+        kill -0 "$SRV_PID" 2>/dev/null || return 1
+        sleep 0.1
+    done
+    return 1
+}
+srv_ns main "$KT"; check_eq "our server starts with the DC's keytab" "$?" 0
+
+for d in 2.0.2 2.1 3.0 3.0.2 3.1.1; do
+    rm -f "$B/got.bin"
+    out=$(CL //srv1.lab.test:4455/share -I 127.0.0.1 -k -m $d -c "session; get blob.bin $B/got.bin" 2>&1); rc=$?
+    check_eq "our server, client -k at $d: exit 0" "$rc" 0 || dump "$out"
+    check_eq "our server, client -k at $d: auth kerberos" "$(val "$out" auth)" kerberos
+    check_eq "our server, client -k at $d: signed with the Kerberos key" "$(val "$out" signing)" on
+    check "our server, client -k at $d: file byte for byte" cmp "$B/srvshare/blob.bin" "$B/got.bin"
+done
+check_match "our server logged alice@LAB.TEST authenticated, signing required" "$(cat "$SRV_LOG")" \
+    "user 'alice@LAB.TEST' authenticated .*signing required"
+for m in SMB2_02 SMB3_11; do
+    rm -f "$B/sc.bin"
+    out=$(cd "$B" && SMBC //srv1.lab.test/share -I 127.0.0.1 -p 4455 --use-kerberos=required -m $m \
+        --option="client min protocol=$m" --option='client signing=required' -c "get blob.bin $B/sc.bin" 2>&1); rc=$?
+    check_eq "our server, smbclient --use-kerberos=required -m $m: exit 0" "$rc" 0 || dump "$out"
+    check "our server, smbclient --use-kerberos=required -m $m: file byte for byte (both sides verified signatures)" \
+        cmp "$B/srvshare/blob.bin" "$B/sc.bin"
+done
+# NTLM still on (twin of ntlm auth = no below)
+out=$(CL //127.0.0.1:4455/share -U "carol%$CPASS" -c session 2>&1); rc=$?
+check_eq "our server, NTLM carol (ntlm auth default yes): exit 0" "$rc" 0 || dump "$out"
+check_eq "our server, NTLM carol: auth ntlm" "$(val "$out" auth)" ntlm
+
+# twins
+out=$(CL //dc1.lab.test:4455/share -I 127.0.0.1 -k -c session 2>&1); rc=$?
+check_eq "ticket for another service principal (cifs/dc1.lab.test): refused, exit 1" "$rc" 1
+check_match "ticket for another service principal: LOGON_FAILURE" "$out" LOGON_FAILURE
+check_match "ticket for another service principal: the server log names the keytab" "$(cat "$SRV_LOG")" \
+    'AP-REQ refused: .*keytab' || dump "$(cat "$SRV_LOG")" 3
+if kin "$B/cc.bob" bob@LAB.TEST "$BPASS"; then
+    out=$(KRB5CCNAME=FILE:$B/cc.bob CL //srv1.lab.test:4455/share -I 127.0.0.1 -k -c session 2>&1); rc=$?
+    check_eq "bob@LAB.TEST (valid ticket, not in the users file): refused, exit 1" "$rc" 1
+    check_match "bob@LAB.TEST: server log says not in the users file" "$(cat "$SRV_LOG")" \
+        "principal 'bob@LAB.TEST' is not in the users file"
+else
+    not_ok "kinit bob@LAB.TEST"
+fi
+
+# replayed AP-REQ: the replay cache refuses it; with the replay cache off it would pass
+replay() { # TAG -> prints the replay status line
+    local out
+    nsx /usr/bin/python3 "$ROOT/tests/interop/krb_replay.py" 4456 4455 >"$B/log/replay.$1.out" 2>&1 &
+    local rp=$!
+    track_pid $rp
+    for i in $(seq 1 50); do grep -q listening "$B/log/replay.$1.out" 2>/dev/null && break; sleep 0.1; done
+    CL //srv1.lab.test:4456/share -I 127.0.0.1 -k -c session >"$B/log/replay.$1.client" 2>&1
+    wait $rp
+    grep -o 'replay status 0x[0-9a-f]*' "$B/log/replay.$1.out"
+}
+st=$(replay rcache)
+check_eq "through the recording relay the client logs on with Kerberos" "$(val "$(cat "$B/log/replay.rcache.client")" auth)" kerberos
+check_eq "replayed AP-REQ refused by the replay cache (STATUS_LOGON_FAILURE)" "$st" "replay status 0xc000006d"
+check_match "replayed AP-REQ: the server log names the replay" "$(cat "$SRV_LOG")" 'replay'
+SRV_ENV=KRB5RCACHETYPE=none
+srv_ns norcache "$KT"; check_eq "our server restarted with the replay cache off (KRB5RCACHETYPE=none)" "$?" 0
+SRV_ENV=
+st=$(replay norcache)
+check_match "twin: with the replay cache off the same replay is accepted" "$st" 'replay status 0x(00000000|c0000016)'
+
+# ntlm auth = no
+srv_ns nontlm "$KT" "ntlm auth = no"; check_eq "our server restarted with ntlm auth = no" "$?" 0
+out=$(CL //127.0.0.1:4455/share -U "carol%$CPASS" -c session 2>&1); rc=$?
+check_eq "ntlm auth = no: NTLM carol refused, exit 1" "$rc" 1
+out=$(CL //srv1.lab.test:4455/share -I 127.0.0.1 -k -c session 2>&1)
+check_eq "ntlm auth = no: Kerberos still accepted" "$(val "$out" auth)" kerberos
+
+# wrong keytab: a clear log line, no crash, the server keeps serving
+srv_ns wrongkt "$B/wrong.keytab"; check_eq "our server starts with bob's keytab (wrong keytab)" "$?" 0
+out=$(CL //srv1.lab.test:4455/share -I 127.0.0.1 -k -c session 2>&1); rc=$?
+check_eq "wrong keytab: Kerberos logon refused, exit 1" "$rc" 1
+check_match "wrong keytab: the server log names the fix (export the keytab)" "$(cat "$SRV_LOG")" 'exportkeytab'
+out=$(CL //127.0.0.1:4455/share -U "carol%$CPASS" -c session 2>&1); rc=$?
+check_eq "wrong keytab: the server keeps serving (NTLM carol, exit 0)" "$rc" 0
+check "wrong keytab: server process alive" kill -0 "$SRV_PID"
+srv_ns_stop
+printf '[global]\n    kerberos keytab = %s/missing.keytab\n' "$B" >"$B/srv.missing.conf"
+err=$(nsx "$SMBSIGN" serve -c "$B/srv.missing.conf" --listen 127.0.0.1:4455 --share "share=$B/srvshare" \
+    --users "$B/users" 2>&1 >/dev/null); rc=$?
+check_eq "missing keytab: serve exits 2" "$rc" 2
+check_match "missing keytab: names the file" "$err" "kerberos keytab $B/missing.keytab: No such file"
+echo "# DC provisioning and the whole test: $(($(date +%s) - t0)) s"
