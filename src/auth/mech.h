@@ -110,7 +110,7 @@ struct smb_auth_ctx {
     const struct smb_auth_mech *mech; /* NULL before begin and after wipe */
     enum smb_auth_role role;
     bool done;      /* step returned SMB_OK */
-    char why[160];  /* reason of the last failure, for logs; never secret */
+    char why[256];  /* reason of the last failure, for logs; never secret */
     _Alignas(16) unsigned char state[SMB_AUTH_STATE_MAX];
 };
 

@@ -41,6 +41,7 @@ struct krb5_state {
     gss_ctx_id_t ctx;
     gss_cred_id_t cred;
     gss_name_t target; /* client: cifs@host */
+    char host[128];    /* client: the host of the service principal, for messages */
     int leg;
     bool has_key;
     uint8_t key[SMB_AUTH_KEY_MAX];
@@ -60,8 +61,8 @@ static const char *krb5_hint(OM_uint32 major, OM_uint32 minor)
     case KRB5KRB_AP_ERR_SKEW:
         return "clock skew too great between this host and the KDC or server: synchronise the clocks (NTP)";
     case KRB5KDC_ERR_S_PRINCIPAL_UNKNOWN:
-        return "the KDC does not know the server principal cifs/<host>: connect by the server's DNS name "
-               "(not its address; -I ADDR connects elsewhere) or add the SPN (samba-tool spn add cifs/<host>)";
+        return "the KDC does not know the server principal: use the server's DNS name (-I ADDR to connect "
+               "elsewhere) or add the SPN (samba-tool spn add)";
     case KRB5KRB_AP_ERR_TKT_EXPIRED:
         return "the Kerberos ticket has expired: run kinit again";
     case KRB5_FCC_NOFILE:
@@ -144,7 +145,8 @@ static smb_status client_begin(struct smb_auth_ctx *a, struct krb5_state *s, con
         return SMB_E_BAD_ARGUMENT;
     }
     char svc[300];
-    if (snprintf(svc, sizeof svc, "cifs@%s", c->target) >= (int)sizeof svc)
+    if (snprintf(s->host, sizeof s->host, "%s", c->target) >= (int)sizeof s->host ||
+        snprintf(svc, sizeof svc, "cifs@%s", c->target) >= (int)sizeof svc)
         return SMB_E_BAD_ARGUMENT;
     gss_buffer_desc nb = {strlen(svc), svc};
     major = gss_import_name(&minor, &nb, GSS_C_NT_HOSTBASED_SERVICE, &s->target);
@@ -280,9 +282,9 @@ static smb_status client_step(struct smb_auth_ctx *a, struct krb5_state *s, cons
     if (GSS_ERROR(major)) {
         gss_release_buffer(&minor, &ob);
         if (!s->leg && minor == 0) /* MIT reports no minor code when the TGS-REQ for the name fails */
-            smb_auth_set_why(a, "kerberos: no ticket for the server principal cifs/<host>: the KDC does not know "
-                                "the server principal under this name: use the server's DNS name or add the SPN "
-                                "(samba-tool spn add cifs/<host>)");
+            smb_auth_set_why(a, "kerberos: the KDC does not know the server principal cifs/%s: use the server's DNS "
+                                "name (-I ADDR to connect elsewhere) or add the SPN (samba-tool spn add)",
+                             s->host);
         else
             gss_why(a, s->leg ? "server's AP-REP" : "ticket for the server", major, minor);
         return s->leg ? SMB_E_INVALID_NETWORK_RESPONSE : SMB_E_LOGON_FAILURE;

@@ -101,7 +101,7 @@ check_eq "server given by address (no cifs/127.0.0.1): exit 1" "$rc" 1
 check_match "server given by address: says give the DNS name with -I" "$out" 'no server principal.*DNS name.*-I 127.0.0.1' || dump "$out"
 out=$(CL //nosuch.lab.test/netlogon -I 127.0.0.1 -k -c session 2>&1); rc=$?
 check_eq "unknown server principal (cifs/nosuch.lab.test): exit 1" "$rc" 1
-check_match "unknown server principal: names the SPN fix" "$out" 'does not know the server principal.*samba-tool spn add' || dump "$out"
+check_match "unknown server principal: names the SPN fix" "$out" 'does not know the server principal cifs/nosuch.lab.test: .*DNS name.*samba-tool spn add' || dump "$out"
 out=$(KRB5CCNAME=FILE:$B/cc.none CL //dc1.lab.test/netlogon -I 127.0.0.1 --kerberos=desired -U "LAB\\alice%$UPASS" -c session 2>&1); rc=$?
 check_eq "--kerberos=desired -U with a password, no ccache: exit 0" "$rc" 0 || dump "$out"
 check_eq "--kerberos=desired -U with a password, no ccache: Kerberos with the password" "$(val "$out" auth)" kerberos
@@ -177,6 +177,37 @@ for m in SMB2_02 SMB3_11; do
     check "our server, smbclient --use-kerberos=required -m $m: file byte for byte (both sides verified signatures)" \
         cmp "$B/srvshare/blob.bin" "$B/sc.bin"
 done
+# Cross-check of the Kerberos-derived signing key by tools that do not share our
+# GSSAPI code: tshark decrypts the AP-REQ and AP-REP with the keytab and shows
+# the keys it learnt; `smbsign trace --session-key` with the acceptor subkey
+# (16 bytes) must verify every signed message, and a flipped key none.
+if command -v tshark >/dev/null 2>&1; then
+    nsx tshark -i lo -f "tcp port 4455" -w "$B/krb.cap" -q >"$B/log/tshark.log" 2>&1 &
+    TP=$!
+    track_pid $TP
+    for _ in $(seq 1 150); do grep -q 'Capturing on' "$B/log/tshark.log" 2>/dev/null && break; sleep 0.2; done
+    sleep 0.5
+    out=$(CL //srv1.lab.test:4455/share -I 127.0.0.1 -k -m 3.1.1 -c "session; get blob.bin $B/got.bin" 2>&1)
+    sleep 1
+    kill $TP 2>/dev/null
+    wait $TP 2>/dev/null
+    [ -n "${KRB_KEEP:-}" ] && cp "$B/krb.cap" "$KT" "$KRB_KEEP/"
+    sid=$(val "$out" session-id)
+    tk=$(tshark -r "$B/krb.cap" -d tcp.port==4455,nbss -o kerberos.decrypt:TRUE -o "kerberos.file:$KT" -Y 'smb2.cmd == 1 && smb2.flags.response == 1 && smb2.nt_status == 0' \
+        -T fields -e kerberos.keyvalue 2>/dev/null | tr ',' '\n' | awk 'NF' | tail -1)
+    if [ -n "$tk" ]; then
+        key=${tk:0:32}
+        trace_out=$("$SMBSIGN" trace --session-key "$sid:$key" -p 4455 "$B/krb.cap" 2>&1); rc=$?
+        check_eq "trace with the acceptor subkey tshark decrypted from the AP-REP (keytab): exit 0" "$rc" 0 || dump "$trace_out"
+        check_match "trace with tshark's Kerberos key: signed messages good, none bad" "$trace_out" 'total: [1-9][0-9]* good, 0 bad' || dump "$trace_out"
+        bad=$(printf '%s' "$key" | tr '0-9a-f' '1-9a-f0')
+        "$SMBSIGN" trace --session-key "$sid:$bad" -p 4455 "$B/krb.cap" >/dev/null 2>&1; rc=$?
+        check_eq "twin: trace with a flipped key: exit 1 (bad signatures)" "$rc" 1
+    else
+        echo "# SKIP trace cross-check: tshark did not show the Kerberos keys from the keytab"
+    fi
+fi
+
 # NTLM still on (twin of ntlm auth = no below)
 out=$(CL //127.0.0.1:4455/share -U "carol%$CPASS" -c session 2>&1); rc=$?
 check_eq "our server, NTLM carol (ntlm auth default yes): exit 0" "$rc" 0 || dump "$out"
