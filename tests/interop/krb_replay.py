@@ -12,28 +12,26 @@ SessionId 0) and prints the NTSTATUS of the answer as "replay status 0x%08x"
 (STATUS_SUCCESS or STATUS_MORE_PROCESSING_REQUIRED means the replay was
 accepted). Loopback only.
 """
+import os
 import select
 import socket
 import struct
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from spnego_edit import recv_exact  # noqa: E402
+
 SMB2_MAGIC = b"\xfeSMB"
 
 
-def read_exact(s, n):
-    b = b""
-    while len(b) < n:
-        c = s.recv(n - len(b))
-        if not c:
-            raise EOFError
-        b += c
-    return b
-
-
 def read_frame(s):
-    h = read_exact(s, 4)
-    n = struct.unpack(">I", h)[0] & 0xFFFFFF
-    return h + read_exact(s, n)
+    h = recv_exact(s, 4)
+    if h is None:
+        raise EOFError
+    b = recv_exact(s, struct.unpack(">I", h)[0] & 0xFFFFFF)
+    if b is None:
+        raise EOFError
+    return h + b
 
 
 def command(frame):
