@@ -655,7 +655,7 @@ static smb_status cmd_session_setup(struct srv_conn *c, struct srv_req *rq, smb_
         }
         s->state = SESS_VALID;
         srv_log(c, SRV_LOG_INFO, "session 0x%llx: user '%s' authenticated (%s), signing %s, algorithm %s",
-                (unsigned long long)s->id, s->user, s->guest ? "guest" : s->anonymous ? "anonymous" : "NTLMv2",
+                (unsigned long long)s->id, s->user, s->guest ? "guest" : s->anonymous ? "anonymous" : s->kerberos ? "Kerberos" : "NTLMv2",
                 s->signing_required ? "required" : "not required",
                 s->has_key ? smb_alg_name(s->signer.alg) : "-");
         if (!s->signing_required && c->ctx->level == SMB_LEVEL_REQUIRED)

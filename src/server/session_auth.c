@@ -146,6 +146,7 @@ static smb_status finish(struct srv_conn *c, struct srv_session *s, const uint8_
     memcpy(s->user, id.user, strlen(id.user) + 1);
     s->guest = id.kind == SMB_AUTH_GUEST;
     s->anonymous = id.kind == SMB_AUTH_ANONYMOUS;
+    s->kerberos = smb_auth_mech_is_krb5(s->auth->mech);
     if (id.kind == SMB_AUTH_USER) {
         /* MS-SMB2 3.3.5.5.3: the first 16 bytes of the key, zero-padded */
         memset(s->session_key, 0, sizeof s->session_key);

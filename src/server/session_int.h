@@ -61,6 +61,7 @@ struct srv_session {
      * and session_key above are set only once it succeeded */
     bool spnego;
     bool mic_required; /* SPNEGO: the mechanism was not the client's first choice */
+    bool kerberos;     /* committed by a Kerberos logon (for the log) */
     int auth_step; /* 0 no token yet, 1 in progress, 2 done */
     struct smb_auth_ctx *auth; /* heap, only while the exchange runs (srv_auth_free) */
     uint8_t mech_list[SRV_MECHLIST_MAX];

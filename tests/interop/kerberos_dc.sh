@@ -168,7 +168,7 @@ for d in 2.0.2 2.1 3.0 3.0.2 3.1.1; do
     check "our server, client -k at $d: file byte for byte" cmp "$B/srvshare/blob.bin" "$B/got.bin"
 done
 check_match "our server logged alice@LAB.TEST authenticated, signing required" "$(cat "$SRV_LOG")" \
-    "user 'alice@LAB.TEST' authenticated .*signing required"
+    "user 'alice@LAB.TEST' authenticated \\(Kerberos\\), signing required"
 for m in SMB2_02 SMB3_11; do
     rm -f "$B/sc.bin"
     out=$(cd "$B" && SMBC //srv1.lab.test/share -I 127.0.0.1 -p 4455 --use-kerberos=required -m $m \
