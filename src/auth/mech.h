@@ -29,9 +29,8 @@
  *
  * Registry: mech.c holds one list of mechanisms, SMB_AUTH_MECHANISMS, in
  * preference order (a server picks the client's first choice that is in it;
- * a client uses the first entry). Adding Kerberos is one file,
- * auth/mech_krb5.c defining `const struct smb_auth_mech smb_auth_mech_krb5`,
- * plus the line X(smb_auth_mech_krb5) in that list (docs/architecture.md).
+ * a client names the one it uses). Kerberos is auth/mech_krb5.c, registered
+ * under both OIDs (docs/kerberos.md).
  */
 #ifndef SMBSIGN_AUTH_MECH_H
 #define SMBSIGN_AUTH_MECH_H
