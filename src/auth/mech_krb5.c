@@ -182,13 +182,18 @@ static smb_status client_begin(struct smb_auth_ctx *a, struct krb5_state *s, con
             return SMB_E_LOGON_FAILURE;
         }
     }
+    /* the lifetime first, without the name: MIT's mechglue drops (leaks) a
+     * name its mechanism returned along with GSS_S_CREDENTIALS_EXPIRED */
     gss_name_t me = GSS_C_NO_NAME;
     OM_uint32 life = 0;
-    major = gss_inquire_cred(&minor, s->cred, &me, &life, NULL, NULL);
+    major = gss_inquire_cred(&minor, s->cred, NULL, &life, NULL, NULL);
     if (GSS_ERROR(major) || life == 0) {
-        if (me != GSS_C_NO_NAME)
-            gss_release_name(&minor, &me);
         smb_auth_set_why(a, "kerberos: the credential cache holds no valid ticket (expired?): run kinit again");
+        return SMB_E_LOGON_FAILURE;
+    }
+    major = gss_inquire_cred(&minor, s->cred, &me, NULL, NULL, NULL);
+    if (GSS_ERROR(major)) {
+        gss_why(a, "credential cache", major, minor);
         return SMB_E_LOGON_FAILURE;
     }
     smb_status st = copy_name(me, s->user, sizeof s->user);
