@@ -151,6 +151,11 @@ static smb_status finish(struct srv_conn *c, struct srv_session *s, const uint8_
         /* MS-SMB2 3.3.5.5.3: the first 16 bytes of the key, zero-padded */
         memset(s->session_key, 0, sizeof s->session_key);
         memcpy(s->session_key, key, kl < sizeof s->session_key ? kl : sizeof s->session_key);
+        /* SMB1 MACs take the GSS session key whole, as Samba does (MS-SMB
+         * 3.3.5.3); NTLMSSP's is 16 bytes either way */
+        memset(s->smb1_mac_key, 0, sizeof s->smb1_mac_key);
+        memcpy(s->smb1_mac_key, key, kl);
+        s->smb1_mac_key_len = kl < 16 ? 16 : kl;
     }
     s->auth_step = 2;
     st = SMB_OK;

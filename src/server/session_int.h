@@ -55,6 +55,8 @@ struct srv_session {
     int state;
     bool signing_required, guest, anonymous, has_key;
     uint8_t session_key[16];
+    uint8_t smb1_mac_key[SMB_AUTH_KEY_MAX]; /* SMB1: the whole mechanism key (Kerberos AES: 32 bytes) */
+    size_t smb1_mac_key_len;
     struct srv_signer signer;
     smb_preauth preauth;
     /* authentication in progress (session_auth.c); user, guest, anonymous

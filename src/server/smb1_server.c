@@ -205,7 +205,8 @@ static smb_status h_session_setup(struct srv_conn *c, struct srv_smb1 *s, const 
         }
         if (s->dec.sign && !keyless) {
             /* MS-CIFS 3.3.5.3: the MAC key is the session key (extended security). */
-            if (smb_sign_ctx_new_smb1(&s->sign, s->sess->session_key, 16) != SMB_OK)
+            if (smb_sign_ctx_new_smb1(&s->sign, s->sess->smb1_mac_key_len ? s->sess->smb1_mac_key : s->sess->session_key,
+                                      s->sess->smb1_mac_key_len ? s->sess->smb1_mac_key_len : 16) != SMB_OK)
                 return SMB_E_INTERNAL_ERROR;
             *activate = true;
         }

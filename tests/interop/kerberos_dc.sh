@@ -249,6 +249,15 @@ SRV_ENV=
 st=$(replay norcache)
 check_match "twin: with the replay cache off the same replay is accepted" "$st" 'replay status 0x(00000000|c0000016)'
 
+# SMB1 (NT LM 0.12, extended security) with the Kerberos session key: MD5 MACs
+# keyed with the first 16 bytes (the server side; our SMB1 client has no -k)
+srv_ns smb1 "$KT" "smb1 = yes"; check_eq "our server restarted with smb1 = yes" "$?" 0
+rm -f "$B/sc1.bin"
+out=$(cd "$B" && SMBC //srv1.lab.test/share -I 127.0.0.1 -p 4455 --use-kerberos=required -m NT1 \
+    --option="client min protocol=NT1" --option='client signing=required' -c "get blob.bin $B/sc1.bin" 2>&1); rc=$?
+check_eq "our SMB1 server, smbclient -m NT1 --use-kerberos=required, signing required: exit 0" "$rc" 0 || dump "$out"
+check "our SMB1 server, smbclient Kerberos: file byte for byte" cmp "$B/srvshare/blob.bin" "$B/sc1.bin"
+
 # ntlm auth = no
 srv_ns nontlm "$KT" "ntlm auth = no"; check_eq "our server restarted with ntlm auth = no" "$?" 0
 out=$(CL //127.0.0.1:4455/share -U "carol%$CPASS" -c session 2>&1); rc=$?
