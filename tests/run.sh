@@ -4,6 +4,8 @@
 #   fuzz     each libFuzzer target over its seed corpus plus a short random run
 #   cli      tests/cli/*.sh   - the smbsign command's contracts (ASan build)
 #   interop  tests/interop/*.sh - real peers (Samba, smbclient, impacket, nmap) on loopback
+#   security tests/security/*.sh - one test per bug class that hurt other SMB implementations
+#            (CVE regressions, NTLM relay), real peers as in interop
 # Every check prints a TAP line ("ok - NAME" / "not ok - NAME"); a script or binary
 # that exits non-zero without reporting a failure counts as one failure.
 # Options: --unit-only, --tier NAME (repeatable), or script paths to run only those.
@@ -29,7 +31,7 @@ while [ $# -gt 0 ]; do
     esac
     shift
 done
-[ ${#TIERS[@]} -eq 0 ] && TIERS=(unit fuzz cli interop)
+[ ${#TIERS[@]} -eq 0 ] && TIERS=(unit fuzz cli interop security)
 
 # shellcheck source=harness.inc
 . "$ROOT/tests/harness.inc"
@@ -72,10 +74,10 @@ for tier in "${TIERS[@]}"; do
             account "fuzz/$n" "$log" "$rc"
         done
         ;;
-    cli | interop)
+    cli | interop | security)
         echo "== $tier"
         tmo=600
-        [ "$tier" = interop ] && tmo=1500
+        [ "$tier" = cli ] || tmo=1500
         for s in "$ROOT"/tests/$tier/*.sh; do
             [ -f "$s" ] || continue
             if [ ${#ONLY[@]} -gt 0 ]; then

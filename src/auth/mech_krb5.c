@@ -113,7 +113,7 @@ static void gss_why(struct smb_auth_ctx *a, const char *what, OM_uint32 major, O
                          (unsigned)major, (long)(krb5_error_code)minor);
 }
 
-static smb_status copy_name(gss_name_t n, char *out, size_t cap)
+static SMB_WUR smb_status copy_name(gss_name_t n, char *out, size_t cap)
 {
     OM_uint32 minor;
     gss_buffer_desc b = GSS_C_EMPTY_BUFFER;
@@ -130,7 +130,7 @@ static smb_status copy_name(gss_name_t n, char *out, size_t cap)
     return st;
 }
 
-static smb_status client_begin(struct smb_auth_ctx *a, struct krb5_state *s, const struct smb_auth_client_cred *c)
+static SMB_WUR smb_status client_begin(struct smb_auth_ctx *a, struct krb5_state *s, const struct smb_auth_client_cred *c)
 {
     OM_uint32 major, minor;
     if (!c || !c->target || !*c->target) {
@@ -201,7 +201,7 @@ static smb_status client_begin(struct smb_auth_ctx *a, struct krb5_state *s, con
     return st;
 }
 
-static smb_status server_begin(struct smb_auth_ctx *a, struct krb5_state *s, const struct smb_auth_server_cfg *cfg)
+static SMB_WUR smb_status server_begin(struct smb_auth_ctx *a, struct krb5_state *s, const struct smb_auth_server_cfg *cfg)
 {
     OM_uint32 major, minor;
     if (!cfg)
@@ -223,7 +223,7 @@ static smb_status server_begin(struct smb_auth_ctx *a, struct krb5_state *s, con
     return SMB_OK;
 }
 
-static smb_status krb5_begin(struct smb_auth_ctx *a, const struct smb_auth_client_cred *cred,
+static SMB_WUR smb_status krb5_begin(struct smb_auth_ctx *a, const struct smb_auth_client_cred *cred,
                              const struct smb_auth_server_cfg *srv)
 {
     struct krb5_state *s = st_of(a);
@@ -233,7 +233,7 @@ static smb_status krb5_begin(struct smb_auth_ctx *a, const struct smb_auth_clien
     return a->role == SMB_AUTH_CLIENT ? client_begin(a, s, cred) : server_begin(a, s, srv);
 }
 
-static smb_status take_key(struct smb_auth_ctx *a, struct krb5_state *s)
+static SMB_WUR smb_status take_key(struct smb_auth_ctx *a, struct krb5_state *s)
 {
     OM_uint32 major, minor;
     gss_buffer_set_t set = GSS_C_NO_BUFFER_SET;
@@ -254,7 +254,7 @@ static smb_status take_key(struct smb_auth_ctx *a, struct krb5_state *s)
     return SMB_OK;
 }
 
-static smb_status put_token(struct smb_auth_ctx *a, gss_buffer_t t, uint8_t *out, size_t cap, size_t *outlen)
+static SMB_WUR smb_status put_token(struct smb_auth_ctx *a, gss_buffer_t t, uint8_t *out, size_t cap, size_t *outlen)
 {
     OM_uint32 minor;
     smb_status st = SMB_OK;
@@ -270,7 +270,7 @@ static smb_status put_token(struct smb_auth_ctx *a, gss_buffer_t t, uint8_t *out
     return st;
 }
 
-static smb_status client_step(struct smb_auth_ctx *a, struct krb5_state *s, const uint8_t *in, size_t inlen,
+static SMB_WUR smb_status client_step(struct smb_auth_ctx *a, struct krb5_state *s, const uint8_t *in, size_t inlen,
                               uint8_t *out, size_t cap, size_t *outlen)
 {
     OM_uint32 major, minor;
@@ -314,7 +314,7 @@ static smb_status client_step(struct smb_auth_ctx *a, struct krb5_state *s, cons
 
 /* principal "user@REALM": the realm must be the configured one; the whole
  * principal must be a users-file entry. */
-static smb_status map_principal(struct smb_auth_ctx *a, struct krb5_state *s)
+static SMB_WUR smb_status map_principal(struct smb_auth_ctx *a, struct krb5_state *s)
 {
     const char *at = strrchr(s->user, '@');
     if (!at || at == s->user) {
@@ -336,7 +336,7 @@ static smb_status map_principal(struct smb_auth_ctx *a, struct krb5_state *s)
     return SMB_OK;
 }
 
-static smb_status server_step(struct smb_auth_ctx *a, struct krb5_state *s, const uint8_t *in, size_t inlen,
+static SMB_WUR smb_status server_step(struct smb_auth_ctx *a, struct krb5_state *s, const uint8_t *in, size_t inlen,
                               uint8_t *out, size_t cap, size_t *outlen)
 {
     OM_uint32 major, minor, m2;
@@ -377,7 +377,7 @@ static smb_status server_step(struct smb_auth_ctx *a, struct krb5_state *s, cons
     return put_token(a, &ob, out, cap, outlen); /* the AP-REP (mutual authentication) */
 }
 
-static smb_status krb5_step(struct smb_auth_ctx *a, const uint8_t *in, size_t inlen, uint8_t *out, size_t cap,
+static SMB_WUR smb_status krb5_step(struct smb_auth_ctx *a, const uint8_t *in, size_t inlen, uint8_t *out, size_t cap,
                             size_t *outlen)
 {
     struct krb5_state *s = st_of(a);
@@ -385,7 +385,7 @@ static smb_status krb5_step(struct smb_auth_ctx *a, const uint8_t *in, size_t in
                                       : server_step(a, s, in, inlen, out, cap, outlen);
 }
 
-static smb_status krb5_session_key(struct smb_auth_ctx *a, uint8_t *key, size_t cap, size_t *keylen)
+static SMB_WUR smb_status krb5_session_key(struct smb_auth_ctx *a, uint8_t *key, size_t cap, size_t *keylen)
 {
     struct krb5_state *s = st_of(a);
     if (!s->has_key)
@@ -397,7 +397,7 @@ static smb_status krb5_session_key(struct smb_auth_ctx *a, uint8_t *key, size_t 
     return SMB_OK;
 }
 
-static smb_status krb5_mic_make(struct smb_auth_ctx *a, const uint8_t *msg, size_t len, uint8_t *mic, size_t cap,
+static SMB_WUR smb_status krb5_mic_make(struct smb_auth_ctx *a, const uint8_t *msg, size_t len, uint8_t *mic, size_t cap,
                                 size_t *miclen)
 {
     struct krb5_state *s = st_of(a);
@@ -413,7 +413,7 @@ static smb_status krb5_mic_make(struct smb_auth_ctx *a, const uint8_t *msg, size
     return put_token(a, &tb, mic, cap, miclen);
 }
 
-static smb_status krb5_mic_verify(struct smb_auth_ctx *a, const uint8_t *msg, size_t len, const uint8_t *mic,
+static SMB_WUR smb_status krb5_mic_verify(struct smb_auth_ctx *a, const uint8_t *msg, size_t len, const uint8_t *mic,
                                   size_t miclen)
 {
     struct krb5_state *s = st_of(a);
@@ -436,7 +436,7 @@ static bool krb5_mic_wanted(struct smb_auth_ctx *a)
     return false;
 }
 
-static smb_status krb5_identity(struct smb_auth_ctx *a, struct smb_auth_identity *id)
+static SMB_WUR smb_status krb5_identity(struct smb_auth_ctx *a, struct smb_auth_identity *id)
 {
     struct krb5_state *s = st_of(a);
     id->kind = SMB_AUTH_USER;

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/file.h"
 #include "cli/cli.h"
 #include "smbsign/scan.h"
 
@@ -282,44 +283,6 @@ static void on_progress(const struct smb_scan_progress *p, void *vc)
     c->progress_shown = true;
 }
 
-/* Read a whole (small) file; NULL with errno set on failure. */
-static char *slurp(const char *path, size_t max, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    size_t cap = 4096, n = 0;
-    char *b = malloc(cap);
-    while (b) {
-        size_t got = fread(b + n, 1, cap - n, f);
-        n += got;
-        if (n < cap)
-            break;
-        if (cap >= max) {
-            free(b);
-            b = NULL;
-            errno = EFBIG;
-            break;
-        }
-        char *nb = realloc(b, cap * 2);
-        if (!nb) {
-            free(b);
-            b = NULL;
-            break;
-        }
-        b = nb;
-        cap *= 2;
-    }
-    if (b && ferror(f)) {
-        free(b);
-        b = NULL;
-        errno = EIO;
-    }
-    fclose(f);
-    *len = n;
-    return b;
-}
-
 /* The engine's checkpoint: make the results durable first, then replace the
  * checkpoint file atomically (write FILE.tmp, fsync, rename). */
 static void on_checkpoint(const struct smb_scan_checkpoint *cp, void *vc)
@@ -365,12 +328,15 @@ fail:
 static int load_checkpoint(struct ctx *c, struct smb_scan_resume *old)
 {
     size_t len;
-    char *text = slurp(c->ckpt_path, 64u << 20, &len);
-    if (!text) {
-        if (errno == ENOENT)
+    uint8_t *bytes = NULL;
+    smb_status rst = smb_read_path(c->ckpt_path, 64u << 20, &bytes, &len);
+    if (rst != SMB_OK) {
+        if (rst == SMB_E_IO && errno == ENOENT)
             return 1;
-        return cli_usage_error(VERB, "--resume: cannot read '%s': %s", c->ckpt_path, strerror(errno));
+        return cli_usage_error(VERB, "--resume: cannot read '%s': %s", c->ckpt_path,
+                               rst == SMB_E_IO ? strerror(errno) : smb_status_name(rst));
     }
+    char *text = (char *)bytes;
     char err[512];
     smb_status st = smb_scan_resume_parse(text, len, c->ckpt_path, old, err, sizeof err);
     free(text);

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "base/hex.h"
+#include "base/file.h"
 #include "cli/cli.h"
 
 static void vmsg(const char *verb, const char *fmt, va_list ap)
@@ -35,40 +36,8 @@ void cli_err(const char *verb, const char *fmt, ...)
 
 int cli_read_stream(FILE *f, size_t max, uint8_t **out, size_t *outlen)
 {
-    size_t cap = 4096, n = 0;
-    uint8_t *buf = malloc(cap);
-    if (!buf)
-        return -1;
-    for (;;) {
-        if (n == cap) {
-            if (cap > max) {
-                free(buf);
-                return -2;
-            }
-            cap *= 2;
-            uint8_t *nb = realloc(buf, cap);
-            if (!nb) {
-                free(buf);
-                return -1;
-            }
-            buf = nb;
-        }
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (got == 0)
-            break;
-    }
-    if (ferror(f)) {
-        free(buf);
-        return -1;
-    }
-    if (n > max) {
-        free(buf);
-        return -2;
-    }
-    *out = buf;
-    *outlen = n;
-    return 0;
+    smb_status st = smb_read_stream(f, max, out, outlen);
+    return st == SMB_OK ? 0 : st == SMB_E_OVERFLOW ? -2 : -1;
 }
 
 int cli_read_file(const char *path, size_t max, uint8_t **out, size_t *outlen)

@@ -347,7 +347,7 @@ struct create_ctx {
     uint64_t alloc;
 };
 
-static smb_status parse_create_contexts(struct smb2_buf b, struct create_ctx *cc)
+static SMB_WUR smb_status parse_create_contexts(struct smb2_buf b, struct create_ctx *cc)
 {
     memset(cc, 0, sizeof *cc);
     size_t off = 0;
@@ -657,7 +657,7 @@ smb_status srv_cmd_lock(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
 /* ------------------------------------------------------------------ */
 /* READ / WRITE (MS-SMB2 3.3.5.12 / 3.3.5.13)                            */
 
-static smb_status check_charge(const struct srv_conn *c, const struct srv_req *rq, uint64_t bytes)
+static SMB_WUR smb_status check_charge(const struct srv_conn *c, const struct srv_req *rq, uint64_t bytes)
 {
     if (c->dialect < SMB_DIALECT_210)
         return bytes <= 65536 ? SMB_OK : SMB_E_INVALID_PARAMETER;
@@ -987,7 +987,7 @@ static void put_standard(smb_wr *w, const struct stat *st, bool delete_pending)
     wr_u16le(w, 0);
 }
 
-static smb_status put_name_info(smb_wr *w, const struct srv_open *o)
+static SMB_WUR smb_status put_name_info(smb_wr *w, const struct srv_open *o)
 {
     uint8_t name[2 * SRV_PATH_MAX];
     char win[SRV_PATH_MAX + 2];
@@ -1005,7 +1005,7 @@ static smb_status put_name_info(smb_wr *w, const struct srv_open *o)
 
 static void put_u16name(smb_wr *w, const char *s, bool with_len);
 
-static smb_status query_file(struct srv_conn *c, struct srv_open *o, uint8_t cls, smb_wr *w)
+static SMB_WUR smb_status query_file(struct srv_conn *c, struct srv_open *o, uint8_t cls, smb_wr *w)
 {
     struct stat st;
     if (fstat(o->fd, &st) != 0)
@@ -1091,13 +1091,17 @@ static void put_u16name(smb_wr *w, const char *s, bool with_len)
 {
     uint8_t u[128];
     size_t ul = 0;
-    smb_utf8_to_utf16le(s, strlen(s), u, sizeof u, &ul);
+    smb_status st = smb_utf8_to_utf16le(s, strlen(s), u, sizeof u, &ul);
+    if (st != SMB_OK) {
+        wr_fail(w, st); /* the caller's wr_ok check turns it into an error response */
+        return;
+    }
     if (with_len)
         wr_u32le(w, (uint32_t)ul);
     wr_bytes(w, u, ul);
 }
 
-static smb_status query_fs(struct srv_conn *c, struct srv_open *o, uint8_t cls, smb_wr *w)
+static SMB_WUR smb_status query_fs(struct srv_conn *c, struct srv_open *o, uint8_t cls, smb_wr *w)
 {
     struct statvfs vf;
     if (fstatvfs(o->fd, &vf) != 0)
@@ -1109,7 +1113,9 @@ static smb_status query_fs(struct srv_conn *c, struct srv_open *o, uint8_t cls, 
         const char *label = c->ctx->cfg.shares[o->share].name;
         uint8_t u[256];
         size_t ul = 0;
-        smb_utf8_to_utf16le(label, strlen(label), u, sizeof u, &ul);
+        smb_status st = smb_utf8_to_utf16le(label, strlen(label), u, sizeof u, &ul);
+        if (st != SMB_OK)
+            return st;
         wr_u64le(w, c->ctx->start_time);
         wr_u32le(w, (uint32_t)c->ctx->start_time ^ 0x5349474eu); /* VolumeSerialNumber */
         wr_u32le(w, (uint32_t)ul);
@@ -1260,7 +1266,7 @@ smb_status srv_cmd_query_info(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
 /* ------------------------------------------------------------------ */
 /* SET_INFO (MS-SMB2 3.3.5.21)                                           */
 
-static smb_status set_rename(struct srv_conn *c, struct srv_req *rq, struct srv_open *o, smb_rd *in, bool link)
+static SMB_WUR smb_status set_rename(struct srv_conn *c, struct srv_req *rq, struct srv_open *o, smb_rd *in, bool link)
 {
     uint8_t replace = rd_u8(in);
     rd_skip(in, 7);  /* Reserved */
@@ -1495,7 +1501,9 @@ smb_status srv_cmd_ioctl(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
         struct smb2_vni_resp vr = {c->server_caps, {0}, c->server_secmode, c->dialect};
         memcpy(vr.guid, c->ctx->server_guid, 16);
         uint8_t vb[24];
-        (void)smb2_vni_resp_encode(&vr, vb);
+        smb_status st = smb2_vni_resp_encode(&vr, vb);
+        if (st != SMB_OK)
+            return st;
         put_ioctl_rsp(w, &q, vb, 24);
         rq->body_written = true;
         return SMB_OK;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/file.h"
 #include "server/config.h"
 #include "smbsign/policy.h"
 
@@ -22,41 +23,10 @@ static void level_pair(smb_sign_level lv, int *require, int *enable)
     *enable = lv != SMB_LEVEL_DISABLED;
 }
 
-static smb_status read_file(const char *path, uint8_t **buf, size_t *len)
+static SMB_WUR smb_status read_file(const char *path, uint8_t **buf, size_t *len)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return SMB_E_IO;
-    size_t cap = 65536, n = 0;
-    uint8_t *b = malloc(cap);
-    while (b) {
-        size_t got = fread(b + n, 1, cap - n, f);
-        n += got;
-        if (got == 0)
-            break;
-        if (n == cap) {
-            if (cap >= SMB_POLICY_MAX_INPUT + 1)
-                break;
-            uint8_t *nb = realloc(b, cap * 2);
-            if (!nb) {
-                free(b);
-                b = NULL;
-                break;
-            }
-            b = nb;
-            cap *= 2;
-        }
-    }
-    fclose(f);
-    if (!b)
-        return SMB_E_NOMEM;
-    if (n > SMB_POLICY_MAX_INPUT) {
-        free(b);
-        return SMB_E_OVERFLOW;
-    }
-    *buf = b;
-    *len = n;
-    return SMB_OK;
+    smb_status st = smb_read_path(path, SMB_POLICY_MAX_INPUT, buf, len);
+    return st == SMB_E_NOMEM || st == SMB_E_OVERFLOW ? st : st != SMB_OK ? SMB_E_IO : SMB_OK;
 }
 
 smb_status srv_config_signing(const struct srv_config *c, smb_sign_level *level, smb_policy_effective *eff,

@@ -138,7 +138,7 @@ smb_status srv_vfs_stat(const struct srv_vfs *v, const char *rel, struct stat *s
 }
 
 /* Open the parent of rel beneath the root; *base points into rel. */
-static smb_status open_parent(const struct srv_vfs *v, const char *rel, int *pfd, const char **base)
+static SMB_WUR smb_status open_parent(const struct srv_vfs *v, const char *rel, int *pfd, const char **base)
 {
     char dir[SRV_PATH_MAX];
     const char *slash = strrchr(rel, '/');

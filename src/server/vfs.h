@@ -31,25 +31,25 @@ struct srv_vfs {
     bool read_only;
 };
 
-smb_status srv_vfs_open_root(struct srv_vfs *v, const char *path, bool read_only);
+SMB_WUR smb_status srv_vfs_open_root(struct srv_vfs *v, const char *path, bool read_only);
 void srv_vfs_close(struct srv_vfs *v);
 
-smb_status srv_errno_status(int e);
+SMB_WUR smb_status srv_errno_status(int e);
 
 /* SMB path (UTF-16LE bytes) -> "" (root) or "a/b/c". */
-smb_status srv_vfs_path(const uint8_t *u16, size_t len, char *out, size_t cap);
+SMB_WUR smb_status srv_vfs_path(const uint8_t *u16, size_t len, char *out, size_t cap);
 
 /* openat2 under the root; flags as open(2) (O_NOFOLLOW not needed: symlinks
  * inside the share are followed only when they stay beneath it). */
-smb_status srv_vfs_open(const struct srv_vfs *v, const char *rel, int flags, mode_t mode, int *fd);
-smb_status srv_vfs_stat(const struct srv_vfs *v, const char *rel, struct stat *st);
-smb_status srv_vfs_mkdir(const struct srv_vfs *v, const char *rel, mode_t mode);
+SMB_WUR smb_status srv_vfs_open(const struct srv_vfs *v, const char *rel, int flags, mode_t mode, int *fd);
+SMB_WUR smb_status srv_vfs_stat(const struct srv_vfs *v, const char *rel, struct stat *st);
+SMB_WUR smb_status srv_vfs_mkdir(const struct srv_vfs *v, const char *rel, mode_t mode);
 /* Remove a file or an empty directory. */
-smb_status srv_vfs_remove(const struct srv_vfs *v, const char *rel, bool is_dir);
-smb_status srv_vfs_rename(const struct srv_vfs *v, const char *from, const char *to, bool replace);
+SMB_WUR smb_status srv_vfs_remove(const struct srv_vfs *v, const char *rel, bool is_dir);
+SMB_WUR smb_status srv_vfs_rename(const struct srv_vfs *v, const char *from, const char *to, bool replace);
 /* Hard link `to` -> existing `from` (both beneath the root; replace removes
  * an existing `to` first). */
-smb_status srv_vfs_link(const struct srv_vfs *v, const char *from, const char *to, bool replace);
+SMB_WUR smb_status srv_vfs_link(const struct srv_vfs *v, const char *from, const char *to, bool replace);
 
 /* One directory entry, as QUERY_DIRECTORY needs it. */
 struct srv_dirent {
@@ -58,7 +58,7 @@ struct srv_dirent {
 };
 /* Read every entry of the open directory fd ("." and ".." first), sorted by
  * nothing in particular; *out heap (caller frees). */
-smb_status srv_vfs_readdir(int dirfd, struct srv_dirent **out, size_t *n);
+SMB_WUR smb_status srv_vfs_readdir(int dirfd, struct srv_dirent **out, size_t *n);
 
 /* Wildcard match of a UTF-8 name against an SMB pattern ('*', '?', '<', '>',
  * '"' as MS-FSA 2.1.4.4 simplified), case-insensitive for ASCII. */
