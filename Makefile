@@ -32,9 +32,9 @@ SOVER   := 0
 
 CC      ?= cc
 CLANG   ?= clang
-PKGS    := libcrypto inih json-c libpcap
+PKGS    := libcrypto inih json-c libpcap krb5-gssapi
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcrypto -linih -ljson-c -lpcap)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcrypto -linih -ljson-c -lpcap -lgssapi_krb5)
 
 WARN    := -Wall -Wextra -Wshadow -Wno-unused-parameter -Wstrict-prototypes -Wformat=2
 ifneq ($(CI),)

@@ -67,8 +67,15 @@ struct smb_client_opts {
     unsigned window;           /* READ/WRITEs in flight (0 = 8) */
     bool allow_guest_fallback; /* accept the server mapping a credentialed logon to guest
                                   (unsigned session); off by default: refused */
+    int kerberos;              /* SMB_CLIENT_KRB_OFF (NTLM), _DESIRED (Kerberos, NTLM when it cannot
+                                  start), _REQUIRED (Kerberos only); docs/kerberos.md */
+    const char *address;       /* connect here instead of host (host still names the server
+                                  principal cifs/<host>); NULL: host */
 };
-#define SMB_CLIENT_OPTS_INIT {NULL, 0, NULL, NULL, NULL, NULL, SMB_LEVEL_ENABLED, 0, 0, 0, 0, 0, false}
+#define SMB_CLIENT_KRB_OFF 0
+#define SMB_CLIENT_KRB_DESIRED 1
+#define SMB_CLIENT_KRB_REQUIRED 2
+#define SMB_CLIENT_OPTS_INIT {NULL, 0, NULL, NULL, NULL, NULL, SMB_LEVEL_ENABLED, 0, 0, 0, 0, 0, false, 0, NULL}
 
 struct smb_client_session {
     smb_dialect dialect;
@@ -85,6 +92,7 @@ struct smb_client_session {
     uint32_t max_read, max_write, max_transact;
     uint32_t credits;
     uint64_t requests_signed, responses_verified;
+    bool kerberos;                   /* the session was authenticated with Kerberos (else NTLM) */
 };
 
 struct smb_client_stat {

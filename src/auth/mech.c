@@ -9,7 +9,7 @@
 /* The registry: one line per mechanism (defined in auth/mech_<name>.c), in
  * preference order. The list both declares each one and fills MECHS. */
 #define SMB_AUTH_MECHANISMS(X) \
-    X(smb_auth_mech_ntlmssp)
+    X(smb_auth_mech_mskrb5) X(smb_auth_mech_krb5) X(smb_auth_mech_ntlmssp)
 
 #define MECH_DECLARE(m) extern const struct smb_auth_mech m;
 #define MECH_ENTRY(m) &m,
@@ -27,6 +27,19 @@ const struct smb_auth_mech *smb_auth_mech_by_oid(const uint8_t *oid, size_t len)
         if (oid && MECHS[i]->oid_len == len && memcmp(MECHS[i]->oid, oid, len) == 0)
             return MECHS[i];
     return NULL;
+}
+
+const struct smb_auth_mech *smb_auth_mech_by_name(const char *name)
+{
+    for (size_t i = 0; i < sizeof MECHS / sizeof MECHS[0]; i++)
+        if (name && strcmp(MECHS[i]->name, name) == 0)
+            return MECHS[i];
+    return NULL;
+}
+
+bool smb_auth_mech_is_krb5(const struct smb_auth_mech *m)
+{
+    return m == &smb_auth_mech_krb5 || m == &smb_auth_mech_mskrb5;
 }
 
 const struct smb_auth_mech *smb_auth_mech_by_raw(const uint8_t *tok, size_t len)

@@ -29,9 +29,8 @@
  *
  * Registry: mech.c holds one list of mechanisms, SMB_AUTH_MECHANISMS, in
  * preference order (a server picks the client's first choice that is in it;
- * a client uses the first entry). Adding Kerberos is one file,
- * auth/mech_krb5.c defining `const struct smb_auth_mech smb_auth_mech_krb5`,
- * plus the line X(smb_auth_mech_krb5) in that list (docs/architecture.md).
+ * a client names the one it uses). Kerberos is auth/mech_krb5.c, registered
+ * under both OIDs (docs/kerberos.md).
  */
 #ifndef SMBSIGN_AUTH_MECH_H
 #define SMBSIGN_AUTH_MECH_H
@@ -55,6 +54,7 @@ enum smb_auth_kind { SMB_AUTH_USER = 0, SMB_AUTH_GUEST = 1, SMB_AUTH_ANONYMOUS =
  * Copied (or reduced to keys) by begin; the caller may wipe them after. */
 struct smb_auth_client_cred {
     const char *user, *domain, *password, *workstation;
+    const char *target; /* Kerberos: the server's host name, for the service principal cifs/<target> */
 };
 
 /* Server account lookup: the NT hash (NTOWFv1) of user; false when the user
@@ -68,6 +68,8 @@ struct smb_auth_server_cfg {
     const void *lookup_arg;
     size_t max_user_len;        /* longer claimed names fail the logon */
     bool unknown_user_is_guest; /* "map to guest = bad user" */
+    const char *keytab;         /* Kerberos: "kerberos keytab" (NULL: the default keytab) */
+    const char *realm;          /* Kerberos: "realm"; a client principal of another realm is refused */
 };
 
 struct smb_auth_identity {
@@ -107,7 +109,7 @@ struct smb_auth_ctx {
     const struct smb_auth_mech *mech; /* NULL before begin and after wipe */
     enum smb_auth_role role;
     bool done;      /* step returned SMB_OK */
-    char why[160];  /* reason of the last failure, for logs; never secret */
+    char why[256];  /* reason of the last failure, for logs; never secret */
     _Alignas(16) unsigned char state[SMB_AUTH_STATE_MAX];
 };
 
@@ -116,10 +118,16 @@ struct smb_auth_ctx {
 const struct smb_auth_mech *smb_auth_mech_at(size_t i);
 /* The mechanism with this OID (DER contents), or NULL. */
 const struct smb_auth_mech *smb_auth_mech_by_oid(const uint8_t *oid, size_t len);
+/* The mechanism called name ("ntlmssp", "krb5"), or NULL. */
+const struct smb_auth_mech *smb_auth_mech_by_name(const char *name);
+/* True for both Kerberos mechanisms (RFC 4121 and the MS OID). */
+bool smb_auth_mech_is_krb5(const struct smb_auth_mech *m);
 /* The mechanism whose raw_magic prefixes the token, or NULL. */
 const struct smb_auth_mech *smb_auth_mech_by_raw(const uint8_t *tok, size_t len);
 
 extern const struct smb_auth_mech smb_auth_mech_ntlmssp; /* auth/mech_ntlmssp.c */
+extern const struct smb_auth_mech smb_auth_mech_krb5;    /* auth/mech_krb5.c: 1.2.840.113554.1.2.2 */
+extern const struct smb_auth_mech smb_auth_mech_mskrb5;  /* auth/mech_krb5.c: 1.2.840.48018.1.2.2 */
 
 /* ---- driving a mechanism ---- */
 static inline void *smb_auth_state(struct smb_auth_ctx *a) { return a->state; }

@@ -29,7 +29,7 @@
 static const char USAGE[] =
     "usage: smbsign client //HOST[:PORT]/SHARE [-U USER[%PASS]] [-W DOMAIN] [-N] [-A AUTHFILE]\n"
     "                      [--signing required|enabled|disabled] [--profile NAME]\n"
-    "                      [--hardened-paths LIST]\n"
+    "                      [--hardened-paths LIST] [-k|--kerberos[=required|desired|off]] [-I ADDR]\n"
     "                      [-m MAXDIALECT] [--min-dialect D] [-c 'CMD; CMD; ...']\n"
     "\n"
     "An SMB2/3 client that signs every request and verifies every response.\n"
@@ -43,6 +43,12 @@ static const char USAGE[] =
     "  -U, --user USER[%PASS]   user name, optionally with the password\n"
     "  -W, --workgroup DOMAIN   domain (default: empty)\n"
     "  -N, --no-pass            no password (anonymous when no -U is given)\n"
+    "  -k, --kerberos[=MODE]    Kerberos (docs/kerberos.md): required (the default of -k: no NTLM),\n"
+    "                           desired (NTLM when Kerberos cannot start: no ticket, unknown\n"
+    "                           server principal) or off. The ticket comes from the credential\n"
+    "                           cache ($KRB5CCNAME, kinit), or from -U USER[@REALM]%PASS; the\n"
+    "                           server principal is cifs/HOST: give HOST as its DNS name\n"
+    "  -I, --ip-address ADDR    connect to ADDR instead of resolving HOST (as smbclient -I)\n"
     "  -A, --authentication-file FILE  'username = ', 'password = ', 'domain = ' lines\n"
     "      --signing LEVEL      required | enabled | disabled (default enabled)\n"
     "      --allow-guest        accept the server turning this logon into a guest session\n"
@@ -84,6 +90,7 @@ static const char USAGE[] =
     "  smbsign client //127.0.0.1:4445/share -U alice%secret --signing required -c 'session'\n"
     "  SMBSIGN_PASSWORD=secret smbsign client //srv/data -U alice -m 3.0 -c 'put big.iso; ls'\n"
     "  smbsign client //srv/public -N -c 'get readme.txt'\n"
+    "  kinit alice@LAB.TEST && smbsign client //dc1.lab.test/sysvol -k -c session\n"
     "  smbsign client //srv/data -U alice --profile win11-24h2   (interactive)\n"
     "  smbsign client //127.0.0.1:4445/share -U alice%secret -m NT1 --no-spnego --signing required -c session\n"
     "\n"
@@ -108,6 +115,8 @@ struct opts {
     bool no_spnego; /* SMB1: --no-spnego, the non-extended SESSION_SETUP_ANDX */
     bool allow_guest; /* --allow-guest: accept the server mapping this logon to guest */
     bool verbose;     /* -v: transfer summary after get/put */
+    int kerberos;     /* -k: SMB_CLIENT_KRB_* */
+    const char *address; /* -I ADDR */
     /* UNC hardened access (MS15-011): the entry matching //HOST/SHARE, if any */
     smb_hardened_rule hardened;
     bool hardened_hit;
@@ -360,10 +369,12 @@ static int do_session(smb_client *c, struct opts *o)
         printf("signing-reason server-required\n");
     else
         printf("signing-reason negotiated\n");
+    printf("auth %s\n", s.kerberos ? "kerberos" : "ntlm");
     /* NTLM cannot authenticate the server: a path requiring mutual authentication
-     * is reported, not enforced (Kerberos is not in this client yet). */
+     * is reported, not enforced; Kerberos (the AP-REP) always did it. */
     printf("mutual-authentication %s\n",
-           o->hardened_hit && o->hardened.require_mutual_auth == 1 ? "required-not-enforced" : "not-required");
+           s.kerberos ? "kerberos"
+           : o->hardened_hit && o->hardened.require_mutual_auth == 1 ? "required-not-enforced" : "not-required");
     printf("policy-outcome %s\n", pred);
     printf("guest %s\n", s.guest ? "yes" : "no");
     printf("anonymous %s\n", s.anonymous ? "yes" : "no");
@@ -634,6 +645,8 @@ int cmd_client(int argc, char **argv)
                                        {"allow-guest", no_argument, NULL, 6},
                                        {"verbose", no_argument, NULL, 'v'},
                                        {"hardened-paths", required_argument, NULL, 7},
+                                       {"kerberos", optional_argument, NULL, 'k'},
+                                       {"ip-address", required_argument, NULL, 'I'},
                                        {"help", no_argument, NULL, 'h'},
                                        {NULL, 0, NULL, 0}};
     struct opts o;
@@ -645,7 +658,7 @@ int cmd_client(int argc, char **argv)
     const smb_profile *prof = NULL;
     int ch, rc = CLI_EXIT_USAGE;
     optind = 1;
-    while ((ch = getopt_long(argc, argv, "U:W:NA:m:c:t:vh", lo, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "U:W:NA:m:c:t:vhk::I:", lo, NULL)) != -1) {
         switch (ch) {
         case 'U': {
             free(o.user);
@@ -715,6 +728,21 @@ int cmd_client(int argc, char **argv)
             break;
         case 'v':
             o.verbose = true;
+            break;
+        case 'k':
+            if (!optarg || !strcmp(optarg, "required") || !strcmp(optarg, "yes"))
+                o.kerberos = SMB_CLIENT_KRB_REQUIRED;
+            else if (!strcmp(optarg, "desired") || !strcmp(optarg, "auto"))
+                o.kerberos = SMB_CLIENT_KRB_DESIRED;
+            else if (!strcmp(optarg, "off") || !strcmp(optarg, "no"))
+                o.kerberos = SMB_CLIENT_KRB_OFF;
+            else {
+                rc = cli_usage_error(VERB, "--kerberos wants required, desired or off, got '%s'", optarg);
+                goto out;
+            }
+            break;
+        case 'I':
+            o.address = optarg;
             break;
         case 't':
             o.timeout = atoi(optarg);
@@ -814,7 +842,12 @@ int cmd_client(int argc, char **argv)
             memmove(o.user, sep + 1, strlen(sep + 1) + 1);
         }
     }
-    if (!o.password && !o.no_pass && o.user && *o.user) {
+    if (o.nt1 && o.kerberos) {
+        rc = cli_usage_error(VERB, "Kerberos over SMB1 (-m NT1) is not implemented; use SMB2/3");
+        goto out;
+    }
+    /* Kerberos with a credential cache needs no password */
+    if (!o.password && !o.no_pass && o.user && *o.user && o.kerberos != SMB_CLIENT_KRB_REQUIRED) {
         const char *env = getenv("SMBSIGN_PASSWORD");
         if (env)
             o.password = strdup(env);
@@ -840,6 +873,8 @@ int cmd_client(int argc, char **argv)
     co.password = o.password ? o.password : "";
     co.signing = o.level;
     co.allow_guest_fallback = o.allow_guest;
+    co.kerberos = o.kerberos;
+    co.address = o.address;
     co.min_dialect = o.min_d;
     co.max_dialect = o.max_d;
     co.timeout_ms = o.timeout * 1000;

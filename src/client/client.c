@@ -246,17 +246,18 @@ smb_status smb_client_connect(smb_client **out, const struct smb_client_opts *o)
     cfg.workstation = o->workstation;
     cfg.server_name = o->host;
     cfg.allow_guest_fallback = o->allow_guest_fallback;
+    cfg.kerberos = o->kerberos;
     if ((st = smb_cli_new(&c->core, &cfg)) != SMB_OK) {
         set_err(c, "%s", st == SMB_E_BAD_ARGUMENT ? "bad dialect range or credentials" : "out of memory");
         c->dead = st;
         return st;
     }
-    if ((st = tcp_connect(c, o->host, o->port ? o->port : 445)) != SMB_OK) {
+    if ((st = tcp_connect(c, o->address ? o->address : o->host, o->port ? o->port : 445)) != SMB_OK) {
         c->dead = st;
         return st;
     }
     if ((st = smb_cli_start(c->core)) != SMB_OK)
-        return io_fail(c, st, "cannot build NEGOTIATE");
+        return smb_cli_state(c->core) == SMB_CLI_FAILED ? core_failed(c) : io_fail(c, st, "cannot build NEGOTIATE");
     while (smb_cli_state(c->core) != SMB_CLI_READY) {
         size_t nev;
         st = smb_cli_poll(c->core, &nev);
@@ -309,6 +310,7 @@ smb_status smb_client_session_info(const smb_client *c, struct smb_client_sessio
     s->anonymous = i.anonymous;
     s->validated_negotiate = i.validated_negotiate;
     s->preauth_integrity = i.preauth;
+    s->kerberos = i.kerberos;
     s->cipher = i.cipher;
     s->session_id = i.session_id;
     s->tree_id = c->tree_id;

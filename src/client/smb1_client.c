@@ -339,8 +339,8 @@ static SMB_WUR smb_status check_mech_list_mic(struct smb1_client *c)
 
 static SMB_WUR smb_status session_setup(struct smb1_client *c, const struct smb1_client_opts *o)
 {
-    struct smb_auth_client_cred cred = {o->user, o->domain, o->password, o->workstation ? o->workstation : "SMBSIGN"};
-    smb_status st = smb_auth_begin_client(&c->auth, smb_auth_mech_at(0), &cred);
+    struct smb_auth_client_cred cred = {o->user, o->domain, o->password, o->workstation ? o->workstation : "SMBSIGN", NULL};
+    smb_status st = smb_auth_begin_client(&c->auth, &smb_auth_mech_ntlmssp, &cred);
     if (st != SMB_OK)
         return fail(c, st, "authentication setup failed (user, domain or workstation name too long?)");
     uint8_t ntlm[NTLM_MAX_MSG], tok[NTLM_MAX_MSG + 256], mic[SMB_AUTH_MIC_MAX];

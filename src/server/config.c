@@ -20,6 +20,7 @@ void srv_config_init(struct srv_config *c)
     c->enable_signing = -1;
     c->min_protocol = SMB_DIALECT_202;
     c->max_protocol = SMB_DIALECT_311;
+    c->ntlm_auth = true;
     snprintf(c->src_protocol.text, sizeof c->src_protocol.text, "default");
     /* MS-SMB2 3.3.5.4: the server picks the first algorithm of its own list
      * that the client offers; AES-GMAC preferred. */
@@ -321,6 +322,22 @@ static int global_key(struct load_ctx *lc, const char *k, const char *v)
         if (strlen(v) == 0 || strlen(v) >= sizeof c->server_name)
             FAIL("%s: must be 1..%zu characters", k, sizeof c->server_name - 1);
         snprintf(c->server_name, sizeof c->server_name, "%s", v);
+    } else if (!strcmp(k, "kerberos keytab")) { /* docs/kerberos.md */
+        if (strlen(v) == 0 || strlen(v) >= sizeof c->krb5_keytab)
+            FAIL("kerberos keytab: must be a path of 1..%zu characters", sizeof c->krb5_keytab - 1);
+        snprintf(c->krb5_keytab, sizeof c->krb5_keytab, "%s", v);
+    } else if (!strcmp(k, "realm")) {
+        if (strlen(v) == 0 || strlen(v) >= sizeof c->realm || strpbrk(v, "@/ \\"))
+            FAIL("realm: '%s' is not a Kerberos realm name (1..%zu characters, no '@', '/', space)", v,
+                 sizeof c->realm - 1);
+        snprintf(c->realm, sizeof c->realm, "%s", v);
+    } else if (!strcmp(k, "ntlm auth")) {
+        if (!strcasecmp(v, "ntlmv2-only") || !strcasecmp(v, "mschapv2-and-ntlmv2-only"))
+            c->ntlm_auth = true; /* Samba's words: this server speaks NTLMv2 only anyway */
+        else if (parse_bool(v, &b))
+            FAIL("ntlm auth: '%s' is not yes|no|ntlmv2-only", v);
+        else
+            c->ntlm_auth = b;
     } else if (!strcmp(k, "log level")) {
         if (parse_u32(v, 0, 3, &u))
             FAIL("log level: '%s' is not 0..3", v);
@@ -665,6 +682,15 @@ smb_status srv_config_validate(struct srv_config *c, char *err, size_t errlen)
     if (c->n_listen == 0) {
         snprintf(c->listen[0], sizeof c->listen[0], "127.0.0.1:%d", SRV_DEFAULT_PORT);
         c->n_listen = 1;
+    }
+    if (c->krb5_keytab[0] && access(c->krb5_keytab, R_OK) != 0) {
+        snprintf(err, errlen, "kerberos keytab %s: %s (export one with samba-tool domain exportkeytab or ktutil; "
+                 "docs/kerberos.md)", c->krb5_keytab, strerror(errno));
+        return SMB_E_BAD_ARGUMENT;
+    }
+    if (!c->ntlm_auth && !c->krb5_keytab[0]) {
+        snprintf(err, errlen, "ntlm auth = no leaves no authentication: set kerberos keytab = FILE");
+        return SMB_E_BAD_ARGUMENT;
     }
     if (c->min_protocol > c->max_protocol) {
         snprintf(err, errlen, "min protocol %s is above max protocol %s", smb_dialect_name(c->min_protocol),

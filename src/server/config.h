@@ -96,6 +96,12 @@ struct srv_config {
     bool era_set;
     int era;
     char server_name[64];
+    /* Kerberos (docs/kerberos.md): "kerberos keytab = FILE" turns it on;
+     * "realm" is the only realm whose principals may log on; "ntlm auth = no"
+     * turns NTLMSSP off (Samba's words). */
+    char krb5_keytab[PATH_MAX];
+    char realm[256];
+    bool ntlm_auth;
     int log_level; /* 0 error .. 3 debug */
 
     uint32_t max_pdu, max_io, max_credits, max_sessions, max_opens, max_connections;

@@ -358,7 +358,7 @@ static SMB_WUR smb_status write_negotiate_rsp(struct srv_conn *c, smb_wr *w, uin
     memset(&r, 0, sizeof r);
     uint8_t tok[256];
     size_t toklen = 0;
-    smb_status st = srv_auth_neg_token(tok, sizeof tok, &toklen);
+    smb_status st = srv_auth_neg_token(cfg, tok, sizeof tok, &toklen);
     if (st != SMB_OK)
         return st;
     r.security_mode = c->server_secmode;
@@ -655,7 +655,7 @@ static SMB_WUR smb_status cmd_session_setup(struct srv_conn *c, struct srv_req *
         }
         s->state = SESS_VALID;
         srv_log(c, SRV_LOG_INFO, "session 0x%llx: user '%s' authenticated (%s), signing %s, algorithm %s",
-                (unsigned long long)s->id, s->user, s->guest ? "guest" : s->anonymous ? "anonymous" : "NTLMv2",
+                (unsigned long long)s->id, s->user, s->guest ? "guest" : s->anonymous ? "anonymous" : s->kerberos ? "Kerberos" : "NTLMv2",
                 s->signing_required ? "required" : "not required",
                 s->has_key ? smb_alg_name(s->signer.alg) : "-");
         if (!s->signing_required && c->ctx->level == SMB_LEVEL_REQUIRED)

@@ -15,12 +15,23 @@
 #include "auth/spnego.h"
 #include "server/session_int.h"
 
-smb_status srv_auth_neg_token(uint8_t *out, size_t cap, size_t *outlen)
+/* A mechanism this server's configuration turned on: Kerberos with a keytab,
+ * NTLMSSP unless "ntlm auth = no". */
+static bool mech_enabled(const struct srv_config *cfg, const struct smb_auth_mech *m)
+{
+    if (smb_auth_mech_is_krb5(m))
+        return cfg->krb5_keytab[0] != '\0';
+    return m != &smb_auth_mech_ntlmssp || cfg->ntlm_auth;
+}
+
+smb_status srv_auth_neg_token(const struct srv_config *cfg, uint8_t *out, size_t cap, size_t *outlen)
 {
     struct spnego_buf oids[SPNEGO_MAX_MECHS];
     size_t n = 0;
-    for (const struct smb_auth_mech *m; n < SPNEGO_MAX_MECHS && (m = smb_auth_mech_at(n)) != NULL; n++)
-        oids[n] = (struct spnego_buf){m->oid, m->oid_len};
+    const struct smb_auth_mech *m;
+    for (size_t i = 0; n < SPNEGO_MAX_MECHS && (m = smb_auth_mech_at(i)) != NULL; i++)
+        if (mech_enabled(cfg, m))
+            oids[n++] = (struct spnego_buf){m->oid, m->oid_len};
     return spnego_init2_encode_mechs(oids, n, out, cap, outlen);
 }
 
@@ -48,7 +59,9 @@ static SMB_WUR smb_status begin_mech(struct srv_conn *c, struct srv_session *s, 
                                       .lookup = lookup_user,
                                       .lookup_arg = &c->ctx->users,
                                       .max_user_len = SRV_USER_NAME_MAX,
-                                      .unknown_user_is_guest = c->ctx->cfg.guest_ok};
+                                      .unknown_user_is_guest = c->ctx->cfg.guest_ok,
+                                      .keytab = c->ctx->cfg.krb5_keytab[0] ? c->ctx->cfg.krb5_keytab : NULL,
+                                      .realm = c->ctx->cfg.realm[0] ? c->ctx->cfg.realm : NULL};
     /* the mechanism's state lives only while the exchange runs: an idle
      * session does not carry it */
     if (!s->auth && !(s->auth = calloc(1, sizeof *s->auth)))
@@ -104,9 +117,9 @@ static SMB_WUR smb_status finish(struct srv_conn *c, struct srv_session *s, cons
          * exchange must carry one (NTLMSSP: the AUTHENTICATE has an NTLM MIC,
          * MsvAvFlags 0x2) a missing mechListMIC fails the logon: nothing else
          * protects the mechanism list against a downgrade. */
-        if (s->spnego && !miclen && smb_auth_mic_wanted(s->auth)) {
-            srv_log(c, SRV_LOG_AUDIT, "logon failure: user '%s': %s MIC present but no SPNEGO mechListMIC",
-                    id.user, s->auth->mech->name);
+        if (s->spnego && !miclen && (smb_auth_mic_wanted(s->auth) || s->mic_required)) {
+            srv_log(c, SRV_LOG_AUDIT, "logon failure: user '%s': %s but no SPNEGO mechListMIC", id.user,
+                    s->mic_required ? "mechanism not the client's first choice (RFC 4178 5)" : "NTLM MIC present");
             st = SMB_E_LOGON_FAILURE;
             goto out;
         }
@@ -133,10 +146,16 @@ static SMB_WUR smb_status finish(struct srv_conn *c, struct srv_session *s, cons
     memcpy(s->user, id.user, strlen(id.user) + 1);
     s->guest = id.kind == SMB_AUTH_GUEST;
     s->anonymous = id.kind == SMB_AUTH_ANONYMOUS;
+    s->kerberos = smb_auth_mech_is_krb5(s->auth->mech);
     if (id.kind == SMB_AUTH_USER) {
         /* MS-SMB2 3.3.5.5.3: the first 16 bytes of the key, zero-padded */
         memset(s->session_key, 0, sizeof s->session_key);
         memcpy(s->session_key, key, kl < sizeof s->session_key ? kl : sizeof s->session_key);
+        /* SMB1 MACs take the GSS session key whole, as Samba does (MS-SMB
+         * 3.3.5.3); NTLMSSP's is 16 bytes either way */
+        memset(s->smb1_mac_key, 0, sizeof s->smb1_mac_key);
+        memcpy(s->smb1_mac_key, key, kl);
+        s->smb1_mac_key_len = kl < 16 ? 16 : kl;
     }
     s->auth_step = 2;
     st = SMB_OK;
@@ -175,6 +194,10 @@ static SMB_WUR smb_status step(struct srv_conn *c, struct srv_session *s, const 
         return SMB_E_INVALID_PARAMETER;
     if (s->auth_step == 0 && !s->mech_list_len) {
         const struct smb_auth_mech *raw = smb_auth_mech_by_raw(in, inlen);
+        if (raw && !mech_enabled(&c->ctx->cfg, raw)) {
+            srv_log(c, SRV_LOG_AUDIT, "SESSION_SETUP: %s is turned off (ntlm auth = no)", raw->name);
+            return SMB_E_LOGON_FAILURE;
+        }
         if (raw) {
             s->spnego = false;
             smb_status st = begin_mech(c, s, raw);
@@ -188,8 +211,11 @@ static SMB_WUR smb_status step(struct srv_conn *c, struct srv_session *s, const 
         const struct smb_auth_mech *m = NULL;
         size_t at = 0;
         for (; at < init.mech_count; at++)
-            if ((m = smb_auth_mech_by_oid(init.mechs[at].p, init.mechs[at].len)) != NULL)
+            if ((m = smb_auth_mech_by_oid(init.mechs[at].p, init.mechs[at].len)) != NULL &&
+                mech_enabled(&c->ctx->cfg, m))
                 break;
+            else
+                m = NULL;
         if (!m) {
             srv_log(c, SRV_LOG_AUDIT, "SESSION_SETUP: client offers no mechanism this server supports");
             return SMB_E_LOGON_FAILURE;
@@ -198,6 +224,9 @@ static SMB_WUR smb_status step(struct srv_conn *c, struct srv_session *s, const 
             return SMB_E_INVALID_PARAMETER;
         memcpy(s->mech_list, init.mech_list.p, init.mech_list.len);
         s->mech_list_len = init.mech_list.len;
+        /* RFC 4178 5: not the initiator's first choice - the mechListMIC is
+         * then required, whatever the mechanism */
+        s->mic_required = at != 0;
         smb_status st = begin_mech(c, s, m);
         if (st != SMB_OK)
             return st;

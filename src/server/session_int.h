@@ -55,11 +55,15 @@ struct srv_session {
     int state;
     bool signing_required, guest, anonymous, has_key;
     uint8_t session_key[16];
+    uint8_t smb1_mac_key[SMB_AUTH_KEY_MAX]; /* SMB1: the whole mechanism key (Kerberos AES: 32 bytes) */
+    size_t smb1_mac_key_len;
     struct srv_signer signer;
     smb_preauth preauth;
     /* authentication in progress (session_auth.c); user, guest, anonymous
      * and session_key above are set only once it succeeded */
     bool spnego;
+    bool mic_required; /* SPNEGO: the mechanism was not the client's first choice */
+    bool kerberos;     /* committed by a Kerberos logon (for the log) */
     int auth_step; /* 0 no token yet, 1 in progress, 2 done */
     struct smb_auth_ctx *auth; /* heap, only while the exchange runs (srv_auth_free) */
     uint8_t mech_list[SRV_MECHLIST_MAX];
@@ -320,7 +324,7 @@ size_t srv_cmd_resp_cap(const struct srv_conn *c, const struct srv_req *rq);
 SMB_WUR smb_status srv_auth_step(struct srv_conn *c, struct srv_session *s, const uint8_t *in, size_t inlen, uint8_t *out,
                          size_t cap, size_t *outlen);
 /* SPNEGO NegTokenInit2 for the NEGOTIATE response. */
-SMB_WUR smb_status srv_auth_neg_token(uint8_t *out, size_t cap, size_t *outlen);
+SMB_WUR smb_status srv_auth_neg_token(const struct srv_config *cfg, uint8_t *out, size_t cap, size_t *outlen);
 /* Wipe the authentication state of a session being freed. */
 void srv_auth_free(struct srv_session *s);
 

@@ -119,7 +119,7 @@ static SMB_WUR smb_status h_negotiate(struct srv_conn *c, struct srv_smb1 *s, co
         return SMB_E_INTERNAL_ERROR;
     uint8_t blob[256];
     size_t blen = 0;
-    if (srv_auth_neg_token(blob, sizeof blob, &blen) != SMB_OK)
+    if (srv_auth_neg_token(&c->ctx->cfg, blob, sizeof blob, &blen) != SMB_OK)
         return SMB_E_INTERNAL_ERROR;
     struct smb1_negotiate_rsp rsp;
     memset(&rsp, 0, sizeof rsp);
@@ -215,7 +215,8 @@ static SMB_WUR smb_status h_session_setup(struct srv_conn *c, struct srv_smb1 *s
         }
         if (s->dec.sign && !keyless) {
             /* MS-CIFS 3.3.5.3: the MAC key is the session key (extended security). */
-            if (smb_sign_ctx_new_smb1(&s->sign, s->sess->session_key, 16) != SMB_OK)
+            if (smb_sign_ctx_new_smb1(&s->sign, s->sess->smb1_mac_key_len ? s->sess->smb1_mac_key : s->sess->session_key,
+                                      s->sess->smb1_mac_key_len ? s->sess->smb1_mac_key_len : 16) != SMB_OK)
                 return SMB_E_INTERNAL_ERROR;
             *activate = true;
         }
@@ -242,6 +243,10 @@ static SMB_WUR smb_status h_session_setup_nt(struct srv_conn *c, struct srv_smb1
         return SMB_E_INVALID_PARAMETER;
     if (smb1_sess_setup_nt_req_decode(b, &q) != SMB_OK)
         return SMB_E_INVALID_PARAMETER;
+    if (!c->ctx->cfg.ntlm_auth) {
+        srv_log(c, SRV_LOG_AUDIT, "SMB1 logon failure (non-extended): NTLM is turned off (ntlm auth = no)");
+        return SMB_E_LOGON_FAILURE;
+    }
     char user[SRV_USER_NAME_MAX + 1];
     size_t ul = 0;
     if (q.account_len > 2 * SRV_USER_NAME_MAX ||

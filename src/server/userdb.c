@@ -23,9 +23,13 @@ int srv_user_name_ok(const char *name)
     size_t n = strlen(name);
     if (n == 0 || n > SRV_USER_NAME_MAX)
         return 0;
+    /* one '@' inside the name: a Kerberos principal user@REALM (docs/kerberos.md) */
+    const char *at = strchr(name, '@');
+    if (at && (at == name || at == name + n - 1 || strchr(at + 1, '@')))
+        return 0;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)name[i];
-        if (c < 0x20 || c == 0x7f || c == ':' || c == '#' || c == '\\' || c == '/' || c == '@')
+        if (c < 0x20 || c == 0x7f || c == ':' || c == '#' || c == '\\' || c == '/')
             return 0;
     }
     return !isspace((unsigned char)name[0]) && !isspace((unsigned char)name[n - 1]);

@@ -5,8 +5,9 @@
  * is 32 hex digits = MD4(UTF-16LE(password)) (MS-NLMP 3.3.1 NTOWFv1); blank
  * lines and lines starting with '#' are ignored. User names are matched
  * case-insensitively (ASCII), at most SRV_USER_NAME_MAX bytes, no ':' or
- * control characters. The file must not be readable by group or others
- * (mode 0600): srv_userdb_load refuses a file with mode & 077.
+ * control characters; one '@' inside a name makes it a Kerberos principal
+ * user@REALM (matched whole against the ticket's client principal). The
+ * file must not be readable by group or others (mode 0600): srv_userdb_load refuses a file with mode & 077.
  *
  * Ownership: srv_userdb is caller-allocated plain data; srv_userdb_free wipes
  * the hashes. Hashes are secrets: never logged.

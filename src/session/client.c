@@ -1,5 +1,6 @@
 /* session/client.c - sans-I/O SMB2/3 client core (MS-SMB2 3.2). See client.h. */
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "auth/mech.h"
@@ -42,6 +43,10 @@ struct smb_cli {
 
     /* session setup */
     struct smb_auth_ctx auth; /* the SPNEGO mechanism (auth/mech.h); wiped once the session is set up */
+    struct smb_auth_ctx fallback; /* Kerberos desired: NTLMSSP, begun too, used when Kerberos cannot start */
+    bool krb_failed;              /* Kerberos required but it could not begin (why in krb_why) */
+    char krb_why[sizeof(((struct smb_auth_ctx *)0)->why)];
+    bool server_mic_checked;      /* the server's mechListMIC verified in an earlier leg */
     bool anonymous;           /* no credentials: an anonymous logon */
     uint8_t mech_list[64];
     size_t mech_list_len;
@@ -96,6 +101,48 @@ static SMB_WUR smb_status fail(struct smb_cli *c, smb_status st, const char *why
     return c->err;
 }
 
+/* The mechanism: NTLMSSP, or Kerberos (docs/kerberos.md). With Kerberos
+ * desired, NTLMSSP is begun too (the password is not kept) and takes over
+ * when Kerberos cannot start; with Kerberos required its failure is reported
+ * by smb_cli_start, before any traffic. */
+static SMB_WUR smb_status begin_auth(struct smb_cli *c, const struct smb_auth_client_cred *cred)
+{
+    smb_status st;
+    struct smb_auth_identity id;
+    if (c->cfg.kerberos) {
+        if (smb_auth_begin_client(&c->auth, &smb_auth_mech_krb5, cred) == SMB_OK) {
+            c->info.kerberos = true;
+            if (c->cfg.kerberos != 2 &&
+                (st = smb_auth_begin_client(&c->fallback, &smb_auth_mech_ntlmssp, cred)) != SMB_OK)
+                return st;
+            return SMB_OK;
+        }
+        snprintf(c->krb_why, sizeof c->krb_why, "%s", c->auth.why);
+        if (c->cfg.kerberos == 2) {
+            c->krb_failed = true;
+            return SMB_OK;
+        }
+    }
+    if ((st = smb_auth_begin_client(&c->auth, &smb_auth_mech_ntlmssp, cred)) != SMB_OK ||
+        (st = smb_auth_identity(&c->auth, &id)) != SMB_OK)
+        return st;
+    c->anonymous = id.kind == SMB_AUTH_ANONYMOUS;
+    return SMB_OK;
+}
+
+/* Kerberos desired but its first token failed: continue with NTLMSSP. */
+static bool fall_back_to_ntlm(struct smb_cli *c)
+{
+    if (!c->fallback.mech)
+        return false;
+    snprintf(c->krb_why, sizeof c->krb_why, "%s", c->auth.why);
+    smb_auth_wipe(&c->auth);
+    memcpy(&c->auth, &c->fallback, sizeof c->auth); /* NTLMSSP state holds no handles: a copy is a move */
+    smb_wipe(&c->fallback, sizeof c->fallback);
+    c->info.kerberos = false;
+    return true;
+}
+
 smb_status smb_cli_new(struct smb_cli **out, const struct smb_cli_config *cfg)
 {
     struct smb_cli *c = calloc(1, sizeof *c);
@@ -104,15 +151,13 @@ smb_status smb_cli_new(struct smb_cli **out, const struct smb_cli_config *cfg)
         return SMB_E_NOMEM;
     c->cfg = *cfg;
     c->cfg.password = NULL; /* not kept */
-    struct smb_auth_client_cred cred = {cfg->user, cfg->domain, cfg->password, cfg->workstation};
-    struct smb_auth_identity id;
-    if ((st = smb_auth_begin_client(&c->auth, smb_auth_mech_at(0), &cred)) != SMB_OK ||
-        (st = smb_auth_identity(&c->auth, &id)) != SMB_OK) {
+    struct smb_auth_client_cred cred = {cfg->user, cfg->domain, cfg->password, cfg->workstation, cfg->server_name};
+    if ((st = begin_auth(c, &cred)) != SMB_OK) {
         smb_auth_wipe(&c->auth);
+        smb_auth_wipe(&c->fallback);
         free(c);
         return st;
     }
-    c->anonymous = id.kind == SMB_AUTH_ANONYMOUS;
     smb_dialect lo = cfg->min_dialect ? cfg->min_dialect : SMB_DIALECT_202;
     smb_dialect hi = cfg->max_dialect ? cfg->max_dialect : SMB_DIALECT_311;
     for (int i = 0; i < 5; i++)
@@ -153,6 +198,7 @@ void smb_cli_free(struct smb_cli *c)
         return;
     smb_sign_ctx_free(c->sign);
     smb_auth_wipe(&c->auth);
+    smb_auth_wipe(&c->fallback);
     smb_wipe(c->session_key, sizeof c->session_key);
     free(c->out);
     free(c->in);
@@ -506,6 +552,8 @@ smb_status smb_cli_start(struct smb_cli *c)
     smb_status st;
     if (c->state != SMB_CLI_IDLE)
         return SMB_E_BAD_ARGUMENT;
+    if (c->krb_failed)
+        return fail(c, SMB_E_LOGON_FAILURE, c->krb_why);
     struct smb2_negotiate_req q;
     memset(&q, 0, sizeof q);
     q.dialect_count = c->ndialects;
@@ -642,8 +690,15 @@ static SMB_WUR smb_status on_negotiate(struct smb_cli *c, const struct smb_cli_e
     uint8_t first[SMB_AUTH_TOKEN_MAX], tok[SS_MAX_TOKEN];
     size_t nl, tl, mlo, mll;
     struct spnego_buf mech = {c->auth.mech->oid, c->auth.mech->oid_len};
-    if ((st = smb_auth_step(&c->auth, NULL, 0, first, sizeof first, &nl)) != SMB_E_MORE_PROCESSING_REQUIRED)
-        return fail(c, st == SMB_OK ? SMB_E_INTERNAL_ERROR : st, "building the first authentication token (NTLMSSP NEGOTIATE)");
+    st = smb_auth_step(&c->auth, NULL, 0, first, sizeof first, &nl);
+    if (st != SMB_E_MORE_PROCESSING_REQUIRED && c->info.kerberos && fall_back_to_ntlm(c)) {
+        mech = (struct spnego_buf){c->auth.mech->oid, c->auth.mech->oid_len};
+        st = smb_auth_step(&c->auth, NULL, 0, first, sizeof first, &nl);
+    }
+    smb_auth_wipe(&c->fallback);
+    if (st != SMB_E_MORE_PROCESSING_REQUIRED)
+        return fail(c, st == SMB_OK ? SMB_E_INTERNAL_ERROR : st,
+                    c->auth.why[0] ? c->auth.why : "building the first authentication token (NTLMSSP NEGOTIATE)");
     if ((st = spnego_init_encode_mechs(&mech, 1, first, nl, tok, sizeof tok, &tl, &mlo, &mll)) != SMB_OK)
         return fail(c, st, "building SPNEGO NegTokenInit");
     if (mll > sizeof c->mech_list)
@@ -654,6 +709,30 @@ static SMB_WUR smb_status on_negotiate(struct smb_cli *c, const struct smb_cli_e
     c->state = SMB_CLI_SESSION_SETUP;
     c->ss_leg = 1;
     return send_session_setup(c, tok, tl);
+}
+
+/* Kerberos: the final response carries the AP-REP; it completes mutual
+ * authentication and gives the session key (NTLMSSP completed a leg before). */
+static SMB_WUR smb_status finish_mech(struct smb_cli *c, const struct spnego_resp *sr)
+{
+    if (!c->auth.mech || c->auth.done)
+        return SMB_OK;
+    uint8_t t[SMB_AUTH_TOKEN_MAX], key[SMB_AUTH_KEY_MAX];
+    size_t tl = 0, kl = 0;
+    if (!sr->response_token.len)
+        return fail(c, SMB_E_INVALID_NETWORK_RESPONSE,
+                    "the server completed the logon without an AP-REP (no Kerberos mutual authentication)");
+    smb_status st = smb_auth_step(&c->auth, sr->response_token.p, sr->response_token.len, t, sizeof t, &tl);
+    if (st != SMB_OK || tl)
+        return fail(c, SMB_E_INVALID_NETWORK_RESPONSE, c->auth.why[0] ? c->auth.why : "bad AP-REP from the server");
+    if (smb_auth_session_key(&c->auth, key, sizeof key, &kl) == SMB_OK && kl) {
+        /* MS-SMB2 3.2.5.3.1: the first 16 bytes, zero-padded */
+        memset(c->session_key, 0, sizeof c->session_key);
+        memcpy(c->session_key, key, kl < sizeof c->session_key ? kl : sizeof c->session_key);
+        c->have_key = true;
+    }
+    smb_wipe(key, sizeof key);
+    return SMB_OK;
 }
 
 static SMB_WUR smb_status on_session_setup(struct smb_cli *c, const struct smb_cli_event *e)
@@ -690,11 +769,21 @@ static SMB_WUR smb_status on_session_setup(struct smb_cli *c, const struct smb_c
         size_t al, tl, ml = 0, kl = 0;
         st = smb_auth_step(&c->auth, sr.response_token.p, sr.response_token.len, auth, sizeof auth, &al);
         if (st != SMB_OK)
-            return fail(c, st == SMB_E_OVERFLOW ? st : SMB_E_INVALID_NETWORK_RESPONSE, "bad authentication token from the server (NTLMSSP CHALLENGE)");
-        if (smb_auth_mic_wanted(&c->auth) &&
+            return fail(c, st == SMB_E_OVERFLOW ? st : SMB_E_INVALID_NETWORK_RESPONSE,
+                        c->auth.why[0] ? c->auth.why : "bad authentication token from the server (NTLMSSP CHALLENGE)");
+        /* Kerberos completes here when the server asks for our mechListMIC
+         * (RFC 4178 5): its own MIC came with the AP-REP and must verify */
+        if (sr.mech_list_mic.len) {
+            if (smb_auth_mic_verify(&c->auth, c->mech_list, c->mech_list_len, sr.mech_list_mic.p,
+                                    sr.mech_list_mic.len) != SMB_OK)
+                return fail(c, SMB_E_ACCESS_DENIED, "server's SPNEGO mechListMIC does not verify");
+            c->server_mic_checked = true;
+        }
+        if ((smb_auth_mic_wanted(&c->auth) || sr.mech_list_mic.len || sr.neg_state == SPNEGO_REQUEST_MIC) &&
             (st = smb_auth_mic_make(&c->auth, c->mech_list, c->mech_list_len, mic, sizeof mic, &ml)) != SMB_OK)
             return fail(c, st, "computing the SPNEGO mechListMIC");
-        st = spnego_resp_encode(SPNEGO_STATE_ABSENT, false, auth, al, ml ? mic : NULL, ml, tok, sizeof tok, &tl);
+        st = spnego_resp_encode(SPNEGO_STATE_ABSENT, false, al ? auth : NULL, al, ml ? mic : NULL, ml, tok,
+                                sizeof tok, &tl);
         smb_wipe(auth, sizeof auth);
         if (st != SMB_OK)
             return fail(c, st, "building SPNEGO NegTokenResp");
@@ -712,6 +801,8 @@ static SMB_WUR smb_status on_session_setup(struct smb_cli *c, const struct smb_c
     /* Final response (STATUS_SUCCESS). */
     if (c->info.session_id && e->hdr.session_id != c->info.session_id)
         return fail(c, SMB_E_INVALID_NETWORK_RESPONSE, "SessionId changed in the final SESSION_SETUP response");
+    if ((st = finish_mech(c, &sr)) != SMB_OK)
+        return st;
     c->info.session_id = e->hdr.session_id;
     c->info.session_flags = r.session_flags;
     c->info.guest = (r.session_flags & SMB2_SESSION_FLAG_IS_GUEST) != 0;
@@ -748,8 +839,9 @@ static SMB_WUR smb_status on_session_setup(struct smb_cli *c, const struct smb_c
             return fail(c, SMB_E_INVALID_SIGNATURE, "final SESSION_SETUP response has a bad signature");
         if (vr == SMB_VERIFY_UNSIGNED_BUT_REQUIRED)
             return fail(c, SMB_E_ACCESS_DENIED, "final SESSION_SETUP response is not signed");
-        /* the server's mechListMIC (MS-SPNG 3.2.5.1) */
-        if (smb_auth_mic_wanted(&c->auth)) {
+        /* the server's mechListMIC (MS-SPNG 3.2.5.1): required when the
+         * mechanism wants one, checked whenever the server sent one */
+        if (!c->server_mic_checked && (smb_auth_mic_wanted(&c->auth) || sr.mech_list_mic.len)) {
             if (sr.mech_list_mic.len == 0)
                 return fail(c, SMB_E_ACCESS_DENIED, "server omitted the SPNEGO mechListMIC");
             if (smb_auth_mic_verify(&c->auth, c->mech_list, c->mech_list_len, sr.mech_list_mic.p,

@@ -69,6 +69,7 @@ struct smb_cli_config {
     const char *workstation;
     const char *server_name;     /* for the 3.1.1 NETNAME context; may be NULL */
     uint8_t client_guid[16];     /* all zero: random */
+    int kerberos;                /* 0 off, 1 desired (NTLM fallback), 2 required (SMB_CLIENT_KRB_*) */
     bool allow_guest_fallback;   /* accept a server turning a credentialed logon into a
                                     guest session (off: refused, as Windows' insecure guest
                                     logon default; the IS_GUEST flag is unsigned and a man in
@@ -104,6 +105,7 @@ struct smb_cli_info {
     uint32_t credits;
     uint64_t requests_signed;     /* requests this core signed */
     uint64_t responses_verified;  /* responses whose signature verified */
+    bool kerberos;                /* authenticated with Kerberos */
 };
 
 struct smb_cli;

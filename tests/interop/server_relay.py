@@ -24,21 +24,13 @@ import sys
 import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from spnego_edit import edit_session_setup, smb2_status  # noqa: E402
+from spnego_edit import edit_session_setup, recv_exact as read_exact, smb2_status  # noqa: E402
 
 LPORT, SPORT, MODE = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 state = {'done': False}
 lock = threading.Lock()
 
 
-def read_exact(s, n):
-    b = b''
-    while len(b) < n:
-        c = s.recv(n - len(b))
-        if not c:
-            return None
-        b += c
-    return b
 
 
 def tamper(frame, to_server):

@@ -20,22 +20,17 @@ tests. Listens on 127.0.0.1:LISTEN, forwards one connection at a time to
 
 Prints "tampered MODE" on stderr when it modified something. Loopback only.
 """
+import os
 import socket
 import sys
 import threading
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from spnego_edit import recv_exact  # noqa: E402
+
 WRITE_ANDX, READ_ANDX, NT_CREATE_ANDX, NEGOTIATE, SESSION_SETUP_ANDX = 0x2F, 0x2E, 0xA2, 0x72, 0x73
 MECH_LIST_MIC = b"\xa3\x12\x04\x10"  # [3] { OCTET STRING (16) } in NegTokenResp
 
-
-def recv_exact(s, n):
-    buf = b""
-    while len(buf) < n:
-        chunk = s.recv(n - len(buf))
-        if not chunk:
-            return None
-        buf += chunk
-    return buf
 
 
 class State:

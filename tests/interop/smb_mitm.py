@@ -28,19 +28,11 @@ import sys
 import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from spnego_edit import edit_session_setup  # noqa: E402
+from spnego_edit import edit_session_setup, recv_exact  # noqa: E402
 
 SIGNED = 0x00000008
 
 
-def recv_exact(s, n):
-    buf = b""
-    while len(buf) < n:
-        chunk = s.recv(n - len(buf))
-        if not chunk:
-            return None
-        buf += chunk
-    return buf
 
 
 class State:

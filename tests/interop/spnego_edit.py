@@ -11,8 +11,20 @@ edit_session_setup(pdu, to_server, action) returns (new_pdu, what) or
   flip-mechmic    flip one bit of that mechListMIC
   zero-ntlm-mic   zero the 16-byte MIC of the NTLMSSP AUTHENTICATE (request)
 Only 64-byte SMB2 headers of single (non-compound) messages are handled.
+
+recv_exact(s, n): n bytes from socket s, None at end of stream (the relays').
 """
 import struct
+
+
+def recv_exact(s, n):
+    buf = b""
+    while len(buf) < n:
+        chunk = s.recv(n - len(buf))
+        if not chunk:
+            return None
+        buf += chunk
+    return buf
 
 NTLMSSP_AUTH = b"NTLMSSP\x00\x03\x00\x00\x00"
 

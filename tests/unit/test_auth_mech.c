@@ -253,7 +253,7 @@ static void oversized_state_refused(void **state)
     big.state_size = SMB_AUTH_STATE_MAX + 1;
     struct smb_auth_ctx a;
     memset(&a, 0, sizeof a);
-    struct smb_auth_client_cred cred = {"u", "", "p", "W"};
+    struct smb_auth_client_cred cred = {"u", "", "p", "W", NULL};
     assert_int_equal(smb_auth_begin_client(&a, &big, &cred), SMB_E_BAD_ARGUMENT);
     assert_null(a.mech);
     /* twin */
@@ -281,20 +281,68 @@ static void registry_lookup(void **state)
         assert_true(m->state_size <= SMB_AUTH_STATE_MAX);
         assert_ptr_equal(smb_auth_mech_by_oid(m->oid, m->oid_len), m);
     }
-    assert_true(n >= 1);
-    assert_ptr_equal(smb_auth_mech_at(0), &smb_auth_mech_ntlmssp);
-    /* the server's NegTokenInit2 lists the registry; with NTLMSSP alone it is
-     * byte for byte the token the server sent before the interface existed */
+    assert_int_equal(n, 3);
+    /* Kerberos first (both OIDs), as Windows lists them; clients choose by name */
+    assert_ptr_equal(smb_auth_mech_at(0), &smb_auth_mech_mskrb5);
+    assert_ptr_equal(smb_auth_mech_at(1), &smb_auth_mech_krb5);
+    assert_ptr_equal(smb_auth_mech_by_name("ntlmssp"), &smb_auth_mech_ntlmssp);
+    assert_ptr_equal(smb_auth_mech_by_name("krb5"), &smb_auth_mech_krb5);
+    assert_null(smb_auth_mech_by_name("krb"));
+    assert_true(smb_auth_mech_is_krb5(&smb_auth_mech_mskrb5));
+    assert_false(smb_auth_mech_is_krb5(&smb_auth_mech_ntlmssp));
+    static const uint8_t krb5[9] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x12, 0x01, 0x02, 0x02};
+    static const uint8_t mskrb5[9] = {0x2a, 0x86, 0x48, 0x82, 0xf7, 0x12, 0x01, 0x02, 0x02};
+    assert_ptr_equal(smb_auth_mech_by_oid(krb5, sizeof krb5), &smb_auth_mech_krb5);
+    assert_ptr_equal(smb_auth_mech_by_oid(mskrb5, sizeof mskrb5), &smb_auth_mech_mskrb5);
+    /* the server's NegTokenInit2 lists the mechanisms its configuration turned
+     * on; NTLMSSP alone (no keytab) is byte for byte the token the server sent
+     * before the interface existed */
+    struct srv_config cfg;
+    srv_config_init(&cfg);
     uint8_t a[256], b[256];
     size_t al = 0, bl = 0;
-    assert_int_equal(srv_auth_neg_token(a, sizeof a, &al), SMB_OK);
+    assert_int_equal(srv_auth_neg_token(&cfg, a, sizeof a, &al), SMB_OK);
     assert_int_equal(spnego_init2_encode(b, sizeof b, &bl), SMB_OK);
-    if (n == 1) {
-        assert_int_equal(al, bl);
-        assert_memory_equal(a, b, al);
-    } else {
-        assert_true(al > bl);
-    }
+    assert_int_equal(al, bl);
+    assert_memory_equal(a, b, al);
+    snprintf(cfg.krb5_keytab, sizeof cfg.krb5_keytab, "/nonexistent.keytab");
+    assert_int_equal(srv_auth_neg_token(&cfg, a, sizeof a, &al), SMB_OK);
+    struct spnego_init in;
+    assert_int_equal(spnego_init_decode(a, al, &in), SMB_OK);
+    assert_int_equal(in.mech_count, 3);
+    cfg.ntlm_auth = false;
+    assert_int_equal(srv_auth_neg_token(&cfg, a, sizeof a, &al), SMB_OK);
+    assert_int_equal(spnego_init_decode(a, al, &in), SMB_OK);
+    assert_int_equal(in.mech_count, 2);
+    for (size_t i = 0; i < in.mech_count; i++)
+        assert_false(spnego_is_ntlmssp(in.mechs[i]));
+}
+
+/* Kerberos failures before any traffic: a clear reason, the context wiped. */
+static void krb5_begin_failures_are_clear(void **state)
+{
+    struct smb_auth_ctx a;
+    memset(&a, 0, sizeof a);
+    struct smb_auth_client_cred cred = {"alice", NULL, NULL, NULL, "127.0.0.1"};
+    assert_int_not_equal(smb_auth_begin_client(&a, &smb_auth_mech_krb5, &cred), SMB_OK);
+    assert_null(a.mech);
+    assert_non_null(strstr(a.why, "DNS name"));
+    cred.target = NULL;
+    assert_int_not_equal(smb_auth_begin_client(&a, &smb_auth_mech_krb5, &cred), SMB_OK);
+    assert_non_null(strstr(a.why, "no server name"));
+    /* no credential cache */
+    setenv("KRB5CCNAME", "FILE:/nonexistent/smbsign-unit-ccache", 1);
+    cred.target = "srv1.lab.test";
+    assert_int_not_equal(smb_auth_begin_client(&a, &smb_auth_mech_krb5, &cred), SMB_OK);
+    assert_null(a.mech);
+    assert_non_null(strstr(a.why, "kinit"));
+    /* server: a keytab that does not exist */
+    struct smb_auth_server_cfg cfg = {.server_name = "UNITSRV", .max_user_len = 64,
+                                      .keytab = "/nonexistent/smbsign-unit.keytab"};
+    assert_int_not_equal(smb_auth_begin_server(&a, &smb_auth_mech_krb5, &cfg), SMB_OK);
+    assert_null(a.mech);
+    assert_non_null(strstr(a.why, "keytab"));
+    smb_auth_wipe(&a);
 }
 
 /* ---------------- NTLMSSP through the interface ---------------- */
@@ -316,7 +364,7 @@ static SMB_WUR smb_status ntlm_pair(struct smb_auth_ctx *cli, struct smb_auth_ct
     assert_int_equal(smb_ntlm_nt_hash("secret1", g_alice_hash), SMB_OK);
     memset(cli, 0, sizeof *cli);
     memset(srv, 0, sizeof *srv);
-    struct smb_auth_client_cred cred = {user, "WORKGROUP", password, "UNIT"};
+    struct smb_auth_client_cred cred = {user, "WORKGROUP", password, "UNIT", NULL};
     struct smb_auth_server_cfg cfg = {.server_name = "UNITSRV",
                                       .lookup = lookup,
                                       .max_user_len = 64,
@@ -620,6 +668,7 @@ int main(void)
         cmocka_unit_test(fake_server_knows_nothing_before_completion),
         cmocka_unit_test(oversized_state_refused),
         cmocka_unit_test(registry_lookup),
+        cmocka_unit_test(krb5_begin_failures_are_clear),
         cmocka_unit_test(ntlm_pair_agrees),
         cmocka_unit_test(ntlm_mic_both_directions),
         cmocka_unit_test(ntlm_wrong_mic_refused),

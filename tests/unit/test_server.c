@@ -223,6 +223,65 @@ static void userdb_parses_and_finds(void **state)
     srv_userdb_free(&db);
 }
 
+/* Kerberos principals user@REALM are entries too (docs/kerberos.md). */
+static void userdb_principal_names(void **state)
+{
+    (void)state;
+    struct srv_userdb db;
+    char err[256];
+    const char *t = "alice@LAB.TEST:00112233445566778899aabbccddeeff\n";
+    assert_int_equal(srv_userdb_parse(&db, t, "u", err, sizeof err), SMB_OK);
+    assert_non_null(srv_userdb_find(&db, "ALICE@lab.test"));
+    assert_null(srv_userdb_find(&db, "alice"));
+    assert_null(srv_userdb_find(&db, "alice@OTHER.TEST"));
+    srv_userdb_free(&db);
+    assert_true(srv_user_name_ok("alice@LAB.TEST"));
+    assert_false(srv_user_name_ok("@LAB.TEST"));
+    assert_false(srv_user_name_ok("alice@"));
+    assert_false(srv_user_name_ok("a@b@LAB.TEST"));
+}
+
+/* kerberos keytab, realm, ntlm auth (Samba's words) and their checks */
+static void config_kerberos_words(void **state)
+{
+    (void)state;
+    struct srv_config c;
+    char err[512] = "";
+    srv_config_init(&c);
+    assert_true(c.ntlm_auth);
+    assert_int_equal(srv_config_load_string(&c, "[global]\nkerberos keytab = /dev/null\nrealm = LAB.TEST\n"
+                                               "ntlm auth = no\n[s]\npath = /tmp\n", "k.conf", err, sizeof err),
+                     SMB_OK);
+    assert_string_equal(c.krb5_keytab, "/dev/null");
+    assert_string_equal(c.realm, "LAB.TEST");
+    assert_false(c.ntlm_auth);
+    assert_int_equal(srv_config_validate(&c, err, sizeof err), SMB_OK);
+    /* a keytab that is not there: validate names it */
+    srv_config_init(&c);
+    assert_int_equal(srv_config_load_string(&c, "[global]\nkerberos keytab = /nonexistent/k.keytab\n", "k.conf",
+                                            err, sizeof err),
+                     SMB_OK);
+    assert_int_equal(srv_config_validate(&c, err, sizeof err), SMB_E_BAD_ARGUMENT);
+    assert_non_null(strstr(err, "kerberos keytab /nonexistent/k.keytab"));
+    /* ntlm auth = no without a keytab leaves no mechanism */
+    srv_config_init(&c);
+    assert_int_equal(srv_config_load_string(&c, "[global]\nntlm auth = no\n", "k.conf", err, sizeof err), SMB_OK);
+    assert_int_equal(srv_config_validate(&c, err, sizeof err), SMB_E_BAD_ARGUMENT);
+    assert_non_null(strstr(err, "ntlm auth = no"));
+    /* Samba's ntlmv2-only is yes here; bad values are refused with the line */
+    srv_config_init(&c);
+    assert_int_equal(srv_config_load_string(&c, "[global]\nntlm auth = ntlmv2-only\n", "k.conf", err, sizeof err),
+                     SMB_OK);
+    assert_true(c.ntlm_auth);
+    static const char *bad[] = {"[global]\nntlm auth = maybe\n", "[global]\nrealm = A@B\n", "[global]\nrealm =\n",
+                                "[global]\nkerberos keytab =\n"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        srv_config_init(&c);
+        assert_int_not_equal(srv_config_load_string(&c, bad[i], "k.conf", err, sizeof err), SMB_OK);
+        assert_non_null(strstr(err, "k.conf:2"));
+    }
+}
+
 static void userdb_rejects_malformed(void **state)
 {
     (void)state;
@@ -2112,6 +2171,8 @@ int main(void)
         cmocka_unit_test(config_signing_precedence),
         cmocka_unit_test(userdb_parses_and_finds),
         cmocka_unit_test(userdb_rejects_malformed),
+        cmocka_unit_test(userdb_principal_names),
+        cmocka_unit_test(config_kerberos_words),
         cmocka_unit_test(userdb_nt_hash_known_answer),
         cmocka_unit_test(userdb_set_then_load_mode_0600),
         cmocka_unit_test(vfs_path_conversion),
