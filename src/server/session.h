@@ -76,6 +76,8 @@ void srv_ctx_free(struct srv_ctx *ctx);
 /* Make ctx (fresh from srv_ctx_init, not yet used by any connection) share
  * the server-wide state of running (SIGHUP reload). */
 void srv_ctx_adopt_shared(struct srv_ctx *ctx, const struct srv_ctx *running);
+/* The server's clock (FILETIME): the shares' file-system clock (server/vfs.h). */
+uint64_t srv_ctx_now(const struct srv_ctx *ctx);
 
 /* Growable output buffer (heap). */
 struct srv_buf {

@@ -59,11 +59,10 @@ static struct srv_open *open_find_id(struct srv_conn *c, struct srv_req *rq, str
 #define SHARE_DATA_BITS (SMB2_FILE_READ_DATA | SMB2_FILE_EXECUTE | SMB2_FILE_WRITE_DATA | SMB2_FILE_APPEND_DATA | SMB2_DELETE)
 
 struct srv_share_ent {
-    dev_t dev;
-    ino_t ino;
+    uint64_t dev, ino; /* the file (struct srv_attr) */
     uint32_t access, share;
-    dev_t rdev; /* the share root's device and inode, and the path beneath */
-    ino_t rino; /* it: a directory with opens beneath cannot be renamed */
+    uint64_t rdev; /* the share root's device and inode, and the path beneath */
+    uint64_t rino; /* it: a directory with opens beneath cannot be renamed */
     char *path;
     struct srv_share_ent *next;
 };
@@ -81,7 +80,7 @@ static bool share_conflict(uint32_t a1, uint32_t s1, uint32_t a2, uint32_t s2)
            (r2 && !(s1 & SMB2_FILE_SHARE_READ)) || (w2 && !(s1 & SMB2_FILE_SHARE_WRITE)) || (d2 && !(s1 & SMB2_FILE_SHARE_DELETE));
 }
 
-static bool share_check(struct srv_shared *t, dev_t dev, ino_t ino, uint32_t access, uint32_t share)
+static bool share_check(struct srv_shared *t, uint64_t dev, uint64_t ino, uint32_t access, uint32_t share)
 {
     if (!(access & SHARE_DATA_BITS))
         return true;
@@ -97,7 +96,7 @@ static bool share_check(struct srv_shared *t, dev_t dev, ino_t ino, uint32_t acc
 
 /* check again and enter the open (every open: attribute-only ones are
  * entered but not counted), atomically; false on a conflict */
-static bool share_add(struct srv_shared *t, struct srv_open *o, const struct stat *sb, const struct stat *root,
+static bool share_add(struct srv_shared *t, struct srv_open *o, const struct srv_attr *sb, const struct srv_attr *root,
                       uint32_t access, uint32_t share)
 {
     struct srv_share_ent *n = calloc(1, sizeof *n);
@@ -105,12 +104,12 @@ static bool share_add(struct srv_shared *t, struct srv_open *o, const struct sta
         free(n);
         return false;
     }
-    n->dev = sb->st_dev;
-    n->ino = sb->st_ino;
+    n->dev = sb->dev;
+    n->ino = sb->ino;
     n->access = access;
     n->share = share;
-    n->rdev = root->st_dev;
-    n->rino = root->st_ino;
+    n->rdev = root->dev;
+    n->rino = root->ino;
     pthread_mutex_lock(&t->share_mu);
     bool ok = true;
     for (struct srv_share_ent *e = t->share_list; e && ok && (access & SHARE_DATA_BITS); e = e->next)
@@ -131,13 +130,13 @@ static bool share_add(struct srv_shared *t, struct srv_open *o, const struct sta
 }
 
 /* is anything open beneath directory `dir` of the share rooted at root? */
-static bool share_busy_below(struct srv_shared *t, const struct stat *root, const char *dir)
+static bool share_busy_below(struct srv_shared *t, const struct srv_attr *root, const char *dir)
 {
     size_t dl = strlen(dir);
     bool busy = false;
     pthread_mutex_lock(&t->share_mu);
     for (struct srv_share_ent *e = t->share_list; e && !busy; e = e->next)
-        if (e->rdev == root->st_dev && e->rino == root->st_ino &&
+        if (e->rdev == root->dev && e->rino == root->ino &&
             (dl == 0 ? e->path[0] != 0 : (!strncmp(e->path, dir, dl) && e->path[dl] == '/')))
             busy = true;
     pthread_mutex_unlock(&t->share_mu);
@@ -184,8 +183,8 @@ void srv_open_close(struct srv_conn *c, struct srv_open *o)
     }
     srv_async_fid_closed(c, o->fid);
     share_remove(c->ctx->shared, o);
-    if (o->fd >= 0)
-        close(o->fd);
+    srv_fh_put(o->fh);
+    o->fh = NULL;
     if (o->delete_on_close && o->rel && o->share >= 0) {
         smb_status st = srv_vfs_remove(&c->ctx->vfs[o->share], o->rel, o->is_dir);
         if (st != SMB_OK)
@@ -206,41 +205,34 @@ void srv_tree_remove_opens(struct srv_conn *c, uint64_t session_id, uint32_t tre
     }
 }
 
-static uint32_t attrs_of(const struct stat *st, const char *name)
+uint32_t srv_attrs_of(const struct srv_attr *st)
 {
     uint32_t a = 0;
-    if (S_ISDIR(st->st_mode))
+    if (st->type == SRV_FT_DIR)
         a |= SMB2_FILE_ATTRIBUTE_DIRECTORY;
     else
         a |= SMB2_FILE_ATTRIBUTE_ARCHIVE;
-    if (!(st->st_mode & S_IWUSR))
+    if (st->readonly)
         a |= SMB2_FILE_ATTRIBUTE_READONLY;
-    (void)name;
     return a ? a : SMB2_FILE_ATTRIBUTE_NORMAL;
 }
 
-static uint64_t alloc_of(const struct stat *st)
-{
-    if (S_ISDIR(st->st_mode))
-        return 0;
-    return (uint64_t)st->st_blocks * 512;
-}
+uint64_t srv_alloc_of(const struct srv_attr *st) { return st->type == SRV_FT_DIR ? 0 : st->alloc; }
 
-static uint64_t eof_of(const struct stat *st) { return S_ISDIR(st->st_mode) ? 0 : (uint64_t)st->st_size; }
+uint64_t srv_eof_of(const struct srv_attr *st) { return st->type == SRV_FT_DIR ? 0 : st->size; }
 
 /* CreationTime, LastAccessTime, LastWriteTime, ChangeTime */
-static void file_times(const struct stat *st, uint64_t *cr, uint64_t *la, uint64_t *lw, uint64_t *ch)
+static void file_times(const struct srv_attr *st, uint64_t *cr, uint64_t *la, uint64_t *lw, uint64_t *ch)
 {
-    uint64_t m = srv_filetime(&st->st_mtim), ct = srv_filetime(&st->st_ctim);
-    *cr = m < ct ? m : ct;
-    *la = srv_filetime(&st->st_atim);
-    *lw = m;
-    *ch = ct;
+    *cr = st->mtime < st->ctime ? st->mtime : st->ctime;
+    *la = st->atime;
+    *lw = st->mtime;
+    *ch = st->ctime;
 }
 #define FILE_TIMES(st, r) file_times(st, &(r).creation_time, &(r).last_access_time, &(r).last_write_time, &(r).change_time)
 
 /* the same four times into an information class being written */
-static void put_times(smb_wr *w, const struct stat *st)
+void srv_put_times(smb_wr *w, const struct srv_attr *st)
 {
     uint64_t t[4];
     file_times(st, &t[0], &t[1], &t[2], &t[3]);
@@ -431,22 +423,23 @@ smb_status srv_cmd_create(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
         srv_log(c, SRV_LOG_INFO, "CREATE '%s' refused: read-only share", rel);
         return SMB_E_ACCESS_DENIED;
     }
-    struct stat sb;
+    struct srv_attr sb;
     st = srv_vfs_stat(v, rel, &sb);
     bool exists = st == SMB_OK;
     if (!exists && st != SMB_E_OBJECT_NAME_NOT_FOUND)
         return st;
     uint32_t action = SMB2_FILE_OPENED;
+    bool isdir = exists && sb.type == SRV_FT_DIR;
     if (exists) {
         if (disp == SMB2_FILE_CREATE)
             return SMB_E_OBJECT_NAME_COLLISION;
-        if ((opts & SMB2_FILE_DIRECTORY_FILE) && !S_ISDIR(sb.st_mode))
+        if ((opts & SMB2_FILE_DIRECTORY_FILE) && !isdir)
             return SMB_E_NOT_A_DIRECTORY;
-        if ((opts & SMB2_FILE_NON_DIRECTORY_FILE) && S_ISDIR(sb.st_mode))
+        if ((opts & SMB2_FILE_NON_DIRECTORY_FILE) && isdir)
             return SMB_E_FILE_IS_A_DIRECTORY;
-        if (!S_ISDIR(sb.st_mode) && !S_ISREG(sb.st_mode))
+        if (sb.type == SRV_FT_OTHER)
             return SMB_E_ACCESS_DENIED; /* devices, fifos, sockets are not served */
-        if (S_ISDIR(sb.st_mode) && (disp == SMB2_FILE_OVERWRITE || disp == SMB2_FILE_OVERWRITE_IF || disp == SMB2_FILE_SUPERSEDE))
+        if (isdir && (disp == SMB2_FILE_OVERWRITE || disp == SMB2_FILE_OVERWRITE_IF || disp == SMB2_FILE_SUPERSEDE))
             return SMB_E_INVALID_PARAMETER;
         if (disp == SMB2_FILE_SUPERSEDE)
             action = SMB2_FILE_SUPERSEDED;
@@ -463,39 +456,39 @@ smb_status srv_cmd_create(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
             return SMB_E_ACCESS_DENIED;
         action = SMB2_FILE_CREATED;
     }
-    bool is_dir = exists ? S_ISDIR(sb.st_mode) : (opts & SMB2_FILE_DIRECTORY_FILE) != 0;
+    bool is_dir = exists ? isdir : (opts & SMB2_FILE_DIRECTORY_FILE) != 0;
     /* MS-FSA 2.1.5.1.1/2.1.5.1.2.1: DELETE_ON_CLOSE on a read-only file (an
-     * existing one without the owner write bit, or a new one asked for with
-     * SMB2_FILE_ATTRIBUTE_READONLY) is STATUS_CANNOT_DELETE */
-    bool ro_attr = exists ? !(sb.st_mode & S_IWUSR) : (q.file_attributes & SMB2_FILE_ATTRIBUTE_READONLY) != 0;
+     * existing one with FILE_ATTRIBUTE_READONLY, or a new one asked for with
+     * it) is STATUS_CANNOT_DELETE */
+    bool ro_attr = exists ? sb.readonly : (q.file_attributes & SMB2_FILE_ATTRIBUTE_READONLY) != 0;
     if ((opts & SMB2_FILE_DELETE_ON_CLOSE) && !is_dir && ro_attr)
         return SMB_E_CANNOT_DELETE;
     uint32_t share_acc = acc | ((opts & SMB2_FILE_DELETE_ON_CLOSE) ? SMB2_DELETE : 0);
-    if (exists && !share_check(c->ctx->shared, sb.st_dev, sb.st_ino, share_acc, q.share_access))
+    if (exists && !share_check(c->ctx->shared, sb.dev, sb.ino, share_acc, q.share_access))
         return SMB_E_SHARING_VIOLATION; /* before an overwrite can truncate it */
-    int fd = -1;
+    struct srv_fh *fh = NULL;
+    unsigned flags = 0;
     if (is_dir) {
         if (!exists) {
-            st = srv_vfs_mkdir(v, rel, 0755);
+            st = srv_vfs_mkdir(v, rel);
             if (st != SMB_OK)
                 return st == SMB_E_OBJECT_NAME_NOT_FOUND ? SMB_E_OBJECT_PATH_NOT_FOUND : st;
         }
-        st = srv_vfs_open(v, rel, O_RDONLY | O_DIRECTORY, 0, &fd);
+        flags = SRV_O_DIR;
+        st = srv_vfs_open(v, rel, flags, &fh);
     } else {
         bool wr = !t->read_only && (acc & (SMB2_FILE_WRITE_DATA | SMB2_FILE_APPEND_DATA | SMB2_FILE_WRITE_ATTRIBUTES));
-        int flags = wr ? O_RDWR : O_RDONLY;
+        flags = wr ? SRV_O_RDWR : 0;
         if (!exists)
-            flags |= O_CREAT | O_EXCL;
+            flags |= SRV_O_CREATE | SRV_O_EXCL | (ro_attr ? SRV_O_READONLY : 0);
         else if (action == SMB2_FILE_OVERWRITTEN || action == SMB2_FILE_SUPERSEDED)
-            flags |= O_TRUNC | (wr ? 0 : O_RDWR);
-        if ((flags & O_TRUNC) && !wr)
-            flags = (flags & ~O_ACCMODE) | O_RDWR;
-        /* SMB2_FILE_ATTRIBUTE_READONLY is the owner write bit (see attrs_of) */
-        st = srv_vfs_open(v, rel, flags, ro_attr && !exists ? 0444 : 0644, &fd);
+            flags |= SRV_O_TRUNC | SRV_O_RDWR;
+        st = srv_vfs_open(v, rel, flags, &fh);
         if (st == SMB_E_ACCESS_DENIED && !(acc & (SMB2_FILE_READ_DATA | SMB2_FILE_WRITE_DATA | SMB2_FILE_APPEND_DATA)) &&
-            !(flags & (O_CREAT | O_TRUNC))) {
+            !(flags & (SRV_O_CREATE | SRV_O_TRUNC))) {
             /* attribute/delete-only open of a file we may not read */
-            st = srv_vfs_open(v, rel, O_PATH, 0, &fd);
+            flags = SRV_O_ATTR;
+            st = srv_vfs_open(v, rel, flags, &fh);
         }
         if (st == SMB_E_OBJECT_NAME_NOT_FOUND && !exists)
             st = SMB_E_OBJECT_PATH_NOT_FOUND;
@@ -505,29 +498,25 @@ smb_status srv_cmd_create(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
     if (cc.alsi && cc.alloc && !is_dir && action != SMB2_FILE_OPENED) {
         /* AllocationSize of a new or overwritten file: reserve the space,
          * the size stays 0 (MS-SMB2 2.2.13.2.6, MS-FSA FileAllocationInformation) */
-        if (cc.alloc > INT64_MAX) {
-            close(fd);
-            return SMB_E_INVALID_PARAMETER;
-        }
-        if (fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, (off_t)cc.alloc) != 0 && errno != EOPNOTSUPP) {
-            int e = errno;
-            close(fd);
-            return srv_errno_status(e);
+        st = cc.alloc > INT64_MAX ? SMB_E_INVALID_PARAMETER : srv_fh_allocate(fh, cc.alloc);
+        if (st != SMB_OK) {
+            srv_fh_put(fh);
+            return st;
         }
     }
-    if (fstat(fd, &sb) != 0) {
-        close(fd);
-        return srv_errno_status(errno);
+    if ((st = srv_fh_fstat(fh, &sb)) != SMB_OK) {
+        srv_fh_put(fh);
+        return st;
     }
     struct srv_open *o = calloc(1, sizeof *o);
     if (!o || !(o->rel = strdup(rel))) {
         free(o);
-        close(fd);
+        srv_fh_put(fh);
         return SMB_E_INSUFFICIENT_RESOURCES;
     }
-    struct stat rootsb;
-    if (fstat(v->root_fd, &rootsb) != 0 || !share_add(c->ctx->shared, o, &sb, &rootsb, share_acc, q.share_access)) {
-        close(fd);
+    struct srv_attr rootsb;
+    if (srv_vfs_stat(v, "", &rootsb) != SMB_OK || !share_add(c->ctx->shared, o, &sb, &rootsb, share_acc, q.share_access)) {
+        srv_fh_put(fh);
         free(o->rel);
         free(o);
         return SMB_E_SHARING_VIOLATION;
@@ -536,14 +525,14 @@ smb_status srv_cmd_create(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
     o->session_id = rq->sess->id;
     o->tree_id = t->id;
     o->share = t->share;
-    o->fd = fd;
+    o->fh = fh;
     o->is_dir = is_dir;
     o->access = acc;
-    o->writable = (fcntl(fd, F_GETFL) & O_ACCMODE) == O_RDWR;
+    o->writable = (flags & SRV_O_RDWR) != 0;
     if (opts & SMB2_FILE_DELETE_ON_CLOSE) {
         if (!rel[0]) {
             share_remove(c->ctx->shared, o);
-            close(fd);
+            srv_fh_put(fh);
             free(o->rel);
             free(o);
             return SMB_E_ACCESS_DENIED;
@@ -560,9 +549,9 @@ smb_status srv_cmd_create(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
     resp.oplock_level = 0; /* none */
     resp.create_action = action;
     FILE_TIMES(&sb, resp);
-    resp.allocation_size = alloc_of(&sb);
-    resp.end_of_file = eof_of(&sb);
-    resp.file_attributes = attrs_of(&sb, rel);
+    resp.allocation_size = srv_alloc_of(&sb);
+    resp.end_of_file = srv_eof_of(&sb);
+    resp.file_attributes = srv_attrs_of(&sb);
     resp.file_id.persistent = resp.file_id.volatile_ = o->fid;
     if (cc.mxac || cc.qfid) {
         /* MS-SMB2 2.2.14.2.5 (MxAc: QueryStatus, MaximalAccess) and
@@ -580,8 +569,8 @@ smb_status srv_cmd_create(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
         }
         if (cc.qfid) {
             uint8_t d[32] = {0};
-            put_le64(d, (uint64_t)sb.st_ino);
-            put_le64(d + 8, (uint64_t)sb.st_dev);
+            put_le64(d, sb.ino);
+            put_le64(d + 8, sb.dev);
             smb2_create_ctx_encode(&cw, "QFid", d, 32, true);
         }
         if (!wr_ok(&cw))
@@ -607,16 +596,16 @@ smb_status srv_cmd_close(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
     struct srv_open *o = open_find_id(c, rq, q.file_id);
     if (!o)
         return SMB_E_FILE_CLOSED;
-    struct stat sb;
-    bool have = (flags & 1) && fstat(o->fd, &sb) == 0;
+    struct srv_attr sb;
+    bool have = (flags & 1) && srv_fh_fstat(o->fh, &sb) == SMB_OK;
     srv_open_close(c, o);
     struct smb2_close_resp resp = {0};
     if (have) {
         resp.flags = SMB2_CLOSE_FLAG_POSTQUERY_ATTRIB;
         FILE_TIMES(&sb, resp);
-        resp.allocation_size = alloc_of(&sb);
-        resp.end_of_file = eof_of(&sb);
-        resp.file_attributes = attrs_of(&sb, NULL);
+        resp.allocation_size = srv_alloc_of(&sb);
+        resp.end_of_file = srv_eof_of(&sb);
+        resp.file_attributes = srv_attrs_of(&sb);
     }
     smb2_close_resp_encode(w, &resp);
     rq->body_written = true;
@@ -633,8 +622,9 @@ smb_status srv_cmd_flush(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
         return SMB_E_FILE_CLOSED;
     if (o->writable && rq->may_defer && srv_io_defer(c, rq, o, 0, 0, 0, NULL) == SMB_OK)
         return SMB_E_PENDING; /* the fsync runs as a job (session_io.c) */
-    if (o->writable && fsync(o->fd) != 0)
-        return srv_errno_status(errno);
+    smb_status st = o->writable ? srv_fh_sync(o->fh, false) : SMB_OK;
+    if (st != SMB_OK)
+        return st;
     smb2_flush_resp_encode(w);
     rq->body_written = true;
     return SMB_OK;
@@ -709,24 +699,24 @@ smb_status srv_cmd_read(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
     if (!wr_ok(w) || w->cap < w->off + SMB2_READ_RESP_FIXED || w->cap - w->off - SMB2_READ_RESP_FIXED < length)
         return SMB_E_INTERNAL_ERROR;
     size_t got = 0;
-    int e = EAGAIN;
+    smb_status e = SMB_E_PENDING; /* not read yet */
     if (rq->may_defer) {
         /* Data in the page cache is read here and answered at once, as
          * without I/O threads (a hand-off would only add latency); a read
          * that would wait for the disk becomes a job (session_io.c). With
          * "async io after = 0" every READ is a job. */
         if (c->io_async_after > 0 && o->jobs == 0) /* else it queues behind them */
-            e = srv_io_pread_nowait(o->fd, dst, length, offset, &got);
-        if (e == EAGAIN && srv_io_defer(c, rq, o, offset, length, mincount, NULL) == SMB_OK)
+            e = srv_fh_pread(o->fh, dst, length, offset, SRV_IO_NOWAIT, &got);
+        if (e == SMB_E_PENDING && srv_io_defer(c, rq, o, offset, length, mincount, NULL) == SMB_OK)
             return SMB_E_PENDING;
     }
-    if (e == EAGAIN) {
+    if (e == SMB_E_PENDING) {
         size_t more = 0;
-        e = srv_io_pread_all(o->fd, dst + got, length - got, offset + got, &more);
+        e = srv_fh_pread(o->fh, dst + got, length - got, offset + got, 0, &more);
         got += more;
     }
-    if (e)
-        return srv_errno_status(e);
+    if (e != SMB_OK)
+        return e;
     if (got == 0 && length > 0)
         return SMB_E_END_OF_FILE;
     if (got < mincount)
@@ -768,17 +758,18 @@ smb_status srv_cmd_write(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
         srv_io_defer(c, rq, o, offset, length, 0, data) == SMB_OK)
         return SMB_E_PENDING;
     if (offset == UINT64_MAX) {
-        struct stat sb;
-        if (fstat(o->fd, &sb) != 0)
-            return srv_errno_status(errno);
-        offset = (uint64_t)sb.st_size; /* append (MS-SMB2 3.3.5.13) */
+        struct srv_attr sb;
+        smb_status st = srv_fh_fstat(o->fh, &sb);
+        if (st != SMB_OK)
+            return st;
+        offset = sb.size; /* append (MS-SMB2 3.3.5.13) */
     }
     if (offset > INT64_MAX - (uint64_t)length)
         return SMB_E_INVALID_PARAMETER;
     size_t done = 0;
-    int e = srv_io_pwrite_all(o->fd, data, length, offset, &done);
-    if (e)
-        return srv_errno_status(e);
+    smb_status e = srv_fh_pwrite(o->fh, data, length, offset, &done);
+    if (e != SMB_OK)
+        return e;
     o->position = offset + done;
     const struct smb2_write_resp resp = {(uint32_t)done, 0};
     smb2_write_resp_encode(w, &resp);
@@ -819,10 +810,10 @@ static size_t put_dirent(smb_wr *w, size_t limit, int cls, const struct srv_dire
         wr_bytes(w, name, nl);
         return w->off - start;
     }
-    put_times(w, &e->st);
-    wr_u64le(w, eof_of(&e->st));
-    wr_u64le(w, alloc_of(&e->st));
-    wr_u32le(w, attrs_of(&e->st, e->name));
+    srv_put_times(w, &e->st);
+    wr_u64le(w, srv_eof_of(&e->st));
+    wr_u64le(w, srv_alloc_of(&e->st));
+    wr_u32le(w, srv_attrs_of(&e->st));
     wr_u32le(w, (uint32_t)nl);
     if (cls != SMB2_FILE_DIRECTORY_INFORMATION)
         wr_u32le(w, 0); /* EaSize */
@@ -836,7 +827,7 @@ static size_t put_dirent(smb_wr *w, size_t limit, int cls, const struct srv_dire
     if (cls == SMB2_FILE_ID_FULL_DIRECTORY_INFORMATION)
         wr_u32le(w, 0); /* Reserved */
     if (cls == SMB2_FILE_ID_BOTH_DIRECTORY_INFORMATION || cls == SMB2_FILE_ID_FULL_DIRECTORY_INFORMATION)
-        wr_u64le(w, (uint64_t)e->st.st_ino);
+        wr_u64le(w, e->st.ino);
     wr_bytes(w, name, nl);
     return w->off - start;
 }
@@ -877,7 +868,7 @@ smb_status srv_cmd_query_directory(struct srv_conn *c, struct srv_req *rq, smb_w
         free(o->ents);
         o->ents = NULL;
         o->n_ents = o->pos = 0;
-        smb_status st = srv_vfs_readdir(o->fd, &o->ents, &o->n_ents);
+        smb_status st = srv_fh_readdir(o->fh, &o->ents, &o->n_ents);
         if (st != SMB_OK)
             return st;
         o->listed = true;
@@ -970,20 +961,20 @@ enum {
     FileFsSectorSizeInformation = 11,
 };
 
-static void put_basic(smb_wr *w, const struct stat *st)
+static void put_basic(smb_wr *w, const struct srv_attr *st)
 {
-    put_times(w, st);
-    wr_u32le(w, attrs_of(st, NULL));
+    srv_put_times(w, st);
+    wr_u32le(w, srv_attrs_of(st));
     wr_u32le(w, 0);
 }
 
-static void put_standard(smb_wr *w, const struct stat *st, bool delete_pending)
+static void put_standard(smb_wr *w, const struct srv_attr *st, bool delete_pending)
 {
-    wr_u64le(w, alloc_of(st));
-    wr_u64le(w, eof_of(st));
-    wr_u32le(w, (uint32_t)st->st_nlink);
+    wr_u64le(w, srv_alloc_of(st));
+    wr_u64le(w, srv_eof_of(st));
+    wr_u32le(w, st->nlink);
     wr_u8(w, delete_pending);
-    wr_u8(w, S_ISDIR(st->st_mode));
+    wr_u8(w, st->type == SRV_FT_DIR);
     wr_u16le(w, 0);
 }
 
@@ -1007,13 +998,14 @@ static void put_u16name(smb_wr *w, const char *s, bool with_len);
 
 static smb_status query_file(struct srv_conn *c, struct srv_open *o, uint8_t cls, smb_wr *w)
 {
-    struct stat st;
-    if (fstat(o->fd, &st) != 0)
-        return srv_errno_status(errno);
+    struct srv_attr st;
+    smb_status fs = srv_fh_fstat(o->fh, &st);
+    if (fs != SMB_OK)
+        return fs;
     switch (cls) {
     case FileBasicInformation: put_basic(w, &st); break;
     case FileStandardInformation: put_standard(w, &st, o->delete_on_close); break;
-    case FileInternalInformation: wr_u64le(w, (uint64_t)st.st_ino); break;
+    case FileInternalInformation: wr_u64le(w, st.ino); break;
     case FileEaInformation: wr_u32le(w, 0); break;
     case FileAccessInformation: wr_u32le(w, o->access); break;
     case FilePositionInformation: wr_u64le(w, o->position); break;
@@ -1043,7 +1035,7 @@ static smb_status query_file(struct srv_conn *c, struct srv_open *o, uint8_t cls
     case FileAllInformation:
         put_basic(w, &st);
         put_standard(w, &st, o->delete_on_close);
-        wr_u64le(w, (uint64_t)st.st_ino);
+        wr_u64le(w, st.ino);
         wr_u32le(w, 0);         /* EaSize */
         wr_u32le(w, o->access); /* AccessFlags */
         wr_u64le(w, o->position); /* CurrentByteOffset */
@@ -1051,18 +1043,18 @@ static smb_status query_file(struct srv_conn *c, struct srv_open *o, uint8_t cls
         wr_u32le(w, 0);         /* AlignmentRequirement */
         return put_name_info(w, o);
     case FileNetworkOpenInformation:
-        put_times(w, &st);
-        wr_u64le(w, alloc_of(&st));
-        wr_u64le(w, eof_of(&st));
-        wr_u32le(w, attrs_of(&st, NULL));
+        srv_put_times(w, &st);
+        wr_u64le(w, srv_alloc_of(&st));
+        wr_u64le(w, srv_eof_of(&st));
+        wr_u32le(w, srv_attrs_of(&st));
         wr_u32le(w, 0);
         break;
     case FileAttributeTagInformation:
-        wr_u32le(w, attrs_of(&st, NULL));
+        wr_u32le(w, srv_attrs_of(&st));
         wr_u32le(w, 0);
         break;
     case FileCompressionInformation:
-        wr_u64le(w, eof_of(&st));
+        wr_u64le(w, srv_eof_of(&st));
         wr_u16le(w, 0);
         wr_u8(w, 0);
         wr_u8(w, 0);
@@ -1076,8 +1068,8 @@ static smb_status query_file(struct srv_conn *c, struct srv_open *o, uint8_t cls
             static const uint8_t dd[] = {':', 0, ':', 0, '$', 0, 'D', 0, 'A', 0, 'T', 0, 'A', 0};
             wr_u32le(w, 0);
             wr_u32le(w, sizeof dd);
-            wr_u64le(w, eof_of(&st));
-            wr_u64le(w, alloc_of(&st));
+            wr_u64le(w, srv_eof_of(&st));
+            wr_u64le(w, srv_alloc_of(&st));
             wr_bytes(w, dd, sizeof dd);
         }
         break;
@@ -1099,10 +1091,11 @@ static void put_u16name(smb_wr *w, const char *s, bool with_len)
 
 static smb_status query_fs(struct srv_conn *c, struct srv_open *o, uint8_t cls, smb_wr *w)
 {
-    struct statvfs vf;
-    if (fstatvfs(o->fd, &vf) != 0)
-        return srv_errno_status(errno);
-    uint64_t bs = vf.f_frsize ? vf.f_frsize : 4096;
+    struct srv_volinfo vf;
+    smb_status st = srv_vfs_volume(&c->ctx->vfs[o->share], &vf);
+    if (st != SMB_OK)
+        return st;
+    uint64_t bs = vf.block_size ? vf.block_size : 4096;
     uint32_t sectors = bs >= 512 ? (uint32_t)(bs / 512) : 1;
     switch (cls) {
     case FileFsVolumeInformation: {
@@ -1119,15 +1112,15 @@ static smb_status query_fs(struct srv_conn *c, struct srv_open *o, uint8_t cls, 
         break;
     }
     case FileFsSizeInformation:
-        wr_u64le(w, (uint64_t)vf.f_blocks);
-        wr_u64le(w, (uint64_t)vf.f_bavail);
+        wr_u64le(w, vf.blocks);
+        wr_u64le(w, vf.bavail);
         wr_u32le(w, sectors);
         wr_u32le(w, 512);
         break;
     case FileFsFullSizeInformation:
-        wr_u64le(w, (uint64_t)vf.f_blocks);
-        wr_u64le(w, (uint64_t)vf.f_bavail);
-        wr_u64le(w, (uint64_t)vf.f_bfree);
+        wr_u64le(w, vf.blocks);
+        wr_u64le(w, vf.bavail);
+        wr_u64le(w, vf.bfree);
         wr_u32le(w, sectors);
         wr_u32le(w, 512);
         break;
@@ -1292,13 +1285,13 @@ static smb_status set_rename(struct srv_conn *c, struct srv_req *rq, struct srv_
         *sl = 0;
     else
         parent[0] = 0;
-    struct stat pb, rootsb;
+    struct srv_attr pb, rootsb;
     /* Windows refuses to rename a directory with anything open beneath it */
-    if (o->is_dir && fstat(c->ctx->vfs[o->share].root_fd, &rootsb) == 0 &&
+    if (o->is_dir && srv_vfs_stat(&c->ctx->vfs[o->share], "", &rootsb) == SMB_OK &&
         share_busy_below(c->ctx->shared, &rootsb, o->rel))
         return SMB_E_ACCESS_DENIED;
     if (srv_vfs_stat(&c->ctx->vfs[o->share], parent, &pb) == SMB_OK &&
-        !share_check(c->ctx->shared, pb.st_dev, pb.st_ino, o->is_dir ? SMB2_FILE_APPEND_DATA : SMB2_FILE_WRITE_DATA,
+        !share_check(c->ctx->shared, pb.dev, pb.ino, o->is_dir ? SMB2_FILE_APPEND_DATA : SMB2_FILE_WRITE_DATA,
                      SMB2_FILE_SHARE_READ | SMB2_FILE_SHARE_WRITE))
         return SMB_E_SHARING_VIOLATION;
     st = srv_vfs_rename(&c->ctx->vfs[o->share], o->rel, to, replace != 0);
@@ -1343,23 +1336,16 @@ smb_status srv_cmd_set_info(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
             (void)ct;
             if (!(o->access & SMB2_FILE_WRITE_ATTRIBUTES))
                 return SMB_E_ACCESS_DENIED;
-            struct stat ab;
-            if (fattr && !o->is_dir && fstat(o->fd, &ab) == 0) {
-                /* SMB2_FILE_ATTRIBUTE_READONLY <-> the write bits; the other
-                 * attributes are not stored (0 = leave them alone) */
-                mode_t m = (fattr & SMB2_FILE_ATTRIBUTE_READONLY) ? (ab.st_mode & ~(mode_t)0222)
-                                                                   : (ab.st_mode | S_IWUSR);
-                if ((m & 07777) != (ab.st_mode & 07777) && fchmod(o->fd, m & 07777) != 0 && errno != EBADF)
-                    return srv_errno_status(errno);
-            }
-            struct timespec ts[2] = {{0, UTIME_OMIT}, {0, UTIME_OMIT}};
+            /* SMB2_FILE_ATTRIBUTE_READONLY <-> the write bits; the other
+             * attributes are not stored (0 = leave them alone) */
+            int ro = fattr && !o->is_dir ? (fattr & SMB2_FILE_ATTRIBUTE_READONLY) != 0 : -1;
             /* 0 = do not change; -1 (0xFFFF...) = stop updating (ignored) */
-            if (at && at != UINT64_MAX)
-                srv_timespec(at, &ts[0]);
-            if (mt && mt != UINT64_MAX)
-                srv_timespec(mt, &ts[1]);
-            if ((ts[0].tv_nsec != UTIME_OMIT || ts[1].tv_nsec != UTIME_OMIT) && futimens(o->fd, ts) != 0)
-                st = errno == EBADF ? SMB_OK : srv_errno_status(errno);
+            if (at == UINT64_MAX)
+                at = SRV_TIME_KEEP;
+            if (mt == UINT64_MAX)
+                mt = SRV_TIME_KEEP;
+            if (ro >= 0 || at != SRV_TIME_KEEP || mt != SRV_TIME_KEEP)
+                st = srv_fh_setattr(o->fh, ro, at, mt);
             break;
         }
         case FileRenameInformation:
@@ -1377,14 +1363,14 @@ smb_status srv_cmd_set_info(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
                 return SMB_E_ACCESS_DENIED;
             if (del && !o->rel[0])
                 return SMB_E_ACCESS_DENIED;
-            struct stat db;
-            if (del && !o->is_dir && fstat(o->fd, &db) == 0 && !(db.st_mode & S_IWUSR))
+            struct srv_attr db;
+            if (del && !o->is_dir && srv_fh_fstat(o->fh, &db) == SMB_OK && db.readonly)
                 return SMB_E_CANNOT_DELETE; /* MS-FSA 2.1.5.14.3: read-only */
             if (del && o->is_dir) {
                 /* MS-FSA 2.1.5.14.3: a non-empty directory cannot be marked */
                 struct srv_dirent *e = NULL;
                 size_t n = 0;
-                if (srv_vfs_readdir(o->fd, &e, &n) == SMB_OK && n > 2) {
+                if (srv_fh_readdir(o->fh, &e, &n) == SMB_OK && n > 2) {
                     free(e);
                     return SMB_E_DIRECTORY_NOT_EMPTY;
                 }
@@ -1399,8 +1385,8 @@ smb_status srv_cmd_set_info(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
                 return SMB_E_INFO_LENGTH_MISMATCH;
             if (!(o->access & SMB2_DELETE))
                 return SMB_E_ACCESS_DENIED;
-            struct stat db;
-            if ((fl & 1) && !(fl & 0x10) && !o->is_dir && fstat(o->fd, &db) == 0 && !(db.st_mode & S_IWUSR))
+            struct srv_attr db;
+            if ((fl & 1) && !(fl & 0x10) && !o->is_dir && srv_fh_fstat(o->fh, &db) == SMB_OK && db.readonly)
                 return SMB_E_CANNOT_DELETE; /* unless FILE_DISPOSITION_IGNORE_READONLY_ATTRIBUTE */
             o->delete_on_close = (fl & 1) != 0;
             break;
@@ -1417,20 +1403,12 @@ smb_status srv_cmd_set_info(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
             if (sz > INT64_MAX)
                 return SMB_E_INVALID_PARAMETER;
             if (cls == FileEndOfFileInformation) {
-                if (ftruncate(o->fd, (off_t)sz) != 0)
-                    st = srv_errno_status(errno);
+                st = srv_fh_truncate(o->fh, sz);
             } else {
-                struct stat sb;
-                /* allocation: grow with fallocate, shrink truncates (MS-FSA 2.1.5.14.1) */
-                if (fstat(o->fd, &sb) != 0)
-                    st = srv_errno_status(errno);
-                else if (sz < (uint64_t)sb.st_size) {
-                    if (ftruncate(o->fd, (off_t)sz) != 0)
-                        st = srv_errno_status(errno);
-                } else if (sz > 0 && fallocate(o->fd, FALLOC_FL_KEEP_SIZE, 0, (off_t)sz) != 0 &&
-                           errno != EOPNOTSUPP) {
-                    st = srv_errno_status(errno);
-                }
+                struct srv_attr sb;
+                /* allocation: grow (reserve), shrink truncates (MS-FSA 2.1.5.14.1) */
+                if ((st = srv_fh_fstat(o->fh, &sb)) == SMB_OK)
+                    st = sz < sb.size ? srv_fh_truncate(o->fh, sz) : srv_fh_allocate(o->fh, sz);
             }
             break;
         }
@@ -1535,14 +1513,14 @@ smb_status srv_cmd_ioctl(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
         /* MS-FSCC 2.3.15/2.3.7: FILE_OBJECTID_BUFFER; the ObjectId is the
          * inode and device numbers (stable for the file's lifetime), the
          * BirthObjectId the same, BirthVolumeId and DomainId zero */
-        struct stat sb;
-        if (o->fd < 0 || fstat(o->fd, &sb) != 0)
+        struct srv_attr sb;
+        if (!o->fh || srv_fh_fstat(o->fh, &sb) != SMB_OK)
             return SMB_E_INVALID_DEVICE_REQUEST;
         if (maxout < 64)
             return SMB_E_BUFFER_TOO_SMALL;
         uint8_t oid[64] = {0}; /* ObjectId, BirthVolumeId, BirthObjectId, DomainId */
-        put_le64(oid, (uint64_t)sb.st_ino);
-        put_le64(oid + 8, (uint64_t)sb.st_dev);
+        put_le64(oid, sb.ino);
+        put_le64(oid + 8, sb.dev);
         memcpy(oid + 32, oid, 16);
         put_ioctl_rsp(w, &q, oid, 64);
         rq->body_written = true;

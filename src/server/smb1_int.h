@@ -19,7 +19,7 @@
 
 struct smb1_open {
     bool used;
-    int fd;
+    struct srv_fh *fh;
     bool is_dir;
     char *rel; /* heap: path beneath the share root ("" = root) */
 };

@@ -352,21 +352,22 @@ static void vfs_symlinks_cannot_escape(void **state)
     assert_int_equal(symlink("..", q), 0);
 
     struct srv_vfs v;
-    int fd = -1;
+    struct srv_fh *fh = NULL;
     assert_int_equal(srv_vfs_open_root(&v, share, false), SMB_OK);
-    assert_int_equal(srv_vfs_open(&v, "inside", O_RDONLY, 0, &fd), SMB_OK);
-    close(fd);
-    assert_int_equal(srv_vfs_open(&v, "ok", O_RDONLY, 0, &fd), SMB_OK);
-    close(fd);
-    assert_int_equal(srv_vfs_open(&v, "up", O_RDONLY, 0, &fd), SMB_E_ACCESS_DENIED);
-    assert_int_equal(srv_vfs_open(&v, "abs", O_RDONLY, 0, &fd), SMB_E_ACCESS_DENIED);
-    assert_int_equal(srv_vfs_open(&v, "dirup/secret", O_RDONLY, 0, &fd), SMB_E_ACCESS_DENIED);
-    assert_int_equal(srv_vfs_open(&v, "../secret", O_RDONLY, 0, &fd), SMB_E_ACCESS_DENIED);
-    assert_int_equal(srv_vfs_open(&v, p, O_RDONLY, 0, &fd), SMB_E_ACCESS_DENIED); /* absolute */
-    struct stat st;
+    assert_int_equal(srv_vfs_open(&v, "inside", 0, &fh), SMB_OK);
+    srv_fh_put(fh);
+    assert_int_equal(srv_vfs_open(&v, "ok", 0, &fh), SMB_OK);
+    srv_fh_put(fh);
+    assert_int_equal(srv_vfs_open(&v, "up", 0, &fh), SMB_E_ACCESS_DENIED);
+    assert_null(fh);
+    assert_int_equal(srv_vfs_open(&v, "abs", 0, &fh), SMB_E_ACCESS_DENIED);
+    assert_int_equal(srv_vfs_open(&v, "dirup/secret", 0, &fh), SMB_E_ACCESS_DENIED);
+    assert_int_equal(srv_vfs_open(&v, "../secret", 0, &fh), SMB_E_ACCESS_DENIED);
+    assert_int_equal(srv_vfs_open(&v, p, 0, &fh), SMB_E_ACCESS_DENIED); /* absolute */
+    struct srv_attr st;
     assert_int_equal(srv_vfs_stat(&v, "up", &st), SMB_E_ACCESS_DENIED);
     /* creating through an escaping directory link is refused too */
-    assert_int_equal(srv_vfs_mkdir(&v, "dirup/newdir", 0755), SMB_E_ACCESS_DENIED);
+    assert_int_equal(srv_vfs_mkdir(&v, "dirup/newdir"), SMB_E_ACCESS_DENIED);
     assert_int_equal(srv_vfs_rename(&v, "inside", "dirup/stolen", false), SMB_E_ACCESS_DENIED);
     snprintf(q, sizeof q, "%s/newdir", d);
     assert_int_not_equal(access(q, F_OK), 0);
@@ -377,10 +378,10 @@ static void vfs_symlinks_cannot_escape(void **state)
 
     /* read-only share */
     assert_int_equal(srv_vfs_open_root(&v, share, true), SMB_OK);
-    assert_int_equal(srv_vfs_open(&v, "renamed", O_RDWR, 0, &fd), SMB_E_MEDIA_WRITE_PROTECTED);
-    assert_int_equal(srv_vfs_open(&v, "renamed", O_RDONLY, 0, &fd), SMB_OK);
-    close(fd);
-    assert_int_equal(srv_vfs_mkdir(&v, "x", 0755), SMB_E_MEDIA_WRITE_PROTECTED);
+    assert_int_equal(srv_vfs_open(&v, "renamed", SRV_O_RDWR, &fh), SMB_E_MEDIA_WRITE_PROTECTED);
+    assert_int_equal(srv_vfs_open(&v, "renamed", 0, &fh), SMB_OK);
+    srv_fh_put(fh);
+    assert_int_equal(srv_vfs_mkdir(&v, "x"), SMB_E_MEDIA_WRITE_PROTECTED);
     assert_int_equal(srv_vfs_remove(&v, "renamed", false), SMB_E_MEDIA_WRITE_PROTECTED);
     srv_vfs_close(&v);
     char cmd[700];
