@@ -49,7 +49,7 @@ typedef void (*srv_log_fn)(void *arg, int level, const char *msg);
 struct srv_share_ent;
 struct srv_shared {
     pthread_mutex_t share_mu;
-    struct srv_share_ent *share_list; /* share-mode table (session_files.c) */
+    struct srv_share_ent *share_list; /* share-mode table (smb2_open.c) */
     int refs;                         /* ctxs using this state */
 };
 

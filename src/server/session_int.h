@@ -4,7 +4,8 @@
  * session_emit.c (the one response path: header, signing decision, preauth,
  * compound padding, NetBIOS framing),
  * session_auth.c (SPNEGO/NTLMSSP against the user db), session_sign.c
- * (message MACs) and session_files.c (tree and file commands).
+ * (message MACs) and the SMB2 commands, one per file (smb2_*.c, with
+ * smb2_open.h: the open table and share modes).
  */
 #ifndef SMBSIGN_SERVER_SESSION_INT_H
 #define SMBSIGN_SERVER_SESSION_INT_H
@@ -93,7 +94,7 @@ struct srv_open {
     bool is_dir, ipc, delete_on_close, writable;
     uint32_t access;
     uint64_t position; /* FilePositionInformation: end of the last READ/WRITE */
-    struct srv_share_ent *sh; /* this open in the share-mode table (session_files.c) */
+    struct srv_share_ent *sh; /* this open in the share-mode table (smb2_open.c) */
     uint32_t jobs;     /* deferred READ/WRITE/FLUSH not yet completed (session_io.c) */
     char *rel; /* heap, path beneath the share root */
     /* directory enumeration */
@@ -324,7 +325,7 @@ uint64_t srv_alloc_of(const struct srv_attr *st);
 uint64_t srv_eof_of(const struct srv_attr *st);
 void srv_put_times(smb_wr *w, const struct srv_attr *st);
 
-/* helpers shared with session_files.c */
+/* the open table (smb2_open.c), used by the session and async code too */
 void srv_open_close(struct srv_conn *c, struct srv_open *o);
 void srv_tree_remove_opens(struct srv_conn *c, uint64_t session_id, uint32_t tree_id);
 
