@@ -5,11 +5,9 @@
  * chains run against a tree that is rebuilt for every input (f.txt,
  * sub/g.txt), so inputs are independent and nothing touches the disk.
  *
- * Input: one flags byte, then PDUs, each prefixed by a 2-byte LE length
- * (as fuzz_srv_conn_input). Flags bit 0: start with the ready-made session 1
- * / tree 1 (fuzzing hook, no NTLM exchange); bit 1: READ/WRITE/FLUSH become
- * I/O jobs (bit 2: interim at once), each run and completed after the next
- * PDU so a CANCEL in between can hit it.
+ * Input: as fuzz_srv_conn_input (fuzz/srv_fuzz_drive.h): one flags byte
+ * (ready-made session, I/O jobs), then PDUs each prefixed by a 2-byte LE
+ * length.
  *
  * SMBSIGN_FUZZ_STATS=1 in the environment prints, at exit, how many
  * successful responses each command got and which SET_INFO classes
@@ -21,8 +19,7 @@
 
 #include "server/session.h"
 #include "server/vfs.h"
-
-void srv_conn_fuzz_session(struct srv_conn *c); /* session.c, SMBSIGN_FUZZING only */
+#include "srv_fuzz_drive.h"
 
 #define MEM_BYTES (1u << 20) /* a small tree: writes past it are STATUS_DISK_FULL */
 
@@ -135,64 +132,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (srv_vfs_mkdir(&ctx.vfs[0], "sub") != SMB_OK)
         abort();
     put_file(&ctx.vfs[0], "sub/g.txt", "second file\n");
-    struct srv_conn *c = srv_conn_new(&ctx, "fuzz");
-    struct srv_buf out = {0};
-    size_t off = 0;
-    struct srv_io_job *job = NULL;
-    uint8_t *job_pdu = NULL;
-    size_t job_len = 0;
-    if (size > 0) {
-        if (data[0] & 1)
-            srv_conn_fuzz_session(c);
-        if (data[0] & 2)
-            srv_conn_set_io_jobs(c, (data[0] & 4) ? 0 : 1000);
-        off = 1;
-    }
-    while (off + 2 <= size) {
-        size_t n = (size_t)data[off] | ((size_t)data[off + 1] << 8);
-        off += 2;
-        if (n > size - off)
-            n = size - off;
-        uint8_t *pdu = malloc(n ? n : 1); /* a copy, so ASan sees reads past the PDU */
-        memcpy(pdu, data + off, n);
-        smb_status st = srv_conn_input(c, pdu, n, &out);
-        off += n;
-        if (stats_on)
-            count(pdu, n, &out);
-        out.len = 0;
-        (void)srv_conn_take_io_cancel(c);
-        if (job) {
-            srv_io_job_run(job);
-            srv_buf_free(&out);
-            if (srv_conn_job_interim(c, job, &out) != SMB_OK) /* nothing when already sent */
-                job_errors++;
-            out.len = 0;
-            if (srv_conn_job_done(c, job, &out) != SMB_OK)
-                job_errors++;
-            if (stats_on)
-                count(job_pdu, job_len, &out);
-            out.len = 0;
-            free(job_pdu);
-            job = NULL;
-            job_pdu = NULL;
-        }
-        if ((job = srv_conn_take_job(c)) != NULL) {
-            job_pdu = pdu; /* a WRITE job points into it */
-            job_len = n;
-        } else
-            free(pdu);
-        if (st != SMB_OK)
-            break;
-    }
-    if (job) {
-        srv_io_job_run(job);
-        srv_buf_free(&out);
-        if (srv_conn_job_done(c, job, &out) != SMB_OK)
-            job_errors++;
-        free(job_pdu);
-    }
-    srv_buf_free(&out);
-    srv_conn_free(c);
+    job_errors += srv_fuzz_drive(&ctx, data, size, stats_on ? count : NULL);
     srv_ctx_free(&ctx);
     return 0;
 }

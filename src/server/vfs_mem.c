@@ -437,95 +437,94 @@ static bool within(const struct mem_inode *d, const struct mem_inode *a, const s
     }
 }
 
-/* Both parents and the source entry of a two-name operation; *te the
- * target entry when it exists. */
-static smb_status two_names(struct srv_memfs *fs, const char *from, const char *to, struct mem_inode **d1,
-                            struct mem_dent **se, struct mem_inode **d2, const char **b2, struct mem_dent **te)
+/* A two-name operation (rename, link): both parents, the source entry, the
+ * target's last component and its entry when it exists. */
+struct mem_pair {
+    struct mem_inode *d1, *d2;
+    struct mem_dent *se, *te;
+    const char *b2;
+};
+
+static smb_status rename_locked(struct srv_memfs *fs, struct mem_pair *p, bool replace)
 {
-    const char *b1;
-    smb_status st = parent_of(fs, from, d1, &b1);
-    if (st == SMB_OK)
-        st = parent_of(fs, to, d2, b2);
-    if (st != SMB_OK)
-        return st;
-    if (!(*se = dent_find(*d1, b1, strlen(b1))))
-        return SMB_E_OBJECT_NAME_NOT_FOUND;
-    *te = dent_find(*d2, *b2, strlen(*b2));
+    struct mem_inode *n = p->se->ino;
+    if (p->te && !replace)
+        return SMB_E_OBJECT_NAME_COLLISION; /* RENAME_NOREPLACE: EEXIST */
+    if (p->te && p->te->ino == n)
+        return SMB_OK; /* the same file: nothing to do (rename(2)) */
+    if (n->dir && within(p->d2, n, fs->root))
+        return SMB_E_INVALID_PARAMETER; /* into itself: EINVAL */
+    if (p->te) {
+        struct mem_inode *t = p->te->ino;
+        if (t->dir && !n->dir)
+            return SMB_E_FILE_IS_A_DIRECTORY; /* EISDIR */
+        if (!t->dir && n->dir)
+            return SMB_E_OBJECT_PATH_NOT_FOUND; /* ENOTDIR */
+        if (t->dir && t->children)
+            return SMB_E_DIRECTORY_NOT_EMPTY;
+        dent_remove(fs, p->d2, p->te, true);
+    }
+    /* move the entry: out of d1, renamed, into d2 */
+    for (struct mem_dent **pp = &p->d1->children; *pp; pp = &(*pp)->next)
+        if (*pp == p->se) {
+            *pp = p->se->next;
+            break;
+        }
+    memcpy(p->se->name, p->b2, strlen(p->b2) + 1);
+    p->se->next = p->d2->children;
+    p->d2->children = p->se;
+    if (n->dir)
+        n->parent = p->d2;
+    n->ctime = p->d1->mtime = p->d1->ctime = p->d2->mtime = p->d2->ctime = tick(fs);
     return SMB_OK;
+}
+
+static smb_status link_locked(struct srv_memfs *fs, struct mem_pair *p, bool replace)
+{
+    if (p->se->ino->dir)
+        return SMB_E_ACCESS_DENIED; /* EPERM: no hard links to directories */
+    if (p->te) {
+        if (!replace || p->te->ino->dir)
+            return SMB_E_OBJECT_NAME_COLLISION; /* EEXIST (unlink of a directory failed) */
+        if (p->te->ino == p->se->ino)
+            return SMB_OK; /* already that file */
+        dent_remove(fs, p->d2, p->te, true);
+    }
+    smb_status st = dent_add(fs, p->d2, p->b2, p->se->ino);
+    if (st == SMB_OK)
+        p->se->ino->ctime = tick(fs);
+    return st;
+}
+
+/* Resolve both names under the tree's lock and run op. */
+static smb_status two_names(const struct srv_vfs *v, const char *from, const char *to, bool replace,
+                            smb_status (*op)(struct srv_memfs *, struct mem_pair *, bool))
+{
+    struct srv_memfs *fs = v->mem;
+    struct mem_pair p = {0};
+    const char *b1;
+    pthread_mutex_lock(&fs->mu);
+    smb_status st = parent_of(fs, from, &p.d1, &b1);
+    if (st == SMB_OK)
+        st = parent_of(fs, to, &p.d2, &p.b2);
+    if (st == SMB_OK && !(p.se = dent_find(p.d1, b1, strlen(b1))))
+        st = SMB_E_OBJECT_NAME_NOT_FOUND;
+    if (st == SMB_OK) {
+        p.te = dent_find(p.d2, p.b2, strlen(p.b2));
+        st = op(fs, &p, replace);
+    }
+    pthread_mutex_unlock(&fs->mu);
+    return st;
 }
 
 static smb_status mem_rename(const struct srv_vfs *v, const char *from, const char *to, bool replace)
 {
-    struct srv_memfs *fs = v->mem;
-    pthread_mutex_lock(&fs->mu);
-    struct mem_inode *d1, *d2;
-    struct mem_dent *se, *te;
-    const char *b2;
-    smb_status st = two_names(fs, from, to, &d1, &se, &d2, &b2, &te);
-    if (st != SMB_OK)
-        goto out;
-    struct mem_inode *n = se->ino;
-    if (te && !replace) {
-        st = SMB_E_OBJECT_NAME_COLLISION; /* RENAME_NOREPLACE: EEXIST */
-        goto out;
-    }
-    if (te && te->ino == n)
-        goto out; /* the same file: nothing to do (rename(2)) */
-    if (n->dir && within(d2, n, fs->root)) {
-        st = SMB_E_INVALID_PARAMETER; /* into itself: EINVAL */
-        goto out;
-    }
-    if (te) {
-        if (te->ino->dir && !n->dir)
-            st = SMB_E_FILE_IS_A_DIRECTORY; /* EISDIR */
-        else if (!te->ino->dir && n->dir)
-            st = SMB_E_OBJECT_PATH_NOT_FOUND; /* ENOTDIR */
-        else if (te->ino->dir && te->ino->children)
-            st = SMB_E_DIRECTORY_NOT_EMPTY;
-        if (st != SMB_OK)
-            goto out;
-        dent_remove(fs, d2, te, true);
-    }
-    /* move the entry: out of d1, renamed, into d2 */
-    for (struct mem_dent **pp = &d1->children; *pp; pp = &(*pp)->next)
-        if (*pp == se) {
-            *pp = se->next;
-            break;
-        }
-    memcpy(se->name, b2, strlen(b2) + 1);
-    se->next = d2->children;
-    d2->children = se;
-    if (n->dir)
-        n->parent = d2;
-    n->ctime = d1->mtime = d1->ctime = d2->mtime = d2->ctime = tick(fs);
-out:
-    pthread_mutex_unlock(&fs->mu);
-    return st;
+    return two_names(v, from, to, replace, rename_locked);
 }
 
 static smb_status mem_link(const struct srv_vfs *v, const char *from, const char *to, bool replace)
 {
-    struct srv_memfs *fs = v->mem;
-    pthread_mutex_lock(&fs->mu);
-    struct mem_inode *d1, *d2;
-    struct mem_dent *se, *te;
-    const char *b2;
-    smb_status st = two_names(fs, from, to, &d1, &se, &d2, &b2, &te);
-    if (st == SMB_OK && se->ino->dir)
-        st = SMB_E_ACCESS_DENIED; /* EPERM: no hard links to directories */
-    if (st == SMB_OK && te) {
-        if (!replace || te->ino->dir)
-            st = SMB_E_OBJECT_NAME_COLLISION; /* EEXIST (unlink of a directory failed) */
-        else if (te->ino == se->ino)
-            goto out; /* already that file */
-        else
-            dent_remove(fs, d2, te, true);
-    }
-    if (st == SMB_OK && (st = dent_add(fs, d2, b2, se->ino)) == SMB_OK)
-        se->ino->ctime = tick(fs);
-out:
-    pthread_mutex_unlock(&fs->mu);
-    return st;
+    return two_names(v, from, to, replace, link_locked);
 }
 
 static smb_status mem_volume(const struct srv_vfs *v, struct srv_volinfo *vi)
