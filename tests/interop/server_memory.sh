@@ -40,5 +40,12 @@ check_eq "nothing of the memory share reached the disk" "$(find "$SRV_DIR" -name
 out=$(smbc SMB3_11 required "put payload b.bin" share)
 check "twin: the same upload to the POSIX share is on disk" cmp "$SRV_DIR/payload" "$SRV_DIR/share/b.bin"
 check_match "the log names the memory share's tree connect" "$(cat "$SRV_LOG")" "connected to 'mem'"
+out=$("$SMBSIGN" serve -c "$SRV_DIR/mem.conf" --users "$SRV_DIR/users" --check 2>&1)
+check_match "--check: the memory share is a note, not an error" "$out" "share \[mem\] is held in memory \(backend = memory, 1 MiB\)"
+check_nomatch "--check: no path is asked of a memory share" "$out" "\[mem\] has no path"
+out=$("$SMBSIGN" serve -c "$SRV_DIR/mem.conf" --users "$SRV_DIR/users" --check-config 2>&1)
+check_match "--check-config: share: mem -> (memory)" "$out" "share: mem -> \(memory\)"
+printf '[p]\nbackend = posix\n' >"$SRV_DIR/nopath.conf"
+check_exit 2 "twin: a POSIX share without a path is refused" "$SMBSIGN" serve -c "$SRV_DIR/nopath.conf" --users "$SRV_DIR/users" --check
 srv_stop
 exit 0
