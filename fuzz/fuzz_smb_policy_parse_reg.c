@@ -4,7 +4,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static smb_status parse(const uint8_t *data, size_t size, smb_policy_layer *l, smb_policy_error *err)
+static SMB_WUR smb_status parse(const uint8_t *data, size_t size, smb_policy_layer *l, smb_policy_error *err)
 {
     return smb_policy_parse_reg(data, size, "fuzz", l, err);
 }

@@ -45,7 +45,8 @@ static void setup(void)
     srv_config_init(&cfg);
     cfg.guest_ok = true;
     cfg.max_io = 65536;
-    srv_config_add_share(&cfg, "share=/tmp", err, sizeof err); /* replaced below */
+    if (srv_config_add_share(&cfg, "share=/tmp", err, sizeof err) != SMB_OK) /* replaced below */
+        abort();
     memcpy(cfg.shares[0].path, dir, sizeof dir);
     cfg.shares[0].read_only = true; /* the fuzzer must not write */
     cfg.smb1 = true;

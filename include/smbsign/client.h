@@ -106,20 +106,20 @@ typedef void (*smb_client_progress_fn)(uint64_t done, uint64_t total, void *arg)
 /* Return non-zero to stop listing. */
 typedef int (*smb_client_list_fn)(const struct smb_client_dirent *e, void *arg);
 
-SMB_API smb_status smb_client_connect(smb_client **out, const struct smb_client_opts *o);
+SMB_API SMB_WUR smb_status smb_client_connect(smb_client **out, const struct smb_client_opts *o);
 /* The explanation of the last error (static or per-client text, never NULL). */
 SMB_API const char *smb_client_last_error(const smb_client *c);
 /* Logoff, disconnect, free (NULL allowed). */
 SMB_API void smb_client_free(smb_client *c);
 
-SMB_API smb_status smb_client_tree_connect(smb_client *c, const char *share);
-SMB_API smb_status smb_client_tree_disconnect(smb_client *c);
-SMB_API smb_status smb_client_session_info(const smb_client *c, struct smb_client_session *out);
-SMB_API smb_status smb_client_echo(smb_client *c);
+SMB_API SMB_WUR smb_status smb_client_tree_connect(smb_client *c, const char *share);
+SMB_API SMB_WUR smb_status smb_client_tree_disconnect(smb_client *c);
+SMB_API SMB_WUR smb_status smb_client_session_info(const smb_client *c, struct smb_client_session *out);
+SMB_API SMB_WUR smb_status smb_client_echo(smb_client *c);
 
 /* Whole-file transfers, pipelined over several READ/WRITEs in flight. */
-SMB_API smb_status smb_client_get(smb_client *c, const char *remote, int fd, smb_client_progress_fn cb, void *arg);
-SMB_API smb_status smb_client_put(smb_client *c, int fd, const char *remote, smb_client_progress_fn cb, void *arg);
+SMB_API SMB_WUR smb_status smb_client_get(smb_client *c, const char *remote, int fd, smb_client_progress_fn cb, void *arg);
+SMB_API SMB_WUR smb_status smb_client_put(smb_client *c, int fd, const char *remote, smb_client_progress_fn cb, void *arg);
 
 /* Handles for byte-range access. */
 typedef struct smb_client_file smb_client_file;
@@ -127,20 +127,20 @@ typedef struct smb_client_file smb_client_file;
 #define SMB_CLIENT_O_WRITE 0x2
 #define SMB_CLIENT_O_CREATE 0x4
 #define SMB_CLIENT_O_TRUNC 0x8
-SMB_API smb_status smb_client_open(smb_client *c, const char *path, int flags, smb_client_file **f, uint64_t *size);
-SMB_API smb_status smb_client_read(smb_client *c, smb_client_file *f, uint64_t off, void *buf, size_t len, size_t *got);
-SMB_API smb_status smb_client_write(smb_client *c, smb_client_file *f, uint64_t off, const void *buf, size_t len);
-SMB_API smb_status smb_client_flush(smb_client *c, smb_client_file *f);
-SMB_API smb_status smb_client_close(smb_client *c, smb_client_file *f);
+SMB_API SMB_WUR smb_status smb_client_open(smb_client *c, const char *path, int flags, smb_client_file **f, uint64_t *size);
+SMB_API SMB_WUR smb_status smb_client_read(smb_client *c, smb_client_file *f, uint64_t off, void *buf, size_t len, size_t *got);
+SMB_API SMB_WUR smb_status smb_client_write(smb_client *c, smb_client_file *f, uint64_t off, const void *buf, size_t len);
+SMB_API SMB_WUR smb_status smb_client_flush(smb_client *c, smb_client_file *f);
+SMB_API SMB_WUR smb_status smb_client_close(smb_client *c, smb_client_file *f);
 
-SMB_API smb_status smb_client_list(smb_client *c, const char *dir, smb_client_list_fn cb, void *arg);
-SMB_API smb_status smb_client_stat(smb_client *c, const char *path, struct smb_client_stat *st);
-SMB_API smb_status smb_client_mkdir(smb_client *c, const char *path);
-SMB_API smb_status smb_client_rmdir(smb_client *c, const char *path);
-SMB_API smb_status smb_client_unlink(smb_client *c, const char *path);
-SMB_API smb_status smb_client_rename(smb_client *c, const char *from, const char *to);
+SMB_API SMB_WUR smb_status smb_client_list(smb_client *c, const char *dir, smb_client_list_fn cb, void *arg);
+SMB_API SMB_WUR smb_status smb_client_stat(smb_client *c, const char *path, struct smb_client_stat *st);
+SMB_API SMB_WUR smb_status smb_client_mkdir(smb_client *c, const char *path);
+SMB_API SMB_WUR smb_status smb_client_rmdir(smb_client *c, const char *path);
+SMB_API SMB_WUR smb_status smb_client_unlink(smb_client *c, const char *path);
+SMB_API SMB_WUR smb_status smb_client_rename(smb_client *c, const char *from, const char *to);
 /* Truncate or extend (SET_INFO FileEndOfFileInformation). */
-SMB_API smb_status smb_client_truncate(smb_client *c, const char *path, uint64_t size);
+SMB_API SMB_WUR smb_status smb_client_truncate(smb_client *c, const char *path, uint64_t size);
 
 #ifdef __cplusplus
 }

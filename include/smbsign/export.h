@@ -14,4 +14,13 @@
 #define SMB_API
 #endif
 
+/* On every function that returns an smb_status: a caller that drops the
+ * status gets a compiler warning (an error under CI's -Werror). Note that a
+ * (void) cast does not silence GCC here: handle the status. */
+#if defined(__GNUC__) || defined(__clang__)
+#define SMB_WUR __attribute__((warn_unused_result))
+#else
+#define SMB_WUR
+#endif
+
 #endif

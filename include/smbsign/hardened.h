@@ -50,10 +50,10 @@ typedef struct smb_hardened_rule {
 } smb_hardened_rule;
 
 /* Parse a path pattern "\\SERVER\SHARE" (also with forward slashes). */
-SMB_API smb_status smb_hardened_parse_pattern(const char *s, size_t n, smb_hardened_rule *out, smb_policy_error *err);
+SMB_API SMB_WUR smb_status smb_hardened_parse_pattern(const char *s, size_t n, smb_hardened_rule *out, smb_policy_error *err);
 /* Parse "RequireMutualAuthentication=1, RequireIntegrity=1, RequirePrivacy=0"
  * (names case-insensitive, spaces allowed, an empty list allowed). */
-SMB_API smb_status smb_hardened_parse_flags(const char *s, size_t n, smb_hardened_rule *out, smb_policy_error *err);
+SMB_API SMB_WUR smb_status smb_hardened_parse_flags(const char *s, size_t n, smb_hardened_rule *out, smb_policy_error *err);
 
 /*
  * Parse a list as given on a command line: entries separated by ';', each
@@ -62,7 +62,7 @@ SMB_API smb_status smb_hardened_parse_flags(const char *s, size_t n, smb_hardene
  * empty list. err->line is the 1-based entry number at fault. On error *n is
  * 0 and nothing is half-filled.
  */
-SMB_API smb_status smb_hardened_parse_list(const char *text, smb_hardened_rule *out, size_t cap, size_t *n,
+SMB_API SMB_WUR smb_status smb_hardened_parse_list(const char *text, smb_hardened_rule *out, size_t cap, size_t *n,
                                    smb_policy_error *err);
 
 /* Specificity of a match (3, 2, 1) or -1 when p does not match. */

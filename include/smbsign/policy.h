@@ -204,7 +204,7 @@ typedef struct smb_policy_layer {
  * RequireIntegrity=1"): names case-insensitive, separated by commas and/or
  * blanks, values 0 or 1; an empty string sets nothing. Fills the three flags
  * of *out (others untouched) or returns SMB_E_MALFORMED with err->msg. */
-SMB_API smb_status smb_policy_parse_hardened_value(const char *s, size_t n, smb_hardened_path *out, smb_policy_error *err);
+SMB_API SMB_WUR smb_status smb_policy_parse_hardened_value(const char *s, size_t n, smb_hardened_path *out, smb_policy_error *err);
 /* Check a path pattern: \\*\NAME, \\SERVER\* or \\SERVER\NAME (no further
  * components). Returns 0 ok, -1 invalid. */
 SMB_API int smb_policy_hardened_pattern_ok(const char *pattern);
@@ -251,7 +251,7 @@ typedef struct smb_policy_effective {
  * means the OS default applies); it cannot clear a higher source.
  * Returns SMB_E_BAD_ARGUMENT when n > SMB_POLICY_MAX_LAYERS.
  */
-SMB_API smb_status smb_policy_resolve(const smb_policy_layer *layers, size_t n, smb_policy_effective *out);
+SMB_API SMB_WUR smb_status smb_policy_resolve(const smb_policy_layer *layers, size_t n, smb_policy_effective *out);
 
 /* A side's level from effective values (KB887429, seed 004 tables):
  * client: require=1 -> required (on Windows 2000 only if enable=1 too, seed 000),
@@ -345,7 +345,7 @@ SMB_API smb_dialect smb_policy_best_dialect(uint8_t dialect_bits);
 /* The protocol a client and a server end up speaking: the best common dialect
  * of the two dialect sets (SMB_DIALECT_BIT_*). Returns SMB_E_NOT_SUPPORTED
  * (no common dialect: negotiate fails) or SMB_OK with *proto and *best set. */
-SMB_API smb_status smb_policy_pick_proto(uint8_t client_dialects, uint8_t server_dialects, smb_proto *proto,
+SMB_API SMB_WUR smb_status smb_policy_pick_proto(uint8_t client_dialects, uint8_t server_dialects, smb_proto *proto,
                                  smb_dialect *best);
 
 /* True for NT 4.0 and Windows 98 profiles (their client keys are Rdr and
@@ -418,9 +418,9 @@ typedef struct smb_outcome {
  * engines cannot disagree. SMB2: era ignored, "enabled" and "disabled" both
  * mean not required.
  */
-SMB_API smb_status smb_policy_outcome(smb_proto proto, smb_side client, smb_side server, smb_outcome *out);
+SMB_API SMB_WUR smb_status smb_policy_outcome(smb_proto proto, smb_side client, smb_side server, smb_outcome *out);
 /* Same for one of the three documented families (eras implied). */
-SMB_API smb_status smb_policy_outcome_family(smb_family f, smb_sign_level client, smb_sign_level server,
+SMB_API SMB_WUR smb_status smb_policy_outcome_family(smb_family f, smb_sign_level client, smb_sign_level server,
                                      smb_outcome *out);
 
 /* Sessions a server offers, encryption demands, and the outcome with them. */
@@ -467,7 +467,7 @@ typedef struct smb_pair_extra {
  * user session of dialect 3.0 or later with any demand is "encrypted".
  * *enc (if non-NULL) receives the pair's demand (none, desired, required).
  */
-SMB_API smb_status smb_policy_outcome_ex(smb_proto proto, smb_side client, smb_side server, const smb_pair_extra *x,
+SMB_API SMB_WUR smb_status smb_policy_outcome_ex(smb_proto proto, smb_side client, smb_side server, const smb_pair_extra *x,
                                  smb_outcome *out, smb_encryption *enc);
 
 /* What a client must do once it has the server's NEGOTIATE response. */
@@ -484,7 +484,7 @@ typedef struct smb_client_decision {
 
 /* client: this client's level and era. server_security_mode: the SecurityMode
  * field of the NEGOTIATE response (SMB1 byte or SMB2 16-bit value). */
-SMB_API smb_status smb_policy_client_decide(smb_proto proto, smb_side client, uint16_t server_security_mode,
+SMB_API SMB_WUR smb_status smb_policy_client_decide(smb_proto proto, smb_side client, uint16_t server_security_mode,
                                     smb_client_decision *out);
 
 /* What a server must do with a session, given what the client said. */
@@ -501,7 +501,7 @@ typedef struct smb_server_decision {
  * SESSION_SETUP_ANDX request (SMB1_FLAGS2_SECURITY_SIGNATURE[_REQUIRED]), or
  * the SMB2 SecurityMode of the NEGOTIATE / SESSION_SETUP request.
  * For the value to advertise before any client input, pass 0. */
-SMB_API smb_status smb_policy_server_decide(smb_proto proto, smb_side server, uint16_t client_signals,
+SMB_API SMB_WUR smb_status smb_policy_server_decide(smb_proto proto, smb_side server, uint16_t client_signals,
                                     smb_server_decision *out);
 
 /* ------------------------------------------------------------------------ */
@@ -596,14 +596,14 @@ SMB_API const char *smb_policy_format_name(smb_policy_format f); /* "auto" "reg"
  * ps_role_hint: SMB_AUDIT_CLIENT / SMB_AUDIT_SERVER to say which cmdlet
  * produced PowerShell output when its properties do not tell (0 = detect).
  */
-SMB_API smb_status smb_policy_parse_reg(const uint8_t *buf, size_t len, const char *name, smb_policy_layer *out,
+SMB_API SMB_WUR smb_status smb_policy_parse_reg(const uint8_t *buf, size_t len, const char *name, smb_policy_layer *out,
                                 smb_policy_error *err);
-SMB_API smb_status smb_policy_parse_inf(const uint8_t *buf, size_t len, const char *name, smb_policy_layer *out,
+SMB_API SMB_WUR smb_status smb_policy_parse_inf(const uint8_t *buf, size_t len, const char *name, smb_policy_layer *out,
                                 smb_policy_error *err);
-SMB_API smb_status smb_policy_parse_ps(const uint8_t *buf, size_t len, const char *name, unsigned ps_role_hint,
+SMB_API SMB_WUR smb_status smb_policy_parse_ps(const uint8_t *buf, size_t len, const char *name, unsigned ps_role_hint,
                                smb_policy_layer *out, smb_policy_error *err);
 /* Detect the format from content and parse. *fmt (if non-NULL) receives it. */
-SMB_API smb_status smb_policy_parse_any(const uint8_t *buf, size_t len, const char *name, unsigned ps_role_hint,
+SMB_API SMB_WUR smb_status smb_policy_parse_any(const uint8_t *buf, size_t len, const char *name, unsigned ps_role_hint,
                                 smb_policy_layer *out, smb_policy_format *fmt, smb_policy_error *err);
 
 /* ---- Samba smb.conf (smb.conf(5); value words checked against testparm) ---- */
@@ -674,7 +674,7 @@ typedef int (*smb_smbconf_reader)(void *ctx, const char *path, uint8_t **buf, si
  * too); unknown parameters are counted and ignored. Nothing is written to
  * *out on error.
  */
-SMB_API smb_status smb_policy_parse_smbconf(const uint8_t *buf, size_t len, const char *name, smb_smbconf_reader reader,
+SMB_API SMB_WUR smb_status smb_policy_parse_smbconf(const uint8_t *buf, size_t len, const char *name, smb_smbconf_reader reader,
                                     void *reader_ctx, smb_smbconf *out, smb_policy_error *err);
 
 /* The signing level words as Windows settings: a layer of source

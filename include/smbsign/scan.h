@@ -187,14 +187,14 @@ SMB_API void smb_scan_targets_free(smb_scan_targets *t);
  * SMB_E_BAD_ARGUMENT (or SMB_E_IO for an unreadable file) with a message in
  * err. Expansion past SMB_SCAN_MAX_TARGETS addresses is an error.
  */
-SMB_API smb_status smb_scan_targets_add(smb_scan_targets *t, const char *spec, char *err, size_t errlen);
+SMB_API SMB_WUR smb_status smb_scan_targets_add(smb_scan_targets *t, const char *spec, char *err, size_t errlen);
 /* Resolve every name added so far (first address of the family given to
  * smb_scan_targets_new). Names that do not resolve keep their error text and
  * are reported as results. SMB_E_NOMEM only. Names never resolved are
  * reported as errors by smb_scan_run. */
-SMB_API smb_status smb_scan_targets_resolve(smb_scan_targets *t);
+SMB_API SMB_WUR smb_status smb_scan_targets_resolve(smb_scan_targets *t);
 /* Exclude addresses: literal, CIDR, range, @FILE (no hostnames). */
-SMB_API smb_status smb_scan_targets_exclude(smb_scan_targets *t, const char *spec, char *err, size_t errlen);
+SMB_API SMB_WUR smb_status smb_scan_targets_exclude(smb_scan_targets *t, const char *spec, char *err, size_t errlen);
 /* Number of addresses (plus unresolved names) left after exclusions. */
 SMB_API uint64_t smb_scan_targets_count(const smb_scan_targets *t);
 /* Built-in exclusions of reserved blocks (RFC 6890: loopback, link local,
@@ -211,7 +211,7 @@ SMB_API uint64_t smb_scan_steps(const struct smb_scan_opts *opts, const smb_scan
 /* Run the scan to completion. Errors: SMB_E_BAD_ARGUMENT (options),
  * SMB_E_NOMEM, SMB_E_IO (epoll), SMB_E_CANCELLED (opts->cancel). Per-host
  * failures are results, not errors. */
-SMB_API smb_status smb_scan_run(const struct smb_scan_opts *opts, const smb_scan_targets *t);
+SMB_API SMB_WUR smb_status smb_scan_run(const struct smb_scan_opts *opts, const smb_scan_targets *t);
 
 /* The --resume checkpoint (docs/scan.md "Resume"). digest identifies the
  * targets, exclusions, ports and probes (the caller mixes them). */
@@ -236,7 +236,7 @@ SMB_API int smb_scan_resume_write(FILE *f, const struct smb_scan_resume *r);
 /* Strict parse of a whole file held in text[0..len): SMB_E_BAD_ARGUMENT with
  * "FNAME:LINE: what" in err for anything malformed, cut short or
  * inconsistent; SMB_E_NOMEM. out->pending is owned by the caller on success. */
-SMB_API smb_status smb_scan_resume_parse(const char *text, size_t len, const char *fname, struct smb_scan_resume *out,
+SMB_API SMB_WUR smb_status smb_scan_resume_parse(const char *text, size_t len, const char *fname, struct smb_scan_resume *out,
                                  char *err, size_t errlen);
 SMB_API void smb_scan_resume_free(struct smb_scan_resume *r);
 
@@ -253,14 +253,14 @@ struct smb_scan_record {
 };
 /* Parse one line (without or with its newline). SMB_E_BAD_ARGUMENT with the
  * reason in err; SMB_E_NOMEM. */
-SMB_API smb_status smb_scan_record_parse(const char *line, size_t len, struct smb_scan_record *r, char *err,
+SMB_API SMB_WUR smb_status smb_scan_record_parse(const char *line, size_t len, struct smb_scan_record *r, char *err,
                                  size_t errlen);
 
 /* No traffic: call cb for every (address, port) this shard would scan, in
  * scan order (opts: ports, seed, shuffle, shard, shards, resume_*). Names
  * are passed as given when not resolved (family 0). cb returns non-zero to
  * stop. */
-SMB_API smb_status smb_scan_list(const struct smb_scan_opts *opts, const smb_scan_targets *t,
+SMB_API SMB_WUR smb_status smb_scan_list(const struct smb_scan_opts *opts, const smb_scan_targets *t,
                          int (*cb)(const char *host, int family, uint16_t port, void *ctx), void *ctx);
 
 /* Output helpers (stable formats, see docs/scan.md). */

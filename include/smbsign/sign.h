@@ -73,7 +73,7 @@ typedef struct smb_sign_keys {
  * and the other three keys are zero (those dialects have none).
  * Errors: SMB_E_BAD_ARGUMENT (SMB1/unknown dialect, missing preauth hash).
  */
-SMB_API smb_status smb_sign_derive_keys(smb_dialect dialect, const uint8_t *session_key, size_t sklen,
+SMB_API SMB_WUR smb_status smb_sign_derive_keys(smb_dialect dialect, const uint8_t *session_key, size_t sklen,
                                 const uint8_t *preauth, smb_sign_keys *out);
 
 /*
@@ -85,7 +85,7 @@ SMB_API smb_status smb_sign_derive_keys(smb_dialect dialect, const uint8_t *sess
  * Errors: SMB_E_BAD_ARGUMENT.
  */
 #define SMB_SESSION_KEY_MAX 64
-SMB_API smb_status smb_sign_derive_cipher_keys(smb_dialect dialect, const uint8_t *session_key, size_t sklen,
+SMB_API SMB_WUR smb_status smb_sign_derive_cipher_keys(smb_dialect dialect, const uint8_t *session_key, size_t sklen,
                                        const uint8_t *preauth, size_t key_len, uint8_t *encryption,
                                        uint8_t *decryption);
 
@@ -112,15 +112,15 @@ typedef struct smb_sign_ctx smb_sign_ctx;
  * Errors: SMB_E_BAD_ARGUMENT (algorithm not valid for the dialect),
  * SMB_E_NOMEM, SMB_E_CRYPTO.
  */
-SMB_API smb_status smb_sign_ctx_new(smb_sign_ctx **out, smb_dialect dialect, smb_sign_alg alg, const uint8_t key[16]);
+SMB_API SMB_WUR smb_status smb_sign_ctx_new(smb_sign_ctx **out, smb_dialect dialect, smb_sign_alg alg, const uint8_t key[16]);
 /* Same, deriving the signing key from the session key (and preauth hash for 3.1.1). */
-SMB_API smb_status smb_sign_ctx_new_session(smb_sign_ctx **out, smb_dialect dialect, smb_sign_alg alg,
+SMB_API SMB_WUR smb_status smb_sign_ctx_new_session(smb_sign_ctx **out, smb_dialect dialect, smb_sign_alg alg,
                                     const uint8_t *session_key, size_t sklen, const uint8_t *preauth);
 /* SMB1 context from the MAC key (MS-CIFS 3.2.4.1.1: session key, followed by
  * the NTLM challenge response for non-extended NTLM; up to
  * SMB_SIGN_SMB1_MAX_KEY bytes). The sequence counter starts at 0: the
  * SESSION_SETUP request that establishes the key is number 0, its response 1. */
-SMB_API smb_status smb_sign_ctx_new_smb1(smb_sign_ctx **out, const uint8_t *mac_key, size_t klen);
+SMB_API SMB_WUR smb_status smb_sign_ctx_new_smb1(smb_sign_ctx **out, const uint8_t *mac_key, size_t klen);
 /* Frees and wipes; NULL is allowed. */
 SMB_API void smb_sign_ctx_free(smb_sign_ctx *c);
 SMB_API smb_dialect smb_sign_ctx_dialect(const smb_sign_ctx *c);
@@ -161,17 +161,17 @@ SMB_API const char *smb2_sign_not_subject(const uint8_t hdr64[64]);
 
 /* Compute the 16-byte signature of one SMB2 message (one compound element)
  * as it would be, without modifying anything. */
-SMB_API smb_status smb2_sign_compute(smb_sign_ctx *c, const struct iovec *iov, int iovcnt, uint8_t sig[16]);
+SMB_API SMB_WUR smb_status smb2_sign_compute(smb_sign_ctx *c, const struct iovec *iov, int iovcnt, uint8_t sig[16]);
 
 /* Sign one message (one compound element) in place. len >= 64. */
-SMB_API smb_status smb2_sign(smb_sign_ctx *c, uint8_t *msg, size_t len);
-SMB_API smb_status smb2_sign_iov(smb_sign_ctx *c, const struct iovec *iov, int iovcnt);
+SMB_API SMB_WUR smb_status smb2_sign(smb_sign_ctx *c, uint8_t *msg, size_t len);
+SMB_API SMB_WUR smb_status smb2_sign_iov(smb_sign_ctx *c, const struct iovec *iov, int iovcnt);
 /* Sign every element of a compound chain in place, each over its own bytes
  * (NextCommand-delimited, padding included; MS-SMB2 3.2.4.1.4). Elements
  * that are not subject to signing (smb2_sign_not_subject) are left alone.
  * The whole chain is validated first: on SMB_E_MALFORMED / SMB_E_TRUNCATED
  * nothing was modified. */
-SMB_API smb_status smb2_sign_chain(smb_sign_ctx *c, uint8_t *pdu, size_t len);
+SMB_API SMB_WUR smb_status smb2_sign_chain(smb_sign_ctx *c, uint8_t *pdu, size_t len);
 
 /*
  * Verify one message (one compound element). c may be NULL (no key: a
@@ -179,13 +179,13 @@ SMB_API smb_status smb2_sign_chain(smb_sign_ctx *c, uint8_t *pdu, size_t len);
  * expected/found are non-NULL they receive the computed and the received
  * signature (zeros when no computation happened).
  */
-SMB_API smb_status smb2_verify(smb_sign_ctx *c, const uint8_t *msg, size_t len, bool must_sign, smb_verify_result *res,
+SMB_API SMB_WUR smb_status smb2_verify(smb_sign_ctx *c, const uint8_t *msg, size_t len, bool must_sign, smb_verify_result *res,
                        uint8_t expected[16], uint8_t found[16]);
-SMB_API smb_status smb2_verify_iov(smb_sign_ctx *c, const struct iovec *iov, int iovcnt, bool must_sign,
+SMB_API SMB_WUR smb_status smb2_verify_iov(smb_sign_ctx *c, const struct iovec *iov, int iovcnt, bool must_sign,
                            smb_verify_result *res, uint8_t expected[16], uint8_t found[16]);
 /* Verify every element of a chain; *res is the first non-acceptable result
  * (or VALID / the last element's acceptable result), *bad_index its index. */
-SMB_API smb_status smb2_verify_chain(smb_sign_ctx *c, const uint8_t *pdu, size_t len, bool must_sign, smb_verify_result *res,
+SMB_API SMB_WUR smb_status smb2_verify_chain(smb_sign_ctx *c, const uint8_t *pdu, size_t len, bool must_sign, smb_verify_result *res,
                              size_t *bad_index);
 
 /* ---- SMB1 (MS-CIFS 3.1.4.1, 3.1.5.1; MS-SMB 3.1.4.1) ---- */
@@ -205,16 +205,16 @@ SMB_API const char *smb1_sign_not_subject(const uint8_t hdr32[32]);
 
 /* MAC = MD5(mac_key || message with the signature field = seq (LE32) || 0^4),
  * first 8 bytes. Sign in place (sets FLAGS2_SMB_SECURITY_SIGNATURE). */
-SMB_API smb_status smb1_sign(smb_sign_ctx *c, uint8_t *msg, size_t len, uint32_t seq);
-SMB_API smb_status smb1_sign_iov(smb_sign_ctx *c, const struct iovec *iov, int iovcnt, uint32_t seq);
-SMB_API smb_status smb1_sign_compute(smb_sign_ctx *c, const struct iovec *iov, int iovcnt, uint32_t seq, uint8_t sig[8]);
+SMB_API SMB_WUR smb_status smb1_sign(smb_sign_ctx *c, uint8_t *msg, size_t len, uint32_t seq);
+SMB_API SMB_WUR smb_status smb1_sign_iov(smb_sign_ctx *c, const struct iovec *iov, int iovcnt, uint32_t seq);
+SMB_API SMB_WUR smb_status smb1_sign_compute(smb_sign_ctx *c, const struct iovec *iov, int iovcnt, uint32_t seq, uint8_t sig[8]);
 /* Before a key exists: put the "BSRSPYL " placeholder in the signature field
  * (MS-CIFS 3.2.4.2.4 / 3.2.5.3: SESSION_SETUP when signing is enabled). */
-SMB_API smb_status smb1_sign_placeholder(uint8_t *msg, size_t len);
+SMB_API SMB_WUR smb_status smb1_sign_placeholder(uint8_t *msg, size_t len);
 /* Verify with the sequence number the receiver expects (a response: its
  * request's number + 1). c NULL = signing not active yet (every message is
  * NOT_SUBJECT then, the placeholder included). */
-SMB_API smb_status smb1_verify(smb_sign_ctx *c, const uint8_t *msg, size_t len, uint32_t seq, bool must_sign,
+SMB_API SMB_WUR smb_status smb1_verify(smb_sign_ctx *c, const uint8_t *msg, size_t len, uint32_t seq, bool must_sign,
                        smb_verify_result *res, uint8_t expected[8], uint8_t found[8]);
 /* Verify a message that must carry a MAC because signing is active on its
  * connection (MS-CIFS 3.3.5.2: every client request once the server has
@@ -222,7 +222,7 @@ SMB_API smb_status smb1_verify(smb_sign_ctx *c, const uint8_t *msg, size_t len, 
  * Flags2 SECURITY_SIGNATURE says and without smb1_verify's NOT_SUBJECT
  * exemptions (which describe messages a server sends or that precede signing).
  * c must be a session's context. */
-SMB_API smb_status smb1_verify_mac(smb_sign_ctx *c, const uint8_t *msg, size_t len, uint32_t seq,
+SMB_API SMB_WUR smb_status smb1_verify_mac(smb_sign_ctx *c, const uint8_t *msg, size_t len, uint32_t seq,
                                    smb_verify_result *res, uint8_t expected[8], uint8_t found[8]);
 
 #ifdef __cplusplus

@@ -133,7 +133,7 @@ SMB_API uint32_t smb_status_ntstatus(smb_status st);
 SMB_API uint32_t smb_status_win32(smb_status st);
 /* Map an NTSTATUS from the wire to the enum; unknown values give
  * SMB_E_INTERNAL_ERROR and *known (if non-NULL) is set to 0. */
-SMB_API smb_status smb_status_from_ntstatus(uint32_t ntstatus, int *known);
+SMB_API SMB_WUR smb_status smb_status_from_ntstatus(uint32_t ntstatus, int *known);
 /* Look up by name (case-sensitive); returns 0 if unknown. */
 SMB_API int smb_status_from_name(const char *name, smb_status *out);
 

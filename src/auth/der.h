@@ -31,9 +31,9 @@
 #define DER_CTX(n) (0xA0 | (n)) /* [n] constructed, context-specific */
 
 /* Read one TLV: *tag, and a sub-reader over its value. Advances r. */
-smb_status der_read_tlv(smb_rd *r, uint8_t *tag, smb_rd *value);
+SMB_WUR smb_status der_read_tlv(smb_rd *r, uint8_t *tag, smb_rd *value);
 /* Read one TLV that must carry tag want. */
-smb_status der_expect(smb_rd *r, uint8_t want, smb_rd *value);
+SMB_WUR smb_status der_expect(smb_rd *r, uint8_t want, smb_rd *value);
 /* Peek the next tag without consuming; 0 when nothing is left. */
 uint8_t der_peek_tag(const smb_rd *r);
 

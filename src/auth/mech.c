@@ -60,7 +60,7 @@ void smb_auth_wipe(struct smb_auth_ctx *a)
 }
 
 /* A failed begin or step ends the exchange; the reason stays for the log. */
-static smb_status failed(struct smb_auth_ctx *a, smb_status st)
+static SMB_WUR smb_status failed(struct smb_auth_ctx *a, smb_status st)
 {
     char why[sizeof a->why];
     memcpy(why, a->why, sizeof why);
@@ -69,7 +69,7 @@ static smb_status failed(struct smb_auth_ctx *a, smb_status st)
     return st;
 }
 
-static smb_status begin(struct smb_auth_ctx *a, const struct smb_auth_mech *m, enum smb_auth_role role,
+static SMB_WUR smb_status begin(struct smb_auth_ctx *a, const struct smb_auth_mech *m, enum smb_auth_role role,
                         const struct smb_auth_client_cred *cred, const struct smb_auth_server_cfg *cfg)
 {
     smb_auth_wipe(a);

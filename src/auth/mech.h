@@ -123,21 +123,21 @@ extern const struct smb_auth_mech smb_auth_mech_ntlmssp; /* auth/mech_ntlmssp.c 
 
 /* ---- driving a mechanism ---- */
 static inline void *smb_auth_state(struct smb_auth_ctx *a) { return a->state; }
-smb_status smb_auth_begin_client(struct smb_auth_ctx *a, const struct smb_auth_mech *m,
+SMB_WUR smb_status smb_auth_begin_client(struct smb_auth_ctx *a, const struct smb_auth_mech *m,
                                  const struct smb_auth_client_cred *cred);
-smb_status smb_auth_begin_server(struct smb_auth_ctx *a, const struct smb_auth_mech *m,
+SMB_WUR smb_status smb_auth_begin_server(struct smb_auth_ctx *a, const struct smb_auth_mech *m,
                                  const struct smb_auth_server_cfg *cfg);
-smb_status smb_auth_step(struct smb_auth_ctx *a, const uint8_t *in, size_t inlen, uint8_t *out, size_t cap,
+SMB_WUR smb_status smb_auth_step(struct smb_auth_ctx *a, const uint8_t *in, size_t inlen, uint8_t *out, size_t cap,
                          size_t *outlen);
 /* SMB_E_NOT_FOUND when the exchange established no key (guest, anonymous). */
-smb_status smb_auth_session_key(struct smb_auth_ctx *a, uint8_t *key, size_t cap, size_t *keylen);
-smb_status smb_auth_mic_make(struct smb_auth_ctx *a, const uint8_t *msg, size_t len, uint8_t *mic, size_t cap,
+SMB_WUR smb_status smb_auth_session_key(struct smb_auth_ctx *a, uint8_t *key, size_t cap, size_t *keylen);
+SMB_WUR smb_status smb_auth_mic_make(struct smb_auth_ctx *a, const uint8_t *msg, size_t len, uint8_t *mic, size_t cap,
                              size_t *miclen);
-smb_status smb_auth_mic_verify(struct smb_auth_ctx *a, const uint8_t *msg, size_t len, const uint8_t *mic,
+SMB_WUR smb_status smb_auth_mic_verify(struct smb_auth_ctx *a, const uint8_t *msg, size_t len, const uint8_t *mic,
                                size_t miclen);
 bool smb_auth_mic_wanted(struct smb_auth_ctx *a);
 /* A client knows who it is from begin on; a server after a complete step. */
-smb_status smb_auth_identity(struct smb_auth_ctx *a, struct smb_auth_identity *id);
+SMB_WUR smb_status smb_auth_identity(struct smb_auth_ctx *a, struct smb_auth_identity *id);
 /* Erase every secret; safe on a zeroed or already wiped context. */
 void smb_auth_wipe(struct smb_auth_ctx *a);
 /* For mechanisms: record a failure reason (printf-style) in a->why. */

@@ -40,7 +40,7 @@ _Static_assert(NTLM_MAX_MSG <= SMB_AUTH_TOKEN_MAX, "NTLMSSP messages exceed SMB_
 
 static struct ntlm_state *st_of(struct smb_auth_ctx *a) { return (struct ntlm_state *)smb_auth_state(a); }
 
-static smb_status ntlm_begin(struct smb_auth_ctx *a, const struct smb_auth_client_cred *cred,
+static SMB_WUR smb_status ntlm_begin(struct smb_auth_ctx *a, const struct smb_auth_client_cred *cred,
                              const struct smb_auth_server_cfg *srv)
 {
     struct ntlm_state *s = st_of(a);
@@ -57,7 +57,7 @@ static smb_status ntlm_begin(struct smb_auth_ctx *a, const struct smb_auth_clien
 
 /* ---------------- server ---------------- */
 
-static smb_status put_av_name(uint8_t *av, size_t cap, size_t *off, uint16_t id, const char *name)
+static SMB_WUR smb_status put_av_name(uint8_t *av, size_t cap, size_t *off, uint16_t id, const char *name)
 {
     uint8_t u[128];
     size_t ul = 0;
@@ -67,7 +67,7 @@ static smb_status put_av_name(uint8_t *av, size_t cap, size_t *off, uint16_t id,
     return smb_ntlm_av_put(av, cap, off, id, u, ul);
 }
 
-static smb_status build_challenge(struct ntlm_srv *s, uint32_t client_flags)
+static SMB_WUR smb_status build_challenge(struct ntlm_srv *s, uint32_t client_flags)
 {
     const char *name = s->cfg.server_name;
     struct ntlm_challenge ch;
@@ -118,7 +118,7 @@ static smb_status build_challenge(struct ntlm_srv *s, uint32_t client_flags)
     return smb_ntlm_challenge_encode(&ch, s->chal, sizeof s->chal, &s->chal_len);
 }
 
-static smb_status srv_negotiate(struct smb_auth_ctx *a, struct ntlm_srv *s, const uint8_t *neg, size_t nlen,
+static SMB_WUR smb_status srv_negotiate(struct smb_auth_ctx *a, struct ntlm_srv *s, const uint8_t *neg, size_t nlen,
                                 uint8_t *out, size_t cap, size_t *outlen)
 {
     struct ntlm_negotiate nm;
@@ -137,7 +137,7 @@ static smb_status srv_negotiate(struct smb_auth_ctx *a, struct ntlm_srv *s, cons
     return SMB_E_MORE_PROCESSING_REQUIRED;
 }
 
-static smb_status srv_authenticate(struct smb_auth_ctx *a, struct ntlm_srv *s, const uint8_t *auth, size_t alen)
+static SMB_WUR smb_status srv_authenticate(struct smb_auth_ctx *a, struct ntlm_srv *s, const uint8_t *auth, size_t alen)
 {
     struct ntlm_authenticate am;
     if (smb_ntlm_authenticate_decode(auth, alen, &am) != SMB_OK) {
@@ -188,7 +188,7 @@ static smb_status srv_authenticate(struct smb_auth_ctx *a, struct ntlm_srv *s, c
 
 /* ---------------- both roles ---------------- */
 
-static smb_status ntlm_step(struct smb_auth_ctx *a, const uint8_t *in, size_t inlen, uint8_t *out, size_t cap,
+static SMB_WUR smb_status ntlm_step(struct smb_auth_ctx *a, const uint8_t *in, size_t inlen, uint8_t *out, size_t cap,
                             size_t *outlen)
 {
     struct ntlm_state *s = st_of(a);
@@ -237,7 +237,7 @@ static const uint8_t *role_key(struct smb_auth_ctx *a, uint32_t *flags)
     return s->u.srv.has_key ? s->u.srv.key : NULL;
 }
 
-static smb_status ntlm_session_key(struct smb_auth_ctx *a, uint8_t *key, size_t cap, size_t *keylen)
+static SMB_WUR smb_status ntlm_session_key(struct smb_auth_ctx *a, uint8_t *key, size_t cap, size_t *keylen)
 {
     uint32_t flags;
     const uint8_t *k = role_key(a, &flags);
@@ -250,7 +250,7 @@ static smb_status ntlm_session_key(struct smb_auth_ctx *a, uint8_t *key, size_t 
     return SMB_OK;
 }
 
-static smb_status ntlm_mic_make(struct smb_auth_ctx *a, const uint8_t *msg, size_t len, uint8_t *mic, size_t cap,
+static SMB_WUR smb_status ntlm_mic_make(struct smb_auth_ctx *a, const uint8_t *msg, size_t len, uint8_t *mic, size_t cap,
                                 size_t *miclen)
 {
     uint32_t flags;
@@ -264,7 +264,7 @@ static smb_status ntlm_mic_make(struct smb_auth_ctx *a, const uint8_t *msg, size
     return SMB_OK;
 }
 
-static smb_status ntlm_mic_verify(struct smb_auth_ctx *a, const uint8_t *msg, size_t len, const uint8_t *mic,
+static SMB_WUR smb_status ntlm_mic_verify(struct smb_auth_ctx *a, const uint8_t *msg, size_t len, const uint8_t *mic,
                                   size_t miclen)
 {
     uint32_t flags;
@@ -286,7 +286,7 @@ static bool ntlm_mic_wanted(struct smb_auth_ctx *a)
     return s->u.srv.has_key && s->u.srv.mic_present;
 }
 
-static smb_status ntlm_identity(struct smb_auth_ctx *a, struct smb_auth_identity *id)
+static SMB_WUR smb_status ntlm_identity(struct smb_auth_ctx *a, struct smb_auth_identity *id)
 {
     struct ntlm_state *s = st_of(a);
     if (a->role == SMB_AUTH_CLIENT) {

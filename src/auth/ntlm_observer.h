@@ -36,12 +36,12 @@ bool ntlm_obs_complete(const struct ntlm_observer *x);
 /* The logon's user and domain (UTF-8) and whether it is anonymous (empty
  * user and NT response), from the AUTHENTICATE message.
  * Errors: SMB_E_NOT_FOUND (no AUTHENTICATE), SMB_E_MALFORMED, SMB_E_TRUNCATED. */
-smb_status ntlm_obs_user(const struct ntlm_observer *x, char *user, size_t ucap, char *domain, size_t dcap,
+SMB_WUR smb_status ntlm_obs_user(const struct ntlm_observer *x, char *user, size_t ucap, char *domain, size_t dcap,
                          bool *anonymous);
 /* ExportedSessionKey for nt_hash (NTOWFv1 of the user's password).
  * Errors: SMB_E_NOT_FOUND (exchange incomplete), SMB_E_LOGON_FAILURE (the
  * hash does not match the NTProofStr: wrong password), SMB_E_ACCESS_DENIED
  * (anonymous logon: no key), SMB_E_NOT_SUPPORTED (NTLMv1), SMB_E_MALFORMED. */
-smb_status ntlm_obs_session_key(const struct ntlm_observer *x, const uint8_t nt_hash[16], uint8_t key[16]);
+SMB_WUR smb_status ntlm_obs_session_key(const struct ntlm_observer *x, const uint8_t nt_hash[16], uint8_t key[16]);
 
 #endif

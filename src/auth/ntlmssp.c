@@ -50,7 +50,7 @@ static void put_field(smb_wr *w, size_t field_off, const void *data, size_t len)
     wr_patch_u32le(w, field_off + 4, (uint32_t)at);
 }
 
-static smb_status check_header(smb_rd *r, uint32_t type)
+static SMB_WUR smb_status check_header(smb_rd *r, uint32_t type)
 {
     const uint8_t *s = rd_bytes(r, 8);
     uint32_t t = rd_u32le(r);
@@ -377,7 +377,7 @@ smb_status smb_ntlm_client_negotiate(struct smb_ntlm_client *c, uint8_t *out, si
 
 /* Build the client's AV list: the server's pairs (minus EOL and Flags), our
  * MsvAvFlags (MIC present) when a MIC is sent, then EOL (3.1.5.1.2). */
-static smb_status client_av(const struct ntlm_buf ti, bool mic, uint8_t *out, size_t cap, size_t *olen)
+static SMB_WUR smb_status client_av(const struct ntlm_buf ti, bool mic, uint8_t *out, size_t cap, size_t *olen)
 {
     smb_rd r;
     size_t off = 0;

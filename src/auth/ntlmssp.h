@@ -94,28 +94,28 @@ struct ntlm_authenticate {
 };
 
 /* ---- codecs ---- */
-smb_status smb_ntlm_negotiate_encode(uint32_t flags, uint8_t *out, size_t cap, size_t *outlen);
-smb_status smb_ntlm_negotiate_decode(const uint8_t *p, size_t len, struct ntlm_negotiate *out);
+SMB_WUR smb_status smb_ntlm_negotiate_encode(uint32_t flags, uint8_t *out, size_t cap, size_t *outlen);
+SMB_WUR smb_status smb_ntlm_negotiate_decode(const uint8_t *p, size_t len, struct ntlm_negotiate *out);
 /* Server side: CHALLENGE_MESSAGE with a UTF-16LE target name and AV list. */
-smb_status smb_ntlm_challenge_encode(const struct ntlm_challenge *c, uint8_t *out, size_t cap, size_t *outlen);
-smb_status smb_ntlm_challenge_decode(const uint8_t *p, size_t len, struct ntlm_challenge *out);
+SMB_WUR smb_status smb_ntlm_challenge_encode(const struct ntlm_challenge *c, uint8_t *out, size_t cap, size_t *outlen);
+SMB_WUR smb_status smb_ntlm_challenge_decode(const uint8_t *p, size_t len, struct ntlm_challenge *out);
 /* Encodes with a zero MIC when with_mic (the MIC is patched at offset 72 by
  * the caller once the whole message is known). */
-smb_status smb_ntlm_authenticate_encode(const struct ntlm_authenticate *a, bool with_mic, uint8_t *out, size_t cap,
+SMB_WUR smb_status smb_ntlm_authenticate_encode(const struct ntlm_authenticate *a, bool with_mic, uint8_t *out, size_t cap,
                                         size_t *outlen);
-smb_status smb_ntlm_authenticate_decode(const uint8_t *p, size_t len, struct ntlm_authenticate *out);
+SMB_WUR smb_status smb_ntlm_authenticate_decode(const uint8_t *p, size_t len, struct ntlm_authenticate *out);
 
 /* AV pairs: find id in a list (SMB_E_NOT_FOUND if absent, SMB_E_MALFORMED
  * when the list is broken or has no EOL). */
-smb_status smb_ntlm_av_find(const uint8_t *p, size_t len, uint16_t id, struct ntlm_buf *val);
+SMB_WUR smb_status smb_ntlm_av_find(const uint8_t *p, size_t len, uint16_t id, struct ntlm_buf *val);
 /* Append one AV pair to a list under construction (use MsvAvEOL last). */
-smb_status smb_ntlm_av_put(uint8_t *out, size_t cap, size_t *off, uint16_t id, const void *val, size_t vlen);
+SMB_WUR smb_status smb_ntlm_av_put(uint8_t *out, size_t cap, size_t *off, uint16_t id, const void *val, size_t vlen);
 
 /* ---- NTLMv2 arithmetic (MS-NLMP 3.3.1 / 3.3.2) ---- */
 /* NTOWFv1 = MD4(UTF-16LE(password)). */
-smb_status smb_ntlm_nt_hash(const char *password, uint8_t out[16]);
+SMB_WUR smb_status smb_ntlm_nt_hash(const char *password, uint8_t out[16]);
 /* NTOWFv2 = HMAC_MD5(nt_hash, UTF-16LE(Uppercase(user) || domain)). */
-smb_status smb_ntlm_ntowfv2(const uint8_t nt_hash[16], const char *user, const char *domain, uint8_t out[16]);
+SMB_WUR smb_status smb_ntlm_ntowfv2(const uint8_t nt_hash[16], const char *user, const char *domain, uint8_t out[16]);
 /* The same from UTF-16LE names as found in an AUTHENTICATE_MESSAGE. */
 void smb_ntlm_ntowfv2_u16(const uint8_t nt_hash[16], struct ntlm_buf user, struct ntlm_buf domain, uint8_t out[16]);
 uint64_t smb_ntlm_filetime_now(void);
@@ -141,12 +141,12 @@ struct smb_ntlm_client {
 };
 
 /* user NULL or "" with password NULL or "" selects anonymous. */
-smb_status smb_ntlm_client_init(struct smb_ntlm_client *c, const char *user, const char *domain, const char *password,
+SMB_WUR smb_status smb_ntlm_client_init(struct smb_ntlm_client *c, const char *user, const char *domain, const char *password,
                                 const char *workstation);
-smb_status smb_ntlm_client_negotiate(struct smb_ntlm_client *c, uint8_t *out, size_t cap, size_t *outlen);
+SMB_WUR smb_status smb_ntlm_client_negotiate(struct smb_ntlm_client *c, uint8_t *out, size_t cap, size_t *outlen);
 /* Consume the CHALLENGE, produce the AUTHENTICATE (with MIC when the server
  * sent MsvAvTimestamp). Sets c->session_key / have_key. */
-smb_status smb_ntlm_client_authenticate(struct smb_ntlm_client *c, const uint8_t *chal, size_t clen, uint8_t *out,
+SMB_WUR smb_status smb_ntlm_client_authenticate(struct smb_ntlm_client *c, const uint8_t *chal, size_t clen, uint8_t *out,
                                         size_t cap, size_t *outlen);
 void smb_ntlm_client_wipe(struct smb_ntlm_client *c);
 
@@ -167,7 +167,7 @@ struct ntlm_verify_result {
  * Errors: SMB_E_LOGON_FAILURE for a wrong proof or MIC, SMB_E_MALFORMED,
  * SMB_E_TRUNCATED, SMB_E_NOT_SUPPORTED for NTLMv1 responses.
  */
-smb_status smb_ntlm_server_verify(const uint8_t *neg, size_t nlen, const uint8_t *chal, size_t clen,
+SMB_WUR smb_status smb_ntlm_server_verify(const uint8_t *neg, size_t nlen, const uint8_t *chal, size_t clen,
                                   const uint8_t *auth, size_t alen, const uint8_t nt_hash[16],
                                   struct ntlm_verify_result *result);
 

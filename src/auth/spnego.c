@@ -19,7 +19,7 @@ static struct spnego_buf buf_of(const smb_rd *r)
 }
 
 /* An OCTET STRING inside an explicit [n] wrapper. */
-static smb_status octets(smb_rd *ctx, struct spnego_buf *out)
+static SMB_WUR smb_status octets(smb_rd *ctx, struct spnego_buf *out)
 {
     smb_rd v;
     smb_status st = der_expect(ctx, DER_TAG_OCTET_STRING, &v);

@@ -56,30 +56,30 @@ bool spnego_is_ntlmssp(struct spnego_buf oid);
 
 /* Parse a GSS-API InitialContextToken [APPLICATION 0] with the SPNEGO OID and
  * a NegTokenInit (or NegTokenInit2: negHints are skipped). */
-smb_status spnego_init_decode(const uint8_t *p, size_t len, struct spnego_init *out);
+SMB_WUR smb_status spnego_init_decode(const uint8_t *p, size_t len, struct spnego_init *out);
 /* Parse a NegTokenResp ([1]). */
-smb_status spnego_resp_decode(const uint8_t *p, size_t len, struct spnego_resp *out);
+SMB_WUR smb_status spnego_resp_decode(const uint8_t *p, size_t len, struct spnego_resp *out);
 
 /* Build a NegTokenInit offering NTLMSSP only, with an optional mechToken.
  * *mech_list_off/_len (optional) locate the MechTypeList TLV inside out for
  * the mechListMIC. */
-smb_status spnego_init_encode(const uint8_t *mech_token, size_t tlen, uint8_t *out, size_t cap, size_t *outlen,
+SMB_WUR smb_status spnego_init_encode(const uint8_t *mech_token, size_t tlen, uint8_t *out, size_t cap, size_t *outlen,
                               size_t *mech_list_off, size_t *mech_list_len);
 /* The same offering the mechanisms mechs[0..n) (OID contents), first preferred. */
-smb_status spnego_init_encode_mechs(const struct spnego_buf *mechs, size_t n, const uint8_t *mech_token, size_t tlen,
+SMB_WUR smb_status spnego_init_encode_mechs(const struct spnego_buf *mechs, size_t n, const uint8_t *mech_token, size_t tlen,
                                     uint8_t *out, size_t cap, size_t *outlen, size_t *mech_list_off,
                                     size_t *mech_list_len);
 /* Build the NegTokenInit2 a server puts in its NEGOTIATE response (NTLMSSP
  * mech, negHints hintName "not_defined_in_RFC4178@please_ignore"). */
-smb_status spnego_init2_encode(uint8_t *out, size_t cap, size_t *outlen);
-smb_status spnego_init2_encode_mechs(const struct spnego_buf *mechs, size_t n, uint8_t *out, size_t cap,
+SMB_WUR smb_status spnego_init2_encode(uint8_t *out, size_t cap, size_t *outlen);
+SMB_WUR smb_status spnego_init2_encode_mechs(const struct spnego_buf *mechs, size_t n, uint8_t *out, size_t cap,
                                      size_t *outlen);
 /* Build a NegTokenResp; neg_state < 0 omits negState; NULL/0 omits a field;
  * with_mech adds supportedMech = NTLMSSP. */
-smb_status spnego_resp_encode(int neg_state, bool with_mech, const uint8_t *token, size_t tlen, const uint8_t *mic,
+SMB_WUR smb_status spnego_resp_encode(int neg_state, bool with_mech, const uint8_t *token, size_t tlen, const uint8_t *mic,
                               size_t miclen, uint8_t *out, size_t cap, size_t *outlen);
 /* The same with supportedMech = *mech (OID contents; NULL omits it). */
-smb_status spnego_resp_encode_mech(int neg_state, const struct spnego_buf *mech, const uint8_t *token, size_t tlen,
+SMB_WUR smb_status spnego_resp_encode_mech(int neg_state, const struct spnego_buf *mech, const uint8_t *token, size_t tlen,
                                    const uint8_t *mic, size_t miclen, uint8_t *out, size_t cap, size_t *outlen);
 
 #endif

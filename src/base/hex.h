@@ -19,11 +19,11 @@ void hex_encode(const void *src, size_t n, char *out);
  * digits) with *err_off the offset in text of the offending character (or of
  * the end for an odd count); SMB_E_OVERFLOW when out is too small.
  */
-smb_status hex_decode(const char *text, size_t textlen, uint8_t *out, size_t cap, size_t *outlen,
+SMB_WUR smb_status hex_decode(const char *text, size_t textlen, uint8_t *out, size_t cap, size_t *outlen,
                       size_t *err_off);
 
 /* Fixed-length variant: succeeds only when exactly want bytes decode. */
-smb_status hex_decode_exact(const char *text, uint8_t *out, size_t want, size_t *got,
+SMB_WUR smb_status hex_decode_exact(const char *text, uint8_t *out, size_t want, size_t *got,
                             size_t *err_off);
 
 #endif

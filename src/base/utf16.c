@@ -1,7 +1,7 @@
 /* base/utf16.c - UTF-8 <-> UTF-16LE (RFC 3629, RFC 2781). */
 #include "base/utf16.h"
 
-static smb_status put16(uint8_t *out, size_t cap, size_t *o, uint32_t u)
+static SMB_WUR smb_status put16(uint8_t *out, size_t cap, size_t *o, uint32_t u)
 {
     if (cap - *o < 2)
         return SMB_E_OVERFLOW;

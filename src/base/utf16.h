@@ -15,11 +15,11 @@
 
 #include "smbsign/status.h"
 
-smb_status smb_utf8_to_utf16le(const char *s, size_t slen, uint8_t *out, size_t cap, size_t *outlen);
-smb_status smb_utf16le_to_utf8(const uint8_t *in, size_t inlen, char *out, size_t cap, size_t *outlen);
+SMB_WUR smb_status smb_utf8_to_utf16le(const char *s, size_t slen, uint8_t *out, size_t cap, size_t *outlen);
+SMB_WUR smb_status smb_utf16le_to_utf8(const uint8_t *in, size_t inlen, char *out, size_t cap, size_t *outlen);
 /* ASCII-only uppercase of a UTF-8 string into out (NTOWFv2 uses Unicode
  * uppercase; non-ASCII letters are left as they are). Returns SMB_E_OVERFLOW
  * when cap is too small (needs slen + 1). */
-smb_status smb_utf8_upper_ascii(const char *s, size_t slen, char *out, size_t cap);
+SMB_WUR smb_status smb_utf8_upper_ascii(const char *s, size_t slen, char *out, size_t cap);
 
 #endif

@@ -50,9 +50,9 @@ static int do_get(struct smb1_client *c, const char *remote, const char *local)
     snprintf(part, sizeof part, "%s.part", local);
     int fd = open(part, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) {
-        (void)smb1_client_close(c, fid);
         fprintf(stderr, "smbsign client: cannot create %s\n", part);
-        return CLI_EXIT_NEGATIVE;
+        st = smb1_client_close(c, fid);
+        return st == SMB_OK ? CLI_EXIT_NEGATIVE : report(c, "close", st);
     }
     uint8_t *buf = malloc(CHUNK);
     uint64_t off = 0;

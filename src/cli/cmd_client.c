@@ -325,7 +325,11 @@ static int ls_cb(const struct smb_client_dirent *e, void *arg)
 static int do_session(smb_client *c, struct opts *o)
 {
     struct smb_client_session s;
-    smb_client_session_info(c, &s);
+    smb_status st = smb_client_session_info(c, &s);
+    if (st != SMB_OK) {
+        fprintf(stderr, "smbsign client: session: no session to describe (%s)\n", smb_status_name(st));
+        return CLI_EXIT_NEGATIVE;
+    }
     smb_sign_level server_level = smb_policy_level_from_smb2_secmode(s.server_security_mode);
     smb_outcome oc;
     smb_side cs = {o->level, SMB_ERA_CURRENT}, ss = {server_level, SMB_ERA_CURRENT};

@@ -96,7 +96,13 @@ static void explain_smb2(const uint8_t *m, size_t n, smb_sign_ctx *ctx, bool mus
     smb_rd r;
     struct smb2_hdr h;
     rd_init(&r, m, n);
-    smb2_hdr_decode(&r, &h);
+    smb_status hst = smb2_hdr_decode(&r, &h);
+    if (hst != SMB_OK) {
+        printf("protocol        SMB2, but the 64-byte header does not decode (%s, message %zu bytes)\n",
+               smb_status_name(hst), n);
+        *neg = 1;
+        return;
+    }
     bool rsp = smb2_hdr_is_response(&h);
     printf("protocol        SMB2 (ProtocolId fe534d42, header 64 bytes, message %zu bytes)\n", n);
     printf("command         %s (0x%04x)\n", smb2_command_name(h.command), h.command);
@@ -153,7 +159,13 @@ static void explain_smb1(const uint8_t *m, size_t n, smb_sign_ctx *ctx, uint32_t
     smb_rd r;
     struct smb1_hdr h;
     rd_init(&r, m, n);
-    smb1_hdr_decode(&r, &h);
+    smb_status hst = smb1_hdr_decode(&r, &h);
+    if (hst != SMB_OK) {
+        printf("protocol        SMB1, but the 32-byte header does not decode (%s, message %zu bytes)\n",
+               smb_status_name(hst), n);
+        *neg = 1;
+        return;
+    }
     printf("protocol        SMB1 (ProtocolId ff534d42, header 32 bytes, message %zu bytes)\n", n);
     printf("command         %s (0x%02x)\n", smb1_cmd_name(h.command), h.command);
     printf("direction       %s\n", smb1_hdr_is_reply(&h) ? "reply (FLAGS_REPLY)" : "request");

@@ -60,7 +60,7 @@ static void json_family(jw *w, smb_family f)
     for (size_t i = 0; i < nl; i++)
         for (size_t j = 0; j < nl; j++) {
             smb_outcome o;
-            (void)smb_policy_outcome_family(f, lv[i], lv[j], &o);
+            po_outcome_checked(smb_policy_outcome_family(f, lv[i], lv[j], &o), &o);
             jw_obj_begin(w);
             jw_kstr(w, "client", po_level_name(smb2, lv[i]));
             jw_kstr(w, "server", po_level_name(smb2, lv[j]));
@@ -90,7 +90,7 @@ static void text_family(FILE *f, smb_family fam, const po_colors *c)
     for (size_t i = 0; i < nl; i++)
         for (size_t j = 0; j < nl; j++) {
             smb_outcome o;
-            (void)smb_policy_outcome_family(fam, lv[i], lv[j], &o);
+            po_outcome_checked(smb_policy_outcome_family(fam, lv[i], lv[j], &o), &o);
             po_outcome_text(&o, cell[i][j], sizeof cell[i][j]);
             if (strlen(cell[i][j]) > colw[j + 1])
                 colw[j + 1] = strlen(cell[i][j]);
@@ -104,7 +104,7 @@ static void text_family(FILE *f, smb_family fam, const po_colors *c)
         fprintf(f, "  %-*s", (int)colw[0], row[i]);
         for (size_t j = 0; j < nl; j++) {
             smb_outcome o;
-            (void)smb_policy_outcome_family(fam, lv[i], lv[j], &o);
+            po_outcome_checked(smb_policy_outcome_family(fam, lv[i], lv[j], &o), &o);
             fprintf(f, "  %s%-*s%s", po_outcome_color(c, o.kind), j + 1 < nl ? (int)colw[j + 1] : 0, cell[i][j],
                     c->reset);
         }

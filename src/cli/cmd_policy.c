@@ -312,7 +312,7 @@ int cmd_policy(int argc, char **argv)
         if (ss.era >= 0)
             pr.s.era = (smb_era)ss.era;
         pr.mixed_era = pr.c.era != pr.s.era;
-        (void)smb_policy_outcome(pr.proto, pr.c, pr.s, &pr.o);
+        po_outcome_checked(smb_policy_outcome(pr.proto, pr.c, pr.s, &pr.o), &pr.o);
     }
     /* sessions, hardened path, encryption (smb_policy_outcome_ex) */
     smb_hardened_path hp;
@@ -326,7 +326,7 @@ int cmd_policy(int argc, char **argv)
                             smb_policy_server_encryption(sm->eff.v[SMB_SETTING_SERVER_ENCRYPT_DATA].value,
                                                          sm->eff.v[SMB_SETTING_SERVER_REJECT_UNENCRYPTED].value),
                             pr.dialect};
-        (void)smb_policy_outcome_ex(pr.proto, pr.c, pr.s, &x, &pr.o, &enc);
+        po_outcome_checked(smb_policy_outcome_ex(pr.proto, pr.c, pr.s, &x, &pr.o, &enc), &pr.o);
         if (has_hp && hp.require_integrity == 1)
             pr.c.level = SMB_LEVEL_REQUIRED;
     }

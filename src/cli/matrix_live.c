@@ -465,7 +465,7 @@ static void run_cell(const struct live_env *e, smb_family fam, const struct live
     static struct live_cap cap; /* large; reused per cell by this (single-threaded) verb */
     memset(&c->run, 0, sizeof c->run);
     memset(&c->obs, 0, sizeof c->obs);
-    (void)smb_policy_outcome_family(fam, c->client, c->server, &c->doc);
+    po_outcome_checked(smb_policy_outcome_family(fam, c->client, c->server, &c->doc), &c->doc);
     uint16_t sport = 0, tport = 0;
     pid_t pid = -1;
     int lfd = -1;
@@ -756,7 +756,7 @@ int matrix_live_cmd(int argc, char **argv)
                 cc->client = lv[i];
                 cc->server = lv[j];
                 if (!ops) {
-                    (void)smb_policy_outcome_family(fams[k], cc->client, cc->server, &cc->doc);
+                    po_outcome_checked(smb_policy_outcome_family(fams[k], cc->client, cc->server, &cc->doc), &cc->doc);
                     cc->run.fails_at = "setup";
                     cc->run.error = SMB_E_NOT_SUPPORTED;
                     snprintf(cc->run.detail, sizeof cc->run.detail, "this build has no live %s engine",

@@ -106,7 +106,7 @@ struct live_ntlm {
 void live_ntlm_note(struct live_ntlm *x, const uint8_t *blob, size_t len);
 /* Re-derive the session key from the exchange and LIVE_PASSWORD; on failure
  * out->note says why. The caller wipes key. */
-smb_status live_ntlm_session_key(const struct live_ntlm *x, struct live_obs *out, uint8_t key[16]);
+SMB_WUR smb_status live_ntlm_session_key(const struct live_ntlm *x, struct live_obs *out, uint8_t key[16]);
 
 /* Is a 8/16-byte signature field all zeros? */
 bool live_sig_zero(const uint8_t *p, size_t n);

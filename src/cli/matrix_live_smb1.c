@@ -76,8 +76,10 @@ static void smb1_live_client(const struct live_params *p, struct live_run *out)
         if (!out->detail[0])
             snprintf(out->detail, sizeof out->detail, "%s", smb1_client_last_error(c));
     }
-    if (open)
-        (void)smb1_client_close(c, fid);
+    /* the cell has already failed when the file is still open: a failing
+     * close only matters if nothing explains the failure yet */
+    if (open && smb1_client_close(c, fid) != SMB_OK && !out->detail[0])
+        snprintf(out->detail, sizeof out->detail, "close after the failure also failed");
     smb1_client_free(c);
 }
 

@@ -101,8 +101,10 @@ static void smb2_client(const struct live_params *p, struct live_run *out)
     if (st != SMB_OK)
         set_fail(out, "read", st, c);
 out:
-    if (fh && c)
-        (void)smb_client_close(c, fh);
+    /* the cell has already failed when the file is still open: a failing
+     * close only matters if nothing explains the failure yet */
+    if (fh && c && smb_client_close(c, fh) != SMB_OK && !out->detail[0])
+        snprintf(out->detail, sizeof out->detail, "close after the failure also failed");
     smb_client_free(c);
 }
 

@@ -27,6 +27,16 @@ const char *po_outcome_color(const po_colors *c, smb_outcome_kind k)
                                                                  : c->red;
 }
 
+void po_outcome_checked(smb_status st, smb_outcome *o)
+{
+    if (st != SMB_OK) {
+        memset(o, 0, sizeof *o);
+        o->kind = SMB_OUTCOME_FAILS;
+        o->error = st;
+        o->why = "the policy engine refused these inputs (internal error)";
+    }
+}
+
 void po_outcome_text(const smb_outcome *o, char *buf, size_t n)
 {
     if (o->kind == SMB_OUTCOME_SIGNED)
@@ -180,7 +190,8 @@ int po_machine_add(po_machine *m, const smb_policy_layer *l)
 
 void po_machine_resolve(po_machine *m)
 {
-    (void)smb_policy_resolve(m->layers, m->n, &m->eff);
+    if (smb_policy_resolve(m->layers, m->n, &m->eff) != SMB_OK)
+        memset(&m->eff, 0, sizeof m->eff); /* more layers than the engine takes: nothing set, shown as defaults */
     m->eff.require_needs_enable = m->profile->require_needs_enable;
 }
 
@@ -216,7 +227,7 @@ void po_eval_pair(const po_machine *cm, const po_machine *sm, int family, po_pai
                                                  : SMB_DIALECT_SMB1;
         out->c.era = out->s.era = family == SMB_FAMILY_SMB1_LEGACY ? SMB_ERA_LEGACY : SMB_ERA_CURRENT;
     }
-    (void)smb_policy_outcome(out->proto, out->c, out->s, &out->o);
+    po_outcome_checked(smb_policy_outcome(out->proto, out->c, out->s, &out->o), &out->o);
 }
 
 void po_json_extended(jw *w, const smb_policy_effective *e, bool client)

@@ -21,6 +21,10 @@ const char *po_outcome_color(const po_colors *c, smb_outcome_kind k);
 
 /* "signed" / "not signed" / "fails at negotiate: ERROR_LOGIN_WKSTA_RESTRICTION (1240)" */
 void po_outcome_text(const smb_outcome *o, char *buf, size_t n);
+/* The policy engine's status for an outcome it was asked for: on failure
+ * (inputs it does not know) *o becomes a FAILS outcome carrying that status
+ * and saying so, never an uninitialised one. */
+void po_outcome_checked(smb_status st, smb_outcome *o);
 /* Level as shown for a family: smb2 -> "required" | "not-required". */
 const char *po_level_name(bool smb2, smb_sign_level l);
 /* "3.1.1, 3.0.2, ..., 1" */

@@ -76,7 +76,7 @@ const char *smb_client_last_error(const smb_client *c) { return c ? c->err : "no
 
 /* ---------------- byte pump ---------------- */
 
-static smb_status core_failed(smb_client *c)
+static SMB_WUR smb_status core_failed(smb_client *c)
 {
     const char *why;
     smb_status st = smb_cli_error(c->core, &why);
@@ -91,7 +91,7 @@ static smb_status core_failed(smb_client *c)
     return st;
 }
 
-static smb_status io_fail(smb_client *c, smb_status st, const char *why)
+static SMB_WUR smb_status io_fail(smb_client *c, smb_status st, const char *why)
 {
     smb_cli_fail(c->core, st, why);
     return core_failed(c);
@@ -99,7 +99,7 @@ static smb_status io_fail(smb_client *c, smb_status st, const char *why)
 
 /* Send what can be sent, receive what arrives; block up to timeout when
  * nothing can progress. */
-static smb_status io_step(smb_client *c)
+static SMB_WUR smb_status io_step(smb_client *c)
 {
     if (c->dead)
         return c->dead;
@@ -140,7 +140,7 @@ static smb_status io_step(smb_client *c)
 /* Hand queued output to the socket without waiting (non-blocking socket):
  * called right after a request is built, so its bytes are copied into the
  * socket while they are still in the CPU cache. */
-static smb_status flush_now(smb_client *c)
+static SMB_WUR smb_status flush_now(smb_client *c)
 {
     while (!c->dead && smb_cli_out_len(c->core)) {
         ssize_t k =
@@ -160,7 +160,7 @@ typedef smb_status (*ev_fn)(smb_client *c, const struct smb_cli_event *e, void *
 
 /* Pump until no request is in flight (or done() says stop), handing each
  * response to fn. */
-static smb_status run(smb_client *c, ev_fn fn, void *arg)
+static SMB_WUR smb_status run(smb_client *c, ev_fn fn, void *arg)
 {
     smb_status st;
     while (smb_cli_in_flight(c->core) > 0 || smb_cli_out_len(c->core) > 0) {
@@ -184,7 +184,7 @@ static smb_status run(smb_client *c, ev_fn fn, void *arg)
 
 /* ---------------- connect ---------------- */
 
-static smb_status tcp_connect(smb_client *c, const char *host, uint16_t port)
+static SMB_WUR smb_status tcp_connect(smb_client *c, const char *host, uint16_t port)
 {
     struct addrinfo hints, *res = NULL, *ai;
     char ps[8];
@@ -278,12 +278,13 @@ void smb_client_free(smb_client *c)
     if (c->core && !c->dead && c->fd >= 0 && smb_cli_state(c->core) == SMB_CLI_READY) {
         struct smb_cli_req rq;
         c->timeout_ms = 5000;
-        if (c->tree_id)
-            (void)smb_client_tree_disconnect(c);
-        if (smb_cli_req_start(c->core, &rq, SMB2_LOGOFF, 0, 4, 0) == SMB_OK) {
+        /* Best effort on the way out: a failure here means the connection
+         * is gone, and nothing more is sent on it. */
+        bool alive = !c->tree_id || smb_client_tree_disconnect(c) == SMB_OK;
+        if (alive && smb_cli_req_start(c->core, &rq, SMB2_LOGOFF, 0, 4, 0) == SMB_OK) {
             smb2_logoff_encode(&rq.w);
-            if (smb_cli_req_finish(c->core, &rq, 0, NULL) == SMB_OK)
-                (void)run(c, NULL, NULL);
+            if (smb_cli_req_finish(c->core, &rq, 0, NULL) == SMB_OK && run(c, NULL, NULL) != SMB_OK)
+                c->dead = true;
         }
     }
     if (c->fd >= 0)
@@ -334,7 +335,7 @@ struct one {
     size_t lens[4];
 };
 
-static smb_status keep_ev(smb_client *c, const struct smb_cli_event *e, void *arg)
+static SMB_WUR smb_status keep_ev(smb_client *c, const struct smb_cli_event *e, void *arg)
 {
     struct one *o = arg;
     (void)c;
@@ -358,7 +359,7 @@ static void one_free(struct one *o)
     memset(o, 0, sizeof *o);
 }
 
-static smb_status start(smb_client *c, struct smb_cli_req *rq, uint16_t cmd, size_t max_body, uint32_t hint)
+static SMB_WUR smb_status start(smb_client *c, struct smb_cli_req *rq, uint16_t cmd, size_t max_body, uint32_t hint)
 {
     smb_status st;
     if (c->dead)
@@ -391,7 +392,7 @@ static smb_rd body_rd(const struct one *o, int i)
 
 /* ---------------- paths ---------------- */
 
-static smb_status path_u16(smb_client *c, const char *path, uint8_t *out, size_t cap, size_t *len)
+static SMB_WUR smb_status path_u16(smb_client *c, const char *path, uint8_t *out, size_t cap, size_t *len)
 {
     char tmp[1024];
     size_t n = 0;
@@ -419,7 +420,7 @@ static smb_status path_u16(smb_client *c, const char *path, uint8_t *out, size_t
 
 /* ---------------- tree ---------------- */
 
-static smb_status validate_negotiate(smb_client *c)
+static SMB_WUR smb_status validate_negotiate(smb_client *c)
 {
     struct smb_cli_req rq;
     struct one o = {0};
@@ -541,7 +542,7 @@ smb_status smb_client_echo(smb_client *c)
 
 /* ---------------- open / close ---------------- */
 
-static smb_status add_create(smb_client *c, const uint8_t *name, size_t nl, uint32_t access, uint32_t disp,
+static SMB_WUR smb_status add_create(smb_client *c, const uint8_t *name, size_t nl, uint32_t access, uint32_t disp,
                              uint32_t options, uint32_t attrs, uint64_t tag)
 {
     struct smb_cli_req rq;
@@ -561,7 +562,7 @@ static smb_status add_create(smb_client *c, const uint8_t *name, size_t nl, uint
     return smb_cli_req_finish(c->core, &rq, tag, NULL);
 }
 
-static smb_status add_close(smb_client *c, const struct smb2_fileid *fid, bool related, uint64_t tag)
+static SMB_WUR smb_status add_close(smb_client *c, const struct smb2_fileid *fid, bool related, uint64_t tag)
 {
     struct smb_cli_req rq;
     smb_status st;
@@ -677,7 +678,7 @@ static uint32_t chunk_size(smb_client *c, bool write)
     return want ? want : 65536;
 }
 
-static smb_status read_ev(smb_client *c, const struct smb_cli_event *e, void *arg)
+static SMB_WUR smb_status read_ev(smb_client *c, const struct smb_cli_event *e, void *arg)
 {
     struct xfer *x = arg;
     uint64_t off = e->tag;
@@ -725,7 +726,7 @@ static smb_status read_ev(smb_client *c, const struct smb_cli_event *e, void *ar
     return SMB_OK;
 }
 
-static smb_status write_ev(smb_client *c, const struct smb_cli_event *e, void *arg)
+static SMB_WUR smb_status write_ev(smb_client *c, const struct smb_cli_event *e, void *arg)
 {
     struct xfer *x = arg;
     x->inflight--;
@@ -752,7 +753,7 @@ static smb_status write_ev(smb_client *c, const struct smb_cli_event *e, void *a
     return SMB_OK;
 }
 
-static smb_status issue_read(struct xfer *x)
+static SMB_WUR smb_status issue_read(struct xfer *x)
 {
     smb_client *c = x->c;
     struct smb_cli_req rq;
@@ -774,7 +775,7 @@ static smb_status issue_read(struct xfer *x)
     return SMB_OK;
 }
 
-static smb_status issue_write(struct xfer *x)
+static SMB_WUR smb_status issue_write(struct xfer *x)
 {
     smb_client *c = x->c;
     struct smb_cli_req rq;
@@ -818,7 +819,7 @@ static smb_status issue_write(struct xfer *x)
     return SMB_OK;
 }
 
-static smb_status pipeline(struct xfer *x, bool write)
+static SMB_WUR smb_status pipeline(struct xfer *x, bool write)
 {
     smb_client *c = x->c;
     smb_status st;
@@ -863,7 +864,7 @@ static smb_status pipeline(struct xfer *x, bool write)
     return x->st;
 }
 
-static smb_status close_fid(smb_client *c, struct smb2_fileid *fid)
+static SMB_WUR smb_status close_fid(smb_client *c, struct smb2_fileid *fid)
 {
     struct one o = {0};
     smb_status st;
@@ -944,7 +945,7 @@ smb_status smb_client_write(smb_client *c, smb_client_file *f, uint64_t off, con
  * (MS-SMB2 3.2.4.1.4 related operations). */
 typedef void (*mid_fn)(smb_wr *w, void *arg);
 
-static smb_status create_compound(smb_client *c, const char *path, uint32_t access, uint32_t disp, uint32_t options,
+static SMB_WUR smb_status create_compound(smb_client *c, const char *path, uint32_t access, uint32_t disp, uint32_t options,
                                   uint32_t attrs, uint16_t mid_cmd, size_t mid_body, uint32_t mid_hint, mid_fn mid,
                                   void *mid_arg, struct one *o)
 {
@@ -1053,7 +1054,7 @@ static void si_delete(smb_wr *w, void *arg)
     smb2_set_info_req_encode(w, &q);
 }
 
-static smb_status remove_path(smb_client *c, const char *path, bool dir)
+static SMB_WUR smb_status remove_path(smb_client *c, const char *path, bool dir)
 {
     struct one o = {0};
     smb_status st = create_compound(c, path, SMB2_DELETE | SMB2_FILE_READ_ATTRIBUTES | SMB2_SYNCHRONIZE,

@@ -52,13 +52,13 @@ struct smb1_client {
     uint8_t challenge[8]; /* non-extended: the server's EncryptionKey (MS-CIFS 2.2.4.52.2) */
 };
 
-static smb_status fail(struct smb1_client *c, smb_status st, const char *why)
+static SMB_WUR smb_status fail(struct smb1_client *c, smb_status st, const char *why)
 {
     snprintf(c->why, sizeof c->why, "%s", why);
     return st;
 }
 
-static smb_status die(struct smb1_client *c, smb_status st, const char *why)
+static SMB_WUR smb_status die(struct smb1_client *c, smb_status st, const char *why)
 {
     c->dead = st;
     if (c->fd >= 0) {
@@ -89,7 +89,7 @@ static int io_wait(struct smb1_client *c, short ev)
     return r > 0 ? 0 : -1;
 }
 
-static smb_status send_all(struct smb1_client *c, const uint8_t *p, size_t n)
+static SMB_WUR smb_status send_all(struct smb1_client *c, const uint8_t *p, size_t n)
 {
     while (n) {
         if (io_wait(c, POLLOUT) != 0)
@@ -105,7 +105,7 @@ static smb_status send_all(struct smb1_client *c, const uint8_t *p, size_t n)
     return SMB_OK;
 }
 
-static smb_status recv_n(struct smb1_client *c, uint8_t *p, size_t n)
+static SMB_WUR smb_status recv_n(struct smb1_client *c, uint8_t *p, size_t n)
 {
     while (n) {
         if (io_wait(c, POLLIN) != 0)
@@ -122,7 +122,7 @@ static smb_status recv_n(struct smb1_client *c, uint8_t *p, size_t n)
 }
 
 /* Receive one SMB1 message into c->in (keep-alives skipped). */
-static smb_status recv_msg(struct smb1_client *c)
+static SMB_WUR smb_status recv_msg(struct smb1_client *c)
 {
     for (;;) {
         uint8_t h[4];
@@ -164,7 +164,7 @@ static void req_begin(struct smb1_client *c, smb_wr *w, uint8_t command, uint16_
 
 /* Sign (when active), send, receive the response, verify it and map its status.
  * *ntstatus receives the raw status (may be NULL). */
-static smb_status transact(struct smb1_client *c, smb_wr *w, uint32_t *ntstatus)
+static SMB_WUR smb_status transact(struct smb1_client *c, smb_wr *w, uint32_t *ntstatus)
 {
     if (c->dead)
         return fail(c, c->dead, "the connection was closed after an earlier error");
@@ -214,13 +214,13 @@ static smb_status transact(struct smb1_client *c, smb_wr *w, uint32_t *ntstatus)
     return st == SMB_OK ? SMB_E_INVALID_NETWORK_RESPONSE : st;
 }
 
-static smb_status first_block(struct smb1_client *c, struct smb1_block *b)
+static SMB_WUR smb_status first_block(struct smb1_client *c, struct smb1_block *b)
 {
     smb_status st = smb1_block_parse(c->in, c->in_len, SMB1_HDR_LEN, c->rh.command, b);
     return st == SMB_OK ? SMB_OK : die(c, SMB_E_INVALID_NETWORK_RESPONSE, "malformed response block");
 }
 
-static smb_status tcp_connect(struct smb1_client *c, const char *host, uint16_t port)
+static SMB_WUR smb_status tcp_connect(struct smb1_client *c, const char *host, uint16_t port)
 {
     struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
     char ps[8];
@@ -251,7 +251,7 @@ static uint64_t smb1_client_filetime(void)
     return ((uint64_t)ts.tv_sec + 11644473600ull) * 10000000ull + (uint64_t)ts.tv_nsec / 100;
 }
 
-static smb_status negotiate(struct smb1_client *c)
+static SMB_WUR smb_status negotiate(struct smb1_client *c)
 {
     smb_wr w;
     wr_init(&w, c->out, SMB1_CLI_BUF);
@@ -298,7 +298,7 @@ static smb_status negotiate(struct smb1_client *c)
     return SMB_OK;
 }
 
-static smb_status activate_signing(struct smb1_client *c, const uint8_t *key, size_t key_len);
+static SMB_WUR smb_status activate_signing(struct smb1_client *c, const uint8_t *key, size_t key_len);
 
 /* The server's SPNEGO mechListMIC in the final SESSION_SETUP_ANDX response
  * (MS-SPNG 3.1.5.1, MS-NLMP 3.4.4.2): when present it must verify with the
@@ -307,7 +307,7 @@ static smb_status activate_signing(struct smb1_client *c, const uint8_t *key, si
  * time. A response without one is accepted (older servers omit it); on a
  * signing session the signature of this response covers its absence. Nothing
  * is committed before this check. */
-static smb_status check_mech_list_mic(struct smb1_client *c)
+static SMB_WUR smb_status check_mech_list_mic(struct smb1_client *c)
 {
     struct smb1_block b;
     struct smb1_sess_setup_rsp r;
@@ -337,7 +337,7 @@ static smb_status check_mech_list_mic(struct smb1_client *c)
     return SMB_OK;
 }
 
-static smb_status session_setup(struct smb1_client *c, const struct smb1_client_opts *o)
+static SMB_WUR smb_status session_setup(struct smb1_client *c, const struct smb1_client_opts *o)
 {
     struct smb_auth_client_cred cred = {o->user, o->domain, o->password, o->workstation ? o->workstation : "SMBSIGN"};
     smb_status st = smb_auth_begin_client(&c->auth, smb_auth_mech_at(0), &cred);
@@ -431,7 +431,7 @@ static smb_status session_setup(struct smb1_client *c, const struct smb1_client_
 
 /* The signing decision after the final SESSION_SETUP response (MS-CIFS 3.2.5.3): the
  * request was number 0, this response must verify as number 1. */
-static smb_status activate_signing(struct smb1_client *c, const uint8_t *key, size_t key_len)
+static SMB_WUR smb_status activate_signing(struct smb1_client *c, const uint8_t *key, size_t key_len)
 {
     smb_status st = smb_sign_ctx_new_smb1(&c->sign, key, key_len);
     if (st != SMB_OK)
@@ -455,7 +455,7 @@ static smb_status activate_signing(struct smb1_client *c, const uint8_t *key, si
  * (MS-NLMP 3.3.2) in UnicodePassword and LMv2 in OEMPassword. MAC key = SessionBaseKey ||
  * the whole NTLMv2 response (MS-CIFS 3.2.5.3: Client.Session.SessionKey followed by
  * Client.Connection.SigningChallengeResponse, the UnicodePassword bytes). */
-static smb_status session_setup_nt(struct smb1_client *c, const struct smb1_client_opts *o)
+static SMB_WUR smb_status session_setup_nt(struct smb1_client *c, const struct smb1_client_opts *o)
 {
     const char *user = o->user ? o->user : "", *dom = o->domain ? o->domain : "";
     uint8_t nth[16], v2[16], cc[8], nt[16 + 28 + 4], lm[24], proof[16], base[16];
@@ -569,7 +569,7 @@ smb_status smb1_client_connect(struct smb1_client **out, const struct smb1_clien
     return st;
 }
 
-static smb_status need_block(struct smb1_client *c, struct smb1_block *b)
+static SMB_WUR smb_status need_block(struct smb1_client *c, struct smb1_block *b)
 {
     return first_block(c, b);
 }
@@ -759,9 +759,10 @@ smb_status smb1_client_list(struct smb1_client *c, const char *dir, smb1_client_
     wr_u16le(&pw, 0x0002); /* SMB_FIND_CLOSE_AT_EOS */
     wr_u16le(&pw, 0x0104);
     wr_u32le(&pw, 0);
-    smb_status st = smb1_wr_ustr(&pw, pat);
-    if (st != SMB_OK)
-        return fail(c, st, "path too long");
+    smb1_wr_ustr(&pw, pat);
+    if (!wr_ok(&pw))
+        return fail(c, pw.err, "path too long");
+    smb_status st = SMB_OK;
     uint16_t sid = 0;
     bool eos = false;
     for (int round = 0; !eos && round < SMB1_CLI_FIND_MAX_ROUNDS; round++) {
@@ -828,12 +829,12 @@ void smb1_client_free(struct smb1_client *c)
     if (c->fd >= 0 && !c->dead && c->uid) {
         int saved = c->timeout_ms;
         c->timeout_ms = saved < 5000 ? saved : 5000;
-        if (c->tid)
-            (void)smb1_client_tree_disconnect(c);
+        /* Best effort on the way out: after a failure nothing more is sent. */
+        bool alive = !c->tid || smb1_client_tree_disconnect(c) == SMB_OK;
         smb_wr w;
         req_begin(c, &w, SMB1_COM_LOGOFF_ANDX, 0);
-        if (smb1_logoff_encode(&w, 4) == SMB_OK)
-            (void)transact(c, &w, NULL);
+        if (alive && smb1_logoff_encode(&w, 4) == SMB_OK && transact(c, &w, NULL) != SMB_OK)
+            c->dead = true;
     }
     if (c->fd >= 0)
         close(c->fd);

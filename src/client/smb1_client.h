@@ -57,24 +57,24 @@ struct smb1_client_info {
     uint64_t requests_signed, responses_verified;
 };
 
-smb_status smb1_client_connect(struct smb1_client **out, const struct smb1_client_opts *o);
+SMB_WUR smb_status smb1_client_connect(struct smb1_client **out, const struct smb1_client_opts *o);
 const char *smb1_client_last_error(const struct smb1_client *c);
 void smb1_client_info(const struct smb1_client *c, struct smb1_client_info *out);
 void smb1_client_free(struct smb1_client *c); /* logoff, close, wipe */
 
-smb_status smb1_client_tree_connect(struct smb1_client *c, const char *share);
-smb_status smb1_client_echo(struct smb1_client *c);
+SMB_WUR smb_status smb1_client_tree_connect(struct smb1_client *c, const char *share);
+SMB_WUR smb_status smb1_client_echo(struct smb1_client *c);
 /* create: FILE_OVERWRITE_IF, else FILE_OPEN */
-smb_status smb1_client_open(struct smb1_client *c, const char *path, bool create, uint16_t *fid,
+SMB_WUR smb_status smb1_client_open(struct smb1_client *c, const char *path, bool create, uint16_t *fid,
                             uint64_t *size);
-smb_status smb1_client_write(struct smb1_client *c, uint16_t fid, uint64_t off, const void *buf, size_t len);
-smb_status smb1_client_read(struct smb1_client *c, uint16_t fid, uint64_t off, void *buf, size_t len,
+SMB_WUR smb_status smb1_client_write(struct smb1_client *c, uint16_t fid, uint64_t off, const void *buf, size_t len);
+SMB_WUR smb_status smb1_client_read(struct smb1_client *c, uint16_t fid, uint64_t off, void *buf, size_t len,
                             size_t *got);
-smb_status smb1_client_close(struct smb1_client *c, uint16_t fid);
-smb_status smb1_client_tree_disconnect(struct smb1_client *c);
+SMB_WUR smb_status smb1_client_close(struct smb1_client *c, uint16_t fid);
+SMB_WUR smb_status smb1_client_tree_disconnect(struct smb1_client *c);
 /* TRANS2 FIND_FIRST2/FIND_NEXT2 (SMB_FIND_FILE_BOTH_DIRECTORY_INFO) of DIR\*;
  * cb(name UTF-8, size, ExtFileAttributes, arg) per entry; non-zero from cb stops. */
 typedef int (*smb1_client_list_fn)(const char *name, uint64_t size, uint32_t attributes, void *arg);
-smb_status smb1_client_list(struct smb1_client *c, const char *dir, smb1_client_list_fn cb, void *arg);
+SMB_WUR smb_status smb1_client_list(struct smb1_client *c, const char *dir, smb1_client_list_fn cb, void *arg);
 
 #endif

@@ -129,9 +129,11 @@ smb_status smb_aes_cmac(const uint8_t key[16], const void *data, size_t len, uin
     smb_status st = smb_cmac_key_init(&k, key);
     if (st)
         return st;
-    smb_cmac_start(&c, &k);
-    smb_cmac_update(&c, data, len);
-    st = smb_cmac_final(&c, tag);
+    st = smb_cmac_start(&c, &k);
+    if (st == SMB_OK) {
+        smb_cmac_update(&c, data, len);
+        st = smb_cmac_final(&c, tag);
+    }
     smb_cmac_key_free(&k);
     return st;
 }

@@ -33,7 +33,7 @@ void smb_hmac_sha256(const void *key, size_t klen, const void *data, size_t len,
 /* RC4 keystream XOR; in and out may alias. */
 void smb_rc4(const void *key, size_t klen, const void *in, void *out, size_t len);
 /* Cryptographically secure random bytes. */
-smb_status smb_random(void *p, size_t n);
+SMB_WUR smb_status smb_random(void *p, size_t n);
 /* 1 when equal, 0 otherwise; time depends only on n. */
 int smb_memeq_ct(const void *a, const void *b, size_t n);
 /* Wipe a secret (not optimised away). */
@@ -115,28 +115,28 @@ typedef struct smb_cmac_ctx {
 } smb_cmac_ctx;
 
 /* Prepare a key (allocates one EVP context). SMB_E_CRYPTO / SMB_E_NOMEM. */
-smb_status smb_cmac_key_init(smb_cmac_key *k, const uint8_t key[16]);
+SMB_WUR smb_status smb_cmac_key_init(smb_cmac_key *k, const uint8_t key[16]);
 /* Free and wipe; safe on a zeroed or already freed key. */
 void smb_cmac_key_free(smb_cmac_key *k);
-smb_status smb_cmac_start(smb_cmac_ctx *c, smb_cmac_key *k);
+SMB_WUR smb_status smb_cmac_start(smb_cmac_ctx *c, smb_cmac_key *k);
 void smb_cmac_update(smb_cmac_ctx *c, const void *data, size_t len);
-smb_status smb_cmac_final(smb_cmac_ctx *c, uint8_t tag[16]);
+SMB_WUR smb_status smb_cmac_final(smb_cmac_ctx *c, uint8_t tag[16]);
 /* One-shot (prepares a key internally; for tests and tools, not hot paths). */
-smb_status smb_aes_cmac(const uint8_t key[16], const void *data, size_t len, uint8_t tag[16]);
+SMB_WUR smb_status smb_aes_cmac(const uint8_t key[16], const void *data, size_t len, uint8_t tag[16]);
 
 /* ---- AES-128-GMAC: GCM with only additional authenticated data ---- */
 
 typedef struct smb_gmac_key {
     smb_evp_cipher_ctx *gcm; /* AES-128-GCM encryption context, key set */
 } smb_gmac_key;
-smb_status smb_gmac_key_init(smb_gmac_key *k, const uint8_t key[16]);
+SMB_WUR smb_status smb_gmac_key_init(smb_gmac_key *k, const uint8_t key[16]);
 void smb_gmac_key_free(smb_gmac_key *k);
 /* Start a MAC under a 12-byte nonce; then feed AAD with update. */
-smb_status smb_gmac_start(smb_gmac_key *k, const uint8_t nonce[12]);
-smb_status smb_gmac_update(smb_gmac_key *k, const void *aad, size_t len);
-smb_status smb_gmac_final(smb_gmac_key *k, uint8_t tag[16]);
+SMB_WUR smb_status smb_gmac_start(smb_gmac_key *k, const uint8_t nonce[12]);
+SMB_WUR smb_status smb_gmac_update(smb_gmac_key *k, const void *aad, size_t len);
+SMB_WUR smb_status smb_gmac_final(smb_gmac_key *k, uint8_t tag[16]);
 /* One-shot GMAC with a nonce of nlen bytes (NIST vectors use 12). */
-smb_status smb_aes_gmac(const uint8_t key[16], const uint8_t *nonce, size_t nlen, const void *aad, size_t len,
+SMB_WUR smb_status smb_aes_gmac(const uint8_t key[16], const uint8_t *nonce, size_t nlen, const void *aad, size_t len,
                         uint8_t tag[16]);
 
 /* ---- SP800-108 counter-mode KDF with HMAC-SHA256, r = 32-bit counter before the fixed input ---- */

@@ -13,7 +13,7 @@
 
 static bool is_sep(char c) { return c == '\\' || c == '/'; }
 
-static smb_status component(const char *s, size_t n, char *dst, size_t cap, const char *what,
+static SMB_WUR smb_status component(const char *s, size_t n, char *dst, size_t cap, const char *what,
                             smb_policy_error *err)
 {
     pol_trim(&s, &n); /* "\\srv\ share " names the share "share" */

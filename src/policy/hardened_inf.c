@@ -25,14 +25,12 @@ int pol_inf_hardened(const char *path, size_t pn, uint32_t type, const char *dat
     smb_hardened_path hp;
     memset(&hp, 0, sizeof hp);
     if (!pol_copy(hp.path, sizeof hp.path, path + k + xn, pn - k - xn) || smb_policy_hardened_pattern_ok(hp.path) != 0) {
-        pol_fail(err, SMB_E_MALFORMED, line,
+        return pol_fail(err, SMB_E_MALFORMED, line,
                  "hardened path '%.*s': expected \\\\*\\NAME, \\\\SERVER\\* or \\\\SERVER\\NAME",
-                 (int)(pn - k - xn > 60 ? 60 : pn - k - xn), path + k + xn);
-        return -1;
+                 (int)(pn - k - xn > 60 ? 60 : pn - k - xn), path + k + xn) ? -1 : 0; /* pol_fail returns its (failing) status */
     }
     if (type != 1) {
-        pol_fail(err, SMB_E_MALFORMED, line, "hardened path %s: expected type 1 (REG_SZ), got %u", hp.path, type);
-        return -1;
+        return pol_fail(err, SMB_E_MALFORMED, line, "hardened path %s: expected type 1 (REG_SZ), got %u", hp.path, type) ? -1 : 0; /* pol_fail returns its (failing) status */
     }
     if (dn >= 2 && data[0] == '"' && data[dn - 1] == '"') {
         data++;
@@ -40,13 +38,11 @@ int pol_inf_hardened(const char *path, size_t pn, uint32_t type, const char *dat
     }
     smb_policy_error e2 = {0, ""};
     if (smb_policy_parse_hardened_value(data, dn, &hp, &e2) != SMB_OK) {
-        pol_fail(err, SMB_E_MALFORMED, line, "%s", e2.msg);
-        return -1;
+        return pol_fail(err, SMB_E_MALFORMED, line, "%s", e2.msg) ? -1 : 0; /* pol_fail returns its (failing) status */
     }
     hp.line = line;
     if (!smb_policy_layer_add_hardened(l, &hp)) {
-        pol_fail(err, SMB_E_OVERFLOW, line, "more than %d hardened paths", SMB_POLICY_MAX_HARDENED);
-        return -1;
+        return pol_fail(err, SMB_E_OVERFLOW, line, "more than %d hardened paths", SMB_POLICY_MAX_HARDENED) ? -1 : 0; /* pol_fail returns its (failing) status */
     }
     return 1;
 }

@@ -91,7 +91,7 @@ static bool is_ours(const char *name, size_t nn)
     return false;
 }
 
-static smb_status obj_commit(ps_obj *o, unsigned hint, smb_policy_layer *l, bool *found, smb_policy_error *err)
+static SMB_WUR smb_status obj_commit(ps_obj *o, unsigned hint, smb_policy_layer *l, bool *found, smb_policy_error *err)
 {
     if (!o->any)
         return SMB_OK;
@@ -148,7 +148,7 @@ static bool fl_value(const char *v, size_t n, int8_t *val, uint32_t *raw, uint8_
     return true;
 }
 
-static smb_status parse_format_list(const char *t, size_t tn, unsigned hint, smb_policy_layer *l,
+static SMB_WUR smb_status parse_format_list(const char *t, size_t tn, unsigned hint, smb_policy_layer *l,
                                     smb_policy_error *err)
 {
     pol_lines L;
@@ -277,7 +277,7 @@ static bool is_server_prop(const char *ps)
     return false;
 }
 
-static smb_status parse_json(const char *t, size_t tn, unsigned hint, smb_policy_layer *l, smb_policy_error *err)
+static SMB_WUR smb_status parse_json(const char *t, size_t tn, unsigned hint, smb_policy_layer *l, smb_policy_error *err)
 {
     smb_status st = SMB_OK;
     json_tokener *tok = json_tokener_new_ex(16);

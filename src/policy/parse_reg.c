@@ -127,7 +127,7 @@ static bool is_hardened_key(const char *key)
 }
 
 /* A "\\*\SYSVOL"="RequireMutualAuthentication=1, RequireIntegrity=1" value (or its deletion). */
-static smb_status hardened_value(smb_policy_layer *l, const char *name, const char *data, size_t dn, bool del,
+static SMB_WUR smb_status hardened_value(smb_policy_layer *l, const char *name, const char *data, size_t dn, bool del,
                                  uint32_t line, smb_policy_error *err)
 {
     smb_hardened_path hp;

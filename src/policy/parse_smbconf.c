@@ -156,7 +156,7 @@ typedef struct pctx {
     char *logical;
 } pctx;
 
-static smb_status parse_text(pctx *P, const char *t, size_t tn, const char *origin, smb_policy_error *err);
+static SMB_WUR smb_status parse_text(pctx *P, const char *t, size_t tn, const char *origin, smb_policy_error *err);
 
 /* "dir/of/origin" + "/" + path (path absolute: as is). */
 static bool include_path(const char *origin, const char *path, char *out, size_t cap)
@@ -169,7 +169,7 @@ static bool include_path(const char *origin, const char *path, char *out, size_t
     return (size_t)snprintf(out, cap, "%.*s/%s", (int)(slash - origin), origin, path) < cap;
 }
 
-static smb_status do_include(pctx *P, const char *v, size_t vn, const char *origin, uint32_t line,
+static SMB_WUR smb_status do_include(pctx *P, const char *v, size_t vn, const char *origin, uint32_t line,
                              smb_policy_error *err)
 {
     char rel[SMB_POLICY_ORIGIN_MAX], path[SMB_POLICY_ORIGIN_MAX];
@@ -209,7 +209,7 @@ static void set_value(smb_smbconf_value *dst, const char *v, size_t vn, uint32_t
     snprintf(dst->origin, sizeof dst->origin, "%s", origin);
 }
 
-static smb_status assign(pctx *P, const char *name, size_t nn, const char *v, size_t vn, uint32_t line,
+static SMB_WUR smb_status assign(pctx *P, const char *name, size_t nn, const char *v, size_t vn, uint32_t line,
                          const char *origin, smb_policy_error *err)
 {
     char sq[64];
@@ -283,7 +283,7 @@ static smb_status assign(pctx *P, const char *name, size_t nn, const char *v, si
     return SMB_OK;
 }
 
-static smb_status section(pctx *P, const char *s, size_t n, uint32_t line, smb_policy_error *err)
+static SMB_WUR smb_status section(pctx *P, const char *s, size_t n, uint32_t line, smb_policy_error *err)
 {
     const char *name = s + 1;
     size_t nn = n - 2;
@@ -311,7 +311,7 @@ static smb_status section(pctx *P, const char *s, size_t n, uint32_t line, smb_p
     return SMB_OK;
 }
 
-static smb_status parse_text(pctx *P, const char *t, size_t tn, const char *origin, smb_policy_error *err)
+static SMB_WUR smb_status parse_text(pctx *P, const char *t, size_t tn, const char *origin, smb_policy_error *err)
 {
     pol_lines L;
     const char *ln;

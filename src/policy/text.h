@@ -23,7 +23,7 @@ typedef struct pol_text {
     bool utf16;  /* the input was UTF-16LE */
 } pol_text;
 
-smb_status pol_text_decode(const uint8_t *in, size_t len, pol_text *out, smb_policy_error *err);
+SMB_WUR smb_status pol_text_decode(const uint8_t *in, size_t len, pol_text *out, smb_policy_error *err);
 
 /* Line reader: yields lines without their "\r\n" / "\n"; never reads past len. */
 typedef struct pol_lines {
@@ -45,13 +45,13 @@ bool pol_iprefix(const char *s, size_t n, const char *lit);
 /* Copy a counted string into dst (capacity cap, always NUL-terminated); returns false if truncated. */
 bool pol_copy(char *dst, size_t cap, const char *s, size_t n);
 /* Set err (line, printf message); returns st. */
-smb_status pol_fail(smb_policy_error *err, smb_status st, uint32_t line, const char *fmt, ...)
+SMB_WUR smb_status pol_fail(smb_policy_error *err, smb_status st, uint32_t line, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
 /* Format-specific parsers over decoded text (the public functions decode first). */
-smb_status pol_parse_reg_text(const char *t, size_t n, smb_policy_layer *out, smb_policy_error *err);
-smb_status pol_parse_inf_text(const char *t, size_t n, smb_policy_layer *out, smb_policy_error *err);
-smb_status pol_parse_ps_text(const char *t, size_t n, unsigned role_hint, smb_policy_layer *out,
+SMB_WUR smb_status pol_parse_reg_text(const char *t, size_t n, smb_policy_layer *out, smb_policy_error *err);
+SMB_WUR smb_status pol_parse_inf_text(const char *t, size_t n, smb_policy_layer *out, smb_policy_error *err);
+SMB_WUR smb_status pol_parse_ps_text(const char *t, size_t n, unsigned role_hint, smb_policy_layer *out,
                              smb_policy_error *err);
 
 /* INF [Registry Values] line under ...\NetworkProvider\HardenedPaths\: 1 taken

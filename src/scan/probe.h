@@ -40,7 +40,7 @@ struct scan_templates {
 
 /* Build the three requests. client_guid and salt come from the caller
  * (random per scan). */
-smb_status scan_templates_build(struct scan_templates *t, const uint8_t client_guid[16],
+SMB_WUR smb_status scan_templates_build(struct scan_templates *t, const uint8_t client_guid[16],
                                 const uint8_t salt[32]);
 
 enum scan_probe_state {

@@ -16,7 +16,7 @@
 #define MAX_HOSTNAME_LEN 253
 
 static void seterr(char *err, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static smb_status rebuild_exclusions(smb_scan_targets *t);
+static SMB_WUR smb_status rebuild_exclusions(smb_scan_targets *t);
 static bool inside_reserved(const struct scan_range *r);
 static void seterr(char *err, size_t n, const char *fmt, ...)
 {
@@ -218,7 +218,7 @@ static size_t coalesce(struct scan_range *v, size_t n)
     return o + 1;
 }
 
-static smb_status rebuild_exclusions(smb_scan_targets *t)
+static SMB_WUR smb_status rebuild_exclusions(smb_scan_targets *t)
 {
     struct scan_range *xm = malloc((t->nx + 1) * sizeof *xm);
     struct scan_range *xdm = malloc((t->nx + N_RESERVED) * sizeof *xdm);
@@ -390,10 +390,10 @@ static uint64_t range_size(const struct scan_range *r)
     return s == UINT64_MAX ? UINT64_MAX : s + 1;
 }
 
-static smb_status add_one(smb_scan_targets *t, const char *spec, bool exclude, int depth, char *err,
+static SMB_WUR smb_status add_one(smb_scan_targets *t, const char *spec, bool exclude, int depth, char *err,
                           size_t errlen);
 
-static smb_status add_stream(smb_scan_targets *t, FILE *f, const char *what, bool exclude, int depth,
+static SMB_WUR smb_status add_stream(smb_scan_targets *t, FILE *f, const char *what, bool exclude, int depth,
                              char *err, size_t errlen)
 {
     char line[1024];
@@ -434,7 +434,7 @@ static smb_status add_stream(smb_scan_targets *t, FILE *f, const char *what, boo
     return SMB_OK;
 }
 
-static smb_status add_one(smb_scan_targets *t, const char *spec, bool exclude, int depth, char *err,
+static SMB_WUR smb_status add_one(smb_scan_targets *t, const char *spec, bool exclude, int depth, char *err,
                           size_t errlen)
 {
     struct scan_range r;
@@ -561,7 +561,7 @@ smb_status smb_scan_targets_add(smb_scan_targets *t, const char *spec, char *err
 }
 
 /* Resolve one name entry with getaddrinfo (first address of the family). */
-static smb_status resolve_one(const smb_scan_targets *t, struct scan_range *r)
+static SMB_WUR smb_status resolve_one(const smb_scan_targets *t, struct scan_range *r)
 {
     struct addrinfo hints, *res = NULL;
     memset(&hints, 0, sizeof hints);

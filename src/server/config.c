@@ -483,7 +483,7 @@ static int prescan(struct load_ctx *lc, const char *text)
     return 0;
 }
 
-static smb_status finish(struct load_ctx *lc, int rc, const char *name)
+static SMB_WUR smb_status finish(struct load_ctx *lc, int rc, const char *name)
 {
     if (rc == 0 && !lc->failed)
         return SMB_OK;

@@ -108,14 +108,14 @@ struct srv_config {
 
 void srv_config_init(struct srv_config *c);
 /* Parse FILE into c (already initialised; later values override). */
-smb_status srv_config_load(struct srv_config *c, const char *path, char *err, size_t errlen);
+SMB_WUR smb_status srv_config_load(struct srv_config *c, const char *path, char *err, size_t errlen);
 /* Parse from memory (for tests and fuzzing); name is used in messages. */
-smb_status srv_config_load_string(struct srv_config *c, const char *text, const char *name, char *err,
+SMB_WUR smb_status srv_config_load_string(struct srv_config *c, const char *text, const char *name, char *err,
                                   size_t errlen);
 /* "NAME=PATH" from --share; read-only when PATH ends with ":ro". */
-smb_status srv_config_add_share(struct srv_config *c, const char *spec, char *err, size_t errlen);
+SMB_WUR smb_status srv_config_add_share(struct srv_config *c, const char *spec, char *err, size_t errlen);
 /* Final checks (at least one listen address, share paths exist, ranges). */
-smb_status srv_config_validate(struct srv_config *c, char *err, size_t errlen);
+SMB_WUR smb_status srv_config_validate(struct srv_config *c, char *err, size_t errlen);
 /*
  * Effective server signing level through the policy engine (smbsign/policy.h):
  * layers, lowest precedence first: the profile's defaults (--profile / profile)
@@ -126,7 +126,7 @@ smb_status srv_config_validate(struct srv_config *c, char *err, size_t errlen);
  * values with their sources.
  */
 struct smb_policy_effective;
-smb_status srv_config_signing(const struct srv_config *c, smb_sign_level *level, struct smb_policy_effective *eff,
+SMB_WUR smb_status srv_config_signing(const struct srv_config *c, smb_sign_level *level, struct smb_policy_effective *eff,
                               char *err, size_t errlen);
 /* Event loops to run: cfg.workers, or the number of online CPUs when 0
  * (at least 1, at most SRV_WORKERS_MAX). */

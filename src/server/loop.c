@@ -276,8 +276,8 @@ static void pool_get(struct evloop *l, struct srv_buf *b, size_t need)
             break;
         }
     pthread_mutex_unlock(&l->mu);
-    if (need && !b->p)
-        srv_buf_reserve(b, need);
+    if (need && !b->p && srv_buf_reserve(b, need) != SMB_OK)
+        srv_buf_free(b); /* out of memory: callers see b->p == NULL */
 }
 
 /* ---- ctx references ---- */

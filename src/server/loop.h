@@ -24,7 +24,7 @@ struct srv_loop;
 typedef struct srv_ctx *(*srv_reload_fn)(void *arg);
 
 /* Bind every cfg.listen address of ctx (heap, owned by the loop from now on). */
-smb_status srv_loop_new(struct srv_ctx *ctx, srv_reload_fn reload, void *reload_arg, struct srv_loop **out,
+SMB_WUR smb_status srv_loop_new(struct srv_ctx *ctx, srv_reload_fn reload, void *reload_arg, struct srv_loop **out,
                         char *err, size_t errlen);
 /* Run until SIGTERM / SIGINT. Returns 0 on a clean shutdown. */
 int srv_loop_run(struct srv_loop *l);

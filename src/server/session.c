@@ -300,7 +300,7 @@ static void seq_set(struct srv_conn *c, uint64_t id, bool v)
 }
 
 /* Consume message ids [mid, mid+charge). */
-static smb_status seq_consume(struct srv_conn *c, uint64_t mid, uint16_t charge)
+static SMB_WUR smb_status seq_consume(struct srv_conn *c, uint64_t mid, uint16_t charge)
 {
     uint64_t n = charge ? charge : 1;
     if (mid == UINT64_MAX || mid < c->seq_lo || mid + n > c->seq_hi || mid + n < mid)
@@ -351,7 +351,7 @@ static uint32_t server_caps_for(uint16_t dialect)
     return dialect >= SMB_DIALECT_210 ? SMB2_GLOBAL_CAP_LARGE_MTU : 0;
 }
 
-static smb_status write_negotiate_rsp(struct srv_conn *c, smb_wr *w, uint16_t dialect,
+static SMB_WUR smb_status write_negotiate_rsp(struct srv_conn *c, smb_wr *w, uint16_t dialect,
                                       const struct smb2_neg_contexts *want)
 {
     const struct srv_config *cfg = &c->ctx->cfg;
@@ -379,7 +379,7 @@ static smb_status write_negotiate_rsp(struct srv_conn *c, smb_wr *w, uint16_t di
     return smb2_negotiate_rsp_encode(w, 0, &r); /* the writer starts at the SMB2 header */
 }
 
-static smb_status cmd_negotiate(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
+static SMB_WUR smb_status cmd_negotiate(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
 {
     struct smb2_negotiate_req req;
     if (c->negotiated) {
@@ -474,7 +474,7 @@ static smb_status cmd_negotiate(struct srv_conn *c, struct srv_req *rq, smb_wr *
 
 /* SMB1 NEGOTIATE carrying SMB2 dialects (MS-SMB2 3.3.5.3.1): answer with an
  * SMB2 NEGOTIATE response for 2.0.2 or the 2.??? wildcard. */
-static smb_status smb1_negotiate(struct srv_conn *c, const uint8_t *pdu, size_t len, struct srv_buf *out)
+static SMB_WUR smb_status smb1_negotiate(struct srv_conn *c, const uint8_t *pdu, size_t len, struct srv_buf *out)
 {
     smb_rd r;
     rd_init(&r, pdu, len);
@@ -536,7 +536,7 @@ static smb_status smb1_negotiate(struct srv_conn *c, const uint8_t *pdu, size_t 
 /* ------------------------------------------------------------------ */
 /* SESSION_SETUP (MS-SMB2 3.3.5.5), LOGOFF                               */
 
-static smb_status derive_signing(struct srv_conn *c, struct srv_session *s)
+static SMB_WUR smb_status derive_signing(struct srv_conn *c, struct srv_session *s)
 {
     /* MS-SMB2 3.3.5.5.3: 2.x signs with the session key (HMAC-SHA256);
      * 3.0/3.0.2 derive an AES-CMAC key; 3.1.1 derives it over the preauth
@@ -554,7 +554,7 @@ static smb_status derive_signing(struct srv_conn *c, struct srv_session *s)
                            c->dialect == SMB_DIALECT_311 ? s->preauth.hash : NULL);
 }
 
-static smb_status cmd_session_setup(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
+static SMB_WUR smb_status cmd_session_setup(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
 {
     const struct smb2_hdr *h = &rq->h;
     struct smb2_session_setup_req q;
@@ -671,7 +671,7 @@ static smb_status cmd_session_setup(struct srv_conn *c, struct srv_req *rq, smb_
     return st;
 }
 
-static smb_status cmd_logoff(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
+static SMB_WUR smb_status cmd_logoff(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
 {
     if (smb2_logoff_decode(&rq->body) != SMB_OK)
         return SMB_E_INVALID_PARAMETER;
@@ -684,7 +684,7 @@ static smb_status cmd_logoff(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
     return SMB_OK;
 }
 
-static smb_status cmd_echo(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
+static SMB_WUR smb_status cmd_echo(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
 {
     smb2_echo_encode(w);
     rq->body_written = true;
@@ -713,7 +713,7 @@ void srv_write_error_body(smb_wr *w)
 
 /* Verify the signature of a request that arrived on a valid session.
  * Returns SMB_OK when the request may run. */
-static smb_status check_signature(struct srv_conn *c, struct srv_req *rq)
+static SMB_WUR smb_status check_signature(struct srv_conn *c, struct srv_req *rq)
 {
     struct srv_session *s = rq->sess;
     /* The decision comes from session state (must_sign); the SIGNED flag
@@ -764,7 +764,7 @@ struct elem_out {
     struct srv_io_job *job; /* the element became a deferred READ/WRITE/FLUSH */
 };
 
-static smb_status process_element(struct srv_conn *c, struct srv_req *rq, struct srv_req *prev, struct srv_frame *f,
+static SMB_WUR smb_status process_element(struct srv_conn *c, struct srv_req *rq, struct srv_req *prev, struct srv_frame *f,
                                   struct elem_out *eo)
 {
     struct smb2_hdr *h = &rq->h;

@@ -70,7 +70,7 @@ struct srv_ctx {
 
 /* Build a ctx from a validated config: opens share roots, loads the user db.
  * err gets a message on failure. */
-smb_status srv_ctx_init(struct srv_ctx *ctx, const struct srv_config *cfg, smb_sign_level level, char *err,
+SMB_WUR smb_status srv_ctx_init(struct srv_ctx *ctx, const struct srv_config *cfg, smb_sign_level level, char *err,
                         size_t errlen);
 void srv_ctx_free(struct srv_ctx *ctx);
 /* Make ctx (fresh from srv_ctx_init, not yet used by any connection) share
@@ -84,7 +84,7 @@ struct srv_buf {
     uint8_t *p;
     size_t len, cap;
 };
-smb_status srv_buf_reserve(struct srv_buf *b, size_t extra);
+SMB_WUR smb_status srv_buf_reserve(struct srv_buf *b, size_t extra);
 void srv_buf_free(struct srv_buf *b);
 
 struct srv_conn;
@@ -94,7 +94,7 @@ void srv_conn_free(struct srv_conn *c);
 /* Process one PDU (NetBIOS frame body). Responses are appended to out.
  * Returns SMB_OK, or an error meaning "close the connection now" (malformed
  * framing, protocol violation, too many signature failures). */
-smb_status srv_conn_input(struct srv_conn *c, const uint8_t *pdu, size_t len, struct srv_buf *out);
+SMB_WUR smb_status srv_conn_input(struct srv_conn *c, const uint8_t *pdu, size_t len, struct srv_buf *out);
 /* Milliseconds the adapter should hold the next output (authentication
  * failure back-off); reading it resets it. */
 uint32_t srv_conn_take_delay(struct srv_conn *c);
@@ -146,7 +146,7 @@ uint64_t srv_io_job_key(const struct srv_io_job *j);   /* the open's FileId */
 bool srv_io_job_cancelled(const struct srv_io_job *j); /* any thread */
 const char *srv_io_job_describe(const struct srv_io_job *j, char *buf, size_t cap); /* for logs */
 bool srv_io_job_run(struct srv_io_job *j);
-smb_status srv_conn_job_interim(struct srv_conn *c, struct srv_io_job *j, struct srv_buf *out);
-smb_status srv_conn_job_done(struct srv_conn *c, struct srv_io_job *j, struct srv_buf *out);
+SMB_WUR smb_status srv_conn_job_interim(struct srv_conn *c, struct srv_io_job *j, struct srv_buf *out);
+SMB_WUR smb_status srv_conn_job_done(struct srv_conn *c, struct srv_io_job *j, struct srv_buf *out);
 
 #endif

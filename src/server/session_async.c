@@ -108,7 +108,7 @@ void srv_async_session_closing(struct srv_conn *c, uint64_t session_id)
 /* Final async response (MS-SMB2 3.3.4.2): ASYNC_COMMAND with the AsyncId,
  * no credits (they were granted by the interim response), signed like any
  * response on the session (3.3.4.1.1). */
-static smb_status emit_final(struct srv_conn *c, const struct srv_pending *pd, struct srv_buf *out)
+static SMB_WUR smb_status emit_final(struct srv_conn *c, const struct srv_pending *pd, struct srv_buf *out)
 {
     struct srv_session *s = srv_session_find(c, pd->session_id);
     if (!s || s->state == SESS_IN_PROGRESS)

@@ -42,7 +42,7 @@ static bool lookup_user(const void *arg, const char *user, uint8_t nt_hash[16])
     return true;
 }
 
-static smb_status begin_mech(struct srv_conn *c, struct srv_session *s, const struct smb_auth_mech *m)
+static SMB_WUR smb_status begin_mech(struct srv_conn *c, struct srv_session *s, const struct smb_auth_mech *m)
 {
     struct smb_auth_server_cfg cfg = {.server_name = c->ctx->cfg.server_name,
                                       .lookup = lookup_user,
@@ -60,7 +60,7 @@ static smb_status begin_mech(struct srv_conn *c, struct srv_session *s, const st
     return SMB_OK;
 }
 
-static smb_status wrap(struct srv_session *s, int state, bool with_mech, const uint8_t *tok, size_t tlen,
+static SMB_WUR smb_status wrap(struct srv_session *s, int state, bool with_mech, const uint8_t *tok, size_t tlen,
                        const uint8_t *mic, size_t miclen, uint8_t *out, size_t cap, size_t *outlen)
 {
     if (!s->spnego) {
@@ -77,7 +77,7 @@ static smb_status wrap(struct srv_session *s, int state, bool with_mech, const u
 
 /* The mechanism completed: apply the server's policy and the SPNEGO
  * mechListMIC rules, build the reply, then commit. */
-static smb_status finish(struct srv_conn *c, struct srv_session *s, const uint8_t *tok, size_t tlen,
+static SMB_WUR smb_status finish(struct srv_conn *c, struct srv_session *s, const uint8_t *tok, size_t tlen,
                          const uint8_t *mic, size_t miclen, uint8_t *out, size_t cap, size_t *outlen)
 {
     struct smb_auth_identity id;
@@ -148,7 +148,7 @@ out:
 }
 
 /* Feed one mechanism token (the first, or a later one). */
-static smb_status mech_step(struct srv_conn *c, struct srv_session *s, const uint8_t *tok, size_t tlen,
+static SMB_WUR smb_status mech_step(struct srv_conn *c, struct srv_session *s, const uint8_t *tok, size_t tlen,
                             const uint8_t *mic, size_t miclen, uint8_t *out, size_t cap, size_t *outlen)
 {
     uint8_t t[SRV_CHAL_MAX];
@@ -168,7 +168,7 @@ static smb_status mech_step(struct srv_conn *c, struct srv_session *s, const uin
     return st;
 }
 
-static smb_status step(struct srv_conn *c, struct srv_session *s, const uint8_t *in, size_t inlen, uint8_t *out,
+static SMB_WUR smb_status step(struct srv_conn *c, struct srv_session *s, const uint8_t *in, size_t inlen, uint8_t *out,
                        size_t cap, size_t *outlen)
 {
     if (!in || inlen == 0)

@@ -34,11 +34,11 @@ struct srv_signer {
     smb_sign_ctx *ctx; /* NULL until the session key exists */
 };
 /* Derive the signing key (KDF with the preauth hash for 3.1.1) and prepare it. */
-smb_status srv_signer_init(struct srv_signer *s, smb_dialect dialect, smb_sign_alg alg, const uint8_t session_key[16],
+SMB_WUR smb_status srv_signer_init(struct srv_signer *s, smb_dialect dialect, smb_sign_alg alg, const uint8_t session_key[16],
                            const uint8_t *preauth);
 void srv_signer_free(struct srv_signer *s);
 /* Sign one response element in place (sets SMB2_FLAGS_SIGNED). */
-smb_status srv_signer_sign(struct srv_signer *s, uint8_t *msg, size_t len);
+SMB_WUR smb_status srv_signer_sign(struct srv_signer *s, uint8_t *msg, size_t len);
 /* Verify one request element; must_sign comes from session state. */
 smb_verify_result srv_signer_verify(struct srv_signer *s, const uint8_t *msg, size_t len, bool must_sign);
 
@@ -252,27 +252,27 @@ struct srv_frame {
 void srv_resp_init(struct srv_resp *r, const struct smb2_hdr *req, smb_status status);
 /* the signing inputs of a session (NULL: none) */
 void srv_resp_session(struct srv_resp *r, struct srv_session *s, bool signed_req);
-smb_status srv_frame_begin(struct srv_frame *f, struct srv_buf *out);
-smb_status srv_frame_body(struct srv_frame *f, size_t cap, smb_wr *w);
-smb_status srv_frame_add(struct srv_conn *c, struct srv_frame *f, const struct srv_resp *r, const smb_wr *w);
-smb_status srv_frame_end(struct srv_frame *f);
+SMB_WUR smb_status srv_frame_begin(struct srv_frame *f, struct srv_buf *out);
+SMB_WUR smb_status srv_frame_body(struct srv_frame *f, size_t cap, smb_wr *w);
+SMB_WUR smb_status srv_frame_add(struct srv_conn *c, struct srv_frame *f, const struct srv_resp *r, const smb_wr *w);
+SMB_WUR smb_status srv_frame_end(struct srv_frame *f);
 
 /* logging (never secrets) */
 void srv_log(const struct srv_conn *c, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* command handlers: write the body into w, return the NTSTATUS (as smb_status) */
-smb_status srv_cmd_tree_connect(struct srv_conn *c, struct srv_req *rq, smb_wr *w);
-smb_status srv_cmd_tree_disconnect(struct srv_conn *c, struct srv_req *rq, smb_wr *w);
-smb_status srv_cmd_create(struct srv_conn *c, struct srv_req *rq, smb_wr *w);
-smb_status srv_cmd_close(struct srv_conn *c, struct srv_req *rq, smb_wr *w);
-smb_status srv_cmd_flush(struct srv_conn *c, struct srv_req *rq, smb_wr *w);
-smb_status srv_cmd_read(struct srv_conn *c, struct srv_req *rq, smb_wr *w);
-smb_status srv_cmd_write(struct srv_conn *c, struct srv_req *rq, smb_wr *w);
-smb_status srv_cmd_query_directory(struct srv_conn *c, struct srv_req *rq, smb_wr *w);
-smb_status srv_cmd_query_info(struct srv_conn *c, struct srv_req *rq, smb_wr *w);
-smb_status srv_cmd_set_info(struct srv_conn *c, struct srv_req *rq, smb_wr *w);
-smb_status srv_cmd_ioctl(struct srv_conn *c, struct srv_req *rq, smb_wr *w);
-smb_status srv_cmd_lock(struct srv_conn *c, struct srv_req *rq, smb_wr *w);
+SMB_WUR smb_status srv_cmd_tree_connect(struct srv_conn *c, struct srv_req *rq, smb_wr *w);
+SMB_WUR smb_status srv_cmd_tree_disconnect(struct srv_conn *c, struct srv_req *rq, smb_wr *w);
+SMB_WUR smb_status srv_cmd_create(struct srv_conn *c, struct srv_req *rq, smb_wr *w);
+SMB_WUR smb_status srv_cmd_close(struct srv_conn *c, struct srv_req *rq, smb_wr *w);
+SMB_WUR smb_status srv_cmd_flush(struct srv_conn *c, struct srv_req *rq, smb_wr *w);
+SMB_WUR smb_status srv_cmd_read(struct srv_conn *c, struct srv_req *rq, smb_wr *w);
+SMB_WUR smb_status srv_cmd_write(struct srv_conn *c, struct srv_req *rq, smb_wr *w);
+SMB_WUR smb_status srv_cmd_query_directory(struct srv_conn *c, struct srv_req *rq, smb_wr *w);
+SMB_WUR smb_status srv_cmd_query_info(struct srv_conn *c, struct srv_req *rq, smb_wr *w);
+SMB_WUR smb_status srv_cmd_set_info(struct srv_conn *c, struct srv_req *rq, smb_wr *w);
+SMB_WUR smb_status srv_cmd_ioctl(struct srv_conn *c, struct srv_req *rq, smb_wr *w);
+SMB_WUR smb_status srv_cmd_lock(struct srv_conn *c, struct srv_req *rq, smb_wr *w);
 /* Async requests (session_async.c, MS-SMB2 3.3.4.2 / 3.3.5.16).
  * CHANGE_NOTIFY goes pending (returns SMB_E_PENDING with rq->async_id) and
  * stays so until CANCEL (STATUS_CANCELLED) or the handle closes
@@ -282,13 +282,13 @@ smb_status srv_cmd_lock(struct srv_conn *c, struct srv_req *rq, smb_wr *w);
  * appends one NetBIOS frame per completed request (signed like any response
  * on the session; dropped when the session is gone); srv_async_free_all
  * releases everything (connection teardown). */
-smb_status srv_cmd_change_notify(struct srv_conn *c, struct srv_req *rq, smb_wr *w);
+SMB_WUR smb_status srv_cmd_change_notify(struct srv_conn *c, struct srv_req *rq, smb_wr *w);
 /* session_async.c: register a zeroed pending entry for rq on its open fid */
 void srv_pending_add(struct srv_conn *c, const struct srv_req *rq, struct srv_pending *pd, uint64_t fid);
 void srv_async_cancel(struct srv_conn *c, const struct srv_req *rq);
 void srv_async_fid_closed(struct srv_conn *c, uint64_t fid);
 void srv_async_session_closing(struct srv_conn *c, uint64_t session_id);
-smb_status srv_async_flush(struct srv_conn *c, struct srv_buf *out);
+SMB_WUR smb_status srv_async_flush(struct srv_conn *c, struct srv_buf *out);
 void srv_async_free_all(struct srv_conn *c);
 struct srv_session *srv_session_find(struct srv_conn *c, uint64_t id);
 
@@ -296,7 +296,7 @@ struct srv_session *srv_session_find(struct srv_conn *c, uint64_t id);
  * a pending entry) for a READ/WRITE/FLUSH that passed every check; it
  * returns SMB_OK, or an error when the request must run synchronously
  * instead (too many pending requests). */
-smb_status srv_io_defer(struct srv_conn *c, struct srv_req *rq, struct srv_open *o, uint64_t offset,
+SMB_WUR smb_status srv_io_defer(struct srv_conn *c, struct srv_req *rq, struct srv_open *o, uint64_t offset,
                         uint32_t length, uint32_t mincount, const uint8_t *data);
 void srv_io_job_free(struct srv_io_job *j);
 /* MS-SMB2 3.3.1.2 credit grant for a response (session.c) */
@@ -310,10 +310,10 @@ size_t srv_cmd_resp_cap(const struct srv_conn *c, const struct srv_req *rq);
 /* SESSION_SETUP authentication (session_auth.c): consumes the security
  * buffer and writes the output token; returns SMB_OK (done),
  * SMB_E_MORE_PROCESSING_REQUIRED, or an error. */
-smb_status srv_auth_step(struct srv_conn *c, struct srv_session *s, const uint8_t *in, size_t inlen, uint8_t *out,
+SMB_WUR smb_status srv_auth_step(struct srv_conn *c, struct srv_session *s, const uint8_t *in, size_t inlen, uint8_t *out,
                          size_t cap, size_t *outlen);
 /* SPNEGO NegTokenInit2 for the NEGOTIATE response. */
-smb_status srv_auth_neg_token(uint8_t *out, size_t cap, size_t *outlen);
+SMB_WUR smb_status srv_auth_neg_token(uint8_t *out, size_t cap, size_t *outlen);
 /* Wipe the authentication state of a session being freed. */
 void srv_auth_free(struct srv_session *s);
 
@@ -333,7 +333,7 @@ void srv_tree_remove_opens(struct srv_conn *c, uint64_t session_id, uint32_t tre
  * SMB1 core (smb1 = yes and a NEGOTIATE offering NT LM 0.12 and no SMB2
  * dialect), the core itself, and its teardown. */
 bool srv_smb1_wants(const struct srv_conn *c, const uint8_t *pdu, size_t len);
-smb_status srv_smb1_input(struct srv_conn *c, const uint8_t *pdu, size_t len, struct srv_buf *out);
+SMB_WUR smb_status srv_smb1_input(struct srv_conn *c, const uint8_t *pdu, size_t len, struct srv_buf *out);
 void srv_smb1_free(struct srv_conn *c);
 bool srv_smb1_established(const struct srv_conn *c);
 

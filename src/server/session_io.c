@@ -179,7 +179,7 @@ smb_status srv_conn_job_interim(struct srv_conn *c, struct srv_io_job *j, struct
     return SMB_OK;
 }
 
-static smb_status job_status(const struct srv_io_job *j, bool ran)
+static SMB_WUR smb_status job_status(const struct srv_io_job *j, bool ran)
 {
     if (!ran)
         return SMB_E_CANCELLED;

@@ -22,7 +22,7 @@ static void level_pair(smb_sign_level lv, int *require, int *enable)
     *enable = lv != SMB_LEVEL_DISABLED;
 }
 
-static smb_status read_file(const char *path, uint8_t **buf, size_t *len)
+static SMB_WUR smb_status read_file(const char *path, uint8_t **buf, size_t *len)
 {
     FILE *f = fopen(path, "rb");
     if (!f)

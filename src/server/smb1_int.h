@@ -50,9 +50,9 @@ struct srv_smb1 {
 bool srv_smb1_tree_ok(const struct srv_smb1 *s, const struct smb1_hdr *h);
 struct smb1_open *srv_smb1_fid(struct srv_smb1 *s, uint16_t fid);
 /* FIND_CLOSE2 (MS-CIFS 2.2.4.48) */
-smb_status srv_smb1_find_close(struct srv_smb1 *s, const struct smb1_hdr *h, const struct smb1_block *b,
+SMB_WUR smb_status srv_smb1_find_close(struct srv_smb1 *s, const struct smb1_hdr *h, const struct smb1_block *b,
                                smb_wr *w, size_t hoff);
-smb_status srv_smb1_trans2(struct srv_conn *c, struct srv_smb1 *s, const struct smb1_hdr *h,
+SMB_WUR smb_status srv_smb1_trans2(struct srv_conn *c, struct srv_smb1 *s, const struct smb1_hdr *h,
                            const uint8_t *pdu, size_t len, const struct smb1_block *b, smb_wr *w,
                            size_t hoff);
 

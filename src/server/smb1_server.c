@@ -94,7 +94,7 @@ void srv_smb1_free(struct srv_conn *c)
 
 /* ---- command handlers: write one block into w, return the status ---- */
 
-static smb_status h_negotiate(struct srv_conn *c, struct srv_smb1 *s, const uint8_t *pdu, size_t len,
+static SMB_WUR smb_status h_negotiate(struct srv_conn *c, struct srv_smb1 *s, const uint8_t *pdu, size_t len,
                               smb_wr *w, size_t hoff)
 {
     smb_rd r;
@@ -157,7 +157,7 @@ static smb_status h_negotiate(struct srv_conn *c, struct srv_smb1 *s, const uint
 }
 
 /* *activate: set when this response must be the first signed one. */
-static smb_status h_session_setup(struct srv_conn *c, struct srv_smb1 *s, const struct smb1_hdr *h,
+static SMB_WUR smb_status h_session_setup(struct srv_conn *c, struct srv_smb1 *s, const struct smb1_hdr *h,
                                   const struct smb1_block *b, smb_wr *w, size_t hoff, bool *activate)
 {
     struct smb1_sess_setup_req q;
@@ -217,7 +217,7 @@ static smb_status h_session_setup(struct srv_conn *c, struct srv_smb1 *s, const 
  * HMAC_MD5(NTOWFv2, NTProofStr); MAC key = SessionBaseKey || the NTLMv2 response
  * (MS-CIFS 3.2.5.3: the session key followed by the challenge response). NTLMv1 and
  * LM-only responses are refused. */
-static smb_status h_session_setup_nt(struct srv_conn *c, struct srv_smb1 *s, const struct smb1_hdr *h,
+static SMB_WUR smb_status h_session_setup_nt(struct srv_conn *c, struct srv_smb1 *s, const struct smb1_hdr *h,
                                      const struct smb1_block *b, smb_wr *w, size_t hoff, bool *activate)
 {
     struct smb1_sess_setup_nt_req q;
@@ -298,7 +298,7 @@ static int share_from_path(const struct srv_ctx *ctx, const uint8_t *u16, size_t
     return -1;
 }
 
-static smb_status h_tree_connect(struct srv_conn *c, struct srv_smb1 *s, const struct smb1_block *b,
+static SMB_WUR smb_status h_tree_connect(struct srv_conn *c, struct srv_smb1 *s, const struct smb1_block *b,
                                  smb_wr *w, size_t hoff, uint16_t *tid)
 {
     if (!s->authed)
@@ -328,7 +328,7 @@ bool srv_smb1_tree_ok(const struct srv_smb1 *s, const struct smb1_hdr *h)
     return s->authed && s->tid && h->tid == s->tid && s->share >= 0;
 }
 
-static smb_status h_nt_create(struct srv_conn *c, struct srv_smb1 *s, const struct smb1_hdr *h,
+static SMB_WUR smb_status h_nt_create(struct srv_conn *c, struct srv_smb1 *s, const struct smb1_hdr *h,
                               const struct smb1_block *b, smb_wr *w, size_t hoff)
 {
     if (!srv_smb1_tree_ok(s, h))
@@ -425,7 +425,7 @@ struct smb1_open *srv_smb1_fid(struct srv_smb1 *s, uint16_t fid)
     return &s->opens[fid - 1];
 }
 
-static smb_status h_write(struct srv_smb1 *s, const struct smb1_hdr *h, const uint8_t *pdu, size_t len,
+static SMB_WUR smb_status h_write(struct srv_smb1 *s, const struct smb1_hdr *h, const uint8_t *pdu, size_t len,
                           const struct smb1_block *b, smb_wr *w, size_t hoff)
 {
     if (!srv_smb1_tree_ok(s, h))
@@ -443,7 +443,7 @@ static smb_status h_write(struct srv_smb1 *s, const struct smb1_hdr *h, const ui
     return smb1_write_rsp_encode(w, hoff, (uint32_t)k) == SMB_OK ? SMB_OK : SMB_E_INTERNAL_ERROR;
 }
 
-static smb_status h_read(struct srv_smb1 *s, const struct smb1_hdr *h, const struct smb1_block *b, smb_wr *w,
+static SMB_WUR smb_status h_read(struct srv_smb1 *s, const struct smb1_hdr *h, const struct smb1_block *b, smb_wr *w,
                          size_t hoff)
 {
     if (!srv_smb1_tree_ok(s, h))
@@ -475,7 +475,7 @@ static smb_status h_read(struct srv_smb1 *s, const struct smb1_hdr *h, const str
     return st;
 }
 
-static smb_status h_close(struct srv_smb1 *s, const struct smb1_hdr *h, const struct smb1_block *b, smb_wr *w,
+static SMB_WUR smb_status h_close(struct srv_smb1 *s, const struct smb1_hdr *h, const struct smb1_block *b, smb_wr *w,
                           size_t hoff)
 {
     uint16_t fid;
@@ -495,7 +495,7 @@ static smb_status h_close(struct srv_smb1 *s, const struct smb1_hdr *h, const st
 /* A BufferFormat 0x04 string in the block's bytes at *off (MS-CIFS 2.2.1.2): the
  * format byte, a pad to even offset (Unicode), a NUL-terminated UTF-16LE name ->
  * a path beneath the share. Advances *off past the NUL. */
-static smb_status fmt_path(const struct smb1_block *b, size_t *off, char *rel, size_t cap)
+static SMB_WUR smb_status fmt_path(const struct smb1_block *b, size_t *off, char *rel, size_t cap)
 {
     if (*off >= b->byte_count || b->bytes[*off] != 0x04)
         return SMB_E_INVALID_PARAMETER;
@@ -513,7 +513,7 @@ static smb_status fmt_path(const struct smb1_block *b, size_t *off, char *rel, s
 
 /* CREATE_DIRECTORY (0x00), DELETE_DIRECTORY (0x01), DELETE (0x06), RENAME (0x07),
  * CHECK_DIRECTORY (0x10): MS-CIFS 2.2.4.1, 2.2.4.2, 2.2.4.7, 2.2.4.8, 2.2.4.17. */
-static smb_status h_path_op(struct srv_conn *c, struct srv_smb1 *s, const struct smb1_hdr *h,
+static SMB_WUR smb_status h_path_op(struct srv_conn *c, struct srv_smb1 *s, const struct smb1_hdr *h,
                             const struct smb1_block *b, smb_wr *w, size_t hoff)
 {
     if (!srv_smb1_tree_ok(s, h))
@@ -552,7 +552,7 @@ static smb_status h_path_op(struct srv_conn *c, struct srv_smb1 *s, const struct
 }
 
 /* QUERY_INFORMATION_DISK (0x80, MS-CIFS 2.2.4.57): 16-bit units, capped. */
-static smb_status h_disk(struct srv_conn *c, struct srv_smb1 *s, const struct smb1_hdr *h, smb_wr *w,
+static SMB_WUR smb_status h_disk(struct srv_conn *c, struct srv_smb1 *s, const struct smb1_hdr *h, smb_wr *w,
                          size_t hoff)
 {
     if (!srv_smb1_tree_ok(s, h))
@@ -578,7 +578,7 @@ static smb_status h_disk(struct srv_conn *c, struct srv_smb1 *s, const struct sm
 
 /* One command block of a request (the first, or a later element of an AndX chain):
  * h is the request header with command/tid/uid as seen by this element. */
-static smb_status smb1_dispatch(struct srv_conn *c, struct srv_smb1 *s, const struct smb1_hdr *h,
+static SMB_WUR smb_status smb1_dispatch(struct srv_conn *c, struct srv_smb1 *s, const struct smb1_hdr *h,
                                 const uint8_t *pdu, size_t len, const struct smb1_block *b, smb_wr *w,
                                 size_t hoff, bool *activate, uint16_t *new_tid)
 {
@@ -678,7 +678,7 @@ static bool chain_follower_ok(uint8_t command)
  * activated it included (MS-CIFS 3.3.5.3: that request is number 0, its
  * response 1), each with the request's sequence number + 1 - and frames it
  * (RFC 1002 session message). */
-static smb_status smb1_emit(struct srv_smb1 *s, const struct smb1_hdr *rh, smb_wr *w, uint32_t seq, bool activate)
+static SMB_WUR smb_status smb1_emit(struct srv_smb1 *s, const struct smb1_hdr *rh, smb_wr *w, uint32_t seq, bool activate)
 {
     if (!wr_ok(w) || wr_len(w) < SMB_NB_HDR_LEN + SMB1_HDR_LEN)
         return SMB_E_INTERNAL_ERROR;
@@ -784,7 +784,9 @@ smb_status srv_smb1_input(struct srv_conn *c, const uint8_t *pdu, size_t len, st
                 /* rewind to this element and answer it with an empty error block */
                 wr_init(&w, out->p + start, SMB1_SRV_RESP_CAP + 4);
                 w.off = blk_at;
-                (void)smb1_empty_encode(&w, hoff);
+                smb_status est = smb1_empty_encode(&w, hoff);
+                if (est != SMB_OK)
+                    return est; /* 3 bytes where a whole response fitted: cannot happen; drop */
             }
             uint8_t *prev = out->p + start + prev_at;
             prev[1] = b->command; /* AndXCommand, AndXReserved, AndXOffset of the previous response */
@@ -810,7 +812,9 @@ smb_status srv_smb1_input(struct srv_conn *c, const uint8_t *pdu, size_t len, st
         wr_init(&w, out->p + start, SMB1_SRV_RESP_CAP + 4);
         wr_u32be(&w, 0);
         smb1_hdr_encode(&w, &rh);
-        (void)smb1_empty_encode(&w, hoff);
+        smb_status est = smb1_empty_encode(&w, hoff);
+        if (est != SMB_OK)
+            return est;
     }
     rh.status = smb_status_ntstatus(st);
     if (h.command == SMB1_COM_SESSION_SETUP_ANDX || s->authed)

@@ -68,7 +68,7 @@ static void put_basic(smb_wr *w, const struct srv_attr *st)
     wr_u32le(w, attrs_of(st));
 }
 
-static smb_status put_u16_name(smb_wr *w, const char *name, bool with_len32)
+static SMB_WUR smb_status put_u16_name(smb_wr *w, const char *name, bool with_len32)
 {
     uint8_t u[2 * (SRV_NAME_MAX + 1) * 2];
     size_t ul = 0;
@@ -87,7 +87,7 @@ static const char *base_name(const char *rel)
 }
 
 /* File information for QUERY_PATH / QUERY_FILE (MS-CIFS 2.2.8.3). */
-static smb_status file_info(smb_wr *dw, uint16_t level, const struct srv_attr *st, const char *rel)
+static SMB_WUR smb_status file_info(smb_wr *dw, uint16_t level, const struct srv_attr *st, const char *rel)
 {
     bool dir = st->type == SRV_FT_DIR;
     uint64_t alloc = st->alloc, eof = dir ? 0 : st->size;
@@ -135,7 +135,7 @@ static smb_status file_info(smb_wr *dw, uint16_t level, const struct srv_attr *s
     }
 }
 
-static smb_status fs_info(const struct srv_vfs *v, smb_wr *dw, uint16_t level)
+static SMB_WUR smb_status fs_info(const struct srv_vfs *v, smb_wr *dw, uint16_t level)
 {
     struct srv_volinfo sv;
     smb_status st = srv_vfs_volume(v, &sv);
@@ -247,7 +247,7 @@ static void search_end(struct srv_smb1 *s)
     memset(&s->search, 0, sizeof s->search);
 }
 
-static smb_status find_first(struct srv_conn *c, struct srv_smb1 *s, const struct smb1_trans2_req *q,
+static SMB_WUR smb_status find_first(struct srv_conn *c, struct srv_smb1 *s, const struct smb1_trans2_req *q,
                              smb_wr *pw, smb_wr *dw)
 {
     if (q->param_len < 12)
@@ -313,7 +313,7 @@ static smb_status find_first(struct srv_conn *c, struct srv_smb1 *s, const struc
     return SMB_OK;
 }
 
-static smb_status find_next(struct srv_smb1 *s, const struct smb1_trans2_req *q, smb_wr *pw, smb_wr *dw)
+static SMB_WUR smb_status find_next(struct srv_smb1 *s, const struct smb1_trans2_req *q, smb_wr *pw, smb_wr *dw)
 {
     if (q->param_len < 12)
         return SMB_E_INVALID_PARAMETER;
@@ -332,7 +332,7 @@ static smb_status find_next(struct srv_smb1 *s, const struct smb1_trans2_req *q,
     return SMB_OK;
 }
 
-static smb_status set_file(struct srv_smb1 *s, const struct smb1_trans2_req *q, smb_wr *pw)
+static SMB_WUR smb_status set_file(struct srv_smb1 *s, const struct smb1_trans2_req *q, smb_wr *pw)
 {
     if (q->param_len < 4)
         return SMB_E_INVALID_PARAMETER;

@@ -131,7 +131,7 @@ out:
     return st;
 }
 
-static smb_status read_all(const char *path, char **out, char *err, size_t errlen, int check_mode)
+static SMB_WUR smb_status read_all(const char *path, char **out, char *err, size_t errlen, int check_mode)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {

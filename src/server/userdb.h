@@ -34,18 +34,18 @@ struct srv_userdb {
 
 /* Load PATH. Errors: SMB_E_IO (cannot open), SMB_E_ACCESS_DENIED (mode too
  * open), SMB_E_MALFORMED with "PATH:LINE: why" in err. */
-smb_status srv_userdb_load(struct srv_userdb *db, const char *path, char *err, size_t errlen);
+SMB_WUR smb_status srv_userdb_load(struct srv_userdb *db, const char *path, char *err, size_t errlen);
 /* Parse from memory (tests); no mode check. */
-smb_status srv_userdb_parse(struct srv_userdb *db, const char *text, const char *name, char *err, size_t errlen);
+SMB_WUR smb_status srv_userdb_parse(struct srv_userdb *db, const char *text, const char *name, char *err, size_t errlen);
 void srv_userdb_free(struct srv_userdb *db);
 const struct srv_user *srv_userdb_find(const struct srv_userdb *db, const char *name);
 /* Valid user name? */
 int srv_user_name_ok(const char *name);
 /* NTOWFv1: MD4 of the UTF-16LE password (UTF-8 input). */
-smb_status srv_nt_hash(const char *password, uint8_t out[16]);
+SMB_WUR smb_status srv_nt_hash(const char *password, uint8_t out[16]);
 /* Add or replace USER in PATH atomically (temp file + rename, mode 0600);
  * creates the file when missing. */
-smb_status srv_userdb_set(const char *path, const char *user, const uint8_t nt_hash[16], char *err,
+SMB_WUR smb_status srv_userdb_set(const char *path, const char *user, const uint8_t nt_hash[16], char *err,
                           size_t errlen);
 
 #endif

@@ -127,49 +127,49 @@ struct srv_vfs {
 #define SRV_MEM_BYTES_DEFAULT (64u << 20) /* [cfg] "memory size": file data, all files */
 #define SRV_MEM_NODES_MAX 4096            /* files and directories per memory share */
 
-smb_status srv_vfs_open_root(struct srv_vfs *v, const char *path, bool read_only);
-smb_status srv_vfs_open_mem(struct srv_vfs *v, uint64_t max_bytes, bool read_only);
+SMB_WUR smb_status srv_vfs_open_root(struct srv_vfs *v, const char *path, bool read_only);
+SMB_WUR smb_status srv_vfs_open_mem(struct srv_vfs *v, uint64_t max_bytes, bool read_only);
 void srv_vfs_close(struct srv_vfs *v);
 
-smb_status srv_errno_status(int e);
+SMB_WUR smb_status srv_errno_status(int e);
 
 /* SMB path (UTF-16LE bytes) -> "" (root) or "a/b/c". */
-smb_status srv_vfs_path(const uint8_t *u16, size_t len, char *out, size_t cap);
+SMB_WUR smb_status srv_vfs_path(const uint8_t *u16, size_t len, char *out, size_t cap);
 
 /* Name operations (the read-only rule applied first). */
-smb_status srv_vfs_open(const struct srv_vfs *v, const char *rel, unsigned flags, struct srv_fh **out);
-smb_status srv_vfs_stat(const struct srv_vfs *v, const char *rel, struct srv_attr *a);
-smb_status srv_vfs_mkdir(const struct srv_vfs *v, const char *rel);
+SMB_WUR smb_status srv_vfs_open(const struct srv_vfs *v, const char *rel, unsigned flags, struct srv_fh **out);
+SMB_WUR smb_status srv_vfs_stat(const struct srv_vfs *v, const char *rel, struct srv_attr *a);
+SMB_WUR smb_status srv_vfs_mkdir(const struct srv_vfs *v, const char *rel);
 /* Remove a file or an empty directory. */
-smb_status srv_vfs_remove(const struct srv_vfs *v, const char *rel, bool is_dir);
-smb_status srv_vfs_rename(const struct srv_vfs *v, const char *from, const char *to, bool replace);
+SMB_WUR smb_status srv_vfs_remove(const struct srv_vfs *v, const char *rel, bool is_dir);
+SMB_WUR smb_status srv_vfs_rename(const struct srv_vfs *v, const char *from, const char *to, bool replace);
 /* Hard link `to` -> existing `from` (replace removes an existing `to` first). */
-smb_status srv_vfs_link(const struct srv_vfs *v, const char *from, const char *to, bool replace);
-smb_status srv_vfs_volume(const struct srv_vfs *v, struct srv_volinfo *vi);
+SMB_WUR smb_status srv_vfs_link(const struct srv_vfs *v, const char *from, const char *to, bool replace);
+SMB_WUR smb_status srv_vfs_volume(const struct srv_vfs *v, struct srv_volinfo *vi);
 static inline uint64_t srv_vfs_now(const struct srv_vfs *v) { return v->ops->now(v); }
 /* The POSIX backend's clock (CLOCK_REALTIME as FILETIME), for code that has no share. */
 uint64_t srv_vfs_posix_now(void);
 
 /* Handle operations. */
-static inline smb_status srv_fh_fstat(struct srv_fh *h, struct srv_attr *a) { return h->ops->fstat(h, a); }
-static inline smb_status srv_fh_pread(struct srv_fh *h, uint8_t *dst, size_t len, uint64_t off, int flags,
+static inline SMB_WUR smb_status srv_fh_fstat(struct srv_fh *h, struct srv_attr *a) { return h->ops->fstat(h, a); }
+static inline SMB_WUR smb_status srv_fh_pread(struct srv_fh *h, uint8_t *dst, size_t len, uint64_t off, int flags,
                                       size_t *got)
 {
     return h->ops->pread(h, dst, len, off, flags, got);
 }
-static inline smb_status srv_fh_pwrite(struct srv_fh *h, const uint8_t *src, size_t len, uint64_t off,
+static inline SMB_WUR smb_status srv_fh_pwrite(struct srv_fh *h, const uint8_t *src, size_t len, uint64_t off,
                                        size_t *done)
 {
     return h->ops->pwrite(h, src, len, off, done);
 }
-static inline smb_status srv_fh_truncate(struct srv_fh *h, uint64_t size) { return h->ops->truncate(h, size); }
-static inline smb_status srv_fh_allocate(struct srv_fh *h, uint64_t size) { return h->ops->allocate(h, size); }
-static inline smb_status srv_fh_sync(struct srv_fh *h, bool data_only) { return h->ops->sync(h, data_only); }
-static inline smb_status srv_fh_setattr(struct srv_fh *h, int readonly, uint64_t atime, uint64_t mtime)
+static inline SMB_WUR smb_status srv_fh_truncate(struct srv_fh *h, uint64_t size) { return h->ops->truncate(h, size); }
+static inline SMB_WUR smb_status srv_fh_allocate(struct srv_fh *h, uint64_t size) { return h->ops->allocate(h, size); }
+static inline SMB_WUR smb_status srv_fh_sync(struct srv_fh *h, bool data_only) { return h->ops->sync(h, data_only); }
+static inline SMB_WUR smb_status srv_fh_setattr(struct srv_fh *h, int readonly, uint64_t atime, uint64_t mtime)
 {
     return h->ops->setattr(h, readonly, atime, mtime);
 }
-static inline smb_status srv_fh_readdir(struct srv_fh *h, struct srv_dirent **out, size_t *n)
+static inline SMB_WUR smb_status srv_fh_readdir(struct srv_fh *h, struct srv_dirent **out, size_t *n)
 {
     return h->ops->readdir(h, out, n);
 }

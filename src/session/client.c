@@ -83,7 +83,7 @@ void smb_cli_fail(struct smb_cli *c, smb_status st, const char *why)
     }
 }
 
-static smb_status fail(struct smb_cli *c, smb_status st, const char *why)
+static SMB_WUR smb_status fail(struct smb_cli *c, smb_status st, const char *why)
 {
     smb_cli_fail(c, st, why);
     return c->err;
@@ -183,7 +183,7 @@ void smb_cli_out_consume(struct smb_cli *c, size_t n)
         c->out_head = c->out_len = 0;
 }
 
-static smb_status out_reserve(struct smb_cli *c, size_t n)
+static SMB_WUR smb_status out_reserve(struct smb_cli *c, size_t n)
 {
     if (c->out_head && !c->chain && c->out_head == c->out_len)
         c->out_head = c->out_len = 0;
@@ -222,7 +222,7 @@ static struct pending *pend_find(struct smb_cli *c, uint64_t mid)
     return NULL;
 }
 
-static smb_status pend_add(struct smb_cli *c, uint64_t mid, uint16_t cmd, uint64_t tag, uint64_t sid)
+static SMB_WUR smb_status pend_add(struct smb_cli *c, uint64_t mid, uint16_t cmd, uint64_t tag, uint64_t sid)
 {
     if (c->npend >= SMB_CLI_MAX_PENDING - 1)
         return SMB_E_INSUFFICIENT_RESOURCES;
@@ -406,7 +406,7 @@ smb_status smb_cli_chain_end(struct smb_cli *c)
 
 /* ---------------- NEGOTIATE ---------------- */
 
-static smb_status queue_raw(struct smb_cli *c, const uint8_t *msg, size_t len)
+static SMB_WUR smb_status queue_raw(struct smb_cli *c, const uint8_t *msg, size_t len)
 {
     smb_status st = out_reserve(c, SMB_NB_HDR_LEN + len);
     if (st != SMB_OK)
@@ -484,7 +484,7 @@ smb_status smb_cli_start(struct smb_cli *c)
     return queue_raw(c, buf, wr_len(&w));
 }
 
-static smb_status send_session_setup(struct smb_cli *c, const uint8_t *token, size_t tlen)
+static SMB_WUR smb_status send_session_setup(struct smb_cli *c, const uint8_t *token, size_t tlen)
 {
     uint8_t buf[SMB2_HDR_LEN + 32 + SS_MAX_TOKEN];
     smb_wr w;
@@ -517,7 +517,7 @@ static bool offered(const struct smb_cli *c, uint16_t d)
     return false;
 }
 
-static smb_status on_negotiate(struct smb_cli *c, const struct smb_cli_event *e)
+static SMB_WUR smb_status on_negotiate(struct smb_cli *c, const struct smb_cli_event *e)
 {
     struct smb2_negotiate_rsp r;
     smb_status st;
@@ -590,7 +590,7 @@ static smb_status on_negotiate(struct smb_cli *c, const struct smb_cli_event *e)
     return send_session_setup(c, tok, tl);
 }
 
-static smb_status on_session_setup(struct smb_cli *c, const struct smb_cli_event *e)
+static SMB_WUR smb_status on_session_setup(struct smb_cli *c, const struct smb_cli_event *e)
 {
     smb_status st;
     struct smb2_session_setup_resp r;
@@ -750,7 +750,7 @@ static void add_credits(struct smb_cli *c, uint16_t grant)
 }
 
 /* Verify one response element against session state (never its own flag). */
-static smb_status verify_elem(struct smb_cli *c, const uint8_t *msg, size_t len, const struct smb2_hdr *h,
+static SMB_WUR smb_status verify_elem(struct smb_cli *c, const uint8_t *msg, size_t len, const struct smb2_hdr *h,
                               const struct pending *p)
 {
     /* A response to a request sent on a session carries that SessionId:

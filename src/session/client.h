@@ -108,13 +108,13 @@ struct smb_cli_info {
 
 struct smb_cli;
 
-smb_status smb_cli_new(struct smb_cli **out, const struct smb_cli_config *cfg);
+SMB_WUR smb_status smb_cli_new(struct smb_cli **out, const struct smb_cli_config *cfg);
 void smb_cli_free(struct smb_cli *c);
 /* Queue the NEGOTIATE request. */
-smb_status smb_cli_start(struct smb_cli *c);
+SMB_WUR smb_status smb_cli_start(struct smb_cli *c);
 enum smb_cli_state smb_cli_state(const struct smb_cli *c);
 /* Why the core failed (SMB_OK when not failed) and a static explanation. */
-smb_status smb_cli_error(const struct smb_cli *c, const char **why);
+SMB_WUR smb_status smb_cli_error(const struct smb_cli *c, const char **why);
 void smb_cli_info(const struct smb_cli *c, struct smb_cli_info *out);
 
 /* Output queue. */
@@ -123,11 +123,11 @@ size_t smb_cli_out_len(const struct smb_cli *c);
 void smb_cli_out_consume(struct smb_cli *c, size_t n);
 
 /* Input: where to receive up to *room bytes, then commit what arrived. */
-smb_status smb_cli_in_buf(struct smb_cli *c, uint8_t **p, size_t *room);
+SMB_WUR smb_status smb_cli_in_buf(struct smb_cli *c, uint8_t **p, size_t *room);
 void smb_cli_in_commit(struct smb_cli *c, size_t n);
 /* Process the next complete frame: SMB_OK with *nev events (possibly 0),
  * SMB_E_PENDING when no whole frame is buffered, or the fatal error. */
-smb_status smb_cli_poll(struct smb_cli *c, size_t *nev);
+SMB_WUR smb_status smb_cli_poll(struct smb_cli *c, size_t *nev);
 const struct smb_cli_event *smb_cli_ev(const struct smb_cli *c, size_t i);
 /* Requests in flight. */
 size_t smb_cli_in_flight(const struct smb_cli *c);
@@ -146,26 +146,26 @@ struct smb_cli_req {
     bool force_sign; /* sign even when the session does not (VALIDATE_NEGOTIATE_INFO) */
     bool related;    /* compound: related to the previous element */
 };
-smb_status smb_cli_req_start(struct smb_cli *c, struct smb_cli_req *rq, uint16_t command, uint32_t tree_id,
+SMB_WUR smb_status smb_cli_req_start(struct smb_cli *c, struct smb_cli_req *rq, uint16_t command, uint32_t tree_id,
                              size_t max_body, uint32_t resp_hint);
-smb_status smb_cli_req_finish(struct smb_cli *c, struct smb_cli_req *rq, uint64_t tag, uint64_t *mid);
+SMB_WUR smb_status smb_cli_req_finish(struct smb_cli *c, struct smb_cli_req *rq, uint64_t tag, uint64_t *mid);
 /* Drop a started request that will not be finished (returns st). Outside a
  * chain the partial frame is removed; inside a chain the core fails. */
-smb_status smb_cli_req_abort(struct smb_cli *c, struct smb_cli_req *rq, smb_status st);
+SMB_WUR smb_status smb_cli_req_abort(struct smb_cli *c, struct smb_cli_req *rq, smb_status st);
 /* Compound chains (MS-SMB2 3.2.4.1.4): requests started between begin and
  * end go into one frame; set rq->related after start for related operations
  * (FileId 0xFFFFFFFFFFFFFFFF in the body). end signs every element. */
-smb_status smb_cli_chain_begin(struct smb_cli *c);
-smb_status smb_cli_chain_end(struct smb_cli *c);
+SMB_WUR smb_status smb_cli_chain_begin(struct smb_cli *c);
+SMB_WUR smb_status smb_cli_chain_end(struct smb_cli *c);
 /* Credits available now. */
 uint32_t smb_cli_credits(const struct smb_cli *c);
 uint32_t smb_cli_charge_for(const struct smb_cli *c, size_t bytes);
 
 /* FSCTL_VALIDATE_NEGOTIATE_INFO input for this connection (3.0/3.0.2). */
-smb_status smb_cli_vni_input(const struct smb_cli *c, uint8_t *out, size_t cap, size_t *len);
+SMB_WUR smb_status smb_cli_vni_input(const struct smb_cli *c, uint8_t *out, size_t cap, size_t *len);
 /* Check the server's VNI output against what NEGOTIATE said; on mismatch
  * the core fails with SMB_E_ACCESS_DENIED (downgrade detected). */
-smb_status smb_cli_vni_check(struct smb_cli *c, const uint8_t *out, size_t len);
+SMB_WUR smb_status smb_cli_vni_check(struct smb_cli *c, const uint8_t *out, size_t len);
 /* True when this connection must validate the negotiate on tree connect. */
 bool smb_cli_needs_vni(const struct smb_cli *c);
 /* Mark the connection failed (adapter-detected protocol violation). */

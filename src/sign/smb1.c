@@ -39,7 +39,7 @@ const char *smb1_sign_not_subject(const uint8_t hdr32[32])
     return NULL;
 }
 
-static smb_status check_iov(const struct iovec *iov, int iovcnt)
+static SMB_WUR smb_status check_iov(const struct iovec *iov, int iovcnt)
 {
     if (!iov || iovcnt < 1 || !iov[0].iov_base || sign_iov_total(iov, iovcnt) == 0)
         return SMB_E_BAD_ARGUMENT;

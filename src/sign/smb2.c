@@ -58,7 +58,7 @@ static void gmac_nonce(const uint8_t *hdr, uint8_t nonce[12])
 }
 
 /* The MAC over the segments described above; iov[0] holds >= 64 bytes. */
-static smb_status mac_iov(smb_sign_ctx *c, const struct iovec *iov, int iovcnt, uint8_t sig[16])
+static SMB_WUR smb_status mac_iov(smb_sign_ctx *c, const struct iovec *iov, int iovcnt, uint8_t sig[16])
 {
     const uint8_t *h = iov[0].iov_base;
     const uint8_t *rest0 = h + SMB2_HDR_LEN;
@@ -116,7 +116,7 @@ static smb_status mac_iov(smb_sign_ctx *c, const struct iovec *iov, int iovcnt, 
 }
 
 /* Cheap structural checks before any crypto. */
-static smb_status check_iov(const struct iovec *iov, int iovcnt)
+static SMB_WUR smb_status check_iov(const struct iovec *iov, int iovcnt)
 {
     if (!iov || iovcnt < 1 || !iov[0].iov_base || sign_iov_total(iov, iovcnt) == 0)
         return SMB_E_BAD_ARGUMENT;
@@ -162,7 +162,7 @@ smb_status smb2_sign(smb_sign_ctx *c, uint8_t *msg, size_t len)
 }
 
 /* Walk a whole chain without touching it (so signing never leaves a half-signed PDU). */
-static smb_status chain_check(const uint8_t *pdu, size_t len)
+static SMB_WUR smb_status chain_check(const uint8_t *pdu, size_t len)
 {
     size_t off = 0, elen = 0, next = 0;
     do {

@@ -142,8 +142,14 @@ static struct trace_sess_int *late_session(trace_ctx *t, struct trace_conn *c, u
                  "SESSION_SETUP not in the capture: 3.1.1 keys need its preauth integrity hash");
         return s;
     }
-    if (trace_sess_key(t, s))
-        (void)smb_sign_ctx_new_session(&s->sign, c->dialect, c->alg, p->session_key, p->session_key_len, NULL);
+    if (trace_sess_key(t, s)) {
+        smb_status st = smb_sign_ctx_new_session(&s->sign, c->dialect, c->alg, p->session_key, p->session_key_len, NULL);
+        if (st != SMB_OK) {
+            p->key_known = false;
+            snprintf(p->key_note, sizeof p->key_note, "no signing context for dialect %s / %s: %s",
+                     smb_dialect_name(c->dialect), smb_alg_name(c->alg), smb_status_name(st));
+        }
+    }
     return s;
 }
 

@@ -73,12 +73,12 @@ struct trace_cred {
 /* Parse one credential in the CLI syntax: "-U" "USER%PASS" (kind password),
  * "--nt-hash" "USER:HEX32", "--session-key" "SESSIONID:HEX" (id in hex, with
  * or without 0x). Returns SMB_OK or SMB_E_BAD_ARGUMENT with why set. */
-smb_status trace_cred_parse(enum trace_cred_kind kind, const char *text, struct trace_cred *out, char *why,
+SMB_WUR smb_status trace_cred_parse(enum trace_cred_kind kind, const char *text, struct trace_cred *out, char *why,
                             size_t whycap);
 /* One line of a --keys file: "-U USER%PASS", "--nt-hash USER:HEX",
  * "--session-key ID:HEX" (also without the dashes, and "user%pass" alone).
  * Blank lines and '#' comments give SMB_E_NOT_FOUND. */
-smb_status trace_cred_parse_line(const char *line, struct trace_cred *out, char *why, size_t whycap);
+SMB_WUR smb_status trace_cred_parse_line(const char *line, struct trace_cred *out, char *why, size_t whycap);
 
 /* ---- sessions and verdicts ---- */
 struct trace_session {
@@ -144,7 +144,7 @@ struct trace_opts {
 
 typedef struct trace_ctx trace_ctx;
 
-smb_status trace_new(trace_ctx **out, const struct trace_opts *o);
+SMB_WUR smb_status trace_new(trace_ctx **out, const struct trace_opts *o);
 /* Feed one captured packet. linktype: pcap LINKTYPE_* value; caplen bytes
  * at data (wirelen is the original length: a shorter caplen means the
  * capture was cut with a snap length, and the missing bytes are a gap).

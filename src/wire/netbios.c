@@ -80,7 +80,7 @@ smb_status smb_nb_session_request_encode(smb_wr *w, const char *called, const ch
     return st;
 }
 
-static smb_status name_decode(smb_rd *r, char out[16], uint8_t *suffix)
+static SMB_WUR smb_status name_decode(smb_rd *r, char out[16], uint8_t *suffix)
 {
     uint8_t len = rd_u8(r);
     const uint8_t *p = rd_bytes(r, 32);

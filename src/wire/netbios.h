@@ -57,16 +57,16 @@ void smb_nb_hdr_patch_len(smb_wr *w, size_t off, uint32_t len);
 /* Decode 4 bytes. Errors: SMB_E_TRUNCATED, SMB_E_MALFORMED (type not one of
  * the RFC 1002 session types, or a flags byte other than 0/1 on a type that
  * is not a session message). */
-smb_status smb_nb_hdr_decode(smb_rd *r, uint8_t *type, uint32_t *len);
+SMB_WUR smb_status smb_nb_hdr_decode(smb_rd *r, uint8_t *type, uint32_t *len);
 
 /* First-level encode a NetBIOS name (RFC 1001 14.1): name is upper-cased,
  * padded with spaces to 15 bytes, then suffix. name longer than 15 bytes is
  * SMB_E_BAD_ARGUMENT. */
-smb_status smb_nb_name_encode(smb_wr *w, const char *name, uint8_t suffix);
+SMB_WUR smb_status smb_nb_name_encode(smb_wr *w, const char *name, uint8_t suffix);
 
 /* A whole SESSION REQUEST frame (header included): called name with suffix
  * 0x20 (server service), calling name with suffix 0x00 (workstation). */
-smb_status smb_nb_session_request_encode(smb_wr *w, const char *called, const char *calling);
+SMB_WUR smb_status smb_nb_session_request_encode(smb_wr *w, const char *called, const char *calling);
 
 /* Decode a SESSION REQUEST body (the 68 bytes after the header) into the
  * two names (decoded, trailing spaces stripped, NUL-terminated, 16 bytes
@@ -77,13 +77,13 @@ struct smb_nb_session_request {
     char calling[16];
     uint8_t calling_suffix;
 };
-smb_status smb_nb_session_request_decode(smb_rd *body, struct smb_nb_session_request *out);
+SMB_WUR smb_status smb_nb_session_request_decode(smb_rd *body, struct smb_nb_session_request *out);
 
 /* The answer to a SESSION REQUEST, from a complete frame (type + body).
  * Positive: SMB_OK. Negative: SMB_E_REQUEST_NOT_ACCEPTED with *nb_error set
  * to the RFC 1002 code. Retarget (0x84): SMB_E_NOT_SUPPORTED (we do not
  * follow retargets). Anything else: SMB_E_MALFORMED. */
-smb_status smb_nb_session_response_decode(uint8_t type, smb_rd *body, uint8_t *nb_error);
+SMB_WUR smb_status smb_nb_session_response_decode(uint8_t type, smb_rd *body, uint8_t *nb_error);
 /* Server side: write a positive response, or a negative one with code. */
 void smb_nb_session_response_encode(smb_wr *w, bool positive, uint8_t nb_error);
 /* Short text for an RFC 1002 negative response code. */
@@ -123,7 +123,7 @@ void smb_nb_framer_init(smb_nb_framer *fr, uint32_t max_pdu, uint8_t *buf, size_
 void smb_nb_framer_set_buffer(smb_nb_framer *fr, uint8_t *buf, size_t cap);
 /* Forget the current frame (keeps max_pdu and the buffer). */
 void smb_nb_framer_reset(smb_nb_framer *fr);
-smb_status smb_nb_framer_feed(smb_nb_framer *fr, const uint8_t *data, size_t n, size_t *used);
+SMB_WUR smb_status smb_nb_framer_feed(smb_nb_framer *fr, const uint8_t *data, size_t n, size_t *used);
 /* True once any byte of a frame has been seen (to tell "closed before
  * answering" from "closed mid-frame"). */
 static inline bool smb_nb_framer_started(const smb_nb_framer *fr)

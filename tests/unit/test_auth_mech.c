@@ -37,7 +37,7 @@ static const uint8_t FAKE_OID[3] = {0x2a, 0x03, 0x04};
 static const uint8_t FAKE_KEY[16] = {0xA5, 0x5A, 0xC3, 0x3C, 0x0F, 0xF0, 0x99, 0x66,
                                      0x12, 0x34, 0x56, 0x78, 0x9A, 0xBC, 0xDE, 0xF1};
 
-static smb_status fake_begin(struct smb_auth_ctx *a, const struct smb_auth_client_cred *cred,
+static SMB_WUR smb_status fake_begin(struct smb_auth_ctx *a, const struct smb_auth_client_cred *cred,
                              const struct smb_auth_server_cfg *srv)
 {
     if (g_fail == FAIL_BEGIN) {
@@ -47,7 +47,7 @@ static smb_status fake_begin(struct smb_auth_ctx *a, const struct smb_auth_clien
     return SMB_OK;
 }
 
-static smb_status fake_step(struct smb_auth_ctx *a, const uint8_t *in, size_t inlen, uint8_t *out, size_t cap,
+static SMB_WUR smb_status fake_step(struct smb_auth_ctx *a, const uint8_t *in, size_t inlen, uint8_t *out, size_t cap,
                             size_t *outlen)
 {
     struct fake_state *s = smb_auth_state(a);
@@ -68,7 +68,7 @@ static smb_status fake_step(struct smb_auth_ctx *a, const uint8_t *in, size_t in
     return SMB_OK;
 }
 
-static smb_status fake_key(struct smb_auth_ctx *a, uint8_t *key, size_t cap, size_t *keylen)
+static SMB_WUR smb_status fake_key(struct smb_auth_ctx *a, uint8_t *key, size_t cap, size_t *keylen)
 {
     if (g_fail == FAIL_KEY)
         return SMB_E_CRYPTO;
@@ -78,7 +78,7 @@ static smb_status fake_key(struct smb_auth_ctx *a, uint8_t *key, size_t cap, siz
 }
 
 /* MIC = first byte of the message xor key[0], repeated 4 times */
-static smb_status fake_mic_make(struct smb_auth_ctx *a, const uint8_t *msg, size_t len, uint8_t *mic, size_t cap,
+static SMB_WUR smb_status fake_mic_make(struct smb_auth_ctx *a, const uint8_t *msg, size_t len, uint8_t *mic, size_t cap,
                                 size_t *miclen)
 {
     if (g_fail == FAIL_MIC_MAKE)
@@ -89,18 +89,20 @@ static smb_status fake_mic_make(struct smb_auth_ctx *a, const uint8_t *msg, size
     return SMB_OK;
 }
 
-static smb_status fake_mic_verify(struct smb_auth_ctx *a, const uint8_t *msg, size_t len, const uint8_t *mic,
+static SMB_WUR smb_status fake_mic_verify(struct smb_auth_ctx *a, const uint8_t *msg, size_t len, const uint8_t *mic,
                                   size_t miclen)
 {
     uint8_t want[4];
     size_t wl;
-    fake_mic_make(a, msg, len, want, sizeof want, &wl);
+    smb_status st = fake_mic_make(a, msg, len, want, sizeof want, &wl);
+    if (st != SMB_OK)
+        return st;
     return miclen == 4 && memcmp(want, mic, 4) == 0 ? SMB_OK : SMB_E_INVALID_SIGNATURE;
 }
 
 static bool fake_mic_wanted(struct smb_auth_ctx *a) { return true; }
 
-static smb_status fake_identity(struct smb_auth_ctx *a, struct smb_auth_identity *id)
+static SMB_WUR smb_status fake_identity(struct smb_auth_ctx *a, struct smb_auth_identity *id)
 {
     if (g_fail == FAIL_IDENTITY)
         return SMB_E_INTERNAL_ERROR;
@@ -142,7 +144,7 @@ static bool contains(const void *hay, size_t hn, const void *needle, size_t nn)
 }
 
 /* Run the scripted exchange as a server up to the failure point. */
-static smb_status run_fake(struct smb_auth_ctx *a, enum fail_at f)
+static SMB_WUR smb_status run_fake(struct smb_auth_ctx *a, enum fail_at f)
 {
     g_fail = f;
     g_wipes = 0;
@@ -308,7 +310,7 @@ static bool lookup(const void *arg, const char *user, uint8_t h[16])
 }
 
 /* Client and server contexts through both legs; returns the server's last status. */
-static smb_status ntlm_pair(struct smb_auth_ctx *cli, struct smb_auth_ctx *srv, const char *user,
+static SMB_WUR smb_status ntlm_pair(struct smb_auth_ctx *cli, struct smb_auth_ctx *srv, const char *user,
                             const char *password, bool guest)
 {
     assert_int_equal(smb_ntlm_nt_hash("secret1", g_alice_hash), SMB_OK);
@@ -484,7 +486,7 @@ static void srv_fix_init(struct srv_fix *f)
     assert_int_equal(srv_config_add_share(&cfg, "share=/tmp", err, sizeof err), SMB_OK);
     assert_int_equal(srv_ctx_init(&f->ctx, &cfg, SMB_LEVEL_REQUIRED, err, sizeof err), SMB_OK);
     uint8_t h[16];
-    srv_nt_hash("secret1", h);
+    assert_int_equal(srv_nt_hash("secret1", h), SMB_OK);
     for (int i = 0; i < 16; i++)
         snprintf(hex + 2 * i, 3, "%02x", h[i]);
     snprintf(db, sizeof db, "alice:%s\n", hex);
@@ -502,7 +504,7 @@ static void srv_fix_free(struct srv_fix *f)
 }
 
 /* Both SPNEGO legs against srv_auth_step; mic_flip flips a bit of the client's mechListMIC. */
-static smb_status srv_login(struct srv_fix *f, const char *password, bool mic_flip)
+static SMB_WUR smb_status srv_login(struct srv_fix *f, const char *password, bool mic_flip)
 {
     uint8_t tok[4096], tok2[4096], out[SRV_CHAL_MAX + 256];
     size_t tl, tl2, ol, mlo;

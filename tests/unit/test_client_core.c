@@ -79,7 +79,7 @@ static size_t take_out(struct smb_cli *c, uint8_t *msg, size_t cap)
     return len;
 }
 
-static smb_status feed(struct smb_cli *c, const uint8_t *msg, size_t len, size_t *nev)
+static SMB_WUR smb_status feed(struct smb_cli *c, const uint8_t *msg, size_t len, size_t *nev)
 {
     uint8_t *p;
     size_t room;
@@ -126,7 +126,7 @@ static void setup_core(struct fake *f, smb_sign_level level)
 
 /* Run NEGOTIATE and the two SESSION_SETUP legs; returns the core's status
  * after the final response (tamper applies to the final response). */
-static smb_status handshake(struct fake *f, enum tamper t)
+static SMB_WUR smb_status handshake(struct fake *f, enum tamper t)
 {
     uint8_t req[8192], rsp[8192];
     size_t n, nev;
@@ -258,7 +258,7 @@ static smb_status handshake(struct fake *f, enum tamper t)
 }
 
 /* One ECHO round trip after the handshake. */
-static smb_status echo(struct fake *f, enum tamper t, size_t *nev)
+static SMB_WUR smb_status echo(struct fake *f, enum tamper t, size_t *nev)
 {
     struct smb_cli_req rq;
     uint8_t req[256], rsp[256];

@@ -344,7 +344,7 @@ static int mem_reader(void *ctx, const char *path, uint8_t **buf, size_t *len)
     return -1;
 }
 
-static smb_status conf(const char *text, files *f, smb_smbconf *c, smb_policy_error *err)
+static SMB_WUR smb_status conf(const char *text, files *f, smb_smbconf *c, smb_policy_error *err)
 {
     return smb_policy_parse_smbconf((const uint8_t *)text, strlen(text), "/etc/samba/smb.conf", f ? mem_reader : NULL,
                                     f, c, err);

@@ -733,7 +733,7 @@ static void targets_ports_and_reserved(void **state)
 
 /* ------------------------------------------------------------ checkpoint */
 
-static smb_status ckpt(const char *text, struct smb_scan_resume *r, char *err, size_t n)
+static SMB_WUR smb_status ckpt(const char *text, struct smb_scan_resume *r, char *err, size_t n)
 {
     return smb_scan_resume_parse(text, strlen(text), "ck", r, err, n);
 }

@@ -267,7 +267,7 @@ static void userdb_set_then_load_mode_0600(void **state)
     char path[512], err[256];
     snprintf(path, sizeof path, "%s/users", d);
     uint8_t h[16];
-    srv_nt_hash("secret", h);
+    assert_int_equal(srv_nt_hash("secret", h), SMB_OK);
     assert_int_equal(srv_userdb_set(path, "alice", h, err, sizeof err), SMB_OK);
     assert_int_equal(srv_userdb_set(path, "bob", h, err, sizeof err), SMB_OK);
     h[0] ^= 1;
@@ -561,7 +561,7 @@ static size_t build_req(uint8_t *buf, size_t cap, uint16_t cmd, uint64_t mid, ui
 }
 
 /* Feed one request; returns the core's status, the response element in rsp. */
-static smb_status roundtrip(struct sess_fixture *f, const uint8_t *req, size_t len, uint8_t *rsp, size_t *rlen)
+static SMB_WUR smb_status roundtrip(struct sess_fixture *f, const uint8_t *req, size_t len, uint8_t *rsp, size_t *rlen)
 {
     struct srv_buf out = {0};
     smb_status st = srv_conn_input(f->c, req, len, &out);
@@ -632,7 +632,7 @@ static uint32_t fixture_login_as(struct sess_fixture *f, smb_sign_level level, e
     assert_int_equal(srv_ctx_init(f->ctx, &cfg, level, err, sizeof err), SMB_OK);
     char db[128], hex[33];
     uint8_t h[16];
-    srv_nt_hash("secret1", h);
+    assert_int_equal(srv_nt_hash("secret1", h), SMB_OK);
     for (int i = 0; i < 16; i++)
         snprintf(hex + 2 * i, 3, "%02x", h[i]);
     snprintf(db, sizeof db, "alice:%s\n", hex);
@@ -721,7 +721,7 @@ static void fixture_free(struct sess_fixture *f)
 
 /* Feed one request; returns the core's status and the whole output (all
  * NetBIOS frames) in out, which the caller frees. */
-static smb_status input_raw(struct sess_fixture *f, const uint8_t *req, size_t len, struct srv_buf *out)
+static SMB_WUR smb_status input_raw(struct sess_fixture *f, const uint8_t *req, size_t len, struct srv_buf *out)
 {
     memset(out, 0, sizeof *out);
     return srv_conn_input(f->c, req, len, out);

@@ -310,7 +310,7 @@ static struct srv_ctx *ctx_new(smb_sign_level level, bool legacy, char *dir)
 }
 
 /* Send one message; returns srv_conn_input's status, response (no NetBIOS header) in out. */
-static smb_status xchg(struct t1 *t, uint8_t *m, size_t n, struct srv_buf *out)
+static SMB_WUR smb_status xchg(struct t1 *t, uint8_t *m, size_t n, struct srv_buf *out)
 {
     out->len = 0;
     return srv_conn_input(t->conn, m, n, out);
@@ -591,7 +591,7 @@ static void core_legacy_denials(void **state)
 /* chain: 0 = SESSION_SETUP alone; 1 = chained TREE_CONNECT_ANDX (as older Windows
  * clients send); 2 = chained TREE_CONNECT_ANDX whose path runs past its ByteCount.
  * *rsp (optional) receives a copy of the response. */
-static smb_status nonext_session_chain(struct t1 *t, bool good, uint8_t *mac_key, size_t *mac_len, int chain,
+static SMB_WUR smb_status nonext_session_chain(struct t1 *t, bool good, uint8_t *mac_key, size_t *mac_len, int chain,
                                        struct srv_buf *rsp)
 {
     uint8_t m[2048];
@@ -663,7 +663,7 @@ static smb_status nonext_session_chain(struct t1 *t, bool good, uint8_t *mac_key
     return st;
 }
 
-static smb_status nonext_session(struct t1 *t, bool good, uint8_t *mac_key, size_t *mac_len)
+static SMB_WUR smb_status nonext_session(struct t1 *t, bool good, uint8_t *mac_key, size_t *mac_len)
 {
     return nonext_session_chain(t, good, mac_key, mac_len, 0, NULL);
 }

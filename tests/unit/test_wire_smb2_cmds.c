@@ -61,15 +61,15 @@ static void truncations(size_t len, size_t min_ok, dec_fn fn, void *out)
     }
 }
 
-static smb_status d_ss(smb_rd *r, void *o) { return smb2_session_setup_resp_decode(r, o); }
-static smb_status d_create(smb_rd *r, void *o) { return smb2_create_resp_decode(r, o); }
-static smb_status d_read(smb_rd *r, void *o) { return smb2_read_resp_decode(r, o); }
-static smb_status d_write(smb_rd *r, void *o) { return smb2_write_resp_decode(r, o); }
-static smb_status d_close(smb_rd *r, void *o) { return smb2_close_resp_decode(r, o); }
-static smb_status d_tc(smb_rd *r, void *o) { return smb2_tree_connect_resp_decode(r, o); }
-static smb_status d_ioctl(smb_rd *r, void *o) { return smb2_ioctl_resp_decode(r, o); }
-static smb_status d_qd(smb_rd *r, void *o) { return smb2_query_directory_resp_decode(r, o); }
-static smb_status d_qi(smb_rd *r, void *o) { return smb2_query_info_resp_decode(r, o); }
+static SMB_WUR smb_status d_ss(smb_rd *r, void *o) { return smb2_session_setup_resp_decode(r, o); }
+static SMB_WUR smb_status d_create(smb_rd *r, void *o) { return smb2_create_resp_decode(r, o); }
+static SMB_WUR smb_status d_read(smb_rd *r, void *o) { return smb2_read_resp_decode(r, o); }
+static SMB_WUR smb_status d_write(smb_rd *r, void *o) { return smb2_write_resp_decode(r, o); }
+static SMB_WUR smb_status d_close(smb_rd *r, void *o) { return smb2_close_resp_decode(r, o); }
+static SMB_WUR smb_status d_tc(smb_rd *r, void *o) { return smb2_tree_connect_resp_decode(r, o); }
+static SMB_WUR smb_status d_ioctl(smb_rd *r, void *o) { return smb2_ioctl_resp_decode(r, o); }
+static SMB_WUR smb_status d_qd(smb_rd *r, void *o) { return smb2_query_directory_resp_decode(r, o); }
+static SMB_WUR smb_status d_qi(smb_rd *r, void *o) { return smb2_query_info_resp_decode(r, o); }
 
 static void session_setup(void **s)
 {
@@ -404,8 +404,8 @@ static void set_info_bufs(void **s)
     assert_int_not_equal(smb2_set_info_resp_decode(&r), SMB_OK);
 }
 
-static smb_status d_cn(smb_rd *r, void *o) { return smb2_change_notify_resp_decode(r, o); }
-static smb_status d_lockq(smb_rd *r, void *o) { return smb2_lock_req_decode(r, o); }
+static SMB_WUR smb_status d_cn(smb_rd *r, void *o) { return smb2_change_notify_resp_decode(r, o); }
+static SMB_WUR smb_status d_lockq(smb_rd *r, void *o) { return smb2_lock_req_decode(r, o); }
 
 /* The encoders the server core uses for what it builds in place (READ data
  * pread at the writer, contexts, listings), LOCK and CHANGE_NOTIFY. */

@@ -32,10 +32,10 @@ struct smb1_sess_setup_rsp {
     const uint8_t *blob;
     uint16_t blob_len;
 };
-smb_status smb1_sess_setup_req_encode(smb_wr *w, size_t hdr_off, const struct smb1_sess_setup_req *q);
-smb_status smb1_sess_setup_req_decode(const struct smb1_block *b, struct smb1_sess_setup_req *q);
-smb_status smb1_sess_setup_rsp_encode(smb_wr *w, size_t hdr_off, const struct smb1_sess_setup_rsp *s);
-smb_status smb1_sess_setup_rsp_decode(const struct smb1_block *b, struct smb1_sess_setup_rsp *s);
+SMB_WUR smb_status smb1_sess_setup_req_encode(smb_wr *w, size_t hdr_off, const struct smb1_sess_setup_req *q);
+SMB_WUR smb_status smb1_sess_setup_req_decode(const struct smb1_block *b, struct smb1_sess_setup_req *q);
+SMB_WUR smb_status smb1_sess_setup_rsp_encode(smb_wr *w, size_t hdr_off, const struct smb1_sess_setup_rsp *s);
+SMB_WUR smb_status smb1_sess_setup_rsp_decode(const struct smb1_block *b, struct smb1_sess_setup_rsp *s);
 
 /* ---- SESSION_SETUP_ANDX, non-extended (NT LM 0.12, MS-CIFS 2.2.4.53: WordCount 13) ----
  * The challenge/response travels in the password fields: OEMPassword = LMv2
@@ -51,8 +51,8 @@ struct smb1_sess_setup_nt_req {
     const uint8_t *domain; /* UTF-16LE, without NUL */
     size_t domain_len;
 };
-smb_status smb1_sess_setup_nt_req_decode(const struct smb1_block *b, struct smb1_sess_setup_nt_req *q);
-smb_status smb1_sess_setup_nt_req_encode(smb_wr *w, size_t hdr_off, const struct smb1_sess_setup_nt_req *q,
+SMB_WUR smb_status smb1_sess_setup_nt_req_decode(const struct smb1_block *b, struct smb1_sess_setup_nt_req *q);
+SMB_WUR smb_status smb1_sess_setup_nt_req_encode(smb_wr *w, size_t hdr_off, const struct smb1_sess_setup_nt_req *q,
                                          const char *account, const char *domain);
 /* NTLMv2 for the non-extended form (MS-NLMP 3.3.2), shared by client and server:
  * proof = NTProofStr = HMAC_MD5(NTOWFv2, ServerChallenge || blob);
@@ -62,7 +62,7 @@ smb_status smb1_sess_setup_nt_req_encode(smb_wr *w, size_t hdr_off, const struct
 void smb1_ntlmv2_proof(const uint8_t ntowfv2[16], const uint8_t server_challenge[8], const uint8_t *blob,
                        size_t blob_len, uint8_t proof[16], uint8_t base[16]);
 /* Response, WordCount 3: Action, then NativeOS / NativeLanMan / PrimaryDomain. */
-smb_status smb1_sess_setup_nt_rsp_encode(smb_wr *w, size_t hdr_off, uint16_t action);
+SMB_WUR smb_status smb1_sess_setup_nt_rsp_encode(smb_wr *w, size_t hdr_off, uint16_t action);
 
 /* ---- TREE_CONNECT_ANDX ---- */
 #define SMB1_PATH_MAX_U16 1024 /* bytes of a UTF-16LE path */
@@ -72,10 +72,10 @@ struct smb1_tree_connect_req {
     size_t path_len;
     const char *service; /* "?????" */
 };
-smb_status smb1_tree_connect_req_encode(smb_wr *w, size_t hdr_off, const char *unc_path);
-smb_status smb1_tree_connect_req_decode(const struct smb1_block *b, struct smb1_tree_connect_req *q);
-smb_status smb1_tree_connect_rsp_encode(smb_wr *w, size_t hdr_off, uint16_t optional_support, bool ipc);
-smb_status smb1_tree_connect_rsp_decode(const struct smb1_block *b, uint16_t *optional_support);
+SMB_WUR smb_status smb1_tree_connect_req_encode(smb_wr *w, size_t hdr_off, const char *unc_path);
+SMB_WUR smb_status smb1_tree_connect_req_decode(const struct smb1_block *b, struct smb1_tree_connect_req *q);
+SMB_WUR smb_status smb1_tree_connect_rsp_encode(smb_wr *w, size_t hdr_off, uint16_t optional_support, bool ipc);
+SMB_WUR smb_status smb1_tree_connect_rsp_decode(const struct smb1_block *b, uint16_t *optional_support);
 
 /* ---- NT_CREATE_ANDX ---- */
 struct smb1_nt_create_req {
@@ -96,11 +96,11 @@ struct smb1_nt_create_rsp {
     uint16_t resource_type, pipe_status;
     uint8_t directory;
 };
-smb_status smb1_nt_create_req_encode(smb_wr *w, size_t hdr_off, const struct smb1_nt_create_req *q,
+SMB_WUR smb_status smb1_nt_create_req_encode(smb_wr *w, size_t hdr_off, const struct smb1_nt_create_req *q,
                                      const char *name_utf8);
-smb_status smb1_nt_create_req_decode(const struct smb1_block *b, struct smb1_nt_create_req *q);
-smb_status smb1_nt_create_rsp_encode(smb_wr *w, size_t hdr_off, const struct smb1_nt_create_rsp *s);
-smb_status smb1_nt_create_rsp_decode(const struct smb1_block *b, struct smb1_nt_create_rsp *s);
+SMB_WUR smb_status smb1_nt_create_req_decode(const struct smb1_block *b, struct smb1_nt_create_req *q);
+SMB_WUR smb_status smb1_nt_create_rsp_encode(smb_wr *w, size_t hdr_off, const struct smb1_nt_create_rsp *s);
+SMB_WUR smb_status smb1_nt_create_rsp_decode(const struct smb1_block *b, struct smb1_nt_create_rsp *s);
 
 /* ---- WRITE_ANDX ---- */
 struct smb1_write_req {
@@ -110,12 +110,12 @@ struct smb1_write_req {
     const uint8_t *data; /* inside the message */
     uint32_t data_len;
 };
-smb_status smb1_write_req_encode(smb_wr *w, size_t hdr_off, const struct smb1_write_req *q);
+SMB_WUR smb_status smb1_write_req_encode(smb_wr *w, size_t hdr_off, const struct smb1_write_req *q);
 /* msg/len: the whole message (DataOffset is from the header start). */
-smb_status smb1_write_req_decode(const uint8_t *msg, size_t len, const struct smb1_block *b,
+SMB_WUR smb_status smb1_write_req_decode(const uint8_t *msg, size_t len, const struct smb1_block *b,
                                  struct smb1_write_req *q);
-smb_status smb1_write_rsp_encode(smb_wr *w, size_t hdr_off, uint32_t count);
-smb_status smb1_write_rsp_decode(const struct smb1_block *b, uint32_t *count);
+SMB_WUR smb_status smb1_write_rsp_encode(smb_wr *w, size_t hdr_off, uint32_t count);
+SMB_WUR smb_status smb1_write_rsp_decode(const struct smb1_block *b, uint32_t *count);
 
 /* ---- READ_ANDX ---- */
 struct smb1_read_req {
@@ -123,22 +123,22 @@ struct smb1_read_req {
     uint64_t offset;
     uint32_t max_count;
 };
-smb_status smb1_read_req_encode(smb_wr *w, size_t hdr_off, const struct smb1_read_req *q);
-smb_status smb1_read_req_decode(const struct smb1_block *b, struct smb1_read_req *q);
-smb_status smb1_read_rsp_encode(smb_wr *w, size_t hdr_off, const uint8_t *data, uint32_t len);
-smb_status smb1_read_rsp_decode(const uint8_t *msg, size_t len, const struct smb1_block *b,
+SMB_WUR smb_status smb1_read_req_encode(smb_wr *w, size_t hdr_off, const struct smb1_read_req *q);
+SMB_WUR smb_status smb1_read_req_decode(const struct smb1_block *b, struct smb1_read_req *q);
+SMB_WUR smb_status smb1_read_rsp_encode(smb_wr *w, size_t hdr_off, const uint8_t *data, uint32_t len);
+SMB_WUR smb_status smb1_read_rsp_decode(const uint8_t *msg, size_t len, const struct smb1_block *b,
                                 const uint8_t **data, uint32_t *data_len);
 
 /* ---- CLOSE, ECHO, LOGOFF_ANDX, TREE_DISCONNECT ---- */
-smb_status smb1_close_req_encode(smb_wr *w, size_t hdr_off, uint16_t fid);
-smb_status smb1_close_req_decode(const struct smb1_block *b, uint16_t *fid);
-smb_status smb1_echo_req_encode(smb_wr *w, size_t hdr_off, uint16_t count, const uint8_t *data, uint16_t len);
-smb_status smb1_echo_req_decode(const struct smb1_block *b, uint16_t *count);
-smb_status smb1_echo_rsp_encode(smb_wr *w, size_t hdr_off, uint16_t seq, const uint8_t *data, uint16_t len);
-smb_status smb1_logoff_encode(smb_wr *w, size_t hdr_off); /* request and response share the form */
+SMB_WUR smb_status smb1_close_req_encode(smb_wr *w, size_t hdr_off, uint16_t fid);
+SMB_WUR smb_status smb1_close_req_decode(const struct smb1_block *b, uint16_t *fid);
+SMB_WUR smb_status smb1_echo_req_encode(smb_wr *w, size_t hdr_off, uint16_t count, const uint8_t *data, uint16_t len);
+SMB_WUR smb_status smb1_echo_req_decode(const struct smb1_block *b, uint16_t *count);
+SMB_WUR smb_status smb1_echo_rsp_encode(smb_wr *w, size_t hdr_off, uint16_t seq, const uint8_t *data, uint16_t len);
+SMB_WUR smb_status smb1_logoff_encode(smb_wr *w, size_t hdr_off); /* request and response share the form */
 /* An empty block (WordCount 0, ByteCount 0): CLOSE / TREE_DISCONNECT responses, TREE_DISCONNECT requests,
  * errors. */
-smb_status smb1_empty_encode(smb_wr *w, size_t hdr_off);
-smb_status smb1_expect_words(const struct smb1_block *b, uint8_t wc);
+SMB_WUR smb_status smb1_empty_encode(smb_wr *w, size_t hdr_off);
+SMB_WUR smb_status smb1_expect_words(const struct smb1_block *b, uint8_t wc);
 
 #endif

@@ -68,7 +68,7 @@ struct smb1_hdr {
 };
 
 /* Decode 32 bytes; SMB_E_TRUNCATED / SMB_E_MALFORMED (bad magic). */
-smb_status smb1_hdr_decode(smb_rd *r, struct smb1_hdr *h);
+SMB_WUR smb_status smb1_hdr_decode(smb_rd *r, struct smb1_hdr *h);
 void smb1_hdr_encode(smb_wr *w, const struct smb1_hdr *h);
 static inline bool smb1_hdr_is_reply(const struct smb1_hdr *h) { return (h->flags & SMB1_FLAGS_REPLY) != 0; }
 

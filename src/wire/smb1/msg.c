@@ -123,16 +123,15 @@ void smb1_wr_align2(smb_wr *w, const struct smb1_wmark *m)
         wr_u8(w, 0);
 }
 
-smb_status smb1_wr_ustr(smb_wr *w, const char *s)
+void smb1_wr_ustr(smb_wr *w, const char *s)
 {
     uint8_t u[1024];
     size_t ul = 0;
     smb_status st = smb_utf8_to_utf16le(s, strlen(s), u, sizeof u, &ul);
     if (st != SMB_OK) {
         wr_fail(w, st); /* sticky, like every other writer error */
-        return st;
+        return;
     }
     wr_bytes(w, u, ul);
     wr_u16le(w, 0);
-    return wr_ok(w) ? SMB_OK : SMB_E_OVERFLOW;
 }

@@ -37,21 +37,21 @@ struct smb1_block {
 };
 
 /* Parse the block at off (the first block is at SMB1_HDR_LEN). */
-smb_status smb1_block_parse(const uint8_t *msg, size_t len, size_t off, uint8_t command,
+SMB_WUR smb_status smb1_block_parse(const uint8_t *msg, size_t len, size_t off, uint8_t command,
                             struct smb1_block *b);
 
 /* AndX: when b is an AndX block (the caller knows), read the next command.
  * *next_cmd = SMB1_COM_NO_ANDX_COMMAND when the chain ends (then *next is
  * untouched). Checks: word_count >= 2, offset forward past b's words and
  * inside the message; the caller counts depth (smb1_andx_walk does). */
-smb_status smb1_andx_next(const uint8_t *msg, size_t len, const struct smb1_block *b, uint8_t *next_cmd,
+SMB_WUR smb_status smb1_andx_next(const uint8_t *msg, size_t len, const struct smb1_block *b, uint8_t *next_cmd,
                           struct smb1_block *next);
 
 /* Walk a whole AndX chain starting with the header's command; up to max
  * blocks into out. *n receives the number of blocks. Non-AndX commands end
  * the chain. SMB_E_MALFORMED for loops, backward or out-of-message offsets,
  * or more than SMB1_MAX_ANDX blocks. */
-smb_status smb1_andx_walk(const uint8_t *msg, size_t len, struct smb1_block *out, size_t max, size_t *n);
+SMB_WUR smb_status smb1_andx_walk(const uint8_t *msg, size_t len, struct smb1_block *out, size_t max, size_t *n);
 /* Commands with the AndX prefix (MS-CIFS 2.2.4). */
 bool smb1_is_andx(uint8_t command);
 
@@ -73,8 +73,10 @@ static inline size_t smb1_wr_msg_off(const smb_wr *w, const struct smb1_wmark *m
 }
 /* Pad to even offset relative to the SMB header (Unicode strings, MS-CIFS 2.2.1.1). */
 void smb1_wr_align2(smb_wr *w, const struct smb1_wmark *m);
-/* UTF-8 -> UTF-16LE with a terminating NUL. */
-smb_status smb1_wr_ustr(smb_wr *w, const char *s);
+/* UTF-8 -> UTF-16LE with a terminating NUL. Like every wr_* primitive, a
+ * failure (unconvertible string, no room) is the writer's sticky error:
+ * check wr_ok(w) / w->err once the message is written. */
+void smb1_wr_ustr(smb_wr *w, const char *s);
 /* Patch a u8. */
 void smb1_wr_patch_u8(smb_wr *w, size_t off, uint8_t v);
 

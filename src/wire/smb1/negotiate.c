@@ -7,7 +7,7 @@
 #define DIALECT_BUFFER_FORMAT 0x02 /* MS-CIFS 2.2.4.52.1 */
 #define NTLM012_WORD_COUNT 17
 
-static smb_status bad(smb_rd *r)
+static SMB_WUR smb_status bad(smb_rd *r)
 {
     rd_fail(r, SMB_E_MALFORMED);
     return SMB_E_MALFORMED;

@@ -85,20 +85,20 @@ struct smb1_negotiate_rsp {
 
 /* Encode a whole SMB1 NEGOTIATE request message (32-byte header with the
  * given flags2 and mid, WordCount 0, dialect strings). */
-smb_status smb1_negotiate_req_encode(smb_wr *w, const struct smb1_negotiate_req *req, uint16_t flags2,
+SMB_WUR smb_status smb1_negotiate_req_encode(smb_wr *w, const struct smb1_negotiate_req *req, uint16_t flags2,
                                      uint16_t mid);
 /* Decode the request parameters/data after a decoded header (r positioned
  * at WordCount). */
-smb_status smb1_negotiate_req_decode(smb_rd *r, struct smb1_negotiate_req *req);
+SMB_WUR smb_status smb1_negotiate_req_decode(smb_rd *r, struct smb1_negotiate_req *req);
 /* Index of a dialect string in a decoded request, or -1. */
 int smb1_negotiate_req_find(const struct smb1_negotiate_req *req, const char *dialect);
 
 /* Encode the response parameters and data (after the caller's 32-byte header
  * with SMB1_FLAGS_REPLY). NT LM 0.12 form when rsp->word_count == 17;
  * word_count == 1 writes only DialectIndex (e.g. SMB1_NEG_NO_DIALECT). */
-smb_status smb1_negotiate_rsp_encode(smb_wr *w, const struct smb1_negotiate_rsp *rsp);
+SMB_WUR smb_status smb1_negotiate_rsp_encode(smb_wr *w, const struct smb1_negotiate_rsp *rsp);
 /* Decode the response parameters and data (r positioned at WordCount). */
-smb_status smb1_negotiate_rsp_decode(smb_rd *r, struct smb1_negotiate_rsp *rsp);
+SMB_WUR smb_status smb1_negotiate_rsp_decode(smb_rd *r, struct smb1_negotiate_rsp *rsp);
 
 /*
  * What a server sent back to an SMB1 NEGOTIATE (whole message, no NetBIOS
@@ -115,6 +115,6 @@ struct smb1_negotiate_answer {
 };
 /* Errors: SMB_E_TRUNCATED, SMB_E_MALFORMED (neither magic, wrong command,
  * not a reply, bad body), or the NTSTATUS-mapped error of a failed reply. */
-smb_status smb1_negotiate_answer_parse(const uint8_t *msg, size_t len, struct smb1_negotiate_answer *out);
+SMB_WUR smb_status smb1_negotiate_answer_parse(const uint8_t *msg, size_t len, struct smb1_negotiate_answer *out);
 
 #endif

@@ -90,7 +90,7 @@ smb_status smb1_sess_setup_rsp_decode(const struct smb1_block *b, struct smb1_se
 }
 
 /* One NUL-terminated UTF-16LE string at *off inside the bytes (advances *off past the NUL). */
-static smb_status u16_string(const struct smb1_block *b, size_t *off, const uint8_t **p, size_t *len)
+static SMB_WUR smb_status u16_string(const struct smb1_block *b, size_t *off, const uint8_t **p, size_t *len)
 {
     if ((b->bytes_off + *off) & 1)
         (*off)++;

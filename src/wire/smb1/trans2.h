@@ -33,16 +33,16 @@ struct smb1_trans2_req {
 };
 
 /* msg/len: the whole message (offsets are from the header start). */
-smb_status smb1_trans2_req_decode(const uint8_t *msg, size_t len, const struct smb1_block *b,
+SMB_WUR smb_status smb1_trans2_req_decode(const uint8_t *msg, size_t len, const struct smb1_block *b,
                                   struct smb1_trans2_req *q);
 /* Encode a request with one setup word (the subcommand). */
-smb_status smb1_trans2_req_encode(smb_wr *w, size_t hdr_off, uint16_t subcommand, const uint8_t *param,
+SMB_WUR smb_status smb1_trans2_req_encode(smb_wr *w, size_t hdr_off, uint16_t subcommand, const uint8_t *param,
                                   uint16_t plen, const uint8_t *data, uint16_t dlen, uint16_t max_data);
 /* Encode a response (no setup words); parameters and data 4-byte aligned. */
-smb_status smb1_trans2_rsp_encode(smb_wr *w, size_t hdr_off, const uint8_t *param, uint16_t plen,
+SMB_WUR smb_status smb1_trans2_rsp_encode(smb_wr *w, size_t hdr_off, const uint8_t *param, uint16_t plen,
                                   const uint8_t *data, uint16_t dlen);
 /* Decode a response's parameter and data views. */
-smb_status smb1_trans2_rsp_decode(const uint8_t *msg, size_t len, const struct smb1_block *b,
+SMB_WUR smb_status smb1_trans2_rsp_decode(const uint8_t *msg, size_t len, const struct smb1_block *b,
                                   const uint8_t **param, uint16_t *plen, const uint8_t **data,
                                   uint16_t *dlen);
 

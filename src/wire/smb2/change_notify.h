@@ -19,10 +19,10 @@ struct smb2_change_notify_resp {
 };
 
 void smb2_change_notify_req_encode(smb_wr *w, const struct smb2_change_notify_req *q);
-smb_status smb2_change_notify_req_decode(smb_rd *r, struct smb2_change_notify_req *q);
+SMB_WUR smb_status smb2_change_notify_req_decode(smb_rd *r, struct smb2_change_notify_req *q);
 /* OutputBufferOffset is 0x48 even without output (as Windows); with none one
  * zero byte stands for the Buffer (StructureSize 9). */
 void smb2_change_notify_resp_encode(smb_wr *w, const struct smb2_change_notify_resp *s);
-smb_status smb2_change_notify_resp_decode(smb_rd *r, struct smb2_change_notify_resp *s);
+SMB_WUR smb_status smb2_change_notify_resp_decode(smb_rd *r, struct smb2_change_notify_resp *s);
 
 #endif

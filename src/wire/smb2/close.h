@@ -19,8 +19,8 @@ struct smb2_close_resp {
 };
 
 void smb2_close_req_encode(smb_wr *w, const struct smb2_close_req *q);
-smb_status smb2_close_req_decode(smb_rd *r, struct smb2_close_req *q);
+SMB_WUR smb_status smb2_close_req_decode(smb_rd *r, struct smb2_close_req *q);
 void smb2_close_resp_encode(smb_wr *w, const struct smb2_close_resp *s);
-smb_status smb2_close_resp_decode(smb_rd *r, struct smb2_close_resp *s);
+SMB_WUR smb_status smb2_close_resp_decode(smb_rd *r, struct smb2_close_resp *s);
 
 #endif

@@ -86,13 +86,13 @@ struct smb2_create_resp {
 };
 
 void smb2_create_req_encode(smb_wr *w, const struct smb2_create_req *q);
-smb_status smb2_create_req_decode(smb_rd *r, struct smb2_create_req *q);
+SMB_WUR smb_status smb2_create_req_decode(smb_rd *r, struct smb2_create_req *q);
 /* The contexts may already sit where they go (at the writer's position + 88,
  * written there with smb2_create_ctx_encode): then nothing is copied. */
 void smb2_create_resp_encode(smb_wr *w, const struct smb2_create_resp *s);
 /* One SMB2_CREATE_CONTEXT (MS-SMB2 2.2.13.2) with a 4-byte name: Next is the
  * padded length (0 for the last), padded to 8 unless last. */
 void smb2_create_ctx_encode(smb_wr *w, const char name[4], const uint8_t *data, uint32_t dlen, bool last);
-smb_status smb2_create_resp_decode(smb_rd *r, struct smb2_create_resp *s);
+SMB_WUR smb_status smb2_create_resp_decode(smb_rd *r, struct smb2_create_resp *s);
 
 #endif

@@ -5,6 +5,6 @@
 #include "wire/smb2/common.h"
 
 void smb2_echo_encode(smb_wr *w);
-smb_status smb2_echo_decode(smb_rd *r);
+SMB_WUR smb_status smb2_echo_decode(smb_rd *r);
 
 #endif

@@ -9,7 +9,7 @@ struct smb2_error_resp {
     struct smb2_buf data;
 };
 
-smb_status smb2_error_resp_decode(smb_rd *r, struct smb2_error_resp *e);
+SMB_WUR smb_status smb2_error_resp_decode(smb_rd *r, struct smb2_error_resp *e);
 void smb2_error_resp_encode(smb_wr *w, const struct smb2_error_resp *e);
 
 #endif

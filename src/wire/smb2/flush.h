@@ -5,8 +5,8 @@
 #include "wire/smb2/common.h"
 
 void smb2_flush_req_encode(smb_wr *w, const struct smb2_fileid *f);
-smb_status smb2_flush_req_decode(smb_rd *r, struct smb2_fileid *f);
+SMB_WUR smb_status smb2_flush_req_decode(smb_rd *r, struct smb2_fileid *f);
 void smb2_flush_resp_encode(smb_wr *w);
-smb_status smb2_flush_resp_decode(smb_rd *r);
+SMB_WUR smb_status smb2_flush_resp_decode(smb_rd *r);
 
 #endif

@@ -77,7 +77,7 @@ struct smb2_hdr {
 /* Decode the 64-byte header at the reader's position. Errors:
  * SMB_E_TRUNCATED (fewer than 64 bytes), SMB_E_MALFORMED (ProtocolId is not
  * 0xFE 'SMB' or StructureSize is not 64). */
-smb_status smb2_hdr_decode(smb_rd *r, struct smb2_hdr *h);
+SMB_WUR smb_status smb2_hdr_decode(smb_rd *r, struct smb2_hdr *h);
 /* Encode 64 bytes (ProtocolId and StructureSize included). */
 void smb2_hdr_encode(smb_wr *w, const struct smb2_hdr *h);
 
@@ -94,6 +94,6 @@ static inline bool smb2_hdr_is_response(const struct smb2_hdr *h)
  * element at off must hold a full header. Returns SMB_OK with *elem_len and
  * *next_off (0 when last), or SMB_E_MALFORMED / SMB_E_TRUNCATED.
  */
-smb_status smb2_compound_next(const uint8_t *pdu, size_t len, size_t off, size_t *elem_len, size_t *next_off);
+SMB_WUR smb_status smb2_compound_next(const uint8_t *pdu, size_t len, size_t off, size_t *elem_len, size_t *next_off);
 
 #endif

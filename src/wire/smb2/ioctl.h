@@ -35,12 +35,12 @@ struct smb2_ioctl_resp {
 };
 
 void smb2_ioctl_req_encode(smb_wr *w, const struct smb2_ioctl_req *q);
-smb_status smb2_ioctl_req_decode(smb_rd *r, struct smb2_ioctl_req *q);
+SMB_WUR smb_status smb2_ioctl_req_decode(smb_rd *r, struct smb2_ioctl_req *q);
 /* Output may already sit where it goes (after the 48-byte fixed part and the
  * 8-aligned input): then nothing is copied. With neither input nor output
  * one zero byte stands for the Buffer (StructureSize 49). */
 void smb2_ioctl_resp_encode(smb_wr *w, const struct smb2_ioctl_resp *s);
-smb_status smb2_ioctl_resp_decode(smb_rd *r, struct smb2_ioctl_resp *s);
+SMB_WUR smb_status smb2_ioctl_resp_decode(smb_rd *r, struct smb2_ioctl_resp *s);
 
 struct smb2_vni_req {
     uint32_t capabilities;
@@ -55,9 +55,9 @@ struct smb2_vni_resp {
     uint16_t security_mode;
     uint16_t dialect;
 };
-smb_status smb2_vni_req_encode(const struct smb2_vni_req *v, uint8_t *out, size_t cap, size_t *len);
-smb_status smb2_vni_req_decode(struct smb2_buf b, struct smb2_vni_req *v);
-smb_status smb2_vni_resp_encode(const struct smb2_vni_resp *v, uint8_t out[24]);
-smb_status smb2_vni_resp_decode(struct smb2_buf b, struct smb2_vni_resp *v);
+SMB_WUR smb_status smb2_vni_req_encode(const struct smb2_vni_req *v, uint8_t *out, size_t cap, size_t *len);
+SMB_WUR smb_status smb2_vni_req_decode(struct smb2_buf b, struct smb2_vni_req *v);
+SMB_WUR smb_status smb2_vni_resp_encode(const struct smb2_vni_resp *v, uint8_t out[24]);
+SMB_WUR smb_status smb2_vni_resp_decode(struct smb2_buf b, struct smb2_vni_resp *v);
 
 #endif

@@ -18,8 +18,8 @@ struct smb2_lock_req {
 void smb2_lock_req_encode(smb_wr *w, const struct smb2_lock_req *q);
 /* Errors: SMB_E_MALFORMED (StructureSize, LockCount 0, elements beyond the
  * message), SMB_E_TRUNCATED. */
-smb_status smb2_lock_req_decode(smb_rd *r, struct smb2_lock_req *q);
+SMB_WUR smb_status smb2_lock_req_decode(smb_rd *r, struct smb2_lock_req *q);
 void smb2_lock_resp_encode(smb_wr *w);
-smb_status smb2_lock_resp_decode(smb_rd *r);
+SMB_WUR smb_status smb2_lock_resp_decode(smb_rd *r);
 
 #endif

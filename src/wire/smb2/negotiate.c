@@ -43,7 +43,7 @@ static void ctx_end(smb_wr *w, size_t len_off)
         wr_patch_u16le(w, len_off, (uint16_t)(w->off - len_off - 6));
 }
 
-static smb_status contexts_encode(smb_wr *w, size_t hdr_off, const struct smb2_neg_contexts *c,
+static SMB_WUR smb_status contexts_encode(smb_wr *w, size_t hdr_off, const struct smb2_neg_contexts *c,
                                   uint16_t *count)
 {
     size_t lo;
@@ -98,13 +98,13 @@ static smb_status contexts_encode(smb_wr *w, size_t hdr_off, const struct smb2_n
 
 /* ---- contexts: decode ---- */
 
-static smb_status bad(smb_rd *r)
+static SMB_WUR smb_status bad(smb_rd *r)
 {
     rd_fail(r, SMB_E_MALFORMED);
     return SMB_E_MALFORMED;
 }
 
-static smb_status ctx_decode_one(smb_rd *d, uint16_t type, struct smb2_neg_contexts *c)
+static SMB_WUR smb_status ctx_decode_one(smb_rd *d, uint16_t type, struct smb2_neg_contexts *c)
 {
     switch (type) {
     case SMB2_PREAUTH_INTEGRITY_CAPABILITIES: {
@@ -173,7 +173,7 @@ static smb_status ctx_decode_one(smb_rd *d, uint16_t type, struct smb2_neg_conte
 
 /* MS-SMB2 2.2.3.1: count contexts from off (relative to the header), each
  * 8-byte aligned, the last one not necessarily padded. */
-static smb_status contexts_decode(smb_rd *msg, uint32_t off, uint16_t count, struct smb2_neg_contexts *c)
+static SMB_WUR smb_status contexts_decode(smb_rd *msg, uint32_t off, uint16_t count, struct smb2_neg_contexts *c)
 {
     memset(c, 0, sizeof *c);
     if (count == 0)
@@ -373,7 +373,7 @@ smb_status smb2_negotiate_rsp_decode(smb_rd *msg, struct smb2_negotiate_rsp *s)
     return SMB_OK;
 }
 
-static smb_status check_hdr(smb_rd *r, bool want_response)
+static SMB_WUR smb_status check_hdr(smb_rd *r, bool want_response)
 {
     struct smb2_hdr h;
     smb_status st = smb2_hdr_decode(r, &h);

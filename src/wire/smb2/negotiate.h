@@ -130,21 +130,21 @@ struct smb2_negotiate_rsp {
  * Contexts are written 8-byte aligned relative to the header (MS-SMB2
  * 2.2.3.1). Errors: SMB_E_OVERFLOW (writer), SMB_E_BAD_ARGUMENT (counts over
  * the caps, no dialects). */
-smb_status smb2_negotiate_req_encode(smb_wr *w, size_t hdr_off, const struct smb2_negotiate_req *req);
-smb_status smb2_negotiate_rsp_encode(smb_wr *w, size_t hdr_off, const struct smb2_negotiate_rsp *rsp);
+SMB_WUR smb_status smb2_negotiate_req_encode(smb_wr *w, size_t hdr_off, const struct smb2_negotiate_req *req);
+SMB_WUR smb_status smb2_negotiate_rsp_encode(smb_wr *w, size_t hdr_off, const struct smb2_negotiate_rsp *rsp);
 
 /* Body decoders: msg's window starts at the SMB2 header, its offset at the
  * body. */
-smb_status smb2_negotiate_req_decode(smb_rd *msg, struct smb2_negotiate_req *req);
+SMB_WUR smb_status smb2_negotiate_req_decode(smb_rd *msg, struct smb2_negotiate_req *req);
 /* The response decoder also checks, for 3.1.1, that the server chose
  * exactly one hash algorithm, cipher and signing algorithm, and that the
  * preauth context is present (MS-SMB2 3.2.5.2). */
-smb_status smb2_negotiate_rsp_decode(smb_rd *msg, struct smb2_negotiate_rsp *rsp);
+SMB_WUR smb_status smb2_negotiate_rsp_decode(smb_rd *msg, struct smb2_negotiate_rsp *rsp);
 
 /* Whole-message helpers (no NetBIOS header): check the SMB2 header (command
  * NEGOTIATE, response flag as expected, for responses Status == 0), then
  * decode the body. */
-smb_status smb2_negotiate_rsp_parse(const uint8_t *msg, size_t len, struct smb2_negotiate_rsp *rsp);
-smb_status smb2_negotiate_req_parse(const uint8_t *msg, size_t len, struct smb2_negotiate_req *req);
+SMB_WUR smb_status smb2_negotiate_rsp_parse(const uint8_t *msg, size_t len, struct smb2_negotiate_rsp *rsp);
+SMB_WUR smb_status smb2_negotiate_req_parse(const uint8_t *msg, size_t len, struct smb2_negotiate_req *req);
 
 #endif

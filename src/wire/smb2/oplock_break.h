@@ -18,6 +18,6 @@ struct smb2_oplock_break {
 
 void smb2_oplock_break_encode(smb_wr *w, const struct smb2_oplock_break *b);
 /* Lease breaks (StructureSize 44) are reported as SMB_E_NOT_SUPPORTED. */
-smb_status smb2_oplock_break_decode(smb_rd *r, struct smb2_oplock_break *b);
+SMB_WUR smb_status smb2_oplock_break_decode(smb_rd *r, struct smb2_oplock_break *b);
 
 #endif

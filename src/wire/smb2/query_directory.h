@@ -36,11 +36,11 @@ struct smb2_query_directory_resp {
 };
 
 void smb2_query_directory_req_encode(smb_wr *w, const struct smb2_query_directory_req *q);
-smb_status smb2_query_directory_req_decode(smb_rd *r, struct smb2_query_directory_req *q);
+SMB_WUR smb_status smb2_query_directory_req_decode(smb_rd *r, struct smb2_query_directory_req *q);
 /* The output may already sit where it goes (writer position + 8): then
  * nothing is copied. */
 void smb2_query_directory_resp_encode(smb_wr *w, const struct smb2_query_directory_resp *s);
-smb_status smb2_query_directory_resp_decode(smb_rd *r, struct smb2_query_directory_resp *s);
+SMB_WUR smb_status smb2_query_directory_resp_decode(smb_rd *r, struct smb2_query_directory_resp *s);
 
 /* One directory entry, whatever the class (fields a class lacks stay 0). */
 struct smb2_dirent {
@@ -64,11 +64,11 @@ struct smb2_dir_iter {
     bool done;
 };
 void smb2_dir_iter_init(struct smb2_dir_iter *it, uint8_t info_class, struct smb2_buf output);
-smb_status smb2_dir_iter_next(struct smb2_dir_iter *it, struct smb2_dirent *e);
+SMB_WUR smb_status smb2_dir_iter_next(struct smb2_dir_iter *it, struct smb2_dirent *e);
 /* Server side: append one entry of the given class at *off in out (8-byte
  * aligned, NextEntryOffset of the previous entry patched by the caller via
  * the returned start offset). */
-smb_status smb2_dirent_encode(uint8_t info_class, const struct smb2_dirent *e, uint8_t *out, size_t cap, size_t *off,
+SMB_WUR smb_status smb2_dirent_encode(uint8_t info_class, const struct smb2_dirent *e, uint8_t *out, size_t cap, size_t *off,
                               size_t *start);
 
 #endif

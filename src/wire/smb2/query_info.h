@@ -37,11 +37,11 @@ struct smb2_query_info_resp {
 };
 
 void smb2_query_info_req_encode(smb_wr *w, const struct smb2_query_info_req *q);
-smb_status smb2_query_info_req_decode(smb_rd *r, struct smb2_query_info_req *q);
+SMB_WUR smb_status smb2_query_info_req_decode(smb_rd *r, struct smb2_query_info_req *q);
 /* The output may already sit where it goes (writer position + 8): then
  * nothing is copied. */
 void smb2_query_info_resp_encode(smb_wr *w, const struct smb2_query_info_resp *s);
-smb_status smb2_query_info_resp_decode(smb_rd *r, struct smb2_query_info_resp *s);
+SMB_WUR smb_status smb2_query_info_resp_decode(smb_rd *r, struct smb2_query_info_resp *s);
 
 /* FileBasicInformation + FileStandardInformation parts of FileAllInformation. */
 struct smb2_file_all_info {
@@ -52,6 +52,6 @@ struct smb2_file_all_info {
     bool delete_pending, directory;
     uint64_t index_number;
 };
-smb_status smb2_file_all_info_decode(struct smb2_buf b, struct smb2_file_all_info *out);
+SMB_WUR smb_status smb2_file_all_info_decode(struct smb2_buf b, struct smb2_file_all_info *out);
 
 #endif

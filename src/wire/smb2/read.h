@@ -22,11 +22,11 @@ struct smb2_read_resp {
 };
 
 void smb2_read_req_encode(smb_wr *w, const struct smb2_read_req *q);
-smb_status smb2_read_req_decode(smb_rd *r, struct smb2_read_req *q);
+SMB_WUR smb_status smb2_read_req_decode(smb_rd *r, struct smb2_read_req *q);
 /* The response body with its data appended (DataOffset 80). */
 /* The data may already sit where it goes (writer position + 16, e.g. read
  * there by pread): then nothing is copied. */
 void smb2_read_resp_encode(smb_wr *w, const struct smb2_read_resp *s);
-smb_status smb2_read_resp_decode(smb_rd *r, struct smb2_read_resp *s);
+SMB_WUR smb_status smb2_read_resp_decode(smb_rd *r, struct smb2_read_resp *s);
 
 #endif

@@ -24,8 +24,8 @@ struct smb2_session_setup_resp {
 };
 
 void smb2_session_setup_req_encode(smb_wr *w, const struct smb2_session_setup_req *q);
-smb_status smb2_session_setup_req_decode(smb_rd *r, struct smb2_session_setup_req *q);
+SMB_WUR smb_status smb2_session_setup_req_decode(smb_rd *r, struct smb2_session_setup_req *q);
 void smb2_session_setup_resp_encode(smb_wr *w, const struct smb2_session_setup_resp *s);
-smb_status smb2_session_setup_resp_decode(smb_rd *r, struct smb2_session_setup_resp *s);
+SMB_WUR smb_status smb2_session_setup_resp_decode(smb_rd *r, struct smb2_session_setup_resp *s);
 
 #endif

@@ -17,13 +17,13 @@ struct smb2_set_info_req {
 };
 
 void smb2_set_info_req_encode(smb_wr *w, const struct smb2_set_info_req *q);
-smb_status smb2_set_info_req_decode(smb_rd *r, struct smb2_set_info_req *q);
+SMB_WUR smb_status smb2_set_info_req_decode(smb_rd *r, struct smb2_set_info_req *q);
 void smb2_set_info_resp_encode(smb_wr *w);
-smb_status smb2_set_info_resp_decode(smb_rd *r);
+SMB_WUR smb_status smb2_set_info_resp_decode(smb_rd *r);
 
 /* Info buffers (written into out, length in *len). */
-smb_status smb2_rename_info_encode(bool replace, struct smb2_buf new_name_u16, uint8_t *out, size_t cap, size_t *len);
-smb_status smb2_rename_info_decode(struct smb2_buf b, bool *replace, struct smb2_buf *new_name_u16);
+SMB_WUR smb_status smb2_rename_info_encode(bool replace, struct smb2_buf new_name_u16, uint8_t *out, size_t cap, size_t *len);
+SMB_WUR smb_status smb2_rename_info_decode(struct smb2_buf b, bool *replace, struct smb2_buf *new_name_u16);
 void smb2_disposition_info_encode(bool delete_pending, uint8_t out[1]);
 void smb2_eof_info_encode(uint64_t eof, uint8_t out[8]);
 /* FileBasicInformation: times as FILETIME, 0 = leave unchanged. */

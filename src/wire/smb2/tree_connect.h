@@ -23,11 +23,11 @@ struct smb2_tree_connect_resp {
 };
 
 void smb2_tree_connect_req_encode(smb_wr *w, const struct smb2_tree_connect_req *q);
-smb_status smb2_tree_connect_req_decode(smb_rd *r, struct smb2_tree_connect_req *q);
+SMB_WUR smb_status smb2_tree_connect_req_decode(smb_rd *r, struct smb2_tree_connect_req *q);
 void smb2_tree_connect_resp_encode(smb_wr *w, const struct smb2_tree_connect_resp *s);
-smb_status smb2_tree_connect_resp_decode(smb_rd *r, struct smb2_tree_connect_resp *s);
+SMB_WUR smb_status smb2_tree_connect_resp_decode(smb_rd *r, struct smb2_tree_connect_resp *s);
 /* TREE_DISCONNECT request and response: 4-byte body. */
 void smb2_tree_disconnect_encode(smb_wr *w);
-smb_status smb2_tree_disconnect_decode(smb_rd *r);
+SMB_WUR smb_status smb2_tree_disconnect_decode(smb_rd *r);
 
 #endif

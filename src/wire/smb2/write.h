@@ -24,8 +24,8 @@ struct smb2_write_resp {
  * q->data.len bytes the caller appends itself. */
 void smb2_write_req_encode(smb_wr *w, const struct smb2_write_req *q);
 void smb2_write_req_encode_hdr(smb_wr *w, const struct smb2_write_req *q);
-smb_status smb2_write_req_decode(smb_rd *r, struct smb2_write_req *q);
+SMB_WUR smb_status smb2_write_req_decode(smb_rd *r, struct smb2_write_req *q);
 void smb2_write_resp_encode(smb_wr *w, const struct smb2_write_resp *s);
-smb_status smb2_write_resp_decode(smb_rd *r, struct smb2_write_resp *s);
+SMB_WUR smb_status smb2_write_resp_decode(smb_rd *r, struct smb2_write_resp *s);
 
 #endif
