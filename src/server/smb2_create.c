@@ -37,7 +37,7 @@ struct create_ctx {
     uint64_t alloc;
 };
 
-static smb_status parse_create_contexts(struct smb2_buf b, struct create_ctx *cc)
+static SMB_WUR smb_status parse_create_contexts(struct smb2_buf b, struct create_ctx *cc)
 {
     memset(cc, 0, sizeof *cc);
     size_t off = 0;
@@ -122,6 +122,12 @@ smb_status srv_cmd_create(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
         return SMB_E_ACCESS_DENIED;
     }
     struct srv_attr sb;
+    /* Another connection (another event loop) may create the name between
+     * the lookup and the creation: a creation that collides is looked up
+     * again once, and a disposition other than FILE_CREATE then opens what
+     * is there (smbtorture smb2.create.mkdir-dup), as Windows does. */
+    bool retried = false;
+lookup:
     st = srv_vfs_stat(v, rel, &sb);
     bool exists = st == SMB_OK;
     if (!exists && st != SMB_E_OBJECT_NAME_NOT_FOUND)
@@ -169,6 +175,10 @@ smb_status srv_cmd_create(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
     if (is_dir) {
         if (!exists) {
             st = srv_vfs_mkdir(v, rel);
+            if (st == SMB_E_OBJECT_NAME_COLLISION && disp != SMB2_FILE_CREATE && !retried) {
+                retried = true;
+                goto lookup;
+            }
             if (st != SMB_OK)
                 return st == SMB_E_OBJECT_NAME_NOT_FOUND ? SMB_E_OBJECT_PATH_NOT_FOUND : st;
         }
@@ -182,6 +192,10 @@ smb_status srv_cmd_create(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
         else if (action == SMB2_FILE_OVERWRITTEN || action == SMB2_FILE_SUPERSEDED)
             flags |= SRV_O_TRUNC | SRV_O_RDWR;
         st = srv_vfs_open(v, rel, flags, &fh);
+        if (st == SMB_E_OBJECT_NAME_COLLISION && !exists && disp != SMB2_FILE_CREATE && !retried) {
+            retried = true;
+            goto lookup;
+        }
         if (st == SMB_E_ACCESS_DENIED && !(acc & (SMB2_FILE_READ_DATA | SMB2_FILE_WRITE_DATA | SMB2_FILE_APPEND_DATA)) &&
             !(flags & (SRV_O_CREATE | SRV_O_TRUNC))) {
             /* attribute/delete-only open of a file we may not read */
