@@ -48,7 +48,9 @@ smb_status srv_cmd_ioctl(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
         struct smb2_vni_resp vr = {c->server_caps, {0}, c->server_secmode, c->dialect};
         memcpy(vr.guid, c->ctx->server_guid, 16);
         uint8_t vb[24];
-        (void)smb2_vni_resp_encode(&vr, vb);
+        smb_status st = smb2_vni_resp_encode(&vr, vb);
+        if (st != SMB_OK)
+            return st;
         put_ioctl_rsp(w, &q, vb, 24);
         rq->body_written = true;
         return SMB_OK;

@@ -40,7 +40,7 @@ static inline void srv_file_times(const struct srv_attr *st, uint64_t *cr, uint6
     srv_file_times(st, &(r).creation_time, &(r).last_access_time, &(r).last_write_time, &(r).change_time)
 
 /* MS-SMB2 3.3.5.12/3.3.5.13: CreditCharge covers a READ/WRITE of `bytes` */
-smb_status srv_check_charge(const struct srv_conn *c, const struct srv_req *rq, uint64_t bytes);
+SMB_WUR smb_status srv_check_charge(const struct srv_conn *c, const struct srv_req *rq, uint64_t bytes);
 
 /* MS-FSCC 2.4 file information classes */
 enum {

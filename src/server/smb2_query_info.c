@@ -27,7 +27,7 @@ static void put_standard(smb_wr *w, const struct srv_attr *st, bool delete_pendi
     wr_u16le(w, 0);
 }
 
-static smb_status put_name_info(smb_wr *w, const struct srv_open *o)
+static SMB_WUR smb_status put_name_info(smb_wr *w, const struct srv_open *o)
 {
     uint8_t name[2 * SRV_PATH_MAX];
     char win[SRV_PATH_MAX + 2];
@@ -45,7 +45,7 @@ static smb_status put_name_info(smb_wr *w, const struct srv_open *o)
 
 static void put_u16name(smb_wr *w, const char *s, bool with_len);
 
-static smb_status query_file(struct srv_conn *c, struct srv_open *o, uint8_t cls, smb_wr *w)
+static SMB_WUR smb_status query_file(struct srv_conn *c, struct srv_open *o, uint8_t cls, smb_wr *w)
 {
     struct srv_attr st;
     smb_status fs = srv_fh_fstat(o->fh, &st);
@@ -132,13 +132,17 @@ static void put_u16name(smb_wr *w, const char *s, bool with_len)
 {
     uint8_t u[128];
     size_t ul = 0;
-    smb_utf8_to_utf16le(s, strlen(s), u, sizeof u, &ul);
+    smb_status st = smb_utf8_to_utf16le(s, strlen(s), u, sizeof u, &ul);
+    if (st != SMB_OK) {
+        wr_fail(w, st); /* the caller's wr_ok check turns it into an error response */
+        return;
+    }
     if (with_len)
         wr_u32le(w, (uint32_t)ul);
     wr_bytes(w, u, ul);
 }
 
-static smb_status query_fs(struct srv_conn *c, struct srv_open *o, uint8_t cls, smb_wr *w)
+static SMB_WUR smb_status query_fs(struct srv_conn *c, struct srv_open *o, uint8_t cls, smb_wr *w)
 {
     struct srv_volinfo vf;
     smb_status st = srv_vfs_volume(&c->ctx->vfs[o->share], &vf);
@@ -151,7 +155,9 @@ static smb_status query_fs(struct srv_conn *c, struct srv_open *o, uint8_t cls, 
         const char *label = c->ctx->cfg.shares[o->share].name;
         uint8_t u[256];
         size_t ul = 0;
-        smb_utf8_to_utf16le(label, strlen(label), u, sizeof u, &ul);
+        st = smb_utf8_to_utf16le(label, strlen(label), u, sizeof u, &ul);
+        if (st != SMB_OK)
+            return st;
         wr_u64le(w, c->ctx->start_time);
         wr_u32le(w, (uint32_t)c->ctx->start_time ^ 0x5349474eu); /* VolumeSerialNumber */
         wr_u32le(w, (uint32_t)ul);

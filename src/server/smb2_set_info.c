@@ -11,7 +11,7 @@
 /* ------------------------------------------------------------------ */
 /* SET_INFO (MS-SMB2 3.3.5.21)                                           */
 
-static smb_status set_rename(struct srv_conn *c, struct srv_req *rq, struct srv_open *o, smb_rd *in, bool link)
+static SMB_WUR smb_status set_rename(struct srv_conn *c, struct srv_req *rq, struct srv_open *o, smb_rd *in, bool link)
 {
     uint8_t replace = rd_u8(in);
     rd_skip(in, 7);  /* Reserved */

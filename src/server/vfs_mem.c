@@ -176,7 +176,7 @@ static struct mem_dent *dent_find(const struct mem_inode *d, const char *name, s
 }
 
 /* Walk rel ("" = root) to its inode. */
-static smb_status lookup(struct srv_memfs *fs, const char *rel, struct mem_inode **out)
+static SMB_WUR smb_status lookup(struct srv_memfs *fs, const char *rel, struct mem_inode **out)
 {
     struct mem_inode *cur = fs->root;
     const char *p = rel;
@@ -198,7 +198,7 @@ static smb_status lookup(struct srv_memfs *fs, const char *rel, struct mem_inode
 }
 
 /* The parent directory of rel and its last component. */
-static smb_status parent_of(struct srv_memfs *fs, const char *rel, struct mem_inode **dir, const char **base)
+static SMB_WUR smb_status parent_of(struct srv_memfs *fs, const char *rel, struct mem_inode **dir, const char **base)
 {
     if (!rel[0])
         return SMB_E_ACCESS_DENIED; /* the root itself */
@@ -220,7 +220,7 @@ static smb_status parent_of(struct srv_memfs *fs, const char *rel, struct mem_in
     return st;
 }
 
-static smb_status dent_add(struct srv_memfs *fs, struct mem_inode *dir, const char *name, struct mem_inode *n)
+static SMB_WUR smb_status dent_add(struct srv_memfs *fs, struct mem_inode *dir, const char *name, struct mem_inode *n)
 {
     if (fs->nodes >= SRV_MEM_NODES_MAX)
         return SMB_E_DISK_FULL; /* ENOSPC: no inode left */
@@ -275,7 +275,7 @@ static void attr_fill(const struct srv_memfs *fs, const struct mem_inode *n, str
 }
 
 /* Make room for size bytes of data, charged to the tree. */
-static smb_status set_size(struct srv_memfs *fs, struct mem_inode *n, uint64_t size)
+static SMB_WUR smb_status set_size(struct srv_memfs *fs, struct mem_inode *n, uint64_t size)
 {
     if (size > fs->max_bytes || (size > n->size && size - n->size > fs->max_bytes - fs->bytes))
         return SMB_E_DISK_FULL;
@@ -298,7 +298,7 @@ static smb_status set_size(struct srv_memfs *fs, struct mem_inode *n, uint64_t s
     return SMB_OK;
 }
 
-static smb_status mem_open(const struct srv_vfs *v, const char *rel, unsigned flags, struct srv_fh **out)
+static SMB_WUR smb_status mem_open(const struct srv_vfs *v, const char *rel, unsigned flags, struct srv_fh **out)
 {
     struct srv_memfs *fs = v->mem;
     struct mem_fh *h = calloc(1, sizeof *h);
@@ -369,7 +369,7 @@ static void mem_release(struct srv_fh *hh)
     free(h);
 }
 
-static smb_status mem_stat(const struct srv_vfs *v, const char *rel, struct srv_attr *a)
+static SMB_WUR smb_status mem_stat(const struct srv_vfs *v, const char *rel, struct srv_attr *a)
 {
     struct srv_memfs *fs = v->mem;
     pthread_mutex_lock(&fs->mu);
@@ -381,7 +381,7 @@ static smb_status mem_stat(const struct srv_vfs *v, const char *rel, struct srv_
     return st;
 }
 
-static smb_status mem_mkdir(const struct srv_vfs *v, const char *rel)
+static SMB_WUR smb_status mem_mkdir(const struct srv_vfs *v, const char *rel)
 {
     struct srv_memfs *fs = v->mem;
     pthread_mutex_lock(&fs->mu);
@@ -401,7 +401,7 @@ static smb_status mem_mkdir(const struct srv_vfs *v, const char *rel)
     return st;
 }
 
-static smb_status mem_remove(const struct srv_vfs *v, const char *rel, bool is_dir)
+static SMB_WUR smb_status mem_remove(const struct srv_vfs *v, const char *rel, bool is_dir)
 {
     struct srv_memfs *fs = v->mem;
     pthread_mutex_lock(&fs->mu);
@@ -445,7 +445,7 @@ struct mem_pair {
     const char *b2;
 };
 
-static smb_status rename_locked(struct srv_memfs *fs, struct mem_pair *p, bool replace)
+static SMB_WUR smb_status rename_locked(struct srv_memfs *fs, struct mem_pair *p, bool replace)
 {
     struct mem_inode *n = p->se->ino;
     if (p->te && !replace)
@@ -479,7 +479,7 @@ static smb_status rename_locked(struct srv_memfs *fs, struct mem_pair *p, bool r
     return SMB_OK;
 }
 
-static smb_status link_locked(struct srv_memfs *fs, struct mem_pair *p, bool replace)
+static SMB_WUR smb_status link_locked(struct srv_memfs *fs, struct mem_pair *p, bool replace)
 {
     if (p->se->ino->dir)
         return SMB_E_ACCESS_DENIED; /* EPERM: no hard links to directories */
@@ -497,7 +497,7 @@ static smb_status link_locked(struct srv_memfs *fs, struct mem_pair *p, bool rep
 }
 
 /* Resolve both names under the tree's lock and run op. */
-static smb_status two_names(const struct srv_vfs *v, const char *from, const char *to, bool replace,
+static SMB_WUR smb_status two_names(const struct srv_vfs *v, const char *from, const char *to, bool replace,
                             smb_status (*op)(struct srv_memfs *, struct mem_pair *, bool))
 {
     struct srv_memfs *fs = v->mem;
@@ -517,17 +517,17 @@ static smb_status two_names(const struct srv_vfs *v, const char *from, const cha
     return st;
 }
 
-static smb_status mem_rename(const struct srv_vfs *v, const char *from, const char *to, bool replace)
+static SMB_WUR smb_status mem_rename(const struct srv_vfs *v, const char *from, const char *to, bool replace)
 {
     return two_names(v, from, to, replace, rename_locked);
 }
 
-static smb_status mem_link(const struct srv_vfs *v, const char *from, const char *to, bool replace)
+static SMB_WUR smb_status mem_link(const struct srv_vfs *v, const char *from, const char *to, bool replace)
 {
     return two_names(v, from, to, replace, link_locked);
 }
 
-static smb_status mem_volume(const struct srv_vfs *v, struct srv_volinfo *vi)
+static SMB_WUR smb_status mem_volume(const struct srv_vfs *v, struct srv_volinfo *vi)
 {
     struct srv_memfs *fs = v->mem;
     pthread_mutex_lock(&fs->mu);
@@ -547,7 +547,7 @@ static uint64_t mem_now(const struct srv_vfs *v)
     return t;
 }
 
-static smb_status mem_fstat(struct srv_fh *hh, struct srv_attr *a)
+static SMB_WUR smb_status mem_fstat(struct srv_fh *hh, struct srv_attr *a)
 {
     struct mem_fh *h = (struct mem_fh *)hh;
     pthread_mutex_lock(&h->fs->mu);
@@ -556,7 +556,7 @@ static smb_status mem_fstat(struct srv_fh *hh, struct srv_attr *a)
     return SMB_OK;
 }
 
-static smb_status mem_pread(struct srv_fh *hh, uint8_t *dst, size_t len, uint64_t off, int flags, size_t *got)
+static SMB_WUR smb_status mem_pread(struct srv_fh *hh, uint8_t *dst, size_t len, uint64_t off, int flags, size_t *got)
 {
     (void)flags; /* memory never waits */
     struct mem_fh *h = (struct mem_fh *)hh;
@@ -579,7 +579,7 @@ static smb_status mem_pread(struct srv_fh *hh, uint8_t *dst, size_t len, uint64_
     return SMB_OK;
 }
 
-static smb_status mem_pwrite(struct srv_fh *hh, const uint8_t *src, size_t len, uint64_t off, size_t *done)
+static SMB_WUR smb_status mem_pwrite(struct srv_fh *hh, const uint8_t *src, size_t len, uint64_t off, size_t *done)
 {
     struct mem_fh *h = (struct mem_fh *)hh;
     *done = 0;
@@ -602,7 +602,7 @@ static smb_status mem_pwrite(struct srv_fh *hh, const uint8_t *src, size_t len, 
     return st;
 }
 
-static smb_status mem_truncate(struct srv_fh *hh, uint64_t size)
+static SMB_WUR smb_status mem_truncate(struct srv_fh *hh, uint64_t size)
 {
     struct mem_fh *h = (struct mem_fh *)hh;
     if (!h->rdwr || size > INT64_MAX)
@@ -615,7 +615,7 @@ static smb_status mem_truncate(struct srv_fh *hh, uint64_t size)
     return st;
 }
 
-static smb_status mem_allocate(struct srv_fh *hh, uint64_t size)
+static SMB_WUR smb_status mem_allocate(struct srv_fh *hh, uint64_t size)
 {
     struct mem_fh *h = (struct mem_fh *)hh;
     if (size > INT64_MAX)
@@ -634,13 +634,13 @@ static smb_status mem_allocate(struct srv_fh *hh, uint64_t size)
     return st;
 }
 
-static smb_status mem_sync(struct srv_fh *hh, bool data_only)
+static SMB_WUR smb_status mem_sync(struct srv_fh *hh, bool data_only)
 {
     (void)data_only;
     return ((struct mem_fh *)hh)->attr_only ? SMB_E_ACCESS_DENIED : SMB_OK; /* EBADF on O_PATH */
 }
 
-static smb_status mem_setattr(struct srv_fh *hh, int readonly, uint64_t atime, uint64_t mtime)
+static SMB_WUR smb_status mem_setattr(struct srv_fh *hh, int readonly, uint64_t atime, uint64_t mtime)
 {
     struct mem_fh *h = (struct mem_fh *)hh;
     pthread_mutex_lock(&h->fs->mu);
@@ -656,7 +656,7 @@ static smb_status mem_setattr(struct srv_fh *hh, int readonly, uint64_t atime, u
     return SMB_OK;
 }
 
-static smb_status mem_readdir(struct srv_fh *hh, struct srv_dirent **out, size_t *n)
+static SMB_WUR smb_status mem_readdir(struct srv_fh *hh, struct srv_dirent **out, size_t *n)
 {
     struct mem_fh *h = (struct mem_fh *)hh;
     *out = NULL;

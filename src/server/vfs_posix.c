@@ -73,7 +73,7 @@ static void px_close_root(struct srv_vfs *v)
     v->root_fd = -1;
 }
 
-static smb_status px_open(const struct srv_vfs *v, const char *rel, unsigned flags, struct srv_fh **out)
+static SMB_WUR smb_status px_open(const struct srv_vfs *v, const char *rel, unsigned flags, struct srv_fh **out)
 {
     int of;
     if (flags & SRV_O_ATTR)
@@ -118,7 +118,7 @@ static void px_release(struct srv_fh *h)
     free(h);
 }
 
-static smb_status px_fstat(struct srv_fh *h, struct srv_attr *a)
+static SMB_WUR smb_status px_fstat(struct srv_fh *h, struct srv_attr *a)
 {
     struct stat st;
     if (fstat(fd_of(h), &st) != 0)
@@ -127,7 +127,7 @@ static smb_status px_fstat(struct srv_fh *h, struct srv_attr *a)
     return SMB_OK;
 }
 
-static smb_status px_stat(const struct srv_vfs *v, const char *rel, struct srv_attr *a)
+static SMB_WUR smb_status px_stat(const struct srv_vfs *v, const char *rel, struct srv_attr *a)
 {
     struct open_how how = {.flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS};
     long r = sys_openat2(v->root_fd, relp(rel), &how);
@@ -144,7 +144,7 @@ static smb_status px_stat(const struct srv_vfs *v, const char *rel, struct srv_a
 }
 
 /* Open the parent of rel beneath the root; *base points into rel. */
-static smb_status open_parent(const struct srv_vfs *v, const char *rel, int *pfd, const char **base)
+static SMB_WUR smb_status open_parent(const struct srv_vfs *v, const char *rel, int *pfd, const char **base)
 {
     char dir[SRV_PATH_MAX];
     const char *slash = strrchr(rel, '/');
@@ -170,7 +170,7 @@ static smb_status open_parent(const struct srv_vfs *v, const char *rel, int *pfd
     return SMB_OK;
 }
 
-static smb_status px_mkdir(const struct srv_vfs *v, const char *rel)
+static SMB_WUR smb_status px_mkdir(const struct srv_vfs *v, const char *rel)
 {
     int pfd;
     const char *base;
@@ -183,7 +183,7 @@ static smb_status px_mkdir(const struct srv_vfs *v, const char *rel)
     return rc ? srv_errno_status(e) : SMB_OK;
 }
 
-static smb_status px_remove(const struct srv_vfs *v, const char *rel, bool is_dir)
+static SMB_WUR smb_status px_remove(const struct srv_vfs *v, const char *rel, bool is_dir)
 {
     int pfd;
     const char *base;
@@ -197,7 +197,7 @@ static smb_status px_remove(const struct srv_vfs *v, const char *rel, bool is_di
 }
 
 /* both parents of a two-name operation */
-static smb_status open_parents(const struct srv_vfs *v, const char *from, const char *to, int *f1, const char **b1,
+static SMB_WUR smb_status open_parents(const struct srv_vfs *v, const char *from, const char *to, int *f1, const char **b1,
                                int *f2, const char **b2)
 {
     smb_status st = open_parent(v, from, f1, b1);
@@ -209,7 +209,7 @@ static smb_status open_parents(const struct srv_vfs *v, const char *from, const 
     return st;
 }
 
-static smb_status px_rename(const struct srv_vfs *v, const char *from, const char *to, bool replace)
+static SMB_WUR smb_status px_rename(const struct srv_vfs *v, const char *from, const char *to, bool replace)
 {
     int f1, f2;
     const char *b1, *b2;
@@ -223,7 +223,7 @@ static smb_status px_rename(const struct srv_vfs *v, const char *from, const cha
     return rc ? srv_errno_status(e) : SMB_OK;
 }
 
-static smb_status px_link(const struct srv_vfs *v, const char *from, const char *to, bool replace)
+static SMB_WUR smb_status px_link(const struct srv_vfs *v, const char *from, const char *to, bool replace)
 {
     int f1, f2;
     const char *b1, *b2;
@@ -243,7 +243,7 @@ static smb_status px_link(const struct srv_vfs *v, const char *from, const char 
     return rc ? srv_errno_status(e) : SMB_OK;
 }
 
-static smb_status px_volume(const struct srv_vfs *v, struct srv_volinfo *vi)
+static SMB_WUR smb_status px_volume(const struct srv_vfs *v, struct srv_volinfo *vi)
 {
     struct statvfs sv;
     if (fstatvfs(v->root_fd, &sv) != 0)
@@ -261,7 +261,7 @@ static uint64_t px_now(const struct srv_vfs *v)
     return srv_vfs_posix_now();
 }
 
-static smb_status px_pread(struct srv_fh *h, uint8_t *dst, size_t len, uint64_t off, int flags, size_t *got)
+static SMB_WUR smb_status px_pread(struct srv_fh *h, uint8_t *dst, size_t len, uint64_t off, int flags, size_t *got)
 {
     int fd = fd_of(h);
     size_t n = 0;
@@ -290,7 +290,7 @@ static smb_status px_pread(struct srv_fh *h, uint8_t *dst, size_t len, uint64_t 
     return SMB_OK;
 }
 
-static smb_status px_pwrite(struct srv_fh *h, const uint8_t *src, size_t len, uint64_t off, size_t *done)
+static SMB_WUR smb_status px_pwrite(struct srv_fh *h, const uint8_t *src, size_t len, uint64_t off, size_t *done)
 {
     int fd = fd_of(h);
     size_t n = 0;
@@ -308,14 +308,14 @@ static smb_status px_pwrite(struct srv_fh *h, const uint8_t *src, size_t len, ui
     return SMB_OK;
 }
 
-static smb_status px_truncate(struct srv_fh *h, uint64_t size)
+static SMB_WUR smb_status px_truncate(struct srv_fh *h, uint64_t size)
 {
     if (size > INT64_MAX)
         return SMB_E_INVALID_PARAMETER;
     return ftruncate(fd_of(h), (off_t)size) != 0 ? srv_errno_status(errno) : SMB_OK;
 }
 
-static smb_status px_allocate(struct srv_fh *h, uint64_t size)
+static SMB_WUR smb_status px_allocate(struct srv_fh *h, uint64_t size)
 {
     if (size > INT64_MAX)
         return SMB_E_INVALID_PARAMETER;
@@ -326,13 +326,13 @@ static smb_status px_allocate(struct srv_fh *h, uint64_t size)
     return SMB_OK;
 }
 
-static smb_status px_sync(struct srv_fh *h, bool data_only)
+static SMB_WUR smb_status px_sync(struct srv_fh *h, bool data_only)
 {
     int rc = data_only ? fdatasync(fd_of(h)) : fsync(fd_of(h));
     return rc != 0 ? srv_errno_status(errno) : SMB_OK;
 }
 
-static smb_status px_setattr(struct srv_fh *h, int readonly, uint64_t atime, uint64_t mtime)
+static SMB_WUR smb_status px_setattr(struct srv_fh *h, int readonly, uint64_t atime, uint64_t mtime)
 {
     int fd = fd_of(h);
     /* an attribute-only (O_PATH) handle cannot change them: EBADF is ignored */
@@ -354,7 +354,7 @@ static smb_status px_setattr(struct srv_fh *h, int readonly, uint64_t atime, uin
     return SMB_OK;
 }
 
-static smb_status px_readdir(struct srv_fh *h, struct srv_dirent **out, size_t *n)
+static SMB_WUR smb_status px_readdir(struct srv_fh *h, struct srv_dirent **out, size_t *n)
 {
     *out = NULL;
     *n = 0;
