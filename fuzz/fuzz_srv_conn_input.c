@@ -5,7 +5,8 @@
  * connection starts with a ready-made session 1 / tree 1 (fuzzing hook) so
  * the file commands are reached without an NTLM exchange. When bit 1 is set,
  * READ/WRITE/FLUSH become I/O jobs (bit 2: interim at once); each job is
- * run and completed after the next PDU, so a CANCEL in between can hit it. */
+ * run and completed after the next PDU, so a CANCEL in between can hit it
+ * (the loop is fuzz/srv_fuzz_drive.h, shared with fuzz_srv_core_mem). */
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -14,8 +15,7 @@
 #include <unistd.h>
 
 #include "server/session.h"
-
-void srv_conn_fuzz_session(struct srv_conn *c); /* session.c, SMBSIGN_FUZZING only */
+#include "srv_fuzz_drive.h"
 
 static struct srv_ctx *ctx;
 static char dir[] = "/tmp/smbsign-fuzz-share.XXXXXX";
@@ -58,62 +58,10 @@ static void setup(void)
         abort();
 }
 
-/* statuses the target does not judge (only that nothing crashes) */
-static volatile unsigned sink;
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (!ctx)
         setup();
-    struct srv_conn *c = srv_conn_new(ctx, "fuzz");
-    struct srv_buf out = {0};
-    size_t off = 0;
-    struct srv_io_job *job = NULL;
-    uint8_t *job_pdu = NULL;
-    if (size > 0) {
-        if (data[0] & 1)
-            srv_conn_fuzz_session(c);
-        if (data[0] & 2)
-            srv_conn_set_io_jobs(c, (data[0] & 4) ? 0 : 1000);
-        off = 1;
-    }
-    while (off + 2 <= size) {
-        size_t n = (size_t)data[off] | ((size_t)data[off + 1] << 8);
-        off += 2;
-        if (n > size - off)
-            n = size - off;
-        /* copy so ASan sees reads past the PDU */
-        uint8_t *pdu = malloc(n ? n : 1);
-        memcpy(pdu, data + off, n);
-        smb_status st = srv_conn_input(c, pdu, n, &out);
-        off += n;
-        out.len = 0;
-        (void)srv_conn_take_io_cancel(c);
-        if (job) {
-            srv_io_job_run(job);
-            srv_buf_free(&out);
-            sink ^= (unsigned)srv_conn_job_interim(c, job, &out); /* no-op when already sent */
-            out.len = 0;
-            sink ^= (unsigned)srv_conn_job_done(c, job, &out);
-            out.len = 0;
-            free(job_pdu);
-            job = NULL;
-            job_pdu = NULL;
-        }
-        if ((job = srv_conn_take_job(c)) != NULL)
-            job_pdu = pdu; /* a WRITE job points into it */
-        else
-            free(pdu);
-        if (st != SMB_OK)
-            break;
-    }
-    if (job) {
-        srv_io_job_run(job);
-        srv_buf_free(&out);
-        sink ^= (unsigned)srv_conn_job_done(c, job, &out);
-        free(job_pdu);
-    }
-    srv_buf_free(&out);
-    srv_conn_free(c);
+    (void)srv_fuzz_drive(ctx, data, size, NULL);
     return 0;
 }

@@ -224,7 +224,8 @@ static void print_check(const struct srv_config *cfg, smb_sign_level level, cons
         printf("listen: %s\n", cfg->listen[i]);
     printf("users: %s\n", cfg->users[0] ? cfg->users : "(none)");
     for (int i = 0; i < cfg->n_shares; i++)
-        printf("share: %s -> %s%s\n", cfg->shares[i].name, cfg->shares[i].ipc ? "(IPC$)" : cfg->shares[i].path,
+        printf("share: %s -> %s%s\n", cfg->shares[i].name,
+               cfg->shares[i].ipc ? "(IPC$)" : cfg->shares[i].mem ? "(memory)" : cfg->shares[i].path,
                cfg->shares[i].read_only ? " (read only)" : "");
     printf("limits: max pdu %u, max io %u, credits %u, sessions/conn %u, opens/conn %u, connections %u\n"
            "        (%u per address), idle timeout %us, handshake timeout %us, auth failure delay %ums\n",

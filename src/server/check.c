@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "server/userdb.h"
+#include "server/vfs.h"
 
 #define CHECK_MAX_CONF (1u << 20)
 
@@ -201,6 +202,13 @@ static void check_shares(struct chk *k)
         int sl = srv_config_find_line(k->text, s->name, NULL);
         int pl = srv_config_find_line(k->text, s->name, "path");
         struct stat st;
+        if (s->mem) {
+            report(k, SRV_CHECK_NOTE, sl,
+                   "share [%s] is held in memory (backend = memory, %llu MiB): its files are lost when the "
+                   "server stops or reloads",
+                   s->name, (unsigned long long)((s->mem_bytes ? s->mem_bytes : SRV_MEM_BYTES_DEFAULT) >> 20));
+            continue;
+        }
         if (!s->path[0]) {
             report(k, SRV_CHECK_ERROR, sl, "share [%s] has no path", s->name);
             continue;

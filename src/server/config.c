@@ -433,6 +433,20 @@ static int handler(void *user, const char *section, const char *name, const char
         if (parse_bool(value, &b))
             FAIL("[%s] %s: '%s' is not yes|no", section, k, value);
         lc->share->read_only = !strcmp(k, "read only") ? b : !b;
+    } else if (!strcmp(k, "backend")) {
+        /* smbsign's own: where the share's files live (server/vfs.h) */
+        if (!strcmp(value, "posix"))
+            lc->share->mem = false;
+        else if (!strcmp(value, "memory"))
+            lc->share->mem = true;
+        else
+            FAIL("[%s] backend: '%s' is not posix|memory", section, value);
+    } else if (!strcmp(k, "memory size")) {
+        char *end = NULL;
+        unsigned long long mb = strtoull(value, &end, 10);
+        if (!end || end == value || *end || mb == 0 || mb > 4096)
+            FAIL("[%s] memory size: '%s' is not 1..4096 (MiB)", section, value);
+        lc->share->mem_bytes = (uint64_t)mb << 20;
     } else if (!strcmp(k, "comment") || !strcmp(k, "browseable") || !strcmp(k, "browsable")) {
         /* accepted and ignored */
     } else {
@@ -701,7 +715,7 @@ smb_status srv_config_validate(struct srv_config *c, char *err, size_t errlen)
         c->max_io = (c->max_pdu - 4096) & ~0xFFFFu;
     for (int i = 0; i < c->n_shares; i++) {
         struct srv_share *s = &c->shares[i];
-        if (s->ipc)
+        if (s->ipc || s->mem)
             continue;
         struct stat st;
         if (!s->path[0]) {

@@ -51,6 +51,8 @@ struct srv_share {
     char path[PATH_MAX];
     bool read_only;
     bool ipc; /* IPC$ (no path) */
+    bool mem; /* [cfg] "backend = memory": an in-memory tree (server/vfs_mem.c), no path */
+    uint64_t mem_bytes; /* [cfg] "memory size": its data bytes (0: SRV_MEM_BYTES_DEFAULT) */
 };
 
 /* Where a setting came from, for --check-config. */

@@ -61,11 +61,14 @@ void srv_log(const struct srv_conn *c, int level, const char *fmt, ...)
     c->ctx->log(c->ctx->log_arg, level, msg);
 }
 
-static uint64_t filetime_now(void)
+uint64_t srv_ctx_now(const struct srv_ctx *ctx)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return srv_filetime(&ts);
+    /* the clock of the first share's file system (deterministic for the
+     * memory backend), else the POSIX one */
+    for (int i = 0; i < ctx->cfg.n_shares; i++)
+        if (ctx->vfs[i].ops)
+            return srv_vfs_now(&ctx->vfs[i]);
+    return srv_vfs_posix_now();
 }
 
 /* Drop one reference; the last one frees the table (its connections are all
@@ -84,8 +87,6 @@ smb_status srv_ctx_init(struct srv_ctx *ctx, const struct srv_config *cfg, smb_s
     memset(ctx, 0, sizeof *ctx);
     ctx->cfg = *cfg;
     ctx->level = level;
-    for (int i = 0; i < SRV_MAX_SHARES; i++)
-        ctx->vfs[i].root_fd = -1;
     ctx->shared = calloc(1, sizeof *ctx->shared);
     if (!ctx->shared) {
         snprintf(err, errlen, "out of memory");
@@ -99,18 +100,19 @@ smb_status srv_ctx_init(struct srv_ctx *ctx, const struct srv_config *cfg, smb_s
         srv_ctx_free(ctx);
         return st;
     }
-    ctx->start_time = filetime_now();
     for (int i = 0; i < cfg->n_shares; i++) {
         const struct srv_share *s = &cfg->shares[i];
         if (s->ipc)
             continue;
-        st = srv_vfs_open_root(&ctx->vfs[i], s->path, s->read_only);
+        st = s->mem ? srv_vfs_open_mem(&ctx->vfs[i], s->mem_bytes, s->read_only)
+                    : srv_vfs_open_root(&ctx->vfs[i], s->path, s->read_only);
         if (st != SMB_OK) {
-            snprintf(err, errlen, "share [%s]: cannot open %s", s->name, s->path);
+            snprintf(err, errlen, "share [%s]: cannot open %s", s->name, s->mem ? "a memory file system" : s->path);
             srv_ctx_free(ctx);
             return st;
         }
     }
+    ctx->start_time = srv_ctx_now(ctx);
     if (cfg->users[0]) {
         st = srv_userdb_load(&ctx->users, cfg->users, err, errlen);
         if (st != SMB_OK) {
@@ -124,8 +126,7 @@ smb_status srv_ctx_init(struct srv_ctx *ctx, const struct srv_config *cfg, smb_s
 void srv_ctx_free(struct srv_ctx *ctx)
 {
     for (int i = 0; i < SRV_MAX_SHARES; i++)
-        if (ctx->vfs[i].root_fd >= 0)
-            srv_vfs_close(&ctx->vfs[i]);
+        srv_vfs_close(&ctx->vfs[i]);
     srv_userdb_free(&ctx->users);
     srv_shared_put(ctx->shared);
     ctx->shared = NULL;
@@ -197,8 +198,8 @@ void srv_conn_free(struct srv_conn *c)
 void srv_conn_flush_all(struct srv_conn *c)
 {
     for (struct srv_open *o = c->opens; o; o = o->next)
-        if (o->fd >= 0 && o->writable)
-            fdatasync(o->fd);
+        if (o->fh && o->writable && srv_fh_sync(o->fh, true) != SMB_OK)
+            srv_log(c, SRV_LOG_ERROR, "flush of '%s' failed", o->rel ? o->rel : "");
 }
 
 uint32_t srv_conn_take_delay(struct srv_conn *c)
@@ -369,7 +370,7 @@ static SMB_WUR smb_status write_negotiate_rsp(struct srv_conn *c, smb_wr *w, uin
     r.max_transact_size = io;
     r.max_read_size = io;
     r.max_write_size = io;
-    r.system_time = filetime_now();
+    r.system_time = srv_ctx_now(c->ctx);
     r.server_start_time = 0;
     r.security_buffer = tok;
     r.security_buffer_len = (uint16_t)toklen;

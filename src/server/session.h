@@ -50,7 +50,7 @@ typedef void (*srv_log_fn)(void *arg, int level, const char *msg);
 struct srv_share_ent;
 struct srv_shared {
     pthread_mutex_t share_mu;
-    struct srv_share_ent *share_list; /* share-mode table (session_files.c) */
+    struct srv_share_ent *share_list; /* share-mode table (smb2_open.c) */
     int refs;                         /* ctxs using this state */
 };
 
@@ -77,6 +77,8 @@ void srv_ctx_free(struct srv_ctx *ctx);
 /* Make ctx (fresh from srv_ctx_init, not yet used by any connection) share
  * the server-wide state of running (SIGHUP reload). */
 void srv_ctx_adopt_shared(struct srv_ctx *ctx, const struct srv_ctx *running);
+/* The server's clock (FILETIME): the shares' file-system clock (server/vfs.h). */
+uint64_t srv_ctx_now(const struct srv_ctx *ctx);
 
 /* Growable output buffer (heap). */
 struct srv_buf {

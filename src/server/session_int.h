@@ -4,7 +4,8 @@
  * session_emit.c (the one response path: header, signing decision, preauth,
  * compound padding, NetBIOS framing),
  * session_auth.c (SPNEGO/NTLMSSP against the user db), session_sign.c
- * (message MACs) and session_files.c (tree and file commands).
+ * (message MACs) and the SMB2 commands, one per file (smb2_*.c, with
+ * smb2_open.h: the open table and share modes).
  */
 #ifndef SMBSIGN_SERVER_SESSION_INT_H
 #define SMBSIGN_SERVER_SESSION_INT_H
@@ -93,11 +94,11 @@ struct srv_open {
     uint64_t session_id;
     uint32_t tree_id;
     int share;
-    int fd;
+    struct srv_fh *fh; /* the file-system handle (server/vfs.h) */
     bool is_dir, ipc, delete_on_close, writable;
     uint32_t access;
     uint64_t position; /* FilePositionInformation: end of the last READ/WRITE */
-    struct srv_share_ent *sh; /* this open in the share-mode table (session_files.c) */
+    struct srv_share_ent *sh; /* this open in the share-mode table (smb2_open.c) */
     uint32_t jobs;     /* deferred READ/WRITE/FLUSH not yet completed (session_io.c) */
     char *rel; /* heap, path beneath the share root */
     /* directory enumeration */
@@ -123,13 +124,13 @@ struct srv_io_job {
     bool keeps_pdu;      /* WRITE: data points into the caller's PDU */
     bool interim_sent;
     uint64_t fid, async_id;
-    int fd;              /* dup of the open's descriptor, owned by the job */
+    struct srv_fh *fh;   /* a reference on the open's handle, owned by the job */
     uint64_t offset;     /* WRITE: UINT64_MAX appends at the end of file */
     uint32_t length, mincount;
     const uint8_t *data; /* WRITE data */
     struct srv_buf out;  /* the response frame, built at offset 0 (READ data pread in place) */
     /* results of srv_io_job_run */
-    int err;             /* errno, 0 on success */
+    smb_status res;      /* SMB_OK on success */
     size_t done_bytes;
     uint64_t end_offset; /* READ/WRITE: offset after the last byte */
 };
@@ -300,15 +301,9 @@ struct srv_session *srv_session_find(struct srv_conn *c, uint64_t id);
 /* Deferred file I/O (session_io.c). srv_io_defer makes rq a job (rq->job,
  * a pending entry) for a READ/WRITE/FLUSH that passed every check; it
  * returns SMB_OK, or an error when the request must run synchronously
- * instead (too many pending requests, no descriptor). The pread/pwrite
- * helpers retry EINTR and short transfers and return 0 or an errno. */
+ * instead (too many pending requests). */
 SMB_WUR smb_status srv_io_defer(struct srv_conn *c, struct srv_req *rq, struct srv_open *o, uint64_t offset,
                         uint32_t length, uint32_t mincount, const uint8_t *data);
-int srv_io_pread_all(int fd, uint8_t *dst, size_t len, uint64_t off, size_t *got);
-int srv_io_pwrite_all(int fd, const uint8_t *src, size_t len, uint64_t off, size_t *done);
-/* pread without waiting for the disk (RWF_NOWAIT): EAGAIN with *got bytes
- * read when the rest is not in the page cache */
-int srv_io_pread_nowait(int fd, uint8_t *dst, size_t len, uint64_t off, size_t *got);
 void srv_io_job_free(struct srv_io_job *j);
 /* MS-SMB2 3.3.1.2 credit grant for a response (session.c) */
 uint16_t srv_credits_grant(struct srv_conn *c, uint16_t requested, uint16_t charge);
@@ -328,7 +323,15 @@ SMB_WUR smb_status srv_auth_neg_token(const struct srv_config *cfg, uint8_t *out
 /* Wipe the authentication state of a session being freed. */
 void srv_auth_free(struct srv_session *s);
 
-/* helpers shared with session_files.c */
+/* FILE_ATTRIBUTE_* of a file, its AllocationSize and EndOfFile (0 for
+ * directories), and its four times (Creation, LastAccess, LastWrite, Change)
+ * written as MS-FSCC lays them out (server/smb2_open.c) */
+uint32_t srv_attrs_of(const struct srv_attr *st);
+uint64_t srv_alloc_of(const struct srv_attr *st);
+uint64_t srv_eof_of(const struct srv_attr *st);
+void srv_put_times(smb_wr *w, const struct srv_attr *st);
+
+/* the open table (smb2_open.c), used by the session and async code too */
 void srv_open_close(struct srv_conn *c, struct srv_open *o);
 void srv_tree_remove_opens(struct srv_conn *c, uint64_t session_id, uint32_t tree_id);
 

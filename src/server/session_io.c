@@ -1,15 +1,10 @@
 /* server/session_io.c - deferred file I/O for READ, WRITE and FLUSH: the core
- * checks the request, the adapter runs the pread/pwrite/fsync on an I/O
+ * checks the request, the adapter runs the read/write/sync (server/vfs.h) on an I/O
  * thread, the core answers (sync form, or interim STATUS_PENDING then a
  * final async response; MS-SMB2 3.3.4.2, 3.3.4.1.1). Contract in session.h. */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/uio.h>
-#include <unistd.h>
 
 #include "base/buf.h"
 #include "server/session_int.h"
@@ -19,63 +14,6 @@
 
 /* READ response: header, then the 16-byte fixed body; data at 0x50 (MS-SMB2 2.2.20) */
 #define READ_DATA_OFF (4 + SMB2_HDR_LEN + 16)
-
-int srv_io_pread_all(int fd, uint8_t *dst, size_t len, uint64_t off, size_t *got)
-{
-    size_t n = 0;
-    while (n < len) {
-        ssize_t r = pread(fd, dst + n, len - n, (off_t)(off + n));
-        if (r < 0) {
-            if (errno == EINTR)
-                continue;
-            *got = n;
-            return errno;
-        }
-        if (r == 0)
-            break;
-        n += (size_t)r;
-    }
-    *got = n;
-    return 0;
-}
-
-int srv_io_pread_nowait(int fd, uint8_t *dst, size_t len, uint64_t off, size_t *got)
-{
-    size_t n = 0;
-    while (n < len) {
-        struct iovec iov = {.iov_base = dst + n, .iov_len = len - n};
-        ssize_t r = preadv2(fd, &iov, 1, (off_t)(off + n), RWF_NOWAIT);
-        if (r < 0) {
-            if (errno == EINTR)
-                continue;
-            *got = n;
-            /* would block, or the file system cannot tell: the caller waits elsewhere */
-            return errno == EAGAIN || errno == EOPNOTSUPP || errno == ENOSYS ? EAGAIN : errno;
-        }
-        if (r == 0)
-            break;
-        n += (size_t)r;
-    }
-    *got = n;
-    return 0;
-}
-
-int srv_io_pwrite_all(int fd, const uint8_t *src, size_t len, uint64_t off, size_t *done)
-{
-    size_t n = 0;
-    while (n < len) {
-        ssize_t r = pwrite(fd, src + n, len - n, (off_t)(off + n));
-        if (r < 0) {
-            if (errno == EINTR)
-                continue;
-            *done = n;
-            return errno;
-        }
-        n += (size_t)r;
-    }
-    *done = n;
-    return 0;
-}
 
 void srv_conn_set_io_jobs(struct srv_conn *c, int after_ms) { c->io_async_after = after_ms < 0 ? -1 : after_ms; }
 
@@ -112,8 +50,7 @@ void srv_io_job_free(struct srv_io_job *j)
 {
     if (!j)
         return;
-    if (j->fd >= 0)
-        close(j->fd);
+    srv_fh_put(j->fh);
     srv_buf_free(&j->out);
     free(j);
 }
@@ -130,14 +67,9 @@ smb_status srv_io_defer(struct srv_conn *c, struct srv_req *rq, struct srv_open 
         free(pd);
         return SMB_E_NOMEM;
     }
-    /* The job owns its own descriptor: a CLOSE or TREE_DISCONNECT while it
-     * runs closes the open's, never the one in use. */
-    j->fd = fcntl(o->fd, F_DUPFD_CLOEXEC, 0);
-    if (j->fd < 0) {
-        free(j);
-        free(pd);
-        return SMB_E_INSUFFICIENT_RESOURCES;
-    }
+    /* The job holds its own reference on the handle: a CLOSE or
+     * TREE_DISCONNECT while it runs drops the open's, never the one in use. */
+    j->fh = srv_fh_ref(o->fh);
     atomic_init(&j->state, SRV_JOB_QUEUED);
     j->h = rq->h;
     j->charge = c->dialect >= SMB_DIALECT_210 ? rq->h.credit_charge : 1;
@@ -162,7 +94,7 @@ bool srv_io_job_run(struct srv_io_job *j)
         return false; /* cancelled before it started */
     switch (j->h.command) {
     case SMB2_READ:
-        j->err = srv_io_pread_all(j->fd, j->out.p + READ_DATA_OFF, j->length, j->offset, &j->done_bytes);
+        j->res = srv_fh_pread(j->fh, j->out.p + READ_DATA_OFF, j->length, j->offset, 0, &j->done_bytes);
         j->end_offset = j->offset + j->done_bytes;
         break;
     case SMB2_WRITE: {
@@ -170,26 +102,24 @@ bool srv_io_job_run(struct srv_io_job *j)
         if (off == UINT64_MAX) {
             /* append (MS-SMB2 3.3.5.13): the end of file as of this job,
              * after the jobs queued before it on the handle */
-            struct stat sb;
-            if (fstat(j->fd, &sb) != 0) {
-                j->err = errno;
+            struct srv_attr sb;
+            if ((j->res = srv_fh_fstat(j->fh, &sb)) != SMB_OK)
                 break;
-            }
-            off = (uint64_t)sb.st_size;
+            off = sb.size;
             if (off > INT64_MAX - (uint64_t)j->length) {
-                j->err = EFBIG;
+                j->res = SMB_E_DISK_FULL; /* EFBIG */
                 break;
             }
         }
-        j->err = srv_io_pwrite_all(j->fd, j->data, j->length, off, &j->done_bytes);
+        j->res = srv_fh_pwrite(j->fh, j->data, j->length, off, &j->done_bytes);
         j->end_offset = off + j->done_bytes;
         break;
     }
     case SMB2_FLUSH:
-        j->err = fsync(j->fd) != 0 ? errno : 0;
+        j->res = srv_fh_sync(j->fh, false);
         break;
     default:
-        j->err = EINVAL;
+        j->res = SMB_E_INVALID_PARAMETER;
         break;
     }
     return true;
@@ -253,8 +183,8 @@ static SMB_WUR smb_status job_status(const struct srv_io_job *j, bool ran)
 {
     if (!ran)
         return SMB_E_CANCELLED;
-    if (j->err)
-        return srv_errno_status(j->err);
+    if (j->res != SMB_OK)
+        return j->res;
     if (j->h.command == SMB2_READ && ((j->done_bytes == 0 && j->length > 0) || j->done_bytes < j->mincount))
         return SMB_E_END_OF_FILE;
     return SMB_OK;

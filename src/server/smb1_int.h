@@ -21,7 +21,7 @@
 struct smb1_open {
     bool used;
     uint16_t tid; /* the tree it was opened under: only requests naming that TID reach it */
-    int fd;
+    struct srv_fh *fh;
     bool is_dir;
     char *rel; /* heap: path beneath the share root ("" = root) */
 };

@@ -78,8 +78,7 @@ void srv_smb1_free(struct srv_conn *c)
         return;
     for (int i = 0; i < SMB1_SRV_MAX_OPENS; i++)
         if (s->opens[i].used) {
-            if (s->opens[i].fd >= 0)
-                close(s->opens[i].fd);
+            srv_fh_put(s->opens[i].fh);
             free(s->opens[i].rel);
         }
     if (s->sess) {
@@ -93,12 +92,6 @@ void srv_smb1_free(struct srv_conn *c)
     c->smb1 = NULL;
 }
 
-static uint64_t filetime_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return srv_filetime(&ts);
-}
 
 /* ---- command handlers: write one block into w, return the status ---- */
 
@@ -132,7 +125,7 @@ static SMB_WUR smb_status h_negotiate(struct srv_conn *c, struct srv_smb1 *s, co
     rsp.max_raw_size = 65536;
     rsp.capabilities =
         SMB1_CAP_UNICODE | SMB1_CAP_LARGE_FILES | SMB1_CAP_NT_SMBS | SMB1_CAP_STATUS32 | SMB1_CAP_NT_FIND;
-    rsp.system_time = filetime_now();
+    rsp.system_time = srv_ctx_now(c->ctx);
     /* MS-SMB 2.2.4.5.2: extended security when the client asks for it (Flags2), else
      * the NT LM 0.12 form with an 8-byte challenge and the domain name (MS-CIFS 2.2.4.52.2). */
     s->extended = (le16(pdu + 10) & SMB1_FLAGS2_EXTENDED_SECURITY) != 0;
@@ -375,8 +368,7 @@ static void tree_select(struct srv_smb1 *s, uint16_t tid)
 
 static void open_close(struct smb1_open *o)
 {
-    if (o->fd >= 0)
-        close(o->fd);
+    srv_fh_put(o->fh);
     free(o->rel);
     memset(o, 0, sizeof *o);
 }
@@ -417,32 +409,32 @@ static SMB_WUR smb_status h_nt_create(struct srv_conn *c, struct srv_smb1 *s, co
         return SMB_E_OBJECT_NAME_INVALID;
     const struct srv_vfs *v = &c->ctx->vfs[s->share];
     bool ro = c->ctx->cfg.shares[s->share].read_only;
-    int flags = O_CLOEXEC;
+    unsigned flags = 0;
     bool want_dir = (q.options & 0x1) != 0; /* FILE_DIRECTORY_FILE */
-    struct stat stt;
+    struct srv_attr stt;
     bool exists = srv_vfs_stat(v, rel, &stt) == SMB_OK;
-    if (exists && S_ISDIR(stt.st_mode))
+    if (exists && stt.type == SRV_FT_DIR)
         want_dir = true;
     bool write =
         !want_dir && (q.desired_access & 0x40000116u) != 0; /* FILE_WRITE_DATA|APPEND|EA|ATTR|GENERIC_WRITE */
     switch (q.disposition) {
     case 0: /* FILE_SUPERSEDE */
     case 5: /* FILE_OVERWRITE_IF */
-        flags |= O_CREAT | O_TRUNC;
+        flags |= SRV_O_CREATE | SRV_O_TRUNC;
         write = true;
         break;
     case 1: /* FILE_OPEN */
         break;
     case 2: /* FILE_CREATE */
-        flags |= O_CREAT | O_EXCL;
+        flags |= SRV_O_CREATE | SRV_O_EXCL;
         write = true;
         break;
     case 3: /* FILE_OPEN_IF */
-        flags |= O_CREAT;
+        flags |= SRV_O_CREATE;
         write = write || !exists;
         break;
     case 4: /* FILE_OVERWRITE */
-        flags |= O_TRUNC;
+        flags |= SRV_O_TRUNC;
         write = true;
         break;
     default:
@@ -450,12 +442,12 @@ static SMB_WUR smb_status h_nt_create(struct srv_conn *c, struct srv_smb1 *s, co
     }
     if (want_dir) {
         if (!exists)
-            return (flags & O_CREAT) ? SMB_E_NOT_SUPPORTED : SMB_E_OBJECT_NAME_NOT_FOUND;
-        flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC;
+            return (flags & SRV_O_CREATE) ? SMB_E_NOT_SUPPORTED : SMB_E_OBJECT_NAME_NOT_FOUND;
+        flags = SRV_O_DIR;
     } else {
         if (write && ro)
             return SMB_E_ACCESS_DENIED;
-        flags |= write ? O_RDWR : O_RDONLY;
+        flags |= write ? SRV_O_RDWR : 0;
     }
     int slot = -1;
     for (int i = 0; i < SMB1_SRV_MAX_OPENS && slot < 0; i++)
@@ -463,32 +455,31 @@ static SMB_WUR smb_status h_nt_create(struct srv_conn *c, struct srv_smb1 *s, co
             slot = i;
     if (slot < 0)
         return SMB_E_INSUFFICIENT_RESOURCES;
-    int fd = -1;
-    smb_status st = srv_vfs_open(v, rel, flags, 0644, &fd);
+    struct srv_fh *fh = NULL;
+    smb_status st = srv_vfs_open(v, rel, flags, &fh);
     if (st != SMB_OK)
         return st;
-    if (fstat(fd, &stt) != 0) {
-        st = srv_errno_status(errno);
-        close(fd);
+    if ((st = srv_fh_fstat(fh, &stt)) != SMB_OK) {
+        srv_fh_put(fh);
         return st;
     }
     s->opens[slot].used = true;
     s->opens[slot].tid = h->tid;
-    s->opens[slot].fd = fd;
+    s->opens[slot].fh = fh;
     s->opens[slot].is_dir = want_dir;
     s->opens[slot].rel = strdup(rel);
     struct smb1_nt_create_rsp rsp;
     memset(&rsp, 0, sizeof rsp);
     rsp.fid = (uint16_t)(slot + 1);
     rsp.disposition =
-        exists ? ((flags & O_TRUNC) ? 3 : 1) : 2; /* FILE_OVERWRITTEN / FILE_OPENED / FILE_CREATED */
-    rsp.create_time = srv_filetime(&stt.st_ctim);
-    rsp.access_time = srv_filetime(&stt.st_atim);
-    rsp.write_time = srv_filetime(&stt.st_mtim);
-    rsp.change_time = srv_filetime(&stt.st_ctim);
+        exists ? ((flags & SRV_O_TRUNC) ? 3 : 1) : 2; /* FILE_OVERWRITTEN / FILE_OPENED / FILE_CREATED */
+    rsp.create_time = stt.ctime;
+    rsp.access_time = stt.atime;
+    rsp.write_time = stt.mtime;
+    rsp.change_time = stt.ctime;
     rsp.ext_attributes = want_dir ? 0x10 : 0x80;
-    rsp.allocation_size = (uint64_t)stt.st_blocks * 512;
-    rsp.end_of_file = want_dir ? 0 : (uint64_t)stt.st_size;
+    rsp.allocation_size = stt.alloc;
+    rsp.end_of_file = want_dir ? 0 : stt.size;
     rsp.directory = want_dir;
     s->chain_fid = rsp.fid;
     return smb1_nt_create_rsp_encode(w, hoff, &rsp) == SMB_OK ? SMB_OK : SMB_E_INTERNAL_ERROR;
@@ -515,9 +506,10 @@ static SMB_WUR smb_status h_write(struct srv_smb1 *s, const struct smb1_hdr *h, 
     struct smb1_open *o = srv_smb1_fid(s, h, q.fid);
     if (!o || o->is_dir)
         return SMB_E_INVALID_HANDLE;
-    ssize_t k = pwrite(o->fd, q.data, q.data_len, (off_t)q.offset);
-    if (k < 0)
-        return srv_errno_status(errno);
+    size_t k = 0;
+    smb_status st = srv_fh_pwrite(o->fh, q.data, q.data_len, q.offset, &k);
+    if (st != SMB_OK)
+        return st;
     return smb1_write_rsp_encode(w, hoff, (uint32_t)k) == SMB_OK ? SMB_OK : SMB_E_INTERNAL_ERROR;
 }
 
@@ -543,13 +535,11 @@ static SMB_WUR smb_status h_read(struct srv_smb1 *s, const struct smb1_hdr *h, c
     uint8_t *buf = malloc(want ? want : 1);
     if (!buf)
         return SMB_E_INSUFFICIENT_RESOURCES;
-    ssize_t k = pread(o->fd, buf, want, (off_t)q.offset);
-    smb_status st;
-    if (k < 0)
-        st = srv_errno_status(errno);
-    else if (k == 0 && want)
+    size_t k = 0;
+    smb_status st = srv_fh_pread(o->fh, buf, want, q.offset, 0, &k);
+    if (st == SMB_OK && k == 0 && want)
         st = SMB_E_END_OF_FILE;
-    else
+    else if (st == SMB_OK)
         st = smb1_read_rsp_encode(w, hoff, buf, (uint32_t)k) == SMB_OK ? SMB_OK : SMB_E_INTERNAL_ERROR;
     free(buf);
     return st;
@@ -614,9 +604,9 @@ static SMB_WUR smb_status h_path_op(struct srv_conn *c, struct srv_smb1 *s, cons
         return st;
     const struct srv_vfs *v = &c->ctx->vfs[s->share];
     if (h->command == SMB1_COM_CHECK_DIRECTORY) {
-        struct stat stt;
+        struct srv_attr stt;
         st = srv_vfs_stat(v, rel, &stt);
-        if (st == SMB_OK && !S_ISDIR(stt.st_mode))
+        if (st == SMB_OK && stt.type != SRV_FT_DIR)
             st = SMB_E_NOT_A_DIRECTORY;
         if (st == SMB_E_OBJECT_NAME_NOT_FOUND)
             st = SMB_E_OBJECT_PATH_NOT_FOUND;
@@ -627,7 +617,7 @@ static SMB_WUR smb_status h_path_op(struct srv_conn *c, struct srv_smb1 *s, cons
     if (c->ctx->cfg.shares[s->share].read_only)
         return SMB_E_MEDIA_WRITE_PROTECTED;
     if (h->command == SMB1_COM_CREATE_DIRECTORY)
-        st = srv_vfs_mkdir(v, rel, 0755);
+        st = srv_vfs_mkdir(v, rel);
     else if (h->command == SMB1_COM_RENAME)
         st = rel2[0] ? srv_vfs_rename(v, rel, rel2, false) : SMB_E_OBJECT_NAME_INVALID;
     else
@@ -641,18 +631,13 @@ static SMB_WUR smb_status h_disk(struct srv_conn *c, struct srv_smb1 *s, const s
 {
     if (!srv_smb1_tree_ok(s, h))
         return SMB_E_NETWORK_NAME_DELETED;
-    int fd = -1;
-    struct statvfs sv;
-    smb_status st = srv_vfs_open(&c->ctx->vfs[s->share], "", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0, &fd);
+    struct srv_volinfo sv;
+    smb_status st = srv_vfs_volume(&c->ctx->vfs[s->share], &sv);
     if (st != SMB_OK)
         return st;
-    int rc = fstatvfs(fd, &sv);
-    close(fd);
-    if (rc != 0)
-        return srv_errno_status(errno);
     uint64_t unit = 65536; /* bytes per unit = BlocksPerUnit (128) * BlockSize (512) */
-    uint64_t total = (uint64_t)sv.f_blocks * sv.f_frsize / unit,
-             avail = (uint64_t)sv.f_bavail * sv.f_frsize / unit;
+    uint64_t total = (uint64_t)sv.blocks * sv.block_size / unit,
+             avail = (uint64_t)sv.bavail * sv.block_size / unit;
     struct smb1_wmark m;
     smb1_wr_begin(w, hoff, &m);
     wr_u16le(w, (uint16_t)(total > 0xFFFF ? 0xFFFF : total));

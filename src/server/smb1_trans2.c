@@ -8,14 +8,9 @@
  * here; refused with STATUS_ACCESS_DENIED when the policy engine's decision
  * says so, KB887429).
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/statvfs.h>
-#include <unistd.h>
 
 #include "base/utf16.h"
 #include "server/smb1_int.h"
@@ -49,9 +44,9 @@
 #define SMB_FIND_CLOSE_AFTER_REQUEST 0x0001
 #define SMB_FIND_CLOSE_AT_EOS 0x0002
 
-static uint32_t attrs_of(const struct stat *st)
+static uint32_t attrs_of(const struct srv_attr *st)
 {
-    return S_ISDIR(st->st_mode) ? 0x10 : 0x80; /* FILE_ATTRIBUTE_DIRECTORY / NORMAL */
+    return st->type == SRV_FT_DIR ? 0x10 : 0x80; /* FILE_ATTRIBUTE_DIRECTORY / NORMAL */
 }
 
 /* A UTF-16LE name filling the rest of a parameter block (len bytes): its
@@ -66,12 +61,12 @@ static size_t u16_name_len(const uint8_t *p, size_t len)
     return n;
 }
 
-static void put_basic(smb_wr *w, const struct stat *st)
+static void put_basic(smb_wr *w, const struct srv_attr *st)
 {
-    wr_u64le(w, srv_filetime(&st->st_ctim));
-    wr_u64le(w, srv_filetime(&st->st_atim));
-    wr_u64le(w, srv_filetime(&st->st_mtim));
-    wr_u64le(w, srv_filetime(&st->st_ctim));
+    wr_u64le(w, st->ctime);
+    wr_u64le(w, st->atime);
+    wr_u64le(w, st->mtime);
+    wr_u64le(w, st->ctime);
     wr_u32le(w, attrs_of(st));
 }
 
@@ -94,9 +89,10 @@ static const char *base_name(const char *rel)
 }
 
 /* File information for QUERY_PATH / QUERY_FILE (MS-CIFS 2.2.8.3). */
-static SMB_WUR smb_status file_info(smb_wr *dw, uint16_t level, const struct stat *st, const char *rel)
+static SMB_WUR smb_status file_info(smb_wr *dw, uint16_t level, const struct srv_attr *st, const char *rel)
 {
-    uint64_t alloc = (uint64_t)st->st_blocks * 512, eof = S_ISDIR(st->st_mode) ? 0 : (uint64_t)st->st_size;
+    bool dir = st->type == SRV_FT_DIR;
+    uint64_t alloc = st->alloc, eof = dir ? 0 : st->size;
     const char *name = rel[0] ? base_name(rel) : "\\";
     switch (level) {
     case SMB_QUERY_FILE_BASIC_INFO:
@@ -106,9 +102,9 @@ static SMB_WUR smb_status file_info(smb_wr *dw, uint16_t level, const struct sta
     case SMB_QUERY_FILE_STANDARD_INFO:
         wr_u64le(dw, alloc);
         wr_u64le(dw, eof);
-        wr_u32le(dw, (uint32_t)st->st_nlink);
+        wr_u32le(dw, st->nlink);
         wr_u8(dw, 0);
-        wr_u8(dw, S_ISDIR(st->st_mode) ? 1 : 0);
+        wr_u8(dw, dir ? 1 : 0);
         wr_u16le(dw, 0);
         return SMB_OK;
     case SMB_QUERY_FILE_EA_INFO:
@@ -122,14 +118,14 @@ static SMB_WUR smb_status file_info(smb_wr *dw, uint16_t level, const struct sta
         wr_u32le(dw, 0);
         wr_u64le(dw, alloc);
         wr_u64le(dw, eof);
-        wr_u32le(dw, (uint32_t)st->st_nlink);
+        wr_u32le(dw, st->nlink);
         wr_u8(dw, 0);
-        wr_u8(dw, S_ISDIR(st->st_mode) ? 1 : 0);
+        wr_u8(dw, dir ? 1 : 0);
         wr_u16le(dw, 0);
         wr_u32le(dw, 0); /* EaSize */
         return put_u16_name(dw, name, true);
     case SMB_QUERY_FILE_STREAM_INFO:
-        if (S_ISDIR(st->st_mode))
+        if (dir)
             return SMB_OK; /* no streams */
         wr_u32le(dw, 0);   /* NextEntryOffset */
         wr_u32le(dw, 14);  /* StreamNameLength: "::$DATA" */
@@ -141,24 +137,24 @@ static SMB_WUR smb_status file_info(smb_wr *dw, uint16_t level, const struct sta
     }
 }
 
-static SMB_WUR smb_status fs_info(const struct srv_vfs *v, smb_wr *dw, uint16_t level, int fd)
+static SMB_WUR smb_status fs_info(const struct srv_vfs *v, smb_wr *dw, uint16_t level)
 {
-    struct statvfs sv;
-    if (fstatvfs(fd, &sv) != 0)
-        return srv_errno_status(errno);
-    (void)v;
-    uint32_t bps = 512, spu = sv.f_frsize >= 512 ? (uint32_t)(sv.f_frsize / 512) : 1;
+    struct srv_volinfo sv;
+    smb_status st = srv_vfs_volume(v, &sv);
+    if (st != SMB_OK)
+        return st;
+    uint32_t bps = 512, spu = sv.block_size >= 512 ? (uint32_t)(sv.block_size / 512) : 1;
     switch (level) {
     case SMB_INFO_ALLOCATION:
         wr_u32le(dw, 0);
         wr_u32le(dw, spu);
-        wr_u32le(dw, (uint32_t)(sv.f_blocks > 0xFFFFFFFFu ? 0xFFFFFFFFu : sv.f_blocks));
-        wr_u32le(dw, (uint32_t)(sv.f_bavail > 0xFFFFFFFFu ? 0xFFFFFFFFu : sv.f_bavail));
+        wr_u32le(dw, (uint32_t)(sv.blocks > 0xFFFFFFFFu ? 0xFFFFFFFFu : sv.blocks));
+        wr_u32le(dw, (uint32_t)(sv.bavail > 0xFFFFFFFFu ? 0xFFFFFFFFu : sv.bavail));
         wr_u16le(dw, (uint16_t)bps);
         return SMB_OK;
     case SMB_QUERY_FS_SIZE_INFO:
-        wr_u64le(dw, sv.f_blocks);
-        wr_u64le(dw, sv.f_bavail);
+        wr_u64le(dw, sv.blocks);
+        wr_u64le(dw, sv.bavail);
         wr_u32le(dw, spu);
         wr_u32le(dw, bps);
         return SMB_OK;
@@ -194,17 +190,17 @@ static int put_entry(smb_wr *dw, uint16_t level, const struct srv_dirent *e, uin
     size_t ul = 0;
     if (smb_utf8_to_utf16le(e->name, strlen(e->name), u, sizeof u, &ul) != SMB_OK)
         return 0; /* skip names we cannot express */
-    const struct stat *st = &e->st;
-    uint64_t eof = S_ISDIR(st->st_mode) ? 0 : (uint64_t)st->st_size, alloc = (uint64_t)st->st_blocks * 512;
+    const struct srv_attr *st = &e->st;
+    uint64_t eof = st->type == SRV_FT_DIR ? 0 : st->size, alloc = st->alloc;
     size_t next_at = wr_reserve(dw, 4);
     wr_u32le(dw, index);
     if (level == SMB_FIND_FILE_NAMES_INFO) {
         wr_u32le(dw, (uint32_t)ul);
     } else {
-        wr_u64le(dw, srv_filetime(&st->st_ctim));
-        wr_u64le(dw, srv_filetime(&st->st_atim));
-        wr_u64le(dw, srv_filetime(&st->st_mtim));
-        wr_u64le(dw, srv_filetime(&st->st_ctim));
+        wr_u64le(dw, st->ctime);
+        wr_u64le(dw, st->atime);
+        wr_u64le(dw, st->mtime);
+        wr_u64le(dw, st->ctime);
         wr_u64le(dw, eof);
         wr_u64le(dw, alloc);
         wr_u32le(dw, attrs_of(st));
@@ -282,14 +278,14 @@ static SMB_WUR smb_status find_first(struct srv_conn *c, struct srv_smb1 *s, con
     if (!pattern[0])
         snprintf(pattern, sizeof pattern, "*");
     const struct srv_vfs *v = &c->ctx->vfs[s->share];
-    int fd = -1;
-    smb_status st = srv_vfs_open(v, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0, &fd);
+    struct srv_fh *fh = NULL;
+    smb_status st = srv_vfs_open(v, dir, SRV_O_DIR, &fh);
     if (st != SMB_OK)
         return st == SMB_E_OBJECT_NAME_NOT_FOUND ? SMB_E_OBJECT_PATH_NOT_FOUND : st;
     struct srv_dirent *all = NULL;
     size_t n = 0;
-    st = srv_vfs_readdir(fd, &all, &n);
-    close(fd);
+    st = srv_fh_readdir(fh, &all, &n);
+    srv_fh_put(fh);
     if (st != SMB_OK)
         return st;
     size_t k = 0;
@@ -357,9 +353,7 @@ static SMB_WUR smb_status set_file(struct srv_smb1 *s, const struct smb1_hdr *h,
     case SMB_SET_FILE_END_OF_FILE_INFO:
         if (q->data_len < 8 || o->is_dir)
             return SMB_E_INVALID_PARAMETER;
-        if (ftruncate(o->fd, (off_t)le64(q->data)) != 0)
-            return srv_errno_status(errno);
-        return SMB_OK;
+        return srv_fh_truncate(o->fh, le64(q->data));
     default:
         return SMB_E_NOT_SUPPORTED;
     }
@@ -418,18 +412,12 @@ smb_status srv_smb1_trans2(struct srv_conn *c, struct srv_smb1 *s, const struct 
         st = find_next(s, &q, &pw, &dw);
         break;
     case TRANS2_QUERY_FS_INFORMATION: {
-        int fd = -1;
-        st = q.param_len >= 2 ? srv_vfs_open(v, "", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0, &fd)
-                              : SMB_E_INVALID_PARAMETER;
-        if (st == SMB_OK) {
-            st = fs_info(v, &dw, le16(q.param), fd);
-            close(fd);
-        }
+        st = q.param_len >= 2 ? fs_info(v, &dw, le16(q.param)) : SMB_E_INVALID_PARAMETER;
         break;
     }
     case TRANS2_QUERY_PATH_INFORMATION: {
         char rel[SRV_PATH_MAX];
-        struct stat stt;
+        struct srv_attr stt;
         if (q.param_len < 6) {
             st = SMB_E_INVALID_PARAMETER;
             break;
@@ -446,12 +434,9 @@ smb_status srv_smb1_trans2(struct srv_conn *c, struct srv_smb1 *s, const struct 
     }
     case TRANS2_QUERY_FILE_INFORMATION: {
         struct smb1_open *o = q.param_len >= 4 ? srv_smb1_fid(s, h, le16(q.param)) : NULL;
-        struct stat stt;
-        if (!o)
-            st = SMB_E_INVALID_HANDLE;
-        else if (fstat(o->fd, &stt) != 0)
-            st = srv_errno_status(errno);
-        else {
+        struct srv_attr stt;
+        st = o ? srv_fh_fstat(o->fh, &stt) : SMB_E_INVALID_HANDLE;
+        if (st == SMB_OK) {
             wr_u16le(&pw, 0);
             st = file_info(&dw, le16(q.param + 2), &stt, o->rel ? o->rel : "");
         }

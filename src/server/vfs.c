@@ -1,23 +1,13 @@
-/* server/vfs.c - share-rooted file access with openat2 (see vfs.h). */
+/* server/vfs.c - the file-system interface: names, the read-only rule,
+ * wildcards, FILETIME (see vfs.h); backends in vfs_posix.c and vfs_mem.c. */
 #include "server/vfs.h"
 
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 #include "base/utf16.h"
-
-static long sys_openat2(int dirfd, const char *path, struct open_how *how)
-{
-    return syscall(SYS_openat2, dirfd, path, how, sizeof *how);
-}
 
 smb_status srv_errno_status(int e)
 {
@@ -40,22 +30,6 @@ smb_status srv_errno_status(int e)
     case EFBIG: return SMB_E_DISK_FULL;
     default: return SMB_E_ACCESS_DENIED;
     }
-}
-
-smb_status srv_vfs_open_root(struct srv_vfs *v, const char *path, bool read_only)
-{
-    v->read_only = read_only;
-    v->root_fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (v->root_fd < 0)
-        return srv_errno_status(errno);
-    return SMB_OK;
-}
-
-void srv_vfs_close(struct srv_vfs *v)
-{
-    if (v->root_fd >= 0)
-        close(v->root_fd);
-    v->root_fd = -1;
 }
 
 smb_status srv_vfs_path(const uint8_t *u16, size_t len, char *out, size_t cap)
@@ -102,206 +76,50 @@ smb_status srv_vfs_path(const uint8_t *u16, size_t len, char *out, size_t cap)
     return SMB_OK;
 }
 
-static const char *relp(const char *rel) { return rel[0] ? rel : "."; }
+/* ---- the interface: the read-only rule, then the backend ---- */
 
-smb_status srv_vfs_open(const struct srv_vfs *v, const char *rel, int flags, mode_t mode, int *fd)
+smb_status srv_vfs_open(const struct srv_vfs *v, const char *rel, unsigned flags, struct srv_fh **out)
 {
-    if (v->read_only && ((flags & O_ACCMODE) != O_RDONLY || (flags & (O_CREAT | O_TRUNC))))
+    *out = NULL;
+    if (v->read_only && (flags & (SRV_O_RDWR | SRV_O_CREATE | SRV_O_TRUNC)))
         return SMB_E_MEDIA_WRITE_PROTECTED;
-    struct open_how how = {
-        .flags = (uint64_t)(flags | O_CLOEXEC),
-        .mode = (flags & O_CREAT) ? mode : 0,
-        .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
-    };
-    long r;
-    do
-        r = sys_openat2(v->root_fd, relp(rel), &how);
-    while (r < 0 && errno == EAGAIN);
-    if (r < 0)
-        return srv_errno_status(errno);
-    *fd = (int)r;
-    return SMB_OK;
+    if ((flags & SRV_O_TRUNC) && !(flags & SRV_O_RDWR))
+        return SMB_E_INVALID_PARAMETER;
+    return v->ops->open(v, rel, flags, out);
 }
 
-smb_status srv_vfs_stat(const struct srv_vfs *v, const char *rel, struct stat *st)
+smb_status srv_vfs_stat(const struct srv_vfs *v, const char *rel, struct srv_attr *a)
 {
-    int fd;
-    struct open_how how = {.flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS};
-    long r = sys_openat2(v->root_fd, relp(rel), &how);
-    if (r < 0)
-        return srv_errno_status(errno);
-    fd = (int)r;
-    int rc = fstat(fd, st);
-    int e = errno;
-    close(fd);
-    return rc ? srv_errno_status(e) : SMB_OK;
+    return v->ops->stat(v, rel, a);
 }
 
-/* Open the parent of rel beneath the root; *base points into rel. */
-static SMB_WUR smb_status open_parent(const struct srv_vfs *v, const char *rel, int *pfd, const char **base)
+smb_status srv_vfs_mkdir(const struct srv_vfs *v, const char *rel)
 {
-    char dir[SRV_PATH_MAX];
-    const char *slash = strrchr(rel, '/');
-    if (!rel[0])
-        return SMB_E_ACCESS_DENIED; /* the root itself */
-    if (slash) {
-        size_t n = (size_t)(slash - rel);
-        if (n >= sizeof dir)
-            return SMB_E_OBJECT_NAME_INVALID;
-        memcpy(dir, rel, n);
-        dir[n] = 0;
-        *base = slash + 1;
-    } else {
-        dir[0] = 0;
-        *base = rel;
-    }
-    struct open_how how = {.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
-                           .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS};
-    long r = sys_openat2(v->root_fd, relp(dir), &how);
-    if (r < 0)
-        return errno == ENOENT ? SMB_E_OBJECT_PATH_NOT_FOUND : srv_errno_status(errno);
-    *pfd = (int)r;
-    return SMB_OK;
-}
-
-smb_status srv_vfs_mkdir(const struct srv_vfs *v, const char *rel, mode_t mode)
-{
-    if (v->read_only)
-        return SMB_E_MEDIA_WRITE_PROTECTED;
-    int pfd;
-    const char *base;
-    smb_status st = open_parent(v, rel, &pfd, &base);
-    if (st != SMB_OK)
-        return st;
-    int rc = mkdirat(pfd, base, mode);
-    int e = errno;
-    close(pfd);
-    return rc ? srv_errno_status(e) : SMB_OK;
+    return v->read_only ? SMB_E_MEDIA_WRITE_PROTECTED : v->ops->mkdir(v, rel);
 }
 
 smb_status srv_vfs_remove(const struct srv_vfs *v, const char *rel, bool is_dir)
 {
-    if (v->read_only)
-        return SMB_E_MEDIA_WRITE_PROTECTED;
-    int pfd;
-    const char *base;
-    smb_status st = open_parent(v, rel, &pfd, &base);
-    if (st != SMB_OK)
-        return st;
-    int rc = unlinkat(pfd, base, is_dir ? AT_REMOVEDIR : 0);
-    int e = errno;
-    close(pfd);
-    return rc ? srv_errno_status(e) : SMB_OK;
+    return v->read_only ? SMB_E_MEDIA_WRITE_PROTECTED : v->ops->remove(v, rel, is_dir);
 }
 
 smb_status srv_vfs_rename(const struct srv_vfs *v, const char *from, const char *to, bool replace)
 {
-    if (v->read_only)
-        return SMB_E_MEDIA_WRITE_PROTECTED;
-    int f1 = -1, f2 = -1;
-    const char *b1, *b2;
-    smb_status st = open_parent(v, from, &f1, &b1);
-    if (st != SMB_OK)
-        return st;
-    st = open_parent(v, to, &f2, &b2);
-    if (st != SMB_OK) {
-        close(f1);
-        return st;
-    }
-    int rc = renameat2(f1, b1, f2, b2, replace ? 0 : RENAME_NOREPLACE);
-    int e = errno;
-    close(f1);
-    close(f2);
-    if (rc && e == EEXIST)
-        return SMB_E_OBJECT_NAME_COLLISION;
-    return rc ? srv_errno_status(e) : SMB_OK;
+    return v->read_only ? SMB_E_MEDIA_WRITE_PROTECTED : v->ops->rename(v, from, to, replace);
 }
 
 smb_status srv_vfs_link(const struct srv_vfs *v, const char *from, const char *to, bool replace)
 {
-    if (v->read_only)
-        return SMB_E_MEDIA_WRITE_PROTECTED;
-    int f1 = -1, f2 = -1;
-    const char *b1, *b2;
-    smb_status st = open_parent(v, from, &f1, &b1);
-    if (st != SMB_OK)
-        return st;
-    st = open_parent(v, to, &f2, &b2);
-    if (st != SMB_OK) {
-        close(f1);
-        return st;
-    }
-    /* linkat without AT_SYMLINK_FOLLOW links the name itself, never a
-     * symlink's target, so nothing outside the share can be linked in. */
-    int rc = linkat(f1, b1, f2, b2, 0);
-    int e = errno;
-    if (rc && e == EEXIST && replace && unlinkat(f2, b2, 0) == 0) {
-        rc = linkat(f1, b1, f2, b2, 0);
-        e = errno;
-    }
-    close(f1);
-    close(f2);
-    if (rc && e == EEXIST)
-        return SMB_E_OBJECT_NAME_COLLISION;
-    return rc ? srv_errno_status(e) : SMB_OK;
+    return v->read_only ? SMB_E_MEDIA_WRITE_PROTECTED : v->ops->link(v, from, to, replace);
 }
 
-smb_status srv_vfs_readdir(int dfd, struct srv_dirent **out, size_t *n)
+smb_status srv_vfs_volume(const struct srv_vfs *v, struct srv_volinfo *vi) { return v->ops->volume(v, vi); }
+
+void srv_vfs_close(struct srv_vfs *v)
 {
-    *out = NULL;
-    *n = 0;
-    int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return srv_errno_status(errno);
-    DIR *d = fdopendir(fd);
-    if (!d) {
-        close(fd);
-        return srv_errno_status(errno);
-    }
-    size_t cap = 16, cnt = 0;
-    struct srv_dirent *a = malloc(cap * sizeof *a);
-    smb_status st = SMB_OK;
-    if (!a) {
-        st = SMB_E_NOMEM;
-        goto out;
-    }
-    /* "." and ".." first, as Windows lists them. */
-    for (int i = 0; i < 2; i++) {
-        snprintf(a[cnt].name, sizeof a[cnt].name, "%s", i ? ".." : ".");
-        if (fstatat(dirfd(d), i ? "." : ".", &a[cnt].st, 0) == 0) /* '..' of the root must not leak */
-            cnt++;
-    }
-    struct dirent *de;
-    while ((de = readdir(d)) != NULL) {
-        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-            continue;
-        if (cnt >= SRV_DIR_ENTRIES_MAX)
-            break;
-        if (cnt == cap) {
-            struct srv_dirent *na = realloc(a, cap * 2 * sizeof *a);
-            if (!na) {
-                st = SMB_E_NOMEM;
-                goto out;
-            }
-            a = na;
-            cap *= 2;
-        }
-        if (strlen(de->d_name) > SRV_NAME_MAX)
-            continue;
-        if (fstatat(dirfd(d), de->d_name, &a[cnt].st, AT_SYMLINK_NOFOLLOW) != 0)
-            continue;
-        snprintf(a[cnt].name, sizeof a[cnt].name, "%s", de->d_name);
-        cnt++;
-    }
-out:
-    closedir(d);
-    if (st != SMB_OK) {
-        free(a);
-        return st;
-    }
-    *out = a;
-    *n = cnt;
-    return SMB_OK;
+    if (v->ops)
+        v->ops->close_root(v);
+    v->ops = NULL;
 }
 
 static int lc(int c) { return (c >= 'A' && c <= 'Z') ? c + 32 : c; }

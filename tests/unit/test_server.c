@@ -1,5 +1,7 @@
-/* tests/unit/test_server.c - server/: config parser, user database, share-rooted
- * vfs (traversal and symlink escapes), and the sans-I/O core's NEGOTIATE. */
+/* tests/unit/test_server.c - server/: config parser, user database, the
+ * file-system interface (POSIX: traversal and symlink escapes; both backends
+ * held against each other; memory bounds), and the sans-I/O core (NEGOTIATE,
+ * signing, file commands over the POSIX and the memory backend). */
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -411,21 +413,22 @@ static void vfs_symlinks_cannot_escape(void **state)
     assert_int_equal(symlink("..", q), 0);
 
     struct srv_vfs v;
-    int fd = -1;
+    struct srv_fh *fh = NULL;
     assert_int_equal(srv_vfs_open_root(&v, share, false), SMB_OK);
-    assert_int_equal(srv_vfs_open(&v, "inside", O_RDONLY, 0, &fd), SMB_OK);
-    close(fd);
-    assert_int_equal(srv_vfs_open(&v, "ok", O_RDONLY, 0, &fd), SMB_OK);
-    close(fd);
-    assert_int_equal(srv_vfs_open(&v, "up", O_RDONLY, 0, &fd), SMB_E_ACCESS_DENIED);
-    assert_int_equal(srv_vfs_open(&v, "abs", O_RDONLY, 0, &fd), SMB_E_ACCESS_DENIED);
-    assert_int_equal(srv_vfs_open(&v, "dirup/secret", O_RDONLY, 0, &fd), SMB_E_ACCESS_DENIED);
-    assert_int_equal(srv_vfs_open(&v, "../secret", O_RDONLY, 0, &fd), SMB_E_ACCESS_DENIED);
-    assert_int_equal(srv_vfs_open(&v, p, O_RDONLY, 0, &fd), SMB_E_ACCESS_DENIED); /* absolute */
-    struct stat st;
+    assert_int_equal(srv_vfs_open(&v, "inside", 0, &fh), SMB_OK);
+    srv_fh_put(fh);
+    assert_int_equal(srv_vfs_open(&v, "ok", 0, &fh), SMB_OK);
+    srv_fh_put(fh);
+    assert_int_equal(srv_vfs_open(&v, "up", 0, &fh), SMB_E_ACCESS_DENIED);
+    assert_null(fh);
+    assert_int_equal(srv_vfs_open(&v, "abs", 0, &fh), SMB_E_ACCESS_DENIED);
+    assert_int_equal(srv_vfs_open(&v, "dirup/secret", 0, &fh), SMB_E_ACCESS_DENIED);
+    assert_int_equal(srv_vfs_open(&v, "../secret", 0, &fh), SMB_E_ACCESS_DENIED);
+    assert_int_equal(srv_vfs_open(&v, p, 0, &fh), SMB_E_ACCESS_DENIED); /* absolute */
+    struct srv_attr st;
     assert_int_equal(srv_vfs_stat(&v, "up", &st), SMB_E_ACCESS_DENIED);
     /* creating through an escaping directory link is refused too */
-    assert_int_equal(srv_vfs_mkdir(&v, "dirup/newdir", 0755), SMB_E_ACCESS_DENIED);
+    assert_int_equal(srv_vfs_mkdir(&v, "dirup/newdir"), SMB_E_ACCESS_DENIED);
     assert_int_equal(srv_vfs_rename(&v, "inside", "dirup/stolen", false), SMB_E_ACCESS_DENIED);
     snprintf(q, sizeof q, "%s/newdir", d);
     assert_int_not_equal(access(q, F_OK), 0);
@@ -436,10 +439,10 @@ static void vfs_symlinks_cannot_escape(void **state)
 
     /* read-only share */
     assert_int_equal(srv_vfs_open_root(&v, share, true), SMB_OK);
-    assert_int_equal(srv_vfs_open(&v, "renamed", O_RDWR, 0, &fd), SMB_E_MEDIA_WRITE_PROTECTED);
-    assert_int_equal(srv_vfs_open(&v, "renamed", O_RDONLY, 0, &fd), SMB_OK);
-    close(fd);
-    assert_int_equal(srv_vfs_mkdir(&v, "x", 0755), SMB_E_MEDIA_WRITE_PROTECTED);
+    assert_int_equal(srv_vfs_open(&v, "renamed", SRV_O_RDWR, &fh), SMB_E_MEDIA_WRITE_PROTECTED);
+    assert_int_equal(srv_vfs_open(&v, "renamed", 0, &fh), SMB_OK);
+    srv_fh_put(fh);
+    assert_int_equal(srv_vfs_mkdir(&v, "x"), SMB_E_MEDIA_WRITE_PROTECTED);
     assert_int_equal(srv_vfs_remove(&v, "renamed", false), SMB_E_MEDIA_WRITE_PROTECTED);
     srv_vfs_close(&v);
     char cmd[700];
@@ -665,6 +668,8 @@ static size_t tree_connect_body(uint8_t *b, const char *path)
     return wr_len(&w);
 }
 
+static bool fixture_mem; /* fixture_login_as: the share is a memory one (server/vfs_mem.c) */
+
 /* How the final SESSION_SETUP carries the SPNEGO mechListMIC. */
 enum mlmic { MLMIC_VALID, MLMIC_NONE, MLMIC_BAD };
 
@@ -681,6 +686,7 @@ static uint32_t fixture_login_as(struct sess_fixture *f, smb_sign_level level, e
     char spec[300];
     snprintf(spec, sizeof spec, "share=%s", f->dir);
     assert_int_equal(srv_config_add_share(&cfg, spec, err, sizeof err), SMB_OK);
+    cfg.shares[0].mem = fixture_mem;
     f->ctx = malloc(sizeof *f->ctx);
     assert_int_equal(srv_ctx_init(f->ctx, &cfg, level, err, sizeof err), SMB_OK);
     char db[128], hex[33];
@@ -2159,6 +2165,387 @@ static void core_io_job_close_and_logoff(void **state)
     io_fixture_free(&f); /* `leftover` never completed: freed with the connection */
 }
 
+/* ---------------- the two file-system backends ---------------- */
+
+/* One scripted sequence of vfs operations; every status is recorded so the
+ * POSIX and memory backends can be held against each other, and the
+ * expected values are checked for both. */
+#define NOPS 40
+static void vfs_script(struct srv_vfs *v, smb_status *rec, int *nrec)
+{
+    int k = 0;
+#define REC(x) (rec[k++] = (x))
+    struct srv_fh *h = NULL, *ro = NULL, *dh = NULL;
+    struct srv_attr a;
+    uint8_t buf[64];
+    size_t n = 0;
+    REC(srv_vfs_mkdir(v, "d"));
+    REC(srv_vfs_mkdir(v, "d"));
+    REC(srv_vfs_mkdir(v, "x/y"));
+    REC(srv_vfs_open(v, "d/f", SRV_O_CREATE | SRV_O_EXCL | SRV_O_RDWR, &h));
+    REC(srv_fh_pwrite(h, (const uint8_t *)"hello", 5, 0, &n));
+    assert_int_equal(n, 5);
+    REC(srv_fh_pread(h, buf, sizeof buf, 0, 0, &n));
+    assert_int_equal(n, 5);
+    assert_memory_equal(buf, "hello", 5);
+    REC(srv_fh_pread(h, buf, sizeof buf, 100, 0, &n));
+    assert_int_equal(n, 0);
+    REC(srv_vfs_open(v, "d/f", SRV_O_CREATE | SRV_O_EXCL | SRV_O_RDWR, &ro));
+    REC(srv_vfs_open(v, "nope", 0, &ro));
+    REC(srv_vfs_open(v, "d/f/z", 0, &ro));
+    REC(srv_vfs_open(v, "d/f", SRV_O_DIR, &ro));
+    REC(srv_vfs_open(v, "d", SRV_O_RDWR, &ro));
+    REC(srv_fh_truncate(h, 2));
+    REC(srv_fh_fstat(h, &a));
+    assert_int_equal(a.size, 2);
+    assert_int_equal(a.type, SRV_FT_REG);
+    REC(srv_vfs_rename(v, "d/f", "g", false));
+    REC(srv_vfs_rename(v, "g", "d", false));
+    REC(srv_vfs_rename(v, "missing", "h", false));
+    REC(srv_vfs_rename(v, "d", "d/sub", false));
+    REC(srv_vfs_link(v, "g", "d/l", false));
+    REC(srv_fh_fstat(h, &a));
+    assert_int_equal(a.nlink, 2);
+    REC(srv_vfs_link(v, "d", "dl", false));
+    REC(srv_vfs_link(v, "g", "d/l", false));
+    REC(srv_vfs_remove(v, "d", true));
+    REC(srv_vfs_remove(v, "d", false));
+    REC(srv_vfs_remove(v, "g", true));
+    REC(srv_vfs_remove(v, "d/l", false));
+    REC(srv_vfs_remove(v, "d", true));
+    REC(srv_vfs_remove(v, "", false));
+    /* a read-only handle cannot write or truncate; a directory has no data */
+    REC(srv_vfs_open(v, "g", 0, &ro));
+    REC(srv_fh_pwrite(ro, (const uint8_t *)"x", 1, 0, &n));
+    REC(srv_fh_truncate(ro, 0));
+    REC(srv_vfs_open(v, "", SRV_O_DIR, &dh));
+    REC(srv_fh_pread(dh, buf, 1, 0, 0, &n));
+    struct srv_dirent *e = NULL;
+    size_t ne = 0;
+    REC(srv_fh_readdir(dh, &e, &ne));
+    assert_int_equal(ne, 3);
+    assert_string_equal(e[0].name, ".");
+    assert_string_equal(e[1].name, "..");
+    assert_string_equal(e[2].name, "g");
+    assert_int_equal(e[2].st.size, 2);
+    free(e);
+    /* removed while open: the handle still reads it */
+    REC(srv_vfs_remove(v, "g", false));
+    REC(srv_fh_pread(h, buf, sizeof buf, 0, 0, &n));
+    assert_int_equal(n, 2);
+    REC(srv_vfs_stat(v, "g", &a));
+    srv_fh_put(h);
+    srv_fh_put(ro);
+    srv_fh_put(dh);
+    *nrec = k;
+#undef REC
+}
+
+static const smb_status vfs_script_expect[] = {
+    SMB_OK, SMB_E_OBJECT_NAME_COLLISION, SMB_E_OBJECT_PATH_NOT_FOUND, SMB_OK, SMB_OK, SMB_OK, SMB_OK,
+    SMB_E_OBJECT_NAME_COLLISION, SMB_E_OBJECT_NAME_NOT_FOUND, SMB_E_OBJECT_PATH_NOT_FOUND,
+    SMB_E_OBJECT_PATH_NOT_FOUND, SMB_E_FILE_IS_A_DIRECTORY, SMB_OK, SMB_OK,
+    /* rename */ SMB_OK, SMB_E_OBJECT_NAME_COLLISION, SMB_E_OBJECT_NAME_NOT_FOUND, SMB_E_INVALID_PARAMETER,
+    /* link */ SMB_OK, SMB_OK, SMB_E_ACCESS_DENIED, SMB_E_OBJECT_NAME_COLLISION,
+    /* remove */ SMB_E_DIRECTORY_NOT_EMPTY, SMB_E_FILE_IS_A_DIRECTORY, SMB_E_OBJECT_PATH_NOT_FOUND, SMB_OK, SMB_OK,
+    SMB_E_ACCESS_DENIED,
+    /* read-only handle, directory */ SMB_OK, SMB_E_ACCESS_DENIED, SMB_E_INVALID_PARAMETER, SMB_OK,
+    SMB_E_FILE_IS_A_DIRECTORY, SMB_OK,
+    /* removed while open */ SMB_OK, SMB_OK, SMB_E_OBJECT_NAME_NOT_FOUND,
+};
+
+static void vfs_backends_agree(void **state)
+{
+    (void)state;
+    smb_status rp[NOPS], rm[NOPS];
+    int np = 0, nm = 0;
+    char *d = mkdtemp_s();
+    struct srv_vfs v;
+    assert_int_equal(srv_vfs_open_root(&v, d, false), SMB_OK);
+    assert_string_equal(v.ops->name, "posix");
+    vfs_script(&v, rp, &np);
+    srv_vfs_close(&v);
+    assert_int_equal(srv_vfs_open_mem(&v, 0, false), SMB_OK);
+    assert_string_equal(v.ops->name, "memory");
+    vfs_script(&v, rm, &nm);
+    srv_vfs_close(&v);
+    assert_int_equal(np, (int)(sizeof vfs_script_expect / sizeof vfs_script_expect[0]));
+    assert_int_equal(nm, np);
+    for (int i = 0; i < np; i++) {
+        if (rp[i] != vfs_script_expect[i] || rm[i] != vfs_script_expect[i])
+            print_error("step %d: posix %s, memory %s, expected %s\n", i, smb_status_name(rp[i]),
+                        smb_status_name(rm[i]), smb_status_name(vfs_script_expect[i]));
+        assert_int_equal(rp[i], vfs_script_expect[i]);
+        assert_int_equal(rm[i], vfs_script_expect[i]);
+    }
+    /* the directory is empty again: the script removed what it made */
+    assert_int_equal(rmdir(d), 0);
+    free(d);
+}
+
+/* The memory backend's bounds (STATUS_DISK_FULL as ENOSPC), the read-only
+ * share rule, its deterministic clock, and a handle outliving the share. */
+static void vfs_mem_bounds_and_clock(void **state)
+{
+    (void)state;
+    struct srv_vfs v;
+    struct srv_fh *h = NULL;
+    size_t n = 0;
+    static uint8_t big[96 * 1024];
+    assert_int_equal(srv_vfs_open_mem(&v, 64 * 1024, false), SMB_OK);
+    assert_int_equal(srv_vfs_open(&v, "f", SRV_O_CREATE | SRV_O_RDWR, &h), SMB_OK);
+    assert_int_equal(srv_fh_pwrite(h, big, 32 * 1024, 0, &n), SMB_OK); /* fits */
+    assert_int_equal(srv_fh_pwrite(h, big, sizeof big, 0, &n), SMB_E_DISK_FULL);
+    assert_int_equal(srv_fh_truncate(h, 65 * 1024), SMB_E_DISK_FULL);
+    assert_int_equal(srv_fh_truncate(h, 64 * 1024), SMB_OK);
+    assert_int_equal(srv_fh_allocate(h, 1u << 20), SMB_E_DISK_FULL);
+    struct srv_volinfo vi;
+    assert_int_equal(srv_vfs_volume(&v, &vi), SMB_OK);
+    assert_int_equal(vi.blocks, 16);
+    assert_int_equal(vi.bavail, 0);
+    assert_int_equal(srv_fh_truncate(h, 0), SMB_OK);
+    assert_int_equal(srv_vfs_volume(&v, &vi), SMB_OK);
+    assert_int_equal(vi.bavail, 16);
+    uint64_t t1 = srv_vfs_now(&v), t2 = srv_vfs_now(&v);
+    assert_true(t2 > t1);
+    assert_int_equal(t2 - t1, 10000); /* 1 ms a reading */
+    /* names are bounded too */
+    int made = 0;
+    smb_status st = SMB_OK;
+    char name[32];
+    for (int i = 0; i < SRV_MEM_NODES_MAX + 8 && st == SMB_OK; i++) {
+        snprintf(name, sizeof name, "d%d", i);
+        if ((st = srv_vfs_mkdir(&v, name)) == SMB_OK)
+            made++;
+    }
+    assert_int_equal(st, SMB_E_DISK_FULL);
+    assert_int_equal(made, SRV_MEM_NODES_MAX - 1); /* "f" is one name */
+    srv_vfs_close(&v); /* the tree lives on while h holds it */
+    assert_int_equal(srv_fh_pwrite(h, (const uint8_t *)"ok", 2, 0, &n), SMB_OK);
+    srv_fh_put(h);
+
+    /* the read-only rule comes before any backend */
+    assert_int_equal(srv_vfs_open_mem(&v, 0, true), SMB_OK);
+    assert_int_equal(srv_vfs_open(&v, "f", SRV_O_CREATE | SRV_O_RDWR, &h), SMB_E_MEDIA_WRITE_PROTECTED);
+    assert_int_equal(srv_vfs_mkdir(&v, "d"), SMB_E_MEDIA_WRITE_PROTECTED);
+    assert_int_equal(srv_vfs_open(&v, "f", 0, &h), SMB_E_OBJECT_NAME_NOT_FOUND);
+    srv_vfs_close(&v);
+}
+
+/* ---------------- the core over either backend ---------------- */
+
+
+static size_t set_info_body(uint8_t *b, size_t cap, uint64_t fid, uint8_t cls, const uint8_t *info, uint32_t il)
+{
+    smb_wr w;
+    wr_init(&w, b, cap);
+    wr_u16le(&w, 33);
+    wr_u8(&w, 1); /* SMB2_0_INFO_FILE */
+    wr_u8(&w, cls);
+    wr_u32le(&w, il);
+    wr_u16le(&w, 64 + 32);
+    wr_u16le(&w, 0);
+    wr_u32le(&w, 0);
+    wr_u64le(&w, fid);
+    wr_u64le(&w, fid);
+    wr_bytes(&w, info, il);
+    assert_true(wr_ok(&w));
+    return wr_len(&w);
+}
+
+/* one request on the fixture's session and tree: its NT status, the
+ * response element in rsp */
+static uint32_t call(struct sess_fixture *f, uint16_t cmd, const uint8_t *body, size_t bl, uint8_t *rsp)
+{
+    uint8_t req[4096];
+    size_t rl, n = signed_req(f, req, sizeof req, cmd, f->mid++, body, bl);
+    assert_int_equal(roundtrip(f, req, n, rsp, &rl), SMB_OK);
+    assert_true(rl >= 64);
+    return le32(rsp + 8);
+}
+
+static uint32_t set_info(struct sess_fixture *f, uint64_t fid, uint8_t cls, const uint8_t *info, uint32_t il)
+{
+    uint8_t body[512], rsp[65536];
+    return call(f, SMB2_SET_INFO, body, set_info_body(body, sizeof body, fid, cls, info, il), rsp);
+}
+
+/* READ: status, data in got (NUL-terminated) */
+static uint32_t read_str(struct sess_fixture *f, uint64_t fid, uint64_t off, char *got, size_t cap)
+{
+    uint8_t body[64], rsp[65536];
+    uint32_t s = call(f, SMB2_READ, body, read_body(body, fid, (uint32_t)cap - 1, off), rsp);
+    got[0] = 0;
+    if (s == 0) {
+        uint32_t dl = le32(rsp + 64 + 4);
+        assert_true(dl < cap);
+        memcpy(got, rsp + rsp[64 + 2], dl);
+        got[dl] = 0;
+    }
+    return s;
+}
+
+/* QUERY_DIRECTORY FileNamesInformation: status, names joined by '|' */
+static uint32_t list_names(struct sess_fixture *f, uint64_t fid, const char *pattern, char *out, size_t cap)
+{
+    uint8_t body[256], rsp[65536];
+    smb_wr w;
+    size_t pl = strlen(pattern);
+    wr_init(&w, body, sizeof body);
+    wr_u16le(&w, 33);
+    wr_u8(&w, 12);   /* FileNamesInformation */
+    wr_u8(&w, 0x01); /* SMB2_RESTART_SCANS */
+    wr_u32le(&w, 0);
+    wr_u64le(&w, fid);
+    wr_u64le(&w, fid);
+    wr_u16le(&w, 64 + 32);
+    wr_u16le(&w, (uint16_t)(2 * pl));
+    wr_u32le(&w, 8192);
+    for (size_t i = 0; i < pl; i++)
+        wr_u16le(&w, (uint8_t)pattern[i]);
+    uint32_t s = call(f, SMB2_QUERY_DIRECTORY, body, wr_len(&w), rsp);
+    out[0] = 0;
+    if (s != 0)
+        return s;
+    const uint8_t *p = rsp + le16(rsp + 64 + 2);
+    size_t o = 0;
+    for (;;) {
+        uint32_t next = le32(p), nl = le32(p + 8);
+        for (uint32_t i = 0; i < nl && o + 2 < cap; i += 2)
+            out[o++] = (char)p[12 + i];
+        out[o++] = '|';
+        out[o] = 0;
+        if (!next)
+            break;
+        p += next;
+    }
+    return s;
+}
+
+static size_t rename_info(uint8_t *b, const char *to)
+{
+    size_t tl = strlen(to);
+    memset(b, 0, 20);
+    put_le32(b + 16, (uint32_t)(2 * tl));
+    for (size_t i = 0; i < tl; i++) {
+        b[20 + 2 * i] = (uint8_t)to[i];
+        b[21 + 2 * i] = 0;
+    }
+    return 20 + 2 * tl;
+}
+
+/* WRITE, END_OF_FILE, rename, delete-on-close (SET_INFO and the CREATE
+ * option) and directory listing through the core, over the share's backend.
+ * Each behaviour has its negative twin (the old name gone, the file kept
+ * without the disposition, a pattern matching nothing); on POSIX the files
+ * are checked on disk, on memory the disk stays untouched. */
+static void files_scenario(bool mem)
+{
+    struct sess_fixture f;
+    fixture_mem = mem;
+    fixture_login(&f, SMB_LEVEL_REQUIRED);
+    fixture_mem = false;
+    connect_tree(&f);
+    uint8_t body[512], rsp[65536], info[512];
+    char got[256];
+    uint64_t fid, fid2, fid3;
+    /* WRITE, READ back */
+    assert_int_equal(create_status(&f, "w.txt", 5 /* OVERWRITE_IF */, 0x001F01FFu, 7, &fid), 0);
+    assert_int_equal(call(&f, SMB2_WRITE, body, write_body(body, sizeof body, fid, 0, "hello world"), rsp), 0);
+    assert_int_equal(le32(rsp + 64 + 4), 11);
+    assert_int_equal(read_str(&f, fid, 0, got, sizeof got), 0);
+    assert_string_equal(got, "hello world");
+    /* END_OF_FILE: cut to 5; reading at 5 is the end of file */
+    put_le64(info, 5);
+    assert_int_equal(set_info(&f, fid, 20, info, 8), 0);
+    assert_int_equal(read_str(&f, fid, 0, got, sizeof got), 0);
+    assert_string_equal(got, "hello");
+    assert_int_equal(read_str(&f, fid, 5, got, sizeof got), 0xC0000011u); /* END_OF_FILE */
+    /* rename: the new name opens, the old one is gone */
+    assert_int_equal(set_info(&f, fid, 10, info, (uint32_t)rename_info(info, "r.txt")), 0);
+    close_fid(&f, fid);
+    assert_int_equal(create_status(&f, "w.txt", 1, 0x00120089u, 7, NULL), 0xC0000034u);
+    assert_int_equal(create_status(&f, "r.txt", 1, 0x001F01FFu, 7, &fid2), 0);
+    assert_int_equal(read_str(&f, fid2, 0, got, sizeof got), 0);
+    assert_string_equal(got, "hello");
+    /* delete on close through FileDispositionInformation */
+    info[0] = 1;
+    assert_int_equal(set_info(&f, fid2, 13, info, 1), 0);
+    close_fid(&f, fid2);
+    assert_int_equal(create_status(&f, "r.txt", 1, 0x00120089u, 7, NULL), 0xC0000034u);
+    /* twin: closed without the disposition, a file stays */
+    assert_int_equal(create_status(&f, "keep.txt", 2 /* CREATE */, 0x001F01FFu, 7, &fid3), 0);
+    close_fid(&f, fid3);
+    assert_int_equal(create_status(&f, "keep.txt", 1, 0x00120089u, 7, &fid3), 0);
+    close_fid(&f, fid3);
+    /* the CREATE option FILE_DELETE_ON_CLOSE */
+    size_t bl = create_body_ex(body, sizeof body, "doc.txt", 2, 0x001F01FFu, 7);
+    put_le32(body + 40, 0x1040u); /* CreateOptions: NON_DIRECTORY_FILE | DELETE_ON_CLOSE */
+    assert_int_equal(call(&f, SMB2_CREATE, body, bl, rsp), 0);
+    close_fid(&f, le64(rsp + 64 + 64));
+    assert_int_equal(create_status(&f, "doc.txt", 1, 0x00120089u, 7, NULL), 0xC0000034u);
+    /* directory listing: what is there, and a pattern matching nothing */
+    uint64_t dir = open_name(&f, "", true);
+    char names[512];
+    assert_int_equal(list_names(&f, dir, "*", names, sizeof names), 0);
+    assert_non_null(strstr(names, "keep.txt|"));
+    assert_null(strstr(names, "r.txt|"));
+    assert_null(strstr(names, "w.txt|"));
+    assert_non_null(strstr(names, ".|"));
+    assert_int_equal(list_names(&f, dir, "zz*", names, sizeof names), 0xC000000Fu); /* NO_SUCH_FILE */
+    close_fid(&f, dir);
+    char path[400];
+    snprintf(path, sizeof path, "%s/keep.txt", f.dir);
+    if (mem) {
+        assert_int_not_equal(access(path, F_OK), 0); /* nothing reached the disk */
+    } else {
+        assert_int_equal(access(path, F_OK), 0);
+        assert_int_equal(unlink(path), 0);
+        snprintf(path, sizeof path, "%s/r.txt", f.dir);
+        assert_int_not_equal(access(path, F_OK), 0);
+    }
+    fixture_free(&f);
+}
+
+static void core_files_over_memory(void **state)
+{
+    (void)state;
+    files_scenario(true);
+}
+
+static void core_files_over_posix(void **state)
+{
+    (void)state;
+    files_scenario(false);
+}
+
+/* config: "backend = memory" needs no path; an unknown backend is refused */
+static void config_backend_key(void **state)
+{
+    (void)state;
+    struct srv_config cfg;
+    char err[256];
+    srv_config_init(&cfg);
+    assert_int_equal(srv_config_load_string(&cfg, "[m]\nbackend = memory\nmemory size = 8\n", "t", err, sizeof err),
+                     SMB_OK);
+    assert_true(cfg.shares[0].mem);
+    assert_int_equal(cfg.shares[0].mem_bytes, 8u << 20);
+    assert_int_equal(srv_config_validate(&cfg, err, sizeof err), SMB_OK);
+    struct srv_ctx *ctx = malloc(sizeof *ctx);
+    assert_int_equal(srv_ctx_init(ctx, &cfg, SMB_LEVEL_ENABLED, err, sizeof err), SMB_OK);
+    assert_string_equal(ctx->vfs[0].ops->name, "memory");
+    srv_ctx_free(ctx);
+    free(ctx);
+    srv_config_init(&cfg);
+    assert_int_not_equal(srv_config_load_string(&cfg, "[m]\nbackend = zfs\n", "t", err, sizeof err), SMB_OK);
+    assert_non_null(strstr(err, "backend"));
+    srv_config_init(&cfg);
+    assert_int_not_equal(srv_config_load_string(&cfg, "[m]\nmemory size = 0\n", "t", err, sizeof err), SMB_OK);
+    srv_config_init(&cfg);
+    assert_int_equal(srv_config_load_string(&cfg, "[p]\nbackend = posix\n", "t", err, sizeof err), SMB_OK);
+    assert_int_not_equal(srv_config_validate(&cfg, err, sizeof err), SMB_OK); /* a POSIX share needs a path */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2199,6 +2586,11 @@ int main(void)
         cmocka_unit_test(core_io_job_cancel),
         cmocka_unit_test(core_io_job_close_and_logoff),
         cmocka_unit_test(core_write_refused_unsigned_or_tampered),
+        cmocka_unit_test(vfs_backends_agree),
+        cmocka_unit_test(vfs_mem_bounds_and_clock),
+        cmocka_unit_test(core_files_over_memory),
+        cmocka_unit_test(core_files_over_posix),
+        cmocka_unit_test(config_backend_key),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,93 @@
+/* fuzz/srv_fuzz_drive.h - feeds one fuzz input to a server connection, for
+ * the targets that drive the sans-I/O core (fuzz_srv_conn_input,
+ * fuzz_srv_core_mem).
+ *
+ * Input: one flags byte, then PDUs each prefixed by a 2-byte LE length.
+ * Flags bit 0: start with the ready-made session 1 / tree 1 (fuzzing hook,
+ * no NTLM exchange); bit 1: READ/WRITE/FLUSH become I/O jobs (bit 2: the
+ * interim at once), each run and completed after the next PDU so a CANCEL
+ * in between can hit it. `seen` (may be NULL) gets every request PDU with
+ * the output it produced (the job's completion included). Returns how many
+ * job completions failed to build their response. */
+#ifndef SMBSIGN_FUZZ_SRV_FUZZ_DRIVE_H
+#define SMBSIGN_FUZZ_SRV_FUZZ_DRIVE_H
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "server/session.h"
+
+void srv_conn_fuzz_session(struct srv_conn *c); /* session.c, SMBSIGN_FUZZING only */
+
+typedef void (*srv_fuzz_seen_fn)(const uint8_t *req, size_t rlen, const struct srv_buf *out);
+
+static unsigned srv_fuzz_drive(const struct srv_ctx *ctx, const uint8_t *data, size_t size, srv_fuzz_seen_fn seen)
+{
+    struct srv_conn *c = srv_conn_new(ctx, "fuzz");
+    struct srv_buf out = {0};
+    size_t off = 0, job_len = 0;
+    struct srv_io_job *job = NULL;
+    uint8_t *job_pdu = NULL;
+    unsigned job_errors = 0;
+    if (!c)
+        return 0;
+    if (size > 0) {
+        if (data[0] & 1)
+            srv_conn_fuzz_session(c);
+        if (data[0] & 2)
+            srv_conn_set_io_jobs(c, (data[0] & 4) ? 0 : 1000);
+        off = 1;
+    }
+    while (off + 2 <= size) {
+        size_t n = (size_t)data[off] | ((size_t)data[off + 1] << 8);
+        off += 2;
+        if (n > size - off)
+            n = size - off;
+        uint8_t *pdu = malloc(n ? n : 1); /* a copy, so ASan sees reads past the PDU */
+        if (!pdu)
+            break;
+        memcpy(pdu, data + off, n);
+        smb_status st = srv_conn_input(c, pdu, n, &out);
+        off += n;
+        if (seen)
+            seen(pdu, n, &out);
+        out.len = 0;
+        (void)srv_conn_take_io_cancel(c);
+        if (job) {
+            srv_io_job_run(job);
+            srv_buf_free(&out);
+            if (srv_conn_job_interim(c, job, &out) != SMB_OK) /* nothing when already sent */
+                job_errors++;
+            out.len = 0;
+            if (srv_conn_job_done(c, job, &out) != SMB_OK)
+                job_errors++;
+            if (seen)
+                seen(job_pdu, job_len, &out);
+            out.len = 0;
+            free(job_pdu);
+            job = NULL;
+            job_pdu = NULL;
+        }
+        if ((job = srv_conn_take_job(c)) != NULL) {
+            job_pdu = pdu; /* a WRITE job points into it */
+            job_len = n;
+        } else {
+            free(pdu);
+        }
+        if (st != SMB_OK)
+            break;
+    }
+    if (job) {
+        srv_io_job_run(job);
+        srv_buf_free(&out);
+        if (srv_conn_job_done(c, job, &out) != SMB_OK)
+            job_errors++;
+        free(job_pdu);
+    }
+    srv_buf_free(&out);
+    srv_conn_free(c);
+    return job_errors;
+}
+
+#endif

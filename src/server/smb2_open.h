@@ -1,0 +1,83 @@
+/*
+ * server/smb2_open.h - what the SMB2 command handlers (server/smb2_*.c)
+ * share: the open table lookup, the share-mode table (kept in the server
+ * context, struct srv_shared; its locking is in session.h), file attributes
+ * as MS-FSCC writes them, the credit charge rule, and the information class
+ * numbers of MS-FSCC 2.4 / 2.5.
+ */
+#ifndef SMBSIGN_SERVER_SMB2_OPEN_H
+#define SMBSIGN_SERVER_SMB2_OPEN_H
+
+#include "server/session_int.h"
+#include "wire/smb2/create.h"
+
+/* The open a request's FileId names in its session and tree (all ones: the
+ * FileId of the previous CREATE of a related compound); NULL when none. */
+struct srv_open *srv_open_find(struct srv_conn *c, struct srv_req *rq, struct smb2_fileid id);
+
+/* Share modes (MS-FSA 2.1.5.1.2), smb2_open.c. srv_share_check: may an open
+ * with access/share join the file's opens? srv_share_add: check again and
+ * enter o (false on a conflict or no memory); srv_share_busy_below: is
+ * anything open beneath directory `dir` of the share whose root is `root`;
+ * srv_share_renamed: o's path changed; srv_share_remove: o is gone. */
+bool srv_share_check(struct srv_shared *t, uint64_t dev, uint64_t ino, uint32_t access, uint32_t share);
+bool srv_share_add(struct srv_shared *t, struct srv_open *o, const struct srv_attr *sb, const struct srv_attr *root,
+                   uint32_t access, uint32_t share);
+bool srv_share_busy_below(struct srv_shared *t, const struct srv_attr *root, const char *dir);
+void srv_share_renamed(struct srv_shared *t, struct srv_open *o, const char *to);
+void srv_share_remove(struct srv_shared *t, struct srv_open *o);
+
+/* CreationTime, LastAccessTime, LastWriteTime, ChangeTime (no birth time on
+ * POSIX: the older of the change and modification times) */
+static inline void srv_file_times(const struct srv_attr *st, uint64_t *cr, uint64_t *la, uint64_t *lw, uint64_t *ch)
+{
+    *cr = st->mtime < st->ctime ? st->mtime : st->ctime;
+    *la = st->atime;
+    *lw = st->mtime;
+    *ch = st->ctime;
+}
+#define SRV_FILE_TIMES(st, r) \
+    srv_file_times(st, &(r).creation_time, &(r).last_access_time, &(r).last_write_time, &(r).change_time)
+
+/* MS-SMB2 3.3.5.12/3.3.5.13: CreditCharge covers a READ/WRITE of `bytes` */
+SMB_WUR smb_status srv_check_charge(const struct srv_conn *c, const struct srv_req *rq, uint64_t bytes);
+
+/* MS-FSCC 2.4 file information classes */
+enum {
+    FileBasicInformation = 4,
+    FileStandardInformation = 5,
+    FileInternalInformation = 6,
+    FileEaInformation = 7,
+    FileAccessInformation = 8,
+    FileNameInformation = 9,
+    FileRenameInformation = 10,
+    FileLinkInformation = 11,
+    FileDispositionInformation = 13,
+    FilePositionInformation = 14,
+    FileModeInformation = 16,
+    FileAlignmentInformation = 17,
+    FileAllInformation = 18,
+    FileAllocationInformation = 19,
+    FileEndOfFileInformation = 20,
+    FileAlternateNameInformation = 21,
+    FileStreamInformation = 22,
+    FileCompressionInformation = 28,
+    FileNetworkOpenInformation = 34,
+    FileAttributeTagInformation = 35,
+    FileDispositionInformationEx = 64,
+    FileRenameInformationEx = 65,
+};
+/* MS-FSCC 2.5 file system information classes */
+enum {
+    FileFsVolumeInformation = 1,
+    FileFsSizeInformation = 3,
+    FileFsDeviceInformation = 4,
+    FileFsAttributeInformation = 5,
+    FileFsControlInformation = 6,
+    FileFsFullSizeInformation = 7,
+    FileFsObjectIdInformation = 8,
+    FileFsSectorSizeInformation = 11,
+};
+
+
+#endif
