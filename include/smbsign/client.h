@@ -43,6 +43,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "smbsign/policy.h"
 #include "smbsign/status.h"
 #include "smbsign/types.h"
 
@@ -67,8 +68,13 @@ struct smb_client_opts {
     unsigned window;           /* READ/WRITEs in flight (0 = 8) */
     bool allow_guest_fallback; /* accept the server mapping a credentialed logon to guest
                                   (unsigned session); off by default: refused */
+    smb_encryption encrypt;    /* SMB 3.x encryption: NONE (default; a session or share that
+                                  requires it is refused with STATUS_ACCESS_DENIED), DESIRED
+                                  (encrypt when the server can), REQUIRED (fail otherwise) */
+    uint16_t cipher;           /* 0: offer every cipher; else only this smb_cipher id */
 };
-#define SMB_CLIENT_OPTS_INIT {NULL, 0, NULL, NULL, NULL, NULL, SMB_LEVEL_ENABLED, 0, 0, 0, 0, 0, false}
+#define SMB_CLIENT_OPTS_INIT                                                                                  \
+    {NULL, 0, NULL, NULL, NULL, NULL, SMB_LEVEL_ENABLED, 0, 0, 0, 0, 0, false, SMB_ENCRYPTION_NONE, 0}
 
 struct smb_client_session {
     smb_dialect dialect;
@@ -79,12 +85,14 @@ struct smb_client_session {
     bool guest, anonymous;
     bool validated_negotiate;        /* 3.0/3.0.2 FSCTL_VALIDATE_NEGOTIATE_INFO passed */
     bool preauth_integrity;          /* 3.1.1 */
-    uint16_t cipher;                 /* 3.1.1 negotiated cipher id (0 none); not used */
+    uint16_t cipher;                 /* negotiated cipher id (smb_cipher; 0 none) */
+    bool encrypting;                 /* messages after SESSION_SETUP travel in transforms */
     uint64_t session_id;
     uint32_t tree_id;
     uint32_t max_read, max_write, max_transact;
     uint32_t credits;
     uint64_t requests_signed, responses_verified;
+    uint64_t requests_encrypted, responses_decrypted; /* frames */
 };
 
 struct smb_client_stat {
