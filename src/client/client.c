@@ -450,8 +450,10 @@ static smb_status validate_negotiate(smb_client *c)
     }
     /* MS-SMB2 3.2.5.14.12: the response must be signed. The core verified
      * any signature present (and required one if the session signs); on a
-     * session that does not sign, an unsigned answer is refused here. */
-    if (!(le32(o.msgs[0] + 16) & SMB2_FLAGS_SIGNED)) {
+     * session that does not sign, an unsigned answer is refused here. On an
+     * encrypting session the core took only an encrypted answer, which the
+     * transform authenticated (MS-SMB2 3.2.5.1.1.1). */
+    if (!(le32(o.msgs[0] + 16) & SMB2_FLAGS_SIGNED) && !smb_cli_encrypting(c->core)) {
         st = io_fail(c, SMB_E_ACCESS_DENIED, "VALIDATE_NEGOTIATE_INFO response is not signed");
         goto out;
     }
@@ -493,7 +495,13 @@ smb_status smb_client_tree_connect(smb_client *c, const char *share)
     if ((st = run(c, keep_ev, &o)) != SMB_OK)
         goto out;
     if ((st = o.statuses[0]) != SMB_OK) {
-        snprintf(c->err, sizeof c->err, "tree connect to %s refused", share);
+        if (st == SMB_E_ACCESS_DENIED && !smb_cli_encrypting(c->core))
+            snprintf(c->err, sizeof c->err,
+                     "tree connect to %s refused (a share that requires encryption refuses a session in "
+                     "clear: try -e/--encrypt)",
+                     share);
+        else
+            snprintf(c->err, sizeof c->err, "tree connect to %s refused", share);
         goto out;
     }
     struct smb2_tree_connect_resp r;

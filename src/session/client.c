@@ -678,7 +678,11 @@ static smb_status on_session_setup(struct smb_cli *c, const struct smb_cli_event
     struct spnego_resp sr;
     smb_rd rd;
     if (e->status != SMB_OK && e->status != SMB_E_MORE_PROCESSING_REQUIRED)
-        return fail(c, e->status, "SESSION_SETUP refused by the server");
+        return fail(c, e->status,
+                    e->status == SMB_E_ACCESS_DENIED && c->cfg.encrypt == SMB_ENCRYPTION_NONE
+                        ? "SESSION_SETUP refused by the server (a server that requires encryption refuses "
+                          "clients that do not ask for it: try -e/--encrypt)"
+                        : "SESSION_SETUP refused by the server");
     rd_init(&rd, e->msg, e->len);
     rd_seek(&rd, SMB2_HDR_LEN);
     if ((st = smb2_session_setup_resp_decode(&rd, &r)) != SMB_OK)
