@@ -487,8 +487,10 @@ smb_status smb_cli_start(struct smb_cli *c)
     if ((st = smb_random(q.ctx.preauth.salt, 32)) != SMB_OK)
         return st;
     /* preference order GCM before CCM (faster), 128 before 256 (as Windows);
-     * cfg.cipher limits the offer to one (tests, benchmarks) */
-    q.ctx.has_encryption = true;
+     * cfg.cipher limits the offer to one (tests, benchmarks); a client with
+     * encryption off offers none, so a server that merely desires encryption
+     * stays in clear and one that requires it refuses at SESSION_SETUP */
+    q.ctx.has_encryption = c->cfg.encrypt != SMB_ENCRYPTION_NONE;
     if (c->cfg.cipher) {
         q.ctx.encryption.cipher_count = 1;
         q.ctx.encryption.ciphers[0] = c->cfg.cipher;
