@@ -284,6 +284,7 @@ static int global_key(struct load_ctx *lc, const char *k, const char *v)
     } else if (!strcmp(k, "server smb encrypt") || !strcmp(k, "smb encrypt")) {
         if (srv_parse_encrypt_word(v, &c->encrypt))
             FAIL("%s: '%s' is not off|if_required|desired|required", k, v);
+        c->encrypt_set = true;
     } else if (!strcmp(k, "server smb3 encryption algorithms")) {
         if (srv_parse_cipher_list(v, c->ciphers, &c->n_ciphers))
             FAIL("%s: '%s' is not a list of AES-128-GCM, AES-128-CCM, AES-256-GCM, AES-256-CCM", k, v);

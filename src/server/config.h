@@ -94,6 +94,7 @@ struct srv_config {
      * preference order ("server smb3 encryption algorithms") and Windows'
      * RejectUnencryptedAccess ("reject unencrypted access", default yes) */
     int encrypt;
+    bool encrypt_set; /* "server smb encrypt" given: unset, a cipher is negotiated only for a share that asks */
     uint16_t ciphers[SRV_MAX_CIPHERS];
     int n_ciphers;
     bool reject_unencrypted;

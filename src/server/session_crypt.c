@@ -57,6 +57,23 @@ int srv_parse_cipher_list(const char *s, uint16_t *ciphers, int *n)
     return 0;
 }
 
+/* Whether this server negotiates a cipher at all. Unset, only when a share
+ * asks for encryption: clients that encrypt whenever the server can (impacket
+ * turns on SMB2_SESSION_FLAG_ENCRYPT_DATA by itself on CAP_ENCRYPTION) keep
+ * the signed sessions they had on a server that never asked (Samba, by
+ * default, offers). */
+static bool offers(const struct srv_config *cfg)
+{
+    if (cfg->encrypt == SRV_ENC_OFF)
+        return false;
+    if (cfg->encrypt_set)
+        return true;
+    for (int i = 0; i < cfg->n_shares; i++)
+        if (cfg->shares[i].encrypt >= SRV_ENC_DESIRED)
+            return true;
+    return false;
+}
+
 uint32_t srv_crypt_negotiate(struct srv_conn *c, const struct smb2_negotiate_req *req, struct smb2_neg_contexts *out)
 {
     const struct srv_config *cfg = &c->ctx->cfg;
@@ -66,7 +83,7 @@ uint32_t srv_crypt_negotiate(struct srv_conn *c, const struct smb2_negotiate_req
             return 0;
         /* MS-SMB2 3.3.5.4: our preference order over the client's list;
          * CipherCount 1 and cipher 0 when there is no common one */
-        for (int i = 0; i < cfg->n_ciphers && cfg->encrypt != SRV_ENC_OFF && !c->cipher; i++)
+        for (int i = 0; i < cfg->n_ciphers && offers(cfg) && !c->cipher; i++)
             for (int j = 0; j < req->ctx.encryption.cipher_count; j++)
                 if (req->ctx.encryption.ciphers[j] == cfg->ciphers[i]) {
                     c->cipher = cfg->ciphers[i];
@@ -77,7 +94,7 @@ uint32_t srv_crypt_negotiate(struct srv_conn *c, const struct smb2_negotiate_req
         out->encryption.ciphers[0] = c->cipher;
         return 0;
     }
-    if ((c->dialect == SMB_DIALECT_300 || c->dialect == SMB_DIALECT_302) && cfg->encrypt != SRV_ENC_OFF &&
+    if ((c->dialect == SMB_DIALECT_300 || c->dialect == SMB_DIALECT_302) && offers(cfg) &&
         (req->capabilities & SMB2_GLOBAL_CAP_ENCRYPTION))
         for (int i = 0; i < cfg->n_ciphers; i++)
             if (cfg->ciphers[i] == SMB_CIPHER_AES128_CCM) {
