@@ -2,8 +2,8 @@
  * tests/unit/test_crypt.c - smbsign/crypt.h: TRANSFORM_HEADER codec and
  * AES-128/256-CCM/GCM encryption. The known answers were computed by an
  * independent implementation (pycryptodome 3.x AES.MODE_CCM / MODE_GCM with
- * impacket's SMB2_TRANSFORM_HEADER building the AAD, script in the commit
- * message) for key 00..0f (00..1f for AES-256), nonce counter 5, SessionId
+ * impacket's SMB2_TRANSFORM_HEADER building the AAD, the same construction
+ * as tests/cli/crypt_impacket.sh) for key 00..0f (00..1f for AES-256), nonce counter 5, SessionId
  * 0x1122334455667788 and the 100-byte message MSG below; tests/cli/crypt_impacket.sh
  * repeats the cross-check live in both directions. Every twin: each byte
  * flipped, wrong SessionId, wrong direction, size lies, truncation.
