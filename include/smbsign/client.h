@@ -43,6 +43,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "smbsign/policy.h"
 #include "smbsign/status.h"
 #include "smbsign/types.h"
 
@@ -71,11 +72,16 @@ struct smb_client_opts {
                                   start), _REQUIRED (Kerberos only); docs/kerberos.md */
     const char *address;       /* connect here instead of host (host still names the server
                                   principal cifs/<host>); NULL: host */
+    smb_encryption encrypt;    /* SMB 3.x encryption: NONE (default; a session or share that
+                                  requires it is refused with STATUS_ACCESS_DENIED), DESIRED
+                                  (encrypt when the server can), REQUIRED (fail otherwise) */
+    uint16_t cipher;           /* 0: offer every cipher; else only this smb_cipher id */
 };
 #define SMB_CLIENT_KRB_OFF 0
 #define SMB_CLIENT_KRB_DESIRED 1
 #define SMB_CLIENT_KRB_REQUIRED 2
-#define SMB_CLIENT_OPTS_INIT {NULL, 0, NULL, NULL, NULL, NULL, SMB_LEVEL_ENABLED, 0, 0, 0, 0, 0, false, 0, NULL}
+#define SMB_CLIENT_OPTS_INIT                                                                                  \
+    {NULL, 0, NULL, NULL, NULL, NULL, SMB_LEVEL_ENABLED, 0, 0, 0, 0, 0, false, 0, NULL, SMB_ENCRYPTION_NONE, 0}
 
 struct smb_client_session {
     smb_dialect dialect;
@@ -86,13 +92,15 @@ struct smb_client_session {
     bool guest, anonymous;
     bool validated_negotiate;        /* 3.0/3.0.2 FSCTL_VALIDATE_NEGOTIATE_INFO passed */
     bool preauth_integrity;          /* 3.1.1 */
-    uint16_t cipher;                 /* 3.1.1 negotiated cipher id (0 none); not used */
+    uint16_t cipher;                 /* negotiated cipher id (smb_cipher; 0 none) */
+    bool encrypting;                 /* messages after SESSION_SETUP travel in transforms */
     uint64_t session_id;
     uint32_t tree_id;
     uint32_t max_read, max_write, max_transact;
     uint32_t credits;
     uint64_t requests_signed, responses_verified;
     bool kerberos;                   /* the session was authenticated with Kerberos (else NTLM) */
+    uint64_t requests_encrypted, responses_decrypted; /* frames */
 };
 
 struct smb_client_stat {

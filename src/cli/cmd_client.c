@@ -19,6 +19,7 @@
 #include "cli/client_smb1.h"
 #include "crypto/crypto.h"
 #include "smbsign/client.h"
+#include "smbsign/crypt.h"
 #include "smbsign/hardened.h"
 #include "smbsign/policy.h"
 
@@ -30,7 +31,8 @@ static const char USAGE[] =
     "usage: smbsign client //HOST[:PORT]/SHARE [-U USER[%PASS]] [-W DOMAIN] [-N] [-A AUTHFILE]\n"
     "                      [--signing required|enabled|disabled] [--profile NAME]\n"
     "                      [--hardened-paths LIST] [-k|--kerberos[=required|desired|off]] [-I ADDR]\n"
-    "                      [-m MAXDIALECT] [--min-dialect D] [-c 'CMD; CMD; ...']\n"
+    "                      [-m MAXDIALECT] [--min-dialect D] [-e|--encrypt[=required|desired|off]]\n"
+    "                      [--cipher C] [-c 'CMD; CMD; ...']\n"
     "\n"
     "An SMB2/3 client that signs every request and verifies every response.\n"
     "Whether the session signs is decided by the signing policy engine from this\n"
@@ -68,6 +70,13 @@ static const char USAGE[] =
     "      --no-spnego          SMB1: no extended security; NTLMv2 in the non-extended\n"
     "                           SESSION_SETUP_ANDX (also chosen when the server offers no SPNEGO)\n"
     "      --min-dialect D      lowest dialect offered (default 2.0.2)\n"
+    "  -e, --encrypt[=MODE]     SMB 3.x encryption (MS-SMB2 3.1.4.3): required (-e alone, like\n"
+    "                           smbclient -e: fail unless the session encrypts), desired\n"
+    "                           (encrypt when the server can), off (default: a server or share\n"
+    "                           that requires encryption is refused with STATUS_ACCESS_DENIED).\n"
+    "                           Encrypted messages are not signed.\n"
+    "      --cipher C           offer only this cipher: aes-128-gcm aes-128-ccm aes-256-gcm\n"
+    "                           aes-256-ccm (3.0/3.0.2 have AES-128-CCM only)\n"
     "  -c, --command 'CMDS'     run ';'-separated commands and exit\n"
     "  -t, --timeout SECONDS    per-wait timeout (default 30)\n"
     "  -v, --verbose            after each get/put print bytes, seconds and MiB/s on stderr\n"
@@ -83,7 +92,8 @@ static const char USAGE[] =
     "  put LOCAL [REMOTE]     upload\n"
     "  mkdir PATH | rmdir PATH | rm PATH | rename OLD NEW\n"
     "  stat PATH              key value lines\n"
-    "  session                dialect, signing, algorithm, SecurityMode, guest ... as key value lines\n"
+    "  session                dialect, signing, algorithm, SecurityMode, encryption, guest ...\n"
+    "                         as key value lines\n"
     "  help | quit\n"
     "\n"
     "Examples:\n"
@@ -114,6 +124,8 @@ struct opts {
     smb_era era;  /* SMB1 era: --era, or the --profile's */
     bool no_spnego; /* SMB1: --no-spnego, the non-extended SESSION_SETUP_ANDX */
     bool allow_guest; /* --allow-guest: accept the server mapping this logon to guest */
+    smb_encryption encrypt; /* -e / --encrypt */
+    uint16_t cipher;        /* --cipher: offer only this one */
     bool verbose;     /* -v: transfer summary after get/put */
     int kerberos;     /* -k: SMB_CLIENT_KRB_* */
     const char *address; /* -I ADDR */
@@ -349,6 +361,10 @@ static int do_session(smb_client *c, struct opts *o)
     printf("dialect %s\n", smb_dialect_name(s.dialect));
     printf("signing %s\n", s.signing ? "on" : "off");
     printf("signing-algorithm %s\n", smb_alg_name(s.signing ? s.alg : SMB_ALG_NONE));
+    printf("encryption %s\n", s.encrypting ? "on" : "off");
+    printf("encryption-cipher %s\n", s.encrypting && smb_cipher_name((smb_cipher)s.cipher)
+                                          ? smb_cipher_name((smb_cipher)s.cipher)
+                                          : "none");
     printf("server-security-mode 0x%02x\n", s.server_security_mode);
     printf("client-security-mode 0x%02x\n", s.client_security_mode);
     printf("server-signing-level %s\n", smb_level_name(server_level));
@@ -389,6 +405,8 @@ static int do_session(smb_client *c, struct opts *o)
     printf("credits %u\n", s.credits);
     printf("requests-signed %" PRIu64 "\n", s.requests_signed);
     printf("responses-verified %" PRIu64 "\n", s.responses_verified);
+    printf("requests-encrypted %" PRIu64 "\n", s.requests_encrypted);
+    printf("responses-decrypted %" PRIu64 "\n", s.responses_decrypted);
     return 0;
 }
 
@@ -647,6 +665,8 @@ int cmd_client(int argc, char **argv)
                                        {"hardened-paths", required_argument, NULL, 7},
                                        {"kerberos", optional_argument, NULL, 'k'},
                                        {"ip-address", required_argument, NULL, 'I'},
+                                       {"encrypt", optional_argument, NULL, 'e'},
+                                       {"cipher", required_argument, NULL, 8},
                                        {"help", no_argument, NULL, 'h'},
                                        {NULL, 0, NULL, 0}};
     struct opts o;
@@ -658,7 +678,7 @@ int cmd_client(int argc, char **argv)
     const smb_profile *prof = NULL;
     int ch, rc = CLI_EXIT_USAGE;
     optind = 1;
-    while ((ch = getopt_long(argc, argv, "U:W:NA:m:c:t:vhk::I:", lo, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "U:W:NA:m:c:t:evhk::I:", lo, NULL)) != -1) {
         switch (ch) {
         case 'U': {
             free(o.user);
@@ -726,6 +746,27 @@ int cmd_client(int argc, char **argv)
         case 7:
             hardened = optarg;
             break;
+        case 'e':
+            if (!optarg || !strcmp(optarg, "required") || !strcmp(optarg, "mandatory"))
+                o.encrypt = SMB_ENCRYPTION_REQUIRED;
+            else if (!strcmp(optarg, "desired"))
+                o.encrypt = SMB_ENCRYPTION_DESIRED;
+            else if (!strcmp(optarg, "off"))
+                o.encrypt = SMB_ENCRYPTION_NONE;
+            else {
+                rc = cli_usage_error(VERB, "--encrypt wants required, desired or off, got '%s'", optarg);
+                goto out;
+            }
+            break;
+        case 8: {
+            smb_cipher ci;
+            if (smb_cipher_parse(optarg, &ci) != 0 || ci == SMB_CIPHER_NONE) {
+                rc = cli_usage_error(VERB, "--cipher wants aes-128-gcm, aes-128-ccm, aes-256-gcm or aes-256-ccm");
+                goto out;
+            }
+            o.cipher = (uint16_t)ci;
+            break;
+        }
         case 'v':
             o.verbose = true;
             break;
@@ -875,6 +916,8 @@ int cmd_client(int argc, char **argv)
     co.allow_guest_fallback = o.allow_guest;
     co.kerberos = o.kerberos;
     co.address = o.address;
+    co.encrypt = o.encrypt;
+    co.cipher = o.cipher;
     co.min_dialect = o.min_d;
     co.max_dialect = o.max_d;
     co.timeout_ms = o.timeout * 1000;

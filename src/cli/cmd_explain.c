@@ -15,6 +15,8 @@
 #include "cli/cli.h"
 #include "cli/msgcheck.h"
 #include "cli/signopt.h"
+#include "crypto/crypto.h"
+#include "smbsign/crypt.h"
 #include "wire/smb1/header.h"
 #include "wire/smb2/header.h"
 
@@ -33,12 +35,20 @@ static void help(void)
            "session is taken to require signing, so an unsigned message is reported as\n"
            "'unsigned-but-required'; --signing-optional describes a session that does not.\n"
            "\n"
+           "An SMB 3.x TRANSFORM message (fd534d42, MS-SMB2 2.2.41) is explained as\n"
+           "one: nonce, OriginalMessageSize, SessionId; with --cipher and a key it is\n"
+           "decrypted and verified, and the SMB2 message(s) inside are explained.\n"
+           "  --cipher C            aes-128-ccm aes-128-gcm aes-256-ccm aes-256-gcm\n"
+           "  --cipher-key HEX      the sender's cipher key (16 or 32 bytes), or\n"
+           "  --session-key + --dialect (+ --preauth-hash for 3.1.1) and\n"
+           "  --sender client|server   which side sent it (default client)\n"
+           "\n"
            "Examples:\n"
            "  smbsign explain < capture-message.bin\n"
            "  echo fe534d42... | smbsign explain --dialect 3.1.1 --signing-key KEY\n"
            "\n"
            "Exit status: 0 explained (and, with keys, acceptable), 1 with keys: the message\n"
-           "fails verification, 2 usage or input error.\n");
+           "fails verification or a transform does not decrypt, 2 usage or input error.\n");
 }
 
 static const char *smb1_cmd_name(uint8_t c)
@@ -199,15 +209,71 @@ static void explain_smb1(const uint8_t *m, size_t n, smb_sign_ctx *ctx, uint32_t
     print_result(st, vr, exp, found, 8, SMB_ALG_MD5, neg);
 }
 
+/* A TRANSFORM message: print its header; decrypt in place when a key is
+ * given. Returns 0 and sets *plain (NULL when not decrypted), or 1 when it
+ * does not decrypt, or a usage exit code. */
+static int explain_transform(uint8_t *msg, size_t len, const struct signopt *o, smb_cipher cipher,
+                             const uint8_t *ckey, size_t cklen, bool from_server, uint8_t **plain, size_t *plen)
+{
+    smb_transform_hdr h;
+    char hx[65];
+    *plain = NULL;
+    if (smb_crypt_transform_decode(msg, len, &h) != SMB_OK)
+        return cli_usage_error("explain", "TRANSFORM message shorter than its 52-byte header (%zu bytes)", len);
+    printf("message SMB3 TRANSFORM_HEADER (encrypted, MS-SMB2 2.2.41)\n");
+    hex_encode(h.signature, 16, hx);
+    printf("signature %s (the AEAD tag)\n", hx);
+    hex_encode(h.nonce, 16, hx);
+    printf("nonce %s (CCM uses 11 bytes, GCM 12)\n", hx);
+    printf("original-message-size %u\n", h.original_size);
+    printf("payload-bytes %zu (%s)\n", len - SMB2_TRANSFORM_HDR_LEN,
+           h.original_size == len - SMB2_TRANSFORM_HDR_LEN ? "matches" : "does not match: refused");
+    printf("flags 0x%04x%s\n", h.flags, h.flags == SMB2_TRANSFORM_FLAG_ENCRYPTED ? " (encrypted)" : " (invalid)");
+    printf("session-id 0x%016" PRIx64 "\n", h.session_id);
+    printf("signed no (an encrypted message is authenticated by its transform, not signed)\n");
+    if (cipher == SMB_CIPHER_NONE) {
+        printf("decrypts unknown (give --cipher and a key)\n");
+        return 0;
+    }
+    smb_crypt_ctx *cx = NULL;
+    smb_status st;
+    if (cklen)
+        st = smb_crypt_ctx_new(&cx, cipher, NULL, ckey);
+    else if (o->have_session_key && o->have_dialect) {
+        /* the receiver's context: its receive key is the sender's send key */
+        st = smb_crypt_ctx_new_session(&cx, o->dialect, cipher, !from_server, o->session_key, 16,
+                                       o->have_preauth ? o->preauth : NULL);
+    } else
+        return cli_usage_error("explain", "--cipher needs --cipher-key, or --session-key with --dialect");
+    if (st != SMB_OK)
+        return cli_usage_error("explain", "cannot use that cipher and key: %s (AES-256 and GCM need 3.1.1, "
+                                          "3.1.1 needs --preauth-hash)", smb_status_name(st));
+    st = smb_crypt_decrypt(cx, h.session_id, msg, len, plain, plen);
+    smb_crypt_ctx_free(cx);
+    printf("cipher %s\n", smb_cipher_name(cipher));
+    printf("decrypts %s\n", st == SMB_OK ? "yes (tag verified)" : "no");
+    if (st != SMB_OK)
+        printf("reason %s\n", smb_status_name(st));
+    else
+        printf("\ninner message (%zu bytes)\n", *plen);
+    return st == SMB_OK ? 0 : CLI_EXIT_NEGATIVE;
+}
+
 int cmd_explain(int argc, char **argv)
 {
     struct signopt o = {.verb = "explain"};
     int mode = 0; /* 0 auto, 1 hex, 2 raw */
-    bool must_sign = true;
+    bool must_sign = true, from_server = false;
+    smb_cipher cipher = SMB_CIPHER_NONE;
+    uint8_t ckey[32];
+    size_t cklen = 0;
     static const struct option lo[] = {SIGNOPT_LONGOPTS,
                                        {"hex", no_argument, NULL, 'x'},
                                        {"raw", no_argument, NULL, 'r'},
                                        {"signing-optional", no_argument, NULL, 'o'},
+                                       {"cipher", required_argument, NULL, 'C'},
+                                       {"cipher-key", required_argument, NULL, 'K'},
+                                       {"sender", required_argument, NULL, 'S'},
                                        {"help", no_argument, NULL, 'h'},
                                        {NULL, 0, NULL, 0}};
     int c, rc;
@@ -223,6 +289,18 @@ int cmd_explain(int argc, char **argv)
             mode = 2;
         } else if (c == 'o') {
             must_sign = false;
+        } else if (c == 'C') {
+            if (smb_cipher_parse(optarg, &cipher) || cipher == SMB_CIPHER_NONE)
+                return cli_usage_error("explain", "--cipher wants aes-128-ccm, aes-128-gcm, aes-256-ccm or aes-256-gcm");
+        } else if (c == 'K') {
+            size_t off = 0;
+            if (hex_decode(optarg, strlen(optarg), ckey, sizeof ckey, &cklen, &off) != SMB_OK ||
+                (cklen != 16 && cklen != 32))
+                return cli_usage_error("explain", "--cipher-key wants 16 or 32 bytes of hex");
+        } else if (c == 'S') {
+            if (strcmp(optarg, "client") && strcmp(optarg, "server"))
+                return cli_usage_error("explain", "--sender wants client or server");
+            from_server = !strcmp(optarg, "server");
         } else if (c >= SO_DIALECT && c <= SO_ALGORITHM) {
             if ((rc = signopt_handle(&o, c, optarg)))
                 return rc;
@@ -234,7 +312,9 @@ int cmd_explain(int argc, char **argv)
         return cli_usage_error("explain", "unexpected argument '%s' (the message is read on standard input)",
                                argv[optind]);
     bool keys = o.have_session_key || o.have_signing_key || o.have_mac_key;
-    if (keys || o.have_dialect)
+    if (cipher != SMB_CIPHER_NONE)
+        keys = false; /* the keys are for the transform: encrypted messages are not signed */
+    if (keys || (o.have_dialect && cipher == SMB_CIPHER_NONE))
         if ((rc = signopt_check(&o, keys)))
             return rc;
 
@@ -245,24 +325,36 @@ int cmd_explain(int argc, char **argv)
     rc = mode == 0 ? cli_read_message_auto("explain", &msg, &len) : cli_read_message("explain", mode == 1, &msg, &len);
     if (rc)
         return rc;
-    smb_dialect fam = (len > 0 && msg[0] == 0xFF) ? SMB_DIALECT_SMB1 : SMB_DIALECT_311;
+    uint8_t *inner = msg;
+    if (smb_crypt_is_transform(msg, len)) {
+        uint8_t *plain;
+        size_t plen;
+        rc = explain_transform(msg, len, &o, cipher, ckey, cklen, from_server, &plain, &plen);
+        smb_wipe(ckey, sizeof ckey);
+        if (rc || !plain)
+            goto out;
+        inner = plain; /* explain the decrypted SMB2 message(s): not signed */
+        len = plen;
+        must_sign = false;
+    }
+    smb_dialect fam = (len > 0 && inner[0] == 0xFF) ? SMB_DIALECT_SMB1 : SMB_DIALECT_311;
     if (o.have_dialect && (o.dialect == SMB_DIALECT_SMB1) != (fam == SMB_DIALECT_SMB1)) {
         rc = cli_usage_error("explain", "--dialect %s does not match the message (an %s message)",
                              smb_dialect_name(o.dialect), fam == SMB_DIALECT_SMB1 ? "SMB1" : "SMB2");
         goto out;
     }
-    if ((rc = cli_check_message("explain", fam, msg, len)))
+    if ((rc = cli_check_message("explain", fam, inner, len)))
         goto out;
     if (keys && (rc = signopt_ctx(&o, &ctx)))
         goto out;
     if (fam == SMB_DIALECT_SMB1) {
-        explain_smb1(msg, len, ctx, (uint32_t)o.seq, must_sign, &neg);
+        explain_smb1(inner, len, ctx, (uint32_t)o.seq, must_sign, &neg);
     } else {
         size_t off = 0, elen = 0, next = 0;
         int idx = 0;
-        bool chain = le32(msg + 20) != 0;
+        bool chain = le32(inner + 20) != 0;
         do {
-            if (smb2_compound_next(msg, len, off, &elen, &next) != SMB_OK) {
+            if (smb2_compound_next(inner, len, off, &elen, &next) != SMB_OK) {
                 rc = cli_usage_error("explain", "compound element at offset %zu: bad NextCommand or short element",
                                      off);
                 goto out;
@@ -270,7 +362,7 @@ int cmd_explain(int argc, char **argv)
             if (chain)
                 printf("%selement %d at offset %zu (%zu bytes, signed over its own bytes)\n", idx ? "\n" : "", idx,
                        off, elen);
-            explain_smb2(msg + off, elen, ctx, must_sign, &neg);
+            explain_smb2(inner + off, elen, ctx, must_sign, &neg);
             off = next;
             idx++;
         } while (next != 0);

@@ -247,6 +247,8 @@ smb_status smb_client_connect(smb_client **out, const struct smb_client_opts *o)
     cfg.server_name = o->host;
     cfg.allow_guest_fallback = o->allow_guest_fallback;
     cfg.kerberos = o->kerberos;
+    cfg.encrypt = o->encrypt;
+    cfg.cipher = o->cipher;
     if ((st = smb_cli_new(&c->core, &cfg)) != SMB_OK) {
         set_err(c, "%s", st == SMB_E_BAD_ARGUMENT ? "bad dialect range or credentials" : "out of memory");
         c->dead = st;
@@ -312,6 +314,7 @@ smb_status smb_client_session_info(const smb_client *c, struct smb_client_sessio
     s->preauth_integrity = i.preauth;
     s->kerberos = i.kerberos;
     s->cipher = i.cipher;
+    s->encrypting = i.encrypting;
     s->session_id = i.session_id;
     s->tree_id = c->tree_id;
     s->max_read = i.max_read;
@@ -320,6 +323,8 @@ smb_status smb_client_session_info(const smb_client *c, struct smb_client_sessio
     s->credits = i.credits;
     s->requests_signed = i.requests_signed;
     s->responses_verified = i.responses_verified;
+    s->requests_encrypted = i.requests_encrypted;
+    s->responses_decrypted = i.responses_decrypted;
     return c->dead;
 }
 
@@ -448,8 +453,10 @@ static SMB_WUR smb_status validate_negotiate(smb_client *c)
     }
     /* MS-SMB2 3.2.5.14.12: the response must be signed. The core verified
      * any signature present (and required one if the session signs); on a
-     * session that does not sign, an unsigned answer is refused here. */
-    if (!(le32(o.msgs[0] + 16) & SMB2_FLAGS_SIGNED)) {
+     * session that does not sign, an unsigned answer is refused here. On an
+     * encrypting session the core took only an encrypted answer, which the
+     * transform authenticated (MS-SMB2 3.2.5.1.1.1). */
+    if (!(le32(o.msgs[0] + 16) & SMB2_FLAGS_SIGNED) && !smb_cli_encrypting(c->core)) {
         st = io_fail(c, SMB_E_ACCESS_DENIED, "VALIDATE_NEGOTIATE_INFO response is not signed");
         goto out;
     }
@@ -491,16 +498,26 @@ smb_status smb_client_tree_connect(smb_client *c, const char *share)
     if ((st = run(c, keep_ev, &o)) != SMB_OK)
         goto out;
     if ((st = o.statuses[0]) != SMB_OK) {
-        snprintf(c->err, sizeof c->err, "tree connect to %s refused", share);
+        if (st == SMB_E_ACCESS_DENIED && !smb_cli_encrypting(c->core))
+            snprintf(c->err, sizeof c->err,
+                     "tree connect to %s refused (a share that requires encryption refuses a session in "
+                     "clear: try -e/--encrypt)",
+                     share);
+        else
+            snprintf(c->err, sizeof c->err, "tree connect to %s refused", share);
         goto out;
     }
     struct smb2_tree_connect_resp r;
     smb_rd rd = body_rd(&o, 0);
     if ((st = smb2_tree_connect_resp_decode(&rd, &r)) != SMB_OK)
         goto out;
-    if (r.share_flags & SMB2_SHAREFLAG_ENCRYPT_DATA) {
-        set_err(c, "%s", "share requires encryption, which this client does not implement");
-        st = SMB_E_NOT_SUPPORTED;
+    /* MS-SMB2 3.2.5.5: Share.EncryptData. This client encrypts whole
+     * sessions or nothing: a share that requires encryption on a session in
+     * clear is refused here, before any file request goes out in clear. */
+    if ((r.share_flags & SMB2_SHAREFLAG_ENCRYPT_DATA) && !smb_cli_encrypting(c->core)) {
+        set_err(c, "share %s requires encryption (SMB2_SHAREFLAG_ENCRYPT_DATA) and this session is not "
+                   "encrypted (use -e/--encrypt)", share);
+        st = SMB_E_ACCESS_DENIED;
         goto out;
     }
     c->tree_id = le32(o.msgs[0] + 36);

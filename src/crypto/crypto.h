@@ -155,4 +155,27 @@ void smb_kdf_smb(const uint8_t *key, size_t klen, const void *label, size_t llen
 void smb_kdf_smb_len(const uint8_t *key, size_t klen, const void *label, size_t llen, const void *context,
                      size_t clen, uint8_t *out, size_t outlen);
 
+/* ---- AES-128/256-CCM and -GCM authenticated encryption (SMB 3.x encryption) ---- */
+
+/* One prepared key for one direction (seal or open): one EVP context with
+ * the key schedule set at init; each message only sets its nonce, so no
+ * allocation happens per message. CCM: 11-byte nonce; GCM: 12-byte nonce;
+ * 16-byte tag; AAD and data in one piece each (CCM needs the whole length up
+ * front). In place (in == out) is allowed. */
+typedef struct smb_aead_key {
+    smb_evp_cipher_ctx *ctx;
+    uint8_t gcm;  /* 1 GCM, 0 CCM */
+    uint8_t seal; /* 1 encrypts, 0 decrypts */
+} smb_aead_key;
+/* key_len 16 or 32. SMB_E_BAD_ARGUMENT, SMB_E_NOMEM, SMB_E_CRYPTO. */
+SMB_WUR smb_status smb_aead_key_init(smb_aead_key *k, int gcm, int seal, const uint8_t *key, size_t key_len);
+void smb_aead_key_free(smb_aead_key *k);
+/* Encrypt len bytes (<= INT_MAX) and produce the tag. */
+SMB_WUR smb_status smb_aead_seal(smb_aead_key *k, const uint8_t *nonce, const void *aad, size_t aadlen, const uint8_t *in,
+                         uint8_t *out, size_t len, uint8_t tag[16]);
+/* Decrypt and verify; SMB_E_INVALID_SIGNATURE when the tag does not verify
+ * (out then holds garbage the caller must wipe). */
+SMB_WUR smb_status smb_aead_open(smb_aead_key *k, const uint8_t *nonce, const void *aad, size_t aadlen, const uint8_t *in,
+                         uint8_t *out, size_t len, const uint8_t tag[16]);
+
 #endif

@@ -28,6 +28,9 @@ void srv_config_init(struct srv_config *c)
     c->algs[1] = SMB_ALG_AES_CMAC;
     c->algs[2] = SMB_ALG_HMAC_SHA256;
     c->n_algs = 3;
+    c->encrypt = SRV_ENC_IF_REQUIRED;
+    c->reject_unencrypted = true;
+    (void)srv_parse_cipher_list("default", c->ciphers, &c->n_ciphers);
     snprintf(c->src_algs.text, sizeof c->src_algs.text, "default");
     snprintf(c->server_name, sizeof c->server_name, "SMBSIGN");
     c->log_level = 1;
@@ -280,6 +283,17 @@ static int global_key(struct load_ctx *lc, const char *k, const char *v)
         if (alg_list(c, v))
             FAIL("%s: '%s' is not a list of aes-gmac, aes-cmac, hmac-sha256", k, v);
         set_src(lc, &c->src_algs, k);
+    } else if (!strcmp(k, "server smb encrypt") || !strcmp(k, "smb encrypt")) {
+        if (srv_parse_encrypt_word(v, &c->encrypt))
+            FAIL("%s: '%s' is not off|if_required|desired|required", k, v);
+        c->encrypt_set = true;
+    } else if (!strcmp(k, "server smb3 encryption algorithms")) {
+        if (srv_parse_cipher_list(v, c->ciphers, &c->n_ciphers))
+            FAIL("%s: '%s' is not a list of AES-128-GCM, AES-128-CCM, AES-256-GCM, AES-256-CCM", k, v);
+    } else if (!strcmp(k, "reject unencrypted access")) {
+        if (parse_bool(v, &b))
+            FAIL("reject unencrypted access: '%s' is not yes|no", v);
+        c->reject_unencrypted = b;
     } else if (!strcmp(k, "guest ok")) {
         if (parse_bool(v, &b))
             FAIL("guest ok: '%s' is not yes|no", v);
@@ -447,6 +461,9 @@ static int handler(void *user, const char *section, const char *name, const char
         if (!end || end == value || *end || mb == 0 || mb > 4096)
             FAIL("[%s] memory size: '%s' is not 1..4096 (MiB)", section, value);
         lc->share->mem_bytes = (uint64_t)mb << 20;
+    } else if (!strcmp(k, "smb encrypt") || !strcmp(k, "server smb encrypt")) {
+        if (srv_parse_encrypt_word(value, &lc->share->encrypt))
+            FAIL("[%s] %s: '%s' is not off|if_required|desired|required", section, k, value);
     } else if (!strcmp(k, "comment") || !strcmp(k, "browseable") || !strcmp(k, "browsable")) {
         /* accepted and ignored */
     } else {
@@ -495,6 +512,7 @@ static int prescan(struct load_ctx *lc, const char *text)
                     memset(sh, 0, sizeof *sh);
                     memcpy(sh->name, name, strlen(name) + 1);
                     sh->ipc = strcasecmp(name, "IPC$") == 0;
+                    sh->encrypt = -1;
                 }
             }
         }
@@ -679,6 +697,7 @@ smb_status srv_config_add_share(struct srv_config *c, const char *spec, char *er
     }
     memcpy(s->path, rp, rl + 1);
     free(rp);
+    s->encrypt = -1;
     c->n_shares++;
     return SMB_OK;
 }

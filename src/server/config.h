@@ -53,7 +53,12 @@ struct srv_share {
     bool ipc; /* IPC$ (no path) */
     bool mem; /* [cfg] "backend = memory": an in-memory tree (server/vfs_mem.c), no path */
     uint64_t mem_bytes; /* [cfg] "memory size": its data bytes (0: SRV_MEM_BYTES_DEFAULT) */
+    int encrypt; /* "smb encrypt" on the share: SRV_ENC_* or -1 (the global value) */
 };
+/* SMB 3.x encryption levels, Samba's words (server/session_crypt.c):
+ * off/disabled/no, if_required/auto/default, desired, required/mandatory/yes. */
+enum { SRV_ENC_OFF = 0, SRV_ENC_IF_REQUIRED = 1, SRV_ENC_DESIRED = 2, SRV_ENC_REQUIRED = 3 };
+#define SRV_MAX_CIPHERS 4
 
 /* Where a setting came from, for --check-config. */
 struct srv_src {
@@ -88,6 +93,14 @@ struct srv_config {
     struct srv_src src_algs;
 
     bool guest_ok; /* "guest ok" / "map to guest = bad user": allow guest sessions */
+    /* SMB 3.x encryption: "server smb encrypt" (SRV_ENC_*), the ciphers in
+     * preference order ("server smb3 encryption algorithms") and Windows'
+     * RejectUnencryptedAccess ("reject unencrypted access", default yes) */
+    int encrypt;
+    bool encrypt_set; /* "server smb encrypt" given: unset, a cipher is negotiated only for a share that asks */
+    uint16_t ciphers[SRV_MAX_CIPHERS];
+    int n_ciphers;
+    bool reject_unencrypted;
     uint32_t workers;   /* [cfg] "workers": event loops, 1..SRV_WORKERS_MAX; 0 = one per online CPU */
     bool worker_thread; /* [cfg] "worker thread": MACs and file I/O on a second thread (per event loop) */
     uint32_t io_threads;      /* [cfg] "io threads" (needs the worker thread; 0: file I/O on the worker) */
@@ -136,6 +149,10 @@ SMB_WUR smb_status srv_config_validate(struct srv_config *c, char *err, size_t e
 struct smb_policy_effective;
 SMB_WUR smb_status srv_config_signing(const struct srv_config *c, smb_sign_level *level, struct smb_policy_effective *eff,
                               char *err, size_t errlen);
+/* "server smb encrypt" words -> SRV_ENC_*; 0 ok, -1 unknown. */
+int srv_parse_encrypt_word(const char *s, int *out);
+/* Samba's cipher list ("AES-128-GCM, AES-128-CCM", "default"); 0 ok, -1 bad. */
+int srv_parse_cipher_list(const char *s, uint16_t *ciphers, int *n);
 /* Event loops to run: cfg.workers, or the number of online CPUs when 0
  * (at least 1, at most SRV_WORKERS_MAX). */
 unsigned srv_config_workers(const struct srv_config *c);

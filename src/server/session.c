@@ -163,6 +163,7 @@ static void session_free(struct srv_conn *c, struct srv_session *s)
     srv_tree_remove_opens(c, s->id, 0);
     srv_auth_free(s);
     srv_signer_free(&s->signer);
+    smb_crypt_ctx_free(s->crypt);
     smb_wipe(s, sizeof *s);
     free(s);
 }
@@ -365,7 +366,7 @@ static SMB_WUR smb_status write_negotiate_rsp(struct srv_conn *c, smb_wr *w, uin
     r.security_mode = c->server_secmode;
     r.dialect = dialect;
     memcpy(r.server_guid, c->ctx->server_guid, 16);
-    r.capabilities = server_caps_for(dialect);
+    r.capabilities = server_caps_for(dialect) | (c->server_caps & SMB2_GLOBAL_CAP_ENCRYPTION);
     uint32_t io = dialect == SMB_DIALECT_202 ? 65536 : cfg->max_io;
     r.max_transact_size = io;
     r.max_read_size = io;
@@ -417,6 +418,7 @@ static SMB_WUR smb_status cmd_negotiate(struct srv_conn *c, struct srv_req *rq, 
 
     struct smb2_neg_contexts out;
     memset(&out, 0, sizeof out);
+    c->server_caps |= srv_crypt_negotiate(c, &req, &out); /* the cipher (session_crypt.c) */
     if (best == SMB_DIALECT_311) {
         /* MS-SMB2 3.3.5.4: preauth context is mandatory, SHA-512 only. */
         bool sha512 = false;
@@ -433,12 +435,6 @@ static SMB_WUR smb_status cmd_negotiate(struct srv_conn *c, struct srv_req *rq, 
         out.preauth.salt_len = 32;
         if (smb_random(out.preauth.salt, 32) != SMB_OK)
             return SMB_E_INTERNAL_ERROR;
-        if (req.ctx.has_encryption) {
-            /* We do not encrypt: answer honestly with "no common cipher". */
-            out.has_encryption = true;
-            out.encryption.cipher_count = 1;
-            out.encryption.ciphers[0] = SMB2_CIPHER_NONE;
-        }
         if (req.ctx.has_signing) {
             /* Our preference order (AES-GMAC first) over what the client offers. */
             int chosen = -1;
@@ -644,6 +640,11 @@ static SMB_WUR smb_status cmd_session_setup(struct srv_conn *c, struct srv_req *
                 return SMB_E_LOGON_FAILURE;
             }
             sflags = s->guest ? 0x0001 : 0x0002; /* IS_GUEST / IS_NULL */
+            if (srv_crypt_session_setup(c, s, true, &sflags) != SMB_OK) {
+                session_remove(c, s);
+                rq->sess = NULL;
+                return SMB_E_ACCESS_DENIED;
+            }
         } else {
             st = derive_signing(c, s);
             if (st != SMB_OK) {
@@ -653,6 +654,11 @@ static SMB_WUR smb_status cmd_session_setup(struct srv_conn *c, struct srv_req *
             }
             s->has_key = true;
             rq->setup_done = true; /* its response may be signed (session_emit.c) */
+            if ((st = srv_crypt_session_setup(c, s, false, &sflags)) != SMB_OK) {
+                session_remove(c, s);
+                rq->sess = NULL;
+                return st;
+            }
         }
         s->state = SESS_VALID;
         srv_log(c, SRV_LOG_INFO, "session 0x%llx: user '%s' authenticated (%s), signing %s, algorithm %s",
@@ -787,6 +793,9 @@ static SMB_WUR smb_status process_element(struct srv_conn *c, struct srv_req *rq
                              : (prev->h.command == SMB2_CREATE && prev->result != SMB_OK ? prev->result : SMB_OK);
     }
 
+    /* encrypted: the transform authenticated every element of its session */
+    rq->encrypted = c->in_encrypted && h->session_id == c->in_enc_sid;
+
     /* Cheap checks first: message id window, then session, then signature. */
     if (h->command != SMB2_CANCEL) {
         if (!c->negotiated && h->command != SMB2_NEGOTIATE) {
@@ -808,7 +817,7 @@ static SMB_WUR smb_status process_element(struct srv_conn *c, struct srv_req *rq
         struct srv_session *cs = session_find(c, h->session_id);
         if (cs && cs->state == SESS_VALID) {
             rq->sess = cs;
-            if (check_signature(c, rq) == SMB_OK)
+            if (rq->encrypted || check_signature(c, rq) == SMB_OK)
                 srv_async_cancel(c, rq);
         }
         return SMB_E_CANCELLED;
@@ -848,10 +857,12 @@ static SMB_WUR smb_status process_element(struct srv_conn *c, struct srv_req *rq
         if (rq->sess->state == SESS_LOGGED_OFF && rq->sess->has_key)
             gone_verify(c, rq, &rq->sess->signer, rq->sess->signing_required);
         rq->sess = NULL;
-    } else if (rq->sess && (res = check_signature(c, rq)) != SMB_OK) {
+    } else if (rq->sess && !rq->encrypted && (res = check_signature(c, rq)) != SMB_OK) {
         rq->sess = NULL; /* the response to a refused request is not signed */
         if (h->command == SMB2_TREE_CONNECT && c->dialect == SMB_DIALECT_311)
             c->drop = true; /* MS-SMB2 3.3.5.7: disconnect */
+    } else if (rq->sess && (res = srv_crypt_check_clear(c, rq)) != SMB_OK) {
+        rq->sess = NULL; /* clear on an encrypt-required session: refused in clear */
     } else if ((h->flags & SMB2_FLAGS_RELATED_OPERATIONS) && !prev) {
         /* MS-SMB2 3.3.5.2.7.2: the first element cannot be related */
         res = rq->chain_fail = SMB_E_INVALID_PARAMETER;
@@ -962,6 +973,18 @@ smb_status srv_conn_input(struct srv_conn *c, const uint8_t *pdu, size_t len, st
         return srv_smb1_input(c, pdu, len, out);
     if (!memcmp(pdu, "\xffSMB", 4))
         return smb1_negotiate(c, pdu, len, out);
+    c->in_encrypted = false;
+    if (smb_crypt_is_transform(pdu, len)) {
+        /* decrypted in place: the adapters hand over their own writable
+         * frame buffer (session.h); a failure ends the connection */
+        uint8_t *plain;
+        size_t plen;
+        smb_status cst = srv_crypt_input(c, (uint8_t *)(uintptr_t)pdu, len, &plain, &plen);
+        if (cst != SMB_OK)
+            return cst;
+        pdu = plain;
+        len = plen;
+    }
     if (memcmp(pdu, SMB2_MAGIC, 4) != 0) {
         /* transform (encrypted) or compressed messages: not offered */
         srv_log(c, SRV_LOG_INFO, "unsupported protocol id %02x%02x%02x%02x: closing", pdu[0], pdu[1], pdu[2],

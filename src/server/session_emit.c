@@ -6,8 +6,10 @@
  * srv_frame_body returns, srv_frame_add fills the header and takes the
  * signing and preauth decisions, srv_frame_end pads/links, signs, hashes and
  * frames. sign_key() below is the only place in src/server that decides
- * whether an SMB2 response is signed (MS-SMB2 3.3.4.1.1). Encryption (a
- * transform around the finished message) belongs in srv_frame_end. */
+ * whether an SMB2 response is signed (MS-SMB2 3.3.4.1.1); crypt_key() the
+ * only one that decides whether it is encrypted (MS-SMB2 3.3.4.1.4), and an
+ * encrypted frame is not signed: srv_frame_end wraps the finished message or
+ * chain in one transform (session_crypt.c). */
 #include <string.h>
 
 #include "server/session_int.h"
@@ -27,6 +29,18 @@ void srv_resp_session(struct srv_resp *r, struct srv_session *s, bool signed_req
     r->signer = s && s->has_key ? &s->signer : NULL;
     r->signing_required = s && s->signing_required;
     r->signed_req = signed_req;
+    r->crypt = s && s->crypt && (s->encrypting || s->encrypt_data) ? s->crypt : NULL;
+}
+
+/* MS-SMB2 3.3.4.1.4: the key to encrypt this response with, or NULL: the
+ * session encrypts (Session.EncryptData, or its client sent encrypted
+ * requests); the SESSION_SETUP response that completes it goes in clear
+ * (signed), since the client derives its keys from it. */
+static smb_crypt_ctx *crypt_key(const struct srv_conn *c, const struct srv_resp *r)
+{
+    if (!r->crypt || (r->req->command == SMB2_SESSION_SETUP && !c->in_encrypted))
+        return NULL;
+    return r->crypt;
 }
 
 /* MS-SMB2 3.3.4.1.1 (and 3.3.5.5.3 for SESSION_SETUP): the key to sign this
@@ -111,7 +125,9 @@ smb_status srv_frame_add(struct srv_conn *c, struct srv_frame *f, const struct s
     if (!wr_ok(&hw))
         return SMB_E_INTERNAL_ERROR;
     f->el[f->n].off = f->cur;
-    f->el[f->n].sign = sign_key(c, r);
+    f->el[f->n].crypt = crypt_key(c, r);
+    f->el[f->n].session_id = r->session_id;
+    f->el[f->n].sign = f->el[f->n].crypt ? NULL : sign_key(c, r);
     f->batch = c->sign_batch;
     f->el[f->n].preauth = r->preauth;
     f->n++;
@@ -128,23 +144,21 @@ smb_status srv_frame_end(struct srv_frame *f)
         return SMB_OK;
     }
     put_le32(out->p + f->el[f->n - 1].off + 20, 0); /* the last element links nowhere */
-    smb_wr w;
-    wr_init(&w, out->p + f->start, SMB_NB_HDR_LEN);
-    size_t flen = out->len - f->start - SMB_NB_HDR_LEN;
-    smb_nb_hdr_encode(&w, SMB_NB_SESSION_MESSAGE, flen > SMB_NB_MAX_LEN ? UINT32_MAX : (uint32_t)flen);
-    if (!wr_ok(&w))
-        return SMB_E_INTERNAL_ERROR;
     /* Batch signing: only the MAC computation waits; what is signed was
      * decided by sign_key. Not for a frame that feeds the preauth hash (the
-     * hash covers the signed bytes) or that no longer fits the batch. */
+     * hash covers the signed bytes), that no longer fits the batch, or that
+     * is encrypted (nothing in it is signed, and the transform covers the
+     * finished plaintext). */
     struct srv_sign_batch *b = f->batch;
-    int nsign = 0;
-    for (int i = 0; i < f->n && b; i++) {
+    int nsign = 0, crypt_el = -1;
+    for (int i = 0; i < f->n; i++) {
         if (f->el[i].preauth)
             b = NULL;
+        if (f->el[i].crypt && crypt_el < 0)
+            crypt_el = i;
         nsign += f->el[i].sign != NULL;
     }
-    if (b && b->n + (size_t)nsign > SRV_SIGN_BATCH_MAX)
+    if (crypt_el >= 0 || (b && b->n + (size_t)nsign > SRV_SIGN_BATCH_MAX))
         b = NULL;
     /* sign each element over its extent (padding included), then hash it
      * into the 3.1.1 preauth chain it belongs to (MS-SMB2 3.3.5.4, 3.3.5.5) */
@@ -162,7 +176,15 @@ smb_status srv_frame_end(struct srv_frame *f)
         if (f->el[i].preauth)
             smb_preauth_update(f->el[i].preauth, m, end - off);
     }
-    return SMB_OK;
+    /* the whole message or chain in one transform (MS-SMB2 3.3.4.1.4) */
+    if (crypt_el >= 0 && srv_crypt_frame(f, f->el[crypt_el].crypt, f->el[crypt_el].session_id) != SMB_OK)
+        return SMB_E_INTERNAL_ERROR;
+    /* NetBIOS framing last: the transform changed the length */
+    smb_wr w;
+    wr_init(&w, out->p + f->start, SMB_NB_HDR_LEN);
+    size_t flen = out->len - f->start - SMB_NB_HDR_LEN;
+    smb_nb_hdr_encode(&w, SMB_NB_SESSION_MESSAGE, flen > SMB_NB_MAX_LEN ? UINT32_MAX : (uint32_t)flen);
+    return wr_ok(&w) ? SMB_OK : SMB_E_INTERNAL_ERROR;
 }
 
 void srv_conn_sign_batch(struct srv_conn *c, struct srv_sign_batch *b) { c->sign_batch = b; }

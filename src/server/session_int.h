@@ -16,6 +16,7 @@
 #include "base/buf.h"
 #include "crypto/crypto.h"
 #include "server/session.h"
+#include "smbsign/crypt.h"
 #include "smbsign/sign.h"
 #include "wire/smb2/header.h"
 #include "wire/smb2/negotiate.h"
@@ -49,6 +50,7 @@ struct srv_tree {
     uint32_t id;
     int share; /* index in ctx->cfg.shares */
     bool ipc, read_only;
+    bool encrypt_data; /* TreeConnect.EncryptData: requests on it must come encrypted */
 };
 
 struct srv_session {
@@ -59,6 +61,9 @@ struct srv_session {
     uint8_t smb1_mac_key[SMB_AUTH_KEY_MAX]; /* SMB1: the whole mechanism key (Kerberos AES: 32 bytes) */
     size_t smb1_mac_key_len;
     struct srv_signer signer;
+    smb_crypt_ctx *crypt; /* SMB 3.x encryption keys (session_crypt.c), NULL without a cipher */
+    bool encrypt_data;    /* Session.EncryptData: every request must come encrypted */
+    bool encrypting;      /* responses go out in a transform (EncryptData, or the client encrypted) */
     smb_preauth preauth;
     /* authentication in progress (session_auth.c); user, guest, anonymous
      * and session_key above are set only once it succeeded */
@@ -164,6 +169,9 @@ struct srv_conn {
     uint16_t server_secmode;
     uint32_t server_caps;
     smb_sign_alg sign_alg; /* 3.x: negotiated (3.1.1) or AES-CMAC */
+    uint16_t cipher;       /* negotiated cipher (smb_cipher), 0 when the client cannot encrypt */
+    bool in_encrypted;     /* the PDU being processed arrived in a transform ... */
+    uint64_t in_enc_sid;   /* ... of this session */
     smb_preauth preauth;
     /* credits / message ids (MS-SMB2 3.3.1.1) */
     uint64_t seq_lo, seq_hi;
@@ -201,6 +209,7 @@ struct srv_req {
     smb_status result;      /* outcome, for related compounds */
     smb_status chain_fail;  /* a related chain broken earlier: fail with this */
     bool signed_ok;         /* the request carried a verified signature */
+    bool encrypted;         /* the request arrived in a transform of its session */
     struct srv_signer *gone_signer; /* a logged-off session's key that verified the request */
     bool gone_required;             /* that session required signing */
     bool body_written;      /* handler wrote a success-shaped body */
@@ -242,6 +251,7 @@ struct srv_resp {
     bool signed_req;           /* the request carried a verified signature */
     bool setup_done;           /* SESSION_SETUP: this response completes authentication */
     smb_preauth *preauth;      /* 3.1.1: hash the response into this chain */
+    smb_crypt_ctx *crypt;      /* encrypt the frame with this session's keys (then not signed) */
 };
 struct srv_frame {
     struct srv_buf *out;
@@ -252,6 +262,8 @@ struct srv_frame {
         size_t off;
         struct srv_signer *sign;
         smb_preauth *preauth;
+        smb_crypt_ctx *crypt;
+        uint64_t session_id;
     } el[SRV_COMPOUND_MAX];
     struct srv_sign_batch *batch; /* the connection's attached batch at srv_frame_add (NULL: sign at once) */
 };
@@ -263,6 +275,24 @@ SMB_WUR smb_status srv_frame_body(struct srv_frame *f, size_t cap, smb_wr *w);
 SMB_WUR smb_status srv_frame_add(struct srv_conn *c, struct srv_frame *f, const struct srv_resp *r, const smb_wr *w);
 SMB_WUR smb_status srv_frame_end(struct srv_frame *f);
 
+/* ---- SMB 3.x encryption (server/session_crypt.c) ---- */
+/* NEGOTIATE: choose the cipher (3.1.1 context into out, 3.0.x CAP_ENCRYPTION
+ * returned as a capability bit to add). */
+uint32_t srv_crypt_negotiate(struct srv_conn *c, const struct smb2_negotiate_req *req, struct smb2_neg_contexts *out);
+/* SESSION_SETUP success with a key: keys, Session.EncryptData and the
+ * session flag; SMB_E_ACCESS_DENIED when the server requires encryption and
+ * this session cannot have it. keyless: guest/anonymous. */
+SMB_WUR smb_status srv_crypt_session_setup(struct srv_conn *c, struct srv_session *s, bool keyless, uint16_t *sflags);
+/* TREE_CONNECT to share idx (-1 IPC$): share flag and tree state, or
+ * SMB_E_ACCESS_DENIED for a client that cannot encrypt (MS-SMB2 3.3.5.7). */
+SMB_WUR smb_status srv_crypt_tree_connect(struct srv_conn *c, struct srv_session *s, int idx, uint32_t *share_flags,
+                                  bool *encrypt_data);
+/* A request in clear on an encrypt-required session or tree: refused and logged. */
+SMB_WUR smb_status srv_crypt_check_clear(struct srv_conn *c, struct srv_req *rq);
+/* A transform PDU: decrypt in place; any failure ends the connection. */
+SMB_WUR smb_status srv_crypt_input(struct srv_conn *c, uint8_t *pdu, size_t len, uint8_t **plain, size_t *plain_len);
+/* Wrap the finished frame (f->start: NetBIOS header, then the chain) in a transform. */
+SMB_WUR smb_status srv_crypt_frame(struct srv_frame *f, smb_crypt_ctx *crypt, uint64_t session_id);
 /* logging (never secrets) */
 void srv_log(const struct srv_conn *c, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 

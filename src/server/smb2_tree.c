@@ -17,7 +17,8 @@ smb_status srv_cmd_tree_connect(struct srv_conn *c, struct srv_req *rq, smb_wr *
     /* MS-SMB2 3.3.5.7: on 3.1.1 a non-anonymous, non-guest session's
      * TREE_CONNECT must be signed (the client signs it whatever the signing
      * policy, 3.2.4.1.1); otherwise the server disconnects. */
-    if (c->dialect == SMB_DIALECT_311 && !rq->sess->anonymous && !rq->sess->guest && !rq->signed_ok) {
+    if (c->dialect == SMB_DIALECT_311 && !rq->sess->anonymous && !rq->sess->guest && !rq->signed_ok &&
+        !rq->encrypted) { /* an encrypted one is authenticated by its transform */
         srv_log(c, SRV_LOG_AUDIT, "signing: unsigned TREE_CONNECT on a 3.1.1 session 0x%llx: disconnecting",
                 (unsigned long long)rq->sess->id);
         c->drop = true;
@@ -48,9 +49,15 @@ smb_status srv_cmd_tree_connect(struct srv_conn *c, struct srv_req *rq, smb_wr *
         srv_log(c, SRV_LOG_INFO, "TREE_CONNECT: no share '%s'", share);
         return SMB_E_BAD_NETWORK_NAME;
     }
+    uint32_t share_flags = SMB2_SHAREFLAG_NO_CACHING; /* manual caching off */
+    bool enc;
+    smb_status est = srv_crypt_tree_connect(c, s, ipc ? -1 : idx, &share_flags, &enc); /* session_crypt.c */
+    if (est != SMB_OK)
+        return est;
     if (s->n_trees >= SRV_TREES_MAX)
         return SMB_E_INSUFFICIENT_RESOURCES;
     struct srv_tree *t = &s->trees[s->n_trees++];
+    t->encrypt_data = enc;
     t->id = s->next_tree_id++;
     t->share = ipc ? -1 : idx;
     t->ipc = ipc;
@@ -60,7 +67,7 @@ smb_status srv_cmd_tree_connect(struct srv_conn *c, struct srv_req *rq, smb_wr *
             share, t->read_only ? " (read only)" : "");
     struct smb2_tree_connect_resp resp = {0};
     resp.share_type = ipc ? SMB2_SHARE_TYPE_PIPE : SMB2_SHARE_TYPE_DISK;
-    resp.share_flags = SMB2_SHAREFLAG_NO_CACHING; /* manual caching off */
+    resp.share_flags = share_flags;
     resp.maximal_access = t->read_only ? 0x001200A9u : SMB2_FILE_ALL_ACCESS;
     smb2_tree_connect_resp_encode(w, &resp);
     rq->body_written = true;

@@ -23,6 +23,7 @@ struct pending {
     uint64_t session_id;
     uint16_t command;
     bool used;
+    bool encrypted; /* sent in a transform: the response must come back in one */
 };
 
 struct smb_cli {
@@ -53,6 +54,7 @@ struct smb_cli {
     int ss_leg;
     smb_preauth conn_preauth, sess_preauth;
     smb_sign_ctx *sign;
+    smb_crypt_ctx *crypt; /* set when the session encrypts (info.encrypting) */
     uint8_t session_key[16];
     bool have_key;
 
@@ -76,6 +78,7 @@ struct smb_cli {
     size_t defer_at[SMB_CLI_DEFER_MAX];    /* header offsets in out */
     size_t defer_len[SMB_CLI_DEFER_MAX];
     size_t ndefer;
+    bool chain_enc;       /* the chain goes out in one transform (gap reserved after chain_nb_at) */
 
     /* input */
     uint8_t *in;
@@ -85,6 +88,7 @@ struct smb_cli {
 };
 
 static const uint16_t ALL_DIALECTS[5] = {0x0202, 0x0210, 0x0300, 0x0302, 0x0311};
+static bool offered(const struct smb_cli *c, uint16_t d);
 
 void smb_cli_fail(struct smb_cli *c, smb_status st, const char *why)
 {
@@ -197,6 +201,7 @@ void smb_cli_free(struct smb_cli *c)
     if (!c)
         return;
     smb_sign_ctx_free(c->sign);
+    smb_crypt_ctx_free(c->crypt);
     smb_auth_wipe(&c->auth);
     smb_auth_wipe(&c->fallback);
     smb_wipe(c->session_key, sizeof c->session_key);
@@ -286,7 +291,7 @@ static struct pending *pend_find(struct smb_cli *c, uint64_t mid)
     return NULL;
 }
 
-static SMB_WUR smb_status pend_add(struct smb_cli *c, uint64_t mid, uint16_t cmd, uint64_t tag, uint64_t sid)
+static SMB_WUR smb_status pend_add(struct smb_cli *c, uint64_t mid, uint16_t cmd, uint64_t tag, uint64_t sid, bool enc)
 {
     if (c->npend >= SMB_CLI_MAX_PENDING - 1)
         return SMB_E_INSUFFICIENT_RESOURCES;
@@ -299,6 +304,7 @@ static SMB_WUR smb_status pend_add(struct smb_cli *c, uint64_t mid, uint16_t cmd
             p->command = cmd;
             p->tag = tag;
             p->session_id = sid;
+            p->encrypted = enc;
             c->npend++;
             return SMB_OK;
         }
@@ -343,13 +349,15 @@ smb_status smb_cli_req_start(struct smb_cli *c, struct smb_cli_req *rq, uint16_t
         return SMB_E_BAD_ARGUMENT;
     if (c->credits < charge)
         return SMB_E_INSUFFICIENT_RESOURCES;
-    if ((st = out_reserve(c, SMB_NB_HDR_LEN + 8 + SMB2_HDR_LEN + max_body)) != SMB_OK)
+    rq->encrypt = c->chain ? c->chain_enc : c->info.encrypting;
+    size_t gap = rq->encrypt && !c->chain ? SMB2_TRANSFORM_HDR_LEN : 0;
+    if ((st = out_reserve(c, SMB_NB_HDR_LEN + gap + 8 + SMB2_HDR_LEN + max_body)) != SMB_OK)
         return st;
     if (!c->chain) {
         smb_wr nb;
         wr_init(&nb, c->out + c->out_len, SMB_NB_HDR_LEN);
         smb_nb_hdr_encode(&nb, SMB_NB_SESSION_MESSAGE, 0);
-        c->out_len += SMB_NB_HDR_LEN;
+        c->out_len += SMB_NB_HDR_LEN + gap; /* the transform header goes in the gap */
     } else if (c->chain_n) {
         /* pad the previous element to 8 bytes and link it (3.2.4.1.4) */
         while ((c->out_len - c->chain_last_hdr) % 8)
@@ -379,8 +387,21 @@ smb_status smb_cli_req_abort(struct smb_cli *c, struct smb_cli_req *rq, smb_stat
 {
     if (c->chain)
         return fail(c, st, "building a compound request failed");
-    c->out_len = rq->hdr_at - SMB_NB_HDR_LEN;
+    c->out_len = rq->hdr_at - SMB_NB_HDR_LEN - (rq->encrypt ? SMB2_TRANSFORM_HDR_LEN : 0);
     return st;
+}
+
+/* Encrypt the frame at nb_at (NetBIOS header, transform gap, len bytes of
+ * message or chain) in place and finish its NetBIOS header. */
+static SMB_WUR smb_status encrypt_frame(struct smb_cli *c, size_t nb_at, size_t len)
+{
+    uint8_t *th = c->out + nb_at + SMB_NB_HDR_LEN;
+    smb_status st = smb_crypt_encrypt(c->crypt, c->info.session_id, th, th + SMB2_TRANSFORM_HDR_LEN, len);
+    if (st != SMB_OK)
+        return fail(c, st, "encrypting a request failed");
+    c->info.requests_encrypted++;
+    finish_frame(c, nb_at);
+    return SMB_OK;
 }
 
 smb_status smb_cli_req_finish(struct smb_cli *c, struct smb_cli_req *rq, uint64_t tag, uint64_t *mid)
@@ -407,7 +428,7 @@ smb_status smb_cli_req_finish(struct smb_cli *c, struct smb_cli_req *rq, uint64_
     smb_wr hw;
     wr_init(&hw, c->out + rq->hdr_at, SMB2_HDR_LEN);
     smb2_hdr_encode(&hw, &h);
-    if ((st = pend_add(c, h.message_id, rq->command, tag, h.session_id)) != SMB_OK)
+    if ((st = pend_add(c, h.message_id, rq->command, tag, h.session_id, c->chain ? c->chain_enc : rq->encrypt)) != SMB_OK)
         return smb_cli_req_abort(c, rq, st);
     c->next_mid += rq->charge ? rq->charge : 1;
     c->credits -= rq->charge;
@@ -420,6 +441,8 @@ smb_status smb_cli_req_finish(struct smb_cli *c, struct smb_cli_req *rq, uint64_
             c->chain_elems[c->chain_n++] = rq->hdr_at;
         return SMB_OK;
     }
+    if (rq->encrypt) /* MS-SMB2 3.2.4.1.8: encrypted, not signed */
+        return encrypt_frame(c, rq->hdr_at - SMB2_TRANSFORM_HDR_LEN - SMB_NB_HDR_LEN, len);
     /* MS-SMB2 3.2.4.1.1: a 3.1.1 TREE_CONNECT is signed even when the session is not */
     bool force = rq->force_sign || (rq->command == SMB2_TREE_CONNECT && c->info.dialect == SMB_DIALECT_311);
     if ((sign_requests(c) || (force && c->sign)) && h.session_id) {
@@ -483,13 +506,15 @@ smb_status smb_cli_chain_begin(struct smb_cli *c)
     smb_status st;
     if (c->chain)
         return SMB_E_BAD_ARGUMENT;
-    if ((st = out_reserve(c, SMB_NB_HDR_LEN)) != SMB_OK)
+    c->chain_enc = c->info.encrypting;
+    size_t gap = c->chain_enc ? SMB2_TRANSFORM_HDR_LEN : 0;
+    if ((st = out_reserve(c, SMB_NB_HDR_LEN + gap)) != SMB_OK)
         return st;
     c->chain_nb_at = c->out_len;
     smb_wr nb;
     wr_init(&nb, c->out + c->out_len, SMB_NB_HDR_LEN);
     smb_nb_hdr_encode(&nb, SMB_NB_SESSION_MESSAGE, 0);
-    c->out_len += SMB_NB_HDR_LEN;
+    c->out_len += SMB_NB_HDR_LEN + gap;
     c->chain = true;
     c->chain_n = 0;
     c->chain_last_hdr = SIZE_MAX;
@@ -505,6 +530,10 @@ smb_status smb_cli_chain_end(struct smb_cli *c)
     if (c->chain_n == 0) {
         c->out_len = c->chain_nb_at;
         return SMB_OK;
+    }
+    if (c->chain_enc) { /* the whole chain in one transform (MS-SMB2 3.2.4.1.8) */
+        size_t start = c->chain_nb_at + SMB_NB_HDR_LEN + SMB2_TRANSFORM_HDR_LEN;
+        return encrypt_frame(c, c->chain_nb_at, c->out_len - start);
     }
     if (sign_requests(c) && c->info.session_id) {
         size_t start = c->chain_nb_at + SMB_NB_HDR_LEN;
@@ -561,6 +590,9 @@ smb_status smb_cli_start(struct smb_cli *c)
     /* MS-SMB2 3.2.4.2.2.2: SIGNING_ENABLED, plus REQUIRED when this client requires */
     q.security_mode = smb_policy_smb2_secmode(c->cfg.signing);
     q.capabilities = SMB2_GLOBAL_CAP_LARGE_MTU;
+    /* MS-SMB2 3.2.4.2.2.2: CAP_ENCRYPTION for 3.0/3.0.2 (3.1.1 uses the context) */
+    if (c->cfg.encrypt != SMB_ENCRYPTION_NONE && (offered(c, SMB_DIALECT_300) || offered(c, SMB_DIALECT_302)))
+        q.capabilities |= SMB2_GLOBAL_CAP_ENCRYPTION;
     memcpy(q.client_guid, c->client_guid, 16);
     q.ctx.has_preauth = true;
     q.ctx.preauth.hash_alg_count = 1;
@@ -568,13 +600,21 @@ smb_status smb_cli_start(struct smb_cli *c)
     q.ctx.preauth.salt_len = 32;
     if ((st = smb_random(q.ctx.preauth.salt, 32)) != SMB_OK)
         return st;
-    /* advertised for later; this client signs but does not encrypt yet */
-    q.ctx.has_encryption = true;
-    q.ctx.encryption.cipher_count = 4;
-    q.ctx.encryption.ciphers[0] = SMB2_CIPHER_AES_128_GCM;
-    q.ctx.encryption.ciphers[1] = SMB2_CIPHER_AES_128_CCM;
-    q.ctx.encryption.ciphers[2] = SMB2_CIPHER_AES_256_GCM;
-    q.ctx.encryption.ciphers[3] = SMB2_CIPHER_AES_256_CCM;
+    /* preference order GCM before CCM (faster), 128 before 256 (as Windows);
+     * cfg.cipher limits the offer to one (tests, benchmarks); a client with
+     * encryption off offers none, so a server that merely desires encryption
+     * stays in clear and one that requires it refuses at SESSION_SETUP */
+    q.ctx.has_encryption = c->cfg.encrypt != SMB_ENCRYPTION_NONE;
+    if (c->cfg.cipher) {
+        q.ctx.encryption.cipher_count = 1;
+        q.ctx.encryption.ciphers[0] = c->cfg.cipher;
+    } else {
+        q.ctx.encryption.cipher_count = 4;
+        q.ctx.encryption.ciphers[0] = SMB2_CIPHER_AES_128_GCM;
+        q.ctx.encryption.ciphers[1] = SMB2_CIPHER_AES_128_CCM;
+        q.ctx.encryption.ciphers[2] = SMB2_CIPHER_AES_256_GCM;
+        q.ctx.encryption.ciphers[3] = SMB2_CIPHER_AES_256_CCM;
+    }
     q.ctx.has_signing = true;
     q.ctx.signing.alg_count = 3; /* preference order: GMAC, CMAC, HMAC */
     q.ctx.signing.algs[0] = SMB2_SIGNING_AES_GMAC;
@@ -590,7 +630,7 @@ smb_status smb_cli_start(struct smb_cli *c)
         return w.err;
     smb_preauth_init(&c->conn_preauth);
     smb_preauth_update(&c->conn_preauth, buf, wr_len(&w));
-    if ((st = pend_add(c, c->next_mid, SMB2_NEGOTIATE, 0, 0)) != SMB_OK)
+    if ((st = pend_add(c, c->next_mid, SMB2_NEGOTIATE, 0, 0, false)) != SMB_OK)
         return st;
     c->next_mid++;
     c->credits--;
@@ -616,7 +656,7 @@ static SMB_WUR smb_status send_session_setup(struct smb_cli *c, const uint8_t *t
         smb_preauth_update(&c->sess_preauth, buf, wr_len(&w));
     if (c->credits < 1)
         return fail(c, SMB_E_INVALID_NETWORK_RESPONSE, "server granted no credits");
-    if ((st = pend_add(c, c->next_mid, SMB2_SESSION_SETUP, 0, c->info.session_id)) != SMB_OK)
+    if ((st = pend_add(c, c->next_mid, SMB2_SESSION_SETUP, 0, c->info.session_id, false)) != SMB_OK)
         return st;
     c->next_mid++;
     c->credits--;
@@ -669,11 +709,21 @@ static SMB_WUR smb_status on_negotiate(struct smb_cli *c, const struct smb_cli_e
                 return fail(c, SMB_E_NO_SIGNING_ALGORITHM_OVERLAP, "server chose a signing algorithm not offered");
             c->alg = (smb_sign_alg)a;
         }
-        if (r.ctx.has_encryption)
-            c->info.cipher = r.ctx.encryption.ciphers[0];
+        if (r.ctx.has_encryption) {
+            uint16_t ci = r.ctx.encryption.ciphers[0];
+            if (ci != SMB2_CIPHER_NONE && (!smb_cipher_valid(SMB_DIALECT_311, (smb_cipher)ci) ||
+                                           (c->cfg.cipher && ci != c->cfg.cipher)))
+                return fail(c, SMB_E_INVALID_NETWORK_RESPONSE, "server chose a cipher this client did not offer");
+            c->info.cipher = ci;
+        }
         smb_preauth_update(&c->conn_preauth, e->msg, e->len);
     } else {
         c->alg = smb_sign_default_alg((smb_dialect)r.dialect);
+        /* 3.0/3.0.2: AES-128-CCM when both sides have CAP_ENCRYPTION */
+        if ((r.dialect == SMB_DIALECT_300 || r.dialect == SMB_DIALECT_302) &&
+            (r.capabilities & SMB2_GLOBAL_CAP_ENCRYPTION) && (c->req_capabilities & SMB2_GLOBAL_CAP_ENCRYPTION) &&
+            (!c->cfg.cipher || c->cfg.cipher == SMB2_CIPHER_AES_128_CCM))
+            c->info.cipher = SMB2_CIPHER_AES_128_CCM;
     }
     /* The signing decision comes from the policy engine (MS-SMB2 3.2.5.2). */
     smb_side me = {c->cfg.signing, SMB_ERA_CURRENT};
@@ -735,6 +785,39 @@ static SMB_WUR smb_status finish_mech(struct smb_cli *c, const struct spnego_res
     return SMB_OK;
 }
 
+/* MS-SMB2 3.2.5.3.1: Session.EncryptData from SMB2_SESSION_FLAG_ENCRYPT_DATA
+ * and this client's own demand; the keys come from the same session key. */
+static SMB_WUR smb_status decide_encryption(struct smb_cli *c, const struct smb2_session_setup_resp *r, bool keyless)
+{
+    bool server_wants = (r->session_flags & SMB2_SESSION_FLAG_ENCRYPT_DATA) != 0;
+    if (server_wants && c->cfg.encrypt == SMB_ENCRYPTION_NONE)
+        return fail(c, SMB_E_ACCESS_DENIED,
+                    "the server requires encryption for this session (SMB2_SESSION_FLAG_ENCRYPT_DATA); "
+                    "encryption is off in this client (use -e/--encrypt)");
+    if (!server_wants && c->cfg.encrypt == SMB_ENCRYPTION_NONE)
+        return SMB_OK;
+    const char *why = NULL;
+    if (c->info.dialect < SMB_DIALECT_300)
+        why = "encryption needs SMB 3.0 or later and the server chose an older dialect";
+    else if (c->info.cipher == SMB2_CIPHER_NONE)
+        why = "the server offers no cipher this client has (no CAP_ENCRYPTION / ENCRYPTION_CAPABILITIES)";
+    else if (keyless)
+        why = "a guest or anonymous session has no key to encrypt with";
+    if (why) {
+        if (server_wants || c->cfg.encrypt == SMB_ENCRYPTION_REQUIRED)
+            return fail(c, SMB_E_ACCESS_DENIED, why);
+        return SMB_OK; /* desired: go on in clear */
+    }
+    smb_crypt_ctx_free(c->crypt);
+    c->crypt = NULL;
+    smb_status st = smb_crypt_ctx_new_session(&c->crypt, c->info.dialect, (smb_cipher)c->info.cipher, false,
+                                              c->session_key, 16,
+                                              c->info.dialect == SMB_DIALECT_311 ? c->sess_preauth.hash : NULL);
+    if (st != SMB_OK)
+        return fail(c, st, "deriving the encryption keys");
+    return SMB_OK;
+}
+
 static SMB_WUR smb_status on_session_setup(struct smb_cli *c, const struct smb_cli_event *e)
 {
     smb_status st;
@@ -742,7 +825,11 @@ static SMB_WUR smb_status on_session_setup(struct smb_cli *c, const struct smb_c
     struct spnego_resp sr;
     smb_rd rd;
     if (e->status != SMB_OK && e->status != SMB_E_MORE_PROCESSING_REQUIRED)
-        return fail(c, e->status, "SESSION_SETUP refused by the server");
+        return fail(c, e->status,
+                    e->status == SMB_E_ACCESS_DENIED && c->cfg.encrypt == SMB_ENCRYPTION_NONE
+                        ? "SESSION_SETUP refused by the server (a server that requires encryption refuses "
+                          "clients that do not ask for it: try -e/--encrypt)"
+                        : "SESSION_SETUP refused by the server");
     rd_init(&rd, e->msg, e->len);
     rd_seek(&rd, SMB2_HDR_LEN);
     if ((st = smb2_session_setup_resp_decode(&rd, &r)) != SMB_OK)
@@ -820,8 +907,6 @@ static SMB_WUR smb_status on_session_setup(struct smb_cli *c, const struct smb_c
         return fail(c, SMB_E_ACCESS_DENIED,
                     c->info.guest ? "signing is required but the server made this a guest session (no signing key)"
                                   : "signing is required but the session is anonymous (no signing key)");
-    if (r.session_flags & SMB2_SESSION_FLAG_ENCRYPT_DATA)
-        return fail(c, SMB_E_NOT_SUPPORTED, "server requires encryption, which this client does not implement");
     if (!keyless) {
         smb_sign_ctx_free(c->sign);
         c->sign = NULL;
@@ -857,7 +942,11 @@ static SMB_WUR smb_status on_session_setup(struct smb_cli *c, const struct smb_c
             return fail(c, SMB_E_INVALID_SIGNATURE, "signed response on a session without a key");
         c->info.signing = false;
     }
+    /* after the final response verified: its SessionFlags are authentic */
+    if ((st = decide_encryption(c, &r, keyless)) != SMB_OK)
+        return st;
     c->info.alg = c->info.signing ? c->alg : SMB_ALG_NONE;
+    c->info.encrypting = c->crypt != NULL; /* from the next message on */
     smb_auth_wipe(&c->auth);
     c->state = SMB_CLI_READY;
     return SMB_OK;
@@ -909,12 +998,23 @@ static void add_credits(struct smb_cli *c, uint16_t grant)
 
 /* Verify one response element against session state (never its own flag). */
 static SMB_WUR smb_status verify_elem(struct smb_cli *c, const uint8_t *msg, size_t len, const struct smb2_hdr *h,
-                              const struct pending *p)
+                              const struct pending *p, bool encrypted)
 {
     /* A response to a request sent on a session carries that SessionId:
      * zeroing it must not move the message out of signing. */
     if (p && p->session_id && h->session_id != p->session_id)
         return fail(c, SMB_E_ACCESS_DENIED, "response SessionId does not match the request");
+    if (encrypted) {
+        /* MS-SMB2 3.2.5.1.1.1: the transform authenticated it; its
+         * elements must belong to the session that decrypted it */
+        if (h->session_id != c->info.session_id)
+            return fail(c, SMB_E_ACCESS_DENIED, "encrypted response names another session");
+        return SMB_OK;
+    }
+    /* an encrypting session, or a request that went out encrypted, takes no
+     * response in clear (a man in the middle stripping the transform) */
+    if (c->info.encrypting || (p && p->encrypted))
+        return fail(c, SMB_E_ACCESS_DENIED, "unencrypted response on an encrypted session");
     if (h->command == SMB2_NEGOTIATE || (h->command == SMB2_SESSION_SETUP && c->state == SMB_CLI_SESSION_SETUP))
         return SMB_OK; /* handled by the session setup logic */
     bool must = c->info.signing;
@@ -959,9 +1059,23 @@ smb_status smb_cli_poll(struct smb_cli *c, size_t *nev)
         return SMB_OK;
     if (type != SMB_NB_SESSION_MESSAGE)
         return fail(c, SMB_E_INVALID_NETWORK_RESPONSE, "unexpected NetBIOS packet type");
-    const uint8_t *pdu = c->in + SMB_NB_HDR_LEN;
-    if (flen >= 4 && memcmp(pdu, SMB2_TRANSFORM_MAGIC, 4) == 0)
-        return fail(c, SMB_E_NOT_SUPPORTED, "encrypted message (encryption is not implemented)");
+    uint8_t *pdu = c->in + SMB_NB_HDR_LEN;
+    bool encrypted = false;
+    if (smb_crypt_is_transform(pdu, flen)) {
+        /* MS-SMB2 3.2.5.1.1.1: decrypt with the session's key; any failure
+         * (short, size lie, other SessionId, bad tag) drops the connection */
+        uint8_t *plain;
+        size_t plen;
+        if (!c->crypt)
+            return fail(c, SMB_E_ACCESS_DENIED, "encrypted message on a session without encryption");
+        if ((st = smb_crypt_decrypt(c->crypt, c->info.session_id, pdu, flen, &plain, &plen)) != SMB_OK)
+            return fail(c, st == SMB_E_INVALID_SIGNATURE ? st : SMB_E_INVALID_NETWORK_RESPONSE,
+                        "encrypted response does not decrypt (tampered, or not for this session)");
+        c->info.responses_decrypted++;
+        pdu = plain;
+        flen = (uint32_t)plen;
+        encrypted = true;
+    }
     if (flen >= 4 && memcmp(pdu, SMB2_COMPRESSION_MAGIC, 4) == 0)
         return fail(c, SMB_E_NOT_SUPPORTED, "compressed message");
 
@@ -982,7 +1096,7 @@ smb_status smb_cli_poll(struct smb_cli *c, size_t *nev)
             return fail(c, SMB_E_INVALID_NETWORK_RESPONSE, "request received from the server");
         if (h.message_id == SMB2_OPLOCK_BREAK_MESSAGE_ID && h.command == SMB2_OPLOCK_BREAK) {
             /* unsolicited break: this client never asks for oplocks; verify and drop */
-            if ((st = verify_elem(c, msg, elen, &h, NULL)) != SMB_OK)
+            if ((st = verify_elem(c, msg, elen, &h, NULL, encrypted)) != SMB_OK)
                 return st;
             off = next;
             continue;
@@ -993,7 +1107,7 @@ smb_status smb_cli_poll(struct smb_cli *c, size_t *nev)
         bool interim = (h.flags & SMB2_FLAGS_ASYNC_COMMAND) && h.status == 0x00000103u;
         /* Verify first, then account: a forged or unsigned response on a
          * signing session changes no state (credits, pending table, events). */
-        if ((st = verify_elem(c, msg, elen, &h, p)) != SMB_OK)
+        if ((st = verify_elem(c, msg, elen, &h, p, encrypted)) != SMB_OK)
             return st;
         /* The final SESSION_SETUP response is verified by on_session_setup
          * with the new key: its grant counts only after that. NEGOTIATE and
@@ -1041,6 +1155,8 @@ const struct smb_cli_event *smb_cli_ev(const struct smb_cli *c, size_t i)
 }
 
 /* ---------------- VALIDATE_NEGOTIATE_INFO (MS-SMB2 3.2.5.5, 3.2.5.14.12) ---------------- */
+
+bool smb_cli_encrypting(const struct smb_cli *c) { return c->info.encrypting; }
 
 bool smb_cli_needs_vni(const struct smb_cli *c)
 {

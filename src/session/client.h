@@ -13,6 +13,10 @@
  *    anonymous sessions when signing is required;
  *  - MessageId sequencing, credits (CreditCharge for large MTU, asking for
  *    SMB_CLI_CREDIT_TARGET), interim STATUS_PENDING, compound chains;
+ *  - SMB 3.x encryption (smb_cli_config.encrypt): once the session is set
+ *    up every request frame goes out in a TRANSFORM_HEADER and is not signed;
+ *    every response must arrive encrypted (a clear one is
+ *    STATUS_ACCESS_DENIED), a transform that does not decrypt is fatal;
  *  - signing every request of a signing session and verifying every response
  *    that must be signed: an unsigned response there is STATUS_ACCESS_DENIED,
  *    a bad signature STATUS_INVALID_SIGNATURE; both are fatal (the core
@@ -40,6 +44,8 @@
 #include <stdint.h>
 
 #include "base/buf.h"
+#include "smbsign/crypt.h"
+#include "smbsign/policy.h"
 #include "smbsign/sign.h"
 #include "smbsign/status.h"
 #include "smbsign/types.h"
@@ -74,6 +80,11 @@ struct smb_cli_config {
                                     guest session (off: refused, as Windows' insecure guest
                                     logon default; the IS_GUEST flag is unsigned and a man in
                                     the middle could set it to switch signing off) */
+    smb_encryption encrypt;      /* NONE: never encrypt, refuse a session or share that
+                                    requires it; DESIRED: encrypt every message after
+                                    SESSION_SETUP when the server can; REQUIRED: same, and
+                                    fail when it cannot (like smbclient -e) */
+    uint16_t cipher;             /* 0: offer all four ciphers; else offer only this one */
 };
 
 struct smb_cli_event {
@@ -99,13 +110,17 @@ struct smb_cli_info {
     uint16_t session_flags;
     uint64_t session_id;
     uint32_t max_read, max_write, max_transact;
-    uint16_t cipher;              /* 3.1.1 negotiated cipher (0 = none) */
+    uint16_t cipher;              /* negotiated cipher (0 = none; 3.0/3.0.2: AES-128-CCM when the
+                                     server has CAP_ENCRYPTION and this client asked for encryption) */
+    bool encrypting;              /* every message after SESSION_SETUP is in a transform */
     bool preauth;                 /* 3.1.1 preauth integrity used */
     bool validated_negotiate;     /* FSCTL_VALIDATE_NEGOTIATE_INFO passed (3.0/3.0.2) */
     uint32_t credits;
     uint64_t requests_signed;     /* requests this core signed */
     uint64_t responses_verified;  /* responses whose signature verified */
     bool kerberos;                /* authenticated with Kerberos */
+    uint64_t requests_encrypted;  /* frames (message or chain) this core encrypted */
+    uint64_t responses_decrypted; /* frames that decrypted and verified */
 };
 
 struct smb_cli;
@@ -147,6 +162,7 @@ struct smb_cli_req {
     size_t hdr_at;   /* offset of the header in the output queue */
     bool force_sign; /* sign even when the session does not (VALIDATE_NEGOTIATE_INFO) */
     bool related;    /* compound: related to the previous element */
+    bool encrypt;    /* set by start: the frame goes out in a transform */
 };
 SMB_WUR smb_status smb_cli_req_start(struct smb_cli *c, struct smb_cli_req *rq, uint16_t command, uint32_t tree_id,
                              size_t max_body, uint32_t resp_hint);
@@ -179,6 +195,8 @@ SMB_WUR smb_status smb_cli_vni_input(const struct smb_cli *c, uint8_t *out, size
 SMB_WUR smb_status smb_cli_vni_check(struct smb_cli *c, const uint8_t *out, size_t len);
 /* True when this connection must validate the negotiate on tree connect. */
 bool smb_cli_needs_vni(const struct smb_cli *c);
+/* True once every message of the session travels encrypted. */
+bool smb_cli_encrypting(const struct smb_cli *c);
 /* Mark the connection failed (adapter-detected protocol violation). */
 void smb_cli_fail(struct smb_cli *c, smb_status st, const char *why);
 

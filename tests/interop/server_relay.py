@@ -13,6 +13,11 @@ usage: server_relay.py LISTEN_PORT SERVER_PORT MODE
        flip-mechmic   flip a bit of that mechListMIC
        zero-ntlm-mic  zero the NTLM MIC of the NTLMSSP AUTHENTICATE ("drop the MIC")
 Every SESSION_SETUP response status is printed ("session_setup status 0x...").
+       flip-enc-write flip the last byte (ciphertext of the data) of the first
+                      client TRANSFORM_HEADER frame larger than 64 KiB (an
+                      encrypted WRITE request)
+       flip-enc-read  the same for the first server transform frame larger than
+                      64 KiB (an encrypted READ response)
        none           relay unchanged
 Frames are NetBIOS-delimited and modified in place; only 127.0.0.1 is used.
 Prints "tampered: ..." lines on stdout when it changes something.
@@ -34,6 +39,16 @@ lock = threading.Lock()
 
 
 def tamper(frame, to_server):
+    if MODE in ('flip-enc-write', 'flip-enc-read') and frame[:4] == b'\xfdSMB' and len(frame) > 65536 and \
+            to_server == (MODE == 'flip-enc-write'):
+        with lock:
+            if state['done']:
+                return frame
+            state['done'] = True
+        f = bytearray(frame)
+        f[-1] ^= 0x01
+        print('tampered: %s (%d-byte transform frame)' % (MODE, len(frame)), flush=True)
+        return bytes(f)
     if len(frame) < 64 or frame[:4] != b'\xfeSMB':
         return frame
     if not to_server and smb2_status(frame)[0] == 1:

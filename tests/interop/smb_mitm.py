@@ -16,6 +16,9 @@ interop tests. Listens on 127.0.0.1:LISTEN, forwards every connection to
                   signing accepts it unsigned, so the mechListMIC check alone
                   must catch the relay
   flip-mechmic    the same with one bit of the mechListMIC flipped
+  flip-enc        flip the last byte (ciphertext of the READ data) of the first
+                  server TRANSFORM_HEADER frame larger than 64 KiB (an
+                  encrypted READ response; MS-SMB2 2.2.41)
   none            relay unchanged
 
 Prints "tampered MODE" on stderr when it modified something. Loopback only.
@@ -44,6 +47,13 @@ class State:
 
 def tamper(frame, st):
     """frame: NetBIOS body (SMB2 PDU, maybe a compound chain)."""
+    if st.mode == "flip-enc" and not st.done and frame[:4] == b"\xfdSMB" and len(frame) > 65536:
+        b = bytearray(frame)
+        b[-1] ^= 0x01
+        st.done = True
+        sys.stderr.write("tampered %s\n" % st.mode)
+        sys.stderr.flush()
+        return bytes(b)
     if st.done or st.mode == "none" or len(frame) < 64 or frame[:4] != b"\xfeSMB":
         return frame
     if st.mode in ("strip-mechmic", "flip-mechmic"):
@@ -132,7 +142,7 @@ def main():
         sys.stderr.write("usage: smb_mitm.py LISTEN_PORT TARGET_PORT MODE\n")
         return 2
     lport, tport, mode = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
-    if mode not in ("flip", "strip", "clear-required", "clear-caps", "strip-mechmic", "flip-mechmic", "none"):
+    if mode not in ("flip", "strip", "clear-required", "clear-caps", "strip-mechmic", "flip-mechmic", "flip-enc", "none"):
         sys.stderr.write("unknown mode\n")
         return 2
     st = State(mode)

@@ -1,28 +1,14 @@
 /* wire/smb2/negotiate.c - SMB2 NEGOTIATE request/response codec (MS-SMB2 2.2.3, 2.2.4). */
 #include <string.h>
 
+#include "smbsign/crypt.h"
 #include "wire/smb2/header.h"
 #include "wire/smb2/negotiate.h"
 
 #define CTX_HDR_LEN 8 /* ContextType, DataLength, Reserved (MS-SMB2 2.2.3.1) */
 
-const char *smb2_cipher_name(uint16_t c)
-{
-    switch (c) {
-    case SMB2_CIPHER_NONE:
-        return "none";
-    case SMB2_CIPHER_AES_128_CCM:
-        return "aes-128-ccm";
-    case SMB2_CIPHER_AES_128_GCM:
-        return "aes-128-gcm";
-    case SMB2_CIPHER_AES_256_CCM:
-        return "aes-256-ccm";
-    case SMB2_CIPHER_AES_256_GCM:
-        return "aes-256-gcm";
-    default:
-        return NULL;
-    }
-}
+/* one table of names: smbsign/crypt.h */
+const char *smb2_cipher_name(uint16_t c) { return smb_cipher_name((smb_cipher)c); }
 
 /* ---- contexts: encode ---- */
 
