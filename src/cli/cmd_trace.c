@@ -58,6 +58,9 @@ static void help(void)
         "NEGOTIATE, interim responses, oplock breaks, anonymous/guest sessions, sessions\n"
         "that do not require signing), no-key (signed, but no key: wrong or missing\n"
         "password - the session line says which), incomplete (bytes missing).\n"
+        "SMB 3.x encryption: TRANSFORM messages are decrypted with the session's cipher\n"
+        "key for their direction; each element inside is decrypted-good (the AEAD tag\n"
+        "verified), or the message is decrypt-failed (tag wrong: altered, or wrong key).\n"
         "Compound elements get one verdict each.\n"
         "\n"
         "Examples:\n"
@@ -66,7 +69,7 @@ static void help(void)
         "  smbsign trace --json -U alice%%secret cap.pcapng | jq 'select(.verdict==\"bad\")'\n"
         "  smbsign trace -U alice%%secret --explain 42 cap.pcapng\n"
         "\n"
-        "Exit status: 0 no message bad or unsigned, 1 at least one, 2 usage error or\n"
+        "Exit status: 0 no message bad, unsigned or decrypt-failed, 1 at least one, 2 usage error or\n"
         "unreadable capture (what was verified before the error is still printed).\n");
 }
 
@@ -130,6 +133,8 @@ static void msg_json(struct out *o, const struct trace_msg *m)
     jw_str(w, dialect_json(m->dialect));
     jw_key(w, "algorithm");
     jw_str(w, alg_json(m->alg));
+    if (m->cipher != SMB_CIPHER_NONE)
+        jw_kstr(w, "cipher", smb_cipher_name(m->cipher));
     jw_kstr(w, "verdict", trace_verdict_name(m->verdict));
     if (m->reason[0])
         jw_kstr(w, "reason", m->reason);
@@ -218,7 +223,7 @@ static void on_msg(void *arg, const struct trace_msg *m)
         msg_json(o, m);
         return;
     }
-    if (!o->verbose && (m->verdict == TV_GOOD || m->verdict == TV_NOT_SUBJECT))
+    if (!o->verbose && (m->verdict == TV_GOOD || m->verdict == TV_NOT_SUBJECT || m->verdict == TV_DECRYPTED_GOOD))
         return;
     if (!o->verbose && m->verdict == TV_NO_KEY && o->nokey_listed++ >= NOKEY_LIST) {
         o->nokey_hidden++; /* the session line says why; -v lists them all */
@@ -279,6 +284,11 @@ static void summary_json(struct out *o, trace_ctx *t, const char *error, int exi
         jw_key(w, "algorithm");
         jw_str(w, alg_json(s->alg));
         jw_kbool(w, "signing_required", s->signing_required);
+        jw_key(w, "cipher");
+        if (s->cipher != SMB_CIPHER_NONE)
+            jw_str(w, smb_cipher_name(s->cipher));
+        else
+            jw_null(w);
         jw_kbool(w, "key", s->key_known);
         if (s->key_note[0])
             jw_kstr(w, "note", s->key_note);
@@ -324,6 +334,10 @@ static void summary_text(struct out *o, trace_ctx *t, const char *path)
                    smb_dialect_name(s->dialect), s->alg == SMB_ALG_NONE ? "-" : smb_alg_name(s->alg),
                    s->counts[TV_GOOD], s->counts[TV_BAD], s->counts[TV_UNSIGNED], s->counts[TV_NOT_SUBJECT],
                    s->counts[TV_NO_KEY], s->counts[TV_INCOMPLETE]);
+            if (s->cipher != SMB_CIPHER_NONE || s->counts[TV_DECRYPTED_GOOD] || s->counts[TV_DECRYPT_FAILED])
+                printf("    encryption %s: %u decrypted-good, %u decrypt-failed\n",
+                       s->cipher != SMB_CIPHER_NONE ? smb_cipher_name(s->cipher) : "(cipher unknown)",
+                       s->counts[TV_DECRYPTED_GOOD], s->counts[TV_DECRYPT_FAILED]);
             if (s->key_note[0] && (!s->key_known || s->counts[TV_NO_KEY]))
                 printf("    session 0x%016llx: %s\n", (unsigned long long)s->session_id, s->key_note);
         }
@@ -331,6 +345,9 @@ static void summary_text(struct out *o, trace_ctx *t, const char *path)
     printf("\ntotal: %llu good, %llu bad, %llu unsigned, %llu not-subject, %llu no-key, %llu incomplete\n",
            o->totals[TV_GOOD], o->totals[TV_BAD], o->totals[TV_UNSIGNED], o->totals[TV_NOT_SUBJECT],
            o->totals[TV_NO_KEY], o->totals[TV_INCOMPLETE]);
+    if (o->totals[TV_DECRYPTED_GOOD] || o->totals[TV_DECRYPT_FAILED])
+        printf("encrypted: %llu decrypted-good, %llu decrypt-failed\n", o->totals[TV_DECRYPTED_GOOD],
+               o->totals[TV_DECRYPT_FAILED]);
 }
 
 static int add_cred(struct trace_cred *creds, size_t *n, enum trace_cred_kind kind, const char *text,
@@ -489,7 +506,7 @@ int cmd_trace(int argc, char **argv)
     }
     trace_finish(t);
     pcap_close(pc);
-    rc = (o.totals[TV_BAD] || o.totals[TV_UNSIGNED]) ? CLI_EXIT_NEGATIVE : CLI_EXIT_OK;
+    rc = (o.totals[TV_BAD] || o.totals[TV_UNSIGNED] || o.totals[TV_DECRYPT_FAILED]) ? CLI_EXIT_NEGATIVE : CLI_EXIT_OK;
     if (error[0])
         rc = CLI_EXIT_USAGE;
     if (o.explain) {

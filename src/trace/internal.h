@@ -76,6 +76,7 @@ struct trace_conn {
     bool smb1;               /* SMB1 negotiated */
     smb_dialect dialect;
     smb_sign_alg alg;
+    smb_cipher cipher;       /* encryption cipher NEGOTIATE selected (NONE: none) */
     bool neg_seen;
     uint16_t cli_secmode, srv_secmode;
     uint32_t srv_caps;        /* NEGOTIATE response Capabilities and ServerGuid, for */
@@ -105,6 +106,7 @@ struct trace_sess_int {
     smb_preauth pre;
     struct ntlm_observer *obs; /* during SESSION_SETUP only */
     smb_sign_ctx *sign;
+    smb_crypt_ctx *dec[2];    /* decrypts TRANSFORM messages: [0] client -> server, [1] server -> client */
 };
 
 struct trace_ctx {
@@ -117,6 +119,8 @@ struct trace_ctx {
     size_t nsess, sess_cap;
     uint64_t frame, ts_sec;
     uint32_t ts_usec;
+    uint8_t *dbuf;            /* decryption scratch (one message), grown as needed */
+    size_t dcap;
 };
 
 /* trace/tcp.c -> smb: one whole NetBIOS session message (payload only).

@@ -16,7 +16,8 @@
 
 const char *trace_verdict_name(enum trace_verdict v)
 {
-    static const char *const names[TV_COUNT] = {"good", "bad", "unsigned", "not-subject", "no-key", "incomplete"};
+    static const char *const names[TV_COUNT] = {"good",       "bad",           "unsigned",      "not-subject",
+                                                 "no-key",     "incomplete",    "decrypted-good", "decrypt-failed"};
     return (unsigned)v < TV_COUNT ? names[v] : "?";
 }
 
@@ -37,6 +38,10 @@ static void sess_release(struct trace_sess_int *s)
 {
     smb_sign_ctx_free(s->sign);
     s->sign = NULL;
+    for (int d = 0; d < 2; d++) {
+        smb_crypt_ctx_free(s->dec[d]);
+        s->dec[d] = NULL;
+    }
     if (s->obs) {
         smb_wipe(s->obs, sizeof *s->obs);
         free(s->obs);
@@ -67,6 +72,7 @@ void trace_free(trace_ctx *t)
     for (size_t i = 0; i < t->nsess; i++)
         sess_destroy(t->sess[i]);
     free(t->sess);
+    free(t->dbuf);
     free(t);
 }
 

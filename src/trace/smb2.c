@@ -17,8 +17,13 @@
  * FSCTL_VALIDATE_NEGOTIATE_INFO (3.2.5.14.12, 3.3.5.15.12).
  * Outside signing: smb2_sign_not_subject (NEGOTIATE, SessionId 0, interim
  * responses, oplock breaks), SESSION_SETUP before the key exists, anonymous
- * and guest sessions. Transform (encrypted) and compressed messages are
- * reported as such: their integrity is the AEAD tag, not a signature.
+ * and guest sessions.
+ * Encryption (SMB 3.x TRANSFORM messages): the cipher comes from NEGOTIATE,
+ * the keys from the session key (and 3.1.1 preauth hash) like the signing
+ * keys; a TRANSFORM message is decrypted with the key of its direction and
+ * its elements are decrypted-good (their integrity is the AEAD tag, not a
+ * signature), or the message is decrypt-failed. Compressed messages are
+ * reported as such.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,6 +84,37 @@ static void neg_state(trace_ctx *t, struct trace_conn *c, int dir, const uint8_t
     if (c->dialect == SMB_DIALECT_311 && r.ctx.has_signing && r.ctx.signing.alg_count == 1 &&
         smb_sign_alg_valid(c->dialect, (smb_sign_alg)r.ctx.signing.algs[0]))
         c->alg = (smb_sign_alg)r.ctx.signing.algs[0];
+    /* the cipher (MS-SMB2 3.2.5.2): 3.1.1 from the ENCRYPTION_CAPABILITIES
+     * context the server answered with (one cipher, or 0 for none), 3.0 and
+     * 3.0.2 AES-128-CCM when the server sets CAP_ENCRYPTION */
+    c->cipher = SMB_CIPHER_NONE;
+    if (c->dialect == SMB_DIALECT_311) {
+        if (r.ctx.has_encryption && r.ctx.encryption.cipher_count == 1 &&
+            smb_cipher_valid(c->dialect, (smb_cipher)r.ctx.encryption.ciphers[0]))
+            c->cipher = (smb_cipher)r.ctx.encryption.ciphers[0];
+    } else if (c->dialect >= SMB_DIALECT_300 && (r.capabilities & SMB2_GLOBAL_CAP_ENCRYPTION)) {
+        c->cipher = SMB_CIPHER_AES128_CCM;
+    }
+}
+
+/* Decryption contexts for the session's TRANSFORM messages: the one the
+ * server would receive with decrypts client -> server, the client's
+ * receiving one server -> client. */
+static void crypt_contexts(struct trace_conn *c, struct trace_sess_int *s)
+{
+    struct trace_session *p = &s->pub;
+    p->cipher = c->cipher;
+    if (c->cipher == SMB_CIPHER_NONE)
+        return;
+    for (int d = 0; d < 2; d++) {
+        smb_status st = smb_crypt_ctx_new_session(&s->dec[d], c->dialect, c->cipher, d == 0, p->session_key,
+                                                  p->session_key_len, p->has_preauth ? p->preauth : NULL);
+        if (st != SMB_OK) {
+            snprintf(p->key_note, sizeof p->key_note, "no decryption context for %s / %s: %s",
+                     smb_dialect_name(c->dialect), smb_cipher_name(c->cipher), smb_status_name(st));
+            return;
+        }
+    }
 }
 
 /* The session's keys at its final SESSION_SETUP response. */
@@ -113,6 +149,8 @@ static void establish(trace_ctx *t, struct trace_conn *c, struct trace_sess_int 
             p->key_known = false;
             snprintf(p->key_note, sizeof p->key_note, "no signing context for dialect %s / %s: %s",
                      smb_dialect_name(c->dialect), smb_alg_name(c->alg), smb_status_name(st));
+        } else {
+            crypt_contexts(c, s);
         }
     }
     if (s->obs) {
@@ -148,6 +186,8 @@ static struct trace_sess_int *late_session(trace_ctx *t, struct trace_conn *c, u
             p->key_known = false;
             snprintf(p->key_note, sizeof p->key_note, "no signing context for dialect %s / %s: %s",
                      smb_dialect_name(c->dialect), smb_alg_name(c->alg), smb_status_name(st));
+        } else {
+            crypt_contexts(c, s);
         }
     }
     return s;
@@ -235,7 +275,28 @@ static void validate_negotiate(const struct trace_conn *c, struct trace_msg *m, 
              what, want, (unsigned long long)c->neg_frame, got);
 }
 
-static void element(trace_ctx *t, struct trace_conn *c, int dir, const uint8_t *e, size_t n, unsigned idx, bool gap)
+/* An element that came out of a TRANSFORM message whose tag verified: its
+ * integrity is the AEAD tag (MS-SMB2 3.1.4.3: encrypted messages are not
+ * signed), so whatever the signing rules said becomes decrypted-good; a
+ * malformed element or a failed FSCTL_VALIDATE_NEGOTIATE_INFO cross-check
+ * stays bad. */
+static void emit_el(trace_ctx *t, struct trace_sess_int *s, struct trace_msg *m, smb_cipher dec)
+{
+    if (dec != SMB_CIPHER_NONE) {
+        m->cipher = dec;
+        if (m->verdict == TV_GOOD || m->verdict == TV_NOT_SUBJECT || m->verdict == TV_UNSIGNED ||
+            m->verdict == TV_NO_KEY) {
+            m->verdict = TV_DECRYPTED_GOOD;
+            m->have_sigs = false;
+            snprintf(m->reason, sizeof m->reason, "decrypted (%s): the TRANSFORM's AEAD tag verified",
+                     smb_cipher_name(dec));
+        }
+    }
+    trace_emit(t, s, m);
+}
+
+static void element(trace_ctx *t, struct trace_conn *c, int dir, const uint8_t *e, size_t n, unsigned idx, bool gap,
+                    smb_cipher dec)
 {
     struct trace_msg m;
     trace_msg_init(&m, t, c, dir, e, n);
@@ -244,7 +305,7 @@ static void element(trace_ctx *t, struct trace_conn *c, int dir, const uint8_t *
     if (gap || n < SMB2_HDR_LEN) {
         m.verdict = TV_INCOMPLETE;
         snprintf(m.reason, sizeof m.reason, "bytes of this message are missing from the capture");
-        trace_emit(t, n >= SMB2_HDR_LEN ? trace_sess_find(c, m.session_id) : NULL, &m);
+        emit_el(t, n >= SMB2_HDR_LEN ? trace_sess_find(c, m.session_id) : NULL, &m, dec);
         return;
     }
     uint16_t cmd = le16(e + 12);
@@ -259,7 +320,7 @@ static void element(trace_ctx *t, struct trace_conn *c, int dir, const uint8_t *
         m.alg = c->alg;
         m.verdict = TV_NOT_SUBJECT;
         snprintf(m.reason, sizeof m.reason, "NEGOTIATE");
-        trace_emit(t, NULL, &m);
+        emit_el(t, NULL, &m, dec);
         return;
     }
     if (cmd == SMB2_SESSION_SETUP && !resp) {
@@ -288,7 +349,7 @@ static void element(trace_ctx *t, struct trace_conn *c, int dir, const uint8_t *
             }
             m.verdict = TV_NOT_SUBJECT;
             snprintf(m.reason, sizeof m.reason, "SESSION_SETUP request before the session key exists");
-            trace_emit(t, s, &m);
+            emit_el(t, s, &m, dec);
             return;
         }
     } else if (cmd == SMB2_SESSION_SETUP && resp) {
@@ -312,7 +373,7 @@ static void element(trace_ctx *t, struct trace_conn *c, int dir, const uint8_t *
                     (void)ntlm_obs_note(s->obs, sr.security.p, sr.security.len);
                 m.verdict = TV_NOT_SUBJECT;
                 snprintf(m.reason, sizeof m.reason, "SESSION_SETUP interim response (more processing required)");
-                trace_emit(t, s, &m);
+                emit_el(t, s, &m, dec);
                 return;
             }
             if (m.status != 0) {
@@ -326,7 +387,7 @@ static void element(trace_ctx *t, struct trace_conn *c, int dir, const uint8_t *
                 m.verdict = TV_NOT_SUBJECT;
                 snprintf(m.reason, sizeof m.reason, "failed SESSION_SETUP (%s): no session", sname);
                 snprintf(s->pub.key_note, sizeof s->pub.key_note, "logon failed (%s)", sname);
-                trace_emit(t, s, &m);
+                emit_el(t, s, &m, dec);
                 return;
             }
             establish(t, c, s, e, n);
@@ -343,7 +404,7 @@ static void element(trace_ctx *t, struct trace_conn *c, int dir, const uint8_t *
     if (ns || !s) {
         m.verdict = TV_NOT_SUBJECT;
         snprintf(m.reason, sizeof m.reason, "%s", ns ? ns : "no session");
-        trace_emit(t, s, &m);
+        emit_el(t, s, &m, dec);
         return;
     }
     if (!mandate && cmd == SMB2_TREE_CONNECT && !resp && s->pub.dialect == SMB_DIALECT_311)
@@ -355,33 +416,12 @@ static void element(trace_ctx *t, struct trace_conn *c, int dir, const uint8_t *
     if (m.verdict == TV_GOOD && resp && cmd == SMB2_IOCTL && m.status == 0 && c->neg_seen && n >= SMB2_HDR_LEN + 8 &&
         le32(e + SMB2_HDR_LEN + 4) == FSCTL_VALIDATE_NEGOTIATE)
         validate_negotiate(c, &m, e, n);
-    trace_emit(t, s, &m);
+    emit_el(t, s, &m, dec);
 }
 
-void trace_smb2_message(trace_ctx *t, struct trace_conn *c, int dir, const uint8_t *m, size_t n, bool gap)
+/* The elements of a plain SMB2 message or compound chain. */
+static void chain(trace_ctx *t, struct trace_conn *c, int dir, const uint8_t *m, size_t n, smb_cipher dec)
 {
-    if (m[0] != 0xfe) {
-        struct trace_msg msg;
-        trace_msg_init(&msg, t, c, dir, m, n);
-        bool transform = m[0] == 0xfd;
-        snprintf(msg.command, sizeof msg.command, transform ? "TRANSFORM" : "COMPRESSED");
-        struct trace_sess_int *s = NULL;
-        if (transform && n >= TRANSFORM_SESSION_ID_OFFSET + 8) {
-            msg.session_id = le64(m + TRANSFORM_SESSION_ID_OFFSET);
-            s = trace_sess_find(c, msg.session_id);
-        }
-        msg.verdict = gap ? TV_INCOMPLETE : TV_NOT_SUBJECT;
-        snprintf(msg.reason, sizeof msg.reason, "%s",
-                 transform ? "encrypted (SMB2 TRANSFORM_HEADER): protected by its AEAD tag, not a signature; "
-                             "decryption is not implemented"
-                           : "compressed (SMB2 COMPRESSION_TRANSFORM_HEADER): not verified");
-        trace_emit(t, s, &msg);
-        return;
-    }
-    if (gap) {
-        element(t, c, dir, m, n, 0, true);
-        return;
-    }
     size_t off = 0;
     for (unsigned idx = 0;; idx++) {
         size_t el, next;
@@ -389,15 +429,109 @@ void trace_smb2_message(trace_ctx *t, struct trace_conn *c, int dir, const uint8
             struct trace_msg msg;
             trace_msg_init(&msg, t, c, dir, m + off, n - off);
             msg.element = idx;
+            msg.cipher = dec;
             header_fields(&msg, m + off, n - off);
             msg.verdict = TV_BAD;
-            snprintf(msg.reason, sizeof msg.reason, "malformed SMB2 message or compound chain (NextCommand)");
+            snprintf(msg.reason, sizeof msg.reason, "malformed SMB2 message or compound chain (NextCommand)%s",
+                     dec != SMB_CIPHER_NONE ? " inside a TRANSFORM message that decrypted" : "");
             trace_emit(t, n - off >= SMB2_HDR_LEN ? trace_sess_find(c, msg.session_id) : NULL, &msg);
             return;
         }
-        element(t, c, dir, m + off, el, idx, false);
+        element(t, c, dir, m + off, el, idx, false, dec);
         if (!next)
             return;
         off = next;
     }
+}
+
+/* An SMB 3.x TRANSFORM message (MS-SMB2 2.2.41): decrypted with the
+ * session's key for its direction (a copy: the capture's bytes stay as
+ * they are), then each element of the plaintext gets its verdict. */
+static void transform(trace_ctx *t, struct trace_conn *c, int dir, const uint8_t *m, size_t n)
+{
+    struct trace_msg msg;
+    trace_msg_init(&msg, t, c, dir, m, n);
+    snprintf(msg.command, sizeof msg.command, "TRANSFORM");
+    smb_transform_hdr th;
+    if (smb_crypt_transform_decode(m, n, &th) != SMB_OK) {
+        msg.verdict = TV_DECRYPT_FAILED;
+        snprintf(msg.reason, sizeof msg.reason, "TRANSFORM message shorter than its 52-byte header");
+        trace_emit(t, NULL, &msg);
+        return;
+    }
+    msg.session_id = th.session_id;
+    struct trace_sess_int *s = trace_sess_find(c, th.session_id);
+    if (!s || !s->dec[dir]) {
+        msg.verdict = TV_NO_KEY;
+        snprintf(msg.reason, sizeof msg.reason, "encrypted (TRANSFORM), no decryption key: %s",
+                 !s ? "no session with this SessionId in the capture"
+                 : s->pub.key_note[0] ? s->pub.key_note
+                 : c->cipher == SMB_CIPHER_NONE ? "NEGOTIATE selected no cipher (or is not in the capture)"
+                                                 : "no session key");
+        trace_emit(t, s, &msg);
+        return;
+    }
+    if (n > t->dcap) {
+        uint8_t *nb = realloc(t->dbuf, n);
+        if (!nb) {
+            msg.verdict = TV_INCOMPLETE;
+            snprintf(msg.reason, sizeof msg.reason, "out of memory for a %zu-byte TRANSFORM message", n);
+            trace_emit(t, s, &msg);
+            return;
+        }
+        t->dbuf = nb;
+        t->dcap = n;
+    }
+    memcpy(t->dbuf, m, n);
+    uint8_t *plain = NULL;
+    size_t plen = 0;
+    smb_status st = smb_crypt_decrypt(s->dec[dir], th.session_id, t->dbuf, n, &plain, &plen);
+    if (st != SMB_OK) {
+        msg.verdict = TV_DECRYPT_FAILED;
+        msg.cipher = s->pub.cipher;
+        snprintf(msg.reason, sizeof msg.reason, "%s (%s, %s)",
+                 st == SMB_E_INVALID_SIGNATURE ? "the AEAD tag does not verify: altered in transit, or the wrong key"
+                                               : "not a valid TRANSFORM message",
+                 smb_cipher_name(s->pub.cipher), smb_status_name(st));
+        trace_emit(t, s, &msg);
+        return;
+    }
+    if (plen < SMB2_HDR_LEN || plain[0] != 0xfe) {
+        msg.verdict = TV_BAD;
+        msg.cipher = s->pub.cipher;
+        snprintf(msg.reason, sizeof msg.reason, "decrypted, but the plaintext is not an SMB2 message");
+        trace_emit(t, s, &msg);
+        return;
+    }
+    chain(t, c, dir, plain, plen, s->pub.cipher);
+}
+
+void trace_smb2_message(trace_ctx *t, struct trace_conn *c, int dir, const uint8_t *m, size_t n, bool gap)
+{
+    if (m[0] == 0xfd && !gap) {
+        transform(t, c, dir, m, n);
+        return;
+    }
+    if (m[0] != 0xfe) {
+        struct trace_msg msg;
+        trace_msg_init(&msg, t, c, dir, m, n);
+        bool tr = m[0] == 0xfd;
+        snprintf(msg.command, sizeof msg.command, tr ? "TRANSFORM" : "COMPRESSED");
+        struct trace_sess_int *s = NULL;
+        if (tr && n >= TRANSFORM_SESSION_ID_OFFSET + 8) {
+            msg.session_id = le64(m + TRANSFORM_SESSION_ID_OFFSET);
+            s = trace_sess_find(c, msg.session_id);
+        }
+        msg.verdict = gap ? TV_INCOMPLETE : TV_NOT_SUBJECT;
+        snprintf(msg.reason, sizeof msg.reason, "%s",
+                 gap ? "bytes of this message are missing from the capture"
+                     : "compressed (SMB2 COMPRESSION_TRANSFORM_HEADER): not verified");
+        trace_emit(t, s, &msg);
+        return;
+    }
+    if (gap) {
+        element(t, c, dir, m, n, 0, true, SMB_CIPHER_NONE);
+        return;
+    }
+    chain(t, c, dir, m, n, SMB_CIPHER_NONE);
 }

@@ -37,6 +37,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "smbsign/crypt.h"
 #include "smbsign/sign.h"
 #include "smbsign/status.h"
 #include "smbsign/types.h"
@@ -55,9 +56,11 @@ enum trace_verdict {
     TV_NOT_SUBJECT,
     TV_NO_KEY,
     TV_INCOMPLETE,
+    TV_DECRYPTED_GOOD, /* in an SMB 3.x TRANSFORM message whose AEAD tag verified */
+    TV_DECRYPT_FAILED, /* a TRANSFORM message that does not decrypt with the session's key */
     TV_COUNT
 };
-/* "good" "bad" "unsigned" "not-subject" "no-key" "incomplete" */
+/* "good" "bad" "unsigned" "not-subject" "no-key" "incomplete" "decrypted-good" "decrypt-failed" */
 const char *trace_verdict_name(enum trace_verdict v);
 
 /* ---- credentials (trace/keys.c) ---- */
@@ -89,6 +92,7 @@ struct trace_session {
     char user[128], domain[128];
     smb_dialect dialect;
     smb_sign_alg alg;
+    smb_cipher cipher;       /* SMB 3.x encryption cipher of the connection (NONE: no encryption) */
     bool established;        /* final SESSION_SETUP response seen */
     bool exempt;             /* anonymous or guest: outside signing */
     bool signing_required;   /* Session.SigningRequired as both peers computed it */
@@ -117,6 +121,7 @@ struct trace_msg {
     unsigned element;        /* compound element index (0 = first / only) */
     smb_dialect dialect;
     smb_sign_alg alg;
+    smb_cipher cipher;       /* decrypted from a TRANSFORM message with it; SMB_CIPHER_NONE otherwise */
     enum trace_verdict verdict;
     char reason[600];
     bool have_sigs;

@@ -13,7 +13,7 @@ PY=/usr/bin/python3
 check_exit 0 "--help exits 0" "$SMBSIGN" trace --help
 check_match "--help teaches credentials" "$("$SMBSIGN" trace --help)" "--session-key ID:HEX"
 check_match "--help teaches verdicts" "$("$SMBSIGN" trace --help)" "no-key \(signed, but no key"
-check_match "--help teaches the exit status" "$("$SMBSIGN" trace --help)" "Exit status: 0 no message bad or unsigned"
+check_match "--help teaches the exit status" "$("$SMBSIGN" trace --help)" "Exit status: 0 no message bad, unsigned or decrypt-failed"
 check_exit 2 "no capture -> usage error" "$SMBSIGN" trace
 check_exit 2 "two captures -> usage error" "$SMBSIGN" trace "$S/smb21.pcap" "$S/nt1.pcap"
 check_exit 2 "-U without % -> usage error" "$SMBSIGN" trace -U alice "$S/smb21.pcap"
