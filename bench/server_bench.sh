@@ -380,7 +380,8 @@ scale_run() {
         win="$win$(awk -v m="$SCALE_MB" '/average/ { for (j = 1; j < NF; j++) if ($j == "(average") r = $(j + 1) }
             /^END/ { e = $2 } END { if (r > 0) printf "%.6f %.6f;", e - m * 1048.576 / r, e }' "$T/scale.$i.out")"
     done
-    [ $bad = 0 ] || { echo "0 0 0 0"; return; }
+    # a failed cell shows what smbclient said (on stderr), and counts as 0
+    [ $bad = 0 ] || { for ((i = 0; i < k; i++)); do grep -q "getting file" "$T/scale.$i.out" || sed "s/^/  [failed download] /" "$T/scale.$i.out" | tail -3 >&2; done; echo "0 0 0 0"; return; }
     awk -v k="$k" -v m="$SCALE_MB" -v a="$t0" -v b="$t1" -v s0="$s0" -v s1="$s1" -v hz="$(getconf CLK_TCK)" \
         -v th0="$th0" -v th1="$th1" -v win="$win" 'BEGIN {
         n = split(th0, x, "\n"); for (i = 1; i <= n; i++) { split(x[i], f, " "); before[f[1]] = f[2] }
