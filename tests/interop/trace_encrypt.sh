@@ -41,24 +41,12 @@ ok "smbd started (server smb encrypt = required) on port $P"
 
 head -c $((4 * 1024 * 1024 + 4321)) /dev/urandom >"$T/big"
 
-# capture NAME DIALECT [smbclient options...]: encrypted put + get of big (classic pcap)
+# capture NAME DIALECT [smbclient options...]: encrypted put + get of big (classic pcap),
+# and the TRANSFORM messages tshark sees in it
 capture() {
-    local name=$1 d=$2
+    local name=$1 d=$2 nt
     shift 2
-    local rc try
-    for try in 1 2; do
-        trace_cap_start "$T/$name.cap" "tcp port $P" pcap
-        timeout 180 smbclient //127.0.0.1/share -p "$P" -U "$USERNAME%$PASS" --client-protection=encrypt -m "$d" \
-            --option="client min protocol=$d" --option="client max protocol=$d" "$@" \
-            -c "put $T/big big-$name; get big-$name $T/back-$name" >"$T/$name.smbclient" 2>&1
-        rc=$?
-        trace_cap_stop
-        trace_cap_has_start "$T/$name.cap" && break
-        echo "# $name: tshark missed the connection's start (loaded machine); recording again"
-    done
-    if [ $rc = 0 ] && cmp -s "$T/big" "$T/back-$name"; then ok "$name: smbclient (encrypt) put + get of 4 MiB intact"; else
-        not_ok "$name: smbclient (encrypt) put + get of 4 MiB intact (rc $rc)"; sed 's/^/#   /' "$T/$name.smbclient" | tail -5; fi
-    local nt
+    trace_smbclient_capture "$name" pcap "$d" --client-protection=encrypt "$@"
     nt=$(tshark -r "$T/$name.cap" -d "tcp.port==$P,nbss" -Y smb2.header.transform.nonce 2>/dev/null | wc -l)
     if [ "$nt" -ge 10 ]; then ok "$name: tshark sees $nt TRANSFORM messages"; else
         not_ok "$name: tshark sees $nt TRANSFORM messages (want >= 10)"; fi

@@ -53,24 +53,7 @@ head -c $((4 * 1024 * 1024 + 12345)) /dev/urandom >"$T/big"
 # ws_verdicts CAP: frame<TAB>signature lines of the SMB2 signatures Wireshark calls good / bad
 ws() { tshark -r "$1" -d "tcp.port==$P,nbss" -o smb2.verify_signatures:TRUE -o "ntlmssp.nt_password:$PASS" "${@:2}" 2>/dev/null; }
 
-# capture NAME FORMAT DIALECT [smbclient options...]: put + get of big, recorded
-capture() {
-    local name=$1 fmt=$2 d=$3
-    shift 3
-    local rc try
-    for try in 1 2; do
-        trace_cap_start "$T/$name.cap" "tcp port $P" "$fmt"
-        timeout 180 smbclient //127.0.0.1/share -p "$P" -U "$USERNAME%$PASS" -m "$d" \
-            --option="client min protocol=$d" --option="client max protocol=$d" "$@" \
-            -c "put $T/big big-$name; get big-$name $T/back-$name" >"$T/$name.smbclient" 2>&1
-        rc=$?
-        trace_cap_stop
-        trace_cap_has_start "$T/$name.cap" && break
-        echo "# $name: tshark missed the connection's start (loaded machine); recording again"
-    done
-    if [ $rc = 0 ] && cmp -s "$T/big" "$T/back-$name"; then ok "$name: smbclient put + get of 4 MiB intact"; else
-        not_ok "$name: smbclient put + get of 4 MiB intact (rc $rc)"; sed 's/^/#   /' "$T/$name.smbclient" | tail -5; fi
-}
+capture() { trace_smbclient_capture "$@"; } # NAME FORMAT DIALECT [smbclient options...]
 
 declare -A ALG=([2.0.2]=hmac-sha256 [2.1]=hmac-sha256 [3.0]=aes-cmac [3.0.2]=aes-cmac [3.1.1]=aes-gmac
     [3.1.1-cmac]=aes-cmac [nt1]=md5)
