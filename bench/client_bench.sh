@@ -29,19 +29,14 @@ MIB=${CLIENT_BENCH_MIB:-1024}
 REPS=${CLIENT_BENCH_REPS:-3}
 DIALECTS=${CLIENT_BENCH_DIALECTS:-"2.1 3.0 3.1.1"}
 DIRS=${CLIENT_BENCH_DIRS:-"upload download"}
-for t in smbd smbclient smbpasswd useradd; do
-    command -v "$t" >/dev/null || { echo "  $t missing (scripts/deps.sh installs it)"; exit 1; }
-done
-[ "$(id -u)" = 0 ] || { echo "  needs root (starts smbd with a private config)"; exit 1; }
+# shellcheck source=../tests/samba.inc
+. "$ROOT/tests/samba.inc"
+# shellcheck source=bench.inc
+. "$ROOT/bench/bench.inc"
+bench_require smbd smbclient smbpasswd useradd
 [ -x "$SMBSIGN_REL" ] || { echo "  $SMBSIGN_REL missing (make all)"; exit 1; }
 HZ=$(getconf CLK_TCK)
-
-# tmpfs when it has room (3 x the file + margin): page-cache writeback of a
-# shared disk otherwise dominates and randomises both clients' figures
-base=/tmp
-if [ -d /dev/shm ] && [ "$(df -Pk /dev/shm | awk 'NR==2 {print $4}')" -gt $(((MIB * 4 + 512) * 1024)) ]; then base=/dev/shm; fi
-T=$(mktemp -d "$base/smbsign-cbench.XXXXXX")
-chmod 755 "$T"
+bench_tmpdir smbsign-cbench "$MIB"
 SMBD_PID=
 USERNAME=smbsigncb$$  # of this run only: a shared name let one run delete it under another's smbd
 CREATED_USER=
@@ -54,41 +49,19 @@ cleanup() {
 trap cleanup EXIT
 PASS="pw-$RANDOM$RANDOM"
 if ! id "$USERNAME" >/dev/null 2>&1; then useradd -M -s /usr/sbin/nologin "$USERNAME" && CREATED_USER=1; fi
-PORT=$((20000 + RANDOM % 40000))
-mkdir -p "$T"/{private,lock,state,cache,pid,ncalrpc,share,log,local}
-chmod 777 "$T/share" "$T/local"
-cat >"$T/smb.conf" <<EOC
-[global]
-  server role = standalone server
-  smb ports = $PORT
-  bind interfaces only = yes
-  interfaces = 127.0.0.1
-  private dir = $T/private
-  lock directory = $T/lock
-  state directory = $T/state
-  cache directory = $T/cache
-  pid directory = $T/pid
-  ncalrpc dir = $T/ncalrpc
-  passdb backend = tdbsam:$T/passdb.tdb
-  log file = $T/log/log.%m
-  log level = 0
+PORT=$(bench_free_port) || exit 1
+mkdir -p "$T/local"
+chmod 777 "$T/local"
+samba_conf "$T" "$PORT" "  log level = 0
   server signing = mandatory
   server min protocol = SMB2_02
   server max protocol = SMB3_11
-  load printers = no
-  printing = bsd
-  printcap name = /dev/null
-  disable spoolss = yes
-  smb encrypt = off
-[share]
-  path = $T/share
-  read only = no
-EOC
-printf '%s\n%s\n' "$PASS" "$PASS" | smbpasswd -c "$T/smb.conf" -a -s "$USERNAME" >/dev/null
-# setsid: smbd leads its own session, so `ps -s` finds every smbd process
-setsid smbd --foreground --no-process-group --debug-stdout -s "$T/smb.conf" >"$T/smbd.out" 2>&1 &
-SMBD_PID=$!
-for _ in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/$PORT) 2>/dev/null && break; sleep 0.1; done
+  smb encrypt = off"
+samba_user "$T" "$USERNAME" "$PASS"
+# smbd leads its own session (setsid in samba_start), so `ps -s` finds every smbd process
+samba_start "$T"
+SMBD_PID=$SAMBA_PID
+bench_wait_port "$PORT"
 
 head -c $((MIB << 20)) /dev/urandom >"$T/local/src.bin"
 cp "$T/local/src.bin" "$T/share/dl.bin"
@@ -98,15 +71,7 @@ cd "$T/local" || exit 1
 # CPU ticks of smbd: utime+stime+cutime+cstime of every process in its session
 # (a connection's child, once reaped by the parent, shows in the parent's cutime)
 smbd_procs() { ps -s "$SMBD_PID" -o pid= 2>/dev/null | wc -l; }
-smbd_ticks() {
-    local p sum=0 f
-    for p in $(ps -s "$SMBD_PID" -o pid= 2>/dev/null); do
-        f=$(sed 's/^.*) //' "/proc/$p/stat" 2>/dev/null) || continue
-        set -- $f
-        sum=$((sum + ${12} + ${13} + ${14} + ${15}))
-    done
-    echo $sum
-}
+smbd_ticks() { bench_session_ticks "$SMBD_PID"; }
 # wait until the connection's smbd child is gone (reaped), at most 5 s
 smbd_settle() {
     local i
@@ -219,7 +184,7 @@ for d in $DIALECTS; do
     done
 done
 echo
-echo "  summary: best of $REPS per client, ${MIB} MiB per transfer, files on ${base}, $(date -u '+%Y-%m-%d %H:%M UTC')"
+echo "  summary: best of $REPS per client, ${MIB} MiB per transfer, files on ${T%/*}, $(date -u '+%Y-%m-%d %H:%M UTC')"
 printf '  %-6s %-12s %-8s %6s %6s %7s %7s %7s %5s %5s %5s %5s  %s\n' dialect signing dir ours smbcl ratio median \
     "wall" "cpu/GiB" "" "smbd/GiB" "" "target (on the best xfer ratio)"
 printf '  %-6s %-12s %-8s %6s %6s %7s %7s %7s %5s %5s %5s %5s\n' "" "" "" MiB/s MiB/s xfer ratio ratio ours smbcl ours \

@@ -23,16 +23,14 @@ SMBSIGN_REL=${SMBSIGN_REL:-$ROOT/build/smbsign}
 MIB=${ENC_BENCH_MIB:-1024}
 PAIRS=${ENC_BENCH_PAIRS:-"ours smbc-ours smbc-smbd"}
 MODES=${ENC_BENCH_MODES:-"unsigned hmac cmac gmac ccm gcm gcm256"}
-for t in smbd smbclient smbpasswd useradd; do
-    command -v "$t" >/dev/null || { echo "  $t missing (scripts/deps.sh installs it)"; exit 1; }
-done
-[ "$(id -u)" = 0 ] || { echo "  needs root (smbd with a private config)"; exit 1; }
+# shellcheck source=../tests/samba.inc
+. "$ROOT/tests/samba.inc"
+# shellcheck source=bench.inc
+. "$ROOT/bench/bench.inc"
+bench_require smbd smbclient smbpasswd useradd
 [ -x "$SMBSIGN_REL" ] || { echo "  $SMBSIGN_REL missing (make all)"; exit 1; }
 HZ=$(getconf CLK_TCK)
-base=/tmp
-if [ -d /dev/shm ] && [ "$(df -Pk /dev/shm | awk 'NR==2 {print $4}')" -gt $(((MIB * 4 + 512) * 1024)) ]; then base=/dev/shm; fi
-T=$(mktemp -d "$base/smbsign-ebench.XXXXXX")
-chmod 755 "$T"
+bench_tmpdir smbsign-ebench "$MIB"
 U=smbsigneb$$
 PASS=pw-$RANDOM$RANDOM
 SPID=
@@ -101,49 +99,17 @@ start_ours() {
 }
 start_smbd() {
     local d=$T/samba port
-    port=$(( (RANDOM % 20000) + 30000 ))
+    port=$(bench_free_port) || exit 1
     rm -rf "$d"
-    mkdir -p "$d"/{private,lock,state,cache,pid,ncalrpc,log}
-    cat >"$d/smb.conf" <<EOC
-[global]
-  server role = standalone server
-  smb ports = $port
-  bind interfaces only = yes
-  interfaces = 127.0.0.1
-  disable netbios = yes
-  private dir = $d/private
-  lock directory = $d/lock
-  state directory = $d/state
-  cache directory = $d/cache
-  pid directory = $d/pid
-  ncalrpc dir = $d/ncalrpc
-  passdb backend = tdbsam:$d/private/passdb.tdb
-  log file = $d/log/log.%m
-  load printers = no
-  printing = bsd
-  printcap name = /dev/null
-  disable spoolss = yes
-  server min protocol = SMB3_11
-$(samba_conf_for "$1")
-[share]
-  path = $T/share
-  read only = no
-EOC
-    printf '%s\n%s\n' "$PASS" "$PASS" | smbpasswd -c "$d/smb.conf" -a -s "$U" >/dev/null
-    setsid smbd --foreground --no-process-group --debug-stdout -s "$d/smb.conf" >"$d/smbd.out" 2>&1 &
-    SPID=$!
-    for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+    SAMBA_SHARE=$T/share samba_conf "$d" "$port" "  server min protocol = SMB3_11
+$(samba_conf_for "$1")"
+    samba_user "$d" "$U" "$PASS"
+    samba_start "$d"
+    SPID=$SAMBA_PID
+    bench_wait_port "$port"
     PORT=$port
 }
-server_ticks() { # every process of the server's session (smbd forks per client), children reaped included
-    local p f t=0
-    for p in $(ps -s "$SPID" -o pid= 2>/dev/null) "$SPID"; do
-        f=$(sed 's/^.*) //' "/proc/$p/stat" 2>/dev/null) || continue
-        set -- $f
-        t=$((t + ${12} + ${13} + ${14} + ${15}))
-    done
-    echo "$t"
-}
+server_ticks() { bench_session_ticks "$SPID"; } # smbd forks per client; children reaped included
 run_client() { # PAIR MODE DIR
     local pair=$1 mode=$2 dir=$3 cmd
     if [ "$pair" = ours ]; then

@@ -15,10 +15,9 @@ MIB=${LANES_E2E_MIB:-1024}
 REPS=${LANES_E2E_REPS:-2}
 [ -x "$SMBSIGN_REL" ] || { echo "  $SMBSIGN_REL missing (make all)"; exit 1; }
 [ -x build/bench/batch_bench ] || { echo "  build/bench/batch_bench missing (make bench)"; exit 1; }
-base=/tmp
-avail=$(df -Pm /dev/shm 2>/dev/null | awk 'NR == 2 {print $4}')
-[ -n "$avail" ] && [ "$avail" -gt $((MIB * 3 + 256)) ] && base=/dev/shm
-T=$(mktemp -d "$base/smbsign-lanes.XXXXXX") || exit 2
+# shellcheck source=bench.inc
+. "$ROOT/bench/bench.inc"
+bench_tmpdir smbsign-lanes "$MIB"
 pids=()
 cleanup() {
     for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done

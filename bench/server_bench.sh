@@ -23,6 +23,8 @@ cd "$(dirname "$0")/.." || exit 2
 ROOT=$(pwd)
 # shellcheck source=../tests/samba.inc
 . "$ROOT/tests/samba.inc"
+# shellcheck source=bench.inc
+. "$ROOT/bench/bench.inc"
 SMBSIGN=${SMBSIGN_REL:-$ROOT/build/smbsign}
 OPS=${B:-build/bench}/server_ops
 SIZE_MB=${BENCH_SIZE_MB:-1024}
@@ -48,24 +50,9 @@ cleanup() {
 trap cleanup EXIT
 CREATED_USER=0
 
-for tool in smbd smbclient smbpasswd; do
-    command -v $tool >/dev/null || { echo "  $tool missing (scripts/deps.sh installs it)"; exit 1; }
-done
+bench_require smbd smbclient smbpasswd
 [ -x "$SMBSIGN" ] && [ -x "$OPS" ] || { echo "  build first: make all bench"; exit 1; }
-[ "$(id -u)" = 0 ] || { echo "  needs root (smbd)"; exit 1; }
 
-free_port() {
-    local p
-    for _ in $(seq 1 200); do
-        p=$((20000 + RANDOM % 40000))
-        (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null || { echo $p; return 0; }
-    done
-    return 1
-}
-wait_port() {
-    for _ in $(seq 1 200); do (exec 3<>/dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0; sleep 0.1; done
-    return 1
-}
 
 USERNAME=smbsignbench
 PASS="pw-$RANDOM$RANDOM"
@@ -87,7 +74,7 @@ printf '%s\n' "$PASS" | "$SMBSIGN" passwd -f "$T/users" --password-stdin "$USERN
 # [WORKERS] (event loops; default: the server's own, one per online CPU)
 start_ours() {
     local alg=$1 level=$2 workers=${3:-auto}
-    OPORT=$(free_port)
+    OPORT=$(bench_free_port)
     cat >"$T/ours.conf" <<EOC
 [global]
 listen = 127.0.0.1:$OPORT
@@ -104,14 +91,14 @@ EOC
     "$SMBSIGN" serve -c "$T/ours.conf" >/dev/null 2>&1 &
     OPID=$!
     PIDS+=($OPID)
-    wait_port $OPORT
+    bench_wait_port $OPORT
 }
 stop_ours() { kill $OPID 2>/dev/null; wait $OPID 2>/dev/null; }
 
 # Samba smbd: ALG as Samba spells it
 start_smbd() {
     local alg=$1 d=$T/smbd.$RANDOM
-    SPORT=$(free_port)
+    SPORT=$(bench_free_port)
     SAMBA_SHARE=$T/share samba_conf "$d" "$SPORT" "  log level = 0
   server signing = mandatory
   server smb3 signing algorithms = $alg
@@ -122,7 +109,7 @@ start_smbd() {
     samba_start "$d"
     SPID=$SAMBA_PID
     PIDS+=($SPID)
-    wait_port $SPORT
+    bench_wait_port $SPORT
 }
 # smbd runs in its own session (setsid): stop its process group (our child and its children)
 stop_smbd() {

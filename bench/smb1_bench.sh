@@ -8,6 +8,8 @@
 cd "$(dirname "$0")/.." || exit 2
 ROOT=$(pwd)
 . "$ROOT/tests/samba.inc"
+# shellcheck source=bench.inc
+. "$ROOT/bench/bench.inc"
 SMBSIGN=${SMBSIGN_REL:-$ROOT/build/smbsign}
 SIZE_MB=${BENCH_SIZE_MB:-256}
 RUNS=${BENCH_RUNS:-2}
@@ -23,23 +25,8 @@ cleanup() {
     [ -n "${USERNAME:-}" ] && userdel "$USERNAME" 2>/dev/null
 }
 trap cleanup EXIT
-for tool in smbd smbclient smbpasswd; do
-    command -v $tool >/dev/null || { echo "  $tool missing (scripts/deps.sh installs it)"; exit 1; }
-done
+bench_require smbd smbclient smbpasswd
 [ -x "$SMBSIGN" ] || { echo "  build first: make all"; exit 1; }
-[ "$(id -u)" = 0 ] || { echo "  needs root (smbd)"; exit 1; }
-free_port() {
-    local p
-    for _ in $(seq 1 200); do
-        p=$((20000 + RANDOM % 40000))
-        (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null || { echo $p; return 0; }
-    done
-    return 1
-}
-wait_port() {
-    for _ in $(seq 1 200); do (exec 3<>/dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0; sleep 0.1; done
-    return 1
-}
 now() { date +%s.%N; }
 
 USERNAME=smbsign1b$$  # of this run only (removed at exit)
@@ -52,20 +39,20 @@ chmod 666 "$T/share/big.bin"
 cp "$T/share/big.bin" "$T/up.bin"
 printf '%s\n' "$PASS" | "$SMBSIGN" passwd -f "$T/users" --password-stdin "$USERNAME" >/dev/null
 
-OPORT=$(free_port)
+OPORT=$(bench_free_port)
 printf '[global]\nsmb1 = yes\nlisten = 127.0.0.1:%s\nusers = %s\nserver signing = required\nlog level = 0\n[share]\npath = %s\n' \
     "$OPORT" "$T/users" "$T/share" >"$T/ours.conf"
 "$SMBSIGN" serve -c "$T/ours.conf" >/dev/null 2>&1 &
 PIDS+=($!)
 d=$T/smbd
-SPORT=$(free_port)
+SPORT=$(bench_free_port)
 SAMBA_SHARE=$T/share samba_conf "$d" "$SPORT" "  log level = 0
   server signing = mandatory
   server min protocol = NT1"
 samba_user "$d" "$USERNAME" "$PASS"
 samba_start "$d"
 PIDS+=($SAMBA_PID)
-wait_port "$OPORT" && wait_port "$SPORT" || { echo "  servers did not start"; exit 1; }
+bench_wait_port "$OPORT" && bench_wait_port "$SPORT" || { echo "  servers did not start"; exit 1; }
 
 # xfer PORT get|put -> best MB/s
 xfer() {

@@ -19,19 +19,16 @@ import struct
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from spnego_edit import recv_exact  # noqa: E402
+from spnego_edit import recv_nbss  # noqa: E402
 
 SMB2_MAGIC = b"\xfeSMB"
 
 
 def read_frame(s):
-    h = recv_exact(s, 4)
-    if h is None:
+    m = recv_nbss(s)
+    if m is None:
         raise EOFError
-    b = recv_exact(s, struct.unpack(">I", h)[0] & 0xFFFFFF)
-    if b is None:
-        raise EOFError
-    return h + b
+    return m[0] + m[1]
 
 
 def command(frame):

@@ -29,7 +29,7 @@ import sys
 import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from spnego_edit import edit_session_setup, recv_exact as read_exact, smb2_status  # noqa: E402
+from spnego_edit import edit_session_setup, recv_nbss, smb2_status  # noqa: E402
 
 LPORT, SPORT, MODE = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 state = {'done': False}
@@ -88,14 +88,10 @@ def tamper(frame, to_server):
 def pump(src, dst, to_server):
     try:
         while True:
-            h = read_exact(src, 4)
-            if h is None:
+            m = recv_nbss(src)
+            if m is None:
                 break
-            n = struct.unpack('>I', h)[0] & 0xFFFFFF
-            body = read_exact(src, n)
-            if body is None:
-                break
-            out = tamper(body, to_server)
+            out = tamper(m[1], to_server)
             dst.sendall(struct.pack('>I', len(out)) + out)
     except OSError:
         pass

@@ -5,11 +5,13 @@ opened) must come back as one reply with both response blocks chained and the fi
 bytes; twin: an unknown FID in the chained READ_ANDX gives STATUS_INVALID_HANDLE after
 the NT_CREATE_ANDX response. Then a signed LOGOFF (signatures still in step).
 Usage: smb1_chain.py PORT USER PASSWORD REMOTE_NAME LOCAL_COPY. Loopback only."""
+import os
 import sys
 from struct import unpack
 from impacket.smbconnection import SMBConnection
-from impacket import smb
-from impacket.smb import SMB, SMB_DIALECT, NewSMBPacket, SMBCommand
+from impacket.smb import SMB_DIALECT, NewSMBPacket
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from smb1_cmds import nt_create_cmd, read_cmd, status_of  # noqa: E402
 port, user, pw, name, local = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
 c = SMBConnection('127.0.0.1', '127.0.0.1', sess_port=port, preferredDialect=SMB_DIALECT)
 c.login(user, pw)
@@ -20,29 +22,12 @@ def chained(fname, fid):
     # NT_CREATE_ANDX + READ_ANDX (FID 0xFFFF: the file just opened) + CLOSE, one signed request
     pkt = NewSMBPacket()
     pkt['Tid'] = tid
-    fn = fname.encode('utf-16le')
-    nc = SMBCommand(SMB.SMB_COM_NT_CREATE_ANDX)
-    nc['Parameters'] = smb.SMBNtCreateAndX_Parameters()
-    nc['Data'] = smb.SMBNtCreateAndX_Data(flags=SMB.FLAGS2_UNICODE)
-    nc['Parameters']['FileNameLength'] = len(fn)
-    nc['Parameters']['AccessMask'] = 0x120089
-    nc['Parameters']['CreateFlags'] = 0
-    nc['Parameters']['CreateOptions'] = 0x40
-    nc['Parameters']['ShareAccess'] = 7
-    nc['Parameters']['Disposition'] = 1
-    nc['Data']['FileName'] = fn
-    nc['Data']['Pad'] = 0
-    pkt.addCommand(nc)
-    rd = SMBCommand(SMB.SMB_COM_READ_ANDX)
-    rd['Parameters'] = smb.SMBReadAndX_Parameters()
-    rd['Parameters']['Fid'] = fid
-    rd['Parameters']['Offset'] = 0
-    rd['Parameters']['MaxCount'] = 1000
-    pkt.addCommand(rd)
+    pkt.addCommand(nt_create_cmd(fname.encode('utf-16le')))
+    pkt.addCommand(read_cmd(fid, 1000))
     s.sendSMB(pkt)
     ans = s.recvSMB()
     raw = ans.getData()
-    status = ans['ErrorCode'] << 16 | ans['_reserved'] << 8 | ans['ErrorClass']
+    status = status_of(ans)
     blocks = []
     off = 32
     cmd = raw[4]

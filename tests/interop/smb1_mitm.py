@@ -26,7 +26,7 @@ import sys
 import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from spnego_edit import recv_exact  # noqa: E402
+from spnego_edit import recv_nbss  # noqa: E402
 
 WRITE_ANDX, READ_ANDX, NT_CREATE_ANDX, NEGOTIATE, SESSION_SETUP_ANDX = 0x2F, 0x2E, 0xA2, 0x72, 0x73
 MECH_LIST_MIC = b"\xa3\x12\x04\x10"  # [3] { OCTET STRING (16) } in NegTokenResp
@@ -43,13 +43,10 @@ class State:
 def pump(src, dst, c2s, st):
     try:
         while True:
-            hdr = recv_exact(src, 4)
-            if hdr is None:
+            m = recv_nbss(src)
+            if m is None:
                 break
-            n = (hdr[1] << 16) | (hdr[2] << 8) | hdr[3]
-            body = recv_exact(src, n) if n else b""
-            if body is None:
-                break
+            hdr, body = m
             out = [hdr + body]
             if len(body) > 40 and body[:4] == b"\xffSMB":
                 cmd = body[4]

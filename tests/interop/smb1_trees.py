@@ -24,6 +24,7 @@ shell script (smb1_trees.sh) checks them. A case that raises prints
   gone        gone.txt still exists after del_twin (yes/no)
 
 usage: smb1_trees.py PORT USER PASSWORD"""
+import os
 import struct
 import sys
 
@@ -31,14 +32,13 @@ from impacket import smb
 from impacket.smb import SMB, SMB_DIALECT, NewSMBPacket, SMBCommand
 from impacket.smbconnection import SMBConnection
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from smb1_cmds import nt_create_cmd, read_cmd, status_of  # noqa: E402
+
 port, user, pw = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 c = SMBConnection('127.0.0.1', '127.0.0.1', sess_port=port, preferredDialect=SMB_DIALECT)
 c.login(user, pw)
 s = c.getSMBServer()
-
-
-def status_of(ans):
-    return ans['ErrorCode'] << 16 | ans['_reserved'] << 8 | ans['ErrorClass']
 
 
 def raw(tid, cmd):
@@ -49,17 +49,8 @@ def raw(tid, cmd):
     return s.recvSMB()
 
 
-def read_cmd(fid):
-    rd = SMBCommand(SMB.SMB_COM_READ_ANDX)
-    rd['Parameters'] = smb.SMBReadAndX_Parameters()
-    rd['Parameters']['Fid'] = fid
-    rd['Parameters']['Offset'] = 0
-    rd['Parameters']['MaxCount'] = 100
-    return rd
-
-
 def read(tid, fid):
-    ans = raw(tid, read_cmd(fid))
+    ans = raw(tid, read_cmd(fid, 100))
     st = status_of(ans)
     if st:
         return 'status=0x%08x' % st
@@ -69,18 +60,7 @@ def read(tid, fid):
 
 
 def nt_create(tid, name_u16):
-    nc = SMBCommand(SMB.SMB_COM_NT_CREATE_ANDX)
-    nc['Parameters'] = smb.SMBNtCreateAndX_Parameters()
-    nc['Data'] = smb.SMBNtCreateAndX_Data(flags=SMB.FLAGS2_UNICODE)
-    nc['Parameters']['FileNameLength'] = len(name_u16)
-    nc['Parameters']['AccessMask'] = 0x120089
-    nc['Parameters']['CreateFlags'] = 0
-    nc['Parameters']['CreateOptions'] = 0x40
-    nc['Parameters']['ShareAccess'] = 7
-    nc['Parameters']['Disposition'] = 1
-    nc['Data']['FileName'] = name_u16
-    nc['Data']['Pad'] = 0
-    ans = raw(tid, nc)
+    ans = raw(tid, nt_create_cmd(name_u16))
     st = status_of(ans)
     if st:
         return 'status=0x%08x' % st, None

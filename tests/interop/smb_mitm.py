@@ -31,7 +31,7 @@ import sys
 import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from spnego_edit import edit_session_setup, recv_exact  # noqa: E402
+from spnego_edit import edit_session_setup, recv_nbss  # noqa: E402
 
 SIGNED = 0x00000008
 
@@ -109,13 +109,10 @@ def tamper(frame, st):
 def pump(src, dst, st, from_server):
     try:
         while True:
-            hdr = recv_exact(src, 4)
-            if hdr is None:
+            m = recv_nbss(src)
+            if m is None:
                 break
-            length = (hdr[1] << 16) | (hdr[2] << 8) | hdr[3]
-            body = recv_exact(src, length) if length else b""
-            if body is None:
-                break
+            hdr, body = m
             if from_server and hdr[0] == 0:
                 dump = os.environ.get("SMB_MITM_DUMP")
                 if dump and len(body) >= 64:

@@ -13,6 +13,8 @@ edit_session_setup(pdu, to_server, action) returns (new_pdu, what) or
 Only 64-byte SMB2 headers of single (non-compound) messages are handled.
 
 recv_exact(s, n): n bytes from socket s, None at end of stream (the relays').
+recv_nbss(s): (4-byte NetBIOS session header, body) of the next message on s,
+    None at end of stream (every relay's frame reader).
 """
 import struct
 
@@ -25,6 +27,15 @@ def recv_exact(s, n):
             return None
         buf += chunk
     return buf
+
+
+def recv_nbss(s):
+    hdr = recv_exact(s, 4)
+    if hdr is None:
+        return None
+    n = int.from_bytes(hdr[1:4], "big")
+    body = recv_exact(s, n) if n else b""
+    return None if body is None else (hdr, body)
 
 NTLMSSP_AUTH = b"NTLMSSP\x00\x03\x00\x00\x00"
 

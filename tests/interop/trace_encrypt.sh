@@ -15,29 +15,11 @@
 . "$(dirname "$0")/trace.inc"
 TAMPER="$ROOT/tests/interop/trace_tamper.py"
 
-for tool in smbd smbclient smbpasswd tshark useradd; do
-    command -v "$tool" >/dev/null 2>&1 || { not_ok "trace_encrypt: $tool is not installed (scripts/deps.sh)"; exit 1; }
-done
-[ "$(id -u)" = 0 ] || { not_ok "trace_encrypt: needs root to start smbd and capture on lo"; exit 1; }
-[ -x "$SMBSIGN" ] || { not_ok "trace_encrypt: $SMBSIGN not built"; exit 1; }
-
-T=$(mk_tmpdir)
-chmod 755 "$T"
-PASS="te-$RANDOM$RANDOM"
-test_unix_user ste || { not_ok "trace_encrypt: cannot create a unix user for the test"; exit 1; }
-USERNAME=$TEST_USER
-
-P=$(free_port) || { not_ok "free port"; exit 1; }
-samba_conf "$T/s" "$P" "  server signing = mandatory
+trace_smbd_start trace_encrypt ste "server smb encrypt = required" "  server signing = mandatory
   server smb encrypt = required
   server min protocol = SMB3_00
   server max protocol = SMB3_11
   ntlm auth = ntlmv2-only"
-samba_user "$T/s" "$USERNAME" "$PASS"
-samba_start "$T/s"
-track_pid "$SAMBA_PID"
-wait_port 127.0.0.1 "$P" 20 || { not_ok "smbd started"; exit 1; }
-ok "smbd started (server smb encrypt = required) on port $P"
 
 head -c $((4 * 1024 * 1024 + 4321)) /dev/urandom >"$T/big"
 

@@ -26,28 +26,10 @@
 . "$(dirname "$0")/trace.inc"
 TAMPER="$ROOT/tests/interop/trace_tamper.py"
 
-for tool in smbd smbclient smbpasswd tshark useradd; do
-    command -v "$tool" >/dev/null 2>&1 || { not_ok "trace_samba: $tool is not installed (scripts/deps.sh)"; exit 1; }
-done
-[ "$(id -u)" = 0 ] || { not_ok "trace_samba: needs root to start smbd and capture on lo"; exit 1; }
-[ -x "$SMBSIGN" ] || { not_ok "trace_samba: $SMBSIGN not built"; exit 1; }
-
-T=$(mk_tmpdir)
-chmod 755 "$T"
-PASS="tr-$RANDOM$RANDOM"
-test_unix_user str || { not_ok "trace_samba: cannot create a unix user for the test"; exit 1; }
-USERNAME=$TEST_USER
-
-P=$(free_port) || { not_ok "free port"; exit 1; }
-samba_conf "$T/s" "$P" "  server signing = mandatory
+trace_smbd_start trace_samba str "server signing = mandatory" "  server signing = mandatory
   server min protocol = NT1
   server max protocol = SMB3_11
   ntlm auth = ntlmv2-only"
-samba_user "$T/s" "$USERNAME" "$PASS"
-samba_start "$T/s"
-track_pid "$SAMBA_PID"
-wait_port 127.0.0.1 "$P" 20 || { not_ok "smbd started"; exit 1; }
-ok "smbd started (server signing = mandatory) on port $P"
 
 head -c $((4 * 1024 * 1024 + 12345)) /dev/urandom >"$T/big"
 # ws_verdicts CAP: frame<TAB>signature lines of the SMB2 signatures Wireshark calls good / bad

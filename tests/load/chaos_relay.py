@@ -8,12 +8,16 @@
 Writes its counters to STATS (one line "conns=.. dropped=.. flipped=..")
 every second. Loopback only; runs until killed.
 usage: chaos_relay.py LISTEN TARGET STATS [DROP] [FLIP] [SEED]"""
+import os
 import random
 import socket
 import struct
 import sys
 import threading
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "interop"))
+from spnego_edit import recv_nbss  # noqa: E402
 
 LPORT, TPORT, STATS = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 DROP = float(sys.argv[4]) if len(sys.argv) > 4 else 0.1
@@ -23,26 +27,13 @@ st = {'conns': 0, 'dropped': 0, 'flipped': 0}
 lock = threading.Lock()
 
 
-def read_exact(s, n):
-    b = b''
-    while len(b) < n:
-        c = s.recv(n - len(b))
-        if not c:
-            return None
-        b += c
-    return b
-
-
 def pump(src, dst, to_server, budget):
     try:
         while True:
-            h = read_exact(src, 4)
-            if h is None:
+            m = recv_nbss(src)
+            if m is None:
                 break
-            n = struct.unpack('>I', h)[0] & 0xFFFFFF
-            body = read_exact(src, n)
-            if body is None:
-                break
+            h, body = m
             if to_server and len(body) > 0x70 and body[:4] == b'\xfeSMB':
                 cmd = struct.unpack_from('<H', body, 12)[0]
                 flags = struct.unpack_from('<I', body, 16)[0]
