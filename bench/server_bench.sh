@@ -88,10 +88,17 @@ max connections per address = 0
 [share]
 path = $T/share
 EOC
-    "$SMBSIGN" serve -c "$T/ours.conf" >/dev/null 2>&1 &
+    "$SMBSIGN" serve -c "$T/ours.conf" >"$T/ours.$OPORT.log" 2>&1 &
     OPID=$!
     PIDS+=($OPID)
-    bench_wait_port $OPORT
+    OLOG[$OPID]=$T/ours.$OPORT.log
+    bench_wait_port $OPORT || { echo "  our server did not start on port $OPORT:"; tail -5 "$T/ours.$OPORT.log" | sed 's/^/    /'; exit 1; }
+}
+declare -A OLOG
+# ours_said PID: how our server PID is (alive or its exit) and the last lines it logged (errors only at log level 0)
+ours_said() {
+    kill -0 "$1" 2>/dev/null && echo "  [server $1] alive" >&2 || echo "  [server $1] not running" >&2
+    tail -5 "${OLOG[$1]}" 2>/dev/null | sed "s/^/  [server $1] /" >&2
 }
 stop_ours() { kill $OPID 2>/dev/null; wait $OPID 2>/dev/null; }
 
@@ -109,7 +116,7 @@ start_smbd() {
     samba_start "$d"
     SPID=$SAMBA_PID
     PIDS+=($SPID)
-    bench_wait_port $SPORT
+    bench_wait_port $SPORT || { echo "  smbd did not start on port $SPORT:"; tail -5 "$d/smbd.out" | sed 's/^/    /'; exit 1; }
 }
 # smbd runs in its own session (setsid): stop its process group (our child and its children)
 stop_smbd() {
@@ -368,7 +375,7 @@ scale_run() {
             /^END/ { e = $2 } END { if (r > 0) printf "%.6f %.6f;", e - m * 1048.576 / r, e }' "$T/scale.$i.out")"
     done
     # a failed cell shows what smbclient said (on stderr), and counts as 0
-    [ $bad = 0 ] || { for ((i = 0; i < k; i++)); do grep -q "getting file" "$T/scale.$i.out" || sed "s/^/  [failed download] /" "$T/scale.$i.out" | tail -3 >&2; done; echo "0 0 0 0"; return; }
+    [ $bad = 0 ] || { for ((i = 0; i < k; i++)); do grep -q "getting file" "$T/scale.$i.out" || sed "s/^/  [failed download] /" "$T/scale.$i.out" | tail -3 >&2; done; ours_said "$pid"; echo "0 0 0 0"; return; }
     awk -v k="$k" -v m="$SCALE_MB" -v a="$t0" -v b="$t1" -v s0="$s0" -v s1="$s1" -v hz="$(getconf CLK_TCK)" \
         -v th0="$th0" -v th1="$th1" -v win="$win" 'BEGIN {
         n = split(th0, x, "\n"); for (i = 1; i <= n; i++) { split(x[i], f, " "); before[f[1]] = f[2] }
