@@ -54,8 +54,9 @@ unsigned smb_lanes_cpu(void);
  * CPU has no AES-NI. Used by smb_cmac_key_init (smb_cmac_key.lanes). */
 unsigned smb_aesni_expand_key(const uint8_t key[16], uint8_t rk[176]);
 
-/* keys: smb_cmac_key; the lanes run when every key has round keys (SIMD
- * or AUTO). SMB_E_CRYPTO only from the portable (OpenSSL) path. */
+/* keys: smb_cmac_key; the lanes run when every key has round keys (SIMD,
+ * or AUTO with more than one message: one message alone is faster through
+ * OpenSSL). SMB_E_CRYPTO only from the portable (OpenSSL) path. */
 SMB_WUR smb_status smb_cmac_batch(smb_mac_msg *m, size_t n, smb_lanes_impl impl);
 /* keys: smb_hmac_sha256_key. Never fails. SIMD: the caller has checked
  * SMB_LANES_CPU_SHANI; AUTO asks CPUID (tests, tools). */
