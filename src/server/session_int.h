@@ -58,7 +58,8 @@ struct srv_session {
     int state;
     bool signing_required, guest, anonymous, has_key;
     uint8_t session_key[16];
-    uint8_t smb1_mac_key[SMB_AUTH_KEY_MAX]; /* SMB1: the whole mechanism key (Kerberos AES: 32 bytes) */
+    uint8_t smb1_mac_key[SMB_AUTH_KEY_MAX]; /* the whole mechanism key (Kerberos AES: 32 bytes): SMB1 MACs
+                                               and AES-256 cipher keys (Session.FullSessionKey) */
     size_t smb1_mac_key_len;
     struct srv_signer signer;
     smb_crypt_ctx *crypt; /* SMB 3.x encryption keys (session_crypt.c), NULL without a cipher */

@@ -56,6 +56,10 @@ struct smb_cli {
     smb_sign_ctx *sign;
     smb_crypt_ctx *crypt; /* set when the session encrypts (info.encrypting) */
     uint8_t session_key[16];
+    /* the mechanism's whole key (Kerberos AES-256: 32 bytes): the KDF key of
+     * the AES-256 cipher keys (MS-SMB2 3.2.5.3.1, Session.FullSessionKey) */
+    uint8_t full_key[SMB_SESSION_KEY_MAX];
+    size_t full_key_len;
     bool have_key;
 
     /* sequencing and credits */
@@ -205,6 +209,7 @@ void smb_cli_free(struct smb_cli *c)
     smb_auth_wipe(&c->auth);
     smb_auth_wipe(&c->fallback);
     smb_wipe(c->session_key, sizeof c->session_key);
+    smb_wipe(c->full_key, sizeof c->full_key);
     free(c->out);
     free(c->in);
     smb_wipe(c, sizeof *c);
@@ -761,27 +766,38 @@ static SMB_WUR smb_status on_negotiate(struct smb_cli *c, const struct smb_cli_e
     return send_session_setup(c, tok, tl);
 }
 
+/* The mechanism's key once it has one: Session.SessionKey is its first 16
+ * bytes, zero-padded (MS-SMB2 3.2.5.3.1); the whole key stays for the
+ * AES-256 cipher keys. */
+static void keep_session_key(struct smb_cli *c)
+{
+    uint8_t key[SMB_AUTH_KEY_MAX];
+    size_t kl = 0;
+    if (smb_auth_session_key(&c->auth, key, sizeof key, &kl) == SMB_OK && kl && kl <= sizeof c->full_key) {
+        memset(c->session_key, 0, sizeof c->session_key);
+        memcpy(c->session_key, key, kl < sizeof c->session_key ? kl : sizeof c->session_key);
+        memcpy(c->full_key, key, kl);
+        c->full_key_len = kl;
+        c->have_key = true;
+    }
+    smb_wipe(key, sizeof key);
+}
+
 /* Kerberos: the final response carries the AP-REP; it completes mutual
  * authentication and gives the session key (NTLMSSP completed a leg before). */
 static SMB_WUR smb_status finish_mech(struct smb_cli *c, const struct spnego_resp *sr)
 {
     if (!c->auth.mech || c->auth.done)
         return SMB_OK;
-    uint8_t t[SMB_AUTH_TOKEN_MAX], key[SMB_AUTH_KEY_MAX];
-    size_t tl = 0, kl = 0;
+    uint8_t t[SMB_AUTH_TOKEN_MAX];
+    size_t tl = 0;
     if (!sr->response_token.len)
         return fail(c, SMB_E_INVALID_NETWORK_RESPONSE,
                     "the server completed the logon without an AP-REP (no Kerberos mutual authentication)");
     smb_status st = smb_auth_step(&c->auth, sr->response_token.p, sr->response_token.len, t, sizeof t, &tl);
     if (st != SMB_OK || tl)
         return fail(c, SMB_E_INVALID_NETWORK_RESPONSE, c->auth.why[0] ? c->auth.why : "bad AP-REP from the server");
-    if (smb_auth_session_key(&c->auth, key, sizeof key, &kl) == SMB_OK && kl) {
-        /* MS-SMB2 3.2.5.3.1: the first 16 bytes, zero-padded */
-        memset(c->session_key, 0, sizeof c->session_key);
-        memcpy(c->session_key, key, kl < sizeof c->session_key ? kl : sizeof c->session_key);
-        c->have_key = true;
-    }
-    smb_wipe(key, sizeof key);
+    keep_session_key(c);
     return SMB_OK;
 }
 
@@ -810,8 +826,10 @@ static SMB_WUR smb_status decide_encryption(struct smb_cli *c, const struct smb2
     }
     smb_crypt_ctx_free(c->crypt);
     c->crypt = NULL;
+    /* AES-256 keys come from the whole key, AES-128 ones from the first 16 bytes */
+    bool full = smb_cipher_key_len((smb_cipher)c->info.cipher) == 32;
     smb_status st = smb_crypt_ctx_new_session(&c->crypt, c->info.dialect, (smb_cipher)c->info.cipher, false,
-                                              c->session_key, 16,
+                                              full ? c->full_key : c->session_key, full ? c->full_key_len : 16,
                                               c->info.dialect == SMB_DIALECT_311 ? c->sess_preauth.hash : NULL);
     if (st != SMB_OK)
         return fail(c, st, "deriving the encryption keys");
@@ -852,8 +870,8 @@ static SMB_WUR smb_status on_session_setup(struct smb_cli *c, const struct smb_c
         if (sr.supported_mech.len && (sr.supported_mech.len != c->auth.mech->oid_len ||
                                       memcmp(sr.supported_mech.p, c->auth.mech->oid, sr.supported_mech.len) != 0))
             return fail(c, SMB_E_NOT_SUPPORTED, "server selected an authentication mechanism this client did not offer");
-        uint8_t auth[SMB_AUTH_TOKEN_MAX], tok[SS_MAX_TOKEN], mic[SMB_AUTH_MIC_MAX], key[SMB_AUTH_KEY_MAX];
-        size_t al, tl, ml = 0, kl = 0;
+        uint8_t auth[SMB_AUTH_TOKEN_MAX], tok[SS_MAX_TOKEN], mic[SMB_AUTH_MIC_MAX];
+        size_t al, tl, ml = 0;
         st = smb_auth_step(&c->auth, sr.response_token.p, sr.response_token.len, auth, sizeof auth, &al);
         if (st != SMB_OK)
             return fail(c, st == SMB_E_OVERFLOW ? st : SMB_E_INVALID_NETWORK_RESPONSE,
@@ -874,13 +892,7 @@ static SMB_WUR smb_status on_session_setup(struct smb_cli *c, const struct smb_c
         smb_wipe(auth, sizeof auth);
         if (st != SMB_OK)
             return fail(c, st, "building SPNEGO NegTokenResp");
-        if (smb_auth_session_key(&c->auth, key, sizeof key, &kl) == SMB_OK && kl) {
-            /* MS-SMB2 3.2.5.3.1: the first 16 bytes, zero-padded */
-            memset(c->session_key, 0, sizeof c->session_key);
-            memcpy(c->session_key, key, kl < sizeof c->session_key ? kl : sizeof c->session_key);
-            c->have_key = true;
-        }
-        smb_wipe(key, sizeof key);
+        keep_session_key(c);
         c->ss_leg = 2;
         return send_session_setup(c, tok, tl);
     }
