@@ -75,6 +75,10 @@ static const char USAGE[] =
     "                           (encrypt when the server can), off (default: a server or share\n"
     "                           that requires encryption is refused with STATUS_ACCESS_DENIED).\n"
     "                           Encrypted messages are not signed.\n"
+    "      --spnego-mechs LIST  with -k: the SPNEGO mechanism order, krb5,ntlmssp (default) or\n"
+    "                           ntlmssp,krb5 (NTLMSSP first with its optimistic token; a server\n"
+    "                           that takes Kerberos then needs the mechListMIC both ways,\n"
+    "                           RFC 4178 5)\n"
     "      --cipher C           offer only this cipher: aes-128-gcm aes-128-ccm aes-256-gcm\n"
     "                           aes-256-ccm (3.0/3.0.2 have AES-128-CCM only)\n"
     "  -c, --command 'CMDS'     run ';'-separated commands and exit\n"
@@ -126,6 +130,7 @@ struct opts {
     bool allow_guest; /* --allow-guest: accept the server mapping this logon to guest */
     smb_encryption encrypt; /* -e / --encrypt */
     uint16_t cipher;        /* --cipher: offer only this one */
+    bool krb5_second;       /* --spnego-mechs ntlmssp,krb5 */
     bool verbose;     /* -v: transfer summary after get/put */
     int kerberos;     /* -k: SMB_CLIENT_KRB_* */
     const char *address; /* -I ADDR */
@@ -664,6 +669,7 @@ int cmd_client(int argc, char **argv)
                                        {"verbose", no_argument, NULL, 'v'},
                                        {"hardened-paths", required_argument, NULL, 7},
                                        {"kerberos", optional_argument, NULL, 'k'},
+                                       {"spnego-mechs", required_argument, NULL, 9},
                                        {"ip-address", required_argument, NULL, 'I'},
                                        {"encrypt", optional_argument, NULL, 'e'},
                                        {"cipher", required_argument, NULL, 8},
@@ -782,6 +788,16 @@ int cmd_client(int argc, char **argv)
                 goto out;
             }
             break;
+        case 9:
+            if (!strcmp(optarg, "ntlmssp,krb5"))
+                o.krb5_second = true;
+            else if (!strcmp(optarg, "krb5,ntlmssp"))
+                o.krb5_second = false;
+            else {
+                rc = cli_usage_error(VERB, "--spnego-mechs wants krb5,ntlmssp or ntlmssp,krb5, got '%s'", optarg);
+                goto out;
+            }
+            break;
         case 'I':
             o.address = optarg;
             break;
@@ -883,8 +899,8 @@ int cmd_client(int argc, char **argv)
             memmove(o.user, sep + 1, strlen(sep + 1) + 1);
         }
     }
-    if (o.nt1 && o.kerberos) {
-        rc = cli_usage_error(VERB, "Kerberos over SMB1 (-m NT1) is not implemented; use SMB2/3");
+    if (o.nt1 && o.kerberos && o.no_spnego) {
+        rc = cli_usage_error(VERB, "Kerberos over SMB1 needs extended security (SPNEGO): drop --no-spnego");
         goto out;
     }
     /* Kerberos with a credential cache needs no password */
@@ -900,7 +916,7 @@ int cmd_client(int argc, char **argv)
 
     if (o.nt1) { /* SMB1 hook: -m NT1 */
         struct cli_smb1_args a = {o.host, o.share, o.user, o.domain, o.password, o.cmds,
-                                  o.port, o.level, o.era, o.timeout, o.no_spnego};
+                                  o.port, o.level, o.era, o.timeout, o.no_spnego, o.kerberos, o.address};
         rc = cli_client_smb1(&a);
         if (o.password)
             smb_wipe(o.password, strlen(o.password));
@@ -915,6 +931,7 @@ int cmd_client(int argc, char **argv)
     co.signing = o.level;
     co.allow_guest_fallback = o.allow_guest;
     co.kerberos = o.kerberos;
+    co.krb5_second = o.krb5_second;
     co.address = o.address;
     co.encrypt = o.encrypt;
     co.cipher = o.cipher;

@@ -247,6 +247,7 @@ smb_status smb_client_connect(smb_client **out, const struct smb_client_opts *o)
     cfg.server_name = o->host;
     cfg.allow_guest_fallback = o->allow_guest_fallback;
     cfg.kerberos = o->kerberos;
+    cfg.krb5_second = o->krb5_second;
     cfg.encrypt = o->encrypt;
     cfg.cipher = o->cipher;
     if ((st = smb_cli_new(&c->core, &cfg)) != SMB_OK) {

@@ -71,7 +71,8 @@ struct srv_session {
     bool spnego;
     bool mic_required; /* SPNEGO: the mechanism was not the client's first choice */
     bool kerberos;     /* committed by a Kerberos logon (for the log) */
-    int auth_step; /* 0 no token yet, 1 in progress, 2 done */
+    int auth_step; /* 0 no token yet, 1 in progress, 2 done, 3 mechanism done, waiting for the
+                      client's SPNEGO mechListMIC (RFC 4178 5) */
     struct smb_auth_ctx *auth; /* heap, only while the exchange runs (srv_auth_free) */
     uint8_t mech_list[SRV_MECHLIST_MAX];
     size_t mech_list_len;

@@ -48,6 +48,8 @@ struct smb_cli {
     bool krb_failed;              /* Kerberos required but it could not begin (why in krb_why) */
     char krb_why[sizeof(((struct smb_auth_ctx *)0)->why)];
     bool server_mic_checked;      /* the server's mechListMIC verified in an earlier leg */
+    bool krb5_offered_second;     /* NegTokenInit offered [NTLMSSP, Kerberos], the optimistic token NTLM's */
+    bool mic_required;            /* the mechanism in use was not our first choice (RFC 4178 5) */
     bool anonymous;           /* no credentials: an anonymous logon */
     uint8_t mech_list[64];
     size_t mech_list_len;
@@ -120,7 +122,7 @@ static SMB_WUR smb_status begin_auth(struct smb_cli *c, const struct smb_auth_cl
     if (c->cfg.kerberos) {
         if (smb_auth_begin_client(&c->auth, &smb_auth_mech_krb5, cred) == SMB_OK) {
             c->info.kerberos = true;
-            if (c->cfg.kerberos != 2 &&
+            if ((c->cfg.kerberos != 2 || c->cfg.krb5_second) &&
                 (st = smb_auth_begin_client(&c->fallback, &smb_auth_mech_ntlmssp, cred)) != SMB_OK)
                 return st;
             return SMB_OK;
@@ -744,17 +746,32 @@ static SMB_WUR smb_status on_negotiate(struct smb_cli *c, const struct smb_cli_e
     /* first SESSION_SETUP leg: SPNEGO NegTokenInit(mechanism's first token, e.g. NTLMSSP NEGOTIATE) */
     uint8_t first[SMB_AUTH_TOKEN_MAX], tok[SS_MAX_TOKEN];
     size_t nl, tl, mlo, mll;
-    struct spnego_buf mech = {c->auth.mech->oid, c->auth.mech->oid_len};
+    struct spnego_buf mechs[2] = {{c->auth.mech->oid, c->auth.mech->oid_len}, {NULL, 0}};
+    size_t nmechs = 1;
+    if (c->cfg.krb5_second && c->info.kerberos && c->fallback.mech) {
+        /* [NTLMSSP, Kerberos] with NTLMSSP's optimistic token; the
+         * Kerberos context starts when the server picks it */
+        mechs[0] = (struct spnego_buf){c->fallback.mech->oid, c->fallback.mech->oid_len};
+        mechs[1] = (struct spnego_buf){c->auth.mech->oid, c->auth.mech->oid_len};
+        nmechs = 2;
+        c->krb5_offered_second = true;
+        st = smb_auth_step(&c->fallback, NULL, 0, first, sizeof first, &nl);
+        if (st != SMB_E_MORE_PROCESSING_REQUIRED)
+            return fail(c, st == SMB_OK ? SMB_E_INTERNAL_ERROR : st,
+                        c->fallback.why[0] ? c->fallback.why : "building the NTLMSSP NEGOTIATE");
+        goto encode;
+    }
     st = smb_auth_step(&c->auth, NULL, 0, first, sizeof first, &nl);
     if (st != SMB_E_MORE_PROCESSING_REQUIRED && c->info.kerberos && fall_back_to_ntlm(c)) {
-        mech = (struct spnego_buf){c->auth.mech->oid, c->auth.mech->oid_len};
+        mechs[0] = (struct spnego_buf){c->auth.mech->oid, c->auth.mech->oid_len};
         st = smb_auth_step(&c->auth, NULL, 0, first, sizeof first, &nl);
     }
     smb_auth_wipe(&c->fallback);
     if (st != SMB_E_MORE_PROCESSING_REQUIRED)
         return fail(c, st == SMB_OK ? SMB_E_INTERNAL_ERROR : st,
                     c->auth.why[0] ? c->auth.why : "building the first authentication token (NTLMSSP NEGOTIATE)");
-    if ((st = spnego_init_encode_mechs(&mech, 1, first, nl, tok, sizeof tok, &tl, &mlo, &mll)) != SMB_OK)
+encode:
+    if ((st = spnego_init_encode_mechs(mechs, nmechs, first, nl, tok, sizeof tok, &tl, &mlo, &mll)) != SMB_OK)
         return fail(c, st, "building SPNEGO NegTokenInit");
     if (mll > sizeof c->mech_list)
         return fail(c, SMB_E_INTERNAL_ERROR, "mech list too long");
@@ -836,6 +853,40 @@ static SMB_WUR smb_status decide_encryption(struct smb_cli *c, const struct smb2
     return SMB_OK;
 }
 
+/* The first response after a NegTokenInit of [NTLMSSP, Kerberos]: the
+ * server named the mechanism it took. NTLMSSP (our first choice) goes on
+ * with its CHALLENGE; Kerberos starts now (its AP-REQ in a NegTokenResp),
+ * and the exchange then needs the mechListMIC both ways (RFC 4178 5). */
+static SMB_WUR smb_status pick_offered_mech(struct smb_cli *c, const struct spnego_resp *sr)
+{
+    c->krb5_offered_second = false;
+    const struct smb_auth_mech *ntlm = c->fallback.mech, *krb = c->auth.mech;
+    if (ntlm && sr->supported_mech.len == ntlm->oid_len &&
+        memcmp(sr->supported_mech.p, ntlm->oid, ntlm->oid_len) == 0) {
+        if (!fall_back_to_ntlm(c))
+            return fail(c, SMB_E_INTERNAL_ERROR, "NTLMSSP context lost");
+        return SMB_E_MORE_PROCESSING_REQUIRED; /* the caller goes on with the CHALLENGE */
+    }
+    smb_auth_wipe(&c->fallback);
+    if (!sr->supported_mech.len || sr->supported_mech.len != krb->oid_len ||
+        memcmp(sr->supported_mech.p, krb->oid, krb->oid_len) != 0)
+        return fail(c, SMB_E_NOT_SUPPORTED, "server selected an authentication mechanism this client did not offer");
+    if (sr->response_token.len)
+        return fail(c, SMB_E_INVALID_NETWORK_RESPONSE, "a token for Kerberos before our AP-REQ");
+    c->mic_required = true;
+    uint8_t ap[SMB_AUTH_TOKEN_MAX], tok[SS_MAX_TOKEN];
+    size_t al = 0, tl = 0;
+    smb_status st = smb_auth_step(&c->auth, NULL, 0, ap, sizeof ap, &al);
+    if (st != SMB_E_MORE_PROCESSING_REQUIRED)
+        return fail(c, st == SMB_OK ? SMB_E_INTERNAL_ERROR : st,
+                    c->auth.why[0] ? c->auth.why : "building the Kerberos AP-REQ");
+    st = spnego_resp_encode(SPNEGO_STATE_ABSENT, false, ap, al, NULL, 0, tok, sizeof tok, &tl);
+    smb_wipe(ap, sizeof ap);
+    if (st != SMB_OK)
+        return fail(c, st, "building SPNEGO NegTokenResp");
+    return send_session_setup(c, tok, tl); /* still leg 1: the AP-REP comes next */
+}
+
 static SMB_WUR smb_status on_session_setup(struct smb_cli *c, const struct smb_cli_event *e)
 {
     smb_status st;
@@ -867,6 +918,8 @@ static SMB_WUR smb_status on_session_setup(struct smb_cli *c, const struct smb_c
         c->info.session_id = e->hdr.session_id;
         if (!c->auth.mech)
             return fail(c, SMB_E_INVALID_NETWORK_RESPONSE, "unexpected extra SESSION_SETUP leg");
+        if (c->krb5_offered_second && (st = pick_offered_mech(c, &sr)) != SMB_E_MORE_PROCESSING_REQUIRED)
+            return st;
         if (sr.supported_mech.len && (sr.supported_mech.len != c->auth.mech->oid_len ||
                                       memcmp(sr.supported_mech.p, c->auth.mech->oid, sr.supported_mech.len) != 0))
             return fail(c, SMB_E_NOT_SUPPORTED, "server selected an authentication mechanism this client did not offer");
@@ -884,7 +937,11 @@ static SMB_WUR smb_status on_session_setup(struct smb_cli *c, const struct smb_c
                 return fail(c, SMB_E_ACCESS_DENIED, "server's SPNEGO mechListMIC does not verify");
             c->server_mic_checked = true;
         }
-        if ((smb_auth_mic_wanted(&c->auth) || sr.mech_list_mic.len || sr.neg_state == SPNEGO_REQUEST_MIC) &&
+        if (c->mic_required && !c->server_mic_checked && c->auth.done)
+            return fail(c, SMB_E_ACCESS_DENIED,
+                        "server omitted the SPNEGO mechListMIC (Kerberos was not our first choice, RFC 4178 5)");
+        if ((smb_auth_mic_wanted(&c->auth) || c->mic_required || sr.mech_list_mic.len ||
+             sr.neg_state == SPNEGO_REQUEST_MIC) &&
             (st = smb_auth_mic_make(&c->auth, c->mech_list, c->mech_list_len, mic, sizeof mic, &ml)) != SMB_OK)
             return fail(c, st, "computing the SPNEGO mechListMIC");
         st = spnego_resp_encode(SPNEGO_STATE_ABSENT, false, al ? auth : NULL, al, ml ? mic : NULL, ml, tok,
@@ -938,7 +995,7 @@ static SMB_WUR smb_status on_session_setup(struct smb_cli *c, const struct smb_c
             return fail(c, SMB_E_ACCESS_DENIED, "final SESSION_SETUP response is not signed");
         /* the server's mechListMIC (MS-SPNG 3.2.5.1): required when the
          * mechanism wants one, checked whenever the server sent one */
-        if (!c->server_mic_checked && (smb_auth_mic_wanted(&c->auth) || sr.mech_list_mic.len)) {
+        if (!c->server_mic_checked && (smb_auth_mic_wanted(&c->auth) || c->mic_required || sr.mech_list_mic.len)) {
             if (sr.mech_list_mic.len == 0)
                 return fail(c, SMB_E_ACCESS_DENIED, "server omitted the SPNEGO mechListMIC");
             if (smb_auth_mic_verify(&c->auth, c->mech_list, c->mech_list_len, sr.mech_list_mic.p,

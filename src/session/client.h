@@ -85,6 +85,9 @@ struct smb_cli_config {
                                     SESSION_SETUP when the server can; REQUIRED: same, and
                                     fail when it cannot (like smbclient -e) */
     uint16_t cipher;             /* 0: offer all four ciphers; else offer only this one */
+    bool krb5_second;            /* Kerberos: offer NTLMSSP first (with its optimistic token)
+                                    and Kerberos second; a server that picks Kerberos then
+                                    needs the SPNEGO mechListMIC both ways (RFC 4178 5) */
 };
 
 struct smb_cli_event {

@@ -9,6 +9,20 @@
 #      decrypts the captures with the key tshark learnt from the keytab.
 #      Twins: AES-128-GCM (first 16 bytes) works the same; trace given only
 #      the first 16 bytes of the key cannot decrypt the AES-256 capture.
+#   2. Kerberos when it is not the client's first SPNEGO choice (our client
+#      --spnego-mechs ntlmssp,krb5: NTLMSSP first with its optimistic token)
+#      against our server with `ntlm auth = no`, which takes Kerberos: the
+#      mechListMIC is then required both ways (RFC 4178 5, MS-SPNG 3.1.5.1),
+#      so the exchange has a third leg (AP-REP + server MIC, then the
+#      client's MIC). Through server_relay.py: unchanged it succeeds (twin);
+#      the client's mechListMIC stripped or flipped -> the server refuses the
+#      session (LOGON_FAILURE, log line); the server's stripped -> our client
+#      refuses.
+#   3. Clock skew (faketime moves only our client's clock): +10 min against
+#      the DC and against our server -> exit 1 with a one-line message naming
+#      clock skew and NTP (the KDC's KRB_AP_ERR_SKEW for a new service ticket;
+#      our server's acceptor for a cached one, which logs it); twin: +2 min
+#      (inside the 5-minute tolerance) works.
 . "$(dirname "$0")/../lib.sh"
 
 AD_DC_TEST=kerberos_dc_more
@@ -110,5 +124,83 @@ for ci in AES-256-GCM AES-128-GCM; do
     check_eq "our server, smbclient Kerberos encrypted $ci: exit 0" "$rc" 0 || dump "$out"
     check "our server, smbclient Kerberos encrypted $ci: file byte for byte" cmp "$B/srvshare/blob.bin" "$B/sc.bin"
 done
+
+# ---------------------------------------------------------------- 2. Kerberos as the second SPNEGO choice
+srv_ns nontlm "$KT" "ntlm auth = no"; check_eq "our server restarted with ntlm auth = no" "$?" 0
+out=$(CL //srv1.lab.test:4455/share -I 127.0.0.1 -k --spnego-mechs ntlmssp,krb5 -c "session; get blob.bin $B/k2.bin" 2>&1); rc=$?
+check_eq "krb5 second choice, our server: exit 0" "$rc" 0 || dump "$out"
+check_eq "krb5 second choice, our server: auth kerberos" "$(val "$out" auth)" kerberos
+check_eq "krb5 second choice, our server: signed" "$(val "$out" signing)" on
+check "krb5 second choice, our server: file byte for byte" cmp "$B/srvshare/blob.bin" "$B/k2.bin"
+# relay MODE: our client through server_relay.py; prints the relay's log
+relay() {
+    local mode=$1 rp
+    shift
+    # ip netns exec execs python itself: $! is the relay's PID (nsx, a function, would fork a subshell)
+    ip netns exec "$NS" /usr/bin/python3 "$ROOT/tests/interop/server_relay.py" 4457 4455 "$mode" >"$B/log/relay.$mode.out" 2>&1 &
+    rp=$!
+    track_pid $rp
+    for _ in $(seq 1 50); do grep -q ready "$B/log/relay.$mode.out" 2>/dev/null && break; sleep 0.1; done
+    RELAY_OUT=$(CL //srv1.lab.test:4457/share -I 127.0.0.1 -k "$@" -c session 2>&1)
+    RELAY_RC=$?
+    kill $rp 2>/dev/null
+    wait $rp 2>/dev/null
+    RELAY_LOG=$(cat "$B/log/relay.$mode.out")
+}
+relay none --spnego-mechs ntlmssp,krb5
+check_eq "relay none, krb5 second choice: exit 0 (twin)" "$RELAY_RC" 0 || dump "$RELAY_OUT"
+check_eq "relay none, krb5 second choice: auth kerberos" "$(val "$RELAY_OUT" auth)" kerberos
+check_eq "relay none: three SESSION_SETUP legs (two MORE_PROCESSING, then success)" \
+    "$(printf '%s\n' "$RELAY_LOG" | grep -o 'session_setup status 0x[0-9a-f]*' | awk '{print $3}' | tr '\n' ' ')" \
+    "0xc0000016 0xc0000016 0x00000000 " || dump "$RELAY_LOG"
+n0=$(grep -c "no SPNEGO mechListMIC" "$SRV_LOG")
+relay strip-mechmic --spnego-mechs ntlmssp,krb5
+check_match "relay strip-mechmic: the client's mechListMIC was stripped" "$RELAY_LOG" 'tampered: stripped the mechListMIC'
+check_eq "relay strip-mechmic: our client fails, exit 1" "$RELAY_RC" 1
+check_match "relay strip-mechmic: the server refused the session (STATUS_LOGON_FAILURE)" "$RELAY_LOG" 'status 0xc000006d'
+check "relay strip-mechmic: the server log names the missing mechListMIC" \
+    test "$(grep -c "no SPNEGO mechListMIC" "$SRV_LOG")" -gt "$n0"
+relay flip-mechmic --spnego-mechs ntlmssp,krb5
+check_match "relay flip-mechmic: a bit of the client's mechListMIC flipped" "$RELAY_LOG" 'tampered: flipped'
+check_eq "relay flip-mechmic: our client fails, exit 1" "$RELAY_RC" 1
+check_match "relay flip-mechmic: the server refused the session (STATUS_LOGON_FAILURE)" "$RELAY_LOG" 'status 0xc000006d'
+check_match "relay flip-mechmic: the server log says bad mechListMIC" "$(cat "$SRV_LOG")" 'bad SPNEGO mechListMIC'
+relay strip-server-mechmic --spnego-mechs ntlmssp,krb5
+check_match "relay strip-server-mechmic: the server's mechListMIC was stripped" "$RELAY_LOG" 'tampered: server stripped'
+check_eq "relay strip-server-mechmic: our client refuses, exit 1" "$RELAY_RC" 1
+check_match "relay strip-server-mechmic: our client names the missing mechListMIC" "$RELAY_OUT" 'mechListMIC'
+# Kerberos first (no MIC rule): stripping has nothing to strip, the logon works
+relay strip-mechmic
+check_eq "relay strip-mechmic, Kerberos first choice (no mechListMIC needed): exit 0" "$RELAY_RC" 0 || dump "$RELAY_OUT"
+check_nomatch "relay strip-mechmic, Kerberos first choice: nothing to strip" "$RELAY_LOG" 'tampered'
+
+# ---------------------------------------------------------------- 3. clock skew
+if command -v faketime >/dev/null 2>&1; then
+    # FT OFFSET CCACHE ARGS...: our client with its clock moved by OFFSET
+    FT() { local off=$1 cc=$2; shift 2; KRB5CCNAME=FILE:$cc nsx faketime -f "$off" "$SMBSIGN" client "$@"; }
+    kin "$B/cc.skew" alice@LAB.TEST "$UPASS"
+    check "kinit into a fresh cache (a TGT, no service ticket) for the skew tests" test -s "$B/cc.skew"
+    cp "$B/cc.skew" "$B/cc.skew2"
+    out=$(FT +10m "$B/cc.skew" //dc1.lab.test/netlogon -I 127.0.0.1 -k -c session 2>&1); rc=$?
+    check_eq "client clock +10 min, the DC (new service ticket): exit 1" "$rc" 1
+    check_match "client clock +10 min, the DC: one line naming clock skew and NTP" "$out" 'clock skew.*NTP' || dump "$out"
+    out=$(FT +2m "$B/cc.skew2" //dc1.lab.test/netlogon -I 127.0.0.1 -k -c session 2>&1); rc=$?
+    check_eq "twin: client clock +2 min (inside the tolerance), the DC: exit 0" "$rc" 0 || dump "$out"
+    check_eq "twin: client clock +2 min, the DC: auth kerberos" "$(val "$out" auth)" kerberos
+    # our server: the service ticket is fetched at the right time, then used with a skewed clock
+    srv_ns skew "$KT"; check_eq "our server restarted (skew)" "$?" 0
+    kin "$B/cc.skew3" alice@LAB.TEST "$UPASS"
+    out=$(KRB5CCNAME=FILE:$B/cc.skew3 CL //srv1.lab.test:4455/share -I 127.0.0.1 -k -c session 2>&1); rc=$?
+    check_eq "our server, real clock (the service ticket is now cached): exit 0" "$rc" 0 || dump "$out"
+    out=$(FT +10m "$B/cc.skew3" //srv1.lab.test:4455/share -I 127.0.0.1 -k -c session 2>&1); rc=$?
+    check_eq "our server, client clock +10 min with a cached ticket: exit 1" "$rc" 1
+    check_match "our server, client clock +10 min: the client says LOGON_FAILURE" "$out" 'LOGON_FAILURE' || dump "$out"
+    check_match "our server, client clock +10 min: the server log names clock skew and NTP" "$(cat "$SRV_LOG")" 'clock skew.*NTP'
+    out=$(FT +2m "$B/cc.skew3" //srv1.lab.test:4455/share -I 127.0.0.1 -k -c session 2>&1); rc=$?
+    check_eq "twin: our server, client clock +2 min with the cached ticket: exit 0" "$rc" 0 || dump "$out"
+    check "our server alive after the skewed logons" kill -0 "$SRV_PID"
+else
+    not_ok "faketime is not installed (scripts/deps.sh)"
+fi
 srv_ns_stop
 echo "# DC provisioning and the whole test: $(($(date +%s) - t0)) s"
