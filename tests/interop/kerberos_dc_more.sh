@@ -23,9 +23,15 @@
 #      clock skew and NTP (the KDC's KRB_AP_ERR_SKEW for a new service ticket;
 #      our server's acceptor for a cached one, which logs it); twin: +2 min
 #      (inside the 5-minute tolerance) works.
+#   4. Kerberos in our SMB1 client (-m NT1 -k: SESSION_SETUP_ANDX with
+#      extended security, SPNEGO/krb5, MD5 MACs keyed with the whole Kerberos
+#      key) against the DC's smbd (server min protocol = NT1) and against our
+#      server (smb1 = yes), signing required, file byte for byte; twins: the
+#      server given by address (no cifs/127.0.0.1), no credential cache.
 . "$(dirname "$0")/../lib.sh"
 
 AD_DC_TEST=kerberos_dc_more
+AD_DC_OPTIONS=("--option=server min protocol=NT1") # section 4: our SMB1 client
 . "$(dirname "$0")/ad_dc.inc"
 . "$(dirname "$0")/krb_lab.inc"
 check "kinit alice@LAB.TEST into a private credential cache" kin "$B/cc.alice" alice@LAB.TEST "$UPASS"
@@ -177,13 +183,14 @@ check_nomatch "relay strip-mechmic, Kerberos first choice: nothing to strip" "$R
 # ---------------------------------------------------------------- 3. clock skew
 if command -v faketime >/dev/null 2>&1; then
     # FT OFFSET CCACHE ARGS...: our client with its clock moved by OFFSET
-    FT() { local off=$1 cc=$2; shift 2; KRB5CCNAME=FILE:$cc nsx faketime -f "$off" "$SMBSIGN" client "$@"; }
+    FT() { local off=$1 cc=$2; shift 2; nsx env KRB5CCNAME=FILE:$cc ${FT_TRACE:+KRB5_TRACE=$FT_TRACE} faketime -f "$off" "$SMBSIGN" client "$@"; }
     kin "$B/cc.skew" alice@LAB.TEST "$UPASS"
     check "kinit into a fresh cache (a TGT, no service ticket) for the skew tests" test -s "$B/cc.skew"
     cp "$B/cc.skew" "$B/cc.skew2"
-    out=$(FT +10m "$B/cc.skew" //dc1.lab.test/netlogon -I 127.0.0.1 -k -c session 2>&1); rc=$?
+    out=$(FT_TRACE=$B/log/krb5.skew.trace FT +10m "$B/cc.skew" //dc1.lab.test/netlogon -I 127.0.0.1 -k -c session 2>&1); rc=$?
     check_eq "client clock +10 min, the DC (new service ticket): exit 1" "$rc" 1
-    check_match "client clock +10 min, the DC: one line naming clock skew and NTP" "$out" 'clock skew.*NTP' || dump "$out"
+    check_match "client clock +10 min, the DC: one line naming clock skew and NTP" "$out" 'clock skew.*NTP' ||
+        { dump "$out"; dump "$(cat "$B/log/krb5.skew.trace")" 30; }
     out=$(FT +2m "$B/cc.skew2" //dc1.lab.test/netlogon -I 127.0.0.1 -k -c session 2>&1); rc=$?
     check_eq "twin: client clock +2 min (inside the tolerance), the DC: exit 0" "$rc" 0 || dump "$out"
     check_eq "twin: client clock +2 min, the DC: auth kerberos" "$(val "$out" auth)" kerberos
@@ -202,5 +209,34 @@ if command -v faketime >/dev/null 2>&1; then
 else
     not_ok "faketime is not installed (scripts/deps.sh)"
 fi
+
+# ---------------------------------------------------------------- 4. Kerberos in our SMB1 client
+rm -f "$B/nt1.ini"
+out=$(CL //dc1.lab.test/sysvol -I 127.0.0.1 -k -m NT1 --signing required \
+    -c "session; get lab.test/Policies/$DDP/GPT.INI $B/nt1.ini" 2>&1); rc=$?
+check_eq "SMB1 client -k, the DC's smbd: exit 0" "$rc" 0 || dump "$out"
+check_eq "SMB1 client -k, the DC's smbd: dialect NT LM 0.12" "$(val "$out" dialect)" "NT LM 0.12"
+check_eq "SMB1 client -k, the DC's smbd: auth spnego-krb5" "$(val "$out" auth)" spnego-krb5
+check_eq "SMB1 client -k, the DC's smbd: signed (MD5 with the Kerberos key)" "$(val "$out" signing)" yes
+rs=$(val "$out" requests_signed); rv=$(val "$out" responses_verified)
+check "SMB1 client -k, the DC's smbd: requests signed and responses verified ($rs/$rv)" \
+    test "${rs:-0}" -gt 0 -a "${rv:-0}" -gt 0
+check "SMB1 client -k, the DC's smbd: GPT.INI byte for byte" cmp "$GPTINI" "$B/nt1.ini"
+out=$(CL //dc1.lab.test/netlogon -I 127.0.0.1 -U "LAB\\alice%$UPASS" -m NT1 --signing required -c session 2>&1)
+check_eq "twin: SMB1 client NTLM, the DC's smbd: auth spnego-ntlmssp" "$(val "$out" auth)" spnego-ntlmssp || dump "$out"
+out=$(CL //127.0.0.1/netlogon -k -m NT1 -c session 2>&1); rc=$?
+check_eq "twin: SMB1 client -k, server given by address (no cifs/127.0.0.1): exit 1" "$rc" 1
+check_match "twin: SMB1 client -k by address: names the fix" "$out" 'server principal.*DNS name' || dump "$out"
+out=$(KRB5CCNAME=FILE:$B/cc.none CL //dc1.lab.test/netlogon -I 127.0.0.1 -k -m NT1 -c session 2>&1); rc=$?
+check_eq "twin: SMB1 client -k, no credential cache: exit 1" "$rc" 1
+check_match "twin: SMB1 client -k, no credential cache: says run kinit" "$out" 'run kinit' || dump "$out"
+srv_ns smb1 "$KT" "smb1 = yes"; check_eq "our server restarted with smb1 = yes" "$?" 0
+rm -f "$B/nt1.bin"
+out=$(CL //srv1.lab.test:4455/share -I 127.0.0.1 -k -m NT1 --signing required -c "session; get blob.bin $B/nt1.bin" 2>&1); rc=$?
+check_eq "SMB1 client -k, our server: exit 0" "$rc" 0 || dump "$out"
+check_eq "SMB1 client -k, our server: auth spnego-krb5" "$(val "$out" auth)" spnego-krb5
+check_eq "SMB1 client -k, our server: signed" "$(val "$out" signing)" yes
+check "SMB1 client -k, our server: file byte for byte" cmp "$B/srvshare/blob.bin" "$B/nt1.bin"
+check_match "our server logged the SMB1 Kerberos session with signing on" "$(cat "$SRV_LOG")" "SMB1 session for 'alice@LAB.TEST': signing on"
 srv_ns_stop
 echo "# DC provisioning and the whole test: $(($(date +%s) - t0)) s"
