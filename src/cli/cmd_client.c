@@ -72,8 +72,11 @@ static const char USAGE[] =
     "      --min-dialect D      lowest dialect offered (default 2.0.2)\n"
     "  -e, --encrypt[=MODE]     SMB 3.x encryption (MS-SMB2 3.1.4.3): required (-e alone, like\n"
     "                           smbclient -e: fail unless the session encrypts), desired\n"
-    "                           (encrypt when the server can), off (default: a server or share\n"
-    "                           that requires encryption is refused with STATUS_ACCESS_DENIED).\n"
+    "                           (encrypt when the server can), off (never offer encryption: a\n"
+    "                           server or share that requires it is refused with\n"
+    "                           STATUS_ACCESS_DENIED). Without -e: encrypt what the server\n"
+    "                           requires (the session, or the trees of a share with\n"
+    "                           SMB2_SHAREFLAG_ENCRYPT_DATA), like smbclient's default.\n"
     "                           Encrypted messages are not signed.\n"
     "      --spnego-mechs LIST  with -k: the SPNEGO mechanism order, krb5,ntlmssp (default) or\n"
     "                           ntlmssp,krb5 (NTLMSSP first with its optimistic token; a server\n"
@@ -131,6 +134,7 @@ struct opts {
     smb_encryption encrypt; /* -e / --encrypt */
     uint16_t cipher;        /* --cipher: offer only this one */
     bool krb5_second;       /* --spnego-mechs ntlmssp,krb5 */
+    bool no_encrypt;        /* --encrypt=off */
     bool verbose;     /* -v: transfer summary after get/put */
     int kerberos;     /* -k: SMB_CLIENT_KRB_* */
     const char *address; /* -I ADDR */
@@ -753,14 +757,15 @@ int cmd_client(int argc, char **argv)
             hardened = optarg;
             break;
         case 'e':
+            o.no_encrypt = optarg && (!strcmp(optarg, "off") || !strcmp(optarg, "disabled"));
             if (!optarg || !strcmp(optarg, "required") || !strcmp(optarg, "mandatory"))
                 o.encrypt = SMB_ENCRYPTION_REQUIRED;
             else if (!strcmp(optarg, "desired"))
                 o.encrypt = SMB_ENCRYPTION_DESIRED;
-            else if (!strcmp(optarg, "off"))
+            else if (o.no_encrypt || !strcmp(optarg, "if_required"))
                 o.encrypt = SMB_ENCRYPTION_NONE;
             else {
-                rc = cli_usage_error(VERB, "--encrypt wants required, desired or off, got '%s'", optarg);
+                rc = cli_usage_error(VERB, "--encrypt wants required, desired, if_required or off, got '%s'", optarg);
                 goto out;
             }
             break;
@@ -934,6 +939,7 @@ int cmd_client(int argc, char **argv)
     co.krb5_second = o.krb5_second;
     co.address = o.address;
     co.encrypt = o.encrypt;
+    co.no_encrypt = o.no_encrypt;
     co.cipher = o.cipher;
     co.min_dialect = o.min_d;
     co.max_dialect = o.max_d;

@@ -56,7 +56,10 @@ struct smb_cli {
     int ss_leg;
     smb_preauth conn_preauth, sess_preauth;
     smb_sign_ctx *sign;
-    smb_crypt_ctx *crypt; /* set when the session encrypts (info.encrypting) */
+    smb_crypt_ctx *crypt; /* keys to encrypt with: the whole session (info.encrypting) or the trees below */
+    bool session_encrypts; /* Session.EncryptData: every message after SESSION_SETUP */
+    uint32_t enc_trees[SMB_CLI_MAX_ENC_TREES]; /* trees whose share has SMB2_SHAREFLAG_ENCRYPT_DATA */
+    unsigned n_enc_trees;
     uint8_t session_key[16];
     /* the mechanism's whole key (Kerberos AES-256: 32 bytes): the KDF key of
      * the AES-256 cipher keys (MS-SMB2 3.2.5.3.1, Session.FullSessionKey) */
@@ -342,6 +345,32 @@ uint32_t smb_cli_charge_for(const struct smb_cli *c, size_t bytes)
 static bool sign_requests(const struct smb_cli *c) { return c->info.signing && c->sign; }
 static SMB_WUR smb_status defer_sign(struct smb_cli *c);
 
+bool smb_cli_tree_encrypts(const struct smb_cli *c, uint32_t tree_id)
+{
+    for (unsigned i = 0; i < c->n_enc_trees; i++)
+        if (c->enc_trees[i] == tree_id)
+            return true;
+    return false;
+}
+
+smb_status smb_cli_tree_encrypt(struct smb_cli *c, uint32_t tree_id, bool on)
+{
+    for (unsigned i = 0; i < c->n_enc_trees; i++)
+        if (c->enc_trees[i] == tree_id) {
+            if (!on)
+                c->enc_trees[i] = c->enc_trees[--c->n_enc_trees];
+            return SMB_OK;
+        }
+    if (!on || c->info.encrypting)
+        return SMB_OK;
+    if (!c->crypt)
+        return SMB_E_ACCESS_DENIED;
+    if (c->n_enc_trees >= SMB_CLI_MAX_ENC_TREES)
+        return SMB_E_INSUFFICIENT_RESOURCES;
+    c->enc_trees[c->n_enc_trees++] = tree_id;
+    return SMB_OK;
+}
+
 smb_status smb_cli_req_start(struct smb_cli *c, struct smb_cli_req *rq, uint16_t command, uint32_t tree_id,
                              size_t max_body, uint32_t resp_hint)
 {
@@ -356,7 +385,7 @@ smb_status smb_cli_req_start(struct smb_cli *c, struct smb_cli_req *rq, uint16_t
         return SMB_E_BAD_ARGUMENT;
     if (c->credits < charge)
         return SMB_E_INSUFFICIENT_RESOURCES;
-    rq->encrypt = c->chain ? c->chain_enc : c->info.encrypting;
+    rq->encrypt = c->chain ? c->chain_enc : c->info.encrypting || smb_cli_tree_encrypts(c, tree_id);
     size_t gap = rq->encrypt && !c->chain ? SMB2_TRANSFORM_HDR_LEN : 0;
     if ((st = out_reserve(c, SMB_NB_HDR_LEN + gap + 8 + SMB2_HDR_LEN + max_body)) != SMB_OK)
         return st;
@@ -513,7 +542,7 @@ smb_status smb_cli_chain_begin(struct smb_cli *c)
     smb_status st;
     if (c->chain)
         return SMB_E_BAD_ARGUMENT;
-    c->chain_enc = c->info.encrypting;
+    c->chain_enc = c->info.encrypting || c->n_enc_trees; /* a chain runs on the current tree */
     size_t gap = c->chain_enc ? SMB2_TRANSFORM_HDR_LEN : 0;
     if ((st = out_reserve(c, SMB_NB_HDR_LEN + gap)) != SMB_OK)
         return st;
@@ -598,7 +627,7 @@ smb_status smb_cli_start(struct smb_cli *c)
     q.security_mode = smb_policy_smb2_secmode(c->cfg.signing);
     q.capabilities = SMB2_GLOBAL_CAP_LARGE_MTU;
     /* MS-SMB2 3.2.4.2.2.2: CAP_ENCRYPTION for 3.0/3.0.2 (3.1.1 uses the context) */
-    if (c->cfg.encrypt != SMB_ENCRYPTION_NONE && (offered(c, SMB_DIALECT_300) || offered(c, SMB_DIALECT_302)))
+    if (!c->cfg.no_encrypt && (offered(c, SMB_DIALECT_300) || offered(c, SMB_DIALECT_302)))
         q.capabilities |= SMB2_GLOBAL_CAP_ENCRYPTION;
     memcpy(q.client_guid, c->client_guid, 16);
     q.ctx.has_preauth = true;
@@ -611,7 +640,7 @@ smb_status smb_cli_start(struct smb_cli *c)
      * cfg.cipher limits the offer to one (tests, benchmarks); a client with
      * encryption off offers none, so a server that merely desires encryption
      * stays in clear and one that requires it refuses at SESSION_SETUP */
-    q.ctx.has_encryption = c->cfg.encrypt != SMB_ENCRYPTION_NONE;
+    q.ctx.has_encryption = !c->cfg.no_encrypt;
     if (c->cfg.cipher) {
         q.ctx.encryption.cipher_count = 1;
         q.ctx.encryption.ciphers[0] = c->cfg.cipher;
@@ -823,12 +852,15 @@ static SMB_WUR smb_status finish_mech(struct smb_cli *c, const struct spnego_res
 static SMB_WUR smb_status decide_encryption(struct smb_cli *c, const struct smb2_session_setup_resp *r, bool keyless)
 {
     bool server_wants = (r->session_flags & SMB2_SESSION_FLAG_ENCRYPT_DATA) != 0;
-    if (server_wants && c->cfg.encrypt == SMB_ENCRYPTION_NONE)
+    if (server_wants && c->cfg.no_encrypt)
         return fail(c, SMB_E_ACCESS_DENIED,
                     "the server requires encryption for this session (SMB2_SESSION_FLAG_ENCRYPT_DATA); "
-                    "encryption is off in this client (use -e/--encrypt)");
-    if (!server_wants && c->cfg.encrypt == SMB_ENCRYPTION_NONE)
+                    "encryption is off in this client (--encrypt=off)");
+    if (c->cfg.no_encrypt)
         return SMB_OK;
+    /* the session encrypts when the server or this client asks; otherwise
+     * the keys stay ready for a share that asks (Share.EncryptData) */
+    bool want = server_wants || c->cfg.encrypt != SMB_ENCRYPTION_NONE;
     const char *why = NULL;
     if (c->info.dialect < SMB_DIALECT_300)
         why = "encryption needs SMB 3.0 or later and the server chose an older dialect";
@@ -839,7 +871,7 @@ static SMB_WUR smb_status decide_encryption(struct smb_cli *c, const struct smb2
     if (why) {
         if (server_wants || c->cfg.encrypt == SMB_ENCRYPTION_REQUIRED)
             return fail(c, SMB_E_ACCESS_DENIED, why);
-        return SMB_OK; /* desired: go on in clear */
+        return SMB_OK; /* desired or not asked for: go on in clear */
     }
     smb_crypt_ctx_free(c->crypt);
     c->crypt = NULL;
@@ -850,6 +882,7 @@ static SMB_WUR smb_status decide_encryption(struct smb_cli *c, const struct smb2
                                               c->info.dialect == SMB_DIALECT_311 ? c->sess_preauth.hash : NULL);
     if (st != SMB_OK)
         return fail(c, st, "deriving the encryption keys");
+    c->session_encrypts = want;
     return SMB_OK;
 }
 
@@ -1015,7 +1048,7 @@ static SMB_WUR smb_status on_session_setup(struct smb_cli *c, const struct smb_c
     if ((st = decide_encryption(c, &r, keyless)) != SMB_OK)
         return st;
     c->info.alg = c->info.signing ? c->alg : SMB_ALG_NONE;
-    c->info.encrypting = c->crypt != NULL; /* from the next message on */
+    c->info.encrypting = c->crypt != NULL && c->session_encrypts; /* from the next message on */
     smb_auth_wipe(&c->auth);
     c->state = SMB_CLI_READY;
     return SMB_OK;
