@@ -61,8 +61,12 @@ static const char *krb5_hint(OM_uint32 major, OM_uint32 minor)
     case KRB5KRB_AP_ERR_SKEW:
         return "clock skew too great between this host and the KDC or server: synchronise the clocks (NTP)";
     case KRB5KDC_ERR_S_PRINCIPAL_UNKNOWN:
+        /* MIT reports this code too when both its referral and its fallback
+         * TGS requests came back KRB_AP_ERR_SKEW (seen in kerberos_dc_more.sh
+         * with KRB5_TRACE): name the clock as the other cause */
         return "the KDC does not know the server principal: use the server's DNS name (-I ADDR to connect "
-               "elsewhere) or add the SPN (samba-tool spn add)";
+               "elsewhere) or add the SPN (samba-tool spn add); if the name is right, check the clock "
+               "(NTP): MIT reports a clock skew on a service-ticket request this way";
     case KRB5KRB_AP_ERR_TKT_EXPIRED:
         return "the Kerberos ticket has expired: run kinit again";
     case KRB5_FCC_NOFILE:

@@ -161,7 +161,9 @@ for c in aes-128-gcm aes-128-ccm aes-256-gcm aes-256-ccm; do
     cmp -s "$SRV_DIR/big" "$SRV_DIR/got-$c" && ok "our client vs our server $c: 5 MB round trip" || not_ok "our client vs our server $c: round trip"
     if command -v smbtorture >/dev/null; then
         t=smb2.session.encryption-$c
-        res=$(timeout 120 smbtorture "//127.0.0.1/share" -p "$SRV_PORT" -U alice%secret1 "$t" 2>&1 | grep -E "^(success|failure|error|skip)" | head -1)
+        # the result line and, for a failure, smbtorture's reason (the line after it)
+        res=$(timeout 120 smbtorture "//127.0.0.1/share" -p "$SRV_PORT" -U alice%secret1 "$t" 2>&1 |
+            grep -A1 -E "^(success|failure|error|skip)" | head -2 | tr '\n' ' ')
         echo "# note: smbtorture $t: ${res:-no result} (not counted: these tests need leases)"
     fi
     srv_stop
