@@ -6,7 +6,7 @@ set -e
 PKGS="build-essential clang llvm libclang-rt-14-dev pkg-config libssl-dev openssl libcmocka-dev
 libinih-dev libjson-c-dev libpcap-dev samba samba-common-bin smbclient samba-testsuite python3 python3-impacket nmap tshark
 iproute2 procps psmisc netcat-openbsd samba-ad-dc samba-ad-provision
-libkrb5-dev libgssapi-krb5-2 krb5-user
+libkrb5-dev libgssapi-krb5-2 krb5-user faketime
 dpkg-dev debhelper lintian systemd util-linux"
 missing=""
 for p in $PKGS; do

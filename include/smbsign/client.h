@@ -72,16 +72,22 @@ struct smb_client_opts {
                                   start), _REQUIRED (Kerberos only); docs/kerberos.md */
     const char *address;       /* connect here instead of host (host still names the server
                                   principal cifs/<host>); NULL: host */
-    smb_encryption encrypt;    /* SMB 3.x encryption: NONE (default; a session or share that
-                                  requires it is refused with STATUS_ACCESS_DENIED), DESIRED
-                                  (encrypt when the server can), REQUIRED (fail otherwise) */
+    smb_encryption encrypt;    /* SMB 3.x encryption: NONE (default: encrypt what the server
+                                  requires, a session or a share's trees, as smbclient does),
+                                  DESIRED (encrypt the session when the server can), REQUIRED
+                                  (fail otherwise) */
     uint16_t cipher;           /* 0: offer every cipher; else only this smb_cipher id */
+    bool krb5_second;          /* with kerberos: SPNEGO offers [NTLMSSP, Kerberos] (NTLMSSP's
+                                  optimistic token); a server that takes Kerberos then needs
+                                  the mechListMIC both ways (RFC 4178 5, MS-SPNG 3.1.5.1) */
+    bool no_encrypt;           /* never offer encryption: a session or share that requires it
+                                  is refused with STATUS_ACCESS_DENIED (--encrypt=off) */
 };
 #define SMB_CLIENT_KRB_OFF 0
 #define SMB_CLIENT_KRB_DESIRED 1
 #define SMB_CLIENT_KRB_REQUIRED 2
 #define SMB_CLIENT_OPTS_INIT                                                                                  \
-    {NULL, 0, NULL, NULL, NULL, NULL, SMB_LEVEL_ENABLED, 0, 0, 0, 0, 0, false, 0, NULL, SMB_ENCRYPTION_NONE, 0}
+    {NULL, 0, NULL, NULL, NULL, NULL, SMB_LEVEL_ENABLED, 0, 0, 0, 0, 0, false, 0, NULL, SMB_ENCRYPTION_NONE, 0, false, false}
 
 struct smb_client_session {
     smb_dialect dialect;

@@ -62,7 +62,7 @@ static const char *krb5_hint(OM_uint32 major, OM_uint32 minor)
         return "clock skew too great between this host and the KDC or server: synchronise the clocks (NTP)";
     case KRB5KDC_ERR_S_PRINCIPAL_UNKNOWN:
         return "the KDC does not know the server principal: use the server's DNS name (-I ADDR to connect "
-               "elsewhere) or add the SPN (samba-tool spn add)";
+               "elsewhere) or add the SPN (samba-tool spn add); or a clock skew: check NTP";
     case KRB5KRB_AP_ERR_TKT_EXPIRED:
         return "the Kerberos ticket has expired: run kinit again";
     case KRB5_FCC_NOFILE:
@@ -286,9 +286,13 @@ static SMB_WUR smb_status client_step(struct smb_auth_ctx *a, struct krb5_state 
                                  &ob, &flags, NULL);
     if (GSS_ERROR(major)) {
         gss_release_buffer(&minor, &ob);
-        if (!s->leg && minor == 0) /* MIT reports no minor code when the TGS-REQ for the name fails */
+        /* MIT reports no minor code when the TGS-REQ for the name fails: an
+         * unknown principal, but also two KRB_AP_ERR_SKEW answers (with and
+         * without referrals; KRB5_TRACE shows them), so the clock is named too */
+        if (!s->leg && minor == 0)
             smb_auth_set_why(a, "kerberos: the KDC does not know the server principal cifs/%s: use the server's DNS "
-                                "name (-I ADDR to connect elsewhere) or add the SPN (samba-tool spn add)",
+                                "name (-I ADDR to connect elsewhere) or add the SPN (samba-tool spn add); "
+                                "or a clock skew: check NTP",
                              s->host);
         else
             gss_why(a, s->leg ? "server's AP-REP" : "ticket for the server", major, minor);

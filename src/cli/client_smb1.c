@@ -151,7 +151,7 @@ static int run_one(struct smb1_client *c, char *line)
         printf("dialect NT LM 0.12\nsigning %s\nalgorithm %s\nserver_security_mode %u\nauth %s\n"
                "mech_list_mic %s\nrequests_signed %" PRIu64 "\nresponses_verified %" PRIu64 "\n",
                i.signing ? "yes" : "no", i.signing ? "md5" : "none", i.server_security_mode,
-               i.extended_security ? "spnego-ntlmssp" : "ntlmv2-non-extended",
+               i.kerberos ? "spnego-krb5" : i.extended_security ? "spnego-ntlmssp" : "ntlmv2-non-extended",
                i.mech_list_mic_verified ? "verified" : "absent", i.requests_signed,
                i.responses_verified);
         return CLI_EXIT_OK;
@@ -174,6 +174,8 @@ int cli_client_smb1(const struct cli_smb1_args *a)
     o.signing = a->level;
     o.era = a->era;
     o.no_spnego = a->no_spnego;
+    o.kerberos = a->kerberos;
+    o.address = a->address;
     o.timeout_ms = a->timeout_s * 1000;
     struct smb1_client *c = NULL;
     smb_status st = smb1_client_connect(&c, &o);

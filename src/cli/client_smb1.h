@@ -16,6 +16,8 @@ struct cli_smb1_args {
     smb_era era;
     int timeout_s;
     bool no_spnego; /* --no-spnego: the non-extended SESSION_SETUP_ANDX */
+    int kerberos;   /* -k: SMB_CLIENT_KRB_* (SPNEGO with Kerberos, extended security only) */
+    const char *address; /* -I: connect here; host names the service principal */
 };
 /* Returns the verb's exit code (0 ok, 1 failure). */
 int cli_client_smb1(const struct cli_smb1_args *a);

@@ -72,9 +72,16 @@ static const char USAGE[] =
     "      --min-dialect D      lowest dialect offered (default 2.0.2)\n"
     "  -e, --encrypt[=MODE]     SMB 3.x encryption (MS-SMB2 3.1.4.3): required (-e alone, like\n"
     "                           smbclient -e: fail unless the session encrypts), desired\n"
-    "                           (encrypt when the server can), off (default: a server or share\n"
-    "                           that requires encryption is refused with STATUS_ACCESS_DENIED).\n"
+    "                           (encrypt when the server can), off (never offer encryption: a\n"
+    "                           server or share that requires it is refused with\n"
+    "                           STATUS_ACCESS_DENIED). Without -e: encrypt what the server\n"
+    "                           requires (the session, or the trees of a share with\n"
+    "                           SMB2_SHAREFLAG_ENCRYPT_DATA), like smbclient's default.\n"
     "                           Encrypted messages are not signed.\n"
+    "      --spnego-mechs LIST  with -k: the SPNEGO mechanism order, krb5,ntlmssp (default) or\n"
+    "                           ntlmssp,krb5 (NTLMSSP first with its optimistic token; a server\n"
+    "                           that takes Kerberos then needs the mechListMIC both ways,\n"
+    "                           RFC 4178 5)\n"
     "      --cipher C           offer only this cipher: aes-128-gcm aes-128-ccm aes-256-gcm\n"
     "                           aes-256-ccm (3.0/3.0.2 have AES-128-CCM only)\n"
     "  -c, --command 'CMDS'     run ';'-separated commands and exit\n"
@@ -126,6 +133,8 @@ struct opts {
     bool allow_guest; /* --allow-guest: accept the server mapping this logon to guest */
     smb_encryption encrypt; /* -e / --encrypt */
     uint16_t cipher;        /* --cipher: offer only this one */
+    bool krb5_second;       /* --spnego-mechs ntlmssp,krb5 */
+    bool no_encrypt;        /* --encrypt=off */
     bool verbose;     /* -v: transfer summary after get/put */
     int kerberos;     /* -k: SMB_CLIENT_KRB_* */
     const char *address; /* -I ADDR */
@@ -664,6 +673,7 @@ int cmd_client(int argc, char **argv)
                                        {"verbose", no_argument, NULL, 'v'},
                                        {"hardened-paths", required_argument, NULL, 7},
                                        {"kerberos", optional_argument, NULL, 'k'},
+                                       {"spnego-mechs", required_argument, NULL, 9},
                                        {"ip-address", required_argument, NULL, 'I'},
                                        {"encrypt", optional_argument, NULL, 'e'},
                                        {"cipher", required_argument, NULL, 8},
@@ -747,14 +757,15 @@ int cmd_client(int argc, char **argv)
             hardened = optarg;
             break;
         case 'e':
+            o.no_encrypt = optarg && (!strcmp(optarg, "off") || !strcmp(optarg, "disabled"));
             if (!optarg || !strcmp(optarg, "required") || !strcmp(optarg, "mandatory"))
                 o.encrypt = SMB_ENCRYPTION_REQUIRED;
             else if (!strcmp(optarg, "desired"))
                 o.encrypt = SMB_ENCRYPTION_DESIRED;
-            else if (!strcmp(optarg, "off"))
+            else if (o.no_encrypt || !strcmp(optarg, "if_required"))
                 o.encrypt = SMB_ENCRYPTION_NONE;
             else {
-                rc = cli_usage_error(VERB, "--encrypt wants required, desired or off, got '%s'", optarg);
+                rc = cli_usage_error(VERB, "--encrypt wants required, desired, if_required or off, got '%s'", optarg);
                 goto out;
             }
             break;
@@ -779,6 +790,16 @@ int cmd_client(int argc, char **argv)
                 o.kerberos = SMB_CLIENT_KRB_OFF;
             else {
                 rc = cli_usage_error(VERB, "--kerberos wants required, desired or off, got '%s'", optarg);
+                goto out;
+            }
+            break;
+        case 9:
+            if (!strcmp(optarg, "ntlmssp,krb5"))
+                o.krb5_second = true;
+            else if (!strcmp(optarg, "krb5,ntlmssp"))
+                o.krb5_second = false;
+            else {
+                rc = cli_usage_error(VERB, "--spnego-mechs wants krb5,ntlmssp or ntlmssp,krb5, got '%s'", optarg);
                 goto out;
             }
             break;
@@ -883,8 +904,8 @@ int cmd_client(int argc, char **argv)
             memmove(o.user, sep + 1, strlen(sep + 1) + 1);
         }
     }
-    if (o.nt1 && o.kerberos) {
-        rc = cli_usage_error(VERB, "Kerberos over SMB1 (-m NT1) is not implemented; use SMB2/3");
+    if (o.nt1 && o.kerberos && o.no_spnego) {
+        rc = cli_usage_error(VERB, "Kerberos over SMB1 needs extended security (SPNEGO): drop --no-spnego");
         goto out;
     }
     /* Kerberos with a credential cache needs no password */
@@ -900,7 +921,7 @@ int cmd_client(int argc, char **argv)
 
     if (o.nt1) { /* SMB1 hook: -m NT1 */
         struct cli_smb1_args a = {o.host, o.share, o.user, o.domain, o.password, o.cmds,
-                                  o.port, o.level, o.era, o.timeout, o.no_spnego};
+                                  o.port, o.level, o.era, o.timeout, o.no_spnego, o.kerberos, o.address};
         rc = cli_client_smb1(&a);
         if (o.password)
             smb_wipe(o.password, strlen(o.password));
@@ -915,8 +936,10 @@ int cmd_client(int argc, char **argv)
     co.signing = o.level;
     co.allow_guest_fallback = o.allow_guest;
     co.kerberos = o.kerberos;
+    co.krb5_second = o.krb5_second;
     co.address = o.address;
     co.encrypt = o.encrypt;
+    co.no_encrypt = o.no_encrypt;
     co.cipher = o.cipher;
     co.min_dialect = o.min_d;
     co.max_dialect = o.max_d;

@@ -286,16 +286,22 @@ static int write_text(const char *path, const char *text)
 }
 
 /* Start `smbsign serve` for one cell; returns the pid or -1. */
-static pid_t start_server(const struct live_env *e, smb_family fam, smb_sign_level level, uint16_t port)
+static pid_t start_server(const struct live_env *e, smb_family fam, smb_sign_level level, uint16_t port,
+                          const char *extra_conf)
 {
     char listen_arg[64], share_arg[320];
     snprintf(listen_arg, sizeof listen_arg, "127.0.0.1:%u", port);
     snprintf(share_arg, sizeof share_arg, LIVE_SHARE "=%s", e->share);
-    /* SMB1 families: enable SMB1 and the era through the config file (docs/smb1.md). */
+    /* SMB1 families: enable SMB1 and the era through the config file (docs/smb1.md);
+     * the encryption table: the cell's `server smb encrypt` line */
     char conf[256];
-    snprintf(conf, sizeof conf, "[global]\nsmb1 = yes\nera = %s\n",
-             fam == SMB_FAMILY_SMB1_LEGACY ? "legacy" : "current");
-    if (fam != SMB_FAMILY_SMB2 && write_text(e->conf, conf) != 0)
+    if (fam != SMB_FAMILY_SMB2)
+        snprintf(conf, sizeof conf, "[global]\nsmb1 = yes\nera = %s\n",
+                 fam == SMB_FAMILY_SMB1_LEGACY ? "legacy" : "current");
+    else
+        snprintf(conf, sizeof conf, "[global]\n%s\n", extra_conf ? extra_conf : "");
+    bool use_conf = fam != SMB_FAMILY_SMB2 || extra_conf;
+    if (use_conf && write_text(e->conf, conf) != 0)
         return -1;
     pid_t pid = fork();
     if (pid < 0)
@@ -314,7 +320,7 @@ static pid_t start_server(const struct live_env *e, smb_family fam, smb_sign_lev
         int n = 0;
         argv[n++] = "smbsign";
         argv[n++] = "serve";
-        if (fam != SMB_FAMILY_SMB2) {
+        if (use_conf) {
             argv[n++] = "-c";
             argv[n++] = e->conf;
         }
@@ -459,51 +465,55 @@ static void classify(struct live_cell *c)
     }
 }
 
-static void run_cell(const struct live_env *e, smb_family fam, const struct live_family_ops *ops,
-                     enum live_tamper tamper, smb_dialect dialect, struct live_cell *c)
+/* One connection through the tap: the server with its level (and extra
+ * config), our client with lp, the capture analysed into obs. The caller
+ * frees the capture (cap_free). */
+static void run_capture(const struct live_env *e, smb_family fam, const struct live_family_ops *ops,
+                        enum live_tamper tamper, smb_sign_level server, const char *extra_conf,
+                        const struct live_params *lpin, struct live_cap *cap, struct live_run *run,
+                        struct live_obs *obs)
 {
-    static struct live_cap cap; /* large; reused per cell by this (single-threaded) verb */
-    memset(&c->run, 0, sizeof c->run);
-    memset(&c->obs, 0, sizeof c->obs);
-    po_outcome_checked(smb_policy_outcome_family(fam, c->client, c->server, &c->doc), &c->doc);
+    memset(run, 0, sizeof *run);
+    memset(obs, 0, sizeof *obs);
     uint16_t sport = 0, tport = 0;
     pid_t pid = -1;
     int lfd = -1;
     pthread_t th;
     bool th_started = false;
-    cap.n = 0;
-    cap.truncated = false;
-    if (free_port(&sport) != 0 || (pid = start_server(e, fam, c->server, sport)) < 0) {
-        c->run.fails_at = "setup";
-        c->run.error = SMB_E_IO;
-        snprintf(c->run.detail, sizeof c->run.detail, "could not start the server (log: %.120s)", e->log);
+    cap->n = 0;
+    cap->truncated = false;
+    if (free_port(&sport) != 0 || (pid = start_server(e, fam, server, sport, extra_conf)) < 0) {
+        run->fails_at = "setup";
+        run->error = SMB_E_IO;
+        snprintf(run->detail, sizeof run->detail, "could not start the server (log: %.120s)", e->log);
         goto out;
     }
     lfd = listen_loopback(&tport);
     if (lfd < 0) {
-        c->run.fails_at = "setup";
-        c->run.error = SMB_E_IO;
-        snprintf(c->run.detail, sizeof c->run.detail, "could not listen for the tap");
+        run->fails_at = "setup";
+        run->error = SMB_E_IO;
+        snprintf(run->detail, sizeof run->detail, "could not listen for the tap");
         goto out;
     }
-    struct tap t = {.lfd = lfd, .server_port = sport, .tamper = tamper, .cap = &cap, .result = 0};
+    struct tap t = {.lfd = lfd, .server_port = sport, .tamper = tamper, .cap = cap, .result = 0};
     if (pthread_create(&th, NULL, tap_main, &t) != 0) {
-        c->run.fails_at = "setup";
-        c->run.error = SMB_E_NOMEM;
+        run->fails_at = "setup";
+        run->error = SMB_E_NOMEM;
         goto out;
     }
     th_started = true;
-    struct live_params lp = {fam, c->client, tport, dialect};
-    ops->client(&lp, &c->run);
+    struct live_params lp = *lpin;
+    lp.port = tport;
+    ops->client(&lp, run);
     pthread_join(th, NULL);
     th_started = false;
-    c->obs.server_security_mode = -1;
-    ops->analyse(&cap, &c->obs);
+    obs->server_security_mode = -1;
+    ops->analyse(cap, obs);
     /* A connect failure before any SESSION_SETUP request left is a negotiate failure. */
-    if (c->run.fails_at && !strcmp(c->run.fails_at, "session-setup") && !c->obs.saw_session_setup)
-        c->run.fails_at = "negotiate";
-    if (cap.truncated)
-        snprintf(c->obs.note, sizeof c->obs.note, "capture truncated at %d frames", LIVE_MAX_FRAMES);
+    if (run->fails_at && !strcmp(run->fails_at, "session-setup") && !obs->saw_session_setup)
+        run->fails_at = "negotiate";
+    if (cap->truncated)
+        snprintf(obs->note, sizeof obs->note, "capture truncated at %d frames", LIVE_MAX_FRAMES);
 out:
     if (th_started) {
         shutdown(lfd, SHUT_RDWR);
@@ -512,10 +522,158 @@ out:
     if (lfd >= 0)
         close(lfd);
     stop_server(pid);
-    cap_free(&cap);
     rm_f(e->share, "live.bin");
+}
+
+static void run_cell(const struct live_env *e, smb_family fam, const struct live_family_ops *ops,
+                     enum live_tamper tamper, smb_dialect dialect, struct live_cell *c)
+{
+    static struct live_cap cap; /* large; reused per cell by this (single-threaded) verb */
+    po_outcome_checked(smb_policy_outcome_family(fam, c->client, c->server, &c->doc), &c->doc);
+    struct live_params lp = {fam, c->client, 0, dialect, LIVE_ENC_DEFAULT};
+    run_capture(e, fam, ops, tamper, c->server, NULL, &lp, &cap, &c->run, &c->obs);
+    cap_free(&cap);
     classify(c);
     c->match = cell_compare(c);
+}
+
+/* ---- the encryption table (issue 12; docs/matrix-live.md) ---- */
+
+enum enc_outcome { ENC_CLEAR, ENC_ENCRYPTED, ENC_FAILS, ENC_MIXED };
+static const char *const ENC_OUTCOME[] = {"clear", "encrypted", "fails", "mixed"};
+static const char *const ENC_SIDE[] = {"default", "off", "desired", "required"};
+
+/* The documented outcome for SMB 3.x, derived from MS-SMB2: a client that
+ * offers no cipher (off) meets a server with EncryptData and
+ * RejectUnencryptedAccess (required): the server fails the SESSION_SETUP
+ * with STATUS_ACCESS_DENIED (3.3.5.5.3); a server that selects no cipher
+ * (off) cannot satisfy a client that requires encryption: the client drops
+ * the session (3.2.5.3.1, like Windows' RequireEncryption), also
+ * STATUS_ACCESS_DENIED; otherwise the session encrypts when the server sets
+ * SMB2_SESSION_FLAG_ENCRYPT_DATA (desired or required, the client offers a
+ * cipher) or the client asks for it and the server selected a cipher. */
+static enum enc_outcome enc_documented(enum live_enc cl, int srv /* 0 off, 1 desired, 2 required */)
+{
+    if (cl == LIVE_ENC_OFF)
+        return srv == 2 ? ENC_FAILS : ENC_CLEAR;
+    if (srv == 0)
+        return cl == LIVE_ENC_REQUIRED ? ENC_FAILS : ENC_CLEAR;
+    return ENC_ENCRYPTED;
+}
+
+struct enc_cell {
+    enum live_enc client;
+    int server;
+    enum enc_outcome doc, obs;
+    unsigned enc[2], clear[2]; /* per direction, after SESSION_SETUP: transforms, clear SMB2 */
+    struct live_run run;
+    bool match;
+};
+
+/* Count, from the bytes, what travelled after the session was set up: a
+ * transform header (0xFD 'S' 'M' 'B') or a clear SMB2 message other than
+ * NEGOTIATE and SESSION_SETUP. */
+static void enc_count(const struct live_cap *cap, struct enc_cell *c)
+{
+    for (size_t i = 0; i < cap->n; i++) {
+        const uint8_t *p = cap->f[i].p;
+        size_t n = cap->f[i].len;
+        int d = cap->f[i].dir == LIVE_C2S ? 0 : 1;
+        if (n >= 4 && p[0] == 0xFD && !memcmp(p + 1, "SMB", 3))
+            c->enc[d]++;
+        else if (n >= SMB2_HDR_LEN && !memcmp(p, SMB2_MAGIC, 4) && le16(p + 12) != SMB2_NEGOTIATE &&
+                 le16(p + 12) != SMB2_SESSION_SETUP)
+            c->clear[d]++;
+    }
+}
+
+static void enc_run(const struct live_env *e, smb_dialect dialect, struct enc_cell *c)
+{
+    static struct live_cap cap;
+    static const char *const conf[] = {"server smb encrypt = off", "server smb encrypt = desired",
+                                       "server smb encrypt = required"};
+    struct live_obs obs;
+    struct live_params lp = {SMB_FAMILY_SMB2, SMB_LEVEL_ENABLED, 0, dialect, c->client};
+    c->doc = enc_documented(c->client, c->server);
+    run_capture(e, SMB_FAMILY_SMB2, &live_smb2_ops, LIVE_TAMPER_NONE, SMB_LEVEL_ENABLED, conf[c->server], &lp,
+                &cap, &c->run, &obs);
+    enc_count(&cap, c);
+    cap_free(&cap);
+    if (c->run.fails_at)
+        c->obs = ENC_FAILS;
+    else if (c->enc[0] && c->enc[1] && !c->clear[0] && !c->clear[1])
+        c->obs = ENC_ENCRYPTED;
+    else if (!c->enc[0] && !c->enc[1] && c->clear[0] && c->clear[1])
+        c->obs = ENC_CLEAR;
+    else
+        c->obs = ENC_MIXED;
+    c->match = c->obs == c->doc &&
+               (c->doc != ENC_FAILS || (!strcmp(c->run.fails_at, "session-setup") && c->run.error == SMB_E_ACCESS_DENIED));
+}
+
+static bool run_encryption(const struct live_env *e, smb_dialect dialect, bool json, jw *w, const po_colors *col)
+{
+    static const enum live_enc cls[] = {LIVE_ENC_OFF, LIVE_ENC_DESIRED, LIVE_ENC_REQUIRED};
+    struct enc_cell cells[9];
+    size_t n = 0;
+    bool all = true;
+    memset(cells, 0, sizeof cells);
+    for (size_t i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++) {
+            struct enc_cell *c = &cells[n++];
+            c->client = cls[i];
+            c->server = j;
+            enc_run(e, dialect, c);
+            all &= c->match;
+        }
+    if (json) {
+        jw_obj_begin(w);
+        jw_kstr(w, "table", "encryption");
+        jw_kstr(w, "dialect", smb_dialect_name(dialect));
+        jw_kbool(w, "all_match", all);
+        jw_key(w, "cells");
+        jw_arr_begin(w);
+        for (size_t i = 0; i < n; i++) {
+            const struct enc_cell *c = &cells[i];
+            jw_obj_begin(w);
+            jw_kstr(w, "client", ENC_SIDE[c->client]);
+            jw_kstr(w, "server", ENC_SIDE[c->server + 1]);
+            jw_kstr(w, "documented", ENC_OUTCOME[c->doc]);
+            jw_kstr(w, "observed", ENC_OUTCOME[c->obs]);
+            jw_kint(w, "transforms_c2s", c->enc[0]);
+            jw_kint(w, "transforms_s2c", c->enc[1]);
+            jw_kint(w, "clear_c2s", c->clear[0]);
+            jw_kint(w, "clear_s2c", c->clear[1]);
+            if (c->run.fails_at) {
+                jw_kstr(w, "fails_at", c->run.fails_at);
+                jw_kstr(w, "error", smb_status_name(c->run.error));
+            }
+            jw_kbool(w, "match", c->match);
+            jw_obj_end(w);
+        }
+        jw_arr_end(w);
+        jw_obj_end(w);
+        jw_newline(w);
+        return all;
+    }
+    printf("%sSMB 3.x encryption, live, dialect %s%s\n", col->bold, smb_dialect_name(dialect), col->reset);
+    printf("  %-10s %-10s %-12s %-48s %-26s %s\n", "client", "server", "documented", "observed",
+           "transforms / clear c>s s>c", "");
+    for (size_t i = 0; i < n; i++) {
+        const struct enc_cell *c = &cells[i];
+        char o[64], t[48];
+        if (c->run.fails_at)
+            snprintf(o, sizeof o, "fails at %s (%s)", c->run.fails_at, smb_status_name(c->run.error));
+        else
+            snprintf(o, sizeof o, "%s", ENC_OUTCOME[c->obs]);
+        snprintf(t, sizeof t, "%u/%u %u/%u", c->enc[0], c->clear[0], c->enc[1], c->clear[1]);
+        printf("  %-10s %-10s %-12s %-48s %-26s %s%s%s\n", ENC_SIDE[c->client], ENC_SIDE[c->server + 1],
+               ENC_OUTCOME[c->doc], o, t, c->match ? col->green : col->red, c->match ? "ok" : "MISMATCH",
+               col->reset);
+        if (!c->match && c->run.detail[0])
+            printf("      %s\n", c->run.detail);
+    }
+    return all;
 }
 
 /* ---- output ---- */
@@ -632,7 +790,8 @@ static void print_family_text(FILE *f, smb_family fam, struct live_cell *cells, 
 static void help(FILE *f)
 {
     fprintf(f, "usage: smbsign matrix --live [--family smb2|smb1|smb1-legacy|all] [--json]\n"
-               "                             [--dialect D] [--tamper write|read|strip-tcon]\n\n"
+               "                             [--dialect D] [--tamper write|read|strip-tcon]\n"
+               "       smbsign matrix --live --encryption [--dialect 3.x] [--json]\n\n"
                "Run every documented client/server cell on a real loopback connection: for\n"
                "each cell start `smbsign serve` on a free 127.0.0.1 port with the cell's server\n"
                "level, connect our client through a recording tap with the cell's client level,\n"
@@ -643,6 +802,9 @@ static void help(FILE *f)
                "Options:\n"
                "  --family F       one family, or all (default)\n"
                "  --json           one JSON object per family per line (docs/matrix-live.md)\n"
+               "  --encryption     the SMB 3.x encryption table instead: client off / desired /\n"
+               "                   required against `server smb encrypt = off|desired|required`,\n"
+               "                   observed from the capture (transform headers vs clear SMB2)\n"
                "  --dialect D      smb2 family: negotiate D (2.0.2, 2.1, 3.0, 3.0.2, 3.1.1;\n"
                "                   default 3.1.1) - HMAC-SHA256, AES-CMAC or the 3.1.1 choice\n"
                "  --tamper write   self-test: the tap flips a bit of every signed WRITE's\n"
@@ -675,9 +837,10 @@ int matrix_live_cmd(int argc, char **argv)
                                          {"json", no_argument, NULL, 'j'},
                                          {"tamper", required_argument, NULL, 't'},
                                          {"dialect", required_argument, NULL, 'd'},
+                                         {"encryption", no_argument, NULL, 'e'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
-    int json = 0, all = 1, c;
+    int json = 0, all = 1, c, encryption = 0;
     enum live_tamper tamper = LIVE_TAMPER_NONE;
     smb_dialect dialect = SMB_DIALECT_311;
     smb_family fam = SMB_FAMILY_SMB2;
@@ -698,6 +861,9 @@ int matrix_live_cmd(int argc, char **argv)
             break;
         case 'j':
             json = 1;
+            break;
+        case 'e':
+            encryption = 1;
             break;
         case 't':
             if (!strcmp(optarg, "write"))
@@ -732,6 +898,21 @@ int matrix_live_cmd(int argc, char **argv)
         cli_err(VERB, "live: %s", err);
         env_cleanup(&env);
         return CLI_EXIT_NEGATIVE;
+    }
+    if (encryption) {
+        if (dialect < SMB_DIALECT_300) {
+            env_cleanup(&env);
+            return cli_usage_error(VERB, "--encryption needs an SMB 3.x --dialect (3.0, 3.0.2, 3.1.1)");
+        }
+        po_colors ecol = po_colors_for(stdout);
+        jw ew;
+        jw_init(&ew, stdout);
+        bool ok = run_encryption(&env, dialect, json, &ew, &ecol);
+        if (!json)
+            printf("\n%s\n", ok ? "every cell matches the documented outcome"
+                                  : "MISMATCH: at least one cell differs from the documented outcome");
+        env_cleanup(&env);
+        return ok ? CLI_EXIT_OK : CLI_EXIT_NEGATIVE;
     }
     static const smb_family fams[] = {SMB_FAMILY_SMB2, SMB_FAMILY_SMB1, SMB_FAMILY_SMB1_LEGACY};
     static const smb_sign_level smb1_lv[] = {SMB_LEVEL_REQUIRED, SMB_LEVEL_ENABLED, SMB_LEVEL_DISABLED};

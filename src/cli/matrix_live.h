@@ -76,12 +76,18 @@ struct live_obs {
 /* Tamper modes of the tap (self-test of the comparison: docs/matrix-live.md). */
 enum live_tamper { LIVE_TAMPER_NONE = 0, LIVE_TAMPER_WRITE_SIG, LIVE_TAMPER_READ_SIG, LIVE_TAMPER_STRIP_TCON };
 
+/* The client's encryption in a cell (smb2 family): the library default
+ * (encrypt what the server requires), or off / desired / required as
+ * `smbsign client --encrypt=off|desired|required`. */
+enum live_enc { LIVE_ENC_DEFAULT = 0, LIVE_ENC_OFF, LIVE_ENC_DESIRED, LIVE_ENC_REQUIRED };
+
 /* What one cell's client run needs. */
 struct live_params {
     smb_family family;
     smb_sign_level level; /* the client's level */
     uint16_t port;        /* the tap's port */
     smb_dialect dialect;  /* smb2 family: the dialect to negotiate (0 = 3.1.1) */
+    enum live_enc encrypt;
 };
 
 struct live_family_ops {

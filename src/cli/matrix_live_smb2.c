@@ -57,6 +57,10 @@ static void smb2_client(const struct live_params *p, struct live_run *out)
     o.signing = p->level;
     o.min_dialect = o.max_dialect = p->dialect ? p->dialect : SMB_DIALECT_311;
     o.timeout_ms = LIVE_TIMEOUT_MS;
+    o.no_encrypt = p->encrypt == LIVE_ENC_OFF;
+    o.encrypt = p->encrypt == LIVE_ENC_REQUIRED  ? SMB_ENCRYPTION_REQUIRED
+                : p->encrypt == LIVE_ENC_DESIRED ? SMB_ENCRYPTION_DESIRED
+                                                 : SMB_ENCRYPTION_NONE;
     smb_client *c = NULL;
     smb_client_file *fh = NULL;
     uint8_t wbuf[LIVE_IO_LEN], rbuf[LIVE_IO_LEN];

@@ -247,6 +247,8 @@ smb_status smb_client_connect(smb_client **out, const struct smb_client_opts *o)
     cfg.server_name = o->host;
     cfg.allow_guest_fallback = o->allow_guest_fallback;
     cfg.kerberos = o->kerberos;
+    cfg.krb5_second = o->krb5_second;
+    cfg.no_encrypt = o->no_encrypt;
     cfg.encrypt = o->encrypt;
     cfg.cipher = o->cipher;
     if ((st = smb_cli_new(&c->core, &cfg)) != SMB_OK) {
@@ -454,9 +456,11 @@ static SMB_WUR smb_status validate_negotiate(smb_client *c)
     /* MS-SMB2 3.2.5.14.12: the response must be signed. The core verified
      * any signature present (and required one if the session signs); on a
      * session that does not sign, an unsigned answer is refused here. On an
-     * encrypting session the core took only an encrypted answer, which the
-     * transform authenticated (MS-SMB2 3.2.5.1.1.1). */
-    if (!(le32(o.msgs[0] + 16) & SMB2_FLAGS_SIGNED) && !smb_cli_encrypting(c->core)) {
+     * encrypting session or tree (the request went in a transform) the core
+     * took only an encrypted answer, which the transform authenticated
+     * (MS-SMB2 3.2.5.1.1.1). */
+    if (!(le32(o.msgs[0] + 16) & SMB2_FLAGS_SIGNED) && !smb_cli_encrypting(c->core) &&
+        !smb_cli_tree_encrypts(c->core, c->tree_id)) {
         st = io_fail(c, SMB_E_ACCESS_DENIED, "VALIDATE_NEGOTIATE_INFO response is not signed");
         goto out;
     }
@@ -500,8 +504,8 @@ smb_status smb_client_tree_connect(smb_client *c, const char *share)
     if ((st = o.statuses[0]) != SMB_OK) {
         if (st == SMB_E_ACCESS_DENIED && !smb_cli_encrypting(c->core))
             snprintf(c->err, sizeof c->err,
-                     "tree connect to %s refused (a share that requires encryption refuses a session in "
-                     "clear: try -e/--encrypt)",
+                     "tree connect to %s refused (a share that requires encryption refuses a client that "
+                     "cannot encrypt: drop --encrypt=off, or try -e/--encrypt)",
                      share);
         else
             snprintf(c->err, sizeof c->err, "tree connect to %s refused", share);
@@ -511,16 +515,18 @@ smb_status smb_client_tree_connect(smb_client *c, const char *share)
     smb_rd rd = body_rd(&o, 0);
     if ((st = smb2_tree_connect_resp_decode(&rd, &r)) != SMB_OK)
         goto out;
-    /* MS-SMB2 3.2.5.5: Share.EncryptData. This client encrypts whole
-     * sessions or nothing: a share that requires encryption on a session in
-     * clear is refused here, before any file request goes out in clear. */
-    if ((r.share_flags & SMB2_SHAREFLAG_ENCRYPT_DATA) && !smb_cli_encrypting(c->core)) {
-        set_err(c, "share %s requires encryption (SMB2_SHAREFLAG_ENCRYPT_DATA) and this session is not "
-                   "encrypted (use -e/--encrypt)", share);
+    /* MS-SMB2 3.2.5.5: Share.EncryptData. On a session in clear every
+     * request on this tree goes in a transform from now on; without cipher
+     * keys (--encrypt=off, no cipher, guest) the share is refused here,
+     * before any file request goes out in clear. */
+    uint32_t tid = le32(o.msgs[0] + 36);
+    if ((r.share_flags & SMB2_SHAREFLAG_ENCRYPT_DATA) && smb_cli_tree_encrypt(c->core, tid, true) != SMB_OK) {
+        set_err(c, "share %s requires encryption (SMB2_SHAREFLAG_ENCRYPT_DATA) and this session has no "
+                   "cipher keys (--encrypt=off, no cipher in common, or a guest session)", share);
         st = SMB_E_ACCESS_DENIED;
         goto out;
     }
-    c->tree_id = le32(o.msgs[0] + 36);
+    c->tree_id = tid;
     if (smb_cli_needs_vni(c->core))
         st = validate_negotiate(c);
 out:
@@ -540,7 +546,10 @@ smb_status smb_client_tree_disconnect(smb_client *c)
     smb2_tree_disconnect_encode(&rq.w);
     if ((st = smb_cli_req_finish(c->core, &rq, 0, NULL)) == SMB_OK && (st = run(c, keep_ev, &o)) == SMB_OK)
         st = o.statuses[0];
+    smb_status st2 = smb_cli_tree_encrypt(c->core, c->tree_id, false);
     c->tree_id = 0;
+    if (st == SMB_OK)
+        st = st2;
     one_free(&o);
     return st;
 }

@@ -3,6 +3,7 @@
  * (MS-CIFS 3.2.4.1.1, 3.2.5.1; MS-SMB 3.2.4.1.1). See smb1_client.h.
  */
 #include "client/smb1_client.h"
+#include "smbsign/client.h"
 
 #include <errno.h>
 #include <netdb.h>
@@ -38,7 +39,7 @@ struct smb1_client {
     smb_side side;
     smb_client_decision dec;
     smb_status dead;
-    char why[200];
+    char why[320];
     uint16_t uid, tid, mid;
     smb_sign_ctx *sign;
     struct smb1_client_info info;
@@ -337,17 +338,70 @@ static SMB_WUR smb_status check_mech_list_mic(struct smb1_client *c)
     return SMB_OK;
 }
 
+/* The mechanism and its first token: Kerberos (an AP-REQ for cifs/<host>)
+ * when asked for, NTLMSSP otherwise or when Kerberos cannot start and was
+ * only desired. */
+static SMB_WUR smb_status first_token(struct smb1_client *c, const struct smb1_client_opts *o, uint8_t *out,
+                                      size_t cap, size_t *outlen)
+{
+    const char *pw = o->password && *o->password ? o->password : NULL;
+    struct smb_auth_client_cred cred = {o->user, o->domain, o->kerberos ? pw : o->password,
+                                        o->workstation ? o->workstation : "SMBSIGN", o->host};
+    smb_status st;
+    if (o->kerberos) {
+        if ((st = smb_auth_begin_client(&c->auth, &smb_auth_mech_krb5, &cred)) == SMB_OK &&
+            (st = smb_auth_step(&c->auth, NULL, 0, out, cap, outlen)) == SMB_E_MORE_PROCESSING_REQUIRED) {
+            c->info.kerberos = true;
+            return st;
+        }
+        if (o->kerberos == SMB_CLIENT_KRB_REQUIRED)
+            return fail(c, st == SMB_OK ? SMB_E_INTERNAL_ERROR : st,
+                        c->auth.why[0] ? c->auth.why : "Kerberos could not start");
+        smb_auth_wipe(&c->auth);
+        cred.password = o->password;
+    }
+    if ((st = smb_auth_begin_client(&c->auth, &smb_auth_mech_ntlmssp, &cred)) != SMB_OK)
+        return fail(c, st, "authentication setup failed (user, domain or workstation name too long?)");
+    if ((st = smb_auth_step(&c->auth, NULL, 0, out, cap, outlen)) != SMB_E_MORE_PROCESSING_REQUIRED)
+        return fail(c, st == SMB_OK ? SMB_E_INTERNAL_ERROR : st, "building the NTLMSSP NEGOTIATE");
+    return st;
+}
+
+/* Kerberos completes in the final response: its AP-REP (mutual
+ * authentication) gives the session key. NTLMSSP completed a leg before; a
+ * server that ends the exchange before that is refused. */
+static SMB_WUR smb_status finish_mech(struct smb1_client *c)
+{
+    if (c->auth.done)
+        return SMB_OK;
+    struct smb1_block b;
+    struct smb1_sess_setup_rsp r;
+    struct spnego_resp sr;
+    smb_status st;
+    if ((st = first_block(c, &b)) != SMB_OK)
+        return st;
+    memset(&sr, 0, sizeof sr);
+    if (!c->info.kerberos || smb1_sess_setup_rsp_decode(&b, &r) != SMB_OK || !r.blob_len ||
+        spnego_resp_decode(r.blob, r.blob_len, &sr) != SMB_OK || !sr.response_token.len)
+        return die(c, SMB_E_INVALID_NETWORK_RESPONSE,
+                   c->info.kerberos ? "the server completed the logon without an AP-REP (no Kerberos mutual "
+                                      "authentication)"
+                                    : "the server completed the logon before NTLMSSP did");
+    uint8_t t[SMB_AUTH_TOKEN_MAX];
+    size_t tl = 0;
+    if (smb_auth_step(&c->auth, sr.response_token.p, sr.response_token.len, t, sizeof t, &tl) != SMB_OK || tl)
+        return die(c, SMB_E_INVALID_NETWORK_RESPONSE, c->auth.why[0] ? c->auth.why : "bad AP-REP from the server");
+    return SMB_OK;
+}
+
 static SMB_WUR smb_status session_setup(struct smb1_client *c, const struct smb1_client_opts *o)
 {
-    struct smb_auth_client_cred cred = {o->user, o->domain, o->password, o->workstation ? o->workstation : "SMBSIGN", NULL};
-    smb_status st = smb_auth_begin_client(&c->auth, &smb_auth_mech_ntlmssp, &cred);
-    if (st != SMB_OK)
-        return fail(c, st, "authentication setup failed (user, domain or workstation name too long?)");
-    uint8_t ntlm[NTLM_MAX_MSG], tok[NTLM_MAX_MSG + 256], mic[SMB_AUTH_MIC_MAX];
+    uint8_t ntlm[SMB_AUTH_TOKEN_MAX], tok[SMB_AUTH_TOKEN_MAX + 256], mic[SMB_AUTH_MIC_MAX];
     size_t nl, tl, mlo, mll, ml;
+    smb_status st = first_token(c, o, ntlm, sizeof ntlm, &nl);
+    if (st != SMB_E_MORE_PROCESSING_REQUIRED)
+        return st;
     struct spnego_buf mech = {c->auth.mech->oid, c->auth.mech->oid_len};
-    if ((st = smb_auth_step(&c->auth, NULL, 0, ntlm, sizeof ntlm, &nl)) != SMB_E_MORE_PROCESSING_REQUIRED)
-        return fail(c, st == SMB_OK ? SMB_E_INTERNAL_ERROR : st, "building SPNEGO NegTokenInit");
     if ((st = spnego_init_encode_mechs(&mech, 1, ntlm, nl, tok, sizeof tok, &tl, &mlo, &mll)) != SMB_OK ||
         mll > sizeof c->mech_list)
         return fail(c, st ? st : SMB_E_INTERNAL_ERROR, "building SPNEGO NegTokenInit");
@@ -371,10 +425,9 @@ static SMB_WUR smb_status session_setup(struct smb1_client *c, const struct smb1
         c->info.session_setup_sent = true;
         uint32_t nts = 0;
         st = transact(c, &w, &nts);
-        if (leg == 1) {
-            if (nts != NT_STATUS_MORE_PROCESSING)
-                return die(c, st ? st : SMB_E_INVALID_NETWORK_RESPONSE,
-                           "SESSION_SETUP refused by the server");
+        if (nts == NT_STATUS_MORE_PROCESSING) {
+            if (leg != 1)
+                return die(c, SMB_E_INVALID_NETWORK_RESPONSE, "unexpected extra SESSION_SETUP leg");
             c->uid = c->rh.uid;
             struct smb1_block b;
             struct smb1_sess_setup_rsp r;
@@ -404,6 +457,10 @@ static SMB_WUR smb_status session_setup(struct smb1_client *c, const struct smb1
             return die(c, st, "SESSION_SETUP refused by the server");
         /* Final response. Signing starts here when the engine says so (MS-CIFS 3.2.5.3):
          * the request was number 0, this response must verify as number 1. */
+        if (leg == 1)
+            c->uid = c->rh.uid;
+        if ((st = finish_mech(c)) != SMB_OK)
+            return st;
         struct smb_auth_identity id;
         uint8_t key[SMB_AUTH_KEY_MAX], k16[16];
         size_t kl = 0;
@@ -418,10 +475,12 @@ static SMB_WUR smb_status session_setup(struct smb1_client *c, const struct smb1
             return SMB_OK;
         if (smb_auth_session_key(&c->auth, key, sizeof key, &kl) != SMB_OK || kl == 0)
             return die(c, SMB_E_INTERNAL_ERROR, "no session key");
-        /* MS-CIFS 3.2.5.3: the first 16 bytes of the key, zero-padded */
+        /* MS-CIFS 3.2.5.3: the first 16 bytes of the key, zero-padded (NTLMSSP);
+         * Kerberos: the whole GSS session key, as Samba and our server key
+         * SMB1 MACs (MS-SMB 3.2.5.3; an AES session key is 32 bytes) */
         memset(k16, 0, sizeof k16);
         memcpy(k16, key, kl < sizeof k16 ? kl : sizeof k16);
-        st = activate_signing(c, k16, 16);
+        st = c->info.kerberos && kl > 16 ? activate_signing(c, key, kl) : activate_signing(c, k16, 16);
         smb_wipe(key, sizeof key);
         smb_wipe(k16, sizeof k16);
         return st;
@@ -560,7 +619,7 @@ smb_status smb1_client_connect(struct smb1_client **out, const struct smb1_clien
     c->in = malloc(SMB1_CLI_BUF);
     if (!c->out || !c->in)
         return fail(c, SMB_E_NOMEM, "out of memory");
-    smb_status st = tcp_connect(c, o->host, o->port ? o->port : 445);
+    smb_status st = tcp_connect(c, o->address ? o->address : o->host, o->port ? o->port : 445);
     if (st == SMB_OK)
         st = negotiate(c);
     if (st == SMB_OK)

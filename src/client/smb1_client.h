@@ -43,6 +43,9 @@ struct smb1_client_opts {
      * (NTLMv2 in UnicodePassword, LMv2 in OEMPassword, MS-CIFS 2.2.4.53). Also used
      * when the server's NEGOTIATE response lacks CAP_EXTENDED_SECURITY. */
     bool no_spnego;
+    int kerberos;        /* SMB_CLIENT_KRB_OFF/_DESIRED/_REQUIRED (smbsign/client.h): SPNEGO with a
+                            Kerberos AP-REQ for cifs/<host> (MS-SMB 3.2.4.2.4, extended security) */
+    const char *address; /* connect here instead of host (host names the service principal); NULL: host */
 };
 
 struct smb1_client;
@@ -54,6 +57,7 @@ struct smb1_client_info {
     bool session_setup_sent;
     bool extended_security; /* SPNEGO/NTLMSSP; false: non-extended NTLMv2 (MAC key = key || response) */
     bool mech_list_mic_verified; /* the server's SPNEGO mechListMIC was present and verified */
+    bool kerberos;               /* authenticated with Kerberos (else NTLM) */
     uint64_t requests_signed, responses_verified;
 };
 

@@ -117,7 +117,24 @@ static SMB_WUR smb_status finish(struct srv_conn *c, struct srv_session *s, cons
          * exchange must carry one (NTLMSSP: the AUTHENTICATE has an NTLM MIC,
          * MsvAvFlags 0x2) a missing mechListMIC fails the logon: nothing else
          * protects the mechanism list against a downgrade. */
-        if (s->spnego && !miclen && (smb_auth_mic_wanted(s->auth) || s->mic_required)) {
+        bool need = smb_auth_mic_wanted(s->auth) || s->mic_required;
+        if (s->spnego && !miclen && need && tlen && s->auth_step < 3) {
+            /* RFC 4178 5, MS-SPNG 3.1.5.1: the mechanism completed here but
+             * the client's context completes only with our token (Kerberos
+             * AP-REP), so it cannot have sent its mechListMIC yet. Send ours
+             * with the token, accept-incomplete, and wait for the client's
+             * in a third leg; nothing is committed before it verified. */
+            if (!s->mech_list_len ||
+                smb_auth_mic_make(s->auth, s->mech_list, s->mech_list_len, mymic, sizeof mymic, &mymiclen) != SMB_OK ||
+                wrap(s, SPNEGO_ACCEPT_INCOMPLETE, false, tok, tlen, mymic, mymiclen, out, cap, outlen) != SMB_OK) {
+                st = SMB_E_INTERNAL_ERROR;
+                goto out;
+            }
+            s->auth_step = 3;
+            st = SMB_E_MORE_PROCESSING_REQUIRED;
+            goto out;
+        }
+        if (s->spnego && !miclen && need) {
             srv_log(c, SRV_LOG_AUDIT, "logon failure: user '%s': %s but no SPNEGO mechListMIC", id.user,
                     s->mic_required ? "mechanism not the client's first choice (RFC 4178 5)" : "NTLM MIC present");
             st = SMB_E_LOGON_FAILURE;
@@ -130,8 +147,9 @@ static SMB_WUR smb_status finish(struct srv_conn *c, struct srv_session *s, cons
                 st = SMB_E_LOGON_FAILURE;
                 goto out;
             }
-            if (smb_auth_mic_make(s->auth, s->mech_list, s->mech_list_len, mymic, sizeof mymic, &mymiclen) !=
-                SMB_OK) {
+            /* ours went out with the previous leg when this is the third */
+            if (s->auth_step < 3 && smb_auth_mic_make(s->auth, s->mech_list, s->mech_list_len, mymic, sizeof mymic,
+                                                      &mymiclen) != SMB_OK) {
                 st = SMB_E_INTERNAL_ERROR;
                 goto out;
             }
@@ -237,6 +255,18 @@ static SMB_WUR smb_status step(struct srv_conn *c, struct srv_session *s, const 
         struct spnego_buf mech = {m->oid, m->oid_len};
         st = spnego_resp_encode_mech(SPNEGO_ACCEPT_INCOMPLETE, &mech, NULL, 0, NULL, 0, out, cap, outlen);
         return st == SMB_OK ? SMB_E_MORE_PROCESSING_REQUIRED : SMB_E_INTERNAL_ERROR;
+    }
+    if (s->auth_step == 3 && s->auth && s->auth->mech) {
+        /* the third leg: only the client's mechListMIC (RFC 4178 5) */
+        struct spnego_resp r;
+        if (spnego_resp_decode(in, inlen, &r) != SMB_OK || r.response_token.len)
+            return SMB_E_INVALID_PARAMETER;
+        if (!r.mech_list_mic.len || r.mech_list_mic.len > SMB_AUTH_MIC_MAX) {
+            srv_log(c, SRV_LOG_AUDIT, "logon failure: %s completed but the client sent no SPNEGO mechListMIC "
+                    "(mechanism not the client's first choice, RFC 4178 5)", s->auth->mech->name);
+            return SMB_E_LOGON_FAILURE;
+        }
+        return finish(c, s, NULL, 0, r.mech_list_mic.p, r.mech_list_mic.len, out, cap, outlen);
     }
     if (!s->auth || !s->auth->mech || s->auth_step > 1)
         return SMB_E_INVALID_PARAMETER;

@@ -111,8 +111,13 @@ smb_status srv_crypt_session_setup(struct srv_conn *c, struct srv_session *s, bo
     if (can) {
         smb_crypt_ctx_free(s->crypt);
         s->crypt = NULL;
+        /* MS-SMB2 3.3.5.5.3: AES-256 keys from the whole mechanism key
+         * (Session.FullSessionKey; Kerberos AES: 32 bytes), AES-128 ones
+         * from Session.SessionKey (its first 16 bytes) */
+        bool full = smb_cipher_key_len((smb_cipher)c->cipher) == 32 && s->smb1_mac_key_len;
         smb_status st = smb_crypt_ctx_new_session(&s->crypt, (smb_dialect)c->dialect, (smb_cipher)c->cipher, true,
-                                                  s->session_key, 16,
+                                                  full ? s->smb1_mac_key : s->session_key,
+                                                  full ? s->smb1_mac_key_len : 16,
                                                   c->dialect == SMB_DIALECT_311 ? s->preauth.hash : NULL);
         if (st != SMB_OK)
             return SMB_E_INTERNAL_ERROR;

@@ -58,7 +58,8 @@ struct srv_session {
     int state;
     bool signing_required, guest, anonymous, has_key;
     uint8_t session_key[16];
-    uint8_t smb1_mac_key[SMB_AUTH_KEY_MAX]; /* SMB1: the whole mechanism key (Kerberos AES: 32 bytes) */
+    uint8_t smb1_mac_key[SMB_AUTH_KEY_MAX]; /* the whole mechanism key (Kerberos AES: 32 bytes): SMB1 MACs
+                                               and AES-256 cipher keys (Session.FullSessionKey) */
     size_t smb1_mac_key_len;
     struct srv_signer signer;
     smb_crypt_ctx *crypt; /* SMB 3.x encryption keys (session_crypt.c), NULL without a cipher */
@@ -70,7 +71,8 @@ struct srv_session {
     bool spnego;
     bool mic_required; /* SPNEGO: the mechanism was not the client's first choice */
     bool kerberos;     /* committed by a Kerberos logon (for the log) */
-    int auth_step; /* 0 no token yet, 1 in progress, 2 done */
+    int auth_step; /* 0 no token yet, 1 in progress, 2 done, 3 mechanism done, waiting for the
+                      client's SPNEGO mechListMIC (RFC 4178 5) */
     struct smb_auth_ctx *auth; /* heap, only while the exchange runs (srv_auth_free) */
     uint8_t mech_list[SRV_MECHLIST_MAX];
     size_t mech_list_len;

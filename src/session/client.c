@@ -48,14 +48,23 @@ struct smb_cli {
     bool krb_failed;              /* Kerberos required but it could not begin (why in krb_why) */
     char krb_why[sizeof(((struct smb_auth_ctx *)0)->why)];
     bool server_mic_checked;      /* the server's mechListMIC verified in an earlier leg */
+    bool krb5_offered_second;     /* NegTokenInit offered [NTLMSSP, Kerberos], the optimistic token NTLM's */
+    bool mic_required;            /* the mechanism in use was not our first choice (RFC 4178 5) */
     bool anonymous;           /* no credentials: an anonymous logon */
     uint8_t mech_list[64];
     size_t mech_list_len;
     int ss_leg;
     smb_preauth conn_preauth, sess_preauth;
     smb_sign_ctx *sign;
-    smb_crypt_ctx *crypt; /* set when the session encrypts (info.encrypting) */
+    smb_crypt_ctx *crypt; /* keys to encrypt with: the whole session (info.encrypting) or the trees below */
+    bool session_encrypts; /* Session.EncryptData: every message after SESSION_SETUP */
+    uint32_t enc_trees[SMB_CLI_MAX_ENC_TREES]; /* trees whose share has SMB2_SHAREFLAG_ENCRYPT_DATA */
+    unsigned n_enc_trees;
     uint8_t session_key[16];
+    /* the mechanism's whole key (Kerberos AES-256: 32 bytes): the KDF key of
+     * the AES-256 cipher keys (MS-SMB2 3.2.5.3.1, Session.FullSessionKey) */
+    uint8_t full_key[SMB_SESSION_KEY_MAX];
+    size_t full_key_len;
     bool have_key;
 
     /* sequencing and credits */
@@ -116,7 +125,7 @@ static SMB_WUR smb_status begin_auth(struct smb_cli *c, const struct smb_auth_cl
     if (c->cfg.kerberos) {
         if (smb_auth_begin_client(&c->auth, &smb_auth_mech_krb5, cred) == SMB_OK) {
             c->info.kerberos = true;
-            if (c->cfg.kerberos != 2 &&
+            if ((c->cfg.kerberos != 2 || c->cfg.krb5_second) &&
                 (st = smb_auth_begin_client(&c->fallback, &smb_auth_mech_ntlmssp, cred)) != SMB_OK)
                 return st;
             return SMB_OK;
@@ -205,6 +214,7 @@ void smb_cli_free(struct smb_cli *c)
     smb_auth_wipe(&c->auth);
     smb_auth_wipe(&c->fallback);
     smb_wipe(c->session_key, sizeof c->session_key);
+    smb_wipe(c->full_key, sizeof c->full_key);
     free(c->out);
     free(c->in);
     smb_wipe(c, sizeof *c);
@@ -335,6 +345,32 @@ uint32_t smb_cli_charge_for(const struct smb_cli *c, size_t bytes)
 static bool sign_requests(const struct smb_cli *c) { return c->info.signing && c->sign; }
 static SMB_WUR smb_status defer_sign(struct smb_cli *c);
 
+bool smb_cli_tree_encrypts(const struct smb_cli *c, uint32_t tree_id)
+{
+    for (unsigned i = 0; i < c->n_enc_trees; i++)
+        if (c->enc_trees[i] == tree_id)
+            return true;
+    return false;
+}
+
+smb_status smb_cli_tree_encrypt(struct smb_cli *c, uint32_t tree_id, bool on)
+{
+    for (unsigned i = 0; i < c->n_enc_trees; i++)
+        if (c->enc_trees[i] == tree_id) {
+            if (!on)
+                c->enc_trees[i] = c->enc_trees[--c->n_enc_trees];
+            return SMB_OK;
+        }
+    if (!on || c->info.encrypting)
+        return SMB_OK;
+    if (!c->crypt)
+        return SMB_E_ACCESS_DENIED;
+    if (c->n_enc_trees >= SMB_CLI_MAX_ENC_TREES)
+        return SMB_E_INSUFFICIENT_RESOURCES;
+    c->enc_trees[c->n_enc_trees++] = tree_id;
+    return SMB_OK;
+}
+
 smb_status smb_cli_req_start(struct smb_cli *c, struct smb_cli_req *rq, uint16_t command, uint32_t tree_id,
                              size_t max_body, uint32_t resp_hint)
 {
@@ -349,7 +385,7 @@ smb_status smb_cli_req_start(struct smb_cli *c, struct smb_cli_req *rq, uint16_t
         return SMB_E_BAD_ARGUMENT;
     if (c->credits < charge)
         return SMB_E_INSUFFICIENT_RESOURCES;
-    rq->encrypt = c->chain ? c->chain_enc : c->info.encrypting;
+    rq->encrypt = c->chain ? c->chain_enc : c->info.encrypting || smb_cli_tree_encrypts(c, tree_id);
     size_t gap = rq->encrypt && !c->chain ? SMB2_TRANSFORM_HDR_LEN : 0;
     if ((st = out_reserve(c, SMB_NB_HDR_LEN + gap + 8 + SMB2_HDR_LEN + max_body)) != SMB_OK)
         return st;
@@ -506,7 +542,7 @@ smb_status smb_cli_chain_begin(struct smb_cli *c)
     smb_status st;
     if (c->chain)
         return SMB_E_BAD_ARGUMENT;
-    c->chain_enc = c->info.encrypting;
+    c->chain_enc = c->info.encrypting || c->n_enc_trees; /* a chain runs on the current tree */
     size_t gap = c->chain_enc ? SMB2_TRANSFORM_HDR_LEN : 0;
     if ((st = out_reserve(c, SMB_NB_HDR_LEN + gap)) != SMB_OK)
         return st;
@@ -591,7 +627,7 @@ smb_status smb_cli_start(struct smb_cli *c)
     q.security_mode = smb_policy_smb2_secmode(c->cfg.signing);
     q.capabilities = SMB2_GLOBAL_CAP_LARGE_MTU;
     /* MS-SMB2 3.2.4.2.2.2: CAP_ENCRYPTION for 3.0/3.0.2 (3.1.1 uses the context) */
-    if (c->cfg.encrypt != SMB_ENCRYPTION_NONE && (offered(c, SMB_DIALECT_300) || offered(c, SMB_DIALECT_302)))
+    if (!c->cfg.no_encrypt && (offered(c, SMB_DIALECT_300) || offered(c, SMB_DIALECT_302)))
         q.capabilities |= SMB2_GLOBAL_CAP_ENCRYPTION;
     memcpy(q.client_guid, c->client_guid, 16);
     q.ctx.has_preauth = true;
@@ -604,7 +640,7 @@ smb_status smb_cli_start(struct smb_cli *c)
      * cfg.cipher limits the offer to one (tests, benchmarks); a client with
      * encryption off offers none, so a server that merely desires encryption
      * stays in clear and one that requires it refuses at SESSION_SETUP */
-    q.ctx.has_encryption = c->cfg.encrypt != SMB_ENCRYPTION_NONE;
+    q.ctx.has_encryption = !c->cfg.no_encrypt;
     if (c->cfg.cipher) {
         q.ctx.encryption.cipher_count = 1;
         q.ctx.encryption.ciphers[0] = c->cfg.cipher;
@@ -739,17 +775,32 @@ static SMB_WUR smb_status on_negotiate(struct smb_cli *c, const struct smb_cli_e
     /* first SESSION_SETUP leg: SPNEGO NegTokenInit(mechanism's first token, e.g. NTLMSSP NEGOTIATE) */
     uint8_t first[SMB_AUTH_TOKEN_MAX], tok[SS_MAX_TOKEN];
     size_t nl, tl, mlo, mll;
-    struct spnego_buf mech = {c->auth.mech->oid, c->auth.mech->oid_len};
+    struct spnego_buf mechs[2] = {{c->auth.mech->oid, c->auth.mech->oid_len}, {NULL, 0}};
+    size_t nmechs = 1;
+    if (c->cfg.krb5_second && c->info.kerberos && c->fallback.mech) {
+        /* [NTLMSSP, Kerberos] with NTLMSSP's optimistic token; the
+         * Kerberos context starts when the server picks it */
+        mechs[0] = (struct spnego_buf){c->fallback.mech->oid, c->fallback.mech->oid_len};
+        mechs[1] = (struct spnego_buf){c->auth.mech->oid, c->auth.mech->oid_len};
+        nmechs = 2;
+        c->krb5_offered_second = true;
+        st = smb_auth_step(&c->fallback, NULL, 0, first, sizeof first, &nl);
+        if (st != SMB_E_MORE_PROCESSING_REQUIRED)
+            return fail(c, st == SMB_OK ? SMB_E_INTERNAL_ERROR : st,
+                        c->fallback.why[0] ? c->fallback.why : "building the NTLMSSP NEGOTIATE");
+        goto encode;
+    }
     st = smb_auth_step(&c->auth, NULL, 0, first, sizeof first, &nl);
     if (st != SMB_E_MORE_PROCESSING_REQUIRED && c->info.kerberos && fall_back_to_ntlm(c)) {
-        mech = (struct spnego_buf){c->auth.mech->oid, c->auth.mech->oid_len};
+        mechs[0] = (struct spnego_buf){c->auth.mech->oid, c->auth.mech->oid_len};
         st = smb_auth_step(&c->auth, NULL, 0, first, sizeof first, &nl);
     }
     smb_auth_wipe(&c->fallback);
     if (st != SMB_E_MORE_PROCESSING_REQUIRED)
         return fail(c, st == SMB_OK ? SMB_E_INTERNAL_ERROR : st,
                     c->auth.why[0] ? c->auth.why : "building the first authentication token (NTLMSSP NEGOTIATE)");
-    if ((st = spnego_init_encode_mechs(&mech, 1, first, nl, tok, sizeof tok, &tl, &mlo, &mll)) != SMB_OK)
+encode:
+    if ((st = spnego_init_encode_mechs(mechs, nmechs, first, nl, tok, sizeof tok, &tl, &mlo, &mll)) != SMB_OK)
         return fail(c, st, "building SPNEGO NegTokenInit");
     if (mll > sizeof c->mech_list)
         return fail(c, SMB_E_INTERNAL_ERROR, "mech list too long");
@@ -761,27 +812,38 @@ static SMB_WUR smb_status on_negotiate(struct smb_cli *c, const struct smb_cli_e
     return send_session_setup(c, tok, tl);
 }
 
+/* The mechanism's key once it has one: Session.SessionKey is its first 16
+ * bytes, zero-padded (MS-SMB2 3.2.5.3.1); the whole key stays for the
+ * AES-256 cipher keys. */
+static void keep_session_key(struct smb_cli *c)
+{
+    uint8_t key[SMB_AUTH_KEY_MAX];
+    size_t kl = 0;
+    if (smb_auth_session_key(&c->auth, key, sizeof key, &kl) == SMB_OK && kl && kl <= sizeof c->full_key) {
+        memset(c->session_key, 0, sizeof c->session_key);
+        memcpy(c->session_key, key, kl < sizeof c->session_key ? kl : sizeof c->session_key);
+        memcpy(c->full_key, key, kl);
+        c->full_key_len = kl;
+        c->have_key = true;
+    }
+    smb_wipe(key, sizeof key);
+}
+
 /* Kerberos: the final response carries the AP-REP; it completes mutual
  * authentication and gives the session key (NTLMSSP completed a leg before). */
 static SMB_WUR smb_status finish_mech(struct smb_cli *c, const struct spnego_resp *sr)
 {
     if (!c->auth.mech || c->auth.done)
         return SMB_OK;
-    uint8_t t[SMB_AUTH_TOKEN_MAX], key[SMB_AUTH_KEY_MAX];
-    size_t tl = 0, kl = 0;
+    uint8_t t[SMB_AUTH_TOKEN_MAX];
+    size_t tl = 0;
     if (!sr->response_token.len)
         return fail(c, SMB_E_INVALID_NETWORK_RESPONSE,
                     "the server completed the logon without an AP-REP (no Kerberos mutual authentication)");
     smb_status st = smb_auth_step(&c->auth, sr->response_token.p, sr->response_token.len, t, sizeof t, &tl);
     if (st != SMB_OK || tl)
         return fail(c, SMB_E_INVALID_NETWORK_RESPONSE, c->auth.why[0] ? c->auth.why : "bad AP-REP from the server");
-    if (smb_auth_session_key(&c->auth, key, sizeof key, &kl) == SMB_OK && kl) {
-        /* MS-SMB2 3.2.5.3.1: the first 16 bytes, zero-padded */
-        memset(c->session_key, 0, sizeof c->session_key);
-        memcpy(c->session_key, key, kl < sizeof c->session_key ? kl : sizeof c->session_key);
-        c->have_key = true;
-    }
-    smb_wipe(key, sizeof key);
+    keep_session_key(c);
     return SMB_OK;
 }
 
@@ -790,12 +852,15 @@ static SMB_WUR smb_status finish_mech(struct smb_cli *c, const struct spnego_res
 static SMB_WUR smb_status decide_encryption(struct smb_cli *c, const struct smb2_session_setup_resp *r, bool keyless)
 {
     bool server_wants = (r->session_flags & SMB2_SESSION_FLAG_ENCRYPT_DATA) != 0;
-    if (server_wants && c->cfg.encrypt == SMB_ENCRYPTION_NONE)
+    if (server_wants && c->cfg.no_encrypt)
         return fail(c, SMB_E_ACCESS_DENIED,
                     "the server requires encryption for this session (SMB2_SESSION_FLAG_ENCRYPT_DATA); "
-                    "encryption is off in this client (use -e/--encrypt)");
-    if (!server_wants && c->cfg.encrypt == SMB_ENCRYPTION_NONE)
+                    "encryption is off in this client (--encrypt=off)");
+    if (c->cfg.no_encrypt)
         return SMB_OK;
+    /* the session encrypts when the server or this client asks; otherwise
+     * the keys stay ready for a share that asks (Share.EncryptData) */
+    bool want = server_wants || c->cfg.encrypt != SMB_ENCRYPTION_NONE;
     const char *why = NULL;
     if (c->info.dialect < SMB_DIALECT_300)
         why = "encryption needs SMB 3.0 or later and the server chose an older dialect";
@@ -806,16 +871,53 @@ static SMB_WUR smb_status decide_encryption(struct smb_cli *c, const struct smb2
     if (why) {
         if (server_wants || c->cfg.encrypt == SMB_ENCRYPTION_REQUIRED)
             return fail(c, SMB_E_ACCESS_DENIED, why);
-        return SMB_OK; /* desired: go on in clear */
+        return SMB_OK; /* desired or not asked for: go on in clear */
     }
     smb_crypt_ctx_free(c->crypt);
     c->crypt = NULL;
+    /* AES-256 keys come from the whole key, AES-128 ones from the first 16 bytes */
+    bool full = smb_cipher_key_len((smb_cipher)c->info.cipher) == 32;
     smb_status st = smb_crypt_ctx_new_session(&c->crypt, c->info.dialect, (smb_cipher)c->info.cipher, false,
-                                              c->session_key, 16,
+                                              full ? c->full_key : c->session_key, full ? c->full_key_len : 16,
                                               c->info.dialect == SMB_DIALECT_311 ? c->sess_preauth.hash : NULL);
     if (st != SMB_OK)
         return fail(c, st, "deriving the encryption keys");
+    c->session_encrypts = want;
     return SMB_OK;
+}
+
+/* The first response after a NegTokenInit of [NTLMSSP, Kerberos]: the
+ * server named the mechanism it took. NTLMSSP (our first choice) goes on
+ * with its CHALLENGE; Kerberos starts now (its AP-REQ in a NegTokenResp),
+ * and the exchange then needs the mechListMIC both ways (RFC 4178 5). */
+static SMB_WUR smb_status pick_offered_mech(struct smb_cli *c, const struct spnego_resp *sr)
+{
+    c->krb5_offered_second = false;
+    const struct smb_auth_mech *ntlm = c->fallback.mech, *krb = c->auth.mech;
+    if (ntlm && sr->supported_mech.len == ntlm->oid_len &&
+        memcmp(sr->supported_mech.p, ntlm->oid, ntlm->oid_len) == 0) {
+        if (!fall_back_to_ntlm(c))
+            return fail(c, SMB_E_INTERNAL_ERROR, "NTLMSSP context lost");
+        return SMB_E_MORE_PROCESSING_REQUIRED; /* the caller goes on with the CHALLENGE */
+    }
+    smb_auth_wipe(&c->fallback);
+    if (!sr->supported_mech.len || sr->supported_mech.len != krb->oid_len ||
+        memcmp(sr->supported_mech.p, krb->oid, krb->oid_len) != 0)
+        return fail(c, SMB_E_NOT_SUPPORTED, "server selected an authentication mechanism this client did not offer");
+    if (sr->response_token.len)
+        return fail(c, SMB_E_INVALID_NETWORK_RESPONSE, "a token for Kerberos before our AP-REQ");
+    c->mic_required = true;
+    uint8_t ap[SMB_AUTH_TOKEN_MAX], tok[SS_MAX_TOKEN];
+    size_t al = 0, tl = 0;
+    smb_status st = smb_auth_step(&c->auth, NULL, 0, ap, sizeof ap, &al);
+    if (st != SMB_E_MORE_PROCESSING_REQUIRED)
+        return fail(c, st == SMB_OK ? SMB_E_INTERNAL_ERROR : st,
+                    c->auth.why[0] ? c->auth.why : "building the Kerberos AP-REQ");
+    st = spnego_resp_encode(SPNEGO_STATE_ABSENT, false, ap, al, NULL, 0, tok, sizeof tok, &tl);
+    smb_wipe(ap, sizeof ap);
+    if (st != SMB_OK)
+        return fail(c, st, "building SPNEGO NegTokenResp");
+    return send_session_setup(c, tok, tl); /* still leg 1: the AP-REP comes next */
 }
 
 static SMB_WUR smb_status on_session_setup(struct smb_cli *c, const struct smb_cli_event *e)
@@ -849,11 +951,13 @@ static SMB_WUR smb_status on_session_setup(struct smb_cli *c, const struct smb_c
         c->info.session_id = e->hdr.session_id;
         if (!c->auth.mech)
             return fail(c, SMB_E_INVALID_NETWORK_RESPONSE, "unexpected extra SESSION_SETUP leg");
+        if (c->krb5_offered_second && (st = pick_offered_mech(c, &sr)) != SMB_E_MORE_PROCESSING_REQUIRED)
+            return st;
         if (sr.supported_mech.len && (sr.supported_mech.len != c->auth.mech->oid_len ||
                                       memcmp(sr.supported_mech.p, c->auth.mech->oid, sr.supported_mech.len) != 0))
             return fail(c, SMB_E_NOT_SUPPORTED, "server selected an authentication mechanism this client did not offer");
-        uint8_t auth[SMB_AUTH_TOKEN_MAX], tok[SS_MAX_TOKEN], mic[SMB_AUTH_MIC_MAX], key[SMB_AUTH_KEY_MAX];
-        size_t al, tl, ml = 0, kl = 0;
+        uint8_t auth[SMB_AUTH_TOKEN_MAX], tok[SS_MAX_TOKEN], mic[SMB_AUTH_MIC_MAX];
+        size_t al, tl, ml = 0;
         st = smb_auth_step(&c->auth, sr.response_token.p, sr.response_token.len, auth, sizeof auth, &al);
         if (st != SMB_OK)
             return fail(c, st == SMB_E_OVERFLOW ? st : SMB_E_INVALID_NETWORK_RESPONSE,
@@ -866,7 +970,11 @@ static SMB_WUR smb_status on_session_setup(struct smb_cli *c, const struct smb_c
                 return fail(c, SMB_E_ACCESS_DENIED, "server's SPNEGO mechListMIC does not verify");
             c->server_mic_checked = true;
         }
-        if ((smb_auth_mic_wanted(&c->auth) || sr.mech_list_mic.len || sr.neg_state == SPNEGO_REQUEST_MIC) &&
+        if (c->mic_required && !c->server_mic_checked && c->auth.done)
+            return fail(c, SMB_E_ACCESS_DENIED,
+                        "server omitted the SPNEGO mechListMIC (Kerberos was not our first choice, RFC 4178 5)");
+        if ((smb_auth_mic_wanted(&c->auth) || c->mic_required || sr.mech_list_mic.len ||
+             sr.neg_state == SPNEGO_REQUEST_MIC) &&
             (st = smb_auth_mic_make(&c->auth, c->mech_list, c->mech_list_len, mic, sizeof mic, &ml)) != SMB_OK)
             return fail(c, st, "computing the SPNEGO mechListMIC");
         st = spnego_resp_encode(SPNEGO_STATE_ABSENT, false, al ? auth : NULL, al, ml ? mic : NULL, ml, tok,
@@ -874,13 +982,7 @@ static SMB_WUR smb_status on_session_setup(struct smb_cli *c, const struct smb_c
         smb_wipe(auth, sizeof auth);
         if (st != SMB_OK)
             return fail(c, st, "building SPNEGO NegTokenResp");
-        if (smb_auth_session_key(&c->auth, key, sizeof key, &kl) == SMB_OK && kl) {
-            /* MS-SMB2 3.2.5.3.1: the first 16 bytes, zero-padded */
-            memset(c->session_key, 0, sizeof c->session_key);
-            memcpy(c->session_key, key, kl < sizeof c->session_key ? kl : sizeof c->session_key);
-            c->have_key = true;
-        }
-        smb_wipe(key, sizeof key);
+        keep_session_key(c);
         c->ss_leg = 2;
         return send_session_setup(c, tok, tl);
     }
@@ -926,7 +1028,7 @@ static SMB_WUR smb_status on_session_setup(struct smb_cli *c, const struct smb_c
             return fail(c, SMB_E_ACCESS_DENIED, "final SESSION_SETUP response is not signed");
         /* the server's mechListMIC (MS-SPNG 3.2.5.1): required when the
          * mechanism wants one, checked whenever the server sent one */
-        if (!c->server_mic_checked && (smb_auth_mic_wanted(&c->auth) || sr.mech_list_mic.len)) {
+        if (!c->server_mic_checked && (smb_auth_mic_wanted(&c->auth) || c->mic_required || sr.mech_list_mic.len)) {
             if (sr.mech_list_mic.len == 0)
                 return fail(c, SMB_E_ACCESS_DENIED, "server omitted the SPNEGO mechListMIC");
             if (smb_auth_mic_verify(&c->auth, c->mech_list, c->mech_list_len, sr.mech_list_mic.p,
@@ -946,7 +1048,7 @@ static SMB_WUR smb_status on_session_setup(struct smb_cli *c, const struct smb_c
     if ((st = decide_encryption(c, &r, keyless)) != SMB_OK)
         return st;
     c->info.alg = c->info.signing ? c->alg : SMB_ALG_NONE;
-    c->info.encrypting = c->crypt != NULL; /* from the next message on */
+    c->info.encrypting = c->crypt != NULL && c->session_encrypts; /* from the next message on */
     smb_auth_wipe(&c->auth);
     c->state = SMB_CLI_READY;
     return SMB_OK;

@@ -80,11 +80,17 @@ struct smb_cli_config {
                                     guest session (off: refused, as Windows' insecure guest
                                     logon default; the IS_GUEST flag is unsigned and a man in
                                     the middle could set it to switch signing off) */
-    smb_encryption encrypt;      /* NONE: never encrypt, refuse a session or share that
-                                    requires it; DESIRED: encrypt every message after
-                                    SESSION_SETUP when the server can; REQUIRED: same, and
-                                    fail when it cannot (like smbclient -e) */
+    smb_encryption encrypt;      /* NONE: encrypt only what the server requires (a session
+                                    with SMB2_SESSION_FLAG_ENCRYPT_DATA, or the trees of a share
+                                    with SMB2_SHAREFLAG_ENCRYPT_DATA: smbclient's default);
+                                    DESIRED: encrypt every message after SESSION_SETUP when the
+                                    server can; REQUIRED: same, and fail when it cannot (-e) */
+    bool no_encrypt;             /* --encrypt=off: never offer encryption; a session or share
+                                    that requires it is refused with STATUS_ACCESS_DENIED */
     uint16_t cipher;             /* 0: offer all four ciphers; else offer only this one */
+    bool krb5_second;            /* Kerberos: offer NTLMSSP first (with its optimistic token)
+                                    and Kerberos second; a server that picks Kerberos then
+                                    needs the SPNEGO mechListMIC both ways (RFC 4178 5) */
 };
 
 struct smb_cli_event {
@@ -197,6 +203,13 @@ SMB_WUR smb_status smb_cli_vni_check(struct smb_cli *c, const uint8_t *out, size
 bool smb_cli_needs_vni(const struct smb_cli *c);
 /* True once every message of the session travels encrypted. */
 bool smb_cli_encrypting(const struct smb_cli *c);
+/* Share.EncryptData (MS-SMB2 3.2.5.5): requests on tree_id go in a transform
+ * (on) or no longer (off, at TREE_DISCONNECT). SMB_E_ACCESS_DENIED when the
+ * session has no cipher keys (no cipher negotiated, --encrypt=off, guest). */
+SMB_WUR smb_status smb_cli_tree_encrypt(struct smb_cli *c, uint32_t tree_id, bool on);
+/* True when requests on tree_id go in a transform because of its share. */
+bool smb_cli_tree_encrypts(const struct smb_cli *c, uint32_t tree_id);
+#define SMB_CLI_MAX_ENC_TREES 8
 /* Mark the connection failed (adapter-detected protocol violation). */
 void smb_cli_fail(struct smb_cli *c, smb_status st, const char *why);
 

@@ -9,8 +9,12 @@
 #    SESSION_SETUP in a transform header (smb2.header.transform.nonce) and no
 #    clear SMB2 header after it;
 #  - a share with only `smb encrypt = required` on that share: -e works;
-#  - negative twins: without -e the global-required server and the
-#    required share are refused with STATUS_ACCESS_DENIED and a message that
+#  - without -e the client encrypts what the server requires: the session
+#    of the global-required server, and only the trees of the share with
+#    `smb encrypt = required` (tshark: transforms on that tree, none on the
+#    other share of the same server, the twin);
+#  - negative twins: --encrypt=off on the global-required server and the
+#    required share is refused with STATUS_ACCESS_DENIED and a message that
 #    names encryption; -e against a server with encryption off fails (required)
 #    while --encrypt=desired goes on in clear; 2.1 with -e fails;
 #  - MITM (smb_mitm.py flip-enc): one flipped byte of an encrypted READ
@@ -101,16 +105,47 @@ done
 roundtrip "share-only required 3.1.1" "${PORT[share]}" enc 3.1.1 'aes-128-(gcm|ccm)' -e
 roundtrip "share-only required 3.0" "${PORT[share]}" enc 3.0 aes-128-ccm --encrypt=desired
 
-# negative twins
+# Without -e the client encrypts what the server requires (smbclient's
+# default); --encrypt=off never offers encryption and is refused instead.
 out=$(cli "${PORT[req]}" share -m 3.1.1 -c session); rc=$?
-check_match "no -e on a server requiring encryption: refused, STATUS_ACCESS_DENIED, names encryption" \
+check_match "no -e on a server requiring encryption: the session encrypts (SESSION_FLAG_ENCRYPT_DATA)" \
+    "rc=$rc $(printf '%s' "$out" | tr '\n' ' ')" "^rc=0 .*encryption on"
+out=$(cli "${PORT[req]}" share -m 3.1.1 --encrypt=off -c session); rc=$?
+check_match "twin: --encrypt=off on a server requiring encryption: refused, STATUS_ACCESS_DENIED, names encryption" \
     "rc=$rc $(printf '%s' "$out" | tr '\n' ' ')" "rc=1 .*STATUS_ACCESS_DENIED.*encrypt"
-out=$(cli "${PORT[share]}" enc -m 3.1.1 -c "put small x"); rc=$?
-check_match "no -e on a share requiring encryption: refused, STATUS_ACCESS_DENIED, names encryption" \
+out=$(cli "${PORT[share]}" enc -m 3.1.1 --encrypt=off -c "put small x"); rc=$?
+check_match "twin: --encrypt=off on a share requiring encryption: refused, STATUS_ACCESS_DENIED, names encryption" \
     "rc=$rc $(printf '%s' "$out" | tr '\n' ' ')" "rc=1 .*STATUS_ACCESS_DENIED.*encrypt"
-[ ! -e "${T}/share/enc/x" ] && ok "no -e on a required share: nothing written" || not_ok "no -e: file written"
-out=$(cli "${PORT[share]}" share -m 3.1.1 -c session); rc=$?
-check_match "no -e on the same server's plain share: works in clear" "rc=$rc $(printf '%s' "$out" | tr '\n' ' ')" "^rc=0 .*encryption off"
+[ ! -e "${T}/share/enc/x" ] && ok "--encrypt=off on a required share: nothing written" || not_ok "--encrypt=off: file written"
+# Per-share encryption without -e (MS-SMB2 3.2.5.5 Share.EncryptData): only
+# the trees of the share with `smb encrypt = required` go in transforms.
+pershare() { # NAME SHARE DIALECT WANT(yes|no)
+    local name=$1 sh=$2 d=$3 want=$4 f pcap n_tr n_clear_tree out rc
+    f=ps-$(printf '%s' "$name" | tr -c 'a-zA-Z0-9.\n-' _)
+    pcap=$T/$f.pcap
+    tshark_start "$pcap" "tcp port ${PORT[share]}"
+    out=$(cli "${PORT[share]}" "$sh" -m "$d" -c "put small $f; get $f got-$f; session; rm $f"); rc=$?
+    tshark_stop
+    check_eq "no -e, $name: exit 0" "$rc" 0
+    [ "$rc" = 0 ] || printf '%s\n' "$out" | tail -3 | sed 's/^/#   /'
+    check_match "no -e, $name: the session itself is not encrypted" "$out" "^encryption off$"
+    cmp -s small "got-$f" && ok "no -e, $name: round trip byte-identical" || not_ok "no -e, $name: round trip differs"
+    n_tr=$(tshark -r "$pcap" -d "tcp.port==${PORT[share]},nbss" -Y 'smb2.header.transform.nonce' -T fields -e frame.number 2>/dev/null | wc -l)
+    # clear SMB2 messages on the tree after the TREE_CONNECT (CREATE, WRITE, READ, CLOSE...)
+    n_clear_tree=$(tshark -r "$pcap" -d "tcp.port==${PORT[share]},nbss" -Y 'smb2.tid != 0 && smb2.cmd != 3 && !smb2.header.transform.nonce' -T fields -e frame.number 2>/dev/null | wc -l)
+    if [ "$want" = yes ]; then
+        check_match "no -e, $name: requests on the tree went out encrypted" "$out" "^requests-encrypted [1-9]"
+        if [ "$n_tr" -ge 6 ]; then ok "no -e, $name: tshark sees $n_tr transform headers"; else not_ok "no -e, $name: tshark sees $n_tr transform headers"; fi
+        check_eq "no -e, $name: no clear SMB2 message on the tree after TREE_CONNECT" 0 "$n_clear_tree"
+    else
+        check_match "no -e, $name: nothing encrypted" "$out" "^requests-encrypted 0$"
+        check_eq "no -e, $name: tshark sees no transform header" 0 "$n_tr"
+        if [ "$n_clear_tree" -ge 6 ]; then ok "no -e, $name: $n_clear_tree clear messages on the tree"; else not_ok "no -e, $name: $n_clear_tree clear messages on the tree"; fi
+    fi
+}
+pershare "required share 3.1.1" enc 3.1.1 yes
+pershare "required share 3.0" enc 3.0 yes
+pershare "plain share of the same server 3.1.1 (twin)" share 3.1.1 no
 out=$(cli "${PORT[off]}" share -m 3.1.1 -e -c session); rc=$?
 check_match "-e against a server with encryption off: refused" "rc=$rc $(printf '%s' "$out" | tr '\n' ' ')" "rc=1 .*STATUS_ACCESS_DENIED"
 out=$(cli "${PORT[off]}" share -m 3.1.1 --encrypt=desired -c session); rc=$?

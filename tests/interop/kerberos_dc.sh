@@ -21,38 +21,7 @@
 
 AD_DC_TEST=kerberos_dc
 . "$(dirname "$0")/ad_dc.inc"
-for tool in kinit klist; do
-    command -v "$tool" >/dev/null 2>&1 || { not_ok "kerberos_dc: $tool is not installed (krb5-user, scripts/deps.sh)"; exit 1; }
-done
-
-val() { printf '%s\n' "$1" | awk -v k="$2" '$1 == k { $1 = ""; sub(/^ /, ""); print; exit }'; }
-CL() { nsx "$SMBSIGN" client "$@"; }
-dump() { printf '%s\n' "$1" | tail -${2:-5} | sed 's/^/#   /'; }
-
-# ---------------------------------------------------------------- Kerberos setup
-mkdir -p "$B/rcache"
-cat >"$B/krb5.conf" <<EOK
-[libdefaults]
-    default_realm = LAB.TEST
-    dns_lookup_kdc = false
-    dns_lookup_realm = false
-    rdns = false
-    dns_canonicalize_hostname = false
-[realms]
-    LAB.TEST = {
-        kdc = 127.0.0.1
-    }
-[domain_realm]
-    .lab.test = LAB.TEST
-    lab.test = LAB.TEST
-EOK
-export KRB5_CONFIG=$B/krb5.conf
-export KRB5RCACHEDIR=$B/rcache
-export KRB5CCNAME=FILE:$B/cc.alice
-kin() { # CCACHE PRINCIPAL PASSWORD [kinit args]
-    local cc=$1 p=$2 pw=$3; shift 3
-    printf '%s\n' "$pw" | KRB5CCNAME=FILE:$cc nsx kinit "$@" "$p" >"$B/log/kinit.out" 2>&1
-}
+. "$(dirname "$0")/krb_lab.inc"
 check "kinit alice@LAB.TEST into a private credential cache" kin "$B/cc.alice" alice@LAB.TEST "$UPASS"
 
 # ---------------------------------------------------------------- 1. our client -> the DC
@@ -119,44 +88,7 @@ else
 fi
 
 # ---------------------------------------------------------------- 2. our server with the DC's keytab
-STL() { nsx samba-tool "$@" -s "$CONF" >>"$B/log/samba-tool.out" 2>&1; }
-SPASS="Srv-$RANDOM-$RANDOM!a"
-BPASS="Bob-$RANDOM-$RANDOM!a"
-check "samba-tool user add srvsmb (our server's account)" STL user add srvsmb "$SPASS"
-check "samba-tool spn add cifs/srv1.lab.test srvsmb" STL spn add cifs/srv1.lab.test srvsmb
-check "samba-tool user add bob (a domain user missing from our users file)" STL user add bob "$BPASS"
-KT=$B/srv.keytab
-STL domain exportkeytab "$KT" --principal=cifs/srv1.lab.test || STL domain exportkeytab "$KT" --principal=srvsmb
-check "samba-tool domain exportkeytab: keytab for our server" test -s "$KT"
-echo "# keytab: $(klist -k "$KT" 2>/dev/null | awk 'NR > 3 { print $2 }' | sort -u | tr '\n' ' ')"
-STL domain exportkeytab "$B/wrong.keytab" --principal=bob
-check "a keytab of another account (bob) for the wrong-keytab twin" test -s "$B/wrong.keytab"
-
-mkdir -p "$B/srvshare"
-head -c 300000 /dev/urandom >"$B/srvshare/blob.bin"
-CPASS="Carol-$RANDOM"
-printf '%s\n' "unused-$RANDOM$RANDOM" | "$SMBSIGN" passwd -f "$B/users" --password-stdin alice@LAB.TEST >/dev/null
-printf '%s\n' "$CPASS" | "$SMBSIGN" passwd -f "$B/users" --password-stdin carol >/dev/null
-SRV_PID=
-srv_ns_stop() { [ -n "$SRV_PID" ] && { kill "$SRV_PID" 2>/dev/null; wait "$SRV_PID" 2>/dev/null; }; SRV_PID=; }
-# srv_ns TAG KEYTAB [EXTRA-GLOBAL-LINE] (environment for the server in SRV_ENV)
-srv_ns() {
-    srv_ns_stop
-    SRV_LOG=$B/log/srv.$1.log
-    printf '[global]\n    kerberos keytab = %s\n    realm = LAB.TEST\n    %s\n' "$2" "${3:-}" >"$B/srv.$1.conf"
-    env ${SRV_ENV:-} ip netns exec "$NS" "$SMBSIGN" serve -c "$B/srv.$1.conf" --listen 127.0.0.1:4455 \
-        --share "share=$B/srvshare" --users "$B/users" --signing required --log-level debug \
-        >"$SRV_LOG.out" 2>"$SRV_LOG" &
-    SRV_PID=$!
-    track_pid $SRV_PID
-    local i
-    for i in $(seq 1 100); do
-        grep -q 'listening on' "$SRV_LOG.out" 2>/dev/null && return 0
-        kill -0 "$SRV_PID" 2>/dev/null || return 1
-        sleep 0.1
-    done
-    return 1
-}
+krb_lab_server
 srv_ns main "$KT"; check_eq "our server starts with the DC's keytab" "$?" 0
 
 for d in 2.0.2 2.1 3.0 3.0.2 3.1.1; do

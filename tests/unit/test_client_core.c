@@ -24,6 +24,7 @@
 #include "base/buf.h"
 #include "base/utf16.h"
 #include "session/client.h"
+#include "smbsign/crypt.h"
 #include "smbsign/sign.h"
 #include "wire/smb2/echo.h"
 #include "wire/smb2/header.h"
@@ -648,6 +649,68 @@ static void core_garbage_frames(void **s)
     done(&f);
 }
 
+/* Share.EncryptData (MS-SMB2 3.2.5.5) on a session in clear: requests on a
+ * marked tree go in a transform the server's keys open (TreeId inside, not
+ * signed), other trees and the tree once unmarked stay in clear. Twin: a
+ * client with encryption off has no keys and refuses to mark the tree. */
+static void tree_frame(struct fake *f, uint32_t tree, uint8_t *out, size_t cap, size_t *n)
+{
+    struct smb_cli_req rq;
+    uint64_t mid;
+    assert_int_equal(smb_cli_req_start(f->c, &rq, SMB2_ECHO, tree, 4, 0), SMB_OK);
+    smb2_echo_encode(&rq.w);
+    assert_int_equal(smb_cli_req_finish(f->c, &rq, 7, &mid), SMB_OK);
+    *n = take_out(f->c, out, cap);
+}
+
+static void core_tree_encrypt(void **s)
+{
+    (void)s;
+    struct fake f = {.dialect = 0};
+    FAKE_INIT(f, 0x0311, 1);
+    setup_core(&f, SMB_LEVEL_ENABLED);
+    assert_int_equal(handshake(&f, T_NONE), SMB_OK);
+    assert_false(smb_cli_encrypting(f.c));
+    smb_crypt_ctx *srv;
+    assert_int_equal(smb_crypt_ctx_new_session(&srv, SMB_DIALECT_311, SMB_CIPHER_AES128_GCM, true, f.key, 16,
+                                               f.pre.hash),
+                     SMB_OK);
+    uint8_t m[512], *plain;
+    size_t n, plen;
+    assert_int_equal(smb_cli_tree_encrypt(f.c, 5, true), SMB_OK);
+    assert_true(smb_cli_tree_encrypts(f.c, 5));
+    tree_frame(&f, 5, m, sizeof m, &n);
+    assert_true(smb_crypt_is_transform(m, n));
+    assert_int_equal(smb_crypt_decrypt(srv, f.sid, m, n, &plain, &plen), SMB_OK);
+    assert_int_equal(le32(plain + 36), 5);
+    assert_int_equal(le32(plain + 16) & SMB2_FLAGS_SIGNED, 0);
+    tree_frame(&f, 6, m, sizeof m, &n); /* another tree: clear */
+    assert_false(smb_crypt_is_transform(m, n));
+    assert_int_equal(le32(m + 36), 6);
+    assert_int_equal(smb_cli_tree_encrypt(f.c, 5, false), SMB_OK);
+    assert_false(smb_cli_tree_encrypts(f.c, 5));
+    tree_frame(&f, 5, m, sizeof m, &n); /* unmarked (TREE_DISCONNECT): clear again */
+    assert_false(smb_crypt_is_transform(m, n));
+    smb_crypt_ctx_free(srv);
+    done(&f);
+    /* twin: --encrypt=off offers no cipher, has no keys, cannot honour the share */
+    struct smb_cli_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.signing = SMB_LEVEL_ENABLED;
+    cfg.user = "alice";
+    cfg.domain = "";
+    cfg.password = "secret";
+    cfg.no_encrypt = true;
+    memset(&f, 0, sizeof f);
+    FAKE_INIT(f, 0x0311, 1);
+    assert_int_equal(smb_cli_new(&f.c, &cfg), SMB_OK);
+    assert_int_equal(smb_cli_start(f.c), SMB_OK);
+    assert_int_equal(handshake(&f, T_NONE), SMB_OK);
+    assert_int_equal(smb_cli_tree_encrypt(f.c, 5, true), SMB_E_ACCESS_DENIED);
+    assert_false(smb_cli_tree_encrypts(f.c, 5));
+    done(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -661,6 +724,7 @@ int main(void)
         cmocka_unit_test(core_final_forged_grant_ignored), cmocka_unit_test(core_final_signed_grant_counted),
         cmocka_unit_test(core_read_forged_or_unsigned_refused),
         cmocka_unit_test(core_deferred_signing),
+        cmocka_unit_test(core_tree_encrypt),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
