@@ -11,6 +11,7 @@
 #include "base/hex.h"
 #include "cli/cli.h"
 #include "crypto/crypto.h"
+#include "smbsign/crypt.h"
 #include "smbsign/sign.h"
 #include "wire/smb1/header.h"
 #include "wire/smb2/header.h"
@@ -26,6 +27,12 @@ static const char *const demo_msg = "FE534D4240000100000000000900010008000000000
                                     "0600000004000000010000000400000000000000000000007000000000000000536D623320656E63"
                                     "72797074696F6E2074657374696E67";
 
+/* The same example's AES-128-GCM nonce, and the start of its published
+ * TRANSFORM_HEADER: ProtocolId 0xFD 'SMB' and the 16-byte tag (Signature). */
+static const char *const demo_nonce = "C7D6822D269CAF48904C664C00000000";
+static const char *const demo_tag = "FD534D42BD73D97D2BC9001BCAFAC0FDFF5FEEBC";
+#define DEMO_SESSION_ID 0x100000000025ull
+
 static void help(void)
 {
     printf("usage: smbsign demo\n"
@@ -35,7 +42,10 @@ static void help(void)
            "HMAC-SHA256 (2.x), AES-CMAC (3.x) and AES-GMAC (3.1.1), verify each, then show\n"
            "a copy with one flipped bit failing and a copy whose SIGNED flag a man in the\n"
            "middle cleared being rejected because the session requires signing. Ends with\n"
-           "SMB1 MD5 signing and its sequence numbers.\n"
+           "SMB1 MD5 signing and its sequence numbers, and with SMB 3.1.1 encryption:\n"
+           "the same WRITE in a TRANSFORM_HEADER (AES-128-GCM, the example's nonce, the\n"
+           "tag Microsoft published), opened by the server's context, refused with one\n"
+           "flipped ciphertext bit and under another SessionId.\n"
            "\n"
            "Exit status: 0 when every step behaved as shown, 1 otherwise.\n");
 }
@@ -75,6 +85,64 @@ static int step1(const char *what, smb_sign_ctx *c, const uint8_t *m, size_t n, 
         return 1;
     }
     return step(what, r, want);
+}
+
+/* Decrypt a copy of the transform t[0, n) with the server's context; report
+ * the step. want_ok: the decryption should succeed (and give plain[0, pn)). */
+static int step_decrypt(const char *what, smb_crypt_ctx *srv, uint64_t sid, const uint8_t *t, size_t n,
+                        const uint8_t *plain, size_t pn, bool want_ok)
+{
+    uint8_t buf[256], *out = NULL;
+    size_t olen = 0;
+    memcpy(buf, t, n);
+    smb_status st = smb_crypt_decrypt(srv, sid, buf, n, &out, &olen);
+    bool ok = st == SMB_OK && olen == pn && !memcmp(out, plain, pn);
+    const char *got = st == SMB_OK ? (ok ? "decrypted, identical" : "decrypted, DIFFERENT") : smb_status_name(st);
+    printf("  %-44s -> %-22s %s\n", what, got, ok == want_ok ? "(as expected)" : "(UNEXPECTED)");
+    return ok == want_ok ? 0 : 1;
+}
+
+/* 5. The WRITE request encrypted, SMB 3.1.1 AES-128-GCM; 0 when every step
+ * behaved, 1 when one did not, -1 when a context could not be made. */
+static int demo_encrypt(const uint8_t sk[16], const uint8_t pa[64], const uint8_t *msg, size_t n,
+                        const uint8_t nonce[16], const uint8_t tag[20])
+{
+    printf("\n5. Encryption, SMB 3.1.1 AES-128-GCM: the same WRITE request in a TRANSFORM_HEADER\n");
+    smb_crypt_ctx *cli = NULL, *srv = NULL;
+    if (smb_crypt_ctx_new_session(&cli, SMB_DIALECT_311, SMB_CIPHER_AES128_GCM, false, sk, 16, pa) != SMB_OK ||
+        smb_crypt_ctx_new_session(&srv, SMB_DIALECT_311, SMB_CIPHER_AES128_GCM, true, sk, 16, pa) != SMB_OK) {
+        cli_err("demo", "cannot prepare the AES-128-GCM contexts");
+        smb_crypt_ctx_free(cli);
+        return -1;
+    }
+    uint8_t t[256];
+    int bad = 0;
+    memcpy(t + SMB2_TRANSFORM_HDR_LEN, msg, n);
+    if (smb_crypt_encrypt_nonce(cli, nonce, DEMO_SESSION_ID, t, t + SMB2_TRANSFORM_HDR_LEN, n) != SMB_OK) {
+        cli_err("demo", "cannot encrypt the example");
+        bad = 1;
+    } else {
+        size_t tn = SMB2_TRANSFORM_HDR_LEN + n;
+        hexline("ProtocolId", t, 4);
+        hexline("Signature (tag)", t + 4, 16);
+        hexline("Nonce", t + 20, 16);
+        printf("  %-16s %u bytes follow, encrypted\n", "OriginalSize", (unsigned)le32(t + 36));
+        printf("  %-16s 0x%04x (encrypted)   SessionId 0x%llx\n", "Flags", le16(t + 42),
+               (unsigned long long)le64(t + 44));
+        bool same = !memcmp(t, tag, 20);
+        printf("  %-44s -> %-22s %s\n", "tag equals Microsoft's published one", same ? "yes" : "no",
+               same ? "(as expected)" : "(UNEXPECTED)");
+        bad |= !same;
+        bad |= step_decrypt("the server opens it", srv, DEMO_SESSION_ID, t, tn, msg, n, true);
+        t[tn - 1] ^= 0x01;
+        bad |= step_decrypt("flip one bit of the ciphertext", srv, DEMO_SESSION_ID, t, tn, msg, n, false);
+        t[tn - 1] ^= 0x01;
+        bad |= step_decrypt("the same under another SessionId", srv, DEMO_SESSION_ID + 1, t, tn, msg, n, false);
+        printf("  (an encrypted message carries no signature: the tag authenticates it and the header)\n");
+    }
+    smb_crypt_ctx_free(cli);
+    smb_crypt_ctx_free(srv);
+    return bad;
 }
 
 /* the demo's own constants: a decoding failure is a bug, reported as such */
@@ -181,6 +249,17 @@ int cmd_demo(int argc, char **argv)
         bad |= step1("verify with the expected sequence number", cli, m, n, seq, SMB_VERIFY_VALID);
         bad |= step1("replayed later (sequence n+2)", cli, m, n, seq + 2, SMB_VERIFY_BAD_SIGNATURE);
         smb_sign_ctx_free(cli);
+    }
+    {
+        uint8_t nonce[16], tag[20];
+        size_t tn = 0;
+        if (!unhex(demo_nonce, nonce, sizeof nonce, &tn) || !unhex(demo_tag, tag, sizeof tag, &tn) ||
+            !unhex(demo_msg, base, sizeof base, &n))
+            return CLI_EXIT_NEGATIVE;
+        int e = demo_encrypt(sk, pa, base, n, nonce, tag);
+        if (e < 0)
+            return CLI_EXIT_NEGATIVE;
+        bad |= e;
     }
     smb_wipe(&k, sizeof k);
     smb_wipe(sk, sizeof sk);

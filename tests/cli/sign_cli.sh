@@ -243,5 +243,9 @@ check_eq "demo exits 0" "$rc" 0
 check_match "demo shows MS encryption key" "$out" 'encryption key +a2f5e80e5d59103034f32e52f698e5ec'
 check_match "demo shows the tampered copy failing" "$out" 'flip one bit.*bad-signature'
 check_nomatch "demo has no unexpected step" "$out" 'UNEXPECTED'
+check_match "demo encrypts: the tag Microsoft published for the 3.1.1 GCM example" "$out" 'Signature \(tag\) +bd73d97d2bc9001bcafac0fdff5feebc'
+check_match "demo encrypts: the server's context opens the transform" "$out" 'the server opens it +-> decrypted, identical +\(as expected\)'
+check_match "demo encrypts: a flipped ciphertext bit is refused" "$out" 'flip one bit of the ciphertext +-> STATUS_INVALID_SIGNATURE +\(as expected\)'
+check_match "demo encrypts: another SessionId is refused" "$out" 'another SessionId +-> STATUS_INVALID_SIGNATURE'
 check_exit 2 "demo rejects arguments" $S demo extra
 exit 0
