@@ -48,9 +48,12 @@ typedef void (*srv_log_fn)(void *arg, int level, const char *msg);
  * with atomic operations only.
  */
 struct srv_share_ent;
+struct srv_brl_file;
 struct srv_shared {
     pthread_mutex_t share_mu;
     struct srv_share_ent *share_list; /* share-mode table (smb2_open.c) */
+    struct srv_brl_file *brl_files;   /* byte-range lock tables, one per open file (smb2_lock.c), listed under share_mu */
+    uint64_t brl_gen;                 /* atomic: bumped whenever a byte-range lock goes away (blocking locks retry) */
     int refs;                         /* ctxs using this state */
 };
 
@@ -104,6 +107,21 @@ uint32_t srv_conn_take_delay(struct srv_conn *c);
 bool srv_conn_established(const struct srv_conn *c);
 /* Flush every open file (SIGTERM). */
 void srv_conn_flush_all(struct srv_conn *c);
+
+/*
+ * Blocking byte-range locks (server/smb2_lock.c, MS-SMB2 3.3.5.14.2). A LOCK
+ * that must wait stays pending in its connection; it is retried whenever a
+ * lock of the server goes away (srv_ctx_lock_gen changes). Unlocks and
+ * closes on the same connection retry at the end of srv_conn_input; for an
+ * unlock on another connection (any event loop), the adapter calls
+ * srv_conn_poll on the connection's own thread when srv_conn_lock_wait
+ * reported a waiter and the generation moved past *gen. srv_conn_poll
+ * appends the final responses of the locks it could grant (and of anything
+ * else that completed) to out.
+ */
+bool srv_conn_lock_wait(const struct srv_conn *c, uint64_t *gen);
+uint64_t srv_ctx_lock_gen(const struct srv_ctx *ctx); /* any thread */
+SMB_WUR smb_status srv_conn_poll(struct srv_conn *c, struct srv_buf *out);
 
 /*
  * Deferred file I/O (server/session_io.c; MS-SMB2 3.3.4.2 interim responses).
