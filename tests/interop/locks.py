@@ -15,8 +15,9 @@ usage: locks.py MODE PORT [DIR]
              connection; the same after A closes its handle instead; a
              waiting LOCK that B cancels ends with STATUS_CANCELLED; one whose
              own handle B closes ends with STATUS_RANGE_NOT_LOCKED
-  hold       A takes an exclusive lock on 0..9 of locked.txt (or a shared one
-             with DIR/shared present), prints "locked", waits for DIR/go,
+  hold       A takes an exclusive lock on 0..9 of locked.txt (a shared one
+             with DIR/shared present; at 1 MiB, past the end of the file,
+             with DIR/far present), prints "locked", waits for DIR/go,
              unlocks, prints "unlocked", waits for DIR/go2 and exits: the
              shell script runs smbclient against it in between
 """
@@ -188,10 +189,11 @@ elif MODE == 'hold':
     ca, a, ta, ka = login()
     fa = open_rw(a, ta, 'locked.txt')
     shared = os.path.exists(os.path.join(DIR, 'shared'))
-    show('locked', lock(a, ka, ta, fa, 0, 10, (SHARED if shared else EXCL) | FAIL_IMM))
+    off = 1 << 20 if os.path.exists(os.path.join(DIR, 'far')) else 0
+    show('locked', lock(a, ka, ta, fa, off, 10, (SHARED if shared else EXCL) | FAIL_IMM))
     sys.stdout.flush()
     wait_file(os.path.join(DIR, 'go'))
-    show('unlocked', lock(a, ka, ta, fa, 0, 10, UNLOCK))
+    show('unlocked', lock(a, ka, ta, fa, off, 10, UNLOCK))
     sys.stdout.flush()
     wait_file(os.path.join(DIR, 'go2'))
     a.close(ta, fa)
