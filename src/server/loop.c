@@ -187,6 +187,7 @@ struct evloop {
     pthread_t thread; /* loops 1..N-1 */
     bool thread_started;
     struct lconn *conns;
+    unsigned n_lock_wait;  /* connections with a waiting LOCK (loop thread) */
     unsigned n_conns;      /* atomic: the acceptor reads it to balance */
     unsigned n_unauth;     /* atomic: connections without an authenticated session */
     unsigned evict_req;    /* atomic: oldest unauthenticated connections the acceptor asked to close */
@@ -933,8 +934,18 @@ static void lconn_free(struct evloop *l, struct lconn *lc)
     ref_put(l->srv, r, 1);
 }
 
+/* What the core last reported about waiting LOCKs (loop thread). */
+static void set_lock_wait(struct evloop *l, struct lconn *lc, bool wait, uint64_t gen)
+{
+    if (wait != lc->lock_wait)
+        l->n_lock_wait += wait ? 1u : (unsigned)-1;
+    lc->lock_wait = wait;
+    lc->lock_gen = gen;
+}
+
 static void conn_close(struct evloop *l, struct lconn *lc)
 {
+    set_lock_wait(l, lc, false, 0);
     if (lc->prev)
         lc->prev->next = lc->next;
     else
@@ -1291,7 +1302,9 @@ static int on_frame(struct evloop *l, struct lconn *lc)
     pool_get(l, &out, 0);
     out.len = 0;
     smb_status st = srv_conn_input(lc->core, lc->fr.buf, lc->fr.len, &out);
-    lc->lock_wait = srv_conn_lock_wait(lc->core, &lc->lock_gen);
+    uint64_t gen;
+    bool wait = srv_conn_lock_wait(lc->core, &gen);
+    set_lock_wait(l, lc, wait, gen);
     take_result(l, lc, &out, st, srv_conn_take_delay(lc->core), srv_conn_established(lc->core));
     return 0;
 }
@@ -1466,8 +1479,7 @@ static void on_done(struct evloop *l)
             free(it);
             continue;
         }
-        lc->lock_wait = it->lock_wait;
-        lc->lock_gen = it->lock_gen;
+        set_lock_wait(l, lc, it->lock_wait, it->lock_gen);
         take_result(l, lc, &it->out, it->st, it->delay, it->established);
         free(it);
         int rc = lc->hold_until_ms ? 0 : flush_out(l, lc);
@@ -1519,6 +1531,8 @@ static void do_reload(struct srv_loop *s)
  * a connection still waits (the loop then wakes every LOOP_LOCK_POLL_MS). */
 static bool poll_locks(struct evloop *l)
 {
+    if (!l->n_lock_wait)
+        return false;
     bool any = false;
     struct lconn *lc = l->conns, *n;
     for (; lc; lc = n) {
@@ -1545,7 +1559,9 @@ static bool poll_locks(struct evloop *l)
         pool_get(l, &out, 0);
         out.len = 0;
         smb_status st = srv_conn_poll(lc->core, &out);
-        lc->lock_wait = srv_conn_lock_wait(lc->core, &lc->lock_gen);
+        uint64_t gen;
+        bool wait = srv_conn_lock_wait(lc->core, &gen);
+        set_lock_wait(l, lc, wait, gen);
         take_result(l, lc, &out, st, 0, srv_conn_established(lc->core));
         if (!lc->hold_until_ms && flush_out(l, lc) < 0)
             conn_close(l, lc);
