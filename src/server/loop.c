@@ -45,7 +45,12 @@
  * only once inflight and jobs are both 0, so a job's descriptor, its PDU and
  * the connection's core outlive it; the output of a dead connection is
  * dropped. The worker touches a core while a frame or a job of it is out;
- * the loop thread only when both counts are 0. */
+ * the loop thread only when both counts are 0.
+ *
+ * Blocking byte-range LOCKs (session.h): while the core reports a waiting
+ * LOCK, the loop wakes every LOOP_LOCK_POLL_MS and, when the server's lock
+ * generation moved, queues an ITEM_POLL (srv_conn_poll) to the worker in the
+ * connection's order; an unlock on any loop is seen within that time. */
 #include "server/loop.h"
 
 #include <arpa/inet.h>

@@ -42,10 +42,12 @@ typedef void (*srv_log_fn)(void *arg, int level, const char *msg);
  * Server-wide mutable state, shared by every event loop (workers = N) and
  * kept across SIGHUP reloads: a reloaded ctx adopts the running one's
  * (srv_ctx_adopt_shared), so opens made before and after a reload still see
- * each other's share modes. Locking (docs/server.md "Threads and locking"):
- * share_mu guards share_list and every entry in it; it is a leaf lock (no
- * other lock is taken while holding it, no I/O under it). refs is changed
- * with atomic operations only.
+ * each other's share modes and byte-range locks. Locking (docs/server.md
+ * "Threads and locking"): share_mu guards share_list and every entry in it,
+ * and the list brl_files with each table's refs; it is a leaf lock (no
+ * other lock is taken while holding it, no I/O under it). Each byte-range
+ * lock table has its own leaf mutex (smb2_open.h). refs and brl_gen are
+ * changed with atomic operations only.
  */
 struct srv_share_ent;
 struct srv_brl_file;

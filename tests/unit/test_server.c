@@ -2661,15 +2661,7 @@ static void core_byte_range_locks_over_memory(void **state)
     assert_int_equal(out.len, 0);
     assert_true(srv_conn_lock_wait(f.c, NULL));
     /* its handle closes: STATUS_RANGE_NOT_LOCKED */
-    uint8_t cb[64];
-    smb_wr w;
-    wr_init(&w, cb, sizeof cb);
-    wr_u16le(&w, 24);
-    wr_u16le(&w, 0);
-    wr_u32le(&w, 0);
-    wr_u64le(&w, c2);
-    wr_u64le(&w, c2);
-    n = signed_req(&f, req, sizeof req, SMB2_CLOSE, f.mid++, cb, wr_len(&w));
+    n = signed_req(&f, req, sizeof req, SMB2_CLOSE, f.mid++, body, close_body(body, c2));
     assert_int_equal(input_raw(&f, req, n, &out), SMB_OK);
     m = frame_at(&out, 0, &ml);
     assert_int_equal(le32(m + 8), 0);
