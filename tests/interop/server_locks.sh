@@ -115,4 +115,19 @@ fi
 check_nomatch "server log: no ERROR lines" "$(cat "$SRV_LOG")" "ERROR"
 srv_stop
 check_nomatch "server exited without a sanitizer report" "$(cat "$SRV_LOG")" "ERROR: (Address|Leak|Thread)Sanitizer|runtime error"
+
+# ---- "worker thread = no": the loop thread itself retries a waiting LOCK
+printf '[global]\nworker thread = no\n' >"$SRV_DIR/nowork.conf"
+if srv_start required 127.0.0.1 "" --workers 2 -c "$SRV_DIR/nowork.conf"; then
+    out=$(timeout 120 $SRV_PY "$HERE/locks.py" blocking "$SRV_PORT" 2>&1)
+    check_match "worker thread = no: blocking LOCK still waiting 1 s later" "$out" "^B still waiting after 1 s \(unlock\): 1"
+    check_match "worker thread = no: granted when the other loop's connection unlocks" "$out" \
+        "^B final \(unlock\) status=0x0 async=1 aid_match=1 signed=1 sig_valid=1"
+    check_match "worker thread = no: granted when the other loop's connection closes" "$out" \
+        "^B final \(close\) status=0x0 async=1 aid_match=1 signed=1 sig_valid=1"
+    check_match "worker thread = no: the server said so" "$(cat "$SRV_LOG")" "no worker thread"
+    srv_stop
+else
+    not_ok "server starts with worker thread = no"
+fi
 exit 0
