@@ -165,15 +165,14 @@ void srv_brl_release(struct srv_shared *t, struct srv_open *o)
         bump_gen(t);
 }
 
-smb_status srv_brl_io_check_slow(const struct srv_open *o, uint64_t off, uint64_t len, bool write)
+smb_status srv_brl_io_check_slow(struct srv_brl_file *f, const void *owner, uint64_t off, uint64_t len, bool write)
 {
-    struct srv_brl_file *f = o->brl;
     smb_status st = SMB_OK;
     pthread_mutex_lock(&f->mu);
     size_t n = atomic_load_explicit(&f->n, memory_order_relaxed);
     for (size_t i = 0; i < n && st == SMB_OK; i++) {
         const struct srv_brl *e = &f->locks[i];
-        if (overlap(e->off, e->len, off, len) && ((e->excl && e->owner != o) || (write && !e->excl)))
+        if (overlap(e->off, e->len, off, len) && ((e->excl && (const void *)e->owner != owner) || (write && !e->excl)))
             st = SMB_E_FILE_LOCK_CONFLICT;
     }
     pthread_mutex_unlock(&f->mu);

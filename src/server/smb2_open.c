@@ -48,6 +48,59 @@ struct srv_share_ent {
 /* The table and its mutex live in the server context (struct srv_shared,
  * session.h), shared by every event loop and kept across a reload. */
 
+/* Under share_mu: a reference on the lock table of (*nb)'s file, *nb itself
+ * (taken: *nb becomes NULL) when the file has none yet. */
+static struct srv_brl_file *brl_ref(struct srv_shared *t, struct srv_brl_file **nb)
+{
+    struct srv_brl_file *f = t->brl_files;
+    while (f && (f->dev != (*nb)->dev || f->ino != (*nb)->ino))
+        f = f->next;
+    if (!f) {
+        f = *nb;
+        f->next = t->brl_files;
+        t->brl_files = f;
+        *nb = NULL;
+    }
+    f->refs++;
+    return f;
+}
+
+/* Under share_mu: drop a reference; the table to free (after unlocking)
+ * when it was the last. */
+static struct srv_brl_file *brl_unref(struct srv_shared *t, struct srv_brl_file *f)
+{
+    if (!f || --f->refs != 0)
+        return NULL;
+    for (struct srv_brl_file **pp = &t->brl_files; *pp; pp = &(*pp)->next)
+        if (*pp == f) {
+            *pp = f->next;
+            break;
+        }
+    return f;
+}
+
+struct srv_brl_file *srv_brl_attach(struct srv_shared *t, uint64_t dev, uint64_t ino)
+{
+    struct srv_brl_file *nb = srv_brl_file_new(dev, ino);
+    if (!nb)
+        return NULL;
+    pthread_mutex_lock(&t->share_mu);
+    struct srv_brl_file *f = brl_ref(t, &nb);
+    pthread_mutex_unlock(&t->share_mu);
+    srv_brl_file_free(nb);
+    return f;
+}
+
+void srv_brl_detach(struct srv_shared *t, struct srv_brl_file *f)
+{
+    if (!f)
+        return;
+    pthread_mutex_lock(&t->share_mu);
+    struct srv_brl_file *gone = brl_unref(t, f);
+    pthread_mutex_unlock(&t->share_mu);
+    srv_brl_file_free(gone);
+}
+
 /* does a new open (access a2, share s2) conflict with an existing one? */
 static bool share_conflict(uint32_t a1, uint32_t s1, uint32_t a2, uint32_t s2)
 {
@@ -107,17 +160,7 @@ bool srv_share_add(struct srv_shared *t, struct srv_open *o, const struct srv_at
         n->next = t->share_list;
         t->share_list = n;
         o->sh = n;
-        struct srv_brl_file *f = t->brl_files;
-        while (f && (f->dev != sb->dev || f->ino != sb->ino))
-            f = f->next;
-        if (!f) {
-            f = nb;
-            f->next = t->brl_files;
-            t->brl_files = f;
-            nb = NULL;
-        }
-        f->refs++;
-        o->brl = f;
+        o->brl = brl_ref(t, &nb);
     }
     pthread_mutex_unlock(&t->share_mu);
     srv_brl_file_free(nb);
@@ -167,14 +210,7 @@ void srv_share_remove(struct srv_shared *t, struct srv_open *o)
             *pp = o->sh->next;
             break;
         }
-    if (o->brl && --o->brl->refs == 0) {
-        for (struct srv_brl_file **pp = &t->brl_files; *pp; pp = &(*pp)->next)
-            if (*pp == o->brl) {
-                *pp = o->brl->next;
-                break;
-            }
-        gone = o->brl;
-    }
+    gone = brl_unref(t, o->brl);
     o->brl = NULL;
     pthread_mutex_unlock(&t->share_mu);
     srv_brl_file_free(gone);

@@ -69,13 +69,19 @@ SMB_WUR smb_status srv_brl_lock(struct srv_brl_file *f, const struct srv_open *o
 SMB_WUR smb_status srv_brl_unlock(struct srv_shared *t, struct srv_brl_file *f, const struct srv_open *o, uint64_t off,
                                   uint64_t len);
 void srv_brl_release(struct srv_shared *t, struct srv_open *o);
-SMB_WUR smb_status srv_brl_io_check_slow(const struct srv_open *o, uint64_t off, uint64_t len, bool write);
+/* owner: the open doing the I/O (an SMB1 open never holds a lock) */
+SMB_WUR smb_status srv_brl_io_check_slow(struct srv_brl_file *f, const void *owner, uint64_t off, uint64_t len,
+                                         bool write);
 static inline SMB_WUR smb_status srv_brl_io_check(const struct srv_open *o, uint64_t off, uint64_t len, bool write)
 {
     if (!o->brl || len == 0 || !srv_brl_has_locks(o->brl))
         return SMB_OK;
-    return srv_brl_io_check_slow(o, off, len, write);
+    return srv_brl_io_check_slow(o->brl, o, off, len, write);
 }
+/* A reference on the lock table of a file for an open outside the
+ * share-mode table (SMB1), and its release; NULL when out of memory. */
+struct srv_brl_file *srv_brl_attach(struct srv_shared *t, uint64_t dev, uint64_t ino);
+void srv_brl_detach(struct srv_shared *t, struct srv_brl_file *f);
 
 /* CreationTime, LastAccessTime, LastWriteTime, ChangeTime (no birth time on
  * POSIX: the older of the change and modification times) */

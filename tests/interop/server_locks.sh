@@ -116,6 +116,24 @@ check_nomatch "server log: no ERROR lines" "$(cat "$SRV_LOG")" "ERROR"
 srv_stop
 check_nomatch "server exited without a sanitizer report" "$(cat "$SRV_LOG")" "ERROR: (Address|Leak|Thread)Sanitizer|runtime error"
 
+# ---- SMB1 (smb1 = yes): an SMB1 client's READ/WRITE meet the SMB2 locks too
+printf '[global]\nsmb1 = yes\n' >"$SRV_DIR/smb1.conf"
+if srv_start required 127.0.0.1 "" -c "$SRV_DIR/smb1.conf"; then
+    printf '0123456789abcdefghij' >"$SRV_DIR/share/locked.txt"
+    if hold_lock; then
+        rm -f "$SRV_DIR/got5"
+        out=$(smbc NT1 required "get locked.txt got5")
+        check_match "SMB1 (smbclient -m NT1) get over an SMB2 exclusive lock -> FILE_LOCK_CONFLICT" "$out" "NT_STATUS_FILE_LOCK_CONFLICT"
+        hold_release
+        out=$(smbc NT1 required "get locked.txt got5")
+        check "twin: after the unlock the SMB1 get works" cmp -s "$SRV_DIR/share/locked.txt" "$SRV_DIR/got5"
+    fi
+    check_match "server log: the client spoke SMB1" "$(cat "$SRV_LOG")" "SMB1 NT LM 0.12 negotiated"
+    srv_stop
+else
+    not_ok "server starts with smb1 = yes"
+fi
+
 # ---- "worker thread = no": the loop thread itself retries a waiting LOCK
 printf '[global]\nworker thread = no\n' >"$SRV_DIR/nowork.conf"
 if srv_start required 127.0.0.1 "" --workers 2 -c "$SRV_DIR/nowork.conf"; then
