@@ -145,6 +145,24 @@ smb_status srv_brl_unlock(struct srv_shared *t, struct srv_brl_file *f, const st
     return SMB_OK;
 }
 
+/* Undo a lock this request granted: the newest of o's locks of exactly that
+ * range and kind (an older lock of the same range stays). */
+static void undo_lock(struct srv_shared *t, struct srv_brl_file *f, const struct srv_open *o, uint64_t off,
+                      uint64_t len, bool excl)
+{
+    pthread_mutex_lock(&f->mu);
+    size_t n = atomic_load_explicit(&f->n, memory_order_relaxed), i = n;
+    while (i-- > 0) {
+        const struct srv_brl *e = &f->locks[i];
+        if (e->owner == o && e->off == off && e->len == len && e->excl == excl) {
+            remove_at(f, i, n);
+            break;
+        }
+    }
+    pthread_mutex_unlock(&f->mu);
+    bump_gen(t); /* a LOCK may have failed against it meanwhile */
+}
+
 void srv_brl_release(struct srv_shared *t, struct srv_open *o)
 {
     struct srv_brl_file *f = o->brl;
@@ -272,8 +290,7 @@ static SMB_WUR smb_status do_locks(struct srv_conn *c, struct srv_req *rq, struc
     if (st != SMB_OK)
         while (i-- > 0) {
             struct lk_elem e = elem_at(q, i);
-            if (srv_brl_unlock(c->ctx->shared, o->brl, o, e.off, e.len) != SMB_OK)
-                break; /* cannot happen: granted above */
+            undo_lock(c->ctx->shared, o->brl, o, e.off, e.len, (e.flags & LK_EXCLUSIVE) != 0);
         }
     return st;
 }

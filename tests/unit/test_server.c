@@ -2611,6 +2611,10 @@ static void core_byte_range_locks_over_memory(void **state)
     const struct lk two_ok[2] = {{11, 1, LK_X | LK_FI}, {12, 1, LK_S | LK_FI}};
     assert_int_equal(lock_n(&f, b, two_ok, 2), 0);                   /* twin: both granted */
     assert_int_equal(lock1(&f, a, 12, 1, LK_X | LK_FI), 0xC0000055u);
+    /* the undo takes the request's own lock, not an older one of the same range */
+    const struct lk again[2] = {{11, 1, LK_S | LK_FI}, {4, 1, LK_X | LK_FI}};
+    assert_int_equal(lock_n(&f, b, again, 2), 0xC0000055u);
+    assert_int_equal(lock1(&f, a, 11, 1, LK_S | LK_FI), 0xC0000055u); /* b's exclusive 11 is still there */
     /* unlock: exact range of the same open */
     assert_int_equal(lock1(&f, b, 11, 2, LK_U), 0xC000007Eu);       /* RANGE_NOT_LOCKED */
     assert_int_equal(lock1(&f, a, 11, 1, LK_U), 0xC000007Eu);       /* another open's */
