@@ -13,6 +13,8 @@ import sys
 
 NEGOTIATE, CLOSE, CREATE, FLUSH, READ, WRITE = 0, 6, 5, 7, 8, 9
 CANCEL, QUERY_DIRECTORY, QUERY_INFO, SET_INFO = 12, 14, 16, 17
+LOCK = 10
+LK_SHARED, LK_EXCL, LK_UNLOCK, LK_FAIL = 1, 2, 4, 0x10
 RELATED = 0x4
 ALL = b"\xff" * 16  # FileId of the previous CREATE in a related compound
 
@@ -90,6 +92,12 @@ def query_dir(f, pattern="*", cls=37, flags=1):
 
 def query_info(f, cls, info_type=1, out=4096):
     return struct.pack("<HBBIHHIII16s", 41, info_type, cls, out, 0, 0, 0, 0, 0, f) + b"\0"
+
+
+def lock(f, elems, seq=0):
+    # 2.2.26: StructureSize 48, LockCount, LockSequence, FileId, then 2.2.26.1 elements
+    return struct.pack("<HHI", 48, len(elems), seq) + f + b"".join(
+        struct.pack("<QQII", off, n, fl, 0) for off, n, fl in elems)
 
 
 def compound(seq, elems):
@@ -195,6 +203,40 @@ def seeds():
                             q.hdr(QUERY_INFO, query_info(fid(1), 7, info_type=2)),
                             q.hdr(SET_INFO, set_info(fid(1), 13, b"\x01")),
                             q.hdr(CLOSE, close(fid(1)))])
+    # byte-range locks: conflicts with READ/WRITE of another open, a multi-element
+    # request undone, zero-length and last-byte ranges, bad flags and ranges, a
+    # blocking LOCK granted by the holder's unlock, release on CLOSE
+    q = Seq()
+    s["locks"] = pack(1, [q.hdr(NEGOTIATE, negotiate(), sid=0, tid=0),
+                          q.hdr(CREATE, create("f.txt", 1, access=0x001F01FF)),
+                          q.hdr(CREATE, create("f.txt", 1, access=0x001F01FF)),
+                          q.hdr(WRITE, write(fid(1), b"0123456789")),
+                          q.hdr(LOCK, lock(fid(1), [(0, 5, LK_EXCL | LK_FAIL)])),
+                          q.hdr(READ, read(fid(2), 4)),
+                          q.hdr(WRITE, write(fid(2), b"x", 2)),
+                          q.hdr(LOCK, lock(fid(2), [(8, 1, LK_EXCL | LK_FAIL), (3, 1, LK_SHARED | LK_FAIL)])),
+                          q.hdr(LOCK, lock(fid(2), [(5, 0, LK_EXCL | LK_FAIL), (2, 0, LK_SHARED | LK_FAIL)])),
+                          q.hdr(LOCK, lock(fid(1), [(0xFFFFFFFFFFFFFFFF, 2, LK_EXCL | LK_FAIL)])),
+                          q.hdr(LOCK, lock(fid(1), [(0xFFFFFFFFFFFFFFFF, 1, LK_EXCL | LK_FAIL)])),
+                          q.hdr(LOCK, lock(fid(1), [(20, 1, 0)])),
+                          q.hdr(LOCK, lock(fid(1), [(20, 1, LK_EXCL | LK_FAIL), (20, 1, LK_UNLOCK)])),
+                          q.hdr(LOCK, lock(fid(2), [(1, 1, LK_SHARED)], seq=0x15)),
+                          q.hdr(LOCK, lock(fid(1), [(0, 5, LK_UNLOCK)])),
+                          q.hdr(LOCK, lock(fid(2), [(1, 1, LK_UNLOCK), (5, 0, LK_UNLOCK), (9, 9, LK_UNLOCK)])),
+                          q.hdr(CLOSE, close(fid(1))),
+                          q.hdr(READ, read(fid(2), 4)),
+                          q.hdr(CLOSE, close(fid(2)))])
+    # blocking LOCKs ended by CANCEL and by the close of their own handle
+    q = Seq()
+    s["lock_blocking"] = pack(1, [q.hdr(NEGOTIATE, negotiate(), sid=0, tid=0),
+                                  q.hdr(CREATE, create("f.txt", 1, access=0x001F01FF)),
+                                  q.hdr(CREATE, create("f.txt", 1, access=0x001F01FF)),
+                                  q.hdr(LOCK, lock(fid(1), [(0, 100, LK_EXCL)])),
+                                  q.hdr(LOCK, lock(fid(2), [(50, 10, LK_EXCL)])),
+                                  q.cancel_last(),
+                                  q.hdr(LOCK, lock(fid(2), [(60, 10, LK_SHARED)])),
+                                  q.hdr(CLOSE, close(fid(2))),
+                                  q.hdr(CLOSE, close(fid(1)))])
     return s
 
 

@@ -54,6 +54,10 @@ static unsigned srv_fuzz_drive(const struct srv_ctx *ctx, const uint8_t *data, s
             seen(pdu, n, &out);
         out.len = 0;
         (void)srv_conn_take_io_cancel(c);
+        /* a waiting LOCK: what the event loop does when the lock generation moves */
+        if (srv_conn_lock_wait(c, NULL) && srv_conn_poll(c, &out) != SMB_OK)
+            job_errors++;
+        out.len = 0;
         if (job) {
             srv_io_job_run(job);
             srv_buf_free(&out);

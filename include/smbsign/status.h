@@ -36,7 +36,11 @@ extern "C" {
     X(SMB_E_IO, "SMBSIGN_E_IO", 0, 0, "input/output error")                                       \
     X(SMB_E_CRYPTO, "SMBSIGN_E_CRYPTO", 0, 0, "cryptographic library failure")                    \
     X(SMB_E_NOMEM, "STATUS_NO_MEMORY", 0xC0000017u, 8, "out of memory")                            \
+    X(SMB_E_FILE_LOCK_CONFLICT, "STATUS_FILE_LOCK_CONFLICT", 0xC0000054u, 33, "file lock conflict")  \
+    X(SMB_E_LOCK_NOT_GRANTED, "STATUS_LOCK_NOT_GRANTED", 0xC0000055u, 33, "lock not granted")      \
+    X(SMB_E_RANGE_NOT_LOCKED, "STATUS_RANGE_NOT_LOCKED", 0xC000007Eu, 158, "range not locked")     \
     X(SMB_E_TIMEOUT, "STATUS_IO_TIMEOUT", 0xC00000B5u, 1460, "timed out")                          \
+    X(SMB_E_INVALID_LOCK_RANGE, "STATUS_INVALID_LOCK_RANGE", 0xC00001A1u, 307, "invalid lock range") \
     X(SMB_E_CONNECTION_REFUSED, "STATUS_CONNECTION_REFUSED", 0xC0000236u, 1225, "connection refused") \
     X(SMB_E_CONNECTION_RESET, "STATUS_CONNECTION_RESET", 0xC000020Du, 10054, "connection reset")   \
     X(SMB_E_CONNECTION_DISCONNECTED, "STATUS_CONNECTION_DISCONNECTED", 0xC000020Cu, 64,            \

@@ -45,7 +45,12 @@
  * only once inflight and jobs are both 0, so a job's descriptor, its PDU and
  * the connection's core outlive it; the output of a dead connection is
  * dropped. The worker touches a core while a frame or a job of it is out;
- * the loop thread only when both counts are 0. */
+ * the loop thread only when both counts are 0.
+ *
+ * Blocking byte-range LOCKs (session.h): while the core reports a waiting
+ * LOCK, the loop wakes every LOOP_LOCK_POLL_MS and, when the server's lock
+ * generation moved, queues an ITEM_POLL (srv_conn_poll) to the worker in the
+ * connection's order; an unlock on any loop is seen within that time. */
 #include "server/loop.h"
 
 #include <arpa/inet.h>
@@ -84,6 +89,7 @@
 #define LOOP_EVICT_SLACK 32                 /* evictions asked for but not yet done (connections above the cap) */
 #define LOOP_LOG_WINDOW_MS 5000             /* flood log lines: at most LOOP_LOG_BURST per window, */
 #define LOOP_LOG_BURST 5                    /* then one line with the count of what was suppressed */
+#define LOOP_LOCK_POLL_MS 20                /* a connection with a waiting LOCK looks at the lock generation this often */
 
 /* Connections of one peer address (the port left out), for "max connections
  * per address". Under srv_loop.addrmu. */
@@ -119,8 +125,9 @@ struct lconn;
 /* A frame on its way to the worker and back with the output (ITEM_FRAME);
  * an I/O job from the worker to an I/O thread, back to the worker and then
  * to the loop with its response (ITEM_JOB; buf holds a WRITE's PDU); an
- * interim response from the worker to the loop (ITEM_INTERIM). */
-enum { ITEM_FRAME = 0, ITEM_JOB, ITEM_INTERIM };
+ * interim response from the worker to the loop (ITEM_INTERIM); a retry of
+ * the connection's waiting LOCKs (ITEM_POLL: srv_conn_poll, no input). */
+enum { ITEM_FRAME = 0, ITEM_JOB, ITEM_INTERIM, ITEM_POLL };
 struct item {
     int kind;
     struct lconn *lc;
@@ -130,6 +137,8 @@ struct item {
     smb_status st;
     uint32_t delay;
     bool established;
+    bool lock_wait;          /* srv_conn_lock_wait after the core ran */
+    uint64_t lock_gen;
     int jobs_delta;          /* change to lc->jobs when the loop takes the result */
     struct srv_io_job *job;  /* ITEM_JOB */
     uint64_t key;            /* ITEM_JOB: the open's FileId */
@@ -153,6 +162,8 @@ struct lconn {
     int inflight;         /* frames at the worker */
     int jobs;             /* I/O jobs not yet answered (as reported by the worker) */
     bool established;     /* a session is authenticated (as last reported) */
+    bool lock_wait;       /* a LOCK waits (as last reported; srv_conn_lock_wait) */
+    uint64_t lock_gen;    /* the lock generation its waiting LOCKs were last tried at */
     bool counted;         /* counted in srv_loop.addrs under addr */
     uint8_t addr[17];     /* peer address key (struct addr_count) */
     bool closing;         /* close once the queue is flushed */
@@ -181,6 +192,7 @@ struct evloop {
     pthread_t thread; /* loops 1..N-1 */
     bool thread_started;
     struct lconn *conns;
+    unsigned n_lock_wait;  /* connections with a waiting LOCK (loop thread) */
     unsigned n_conns;      /* atomic: the acceptor reads it to balance */
     unsigned n_unauth;     /* atomic: connections without an authenticated session */
     unsigned evict_req;    /* atomic: oldest unauthenticated connections the acceptor asked to close */
@@ -446,6 +458,13 @@ static void post_done(struct evloop *l, struct item *it)
     (void)w;
 }
 
+/* What the loop thread keeps of the core's state after the worker ran it. */
+static void note_core(struct item *it, struct srv_conn *core)
+{
+    it->established = srv_conn_established(core);
+    it->lock_wait = srv_conn_lock_wait(core, &it->lock_gen);
+}
+
 static void give_back_pdu(struct evloop *l, struct item *it)
 {
     if (!it->buf)
@@ -594,7 +613,7 @@ static void worker_deadlines(struct evloop *l)
         x->kind = ITEM_INTERIM;
         x->lc = ji->lc;
         x->st = srv_conn_job_interim(ji->lc->core, ji->job, &x->out);
-        x->established = srv_conn_established(ji->lc->core);
+        note_core(x, ji->lc->core);
         post_done(l, x);
     }
 }
@@ -630,17 +649,24 @@ static void worker_answer(struct evloop *l, struct item *it)
         unwait(l, it);
         it->st = srv_conn_job_done(core, it->job, &it->out);
         it->job = NULL;
-        it->established = srv_conn_established(core);
+        note_core(it, core);
+        return;
+    }
+    if (it->kind == ITEM_POLL) {
+        pool_get(l, &it->out, 0);
+        it->out.len = 0;
+        it->st = srv_conn_poll(core, &it->out);
+        note_core(it, core);
         return;
     }
     pool_get(l, &it->out, 0);
     it->out.len = 0;
     it->st = srv_conn_input(core, it->buf, it->len, &it->out);
     it->delay = srv_conn_take_delay(core);
-    it->established = srv_conn_established(core);
     struct srv_io_job *j = srv_conn_take_job(core);
     if (j)
         worker_job_new(l, it, j);
+    note_core(it, core);
     if (srv_conn_take_io_cancel(core)) {
         /* a queued job was cancelled: an idle I/O thread hands it back now */
         pthread_mutex_lock(&l->iomu);
@@ -913,8 +939,18 @@ static void lconn_free(struct evloop *l, struct lconn *lc)
     ref_put(l->srv, r, 1);
 }
 
+/* What the core last reported about waiting LOCKs (loop thread). */
+static void set_lock_wait(struct evloop *l, struct lconn *lc, bool wait, uint64_t gen)
+{
+    if (wait != lc->lock_wait)
+        l->n_lock_wait += wait ? 1u : (unsigned)-1;
+    lc->lock_wait = wait;
+    lc->lock_gen = gen;
+}
+
 static void conn_close(struct evloop *l, struct lconn *lc)
 {
+    set_lock_wait(l, lc, false, 0);
     if (lc->prev)
         lc->prev->next = lc->next;
     else
@@ -1271,6 +1307,9 @@ static int on_frame(struct evloop *l, struct lconn *lc)
     pool_get(l, &out, 0);
     out.len = 0;
     smb_status st = srv_conn_input(lc->core, lc->fr.buf, lc->fr.len, &out);
+    uint64_t gen;
+    bool wait = srv_conn_lock_wait(lc->core, &gen);
+    set_lock_wait(l, lc, wait, gen);
     take_result(l, lc, &out, st, srv_conn_take_delay(lc->core), srv_conn_established(lc->core));
     return 0;
 }
@@ -1433,7 +1472,7 @@ static void on_done(struct evloop *l)
     struct item *it;
     while ((it = fifo_pop(&got)) != NULL) {
         struct lconn *lc = it->lc;
-        if (it->kind == ITEM_FRAME)
+        if (it->kind == ITEM_FRAME || it->kind == ITEM_POLL)
             lc->inflight--;
         lc->jobs += it->jobs_delta;
         if (lc->dead) {
@@ -1445,6 +1484,7 @@ static void on_done(struct evloop *l)
             free(it);
             continue;
         }
+        set_lock_wait(l, lc, it->lock_wait, it->lock_gen);
         take_result(l, lc, &it->out, it->st, it->delay, it->established);
         free(it);
         int rc = lc->hold_until_ms ? 0 : flush_out(l, lc);
@@ -1487,6 +1527,53 @@ static void do_reload(struct srv_loop *s)
     ref_put(s, old, 0);
     lg(n, SRV_LOG_AUDIT, "SIGHUP: configuration reloaded (signing %s); new connections use it",
        smb_level_name(n->level));
+}
+
+/* Blocking LOCKs (session.h): a connection whose LOCK waits is retried
+ * once the server's lock generation moved (an unlock or close anywhere,
+ * this loop or another); the retry runs on the thread that owns the core
+ * (the worker, as an ITEM_POLL in the connection's order). Returns whether
+ * a connection still waits (the loop then wakes every LOOP_LOCK_POLL_MS). */
+static bool poll_locks(struct evloop *l)
+{
+    if (!l->n_lock_wait)
+        return false;
+    bool any = false;
+    struct lconn *lc = l->conns, *n;
+    for (; lc; lc = n) {
+        n = lc->next;
+        if (!lc->lock_wait || lc->dead || lc->closing)
+            continue;
+        any = true;
+        if (lc->inflight || srv_ctx_lock_gen(lc->ref->ctx) == lc->lock_gen)
+            continue; /* a frame in flight reports again; nothing freed yet */
+        if (l->threaded) {
+            struct item *it = calloc(1, sizeof *it);
+            if (!it)
+                continue;
+            it->kind = ITEM_POLL;
+            it->lc = lc;
+            lc->inflight++;
+            pthread_mutex_lock(&l->mu);
+            fifo_push(&l->todo, it);
+            pthread_cond_signal(&l->cv);
+            pthread_mutex_unlock(&l->mu);
+            continue;
+        }
+        struct srv_buf out;
+        pool_get(l, &out, 0);
+        out.len = 0;
+        smb_status st = srv_conn_poll(lc->core, &out);
+        uint64_t gen;
+        bool wait = srv_conn_lock_wait(lc->core, &gen);
+        set_lock_wait(l, lc, wait, gen);
+        take_result(l, lc, &out, st, 0, srv_conn_established(lc->core));
+        if (!lc->hold_until_ms && flush_out(l, lc) < 0)
+            conn_close(l, lc);
+        else
+            set_events(l, lc);
+    }
+    return any;
 }
 
 static void on_timer(struct evloop *l)
@@ -1568,8 +1655,9 @@ static int evloop_run(struct evloop *l)
     struct epoll_event evs[LOOP_MAX_EVENTS];
     uint64_t last_tick = now_ms();
     int rc = 0;
+    bool lock_waits = false;
     while (!__atomic_load_n(&l->stop, __ATOMIC_ACQUIRE)) {
-        int timeout = 1000;
+        int timeout = lock_waits ? LOOP_LOCK_POLL_MS : 1000;
         for (struct lconn *lc = l->conns; lc; lc = lc->next)
             if (lc->hold_until_ms) {
                 uint64_t t = now_ms();
@@ -1607,6 +1695,7 @@ static int evloop_run(struct evloop *l)
             if (!is_listen && !((struct lconn *)p)->dead)
                 on_conn_event(l, (struct lconn *)p, evs[i].events);
         }
+        lock_waits = poll_locks(l);
         grave_free(l);
         do_evict(l);
         uint64_t t = now_ms();

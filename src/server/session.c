@@ -1065,7 +1065,9 @@ smb_status srv_conn_input(struct srv_conn *c, const uint8_t *pdu, size_t len, st
         if (eos[i].logoff)
             srv_async_session_closing(c, eos[i].logoff->id);
     /* final responses of async requests completed by this PDU (CANCEL,
-     * CLOSE, TREE_DISCONNECT), each in its own frame after the responses */
+     * CLOSE, TREE_DISCONNECT, an unlock freeing a waiting LOCK's range),
+     * each in its own frame after the responses */
+    srv_lock_retry(c);
     if (c->pending && (st = srv_async_flush(c, out)) != SMB_OK)
         return st;
     /* LOGOFF: the session goes only now, after its waiting requests were

@@ -42,15 +42,20 @@ typedef void (*srv_log_fn)(void *arg, int level, const char *msg);
  * Server-wide mutable state, shared by every event loop (workers = N) and
  * kept across SIGHUP reloads: a reloaded ctx adopts the running one's
  * (srv_ctx_adopt_shared), so opens made before and after a reload still see
- * each other's share modes. Locking (docs/server.md "Threads and locking"):
- * share_mu guards share_list and every entry in it; it is a leaf lock (no
- * other lock is taken while holding it, no I/O under it). refs is changed
- * with atomic operations only.
+ * each other's share modes and byte-range locks. Locking (docs/server.md
+ * "Threads and locking"): share_mu guards share_list and every entry in it,
+ * and the list brl_files with each table's refs; it is a leaf lock (no
+ * other lock is taken while holding it, no I/O under it). Each byte-range
+ * lock table has its own leaf mutex (smb2_open.h). refs and brl_gen are
+ * changed with atomic operations only.
  */
 struct srv_share_ent;
+struct srv_brl_file;
 struct srv_shared {
     pthread_mutex_t share_mu;
     struct srv_share_ent *share_list; /* share-mode table (smb2_open.c) */
+    struct srv_brl_file *brl_files;   /* byte-range lock tables, one per open file (smb2_lock.c), listed under share_mu */
+    uint64_t brl_gen;                 /* atomic: bumped whenever a byte-range lock goes away (blocking locks retry) */
     int refs;                         /* ctxs using this state */
 };
 
@@ -104,6 +109,21 @@ uint32_t srv_conn_take_delay(struct srv_conn *c);
 bool srv_conn_established(const struct srv_conn *c);
 /* Flush every open file (SIGTERM). */
 void srv_conn_flush_all(struct srv_conn *c);
+
+/*
+ * Blocking byte-range locks (server/smb2_lock.c, MS-SMB2 3.3.5.14.2). A LOCK
+ * that must wait stays pending in its connection; it is retried whenever a
+ * lock of the server goes away (srv_ctx_lock_gen changes). Unlocks and
+ * closes on the same connection retry at the end of srv_conn_input; for an
+ * unlock on another connection (any event loop), the adapter calls
+ * srv_conn_poll on the connection's own thread when srv_conn_lock_wait
+ * reported a waiter and the generation moved past *gen. srv_conn_poll
+ * appends the final responses of the locks it could grant (and of anything
+ * else that completed) to out.
+ */
+bool srv_conn_lock_wait(const struct srv_conn *c, uint64_t *gen);
+uint64_t srv_ctx_lock_gen(const struct srv_ctx *ctx); /* any thread */
+SMB_WUR smb_status srv_conn_poll(struct srv_conn *c, struct srv_buf *out);
 
 /*
  * Deferred file I/O (server/session_io.c; MS-SMB2 3.3.4.2 interim responses).

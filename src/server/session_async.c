@@ -6,6 +6,7 @@
 #include "base/buf.h"
 #include "server/session_int.h"
 #include "wire/smb2/change_notify.h"
+#include "wire/smb2/lock.h"
 
 
 /* Register pd (zeroed by the caller) as a pending request of c: the ids of
@@ -68,7 +69,7 @@ void srv_async_cancel(struct srv_conn *c, const struct srv_req *rq)
 {
     bool async = (rq->h.flags & SMB2_FLAGS_ASYNC_COMMAND) != 0;
     for (struct srv_pending *pd = c->pending; pd; pd = pd->next) {
-        if (pd->done != SMB_OK || pd->session_id != rq->h.session_id)
+        if (pd->done != SMB_OK || pd->granted || pd->session_id != rq->h.session_id)
             continue;
         if (async ? pd->async_id != 0 && pd->async_id == rq->h.async_id : pd->message_id == rq->h.message_id) {
             if (pd->job) {
@@ -89,20 +90,31 @@ void srv_async_cancel(struct srv_conn *c, const struct srv_req *rq)
     srv_log(c, SRV_LOG_DEBUG, "CANCEL matched no pending request");
 }
 
+/* A waiting LOCK whose own handle closes ends with STATUS_RANGE_NOT_LOCKED
+ * (Windows, smbtorture smb2.lock.cancel); CHANGE_NOTIFY with
+ * STATUS_NOTIFY_CLEANUP. */
+static smb_status closed_status(const struct srv_pending *pd)
+{
+    return pd->command == SMB2_LOCK ? SMB_E_RANGE_NOT_LOCKED : SMB_E_NOTIFY_CLEANUP;
+}
+
 void srv_async_fid_closed(struct srv_conn *c, uint64_t fid)
 {
     for (struct srv_pending *pd = c->pending; pd; pd = pd->next)
-        if (pd->done == SMB_OK && pd->fid == fid && !pd->job)
-            pd->done = SMB_E_NOTIFY_CLEANUP;
+        if (pd->done == SMB_OK && !pd->granted && pd->fid == fid && !pd->job)
+            pd->done = closed_status(pd);
 }
 
-/* LOGOFF (MS-SMB2 3.3.5.6): the session's waiting requests end with
- * STATUS_NOTIFY_CLEANUP, answered before the session is removed. */
+/* LOGOFF (MS-SMB2 3.3.5.6): the locks of the session's opens go first (a
+ * LOCK waiting on one of them is granted), then its waiting requests end
+ * (STATUS_NOTIFY_CLEANUP, or STATUS_RANGE_NOT_LOCKED for a LOCK), answered
+ * before the session is removed. */
 void srv_async_session_closing(struct srv_conn *c, uint64_t session_id)
 {
+    srv_lock_release_opens(c, session_id, 0);
     for (struct srv_pending *pd = c->pending; pd; pd = pd->next)
-        if (pd->done == SMB_OK && pd->session_id == session_id && !pd->job)
-            pd->done = SMB_E_NOTIFY_CLEANUP;
+        if (pd->done == SMB_OK && !pd->granted && pd->session_id == session_id && !pd->job)
+            pd->done = closed_status(pd);
 }
 
 /* Final async response (MS-SMB2 3.3.4.2): ASYNC_COMMAND with the AsyncId,
@@ -125,14 +137,16 @@ static SMB_WUR smb_status emit_final(struct srv_conn *c, const struct srv_pendin
     if (st == SMB_OK)
         st = srv_frame_body(&f, 16, &w);
     if (st == SMB_OK) {
-        if (pd->done == SMB_E_NOTIFY_CLEANUP) {
+        if (pd->granted) {
+            smb2_lock_resp_encode(&w); /* MS-SMB2 2.2.27 */
+        } else if (pd->done == SMB_E_NOTIFY_CLEANUP) {
             const struct smb2_change_notify_resp none = {{NULL, 0}}; /* MS-SMB2 2.2.36, no data */
             smb2_change_notify_resp_encode(&w, &none);
         } else {
             srv_write_error_body(&w);
         }
         struct srv_resp r;
-        srv_resp_init(&r, &q, pd->done);
+        srv_resp_init(&r, &q, pd->granted ? SMB_OK : pd->done);
         r.async_id = pd->async_id;
         srv_resp_session(&r, s, pd->signed_ok);
         st = srv_frame_add(c, &f, &r, &w);
@@ -150,7 +164,7 @@ smb_status srv_async_flush(struct srv_conn *c, struct srv_buf *out)
     struct srv_pending **pp = &c->pending;
     while (*pp) {
         struct srv_pending *pd = *pp;
-        if (pd->done == SMB_OK || pd->job) {
+        if ((pd->done == SMB_OK && !pd->granted) || pd->job) {
             pp = &pd->next;
             continue;
         }

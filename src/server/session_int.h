@@ -106,6 +106,8 @@ struct srv_open {
     uint32_t access;
     uint64_t position; /* FilePositionInformation: end of the last READ/WRITE */
     struct srv_share_ent *sh; /* this open in the share-mode table (smb2_open.c) */
+    struct srv_brl_file *brl; /* its file's byte-range lock table (smb2_lock.c), NULL for IPC */
+    uint8_t lock_seq[65];     /* MS-SMB2 3.3.1.10 LockSequenceArray[1..64]: 0 not valid, else the number + 1 (smb2_lock.c) */
     uint32_t jobs;     /* deferred READ/WRITE/FLUSH not yet completed (session_io.c) */
     char *rel; /* heap, path beneath the share root */
     /* directory enumeration */
@@ -153,6 +155,9 @@ struct srv_pending {
     uint16_t command, credit_charge;
     bool signed_ok;  /* the request carried a verified signature */
     smb_status done; /* SMB_OK while pending, then the final status */
+    bool granted;    /* a blocking LOCK that got its range: final STATUS_SUCCESS */
+    bool lk_excl;    /* LOCK: the waiting range (smb2_lock.c) */
+    uint64_t lk_off, lk_len;
     struct srv_io_job *job;
     struct srv_pending *next;
 };
@@ -193,6 +198,7 @@ struct srv_conn {
     struct srv_pending *pending; /* async requests (server/session_async.c) */
     uint32_t n_pending;
     uint64_t next_async_id;
+    uint64_t brl_gen_seen;       /* srv_shared.brl_gen when the waiting LOCKs were last tried */
     int io_async_after;          /* -1: file I/O inside srv_conn_input; else see srv_conn_set_io_jobs */
     struct srv_io_job *new_job;  /* deferred by the last srv_conn_input (srv_conn_take_job) */
     bool io_cancelled;           /* a CANCEL stopped a queued job (srv_conn_take_io_cancel) */
@@ -326,6 +332,11 @@ void srv_pending_add(struct srv_conn *c, const struct srv_req *rq, struct srv_pe
 void srv_async_cancel(struct srv_conn *c, const struct srv_req *rq);
 void srv_async_fid_closed(struct srv_conn *c, uint64_t fid);
 void srv_async_session_closing(struct srv_conn *c, uint64_t session_id);
+/* Byte-range locks (smb2_lock.c): drop the locks of the opens of a session
+ * (tree_id 0: every tree) and let waiting LOCKs take the ranges; try the
+ * waiting LOCKs again when a lock went away since the last try. */
+void srv_lock_release_opens(struct srv_conn *c, uint64_t session_id, uint32_t tree_id);
+void srv_lock_retry(struct srv_conn *c);
 SMB_WUR smb_status srv_async_flush(struct srv_conn *c, struct srv_buf *out);
 void srv_async_free_all(struct srv_conn *c);
 struct srv_session *srv_session_find(struct srv_conn *c, uint64_t id);

@@ -24,9 +24,11 @@ struct smb1_open {
     struct srv_fh *fh;
     bool is_dir;
     char *rel; /* heap: path beneath the share root ("" = root) */
+    struct srv_brl_file *brl; /* the file's byte-range lock table (SMB2 locks; smb2_lock.c) */
 };
 
 struct srv_smb1 {
+    struct srv_shared *shared; /* the server's lock tables (ctx->shared) */
     bool negotiated;
     bool extended;            /* extended security negotiated (else the 8-byte challenge form) */
     uint8_t challenge[8];     /* non-extended: our NEGOTIATE challenge */

@@ -35,6 +35,7 @@
 #include "base/utf16.h"
 #include "server/session_int.h"
 #include "server/smb1_int.h"
+#include "server/smb2_open.h"
 #include "smbsign/policy.h"
 #include "wire/netbios.h"
 #include "wire/smb1/commands.h"
@@ -78,6 +79,7 @@ void srv_smb1_free(struct srv_conn *c)
         return;
     for (int i = 0; i < SMB1_SRV_MAX_OPENS; i++)
         if (s->opens[i].used) {
+            srv_brl_detach(s->shared, s->opens[i].brl);
             srv_fh_put(s->opens[i].fh);
             free(s->opens[i].rel);
         }
@@ -366,8 +368,9 @@ static void tree_select(struct srv_smb1 *s, uint16_t tid)
         }
 }
 
-static void open_close(struct smb1_open *o)
+static void open_close(struct srv_smb1 *s, struct smb1_open *o)
 {
+    srv_brl_detach(s->shared, o->brl);
     srv_fh_put(o->fh);
     free(o->rel);
     memset(o, 0, sizeof *o);
@@ -384,7 +387,7 @@ static bool tree_drop(struct srv_smb1 *s, uint16_t tid)
             found = true;
             for (int k = 0; k < SMB1_SRV_MAX_OPENS; k++)
                 if (s->opens[k].used && s->opens[k].tid == s->trees[i].tid)
-                    open_close(&s->opens[k]);
+                    open_close(s, &s->opens[k]);
             s->trees[i].tid = 0;
             s->trees[i].share = -1;
         }
@@ -468,6 +471,9 @@ static SMB_WUR smb_status h_nt_create(struct srv_conn *c, struct srv_smb1 *s, co
     s->opens[slot].fh = fh;
     s->opens[slot].is_dir = want_dir;
     s->opens[slot].rel = strdup(rel);
+    /* SMB2 byte-range locks on the file apply to SMB1 READ/WRITE too (an
+     * SMB1 open holds none: LOCKING_ANDX is not implemented) */
+    s->opens[slot].brl = want_dir ? NULL : srv_brl_attach(s->shared, stt.dev, stt.ino);
     struct smb1_nt_create_rsp rsp;
     memset(&rsp, 0, sizeof rsp);
     rsp.fid = (uint16_t)(slot + 1);
@@ -495,6 +501,14 @@ struct smb1_open *srv_smb1_fid(struct srv_smb1 *s, const struct smb1_hdr *h, uin
     return &s->opens[fid - 1];
 }
 
+/* MS-FSA 2.1.4.10 against the SMB2 locks of the file (one atomic load when it has none) */
+static SMB_WUR smb_status smb1_lock_check(struct smb1_open *o, uint64_t off, uint64_t len, bool write)
+{
+    if (!o->brl || len == 0 || !srv_brl_has_locks(o->brl))
+        return SMB_OK;
+    return srv_brl_io_check_slow(o->brl, o, off, len, write);
+}
+
 static SMB_WUR smb_status h_write(struct srv_smb1 *s, const struct smb1_hdr *h, const uint8_t *pdu, size_t len,
                           const struct smb1_block *b, smb_wr *w, size_t hoff)
 {
@@ -507,7 +521,9 @@ static SMB_WUR smb_status h_write(struct srv_smb1 *s, const struct smb1_hdr *h, 
     if (!o || o->is_dir)
         return SMB_E_INVALID_HANDLE;
     size_t k = 0;
-    smb_status st = srv_fh_pwrite(o->fh, q.data, q.data_len, q.offset, &k);
+    smb_status st = smb1_lock_check(o, q.offset, q.data_len, true);
+    if (st == SMB_OK)
+        st = srv_fh_pwrite(o->fh, q.data, q.data_len, q.offset, &k);
     if (st != SMB_OK)
         return st;
     return smb1_write_rsp_encode(w, hoff, (uint32_t)k) == SMB_OK ? SMB_OK : SMB_E_INTERNAL_ERROR;
@@ -532,6 +548,9 @@ static SMB_WUR smb_status h_read(struct srv_smb1 *s, const struct smb1_hdr *h, c
     if (room < cap)
         cap = (uint32_t)room;
     uint32_t want = q.max_count < cap ? q.max_count : cap;
+    smb_status lk = smb1_lock_check(o, q.offset, want, false);
+    if (lk != SMB_OK)
+        return lk;
     uint8_t *buf = malloc(want ? want : 1);
     if (!buf)
         return SMB_E_INSUFFICIENT_RESOURCES;
@@ -556,7 +575,7 @@ static SMB_WUR smb_status h_close(struct srv_smb1 *s, const struct smb1_hdr *h, 
     struct smb1_open *o = srv_smb1_fid(s, h, fid);
     if (!o)
         return SMB_E_INVALID_HANDLE;
-    open_close(o);
+    open_close(s, o);
     return smb1_empty_encode(w, hoff);
 }
 
@@ -779,6 +798,7 @@ smb_status srv_smb1_input(struct srv_conn *c, const uint8_t *pdu, size_t len, st
         c->smb1->side.level = c->ctx->level;
         c->smb1->side.era = server_era(c->ctx);
         c->smb1->share = -1;
+        c->smb1->shared = c->ctx->shared;
     }
     struct srv_smb1 *s = c->smb1;
     if (len < SMB1_HDR_LEN || len > SMB1_MAX_MSG || memcmp(pdu, SMB1_MAGIC, 4) != 0)

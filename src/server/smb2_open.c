@@ -48,6 +48,59 @@ struct srv_share_ent {
 /* The table and its mutex live in the server context (struct srv_shared,
  * session.h), shared by every event loop and kept across a reload. */
 
+/* Under share_mu: a reference on the lock table of (*nb)'s file, *nb itself
+ * (taken: *nb becomes NULL) when the file has none yet. */
+static struct srv_brl_file *brl_ref(struct srv_shared *t, struct srv_brl_file **nb)
+{
+    struct srv_brl_file *f = t->brl_files;
+    while (f && (f->dev != (*nb)->dev || f->ino != (*nb)->ino))
+        f = f->next;
+    if (!f) {
+        f = *nb;
+        f->next = t->brl_files;
+        t->brl_files = f;
+        *nb = NULL;
+    }
+    f->refs++;
+    return f;
+}
+
+/* Under share_mu: drop a reference; the table to free (after unlocking)
+ * when it was the last. */
+static struct srv_brl_file *brl_unref(struct srv_shared *t, struct srv_brl_file *f)
+{
+    if (!f || --f->refs != 0)
+        return NULL;
+    for (struct srv_brl_file **pp = &t->brl_files; *pp; pp = &(*pp)->next)
+        if (*pp == f) {
+            *pp = f->next;
+            break;
+        }
+    return f;
+}
+
+struct srv_brl_file *srv_brl_attach(struct srv_shared *t, uint64_t dev, uint64_t ino)
+{
+    struct srv_brl_file *nb = srv_brl_file_new(dev, ino);
+    if (!nb)
+        return NULL;
+    pthread_mutex_lock(&t->share_mu);
+    struct srv_brl_file *f = brl_ref(t, &nb);
+    pthread_mutex_unlock(&t->share_mu);
+    srv_brl_file_free(nb);
+    return f;
+}
+
+void srv_brl_detach(struct srv_shared *t, struct srv_brl_file *f)
+{
+    if (!f)
+        return;
+    pthread_mutex_lock(&t->share_mu);
+    struct srv_brl_file *gone = brl_unref(t, f);
+    pthread_mutex_unlock(&t->share_mu);
+    srv_brl_file_free(gone);
+}
+
 /* does a new open (access a2, share s2) conflict with an existing one? */
 static bool share_conflict(uint32_t a1, uint32_t s1, uint32_t a2, uint32_t s2)
 {
@@ -89,6 +142,14 @@ bool srv_share_add(struct srv_shared *t, struct srv_open *o, const struct srv_at
     n->share = share;
     n->rdev = root->dev;
     n->rino = root->ino;
+    /* the file's byte-range lock table: made here in case it is the first
+     * open (no allocation under share_mu), dropped below if not needed */
+    struct srv_brl_file *nb = srv_brl_file_new(sb->dev, sb->ino);
+    if (!nb) {
+        free(n->path);
+        free(n);
+        return false;
+    }
     pthread_mutex_lock(&t->share_mu);
     bool ok = true;
     for (struct srv_share_ent *e = t->share_list; e && ok && (access & SHARE_DATA_BITS); e = e->next)
@@ -99,8 +160,10 @@ bool srv_share_add(struct srv_shared *t, struct srv_open *o, const struct srv_at
         n->next = t->share_list;
         t->share_list = n;
         o->sh = n;
+        o->brl = brl_ref(t, &nb);
     }
     pthread_mutex_unlock(&t->share_mu);
+    srv_brl_file_free(nb);
     if (!ok) {
         free(n->path);
         free(n);
@@ -139,13 +202,18 @@ void srv_share_remove(struct srv_shared *t, struct srv_open *o)
 {
     if (!o->sh)
         return;
+    srv_brl_release(t, o); /* normally done already (srv_open_close) */
+    struct srv_brl_file *gone = NULL;
     pthread_mutex_lock(&t->share_mu);
     for (struct srv_share_ent **pp = &t->share_list; *pp; pp = &(*pp)->next)
         if (*pp == o->sh) {
             *pp = o->sh->next;
             break;
         }
+    gone = brl_unref(t, o->brl);
+    o->brl = NULL;
     pthread_mutex_unlock(&t->share_mu);
+    srv_brl_file_free(gone);
     free(o->sh->path);
     free(o->sh);
     o->sh = NULL;
@@ -160,6 +228,8 @@ void srv_open_close(struct srv_conn *c, struct srv_open *o)
         *pp = o->next;
         c->n_opens--;
     }
+    srv_brl_release(c->ctx->shared, o);
+    srv_lock_retry(c); /* a LOCK of this connection may wait for o's range */
     srv_async_fid_closed(c, o->fid);
     srv_share_remove(c->ctx->shared, o);
     srv_fh_put(o->fh);
@@ -176,6 +246,10 @@ void srv_open_close(struct srv_conn *c, struct srv_open *o)
 
 void srv_tree_remove_opens(struct srv_conn *c, uint64_t session_id, uint32_t tree_id)
 {
+    /* every lock of the tree's opens goes first, so that a LOCK waiting on
+     * one of them gets its range before its own handle closes (Windows:
+     * smbtorture smb2.lock.cancel-tdis expects STATUS_SUCCESS) */
+    srv_lock_release_opens(c, session_id, tree_id);
     struct srv_open *o = c->opens, *n;
     for (; o; o = n) {
         n = o->next;

@@ -8,6 +8,8 @@
 #ifndef SMBSIGN_SERVER_SMB2_OPEN_H
 #define SMBSIGN_SERVER_SMB2_OPEN_H
 
+#include <pthread.h>
+
 #include "server/session_int.h"
 #include "wire/smb2/create.h"
 
@@ -26,6 +28,60 @@ bool srv_share_add(struct srv_shared *t, struct srv_open *o, const struct srv_at
 bool srv_share_busy_below(struct srv_shared *t, const struct srv_attr *root, const char *dir);
 void srv_share_renamed(struct srv_shared *t, struct srv_open *o, const char *to);
 void srv_share_remove(struct srv_shared *t, struct srv_open *o);
+
+/* Byte-range locks (MS-FSA 2.1.5.7, 2.1.4.10; smb2_lock.c). One table per
+ * file (struct srv_brl_file: device and inode), shared by every open of the
+ * file on every connection and event loop, found through the share-mode
+ * entry of each open (srv_share_add attaches it, srv_share_remove drops the
+ * reference; the list of tables is under share_mu). Each table has its own
+ * leaf mutex for its locks, and an atomic lock count that READ and WRITE
+ * look at first: a file without locks costs one atomic load, no mutex.
+ * srv_brl_lock: grant [off, off+len) to o, or SMB_E_LOCK_NOT_GRANTED /
+ * SMB_E_INSUFFICIENT_RESOURCES; srv_brl_unlock: remove o's lock of exactly
+ * that range (an exclusive one first), or SMB_E_RANGE_NOT_LOCKED;
+ * srv_brl_release: every lock of o (CLOSE, LOGOFF, TREE_DISCONNECT,
+ * connection loss); srv_brl_io_check: SMB_E_FILE_LOCK_CONFLICT when a READ
+ * (write false) or WRITE of o over [off, off+len) meets a lock that forbids
+ * it. Removing a lock bumps srv_shared.brl_gen (waiting LOCKs retry). */
+#define SRV_BRL_FILE_MAX 4096 /* locks on one file (all opens together) */
+struct srv_brl {
+    uint64_t off, len;
+    const struct srv_open *owner; /* MS-FSA: locks belong to an open */
+    bool excl;
+};
+struct srv_brl_file {
+    uint64_t dev, ino;
+    unsigned refs;             /* opens attached (under share_mu) */
+    struct srv_brl_file *next; /* srv_shared.brl_files (under share_mu) */
+    atomic_uint n;             /* locks held: written under mu, read without it */
+    pthread_mutex_t mu;        /* leaf: locks, cap */
+    struct srv_brl *locks;
+    size_t cap;
+};
+struct srv_brl_file *srv_brl_file_new(uint64_t dev, uint64_t ino);
+void srv_brl_file_free(struct srv_brl_file *f);
+static inline bool srv_brl_has_locks(struct srv_brl_file *f)
+{
+    return atomic_load_explicit(&f->n, memory_order_acquire) != 0;
+}
+SMB_WUR smb_status srv_brl_lock(struct srv_brl_file *f, const struct srv_open *o, uint64_t off, uint64_t len,
+                                bool excl);
+SMB_WUR smb_status srv_brl_unlock(struct srv_shared *t, struct srv_brl_file *f, const struct srv_open *o, uint64_t off,
+                                  uint64_t len);
+void srv_brl_release(struct srv_shared *t, struct srv_open *o);
+/* owner: the open doing the I/O (an SMB1 open never holds a lock) */
+SMB_WUR smb_status srv_brl_io_check_slow(struct srv_brl_file *f, const void *owner, uint64_t off, uint64_t len,
+                                         bool write);
+static inline SMB_WUR smb_status srv_brl_io_check(const struct srv_open *o, uint64_t off, uint64_t len, bool write)
+{
+    if (!o->brl || len == 0 || !srv_brl_has_locks(o->brl))
+        return SMB_OK;
+    return srv_brl_io_check_slow(o->brl, o, off, len, write);
+}
+/* A reference on the lock table of a file for an open outside the
+ * share-mode table (SMB1), and its release; NULL when out of memory. */
+struct srv_brl_file *srv_brl_attach(struct srv_shared *t, uint64_t dev, uint64_t ino);
+void srv_brl_detach(struct srv_shared *t, struct srv_brl_file *f);
 
 /* CreationTime, LastAccessTime, LastWriteTime, ChangeTime (no birth time on
  * POSIX: the older of the change and modification times) */

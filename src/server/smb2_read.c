@@ -27,6 +27,11 @@ smb_status srv_cmd_read(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
         return SMB_E_ACCESS_DENIED;
     if (offset > INT64_MAX)
         return SMB_E_INVALID_PARAMETER;
+    /* MS-FSA 2.1.4.10: another open's exclusive lock (one atomic load when
+     * the file has no locks) */
+    smb_status lk = srv_brl_io_check(o, offset, length, false);
+    if (lk != SMB_OK)
+        return lk;
     /* MS-SMB2 2.2.20: the data is read in place at DataOffset 0x50 (header
      * + 16-byte fixed part); the encoder then writes around it, no copy */
     uint8_t *dst = w->p + w->off + SMB2_READ_RESP_FIXED;

@@ -203,16 +203,7 @@ TORTURE=(
     smb2.credits.skipped_mid smb2.session.two_logoff smb2.session-require-signing.bug15397 smb2.connect
     smb2.notify.close smb2.notify.tdis smb2.notify.tdis1 smb2.notify.logoff smb2.notify.file smb2.notify.tcp
 )
-for t in "${TORTURE[@]}"; do
-    out=$(timeout 120 smbtorture "//127.0.0.1/share" -p "$SRV_PORT" -U alice%secret1 "$t" 2>&1)
-    # a pass is a "success:" line and no failure/error/skip line
-    if grep -q "^success: " <<<"$out" && ! grep -qE "^(failure|error|skip): " <<<"$out"; then
-        ok "smbtorture $t"
-    else
-        not_ok "smbtorture $t"
-        grep -E -A2 "^(failure|error|skip): " <<<"$out" | head -4 | sed 's/^/#   /'
-    fi
-done
+srv_torture "${TORTURE[@]}"
 
 # ---- tshark: every response after the final SESSION_SETUP carries SIGNED and a non-zero signature
 if command -v tshark >/dev/null; then

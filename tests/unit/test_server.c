@@ -2521,6 +2521,162 @@ static void core_files_over_posix(void **state)
 }
 
 /* config: "backend = memory" needs no path; an unknown backend is refused */
+/* ---- byte-range locks (server/smb2_lock.c) over the memory backend ---- */
+
+struct lk {
+    uint64_t off, len;
+    uint32_t flags;
+};
+#define LK_S 0x01u
+#define LK_X 0x02u
+#define LK_U 0x04u
+#define LK_FI 0x10u
+
+static size_t lock_body(uint8_t *b, size_t cap, uint64_t fid, const struct lk *e, int n)
+{
+    smb_wr w;
+    wr_init(&w, b, cap);
+    wr_u16le(&w, 48);
+    wr_u16le(&w, (uint16_t)n);
+    wr_u32le(&w, 0); /* LockSequence */
+    wr_u64le(&w, fid);
+    wr_u64le(&w, fid);
+    for (int i = 0; i < n; i++) {
+        wr_u64le(&w, e[i].off);
+        wr_u64le(&w, e[i].len);
+        wr_u32le(&w, e[i].flags);
+        wr_u32le(&w, 0);
+    }
+    assert_true(wr_ok(&w));
+    return wr_len(&w);
+}
+
+static uint32_t lock_n(struct sess_fixture *f, uint64_t fid, const struct lk *e, int n)
+{
+    uint8_t body[512], rsp[65536];
+    return call(f, SMB2_LOCK, body, lock_body(body, sizeof body, fid, e, n), rsp);
+}
+
+static uint32_t lock1(struct sess_fixture *f, uint64_t fid, uint64_t off, uint64_t len, uint32_t flags)
+{
+    const struct lk e = {off, len, flags};
+    return lock_n(f, fid, &e, 1);
+}
+
+static uint32_t write_at(struct sess_fixture *f, uint64_t fid, uint64_t off, const char *data)
+{
+    uint8_t body[512], rsp[65536];
+    return call(f, SMB2_WRITE, body, write_body(body, sizeof body, fid, off, data), rsp);
+}
+
+/* MS-FSA 2.1.5.7 / 2.1.4.10 and MS-SMB2 3.3.5.14 through the core on a
+ * memory share: conflicts and their disjoint twins, the open's own access,
+ * stacking, rollback of a failed multi-element request, exact-match unlock,
+ * range checks, release on CLOSE, a blocking LOCK granted by an unlock on
+ * the same connection and one ended by the close of its handle. */
+static void core_byte_range_locks_over_memory(void **state)
+{
+    (void)state;
+    struct sess_fixture f;
+    fixture_mem = true;
+    fixture_login(&f, SMB_LEVEL_REQUIRED);
+    fixture_mem = false;
+    connect_tree(&f);
+    char got[16];
+    uint64_t a, b;
+    assert_int_equal(create_status(&f, "l.bin", 5, 0x001F01FFu, 7, &a), 0);
+    assert_int_equal(create_status(&f, "l.bin", 1, 0x001F01FFu, 7, &b), 0);
+    assert_int_equal(write_at(&f, a, 0, "0123456789abcdefghij"), 0);
+    /* a holds 0..4 exclusively */
+    assert_int_equal(lock1(&f, a, 0, 5, LK_X | LK_FI), 0);
+    assert_int_equal(read_str(&f, b, 0, got, 4), 0xC0000054u);   /* FILE_LOCK_CONFLICT */
+    assert_int_equal(write_at(&f, b, 4, "x"), 0xC0000054u);
+    assert_int_equal(read_str(&f, b, 5, got, 4), 0);              /* twin: disjoint */
+    assert_string_equal(got, "567");
+    assert_int_equal(write_at(&f, b, 5, "5"), 0);
+    assert_int_equal(read_str(&f, a, 0, got, 4), 0);              /* the holder itself */
+    assert_int_equal(write_at(&f, a, 0, "0"), 0);
+    assert_int_equal(lock1(&f, b, 4, 1, LK_S | LK_FI), 0xC0000055u); /* LOCK_NOT_GRANTED */
+    assert_int_equal(lock1(&f, a, 2, 1, LK_X | LK_FI), 0xC0000055u); /* no upgrade on the own range */
+    assert_int_equal(lock1(&f, a, 2, 1, LK_S | LK_FI), 0);          /* shared stacks on the own exclusive */
+    assert_int_equal(lock1(&f, a, 2, 1, LK_U), 0);
+    /* zero-length: meets a range holding its offset past the first byte */
+    assert_int_equal(lock1(&f, b, 3, 0, LK_X | LK_FI), 0xC0000055u);
+    assert_int_equal(lock1(&f, b, 0, 0, LK_X | LK_FI), 0);
+    assert_int_equal(lock1(&f, b, 0, 0, LK_U), 0);
+    /* a failed element undoes the request's earlier ones */
+    const struct lk two[2] = {{10, 1, LK_X | LK_FI}, {4, 1, LK_X | LK_FI}};
+    assert_int_equal(lock_n(&f, b, two, 2), 0xC0000055u);
+    assert_int_equal(lock1(&f, a, 10, 1, LK_X | LK_FI), 0);          /* 10 was given back */
+    const struct lk two_ok[2] = {{11, 1, LK_X | LK_FI}, {12, 1, LK_S | LK_FI}};
+    assert_int_equal(lock_n(&f, b, two_ok, 2), 0);                   /* twin: both granted */
+    assert_int_equal(lock1(&f, a, 12, 1, LK_X | LK_FI), 0xC0000055u);
+    /* the undo takes the request's own lock, not an older one of the same range */
+    const struct lk again[2] = {{11, 1, LK_S | LK_FI}, {4, 1, LK_X | LK_FI}};
+    assert_int_equal(lock_n(&f, b, again, 2), 0xC0000055u);
+    assert_int_equal(lock1(&f, a, 11, 1, LK_S | LK_FI), 0xC0000055u); /* b's exclusive 11 is still there */
+    /* unlock: exact range of the same open */
+    assert_int_equal(lock1(&f, b, 11, 2, LK_U), 0xC000007Eu);       /* RANGE_NOT_LOCKED */
+    assert_int_equal(lock1(&f, a, 11, 1, LK_U), 0xC000007Eu);       /* another open's */
+    const struct lk un[2] = {{11, 1, LK_U}, {12, 1, LK_U}};
+    assert_int_equal(lock_n(&f, b, un, 2), 0);
+    assert_int_equal(lock1(&f, b, 11, 1, LK_U), 0xC000007Eu);
+    /* flags and ranges */
+    assert_int_equal(lock1(&f, a, 30, 1, 0), 0xC000000Du);                       /* INVALID_PARAMETER */
+    assert_int_equal(lock1(&f, a, 30, 1, LK_U | LK_X), 0xC000000Du);
+    const struct lk mixed[2] = {{30, 1, LK_X | LK_FI}, {31, 1, LK_U}};
+    assert_int_equal(lock_n(&f, a, mixed, 2), 0xC000000Du);
+    assert_int_equal(lock1(&f, b, 30, 1, LK_X | LK_FI), 0);                      /* undone */
+    const struct lk blk2[2] = {{40, 1, LK_X}, {41, 1, LK_X | LK_FI}};
+    assert_int_equal(lock_n(&f, a, blk2, 2), 0xC000000Du);                      /* blocking in a set */
+    assert_int_equal(lock1(&f, a, UINT64_MAX, 2, LK_X | LK_FI), 0xC00001A1u);   /* INVALID_LOCK_RANGE */
+    assert_int_equal(lock1(&f, a, UINT64_MAX, 1, LK_X | LK_FI), 0);             /* the last byte is fine */
+    /* CLOSE releases a's locks */
+    close_fid(&f, a);
+    assert_int_equal(read_str(&f, b, 0, got, 4), 0);
+    assert_string_equal(got, "012");
+    /* blocking LOCK: interim, then granted by the holder's unlock (same connection) */
+    uint64_t c2;
+    assert_int_equal(create_status(&f, "l.bin", 1, 0x001F01FFu, 7, &c2), 0);
+    assert_int_equal(lock1(&f, c2, 0, 5, LK_X | LK_FI), 0);
+    assert_int_equal(lock1(&f, b, 1, 1, LK_S), 0x103u); /* STATUS_PENDING */
+    uint64_t gen;
+    assert_true(srv_conn_lock_wait(f.c, &gen));
+    uint8_t body[512], req[1024];
+    struct srv_buf out;
+    const struct lk u0 = {0, 5, LK_U};
+    size_t n = signed_req(&f, req, sizeof req, SMB2_LOCK, f.mid++, body, lock_body(body, sizeof body, c2, &u0, 1));
+    assert_int_equal(input_raw(&f, req, n, &out), SMB_OK);
+    size_t ml, ml2;
+    uint8_t *m = frame_at(&out, 0, &ml);
+    assert_int_equal(le32(m + 8), 0); /* the unlock */
+    uint8_t *m2 = frame_at(&out, 4 + ml, &ml2);
+    assert_int_equal(le16(m2 + 12), SMB2_LOCK);
+    assert_int_equal(le32(m2 + 8), 0); /* the waiting LOCK, granted */
+    assert_true(le32(m2 + 16) & SMB2_FLAGS_ASYNC_COMMAND);
+    assert_true(le32(m2 + 16) & SMB2_FLAGS_SIGNED);
+    srv_buf_free(&out);
+    assert_false(srv_conn_lock_wait(f.c, NULL));
+    assert_int_equal(lock1(&f, c2, 1, 1, LK_X | LK_FI), 0xC0000055u); /* b holds 1 now */
+    /* twin: nothing frees the range, the LOCK stays; srv_conn_poll has nothing to send */
+    assert_int_equal(lock1(&f, c2, 1, 1, LK_X), 0x103u);
+    memset(&out, 0, sizeof out);
+    assert_int_equal(srv_conn_poll(f.c, &out), SMB_OK);
+    assert_int_equal(out.len, 0);
+    assert_true(srv_conn_lock_wait(f.c, NULL));
+    /* its handle closes: STATUS_RANGE_NOT_LOCKED */
+    n = signed_req(&f, req, sizeof req, SMB2_CLOSE, f.mid++, body, close_body(body, c2));
+    assert_int_equal(input_raw(&f, req, n, &out), SMB_OK);
+    m = frame_at(&out, 0, &ml);
+    assert_int_equal(le32(m + 8), 0);
+    m2 = frame_at(&out, 4 + ml, &ml2);
+    assert_int_equal(le32(m2 + 8), 0xC000007Eu);
+    srv_buf_free(&out);
+    assert_false(srv_conn_lock_wait(f.c, NULL));
+    close_fid(&f, b);
+    fixture_free(&f);
+}
+
 static void config_backend_key(void **state)
 {
     (void)state;
@@ -2575,6 +2731,7 @@ int main(void)
         cmocka_unit_test(core_compound_with_cancel),
         cmocka_unit_test(core_echo_with_session_is_verified),
         cmocka_unit_test(core_share_modes),
+        cmocka_unit_test(core_byte_range_locks_over_memory),
         cmocka_unit_test(core_create_contexts),
         cmocka_unit_test(core_change_notify_interim_cancel_and_close),
         cmocka_unit_test(core_change_notify_logoff_cleanup),
