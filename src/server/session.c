@@ -724,7 +724,7 @@ static SMB_WUR smb_status check_signature(struct srv_conn *c, struct srv_req *rq
     struct srv_session *s = rq->sess;
     /* The decision comes from session state (must_sign); the SIGNED flag
      * only says whether the client claims to have signed. */
-    smb_verify_result vr = srv_signer_verify(&s->signer, rq->msg, rq->len, s->signing_required);
+    smb_verify_result vr = srv_req_verify(c, rq->msg, rq->len, &s->signer, s->signing_required);
     if (vr == SMB_VERIFY_VALID)
         rq->signed_ok = true;
     if (smb_verify_acceptable(vr))
