@@ -717,6 +717,18 @@ static void *worker_main(void *arg)
                 if (got[i]->kind == ITEM_FRAME)
                     srv_conn_verify_add(got[i]->lc->core, got[i]->buf, got[i]->len, &vb);
             srv_verify_batch_run(&vb);
+            const struct srv_ctx *vctx = got[0]->lc->ref->ctx;
+            if (vb.n > 1 && vctx->cfg.log_level >= SRV_LOG_DEBUG) {
+                size_t nc = 0;
+                for (size_t k = 0; k < vb.n; k++) {
+                    size_t j = 0;
+                    while (j < k && vb.conn[j] != vb.conn[k])
+                        j++;
+                    nc += j == k;
+                }
+                lg(vctx, SRV_LOG_DEBUG, "event loop %d: %zu WRITE signatures of %zu connection(s) verified in one batch%s",
+                   l->idx, vb.n, nc, vb.any_failed ? ", some refused" : "");
+            }
             struct srv_sign_batch sb;
             sb.n = 0;
             for (int i = 0; i < ng; i++) {
