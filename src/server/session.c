@@ -962,6 +962,19 @@ void srv_conn_fuzz_session(struct srv_conn *c)
     c->sessions = s;
     c->n_sessions++;
 }
+
+/* Give the fuzz session a signing key (a fixed public test key) so that the
+ * signature checks, one at a time and batched, are reached. */
+void srv_conn_fuzz_session_key(struct srv_conn *c, bool required)
+{
+    static const uint8_t key[16] = {0x66, 0x75, 0x7a, 0x7a, 0x2d, 0x6b, 0x65, 0x79,
+                                    0x2d, 0x6e, 0x6f, 0x74, 0x2d, 0x61, 0x2d, 0x6b};
+    struct srv_session *s = session_find(c, 1);
+    if (!s || srv_signer_init(&s->signer, SMB_DIALECT_300, SMB_ALG_AES_CMAC, key, NULL) != SMB_OK)
+        return;
+    s->has_key = true;
+    s->signing_required = required;
+}
 #endif
 
 smb_status srv_conn_input(struct srv_conn *c, const uint8_t *pdu, size_t len, struct srv_buf *out)
