@@ -1189,6 +1189,7 @@ static void do_accept(struct evloop *l, int lfd)
             continue;
         }
         lc->fd = fd;
+        srv_conn_set_local(lc->core, fd); /* the address the client reached ("server spn validation") */
         memcpy(lc->addr, key, sizeof lc->addr);
         lc->counted = true;
         if (t->n_io > 0)

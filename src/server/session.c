@@ -6,6 +6,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <netdb.h>
+#include <sys/socket.h>
 
 #include "base/hex.h"
 #include "server/session_int.h"
@@ -156,6 +158,19 @@ struct srv_conn *srv_conn_new(const struct srv_ctx *ctx, const char *peer)
     c->next_fid = 1;
     c->io_async_after = -1;
     return c;
+}
+
+void srv_conn_set_local(struct srv_conn *c, int fd)
+{
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof ss;
+    char h[sizeof c->local];
+    c->local[0] = 0;
+    if (getsockname(fd, (struct sockaddr *)&ss, &sl) != 0 ||
+        getnameinfo((struct sockaddr *)&ss, sl, h, sizeof h, NULL, 0, NI_NUMERICHOST) != 0)
+        return;
+    const char *a = strncmp(h, "::ffff:", 7) == 0 && strchr(h + 7, '.') ? h + 7 : h; /* IPv4-mapped */
+    memmove(c->local, a, strlen(a) + 1);
 }
 
 static void session_free(struct srv_conn *c, struct srv_session *s)

@@ -91,6 +91,8 @@ void srv_buf_free(struct srv_buf *b);
 struct srv_conn;
 
 struct srv_conn *srv_conn_new(const struct srv_ctx *ctx, const char *peer);
+/* Record the local address of the connection's socket (getsockname). */
+void srv_conn_set_local(struct srv_conn *c, int fd);
 void srv_conn_free(struct srv_conn *c);
 /* Process one PDU (NetBIOS frame body). Responses are appended to out.
  * Returns SMB_OK, or an error meaning "close the connection now" (malformed

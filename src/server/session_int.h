@@ -164,6 +164,7 @@ struct srv_pending {
 struct srv_conn {
     const struct srv_ctx *ctx;
     char peer[64];
+    char local[64]; /* the address the client connected to (numeric), "" unknown */
     bool negotiated, smb2_wildcard_sent;
     uint16_t dialect;
     uint16_t client_secmode;

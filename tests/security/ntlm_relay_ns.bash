@@ -11,8 +11,9 @@
 set -u
 SMBSIGN=$1 D=$2 LEVEL=$3 STUB=$4 VICTIM=${5:-smbclient}
 ip link set lo up || exit 1
-"$SMBSIGN" serve --listen 127.0.0.1:4445 --share "share=$D/share" --users "$D/users" --signing "$LEVEL" \
-    --log-level info >"$D/srv-$LEVEL.out" 2>"$D/srv-$LEVEL.log" &
+# RELAY_SRV_CONF (optional): a config file for the server (-c)
+"$SMBSIGN" serve ${RELAY_SRV_CONF:+-c "$RELAY_SRV_CONF"} --listen 127.0.0.1:4445 --share "share=$D/share" \
+    --users "$D/users" --signing "$LEVEL" --log-level info >"$D/srv-$LEVEL.out" 2>"$D/srv-$LEVEL.log" &
 SP=$!
 # ntlmrelayx reads stdin until EOF in interactive mode: a FIFO we hold open
 mkfifo "$D/stdin-$LEVEL"
