@@ -978,19 +978,25 @@ static uint32_t nb_len_at(const struct smb_cli *c, size_t at)
     return ((uint32_t)c->in[at + 1] << 16) | ((uint32_t)c->in[at + 2] << 8) | c->in[at + 3];
 }
 
-/* Offset of the first frame at or after in_head that is not complete in
- * the input (in_len when every buffered frame is complete). */
-static size_t in_tail(const struct smb_cli *c)
+/* Offset of the first frame at or after `at` that is not complete in the
+ * input (in_len when every buffered frame is complete); *n (may be NULL)
+ * counts the complete ones. */
+static size_t in_walk(const struct smb_cli *c, size_t at, size_t *n)
 {
-    size_t at = c->in_head;
+    size_t k = 0;
     while (c->in_len - at >= SMB_NB_HDR_LEN) {
         uint32_t flen = nb_len_at(c, at);
         if (flen > SMB_CLI_MAX_PDU || c->in_len - at - SMB_NB_HDR_LEN < flen)
             break;
         at += SMB_NB_HDR_LEN + (size_t)flen;
+        k++;
     }
+    if (n)
+        *n = k;
     return at;
 }
+
+static size_t in_tail(const struct smb_cli *c) { return in_walk(c, c->in_head, NULL); }
 
 smb_status smb_cli_in_buf(struct smb_cli *c, uint8_t **p, size_t *room)
 {
@@ -1068,14 +1074,8 @@ bool smb_cli_in_drain_ok(const struct smb_cli *c)
 
 size_t smb_cli_in_frames(const struct smb_cli *c)
 {
-    size_t at = c->in_head + c->in_consumed, n = 0;
-    while (c->in_len - at >= SMB_NB_HDR_LEN) {
-        uint32_t flen = nb_len_at(c, at);
-        if (flen > SMB_CLI_MAX_PDU || c->in_len - at - SMB_NB_HDR_LEN < flen)
-            break;
-        at += SMB_NB_HDR_LEN + (size_t)flen;
-        n++;
-    }
+    size_t n;
+    (void)in_walk(c, c->in_head + c->in_consumed, &n);
     return n;
 }
 

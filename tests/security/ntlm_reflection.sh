@@ -26,45 +26,21 @@ source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/relay.inc"
 relay_setup || exit 0
 
+relay_run smbsign required
+relay_run smbsign auto
+relay_checks reflected
 D0=$D
-D2=$(mk_tmpdir)
-cp -a "$D/." "$D2/"
-printf '[global]\nserver spn validation = yes\n' >"$D2/spn.conf"
-for level in required auto spn; do
-    if [ $level = spn ]; then
-        D=$D2
-        RELAY_SRV_CONF="$D2/spn.conf" timeout 120 unshare -n bash "$NS" "$SMBSIGN" "$D" auto "$D/stub" smbsign \
-            >"$D/ns-auto.out" 2>&1
-        for f in relay shell victim; do mv "$D/$f-auto.out" "$D/$f-spn.out"; done
-        mv "$D/srv-auto.log" "$D/srv-spn.log"
-    else
-        timeout 120 unshare -n bash "$NS" "$SMBSIGN" "$D" "$level" "$D/stub" smbsign >"$D/ns-$level.out" 2>&1
-    fi
-    sed 's/^/# relay: /' "$D/relay-$level.out" | grep -v 'loaded\.\.' | tail -6
-    sed 's/^/# victim: /' "$D/victim-$level.out" | tail -4
-    sed 's/^/# server: /' "$D/srv-$level.log" | grep -v 'event loop' | tail -4
-    [ -e "$D/share/owned.txt" ] && eval "owned_$level=yes" || eval "owned_$level=no"
-    rm -f "$D/share/owned.txt"
-done
-D=$D0
-relay_req=$(cat "$D/relay-required.out") shell_req=$(cat "$D/shell-required.out")
-relay_auto=$(cat "$D/relay-auto.out") shell_auto=$(cat "$D/shell-auto.out")
-check_match "our client's credentials reached our server through the relay (required)" "$relay_req" \
-    "Authenticating against smb://127.0.0.1:4445 as [^ ]*ALICE SUCCEED"
-check_nomatch "signing required: the reflected session lists nothing" "$shell_req" "hello\.txt"
-check_eq "signing required: the reflected session wrote nothing" "$owned_required" no
-check_match "signing required: the server refused the unsigned TREE_CONNECT" "$(cat "$D/srv-required.log")" \
-    "TREE_CONNECT refused: unsigned request on a session that requires signing"
-check_match "twin, signing auto: the relay authenticated as our client's user" "$relay_auto" "ALICE SUCCEED"
-check_match "twin, signing auto: the reflected session lists the share" "$shell_auto" "hello\.txt"
-check_eq "twin, signing auto: the reflected session wrote owned.txt" "$owned_auto" yes
-relay_spn=$(cat "$D2/relay-spn.out") shell_spn=$(cat "$D2/shell-spn.out")
-check_match "spn validation (signing auto): the relay's logon with our client's credentials fails" "$relay_spn" \
-    "Authenticating against smb://127.0.0.1:4445 as [^ ]*ALICE FAILED"
-check_nomatch "spn validation: nothing listed" "$shell_spn" "hello\.txt"
-check_eq "spn validation: nothing written" "$owned_spn" no
-check_match "spn validation: the server names the foreign target" "$(cat "$D2/srv-spn.log")" \
+D=$(mk_tmpdir)
+cp -a "$D0/." "$D/"
+printf '[global]\nserver spn validation = yes\n' >"$D/spn.conf"
+relay_run smbsign auto spn "$D/spn.conf"
+check_match "spn validation (signing auto): the relay's logon with our client's credentials fails" \
+    "$(cat "$D/relay-spn.out")" "Authenticating against smb://127.0.0.1:4445 as [^ ]*ALICE FAILED"
+check_nomatch "spn validation: nothing listed" "$(cat "$D/shell-spn.out")" "hello\.txt"
+check_eq "spn validation: nothing written" "$OWNED_spn" no
+check_match "spn validation: the server names the foreign target" "$(cat "$D/srv-spn.log")" \
     "target name 'cifs/127.0.0.2' is not this server"
+D2=$D D=$D0
 for level in required auto; do
     v=$(cat "$D/victim-$level.out")
     check_nomatch "$level: our client did not accept the relay's session (no listing, no session output)" "$v" \

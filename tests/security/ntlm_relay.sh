@@ -17,23 +17,9 @@ source "$(dirname "$0")/relay.inc"
 relay_setup || exit 0
 
 for level in required auto; do
-    timeout 120 unshare -n bash "$NS" "$SMBSIGN" "$D" "$level" "$D/stub" smbclient >"$D/ns-$level.out" 2>&1
-    sed 's/^/# relay: /' "$D/relay-$level.out" | grep -v 'loaded\.\.' | tail -8
-    sed 's/^/# shell: /' "$D/shell-$level.out" | tail -8
-    sed 's/^/# server: /' "$D/srv-$level.log" | grep -v 'event loop' | tail -6
-    [ -e "$D/share/owned.txt" ] && eval "owned_$level=yes" || eval "owned_$level=no"
+    relay_run smbclient $level
 done
-relay_req=$(cat "$D/relay-required.out") shell_req=$(cat "$D/shell-required.out")
-relay_auto=$(cat "$D/relay-auto.out") shell_auto=$(cat "$D/shell-auto.out")
-check_match "relay reached the server and authenticated as alice (required)" "$relay_req" \
-    "Authenticating against smb://127.0.0.1:4445 as [^ ]*ALICE SUCCEED"
-check_nomatch "signing required: the relayed session lists nothing" "$shell_req" "hello\.txt"
-check_eq "signing required: the relayed session wrote nothing" "$owned_required" no
-check_match "signing required: the server refused the unsigned TREE_CONNECT" "$(cat "$D/srv-required.log")" \
-    "TREE_CONNECT refused: unsigned request on a session that requires signing"
-check_match "twin, signing auto: the relay authenticated" "$relay_auto" "ALICE SUCCEED"
-check_match "twin, signing auto: the relayed session lists the share" "$shell_auto" "hello\.txt"
-check_eq "twin, signing auto: the relayed session wrote owned.txt" "$owned_auto" yes
+relay_checks relayed
 ! grep -qE 'AddressSanitizer|runtime error|LeakSanitizer' "$D"/srv-*.log && ok "server logs sanitizer-clean" ||
     not_ok "server logs sanitizer-clean"
 exit 0

@@ -73,6 +73,15 @@ static void fixed_client(struct smb_ntlm_client *c, const char *pw)
     memset(c->fixed_random_key, 0x55, 16);
 }
 
+/* NEGOTIATE, CHALLENGE (make_challenge) and AUTHENTICATE of client c. */
+static void exchange(struct smb_ntlm_client *c, bool with_ts, uint8_t *neg, size_t *nl, uint8_t *chal, size_t *cl,
+                     uint8_t *auth, size_t *al)
+{
+    assert_int_equal(smb_ntlm_client_negotiate(c, neg, 256, nl), SMB_OK);
+    *cl = make_challenge(chal, 1024, with_ts);
+    assert_int_equal(smb_ntlm_client_authenticate(c, chal, *cl, auth, 2048, al), SMB_OK);
+}
+
 static void ntowfv2_vector(void **state)
 {
     (void)state;
@@ -146,9 +155,7 @@ static void ntlmv2_mic(void **state)
     struct smb_ntlm_client c;
     struct ntlm_verify_result res;
     fixed_client(&c, "Password");
-    assert_int_equal(smb_ntlm_client_negotiate(&c, neg, sizeof neg, &nl), SMB_OK);
-    cl = make_challenge(chal, sizeof chal, true);
-    assert_int_equal(smb_ntlm_client_authenticate(&c, chal, cl, auth, sizeof auth, &al), SMB_OK);
+    exchange(&c, true, neg, &nl, chal, &cl, auth, &al);
     assert_true(c.mic_sent);
     struct ntlm_authenticate a;
     assert_int_equal(smb_ntlm_authenticate_decode(auth, al, &a), SMB_OK);
@@ -194,9 +201,7 @@ static void ntlmv2_target_name(void **state)
         fixed_client(&c, "Password");
         if (with)
             snprintf(c.target_spn, sizeof c.target_spn, "cifs/attacker");
-        assert_int_equal(smb_ntlm_client_negotiate(&c, neg, sizeof neg, &nl), SMB_OK);
-        cl = make_challenge(chal, sizeof chal, true);
-        assert_int_equal(smb_ntlm_client_authenticate(&c, chal, cl, auth, sizeof auth, &al), SMB_OK);
+        exchange(&c, true, neg, &nl, chal, &cl, auth, &al);
         assert_int_equal(smb_ntlm_server_verify(neg, nl, chal, cl, auth, al, nt, &res), SMB_OK);
         assert_string_equal(res.target_name, with ? "cifs/attacker" : "");
         if (with) {

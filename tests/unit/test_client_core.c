@@ -79,7 +79,7 @@ static size_t take_out(struct smb_cli *c, uint8_t *msg, size_t cap)
     return len;
 }
 
-static SMB_WUR smb_status feed(struct smb_cli *c, const uint8_t *msg, size_t len, size_t *nev)
+static void put_frame(struct smb_cli *c, const uint8_t *msg, size_t len)
 {
     uint8_t *p;
     size_t room;
@@ -91,6 +91,11 @@ static SMB_WUR smb_status feed(struct smb_cli *c, const uint8_t *msg, size_t len
     p[3] = (uint8_t)len;
     memcpy(p + 4, msg, len);
     smb_cli_in_commit(c, len + 4);
+}
+
+static SMB_WUR smb_status feed(struct smb_cli *c, const uint8_t *msg, size_t len, size_t *nev)
+{
+    put_frame(c, msg, len);
     return smb_cli_poll(c, nev);
 }
 
@@ -595,20 +600,6 @@ struct rb_run {
     uint64_t tags[RB_MAX];
     uint64_t batch_verified;
 };
-
-static void put_frame(struct smb_cli *c, const uint8_t *msg, size_t len)
-{
-    uint8_t *p;
-    size_t room;
-    assert_int_equal(smb_cli_in_buf(c, &p, &room), SMB_OK);
-    assert_true(room >= len + 4);
-    p[0] = 0;
-    p[1] = (uint8_t)(len >> 16);
-    p[2] = (uint8_t)(len >> 8);
-    p[3] = (uint8_t)len;
-    memcpy(p + 4, msg, len);
-    smb_cli_in_commit(c, len + 4);
-}
 
 static void rb_run(uint16_t dialect, int n, const size_t *dlen, int tamper, bool together, struct rb_run *out)
 {
