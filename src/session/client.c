@@ -998,6 +998,29 @@ static size_t in_walk(const struct smb_cli *c, size_t at, size_t *n)
 
 static size_t in_tail(const struct smb_cli *c) { return in_walk(c, c->in_head, NULL); }
 
+/* Move the unconsumed input to the front of the buffer (a batch's frame
+ * addresses no longer hold: it is dropped). */
+static void in_compact(struct smb_cli *c)
+{
+    if (!c->in_head)
+        return;
+    memmove(c->in, c->in + c->in_head, c->in_len - c->in_head);
+    c->in_len -= c->in_head;
+    c->in_head = 0;
+    c->vb_n = 0;
+}
+
+static SMB_WUR smb_status in_realloc(struct smb_cli *c, size_t cap)
+{
+    uint8_t *n = realloc(c->in, cap);
+    if (!n)
+        return SMB_E_NOMEM;
+    c->in = n;
+    c->in_cap = cap;
+    c->vb_n = 0;
+    return SMB_OK;
+}
+
 smb_status smb_cli_in_buf(struct smb_cli *c, uint8_t **p, size_t *room)
 {
     in_advance(c); /* drop the frame last returned by poll */
@@ -1016,24 +1039,14 @@ smb_status smb_cli_in_buf(struct smb_cli *c, uint8_t **p, size_t *room)
          * next frame's start only, its length then bounds the rest */
         limit = IN_EXTRA;
     }
-    if (c->in_cap - c->in_len < need && c->in_head) {
-        /* room runs out: move the unconsumed input to the front (only a
-         * frame still arriving is here: poll consumed the complete ones) */
-        memmove(c->in, c->in + c->in_head, c->in_len - c->in_head);
-        c->in_len -= c->in_head;
-        c->in_head = 0;
-        c->vb_n = 0;
-    }
+    if (c->in_cap - c->in_len < need)
+        in_compact(c); /* room runs out: only a frame still arriving is here */
     if (c->in_cap - c->in_len < need) {
         size_t cap = c->in_cap;
         while (cap - c->in_len < need)
             cap *= 2;
-        uint8_t *n = realloc(c->in, cap);
-        if (!n)
+        if (in_realloc(c, cap) != SMB_OK)
             return SMB_E_NOMEM;
-        c->in = n;
-        c->in_cap = cap;
-        c->vb_n = 0;
     }
     *p = c->in + c->in_len;
     *room = c->in_cap - c->in_len < limit ? c->in_cap - c->in_len : limit;
@@ -1046,17 +1059,9 @@ smb_status smb_cli_in_batch(struct smb_cli *c, size_t frame_max)
         frame_max = (size_t)SMB_CLI_MAX_PDU + SMB_NB_HDR_LEN;
     size_t want = (SMB_CLI_VBATCH_MAX + 1) * frame_max;
     if (frame_max && want > c->in_cap) {
-        if (c->in_head) { /* keep what is buffered; it moves once, here */
-            memmove(c->in, c->in + c->in_head, c->in_len - c->in_head);
-            c->in_len -= c->in_head;
-            c->in_head = 0;
-        }
-        uint8_t *n = realloc(c->in, want);
-        if (!n)
+        in_compact(c); /* what is buffered moves once, here */
+        if (in_realloc(c, want) != SMB_OK)
             return SMB_E_NOMEM;
-        c->in = n;
-        c->in_cap = want;
-        c->vb_n = 0;
     }
     c->in_frame_max = frame_max;
     return SMB_OK;
