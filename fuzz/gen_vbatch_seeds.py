@@ -2,7 +2,8 @@
 """fuzz/gen_vbatch_seeds.py - seeds for fuzz_srv_conn_input flags bit 3 (the
 verify batch): SMB2 WRITEs signed with the fuzz session's fixed test key
 (srv_conn_fuzz_session_key, AES-CMAC at 3.0), one tampered, one unsigned, one
-compound. usage: gen_vbatch_seeds.py CORPUS_DIR"""
+compound; with a second directory also READ responses for
+fuzz_smb_cli_read_batch. usage: gen_vbatch_seeds.py CORPUS_DIR [CLI_CORPUS_DIR]"""
 import hmac, hashlib, struct, sys, os
 from Cryptodome.Hash import CMAC
 from Cryptodome.Cipher import AES
@@ -37,3 +38,21 @@ seeds = {
 for n, d in seeds.items():
     open(os.path.join(out, n), 'wb').write(d)
 print(sk.hex())
+
+# fuzz_smb_cli_read_batch: first byte = READs pending - 1, then NetBIOS-framed
+# READ responses (MessageId 0.., SessionId 1) signed with the same key, one
+# tampered; a second corpus directory as argv[2]
+if len(sys.argv) > 2:
+    def read_rsp(mid, data):
+        h = bytearray(hdr(8, mid, flags=1))
+        body = struct.pack('<HBBIII', 17, 80, 0, len(data), 0, 0) + data
+        return bytes(h) + body
+    def nb(m):
+        return struct.pack('>I', len(m)) + m
+    rs = [sign(read_rsp(i, bytes([65 + i]) * (100 + 37 * i))) for i in range(4)]
+    t = bytearray(rs[2]); t[-1] ^= 1
+    cdir = sys.argv[2]
+    os.makedirs(cdir, exist_ok=True)
+    open(os.path.join(cdir, 'reads-4-valid'), 'wb').write(bytes([3]) + b''.join(nb(r) for r in rs))
+    open(os.path.join(cdir, 'reads-4-third-tampered'), 'wb').write(bytes([3]) + b''.join(nb(r) for r in rs[:2] + [bytes(t)] + rs[3:]))
+    open(os.path.join(cdir, 'reads-2-unsigned'), 'wb').write(bytes([1]) + nb(read_rsp(0, b'x' * 10)) + nb(rs[1]))

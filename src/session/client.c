@@ -1151,6 +1151,28 @@ static SMB_WUR smb_status vbatch_take(struct smb_cli *c, const uint8_t *msg, siz
     return SMB_E_NOT_FOUND;
 }
 
+#ifdef SMBSIGN_FUZZING
+/* Fuzzing hook (fuzz_smb_cli_read_batch): a READY signing session at 3.0
+ * (AES-CMAC) with a fixed public test key and credits to spare, so that the
+ * batch verification of READ responses is reached without a handshake. */
+smb_status smb_cli_fuzz_ready(struct smb_cli *c)
+{
+    static const uint8_t key[16] = {0x66, 0x75, 0x7a, 0x7a, 0x2d, 0x6b, 0x65, 0x79,
+                                    0x2d, 0x6e, 0x6f, 0x74, 0x2d, 0x61, 0x2d, 0x6b};
+    smb_sign_ctx_free(c->sign);
+    c->sign = NULL;
+    smb_status st = smb_sign_ctx_new_session(&c->sign, SMB_DIALECT_300, SMB_ALG_AES_CMAC, key, 16, NULL);
+    if (st != SMB_OK)
+        return st;
+    c->state = SMB_CLI_READY;
+    c->info.dialect = SMB_DIALECT_300;
+    c->info.signing = true;
+    c->info.session_id = 1;
+    c->credits = 64;
+    return SMB_OK;
+}
+#endif
+
 /* Verify one response element against session state (never its own flag). */
 static SMB_WUR smb_status verify_elem(struct smb_cli *c, const uint8_t *msg, size_t len, const struct smb2_hdr *h,
                               const struct pending *p, bool encrypted)
