@@ -6,12 +6,16 @@
  * Flags bit 0: start with the ready-made session 1 / tree 1 (fuzzing hook,
  * no NTLM exchange); bit 1: READ/WRITE/FLUSH become I/O jobs (bit 2: the
  * interim at once), each run and completed after the next PDU so a CANCEL
- * in between can hit it. `seen` (may be NULL) gets every request PDU with
+ * in between can hit it; bit 3: session 1 gets a signing key (AES-CMAC, a
+ * fixed test key; bit 4: signing required) and every PDU is first offered
+ * to a verify batch (srv_conn_verify_add / srv_verify_batch_run, attached
+ * while it is answered, as the server's worker does). `seen` (may be NULL) gets every request PDU with
  * the output it produced (the job's completion included). Returns how many
  * job completions failed to build their response. */
 #ifndef SMBSIGN_FUZZ_SRV_FUZZ_DRIVE_H
 #define SMBSIGN_FUZZ_SRV_FUZZ_DRIVE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +23,7 @@
 #include "server/session.h"
 
 void srv_conn_fuzz_session(struct srv_conn *c); /* session.c, SMBSIGN_FUZZING only */
+void srv_conn_fuzz_session_key(struct srv_conn *c, bool required);
 
 typedef void (*srv_fuzz_seen_fn)(const uint8_t *req, size_t rlen, const struct srv_buf *out);
 
@@ -30,6 +35,8 @@ static unsigned srv_fuzz_drive(const struct srv_ctx *ctx, const uint8_t *data, s
     struct srv_io_job *job = NULL;
     uint8_t *job_pdu = NULL;
     unsigned job_errors = 0;
+    bool vbatch = false;
+    struct srv_verify_batch vb;
     if (!c)
         return 0;
     if (size > 0) {
@@ -37,6 +44,9 @@ static unsigned srv_fuzz_drive(const struct srv_ctx *ctx, const uint8_t *data, s
             srv_conn_fuzz_session(c);
         if (data[0] & 2)
             srv_conn_set_io_jobs(c, (data[0] & 4) ? 0 : 1000);
+        if ((data[0] & 9) == 9)
+            srv_conn_fuzz_session_key(c, (data[0] & 16) != 0);
+        vbatch = (data[0] & 8) != 0;
         off = 1;
     }
     while (off + 2 <= size) {
@@ -48,7 +58,14 @@ static unsigned srv_fuzz_drive(const struct srv_ctx *ctx, const uint8_t *data, s
         if (!pdu)
             break;
         memcpy(pdu, data + off, n);
+        if (vbatch) {
+            vb.n = 0;
+            srv_conn_verify_add(c, pdu, n, &vb);
+            srv_verify_batch_run(&vb);
+            srv_conn_verify_batch(c, &vb);
+        }
         smb_status st = srv_conn_input(c, pdu, n, &out);
+        srv_conn_verify_batch(c, NULL);
         off += n;
         if (seen)
             seen(pdu, n, &out);

@@ -107,6 +107,7 @@ struct smb_client_session {
     uint64_t requests_signed, responses_verified;
     bool kerberos;                   /* the session was authenticated with Kerberos (else NTLM) */
     uint64_t requests_encrypted, responses_decrypted; /* frames */
+    uint64_t responses_batch_verified; /* of responses_verified: MACs computed in a batch (READs, issue 16) */
 };
 
 struct smb_client_stat {

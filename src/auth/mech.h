@@ -70,6 +70,13 @@ struct smb_auth_server_cfg {
     bool unknown_user_is_guest; /* "map to guest = bad user" */
     const char *keytab;         /* Kerberos: "kerberos keytab" (NULL: the default keytab) */
     const char *realm;          /* Kerberos: "realm"; a client principal of another realm is refused */
+    /* NTLM: "server spn validation" (against relay and reflection, the class
+     * of CVE-2025-33073): the client's MsvAvTargetName must be present and
+     * name this server, cifs/ + server_name, spn_host (the address the
+     * client connected to), the host name, or localhost when spn_host is a
+     * loopback address, compared case-insensitively */
+    bool spn_required;
+    const char *spn_host;
 };
 
 struct smb_auth_identity {

@@ -4,7 +4,10 @@
  * NEGOTIATE, then NTLMv2 verification of its AUTHENTICATE against the NT hash
  * the account lookup returns (MS-NLMP 3.2.5). The mechListMIC is the NTLMSSP
  * MAC with sequence number 0 (MS-NLMP 3.4.4.2, MS-SPNG 3.1.5.1). */
+#include <stdio.h>
 #include <string.h>
+#include <strings.h>
+#include <unistd.h>
 
 #include "auth/mech.h"
 #include "auth/ntlmssp.h"
@@ -47,7 +50,13 @@ static SMB_WUR smb_status ntlm_begin(struct smb_auth_ctx *a, const struct smb_au
     if (a->role == SMB_AUTH_CLIENT) {
         if (!cred)
             return SMB_E_BAD_ARGUMENT;
-        return smb_ntlm_client_init(&s->u.cli, cred->user, cred->domain, cred->password, cred->workstation);
+        smb_status st = smb_ntlm_client_init(&s->u.cli, cred->user, cred->domain, cred->password, cred->workstation);
+        /* the SPN of the server we mean to reach (MS-NLMP 3.1.5.1.2): a
+         * server that checks it refuses our logon relayed elsewhere */
+        if (st == SMB_OK && cred->target && cred->target[0] &&
+            strlen(cred->target) + 5 < sizeof s->u.cli.target_spn)
+            snprintf(s->u.cli.target_spn, sizeof s->u.cli.target_spn, "cifs/%s", cred->target);
+        return st;
     }
     if (!srv || !srv->server_name)
         return SMB_E_BAD_ARGUMENT;
@@ -56,6 +65,29 @@ static SMB_WUR smb_status ntlm_begin(struct smb_auth_ctx *a, const struct smb_au
 }
 
 /* ---------------- server ---------------- */
+
+/* "server spn validation": spn is cifs/NAME (service class case-insensitive,
+ * MS-NLMP 2.2.2.1 names the SPN) with NAME one of this server's names. */
+static bool spn_is_ours(const struct smb_auth_server_cfg *cfg, const char *spn)
+{
+    if (strncasecmp(spn, "cifs/", 5) != 0)
+        return false;
+    const char *n = spn + 5;
+    char host[256];
+    if (cfg->server_name && !strcasecmp(n, cfg->server_name))
+        return true;
+    if (cfg->spn_host && cfg->spn_host[0] && !strcasecmp(n, cfg->spn_host))
+        return true;
+    if (cfg->spn_host && (!strncmp(cfg->spn_host, "127.", 4) || !strcmp(cfg->spn_host, "::1")) &&
+        !strcasecmp(n, "localhost"))
+        return true; /* reached on loopback as localhost */
+    if (gethostname(host, sizeof host) == 0) {
+        host[sizeof host - 1] = 0;
+        if (!strcasecmp(n, host))
+            return true;
+    }
+    return false;
+}
 
 static SMB_WUR smb_status put_av_name(uint8_t *av, size_t cap, size_t *off, uint16_t id, const char *name)
 {
@@ -170,6 +202,12 @@ static SMB_WUR smb_status srv_authenticate(struct smb_auth_ctx *a, struct ntlm_s
     if (st != SMB_OK) {
         smb_wipe(&res, sizeof res);
         smb_auth_set_why(a, "user '%s': %s", user, smb_status_name(st));
+        return SMB_E_LOGON_FAILURE;
+    }
+    if (s->cfg.spn_required && !res.anonymous && !spn_is_ours(&s->cfg, res.target_name)) {
+        smb_auth_set_why(a, "user '%s': target name '%s' is not this server (relayed or reflected logon?)", user,
+                         res.target_name[0] ? res.target_name : "(none)");
+        smb_wipe(&res, sizeof res);
         return SMB_E_LOGON_FAILURE;
     }
     memcpy(s->user, user, ul + 1);

@@ -375,9 +375,13 @@ smb_status smb_ntlm_client_negotiate(struct smb_ntlm_client *c, uint8_t *out, si
     return SMB_OK;
 }
 
-/* Build the client's AV list: the server's pairs (minus EOL and Flags), our
- * MsvAvFlags (MIC present) when a MIC is sent, then EOL (3.1.5.1.2). */
-static SMB_WUR smb_status client_av(const struct ntlm_buf ti, bool mic, uint8_t *out, size_t cap, size_t *olen)
+/* Build the client's AV list: the server's pairs (minus EOL, Flags and any
+ * TargetName), our MsvAvFlags (MIC present) when a MIC is sent, our
+ * MsvAvTargetName (the SPN of the server we meant to reach, so that a server
+ * can refuse an authentication relayed or reflected to it) when spn is not
+ * empty, then EOL (3.1.5.1.2). */
+static SMB_WUR smb_status client_av(const struct ntlm_buf ti, bool mic, const char *spn, uint8_t *out, size_t cap,
+                                    size_t *olen)
 {
     smb_rd r;
     size_t off = 0;
@@ -397,7 +401,16 @@ static SMB_WUR smb_status client_av(const struct ntlm_buf ti, bool mic, uint8_t 
                 avflags = le32(v);
             continue;
         }
+        if (id == MsvAvTargetName)
+            continue;
         if ((st = smb_ntlm_av_put(out, cap, &off, id, v, l)) != SMB_OK)
+            return st;
+    }
+    if (spn && spn[0]) {
+        uint8_t u16[2 * sizeof ((struct smb_ntlm_client *)0)->target_spn];
+        size_t ul;
+        if ((st = smb_utf8_to_utf16le(spn, strlen(spn), u16, sizeof u16, &ul)) != SMB_OK ||
+            (st = smb_ntlm_av_put(out, cap, &off, MsvAvTargetName, u16, ul)) != SMB_OK)
             return st;
     }
     if (mic)
@@ -482,7 +495,7 @@ smb_status smb_ntlm_client_authenticate(struct smb_ntlm_client *c, const uint8_t
     memset(temp + tl, 0, 4);
     tl += 4;
     if (ch.target_info.len) {
-        if ((st = client_av(ch.target_info, mic, temp + tl, sizeof ntresp - 16 - tl - 4, &avl)) != SMB_OK)
+        if ((st = client_av(ch.target_info, mic, c->target_spn, temp + tl, sizeof ntresp - 16 - tl - 4, &avl)) != SMB_OK)
             goto out;
     } else {
         avl = 0;
@@ -632,6 +645,14 @@ smb_status smb_ntlm_server_verify(const uint8_t *neg, size_t nlen, const uint8_t
         }
         res->mic_present = true;
     }
+    /* MsvAvTargetName: the SPN the client meant to reach (covered by the
+     * NTProofStr, so a relay cannot change it); the caller decides */
+    struct ntlm_buf tn;
+    size_t tnl;
+    if (tl > NTLMV2_BLOB_MIN &&
+        smb_ntlm_av_find(temp + NTLMV2_BLOB_MIN, tl - NTLMV2_BLOB_MIN, MsvAvTargetName, &tn) == SMB_OK &&
+        smb_utf16le_to_utf8(tn.p, tn.len, res->target_name, sizeof res->target_name, &tnl) != SMB_OK)
+        res->target_name[0] = 0;
     memcpy(res->session_key, exported, 16);
     st = SMB_OK;
 out:

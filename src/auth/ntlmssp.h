@@ -127,6 +127,7 @@ struct smb_ntlm_client {
     char workstation[64];
     uint8_t nt_hash[16];
     bool anonymous;
+    char target_spn[256];    /* MsvAvTargetName to send ("cifs/HOST"), "" none (MS-NLMP 3.1.5.1.2) */
     uint8_t negotiate[NTLM_MAX_NEGOTIATE];
     size_t negotiate_len;
     uint32_t flags;          /* negotiated (from CHALLENGE) */
@@ -156,6 +157,8 @@ struct ntlm_verify_result {
     bool mic_present;
     uint32_t flags;
     uint8_t session_key[16]; /* ExportedSessionKey (zero for anonymous) */
+    char target_name[256];   /* the client's MsvAvTargetName (SPN) in UTF-8, covered by the
+                                NTProofStr; "" when absent or not representable */
 };
 /*
  * Verify an AUTHENTICATE_MESSAGE against the NEGOTIATE and CHALLENGE this

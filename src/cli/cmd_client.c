@@ -414,6 +414,7 @@ static int do_session(smb_client *c, struct opts *o)
     printf("credits %u\n", s.credits);
     printf("requests-signed %" PRIu64 "\n", s.requests_signed);
     printf("responses-verified %" PRIu64 "\n", s.responses_verified);
+    printf("responses-batch-verified %" PRIu64 "\n", s.responses_batch_verified);
     printf("requests-encrypted %" PRIu64 "\n", s.requests_encrypted);
     printf("responses-decrypted %" PRIu64 "\n", s.responses_decrypted);
     return 0;

@@ -325,6 +325,7 @@ smb_status smb_client_session_info(const smb_client *c, struct smb_client_sessio
     s->credits = i.credits;
     s->requests_signed = i.requests_signed;
     s->responses_verified = i.responses_verified;
+    s->responses_batch_verified = i.responses_batch_verified;
     s->requests_encrypted = i.requests_encrypted;
     s->responses_decrypted = i.responses_decrypted;
     return c->dead;
@@ -847,6 +848,23 @@ static SMB_WUR smb_status issue_write(struct xfer *x)
     return SMB_OK;
 }
 
+/* Read what the socket already holds, without blocking, while the core
+ * has room for whole frames (smb_cli_in_drain_ok); errors and EOF are left
+ * for the next io_step. */
+static void read_ahead(smb_client *c)
+{
+    while (!c->dead && smb_cli_in_drain_ok(c->core)) {
+        uint8_t *p;
+        size_t room;
+        if (smb_cli_in_buf(c->core, &p, &room) != SMB_OK || room == 0)
+            return;
+        ssize_t k = recv(c->fd, p, room, MSG_DONTWAIT);
+        if (k <= 0)
+            return;
+        smb_cli_in_commit(c->core, (size_t)k);
+    }
+}
+
 static SMB_WUR smb_status pipeline(struct xfer *x, bool write)
 {
     smb_client *c = x->c;
@@ -859,6 +877,12 @@ static SMB_WUR smb_status pipeline(struct xfer *x, bool write)
      * sent: up to 8x the one-message AES-CMAC rate for the cost of holding
      * the window in the output queue. */
     bool batch = write && !x->stream && info.signing;
+    /* Likewise the READ responses of the window are verified together when
+     * several are buffered (smb_cli_in_batch): the socket is read ahead,
+     * without blocking, while whole responses fit the reserved room. */
+    bool vbatch = !write && !x->stream && info.signing && !info.encrypting && c->window > 1;
+    if (vbatch && smb_cli_in_batch(c->core, (size_t)x->chunk + 4096) != SMB_OK)
+        vbatch = false; /* no room: one response at a time, as before */
     for (;;) {
         /* fill the window */
         unsigned window = x->stream ? 1 : c->window;
@@ -910,6 +934,8 @@ static SMB_WUR smb_status pipeline(struct xfer *x, bool write)
             return core_failed(c);
         if (!progressed && (st = io_step(c)) != SMB_OK)
             return st;
+        if (vbatch)
+            read_ahead(c);
     }
     return x->st;
 }

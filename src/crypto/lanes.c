@@ -515,6 +515,7 @@ typedef struct sha_lane {
     uint32_t h[8];
     const uint8_t *p;
     size_t run, stride;
+    size_t tail; /* message bytes that go with the padding (0..64) */
     uint8_t buf[128];
 } sha_lane;
 
@@ -539,7 +540,15 @@ static void sha_assign(sha_lane *ln, smb_mac_msg *m)
     if (m) {
         ln->k = m->key;
         memcpy(ln->h, ln->k->inner.h, sizeof ln->h); /* after the key^ipad block */
-        cur_init(&ln->c, m, m->len / 64);
+        /* A length that is a multiple of 64 keeps its last block for the
+         * tail run (the block and its padding block in one call): a 64-byte
+         * message (an SMB2 header alone) takes 2 calls instead of 3, with
+         * the same 3 compressions. */
+        size_t db = m->len / 64;
+        if (db > 0 && m->len % 64 == 0)
+            db--;
+        ln->tail = m->len - 64 * db;
+        cur_init(&ln->c, m, db);
         ln->phase = SHA_DATA;
     }
 }
@@ -554,11 +563,11 @@ static int sha_refill(sha_lane *ln)
     }
     if (ln->phase == SHA_DATA) {
         /* FIPS 180-4 5.1.1: tail, 0x80, zeros, 64-bit bit length of key block + message */
-        size_t t = ln->m->len % 64;
-        memset(ln->buf, 0, sizeof ln->buf);
-        cur_copy(&ln->c, ln->buf, t);
-        ln->buf[t] = 0x80;
+        size_t t = ln->tail;
         ln->run = t + 9 <= 64 ? 1 : 2;
+        cur_copy(&ln->c, ln->buf, t);
+        memset(ln->buf + t, 0, 64 * ln->run - t);
+        ln->buf[t] = 0x80;
         put_be64(ln->buf + 64 * ln->run - 8, ((uint64_t)ln->m->len + 64) * 8);
         ln->p = ln->buf;
         ln->stride = 64;
@@ -566,7 +575,7 @@ static int sha_refill(sha_lane *ln)
         return 1;
     }
     if (ln->phase == SHA_TAIL) {
-        memset(ln->buf, 0, sizeof ln->buf);
+        memset(ln->buf + 32, 0, 64 - 32);
         for (int i = 0; i < 8; i++)
             put_be32(ln->buf + 4 * i, ln->h[i]);
         ln->buf[32] = 0x80;

@@ -294,6 +294,10 @@ static int global_key(struct load_ctx *lc, const char *k, const char *v)
         if (parse_bool(v, &b))
             FAIL("reject unencrypted access: '%s' is not yes|no", v);
         c->reject_unencrypted = b;
+    } else if (!strcmp(k, "server spn validation")) { /* against relay/reflection (tests/security/ntlm_reflection.sh) */
+        if (parse_bool(v, &b))
+            FAIL("server spn validation: '%s' is not yes|no", v);
+        c->spn_validation = b;
     } else if (!strcmp(k, "guest ok")) {
         if (parse_bool(v, &b))
             FAIL("guest ok: '%s' is not yes|no", v);

@@ -627,17 +627,22 @@ static uint64_t earliest_deadline(const struct evloop *l)
     return d;
 }
 
-/* A lone SMB2 READ frame (no compound), or a finished job: answering it
- * creates, frees or re-keys no session, so the MACs of its response may wait
- * for the worker's batch (the signing contexts stay alive until the batch
- * runs). Anything else is answered and signed on its own. */
+/* A lone SMB2 READ or WRITE frame (no compound), or a finished job:
+ * answering it creates, frees or re-keys no session, so the MACs of its
+ * response may wait for the worker's batch (the signing contexts stay alive
+ * until the batch runs), and a WRITE's signature may be verified in the
+ * pass's verify batch beforehand. Anything else is answered and signed on
+ * its own. */
 static bool batchable(const struct item *it)
 {
     if (it->kind == ITEM_JOB)
         return true;
     const uint8_t *p = it->buf;
-    return it->kind == ITEM_FRAME && p && it->len >= 64 && memcmp(p, "\xfeSMB", 4) == 0 &&
-           (p[12] | p[13] << 8) == 0x0008 /* SMB2 READ */ && (p[20] | p[21] | p[22] | p[23]) == 0 /* NextCommand */;
+    if (it->kind != ITEM_FRAME || !p || it->len < 64 || memcmp(p, "\xfeSMB", 4) != 0 ||
+        (p[20] | p[21] | p[22] | p[23]) != 0 /* NextCommand */)
+        return false;
+    unsigned cmd = p[12] | p[13] << 8;
+    return cmd == 0x0008 /* SMB2 READ */ || cmd == 0x0009 /* SMB2 WRITE */;
 }
 
 /* Worker: answer one item (its response in it->out). */
@@ -730,12 +735,34 @@ static void *worker_main(void *arg)
             while (ng < SRV_SIGN_BATCH_MAX && l->todo.head && batchable(l->todo.head))
                 got[ng++] = fifo_pop(&l->todo);
             pthread_mutex_unlock(&l->mu);
+            /* the signatures of the pass's WRITE requests are verified
+             * together first (srv_conn_verify_add takes only what may be) */
+            struct srv_verify_batch vb;
+            vb.n = 0;
+            for (int i = 0; i < ng; i++)
+                if (got[i]->kind == ITEM_FRAME)
+                    srv_conn_verify_add(got[i]->lc->core, got[i]->buf, got[i]->len, &vb);
+            srv_verify_batch_run(&vb);
+            const struct srv_ctx *vctx = got[0]->lc->ref->ctx;
+            if (vb.n > 1 && vctx->cfg.log_level >= SRV_LOG_DEBUG) {
+                size_t nc = 0;
+                for (size_t k = 0; k < vb.n; k++) {
+                    size_t j = 0;
+                    while (j < k && vb.conn[j] != vb.conn[k])
+                        j++;
+                    nc += j == k;
+                }
+                lg(vctx, SRV_LOG_DEBUG, "event loop %d: %zu WRITE signatures of %zu connection(s) verified in one batch%s",
+                   l->idx, vb.n, nc, vb.any_failed ? ", some refused" : "");
+            }
             struct srv_sign_batch sb;
             sb.n = 0;
             for (int i = 0; i < ng; i++) {
                 srv_conn_sign_batch(got[i]->lc->core, &sb);
+                srv_conn_verify_batch(got[i]->lc->core, vb.n ? &vb : NULL);
                 sb.cur_tag = i;
                 worker_answer(l, got[i]);
+                srv_conn_verify_batch(got[i]->lc->core, NULL);
                 srv_conn_sign_batch(got[i]->lc->core, NULL);
             }
             if (sb.n && srv_sign_batch_run(&sb) != SMB_OK) {
@@ -1198,6 +1225,7 @@ static void do_accept(struct evloop *l, int lfd)
             continue;
         }
         lc->fd = fd;
+        srv_conn_set_local(lc->core, fd); /* the address the client reached ("server spn validation") */
         memcpy(lc->addr, key, sizeof lc->addr);
         lc->counted = true;
         if (t->n_io > 0)

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <netdb.h>
+#include <sys/socket.h>
 
 #include "base/hex.h"
 #include "server/session_int.h"
@@ -156,6 +158,19 @@ struct srv_conn *srv_conn_new(const struct srv_ctx *ctx, const char *peer)
     c->next_fid = 1;
     c->io_async_after = -1;
     return c;
+}
+
+void srv_conn_set_local(struct srv_conn *c, int fd)
+{
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof ss;
+    char h[sizeof c->local];
+    c->local[0] = 0;
+    if (getsockname(fd, (struct sockaddr *)&ss, &sl) != 0 ||
+        getnameinfo((struct sockaddr *)&ss, sl, h, sizeof h, NULL, 0, NI_NUMERICHOST) != 0)
+        return;
+    const char *a = strncmp(h, "::ffff:", 7) == 0 && strchr(h + 7, '.') ? h + 7 : h; /* IPv4-mapped */
+    memmove(c->local, a, strlen(a) + 1);
 }
 
 static void session_free(struct srv_conn *c, struct srv_session *s)
@@ -724,7 +739,7 @@ static SMB_WUR smb_status check_signature(struct srv_conn *c, struct srv_req *rq
     struct srv_session *s = rq->sess;
     /* The decision comes from session state (must_sign); the SIGNED flag
      * only says whether the client claims to have signed. */
-    smb_verify_result vr = srv_signer_verify(&s->signer, rq->msg, rq->len, s->signing_required);
+    smb_verify_result vr = srv_req_verify(c, rq->msg, rq->len, &s->signer, s->signing_required);
     if (vr == SMB_VERIFY_VALID)
         rq->signed_ok = true;
     if (smb_verify_acceptable(vr))
@@ -961,6 +976,19 @@ void srv_conn_fuzz_session(struct srv_conn *c)
     s->next = c->sessions;
     c->sessions = s;
     c->n_sessions++;
+}
+
+/* Give the fuzz session a signing key (a fixed public test key) so that the
+ * signature checks, one at a time and batched, are reached. */
+void srv_conn_fuzz_session_key(struct srv_conn *c, bool required)
+{
+    static const uint8_t key[16] = {0x66, 0x75, 0x7a, 0x7a, 0x2d, 0x6b, 0x65, 0x79,
+                                    0x2d, 0x6e, 0x6f, 0x74, 0x2d, 0x61, 0x2d, 0x6b};
+    struct srv_session *s = session_find(c, 1);
+    if (!s || srv_signer_init(&s->signer, SMB_DIALECT_300, SMB_ALG_AES_CMAC, key, NULL) != SMB_OK)
+        return;
+    s->has_key = true;
+    s->signing_required = required;
 }
 #endif
 

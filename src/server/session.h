@@ -96,6 +96,8 @@ void srv_buf_free(struct srv_buf *b);
 struct srv_conn;
 
 struct srv_conn *srv_conn_new(const struct srv_ctx *ctx, const char *peer);
+/* Record the local address of the connection's socket (getsockname). */
+void srv_conn_set_local(struct srv_conn *c, int fd);
 void srv_conn_free(struct srv_conn *c);
 /* Process one PDU (NetBIOS frame body). Responses are appended to out.
  * Returns SMB_OK, or an error meaning "close the connection now" (malformed
@@ -193,5 +195,29 @@ struct srv_sign_batch {
 };
 void srv_conn_sign_batch(struct srv_conn *c, struct srv_sign_batch *b); /* NULL: detach */
 SMB_WUR smb_status srv_sign_batch_run(struct srv_sign_batch *b);
+
+/*
+ * Batch verification of requests (issue 16; server/session_vbatch.c). Before
+ * answering the frames of one pass, the adapter offers each lone request
+ * frame (srv_conn_verify_add: only plain SMB2 WRITEs on a valid session with
+ * its key are taken; never encrypted, SMB1, compound or pre-key frames),
+ * runs srv_verify_batch_run once, and attaches the batch to each connection
+ * while it answers that connection's frames (srv_conn_verify_batch). The
+ * signature check then uses its frame's result when the frame, the session's
+ * context and must_sign all match, else verifies on its own as before. The
+ * frames of one batch must change no session (no SESSION_SETUP, LOGOFF,
+ * NEGOTIATE among them), and their buffers must not change until answered.
+ */
+struct srv_verify_batch {
+    size_t n;
+    bool any_failed; /* some element did not verify (each is refused on its own) */
+    struct srv_conn *conn[SRV_SIGN_BATCH_MAX];
+    bool used[SRV_SIGN_BATCH_MAX];
+    struct iovec v[SRV_SIGN_BATCH_MAX];
+    smb2_batch_msg m[SRV_SIGN_BATCH_MAX];
+};
+void srv_conn_verify_add(struct srv_conn *c, const uint8_t *pdu, size_t len, struct srv_verify_batch *b);
+void srv_verify_batch_run(struct srv_verify_batch *b);
+void srv_conn_verify_batch(struct srv_conn *c, struct srv_verify_batch *b); /* NULL: detach */
 
 #endif

@@ -61,7 +61,9 @@ static SMB_WUR smb_status begin_mech(struct srv_conn *c, struct srv_session *s, 
                                       .max_user_len = SRV_USER_NAME_MAX,
                                       .unknown_user_is_guest = c->ctx->cfg.guest_ok,
                                       .keytab = c->ctx->cfg.krb5_keytab[0] ? c->ctx->cfg.krb5_keytab : NULL,
-                                      .realm = c->ctx->cfg.realm[0] ? c->ctx->cfg.realm : NULL};
+                                      .realm = c->ctx->cfg.realm[0] ? c->ctx->cfg.realm : NULL,
+                                      .spn_required = c->ctx->cfg.spn_validation,
+                                      .spn_host = c->local};
     /* the mechanism's state lives only while the exchange runs: an idle
      * session does not carry it */
     if (!s->auth && !(s->auth = calloc(1, sizeof *s->auth)))

@@ -42,6 +42,11 @@ void srv_signer_free(struct srv_signer *s);
 SMB_WUR smb_status srv_signer_sign(struct srv_signer *s, uint8_t *msg, size_t len);
 /* Verify one request element; must_sign comes from session state. */
 smb_verify_result srv_signer_verify(struct srv_signer *s, const uint8_t *msg, size_t len, bool must_sign);
+/* The one mapping of a verification (status, result) to the server's verdict. */
+smb_verify_result srv_verify_outcome(smb_status st, smb_verify_result res, bool must_sign);
+/* Verify one request element with sg: the attached batch's result for this
+ * frame when there is one (session_vbatch.c), else srv_signer_verify. */
+smb_verify_result srv_req_verify(struct srv_conn *c, const uint8_t *msg, size_t len, struct srv_signer *sg, bool must);
 
 /* ---- state ---- */
 enum srv_sess_state { SESS_IN_PROGRESS = 0, SESS_VALID = 1, SESS_LOGGED_OFF = 2 };
@@ -166,6 +171,7 @@ struct srv_pending {
 struct srv_conn {
     const struct srv_ctx *ctx;
     char peer[64];
+    char local[64]; /* the address the client connected to (numeric), "" unknown */
     bool negotiated, smb2_wildcard_sent;
     uint16_t dialect;
     uint16_t client_secmode;
@@ -204,6 +210,7 @@ struct srv_conn {
     bool io_cancelled;           /* a CANCEL stopped a queued job (srv_conn_take_io_cancel) */
     struct srv_smb1 *smb1; /* SMB1 connection state (server/smb1_server.c), NULL for SMB2 */
     struct srv_sign_batch *sign_batch; /* srv_conn_sign_batch: MACs of finished frames wait here */
+    struct srv_verify_batch *verify_batch; /* srv_conn_verify_batch: MACs of this pass's WRITEs, computed */
 };
 
 /* One request element being processed. */

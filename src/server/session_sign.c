@@ -27,12 +27,18 @@ smb_status srv_signer_sign(struct srv_signer *s, uint8_t *msg, size_t len)
     return smb2_sign(s->ctx, msg, len);
 }
 
-smb_verify_result srv_signer_verify(struct srv_signer *s, const uint8_t *msg, size_t len, bool must_sign)
+smb_verify_result srv_verify_outcome(smb_status st, smb_verify_result res, bool must_sign)
 {
-    smb_verify_result res = SMB_VERIFY_BAD_SIGNATURE;
-    if (smb2_verify(s->ctx, msg, len, must_sign, &res, NULL, NULL) != SMB_OK)
+    if (st != SMB_OK)
         return SMB_VERIFY_BAD_SIGNATURE;
     if (res == SMB_VERIFY_NOT_SUBJECT && must_sign)
         return SMB_VERIFY_UNSIGNED_BUT_REQUIRED;
     return res;
+}
+
+smb_verify_result srv_signer_verify(struct srv_signer *s, const uint8_t *msg, size_t len, bool must_sign)
+{
+    smb_verify_result res = SMB_VERIFY_BAD_SIGNATURE;
+    smb_status st = smb2_verify(s->ctx, msg, len, must_sign, &res, NULL, NULL);
+    return srv_verify_outcome(st, res, must_sign);
 }

@@ -93,6 +93,13 @@ struct smb_cli {
     uint8_t *in;
     size_t in_len, in_cap;
     size_t in_consumed; /* bytes of the frame last returned by poll */
+    size_t in_head;     /* start of the unconsumed input: frames before it were handed out */
+    size_t in_frame_max; /* smb_cli_in_batch: the largest frame expected, 0 = off */
+    /* batch verification of buffered lone READ responses (issue 16) */
+    size_t vb_n;
+    bool vb_used[SMB_CLI_VBATCH_MAX];
+    struct iovec vb_v[SMB_CLI_VBATCH_MAX];
+    smb2_batch_msg vb_m[SMB_CLI_VBATCH_MAX];
     struct smb_cli_event ev[SMB_CLI_MAX_COMPOUND];
 };
 
@@ -1056,37 +1063,127 @@ static SMB_WUR smb_status on_session_setup(struct smb_cli *c, const struct smb_c
 
 /* ---------------- input ---------------- */
 
+/* Hand out the frame last returned by poll: the unconsumed input starts
+ * after it. Nothing moves; an empty input starts over at offset 0. */
+static void in_advance(struct smb_cli *c)
+{
+    c->in_head += c->in_consumed;
+    c->in_consumed = 0;
+    if (c->in_head == c->in_len) {
+        c->in_head = c->in_len = 0;
+        c->vb_n = 0;
+    }
+}
+
+static uint32_t nb_len_at(const struct smb_cli *c, size_t at)
+{
+    return ((uint32_t)c->in[at + 1] << 16) | ((uint32_t)c->in[at + 2] << 8) | c->in[at + 3];
+}
+
+/* Offset of the first frame at or after `at` that is not complete in the
+ * input (in_len when every buffered frame is complete); *n (may be NULL)
+ * counts the complete ones. */
+static size_t in_walk(const struct smb_cli *c, size_t at, size_t *n)
+{
+    size_t k = 0;
+    while (c->in_len - at >= SMB_NB_HDR_LEN) {
+        uint32_t flen = nb_len_at(c, at);
+        if (flen > SMB_CLI_MAX_PDU || c->in_len - at - SMB_NB_HDR_LEN < flen)
+            break;
+        at += SMB_NB_HDR_LEN + (size_t)flen;
+        k++;
+    }
+    if (n)
+        *n = k;
+    return at;
+}
+
+static size_t in_tail(const struct smb_cli *c) { return in_walk(c, c->in_head, NULL); }
+
+/* Move the unconsumed input to the front of the buffer (a batch's frame
+ * addresses no longer hold: it is dropped). */
+static void in_compact(struct smb_cli *c)
+{
+    if (!c->in_head)
+        return;
+    memmove(c->in, c->in + c->in_head, c->in_len - c->in_head);
+    c->in_len -= c->in_head;
+    c->in_head = 0;
+    c->vb_n = 0;
+}
+
+static SMB_WUR smb_status in_realloc(struct smb_cli *c, size_t cap)
+{
+    uint8_t *n = realloc(c->in, cap);
+    if (!n)
+        return SMB_E_NOMEM;
+    c->in = n;
+    c->in_cap = cap;
+    c->vb_n = 0;
+    return SMB_OK;
+}
+
 smb_status smb_cli_in_buf(struct smb_cli *c, uint8_t **p, size_t *room)
 {
-    /* drop the frame last returned by poll */
-    if (c->in_consumed) {
-        memmove(c->in, c->in + c->in_consumed, c->in_len - c->in_consumed);
-        c->in_len -= c->in_consumed;
-        c->in_consumed = 0;
-    }
+    in_advance(c); /* drop the frame last returned by poll */
     /* While a frame's length is known, offer exactly the rest of that frame,
      * so large READ responses land in place and never need moving. */
     size_t need = IN_EXTRA, limit = SIZE_MAX;
-    if (c->in_len >= SMB_NB_HDR_LEN) {
-        uint32_t flen = ((uint32_t)c->in[1] << 16) | ((uint32_t)c->in[2] << 8) | c->in[3];
-        if (flen <= SMB_CLI_MAX_PDU && SMB_NB_HDR_LEN + (size_t)flen > c->in_len) {
-            need = SMB_NB_HDR_LEN + (size_t)flen - c->in_len;
+    size_t tail = in_tail(c);
+    if (c->in_len - tail >= SMB_NB_HDR_LEN) {
+        uint32_t flen = nb_len_at(c, tail);
+        if (flen <= SMB_CLI_MAX_PDU) {
+            need = tail + SMB_NB_HDR_LEN + (size_t)flen - c->in_len;
             limit = need;
         }
+    } else if (tail > c->in_head) {
+        /* complete frames wait for poll (smb_cli_in_drain_ok): read the
+         * next frame's start only, its length then bounds the rest */
+        limit = IN_EXTRA;
     }
+    if (c->in_cap - c->in_len < need)
+        in_compact(c); /* room runs out: only a frame still arriving is here */
     if (c->in_cap - c->in_len < need) {
         size_t cap = c->in_cap;
         while (cap - c->in_len < need)
             cap *= 2;
-        uint8_t *n = realloc(c->in, cap);
-        if (!n)
+        if (in_realloc(c, cap) != SMB_OK)
             return SMB_E_NOMEM;
-        c->in = n;
-        c->in_cap = cap;
     }
     *p = c->in + c->in_len;
     *room = c->in_cap - c->in_len < limit ? c->in_cap - c->in_len : limit;
     return SMB_OK;
+}
+
+smb_status smb_cli_in_batch(struct smb_cli *c, size_t frame_max)
+{
+    if (frame_max > (size_t)SMB_CLI_MAX_PDU + SMB_NB_HDR_LEN)
+        frame_max = (size_t)SMB_CLI_MAX_PDU + SMB_NB_HDR_LEN;
+    size_t want = (SMB_CLI_VBATCH_MAX + 1) * frame_max;
+    if (frame_max && want > c->in_cap) {
+        in_compact(c); /* what is buffered moves once, here */
+        if (in_realloc(c, want) != SMB_OK)
+            return SMB_E_NOMEM;
+    }
+    c->in_frame_max = frame_max;
+    return SMB_OK;
+}
+
+bool smb_cli_in_drain_ok(const struct smb_cli *c)
+{
+    if (!c->in_frame_max || smb_cli_in_frames(c) >= SMB_CLI_VBATCH_MAX)
+        return false;
+    size_t tail = in_tail(c);
+    if (c->in_len - tail >= SMB_NB_HDR_LEN) /* a frame is arriving: its rest must fit */
+        return c->in_cap - c->in_len >= tail + SMB_NB_HDR_LEN + (size_t)nb_len_at(c, tail) - c->in_len;
+    return c->in_cap - c->in_len >= c->in_frame_max + IN_EXTRA; /* a whole new frame fits */
+}
+
+size_t smb_cli_in_frames(const struct smb_cli *c)
+{
+    size_t n;
+    (void)in_walk(c, c->in_head + c->in_consumed, &n);
+    return n;
 }
 
 void smb_cli_in_commit(struct smb_cli *c, size_t n) { c->in_len += n; }
@@ -1097,6 +1194,86 @@ static void add_credits(struct smb_cli *c, uint16_t grant)
     if (c->credits > SMB_CLI_MAX_CREDITS)
         c->credits = SMB_CLI_MAX_CREDITS;
 }
+
+/* Batch verification of READ responses (issue 16). Before the first frame
+ * of a run is handled, the complete frames buffered from it on that are
+ * lone (NextCommand 0), plain (no transform) SMB2 READ responses of a
+ * signing session in READY state are verified in one smb2_verify_batch
+ * (interleaved lanes). verify_elem then takes its frame's result (same
+ * frame address and length, same context, same must_sign, once); anything
+ * else is verified on its own. Only READ responses are taken: they change
+ * no key, so the state the batch used is the state each frame meets. The
+ * checks around the MAC (SessionId, encryption, pending request) stay in
+ * verify_elem and poll. */
+static void vbatch_collect(struct smb_cli *c)
+{
+    c->vb_n = 0;
+    if (c->state != SMB_CLI_READY || !c->sign || c->info.encrypting)
+        return;
+    size_t at = c->in_head;
+    while (c->vb_n < SMB_CLI_VBATCH_MAX && c->in_len - at >= SMB_NB_HDR_LEN) {
+        uint32_t flen = nb_len_at(c, at);
+        if (c->in[at] != SMB_NB_SESSION_MESSAGE || flen > SMB_CLI_MAX_PDU || c->in_len - at - SMB_NB_HDR_LEN < flen)
+            break;
+        const uint8_t *m = c->in + at + SMB_NB_HDR_LEN;
+        if (flen < SMB2_HDR_LEN || memcmp(m, SMB2_MAGIC, 4) != 0 || le16(m + 12) != SMB2_READ ||
+            le32(m + 20) != 0 /* NextCommand */)
+            break;
+        size_t k = c->vb_n++;
+        c->vb_v[k] = (struct iovec){(void *)(uintptr_t)m, flen};
+        c->vb_m[k] = (smb2_batch_msg){.ctx = c->sign, .iov = &c->vb_v[k], .iovcnt = 1, .must_sign = c->info.signing};
+        c->vb_used[k] = false;
+        at += SMB_NB_HDR_LEN + (size_t)flen;
+    }
+    if (c->vb_n < 2) { /* one frame: the one-message path is as fast */
+        c->vb_n = 0;
+        return;
+    }
+    /* each element keeps its own outcome; the overall status repeats the
+     * first failing element's, which verify_elem reports for that frame */
+    smb_status first = smb2_verify_batch(c->vb_m, c->vb_n);
+    (void)first;
+}
+
+/* The batch's outcome for this frame: SMB_OK with *vr, the element's error
+ * status, or SMB_E_NOT_FOUND when the frame was not in the batch. */
+static SMB_WUR smb_status vbatch_take(struct smb_cli *c, const uint8_t *msg, size_t len, bool must,
+                                      smb_verify_result *vr)
+{
+    for (size_t k = 0; k < c->vb_n; k++) {
+        if (c->vb_used[k] || c->vb_v[k].iov_base != (const void *)msg || c->vb_v[k].iov_len != len ||
+            c->vb_m[k].ctx != c->sign || c->vb_m[k].must_sign != must)
+            continue;
+        c->vb_used[k] = true;
+        *vr = c->vb_m[k].result;
+        if (c->vb_m[k].status == SMB_OK && *vr == SMB_VERIFY_VALID)
+            c->info.responses_batch_verified++;
+        return c->vb_m[k].status;
+    }
+    return SMB_E_NOT_FOUND;
+}
+
+#ifdef SMBSIGN_FUZZING
+/* Fuzzing hook (fuzz_smb_cli_read_batch): a READY signing session at 3.0
+ * (AES-CMAC) with a fixed public test key and credits to spare, so that the
+ * batch verification of READ responses is reached without a handshake. */
+smb_status smb_cli_fuzz_ready(struct smb_cli *c)
+{
+    static const uint8_t key[16] = {0x66, 0x75, 0x7a, 0x7a, 0x2d, 0x6b, 0x65, 0x79,
+                                    0x2d, 0x6e, 0x6f, 0x74, 0x2d, 0x61, 0x2d, 0x6b};
+    smb_sign_ctx_free(c->sign);
+    c->sign = NULL;
+    smb_status st = smb_sign_ctx_new_session(&c->sign, SMB_DIALECT_300, SMB_ALG_AES_CMAC, key, 16, NULL);
+    if (st != SMB_OK)
+        return st;
+    c->state = SMB_CLI_READY;
+    c->info.dialect = SMB_DIALECT_300;
+    c->info.signing = true;
+    c->info.session_id = 1;
+    c->credits = 64;
+    return SMB_OK;
+}
+#endif
 
 /* Verify one response element against session state (never its own flag). */
 static SMB_WUR smb_status verify_elem(struct smb_cli *c, const uint8_t *msg, size_t len, const struct smb2_hdr *h,
@@ -1121,7 +1298,9 @@ static SMB_WUR smb_status verify_elem(struct smb_cli *c, const uint8_t *msg, siz
         return SMB_OK; /* handled by the session setup logic */
     bool must = c->info.signing;
     smb_verify_result vr;
-    smb_status st = smb2_verify(c->sign, msg, len, must, &vr, NULL, NULL);
+    smb_status st = vbatch_take(c, msg, len, must, &vr);
+    if (st == SMB_E_NOT_FOUND)
+        st = smb2_verify(c->sign, msg, len, must, &vr, NULL, NULL);
     if (st != SMB_OK)
         return fail(c, st, "malformed response");
     if (vr == SMB_VERIFY_BAD_SIGNATURE)
@@ -1139,29 +1318,28 @@ smb_status smb_cli_poll(struct smb_cli *c, size_t *nev)
     *nev = 0;
     if (c->state == SMB_CLI_FAILED)
         return c->err;
-    if (c->in_consumed) {
-        memmove(c->in, c->in + c->in_consumed, c->in_len - c->in_consumed);
-        c->in_len -= c->in_consumed;
-        c->in_consumed = 0;
-    }
-    if (c->in_len < SMB_NB_HDR_LEN)
+    in_advance(c);
+    if (c->in_len - c->in_head < SMB_NB_HDR_LEN)
         return SMB_E_PENDING;
     smb_rd r;
     uint8_t type;
     uint32_t flen;
-    rd_init(&r, c->in, SMB_NB_HDR_LEN);
+    rd_init(&r, c->in + c->in_head, SMB_NB_HDR_LEN);
     if ((st = smb_nb_hdr_decode(&r, &type, &flen)) != SMB_OK)
         return fail(c, SMB_E_INVALID_NETWORK_RESPONSE, "bad NetBIOS framing");
     if (flen > SMB_CLI_MAX_PDU)
         return fail(c, SMB_E_INVALID_NETWORK_RESPONSE, "frame larger than the cap");
-    if (c->in_len < SMB_NB_HDR_LEN + (size_t)flen)
+    if (c->in_len - c->in_head < SMB_NB_HDR_LEN + (size_t)flen)
         return SMB_E_PENDING;
     c->in_consumed = SMB_NB_HDR_LEN + flen;
     if (type == SMB_NB_KEEPALIVE)
         return SMB_OK;
     if (type != SMB_NB_SESSION_MESSAGE)
         return fail(c, SMB_E_INVALID_NETWORK_RESPONSE, "unexpected NetBIOS packet type");
-    uint8_t *pdu = c->in + SMB_NB_HDR_LEN;
+    uint8_t *pdu = c->in + c->in_head + SMB_NB_HDR_LEN;
+    if (!c->vb_n || pdu < (uint8_t *)c->vb_v[0].iov_base ||
+        pdu >= (uint8_t *)c->vb_v[c->vb_n - 1].iov_base + c->vb_v[c->vb_n - 1].iov_len)
+        vbatch_collect(c); /* this frame starts a new run */
     bool encrypted = false;
     if (smb_crypt_is_transform(pdu, flen)) {
         /* MS-SMB2 3.2.5.1.1.1: decrypt with the session's key; any failure

@@ -127,6 +127,7 @@ struct smb_cli_info {
     bool kerberos;                /* authenticated with Kerberos */
     uint64_t requests_encrypted;  /* frames (message or chain) this core encrypted */
     uint64_t responses_decrypted; /* frames that decrypted and verified */
+    uint64_t responses_batch_verified; /* of responses_verified: the MAC came from a batch */
 };
 
 struct smb_cli;
@@ -148,6 +149,20 @@ void smb_cli_out_consume(struct smb_cli *c, size_t n);
 /* Input: where to receive up to *room bytes, then commit what arrived. */
 SMB_WUR smb_status smb_cli_in_buf(struct smb_cli *c, uint8_t **p, size_t *room);
 void smb_cli_in_commit(struct smb_cli *c, size_t n);
+/* Batch verification of READ responses (issue 16). Before poll handles the
+ * first of a run of buffered, complete, lone, plain SMB2 READ responses of
+ * a signing session, it verifies all of them (up to SMB_CLI_VBATCH_MAX) in
+ * one smb2_verify_batch; each frame still gets every other check and its
+ * own outcome (a bad one fails the core as before). Frames pile up only if
+ * the adapter reads ahead: smb_cli_in_batch(c, frame_max) reserves room for
+ * SMB_CLI_VBATCH_MAX + 1 frames of up to frame_max bytes (0: off), and
+ * while smb_cli_in_drain_ok says so the adapter may read more before it
+ * polls (a frame is started only when all of it fits, so nothing buffered
+ * moves). smb_cli_in_frames: complete frames buffered and not yet returned. */
+#define SMB_CLI_VBATCH_MAX 8
+SMB_WUR smb_status smb_cli_in_batch(struct smb_cli *c, size_t frame_max);
+bool smb_cli_in_drain_ok(const struct smb_cli *c);
+size_t smb_cli_in_frames(const struct smb_cli *c);
 /* Process the next complete frame: SMB_OK with *nev events (possibly 0),
  * SMB_E_PENDING when no whole frame is buffered, or the fatal error. */
 SMB_WUR smb_status smb_cli_poll(struct smb_cli *c, size_t *nev);

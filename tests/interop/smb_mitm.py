@@ -4,6 +4,7 @@ interop tests. Listens on 127.0.0.1:LISTEN, forwards every connection to
 127.0.0.1:TARGET, and tampers with server->client SMB2 traffic:
 
   flip            flip one payload byte of the first successful READ response
+                  (with SMB_MITM_SKIP=N: of the (N+1)th one)
   strip           clear the SIGNED flag (and zero the signature) of the first
                   successful READ response
   clear-required  clear SIGNING_REQUIRED in the NEGOTIATE response SecurityMode
@@ -89,7 +90,8 @@ def tamper(frame, st):
                 struct.pack_into("<I", b, off + 64 + 24, 0)
                 st.done = True
         elif cmd == 8 and status == 0 and (flags & SIGNED) and end - off > 64 + 16:
-            if st.mode == "flip":
+            st.reads = getattr(st, "reads", 0) + 1
+            if st.mode == "flip" and st.reads > int(os.environ.get("SMB_MITM_SKIP", "0")):
                 b[end - 1] ^= 0x01  # last data byte of the READ payload
                 st.done = True
             elif st.mode == "strip":

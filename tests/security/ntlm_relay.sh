@@ -13,44 +13,13 @@
 # Debian's impacket 0.10 imports dsinternals (not packaged) from ntlmrelayx's
 # LDAP attack module: a stub package on PYTHONPATH satisfies the import.
 source "$(dirname "$0")/../lib.sh"
-NS="$(cd "$(dirname "$0")" && pwd)/ntlm_relay_ns.bash"
-RELAYX=/usr/share/doc/python3-impacket/examples/ntlmrelayx.py
-if [ ! -f "$RELAYX" ] || ! command -v unshare >/dev/null || ! unshare -n true 2>/dev/null; then
-    echo "ok - ntlm relay # SKIP needs ntlmrelayx.py (python3-impacket) and unshare -n (root)"
-    exit 0
-fi
-D=$(mk_tmpdir)
-mkdir -p "$D/share" "$D/stub"
-echo hello >"$D/share/hello.txt"
-echo "relayed write" >"$D/owned.txt"
-printf 'secret1\n' | "$SMBSIGN" passwd -f "$D/users" --password-stdin alice >/dev/null
-for p in dsinternals dsinternals/system dsinternals/common dsinternals/common/cryptography \
-    dsinternals/common/data dsinternals/common/data/hello; do
-    mkdir -p "$D/stub/$p" && : >"$D/stub/$p/__init__.py"
-done
-echo 'class Guid: pass' >"$D/stub/dsinternals/system/Guid.py"
-echo 'class DateTime: pass' >"$D/stub/dsinternals/system/DateTime.py"
-echo 'class X509Certificate2: pass' >"$D/stub/dsinternals/common/cryptography/X509Certificate2.py"
-echo 'class KeyCredential: pass' >"$D/stub/dsinternals/common/data/hello/KeyCredential.py"
+source "$(dirname "$0")/relay.inc"
+relay_setup || exit 0
 
 for level in required auto; do
-    timeout 120 unshare -n bash "$NS" "$SMBSIGN" "$D" "$level" "$D/stub" >"$D/ns-$level.out" 2>&1
-    sed 's/^/# relay: /' "$D/relay-$level.out" | grep -v 'loaded\.\.' | tail -8
-    sed 's/^/# shell: /' "$D/shell-$level.out" | tail -8
-    sed 's/^/# server: /' "$D/srv-$level.log" | grep -v 'event loop' | tail -6
-    [ -e "$D/share/owned.txt" ] && eval "owned_$level=yes" || eval "owned_$level=no"
+    relay_run smbclient $level
 done
-relay_req=$(cat "$D/relay-required.out") shell_req=$(cat "$D/shell-required.out")
-relay_auto=$(cat "$D/relay-auto.out") shell_auto=$(cat "$D/shell-auto.out")
-check_match "relay reached the server and authenticated as alice (required)" "$relay_req" \
-    "Authenticating against smb://127.0.0.1:4445 as [^ ]*ALICE SUCCEED"
-check_nomatch "signing required: the relayed session lists nothing" "$shell_req" "hello\.txt"
-check_eq "signing required: the relayed session wrote nothing" "$owned_required" no
-check_match "signing required: the server refused the unsigned TREE_CONNECT" "$(cat "$D/srv-required.log")" \
-    "TREE_CONNECT refused: unsigned request on a session that requires signing"
-check_match "twin, signing auto: the relay authenticated" "$relay_auto" "ALICE SUCCEED"
-check_match "twin, signing auto: the relayed session lists the share" "$shell_auto" "hello\.txt"
-check_eq "twin, signing auto: the relayed session wrote owned.txt" "$owned_auto" yes
+relay_checks relayed
 ! grep -qE 'AddressSanitizer|runtime error|LeakSanitizer' "$D"/srv-*.log && ok "server logs sanitizer-clean" ||
     not_ok "server logs sanitizer-clean"
 exit 0

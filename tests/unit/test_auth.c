@@ -73,6 +73,15 @@ static void fixed_client(struct smb_ntlm_client *c, const char *pw)
     memset(c->fixed_random_key, 0x55, 16);
 }
 
+/* NEGOTIATE, CHALLENGE (make_challenge) and AUTHENTICATE of client c. */
+static void exchange(struct smb_ntlm_client *c, bool with_ts, uint8_t *neg, size_t *nl, uint8_t *chal, size_t *cl,
+                     uint8_t *auth, size_t *al)
+{
+    assert_int_equal(smb_ntlm_client_negotiate(c, neg, 256, nl), SMB_OK);
+    *cl = make_challenge(chal, 1024, with_ts);
+    assert_int_equal(smb_ntlm_client_authenticate(c, chal, *cl, auth, 2048, al), SMB_OK);
+}
+
 static void ntowfv2_vector(void **state)
 {
     (void)state;
@@ -146,9 +155,7 @@ static void ntlmv2_mic(void **state)
     struct smb_ntlm_client c;
     struct ntlm_verify_result res;
     fixed_client(&c, "Password");
-    assert_int_equal(smb_ntlm_client_negotiate(&c, neg, sizeof neg, &nl), SMB_OK);
-    cl = make_challenge(chal, sizeof chal, true);
-    assert_int_equal(smb_ntlm_client_authenticate(&c, chal, cl, auth, sizeof auth, &al), SMB_OK);
+    exchange(&c, true, neg, &nl, chal, &cl, auth, &al);
     assert_true(c.mic_sent);
     struct ntlm_authenticate a;
     assert_int_equal(smb_ntlm_authenticate_decode(auth, al, &a), SMB_OK);
@@ -176,6 +183,39 @@ static void ntlmv2_mic(void **state)
     size_t fo = (size_t)(f.p - auth);
     auth[fo] &= (uint8_t)~NTLM_AVFLAG_MIC_PRESENT;
     assert_int_equal(smb_ntlm_server_verify(neg, nl, chal, cl, auth, al, nt, &res), SMB_E_LOGON_FAILURE);
+}
+
+/* MsvAvTargetName (against relay and reflection, CVE-2025-33073 class): the
+ * client names the server it meant to reach; the server reads it back; a
+ * relay that rewrites it to the real target breaks the NTProofStr. Twin:
+ * without target_spn nothing is sent and the server reads "". */
+static void ntlmv2_target_name(void **state)
+{
+    (void)state;
+    uint8_t neg[256], chal[1024], auth[2048], nt[16];
+    size_t nl, cl, al;
+    struct smb_ntlm_client c;
+    struct ntlm_verify_result res;
+    assert_int_equal(smb_ntlm_nt_hash("Password", nt), SMB_OK);
+    for (int with = 0; with < 2; with++) {
+        fixed_client(&c, "Password");
+        if (with)
+            snprintf(c.target_spn, sizeof c.target_spn, "cifs/attacker");
+        exchange(&c, true, neg, &nl, chal, &cl, auth, &al);
+        assert_int_equal(smb_ntlm_server_verify(neg, nl, chal, cl, auth, al, nt, &res), SMB_OK);
+        assert_string_equal(res.target_name, with ? "cifs/attacker" : "");
+        if (with) {
+            /* the relay turns "attacker" into "attackes": the proof no longer holds */
+            struct ntlm_authenticate a;
+            struct ntlm_buf tn;
+            assert_int_equal(smb_ntlm_authenticate_decode(auth, al, &a), SMB_OK);
+            assert_int_equal(smb_ntlm_av_find(a.nt_response.p + 16 + 28, a.nt_response.len - 44, MsvAvTargetName, &tn),
+                             SMB_OK);
+            auth[(size_t)(tn.p - auth) + tn.len - 2] ^= 0x01;
+            assert_int_equal(smb_ntlm_server_verify(neg, nl, chal, cl, auth, al, nt, &res), SMB_E_LOGON_FAILURE);
+        }
+        smb_ntlm_client_wipe(&c);
+    }
 }
 
 static void ntlm_anonymous(void **state)
@@ -353,7 +393,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(ntowfv2_vector),    cmocka_unit_test(ntlmv2_authenticate_vector),
-        cmocka_unit_test(ntlmv2_mic),        cmocka_unit_test(ntlm_anonymous),
+        cmocka_unit_test(ntlmv2_mic),
+        cmocka_unit_test(ntlmv2_target_name),        cmocka_unit_test(ntlm_anonymous),
         cmocka_unit_test(ntlm_decode_negative), cmocka_unit_test(ntlm_mac_roundtrip),
         cmocka_unit_test(spnego_roundtrip),  cmocka_unit_test(der_negative),
         cmocka_unit_test(utf16_roundtrip),

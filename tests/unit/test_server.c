@@ -2081,6 +2081,67 @@ static void core_write_refused_unsigned_or_tampered(void **state)
     io_fixture_free(&f);
 }
 
+/* Issue 16: WRITEs verified in one batch (srv_conn_verify_add / run /
+ * attach, as the worker does). A tampered WRITE among intact ones is refused
+ * and only it; a READ is not offered; a result is taken only by its own frame
+ * (a tampered copy of an offered frame, at another address, is refused). */
+static void core_write_batch_verified(void **state)
+{
+    (void)state;
+    struct sess_fixture f;
+    (void)io_fixture(&f, 1000, "0123456789");
+    uint64_t wfid = open_name_access(&f, "data.txt", false, 0x00100083u); /* + WRITE_DATA */
+    static const char *data[5] = {"AA", "BB", "CC", "DD", "EE"};
+    uint8_t req[6][256], body[128];
+    size_t n[6];
+    for (int i = 0; i < 5; i++)
+        n[i] = signed_req(&f, req[i], sizeof req[i], SMB2_WRITE, f.mid++, body,
+                          write_body(body, sizeof body, wfid, 2 * (uint64_t)i, data[i]));
+    req[2][n[2] - 1] ^= 0x01; /* the third WRITE's last data byte */
+    n[5] = signed_req(&f, req[5], sizeof req[5], SMB2_READ, f.mid++, body, read_body(body, wfid, 2, 0));
+    struct srv_verify_batch vb;
+    memset(&vb, 0, sizeof vb);
+    for (int i = 0; i < 6; i++)
+        srv_conn_verify_add(f.c, req[i], n[i], &vb);
+    assert_int_equal(vb.n, 5); /* the READ is not offered */
+    srv_verify_batch_run(&vb);
+    assert_true(vb.any_failed);
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(vb.m[i].status == SMB_OK && vb.m[i].result == SMB_VERIFY_VALID, i != 2);
+
+    /* twin of "its own frame": frame 4's bytes at another address with one
+     * data byte changed, same length, same session: verified on its own,
+     * refused, the file untouched there */
+    uint8_t copy[256];
+    memcpy(copy, req[4], n[4]);
+    copy[n[4] - 1] ^= 0x01;
+    struct srv_buf out;
+    size_t mlen;
+    uint8_t *m;
+    srv_conn_verify_batch(f.c, &vb);
+    assert_int_equal(input_raw(&f, copy, n[4], &out), SMB_OK);
+    m = frame_at(&out, 0, &mlen);
+    assert_int_equal(le32(m + 8), 0xC0000022u);
+    srv_buf_free(&out);
+    assert_false(vb.used[4]);
+
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(input_raw(&f, req[i], n[i], &out), SMB_OK);
+        assert_null(srv_conn_take_job(f.c));
+        m = frame_at(&out, 0, &mlen);
+        assert_int_equal(le32(m + 8), i == 2 ? 0xC0000022u : 0);
+        assert_signed(&f, m, mlen, i != 2);
+        assert_true(vb.used[i]); /* the batch's result was the one used */
+        srv_buf_free(&out);
+    }
+    srv_conn_verify_batch(f.c, NULL);
+    char got[32];
+    read_file_at(&f, got, sizeof got);
+    assert_string_equal(got, "AABB45DD89");
+    close_fid(&f, wfid);
+    io_fixture_free(&f);
+}
+
 /* MS-SMB2 3.3.5.16: CANCEL of a job that has not started (by AsyncId) stops
  * it: it does not run and ends with a signed STATUS_CANCELLED; an unsigned
  * CANCEL does nothing; CANCEL of a job that already ran changes nothing. */
@@ -2744,6 +2805,7 @@ int main(void)
         cmocka_unit_test(core_io_job_cancel),
         cmocka_unit_test(core_io_job_close_and_logoff),
         cmocka_unit_test(core_write_refused_unsigned_or_tampered),
+        cmocka_unit_test(core_write_batch_verified),
         cmocka_unit_test(vfs_backends_agree),
         cmocka_unit_test(vfs_mem_bounds_and_clock),
         cmocka_unit_test(core_files_over_memory),
