@@ -101,7 +101,7 @@ void srv_async_fid_closed(struct srv_conn *c, uint64_t fid)
 void srv_async_session_closing(struct srv_conn *c, uint64_t session_id)
 {
     for (struct srv_pending *pd = c->pending; pd; pd = pd->next)
-        if (pd->done == SMB_OK && pd->session_id == session_id && !pd->job)
+        if (pd->done == SMB_OK && pd->session_id == session_id && !pd->job && !pd->wait)
             pd->done = SMB_E_NOTIFY_CLEANUP;
 }
 
@@ -158,6 +158,7 @@ smb_status srv_async_flush(struct srv_conn *c, struct srv_buf *out)
         c->n_pending--;
         if (st == SMB_OK)
             st = emit_final(c, pd, out);
+        srv_lease_wait_free(c, pd);
         free(pd);
     }
     return st;
@@ -169,6 +170,7 @@ void srv_async_free_all(struct srv_conn *c)
         struct srv_pending *pd = c->pending;
         c->pending = pd->next;
         srv_io_job_free(pd->job); /* the adapter ran and completed every job first */
+        srv_lease_wait_free(c, pd);
         free(pd);
     }
     c->n_pending = 0;
