@@ -481,6 +481,7 @@ smb_status srv_lease_grant(struct srv_conn *c, struct srv_req *rq, struct srv_op
     bool use_lease = requested == SMB2_OPLOCK_LEVEL_LEASE && lq->has && leasing_on(c, rq);
     smb_status st = SMB_OK;
     struct srv_lease copy;
+    memset(&copy, 0, sizeof copy);
     bool granted_lease = false;
     pthread_mutex_lock(&t->share_mu);
     me->conn_id = c->id;
@@ -546,6 +547,10 @@ smb_status srv_lease_grant(struct srv_conn *c, struct srv_req *rq, struct srv_op
         *level = g;
     }
     pthread_mutex_unlock(&t->share_mu);
+    srv_log(c, SRV_LOG_DEBUG, "fid %llu: oplock requested 0x%02x%s, granted 0x%02x%s (lease state 0x%x, epoch %u)",
+            (unsigned long long)o->fid, requested, lq->has ? " with a lease context" : "",
+            granted_lease ? SMB2_OPLOCK_LEVEL_LEASE : *level, granted_lease ? " lease" : "",
+            granted_lease ? copy.state : 0, granted_lease ? copy.epoch : 0);
     if (st != SMB_OK)
         return st;
     if (granted_lease) {
