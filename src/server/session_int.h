@@ -386,6 +386,8 @@ SMB_WUR smb_status srv_lease_break_for_open(struct srv_conn *c, struct srv_req *
  * and the lease response context into cw (when a lease was granted). */
 SMB_WUR smb_status srv_lease_grant(struct srv_conn *c, struct srv_req *rq, struct srv_open *o, uint8_t requested,
                                    const struct srv_lease_req *lq, uint8_t *level, smb_wr *cw, bool last);
+/* a WRITE or size change through o: other opens lose their read caching */
+void srv_lease_break_on_write(struct srv_conn *c, struct srv_open *o);
 SMB_WUR smb_status srv_cmd_oplock_break(struct srv_conn *c, struct srv_req *rq, smb_wr *w);
 SMB_WUR smb_status srv_mbox_register(struct srv_conn *c);
 void srv_mbox_unregister(struct srv_conn *c);

@@ -25,6 +25,7 @@
 #include "wire/smb2/create.h"
 #include "wire/smb2/oplock_break.h"
 
+#define SHARE_DATA (SMB2_FILE_READ_DATA | SMB2_FILE_EXECUTE | SMB2_FILE_WRITE_DATA | SMB2_FILE_APPEND_DATA | SMB2_DELETE)
 #define LEASE_RWH (SMB2_LEASE_READ_CACHING | SMB2_LEASE_HANDLE_CACHING | SMB2_LEASE_WRITE_CACHING)
 #define LEASE_FLAG_BREAK_IN_PROGRESS 0x02u   /* MS-SMB2 2.2.14.2.10 */
 #define LEASE_FLAG_PARENT_KEY_SET 0x04u      /* 2.2.13.2.10 */
@@ -222,10 +223,24 @@ static bool need_ack_lease(uint32_t from) { return (from & (SMB2_LEASE_WRITE_CAC
 
 /* share_mu held: start the break of e (or its lease) to what the new open
  * leaves; true when the open must wait for an ack */
+static bool data_conflict(const struct srv_share_ent *e, uint32_t access, uint32_t share)
+{
+    return (e->access & SHARE_DATA) && (access & SHARE_DATA) && srv_share_conflict(e->access, e->share, access, share);
+}
+
+/* does e keep a handle cached (a batch oplock, a lease with H)? Only such
+ * a holder is asked to give way when the new open is a sharing violation
+ * (MS-FSA 2.1.5.1.2: the share check comes first; a violation breaks only
+ * handle caching, so the holder may close) */
+static bool caches_handle(const struct srv_share_ent *e)
+{
+    return e->lease ? (e->lease->state & SMB2_LEASE_HANDLE_CACHING) != 0 : e->oplock == SMB2_OPLOCK_LEVEL_BATCH;
+}
+
 static bool break_entry(struct srv_share_ent *e, uint32_t access, uint32_t share, bool overwrite, uint64_t *kick,
                         int *n_kick)
 {
-    bool conflict = srv_share_conflict(e->access, e->share, access, share);
+    bool conflict = data_conflict(e, access, share);
     struct srv_lease *l = e->lease;
     if (l) {
         if (l->breaking)
@@ -252,6 +267,8 @@ static bool break_entry(struct srv_share_ent *e, uint32_t access, uint32_t share
     if (e->breaking)
         return true;
     if (e->oplock == SMB2_OPLOCK_LEVEL_BATCH || e->oplock == SMB2_OPLOCK_LEVEL_EXCLUSIVE) {
+        if (conflict && e->oplock != SMB2_OPLOCK_LEVEL_BATCH)
+            return false; /* the open fails its share check: nothing to break */
         e->breaking = true;
         e->break_unsent = true;
         e->break_to = overwrite ? SMB2_OPLOCK_LEVEL_NONE : SMB2_OPLOCK_LEVEL_II;
@@ -294,8 +311,7 @@ smb_status srv_lease_break_for_open(struct srv_conn *c, struct srv_req *rq, cons
     struct srv_shared *t = c->ctx->shared;
     bool overwrite = action == SMB2_FILE_OVERWRITTEN || action == SMB2_FILE_SUPERSEDED;
     /* an attribute-only open (no data access) breaks nothing unless it overwrites */
-    if (!overwrite && !(access & (SMB2_FILE_READ_DATA | SMB2_FILE_EXECUTE | SMB2_FILE_WRITE_DATA |
-                                  SMB2_FILE_APPEND_DATA | SMB2_DELETE)))
+    if (!overwrite && !(access & SHARE_DATA))
         return SMB_OK;
     bool use_lease = lq->has && leasing_on(c, rq);
     uint64_t kick[SRV_KICK_MAX];
@@ -304,7 +320,14 @@ smb_status srv_lease_break_for_open(struct srv_conn *c, struct srv_req *rq, cons
     pthread_mutex_lock(&t->share_mu);
     if (rq->retry && rq->retry->wait && srv_mono_ms() >= rq->retry->wait->deadline_ms)
         break_timeout(t, sb->dev, sb->ino);
-    for (struct srv_share_ent *e = t->share_list; e; e = e->next)
+    /* a sharing violation with an open that caches no handle fails at once,
+     * breaking nothing */
+    bool hopeless = false;
+    for (struct srv_share_ent *e = t->share_list; e && !hopeless; e = e->next)
+        if (e->dev == sb->dev && e->ino == sb->ino && !same_lease(e, c, lq, use_lease) &&
+            data_conflict(e, access, share) && !caches_handle(e) && !(e->lease ? e->lease->breaking : e->breaking))
+            hopeless = true;
+    for (struct srv_share_ent *e = t->share_list; e && !hopeless; e = e->next)
         if (e->dev == sb->dev && e->ino == sb->ino && !same_lease(e, c, lq, use_lease))
             wait |= break_entry(e, access, share, overwrite, kick, &n_kick);
     pthread_mutex_unlock(&t->share_mu);
@@ -487,7 +510,7 @@ smb_status srv_lease_grant(struct srv_conn *c, struct srv_req *rq, struct srv_op
     me->conn_id = c->id;
     me->fid = o->fid;
     me->session_id = o->session_id;
-    bool others = false, other_excl = false;
+    bool others = false, other_excl = false; /* other opens; one of them caches writes or is breaking */
     for (struct srv_share_ent *e = t->share_list; e; e = e->next) {
         if (e == me || e->dev != me->dev || e->ino != me->ino || same_lease(e, c, lq, use_lease))
             continue;
@@ -522,10 +545,12 @@ smb_status srv_lease_grant(struct srv_conn *c, struct srv_req *rq, struct srv_op
                 uint32_t want = lease_grantable(lq->state, o->is_dir);
                 if (others)
                     want &= ~SMB2_LEASE_WRITE_CACHING;
-                if (other_excl)
-                    want &= SMB2_LEASE_READ_CACHING; /* a break still under way */
-                if (!l->breaking && (want | l->state) != l->state) {
-                    l->state |= want; /* an upgrade of the lease (3.3.5.9.8) */
+                if (l->refs == 0) {
+                    l->state = want; /* a new lease */
+                    if (l->version == 2 && want)
+                        l->epoch++;
+                } else if (!l->breaking && !others && (l->state & ~want) == 0 && want != l->state) {
+                    l->state = want; /* an upgrade: only to a superset, never beside another open */
                     if (l->version == 2)
                         l->epoch++;
                 }
@@ -560,6 +585,49 @@ smb_status srv_lease_grant(struct srv_conn *c, struct srv_req *rq, struct srv_op
     return SMB_OK;
 }
 
+/* A WRITE or a size change through open o: the read caching of every other
+ * open of the file goes (level II oplocks and R leases to none, notified,
+ * no ack; MS-FSA 2.1.5.3/2.1.4.12). The writer's own lease stays. */
+void srv_lease_break_on_write(struct srv_conn *c, struct srv_open *o)
+{
+    struct srv_shared *t = c->ctx->shared;
+    struct srv_share_ent *me = o->sh;
+    if (!me)
+        return;
+    uint64_t kick[SRV_KICK_MAX];
+    int n_kick = 0;
+    pthread_mutex_lock(&t->share_mu);
+    for (struct srv_share_ent *e = t->share_list; e; e = e->next) {
+        if (e == me || e->dev != me->dev || e->ino != me->ino || (e->lease && e->lease == me->lease))
+            continue;
+        struct srv_lease *l = e->lease;
+        if (l && l->state == SMB2_LEASE_READ_CACHING && !l->breaking && !l->break_unsent) {
+            l->break_from = l->state;
+            l->break_to = 0;
+            l->state = 0;
+            l->break_unsent = true;
+            if (l->version == 2)
+                l->epoch++;
+            kick_add(kick, &n_kick, SRV_KICK_MAX, l->conn_id);
+        } else if (!l && !e->breaking &&
+                   (e->oplock == SMB2_OPLOCK_LEVEL_BATCH || e->oplock == SMB2_OPLOCK_LEVEL_EXCLUSIVE)) {
+            /* a stat open's size change: the holder is told to drop to none
+             * (the writer does not wait for the ack) */
+            e->breaking = true;
+            e->break_to = SMB2_OPLOCK_LEVEL_NONE;
+            e->break_unsent = true;
+            kick_add(kick, &n_kick, SRV_KICK_MAX, e->conn_id);
+        } else if (!l && e->oplock == SMB2_OPLOCK_LEVEL_II && !e->breaking) {
+            e->oplock = SMB2_OPLOCK_LEVEL_NONE;
+            e->break_to = SMB2_OPLOCK_LEVEL_NONE;
+            e->break_unsent = true;
+            kick_add(kick, &n_kick, SRV_KICK_MAX, e->conn_id);
+        }
+    }
+    pthread_mutex_unlock(&t->share_mu);
+    srv_kick(t, kick, n_kick);
+}
+
 /* ------------------------------------------------------------------ */
 /* acknowledgements (MS-SMB2 3.3.5.22.1, 3.3.5.22.2)                     */
 
@@ -582,7 +650,10 @@ smb_status srv_cmd_oplock_break(struct srv_conn *c, struct srv_req *rq, smb_wr *
         pthread_mutex_lock(&t->share_mu);
         struct srv_share_ent *e = o->sh;
         if (!e->breaking || e->lease) {
-            res = SMB_E_INVALID_DEVICE_STATE;
+            /* not breaking: MS-SMB2 3.3.5.22.1 says STATUS_INVALID_DEVICE_STATE;
+             * Windows and Samba answer STATUS_INVALID_OPLOCK_PROTOCOL
+             * (smbtorture smb2.oplock.levelii500), and so does this server */
+            res = SMB_E_INVALID_OPLOCK_PROTOCOL;
         } else if (lvl == SMB2_OPLOCK_LEVEL_LEASE ||
                    (lvl != SMB2_OPLOCK_LEVEL_NONE && lvl != SMB2_OPLOCK_LEVEL_II) ||
                    (e->break_to == SMB2_OPLOCK_LEVEL_NONE && lvl != SMB2_OPLOCK_LEVEL_NONE)) {
@@ -594,7 +665,7 @@ smb_status srv_cmd_oplock_break(struct srv_conn *c, struct srv_req *rq, smb_wr *
             e->oplock = lvl;
             e->breaking = false;
         }
-        if (res != SMB_E_INVALID_DEVICE_STATE)
+        if (e->lease || e->oplock != SMB2_OPLOCK_LEVEL_NONE || res == SMB_OK)
             kick_waiters(t, e->dev, e->ino, kick, &n_kick, SRV_KICK_MAX);
         pthread_mutex_unlock(&t->share_mu);
         srv_kick(t, kick, n_kick);

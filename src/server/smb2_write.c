@@ -27,6 +27,7 @@ smb_status srv_cmd_write(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
         return SMB_E_ACCESS_DENIED;
     if (offset != UINT64_MAX && offset > INT64_MAX - (uint64_t)length)
         return SMB_E_INVALID_PARAMETER;
+    srv_lease_break_on_write(c, o); /* others' level II oplocks and R leases (smb2_lease.c) */
     /* A buffered pwrite lands in the page cache: it is done here, as without
      * I/O threads, because the hand-off costs more CPU than it saves (AES-GMAC
      * upload: server CPU +37 %, throughput -15 % on 2 cores). It becomes a job
