@@ -510,7 +510,9 @@ smb_status srv_lease_grant(struct srv_conn *c, struct srv_req *rq, struct srv_op
     me->conn_id = c->id;
     me->fid = o->fid;
     me->session_id = o->session_id;
-    bool others = false, other_excl = false; /* other opens; one of them caches writes or is breaking */
+    /* other opens; one of them caches writes or is breaking; holds an
+     * oplock; holds a lease with H (smbtorture smb2.lease.oplock tables) */
+    bool others = false, other_excl = false, other_oplock = false, other_h = false;
     for (struct srv_share_ent *e = t->share_list; e; e = e->next) {
         if (e == me || e->dev != me->dev || e->ino != me->ino || same_lease(e, c, lq, use_lease))
             continue;
@@ -518,6 +520,10 @@ smb_status srv_lease_grant(struct srv_conn *c, struct srv_req *rq, struct srv_op
         if (e->oplock == SMB2_OPLOCK_LEVEL_BATCH || e->oplock == SMB2_OPLOCK_LEVEL_EXCLUSIVE || e->breaking ||
             (e->lease && (e->lease->state & SMB2_LEASE_WRITE_CACHING)))
             other_excl = true;
+        if (!e->lease && e->oplock != SMB2_OPLOCK_LEVEL_NONE)
+            other_oplock = true;
+        if (e->lease && (e->lease->state & SMB2_LEASE_HANDLE_CACHING))
+            other_h = true;
     }
     if (use_lease) {
         struct srv_lease *l = lease_find(t, c->client_guid, lq->key);
@@ -545,6 +551,8 @@ smb_status srv_lease_grant(struct srv_conn *c, struct srv_req *rq, struct srv_op
                 uint32_t want = lease_grantable(lq->state, o->is_dir);
                 if (others)
                     want &= ~SMB2_LEASE_WRITE_CACHING;
+                if (other_oplock)
+                    want &= SMB2_LEASE_READ_CACHING; /* beside an oplock: R at most */
                 if (l->refs == 0) {
                     l->state = want; /* a new lease */
                     if (l->version == 2 && want)
@@ -567,7 +575,7 @@ smb_status srv_lease_grant(struct srv_conn *c, struct srv_req *rq, struct srv_op
         if (g != SMB2_OPLOCK_LEVEL_II && g != SMB2_OPLOCK_LEVEL_EXCLUSIVE && g != SMB2_OPLOCK_LEVEL_BATCH)
             g = SMB2_OPLOCK_LEVEL_NONE;
         if (others && g != SMB2_OPLOCK_LEVEL_NONE)
-            g = other_excl ? SMB2_OPLOCK_LEVEL_NONE : SMB2_OPLOCK_LEVEL_II;
+            g = other_excl || other_h ? SMB2_OPLOCK_LEVEL_NONE : SMB2_OPLOCK_LEVEL_II; /* none beside an H lease */
         me->oplock = g;
         *level = g;
     }
@@ -649,6 +657,7 @@ smb_status srv_cmd_oplock_break(struct srv_conn *c, struct srv_req *rq, smb_wr *
         uint8_t lvl = a.oplock.oplock_level;
         pthread_mutex_lock(&t->share_mu);
         struct srv_share_ent *e = o->sh;
+        bool was_breaking = e->breaking && !e->lease;
         if (!e->breaking || e->lease) {
             /* not breaking: MS-SMB2 3.3.5.22.1 says STATUS_INVALID_DEVICE_STATE;
              * Windows and Samba answer STATUS_INVALID_OPLOCK_PROTOCOL
@@ -665,7 +674,7 @@ smb_status srv_cmd_oplock_break(struct srv_conn *c, struct srv_req *rq, smb_wr *
             e->oplock = lvl;
             e->breaking = false;
         }
-        if (e->lease || e->oplock != SMB2_OPLOCK_LEVEL_NONE || res == SMB_OK)
+        if (was_breaking) /* settled either way: the openers waiting on it go on */
             kick_waiters(t, e->dev, e->ino, kick, &n_kick, SRV_KICK_MAX);
         pthread_mutex_unlock(&t->share_mu);
         srv_kick(t, kick, n_kick);
@@ -786,7 +795,7 @@ smb_status srv_conn_mail(struct srv_conn *c, struct srv_buf *out)
             }
             l->break_unsent = false;
             lb[n].new_epoch = l->version == 2 ? l->epoch : 0;
-            lb[n].flags = l->breaking ? SMB2_NOTIFY_BREAK_LEASE_FLAG_ACK_REQUIRED : 0;
+            lb[n].flags = need_ack_lease(l->break_from) ? SMB2_NOTIFY_BREAK_LEASE_FLAG_ACK_REQUIRED : 0;
             memcpy(lb[n].lease_key, l->key, 16);
             lb[n].current_state = l->break_from;
             lb[n].new_state = l->break_to;
