@@ -34,14 +34,17 @@ EOC
 # its reason)
 TORTURE=(
     smb2.session.signing-hmac-sha-256 smb2.session.signing-aes-128-cmac smb2.session.signing-aes-128-gmac
-    smb2.lease.statopen2 smb2.lease.multibreak smb2.lease.breaking1 smb2.lease.breaking2
-    smb2.lease.breaking5 smb2.lease.breaking6 smb2.lease.v2_epoch1 smb2.lease.v2_epoch2
-    smb2.lease.v2_epoch3 smb2.lease.v2_complex2 smb2.lease.duplicate_create smb2.lease.duplicate_open
-    smb2.oplock.exclusive2 smb2.oplock.exclusive4 smb2.oplock.exclusive5 smb2.oplock.exclusive6
-    smb2.oplock.exclusive9 smb2.oplock.batch2 smb2.oplock.batch3 smb2.oplock.batch4 smb2.oplock.batch5
-    smb2.oplock.batch7 smb2.oplock.batch8 smb2.oplock.batch13 smb2.oplock.batch14 smb2.oplock.batch15
-    smb2.oplock.batch16 smb2.oplock.batch19 smb2.oplock.batch20 smb2.oplock.batch21 smb2.oplock.batch23
-    smb2.oplock.batch24 smb2.oplock.batch25 smb2.oplock.levelii501 smb2.oplock.levelii502
+    smb2.lease.break smb2.lease.breaking1 smb2.lease.breaking2 smb2.lease.breaking5
+    smb2.lease.breaking6 smb2.lease.duplicate_create smb2.lease.duplicate_open smb2.lease.multibreak
+    smb2.lease.oplock smb2.lease.statopen smb2.lease.statopen2 smb2.lease.upgrade smb2.lease.upgrade2
+    smb2.lease.v1_bug15148 smb2.lease.v2_bug15148 smb2.lease.v2_complex2 smb2.lease.v2_epoch1
+    smb2.lease.v2_epoch2 smb2.lease.v2_epoch3 smb2.oplock.batch10 smb2.oplock.batch11
+    smb2.oplock.batch12 smb2.oplock.batch13 smb2.oplock.batch14 smb2.oplock.batch15 smb2.oplock.batch16
+    smb2.oplock.batch19 smb2.oplock.batch2 smb2.oplock.batch20 smb2.oplock.batch21 smb2.oplock.batch23
+    smb2.oplock.batch24 smb2.oplock.batch25 smb2.oplock.batch3 smb2.oplock.batch4 smb2.oplock.batch5
+    smb2.oplock.batch7 smb2.oplock.batch8 smb2.oplock.exclusive1 smb2.oplock.exclusive2
+    smb2.oplock.exclusive3 smb2.oplock.exclusive4 smb2.oplock.exclusive5 smb2.oplock.exclusive6
+    smb2.oplock.exclusive9 smb2.oplock.levelii501 smb2.oplock.levelii502
 )
 if srv_start required 127.0.0.1 "" -c "$SRV_DIR/on.conf"; then
     for t in "${TORTURE[@]}"; do
