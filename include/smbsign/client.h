@@ -101,6 +101,7 @@ struct smb_client_session {
     uint64_t requests_signed, responses_verified;
     bool kerberos;                   /* the session was authenticated with Kerberos (else NTLM) */
     uint64_t requests_encrypted, responses_decrypted; /* frames */
+    bool server_leasing;             /* the server offers SMB2_GLOBAL_CAP_LEASING (2.1+); this client asks no lease */
 };
 
 struct smb_client_stat {

@@ -162,6 +162,10 @@ if srv_start required 127.0.0.1 "" -c "$SRV_DIR/on.conf"; then
     else
         echo "# SKIP tshark break notification checks: tshark not installed"
     fi
+    out=$("$SMBSIGN" client "//127.0.0.1:$SRV_PORT/share" -U alice%secret1 -c session 2>&1)
+    check_match "smbsign client session: the server offers leasing (3.1.1)" "$out" '^server-leasing on$'
+    out=$("$SMBSIGN" client "//127.0.0.1:$SRV_PORT/share" -U alice%secret1 -m 2.0.2 -c session 2>&1)
+    check_match "smbsign client session: no leasing at 2.0.2" "$out" '^server-leasing off$'
     check "server still running after the two-client cases" kill -0 "$SRV_PID"
     srv_stop
 else
@@ -195,6 +199,8 @@ if srv_start required 127.0.0.1 "" -c "$SRV_DIR/off.conf"; then
         echo "# SKIP off: tshark check: tshark not installed"
     fi
     unset SHARE
+    out=$("$SMBSIGN" client "//127.0.0.1:$SRV_PORT/share" -U alice%secret1 -c session 2>&1)
+    check_match "off: smbsign client session: the server offers no leasing" "$out" '^server-leasing off$'
     out=$(smbc SMB3_11 required "ls" nocache)
     check_nomatch "off: smbclient still works" "$out" NT_STATUS
     srv_stop
