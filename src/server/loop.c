@@ -1100,18 +1100,21 @@ static void run_mail(struct evloop *l, struct lconn *lc)
         conn_close(l, lc);
 }
 
+/* one at a time under mu: a wake may queue the same connection again
+ * meanwhile (it links mail_next, so no detached list is walked) */
 static void take_mail(struct evloop *l)
 {
-    pthread_mutex_lock(&l->mu);
-    struct lconn *lc = l->mail;
-    l->mail = NULL;
-    for (struct lconn *x = lc; x; x = x->mail_next)
-        x->mail_queued = false;
-    pthread_mutex_unlock(&l->mu);
-    while (lc) {
-        struct lconn *n = lc->mail_next;
+    for (;;) {
+        pthread_mutex_lock(&l->mu);
+        struct lconn *lc = l->mail;
+        if (lc) {
+            l->mail = lc->mail_next;
+            lc->mail_queued = false;
+        }
+        pthread_mutex_unlock(&l->mu);
+        if (!lc)
+            break;
         run_mail(l, lc);
-        lc = n;
     }
 }
 

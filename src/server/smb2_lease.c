@@ -164,6 +164,14 @@ void srv_lease_entry_gone(struct srv_shared *t, struct srv_share_ent *e, uint64_
 {
     struct srv_lease *l = e->lease;
     e->lease = NULL;
+    if (l && l->refs > 1 && l->conn_id == e->conn_id) {
+        /* its breaks went to this open's connection: to another open's now */
+        for (struct srv_share_ent *o = t->share_list; o; o = o->next)
+            if (o->lease == l) {
+                l->conn_id = o->conn_id;
+                break;
+            }
+    }
     if (l && --l->refs == 0) {
         for (struct srv_lease **pp = &t->leases; *pp; pp = &(*pp)->next)
             if (*pp == l) {
