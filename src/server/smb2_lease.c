@@ -311,7 +311,18 @@ static void break_timeout(struct srv_shared *t, uint64_t dev, uint64_t ino)
     }
 }
 
-static SMB_WUR smb_status wait_start(struct srv_conn *c, struct srv_req *rq, const struct srv_attr *sb);
+static struct srv_wait *wait_new(struct srv_conn *c, const struct srv_req *rq, const struct srv_attr *sb);
+static SMB_WUR smb_status wait_start(struct srv_conn *c, struct srv_req *rq, struct srv_wait *w);
+
+/* share_mu held: does any other open of the file cache anything (or break)? */
+static bool file_cached(const struct srv_shared *t, const struct srv_attr *sb)
+{
+    for (const struct srv_share_ent *e = t->share_list; e; e = e->next)
+        if (e->dev == sb->dev && e->ino == sb->ino &&
+            (e->breaking || (e->lease ? e->lease->state || e->lease->breaking : e->oplock != SMB2_OPLOCK_LEVEL_NONE)))
+            return true;
+    return false;
+}
 
 smb_status srv_lease_break_for_open(struct srv_conn *c, struct srv_req *rq, const struct srv_attr *sb,
                                     uint32_t access, uint32_t share, uint32_t action, const struct srv_lease_req *lq)
@@ -321,6 +332,18 @@ smb_status srv_lease_break_for_open(struct srv_conn *c, struct srv_req *rq, cons
     /* an attribute-only open (no data access) breaks nothing unless it overwrites */
     if (!overwrite && !(access & SHARE_DATA))
         return SMB_OK;
+    pthread_mutex_lock(&t->share_mu);
+    bool cached = file_cached(t, sb);
+    pthread_mutex_unlock(&t->share_mu);
+    if (!cached)
+        return SMB_OK; /* the common case: nothing to break, nothing allocated */
+    /* The waiter is entered in the same critical section that starts the
+     * breaks, before any holder is woken: an ack that comes at once finds
+     * it. Allocated beforehand (nothing is allocated under share_mu); a
+     * compound element, a full pending table or no memory: no wait. */
+    struct srv_wait *w = NULL;
+    if (!rq->retry && rq->lone && c->n_pending < SRV_PENDING_MAX)
+        w = wait_new(c, rq, sb);
     bool use_lease = lq->has && leasing_on(c, rq);
     uint64_t kick[SRV_KICK_MAX];
     int n_kick = 0;
@@ -338,13 +361,22 @@ smb_status srv_lease_break_for_open(struct srv_conn *c, struct srv_req *rq, cons
     for (struct srv_share_ent *e = t->share_list; e && !hopeless; e = e->next)
         if (e->dev == sb->dev && e->ino == sb->ino && !same_lease(e, c, lq, use_lease))
             wait |= break_entry(e, access, share, overwrite, kick, &n_kick);
+    if (wait && w) {
+        w->next = t->waits;
+        t->waits = w;
+    }
     pthread_mutex_unlock(&t->share_mu);
     srv_kick(t, kick, n_kick);
-    if (!wait)
-        return SMB_OK;
-    if (!rq->lone && !rq->retry)
-        return SMB_OK; /* a compound element cannot go async: it goes on once the breaks are sent */
-    return wait_start(c, rq, sb);
+    if (wait && rq->retry)
+        return SMB_E_PENDING; /* still waiting: the same pending entry */
+    if (!wait || !w) {
+        if (w) {
+            free(w->msg);
+            free(w);
+        }
+        return SMB_OK; /* nothing to wait for, or no way to: the breaks were sent, go on */
+    }
+    return wait_start(c, rq, w);
 }
 
 /* ------------------------------------------------------------------ */
@@ -359,20 +391,14 @@ static void wait_deadline_update(struct srv_conn *c)
     atomic_store(&c->mbox->deadline_ms, d);
 }
 
-static smb_status wait_start(struct srv_conn *c, struct srv_req *rq, const struct srv_attr *sb)
+static struct srv_wait *wait_new(struct srv_conn *c, const struct srv_req *rq, const struct srv_attr *sb)
 {
-    if (rq->retry)
-        return SMB_E_PENDING; /* still waiting: the same pending entry */
-    if (c->n_pending >= SRV_PENDING_MAX)
-        return SMB_OK; /* no room to wait: the breaks were sent, go on */
-    struct srv_pending *pd = calloc(1, sizeof *pd);
     struct srv_wait *w = calloc(1, sizeof *w);
     uint8_t *msg = malloc(rq->len);
-    if (!pd || !w || !msg) {
-        free(pd);
+    if (!w || !msg) {
         free(w);
         free(msg);
-        return SMB_OK;
+        return NULL;
     }
     memcpy(msg, rq->msg, rq->len);
     w->msg = msg;
@@ -382,11 +408,18 @@ static smb_status wait_start(struct srv_conn *c, struct srv_req *rq, const struc
     w->dev = sb->dev;
     w->ino = sb->ino;
     w->deadline_ms = srv_mono_ms() + c->ctx->cfg.oplock_break_timeout;
-    struct srv_shared *t = c->ctx->shared;
-    pthread_mutex_lock(&t->share_mu);
-    w->next = t->waits;
-    t->waits = w;
-    pthread_mutex_unlock(&t->share_mu);
+    return w;
+}
+
+/* w is already in srv_shared.waits: make rq a pending request that owns it */
+static smb_status wait_start(struct srv_conn *c, struct srv_req *rq, struct srv_wait *w)
+{
+    struct srv_pending *pd = calloc(1, sizeof *pd);
+    if (!pd) {
+        struct srv_pending tmp = {.wait = w};
+        srv_lease_wait_free(c, &tmp);
+        return SMB_OK; /* no memory to wait: go on */
+    }
     srv_pending_add(c, rq, pd, 0);
     pd->wait = w;
     pd->async_id = ++c->next_async_id;
