@@ -12,6 +12,8 @@ source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/server_lib.inc"
 HERE=$(cd "$(dirname "$0")" && pwd)
 TIMEOUT_MS=2000
+# no sanitizer report in the server's log (ASan/TSan builds: SMBSIGN=build/tsan/smbsign)
+san_clean() { ! grep -qE 'AddressSanitizer|runtime error|LeakSanitizer|ThreadSanitizer' "$SRV_LOG"; }
 
 srv_setup
 cat >"$SRV_DIR/on.conf" <<EOC
@@ -59,6 +61,7 @@ if srv_start required 127.0.0.1 "" -c "$SRV_DIR/on.conf"; then
     done
     check "server still running after smbtorture" kill -0 "$SRV_PID"
     srv_stop
+    check "smbtorture: sanitizer-clean server log" san_clean
 else
     not_ok "server starts for smbtorture"
 fi
@@ -168,6 +171,7 @@ if srv_start required 127.0.0.1 "" -c "$SRV_DIR/on.conf"; then
     check_match "smbsign client session: no leasing at 2.0.2" "$out" '^server-leasing off$'
     check "server still running after the two-client cases" kill -0 "$SRV_PID"
     srv_stop
+    check "two-client cases: sanitizer-clean server log" san_clean
 else
     not_ok "server starts (oplocks and leases on)"
 fi
