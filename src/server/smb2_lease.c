@@ -636,7 +636,8 @@ smb_status srv_lease_grant(struct srv_conn *c, struct srv_req *rq, struct srv_op
 
 /* A WRITE or a size change through open o: the read caching of every other
  * open of the file goes (level II oplocks and R leases to none, notified,
- * no ack; MS-FSA 2.1.5.3/2.1.4.12). The writer's own lease stays. */
+ * no ack; MS-FSA 2.1.5.3/2.1.4.12), and the writer's own level II oplock
+ * too. The writer's own lease stays. */
 void srv_lease_break_on_write(struct srv_conn *c, struct srv_open *o)
 {
     struct srv_shared *t = c->ctx->shared;
@@ -647,7 +648,10 @@ void srv_lease_break_on_write(struct srv_conn *c, struct srv_open *o)
     int n_kick = 0;
     pthread_mutex_lock(&t->share_mu);
     for (struct srv_share_ent *e = t->share_list; e; e = e->next) {
-        if (e == me || e->dev != me->dev || e->ino != me->ino || (e->lease && e->lease == me->lease))
+        /* the writer's own level II goes too (smbtorture levelii500: Windows
+         * breaks it to none); its own lease stays */
+        bool own_ii = e == me && !e->lease && e->oplock == SMB2_OPLOCK_LEVEL_II;
+        if ((e == me && !own_ii) || e->dev != me->dev || e->ino != me->ino || (e->lease && e->lease == me->lease))
             continue;
         struct srv_lease *l = e->lease;
         if (l && l->state == SMB2_LEASE_READ_CACHING && !l->breaking && !l->break_unsent) {
