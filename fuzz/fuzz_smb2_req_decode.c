@@ -70,7 +70,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             (void)smb2_vni_req_decode(u.io.input, &v);
         }
         break;
-    case 11: (void)smb2_oplock_break_decode(&r, &u.ob); break;
+    case 11: {
+        /* the three OPLOCK_BREAK shapes: oplock, either acknowledgement, lease notification */
+        smb_rd r2 = r, r3 = r;
+        struct smb2_break_ack ba;
+        struct smb2_lease_break lb;
+        (void)smb2_oplock_break_decode(&r, &u.ob);
+        (void)smb2_break_ack_decode(&r2, &ba);
+        (void)smb2_lease_break_decode(&r3, &lb);
+        break;
+    }
     case 13: (void)smb2_lock_req_decode(&r, &u.lk); break;
     case 14: (void)smb2_change_notify_req_decode(&r, &u.cn); break;
     default: (void)smb2_echo_decode(&r); break;

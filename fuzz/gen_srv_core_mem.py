@@ -15,6 +15,7 @@ NEGOTIATE, CLOSE, CREATE, FLUSH, READ, WRITE = 0, 6, 5, 7, 8, 9
 CANCEL, QUERY_DIRECTORY, QUERY_INFO, SET_INFO = 12, 14, 16, 17
 LOCK = 10
 LK_SHARED, LK_EXCL, LK_UNLOCK, LK_FAIL = 1, 2, 4, 0x10
+CANCEL, QUERY_DIRECTORY, QUERY_INFO, SET_INFO, OPLOCK_BREAK = 12, 14, 16, 17, 18
 RELATED = 0x4
 ALL = b"\xff" * 16  # FileId of the previous CREATE in a related compound
 
@@ -58,6 +59,34 @@ def create(name, disp, access=0x0012019F, opts=0x40, attrs=0x80, share=7):
     # 2.2.13: NameOffset = 64 + 56; an empty name still carries one byte of buffer
     return struct.pack("<HBBIQQIIIIIHHII", 57, 0, 0, 2, 0, 0, access, attrs, share, disp, opts, 120, len(n), 0,
                        0) + (n or b"\0")
+
+
+def create_lease(name, disp, key, state, level=0xFF, v2=False, access=0x0012019F):
+    """2.2.13 with RequestedOplockLevel and an RqLs context (2.2.13.2.8 v1, 2.2.13.2.10 v2)."""
+    n = u16(name) or b"\0"
+    data = key + struct.pack("<IIQ", state, 0, 0)
+    if v2:
+        data += b"P" * 16 + struct.pack("<HH", 1, 0)
+    ctx = struct.pack("<IHHHHI", 0, 16, 4, 0, 24, len(data)) + b"RqLs" + b"\0" * 4 + data
+    pad = (-(120 + len(n))) % 8
+    return struct.pack("<HBBIQQIIIIIHHII", 57, 0, level, 2, 0, 0, access, 0x80, 7, disp, 0x40, 120, len(u16(name)),
+                       120 + len(n) + pad, len(ctx)) + n + b"\0" * pad + ctx
+
+
+def create_oplock(name, disp, level):
+    b = bytearray(create(name, disp))
+    b[3] = level
+    return bytes(b)
+
+
+def lease_ack(key, state):
+    """2.2.24.2: StructureSize 36."""
+    return struct.pack("<HHI16sIQ", 36, 0, 0, key, state, 0)
+
+
+def oplock_ack(f, level):
+    """2.2.24.1: StructureSize 24."""
+    return struct.pack("<HBBI", 24, level, 0, 0) + f
 
 
 def close(f, flags=1):
@@ -237,6 +266,31 @@ def seeds():
                                   q.hdr(LOCK, lock(fid(2), [(60, 10, LK_SHARED)])),
                                   q.hdr(CLOSE, close(fid(2))),
                                   q.hdr(CLOSE, close(fid(1)))])
+    # leases: RWH for key A, a second open with key B breaks it (waits), the
+    # ack (RH), a v2 lease and an ack that asks too much
+    q = Seq()
+    ka, kb = b"A" * 16, b"B" * 16
+    s["lease_break_ack"] = pack(1, [q.hdr(NEGOTIATE, negotiate(), sid=0, tid=0),
+                                    q.hdr(CREATE, create_lease("l.txt", 5, ka, 7)),
+                                    q.hdr(CREATE, create_lease("l.txt", 1, kb, 7)),
+                                    q.hdr(OPLOCK_BREAK, lease_ack(ka, 7)),
+                                    q.hdr(OPLOCK_BREAK, lease_ack(ka, 3)),
+                                    q.hdr(CREATE, create_lease("v2.txt", 5, kb, 5, v2=True)),
+                                    q.hdr(WRITE, write(fid(2), b"breaks R of others")),
+                                    q.hdr(CLOSE, close(fid(1))),
+                                    q.hdr(CLOSE, close(fid(2)))])
+    # a batch oplock, a conflicting open that waits, a wrong-level ack, the
+    # right one, and a CANCEL of another waiting open
+    q = Seq()
+    s["oplock_break_ack"] = pack(1, [q.hdr(NEGOTIATE, negotiate(), sid=0, tid=0),
+                                     q.hdr(CREATE, create_oplock("o.txt", 5, 9)),
+                                     q.hdr(CREATE, create("o.txt", 1)),
+                                     q.hdr(OPLOCK_BREAK, oplock_ack(fid(1), 8)),
+                                     q.hdr(OPLOCK_BREAK, oplock_ack(fid(1), 1)),
+                                     q.hdr(CREATE, create_oplock("p.txt", 5, 8)),
+                                     q.hdr(CREATE, create("p.txt", 4)),
+                                     q.cancel_last(),
+                                     q.hdr(CLOSE, close(fid(3)))])
     return s
 
 

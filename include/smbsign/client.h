@@ -108,6 +108,7 @@ struct smb_client_session {
     bool kerberos;                   /* the session was authenticated with Kerberos (else NTLM) */
     uint64_t requests_encrypted, responses_decrypted; /* frames */
     uint64_t responses_batch_verified; /* of responses_verified: MACs computed in a batch (READs, issue 16) */
+    bool server_leasing;             /* the server offers SMB2_GLOBAL_CAP_LEASING (2.1+); this client asks no lease */
 };
 
 struct smb_client_stat {

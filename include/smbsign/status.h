@@ -118,7 +118,12 @@ extern "C" {
       "invalid buffer size")                                                                        \
     X(SMB_E_NOT_FOUND, "STATUS_NOT_FOUND", 0xC0000225u, 1168, "not found")                          \
     X(SMB_E_NETWORK_SESSION_EXPIRED, "STATUS_NETWORK_SESSION_EXPIRED", 0xC000035Cu, 64,             \
-      "network session expired")
+      "network session expired")                                                 \
+    X(SMB_E_INVALID_OPLOCK_PROTOCOL, "STATUS_INVALID_OPLOCK_PROTOCOL", 0xC00000E3u, 301,            \
+      "invalid oplock protocol")                                                                    \
+    X(SMB_E_INVALID_DEVICE_STATE, "STATUS_INVALID_DEVICE_STATE", 0xC0000184u, 1006,                 \
+      "invalid device state")                                                                       \
+    X(SMB_E_UNSUCCESSFUL, "STATUS_UNSUCCESSFUL", 0xC0000001u, 31, "unsuccessful")
 
 typedef enum smb_status {
 #define SMB_STATUS_ENUM_(e, name, nt, w32, desc) e,

@@ -371,6 +371,10 @@ static int do_session(smb_client *c, struct opts *o)
     printf("signing %s\n", s.signing ? "on" : "off");
     printf("signing-algorithm %s\n", smb_alg_name(s.signing ? s.alg : SMB_ALG_NONE));
     printf("encryption %s\n", s.encrypting ? "on" : "off");
+    /* leases: this client opens without one (so it never has a break to
+     * acknowledge); the server's offer is shown beside it */
+    printf("leasing off\n");
+    printf("server-leasing %s\n", s.server_leasing ? "on" : "off");
     printf("encryption-cipher %s\n", s.encrypting && smb_cipher_name((smb_cipher)s.cipher)
                                           ? smb_cipher_name((smb_cipher)s.cipher)
                                           : "none");

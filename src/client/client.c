@@ -28,6 +28,7 @@
 #include "wire/smb2/flush.h"
 #include "wire/smb2/ioctl.h"
 #include "wire/smb2/logoff.h"
+#include "wire/smb2/negotiate.h"
 #include "wire/smb2/query_directory.h"
 #include "wire/smb2/query_info.h"
 #include "wire/smb2/read.h"
@@ -317,6 +318,7 @@ smb_status smb_client_session_info(const smb_client *c, struct smb_client_sessio
     s->kerberos = i.kerberos;
     s->cipher = i.cipher;
     s->encrypting = i.encrypting;
+    s->server_leasing = i.dialect >= SMB_DIALECT_210 && (i.server_capabilities & SMB2_GLOBAL_CAP_LEASING);
     s->session_id = i.session_id;
     s->tree_id = c->tree_id;
     s->max_read = i.max_read;

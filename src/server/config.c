@@ -37,6 +37,8 @@ void srv_config_init(struct srv_config *c)
     c->worker_thread = true;
     c->io_threads = SRV_IO_THREADS_DEFAULT;
     c->async_io_after = SRV_ASYNC_IO_AFTER_DEFAULT;
+    c->leases = true;
+    c->oplock_break_timeout = SRV_BREAK_TIMEOUT_DEFAULT;
     c->max_pdu = SRV_MAX_PDU_DEFAULT;
     c->max_io = SRV_MAX_IO_DEFAULT;
     c->max_credits = SRV_MAX_CREDITS_DEFAULT;
@@ -317,6 +319,14 @@ static int global_key(struct load_ctx *lc, const char *k, const char *v)
         if (parse_u32(v, 0, 60000, &u))
             FAIL("async io after: '%s' is not 0..60000 ms", v);
         c->async_io_after = u;
+    } else if (!strcmp(k, "server leases")) { /* Samba's word: leases (and the LEASING capability) */
+        if (parse_bool(v, &b))
+            FAIL("server leases: '%s' is not yes|no", v);
+        c->leases = b;
+    } else if (!strcmp(k, "oplock break timeout")) { /* ms an opener waits for a break acknowledgement */
+        if (parse_u32(v, 1, 600000, &u))
+            FAIL("oplock break timeout: '%s' is not 1..600000 ms", v);
+        c->oplock_break_timeout = u;
     } else if (!strcmp(k, "smb1")) { /* SMB1 (NT LM 0.12), off by default: server/smb1_*.c, docs/smb1.md */
         if (parse_bool(v, &b))
             FAIL("smb1: '%s' is not yes|no", v);
@@ -451,6 +461,10 @@ static int handler(void *user, const char *section, const char *name, const char
         if (parse_bool(value, &b))
             FAIL("[%s] %s: '%s' is not yes|no", section, k, value);
         lc->share->read_only = !strcmp(k, "read only") ? b : !b;
+    } else if (!strcmp(k, "oplocks")) { /* Samba's word: "no" grants neither oplocks nor leases */
+        if (parse_bool(value, &b))
+            FAIL("[%s] oplocks: '%s' is not yes|no", section, value);
+        lc->share->no_oplocks = !b;
     } else if (!strcmp(k, "backend")) {
         /* smbsign's own: where the share's files live (server/vfs.h) */
         if (!strcmp(value, "posix"))

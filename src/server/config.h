@@ -43,6 +43,7 @@
 #define SRV_IO_THREADS_DEFAULT 3   /* [cfg] "io threads": READ/WRITE/FLUSH file I/O off the worker (0: on it) */
 #define SRV_IO_THREADS_MAX 16
 #define SRV_WORKERS_MAX 256 /* [cfg] "workers": event loops (0 in srv_config: one per online CPU) */
+#define SRV_BREAK_TIMEOUT_DEFAULT 35000 /* [cfg] "oplock break timeout" ms (Windows: 35 s) */
 #define SRV_ASYNC_IO_AFTER_DEFAULT 5 /* [cfg] "async io after" ms: interim STATUS_PENDING past this (0: always) */
 #define SRV_SIG_FAIL_DROP 3 /* signature failures on a connection before it is dropped */
 
@@ -54,6 +55,7 @@ struct srv_share {
     bool mem; /* [cfg] "backend = memory": an in-memory tree (server/vfs_mem.c), no path */
     uint64_t mem_bytes; /* [cfg] "memory size": its data bytes (0: SRV_MEM_BYTES_DEFAULT) */
     int encrypt; /* "smb encrypt" on the share: SRV_ENC_* or -1 (the global value) */
+    bool no_oplocks; /* [cfg] "oplocks = no": neither oplocks nor leases on this share */
 };
 /* SMB 3.x encryption levels, Samba's words (server/session_crypt.c):
  * off/disabled/no, if_required/auto/default, desired, required/mandatory/yes. */
@@ -106,6 +108,8 @@ struct srv_config {
     bool worker_thread; /* [cfg] "worker thread": MACs and file I/O on a second thread (per event loop) */
     uint32_t io_threads;      /* [cfg] "io threads" (needs the worker thread; 0: file I/O on the worker) */
     uint32_t async_io_after;  /* [cfg] "async io after" ms */
+    bool leases;                 /* [cfg] "server leases": SMB2_GLOBAL_CAP_LEASING and lease contexts (2.1+) */
+    uint32_t oplock_break_timeout; /* [cfg] "oplock break timeout" ms: an opener waits this long for an ack */
     /* SMB1 (docs/smb1.md): "smb1 = yes" enables NT LM 0.12; "era = legacy|current"
      * (smb_era value) overrides the profile's era for SMB1 behaviour. */
     bool smb1;

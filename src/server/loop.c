@@ -126,8 +126,9 @@ struct lconn;
  * an I/O job from the worker to an I/O thread, back to the worker and then
  * to the loop with its response (ITEM_JOB; buf holds a WRITE's PDU); an
  * interim response from the worker to the loop (ITEM_INTERIM); a retry of
- * the connection's waiting LOCKs (ITEM_POLL: srv_conn_poll, no input). */
-enum { ITEM_FRAME = 0, ITEM_JOB, ITEM_INTERIM, ITEM_POLL };
+ * the connection's waiting LOCKs (ITEM_POLL: srv_conn_poll, no input); a post
+ * from another connection (ITEM_MAIL: srv_conn_mail, oplock and lease breaks). */
+enum { ITEM_FRAME = 0, ITEM_JOB, ITEM_INTERIM, ITEM_POLL, ITEM_MAIL };
 struct item {
     int kind;
     struct lconn *lc;
@@ -171,6 +172,10 @@ struct lconn {
     struct lconn *prev, *next;
     struct lconn *grave_next; /* freed after the current epoll batch (smb1 branch fix) */
     struct lconn *inbox_next; /* handed from the acceptor to its loop */
+    struct evloop *loop;      /* the loop that owns it (set on attach) */
+    bool mail_queued;         /* on loop->mail (under loop->mu) */
+    bool mail_busy;           /* an ITEM_MAIL of it is at the worker (loop thread) */
+    struct lconn *mail_next;
 };
 
 struct fifo {
@@ -198,6 +203,7 @@ struct evloop {
     unsigned evict_req;    /* atomic: oldest unauthenticated connections the acceptor asked to close */
     struct log_limit ll;   /* flood log lines of this loop's thread */
     struct lconn *inbox;   /* accepted, not yet taken (under mu) */
+    struct lconn *mail;    /* connections another connection posted to (under mu) */
     struct lconn *grave;   /* closed during this epoll batch: later events may still name them */
     bool stop;             /* atomic: set by loop 0 on SIGTERM */
     /* worker */
@@ -666,6 +672,11 @@ static void worker_answer(struct evloop *l, struct item *it)
     }
     pool_get(l, &it->out, 0);
     it->out.len = 0;
+    if (it->kind == ITEM_MAIL) {
+        it->st = srv_conn_mail(core, &it->out);
+        it->established = srv_conn_established(core);
+        return;
+    }
     it->st = srv_conn_input(core, it->buf, it->len, &it->out);
     it->delay = srv_conn_take_delay(core);
     struct srv_io_job *j = srv_conn_take_job(core);
@@ -953,7 +964,14 @@ fail:
 
 static void lconn_free(struct evloop *l, struct lconn *lc)
 {
-    srv_conn_free(lc->core);
+    srv_conn_free(lc->core); /* no wake can name lc after this (srv_conn_set_wake) */
+    pthread_mutex_lock(&l->mu);
+    for (struct lconn **pp = &l->mail; *pp; pp = &(*pp)->mail_next)
+        if (*pp == lc) {
+            *pp = lc->mail_next;
+            break;
+        }
+    pthread_mutex_unlock(&l->mu);
     free(lc->rbuf);
     struct obuf *o = lc->oh, *n;
     for (; o; o = n) {
@@ -1079,8 +1097,12 @@ static int flush_out(struct evloop *l, struct lconn *lc)
 }
 
 /* A connection joins loop l (on l's thread). */
+static void lconn_wake(void *arg);
+
 static void conn_attach(struct evloop *l, struct lconn *lc)
 {
+    lc->loop = l;
+    srv_conn_set_wake(lc->core, lconn_wake, lc);
     lc->next = l->conns;
     if (l->conns)
         l->conns->prev = lc;
@@ -1088,6 +1110,75 @@ static void conn_attach(struct evloop *l, struct lconn *lc)
     lc->created_ms = lc->last_ms = now_ms();
     struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP, .data.ptr = lc};
     epoll_ctl(l->ep, EPOLL_CTL_ADD, lc->fd, &ev);
+}
+
+/* Another connection posted to lc (any thread, the server's conn_mu held:
+ * only queue and signal, MS-SMB2 oplock/lease breaks, server/session.h). */
+static void lconn_wake(void *arg)
+{
+    struct lconn *lc = arg;
+    struct evloop *l = lc->loop;
+    pthread_mutex_lock(&l->mu);
+    if (!lc->mail_queued) {
+        lc->mail_queued = true;
+        lc->mail_next = l->mail;
+        l->mail = lc;
+    }
+    pthread_mutex_unlock(&l->mu);
+    uint64_t one = 1;
+    ssize_t w = write(l->evfd, &one, sizeof one);
+    (void)w;
+}
+
+static int after_result(struct evloop *l, struct lconn *lc);
+static void take_result(struct evloop *l, struct lconn *lc, struct srv_buf *out, smb_status st, uint32_t delay,
+                        bool established);
+
+/* Loop thread: let lc's core handle its mail (on the worker when there is
+ * one, in order with its frames). */
+static void run_mail(struct evloop *l, struct lconn *lc)
+{
+    if (lc->dead || lc->mail_busy)
+        return;
+    if (l->threaded) {
+        struct item *it = calloc(1, sizeof *it);
+        if (!it)
+            return; /* the break timeout runs it again */
+        it->kind = ITEM_MAIL;
+        it->lc = lc;
+        lc->inflight++;
+        lc->mail_busy = true;
+        pthread_mutex_lock(&l->mu);
+        fifo_push(&l->todo, it);
+        pthread_cond_signal(&l->cv);
+        pthread_mutex_unlock(&l->mu);
+        return;
+    }
+    struct srv_buf out;
+    pool_get(l, &out, 0);
+    out.len = 0;
+    smb_status st = srv_conn_mail(lc->core, &out);
+    take_result(l, lc, &out, st, 0, srv_conn_established(lc->core));
+    if (after_result(l, lc) < 0)
+        conn_close(l, lc);
+}
+
+/* one at a time under mu: a wake may queue the same connection again
+ * meanwhile (it links mail_next, so no detached list is walked) */
+static void take_mail(struct evloop *l)
+{
+    for (;;) {
+        pthread_mutex_lock(&l->mu);
+        struct lconn *lc = l->mail;
+        if (lc) {
+            l->mail = lc->mail_next;
+            lc->mail_queued = false;
+        }
+        pthread_mutex_unlock(&l->mu);
+        if (!lc)
+            break;
+        run_mail(l, lc);
+    }
 }
 
 /* Connections the acceptor handed to l. */
@@ -1500,8 +1591,10 @@ static void on_done(struct evloop *l)
     struct item *it;
     while ((it = fifo_pop(&got)) != NULL) {
         struct lconn *lc = it->lc;
-        if (it->kind == ITEM_FRAME || it->kind == ITEM_POLL)
+        if (it->kind == ITEM_FRAME || it->kind == ITEM_POLL || it->kind == ITEM_MAIL)
             lc->inflight--;
+        if (it->kind == ITEM_MAIL)
+            lc->mail_busy = false;
         lc->jobs += it->jobs_delta;
         if (lc->dead) {
             pool_put(l, &it->out);
@@ -1515,14 +1608,21 @@ static void on_done(struct evloop *l)
         set_lock_wait(l, lc, it->lock_wait, it->lock_gen);
         take_result(l, lc, &it->out, it->st, it->delay, it->established);
         free(it);
-        int rc = lc->hold_until_ms ? 0 : flush_out(l, lc);
-        if (rc == 0 && may_read(lc) && lc->fr.hdr_have == 0)
-            rc = on_readable(l, lc); /* input may have waited for inflight to drop */
-        if (rc < 0)
+        if (after_result(l, lc) < 0)
             conn_close(l, lc);
-        else
-            set_events(l, lc);
     }
+    take_mail(l);
+}
+
+/* After a result was queued: send, read what waited. -1: close. */
+static int after_result(struct evloop *l, struct lconn *lc)
+{
+    int rc = lc->hold_until_ms ? 0 : flush_out(l, lc);
+    if (rc == 0 && may_read(lc) && lc->fr.hdr_have == 0)
+        rc = on_readable(l, lc); /* input may have waited for inflight to drop */
+    if (rc == 0)
+        set_events(l, lc);
+    return rc;
 }
 
 /* SIGHUP, on loop 0's thread (the only one that changes cur). */
@@ -1686,13 +1786,18 @@ static int evloop_run(struct evloop *l)
     bool lock_waits = false;
     while (!__atomic_load_n(&l->stop, __ATOMIC_ACQUIRE)) {
         int timeout = lock_waits ? LOOP_LOCK_POLL_MS : 1000;
-        for (struct lconn *lc = l->conns; lc; lc = lc->next)
-            if (lc->hold_until_ms) {
-                uint64_t t = now_ms();
-                int d = lc->hold_until_ms > t ? (int)(lc->hold_until_ms - t) : 0;
+        for (struct lconn *lc = l->conns; lc; lc = lc->next) {
+            /* a break timeout or a post not yet run (server/session.h) */
+            uint64_t md = lc->mail_busy || lc->dead ? 0 : srv_conn_mail_deadline(lc->core);
+            if (lc->hold_until_ms || md) {
+                uint64_t t = now_ms(), h = lc->hold_until_ms ? lc->hold_until_ms : UINT64_MAX;
+                if (md && md < h)
+                    h = md;
+                int d = h > t ? (int)(h - t < 1000 ? h - t : 1000) : 0;
                 if (d < timeout)
                     timeout = d;
             }
+        }
         int n = epoll_wait(l->ep, evs, LOOP_MAX_EVENTS, timeout);
         if (n < 0 && errno != EINTR) {
             rc = 1;
@@ -1727,6 +1832,12 @@ static int evloop_run(struct evloop *l)
         grave_free(l);
         do_evict(l);
         uint64_t t = now_ms();
+        for (struct lconn *lc = l->conns, *nx; lc; lc = nx) {
+            nx = lc->next;
+            uint64_t md = lc->mail_busy ? 0 : srv_conn_mail_deadline(lc->core);
+            if (md && srv_mono_ms() >= md)
+                run_mail(l, lc);
+        }
         bool any_hold = false;
         for (struct lconn *lc = l->conns; lc; lc = lc->next)
             any_hold |= lc->hold_until_ms != 0;

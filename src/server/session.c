@@ -80,6 +80,7 @@ static void srv_shared_put(struct srv_shared *sh)
     if (!sh || __atomic_sub_fetch(&sh->refs, 1, __ATOMIC_ACQ_REL) != 0)
         return;
     pthread_mutex_destroy(&sh->share_mu);
+    pthread_mutex_destroy(&sh->conn_mu);
     free(sh);
 }
 
@@ -95,6 +96,7 @@ smb_status srv_ctx_init(struct srv_ctx *ctx, const struct srv_config *cfg, smb_s
         return SMB_E_NOMEM;
     }
     pthread_mutex_init(&ctx->shared->share_mu, NULL);
+    pthread_mutex_init(&ctx->shared->conn_mu, NULL);
     ctx->shared->refs = 1;
     smb_status st = smb_random(ctx->server_guid, sizeof ctx->server_guid);
     if (st != SMB_OK) {
@@ -157,6 +159,10 @@ struct srv_conn *srv_conn_new(const struct srv_ctx *ctx, const char *peer)
     c->seq_hi = 1; /* MS-SMB2 3.3.1.1: the first request uses MessageId 0 */
     c->next_fid = 1;
     c->io_async_after = -1;
+    if (srv_mbox_register(c) != SMB_OK) {
+        free(c);
+        return NULL;
+    }
     return c;
 }
 
@@ -203,6 +209,7 @@ void srv_conn_free(struct srv_conn *c)
     while (c->opens)
         srv_open_close(c, c->opens);
     srv_async_free_all(c);
+    srv_mbox_unregister(c);
     struct srv_session *s = c->sessions, *n;
     for (; s; s = n) {
         n = s->next;
@@ -289,7 +296,7 @@ static struct srv_gone *gone_find(struct srv_conn *c, uint64_t id)
     return NULL;
 }
 
-static struct srv_tree *tree_find(struct srv_session *s, uint32_t id)
+struct srv_tree *srv_tree_find(struct srv_session *s, uint32_t id)
 {
     for (int i = 0; i < s->n_trees; i++)
         if (s->trees[i].id == id)
@@ -362,9 +369,13 @@ static bool dialect_allowed(const struct srv_conn *c, uint16_t d)
     return d >= cfg->min_protocol && d <= cfg->max_protocol;
 }
 
-static uint32_t server_caps_for(uint16_t dialect)
+static uint32_t server_caps_for(const struct srv_conn *c, uint16_t dialect)
 {
-    return dialect >= SMB_DIALECT_210 ? SMB2_GLOBAL_CAP_LARGE_MTU : 0;
+    /* MS-SMB2 3.3.5.4: LEASING for 2.1+ when "server leases = yes" */
+    uint32_t caps = dialect >= SMB_DIALECT_210 ? SMB2_GLOBAL_CAP_LARGE_MTU : 0;
+    if (dialect >= SMB_DIALECT_210 && c->ctx->cfg.leases)
+        caps |= SMB2_GLOBAL_CAP_LEASING;
+    return caps;
 }
 
 static SMB_WUR smb_status write_negotiate_rsp(struct srv_conn *c, smb_wr *w, uint16_t dialect,
@@ -381,7 +392,7 @@ static SMB_WUR smb_status write_negotiate_rsp(struct srv_conn *c, smb_wr *w, uin
     r.security_mode = c->server_secmode;
     r.dialect = dialect;
     memcpy(r.server_guid, c->ctx->server_guid, 16);
-    r.capabilities = server_caps_for(dialect) | (c->server_caps & SMB2_GLOBAL_CAP_ENCRYPTION);
+    r.capabilities = server_caps_for(c, dialect) | (c->server_caps & SMB2_GLOBAL_CAP_ENCRYPTION);
     uint32_t io = dialect == SMB_DIALECT_202 ? 65536 : cfg->max_io;
     r.max_transact_size = io;
     r.max_read_size = io;
@@ -428,7 +439,7 @@ static SMB_WUR smb_status cmd_negotiate(struct srv_conn *c, struct srv_req *rq, 
     if (smb_policy_server_decide(SMB_PROTO_SMB2, me, 0, &dec) != SMB_OK)
         return SMB_E_INTERNAL_ERROR;
     c->server_secmode = dec.security_mode;
-    c->server_caps = server_caps_for(best);
+    c->server_caps = server_caps_for(c, best);
     c->sign_alg = best >= SMB_DIALECT_300 ? SMB_ALG_AES_CMAC : SMB_ALG_HMAC_SHA256;
 
     struct smb2_neg_contexts out;
@@ -885,7 +896,7 @@ static SMB_WUR smb_status process_element(struct srv_conn *c, struct srv_req *rq
         /* the chain this element depends on failed: fail the same way
          * (after the session and signature checks, so it is signed) */
         res = rq->chain_fail;
-    } else if (needs_tree(h->command) && !(rq->tree = tree_find(rq->sess, h->tree_id))) {
+    } else if (needs_tree(h->command) && !(rq->tree = srv_tree_find(rq->sess, h->tree_id))) {
         res = SMB_E_NETWORK_NAME_DELETED;
     } else {
         switch (h->command) {
@@ -906,7 +917,7 @@ static SMB_WUR smb_status process_element(struct srv_conn *c, struct srv_req *rq
         case SMB2_QUERY_INFO: res = srv_cmd_query_info(c, rq, &w); break;
         case SMB2_SET_INFO: res = srv_cmd_set_info(c, rq, &w); break;
         case SMB2_CHANGE_NOTIFY: res = srv_cmd_change_notify(c, rq, &w); break;
-        case SMB2_OPLOCK_BREAK: res = SMB_E_INVALID_PARAMETER; break;
+        case SMB2_OPLOCK_BREAK: res = srv_cmd_oplock_break(c, rq, &w); break;
         default: res = SMB_E_NOT_SUPPORTED; break;
         }
     }
@@ -1057,6 +1068,7 @@ smb_status srv_conn_input(struct srv_conn *c, const uint8_t *pdu, size_t len, st
         /* only a lone request may defer its file I/O: a compound's
          * responses go out together, in one frame */
         rq->may_defer = c->io_async_after >= 0 && off == 0 && !next && frame_start == 0;
+        rq->lone = off == 0 && !next; /* a CREATE may wait for a break (smb2_lease.c) */
         st = process_element(c, rq, prev, &f, &eos[n]);
         if (st == SMB_E_CANCELLED) {
             /* CANCEL: no response element */
@@ -1097,6 +1109,10 @@ smb_status srv_conn_input(struct srv_conn *c, const uint8_t *pdu, size_t len, st
      * each in its own frame after the responses */
     srv_lock_retry(c);
     if (c->pending && (st = srv_async_flush(c, out)) != SMB_OK)
+        return st;
+    /* breaks this PDU asked of this connection itself, and its waiting opens
+     * (smb2_lease.c): sent at once rather than after a wake */
+    if (srv_conn_mail_deadline(c) == 1 && (st = srv_conn_mail(c, out)) != SMB_OK)
         return st;
     /* LOGOFF: the session goes only now, after its waiting requests were
      * answered (STATUS_NOTIFY_CLEANUP, signed with its key). */

@@ -51,11 +51,22 @@ typedef void (*srv_log_fn)(void *arg, int level, const char *msg);
  */
 struct srv_share_ent;
 struct srv_brl_file;
+struct srv_lease;
+struct srv_wait;
+struct srv_mbox;
 struct srv_shared {
     pthread_mutex_t share_mu;
     struct srv_share_ent *share_list; /* share-mode table (smb2_open.c) */
     struct srv_brl_file *brl_files;   /* byte-range lock tables, one per open file (smb2_lock.c), listed under share_mu */
     uint64_t brl_gen;                 /* atomic: bumped whenever a byte-range lock goes away (blocking locks retry) */
+    struct srv_lease *leases;         /* lease table (MS-SMB2 3.3.1.4), under share_mu (smb2_lease.c) */
+    struct srv_wait *waits;           /* openers waiting for a break acknowledgement, under share_mu */
+    /* connection registry for cross-connection posts (smb2_lease.c): conn_mu
+     * guards conns and each mbox's wake; it may be held while the wake
+     * callback takes the target loop's mutex, never the other way round */
+    pthread_mutex_t conn_mu;
+    struct srv_mbox *conns;
+    uint64_t next_conn_id;
     int refs;                         /* ctxs using this state */
 };
 
@@ -157,6 +168,26 @@ SMB_WUR smb_status srv_conn_poll(struct srv_conn *c, struct srv_buf *out);
  * points into the PDU given to srv_conn_input: keep it until
  * srv_conn_job_done.
  */
+/*
+ * Cross-connection posts (oplock and lease breaks, MS-SMB2 3.3.4.6/3.3.4.7;
+ * server/smb2_lease.c). Another connection's core (on any thread) may need
+ * this connection to send a break notification, or to retry an open that
+ * waits for one. It never touches this connection's core: it marks the
+ * connection's mailbox and calls the wake function the adapter registered
+ * (srv_conn_set_wake), from any thread, with the server's conn_mu held (the
+ * function must only queue and signal: no core, no other server lock).
+ * The adapter then calls srv_conn_mail on the thread that owns the core:
+ * `out` receives the notifications (built from the holder's own session
+ * state) and the final responses of opens that waited. srv_conn_mail_deadline
+ * (any thread) is the CLOCK_MONOTONIC ms at which srv_conn_mail must run
+ * even without a wake (a break timeout), 0 for none.
+ */
+typedef void (*srv_wake_fn)(void *arg);
+void srv_conn_set_wake(struct srv_conn *c, srv_wake_fn fn, void *arg);
+SMB_WUR smb_status srv_conn_mail(struct srv_conn *c, struct srv_buf *out);
+uint64_t srv_conn_mail_deadline(const struct srv_conn *c);
+uint64_t srv_mono_ms(void);
+
 struct srv_io_job;
 void srv_conn_set_io_jobs(struct srv_conn *c, int after_ms);
 struct srv_io_job *srv_conn_take_job(struct srv_conn *c);

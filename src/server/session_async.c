@@ -113,7 +113,7 @@ void srv_async_session_closing(struct srv_conn *c, uint64_t session_id)
 {
     srv_lock_release_opens(c, session_id, 0);
     for (struct srv_pending *pd = c->pending; pd; pd = pd->next)
-        if (pd->done == SMB_OK && !pd->granted && pd->session_id == session_id && !pd->job)
+        if (pd->done == SMB_OK && !pd->granted && pd->session_id == session_id && !pd->job && !pd->wait)
             pd->done = closed_status(pd);
 }
 
@@ -172,6 +172,7 @@ smb_status srv_async_flush(struct srv_conn *c, struct srv_buf *out)
         c->n_pending--;
         if (st == SMB_OK)
             st = emit_final(c, pd, out);
+        srv_lease_wait_free(c, pd);
         free(pd);
     }
     return st;
@@ -183,6 +184,7 @@ void srv_async_free_all(struct srv_conn *c)
         struct srv_pending *pd = c->pending;
         c->pending = pd->next;
         srv_io_job_free(pd->job); /* the adapter ran and completed every job first */
+        srv_lease_wait_free(c, pd);
         free(pd);
     }
     c->n_pending = 0;

@@ -164,6 +164,7 @@ struct srv_pending {
     bool lk_excl;    /* LOCK: the waiting range (smb2_lock.c) */
     uint64_t lk_off, lk_len;
     struct srv_io_job *job;
+    struct srv_wait *wait; /* a CREATE waiting for a break acknowledgement (smb2_lease.c) */
     struct srv_pending *next;
 };
 
@@ -211,6 +212,8 @@ struct srv_conn {
     struct srv_smb1 *smb1; /* SMB1 connection state (server/smb1_server.c), NULL for SMB2 */
     struct srv_sign_batch *sign_batch; /* srv_conn_sign_batch: MACs of finished frames wait here */
     struct srv_verify_batch *verify_batch; /* srv_conn_verify_batch: MACs of this pass's WRITEs, computed */
+    struct srv_mbox *mbox; /* cross-connection posts (smb2_lease.c) */
+    uint64_t id;           /* the mailbox's connection id (server-wide) */
 };
 
 /* One request element being processed. */
@@ -238,6 +241,8 @@ struct srv_req {
     uint64_t async_id; /* set when the handler returned SMB_E_PENDING */
     bool may_defer;    /* a non-compound request on a connection with I/O jobs */
     struct srv_io_job *job; /* set when READ/WRITE/FLUSH deferred its file I/O */
+    bool lone;              /* the only request of its PDU (a CREATE may wait for a break) */
+    struct srv_pending *retry; /* a waiting CREATE run again (smb2_lease.c) */
 };
 
 /* ---- the response path (server/session_emit.c) ----
@@ -380,6 +385,37 @@ uint32_t srv_attrs_of(const struct srv_attr *st);
 uint64_t srv_alloc_of(const struct srv_attr *st);
 uint64_t srv_eof_of(const struct srv_attr *st);
 void srv_put_times(smb_wr *w, const struct srv_attr *st);
+
+/* Oplocks and leases (smb2_lease.c; MS-SMB2 3.3.5.9.8, 3.3.5.9.11, 3.3.4.6,
+ * 3.3.4.7, 3.3.5.22). srv_lease_req: what a CREATE asked for. */
+struct srv_lease_req {
+    bool has;            /* an RqLs context (honoured only when leasing is on) */
+    uint8_t version;     /* 1 (32 bytes) or 2 (52 bytes) */
+    uint8_t key[16], parent[16];
+    uint32_t state, flags;
+    uint16_t epoch;
+};
+SMB_WUR smb_status srv_lease_parse_ctx(const uint8_t *data, uint32_t dlen, struct srv_lease_req *lq);
+/* Before the share-mode check of an open of an existing file: break what
+ * conflicts. SMB_OK: go on; SMB_E_PENDING: the CREATE waits (rq->async_id
+ * set, or rq->retry kept waiting). */
+SMB_WUR smb_status srv_lease_break_for_open(struct srv_conn *c, struct srv_req *rq, const struct srv_attr *sb,
+                                            uint32_t access, uint32_t share, uint32_t action,
+                                            const struct srv_lease_req *lq);
+/* After the open is in the share-mode table: the oplock level to grant,
+ * and the lease response context into cw (when a lease was granted). */
+SMB_WUR smb_status srv_lease_grant(struct srv_conn *c, struct srv_req *rq, struct srv_open *o, uint8_t requested,
+                                   const struct srv_lease_req *lq, uint8_t *level, smb_wr *cw, bool last);
+/* a WRITE or size change through o: other opens lose their read caching */
+void srv_lease_break_on_write(struct srv_conn *c, struct srv_open *o);
+SMB_WUR smb_status srv_cmd_oplock_break(struct srv_conn *c, struct srv_req *rq, smb_wr *w);
+SMB_WUR smb_status srv_mbox_register(struct srv_conn *c);
+void srv_mbox_unregister(struct srv_conn *c);
+void srv_lease_wait_free(struct srv_conn *c, struct srv_pending *pd);
+/* share_mu held: entry e leaves the table (its lease reference, waiters to kick) */
+void srv_lease_entry_gone(struct srv_shared *t, struct srv_share_ent *e, uint64_t *kick, int *n_kick, int max_kick);
+void srv_kick(struct srv_shared *t, const uint64_t *ids, int n);
+struct srv_tree *srv_tree_find(struct srv_session *s, uint32_t id);
 
 /* the open table (smb2_open.c), used by the session and async code too */
 void srv_open_close(struct srv_conn *c, struct srv_open *o);

@@ -35,6 +35,7 @@ struct create_ctx {
     bool mxac, qfid, twrp;
     bool alsi;
     uint64_t alloc;
+    struct srv_lease_req lq; /* RqLs (smb2_lease.c) */
 };
 
 static SMB_WUR smb_status parse_create_contexts(struct smb2_buf b, struct create_ctx *cc)
@@ -64,6 +65,9 @@ static SMB_WUR smb_status parse_create_contexts(struct smb2_buf b, struct create
                 return SMB_E_INVALID_PARAMETER;
             cc->alsi = true;
             cc->alloc = le64(data);
+        } else if (nlen == 4 && !memcmp(name, "RqLs", 4)) {
+            if (srv_lease_parse_ctx(data, dlen, &cc->lq) != SMB_OK)
+                return SMB_E_INVALID_PARAMETER;
         }
         if (!next)
             break;
@@ -168,6 +172,10 @@ lookup:
     if ((opts & SMB2_FILE_DELETE_ON_CLOSE) && !is_dir && ro_attr)
         return SMB_E_CANNOT_DELETE;
     uint32_t share_acc = acc | ((opts & SMB2_FILE_DELETE_ON_CLOSE) ? SMB2_DELETE : 0);
+    /* oplocks and leases of other opens that conflict are broken first; the
+     * open may wait for the acknowledgement (smb2_lease.c) */
+    if (exists && (st = srv_lease_break_for_open(c, rq, &sb, share_acc, q.share_access, action, &cc.lq)) != SMB_OK)
+        return st;
     if (exists && !srv_share_check(c->ctx->shared, sb.dev, sb.ino, share_acc, q.share_access))
         return SMB_E_SHARING_VIOLATION; /* before an overwrite can truncate it */
     struct srv_fh *fh = NULL;
@@ -258,19 +266,24 @@ lookup:
 
     /* MS-SMB2 2.2.14: the contexts are written in place after the fixed part */
     struct smb2_create_resp resp = {0};
-    resp.oplock_level = 0; /* none */
     resp.create_action = action;
     SRV_FILE_TIMES(&sb, resp);
     resp.allocation_size = srv_alloc_of(&sb);
     resp.end_of_file = srv_eof_of(&sb);
     resp.file_attributes = srv_attrs_of(&sb);
     resp.file_id.persistent = resp.file_id.volatile_ = o->fid;
-    if (cc.mxac || cc.qfid) {
+    smb_wr cw;
+    size_t at = w->off + SMB2_CREATE_RESP_FIXED;
+    wr_init(&cw, w->p + at, w->cap > at ? w->cap - at : 0);
+    /* the oplock or lease (MS-SMB2 3.3.5.9.8, 3.3.5.9.11), its RqLs first */
+    if ((st = srv_lease_grant(c, rq, o, q.oplock_level, &cc.lq, &resp.oplock_level, &cw, !cc.mxac && !cc.qfid)) !=
+        SMB_OK) {
+        srv_open_close(c, o);
+        return st;
+    }
+    if (cc.mxac || cc.qfid || wr_len(&cw)) {
         /* MS-SMB2 2.2.14.2.5 (MxAc: QueryStatus, MaximalAccess) and
          * 2.2.14.2.9 (QFid: the inode and device numbers) */
-        smb_wr cw;
-        size_t at = w->off + SMB2_CREATE_RESP_FIXED;
-        wr_init(&cw, w->p + at, w->cap > at ? w->cap - at : 0);
         if (cc.mxac) {
             uint8_t d[8];
             put_le32(d, 0);

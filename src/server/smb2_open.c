@@ -37,14 +37,6 @@ struct srv_open *srv_open_find(struct srv_conn *c, struct srv_req *rq, struct sm
 
 #define SHARE_DATA_BITS (SMB2_FILE_READ_DATA | SMB2_FILE_EXECUTE | SMB2_FILE_WRITE_DATA | SMB2_FILE_APPEND_DATA | SMB2_DELETE)
 
-struct srv_share_ent {
-    uint64_t dev, ino; /* the file (struct srv_attr) */
-    uint32_t access, share;
-    uint64_t rdev; /* the share root's device and inode, and the path beneath */
-    uint64_t rino; /* it: a directory with opens beneath cannot be renamed */
-    char *path;
-    struct srv_share_ent *next;
-};
 /* The table and its mutex live in the server context (struct srv_shared,
  * session.h), shared by every event loop and kept across a reload. */
 
@@ -102,7 +94,7 @@ void srv_brl_detach(struct srv_shared *t, struct srv_brl_file *f)
 }
 
 /* does a new open (access a2, share s2) conflict with an existing one? */
-static bool share_conflict(uint32_t a1, uint32_t s1, uint32_t a2, uint32_t s2)
+bool srv_share_conflict(uint32_t a1, uint32_t s1, uint32_t a2, uint32_t s2)
 {
     bool r1 = a1 & (SMB2_FILE_READ_DATA | SMB2_FILE_EXECUTE), w1 = a1 & (SMB2_FILE_WRITE_DATA | SMB2_FILE_APPEND_DATA),
          d1 = a1 & SMB2_DELETE;
@@ -120,7 +112,7 @@ bool srv_share_check(struct srv_shared *t, uint64_t dev, uint64_t ino, uint32_t 
     pthread_mutex_lock(&t->share_mu);
     for (struct srv_share_ent *e = t->share_list; e && ok; e = e->next)
         if (e->dev == dev && e->ino == ino && (e->access & SHARE_DATA_BITS) &&
-            share_conflict(e->access, e->share, access, share))
+            srv_share_conflict(e->access, e->share, access, share))
             ok = false;
     pthread_mutex_unlock(&t->share_mu);
     return ok;
@@ -154,13 +146,14 @@ bool srv_share_add(struct srv_shared *t, struct srv_open *o, const struct srv_at
     bool ok = true;
     for (struct srv_share_ent *e = t->share_list; e && ok && (access & SHARE_DATA_BITS); e = e->next)
         if (e->dev == n->dev && e->ino == n->ino && (e->access & SHARE_DATA_BITS) &&
-            share_conflict(e->access, e->share, access, share))
+            srv_share_conflict(e->access, e->share, access, share))
             ok = false;
     if (ok) {
         n->next = t->share_list;
         t->share_list = n;
         o->sh = n;
         o->brl = brl_ref(t, &nb);
+        n->fid = o->fid;
     }
     pthread_mutex_unlock(&t->share_mu);
     srv_brl_file_free(nb);
@@ -204,6 +197,8 @@ void srv_share_remove(struct srv_shared *t, struct srv_open *o)
         return;
     srv_brl_release(t, o); /* normally done already (srv_open_close) */
     struct srv_brl_file *gone = NULL;
+    uint64_t kick[SRV_KICK_MAX];
+    int n_kick = 0;
     pthread_mutex_lock(&t->share_mu);
     for (struct srv_share_ent **pp = &t->share_list; *pp; pp = &(*pp)->next)
         if (*pp == o->sh) {
@@ -212,8 +207,10 @@ void srv_share_remove(struct srv_shared *t, struct srv_open *o)
         }
     gone = brl_unref(t, o->brl);
     o->brl = NULL;
+    srv_lease_entry_gone(t, o->sh, kick, &n_kick, SRV_KICK_MAX);
     pthread_mutex_unlock(&t->share_mu);
     srv_brl_file_free(gone);
+    srv_kick(t, kick, n_kick); /* openers waiting on this file retry */
     free(o->sh->path);
     free(o->sh);
     o->sh = NULL;

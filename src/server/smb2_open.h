@@ -17,6 +17,25 @@
  * FileId of the previous CREATE of a related compound); NULL when none. */
 struct srv_open *srv_open_find(struct srv_conn *c, struct srv_req *rq, struct smb2_fileid id);
 
+/* One open in the server-wide share-mode table (under srv_shared.share_mu),
+ * with its oplock or lease (smb2_lease.c). */
+struct srv_share_ent {
+    uint64_t dev, ino; /* the file (struct srv_attr) */
+    uint32_t access, share;
+    uint64_t rdev; /* the share root's device and inode, and the path beneath */
+    uint64_t rino; /* it: a directory with opens beneath cannot be renamed */
+    char *path;
+    uint64_t conn_id, fid, session_id; /* the holder: its connection (mailbox), FileId, session */
+    uint8_t oplock;                    /* SMB2_OPLOCK_LEVEL_* granted (LEASE: see lease) */
+    uint8_t break_to;                  /* while breaking: the level the ack may name */
+    bool breaking;                     /* a break notification went (or goes) out, ack awaited */
+    bool break_unsent;                 /* the holder's connection still has to send it */
+    struct srv_lease *lease;
+    struct srv_share_ent *next;
+};
+#define SRV_KICK_MAX 32 /* connections one event wakes at most (others retry on their timeout) */
+bool srv_share_conflict(uint32_t a1, uint32_t s1, uint32_t a2, uint32_t s2);
+
 /* Share modes (MS-FSA 2.1.5.1.2), smb2_open.c. srv_share_check: may an open
  * with access/share join the file's opens? srv_share_add: check again and
  * enter o (false on a conflict or no memory); srv_share_busy_below: is

@@ -160,6 +160,7 @@ smb_status srv_cmd_set_info(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
                 return SMB_E_ACCESS_DENIED;
             if (sz > INT64_MAX)
                 return SMB_E_INVALID_PARAMETER;
+            srv_lease_break_on_write(c, o); /* smb2_lease.c */
             if (cls == FileEndOfFileInformation) {
                 st = srv_fh_truncate(o->fh, sz);
             } else {

@@ -24,6 +24,7 @@
 #include "smbsign/policy.h"
 #include "wire/smb2/header.h"
 #include "wire/smb2/negotiate.h"
+#include "wire/smb2/oplock_break.h"
 #include "auth/ntlmssp.h"
 #include "auth/spnego.h"
 #include "smbsign/sign.h"
@@ -2227,6 +2228,248 @@ static void core_io_job_close_and_logoff(void **state)
     io_fixture_free(&f); /* `leftover` never completed: freed with the connection */
 }
 
+/* ---------------- oplocks and leases (server/smb2_lease.c) ---------------- */
+
+/* every frame of out: message pointers and lengths; returns the count */
+static int frames_of(const struct srv_buf *out, uint8_t **m, size_t *ml, int max)
+{
+    int n = 0;
+    for (size_t at = 0; at < out->len && n < max; n++) {
+        m[n] = frame_at(out, at, &ml[n]);
+        at += 4 + ml[n];
+    }
+    return n;
+}
+
+/* CREATE NAME (OPEN_IF, read/write data, share read/write/delete) asking
+ * for oplock LEVEL, with an RqLs v1 context (key byte KEY, STATE) when
+ * level is 0xFF; the whole output in out (caller frees) */
+static void lease_create(struct sess_fixture *f, const char *name, uint8_t level, uint8_t key, uint32_t state,
+                         struct srv_buf *out)
+{
+    uint8_t req[1024], body[512], ctx[64], ld[32] = {0};
+    size_t bl = create_body_ex(body, sizeof body, name, 3, 0x3u /* READ_DATA|WRITE_DATA */, 7);
+    body[3] = level; /* RequestedOplockLevel */
+    if (level == 0xFF) {
+        memset(ld, key, 16);
+        put_le32(ld + 16, state);
+        size_t cl = put_req_ctx(ctx, "RqLs", 4, ld, 32, true);
+        while (bl & 7)
+            body[bl++] = 0;
+        put_le32(body + 48, (uint32_t)(64 + bl));
+        put_le32(body + 52, (uint32_t)cl);
+        memcpy(body + bl, ctx, cl);
+        bl += cl;
+    }
+    size_t n = signed_req(f, req, sizeof req, SMB2_CREATE, f->mid++, body, bl);
+    assert_int_equal(input_raw(f, req, n, out), SMB_OK);
+}
+
+/* an OPLOCK_BREAK acknowledgement: a lease one (key byte, state) or an
+ * oplock one (fid, level); signed unless `unsigned_` */
+static void break_ack(struct sess_fixture *f, bool lease, uint8_t key, uint32_t state, uint64_t fid, uint8_t level,
+                      bool unsigned_, struct srv_buf *out)
+{
+    uint8_t req[1024], body[64] = {0};
+    size_t bl;
+    if (lease) {
+        put_le16(body, 36);
+        memset(body + 8, key, 16);
+        put_le32(body + 24, state);
+        bl = 36;
+    } else {
+        put_le16(body, 24);
+        body[2] = level;
+        put_le64(body + 8, fid);
+        put_le64(body + 16, fid);
+        bl = 24;
+    }
+    size_t n = unsigned_ ? build_req(req, sizeof req, SMB2_OPLOCK_BREAK, f->mid++, f->sid, f->tid, body, bl)
+                         : signed_req(f, req, sizeof req, SMB2_OPLOCK_BREAK, f->mid++, body, bl);
+    assert_int_equal(input_raw(f, req, n, out), SMB_OK);
+}
+
+static void assert_break_header(const uint8_t *m, size_t ml, uint64_t sid, uint16_t size)
+{
+    assert_true(ml >= 64 + (size_t)size);
+    assert_int_equal(le16(m + 12), SMB2_OPLOCK_BREAK);
+    assert_true(le64(m + 24) == UINT64_MAX);            /* MessageId (MS-SMB2 3.3.4.6/3.3.4.7) */
+    assert_true(le64(m + 40) == sid);                   /* SessionId */
+    assert_int_equal(le32(m + 16) & SMB2_FLAGS_SIGNED, 0); /* never signed (3.3.4.1.1) */
+    assert_int_equal(le16(m + 64), size);
+}
+
+/* MS-SMB2 3.3.5.9.11, 3.3.4.7, 3.3.5.22.2: an RWH lease is granted; a
+ * second open with another key waits (interim) while a lease break RWH->RH
+ * (ACK_REQUIRED, SessionId 0, unsigned) goes out; an unsigned ack is refused
+ * and an ack asking more than offered is not accepted (the open still
+ * waits); the signed ack with RH is answered and the open completes, signed,
+ * with RH; a second ack finds no break. */
+static void core_lease_break_and_ack(void **state)
+{
+    (void)state;
+    struct sess_fixture f;
+    fixture_mem = true;
+    fixture_login(&f, SMB_LEVEL_REQUIRED);
+    fixture_mem = false;
+    connect_tree(&f);
+    struct srv_buf out;
+    uint8_t *m[8];
+    size_t ml[8];
+    lease_create(&f, "l.txt", 0xFF, 0x11, 7, &out);
+    assert_int_equal(frames_of(&out, m, ml, 8), 1);
+    assert_int_equal(le32(m[0] + 8), 0);
+    assert_int_equal(m[0][64 + 2], 0xFF);         /* OplockLevel: lease */
+    assert_true(ml[0] > 64 + 88 + 16 + 32);
+    const uint8_t *rc = m[0] + le32(m[0] + 64 + 80); /* the response context */
+    assert_memory_equal(rc + 16, "RqLs", 4);
+    assert_int_equal(le32(rc + 24 + 16), 7);     /* RWH granted */
+    srv_buf_free(&out);
+
+    lease_create(&f, "l.txt", 0xFF, 0x22, 7, &out);
+    assert_int_equal(frames_of(&out, m, ml, 8), 2);
+    assert_int_equal(le32(m[0] + 8), 0x00000103u); /* interim STATUS_PENDING */
+    uint64_t aid = le64(m[0] + 32);
+    assert_true(aid != 0);
+    assert_break_header(m[1], ml[1], 0, 44);
+    assert_int_equal(le32(m[1] + 64 + 4), SMB2_NOTIFY_BREAK_LEASE_FLAG_ACK_REQUIRED);
+    assert_int_equal(m[1][64 + 8], 0x11);         /* the holder's key */
+    assert_int_equal(le32(m[1] + 64 + 24), 7);    /* current */
+    assert_int_equal(le32(m[1] + 64 + 28), 3);    /* new: RH */
+    srv_buf_free(&out);
+
+    break_ack(&f, true, 0x11, 3, 0, 0, true, &out); /* stripped signature */
+    assert_int_equal(frames_of(&out, m, ml, 8), 1);
+    assert_int_equal(le32(m[0] + 8), 0xC0000022u); /* ACCESS_DENIED, and nothing completes */
+    srv_buf_free(&out);
+    break_ack(&f, true, 0x11, 7, 0, 0, false, &out); /* more than offered */
+    assert_int_equal(frames_of(&out, m, ml, 8), 1);
+    assert_int_equal(le32(m[0] + 8), 0xC00000D0u); /* REQUEST_NOT_ACCEPTED */
+    srv_buf_free(&out);
+
+    break_ack(&f, true, 0x11, 3, 0, 0, false, &out);
+    assert_int_equal(frames_of(&out, m, ml, 8), 2);
+    assert_int_equal(le32(m[0] + 8), 0);          /* the ack's response */
+    assert_int_equal(le16(m[0] + 64), 36);
+    assert_int_equal(le32(m[0] + 64 + 24), 3);
+    assert_signed(&f, m[0], ml[0], true);
+    assert_int_equal(le32(m[1] + 8), 0);          /* the waiting CREATE, async final */
+    assert_int_equal(le16(m[1] + 12), SMB2_CREATE);
+    assert_true(le64(m[1] + 32) == aid);
+    assert_signed(&f, m[1], ml[1], true);
+    rc = m[1] + le32(m[1] + 64 + 80);
+    assert_int_equal(rc[24], 0x22);
+    assert_int_equal(le32(rc + 24 + 16), 3);      /* RH: W not beside another open */
+    srv_buf_free(&out);
+
+    break_ack(&f, true, 0x11, 3, 0, 0, false, &out);
+    assert_int_equal(frames_of(&out, m, ml, 8), 1);
+    assert_int_equal(le32(m[0] + 8), 0xC0000001u); /* UNSUCCESSFUL: no break under way */
+    srv_buf_free(&out);
+    fixture_free(&f);
+}
+
+/* MS-SMB2 3.3.5.9.8, 3.3.4.6, 3.3.5.22.1: a batch oplock is granted; a
+ * second open waits while an oplock break to level II (SessionId of the
+ * holder's session, unsigned) goes out; an ack naming a higher level than
+ * offered is INVALID_OPLOCK_PROTOCOL (the oplock is gone) and the open
+ * completes; a third open waits on a new break until CANCEL; a fourth waits
+ * and completes at the break timeout (srv_conn_mail, the adapter's timer). */
+static void core_oplock_break_wrong_level_cancel_timeout(void **state)
+{
+    (void)state;
+    struct sess_fixture f;
+    fixture_mem = true;
+    fixture_login(&f, SMB_LEVEL_REQUIRED);
+    fixture_mem = false;
+    connect_tree(&f);
+    struct srv_buf out;
+    uint8_t *m[8];
+    size_t ml[8];
+    lease_create(&f, "o.txt", SMB2_OPLOCK_LEVEL_BATCH, 0, 0, &out);
+    assert_int_equal(frames_of(&out, m, ml, 8), 1);
+    assert_int_equal(m[0][64 + 2], SMB2_OPLOCK_LEVEL_BATCH);
+    uint64_t fid1 = le64(m[0] + 64 + 64);
+    srv_buf_free(&out);
+
+    lease_create(&f, "o.txt", 0, 0, 0, &out);
+    assert_int_equal(frames_of(&out, m, ml, 8), 2);
+    assert_int_equal(le32(m[0] + 8), 0x00000103u);
+    assert_break_header(m[1], ml[1], f.sid, 24);
+    assert_int_equal(m[1][64 + 2], SMB2_OPLOCK_LEVEL_II);
+    assert_true(le64(m[1] + 64 + 8) == fid1);
+    srv_buf_free(&out);
+    break_ack(&f, false, 0, 0, fid1, SMB2_OPLOCK_LEVEL_EXCLUSIVE, false, &out);
+    assert_int_equal(frames_of(&out, m, ml, 8), 2);
+    assert_int_equal(le32(m[0] + 8), 0xC00000E3u); /* INVALID_OPLOCK_PROTOCOL */
+    assert_int_equal(le32(m[1] + 8), 0);           /* the open goes on */
+    assert_int_equal(le16(m[1] + 12), SMB2_CREATE);
+    srv_buf_free(&out);
+
+    /* a new batch holder, then an open cancelled while it waits */
+    lease_create(&f, "p.txt", SMB2_OPLOCK_LEVEL_BATCH, 0, 0, &out);
+    assert_int_equal(frames_of(&out, m, ml, 8), 1);
+    assert_int_equal(m[0][64 + 2], SMB2_OPLOCK_LEVEL_BATCH);
+    srv_buf_free(&out);
+    lease_create(&f, "p.txt", 0, 0, 0, &out);
+    assert_int_equal(frames_of(&out, m, ml, 8), 2);
+    uint64_t aid = le64(m[0] + 32);
+    srv_buf_free(&out);
+    uint8_t req[256];
+    size_t n = cancel_req(&f, req, sizeof req, f.mid, aid, true);
+    assert_int_equal(input_raw(&f, req, n, &out), SMB_OK);
+    assert_int_equal(frames_of(&out, m, ml, 8), 1);
+    assert_int_equal(le32(m[0] + 8), 0xC0000120u); /* CANCELLED */
+    assert_signed(&f, m[0], ml[0], true);
+    srv_buf_free(&out);
+
+    /* the holder never answers: the next open completes at the timeout */
+    ((struct srv_ctx *)f.ctx)->cfg.oplock_break_timeout = 1;
+    lease_create(&f, "p.txt", 0, 0, 0, &out);
+    assert_int_equal(frames_of(&out, m, ml, 8), 1); /* interim only (the break went out before) */
+    assert_int_equal(le32(m[0] + 8), 0x00000103u);
+    srv_buf_free(&out);
+    assert_true(srv_conn_mail_deadline(f.c) > 1);
+    usleep(5000);
+    memset(&out, 0, sizeof out);
+    assert_int_equal(srv_conn_mail(f.c, &out), SMB_OK);
+    assert_int_equal(frames_of(&out, m, ml, 8), 1);
+    assert_int_equal(le32(m[0] + 8), 0);
+    assert_int_equal(le16(m[0] + 12), SMB2_CREATE);
+    assert_signed(&f, m[0], ml[0], true);
+    srv_buf_free(&out);
+    assert_int_equal(srv_conn_mail_deadline(f.c), 0);
+    fixture_free(&f);
+}
+
+/* The twin: "oplocks = no" on the share (and no leasing): nothing is
+ * granted, no break goes out, a second open completes at once. */
+static void core_oplocks_off_no_break(void **state)
+{
+    (void)state;
+    struct sess_fixture f;
+    fixture_mem = true;
+    fixture_login(&f, SMB_LEVEL_REQUIRED);
+    fixture_mem = false;
+    connect_tree(&f);
+    ((struct srv_ctx *)f.ctx)->cfg.shares[0].no_oplocks = true;
+    struct srv_buf out;
+    uint8_t *m[8];
+    size_t ml[8];
+    lease_create(&f, "n.txt", SMB2_OPLOCK_LEVEL_BATCH, 0, 0, &out);
+    assert_int_equal(frames_of(&out, m, ml, 8), 1);
+    assert_int_equal(m[0][64 + 2], 0);
+    srv_buf_free(&out);
+    lease_create(&f, "n.txt", 0xFF, 0x33, 7, &out);
+    assert_int_equal(frames_of(&out, m, ml, 8), 1);
+    assert_int_equal(le32(m[0] + 8), 0);
+    assert_int_equal(m[0][64 + 2], 0);
+    assert_int_equal(le32(m[0] + 64 + 84), 0);     /* no lease context */
+    srv_buf_free(&out);
+    assert_int_equal(srv_conn_mail_deadline(f.c), 0);
+    fixture_free(&f);
+}
+
 /* ---------------- the two file-system backends ---------------- */
 
 /* One scripted sequence of vfs operations; every status is recorded so the
@@ -2794,6 +3037,9 @@ int main(void)
         cmocka_unit_test(core_share_modes),
         cmocka_unit_test(core_byte_range_locks_over_memory),
         cmocka_unit_test(core_create_contexts),
+        cmocka_unit_test(core_lease_break_and_ack),
+        cmocka_unit_test(core_oplock_break_wrong_level_cancel_timeout),
+        cmocka_unit_test(core_oplocks_off_no_break),
         cmocka_unit_test(core_change_notify_interim_cancel_and_close),
         cmocka_unit_test(core_change_notify_logoff_cleanup),
         cmocka_unit_test(config_io_keys),

@@ -251,6 +251,44 @@ static void close_tree_misc(void **s)
     r = at_body(wr_len(&w));
     assert_int_equal(smb2_oplock_break_decode(&r, &oo), SMB_E_NOT_SUPPORTED);
 
+    /* lease break notification (44) and acknowledgement/response (36),
+     * MS-SMB2 2.2.23.2, 2.2.24.2, 2.2.25.2; and either acknowledgement */
+    w = begin();
+    struct smb2_lease_break lb = {3, 1, {0}, 7, 3}, lo;
+    memset(lb.lease_key, 0x5A, 16);
+    smb2_lease_break_encode(&w, &lb);
+    assert_int_equal(wr_len(&w), 64 + 44);
+    r = at_body(wr_len(&w));
+    assert_int_equal(smb2_lease_break_decode(&r, &lo), SMB_OK);
+    assert_int_equal(lo.new_epoch, 3);
+    assert_int_equal(lo.current_state, 7);
+    assert_int_equal(lo.new_state, 3);
+    assert_memory_equal(lo.lease_key, lb.lease_key, 16);
+    r = at_body(wr_len(&w) - 1); /* truncated */
+    assert_int_not_equal(smb2_lease_break_decode(&r, &lo), SMB_OK);
+    w = begin();
+    struct smb2_lease_ack la = {0, {0}, 3};
+    memset(la.lease_key, 0x33, 16);
+    smb2_lease_ack_encode(&w, &la);
+    assert_int_equal(wr_len(&w), 64 + 36);
+    struct smb2_break_ack ba;
+    r = at_body(wr_len(&w));
+    assert_int_equal(smb2_break_ack_decode(&r, &ba), SMB_OK);
+    assert_true(ba.is_lease);
+    assert_int_equal(ba.lease.lease_state, 3);
+    assert_int_equal(ba.lease.lease_key[15], 0x33);
+    r = at_body(wr_len(&w) - 8); /* LeaseDuration missing */
+    assert_int_not_equal(smb2_break_ack_decode(&r, &ba), SMB_OK);
+    put_le16(buf + 64, 40); /* neither 24 nor 36 */
+    r = at_body(wr_len(&w));
+    assert_int_equal(smb2_break_ack_decode(&r, &ba), SMB_E_MALFORMED);
+    w = begin();
+    smb2_oplock_break_encode(&w, &ob);
+    r = at_body(wr_len(&w));
+    assert_int_equal(smb2_break_ack_decode(&r, &ba), SMB_OK);
+    assert_false(ba.is_lease);
+    assert_int_equal(ba.oplock.oplock_level, SMB2_OPLOCK_LEVEL_II);
+
     w = begin();
     const uint8_t ed[3] = {1, 2, 3};
     struct smb2_error_resp ei = {0, {ed, 3}}, eo;
