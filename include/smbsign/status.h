@@ -114,7 +114,9 @@ extern "C" {
       "invalid buffer size")                                                                        \
     X(SMB_E_NOT_FOUND, "STATUS_NOT_FOUND", 0xC0000225u, 1168, "not found")                          \
     X(SMB_E_NETWORK_SESSION_EXPIRED, "STATUS_NETWORK_SESSION_EXPIRED", 0xC000035Cu, 64,             \
-      "network session expired")
+      "network session expired")                                                                    \
+    X(SMB_E_REQUEST_OUT_OF_SEQUENCE, "STATUS_REQUEST_OUT_OF_SEQUENCE", 0xC000042Au, 1359,           \
+      "request out of sequence")
 
 typedef enum smb_status {
 #define SMB_STATUS_ENUM_(e, name, nt, w32, desc) e,

@@ -48,10 +48,19 @@ typedef void (*srv_log_fn)(void *arg, int level, const char *msg);
  * with atomic operations only.
  */
 struct srv_share_ent;
+struct srv_session;
+#define SRV_SESS_BUCKETS 256
 struct srv_shared {
     pthread_mutex_t share_mu;
     struct srv_share_ent *share_list; /* share-mode table (smb2_open.c) */
     int refs;                         /* ctxs using this state */
+    /* Multichannel: the sessions a SESSION_SETUP with SMB2_SESSION_FLAG_BINDING
+     * on another connection may bind to, by SessionId (MS-SMB2 3.3.1.5
+     * GlobalSessionTable), and their reference counts. sess_mu is a leaf
+     * lock: taken for lookups, insertions, removals and srv_session.refs only. */
+    pthread_mutex_t sess_mu;
+    struct srv_session *sess[SRV_SESS_BUCKETS];
+    uint64_t next_fid; /* FileIds, unique server-wide (atomic) */
 };
 
 /* Everything in srv_ctx except `shared` is read-only once srv_ctx_init

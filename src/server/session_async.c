@@ -39,8 +39,8 @@ smb_status srv_cmd_change_notify(struct srv_conn *c, struct srv_req *rq, smb_wr 
     if (p == UINT64_MAX && v == UINT64_MAX)
         p = v = rq->related_fid;
     struct srv_open *o = NULL;
-    for (struct srv_open *it = c->opens; it; it = it->next)
-        if (it->fid == v && it->fid == p && it->session_id == rq->sess->id && it->tree_id == rq->tree->id)
+    for (struct srv_open *it = rq->sess->opens; it; it = it->next)
+        if (it->fid == v && it->fid == p && it->tree_id == rq->tree->id)
             o = it;
     if (!o)
         return SMB_E_FILE_CLOSED;

@@ -79,8 +79,29 @@ struct srv_session {
     struct srv_tree trees[SRV_TREES_MAX];
     int n_trees;
     uint32_t next_tree_id;
-    struct srv_session *next;
+    struct srv_session *next; /* in its connection's list */
+    /* ---- multichannel (MS-SMB2 3.3.1.8 Session.ChannelList; docs/server.md
+     * "Threads and locking"). An entry of a connection's list is either a
+     * session (home == NULL) or a channel bound to one (home: that session).
+     * A channel entry holds only per-channel state: signer (Channel.SigningKey),
+     * preauth, the binding's authentication, state; everything else (user,
+     * trees, opens, encryption) is read from the home. */
+    struct srv_session *home;
+    /* home only: */
+    pthread_mutex_t mu;       /* trees, opens, state while requests of the session run (any channel) */
+    bool mu_init;
+    int refs;                 /* connection list entries naming it; shared->sess_mu once registered */
+    bool registered;          /* in the server-wide registry (srv_shared.sess) */
+    bool bindable;            /* was registered: refs is shared (sess_mu) */
+    struct srv_session *reg_next;
+    struct srv_open *opens;   /* the session's opens (Session.OpenTable) */
+    uint32_t n_opens;
+    uint16_t dialect, cipher; /* of the connection that made it (binding rules, 3.3.5.5.2) */
+    smb_sign_alg sign_alg;
+    uint8_t client_guid[16];
 };
+/* The session a list entry belongs to (itself unless it is a bound channel). */
+static inline struct srv_session *srv_sess_home(struct srv_session *s) { return s && s->home ? s->home : s; }
 
 /* A logged-off session's signing key, kept so that a request still naming
  * its SessionId gets STATUS_USER_SESSION_DELETED signed with it (as Samba
@@ -103,6 +124,7 @@ struct srv_open {
     bool is_dir, ipc, delete_on_close, writable;
     uint32_t access;
     uint64_t position; /* FilePositionInformation: end of the last READ/WRITE */
+    struct srv_session *owner; /* the session whose list holds it (a home session) */
     struct srv_share_ent *sh; /* this open in the share-mode table (smb2_open.c) */
     uint32_t jobs;     /* deferred READ/WRITE/FLUSH not yet completed (session_io.c) */
     char *rel; /* heap, path beneath the share root */
@@ -180,9 +202,6 @@ struct srv_conn {
     int n_sessions;
     struct srv_gone *gone; /* logged-off sessions' keys, newest first */
     int n_gone;
-    struct srv_open *opens;
-    uint32_t n_opens;
-    uint64_t next_fid;
     uint64_t next_session;
     int sig_failures;
     int auth_failures;
@@ -196,7 +215,23 @@ struct srv_conn {
     bool io_cancelled;           /* a CANCEL stopped a queued job (srv_conn_take_io_cancel) */
     struct srv_smb1 *smb1; /* SMB1 connection state (server/smb1_server.c), NULL for SMB2 */
     struct srv_sign_batch *sign_batch; /* srv_conn_sign_batch: MACs of finished frames wait here */
+    struct srv_signer bind_key; /* Session.SigningKey of the session a binding request names (session.c) */
 };
+
+/* MS-SMB2 3.3.5.5.2 (in Samba's order, which smbtorture's
+ * smb2.session.bind_negative_* expect): may a connection bind to a session?
+ * SMB_OK or the status to refuse with. Pure: the facts are gathered by
+ * session.c bind_begin. */
+struct srv_bind_facts {
+    uint16_t sess_dialect, conn_dialect;
+    smb_sign_alg sess_alg, conn_alg;
+    uint16_t sess_cipher, conn_cipher;
+    bool enabled;       /* server multi channel support */
+    bool guid_equal;    /* ClientGuid of both connections */
+    bool sess_valid;    /* the session is (still) valid */
+    bool sess_keyless;  /* guest or anonymous */
+};
+SMB_WUR smb_status srv_bind_decide(const struct srv_bind_facts *f);
 
 /* One request element being processed. */
 struct srv_req {
@@ -204,7 +239,9 @@ struct srv_req {
     const uint8_t *msg; /* element start (header) */
     size_t len;         /* element length */
     smb_rd body;        /* window = element, offset at body (64) */
-    struct srv_session *sess;
+    struct srv_session *sess;       /* the session (a home) once the checks passed */
+    struct srv_session *chan;       /* the connection's entry for it (the channel: signing key) */
+    struct srv_session *locked;     /* whose mu this element holds (session.c enter_session) */
     struct srv_tree *tree;
     smb_status result;      /* outcome, for related compounds */
     smb_status chain_fail;  /* a related chain broken earlier: fail with this */
@@ -363,7 +400,7 @@ void srv_put_times(smb_wr *w, const struct srv_attr *st);
 
 /* the open table (smb2_open.c), used by the session and async code too */
 void srv_open_close(struct srv_conn *c, struct srv_open *o);
-void srv_tree_remove_opens(struct srv_conn *c, uint64_t session_id, uint32_t tree_id);
+void srv_tree_remove_opens(struct srv_conn *c, struct srv_session *home, uint32_t tree_id);
 
 /* SMB1 (server/smb1_server.c): whether an SMB1 first PDU should go to the
  * SMB1 core (smb1 = yes and a NEGOTIATE offering NT LM 0.12 and no SMB2
