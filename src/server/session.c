@@ -1238,6 +1238,7 @@ static SMB_WUR smb_status process_element(struct srv_conn *c, struct srv_req *rq
         r.signing_required = rq->gone_required;
     }
     r.setup_done = rq->setup_done;
+    r.bind_leg = h->command == SMB2_SESSION_SETUP && rq->gone_signer != NULL;
     r.preauth = rq->preauth_conn ? &c->preauth : rq->preauth_sess ? &rq->preauth_sess->preauth : NULL;
     st = srv_frame_add(c, f, &r, &w);
     if (st != SMB_OK)

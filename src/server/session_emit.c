@@ -50,6 +50,8 @@ static struct srv_signer *sign_key(const struct srv_conn *c, const struct srv_re
 {
     if (!r->signer || r->interim)
         return NULL; /* no key (anonymous, guest, unknown session), or an interim response */
+    if (r->req->command == SMB2_SESSION_SETUP && r->bind_leg)
+        return r->signer; /* MS-SMB2 3.2.5.3.3 / 3.3.5.5.2: a binding's other responses: Session.SigningKey */
     if (r->req->command == SMB2_SESSION_SETUP)
         /* only the response that completes authentication: 3.x signs it
          * whenever there is a key, 2.x when signing is required */

@@ -287,6 +287,7 @@ struct srv_resp {
     bool signing_required;     /* the session requires signing */
     bool signed_req;           /* the request carried a verified signature */
     bool setup_done;           /* SESSION_SETUP: this response completes authentication */
+    bool bind_leg;             /* SESSION_SETUP of a binding, verified with Session.SigningKey (signer) */
     smb_preauth *preauth;      /* 3.1.1: hash the response into this chain */
     smb_crypt_ctx *crypt;      /* encrypt the frame with this session's keys (then not signed) */
 };
