@@ -192,8 +192,9 @@ static void reg_add(struct srv_conn *c, struct srv_session *h)
     pthread_mutex_unlock(&sh->sess_mu);
 }
 
-/* The session with this id, with a reference taken, or NULL. */
-static struct srv_session *reg_get(struct srv_conn *c, uint64_t id)
+/* The session with this id, with a reference taken, or NULL; *channels:
+ * the connection entries that named it before. */
+static struct srv_session *reg_get(struct srv_conn *c, uint64_t id, int *channels)
 {
     struct srv_shared *sh = c->ctx->shared;
     pthread_mutex_lock(&sh->sess_mu);
@@ -201,7 +202,7 @@ static struct srv_session *reg_get(struct srv_conn *c, uint64_t id)
     while (h && h->id != id)
         h = h->reg_next;
     if (h)
-        h->refs++;
+        *channels = h->refs++;
     pthread_mutex_unlock(&sh->sess_mu);
     return h;
 }
@@ -693,16 +694,21 @@ smb_status srv_bind_decide(const struct srv_bind_facts *f)
  * belongs to its connection's thread) and make the refusal, if any, signed
  * with it (MS-SMB2 3.2.5.3.x: a client checks a failed SESSION_SETUP of a
  * binding with Session.SigningKey). */
-static SMB_WUR smb_status bind_verify(struct srv_conn *c, struct srv_req *rq, struct srv_session *hs)
+static SMB_WUR smb_status bind_key_init(struct srv_conn *c, const struct srv_session *hs)
 {
-    if (!(rq->h.flags & SMB2_FLAGS_SIGNED))
-        return SMB_E_INVALID_PARAMETER; /* 3.3.5.5.2: a binding request must be signed */
     srv_signer_free(&c->bind_key);
     smb_sign_alg alg = hs->dialect < SMB_DIALECT_300   ? SMB_ALG_HMAC_SHA256
                        : hs->dialect < SMB_DIALECT_311 ? SMB_ALG_AES_CMAC
                                                        : hs->sign_alg;
-    if (srv_signer_init(&c->bind_key, (smb_dialect)hs->dialect, alg, hs->session_key,
-                        hs->dialect == SMB_DIALECT_311 ? hs->preauth.hash : NULL) != SMB_OK)
+    return srv_signer_init(&c->bind_key, (smb_dialect)hs->dialect, alg, hs->session_key,
+                           hs->dialect == SMB_DIALECT_311 ? hs->preauth.hash : NULL);
+}
+
+static SMB_WUR smb_status bind_verify(struct srv_conn *c, struct srv_req *rq, struct srv_session *hs)
+{
+    if (!(rq->h.flags & SMB2_FLAGS_SIGNED))
+        return SMB_E_INVALID_PARAMETER; /* 3.3.5.5.2: a binding request must be signed */
+    if (bind_key_init(c, hs) != SMB_OK)
         return SMB_E_INTERNAL_ERROR;
     smb_verify_result vr = srv_signer_verify(&c->bind_key, rq->msg, rq->len, true);
     if (vr != SMB_VERIFY_VALID) {
@@ -746,7 +752,8 @@ static SMB_WUR smb_status bind_begin(struct srv_conn *c, struct srv_req *rq, str
         rq->gone_required = true;
         return SMB_E_REQUEST_NOT_ACCEPTED;
     }
-    struct srv_session *hs = reg_get(c, h->session_id);
+    int channels = 0;
+    struct srv_session *hs = reg_get(c, h->session_id, &channels);
     if (!hs)
         return SMB_E_USER_SESSION_DELETED;
     smb_status st = bind_verify(c, rq, hs);
@@ -764,6 +771,8 @@ static SMB_WUR smb_status bind_begin(struct srv_conn *c, struct srv_req *rq, str
         if (st == SMB_OK && hs->crypt)
             st = SMB_E_NOT_SUPPORTED;
     }
+    if (st == SMB_OK && channels >= SRV_CHANNELS_MAX) /* Windows' limit; smb2.multichannel.generic.num_channels */
+        st = SMB_E_INSUFFICIENT_RESOURCES;
     if (st == SMB_OK && (uint32_t)c->n_sessions >= c->ctx->cfg.max_sessions)
         st = SMB_E_INSUFFICIENT_RESOURCES;
     if (st == SMB_OK && !(e = calloc(1, sizeof *e)))
@@ -1064,6 +1073,21 @@ static SMB_WUR smb_status enter_session(struct srv_req *rq)
     return SMB_E_USER_SESSION_DELETED;
 }
 
+/* A request naming a session of another connection, not bound to this one:
+ * STATUS_USER_SESSION_DELETED, signed with Session.SigningKey when the
+ * request verifies with it (as Samba does: smbXcli wants the SIGNED flag on
+ * it; smb2.session.bind2). Nothing is counted: the session is not ours. */
+static void foreign_verify(struct srv_conn *c, struct srv_req *rq)
+{
+    int channels;
+    struct srv_session *hs = reg_get(c, rq->h.session_id, &channels);
+    if (!hs)
+        return;
+    if (bind_key_init(c, hs) == SMB_OK)
+        gone_verify(c, rq, &c->bind_key, true);
+    home_put(c, hs);
+}
+
 struct elem_out {
     struct srv_session *logoff;
     struct srv_io_job *job; /* the element became a deferred READ/WRITE/FLUSH */
@@ -1151,6 +1175,8 @@ static SMB_WUR smb_status process_element(struct srv_conn *c, struct srv_req *rq
         struct srv_gone *g = gone_find(c, h->session_id);
         if (g)
             gone_verify(c, rq, &g->signer, g->signing_required);
+        else if (h->session_id && (h->flags & SMB2_FLAGS_SIGNED))
+            foreign_verify(c, rq);
     } else if (needs_session(h->command) && rq->sess->state != SESS_VALID) {
         res = SMB_E_USER_SESSION_DELETED;
         if (rq->sess->state == SESS_LOGGED_OFF && rq->sess->has_key)

@@ -27,6 +27,7 @@
 #define SRV_MECHLIST_MAX 256  /* stored SPNEGO MechTypeList for the mechListMIC */
 #define SRV_CHAL_MAX 1024     /* a mechanism's output token (NTLMSSP CHALLENGE_MESSAGE) */
 #define SRV_PENDING_MAX 64    /* async (STATUS_PENDING) requests per connection */
+#define SRV_CHANNELS_MAX 32 /* channels of one session (MS-SMB2 3.3.5.5.2; Windows binds 32) */
 #define SRV_GONE_MAX 8        /* logged-off sessions whose signing key is kept per connection */
 
 /* ---- message signing: a session's context from the signing core ---- */

@@ -209,7 +209,7 @@ def out(k, v):
 def main():
     port, case = int(sys.argv[1]), sys.argv[2]
     dialect = D[sys.argv[3] if len(sys.argv) > 3 else '311']
-    user, pw = 'alice', 'secret1'
+    user, pw = os.environ.get('MCHAN_USER', 'alice'), 'secret1'
     a = Conn(port, dialect)
     out('caps_multichannel', int(bool(a.caps & 0x8)))
     st, sid, skey, ka, _ = a.setup(user, pw)
@@ -230,7 +230,6 @@ def main():
     st, _, _, kb, rsp = b.setup(buser, bpw, sid=sid, bind_key=bind_key, binding=True,
                                 sign_bind=case != 'unsigned')
     out('bind', st_name(st))
-    out("bind_rsp_flags", struct.unpack_from("<I", rsp, 16)[0])
     out('bind_rsp_signed_session_key', int(sig_ok(rsp, ka)))
     out('bind_rsp_signed_channel_key', int(sig_ok(rsp, kb)))
     if st == 0:
@@ -265,6 +264,33 @@ def main():
         st, _ = b.close_file(sid, tid, kb, fid)
         out('close_b', st_name(st))
         b.close()
+    elif case == 'race' and kb:
+        # both channels at once (the server may run them on two threads),
+        # then LOGOFF on B while A is still busy: A's requests end with
+        # USER_SESSION_DELETED, never anything else, and nothing crashes
+        import threading
+        res = {'a': [], 'b': []}
+
+        def loop_a():
+            for _ in range(300):
+                st, _, _ = a.read(sid, tid, ka, fid, 4096)
+                res['a'].append(st)
+                if st:
+                    break
+
+        def loop_b():
+            for i in range(150):
+                st, _ = b.write(sid, tid, kb, fid, os.urandom(4096), off=4096 * (i % 8))
+                res['b'].append(st)
+            res['b'].append(b.logoff(sid, kb)[0])
+
+        ts = [threading.Thread(target=loop_a), threading.Thread(target=loop_b)]
+        [t.start() for t in ts]
+        [t.join() for t in ts]
+        out('race_b_all_ok', int(all(x == 0 for x in res['b'])))
+        out('race_a_only_ok_or_deleted', int(all(x in (0, 0xC0000203) for x in res['a'])))
+        st, _, _ = a.read(sid, tid, ka, fid, 10)
+        out('race_a_after_logoff', st_name(st))
     elif case == 'rebind' and kb:
         # a second binding on a connection that is a channel already
         st, _, _, _, _ = b.setup(user, pw, sid=sid, bind_key=kb, binding=True)
