@@ -166,7 +166,7 @@ check_eq "off: NEGOTIATE does not offer SMB2_GLOBAL_CAP_MULTI_CHANNEL" "$(fact "
 check_eq "off: binding refused with REQUEST_NOT_ACCEPTED" "$(fact "$out" bind)" REQUEST_NOT_ACCEPTED
 check_eq "off: the session still works" "$(fact "$out" read_a_after)" OK
 out=$(timeout 120 smbtorture "//127.0.0.1/share" -p "$SRV_PORT" -U alice%secret1 smb2.ioctl.network_interface_info 2>&1)
-check_match "off: FSCTL_QUERY_NETWORK_INTERFACE_INFO is not answered (smbtorture network_interface_info fails)" \
-    "$out" "^failure: network_interface_info"
+check_match "off: FSCTL_QUERY_NETWORK_INTERFACE_INFO is neither offered nor answered (smbtorture network_interface_info does not pass)" \
+    "$out" "^(failure|skip): network_interface_info"
 srv_stop
 exit 0
