@@ -1294,6 +1294,26 @@ void srv_conn_fuzz_session(struct srv_conn *c)
     c->sessions = s;
     c->n_sessions++;
 }
+
+/* Fuzzing hook: session 1 as above, made bindable from a second connection
+ * (fuzz/srv_fuzz_drive.h flag 8): SMB 3.0.2, AES-CMAC, an all-zero session
+ * key, so a seed can sign a binding request with the key derived from it
+ * (KDF(0^16, "SMB2AESCMAC", "SmbSign")). Unsigned requests still pass on it:
+ * it does not require signing. */
+void srv_conn_fuzz_session_bindable(struct srv_conn *c)
+{
+    srv_conn_fuzz_session(c);
+    struct srv_session *s = c->sessions;
+    if (!s || s->id != 1)
+        return;
+    s->dialect = SMB_DIALECT_302;
+    s->sign_alg = SMB_ALG_AES_CMAC;
+    snprintf(s->user, sizeof s->user, "fuzz");
+    if (srv_signer_init(&s->signer, SMB_DIALECT_302, SMB_ALG_AES_CMAC, s->session_key, NULL) != SMB_OK)
+        return;
+    s->has_key = true;
+    reg_add(c, s);
+}
 #endif
 
 smb_status srv_conn_input(struct srv_conn *c, const uint8_t *pdu, size_t len, struct srv_buf *out)

@@ -19,6 +19,7 @@
 #include "base/buf.h"
 #include "server/config.h"
 #include "server/session.h"
+#include "server/session_int.h"
 #include "server/userdb.h"
 #include "server/vfs.h"
 #include "smbsign/policy.h"
@@ -141,7 +142,7 @@ static void config_rejects_bad_values(void **state)
         "[global]\nsigning algorithms = md5\n",    "[global]\nmax credits = 5\n",
         "[a]\npath = relative\n",                  "[a]\npath=/tmp\n[A]\npath=/tmp\n",
         "[a/b]\npath=/tmp\n",                      "[a]\nbogus = 1\n",
-        "not an ini line\n",
+        "not an ini line\n",                     "[global]\nserver multi channel support = maybe\n",
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         struct srv_config c;
@@ -551,6 +552,76 @@ static void core_negotiate_311_securitymode_and_contexts(void **state)
         srv_conn_free(c);
         srv_ctx_free(ctx);
         free(ctx);
+    }
+}
+
+/* ---------------- multichannel: binding rules, capability ---------------- */
+
+/* MS-SMB2 3.3.5.5.2 in Samba's order (smbtorture bind_negative_*): each row
+ * one fact away from a binding that is accepted. */
+static void bind_decide_table(void **state)
+{
+    (void)state;
+    const struct srv_bind_facts ok = {SMB_DIALECT_311, SMB_DIALECT_311, SMB_ALG_AES_CMAC, SMB_ALG_AES_CMAC, 0, 0,
+                                      true, true, true, false};
+    assert_int_equal(srv_bind_decide(&ok), SMB_OK);
+    struct srv_bind_facts f;
+    f = ok; f.sess_alg = f.conn_alg = SMB_ALG_AES_GMAC;
+    assert_int_equal(srv_bind_decide(&f), SMB_OK);
+    f = ok; f.sess_alg = SMB_ALG_AES_GMAC; /* GMAC session, CMAC connection */
+    assert_int_equal(srv_bind_decide(&f), SMB_E_REQUEST_OUT_OF_SEQUENCE);
+    f = ok; f.conn_alg = SMB_ALG_AES_GMAC; /* CMAC session, GMAC connection */
+    assert_int_equal(srv_bind_decide(&f), SMB_E_NOT_SUPPORTED);
+    f = ok; f.conn_alg = SMB_ALG_HMAC_SHA256; /* CMAC session, HMAC connection (3.1.1) */
+    assert_int_equal(srv_bind_decide(&f), SMB_OK); /* Samba accepts; the keys differ per channel anyway */
+    f = ok; f.conn_dialect = SMB_DIALECT_210;
+    assert_int_equal(srv_bind_decide(&f), SMB_E_REQUEST_NOT_ACCEPTED);
+    f = ok; f.enabled = false;
+    assert_int_equal(srv_bind_decide(&f), SMB_E_REQUEST_NOT_ACCEPTED);
+    f = ok; f.conn_dialect = SMB_DIALECT_302;
+    assert_int_equal(srv_bind_decide(&f), SMB_E_INVALID_PARAMETER);
+    f = ok; f.sess_dialect = SMB_DIALECT_210; /* a 2.1 session named from a 3.1.1 connection */
+    assert_int_equal(srv_bind_decide(&f), SMB_E_INVALID_PARAMETER);
+    f = ok; f.conn_cipher = 1;
+    assert_int_equal(srv_bind_decide(&f), SMB_E_INVALID_PARAMETER);
+    f = ok; f.guid_equal = false;
+    assert_int_equal(srv_bind_decide(&f), SMB_E_INVALID_PARAMETER);
+    f = ok; f.guid_equal = false; f.sess_dialect = f.conn_dialect = SMB_DIALECT_302; /* ClientGuid: 3.1.1 only */
+    assert_int_equal(srv_bind_decide(&f), SMB_OK);
+    f = ok; f.sess_valid = false;
+    assert_int_equal(srv_bind_decide(&f), SMB_E_USER_SESSION_DELETED);
+    f = ok; f.sess_keyless = true;
+    assert_int_equal(srv_bind_decide(&f), SMB_E_NOT_SUPPORTED);
+    /* order: the algorithm check comes before the dialect check */
+    f = ok; f.sess_alg = SMB_ALG_AES_GMAC; f.conn_dialect = SMB_DIALECT_210;
+    assert_int_equal(srv_bind_decide(&f), SMB_E_REQUEST_OUT_OF_SEQUENCE);
+}
+
+/* SMB2_GLOBAL_CAP_MULTI_CHANNEL in NEGOTIATE exactly when configured and 3.x */
+static void core_negotiate_multichannel_cap(void **state)
+{
+    (void)state;
+    for (int on = 0; on < 2; on++) {
+        for (int d3 = 0; d3 < 2; d3++) {
+            struct srv_config cfg;
+            char err[256];
+            srv_config_init(&cfg);
+            cfg.multichannel = on;
+            struct srv_ctx ctx;
+            assert_int_equal(srv_ctx_init(&ctx, &cfg, SMB_LEVEL_REQUIRED, err, sizeof err), SMB_OK);
+            struct srv_conn *c = srv_conn_new(&ctx, "unit");
+            uint8_t req[512];
+            const uint16_t d[] = {d3 ? 0x0311 : 0x0210};
+            size_t n = build_negotiate(req, sizeof req, 1, d, 1);
+            struct srv_buf out = {0};
+            assert_int_equal(srv_conn_input(c, req, n, &out), SMB_OK);
+            struct smb2_negotiate_rsp rsp;
+            assert_int_equal(smb2_negotiate_rsp_parse(out.p + 4, out.len - 4, &rsp), SMB_OK);
+            assert_int_equal(!!(rsp.capabilities & SMB2_GLOBAL_CAP_MULTI_CHANNEL), on && d3);
+            srv_buf_free(&out);
+            srv_conn_free(c);
+            srv_ctx_free(&ctx);
+        }
     }
 }
 
@@ -2592,6 +2663,8 @@ int main(void)
         cmocka_unit_test(core_files_over_memory),
         cmocka_unit_test(core_files_over_posix),
         cmocka_unit_test(config_backend_key),
+        cmocka_unit_test(bind_decide_table),
+        cmocka_unit_test(core_negotiate_multichannel_cap),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
