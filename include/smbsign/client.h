@@ -101,6 +101,8 @@ struct smb_client_session {
     uint64_t requests_signed, responses_verified;
     bool kerberos;                   /* the session was authenticated with Kerberos (else NTLM) */
     uint64_t requests_encrypted, responses_decrypted; /* frames */
+    uint32_t channels;               /* connections bound to the session (this client binds none: 1) */
+    bool server_multichannel;        /* the server offered SMB2_GLOBAL_CAP_MULTI_CHANNEL */
 };
 
 struct smb_client_stat {

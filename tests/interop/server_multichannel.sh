@@ -117,6 +117,9 @@ for i in 1 2 3; do
         "$(fact "$out" race_a_only_ok_or_deleted)/$(fact "$out" race_a_after_logoff)" 1/USER_SESSION_DELETED
 done
 check "server still serves after the binding cases" kill -0 "$SRV_PID"
+out=$("$SMBSIGN" client "//127.0.0.1:$SRV_PORT/share" -U alice%secret1 -c session 2>&1)
+check_match "smbsign client session: channels 1, server-multichannel yes" "$out" $'^channels 1$'
+check_match "smbsign client session: the server offers multichannel" "$out" '^server-multichannel yes$'
 out=$(mc "$SRV_PORT" ok 311)
 check_eq "a new session binds after all that" "$(fact "$out" bind)" OK
 check_nomatch "server log: no BUG line" "$(cat "$SRV_LOG")" ': BUG:'
@@ -165,6 +168,8 @@ out=$(mc "$SRV_PORT" ok 311)
 check_eq "off: NEGOTIATE does not offer SMB2_GLOBAL_CAP_MULTI_CHANNEL" "$(fact "$out" caps_multichannel)" 0
 check_eq "off: binding refused with REQUEST_NOT_ACCEPTED" "$(fact "$out" bind)" REQUEST_NOT_ACCEPTED
 check_eq "off: the session still works" "$(fact "$out" read_a_after)" OK
+out=$("$SMBSIGN" client "//127.0.0.1:$SRV_PORT/share" -U alice%secret1 -c session 2>&1)
+check_match "off: smbsign client session: server-multichannel no" "$out" '^server-multichannel no$'
 out=$(timeout 120 smbtorture "//127.0.0.1/share" -p "$SRV_PORT" -U alice%secret1 smb2.ioctl.network_interface_info 2>&1)
 check_match "off: FSCTL_QUERY_NETWORK_INTERFACE_INFO is neither offered nor answered (smbtorture network_interface_info does not pass)" \
     "$out" "^(failure|skip): network_interface_info"
