@@ -770,6 +770,10 @@ static SMB_WUR smb_status bind_begin(struct srv_conn *c, struct srv_req *rq, str
          * under a lock; not built (docs/server.md). */
         if (st == SMB_OK && hs->crypt)
             st = SMB_E_NOT_SUPPORTED;
+        /* a connection accepted after a reload (SIGHUP) has another ctx:
+         * its share table may name other shares by the same index */
+        if (st == SMB_OK && hs->ctx != c->ctx)
+            st = SMB_E_REQUEST_NOT_ACCEPTED;
     }
     if (st == SMB_OK && channels >= SRV_CHANNELS_MAX) /* Windows' limit; smb2.multichannel.generic.num_channels */
         st = SMB_E_INSUFFICIENT_RESOURCES;
@@ -852,6 +856,7 @@ static SMB_WUR smb_status cmd_session_setup(struct srv_conn *c, struct srv_req *
         s->next_tree_id = 1;
         s->dialect = c->dialect;
         s->cipher = c->cipher;
+        s->ctx = c->ctx;
         s->sign_alg = c->sign_alg;
         memcpy(s->client_guid, c->client_guid, 16);
         if (c->dialect == SMB_DIALECT_311)
@@ -1308,6 +1313,7 @@ void srv_conn_fuzz_session_bindable(struct srv_conn *c)
         return;
     s->dialect = SMB_DIALECT_302;
     s->sign_alg = SMB_ALG_AES_CMAC;
+    s->ctx = c->ctx;
     snprintf(s->user, sizeof s->user, "fuzz");
     if (srv_signer_init(&s->signer, SMB_DIALECT_302, SMB_ALG_AES_CMAC, s->session_key, NULL) != SMB_OK)
         return;

@@ -56,7 +56,7 @@ struct srv_tree {
 
 struct srv_session {
     uint64_t id;
-    int state;
+    atomic_int state; /* SESS_*: a home's is written under its mu, read by its channels' threads too */
     bool signing_required, guest, anonymous, has_key;
     uint8_t session_key[16];
     uint8_t smb1_mac_key[SMB_AUTH_KEY_MAX]; /* SMB1: the whole mechanism key (Kerberos AES: 32 bytes) */
@@ -98,6 +98,7 @@ struct srv_session {
     struct srv_open *opens;   /* the session's opens (Session.OpenTable) */
     uint32_t n_opens;
     uint16_t dialect, cipher; /* of the connection that made it (binding rules, 3.3.5.5.2) */
+    const struct srv_ctx *ctx; /* of that connection: a channel must share it (shares, vfs) */
     smb_sign_alg sign_alg;
     uint8_t client_guid[16];
 };
