@@ -96,7 +96,7 @@ struct srv_session {
     bool bindable;            /* was registered: refs is shared (sess_mu) */
     struct srv_session *reg_next;
     struct srv_open *opens;   /* the session's opens (Session.OpenTable) */
-    uint32_t n_opens;
+    atomic_uint n_opens;      /* written under mu; summed without it by srv_opens_at_limit */
     uint16_t dialect, cipher; /* of the connection that made it (binding rules, 3.3.5.5.2) */
     const struct srv_ctx *ctx; /* of that connection: a channel must share it (shares, vfs) */
     smb_sign_alg sign_alg;
@@ -403,6 +403,10 @@ void srv_put_times(smb_wr *w, const struct srv_attr *st);
 
 /* the open table (smb2_open.c), used by the session and async code too */
 void srv_open_close(struct srv_conn *c, struct srv_open *o);
+/* max open files per connection: the opens of the sessions this connection
+ * made (a bound channel's opens count to its session's connection), and of
+ * the one session a CREATE would add to */
+bool srv_opens_at_limit(const struct srv_conn *c, const struct srv_session *home);
 void srv_tree_remove_opens(struct srv_conn *c, struct srv_session *home, uint32_t tree_id);
 
 /* SMB1 (server/smb1_server.c): whether an SMB1 first PDU should go to the

@@ -99,7 +99,7 @@ smb_status srv_cmd_create(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
         /* IPC$ is accepted so clients can probe it, but no pipe exists. */
         return SMB_E_OBJECT_NAME_NOT_FOUND;
     }
-    if (rq->sess->n_opens >= c->ctx->cfg.max_opens) {
+    if (srv_opens_at_limit(c, rq->sess)) {
         srv_log(c, SRV_LOG_AUDIT, "CREATE refused: open file limit %u", c->ctx->cfg.max_opens);
         return SMB_E_INSUFFICIENT_RESOURCES;
     }

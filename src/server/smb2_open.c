@@ -176,6 +176,18 @@ void srv_open_close(struct srv_conn *c, struct srv_open *o)
     free(o);
 }
 
+bool srv_opens_at_limit(const struct srv_conn *c, const struct srv_session *home)
+{
+    uint32_t cap = c->ctx->cfg.max_opens;
+    if (home->n_opens >= cap)
+        return true;
+    uint64_t n = 0;
+    for (const struct srv_session *s = c->sessions; s; s = s->next)
+        if (!s->home)
+            n += s->n_opens;
+    return n >= cap;
+}
+
 void srv_tree_remove_opens(struct srv_conn *c, struct srv_session *home, uint32_t tree_id)
 {
     struct srv_open *o = home->opens, *n;
