@@ -193,13 +193,16 @@ static void reg_add(struct srv_conn *c, struct srv_session *h)
 }
 
 /* The session with this id, with a reference taken, or NULL; *channels:
- * the connection entries that named it before. */
+ * the connection entries that named it before. Only a session of the same
+ * ctx: a connection accepted after a reload (SIGHUP) may have other shares
+ * under the same indexes, and whoever drops the last reference closes the
+ * session's opens through its own ctx. */
 static struct srv_session *reg_get(struct srv_conn *c, uint64_t id, int *channels)
 {
     struct srv_shared *sh = c->ctx->shared;
     pthread_mutex_lock(&sh->sess_mu);
     struct srv_session *h = *reg_slot(sh, id);
-    while (h && h->id != id)
+    while (h && (h->id != id || h->ctx != c->ctx))
         h = h->reg_next;
     if (h)
         *channels = h->refs++;
@@ -770,10 +773,6 @@ static SMB_WUR smb_status bind_begin(struct srv_conn *c, struct srv_req *rq, str
          * under a lock; not built (docs/server.md). */
         if (st == SMB_OK && hs->crypt)
             st = SMB_E_NOT_SUPPORTED;
-        /* a connection accepted after a reload (SIGHUP) has another ctx:
-         * its share table may name other shares by the same index */
-        if (st == SMB_OK && hs->ctx != c->ctx)
-            st = SMB_E_REQUEST_NOT_ACCEPTED;
     }
     if (st == SMB_OK && channels >= SRV_CHANNELS_MAX) /* Windows' limit; smb2.multichannel.generic.num_channels */
         st = SMB_E_INSUFFICIENT_RESOURCES;
