@@ -699,6 +699,8 @@ smb_status srv_bind_decide(const struct srv_bind_facts *f)
  * binding with Session.SigningKey). */
 static SMB_WUR smb_status bind_key_init(struct srv_conn *c, const struct srv_session *hs)
 {
+    if (c->bind_key_used)
+        return SMB_E_REQUEST_NOT_ACCEPTED; /* one per PDU: an earlier element's response still needs it */
     srv_signer_free(&c->bind_key);
     smb_sign_alg alg = hs->dialect < SMB_DIALECT_300   ? SMB_ALG_HMAC_SHA256
                        : hs->dialect < SMB_DIALECT_311 ? SMB_ALG_AES_CMAC
@@ -711,8 +713,9 @@ static SMB_WUR smb_status bind_verify(struct srv_conn *c, struct srv_req *rq, st
 {
     if (!(rq->h.flags & SMB2_FLAGS_SIGNED))
         return SMB_E_INVALID_PARAMETER; /* 3.3.5.5.2: a binding request must be signed */
-    if (bind_key_init(c, hs) != SMB_OK)
-        return SMB_E_INTERNAL_ERROR;
+    smb_status kst = bind_key_init(c, hs);
+    if (kst != SMB_OK)
+        return kst == SMB_E_REQUEST_NOT_ACCEPTED ? kst : SMB_E_INTERNAL_ERROR;
     smb_verify_result vr = srv_signer_verify(&c->bind_key, rq->msg, rq->len, true);
     if (vr != SMB_VERIFY_VALID) {
         c->sig_failures++;
@@ -725,6 +728,7 @@ static SMB_WUR smb_status bind_verify(struct srv_conn *c, struct srv_req *rq, st
     rq->signed_ok = true;
     rq->gone_signer = &c->bind_key;
     rq->gone_required = true;
+    c->bind_key_used = true;
     return SMB_OK;
 }
 
@@ -1087,8 +1091,10 @@ static void foreign_verify(struct srv_conn *c, struct srv_req *rq)
     struct srv_session *hs = reg_get(c, rq->h.session_id, &channels);
     if (!hs)
         return;
-    if (bind_key_init(c, hs) == SMB_OK)
+    if (bind_key_init(c, hs) == SMB_OK) {
         gone_verify(c, rq, &c->bind_key, true);
+        c->bind_key_used = rq->gone_signer != NULL;
+    }
     home_put(c, hs);
 }
 
@@ -1269,6 +1275,7 @@ static SMB_WUR smb_status process_element(struct srv_conn *c, struct srv_req *rq
     }
     r.setup_done = rq->setup_done;
     r.bind_leg = h->command == SMB2_SESSION_SETUP && rq->gone_signer != NULL;
+    r.sign_now = rq->gone_signer != NULL; /* c->bind_key / a gone key: the next PDU may free it */
     r.preauth = rq->preauth_conn ? &c->preauth : rq->preauth_sess ? &rq->preauth_sess->preauth : NULL;
     st = srv_frame_add(c, f, &r, &w);
     if (st != SMB_OK)
@@ -1331,6 +1338,7 @@ smb_status srv_conn_input(struct srv_conn *c, const uint8_t *pdu, size_t len, st
     if (!memcmp(pdu, "\xffSMB", 4))
         return smb1_negotiate(c, pdu, len, out);
     c->in_encrypted = false;
+    c->bind_key_used = false; /* the last PDU's responses are signed and sent */
     if (smb_crypt_is_transform(pdu, len)) {
         /* decrypted in place: the adapters hand over their own writable
          * frame buffer (session.h); a failure ends the connection */

@@ -168,8 +168,9 @@ SMB_WUR smb_status srv_conn_job_done(struct srv_conn *c, struct srv_io_job *j, s
  * results in m[k].status, owner in tag[k]; the adapter resets n). The
  * adapter must run it before any recorded frame is sent, and must neither
  * move nor free those frames' buffers in between. Frames that feed the
- * 3.1.1 preauth hash, and frames that no longer fit, are signed at once as
- * before. tag: the adapter's number for the frames recorded next (kept in
+ * 3.1.1 preauth hash, frames signed with a key a later PDU may replace (a
+ * logged-off session's, Session.SigningKey of a binding: srv_resp.sign_now),
+ * and frames that no longer fit, are signed at once as before. tag: the adapter's number for the frames recorded next (kept in
  * tag[] so it can tell which output a failed signature belongs to).
  */
 #define SRV_SIGN_BATCH_MAX 16

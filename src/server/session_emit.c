@@ -132,6 +132,7 @@ smb_status srv_frame_add(struct srv_conn *c, struct srv_frame *f, const struct s
     f->el[f->n].sign = f->el[f->n].crypt ? NULL : sign_key(c, r);
     f->batch = c->sign_batch;
     f->el[f->n].preauth = r->preauth;
+    f->el[f->n].sign_now = r->sign_now;
     f->n++;
     f->out->len = f->cur + wr_len(w);
     f->cur = SIZE_MAX;
@@ -154,7 +155,7 @@ smb_status srv_frame_end(struct srv_frame *f)
     struct srv_sign_batch *b = f->batch;
     int nsign = 0, crypt_el = -1;
     for (int i = 0; i < f->n; i++) {
-        if (f->el[i].preauth)
+        if (f->el[i].preauth || (f->el[i].sign_now && f->el[i].sign))
             b = NULL;
         if (f->el[i].crypt && crypt_el < 0)
             crypt_el = i;

@@ -218,6 +218,7 @@ struct srv_conn {
     struct srv_smb1 *smb1; /* SMB1 connection state (server/smb1_server.c), NULL for SMB2 */
     struct srv_sign_batch *sign_batch; /* srv_conn_sign_batch: MACs of finished frames wait here */
     struct srv_signer bind_key; /* Session.SigningKey of the session a binding request names (session.c) */
+    bool bind_key_used;         /* ... and a response of the PDU being processed will be signed with it */
 };
 
 /* MS-SMB2 3.3.5.5.2 (in Samba's order, which smbtorture's
@@ -290,6 +291,7 @@ struct srv_resp {
     bool signed_req;           /* the request carried a verified signature */
     bool setup_done;           /* SESSION_SETUP: this response completes authentication */
     bool bind_leg;             /* SESSION_SETUP of a binding, verified with Session.SigningKey (signer) */
+    bool sign_now;             /* signer may be replaced by the next PDU (a gone or binding key): never batched */
     smb_preauth *preauth;      /* 3.1.1: hash the response into this chain */
     smb_crypt_ctx *crypt;      /* encrypt the frame with this session's keys (then not signed) */
 };
@@ -304,6 +306,7 @@ struct srv_frame {
         smb_preauth *preauth;
         smb_crypt_ctx *crypt;
         uint64_t session_id;
+        bool sign_now; /* srv_resp.sign_now */
     } el[SRV_COMPOUND_MAX];
     struct srv_sign_batch *batch; /* the connection's attached batch at srv_frame_add (NULL: sign at once) */
 };
