@@ -222,6 +222,21 @@ def main():
     st, _ = a.write(sid, tid, ka, fid, data)
     out('write_a', st_name(st))
 
+    if case == 'foreign':
+        # a connection that is not a channel of the session names it: each
+        # request answered USER_SESSION_DELETED, signed with Session.SigningKey
+        # (several READs pipelined: the server may batch-sign lone READs)
+        b = Conn(port, dialect, guid=a.guid)
+        for i in range(8):
+            body = struct.pack('<HBBIQ16sIIIHH', 49, 0x50, 0, 16, 0, fid, 0, 0, 0, 0, 0) + b'\0'
+            b.send(READ, body, sid=sid, tid=tid, key=ka)
+        rs = [b.recv() for _ in range(8)]
+        out('foreign_all_deleted', int(all(struct.unpack_from('<I', r, 8)[0] == 0xC0000203 for r in rs)))
+        out('foreign_all_signed_session_key', int(all(sig_ok(r, ka) for r in rs)))
+        st, got, rsp = a.read(sid, tid, ka, fid, 10)
+        out('read_a_after', st_name(st))
+        return
+
     # the second connection: same ClientGuid unless the case says otherwise
     bdial = {'dialect_mismatch': 0x302 if dialect == 0x311 else 0x311, 'smb21': 0x210}.get(case, dialect)
     b = Conn(port, bdial, guid=os.urandom(16) if case == 'guid_mismatch' else a.guid)

@@ -101,6 +101,11 @@ check_eq "refusal of a verified binding (other user) signed with Session.Signing
 out=$(mc "$SRV_PORT" wrong_key 311)
 check_eq "refusal of a binding that does not verify is not signed" "$(fact "$out" bind_rsp_signed_session_key)" 0
 
+out=$(mc "$SRV_PORT" foreign 311)
+check_eq "a connection that is not a channel naming the session: USER_SESSION_DELETED (8 READs pipelined)" \
+    "$(fact "$out" foreign_all_deleted)" 1
+check_eq "... each signed with Session.SigningKey (smbXcli wants SIGNED)" "$(fact "$out" foreign_all_signed_session_key)" 1
+check_eq "... and the session still works" "$(fact "$out" read_a_after)" OK
 out=$(mc "$SRV_PORT" rebind 311)
 check_eq "a second binding on a connection that is already a channel: REQUEST_NOT_ACCEPTED" "$(fact "$out" rebind)" REQUEST_NOT_ACCEPTED
 out=$(mc "$SRV_PORT" logoff_b 311)
