@@ -271,6 +271,16 @@ def main():
         out('logoff_b', st_name(st))
         st, _, _ = a.read(sid, tid, ka, fid, 10)
         out('read_a_after_logoff_b', st_name(st))
+    elif case == 'logoff_a' and kb:
+        st, _ = a.logoff(sid, ka)
+        out('logoff_a', st_name(st))
+        st, _, rsp = b.read(sid, tid, kb, fid, 10)
+        out('read_b_after_logoff_a', st_name(st))
+        out('read_b_after_logoff_a_signed_channel_key', int(sig_ok(rsp, kb)))
+        # and a new binding to the logged-off session is refused
+        c3 = Conn(port, dialect, guid=a.guid)
+        st, _, _, _, _ = c3.setup(user, pw, sid=sid, bind_key=ka, binding=True)
+        out('bind_after_logoff', st_name(st))
     elif case == 'drop_a' and kb:
         a.close()
         st, got, _ = b.read(sid, tid, kb, fid, 5)

@@ -111,6 +111,11 @@ check_eq "a second binding on a connection that is already a channel: REQUEST_NO
 out=$(mc "$SRV_PORT" logoff_b 311)
 check_eq "LOGOFF on the channel succeeds" "$(fact "$out" logoff_b)" OK
 check_eq "LOGOFF on the channel ends the session on the first connection too" "$(fact "$out" read_a_after_logoff_b)" USER_SESSION_DELETED
+out=$(mc "$SRV_PORT" logoff_a 311)
+check_eq "LOGOFF on the first connection ends the session on the channel too" \
+    "$(fact "$out" logoff_a)/$(fact "$out" read_b_after_logoff_a)" OK/USER_SESSION_DELETED
+check_eq "... that answer is signed with the channel's key" "$(fact "$out" read_b_after_logoff_a_signed_channel_key)" 1
+check_eq "... and the logged-off session cannot be bound again" "$(fact "$out" bind_after_logoff)" USER_SESSION_DELETED
 out=$(mc "$SRV_PORT" drop_a 311)
 check_eq "first connection gone: the session lives on the channel (read, same bytes)" \
     "$(fact "$out" read_b_after_drop_a)/$(fact "$out" read_b_after_drop_a_bytes)" OK/1
