@@ -48,6 +48,7 @@ static void setup(void)
     mkdir(p, 0755);
     srv_config_init(&cfg);
     cfg.guest_ok = true;
+    cfg.multichannel = true; /* binding (srv_fuzz_drive.h flags bit 5) */
     cfg.max_io = 65536;
     if (srv_config_add_share(&cfg, "share=/tmp", err, sizeof err) != SMB_OK) /* replaced below */
         abort();

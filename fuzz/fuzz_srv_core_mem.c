@@ -51,6 +51,7 @@ static void setup(void)
     char err[256];
     srv_config_init(&cfg);
     cfg.guest_ok = true;
+    cfg.multichannel = true; /* binding (srv_fuzz_drive.h flags bit 5) */
     cfg.max_io = 65536;
     if (srv_config_add_share(&cfg, "share=/tmp", err, sizeof err) != SMB_OK)
         abort();

@@ -9,9 +9,13 @@
  * in between can hit it; bit 3: session 1 gets a signing key (AES-CMAC, a
  * fixed test key; bit 4: signing required) and every PDU is first offered
  * to a verify batch (srv_conn_verify_add / srv_verify_batch_run, attached
- * while it is answered, as the server's worker does). `seen` (may be NULL) gets every request PDU with
- * the output it produced (the job's completion included). Returns how many
- * job completions failed to build their response. */
+ * while it is answered, as the server's worker does); bit 5: a second
+ * connection on the same ctx, and session 1 bindable from it
+ * (srv_conn_fuzz_session_bindable; multichannel binding); then a length
+ * with bit 15 set sends that PDU (length & 0x7FFF) on the second
+ * connection. `seen` (may be NULL) gets every request PDU with the output
+ * it produced (the job's completion included). Returns how many job
+ * completions failed to build their response. */
 #ifndef SMBSIGN_FUZZ_SRV_FUZZ_DRIVE_H
 #define SMBSIGN_FUZZ_SRV_FUZZ_DRIVE_H
 
@@ -24,12 +28,13 @@
 
 void srv_conn_fuzz_session(struct srv_conn *c); /* session.c, SMBSIGN_FUZZING only */
 void srv_conn_fuzz_session_key(struct srv_conn *c, bool required);
+void srv_conn_fuzz_session_bindable(struct srv_conn *c);
 
 typedef void (*srv_fuzz_seen_fn)(const uint8_t *req, size_t rlen, const struct srv_buf *out);
 
 static unsigned srv_fuzz_drive(const struct srv_ctx *ctx, const uint8_t *data, size_t size, srv_fuzz_seen_fn seen)
 {
-    struct srv_conn *c = srv_conn_new(ctx, "fuzz");
+    struct srv_conn *c = srv_conn_new(ctx, "fuzz"), *c2 = NULL;
     struct srv_buf out = {0};
     size_t off = 0, job_len = 0;
     struct srv_io_job *job = NULL;
@@ -40,18 +45,27 @@ static unsigned srv_fuzz_drive(const struct srv_ctx *ctx, const uint8_t *data, s
     if (!c)
         return 0;
     if (size > 0) {
-        if (data[0] & 1)
+        if (data[0] & 32) {
+            c2 = srv_conn_new(ctx, "fuzz2");
+            srv_conn_fuzz_session_bindable(c);
+        } else if (data[0] & 1) {
             srv_conn_fuzz_session(c);
+        }
         if (data[0] & 2)
             srv_conn_set_io_jobs(c, (data[0] & 4) ? 0 : 1000);
-        if ((data[0] & 9) == 9)
+        if ((data[0] & 9) == 9 && !(data[0] & 32))
             srv_conn_fuzz_session_key(c, (data[0] & 16) != 0);
         vbatch = (data[0] & 8) != 0;
         off = 1;
     }
     while (off + 2 <= size) {
         size_t n = (size_t)data[off] | ((size_t)data[off + 1] << 8);
+        struct srv_conn *to = c;
         off += 2;
+        if (c2 && (n & 0x8000)) {
+            to = c2;
+            n &= 0x7FFF;
+        }
         if (n > size - off)
             n = size - off;
         uint8_t *pdu = malloc(n ? n : 1); /* a copy, so ASan sees reads past the PDU */
@@ -60,12 +74,12 @@ static unsigned srv_fuzz_drive(const struct srv_ctx *ctx, const uint8_t *data, s
         memcpy(pdu, data + off, n);
         if (vbatch) {
             vb.n = 0;
-            srv_conn_verify_add(c, pdu, n, &vb);
+            srv_conn_verify_add(to, pdu, n, &vb);
             srv_verify_batch_run(&vb);
-            srv_conn_verify_batch(c, &vb);
+            srv_conn_verify_batch(to, &vb);
         }
-        smb_status st = srv_conn_input(c, pdu, n, &out);
-        srv_conn_verify_batch(c, NULL);
+        smb_status st = srv_conn_input(to, pdu, n, &out);
+        srv_conn_verify_batch(to, NULL);
         off += n;
         if (seen)
             seen(pdu, n, &out);
@@ -108,6 +122,7 @@ static unsigned srv_fuzz_drive(const struct srv_ctx *ctx, const uint8_t *data, s
     }
     srv_buf_free(&out);
     srv_conn_free(c);
+    srv_conn_free(c2); /* after the session's own connection: a channel outlives it */
     return job_errors;
 }
 

@@ -109,6 +109,8 @@ struct smb_client_session {
     uint64_t requests_encrypted, responses_decrypted; /* frames */
     uint64_t responses_batch_verified; /* of responses_verified: MACs computed in a batch (READs, issue 16) */
     bool server_leasing;             /* the server offers SMB2_GLOBAL_CAP_LEASING (2.1+); this client asks no lease */
+    uint32_t channels;               /* connections bound to the session (this client binds none: 1) */
+    bool server_multichannel;        /* the server offered SMB2_GLOBAL_CAP_MULTI_CHANNEL */
 };
 
 struct smb_client_stat {

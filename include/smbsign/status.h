@@ -123,7 +123,9 @@ extern "C" {
       "invalid oplock protocol")                                                                    \
     X(SMB_E_INVALID_DEVICE_STATE, "STATUS_INVALID_DEVICE_STATE", 0xC0000184u, 1006,                 \
       "invalid device state")                                                                       \
-    X(SMB_E_UNSUCCESSFUL, "STATUS_UNSUCCESSFUL", 0xC0000001u, 31, "unsuccessful")
+    X(SMB_E_UNSUCCESSFUL, "STATUS_UNSUCCESSFUL", 0xC0000001u, 31, "unsuccessful")                 \
+    X(SMB_E_REQUEST_OUT_OF_SEQUENCE, "STATUS_REQUEST_OUT_OF_SEQUENCE", 0xC000042Au, 1359,           \
+      "request out of sequence")
 
 typedef enum smb_status {
 #define SMB_STATUS_ENUM_(e, name, nt, w32, desc) e,

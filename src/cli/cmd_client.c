@@ -421,6 +421,8 @@ static int do_session(smb_client *c, struct opts *o)
     printf("responses-batch-verified %" PRIu64 "\n", s.responses_batch_verified);
     printf("requests-encrypted %" PRIu64 "\n", s.requests_encrypted);
     printf("responses-decrypted %" PRIu64 "\n", s.responses_decrypted);
+    printf("channels %u\n", s.channels);
+    printf("server-multichannel %s\n", s.server_multichannel ? "yes" : "no");
     return 0;
 }
 

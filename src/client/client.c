@@ -330,6 +330,8 @@ smb_status smb_client_session_info(const smb_client *c, struct smb_client_sessio
     s->responses_batch_verified = i.responses_batch_verified;
     s->requests_encrypted = i.requests_encrypted;
     s->responses_decrypted = i.responses_decrypted;
+    s->channels = 1; /* one connection per session: binding a second channel is not built */
+    s->server_multichannel = (i.server_capabilities & SMB2_GLOBAL_CAP_MULTI_CHANNEL) != 0;
     return c->dead;
 }
 

@@ -292,6 +292,10 @@ static int global_key(struct load_ctx *lc, const char *k, const char *v)
     } else if (!strcmp(k, "server smb3 encryption algorithms")) {
         if (srv_parse_cipher_list(v, c->ciphers, &c->n_ciphers))
             FAIL("%s: '%s' is not a list of AES-128-GCM, AES-128-CCM, AES-256-GCM, AES-256-CCM", k, v);
+    } else if (!strcmp(k, "server multi channel support")) {
+        if (parse_bool(v, &b))
+            FAIL("server multi channel support: '%s' is not yes|no", v);
+        c->multichannel = b;
     } else if (!strcmp(k, "reject unencrypted access")) {
         if (parse_bool(v, &b))
             FAIL("reject unencrypted access: '%s' is not yes|no", v);

@@ -104,6 +104,7 @@ struct srv_config {
     int n_ciphers;
     bool reject_unencrypted;
     bool spn_validation; /* "server spn validation": NTLM MsvAvTargetName must name this server */
+    bool multichannel; /* "server multi channel support" (Samba's word): SMB 3.x session binding */
     uint32_t workers;   /* [cfg] "workers": event loops, 1..SRV_WORKERS_MAX; 0 = one per online CPU */
     bool worker_thread; /* [cfg] "worker thread": MACs and file I/O on a second thread (per event loop) */
     uint32_t io_threads;      /* [cfg] "io threads" (needs the worker thread; 0: file I/O on the worker) */

@@ -81,6 +81,7 @@ static void srv_shared_put(struct srv_shared *sh)
         return;
     pthread_mutex_destroy(&sh->share_mu);
     pthread_mutex_destroy(&sh->conn_mu);
+    pthread_mutex_destroy(&sh->sess_mu);
     free(sh);
 }
 
@@ -97,6 +98,7 @@ smb_status srv_ctx_init(struct srv_ctx *ctx, const struct srv_config *cfg, smb_s
     }
     pthread_mutex_init(&ctx->shared->share_mu, NULL);
     pthread_mutex_init(&ctx->shared->conn_mu, NULL);
+    pthread_mutex_init(&ctx->shared->sess_mu, NULL);
     ctx->shared->refs = 1;
     smb_status st = smb_random(ctx->server_guid, sizeof ctx->server_guid);
     if (st != SMB_OK) {
@@ -157,7 +159,6 @@ struct srv_conn *srv_conn_new(const struct srv_ctx *ctx, const char *peer)
     snprintf(c->peer, sizeof c->peer, "%s", peer ? peer : "?");
     c->seq_lo = 0;
     c->seq_hi = 1; /* MS-SMB2 3.3.1.1: the first request uses MessageId 0 */
-    c->next_fid = 1;
     c->io_async_after = -1;
     if (srv_mbox_register(c) != SMB_OK) {
         free(c);
@@ -179,14 +180,131 @@ void srv_conn_set_local(struct srv_conn *c, int fd)
     memmove(c->local, a, strlen(a) + 1);
 }
 
+/* ---- multichannel: the registry and session lifetime (docs/server.md
+ * "Threads and locking"). A home session is referenced by every connection
+ * list entry naming it (its own and its bound channels'); refs changes under
+ * shared->sess_mu once the session is bindable (before that only its own
+ * connection knows it). The last reference closes its opens and frees it,
+ * on whichever connection's thread drops it. */
+static struct srv_session **reg_slot(struct srv_shared *sh, uint64_t id)
+{
+    return &sh->sess[(id ^ (id >> 32)) % SRV_SESS_BUCKETS];
+}
+
+static void reg_unlink_locked(struct srv_shared *sh, struct srv_session *h)
+{
+    struct srv_session **pp = reg_slot(sh, h->id);
+    while (*pp && *pp != h)
+        pp = &(*pp)->reg_next;
+    if (*pp)
+        *pp = h->reg_next;
+    h->registered = false;
+}
+
+/* A valid session that another connection may bind to. */
+static void reg_add(struct srv_conn *c, struct srv_session *h)
+{
+    struct srv_shared *sh = c->ctx->shared;
+    pthread_mutex_lock(&sh->sess_mu);
+    struct srv_session **pp = reg_slot(sh, h->id);
+    h->reg_next = *pp;
+    *pp = h;
+    h->registered = h->bindable = true;
+    pthread_mutex_unlock(&sh->sess_mu);
+}
+
+/* The session with this id, with a reference taken, or NULL; *channels:
+ * the connection entries that named it before. Only a session of the same
+ * ctx: a connection accepted after a reload (SIGHUP) may have other shares
+ * under the same indexes, and whoever drops the last reference closes the
+ * session's opens through its own ctx. */
+static struct srv_session *reg_get(struct srv_conn *c, uint64_t id, int *channels)
+{
+    struct srv_shared *sh = c->ctx->shared;
+    pthread_mutex_lock(&sh->sess_mu);
+    struct srv_session *h = *reg_slot(sh, id);
+    while (h && (h->id != id || h->ctx != c->ctx))
+        h = h->reg_next;
+    if (h)
+        *channels = h->refs++;
+    pthread_mutex_unlock(&sh->sess_mu);
+    return h;
+}
+
+/* Remove a logged-off session from the registry: no new channel binds to it. */
+static void reg_remove(struct srv_conn *c, struct srv_session *h)
+{
+    if (!h->bindable)
+        return;
+    struct srv_shared *sh = c->ctx->shared;
+    pthread_mutex_lock(&sh->sess_mu);
+    if (h->registered)
+        reg_unlink_locked(sh, h);
+    pthread_mutex_unlock(&sh->sess_mu);
+}
+
+static void home_put(struct srv_conn *c, struct srv_session *h)
+{
+    int left;
+    if (h->bindable) {
+        struct srv_shared *sh = c->ctx->shared;
+        pthread_mutex_lock(&sh->sess_mu);
+        left = --h->refs;
+        if (!left && h->registered)
+            reg_unlink_locked(sh, h);
+        pthread_mutex_unlock(&sh->sess_mu);
+    } else {
+        left = --h->refs;
+    }
+    if (left > 0)
+        return;
+    srv_tree_remove_opens(c, h, 0);
+    smb_crypt_ctx_free(h->crypt);
+    if (h->mu_init)
+        pthread_mutex_destroy(&h->mu);
+    smb_wipe(h, sizeof *h);
+    free(h);
+}
+
+/* A connection list entry goes: its channel state now, the session with
+ * its last reference. */
 static void session_free(struct srv_conn *c, struct srv_session *s)
 {
-    srv_tree_remove_opens(c, s->id, 0);
     srv_auth_free(s);
     srv_signer_free(&s->signer);
-    smb_crypt_ctx_free(s->crypt);
+    struct srv_session *home = s->home;
+    if (!home) {
+        home_put(c, s);
+        return;
+    }
     smb_wipe(s, sizeof *s);
     free(s);
+    home_put(c, home);
+}
+
+static struct srv_session *session_alloc(void)
+{
+    struct srv_session *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    /* recursive: the lock retry and the break mail of a connection take the
+     * session's lock, and run inside a request that holds it too (CLOSE) */
+    pthread_mutexattr_t ma;
+    if (pthread_mutexattr_init(&ma) != 0) {
+        free(s);
+        return NULL;
+    }
+    int mrc = pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_RECURSIVE);
+    if (mrc == 0)
+        mrc = pthread_mutex_init(&s->mu, &ma);
+    pthread_mutexattr_destroy(&ma);
+    if (mrc != 0) {
+        free(s);
+        return NULL;
+    }
+    s->mu_init = true;
+    s->refs = 1;
+    return s;
 }
 
 static void gone_free(struct srv_gone *g)
@@ -200,14 +318,13 @@ void srv_conn_free(struct srv_conn *c)
 {
     if (!c)
         return;
+    srv_signer_free(&c->bind_key);
     while (c->gone) {
         struct srv_gone *g = c->gone;
         c->gone = g->next;
         gone_free(g);
     }
     srv_smb1_free(c); /* SMB1 hook */
-    while (c->opens)
-        srv_open_close(c, c->opens);
     srv_async_free_all(c);
     srv_mbox_unregister(c);
     struct srv_session *s = c->sessions, *n;
@@ -220,9 +337,14 @@ void srv_conn_free(struct srv_conn *c)
 
 void srv_conn_flush_all(struct srv_conn *c)
 {
-    for (struct srv_open *o = c->opens; o; o = o->next)
-        if (o->fh && o->writable && srv_fh_sync(o->fh, true) != SMB_OK)
-            srv_log(c, SRV_LOG_ERROR, "flush of '%s' failed", o->rel ? o->rel : "");
+    for (struct srv_session *s = c->sessions; s; s = s->next) {
+        struct srv_session *h = srv_sess_home(s); /* one session lock at a time */
+        pthread_mutex_lock(&h->mu);
+        for (struct srv_open *o = h->opens; o; o = o->next)
+            if (o->fh && o->writable && srv_fh_sync(o->fh, true) != SMB_OK)
+                srv_log(c, SRV_LOG_ERROR, "flush of '%s' failed", o->rel ? o->rel : "");
+        pthread_mutex_unlock(&h->mu);
+    }
 }
 
 uint32_t srv_conn_take_delay(struct srv_conn *c)
@@ -268,6 +390,16 @@ static void session_remove(struct srv_conn *c, struct srv_session *s)
  * newest SRV_GONE_MAX of the connection, then remove the session. */
 static void session_retire(struct srv_conn *c, struct srv_session *s)
 {
+    /* MS-SMB2 3.3.5.6: the session ends on every channel: no new binding,
+     * its opens and trees go now (other channels' entries answer
+     * STATUS_USER_SESSION_DELETED until their connections drop them) */
+    struct srv_session *h = srv_sess_home(s);
+    reg_remove(c, h);
+    pthread_mutex_lock(&h->mu);
+    h->state = SESS_LOGGED_OFF;
+    srv_tree_remove_opens(c, h, 0);
+    h->n_trees = 0;
+    pthread_mutex_unlock(&h->mu);
     struct srv_gone *g = s->has_key ? calloc(1, sizeof *g) : NULL;
     if (g) {
         g->id = s->id;
@@ -392,7 +524,7 @@ static SMB_WUR smb_status write_negotiate_rsp(struct srv_conn *c, smb_wr *w, uin
     r.security_mode = c->server_secmode;
     r.dialect = dialect;
     memcpy(r.server_guid, c->ctx->server_guid, 16);
-    r.capabilities = server_caps_for(c, dialect) | (c->server_caps & SMB2_GLOBAL_CAP_ENCRYPTION);
+    r.capabilities = server_caps_for(c, dialect) | (c->server_caps & (SMB2_GLOBAL_CAP_ENCRYPTION | SMB2_GLOBAL_CAP_MULTI_CHANNEL));
     uint32_t io = dialect == SMB_DIALECT_202 ? 65536 : cfg->max_io;
     r.max_transact_size = io;
     r.max_read_size = io;
@@ -440,6 +572,8 @@ static SMB_WUR smb_status cmd_negotiate(struct srv_conn *c, struct srv_req *rq, 
         return SMB_E_INTERNAL_ERROR;
     c->server_secmode = dec.security_mode;
     c->server_caps = server_caps_for(c, best);
+    if (best >= SMB_DIALECT_300 && c->ctx->cfg.multichannel)
+        c->server_caps |= SMB2_GLOBAL_CAP_MULTI_CHANNEL; /* MS-SMB2 3.3.5.4 IsMultiChannelCapable */
     c->sign_alg = best >= SMB_DIALECT_300 ? SMB_ALG_AES_CMAC : SMB_ALG_HMAC_SHA256;
 
     struct smb2_neg_contexts out;
@@ -576,6 +710,159 @@ static SMB_WUR smb_status derive_signing(struct srv_conn *c, struct srv_session 
                            c->dialect == SMB_DIALECT_311 ? s->preauth.hash : NULL);
 }
 
+smb_status srv_bind_decide(const struct srv_bind_facts *f)
+{
+    if (f->sess_alg == SMB_ALG_AES_GMAC && f->conn_alg != f->sess_alg)
+        return SMB_E_REQUEST_OUT_OF_SEQUENCE;
+    if (f->conn_alg == SMB_ALG_AES_GMAC && f->sess_alg != f->conn_alg)
+        return SMB_E_NOT_SUPPORTED;
+    if (f->conn_dialect < SMB_DIALECT_300 || !f->enabled)
+        return SMB_E_REQUEST_NOT_ACCEPTED;
+    if (f->sess_dialect != f->conn_dialect || f->sess_cipher != f->conn_cipher)
+        return SMB_E_INVALID_PARAMETER;
+    if (f->sess_dialect == SMB_DIALECT_311 && !f->guid_equal)
+        return SMB_E_INVALID_PARAMETER;
+    if (!f->sess_valid)
+        return SMB_E_USER_SESSION_DELETED;
+    if (f->sess_keyless)
+        return SMB_E_NOT_SUPPORTED;
+    return SMB_OK;
+}
+
+/* Verify a binding request with Session.SigningKey (derived again from the
+ * session's key and preauth hash into c->bind_key: the session's own signer
+ * belongs to its connection's thread) and make the refusal, if any, signed
+ * with it (MS-SMB2 3.2.5.3.x: a client checks a failed SESSION_SETUP of a
+ * binding with Session.SigningKey). */
+static SMB_WUR smb_status bind_key_init(struct srv_conn *c, const struct srv_session *hs)
+{
+    if (c->bind_key_used)
+        return SMB_E_REQUEST_NOT_ACCEPTED; /* one per PDU: an earlier element's response still needs it */
+    srv_signer_free(&c->bind_key);
+    smb_sign_alg alg = hs->dialect < SMB_DIALECT_300   ? SMB_ALG_HMAC_SHA256
+                       : hs->dialect < SMB_DIALECT_311 ? SMB_ALG_AES_CMAC
+                                                       : hs->sign_alg;
+    return srv_signer_init(&c->bind_key, (smb_dialect)hs->dialect, alg, hs->session_key,
+                           hs->dialect == SMB_DIALECT_311 ? hs->preauth.hash : NULL);
+}
+
+static SMB_WUR smb_status bind_verify(struct srv_conn *c, struct srv_req *rq, struct srv_session *hs)
+{
+    if (!(rq->h.flags & SMB2_FLAGS_SIGNED))
+        return SMB_E_INVALID_PARAMETER; /* 3.3.5.5.2: a binding request must be signed */
+    smb_status kst = bind_key_init(c, hs);
+    if (kst != SMB_OK)
+        return kst == SMB_E_REQUEST_NOT_ACCEPTED ? kst : SMB_E_INTERNAL_ERROR;
+    smb_verify_result vr = srv_signer_verify(&c->bind_key, rq->msg, rq->len, true);
+    if (vr != SMB_VERIFY_VALID) {
+        c->sig_failures++;
+        srv_log(c, SRV_LOG_AUDIT, "signing: binding to session 0x%llx refused: %s (failure %d of %d)",
+                (unsigned long long)hs->id, smb_verify_result_name(vr), c->sig_failures, SRV_SIG_FAIL_DROP);
+        if (c->sig_failures >= SRV_SIG_FAIL_DROP)
+            c->drop = true;
+        return SMB_E_ACCESS_DENIED;
+    }
+    rq->signed_ok = true;
+    rq->gone_signer = &c->bind_key;
+    rq->gone_required = true;
+    c->bind_key_used = true;
+    return SMB_OK;
+}
+
+/* SESSION_SETUP with SMB2_SESSION_FLAG_BINDING (MS-SMB2 3.3.5.5.2): find the
+ * session in the registry, check, and make (or continue) this connection's
+ * channel entry for it. */
+static SMB_WUR smb_status bind_begin(struct srv_conn *c, struct srv_req *rq, struct srv_session **out)
+{
+    const struct smb2_hdr *h = &rq->h;
+    if (h->session_id == 0)
+        return SMB_E_INVALID_PARAMETER;
+    struct srv_session *e = session_find(c, h->session_id);
+    if (e) {
+        /* the session, or a channel of it, is on this connection already */
+        if (e->home && e->state == SESS_IN_PROGRESS) {
+            smb_status st = bind_verify(c, rq, e->home);
+            if (st == SMB_OK)
+                *out = e;
+            return st;
+        }
+        if (!e->has_key)
+            return SMB_E_REQUEST_NOT_ACCEPTED;
+        smb_verify_result vr = srv_signer_verify(&e->signer, rq->msg, rq->len, true);
+        if (vr != SMB_VERIFY_VALID)
+            return SMB_E_ACCESS_DENIED;
+        rq->signed_ok = true;
+        rq->gone_signer = &e->signer;
+        rq->gone_required = true;
+        return SMB_E_REQUEST_NOT_ACCEPTED;
+    }
+    int channels = 0;
+    struct srv_session *hs = reg_get(c, h->session_id, &channels);
+    if (!hs)
+        return SMB_E_USER_SESSION_DELETED;
+    smb_status st = bind_verify(c, rq, hs);
+    if (st == SMB_OK) {
+        pthread_mutex_lock(&hs->mu);
+        bool valid = hs->state == SESS_VALID;
+        pthread_mutex_unlock(&hs->mu);
+        const struct srv_bind_facts f = {hs->dialect, c->dialect, hs->sign_alg, c->sign_alg, hs->cipher, c->cipher,
+                                         c->ctx->cfg.multichannel, !memcmp(hs->client_guid, c->client_guid, 16),
+                                         valid, hs->guest || hs->anonymous || !hs->has_key};
+        st = srv_bind_decide(&f);
+        /* A session with encryption keys is not bound: its nonce counter
+         * (sign/crypt.c) would have to be shared by the channels' threads
+         * under a lock; not built (docs/server.md). */
+        if (st == SMB_OK && hs->crypt)
+            st = SMB_E_NOT_SUPPORTED;
+    }
+    if (st == SMB_OK && channels >= SRV_CHANNELS_MAX) /* Windows' limit; smb2.multichannel.generic.num_channels */
+        st = SMB_E_INSUFFICIENT_RESOURCES;
+    if (st == SMB_OK && (uint32_t)c->n_sessions >= c->ctx->cfg.max_sessions)
+        st = SMB_E_INSUFFICIENT_RESOURCES;
+    if (st == SMB_OK && !(e = calloc(1, sizeof *e)))
+        st = SMB_E_INSUFFICIENT_RESOURCES;
+    if (st != SMB_OK) {
+        srv_log(c, SRV_LOG_AUDIT, "SESSION_SETUP: binding to session 0x%llx refused: %s",
+                (unsigned long long)h->session_id, smb_status_name(st));
+        home_put(c, hs);
+        return st;
+    }
+    e->id = hs->id;
+    e->home = hs; /* the reference reg_get took */
+    e->next_tree_id = 1;
+    if (c->dialect == SMB_DIALECT_311)
+        e->preauth = c->preauth; /* this channel's own preauth chain (3.3.5.5.2, 3.1.4.2) */
+    e->next = c->sessions;
+    c->sessions = e;
+    c->n_sessions++;
+    *out = e;
+    return SMB_OK;
+}
+
+/* A binding completed its authentication (3.3.5.5.3): the same user, then
+ * Channel.SigningKey from this authentication's key and, in 3.1.1, this
+ * channel's preauth hash. */
+static SMB_WUR smb_status bind_finish(struct srv_conn *c, struct srv_req *rq, struct srv_session *s, uint16_t *sflags)
+{
+    struct srv_session *hs = s->home;
+    if (s->guest || s->anonymous)
+        return SMB_E_NOT_SUPPORTED;
+    if (strcmp(s->user, hs->user) != 0) {
+        srv_log(c, SRV_LOG_AUDIT, "SESSION_SETUP: binding to session 0x%llx refused: user '%s' is not the session's",
+                (unsigned long long)s->id, s->user);
+        return SMB_E_ACCESS_DENIED;
+    }
+    s->signing_required = hs->signing_required;
+    s->encrypt_data = hs->encrypt_data;
+    if (derive_signing(c, s) != SMB_OK)
+        return SMB_E_INTERNAL_ERROR;
+    s->has_key = true;
+    rq->setup_done = true;
+    rq->gone_signer = NULL; /* the success response is signed with the channel's key */
+    *sflags = hs->encrypt_data ? 0x0004 : 0; /* SMB2_SESSION_FLAG_ENCRYPT_DATA */
+    return SMB_OK;
+}
+
 static SMB_WUR smb_status cmd_session_setup(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
 {
     const struct smb2_hdr *h = &rq->h;
@@ -585,28 +872,33 @@ static SMB_WUR smb_status cmd_session_setup(struct srv_conn *c, struct srv_req *
     uint8_t flags = q.flags, secmode = q.security_mode;
     const uint8_t *tok = q.security.p;
     uint16_t sblen = (uint16_t)q.security.len;
-    if (flags & 0x01) {
-        /* SMB2_SESSION_FLAG_BINDING: multichannel is not offered. */
-        return SMB_E_REQUEST_NOT_ACCEPTED;
-    }
     struct srv_session *s = NULL;
-    if (h->session_id == 0) {
+    if (flags & SMB2_SESSION_FLAG_BINDING) {
+        smb_status bst = bind_begin(c, rq, &s);
+        if (bst != SMB_OK)
+            return bst;
+    } else if (h->session_id == 0) {
         if ((uint32_t)c->n_sessions >= c->ctx->cfg.max_sessions) {
             srv_log(c, SRV_LOG_AUDIT, "SESSION_SETUP refused: session limit %u", c->ctx->cfg.max_sessions);
             return SMB_E_INSUFFICIENT_RESOURCES;
         }
-        s = calloc(1, sizeof *s);
+        s = session_alloc();
         if (!s)
             return SMB_E_INSUFFICIENT_RESOURCES;
         uint64_t rnd = 0;
         if (smb_random(&rnd, sizeof rnd) != SMB_OK) {
             /* no predictable session ids: refuse rather than fall back */
-            free(s);
+            session_free(c, s);
             srv_log(c, SRV_LOG_ERROR, "SESSION_SETUP refused: no random bytes for the session id");
             return SMB_E_INSUFFICIENT_RESOURCES;
         }
         s->id = ((rnd & 0xFFFFFFFF00000000ull) | (++c->next_session)) & 0x7FFFFFFFFFFFFFFFull;
         s->next_tree_id = 1;
+        s->dialect = c->dialect;
+        s->cipher = c->cipher;
+        s->ctx = c->ctx;
+        s->sign_alg = c->sign_alg;
+        memcpy(s->client_guid, c->client_guid, 16);
         if (c->dialect == SMB_DIALECT_311)
             s->preauth = c->preauth;
         s->next = c->sessions;
@@ -616,7 +908,10 @@ static SMB_WUR smb_status cmd_session_setup(struct srv_conn *c, struct srv_req *
         s = session_find(c, h->session_id);
         if (!s)
             return SMB_E_USER_SESSION_DELETED;
-        if (s->state == SESS_VALID) {
+        if (s->home && s->has_key && srv_signer_verify(&s->signer, rq->msg, rq->len, true) != SMB_VERIFY_VALID)
+            return SMB_E_ACCESS_DENIED; /* a channel's requests are signed with its key */
+        if (s->state == SESS_VALID || (s->home && s->state == SESS_IN_PROGRESS)) {
+            /* (a binding continues only with the BINDING flag) */
             /* Re-authentication is not supported. */
             return SMB_E_REQUEST_NOT_ACCEPTED;
         }
@@ -653,7 +948,14 @@ static SMB_WUR smb_status cmd_session_setup(struct srv_conn *c, struct srv_req *
             return SMB_E_INTERNAL_ERROR;
         }
         s->signing_required = dec.sign;
-        if (s->guest || s->anonymous) {
+        if (s->home) {
+            st = bind_finish(c, rq, s, &sflags);
+            if (st != SMB_OK) {
+                session_remove(c, s);
+                rq->sess = NULL;
+                return st;
+            }
+        } else if (s->guest || s->anonymous) {
             if (!dec.guest_allowed) {
                 /* A guest or anonymous session has no key and cannot sign:
                  * never allowed where signing is required. */
@@ -687,7 +989,11 @@ static SMB_WUR smb_status cmd_session_setup(struct srv_conn *c, struct srv_req *
             }
         }
         s->state = SESS_VALID;
-        srv_log(c, SRV_LOG_INFO, "session 0x%llx: user '%s' authenticated (%s), signing %s, algorithm %s",
+        if (!s->home && s->has_key)
+            reg_add(c, s); /* found by a binding on another connection (3.3.5.5.2), refused there unless
+                              multichannel applies */
+        srv_log(c, SRV_LOG_INFO, "%s 0x%llx: user '%s' authenticated (%s), signing %s, algorithm %s",
+                s->home ? "channel of session" : "session",
                 (unsigned long long)s->id, s->user, s->guest ? "guest" : s->anonymous ? "anonymous" : s->kerberos ? "Kerberos" : "NTLMv2",
                 s->signing_required ? "required" : "not required",
                 s->has_key ? smb_alg_name(s->signer.alg) : "-");
@@ -791,6 +1097,44 @@ static void gone_verify(struct srv_conn *c, struct srv_req *rq, struct srv_signe
     rq->gone_required = required;
 }
 
+/* The request may use its session: hold the session's lock (every channel
+ * of it runs requests under it: trees, opens and state are shared) while
+ * the handler runs; rq->sess becomes the session, rq->chan keeps this
+ * connection's entry (its signing key). A session logged off on another
+ * channel fails here. */
+static SMB_WUR smb_status enter_session(struct srv_req *rq)
+{
+    struct srv_session *e = rq->sess, *h = srv_sess_home(e);
+    pthread_mutex_lock(&h->mu);
+    rq->locked = h;
+    rq->chan = e;
+    rq->sess = h;
+    if (h->state == SESS_VALID)
+        return SMB_OK;
+    if (e->has_key) {
+        rq->gone_signer = &e->signer;
+        rq->gone_required = e->signing_required;
+    }
+    return SMB_E_USER_SESSION_DELETED;
+}
+
+/* A request naming a session of another connection, not bound to this one:
+ * STATUS_USER_SESSION_DELETED, signed with Session.SigningKey when the
+ * request verifies with it (as Samba does: smbXcli wants the SIGNED flag on
+ * it; smb2.session.bind2). Nothing is counted: the session is not ours. */
+static void foreign_verify(struct srv_conn *c, struct srv_req *rq)
+{
+    int channels;
+    struct srv_session *hs = reg_get(c, rq->h.session_id, &channels);
+    if (!hs)
+        return;
+    if (bind_key_init(c, hs) == SMB_OK) {
+        gone_verify(c, rq, &c->bind_key, true);
+        c->bind_key_used = rq->gone_signer != NULL;
+    }
+    home_put(c, hs);
+}
+
 struct elem_out {
     struct srv_session *logoff;
     struct srv_io_job *job; /* the element became a deferred READ/WRITE/FLUSH */
@@ -878,6 +1222,8 @@ static SMB_WUR smb_status process_element(struct srv_conn *c, struct srv_req *rq
         struct srv_gone *g = gone_find(c, h->session_id);
         if (g)
             gone_verify(c, rq, &g->signer, g->signing_required);
+        else if (h->session_id && (h->flags & SMB2_FLAGS_SIGNED))
+            foreign_verify(c, rq);
     } else if (needs_session(h->command) && rq->sess->state != SESS_VALID) {
         res = SMB_E_USER_SESSION_DELETED;
         if (rq->sess->state == SESS_LOGGED_OFF && rq->sess->has_key)
@@ -887,6 +1233,8 @@ static SMB_WUR smb_status process_element(struct srv_conn *c, struct srv_req *rq
         rq->sess = NULL; /* the response to a refused request is not signed */
         if (h->command == SMB2_TREE_CONNECT && c->dialect == SMB_DIALECT_311)
             c->drop = true; /* MS-SMB2 3.3.5.7: disconnect */
+    } else if (rq->sess && (res = enter_session(rq)) != SMB_OK) {
+        rq->sess = NULL; /* logged off on another channel (answered signed with this channel's key) */
     } else if (rq->sess && (res = srv_crypt_check_clear(c, rq)) != SMB_OK) {
         rq->sess = NULL; /* clear on an encrypt-required session: refused in clear */
     } else if ((h->flags & SMB2_FLAGS_RELATED_OPERATIONS) && !prev) {
@@ -921,6 +1269,10 @@ static SMB_WUR smb_status process_element(struct srv_conn *c, struct srv_req *rq
         default: res = SMB_E_NOT_SUPPORTED; break;
         }
     }
+    if (rq->locked) {
+        pthread_mutex_unlock(&rq->locked->mu);
+        rq->locked = NULL;
+    }
     if (rq->job) {
         /* deferred file I/O (session_io.c): the response comes from
          * srv_conn_job_interim / srv_conn_job_done */
@@ -953,18 +1305,20 @@ static SMB_WUR smb_status process_element(struct srv_conn *c, struct srv_req *rq
         r.interim = true;
         r.async_id = rq->async_id;
     }
-    srv_resp_session(&r, rq->sess, rq->signed_ok);
+    srv_resp_session(&r, rq->sess ? (rq->chan ? rq->chan : rq->sess) : NULL, rq->signed_ok);
     if (rq->gone_signer) {
         r.signer = rq->gone_signer;
         r.signing_required = rq->gone_required;
     }
     r.setup_done = rq->setup_done;
+    r.bind_leg = h->command == SMB2_SESSION_SETUP && rq->gone_signer != NULL;
+    r.sign_now = rq->gone_signer != NULL; /* c->bind_key / a gone key: the next PDU may free it */
     r.preauth = rq->preauth_conn ? &c->preauth : rq->preauth_sess ? &rq->preauth_sess->preauth : NULL;
     st = srv_frame_add(c, f, &r, &w);
     if (st != SMB_OK)
         return st;
     if (h->command == SMB2_LOGOFF && res == SMB_OK)
-        eo->logoff = rq->sess;
+        eo->logoff = rq->chan;
     return SMB_OK;
 }
 
@@ -974,7 +1328,7 @@ static SMB_WUR smb_status process_element(struct srv_conn *c, struct srv_req *rq
  * into the library outside `make fuzz`. */
 void srv_conn_fuzz_session(struct srv_conn *c)
 {
-    struct srv_session *s = calloc(1, sizeof *s);
+    struct srv_session *s = session_alloc();
     if (!s)
         return;
     s->id = 1;
@@ -1001,6 +1355,27 @@ void srv_conn_fuzz_session_key(struct srv_conn *c, bool required)
     s->has_key = true;
     s->signing_required = required;
 }
+
+/* Fuzzing hook: session 1 as above, made bindable from a second connection
+ * (fuzz/srv_fuzz_drive.h flags bit 5): SMB 3.0.2, AES-CMAC, an all-zero session
+ * key, so a seed can sign a binding request with the key derived from it
+ * (KDF(0^16, "SMB2AESCMAC", "SmbSign")). Unsigned requests still pass on it:
+ * it does not require signing. */
+void srv_conn_fuzz_session_bindable(struct srv_conn *c)
+{
+    srv_conn_fuzz_session(c);
+    struct srv_session *s = c->sessions;
+    if (!s || s->id != 1)
+        return;
+    s->dialect = SMB_DIALECT_302;
+    s->sign_alg = SMB_ALG_AES_CMAC;
+    s->ctx = c->ctx;
+    snprintf(s->user, sizeof s->user, "fuzz");
+    if (srv_signer_init(&s->signer, SMB_DIALECT_302, SMB_ALG_AES_CMAC, s->session_key, NULL) != SMB_OK)
+        return;
+    s->has_key = true;
+    reg_add(c, s);
+}
 #endif
 
 smb_status srv_conn_input(struct srv_conn *c, const uint8_t *pdu, size_t len, struct srv_buf *out)
@@ -1013,6 +1388,7 @@ smb_status srv_conn_input(struct srv_conn *c, const uint8_t *pdu, size_t len, st
     if (!memcmp(pdu, "\xffSMB", 4))
         return smb1_negotiate(c, pdu, len, out);
     c->in_encrypted = false;
+    c->bind_key_used = false; /* the last PDU's responses are signed and sent */
     if (smb_crypt_is_transform(pdu, len)) {
         /* decrypted in place: the adapters hand over their own writable
          * frame buffer (session.h); a failure ends the connection */

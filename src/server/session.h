@@ -54,6 +54,8 @@ struct srv_brl_file;
 struct srv_lease;
 struct srv_wait;
 struct srv_mbox;
+struct srv_session;
+#define SRV_SESS_BUCKETS 256
 struct srv_shared {
     pthread_mutex_t share_mu;
     struct srv_share_ent *share_list; /* share-mode table (smb2_open.c) */
@@ -68,6 +70,13 @@ struct srv_shared {
     struct srv_mbox *conns;
     uint64_t next_conn_id;
     int refs;                         /* ctxs using this state */
+    /* Multichannel: the sessions a SESSION_SETUP with SMB2_SESSION_FLAG_BINDING
+     * on another connection may bind to, by SessionId (MS-SMB2 3.3.1.5
+     * GlobalSessionTable), and their reference counts. sess_mu is a leaf
+     * lock: taken for lookups, insertions, removals and srv_session.refs only. */
+    pthread_mutex_t sess_mu;
+    struct srv_session *sess[SRV_SESS_BUCKETS];
+    uint64_t next_fid; /* FileIds, unique server-wide (atomic) */
 };
 
 /* Everything in srv_ctx except `shared` is read-only once srv_ctx_init
@@ -212,8 +221,9 @@ SMB_WUR smb_status srv_conn_job_done(struct srv_conn *c, struct srv_io_job *j, s
  * results in m[k].status, owner in tag[k]; the adapter resets n). The
  * adapter must run it before any recorded frame is sent, and must neither
  * move nor free those frames' buffers in between. Frames that feed the
- * 3.1.1 preauth hash, and frames that no longer fit, are signed at once as
- * before. tag: the adapter's number for the frames recorded next (kept in
+ * 3.1.1 preauth hash, frames signed with a key a later PDU may replace (a
+ * logged-off session's, Session.SigningKey of a binding: srv_resp.sign_now),
+ * and frames that no longer fit, are signed at once as before. tag: the adapter's number for the frames recorded next (kept in
  * tag[] so it can tell which output a failed signature belongs to).
  */
 #define SRV_SIGN_BATCH_MAX 16

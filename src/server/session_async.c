@@ -40,8 +40,8 @@ smb_status srv_cmd_change_notify(struct srv_conn *c, struct srv_req *rq, smb_wr 
     if (p == UINT64_MAX && v == UINT64_MAX)
         p = v = rq->related_fid;
     struct srv_open *o = NULL;
-    for (struct srv_open *it = c->opens; it; it = it->next)
-        if (it->fid == v && it->fid == p && it->session_id == rq->sess->id && it->tree_id == rq->tree->id)
+    for (struct srv_open *it = rq->sess->opens; it; it = it->next)
+        if (it->fid == v && it->fid == p && it->tree_id == rq->tree->id)
             o = it;
     if (!o)
         return SMB_E_FILE_CLOSED;
@@ -105,13 +105,14 @@ void srv_async_fid_closed(struct srv_conn *c, uint64_t fid)
             pd->done = closed_status(pd);
 }
 
-/* LOGOFF (MS-SMB2 3.3.5.6): the locks of the session's opens go first (a
- * LOCK waiting on one of them is granted), then its waiting requests end
+/* LOGOFF (MS-SMB2 3.3.5.6): the locks of the session's opens went first
+ * (session_retire; a LOCK waiting on one of them is granted here), then its
+ * waiting requests end
  * (STATUS_NOTIFY_CLEANUP, or STATUS_RANGE_NOT_LOCKED for a LOCK), answered
  * before the session is removed. */
 void srv_async_session_closing(struct srv_conn *c, uint64_t session_id)
 {
-    srv_lock_release_opens(c, session_id, 0);
+    srv_lock_retry(c); /* the session's opens and their locks went at LOGOFF (session_retire) */
     for (struct srv_pending *pd = c->pending; pd; pd = pd->next)
         if (pd->done == SMB_OK && !pd->granted && pd->session_id == session_id && !pd->job && !pd->wait)
             pd->done = closed_status(pd);

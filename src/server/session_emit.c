@@ -50,6 +50,8 @@ static struct srv_signer *sign_key(const struct srv_conn *c, const struct srv_re
 {
     if (!r->signer || r->interim)
         return NULL; /* no key (anonymous, guest, unknown session), or an interim response */
+    if (r->req->command == SMB2_SESSION_SETUP && r->bind_leg)
+        return r->signer; /* MS-SMB2 3.2.5.3.3 / 3.3.5.5.2: a binding's other responses: Session.SigningKey */
     if (r->req->command == SMB2_SESSION_SETUP)
         /* only the response that completes authentication: 3.x signs it
          * whenever there is a key, 2.x when signing is required */
@@ -130,6 +132,7 @@ smb_status srv_frame_add(struct srv_conn *c, struct srv_frame *f, const struct s
     f->el[f->n].sign = f->el[f->n].crypt ? NULL : sign_key(c, r);
     f->batch = c->sign_batch;
     f->el[f->n].preauth = r->preauth;
+    f->el[f->n].sign_now = r->sign_now;
     f->n++;
     f->out->len = f->cur + wr_len(w);
     f->cur = SIZE_MAX;
@@ -152,7 +155,7 @@ smb_status srv_frame_end(struct srv_frame *f)
     struct srv_sign_batch *b = f->batch;
     int nsign = 0, crypt_el = -1;
     for (int i = 0; i < f->n; i++) {
-        if (f->el[i].preauth)
+        if (f->el[i].preauth || (f->el[i].sign_now && f->el[i].sign))
             b = NULL;
         if (f->el[i].crypt && crypt_el < 0)
             crypt_el = i;

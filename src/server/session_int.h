@@ -27,6 +27,7 @@
 #define SRV_MECHLIST_MAX 256  /* stored SPNEGO MechTypeList for the mechListMIC */
 #define SRV_CHAL_MAX 1024     /* a mechanism's output token (NTLMSSP CHALLENGE_MESSAGE) */
 #define SRV_PENDING_MAX 64    /* async (STATUS_PENDING) requests per connection */
+#define SRV_CHANNELS_MAX 32 /* channels of one session (MS-SMB2 3.3.5.5.2; Windows binds 32) */
 #define SRV_GONE_MAX 8        /* logged-off sessions whose signing key is kept per connection */
 
 /* ---- message signing: a session's context from the signing core ---- */
@@ -60,7 +61,7 @@ struct srv_tree {
 
 struct srv_session {
     uint64_t id;
-    int state;
+    atomic_int state; /* SESS_*: a home's is written under its mu, read by its channels' threads too */
     bool signing_required, guest, anonymous, has_key;
     uint8_t session_key[16];
     uint8_t smb1_mac_key[SMB_AUTH_KEY_MAX]; /* the whole mechanism key (Kerberos AES: 32 bytes): SMB1 MACs
@@ -86,8 +87,30 @@ struct srv_session {
     struct srv_tree trees[SRV_TREES_MAX];
     int n_trees;
     uint32_t next_tree_id;
-    struct srv_session *next;
+    struct srv_session *next; /* in its connection's list */
+    /* ---- multichannel (MS-SMB2 3.3.1.8 Session.ChannelList; docs/server.md
+     * "Threads and locking"). An entry of a connection's list is either a
+     * session (home == NULL) or a channel bound to one (home: that session).
+     * A channel entry holds only per-channel state: signer (Channel.SigningKey),
+     * preauth, the binding's authentication, state; everything else (user,
+     * trees, opens, encryption) is read from the home. */
+    struct srv_session *home;
+    /* home only: */
+    pthread_mutex_t mu;       /* trees, opens, state while requests of the session run (any channel) */
+    bool mu_init;
+    int refs;                 /* connection list entries naming it; shared->sess_mu once registered */
+    bool registered;          /* in the server-wide registry (srv_shared.sess) */
+    bool bindable;            /* was registered: refs is shared (sess_mu) */
+    struct srv_session *reg_next;
+    struct srv_open *opens;   /* the session's opens (Session.OpenTable) */
+    atomic_uint n_opens;      /* written under mu; summed without it by srv_opens_at_limit */
+    uint16_t dialect, cipher; /* of the connection that made it (binding rules, 3.3.5.5.2) */
+    const struct srv_ctx *ctx; /* of that connection: a channel must share it (shares, vfs) */
+    smb_sign_alg sign_alg;
+    uint8_t client_guid[16];
 };
+/* The session a list entry belongs to (itself unless it is a bound channel). */
+static inline struct srv_session *srv_sess_home(struct srv_session *s) { return s && s->home ? s->home : s; }
 
 /* A logged-off session's signing key, kept so that a request still naming
  * its SessionId gets STATUS_USER_SESSION_DELETED signed with it (as Samba
@@ -110,6 +133,7 @@ struct srv_open {
     bool is_dir, ipc, delete_on_close, writable;
     uint32_t access;
     uint64_t position; /* FilePositionInformation: end of the last READ/WRITE */
+    struct srv_session *owner; /* the session whose list holds it (a home session) */
     struct srv_share_ent *sh; /* this open in the share-mode table (smb2_open.c) */
     struct srv_brl_file *brl; /* its file's byte-range lock table (smb2_lock.c), NULL for IPC */
     uint8_t lock_seq[65];     /* MS-SMB2 3.3.1.10 LockSequenceArray[1..64]: 0 not valid, else the number + 1 (smb2_lock.c) */
@@ -194,9 +218,6 @@ struct srv_conn {
     int n_sessions;
     struct srv_gone *gone; /* logged-off sessions' keys, newest first */
     int n_gone;
-    struct srv_open *opens;
-    uint32_t n_opens;
-    uint64_t next_fid;
     uint64_t next_session;
     int sig_failures;
     int auth_failures;
@@ -214,7 +235,24 @@ struct srv_conn {
     struct srv_verify_batch *verify_batch; /* srv_conn_verify_batch: MACs of this pass's WRITEs, computed */
     struct srv_mbox *mbox; /* cross-connection posts (smb2_lease.c) */
     uint64_t id;           /* the mailbox's connection id (server-wide) */
+    struct srv_signer bind_key; /* Session.SigningKey of the session a binding request names (session.c) */
+    bool bind_key_used;         /* ... and a response of the PDU being processed will be signed with it */
 };
+
+/* MS-SMB2 3.3.5.5.2 (in Samba's order, which smbtorture's
+ * smb2.session.bind_negative_* expect): may a connection bind to a session?
+ * SMB_OK or the status to refuse with. Pure: the facts are gathered by
+ * session.c bind_begin. */
+struct srv_bind_facts {
+    uint16_t sess_dialect, conn_dialect;
+    smb_sign_alg sess_alg, conn_alg;
+    uint16_t sess_cipher, conn_cipher;
+    bool enabled;       /* server multi channel support */
+    bool guid_equal;    /* ClientGuid of both connections */
+    bool sess_valid;    /* the session is (still) valid */
+    bool sess_keyless;  /* guest or anonymous */
+};
+SMB_WUR smb_status srv_bind_decide(const struct srv_bind_facts *f);
 
 /* One request element being processed. */
 struct srv_req {
@@ -222,7 +260,9 @@ struct srv_req {
     const uint8_t *msg; /* element start (header) */
     size_t len;         /* element length */
     smb_rd body;        /* window = element, offset at body (64) */
-    struct srv_session *sess;
+    struct srv_session *sess;       /* the session (a home) once the checks passed */
+    struct srv_session *chan;       /* the connection's entry for it (the channel: signing key) */
+    struct srv_session *locked;     /* whose mu this element holds (session.c enter_session) */
     struct srv_tree *tree;
     smb_status result;      /* outcome, for related compounds */
     smb_status chain_fail;  /* a related chain broken earlier: fail with this */
@@ -270,6 +310,8 @@ struct srv_resp {
     bool signing_required;     /* the session requires signing */
     bool signed_req;           /* the request carried a verified signature */
     bool setup_done;           /* SESSION_SETUP: this response completes authentication */
+    bool bind_leg;             /* SESSION_SETUP of a binding, verified with Session.SigningKey (signer) */
+    bool sign_now;             /* signer may be replaced by the next PDU (a gone or binding key): never batched */
     smb_preauth *preauth;      /* 3.1.1: hash the response into this chain */
     smb_crypt_ctx *crypt;      /* encrypt the frame with this session's keys (then not signed) */
 };
@@ -284,6 +326,7 @@ struct srv_frame {
         smb_preauth *preauth;
         smb_crypt_ctx *crypt;
         uint64_t session_id;
+        bool sign_now; /* srv_resp.sign_now */
     } el[SRV_COMPOUND_MAX];
     struct srv_sign_batch *batch; /* the connection's attached batch at srv_frame_add (NULL: sign at once) */
 };
@@ -347,7 +390,7 @@ void srv_async_session_closing(struct srv_conn *c, uint64_t session_id);
 /* Byte-range locks (smb2_lock.c): drop the locks of the opens of a session
  * (tree_id 0: every tree) and let waiting LOCKs take the ranges; try the
  * waiting LOCKs again when a lock went away since the last try. */
-void srv_lock_release_opens(struct srv_conn *c, uint64_t session_id, uint32_t tree_id);
+void srv_lock_release_opens(struct srv_conn *c, struct srv_session *home, uint32_t tree_id);
 void srv_lock_retry(struct srv_conn *c);
 SMB_WUR smb_status srv_async_flush(struct srv_conn *c, struct srv_buf *out);
 void srv_async_free_all(struct srv_conn *c);
@@ -419,7 +462,11 @@ struct srv_tree *srv_tree_find(struct srv_session *s, uint32_t id);
 
 /* the open table (smb2_open.c), used by the session and async code too */
 void srv_open_close(struct srv_conn *c, struct srv_open *o);
-void srv_tree_remove_opens(struct srv_conn *c, uint64_t session_id, uint32_t tree_id);
+/* max open files per connection: the opens of the sessions this connection
+ * made (a bound channel's opens count to its session's connection), and of
+ * the one session a CREATE would add to */
+bool srv_opens_at_limit(const struct srv_conn *c, const struct srv_session *home);
+void srv_tree_remove_opens(struct srv_conn *c, struct srv_session *home, uint32_t tree_id);
 
 /* SMB1 (server/smb1_server.c): whether an SMB1 first PDU should go to the
  * SMB1 core (smb1 = yes and a NEGOTIATE offering NT LM 0.12 and no SMB2

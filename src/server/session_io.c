@@ -201,14 +201,19 @@ smb_status srv_conn_job_done(struct srv_conn *c, struct srv_io_job *j, struct sr
     }
     bool ran = !srv_io_job_cancelled(j);
     smb_status res = job_status(j, ran);
-    for (struct srv_open *o = c->opens; o; o = o->next)
-        if (o->fid == j->fid) { /* still open (FileIds are never reused) */
-            if (o->jobs)
-                o->jobs--;
-            if (res == SMB_OK && j->h.command != SMB2_FLUSH)
-                o->position = j->end_offset; /* FilePositionInformation */
-            break;
-        }
+    struct srv_session *e = srv_session_find(c, j->h.session_id), *hs = srv_sess_home(e);
+    if (hs) {
+        pthread_mutex_lock(&hs->mu); /* the session's opens: any channel's thread */
+        for (struct srv_open *o = hs->opens; o; o = o->next)
+            if (o->fid == j->fid) { /* still open (FileIds are never reused) */
+                if (o->jobs)
+                    o->jobs--;
+                if (res == SMB_OK && j->h.command != SMB2_FLUSH)
+                    o->position = j->end_offset; /* FilePositionInformation */
+                break;
+            }
+        pthread_mutex_unlock(&hs->mu);
+    }
     if (res != SMB_OK)
         srv_log(c, SRV_LOG_DEBUG, "%s MessageId %llu -> %s", smb2_command_name(j->h.command),
                 (unsigned long long)j->h.message_id, smb_status_name(res));

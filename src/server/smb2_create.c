@@ -103,7 +103,7 @@ smb_status srv_cmd_create(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
         /* IPC$ is accepted so clients can probe it, but no pipe exists. */
         return SMB_E_OBJECT_NAME_NOT_FOUND;
     }
-    if (c->n_opens >= c->ctx->cfg.max_opens) {
+    if (srv_opens_at_limit(c, rq->sess)) {
         srv_log(c, SRV_LOG_AUDIT, "CREATE refused: open file limit %u", c->ctx->cfg.max_opens);
         return SMB_E_INSUFFICIENT_RESOURCES;
     }
@@ -241,7 +241,8 @@ lookup:
         free(o);
         return SMB_E_SHARING_VIOLATION;
     }
-    o->fid = c->next_fid++;
+    o->fid = __atomic_add_fetch(&c->ctx->shared->next_fid, 1, __ATOMIC_RELAXED); /* unique server-wide */
+    o->owner = rq->sess;
     o->session_id = rq->sess->id;
     o->tree_id = t->id;
     o->share = t->share;
@@ -259,9 +260,9 @@ lookup:
         }
         o->delete_on_close = true;
     }
-    o->next = c->opens;
-    c->opens = o;
-    c->n_opens++;
+    o->next = rq->sess->opens;
+    rq->sess->opens = o;
+    rq->sess->n_opens++;
     rq->created_fid = o->fid;
 
     /* MS-SMB2 2.2.14: the contexts are written in place after the fixed part */

@@ -1,5 +1,6 @@
 /* server/smb2_ioctl.c - IOCTL (MS-SMB2 3.3.5.15): VALIDATE_NEGOTIATE_INFO,
- * compression and object ids. */
+ * QUERY_NETWORK_INTERFACE_INFO (multichannel), compression and object ids. */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,49 @@ static void put_ioctl_rsp(smb_wr *w, const struct smb2_ioctl_req *q, const uint8
     r.file_id = q->file_id;
     r.output = (struct smb2_buf){out, outlen};
     smb2_ioctl_resp_encode(w, &r);
+}
+
+/* MS-SMB2 3.3.5.15.11: the addresses the server listens on (from the
+ * configuration: the core does no I/O), one interface each; a wildcard
+ * address (0.0.0.0, ::) names no interface and is left out. */
+static SMB_WUR smb_status netif_info(struct srv_conn *c, struct srv_req *rq, const struct smb2_ioctl_req *q, smb_wr *w)
+{
+    if (q->file_id.persistent != UINT64_MAX || q->file_id.volatile_ != UINT64_MAX || !(q->flags & 1))
+        return SMB_E_INVALID_PARAMETER;
+    const struct srv_config *cfg = &c->ctx->cfg;
+    struct smb2_netif v[SRV_MAX_LISTEN];
+    int n = 0;
+    for (int i = 0; i < cfg->n_listen && n < SRV_MAX_LISTEN; i++) {
+        char a[128];
+        uint16_t port;
+        if (srv_parse_listen(cfg->listen[i], a, sizeof a, &port) != 0)
+            continue;
+        memset(&v[n], 0, sizeof v[n]);
+        if (inet_pton(AF_INET, a, v[n].addr) == 1)
+            v[n].family = 4;
+        else if (inet_pton(AF_INET6, a, v[n].addr) == 1)
+            v[n].family = 6;
+        else
+            continue;
+        static const uint8_t any[16];
+        if (!memcmp(v[n].addr, any, v[n].family == 4 ? 4 : 16))
+            continue;
+        v[n].if_index = (uint32_t)n + 1;
+        v[n].link_speed = 10000000000ull; /* loopback has none; 10 Gbit/s as Samba's default */
+        n++;
+    }
+    if (!n)
+        return SMB_E_NOT_SUPPORTED;
+    uint8_t out[SRV_MAX_LISTEN * SMB2_NETIF_ENTRY_LEN];
+    size_t len = 0;
+    if ((size_t)n * SMB2_NETIF_ENTRY_LEN > q->max_output_response)
+        return SMB_E_BUFFER_TOO_SMALL;
+    smb_status st = smb2_netif_encode(v, n, out, sizeof out, &len);
+    if (st != SMB_OK)
+        return st;
+    put_ioctl_rsp(w, q, out, (uint32_t)len);
+    rq->body_written = true;
+    return SMB_OK;
 }
 
 smb_status srv_cmd_ioctl(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
@@ -57,6 +101,8 @@ smb_status srv_cmd_ioctl(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
     }
     if (ctl == SMB2_FSCTL_DFS_GET_REFERRALS || ctl == SMB2_FSCTL_DFS_GET_REFERRALS_EX)
         return SMB_E_NOT_FOUND; /* not a DFS server */
+    if (ctl == SMB2_FSCTL_QUERY_NETWORK_INTERFACE_INFO && c->ctx->cfg.multichannel)
+        return netif_info(c, rq, &q, w);
     if (rq->tree && rq->tree->ipc)
         return SMB_E_NOT_SUPPORTED;
     if (ctl == SMB2_FSCTL_QUERY_NETWORK_INTERFACE_INFO)

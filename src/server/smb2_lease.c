@@ -802,16 +802,15 @@ static SMB_WUR smb_status emit_break(struct srv_conn *c, struct srv_buf *out, ui
 
 #define MAIL_BATCH 16
 
-smb_status srv_conn_mail(struct srv_conn *c, struct srv_buf *out)
+/* The oplock breaks owed on this connection for opens of session h, under
+ * its lock (recursive: a CREATE of this connection may hold it). */
+static SMB_WUR smb_status mail_oplock_breaks(struct srv_conn *c, struct srv_session *h, struct srv_buf *out)
 {
-    if (!c->mbox)
-        return SMB_OK;
-    atomic_store(&c->mbox->kicked, false);
     struct srv_shared *t = c->ctx->shared;
     smb_status st = SMB_OK;
-    /* oplock breaks of this connection's opens */
-    for (struct srv_open *o = c->opens; o && st == SMB_OK; o = o->next) {
-        if (!o->sh)
+    pthread_mutex_lock(&h->mu);
+    for (struct srv_open *o = h->opens; o && st == SMB_OK; o = o->next) {
+        if (!o->sh || o->sh->conn_id != c->id)
             continue;
         bool send = false;
         struct smb2_oplock_break ob = {0, {o->fid, o->fid}};
@@ -825,6 +824,21 @@ smb_status srv_conn_mail(struct srv_conn *c, struct srv_buf *out)
         if (send)
             st = emit_break(c, out, o->session_id, &ob, NULL);
     }
+    pthread_mutex_unlock(&h->mu);
+    return st;
+}
+
+smb_status srv_conn_mail(struct srv_conn *c, struct srv_buf *out)
+{
+    if (!c->mbox)
+        return SMB_OK;
+    atomic_store(&c->mbox->kicked, false);
+    struct srv_shared *t = c->ctx->shared;
+    smb_status st = SMB_OK;
+    /* oplock breaks of the opens made on this connection: in the sessions it
+     * has entries for (a bound channel's opens live in their session) */
+    for (struct srv_session *se = c->sessions; se && st == SMB_OK; se = se->next)
+        st = mail_oplock_breaks(c, srv_sess_home(se), out);
     /* lease breaks of the leases this connection holds */
     for (bool more = true; more && st == SMB_OK;) {
         struct smb2_lease_break lb[MAIL_BATCH];

@@ -363,14 +363,25 @@ void srv_lock_retry(struct srv_conn *c)
     while (n-- > 0) {
         struct srv_pending *pd = v[n];
         struct srv_open *o = NULL;
-        for (struct srv_open *it = c->opens; it; it = it->next)
+        struct srv_session *h = srv_sess_home(srv_session_find(c, pd->session_id));
+        /* the session's opens, under its lock (recursive: CLOSE holds it
+         * already); a lock another thread holds is not waited for (two
+         * channels' threads could wait for each other): retried later */
+        if (h && pthread_mutex_trylock(&h->mu) != 0) {
+            c->brl_gen_seen = gen - 1;
+            continue;
+        }
+        for (struct srv_open *it = h ? h->opens : NULL; it; it = it->next)
             if (it->fid == pd->fid && it->session_id == pd->session_id)
                 o = it;
         if (!o || !o->brl) {
             pd->done = SMB_E_RANGE_NOT_LOCKED; /* its handle closed (Windows' answer) */
+            if (h)
+                pthread_mutex_unlock(&h->mu);
             continue;
         }
         smb_status st = srv_brl_lock(o->brl, o, pd->lk_off, pd->lk_len, pd->lk_excl);
+        pthread_mutex_unlock(&h->mu);
         if (st == SMB_OK) {
             pd->granted = true;
             srv_log(c, SRV_LOG_DEBUG, "LOCK AsyncId %llu granted", (unsigned long long)pd->async_id);
@@ -380,10 +391,10 @@ void srv_lock_retry(struct srv_conn *c)
     }
 }
 
-void srv_lock_release_opens(struct srv_conn *c, uint64_t session_id, uint32_t tree_id)
+void srv_lock_release_opens(struct srv_conn *c, struct srv_session *home, uint32_t tree_id)
 {
-    for (struct srv_open *o = c->opens; o; o = o->next)
-        if (o->session_id == session_id && (tree_id == 0 || o->tree_id == tree_id))
+    for (struct srv_open *o = home->opens; o; o = o->next)
+        if (tree_id == 0 || o->tree_id == tree_id)
             srv_brl_release(c->ctx->shared, o);
     srv_lock_retry(c);
 }

@@ -20,8 +20,9 @@ struct srv_open *srv_open_find(struct srv_conn *c, struct srv_req *rq, struct sm
         /* related compound: the FileId of the previous CREATE */
         p = v = rq->related_fid;
     }
-    for (struct srv_open *o = c->opens; o; o = o->next)
-        if (o->fid == v && o->fid == p && o->session_id == rq->sess->id && o->tree_id == rq->tree->id)
+    (void)c;
+    for (struct srv_open *o = rq->sess->opens; o; o = o->next) /* the session's (any channel) */
+        if (o->fid == v && o->fid == p && o->tree_id == rq->tree->id)
             return o;
     return NULL;
 }
@@ -218,12 +219,13 @@ void srv_share_remove(struct srv_shared *t, struct srv_open *o)
 
 void srv_open_close(struct srv_conn *c, struct srv_open *o)
 {
-    struct srv_open **pp = &c->opens;
+    struct srv_session *s = o->owner; /* its lock is held (or its last reference is going) */
+    struct srv_open **pp = &s->opens;
     while (*pp && *pp != o)
         pp = &(*pp)->next;
     if (*pp) {
         *pp = o->next;
-        c->n_opens--;
+        s->n_opens--;
     }
     srv_brl_release(c->ctx->shared, o);
     srv_lock_retry(c); /* a LOCK of this connection may wait for o's range */
@@ -241,16 +243,28 @@ void srv_open_close(struct srv_conn *c, struct srv_open *o)
     free(o);
 }
 
-void srv_tree_remove_opens(struct srv_conn *c, uint64_t session_id, uint32_t tree_id)
+bool srv_opens_at_limit(const struct srv_conn *c, const struct srv_session *home)
+{
+    uint32_t cap = c->ctx->cfg.max_opens;
+    if (home->n_opens >= cap)
+        return true;
+    uint64_t n = 0;
+    for (const struct srv_session *s = c->sessions; s; s = s->next)
+        if (!s->home)
+            n += s->n_opens;
+    return n >= cap;
+}
+
+void srv_tree_remove_opens(struct srv_conn *c, struct srv_session *home, uint32_t tree_id)
 {
     /* every lock of the tree's opens goes first, so that a LOCK waiting on
      * one of them gets its range before its own handle closes (Windows:
      * smbtorture smb2.lock.cancel-tdis expects STATUS_SUCCESS) */
-    srv_lock_release_opens(c, session_id, tree_id);
-    struct srv_open *o = c->opens, *n;
+    srv_lock_release_opens(c, home, tree_id);
+    struct srv_open *o = home->opens, *n;
     for (; o; o = n) {
         n = o->next;
-        if (o->session_id == session_id && (tree_id == 0 || o->tree_id == tree_id))
+        if (tree_id == 0 || o->tree_id == tree_id)
             srv_open_close(c, o);
     }
 }

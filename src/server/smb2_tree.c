@@ -78,7 +78,7 @@ smb_status srv_cmd_tree_disconnect(struct srv_conn *c, struct srv_req *rq, smb_w
 {
     struct srv_session *s = rq->sess;
     uint32_t id = rq->tree->id;
-    srv_tree_remove_opens(c, s->id, id);
+    srv_tree_remove_opens(c, s, id);
     for (int i = 0; i < s->n_trees; i++)
         if (s->trees[i].id == id) {
             s->trees[i] = s->trees[--s->n_trees];

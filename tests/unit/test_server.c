@@ -19,6 +19,7 @@
 #include "base/buf.h"
 #include "server/config.h"
 #include "server/session.h"
+#include "server/session_int.h"
 #include "server/userdb.h"
 #include "server/vfs.h"
 #include "smbsign/policy.h"
@@ -142,7 +143,7 @@ static void config_rejects_bad_values(void **state)
         "[global]\nsigning algorithms = md5\n",    "[global]\nmax credits = 5\n",
         "[a]\npath = relative\n",                  "[a]\npath=/tmp\n[A]\npath=/tmp\n",
         "[a/b]\npath=/tmp\n",                      "[a]\nbogus = 1\n",
-        "not an ini line\n",
+        "not an ini line\n",                     "[global]\nserver multi channel support = maybe\n",
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         struct srv_config c;
@@ -552,6 +553,76 @@ static void core_negotiate_311_securitymode_and_contexts(void **state)
         srv_conn_free(c);
         srv_ctx_free(ctx);
         free(ctx);
+    }
+}
+
+/* ---------------- multichannel: binding rules, capability ---------------- */
+
+/* MS-SMB2 3.3.5.5.2 in Samba's order (smbtorture bind_negative_*): each row
+ * one fact away from a binding that is accepted. */
+static void bind_decide_table(void **state)
+{
+    (void)state;
+    const struct srv_bind_facts ok = {SMB_DIALECT_311, SMB_DIALECT_311, SMB_ALG_AES_CMAC, SMB_ALG_AES_CMAC, 0, 0,
+                                      true, true, true, false};
+    assert_int_equal(srv_bind_decide(&ok), SMB_OK);
+    struct srv_bind_facts f;
+    f = ok; f.sess_alg = f.conn_alg = SMB_ALG_AES_GMAC;
+    assert_int_equal(srv_bind_decide(&f), SMB_OK);
+    f = ok; f.sess_alg = SMB_ALG_AES_GMAC; /* GMAC session, CMAC connection */
+    assert_int_equal(srv_bind_decide(&f), SMB_E_REQUEST_OUT_OF_SEQUENCE);
+    f = ok; f.conn_alg = SMB_ALG_AES_GMAC; /* CMAC session, GMAC connection */
+    assert_int_equal(srv_bind_decide(&f), SMB_E_NOT_SUPPORTED);
+    f = ok; f.conn_alg = SMB_ALG_HMAC_SHA256; /* CMAC session, HMAC connection (3.1.1) */
+    assert_int_equal(srv_bind_decide(&f), SMB_OK); /* Samba accepts; the keys differ per channel anyway */
+    f = ok; f.conn_dialect = SMB_DIALECT_210;
+    assert_int_equal(srv_bind_decide(&f), SMB_E_REQUEST_NOT_ACCEPTED);
+    f = ok; f.enabled = false;
+    assert_int_equal(srv_bind_decide(&f), SMB_E_REQUEST_NOT_ACCEPTED);
+    f = ok; f.conn_dialect = SMB_DIALECT_302;
+    assert_int_equal(srv_bind_decide(&f), SMB_E_INVALID_PARAMETER);
+    f = ok; f.sess_dialect = SMB_DIALECT_210; /* a 2.1 session named from a 3.1.1 connection */
+    assert_int_equal(srv_bind_decide(&f), SMB_E_INVALID_PARAMETER);
+    f = ok; f.conn_cipher = 1;
+    assert_int_equal(srv_bind_decide(&f), SMB_E_INVALID_PARAMETER);
+    f = ok; f.guid_equal = false;
+    assert_int_equal(srv_bind_decide(&f), SMB_E_INVALID_PARAMETER);
+    f = ok; f.guid_equal = false; f.sess_dialect = f.conn_dialect = SMB_DIALECT_302; /* ClientGuid: 3.1.1 only */
+    assert_int_equal(srv_bind_decide(&f), SMB_OK);
+    f = ok; f.sess_valid = false;
+    assert_int_equal(srv_bind_decide(&f), SMB_E_USER_SESSION_DELETED);
+    f = ok; f.sess_keyless = true;
+    assert_int_equal(srv_bind_decide(&f), SMB_E_NOT_SUPPORTED);
+    /* order: the algorithm check comes before the dialect check */
+    f = ok; f.sess_alg = SMB_ALG_AES_GMAC; f.conn_dialect = SMB_DIALECT_210;
+    assert_int_equal(srv_bind_decide(&f), SMB_E_REQUEST_OUT_OF_SEQUENCE);
+}
+
+/* SMB2_GLOBAL_CAP_MULTI_CHANNEL in NEGOTIATE exactly when configured and 3.x */
+static void core_negotiate_multichannel_cap(void **state)
+{
+    (void)state;
+    for (int on = 0; on < 2; on++) {
+        for (int d3 = 0; d3 < 2; d3++) {
+            struct srv_config cfg;
+            char err[256];
+            srv_config_init(&cfg);
+            cfg.multichannel = on;
+            struct srv_ctx ctx;
+            assert_int_equal(srv_ctx_init(&ctx, &cfg, SMB_LEVEL_REQUIRED, err, sizeof err), SMB_OK);
+            struct srv_conn *c = srv_conn_new(&ctx, "unit");
+            uint8_t req[512];
+            const uint16_t d[] = {d3 ? 0x0311 : 0x0210};
+            size_t n = build_negotiate(req, sizeof req, 1, d, 1);
+            struct srv_buf out = {0};
+            assert_int_equal(srv_conn_input(c, req, n, &out), SMB_OK);
+            struct smb2_negotiate_rsp rsp;
+            assert_int_equal(smb2_negotiate_rsp_parse(out.p + 4, out.len - 4, &rsp), SMB_OK);
+            assert_int_equal(!!(rsp.capabilities & SMB2_GLOBAL_CAP_MULTI_CHANNEL), on && d3);
+            srv_buf_free(&out);
+            srv_conn_free(c);
+            srv_ctx_free(&ctx);
+        }
     }
 }
 
@@ -1457,6 +1528,142 @@ static void core_create_contexts(void **state)
     assert_int_equal(le32(rsp + 64 + 84), 0);
     snprintf(path, sizeof path, "%s/cx.txt", f.dir);
     unlink(path);
+    fixture_free(&f);
+}
+
+/* ---------------- core: multichannel binding, two connections in-process ---------------- */
+
+static smb_status conn_rt(struct srv_conn *c, const uint8_t *req, size_t len, uint8_t *rsp, size_t *rlen)
+{
+    struct srv_buf out = {0};
+    smb_status st = srv_conn_input(c, req, len, &out);
+    *rlen = 0;
+    if (out.len > 4) {
+        memcpy(rsp, out.p + 4, out.len - 4);
+        *rlen = out.len - 4;
+    }
+    srv_buf_free(&out);
+    return st;
+}
+
+/* A second connection binds to the fixture's session (MS-SMB2 3.3.5.5.2):
+ * the binding is signed with Session.SigningKey (bind_key; a wrong key is
+ * refused), the channel then signs with its own key derived over its own
+ * preauth hash; the session's key is refused on the channel; the session
+ * outlives its first connection; LOGOFF on the channel ends it. Returns the
+ * binding's final status. */
+static uint32_t bind_second(struct sess_fixture *f, struct srv_conn *c2, smb_sign_ctx *bind_key, smb_sign_ctx **chan)
+{
+    uint8_t req[4096], rsp[65536], body[4096], tok[2048], tok2[2048];
+    size_t n, rl, tl, tl2, ml_off = 0, ml_len = 0;
+    smb_preauth pa;
+    const uint16_t d[] = {0x0311};
+    n = build_negotiate(req, sizeof req, 1, d, 1);
+    assert_int_equal(conn_rt(c2, req, n, rsp, &rl), SMB_OK);
+    smb_preauth_init(&pa);
+    smb_preauth_update(&pa, req, n);
+    smb_preauth_update(&pa, rsp, rl);
+    struct smb_ntlm_client nc;
+    assert_int_equal(smb_ntlm_client_init(&nc, "alice", "WORKGROUP", "secret1", "UNIT2"), SMB_OK);
+    assert_int_equal(smb_ntlm_client_negotiate(&nc, tok, sizeof tok, &tl), SMB_OK);
+    assert_int_equal(spnego_init_encode(tok, tl, tok2, sizeof tok2, &tl2, &ml_off, &ml_len), SMB_OK);
+    uint8_t mech_list[256];
+    memcpy(mech_list, tok2 + ml_off, ml_len);
+    size_t bl = session_setup_body(body, tok2, tl2);
+    body[2] = 1; /* SMB2_SESSION_FLAG_BINDING */
+    n = build_req(req, sizeof req, SMB2_SESSION_SETUP, 1, f->sid, 0, body, bl);
+    assert_int_equal(smb2_sign(bind_key, req, n), SMB_OK);
+    assert_int_equal(conn_rt(c2, req, n, rsp, &rl), SMB_OK);
+    if (le32(rsp + 8) != 0xC0000016u) {
+        smb_ntlm_client_wipe(&nc);
+        return le32(rsp + 8);
+    }
+    /* a binding's interim response is signed with Session.SigningKey */
+    smb_verify_result vr;
+    assert_int_equal(smb2_verify(f->sc, rsp, rl, true, &vr, NULL, NULL), SMB_OK);
+    assert_int_equal(vr, SMB_VERIFY_VALID);
+    smb_preauth_update(&pa, req, n);
+    smb_preauth_update(&pa, rsp, rl);
+    struct spnego_resp sr;
+    assert_int_equal(spnego_resp_decode(rsp + 64 + 8, le16(rsp + 64 + 6), &sr), SMB_OK);
+    assert_int_equal(smb_ntlm_client_authenticate(&nc, sr.response_token.p, sr.response_token.len, tok, sizeof tok, &tl),
+                     SMB_OK);
+    uint8_t mic[16];
+    smb_ntlm_mac(nc.session_key, nc.flags, true, 0, mech_list, ml_len, mic);
+    assert_int_equal(spnego_resp_encode(-1, false, tok, tl, mic, 16, tok2, sizeof tok2, &tl2), SMB_OK);
+    bl = session_setup_body(body, tok2, tl2);
+    body[2] = 1;
+    n = build_req(req, sizeof req, SMB2_SESSION_SETUP, 2, f->sid, 0, body, bl);
+    assert_int_equal(smb2_sign(bind_key, req, n), SMB_OK);
+    smb_preauth_update(&pa, req, n);
+    assert_int_equal(conn_rt(c2, req, n, rsp, &rl), SMB_OK);
+    uint32_t st = le32(rsp + 8);
+    if (st == 0) {
+        assert_int_equal(smb_sign_ctx_new_session(chan, SMB_DIALECT_311, SMB_ALG_AES_GMAC, nc.session_key, 16, pa.hash),
+                         SMB_OK);
+        assert_int_equal(smb2_verify(*chan, rsp, rl, true, &vr, NULL, NULL), SMB_OK);
+        assert_int_equal(vr, SMB_VERIFY_VALID); /* the final response: the channel's key */
+    }
+    smb_ntlm_client_wipe(&nc);
+    return st;
+}
+
+static uint32_t echo_on(struct srv_conn *c, uint64_t mid, uint64_t sid, smb_sign_ctx *k, smb_sign_ctx *check)
+{
+    static const uint8_t body[4] = {4, 0, 0, 0};
+    uint8_t req[256], rsp[65536];
+    size_t rl, n = build_req(req, sizeof req, SMB2_ECHO, mid, sid, 0, body, sizeof body);
+    assert_int_equal(smb2_sign(k, req, n), SMB_OK);
+    smb_status st = conn_rt(c, req, n, rsp, &rl);
+    assert_true(st == SMB_OK || st == SMB_E_ACCESS_DENIED);
+    assert_true(rl >= 64);
+    if (check && le32(rsp + 8) == 0) {
+        smb_verify_result vr;
+        assert_int_equal(smb2_verify(check, rsp, rl, true, &vr, NULL, NULL), SMB_OK);
+        assert_int_equal(vr, SMB_VERIFY_VALID);
+    }
+    return le32(rsp + 8);
+}
+
+static void core_multichannel_bind(void **state)
+{
+    (void)state;
+    struct sess_fixture f;
+    fixture_login(&f, SMB_LEVEL_REQUIRED);
+    f.ctx->cfg.multichannel = true; /* before the second connection negotiates */
+    /* twin: a binding signed with another key is refused, the session keeps working */
+    uint8_t wrong[16] = {1, 2, 3};
+    smb_sign_ctx *wk = NULL, *chan = NULL;
+    assert_int_equal(smb_sign_ctx_new(&wk, SMB_DIALECT_311, SMB_ALG_AES_GMAC, wrong), SMB_OK);
+    struct srv_conn *cx = srv_conn_new(f.ctx, "unit-wrong");
+    assert_int_equal(bind_second(&f, cx, wk, &chan), 0xC0000022u); /* ACCESS_DENIED */
+    srv_conn_free(cx);
+    assert_int_equal(echo_on(f.c, f.mid++, f.sid, f.sc, f.sc), 0);
+    /* the binding proper */
+    struct srv_conn *c2 = srv_conn_new(f.ctx, "unit-channel");
+    assert_int_equal(bind_second(&f, c2, f.sc, &chan), 0);
+    uint64_t mid2 = 3;
+    assert_int_equal(echo_on(c2, mid2++, f.sid, chan, chan), 0);
+    assert_int_equal(echo_on(c2, mid2++, f.sid, f.sc, NULL), 0xC0000022u); /* the session's key on the channel */
+    assert_int_equal(echo_on(f.c, f.mid++, f.sid, f.sc, f.sc), 0);         /* the first connection: its key */
+    /* the first connection goes: the session lives on the channel */
+    srv_conn_free(f.c);
+    f.c = NULL;
+    assert_int_equal(echo_on(c2, mid2++, f.sid, chan, chan), 0);
+    /* LOGOFF on the channel: the session is gone (its last reference) */
+    uint8_t req[256], rsp[65536];
+    static const uint8_t lb[4] = {4, 0, 0, 0};
+    size_t rl, n = build_req(req, sizeof req, SMB2_LOGOFF, mid2++, f.sid, 0, lb, sizeof lb);
+    assert_int_equal(smb2_sign(chan, req, n), SMB_OK);
+    assert_int_equal(conn_rt(c2, req, n, rsp, &rl), SMB_OK);
+    assert_int_equal(le32(rsp + 8), 0);
+    n = build_req(req, sizeof req, SMB2_LOGOFF, mid2++, f.sid, 0, lb, sizeof lb); /* a command that needs it */
+    assert_int_equal(smb2_sign(chan, req, n), SMB_OK);
+    assert_int_equal(conn_rt(c2, req, n, rsp, &rl), SMB_OK);
+    assert_int_equal(le32(rsp + 8), 0xC0000203u); /* USER_SESSION_DELETED */
+    srv_conn_free(c2);
+    smb_sign_ctx_free(chan);
+    smb_sign_ctx_free(wk);
     fixture_free(&f);
 }
 
@@ -3057,6 +3264,9 @@ int main(void)
         cmocka_unit_test(core_files_over_memory),
         cmocka_unit_test(core_files_over_posix),
         cmocka_unit_test(config_backend_key),
+        cmocka_unit_test(bind_decide_table),
+        cmocka_unit_test(core_negotiate_multichannel_cap),
+        cmocka_unit_test(core_multichannel_bind),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -128,3 +128,27 @@ smb_status smb2_vni_resp_decode(struct smb2_buf b, struct smb2_vni_resp *v)
         return SMB_E_MALFORMED;
     return rd_ok(&r) ? SMB_OK : r.err;
 }
+
+smb_status smb2_netif_encode(const struct smb2_netif *v, int n, uint8_t *out, size_t cap, size_t *len)
+{
+    if (n < 0 || (size_t)n * SMB2_NETIF_ENTRY_LEN > cap)
+        return SMB_E_BUFFER_TOO_SMALL;
+    memset(out, 0, (size_t)n * SMB2_NETIF_ENTRY_LEN);
+    for (int i = 0; i < n; i++) {
+        uint8_t *e = out + (size_t)i * SMB2_NETIF_ENTRY_LEN;
+        put_le32(e, i + 1 < n ? SMB2_NETIF_ENTRY_LEN : 0); /* Next */
+        put_le32(e + 4, v[i].if_index);
+        put_le32(e + 8, v[i].capability);
+        put_le64(e + 16, v[i].link_speed);
+        uint8_t *sa = e + 24; /* SOCKADDR_STORAGE (128 bytes), Port 0 */
+        if (v[i].family == 4) {
+            put_le16(sa, 0x0002); /* InterNetwork */
+            memcpy(sa + 4, v[i].addr, 4);
+        } else {
+            put_le16(sa, 0x0017); /* InterNetworkV6 */
+            memcpy(sa + 8, v[i].addr, 16);
+        }
+    }
+    *len = (size_t)n * SMB2_NETIF_ENTRY_LEN;
+    return SMB_OK;
+}

@@ -60,4 +60,17 @@ SMB_WUR smb_status smb2_vni_req_decode(struct smb2_buf b, struct smb2_vni_req *v
 SMB_WUR smb_status smb2_vni_resp_encode(const struct smb2_vni_resp *v, uint8_t out[24]);
 SMB_WUR smb_status smb2_vni_resp_decode(struct smb2_buf b, struct smb2_vni_resp *v);
 
+/* FSCTL_QUERY_NETWORK_INTERFACE_INFO output (MS-SMB2 2.2.32.5): one
+ * NETWORK_INTERFACE_INFO entry (152 bytes) per address, chained by Next.
+ * family: 4 or 6; addr: 4 or 16 bytes, network order. */
+#define SMB2_NETIF_ENTRY_LEN 152u
+struct smb2_netif {
+    uint32_t if_index;
+    uint32_t capability; /* RSS 0x1, RDMA 0x2 */
+    uint64_t link_speed; /* bits per second */
+    int family;
+    uint8_t addr[16];
+};
+SMB_WUR smb_status smb2_netif_encode(const struct smb2_netif *v, int n, uint8_t *out, size_t cap, size_t *len);
+
 #endif
