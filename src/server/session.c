@@ -863,6 +863,8 @@ static SMB_WUR smb_status bind_finish(struct srv_conn *c, struct srv_req *rq, st
     return SMB_OK;
 }
 
+static void foreign_verify(struct srv_conn *c, struct srv_req *rq);
+
 static SMB_WUR smb_status cmd_session_setup(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
 {
     const struct smb2_hdr *h = &rq->h;
@@ -906,8 +908,15 @@ static SMB_WUR smb_status cmd_session_setup(struct srv_conn *c, struct srv_req *
         c->n_sessions++;
     } else {
         s = session_find(c, h->session_id);
-        if (!s)
+        if (!s) {
+            /* another connection's session, without the BINDING flag: the
+             * error is signed with Session.SigningKey when the request
+             * verifies with it (smbXcli wants it signed; as Samba does:
+             * smbtorture smb2.session.bind_negative_*) */
+            if (h->flags & SMB2_FLAGS_SIGNED)
+                foreign_verify(c, rq);
             return SMB_E_USER_SESSION_DELETED;
+        }
         if (s->home && s->has_key && srv_signer_verify(&s->signer, rq->msg, rq->len, true) != SMB_VERIFY_VALID)
             return SMB_E_ACCESS_DENIED; /* a channel's requests are signed with its key */
         if (s->state == SESS_VALID || (s->home && s->state == SESS_IN_PROGRESS)) {
