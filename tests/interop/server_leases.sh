@@ -46,7 +46,7 @@ TORTURE=(
     smb2.oplock.batch24 smb2.oplock.batch25 smb2.oplock.batch3 smb2.oplock.batch4 smb2.oplock.batch5
     smb2.oplock.batch7 smb2.oplock.batch8 smb2.oplock.exclusive1 smb2.oplock.exclusive2
     smb2.oplock.exclusive3 smb2.oplock.exclusive4 smb2.oplock.exclusive5 smb2.oplock.exclusive6
-    smb2.oplock.exclusive9 smb2.oplock.levelii500 smb2.oplock.levelii501 smb2.oplock.levelii502
+    smb2.oplock.exclusive9 smb2.oplock.levelii500 smb2.oplock.levelii501 smb2.oplock.levelii502 smb2.oplock.brl2
 )
 if srv_start required 127.0.0.1 "" -c "$SRV_DIR/on.conf"; then
     for t in "${TORTURE[@]}"; do
