@@ -162,14 +162,7 @@ for c in aes-128-gcm aes-128-ccm aes-256-gcm aes-256-ccm; do
     if command -v smbtorture >/dev/null; then
         t=smb2.session.encryption-$c
         # the result line and, for a failure, smbtorture's reason (the line after it)
-        out=$(timeout 120 smbtorture "//127.0.0.1/share" -p "$SRV_PORT" -U alice%secret1 "$t" 2>&1)
-        # a pass is a "success:" line and no failure/error/skip line
-        if grep -q "^success: " <<<"$out" && ! grep -qE "^(failure|error|skip): " <<<"$out"; then
-            ok "smbtorture $t"
-        else
-            not_ok "smbtorture $t"
-            grep -E -A2 "^(failure|error|skip): " <<<"$out" | head -4 | sed 's/^/#   /'
-        fi
+        srv_torture "$t"
     else
         not_ok "smbtorture is installed (scripts/deps.sh)"
     fi

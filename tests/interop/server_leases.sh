@@ -49,16 +49,7 @@ TORTURE=(
     smb2.oplock.exclusive9 smb2.oplock.levelii500 smb2.oplock.levelii501 smb2.oplock.levelii502 smb2.oplock.brl2
 )
 if srv_start required 127.0.0.1 "" -c "$SRV_DIR/on.conf"; then
-    for t in "${TORTURE[@]}"; do
-        out=$(timeout 120 smbtorture "//127.0.0.1/share" -p "$SRV_PORT" -U alice%secret1 "$t" 2>&1)
-        # a pass is a "success:" line and no failure/error/skip line
-        if grep -q "^success: " <<<"$out" && ! grep -qE "^(failure|error|skip): " <<<"$out"; then
-            ok "smbtorture $t"
-        else
-            not_ok "smbtorture $t"
-            grep -E -A2 "^(failure|error|skip): " <<<"$out" | head -4 | sed 's/^/#   /'
-        fi
-    done
+    srv_torture "${TORTURE[@]}"
     check "server still running after smbtorture" kill -0 "$SRV_PID"
     srv_stop
     check "smbtorture: sanitizer-clean server log" san_clean
