@@ -461,10 +461,12 @@ static SMB_WUR smb_status wait_retry(struct srv_conn *c, struct srv_pending *pd,
     rq.len = wt->len;
     rq.signed_ok = pd->signed_ok;
     rq.retry = pd;
-    rq.sess = srv_session_find(c, pd->session_id);
-    if (!rq.sess || rq.sess->state != SESS_VALID)
+    /* as a request's dispatch does (session.c enter_session): the handler
+     * runs on the session (a bound channel's opens live there) under its
+     * lock; the response is signed with this connection's entry's key */
+    struct srv_session *e = srv_session_find(c, pd->session_id), *h = srv_sess_home(e);
+    if (!h || h->state != SESS_VALID)
         return SMB_E_USER_SESSION_DELETED; /* nobody to answer */
-    rq.tree = srv_tree_find(rq.sess, pd->tree_id);
     size_t start = out->len;
     struct srv_frame f;
     smb_wr w;
@@ -477,11 +479,16 @@ static SMB_WUR smb_status wait_retry(struct srv_conn *c, struct srv_pending *pd,
     }
     const smb_wr w0 = w;
     smb_status res = SMB_E_NETWORK_NAME_DELETED;
+    pthread_mutex_lock(&h->mu);
+    rq.sess = h;
+    rq.chan = e;
+    rq.tree = h->state == SESS_VALID ? srv_tree_find(h, pd->tree_id) : NULL;
     if (rq.tree) {
         rd_init(&rq.body, rq.msg, rq.len);
         rd_skip(&rq.body, SMB2_HDR_LEN);
         res = srv_cmd_create(c, &rq, &w);
     }
+    pthread_mutex_unlock(&h->mu);
     if (res == SMB_E_PENDING) {
         out->len = start;
         return SMB_E_PENDING;
@@ -495,7 +502,7 @@ static SMB_WUR smb_status wait_retry(struct srv_conn *c, struct srv_pending *pd,
     struct srv_resp r;
     srv_resp_init(&r, &q, res);
     r.async_id = pd->async_id;
-    srv_resp_session(&r, rq.sess, pd->signed_ok);
+    srv_resp_session(&r, e, pd->signed_ok);
     st = srv_frame_add(c, &f, &r, &w);
     if (st == SMB_OK)
         st = srv_frame_end(&f);
