@@ -4,7 +4,7 @@
 #   make run        the main job on its embedded default
 #   make asan       build everything under AddressSanitizer + UBSan (build/asan/)
 #   make fuzz       build the libFuzzer targets with clang (build/fuzz/)
-#   make fuzz-long FUZZ_SECONDS=N  every target N s from its kept corpus, new coverage merged back (docs/fuzzing.md)
+#   make fuzz-long FUZZ_SECONDS=N [FUZZ_JOBS=J]  every target N s from its kept corpus, new coverage merged back (docs/fuzzing.md)
 #   make tsan       build the smbsign command under ThreadSanitizer (build/tsan/smbsign)
 #   make bench      run the benchmarks in bench/ (ratios against peers / physical limits)
 #   make install    PREFIX=/usr/local DESTDIR= : library, headers, pkg-config file, man pages,
@@ -161,8 +161,9 @@ $(BF)/%: $(BF)/obj/fuzz/%.o $(BF)/libsmbsign.a
 fuzz: $(FUZZ_BINS)
 
 FUZZ_SECONDS ?= 60
+FUZZ_JOBS ?= 1
 fuzz-long: $(FUZZ_BINS)
-	scripts/fuzz_long.sh $(FUZZ_SECONDS)
+	FUZZ_JOBS=$(FUZZ_JOBS) scripts/fuzz_long.sh $(FUZZ_SECONDS)
 
 # ThreadSanitizer build of the command (the server's event loops, worker and
 # I/O threads): run the server interop scripts with SMBSIGN=build/tsan/smbsign
