@@ -4,12 +4,18 @@
   - drops some connections (closes both sides after a random number of
     frames: probability DROP per connection),
   - flips one data byte of some signed SMB2 WRITE requests (probability FLIP
-    per WRITE), which the server must refuse.
-Writes its counters to STATS (one line "conns=.. dropped=.. flipped=..")
-every second. Loopback only; runs until killed.
-usage: chaos_relay.py LISTEN TARGET STATS [DROP] [FLIP] [SEED]"""
+    per WRITE), which the server must refuse,
+  - reorders messages: with probability REORDER a message (either way) is
+    held back, and when the next one of that connection and direction
+    arrives within 20 ms it goes first (a pipelining client's requests reach
+    the server out of MessageId order; responses reach the client out of
+    order). Counted only when two messages really swapped.
+Writes its counters to STATS (one line "conns=.. dropped=.. flipped=..
+reordered=..") every second. Loopback only; runs until killed.
+usage: chaos_relay.py LISTEN TARGET STATS [DROP] [FLIP] [SEED] [REORDER]"""
 import os
 import random
+import select
 import socket
 import struct
 import sys
@@ -23,13 +29,18 @@ LPORT, TPORT, STATS = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 DROP = float(sys.argv[4]) if len(sys.argv) > 4 else 0.1
 FLIP = float(sys.argv[5]) if len(sys.argv) > 5 else 0.05
 rnd = random.Random(int(sys.argv[6]) if len(sys.argv) > 6 else 1)
-st = {'conns': 0, 'dropped': 0, 'flipped': 0}
+REORDER = float(sys.argv[7]) if len(sys.argv) > 7 else 0.05
+st = {'conns': 0, 'dropped': 0, 'flipped': 0, 'reordered': 0}
 lock = threading.Lock()
 
 
 def pump(src, dst, to_server, budget):
+    held = None
     try:
         while True:
+            if held is not None and not select.select([src], [], [], 0.02)[0]:
+                dst.sendall(held)  # nothing followed in time: send it in order
+                held = None
             m = recv_nbss(src)
             if m is None:
                 break
@@ -51,7 +62,20 @@ def pump(src, dst, to_server, budget):
                     with lock:
                         st['dropped'] += 1
                     break
+            if held is not None:  # this one overtakes the held one
+                dst.sendall(h + body + held)
+                held = None
+                with lock:
+                    st['reordered'] += 1
+                continue
+            with lock:
+                hold = body[:4] == b'\xfeSMB' and rnd.random() < REORDER
+            if hold:
+                held = h + body
+                continue
             dst.sendall(h + body)
+        if held is not None:
+            dst.sendall(held)
     except OSError:
         pass
     for s in (src, dst):
@@ -81,7 +105,7 @@ def handle(c):
 def stats():
     while True:
         with lock:
-            line = 'conns=%(conns)d dropped=%(dropped)d flipped=%(flipped)d\n' % st
+            line = 'conns=%(conns)d dropped=%(dropped)d flipped=%(flipped)d reordered=%(reordered)d\n' % st
         with open(STATS + '.tmp', 'w') as f:
             f.write(line)
         import os

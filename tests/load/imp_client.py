@@ -26,7 +26,8 @@ i = 0
 def read_all(tid, name):
     fid = c.openFile(tid, name)
     try:
-        return c.readFile(tid, fid, 0, 1 << 20)
+        # several READs when the server's MaxReadSize is below the file size
+        return c.readFile(tid, fid, 0, 1 << 20, singleCall=False)
     finally:
         c.closeFile(tid, fid)
 
