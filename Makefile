@@ -5,6 +5,7 @@
 #   make asan       build everything under AddressSanitizer + UBSan (build/asan/)
 #   make fuzz       build the libFuzzer targets with clang (build/fuzz/)
 #   make fuzz-long FUZZ_SECONDS=N [FUZZ_JOBS=J]  every target N s from its kept corpus, new coverage merged back (docs/fuzzing.md)
+#   make fuzz-cov   llvm-cov coverage of decoders, server core and authentication over the kept corpora
 #   make tsan       build the smbsign command under ThreadSanitizer (build/tsan/smbsign)
 #   make bench      run the benchmarks in bench/ (ratios against peers / physical limits)
 #   make install    PREFIX=/usr/local DESTDIR= : library, headers, pkg-config file, man pages,
@@ -59,6 +60,7 @@ B  := build
 BA := build/asan
 BF := build/fuzz
 BT := build/tsan
+BC := build/fuzzcov
 TSAN_FLAGS := -O1 -g -fsanitize=thread -fno-omit-frame-pointer
 
 LIB_OBJS   := $(LIB_SRCS:%.c=$(B)/obj/%.o)
@@ -71,9 +73,11 @@ FLIB_OBJS  := $(LIB_SRCS:%.c=$(BF)/obj/%.o)
 TLIB_OBJS  := $(LIB_SRCS:%.c=$(BT)/obj/%.o)
 TCLI_OBJS  := $(CLI_SRCS:%.c=$(BT)/obj/%.o)
 FUZZ_BINS  := $(FUZZ_SRCS:fuzz/%.c=$(BF)/%)
+CLIB_OBJS  := $(LIB_SRCS:%.c=$(BC)/obj/%.o)
+COV_BINS   := $(FUZZ_SRCS:fuzz/%.c=$(BC)/%)
 BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(B)/bench/%)
 
-.PHONY: all asan fuzz fuzz-long tsan bench test run install clean deps unit check deb debian-symbols
+.PHONY: all asan fuzz fuzz-long fuzz-cov tsan bench test run install clean deps unit check deb debian-symbols
 .SECONDARY:
 .DEFAULT_GOAL := all
 
@@ -97,6 +101,13 @@ $(BT)/obj/%.o: %.c Makefile
 $(BF)/obj/%.o: %.c Makefile
 	@mkdir -p $(dir $@)
 	$(CLANG) $(BASE_CFLAGS) -O1 -g -fsanitize=fuzzer-no-link,address,undefined -DSMBSIGN_FUZZING $(CFLAGS) -c $< -o $@
+
+# source-based coverage builds of the fuzz targets (no sanitizers), for
+# llvm-cov reports over the kept corpora (make fuzz-cov, docs/fuzzing.md)
+COV_FLAGS := -O1 -g -fprofile-instr-generate -fcoverage-mapping
+$(BC)/obj/%.o: %.c Makefile
+	@mkdir -p $(dir $@)
+	$(CLANG) $(BASE_CFLAGS) $(COV_FLAGS) -fsanitize=fuzzer-no-link -DSMBSIGN_FUZZING $(CFLAGS) -c $< -o $@
 
 $(B)/libsmbsign.a: $(LIB_OBJS)
 	@mkdir -p $(dir $@)
@@ -159,6 +170,18 @@ $(BF)/%: $(BF)/obj/fuzz/%.o $(BF)/libsmbsign.a
 	$(CLANG) -fsanitize=fuzzer,address,undefined -o $@ $< $(BF)/libsmbsign.a $(LDLIBS)
 
 fuzz: $(FUZZ_BINS)
+
+$(BC)/libsmbsign.a: $(CLIB_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(BC)/%: $(BC)/obj/fuzz/%.o $(BC)/libsmbsign.a
+	$(CLANG) -fsanitize=fuzzer -fprofile-instr-generate -o $@ $< $(BC)/libsmbsign.a $(LDLIBS)
+
+# line and region coverage of the decoders, the server core and the
+# authentication paths reached by every target's kept corpus (llvm-cov)
+fuzz-cov: $(COV_BINS)
+	scripts/fuzz_cov.sh
 
 FUZZ_SECONDS ?= 60
 FUZZ_JOBS ?= 1

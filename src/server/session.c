@@ -660,21 +660,16 @@ static SMB_WUR smb_status smb1_negotiate(struct srv_conn *c, const uint8_t *pdu,
     struct srv_frame f;
     struct srv_resp resp;
     smb_wr w;
-    size_t start = out->len;
-    smb_status st = srv_frame_begin(&f, out);
-    if (st == SMB_OK)
-        st = srv_frame_body(&f, 1024, &w);
-    if (st == SMB_OK && (st = write_negotiate_rsp(c, &w, dialect, NULL)) == SMB_OK) {
+    smb_status st = srv_frame_open(&f, out, 1024, &w);
+    if (st == SMB_OK && (st = write_negotiate_rsp(c, &w, dialect, NULL)) != SMB_OK)
+        out->len = f.start;
+    if (st == SMB_OK) {
         srv_resp_init(&resp, &q, SMB_OK);
         resp.credit = 1;
-        st = srv_frame_add(c, &f, &resp, &w);
+        st = srv_frame_close(c, &f, &resp, &w);
     }
-    if (st == SMB_OK)
-        st = srv_frame_end(&f);
-    if (st != SMB_OK) {
-        out->len = start;
+    if (st != SMB_OK)
         return SMB_E_INTERNAL_ERROR;
-    }
     if (dialect == SMB_DIALECT_202) {
         c->negotiated = true;
         c->dialect = SMB_DIALECT_202;

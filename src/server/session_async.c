@@ -131,12 +131,9 @@ static SMB_WUR smb_status emit_final(struct srv_conn *c, const struct srv_pendin
     q.credit_charge = pd->credit_charge;
     q.message_id = pd->message_id;
     q.session_id = pd->session_id;
-    size_t start = out->len;
     struct srv_frame f;
     smb_wr w;
-    smb_status st = srv_frame_begin(&f, out);
-    if (st == SMB_OK)
-        st = srv_frame_body(&f, 16, &w);
+    smb_status st = srv_frame_open(&f, out, 16, &w);
     if (st == SMB_OK) {
         if (pd->granted) {
             smb2_lock_resp_encode(&w); /* MS-SMB2 2.2.27 */
@@ -150,12 +147,8 @@ static SMB_WUR smb_status emit_final(struct srv_conn *c, const struct srv_pendin
         srv_resp_init(&r, &q, pd->granted ? SMB_OK : pd->done);
         r.async_id = pd->async_id;
         srv_resp_session(&r, s, pd->signed_ok);
-        st = srv_frame_add(c, &f, &r, &w);
+        st = srv_frame_close(c, &f, &r, &w);
     }
-    if (st == SMB_OK)
-        st = srv_frame_end(&f);
-    if (st != SMB_OK)
-        out->len = start;
     return st;
 }
 

@@ -190,6 +190,27 @@ smb_status srv_frame_end(struct srv_frame *f)
     return wr_ok(&w) ? SMB_OK : SMB_E_INTERNAL_ERROR;
 }
 
+smb_status srv_frame_open(struct srv_frame *f, struct srv_buf *out, size_t cap, smb_wr *w)
+{
+    size_t start = out->len;
+    smb_status st = srv_frame_begin(f, out);
+    if (st == SMB_OK)
+        st = srv_frame_body(f, cap, w);
+    if (st != SMB_OK)
+        out->len = start;
+    return st;
+}
+
+smb_status srv_frame_close(struct srv_conn *c, struct srv_frame *f, const struct srv_resp *r, const smb_wr *w)
+{
+    smb_status st = srv_frame_add(c, f, r, w);
+    if (st == SMB_OK)
+        st = srv_frame_end(f);
+    if (st != SMB_OK)
+        f->out->len = f->start;
+    return st;
+}
+
 void srv_conn_sign_batch(struct srv_conn *c, struct srv_sign_batch *b) { c->sign_batch = b; }
 
 smb_status srv_sign_batch_run(struct srv_sign_batch *b) { return smb2_sign_batch(b->m, b->n); }

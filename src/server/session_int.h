@@ -337,6 +337,10 @@ SMB_WUR smb_status srv_frame_begin(struct srv_frame *f, struct srv_buf *out);
 SMB_WUR smb_status srv_frame_body(struct srv_frame *f, size_t cap, smb_wr *w);
 SMB_WUR smb_status srv_frame_add(struct srv_conn *c, struct srv_frame *f, const struct srv_resp *r, const smb_wr *w);
 SMB_WUR smb_status srv_frame_end(struct srv_frame *f);
+/* a frame of one message: srv_frame_open = begin + body, srv_frame_close =
+ * add + end; on failure each leaves out as it was before the open */
+SMB_WUR smb_status srv_frame_open(struct srv_frame *f, struct srv_buf *out, size_t cap, smb_wr *w);
+SMB_WUR smb_status srv_frame_close(struct srv_conn *c, struct srv_frame *f, const struct srv_resp *r, const smb_wr *w);
 
 /* ---- SMB 3.x encryption (server/session_crypt.c) ---- */
 /* NEGOTIATE: choose the cipher (3.1.1 context into out, 3.0.x CAP_ENCRYPTION

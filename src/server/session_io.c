@@ -151,16 +151,11 @@ smb_status srv_conn_job_interim(struct srv_conn *c, struct srv_io_job *j, struct
     struct srv_session *s = live_session(c, j);
     if (j->interim_sent || !pd || !s)
         return SMB_OK;
-    size_t start = out->len;
     struct srv_frame f;
     smb_wr w;
-    smb_status st = srv_frame_begin(&f, out);
-    if (st == SMB_OK)
-        st = srv_frame_body(&f, 16, &w);
-    if (st != SMB_OK) {
-        out->len = start;
+    smb_status st = srv_frame_open(&f, out, 16, &w);
+    if (st != SMB_OK)
         return st;
-    }
     srv_write_error_body(&w);
     struct srv_resp r;
     srv_resp_init(&r, &j->h, SMB_E_PENDING);
@@ -168,10 +163,8 @@ smb_status srv_conn_job_interim(struct srv_conn *c, struct srv_io_job *j, struct
     r.async_id = ++c->next_async_id;
     r.credit = srv_credits_grant(c, j->h.credit, j->charge);
     srv_resp_session(&r, s, j->signed_ok);
-    if ((st = srv_frame_add(c, &f, &r, &w)) != SMB_OK || (st = srv_frame_end(&f)) != SMB_OK) {
-        out->len = start;
+    if ((st = srv_frame_close(c, &f, &r, &w)) != SMB_OK)
         return st;
-    }
     j->async_id = pd->async_id = r.async_id;
     j->interim_sent = true;
     srv_log(c, SRV_LOG_DEBUG, "%s MessageId %llu pending as AsyncId %llu", smb2_command_name(j->h.command),
@@ -227,7 +220,7 @@ smb_status srv_conn_job_done(struct srv_conn *c, struct srv_io_job *j, struct sr
     j->out.len = 0;
     struct srv_frame f;
     smb_wr w;
-    if ((st = srv_frame_begin(&f, &j->out)) != SMB_OK || (st = srv_frame_body(&f, cap, &w)) != SMB_OK)
+    if ((st = srv_frame_open(&f, &j->out, cap, &w)) != SMB_OK)
         goto out;
     if (res != SMB_OK) {
         srv_write_error_body(&w);
@@ -247,7 +240,7 @@ smb_status srv_conn_job_done(struct srv_conn *c, struct srv_io_job *j, struct sr
     else
         r.credit = srv_credits_grant(c, j->h.credit, j->charge);
     srv_resp_session(&r, s, j->signed_ok);
-    if ((st = srv_frame_add(c, &f, &r, &w)) != SMB_OK || (st = srv_frame_end(&f)) != SMB_OK)
+    if ((st = srv_frame_close(c, &f, &r, &w)) != SMB_OK)
         goto out;
     srv_buf_free(out);
     *out = j->out;

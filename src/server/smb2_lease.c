@@ -467,16 +467,11 @@ static SMB_WUR smb_status wait_retry(struct srv_conn *c, struct srv_pending *pd,
     struct srv_session *e = srv_session_find(c, pd->session_id), *h = srv_sess_home(e);
     if (!h || h->state != SESS_VALID)
         return SMB_E_USER_SESSION_DELETED; /* nobody to answer */
-    size_t start = out->len;
     struct srv_frame f;
     smb_wr w;
-    smb_status st = srv_frame_begin(&f, out);
-    if (st == SMB_OK)
-        st = srv_frame_body(&f, 4096, &w);
-    if (st != SMB_OK) {
-        out->len = start;
+    smb_status st = srv_frame_open(&f, out, 4096, &w);
+    if (st != SMB_OK)
         return st;
-    }
     const smb_wr w0 = w;
     smb_status res = SMB_E_NETWORK_NAME_DELETED;
     pthread_mutex_lock(&h->mu);
@@ -490,7 +485,7 @@ static SMB_WUR smb_status wait_retry(struct srv_conn *c, struct srv_pending *pd,
     }
     pthread_mutex_unlock(&h->mu);
     if (res == SMB_E_PENDING) {
-        out->len = start;
+        out->len = f.start;
         return SMB_E_PENDING;
     }
     if (!rq.body_written) {
@@ -503,12 +498,7 @@ static SMB_WUR smb_status wait_retry(struct srv_conn *c, struct srv_pending *pd,
     srv_resp_init(&r, &q, res);
     r.async_id = pd->async_id;
     srv_resp_session(&r, e, pd->signed_ok);
-    st = srv_frame_add(c, &f, &r, &w);
-    if (st == SMB_OK)
-        st = srv_frame_end(&f);
-    if (st != SMB_OK)
-        out->len = start;
-    return st;
+    return srv_frame_close(c, &f, &r, &w);
 }
 
 /* ------------------------------------------------------------------ */
@@ -782,12 +772,9 @@ static SMB_WUR smb_status emit_break(struct srv_conn *c, struct srv_buf *out, ui
     q.command = SMB2_OPLOCK_BREAK;
     q.message_id = SMB2_OPLOCK_BREAK_MESSAGE_ID;
     q.session_id = session_id;
-    size_t start = out->len;
     struct srv_frame f;
     smb_wr w;
-    smb_status st = srv_frame_begin(&f, out);
-    if (st == SMB_OK)
-        st = srv_frame_body(&f, 64, &w);
+    smb_status st = srv_frame_open(&f, out, 64, &w);
     if (st == SMB_OK) {
         if (ob)
             smb2_oplock_break_encode(&w, ob);
@@ -798,12 +785,8 @@ static SMB_WUR smb_status emit_break(struct srv_conn *c, struct srv_buf *out, ui
         r.tree_id = 0;
         struct srv_session *s = session_id ? srv_session_find(c, session_id) : NULL;
         r.crypt = s && s->crypt && (s->encrypting || s->encrypt_data) ? s->crypt : NULL;
-        st = srv_frame_add(c, &f, &r, &w);
+        st = srv_frame_close(c, &f, &r, &w);
     }
-    if (st == SMB_OK)
-        st = srv_frame_end(&f);
-    if (st != SMB_OK)
-        out->len = start;
     return st;
 }
 
