@@ -1485,6 +1485,21 @@ void srv_conn_fuzz_session_bindable(struct srv_conn *c)
     s->has_key = true;
     reg_add(c, s);
 }
+
+/* Fuzzing hook: the bindable session 1 encrypts (srv_fuzz_drive.h flags bit
+ * 6): SMB 3.0.2 AES-128-CCM keys from its all-zero session key ("ServerIn " /
+ * "ServerOut"), so a seed can encrypt a request to it, and a second
+ * connection that negotiated the same cipher can bind to it. */
+void srv_conn_fuzz_session_encrypting(struct srv_conn *c)
+{
+    struct srv_session *s = session_find(c, 1);
+    if (!s || s->home || s->crypt)
+        return;
+    s->cipher = SMB_CIPHER_AES128_CCM;
+    if (smb_crypt_ctx_new_session(&s->crypt, SMB_DIALECT_302, SMB_CIPHER_AES128_CCM, true, s->session_key, 16, NULL) ==
+        SMB_OK)
+        smb_crypt_ctx_share_nonce(s->crypt, &s->nonce_next);
+}
 #endif
 
 smb_status srv_conn_input(struct srv_conn *c, const uint8_t *pdu, size_t len, struct srv_buf *out)
