@@ -189,7 +189,8 @@ for t in smb202 smb210s smb210d smb2to3s smb2to3d smb3to2s smb3to2d smb3to3s smb
     NEG="$NEG smb2.session.bind_negative_$t"
 done
 for t in smb2.session.bind2 smb2.ioctl.network_interface_info smb2.multichannel.generic.interface_info \
-    smb2.multichannel.generic.num_channels smb2.session.bind1 smb2.session.bind_invalid_auth $NEG; do
+    smb2.multichannel.generic.num_channels smb2.session.bind1 smb2.session.bind_invalid_auth $NEG \
+    smb2.session.reauth1 smb2.session.reauth6; do
     out=$(timeout 120 smbtorture "//127.0.0.1/share" -p "$SRV_PORT" -U alice%secret1 \
         --option="client signing=required" "$t" 2>&1)
     if grep -q "^success: " <<<"$out" && ! grep -qE "^(failure|error|skip): " <<<"$out"; then
