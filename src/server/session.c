@@ -761,6 +761,19 @@ static SMB_WUR smb_status bind_key_init(struct srv_conn *c, const struct srv_ses
                            hs->dialect == SMB_DIALECT_311 ? hs->preauth.hash : NULL);
 }
 
+/* A SESSION_SETUP of a binding or re-authentication that does not verify:
+ * counted and logged like any signature failure (the connection is dropped
+ * after SRV_SIG_FAIL_DROP); refused with STATUS_ACCESS_DENIED. */
+static SMB_WUR smb_status setup_sig_failure(struct srv_conn *c, const char *what, uint64_t sid, smb_verify_result vr)
+{
+    c->sig_failures++;
+    srv_log(c, SRV_LOG_AUDIT, "signing: %s session 0x%llx refused: %s (failure %d of %d)", what,
+            (unsigned long long)sid, smb_verify_result_name(vr), c->sig_failures, SRV_SIG_FAIL_DROP);
+    if (c->sig_failures >= SRV_SIG_FAIL_DROP)
+        c->drop = true;
+    return SMB_E_ACCESS_DENIED;
+}
+
 static SMB_WUR smb_status bind_verify(struct srv_conn *c, struct srv_req *rq, struct srv_session *hs)
 {
     if (!(rq->h.flags & SMB2_FLAGS_SIGNED))
@@ -769,14 +782,8 @@ static SMB_WUR smb_status bind_verify(struct srv_conn *c, struct srv_req *rq, st
     if (kst != SMB_OK)
         return kst == SMB_E_REQUEST_NOT_ACCEPTED ? kst : SMB_E_INTERNAL_ERROR;
     smb_verify_result vr = srv_signer_verify(&c->bind_key, rq->msg, rq->len, true);
-    if (vr != SMB_VERIFY_VALID) {
-        c->sig_failures++;
-        srv_log(c, SRV_LOG_AUDIT, "signing: binding to session 0x%llx refused: %s (failure %d of %d)",
-                (unsigned long long)hs->id, smb_verify_result_name(vr), c->sig_failures, SRV_SIG_FAIL_DROP);
-        if (c->sig_failures >= SRV_SIG_FAIL_DROP)
-            c->drop = true;
-        return SMB_E_ACCESS_DENIED;
-    }
+    if (vr != SMB_VERIFY_VALID)
+        return setup_sig_failure(c, "binding to", hs->id, vr);
     rq->signed_ok = true;
     rq->gone_signer = &c->bind_key;
     rq->gone_required = true;
@@ -913,14 +920,8 @@ static SMB_WUR smb_status reauth(struct srv_conn *c, struct srv_req *rq, struct 
     smb_verify_result vr = srv_signer_verify(&e->signer, rq->msg, rq->len, e->signing_required || e->home);
     if (!smb_verify_acceptable(vr) && refusal_signed_with_session_key(c, rq, e))
         return SMB_E_ACCESS_DENIED;
-    if (!smb_verify_acceptable(vr)) {
-        c->sig_failures++;
-        srv_log(c, SRV_LOG_AUDIT, "signing: re-authentication of session 0x%llx refused: %s (failure %d of %d)",
-                (unsigned long long)e->id, smb_verify_result_name(vr), c->sig_failures, SRV_SIG_FAIL_DROP);
-        if (c->sig_failures >= SRV_SIG_FAIL_DROP)
-            c->drop = true;
-        return SMB_E_ACCESS_DENIED;
-    }
+    if (!smb_verify_acceptable(vr))
+        return setup_sig_failure(c, "re-authentication of", e->id, vr);
     rq->signed_ok = vr == SMB_VERIFY_VALID;
     rq->sess = e;                 /* an encrypted request is answered encrypted (session_emit.c) */
     rq->gone_signer = &e->signer; /* every response of the exchange: this entry's key */
