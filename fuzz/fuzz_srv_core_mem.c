@@ -52,6 +52,7 @@ static void setup(void)
     srv_config_init(&cfg);
     cfg.guest_ok = true;
     cfg.multichannel = true; /* binding (srv_fuzz_drive.h flags bit 5) */
+    cfg.encrypt_set = true;  /* a cipher is offered (not required): bit 6's encrypting session binds */
     cfg.max_io = 65536;
     if (srv_config_add_share(&cfg, "share=/tmp", err, sizeof err) != SMB_OK)
         abort();

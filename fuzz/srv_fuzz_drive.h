@@ -11,7 +11,9 @@
  * to a verify batch (srv_conn_verify_add / srv_verify_batch_run, attached
  * while it is answered, as the server's worker does); bit 5: a second
  * connection on the same ctx, and session 1 bindable from it
- * (srv_conn_fuzz_session_bindable; multichannel binding); then a length
+ * (srv_conn_fuzz_session_bindable; multichannel binding; bit 6 with it:
+ * that session encrypts, AES-128-CCM keys from its all-zero session key,
+ * srv_conn_fuzz_session_encrypting); then a length
  * with bit 15 set sends that PDU (length & 0x7FFF) on the second
  * connection. `seen` (may be NULL) gets every request PDU with the output
  * it produced (the job's completion included). Returns how many job
@@ -29,6 +31,7 @@
 void srv_conn_fuzz_session(struct srv_conn *c); /* session.c, SMBSIGN_FUZZING only */
 void srv_conn_fuzz_session_key(struct srv_conn *c, bool required);
 void srv_conn_fuzz_session_bindable(struct srv_conn *c);
+void srv_conn_fuzz_session_encrypting(struct srv_conn *c);
 
 typedef void (*srv_fuzz_seen_fn)(const uint8_t *req, size_t rlen, const struct srv_buf *out);
 
@@ -48,6 +51,8 @@ static unsigned srv_fuzz_drive(const struct srv_ctx *ctx, const uint8_t *data, s
         if (data[0] & 32) {
             c2 = srv_conn_new(ctx, "fuzz2");
             srv_conn_fuzz_session_bindable(c);
+            if (data[0] & 64)
+                srv_conn_fuzz_session_encrypting(c);
         } else if (data[0] & 1) {
             srv_conn_fuzz_session(c);
         }

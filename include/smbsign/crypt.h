@@ -10,7 +10,9 @@
  *   once, nothing is allocated per message) and the per-session nonce
  *   counter. Create it when the session key is known, free it with
  *   smb_crypt_ctx_free (the keys are wiped). A context is not safe for
- *   concurrent use by two threads.
+ *   concurrent use by two threads. Several contexts of one key (the server's
+ *   channels of a session) can draw their nonces from one shared atomic
+ *   counter instead of their own: src/sign/crypt_nonce.h (not installed).
  * - Keys: the client sends with the EncryptionKey (SMBC2SCipherKey /
  *   "ServerIn ") and receives with the DecryptionKey (SMBS2CCipherKey /
  *   "ServerOut"); the server the reverse. smb_crypt_ctx_new_session derives

@@ -266,17 +266,30 @@ static void home_put(struct srv_conn *c, struct srv_session *h)
     free(h);
 }
 
+/* A re-authentication in progress on entry s ends (cmd_session_setup). */
+static void reauth_free(struct srv_session *s)
+{
+    if (!s->reauth)
+        return;
+    srv_auth_free(s->reauth);
+    smb_wipe(s->reauth, sizeof *s->reauth);
+    free(s->reauth);
+    s->reauth = NULL;
+}
+
 /* A connection list entry goes: its channel state now, the session with
  * its last reference. */
 static void session_free(struct srv_conn *c, struct srv_session *s)
 {
     srv_auth_free(s);
     srv_signer_free(&s->signer);
+    reauth_free(s);
     struct srv_session *home = s->home;
     if (!home) {
         home_put(c, s);
         return;
     }
+    smb_crypt_ctx_free(s->crypt); /* the channel's own context (the home frees its own) */
     smb_wipe(s, sizeof *s);
     free(s);
     home_put(c, home);
@@ -713,9 +726,11 @@ smb_status srv_bind_decide(const struct srv_bind_facts *f)
         return SMB_E_NOT_SUPPORTED;
     if (f->conn_dialect < SMB_DIALECT_300 || !f->enabled)
         return SMB_E_REQUEST_NOT_ACCEPTED;
+    /* No ClientGuid rule: Samba 4.17 has none, and smbtorture's
+     * bind_negative_smb3signCtoHd / HtoCd expect a binding from another
+     * ClientGuid to succeed (the request is signed with Session.SigningKey
+     * and the same user must authenticate either way). */
     if (f->sess_dialect != f->conn_dialect || f->sess_cipher != f->conn_cipher)
-        return SMB_E_INVALID_PARAMETER;
-    if (f->sess_dialect == SMB_DIALECT_311 && !f->guid_equal)
         return SMB_E_INVALID_PARAMETER;
     if (!f->sess_valid)
         return SMB_E_USER_SESSION_DELETED;
@@ -741,6 +756,19 @@ static SMB_WUR smb_status bind_key_init(struct srv_conn *c, const struct srv_ses
                            hs->dialect == SMB_DIALECT_311 ? hs->preauth.hash : NULL);
 }
 
+/* A SESSION_SETUP of a binding or re-authentication that does not verify:
+ * counted and logged like any signature failure (the connection is dropped
+ * after SRV_SIG_FAIL_DROP); refused with STATUS_ACCESS_DENIED. */
+static SMB_WUR smb_status setup_sig_failure(struct srv_conn *c, const char *what, uint64_t sid, smb_verify_result vr)
+{
+    c->sig_failures++;
+    srv_log(c, SRV_LOG_AUDIT, "signing: %s session 0x%llx refused: %s (failure %d of %d)", what,
+            (unsigned long long)sid, smb_verify_result_name(vr), c->sig_failures, SRV_SIG_FAIL_DROP);
+    if (c->sig_failures >= SRV_SIG_FAIL_DROP)
+        c->drop = true;
+    return SMB_E_ACCESS_DENIED;
+}
+
 static SMB_WUR smb_status bind_verify(struct srv_conn *c, struct srv_req *rq, struct srv_session *hs)
 {
     if (!(rq->h.flags & SMB2_FLAGS_SIGNED))
@@ -749,20 +777,16 @@ static SMB_WUR smb_status bind_verify(struct srv_conn *c, struct srv_req *rq, st
     if (kst != SMB_OK)
         return kst == SMB_E_REQUEST_NOT_ACCEPTED ? kst : SMB_E_INTERNAL_ERROR;
     smb_verify_result vr = srv_signer_verify(&c->bind_key, rq->msg, rq->len, true);
-    if (vr != SMB_VERIFY_VALID) {
-        c->sig_failures++;
-        srv_log(c, SRV_LOG_AUDIT, "signing: binding to session 0x%llx refused: %s (failure %d of %d)",
-                (unsigned long long)hs->id, smb_verify_result_name(vr), c->sig_failures, SRV_SIG_FAIL_DROP);
-        if (c->sig_failures >= SRV_SIG_FAIL_DROP)
-            c->drop = true;
-        return SMB_E_ACCESS_DENIED;
-    }
+    if (vr != SMB_VERIFY_VALID)
+        return setup_sig_failure(c, "binding to", hs->id, vr);
     rq->signed_ok = true;
     rq->gone_signer = &c->bind_key;
     rq->gone_required = true;
     c->bind_key_used = true;
     return SMB_OK;
 }
+
+static bool refusal_signed_with_session_key(struct srv_conn *c, struct srv_req *rq, struct srv_session *e);
 
 /* SESSION_SETUP with SMB2_SESSION_FLAG_BINDING (MS-SMB2 3.3.5.5.2): find the
  * session in the registry, check, and make (or continue) this connection's
@@ -784,8 +808,10 @@ static SMB_WUR smb_status bind_begin(struct srv_conn *c, struct srv_req *rq, str
         if (!e->has_key)
             return SMB_E_REQUEST_NOT_ACCEPTED;
         smb_verify_result vr = srv_signer_verify(&e->signer, rq->msg, rq->len, true);
-        if (vr != SMB_VERIFY_VALID)
+        if (vr != SMB_VERIFY_VALID) {
+            (void)refusal_signed_with_session_key(c, rq, e); /* signed or not, refused */
             return SMB_E_ACCESS_DENIED;
+        }
         rq->signed_ok = true;
         rq->gone_signer = &e->signer;
         rq->gone_required = true;
@@ -801,14 +827,8 @@ static SMB_WUR smb_status bind_begin(struct srv_conn *c, struct srv_req *rq, str
         bool valid = hs->state == SESS_VALID;
         pthread_mutex_unlock(&hs->mu);
         const struct srv_bind_facts f = {hs->dialect, c->dialect, hs->sign_alg, c->sign_alg, hs->cipher, c->cipher,
-                                         c->ctx->cfg.multichannel, !memcmp(hs->client_guid, c->client_guid, 16),
-                                         valid, hs->guest || hs->anonymous || !hs->has_key};
+                                         c->ctx->cfg.multichannel, valid, hs->guest || hs->anonymous || !hs->has_key};
         st = srv_bind_decide(&f);
-        /* A session with encryption keys is not bound: its nonce counter
-         * (sign/crypt.c) would have to be shared by the channels' threads
-         * under a lock; not built (docs/server.md). */
-        if (st == SMB_OK && hs->crypt)
-            st = SMB_E_NOT_SUPPORTED;
     }
     if (st == SMB_OK && channels >= SRV_CHANNELS_MAX) /* Windows' limit; smb2.multichannel.generic.num_channels */
         st = SMB_E_INSUFFICIENT_RESOURCES;
@@ -849,7 +869,7 @@ static SMB_WUR smb_status bind_finish(struct srv_conn *c, struct srv_req *rq, st
     }
     s->signing_required = hs->signing_required;
     s->encrypt_data = hs->encrypt_data;
-    if (derive_signing(c, s) != SMB_OK)
+    if (derive_signing(c, s) != SMB_OK || srv_crypt_channel(s) != SMB_OK)
         return SMB_E_INTERNAL_ERROR;
     s->has_key = true;
     rq->setup_done = true;
@@ -859,6 +879,81 @@ static SMB_WUR smb_status bind_finish(struct srv_conn *c, struct srv_req *rq, st
 }
 
 static void foreign_verify(struct srv_conn *c, struct srv_req *rq);
+static void gone_verify(struct srv_conn *c, struct srv_req *rq, struct srv_signer *sg, bool required);
+
+/* A SESSION_SETUP on a bound channel that does not verify with the channel's
+ * key: when it verifies with Session.SigningKey instead (smbXcli signs a
+ * SESSION_SETUP with it while its channel object has no key of its own, e.g.
+ * a second binding attempt, smbtorture bind_negative_smb3signCtoH*), the
+ * refusal is signed with that key (smbXcli insists on SMB2_FLAGS_SIGNED in
+ * it, then skips the check for ACCESS_DENIED); otherwise it stays unsigned
+ * (no signing oracle). */
+static bool refusal_signed_with_session_key(struct srv_conn *c, struct srv_req *rq, struct srv_session *e)
+{
+    if (!e->home || bind_key_init(c, e->home) != SMB_OK)
+        return false;
+    gone_verify(c, rq, &c->bind_key, true);
+    c->bind_key_used = rq->gone_signer != NULL;
+    return c->bind_key_used;
+}
+
+/* SESSION_SETUP without the BINDING flag naming a valid session (or bound
+ * channel) of this connection: a re-authentication (MS-SMB2 3.3.5.5,
+ * 3.3.5.5.3). It must verify with this entry's key. The exchange runs in a
+ * scratch session (e->reauth), so the session's user and keys never change
+ * (MS-SMB2: a re-authentication keeps Session.SessionKey); every response of
+ * it is signed with this entry's key (smbXcli checks the signature of a
+ * failed SESSION_SETUP when it has a channel key). Success by the session's
+ * own user keeps the session as it was; a failure, or another user, ends the
+ * session on every channel once the signed response is built, as Samba does
+ * (smbtorture smb2.session.bind_invalid_auth: a failed re-authentication on
+ * a channel, then USER_SESSION_DELETED on both connections). */
+static SMB_WUR smb_status reauth(struct srv_conn *c, struct srv_req *rq, struct srv_session *e, const uint8_t *tok,
+                                 uint16_t toklen, smb_wr *w)
+{
+    struct srv_session *h = srv_sess_home(e);
+    smb_verify_result vr = srv_signer_verify(&e->signer, rq->msg, rq->len, e->signing_required || e->home);
+    if (!smb_verify_acceptable(vr) && refusal_signed_with_session_key(c, rq, e))
+        return SMB_E_ACCESS_DENIED;
+    if (!smb_verify_acceptable(vr))
+        return setup_sig_failure(c, "re-authentication of", e->id, vr);
+    rq->signed_ok = vr == SMB_VERIFY_VALID;
+    rq->sess = e;                 /* an encrypted request is answered encrypted (session_emit.c) */
+    rq->gone_signer = &e->signer; /* every response of the exchange: this entry's key */
+    rq->gone_required = true;
+    rq->new_session_id = e->id;
+    if (!e->reauth && !(e->reauth = calloc(1, sizeof *e->reauth)))
+        return SMB_E_INSUFFICIENT_RESOURCES;
+    e->reauth->id = e->id;
+    uint8_t outtok[SRV_CHAL_MAX + 256];
+    size_t outlen = 0;
+    smb_status st = srv_auth_step(c, e->reauth, tok, toklen, outtok, sizeof outtok, &outlen);
+    if (st == SMB_OK && (e->reauth->guest || e->reauth->anonymous || strcmp(e->reauth->user, h->user) != 0)) {
+        srv_log(c, SRV_LOG_AUDIT, "SESSION_SETUP: re-authentication of session 0x%llx as '%s' refused: not the session's user",
+                (unsigned long long)e->id, e->reauth->user);
+        st = SMB_E_ACCESS_DENIED;
+    }
+    if (st != SMB_OK && st != SMB_E_MORE_PROCESSING_REQUIRED) {
+        c->auth_failures++;
+        c->delay_ms = c->ctx->cfg.auth_fail_delay_ms;
+        srv_log(c, SRV_LOG_AUDIT, "SESSION_SETUP: re-authentication of session 0x%llx failed (%s): the session ends",
+                (unsigned long long)e->id, smb_status_name(st));
+        reauth_free(e);
+        rq->end_session = e;
+        smb_wipe(outtok, sizeof outtok);
+        return st;
+    }
+    if (st == SMB_OK) {
+        reauth_free(e);
+        srv_log(c, SRV_LOG_INFO, "session 0x%llx: user '%s' re-authenticated", (unsigned long long)e->id, h->user);
+    }
+    struct smb2_session_setup_resp resp = {(uint16_t)(h->encrypt_data ? SMB2_SESSION_FLAG_ENCRYPT_DATA : 0),
+                                           {outtok, outlen}};
+    smb2_session_setup_resp_encode(w, &resp);
+    smb_wipe(outtok, sizeof outtok);
+    rq->body_written = true;
+    return st;
+}
 
 static SMB_WUR smb_status cmd_session_setup(struct srv_conn *c, struct srv_req *rq, smb_wr *w)
 {
@@ -912,6 +1007,10 @@ static SMB_WUR smb_status cmd_session_setup(struct srv_conn *c, struct srv_req *
                 foreign_verify(c, rq);
             return SMB_E_USER_SESSION_DELETED;
         }
+        if (srv_sess_home(s)->state == SESS_LOGGED_OFF)
+            return SMB_E_USER_SESSION_DELETED; /* logged off on another channel */
+        if (s->state == SESS_VALID && s->has_key && !s->guest && !s->anonymous)
+            return reauth(c, rq, s, tok, sblen, w);
         if (s->home && s->has_key && srv_signer_verify(&s->signer, rq->msg, rq->len, true) != SMB_VERIFY_VALID)
             return SMB_E_ACCESS_DENIED; /* a channel's requests are signed with its key */
         if (s->state == SESS_VALID || (s->home && s->state == SESS_IN_PROGRESS)) {
@@ -1323,6 +1422,8 @@ static SMB_WUR smb_status process_element(struct srv_conn *c, struct srv_req *rq
         return st;
     if (h->command == SMB2_LOGOFF && res == SMB_OK)
         eo->logoff = rq->chan;
+    else if (rq->end_session)
+        eo->logoff = rq->end_session; /* a failed re-authentication (cmd_session_setup) */
     return SMB_OK;
 }
 
@@ -1379,6 +1480,21 @@ void srv_conn_fuzz_session_bindable(struct srv_conn *c)
         return;
     s->has_key = true;
     reg_add(c, s);
+}
+
+/* Fuzzing hook: the bindable session 1 encrypts (srv_fuzz_drive.h flags bit
+ * 6): SMB 3.0.2 AES-128-CCM keys from its all-zero session key ("ServerIn " /
+ * "ServerOut"), so a seed can encrypt a request to it, and a second
+ * connection that negotiated the same cipher can bind to it. */
+void srv_conn_fuzz_session_encrypting(struct srv_conn *c)
+{
+    struct srv_session *s = session_find(c, 1);
+    if (!s || s->home || s->crypt)
+        return;
+    s->cipher = SMB_CIPHER_AES128_CCM;
+    if (smb_crypt_ctx_new_session(&s->crypt, SMB_DIALECT_302, SMB_CIPHER_AES128_CCM, true, s->session_key, 16, NULL) ==
+        SMB_OK)
+        smb_crypt_ctx_share_nonce(s->crypt, &s->nonce_next);
 }
 #endif
 

@@ -104,6 +104,36 @@ uint32_t srv_crypt_negotiate(struct srv_conn *c, const struct smb2_negotiate_req
     return 0;
 }
 
+/* The server side's context for home session h's keys (MS-SMB2 3.3.5.5.3:
+ * AES-256 keys from the whole mechanism key, Session.FullSessionKey, e.g.
+ * Kerberos AES: 32 bytes; AES-128 ones from Session.SessionKey, its first 16
+ * bytes; 3.1.1 over the session's preauth hash), drawing its nonces from
+ * the session's one counter: the home's context and every channel's. */
+static SMB_WUR smb_status session_keys(struct srv_session *h, smb_crypt_ctx **out, smb_dialect d, smb_cipher ci)
+{
+    bool full = smb_cipher_key_len(ci) == 32 && h->smb1_mac_key_len;
+    smb_status st = smb_crypt_ctx_new_session(out, d, ci, true, full ? h->smb1_mac_key : h->session_key,
+                                              full ? h->smb1_mac_key_len : 16,
+                                              d == SMB_DIALECT_311 ? h->preauth.hash : NULL);
+    if (st == SMB_OK)
+        smb_crypt_ctx_share_nonce(*out, &h->nonce_next);
+    return st;
+}
+
+smb_status srv_crypt_channel(struct srv_session *chan)
+{
+    struct srv_session *h = chan->home;
+    /* MS-SMB2 3.3.5.5.2: the channel encrypts and decrypts with the
+     * session's keys (only the signing key is per channel); the binding
+     * rules made its dialect and cipher the session's */
+    smb_crypt_ctx *hc = h ? h->crypt : NULL;
+    if (!hc)
+        return SMB_OK;
+    smb_crypt_ctx_free(chan->crypt);
+    chan->crypt = NULL;
+    return session_keys(h, &chan->crypt, (smb_dialect)h->dialect, smb_crypt_ctx_cipher(hc));
+}
+
 smb_status srv_crypt_session_setup(struct srv_conn *c, struct srv_session *s, bool keyless, uint16_t *sflags)
 {
     const struct srv_config *cfg = &c->ctx->cfg;
@@ -114,12 +144,7 @@ smb_status srv_crypt_session_setup(struct srv_conn *c, struct srv_session *s, bo
         /* MS-SMB2 3.3.5.5.3: AES-256 keys from the whole mechanism key
          * (Session.FullSessionKey; Kerberos AES: 32 bytes), AES-128 ones
          * from Session.SessionKey (its first 16 bytes) */
-        bool full = smb_cipher_key_len((smb_cipher)c->cipher) == 32 && s->smb1_mac_key_len;
-        smb_status st = smb_crypt_ctx_new_session(&s->crypt, (smb_dialect)c->dialect, (smb_cipher)c->cipher, true,
-                                                  full ? s->smb1_mac_key : s->session_key,
-                                                  full ? s->smb1_mac_key_len : 16,
-                                                  c->dialect == SMB_DIALECT_311 ? s->preauth.hash : NULL);
-        if (st != SMB_OK)
+        if (session_keys(s, &s->crypt, (smb_dialect)c->dialect, (smb_cipher)c->cipher) != SMB_OK)
             return SMB_E_INTERNAL_ERROR;
     }
     if (cfg->encrypt < SRV_ENC_DESIRED)

@@ -16,6 +16,7 @@
 #include "base/buf.h"
 #include "crypto/crypto.h"
 #include "server/session.h"
+#include "sign/crypt_nonce.h"
 #include "smbsign/crypt.h"
 #include "smbsign/sign.h"
 #include "wire/smb2/header.h"
@@ -68,7 +69,8 @@ struct srv_session {
                                                and AES-256 cipher keys (Session.FullSessionKey) */
     size_t smb1_mac_key_len;
     struct srv_signer signer;
-    smb_crypt_ctx *crypt; /* SMB 3.x encryption keys (session_crypt.c), NULL without a cipher */
+    smb_crypt_ctx *crypt; /* SMB 3.x encryption keys (session_crypt.c), NULL without a cipher; a channel
+                             entry has its own context with the session's keys (one per thread) */
     bool encrypt_data;    /* Session.EncryptData: every request must come encrypted */
     bool encrypting;      /* responses go out in a transform (EncryptData, or the client encrypted) */
     smb_preauth preauth;
@@ -80,6 +82,7 @@ struct srv_session {
     int auth_step; /* 0 no token yet, 1 in progress, 2 done, 3 mechanism done, waiting for the
                       client's SPNEGO mechListMIC (RFC 4178 5) */
     struct smb_auth_ctx *auth; /* heap, only while the exchange runs (srv_auth_free) */
+    struct srv_session *reauth; /* heap, a re-authentication of this valid entry in progress (session.c) */
     uint8_t mech_list[SRV_MECHLIST_MAX];
     size_t mech_list_len;
     uint8_t setup_secmode;
@@ -108,6 +111,8 @@ struct srv_session {
     const struct srv_ctx *ctx; /* of that connection: a channel must share it (shares, vfs) */
     smb_sign_alg sign_alg;
     uint8_t client_guid[16];
+    smb_crypt_nonce_counter nonce_next; /* the session's encryption nonces, shared by every channel's
+                                           context (sign/crypt_nonce.h; docs/server.md) */
 };
 /* The session a list entry belongs to (itself unless it is a bound channel). */
 static inline struct srv_session *srv_sess_home(struct srv_session *s) { return s && s->home ? s->home : s; }
@@ -248,7 +253,6 @@ struct srv_bind_facts {
     smb_sign_alg sess_alg, conn_alg;
     uint16_t sess_cipher, conn_cipher;
     bool enabled;       /* server multi channel support */
-    bool guid_equal;    /* ClientGuid of both connections */
     bool sess_valid;    /* the session is (still) valid */
     bool sess_keyless;  /* guest or anonymous */
 };
@@ -277,6 +281,7 @@ struct srv_req {
     struct srv_session *preauth_sess; /* update this session's hash with the response */
     bool preauth_conn;                /* update the connection hash with the response */
     bool setup_done;                  /* SESSION_SETUP completed authentication (a key exists) */
+    struct srv_session *end_session;  /* a failed re-authentication: this entry's session ends after the response */
     uint64_t new_session_id;
     uint64_t async_id; /* set when the handler returned SMB_E_PENDING */
     bool may_defer;    /* a non-compound request on a connection with I/O jobs */
@@ -350,6 +355,10 @@ uint32_t srv_crypt_negotiate(struct srv_conn *c, const struct smb2_negotiate_req
  * session flag; SMB_E_ACCESS_DENIED when the server requires encryption and
  * this session cannot have it. keyless: guest/anonymous. */
 SMB_WUR smb_status srv_crypt_session_setup(struct srv_conn *c, struct srv_session *s, bool keyless, uint16_t *sflags);
+/* A binding completed: the channel entry's own context with its session's
+ * encryption keys and the session's shared nonce counter (none without a
+ * cipher). */
+SMB_WUR smb_status srv_crypt_channel(struct srv_session *chan);
 /* TREE_CONNECT to share idx (-1 IPC$): share flag and tree state, or
  * SMB_E_ACCESS_DENIED for a client that cannot encrypt (MS-SMB2 3.3.5.7). */
 SMB_WUR smb_status srv_crypt_tree_connect(struct srv_conn *c, struct srv_session *s, int idx, uint32_t *share_flags,

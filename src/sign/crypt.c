@@ -6,6 +6,7 @@
 
 #include "base/buf.h"
 #include "crypto/crypto.h"
+#include "sign/crypt_nonce.h"
 #include "smbsign/crypt.h"
 #include "smbsign/sign.h"
 
@@ -17,6 +18,7 @@ struct smb_crypt_ctx {
     smb_cipher cipher;
     smb_aead_key send, recv;
     uint64_t next_nonce; /* counter of messages sent; never reused, never wraps */
+    smb_crypt_nonce_counter *shared; /* when set, nonces come from here instead (sign/crypt_nonce.h) */
 };
 
 static const struct {
@@ -168,7 +170,37 @@ void smb_crypt_ctx_free(smb_crypt_ctx *c)
 
 smb_cipher smb_crypt_ctx_cipher(const smb_crypt_ctx *c) { return c ? c->cipher : SMB_CIPHER_NONE; }
 
-uint64_t smb_crypt_ctx_sent(const smb_crypt_ctx *c) { return c ? c->next_nonce : 0; }
+uint64_t smb_crypt_ctx_sent(const smb_crypt_ctx *c)
+{
+    if (!c)
+        return 0;
+    return c->shared ? atomic_load(c->shared) : c->next_nonce;
+}
+
+void smb_crypt_ctx_share_nonce(smb_crypt_ctx *c, smb_crypt_nonce_counter *counter)
+{
+    if (c)
+        c->shared = counter;
+}
+
+/* The next nonce counter value, taken once (never handed out twice, also
+ * across the threads that share a counter); SMB_E_OVERFLOW at the end. */
+static SMB_WUR smb_status take_nonce(smb_crypt_ctx *c, uint64_t *n)
+{
+    if (!c->shared) {
+        if (c->next_nonce == UINT64_MAX)
+            return SMB_E_OVERFLOW;
+        *n = c->next_nonce; /* advanced once the message is encrypted */
+        return SMB_OK;
+    }
+    uint64_t v = atomic_load(c->shared);
+    do {
+        if (v == UINT64_MAX)
+            return SMB_E_OVERFLOW;
+    } while (!atomic_compare_exchange_weak(c->shared, &v, v + 1));
+    *n = v;
+    return SMB_OK;
+}
 
 smb_status smb_crypt_encrypt_nonce(smb_crypt_ctx *c, const uint8_t nonce[16], uint64_t session_id,
                                    uint8_t hdr[SMB2_TRANSFORM_HDR_LEN], uint8_t *msg, size_t len)
@@ -192,14 +224,16 @@ smb_status smb_crypt_encrypt(smb_crypt_ctx *c, uint64_t session_id, uint8_t hdr[
     if (!c)
         return SMB_E_BAD_ARGUMENT;
     /* MS-SMB2 2.2.41: a nonce is never reused within a session. A counter
-     * (not random bytes) guarantees it; 2^64 - 1 messages is the end. */
-    if (c->next_nonce == UINT64_MAX)
-        return SMB_E_OVERFLOW;
-    uint64_t n = c->next_nonce;
+     * (not random bytes) guarantees it; 2^64 - 1 messages is the end. A
+     * shared counter's value is spent even when the message then fails. */
+    uint64_t n = 0;
+    smb_status st = take_nonce(c, &n);
+    if (st != SMB_OK)
+        return st;
     for (int i = 0; i < 8; i++)
         nonce[i] = (uint8_t)(n >> (8 * i));
-    smb_status st = smb_crypt_encrypt_nonce(c, nonce, session_id, hdr, msg, len);
-    if (st == SMB_OK)
+    st = smb_crypt_encrypt_nonce(c, nonce, session_id, hdr, msg, len);
+    if (st == SMB_OK && !c->shared)
         c->next_nonce = n + 1;
     return st;
 }

@@ -17,6 +17,7 @@ import socket
 import struct
 import sys
 
+from Cryptodome.Cipher import AES
 from impacket import ntlm, crypto
 from impacket.spnego import SPNEGO_NegTokenInit, SPNEGO_NegTokenResp, TypesMech
 
@@ -42,14 +43,40 @@ def cmac(key, msg):
     return crypto.AES_CMAC(key, msg, len(msg))
 
 
+CCM, GCM = 1, 2
+
+
+def seal(key, cipher, sid, msg, tamper=False):
+    """an SMB2 TRANSFORM message (MS-SMB2 2.2.41) around msg, a random nonce"""
+    nonce = os.urandom(11 if cipher == CCM else 12)
+    aad = struct.pack('<16sIHHQ', nonce.ljust(16, b'\0'), len(msg), 0, 1, sid)
+    c = AES.new(key, AES.MODE_CCM if cipher == CCM else AES.MODE_GCM, nonce=nonce, mac_len=16)
+    c.update(aad)
+    ct, tag = c.encrypt_and_digest(msg)
+    if tamper:
+        ct = bytes([ct[0] ^ 1]) + ct[1:]
+    return b'\xfdSMB' + tag + aad + ct
+
+
+def unseal(key, cipher, m):
+    """(plain message, nonce, SessionId) of a TRANSFORM message; ValueError if it does not verify"""
+    tag, aad, ct = m[4:20], m[20:52], m[52:]
+    nonce = aad[:11 if cipher == CCM else 12]
+    c = AES.new(key, AES.MODE_CCM if cipher == CCM else AES.MODE_GCM, nonce=nonce, mac_len=16)
+    c.update(aad)
+    return c.decrypt_and_verify(ct, tag), bytes(aad[:16]), struct.unpack_from('<Q', aad, 24)[0]
+
+
 class Conn:
-    def __init__(self, port, dialect, guid=None):
+    def __init__(self, port, dialect, guid=None, encrypt=False):
         self.s = socket.create_connection((HOST, port), timeout=20)
         self.mid = 0
         self.dialect = dialect
         self.guid = guid or os.urandom(16)
         self.preauth = b'\0' * 64
         self.caps = 0
+        self.encrypt = encrypt  # 3.1.1: offer AES-128-GCM (3.0.x: CAP_ENCRYPTION is always offered)
+        self.cipher = 0
         self.negotiate()
 
     def close(self):
@@ -75,6 +102,41 @@ class Conn:
         self.s.sendall(struct.pack('>I', len(msg)) + msg)
         return msg
 
+    def send_enc(self, cmd, body, sid, tid, ekey, tamper=False, tsid=None):
+        """one request in a transform of session tsid (default sid), encrypted with ekey, unsigned"""
+        hdr = struct.pack('<4sHHIHHIIQIIQ16s', b'\xfeSMB', 64, 1, 0, cmd, 64, 0, 0, self.mid, 0, tid, sid, b'\0' * 16)
+        self.mid += 1
+        m = seal(ekey, self.cipher, sid if tsid is None else tsid, hdr + body, tamper)
+        self.s.sendall(struct.pack('>I', len(m)) + m)
+
+    def recv_raw(self):
+        n = struct.unpack('>I', self._recv_exact(4))[0] & 0xFFFFFF
+        return self._recv_exact(n)
+
+    def read_enc(self, sid, tid, ekey, dkey, fid, n, tamper=False, tsid=None):
+        """an encrypted READ: (status name or DROPPED/NOT_ENCRYPTED/BAD_TRANSFORM, data, nonce, transform SessionId)"""
+        body = struct.pack('<HBBIQ16sIIIHH', 49, 0x50, 0, n, 0, fid, 0, 0, 0, 0, 0) + b'\0'
+        try:
+            self.send_enc(READ, body, sid, tid, ekey, tamper, tsid)
+            m = self.recv_raw()
+        except (EOFError, OSError):
+            return 'DROPPED', b'', None, None
+        if m[:4] != b'\xfdSMB':
+            return 'NOT_ENCRYPTED', b'', None, None
+        try:
+            p, nonce, tsid = unseal(dkey, self.cipher, m)
+        except ValueError:
+            return 'BAD_TRANSFORM', b'', None, None
+        st = struct.unpack_from('<I', p, 8)[0]
+        data = p[p[66]:p[66] + struct.unpack_from('<I', p, 68)[0]] if st == 0 else b''
+        return st_name(st), data, nonce, tsid
+
+    def cipher_keys(self, skey, preauth):
+        """(client-to-server, server-to-client) keys, MS-SMB2 3.2.5.3.1 / 3.3.5.5.3"""
+        if self.dialect == 0x311:
+            return kdf(skey, b'SMBC2SCipherKey\0', preauth), kdf(skey, b'SMBS2CCipherKey\0', preauth)
+        return kdf(skey, b'SMB2AESCCM\0', b'ServerIn \0'), kdf(skey, b'SMB2AESCCM\0', b'ServerOut\0')
+
     def recv(self):
         while True:
             n = struct.unpack('>I', self._recv_exact(4))[0] & 0xFFFFFF
@@ -95,10 +157,13 @@ class Conn:
         if self.dialect == 0x311:
             salt = os.urandom(32)
             pctx = struct.pack('<HHI', 1, 38, 0) + struct.pack('<HHH', 1, 32, 1) + salt
+            if self.encrypt:  # ENCRYPTION_CAPABILITIES: AES-128-GCM
+                pctx += b'\0\0' + struct.pack('<HHIHH', 2, 4, 0, 1, GCM)
             fixed = 36 + 2 * len(dialects)
             pad = (8 - (64 + fixed) % 8) % 8
             off = 64 + fixed + pad
-            body = struct.pack('<HHHHI16sIHH', 36, len(dialects), 1, 0, 0x7F, self.guid, off, 1, 0)
+            body = struct.pack('<HHHHI16sIHH', 36, len(dialects), 1, 0, 0x7F, self.guid, off,
+                               2 if self.encrypt else 1, 0)
             body += b''.join(struct.pack('<H', d) for d in dialects) + b'\0' * pad + pctx
         else:
             body = struct.pack('<HHHHI16sQ', 36, len(dialects), 1, 0, 0x7F, self.guid, 0)
@@ -112,6 +177,14 @@ class Conn:
         if self.dialect == 0x311:
             self.preauth = hashlib.sha512(self.preauth + req).digest()
             self.preauth = hashlib.sha512(self.preauth + rsp).digest()
+            coff, cnt = struct.unpack_from('<I', rsp, 64 + 60)[0], struct.unpack_from('<H', rsp, 64 + 6)[0]
+            for _ in range(cnt):
+                ctype, clen = struct.unpack_from('<HH', rsp, coff)
+                if ctype == 2 and clen >= 4:
+                    self.cipher = struct.unpack_from('<H', rsp, coff + 10)[0]
+                coff += (8 + clen + 7) & ~7
+        elif self.caps & 0x40:
+            self.cipher = CCM
 
     def signing_key(self, skey, preauth):
         if self.dialect == 0x311:
@@ -130,7 +203,7 @@ class Conn:
 
         def leg(tok, sid):
             body = struct.pack('<HBBIIHHQ', 25, flags, 1, 0, 0, 88, len(tok), 0) + tok
-            req = self.send(SESSION_SETUP, body, sid=sid, key=bind_key if (binding and sign_bind) else None)
+            req = self.send(SESSION_SETUP, body, sid=sid, key=bind_key if sign_bind else None)
             return req, self.recv()
 
         req, rsp = leg(tok, sid)
@@ -152,6 +225,7 @@ class Conn:
         if self.dialect == 0x311:
             h = hashlib.sha512(h + req).digest()
         key = self.signing_key(skey, h) if st == 0 else None
+        self.last_preauth = h  # the session's (3.1.1): its cipher keys are derived over it
         return st, sid, skey, key, rsp
 
     # ---- file commands ----
@@ -210,7 +284,7 @@ def main():
     port, case = int(sys.argv[1]), sys.argv[2]
     dialect = D[sys.argv[3] if len(sys.argv) > 3 else '311']
     user, pw = os.environ.get('MCHAN_USER', 'alice'), 'secret1'
-    a = Conn(port, dialect)
+    a = Conn(port, dialect, encrypt=case == 'enc')
     out('caps_multichannel', int(bool(a.caps & 0x8)))
     st, sid, skey, ka, _ = a.setup(user, pw)
     out('setup', st_name(st))
@@ -236,6 +310,9 @@ def main():
         st, got, rsp = a.read(sid, tid, ka, fid, 10)
         out('read_a_after', st_name(st))
         return
+
+    if case == 'enc':
+        return enc_case(port, a, sid, skey, ka, tid, fid, data, user, pw)
 
     # the second connection: same ClientGuid unless the case says otherwise
     bdial = {'dialect_mismatch': 0x302 if dialect == 0x311 else 0x311, 'smb21': 0x210}.get(case, dialect)
@@ -316,6 +393,22 @@ def main():
         out('race_a_only_ok_or_deleted', int(all(x in (0, 0xC0000203) for x in res['a'])))
         st, _, _ = a.read(sid, tid, ka, fid, 10)
         out('race_a_after_logoff', st_name(st))
+    elif case == 'reauth' and kb:
+        # re-authentication on the channel (no BINDING flag, signed with its
+        # key): by the right user it keeps the session; a failed one ends the
+        # session on every channel, the failure signed with the channel's key
+        st, _, _, _, rsp = b.setup(user, pw, sid=sid, bind_key=kb)
+        out('reauth_ok', st_name(st))
+        out('reauth_ok_signed_channel_key', int(sig_ok(rsp, kb)))
+        st, _, _ = a.read(sid, tid, ka, fid, 10)
+        out('read_a_after_reauth_ok', st_name(st))
+        st, _, _, _, rsp = b.setup(user, 'wrong password', sid=sid, bind_key=kb)
+        out('reauth_bad', st_name(st))
+        out('reauth_bad_signed_channel_key', int(sig_ok(rsp, kb)))
+        st, _, _ = a.read(sid, tid, ka, fid, 10)
+        out('read_a_after_reauth_bad', st_name(st))
+        st, _, _ = b.read(sid, tid, kb, fid, 10)
+        out('read_b_after_reauth_bad', st_name(st))
     elif case == 'rebind' and kb:
         # a second binding on a connection that is a channel already
         st, _, _, _, _ = b.setup(user, pw, sid=sid, bind_key=kb, binding=True)
@@ -323,6 +416,69 @@ def main():
     else:
         st, _ = a.close_file(sid, tid, ka, fid)
         out('close_a', st_name(st))
+
+
+def enc_case(port, a, sid, skey, ka, tid, fid, data, user, pw):
+    """A session that encrypts, bound on a second connection (MS-SMB2
+    3.3.5.5.2: one pair of cipher keys per session, shared by its channels;
+    only the signing keys are per channel)."""
+    import threading
+    out('cipher', a.cipher)
+    enc, dec = a.cipher_keys(skey, a.last_preauth)
+    b = Conn(port, a.dialect, guid=a.guid, encrypt=True)
+    st, _, _, kb, _ = b.setup(user, pw, sid=sid, bind_key=ka, binding=True)
+    out('bind', st_name(st))
+    if st:
+        return
+    st, got, nb, tsid = b.read_enc(sid, tid, enc, dec, fid, 100)
+    out('enc_read_b', st)
+    out('enc_read_b_same_bytes', int(got == data[:100]))
+    out('enc_read_b_transform_sid', int(tsid == sid))
+    st, got, na, _ = a.read_enc(sid, tid, enc, dec, fid, 100)
+    out('enc_read_a', st)
+    # both channels at once (two event loops): every nonce of the session's
+    # key handed out once, whichever thread encrypted
+    nonces = {'a': [], 'b': []}
+
+    def loop(conn, name):
+        for _ in range(200):
+            st, _, n, _ = conn.read_enc(sid, tid, enc, dec, fid, 512)
+            if st != 'OK':
+                nonces[name].append(st)
+                return
+            nonces[name].append(n)
+
+    ts = [threading.Thread(target=loop, args=(a, 'a')), threading.Thread(target=loop, args=(b, 'b'))]
+    [t.start() for t in ts]
+    [t.join() for t in ts]
+    alln = [na, nb] + nonces['a'] + nonces['b']
+    out('enc_concurrent_all_ok', int(all(isinstance(n, bytes) for n in alln) and len(alln) == 402))
+    out('enc_nonces_unique', int(len(set(alln)) == len(alln)))
+    # a second session on the first connection, not bound anywhere else
+    st, sid2, skey2, k2, _ = a.setup(user, pw)
+    out('setup2', st_name(st))
+    enc2, dec2 = a.cipher_keys(skey2, a.last_preauth)
+    st, tid2, _ = a.tree(sid2, k2, 'share')
+    st, fid2, _ = a.create(sid2, tid2, k2, 'mc_enc2.bin')
+    st, _ = a.write(sid2, tid2, k2, fid2, b'two' * 10)
+    # twin pair: that session's transform works where the session lives ...
+    st, got, _, _ = a.read_enc(sid2, tid2, enc2, dec2, fid2, 30)
+    out('enc_session2_on_a', st)
+    # ... and is refused on the channel, which is not bound to it (the
+    # connection is dropped, MS-SMB2 3.3.5.2.1.1)
+    c3 = Conn(port, a.dialect, guid=a.guid, encrypt=True)
+    st, _, _, k3, _ = c3.setup(user, pw, sid=sid, bind_key=ka, binding=True)
+    st, _, _, _ = c3.read_enc(sid2, tid2, enc2, dec2, fid2, 30)
+    out('enc_session2_on_channel', st)
+    # a tampered transform on the channel: dropped, nothing answered
+    st, _, _, _ = b.read_enc(sid, tid, enc, dec, fid, 16, tamper=True)
+    out('enc_tampered_on_b', st)
+    # the session and the unbound one still work on the first connection
+    st, got, _, _ = a.read_enc(sid, tid, enc, dec, fid, 100)
+    out('enc_read_a_after', st)
+    out('enc_read_a_after_same_bytes', int(got == data[:100]))
+    st, got, _, _ = a.read_enc(sid2, tid2, enc2, dec2, fid2, 30)
+    out('enc_session2_after', '%s/%d' % (st, got == b'two' * 10))
 
 
 if __name__ == '__main__':

@@ -7,16 +7,20 @@
 #   - then against our server: binding per dialect, per-channel signing keys,
 #     the session's state shared by the channels, LOGOFF on one channel ending
 #     it on all, a lost channel keeping it alive, both channels at once; and
-#     each refusal (wrong key, unsigned, another user, another ClientGuid,
-#     another dialect, SMB 2.1, a second binding) with the original session
-#     still working;
+#     each refusal (wrong key, unsigned, another user, another dialect,
+#     SMB 2.1, a second binding) with the original session still working;
+#     a binding from another ClientGuid accepted (as Samba 4.17);
+#   - a session that encrypts (3.1.1 AES-128-GCM, 3.0.2 AES-128-CCM) bound
+#     and used encrypted on both channels at once: one nonce counter for the
+#     session's key, a tampered transform and another session's transform on
+#     the channel refused, the unbound session still working;
+#   - re-authentication on a channel: kept when it succeeds, the session
+#     ended on every channel when it fails (the failure signed);
 #   - server multi channel support = no: no capability, binding refused;
-#   - smbtorture smb2.session.bind1, bind2, the bind_negative_* tests
-#     without encryption, smb2.multichannel.generic.* and
-#     smb2.ioctl.network_interface_info must pass; bind_invalid_auth and the
-#     bind_negative_* tests whose client requires encryption are known
-#     failures (KNOWN_FAIL, with the reason recognised in their output,
-#     docs/server.md), never counted as passes.
+#   - smbtorture smb2.session.bind1, bind2, bind_invalid_auth, every
+#     bind_negative_* (those whose client requires encryption included: the
+#     server offers a cipher), smb2.multichannel.generic.* and
+#     smb2.ioctl.network_interface_info must pass.
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/server_lib.inc"
 MC="$SRV_PY $(dirname "$0")/mchan.py"
@@ -61,7 +65,9 @@ else
 fi
 
 srv_setup
-printf '[global]\nserver multi channel support = yes\n' >"$SRV_DIR/mc.conf"
+# a cipher is offered (server smb encrypt set, not required): the sessions of
+# smbtorture's clients that require encryption, and mchan.py's enc case, encrypt
+printf '[global]\nserver multi channel support = yes\nserver smb encrypt = if_required\n' >"$SRV_DIR/mc.conf"
 printf '[global]\nserver multi channel support = no\n' >"$SRV_DIR/nomc.conf"
 
 # ---- our server, multichannel on (two event loops: channels of one session
@@ -86,11 +92,10 @@ done
 
 # refusals, each with the original session still working
 declare -A WANT=([wrong_key]=ACCESS_DENIED [unsigned]=INVALID_PARAMETER [other_user]=ACCESS_DENIED
-    [guid_mismatch]=INVALID_PARAMETER [dialect_mismatch]=INVALID_PARAMETER [smb21]=REQUEST_NOT_ACCEPTED)
+    [dialect_mismatch]=INVALID_PARAMETER [smb21]=REQUEST_NOT_ACCEPTED)
 declare -A WHY=([wrong_key]="signed with a wrong key" [unsigned]="unsigned" [other_user]="by another user (bob)"
-    [guid_mismatch]="from another ClientGuid (3.1.1)" [dialect_mismatch]="on a 3.0.2 connection to a 3.1.1 session"
-    [smb21]="on an SMB 2.1 connection")
-for c in wrong_key unsigned other_user guid_mismatch dialect_mismatch smb21; do
+    [dialect_mismatch]="on a 3.0.2 connection to a 3.1.1 session" [smb21]="on an SMB 2.1 connection")
+for c in wrong_key unsigned other_user dialect_mismatch smb21; do
     out=$(mc "$SRV_PORT" $c 311)
     check_eq "binding ${WHY[$c]} is refused: ${WANT[$c]}" "$(fact "$out" bind)" "${WANT[$c]}"
     check_eq "after the refused binding ${WHY[$c]} the session still works" \
@@ -102,6 +107,43 @@ out=$(mc "$SRV_PORT" other_user 311)
 check_eq "refusal of a verified binding (other user) signed with Session.SigningKey" "$(fact "$out" bind_rsp_signed_session_key)" 1
 out=$(mc "$SRV_PORT" wrong_key 311)
 check_eq "refusal of a binding that does not verify is not signed" "$(fact "$out" bind_rsp_signed_session_key)" 0
+
+# another ClientGuid (3.1.1) binds: no ClientGuid rule (Samba 4.17 has none;
+# smbtorture bind_negative_smb3signCtoHd expects the binding to succeed); its
+# twins are the wrong_key and other_user refusals above
+out=$(mc "$SRV_PORT" guid_mismatch 311)
+check_eq "binding from another ClientGuid (3.1.1) succeeds, the channel reads with its own key" \
+    "$(fact "$out" bind)/$(fact "$out" read_b)/$(fact "$out" read_b_rsp_channel_signed)" OK/OK/1
+
+# a session that encrypts, bound: the session's cipher keys on both channels
+for d in 311 302; do
+    out=$(mc "$SRV_PORT" enc $d)
+    check_match "$d enc: a cipher was negotiated" "$(fact "$out" cipher)" '^[12]$'
+    check_eq "$d enc: a session with encryption keys binds a second connection" "$(fact "$out" bind)" OK
+    check_eq "$d enc: an encrypted READ on the channel, answered encrypted with the session's key (same bytes, transform SessionId)" \
+        "$(fact "$out" enc_read_b)/$(fact "$out" enc_read_b_same_bytes)/$(fact "$out" enc_read_b_transform_sid)" OK/1/1
+    check_eq "$d enc: 2 x 200 encrypted READs on both channels at once (two event loops) all answered" \
+        "$(fact "$out" enc_concurrent_all_ok)" 1
+    check_eq "$d enc: no nonce repeats under the session's key across the channels" "$(fact "$out" enc_nonces_unique)" 1
+    # twin pair: another session's transform where it lives / on the channel
+    check_eq "$d enc: a second session's transform is accepted on its own connection" "$(fact "$out" enc_session2_on_a)" OK
+    check_eq "$d enc: ... and refused on the channel, which is not bound to it (connection dropped)" \
+        "$(fact "$out" enc_session2_on_channel)" DROPPED
+    check_eq "$d enc: a tampered transform on the channel: connection dropped" "$(fact "$out" enc_tampered_on_b)" DROPPED
+    check_eq "$d enc: afterwards the session still works encrypted on the first connection (same bytes)" \
+        "$(fact "$out" enc_read_a_after)/$(fact "$out" enc_read_a_after_same_bytes)" OK/1
+    check_eq "$d enc: ... and so does the unbound second session" "$(fact "$out" enc_session2_after)" OK/1
+done
+
+# re-authentication on a channel (MS-SMB2 3.3.5.5; Samba: a failed one ends the session)
+out=$(mc "$SRV_PORT" reauth 311)
+check_eq "re-authentication on the channel by the session's user: OK, signed with the channel's key" \
+    "$(fact "$out" reauth_ok)/$(fact "$out" reauth_ok_signed_channel_key)" OK/1
+check_eq "... and the session still works on the first connection" "$(fact "$out" read_a_after_reauth_ok)" OK
+check_eq "a failed re-authentication on the channel: LOGON_FAILURE signed with the channel's key" \
+    "$(fact "$out" reauth_bad)/$(fact "$out" reauth_bad_signed_channel_key)" LOGON_FAILURE/1
+check_eq "... and the session ends on both connections" \
+    "$(fact "$out" read_a_after_reauth_bad)/$(fact "$out" read_b_after_reauth_bad)" USER_SESSION_DELETED/USER_SESSION_DELETED
 
 out=$(mc "$SRV_PORT" foreign 311)
 check_eq "a connection that is not a channel naming the session: USER_SESSION_DELETED (8 READs pipelined)" \
@@ -136,49 +178,30 @@ out=$(mc "$SRV_PORT" ok 311)
 check_eq "a new session binds after all that" "$(fact "$out" bind)" OK
 check_nomatch "server log: no BUG line" "$(cat "$SRV_LOG")" ': BUG:'
 
-# ---- smbtorture. KNOWN_FAIL: test -> reason (docs/server.md); a known
-# failure that passes is reported as a pass, never the other way round.
-declare -A KNOWN_FAIL
-# the client requires SMB3 encryption (no cipher is offered here, and a
-# session with encryption keys is not bound: docs/server.md)
-for t in bind_negative_smb3encGtoCs bind_negative_smb3encGtoCd bind_negative_smb3signCtoHs bind_negative_smb3signCtoHd \
-    bind_negative_smb3signCtoGs bind_negative_smb3signCtoGd bind_negative_smb3signHtoCs bind_negative_smb3signHtoCd \
-    bind_negative_smb3signHtoGs bind_negative_smb3signHtoGd bind_negative_smb3signGtoCs bind_negative_smb3signGtoCd \
-    bind_negative_smb3signGtoHs bind_negative_smb3signGtoHd bind_negative_smb3sneGtoCs bind_negative_smb3sneGtoCd \
-    bind_negative_smb3sneGtoHs bind_negative_smb3sneGtoHd bind_negative_smb3sneCtoGs bind_negative_smb3sneCtoGd \
-    bind_negative_smb3sneHtoGs bind_negative_smb3sneHtoGd bind_negative_smb3signC30toGs bind_negative_smb3signC30toGd \
-    bind_negative_smb3signGtoC30s bind_negative_smb3signGtoC30d bind_negative_smb3signGtoH2Xs \
-    bind_negative_smb3signGtoH2Xd; do
-    KNOWN_FAIL[smb2.session.$t]=encryption
+# ---- smbtorture: every test must pass (a skip or a failure line is not a pass)
+TPASS=0
+NEG=""
+for t in smb202 smb210s smb210d smb2to3s smb2to3d smb3to2s smb3to2d smb3to3s smb3to3d smb3encGtoCs smb3encGtoCd \
+    smb3signCtoHs smb3signCtoHd smb3signHtoCs smb3signHtoCd smb3signHtoGs smb3signHtoGd smb3signCtoGs smb3signCtoGd \
+    smb3signGtoCs smb3signGtoCd smb3signGtoHs smb3signGtoHd smb3sneGtoCs smb3sneGtoCd smb3sneGtoHs smb3sneGtoHd \
+    smb3sneCtoGs smb3sneCtoGd smb3sneHtoGs smb3sneHtoGd smb3signC30toGs smb3signC30toGd smb3signH2XtoGs \
+    smb3signH2XtoGd smb3signGtoC30s smb3signGtoC30d smb3signGtoH2Xs smb3signGtoH2Xd; do
+    NEG="$NEG smb2.session.bind_negative_$t"
 done
-KNOWN_FAIL[smb2.session.bind_invalid_auth]="a binding whose authentication fails is answered LOGON_FAILURE unsigned; smbXcli then reports ACCESS_DENIED"
-TPASS=0 TKNOWN=0
-# must pass (bind1 and the negatives without encryption need the oplocks of
-# issue 13: their first CREATE asks for a batch oplock)
 for t in smb2.session.bind2 smb2.ioctl.network_interface_info smb2.multichannel.generic.interface_info \
-    smb2.multichannel.generic.num_channels smb2.session.bind1 smb2.session.bind_negative_smb202 \
-    smb2.session.bind_negative_smb210s smb2.session.bind_negative_smb210d smb2.session.bind_negative_smb2to3s \
-    smb2.session.bind_negative_smb2to3d smb2.session.bind_negative_smb3to2s smb2.session.bind_negative_smb3to2d \
-    smb2.session.bind_negative_smb3to3s smb2.session.bind_negative_smb3to3d \
-    smb2.session.bind_negative_smb3signH2XtoGs smb2.session.bind_negative_smb3signH2XtoGd "${!KNOWN_FAIL[@]}"; do
+    smb2.multichannel.generic.num_channels smb2.session.bind1 smb2.session.bind_invalid_auth $NEG \
+    smb2.session.reauth1 smb2.session.reauth6; do
     out=$(timeout 120 smbtorture "//127.0.0.1/share" -p "$SRV_PORT" -U alice%secret1 \
         --option="client signing=required" "$t" 2>&1)
     if grep -q "^success: " <<<"$out" && ! grep -qE "^(failure|error|skip): " <<<"$out"; then
         ok "smbtorture $t"
         TPASS=$((TPASS + 1))
-    elif [ "$t" = smb2.session.bind_invalid_auth ] && grep -q "expected NT_STATUS_LOGON_FAILURE" <<<"$out"; then
-        echo "# smbtorture $t: known failure, not counted: ${KNOWN_FAIL[$t]}"
-        TKNOWN=$((TKNOWN + 1))
-    elif [ "${KNOWN_FAIL[$t]:-}" = encryption ] && grep -q "NT_STATUS_NOT_SUPPORTED.*smb2_connect options1 failed" <<<"$out"; then
-        echo "# smbtorture $t: known failure, not counted: its client requires SMB3 encryption, which this" \
-            "configuration does not offer (and a session with encryption keys is not bound: docs/server.md)"
-        TKNOWN=$((TKNOWN + 1))
     else
         not_ok "smbtorture $t"
         grep -E -A2 "^(failure|error|skip): " <<<"$out" | head -4 | sed 's/^/#   /'
     fi
 done
-echo "# smbtorture: $TPASS passed, $TKNOWN known failures (not counted)"
+echo "# smbtorture: $TPASS passed"
 srv_stop
 
 # ---- multichannel off

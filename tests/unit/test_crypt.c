@@ -8,6 +8,7 @@
  * repeats the cross-check live in both directions. Every twin: each byte
  * flipped, wrong SessionId, wrong direction, size lies, truncation.
  */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,6 +20,7 @@
 #include <cmocka.h>
 
 #include "base/hex.h"
+#include "sign/crypt_nonce.h"
 #include "smbsign/crypt.h"
 #include "smbsign/sign.h"
 
@@ -370,13 +372,108 @@ static void ms_blog_message_vectors(void **state)
     }
 }
 
+/* sign/crypt_nonce.h: two contexts of one key (the server's channels of a
+ * session) that share one counter never use a nonce twice, one after the
+ * other or from two threads at once; each message still decrypts. Twin: two
+ * contexts of one key with their own counters repeat the first nonce. */
+#define SHARED_PER_THREAD 2000
+struct nonce_thread {
+    smb_crypt_ctx *tx;
+    uint64_t got[SHARED_PER_THREAD];
+    int ok;
+};
+
+static void *nonce_worker(void *arg)
+{
+    struct nonce_thread *t = arg;
+    uint8_t hdr[SMB2_TRANSFORM_HDR_LEN], msg[64];
+    t->ok = 1;
+    for (int i = 0; i < SHARED_PER_THREAD; i++) {
+        memset(msg, (int)i, sizeof msg);
+        if (smb_crypt_encrypt(t->tx, SID, hdr, msg, sizeof msg) != SMB_OK) {
+            t->ok = 0;
+            break;
+        }
+        uint64_t n = 0;
+        for (int b = 7; b >= 0; b--)
+            n = n << 8 | hdr[20 + b];
+        t->got[i] = n;
+    }
+    return NULL;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static void shared_nonce_counter(void **state)
+{
+    (void)state;
+    uint8_t k[32], m1[SMB2_TRANSFORM_HDR_LEN + 64], m2[SMB2_TRANSFORM_HDR_LEN + 64], *plain;
+    size_t plen;
+    keys(k);
+    smb_crypt_ctx *a, *b, *rx;
+    smb_crypt_nonce_counter ctr = 0;
+    assert_int_equal(smb_crypt_ctx_new(&a, SMB_CIPHER_AES128_GCM, k, NULL), SMB_OK);
+    assert_int_equal(smb_crypt_ctx_new(&b, SMB_CIPHER_AES128_GCM, k, NULL), SMB_OK);
+    assert_int_equal(smb_crypt_ctx_new(&rx, SMB_CIPHER_AES128_GCM, NULL, k), SMB_OK);
+    /* twin first: own counters, the same first nonce under the same key */
+    memset(m1 + SMB2_TRANSFORM_HDR_LEN, 1, 64);
+    memset(m2 + SMB2_TRANSFORM_HDR_LEN, 2, 64);
+    assert_int_equal(smb_crypt_encrypt(a, SID, m1, m1 + SMB2_TRANSFORM_HDR_LEN, 64), SMB_OK);
+    assert_int_equal(smb_crypt_encrypt(b, SID, m2, m2 + SMB2_TRANSFORM_HDR_LEN, 64), SMB_OK);
+    assert_memory_equal(m1 + 20, m2 + 20, 16);
+    smb_crypt_ctx_free(a);
+    smb_crypt_ctx_free(b);
+    /* shared: one after the other */
+    assert_int_equal(smb_crypt_ctx_new(&a, SMB_CIPHER_AES128_GCM, k, NULL), SMB_OK);
+    assert_int_equal(smb_crypt_ctx_new(&b, SMB_CIPHER_AES128_GCM, k, NULL), SMB_OK);
+    smb_crypt_ctx_share_nonce(a, &ctr);
+    smb_crypt_ctx_share_nonce(b, &ctr);
+    memset(m1 + SMB2_TRANSFORM_HDR_LEN, 1, 64);
+    memset(m2 + SMB2_TRANSFORM_HDR_LEN, 2, 64);
+    assert_int_equal(smb_crypt_encrypt(a, SID, m1, m1 + SMB2_TRANSFORM_HDR_LEN, 64), SMB_OK);
+    assert_int_equal(smb_crypt_encrypt(b, SID, m2, m2 + SMB2_TRANSFORM_HDR_LEN, 64), SMB_OK);
+    assert_memory_not_equal(m1 + 20, m2 + 20, 16);
+    assert_int_equal(smb_crypt_ctx_sent(a), 2);
+    assert_int_equal(smb_crypt_ctx_sent(b), 2);
+    assert_int_equal(smb_crypt_decrypt(rx, SID, m2, sizeof m2, &plain, &plen), SMB_OK);
+    assert_int_equal(plain[0], 2);
+    /* shared: two threads at once, every value handed out once */
+    static struct nonce_thread t[2];
+    t[0].tx = a;
+    t[1].tx = b;
+    pthread_t th[2];
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(pthread_create(&th[i], NULL, nonce_worker, &t[i]), 0);
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(pthread_join(th[i], NULL), 0);
+    assert_true(t[0].ok && t[1].ok);
+    static uint64_t all[2 * SHARED_PER_THREAD];
+    memcpy(all, t[0].got, sizeof t[0].got);
+    memcpy(all + SHARED_PER_THREAD, t[1].got, sizeof t[1].got);
+    qsort(all, 2 * SHARED_PER_THREAD, sizeof all[0], cmp_u64);
+    for (int i = 0; i < 2 * SHARED_PER_THREAD; i++)
+        assert_int_equal(all[i], (uint64_t)i + 2); /* exactly 2..4001: none twice, none skipped */
+    /* the end of the shared counter: the last value, then SMB_E_OVERFLOW */
+    ctr = UINT64_MAX - 1;
+    assert_int_equal(smb_crypt_encrypt(a, SID, m1, m1 + SMB2_TRANSFORM_HDR_LEN, 64), SMB_OK);
+    assert_int_equal(smb_crypt_encrypt(b, SID, m2, m2 + SMB2_TRANSFORM_HDR_LEN, 64), SMB_E_OVERFLOW);
+    assert_int_equal(smb_crypt_encrypt(a, SID, m1, m1 + SMB2_TRANSFORM_HDR_LEN, 64), SMB_E_OVERFLOW);
+    smb_crypt_ctx_free(a);
+    smb_crypt_ctx_free(b);
+    smb_crypt_ctx_free(rx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(known_answers_by_counter), cmocka_unit_test(every_byte_flipped_refused),
         cmocka_unit_test(header_checks),            cmocka_unit_test(session_directions),
         cmocka_unit_test(large_message),            cmocka_unit_test(names),
-        cmocka_unit_test(ms_blog_message_vectors),
+        cmocka_unit_test(ms_blog_message_vectors), cmocka_unit_test(shared_nonce_counter),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -564,7 +564,7 @@ static void bind_decide_table(void **state)
 {
     (void)state;
     const struct srv_bind_facts ok = {SMB_DIALECT_311, SMB_DIALECT_311, SMB_ALG_AES_CMAC, SMB_ALG_AES_CMAC, 0, 0,
-                                      true, true, true, false};
+                                      true, true, false};
     assert_int_equal(srv_bind_decide(&ok), SMB_OK);
     struct srv_bind_facts f;
     f = ok; f.sess_alg = f.conn_alg = SMB_ALG_AES_GMAC;
@@ -585,10 +585,10 @@ static void bind_decide_table(void **state)
     assert_int_equal(srv_bind_decide(&f), SMB_E_INVALID_PARAMETER);
     f = ok; f.conn_cipher = 1;
     assert_int_equal(srv_bind_decide(&f), SMB_E_INVALID_PARAMETER);
-    f = ok; f.guid_equal = false;
-    assert_int_equal(srv_bind_decide(&f), SMB_E_INVALID_PARAMETER);
-    f = ok; f.guid_equal = false; f.sess_dialect = f.conn_dialect = SMB_DIALECT_302; /* ClientGuid: 3.1.1 only */
+    f = ok; f.sess_cipher = f.conn_cipher = 2; /* a session that encrypts binds (same cipher) */
     assert_int_equal(srv_bind_decide(&f), SMB_OK);
+    f = ok; f.sess_cipher = 2; f.conn_cipher = 1; /* GCM session, CCM connection */
+    assert_int_equal(srv_bind_decide(&f), SMB_E_INVALID_PARAMETER);
     f = ok; f.sess_valid = false;
     assert_int_equal(srv_bind_decide(&f), SMB_E_USER_SESSION_DELETED);
     f = ok; f.sess_keyless = true;
