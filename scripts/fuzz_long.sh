@@ -5,7 +5,9 @@
 # time (default 1), from its kept corpus (fuzz/corpus/<target>/) with the
 # dictionary of its protocol; afterwards what it found that adds coverage is
 # merged back into the kept corpus (-merge=1), and crashes are kept in
-# build/fuzz-long/crashes/. The CPU each target really got (user + system
+# build/fuzz-long/crashes/ (an input running over FUZZ_TIMEOUT s, default 30,
+# is a timeout: generous, since on a shared machine a starved nice-19 process
+# can take 20 s over an input that runs in 50 ms). The CPU each target really got (user + system
 # of the fuzzer process, from bash's `times`) is measured, not assumed: on a
 # shared machine it is less than the wall time.
 # Prints one line per target and writes the table to build/fuzz-long/summary.txt
@@ -45,7 +47,7 @@ one() { # TARGET: fuzz it, merge, write its row to $OUT/rows/TARGET
     # the corpus dir is read, new inputs go to work/ (the kept corpus only
     # grows through the merge below)
     t=$(
-        cd "$work" && nice -n 19 "$bin" -max_total_time="$SECS" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
+        cd "$work" && nice -n 19 "$bin" -max_total_time="$SECS" -max_len=65536 -timeout="${FUZZ_TIMEOUT:-30}" -rss_limit_mb=2048 \
             ${d:+-dict="$d"} -artifact_prefix="$OUT/crashes/$n-" -print_final_stats=1 "$work" "$corpus" >"$log" 2>&1
         echo "rc=$?"
         times
