@@ -6,9 +6,10 @@
 #    sanitizer report; twin: the same hand-built exchange with the 16-byte
 #    key logs on;
 #  - ksmbd CVE-2025-38562: a second SESSION_SETUP on an established session
-#    is refused (STATUS_REQUEST_NOT_ACCEPTED: no re-authentication here) and
-#    leaves the session intact: a signed listing with the original key works;
-#    a new connection logs on afterwards;
+#    starts a re-authentication (MS-SMB2 3.3.5.5: STATUS_MORE_PROCESSING_REQUIRED
+#    to the fresh NTLM NEGOTIATE) in a scratch session and leaves the session
+#    intact while it is pending and abandoned: a signed listing with the
+#    original key works; a new connection logs on afterwards;
 #  - Samba CVE-2016-2114/2115, CVE-2023-3347 (signing not enforced by default
 #    / despite "required"): with no --signing the server requires signing
 #    (--check-config names the default as the source), and impacket's
@@ -27,7 +28,8 @@ echo "$out" | sed 's/^/# /'
 line() { printf '%s\n' "$out" | sed -n "s/^$1 //p"; }
 check_eq "CVE-2023-52440: 1000-byte KEY_EXCH session key refused (INVALID_PARAMETER)" "$(line keyexch_big)" 0xc000000d
 check_eq "twin: the same hand-built logon with a 16-byte key succeeds" "$(line keyexch_twin)" 0x00000000
-check_eq "CVE-2025-38562: SESSION_SETUP on an established session refused" "$(line again)" 0xc00000d0
+check_eq "CVE-2025-38562: SESSION_SETUP on an established session starts a re-authentication (MORE_PROCESSING_REQUIRED)" \
+    "$(line again)" 0xc0000016
 check_eq "... and the session still works with its key" "$(line again_after)" ok
 check_eq "... and the server still serves a new connection" "$(line alive)" ok
 srv_stop
