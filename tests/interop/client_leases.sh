@@ -191,6 +191,12 @@ if srv_start required 127.0.0.1 "" -c "$SRV_DIR/on.conf"; then
             tshark -r "$pcap" "${dec[@]}" -Y "smb2.cmd == 18 && smb2.flags.response == 0 && $1" \
                 -T fields -e smb2.flags.signature 2>/dev/null
         }
+        # the RqLs context: v1 (32 bytes, no ParentLeaseKey) only from the -m 2.1
+        # session, v2 from the 3.1.1 ones (MS-SMB2 3.2.4.3.8)
+        ctxs=$(tshark -r "$pcap" "${dec[@]}" -Y 'smb2.cmd == 5 && smb2.flags.response == 0 && smb2.lease.lease_key' \
+            -T fields -e smb2.lease.parent_lease_key 2>/dev/null)
+        check "tshark: one CREATE asked a v1 lease (the 2.1 session)" test "$(grep -c '^$' <<<"$ctxs")" -eq 1
+        check "tshark: the 3.1.1 CREATEs asked v2 leases" test "$(grep -c . <<<"$ctxs")" -ge 5
         a_direct=$(acks "tcp.dstport == $SRV_PORT")
         a_to_relay=$(acks "tcp.dstport == $RP_STRIP")
         check "tshark: A's acknowledgements to the stripping relay are signed" \
@@ -244,6 +250,7 @@ if command -v smbd >/dev/null && [ "$(id -u)" = 0 ]; then
                 t=$(writer "$p" -t 4)
                 stop_a
                 check "smbd, frozen A: B cannot finish within its 4 s timeout (got $t)" test "$t" = failed
+                check_match "smbd, frozen A: ... B timed out waiting" "$(cat "$SRV_DIR/b.out")" "timed out|TIMEOUT"
             else
                 not_ok "smbd, frozen A: A holds held.txt"
             fi
