@@ -1284,7 +1284,8 @@ static SMB_WUR smb_status vbatch_take(struct smb_cli *c, const uint8_t *msg, siz
 #ifdef SMBSIGN_FUZZING
 /* Fuzzing hook (fuzz_smb_cli_read_batch): a READY signing session at 3.0
  * (AES-CMAC) with a fixed public test key and credits to spare, so that the
- * batch verification of READ responses is reached without a handshake. */
+ * batch verification of READ responses (and the lease break handling) is
+ * reached without a handshake. */
 smb_status smb_cli_fuzz_ready(struct smb_cli *c)
 {
     static const uint8_t key[16] = {0x66, 0x75, 0x7a, 0x7a, 0x2d, 0x6b, 0x65, 0x79,
@@ -1299,6 +1300,13 @@ smb_status smb_cli_fuzz_ready(struct smb_cli *c)
     c->info.signing = true;
     c->info.session_id = 1;
     c->credits = 64;
+    /* and an RWH lease (key 16 x 'L', tree 1), so that lease break
+     * notifications reach the acknowledgement path (fuzz seeds lease-*) */
+    c->info.server_capabilities |= SMB2_GLOBAL_CAP_LEASING;
+    c->leases[0].used = true;
+    memset(c->leases[0].key, 'L', 16);
+    c->leases[0].tree_id = 1;
+    c->leases[0].state = SMB2_LEASE_READ_CACHING | SMB2_LEASE_HANDLE_CACHING | SMB2_LEASE_WRITE_CACHING;
     return SMB_OK;
 }
 #endif
