@@ -29,6 +29,7 @@ cat >"$SRV_DIR/on.conf" <<EOC
 [global]
 workers = 2
 oplock break timeout = $TIMEOUT_MS
+server smb encrypt = if_required
 EOC
 echo data >"$SRV_DIR/share/held.txt"
 echo "new data" >"$SRV_DIR/new.txt"
@@ -127,6 +128,29 @@ if srv_start required 127.0.0.1 "" -c "$SRV_DIR/on.conf"; then
         check "--leases=off: the server saw a CREATE without a lease (A's)" test "$n0" -ge 1
     else
         not_ok "--leases=off: A holds held.txt"
+    fi
+
+    # 3b. A's session encrypted (-e): the lease break comes in clear with
+    # SessionId 0 (docs/server.md), the acknowledgement goes in a transform;
+    # twin: the same, A frozen
+    if holder "$SRV_PORT" -e; then
+        t=$(writer "$SRV_PORT")
+        wait "$A_PID"
+        a=$(cat "$SRV_DIR/a.out")
+        check_match "encrypted A: holds with a lease" "$a" '^held held.txt leasing on$'
+        check_match "encrypted A: encryption on" "$a" '^encryption on$'
+        check_match "encrypted A: one break, acknowledged" "$a" '^released held.txt lease-breaks 1 lease-acks 1$'
+        check "encrypted A: B proceeds at the acknowledgement ($t s < $fast s)" secs_lt "$t" "$fast"
+    else
+        not_ok "encrypted A: A holds held.txt"
+    fi
+    if holder "$SRV_PORT" -e; then
+        kill -STOP "$A_PID"
+        t=$(writer "$SRV_PORT")
+        stop_a
+        check "encrypted A frozen: B waits the break timeout ($t s >= $slow s)" secs_lt "$slow" "$t"
+    else
+        not_ok "encrypted A frozen: A holds held.txt"
     fi
 
     # 4. session: leasing on once a file was opened with a lease; off with
@@ -253,6 +277,18 @@ if command -v smbd >/dev/null && [ "$(id -u)" = 0 ]; then
                 check_match "smbd, frozen A: ... B timed out waiting" "$(cat "$SRV_DIR/b.out")" "timed out|TIMEOUT"
             else
                 not_ok "smbd, frozen A: A holds held.txt"
+            fi
+            # A encrypted (smbd: the break and the acknowledgement as smbd wants them)
+            if holder "$p" -e; then
+                t=$(writer "$p")
+                wait "$A_PID"
+                a=$(cat "$SRV_DIR/a.out")
+                check_match "smbd, encrypted A: encryption on" "$a" '^encryption on$'
+                check_match "smbd, encrypted A: one break, acknowledged" "$a" \
+                    '^released held.txt lease-breaks 1 lease-acks 1$'
+                check "smbd, encrypted A: B proceeds ($t s < 5 s)" secs_lt "$t" 5
+            else
+                not_ok "smbd, encrypted A: A holds held.txt"
             fi
             # twin: --leases=off: no lease, no break
             if holder "$p" --leases=off; then
