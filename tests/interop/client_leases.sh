@@ -66,6 +66,19 @@ stop_a() {
     kill "$A_PID" 2>/dev/null
     wait "$A_PID" 2>/dev/null
 }
+# pair wait|frozen|kill A_PORT B_PORT [A's ARGS...]: A holds, B overwrites
+# (B_ARGS: more for B); wait: A ends by itself, frozen: A is stopped before B
+# starts, kill: A is killed after B. Sets t (B's seconds) and a (A's output).
+pair() {
+    local how=$1 ap=$2 bp=$3
+    shift 3
+    holder "$ap" "$@" || return 1
+    [ "$how" = frozen ] && kill -STOP "$A_PID"
+    # shellcheck disable=SC2086
+    t=$(writer "$bp" $B_ARGS)
+    if [ "$how" = wait ]; then wait "$A_PID"; else stop_a; fi
+    a=$(cat "$SRV_DIR/a.out")
+}
 # relay_start PORT MODE: lease_relay.py in front of our server on PORT
 # (RELAY_PID, output $SRV_DIR/relay-MODE.out); back once it listens
 relay_start() {
@@ -90,10 +103,7 @@ if srv_start required 127.0.0.1 "" -c "$SRV_DIR/on.conf"; then
     fi
 
     # 1. A holds with RWH, B overwrites: break, acknowledgement, B at once
-    if holder "$SRV_PORT"; then
-        t=$(writer "$SRV_PORT")
-        wait "$A_PID"
-        a=$(cat "$SRV_DIR/a.out")
+    if pair wait "$SRV_PORT" "$SRV_PORT"; then
         check_match "ack: A holds held.txt with a lease" "$a" '^held held.txt leasing on$'
         check_match "ack: our server granted A RWH" "$(cat "$SRV_LOG")" 'granted 0xff lease \(lease state 0x7'
         check "ack: B's overwrite proceeds at A's acknowledgement ($t s < $fast s)" secs_lt "$t" "$fast"
@@ -106,10 +116,7 @@ if srv_start required 127.0.0.1 "" -c "$SRV_DIR/on.conf"; then
     fi
 
     # 2. twin: A frozen, it cannot acknowledge: B waits the break timeout
-    if holder "$SRV_PORT"; then
-        kill -STOP "$A_PID"
-        t=$(writer "$SRV_PORT")
-        stop_a
+    if pair frozen "$SRV_PORT" "$SRV_PORT"; then
         check "frozen A: B waits the break timeout ($t s >= $slow s)" secs_lt "$slow" "$t"
         check "frozen A: ... and not much longer ($t s < $slow + 3 s)" secs_lt "$t" "$(awk -v s="$slow" 'BEGIN { print s + 3 }')"
     else
@@ -117,11 +124,8 @@ if srv_start required 127.0.0.1 "" -c "$SRV_DIR/on.conf"; then
     fi
 
     # 3. twin: A with --leases=off asks no lease, gets no break, B at once
-    if holder "$SRV_PORT" --leases=off; then
+    if pair wait "$SRV_PORT" "$SRV_PORT" --leases=off; then
         n0=$(grep -c 'oplock requested 0x00,' "$SRV_LOG")
-        t=$(writer "$SRV_PORT")
-        wait "$A_PID"
-        a=$(cat "$SRV_DIR/a.out")
         check_match "--leases=off: A holds held.txt without a lease" "$a" '^held held.txt leasing off$'
         check_match "--leases=off: no break reached A" "$a" '^released held.txt lease-breaks 0 lease-acks 0$'
         check "--leases=off: B proceeds at once ($t s < $fast s)" secs_lt "$t" "$fast"
@@ -133,10 +137,7 @@ if srv_start required 127.0.0.1 "" -c "$SRV_DIR/on.conf"; then
     # 3b. A's session encrypted (-e): the lease break comes in clear with
     # SessionId 0 (docs/server.md), the acknowledgement goes in a transform;
     # twin: the same, A frozen
-    if holder "$SRV_PORT" -e; then
-        t=$(writer "$SRV_PORT")
-        wait "$A_PID"
-        a=$(cat "$SRV_DIR/a.out")
+    if pair wait "$SRV_PORT" "$SRV_PORT" -e; then
         check_match "encrypted A: holds with a lease" "$a" '^held held.txt leasing on$'
         check_match "encrypted A: encryption on" "$a" '^encryption on$'
         check_match "encrypted A: one break, acknowledged" "$a" '^released held.txt lease-breaks 1 lease-acks 1$'
@@ -144,10 +145,7 @@ if srv_start required 127.0.0.1 "" -c "$SRV_DIR/on.conf"; then
     else
         not_ok "encrypted A: A holds held.txt"
     fi
-    if holder "$SRV_PORT" -e; then
-        kill -STOP "$A_PID"
-        t=$(writer "$SRV_PORT")
-        stop_a
+    if pair frozen "$SRV_PORT" "$SRV_PORT" -e; then
         check "encrypted A frozen: B waits the break timeout ($t s >= $slow s)" secs_lt "$slow" "$t"
     else
         not_ok "encrypted A frozen: A holds held.txt"
@@ -171,9 +169,7 @@ if srv_start required 127.0.0.1 "" -c "$SRV_DIR/on.conf"; then
 
     # 5. the man in the middle strips the signature of A's acknowledgement:
     # refused by our server, B waits the timeout
-    if relay_start "$RP_STRIP" strip-ack && holder "$RP_STRIP"; then
-        t=$(writer "$SRV_PORT")
-        stop_a
+    if relay_start "$RP_STRIP" strip-ack && pair kill "$RP_STRIP" "$SRV_PORT"; then
         r=$(cat "$SRV_DIR/relay-strip-ack.out")
         check_match "stripped ack: A signed its acknowledgement" "$r" '^ack signed=1 mid='
         check_match "stripped ack: the relay stripped it" "$r" '^tampered: stripped the signature of LEASE_BREAK_ACK'
@@ -187,14 +183,12 @@ if srv_start required 127.0.0.1 "" -c "$SRV_DIR/on.conf"; then
     relay_stop
 
     # twin: the relay passes the acknowledgement untouched: B at once
-    if relay_start "$RP_NONE" none && holder "$RP_NONE"; then
-        t=$(writer "$SRV_PORT")
-        wait "$A_PID"
+    if relay_start "$RP_NONE" none && pair wait "$RP_NONE" "$SRV_PORT"; then
         r=$(cat "$SRV_DIR/relay-none.out")
         check_match "relayed ack: A's signed acknowledgement went through" "$r" '^ack signed=1 mid='
         check_nomatch "relayed ack: the relay changed nothing" "$r" '^(tampered|held back)'
         check "relayed ack: B proceeds at once ($t s < $fast s)" secs_lt "$t" "$fast"
-        check_match "relayed ack: A acknowledged" "$(cat "$SRV_DIR/a.out")" '^released held.txt lease-breaks 1 lease-acks 1$'
+        check_match "relayed ack: A acknowledged" "$a" '^released held.txt lease-breaks 1 lease-acks 1$'
     else
         not_ok "relayed ack: relay and holder start"
     fi
@@ -256,10 +250,7 @@ if command -v smbd >/dev/null && [ "$(id -u)" = 0 ]; then
             CRED=$TEST_USER%$PASS
             echo data >"$T/smbd/share/held.txt"
             chmod 666 "$T/smbd/share/held.txt"
-            if holder "$p"; then
-                t=$(writer "$p")
-                wait "$A_PID"
-                a=$(cat "$SRV_DIR/a.out")
+            if pair wait "$p" "$p"; then
                 check_match "smbd: A holds held.txt with a lease" "$a" '^held held.txt leasing on$'
                 check "smbd: B's overwrite proceeds at A's acknowledgement ($t s < 5 s, smbd's timeout is 35 s)" \
                     secs_lt "$t" 5
@@ -269,20 +260,14 @@ if command -v smbd >/dev/null && [ "$(id -u)" = 0 ]; then
                 not_ok "smbd: A holds held.txt"
             fi
             # twin: A frozen; smbd waits 35 s for the acknowledgement, B gives up after 4 s
-            if holder "$p"; then
-                kill -STOP "$A_PID"
-                t=$(writer "$p" -t 4)
-                stop_a
+            if B_ARGS="-t 4" pair frozen "$p" "$p"; then
                 check "smbd, frozen A: B cannot finish within its 4 s timeout (got $t)" test "$t" = failed
                 check_match "smbd, frozen A: ... B timed out waiting" "$(cat "$SRV_DIR/b.out")" "timed out|TIMEOUT"
             else
                 not_ok "smbd, frozen A: A holds held.txt"
             fi
             # A encrypted (smbd: the break and the acknowledgement as smbd wants them)
-            if holder "$p" -e; then
-                t=$(writer "$p")
-                wait "$A_PID"
-                a=$(cat "$SRV_DIR/a.out")
+            if pair wait "$p" "$p" -e; then
                 check_match "smbd, encrypted A: encryption on" "$a" '^encryption on$'
                 check_match "smbd, encrypted A: one break, acknowledged" "$a" \
                     '^released held.txt lease-breaks 1 lease-acks 1$'
@@ -291,10 +276,7 @@ if command -v smbd >/dev/null && [ "$(id -u)" = 0 ]; then
                 not_ok "smbd, encrypted A: A holds held.txt"
             fi
             # twin: --leases=off: no lease, no break
-            if holder "$p" --leases=off; then
-                t=$(writer "$p")
-                wait "$A_PID"
-                a=$(cat "$SRV_DIR/a.out")
+            if pair wait "$p" "$p" --leases=off; then
                 check_match "smbd --leases=off: A holds without a lease" "$a" '^held held.txt leasing off$'
                 check_match "smbd --leases=off: no break reached A" "$a" \
                     '^released held.txt lease-breaks 0 lease-acks 0$'

@@ -18,13 +18,12 @@ acknowledgement seen from the client, "tampered: ..." when it changes one and
 "held back: ..." for each answer it keeps. Only 127.0.0.1 is used.
 """
 import os
-import socket
 import struct
 import sys
 import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from spnego_edit import recv_nbss  # noqa: E402
+from spnego_edit import relay_serve  # noqa: E402
 
 LPORT, SPORT, MODE = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 if MODE not in ('strip-ack', 'none'):
@@ -64,35 +63,4 @@ def tamper(frame, to_server):
     return frame
 
 
-def pump(src, dst, to_server):
-    try:
-        while True:
-            m = recv_nbss(src)
-            if m is None:
-                break
-            out = tamper(m[1], to_server)
-            if out is not None:
-                dst.sendall(struct.pack('>I', len(out)) + out)
-    except OSError:
-        pass
-    for s in (src, dst):
-        try:
-            s.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-
-
-def main():
-    ls = socket.socket()
-    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    ls.bind(('127.0.0.1', LPORT))
-    ls.listen(8)
-    print('ready', flush=True)
-    while True:
-        c, _ = ls.accept()
-        s = socket.create_connection(('127.0.0.1', SPORT))
-        threading.Thread(target=pump, args=(c, s, True), daemon=True).start()
-        threading.Thread(target=pump, args=(s, c, False), daemon=True).start()
-
-
-main()
+relay_serve(LPORT, SPORT, tamper)
