@@ -1356,12 +1356,19 @@ static bool lease_offered(const struct smb_cli *c)
            (c->info.server_capabilities & SMB2_GLOBAL_CAP_LEASING);
 }
 
+/* The slot holding key, or SMB_CLI_MAX_LEASES when none does. */
+static size_t lease_slot(const struct smb_cli *c, const uint8_t key[16])
+{
+    size_t i = 0;
+    while (i < SMB_CLI_MAX_LEASES && !(c->leases[i].used && memcmp(c->leases[i].key, key, 16) == 0))
+        i++;
+    return i;
+}
+
 static struct cli_lease *lease_find(struct smb_cli *c, const uint8_t key[16])
 {
-    for (size_t i = 0; i < SMB_CLI_MAX_LEASES; i++)
-        if (c->leases[i].used && memcmp(c->leases[i].key, key, 16) == 0)
-            return &c->leases[i];
-    return NULL;
+    size_t i = lease_slot(c, key);
+    return i < SMB_CLI_MAX_LEASES ? &c->leases[i] : NULL;
 }
 
 smb_status smb_cli_lease_request(struct smb_cli *c, uint32_t state, uint8_t key[16], smb_wr *ctx)
@@ -1425,8 +1432,8 @@ void smb_cli_lease_forget(struct smb_cli *c, const uint8_t key[16])
 
 uint32_t smb_cli_lease_state(const struct smb_cli *c, const uint8_t key[16])
 {
-    struct cli_lease *e = lease_find((struct smb_cli *)(uintptr_t)c, key);
-    return e ? e->state : 0;
+    size_t i = lease_slot(c, key);
+    return i < SMB_CLI_MAX_LEASES ? c->leases[i].state : 0;
 }
 
 /* Send the acknowledgements owed, as far as credits allow; none inside a
@@ -1452,7 +1459,8 @@ static SMB_WUR smb_status send_owed_acks(struct smb_cli *c)
         if ((st = smb_cli_req_finish(c, &rq, 0, NULL)) != SMB_OK)
             return fail(c, st, "cannot build a lease break acknowledgement");
         c->info.lease_acks++;
-        memmove(&c->owed[0], &c->owed[1], (--c->nowed) * sizeof c->owed[0]);
+        c->nowed--;
+        memmove(&c->owed[0], &c->owed[1], c->nowed * sizeof c->owed[0]);
     }
     return SMB_OK;
 }
