@@ -163,6 +163,11 @@ if srv_start required 127.0.0.1 "" -c "$SRV_DIR/on.conf"; then
     check_match "session at 2.0.2: leasing off" "$out" '^leasing off$'
     check_match "session at 2.0.2: server-leasing off" "$out" '^server-leasing off$'
     check_match "session keeps the channels line" "$out" '^channels 1$'
+    out=$(cl -c "hold held.txt soon")
+    check_match "hold with a bad SECONDS: a clear error" "$out" "hold: SECONDS must be 0 to 86400, got 'soon'"
+    out=$(cl -c "hold no-such-file.txt 1")
+    check_match "hold of a missing file: STATUS_OBJECT_NAME_NOT_FOUND" "$out" 'OBJECT_NAME_NOT_FOUND'
+    check_nomatch "... and nothing was held" "$out" '^held '
     cl --leases=maybe -c session >/dev/null
     rc=$?
     check "--leases=maybe is a usage error (exit $rc)" test "$rc" -eq 2
