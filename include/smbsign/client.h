@@ -82,12 +82,15 @@ struct smb_client_opts {
                                   the mechListMIC both ways (RFC 4178 5, MS-SPNG 3.1.5.1) */
     bool no_encrypt;           /* never offer encryption: a session or share that requires it
                                   is refused with STATUS_ACCESS_DENIED (--encrypt=off) */
+    bool no_leases;            /* never ask for a lease (--leases=off); by default
+                                  smb_client_open asks for one (RH to read, RWH to write)
+                                  when the server offers SMB2_GLOBAL_CAP_LEASING */
 };
 #define SMB_CLIENT_KRB_OFF 0
 #define SMB_CLIENT_KRB_DESIRED 1
 #define SMB_CLIENT_KRB_REQUIRED 2
 #define SMB_CLIENT_OPTS_INIT                                                                                  \
-    {NULL, 0, NULL, NULL, NULL, NULL, SMB_LEVEL_ENABLED, 0, 0, 0, 0, 0, false, 0, NULL, SMB_ENCRYPTION_NONE, 0, false, false}
+    {NULL, 0, NULL, NULL, NULL, NULL, SMB_LEVEL_ENABLED, 0, 0, 0, 0, 0, false, 0, NULL, SMB_ENCRYPTION_NONE, 0, false, false, false}
 
 struct smb_client_session {
     smb_dialect dialect;
@@ -108,9 +111,12 @@ struct smb_client_session {
     bool kerberos;                   /* the session was authenticated with Kerberos (else NTLM) */
     uint64_t requests_encrypted, responses_decrypted; /* frames */
     uint64_t responses_batch_verified; /* of responses_verified: MACs computed in a batch (READs, issue 16) */
-    bool server_leasing;             /* the server offers SMB2_GLOBAL_CAP_LEASING (2.1+); this client asks no lease */
+    bool server_leasing;             /* the server offers SMB2_GLOBAL_CAP_LEASING (2.1+) */
     uint32_t channels;               /* connections bound to the session (this client binds none: 1) */
     bool server_multichannel;        /* the server offered SMB2_GLOBAL_CAP_MULTI_CHANNEL */
+    bool leasing;                    /* a lease was requested and granted on this session */
+    uint64_t lease_breaks;           /* lease break notifications for leases held */
+    uint64_t lease_acks;             /* LEASE_BREAK_ACKs sent (signed/encrypted as any request) */
 };
 
 struct smb_client_stat {
@@ -142,6 +148,10 @@ SMB_API SMB_WUR smb_status smb_client_tree_connect(smb_client *c, const char *sh
 SMB_API SMB_WUR smb_status smb_client_tree_disconnect(smb_client *c);
 SMB_API SMB_WUR smb_status smb_client_session_info(const smb_client *c, struct smb_client_session *out);
 SMB_API SMB_WUR smb_status smb_client_echo(smb_client *c);
+/* Keep the connection served for ms milliseconds with no request of the
+ * caller's in flight: lease break notifications that arrive are checked and
+ * acknowledged (files stay open). Any wait of the other calls does the same. */
+SMB_API SMB_WUR smb_status smb_client_idle(smb_client *c, int ms);
 
 /* Whole-file transfers, pipelined over several READ/WRITEs in flight. */
 SMB_API SMB_WUR smb_status smb_client_get(smb_client *c, const char *remote, int fd, smb_client_progress_fn cb, void *arg);

@@ -84,6 +84,9 @@ static const char USAGE[] =
     "                           RFC 4178 5)\n"
     "      --cipher C           offer only this cipher: aes-128-gcm aes-128-ccm aes-256-gcm\n"
     "                           aes-256-ccm (3.0/3.0.2 have AES-128-CCM only)\n"
+    "      --leases on|off      ask for a lease on the files opened (RH to read, RWH to write)\n"
+    "                           when the server offers leasing (default on); breaks are\n"
+    "                           acknowledged. --no-leases is --leases=off\n"
     "  -c, --command 'CMDS'     run ';'-separated commands and exit\n"
     "  -t, --timeout SECONDS    per-wait timeout (default 30)\n"
     "  -v, --verbose            after each get/put print bytes, seconds and MiB/s on stderr\n"
@@ -99,6 +102,8 @@ static const char USAGE[] =
     "  put LOCAL [REMOTE]     upload\n"
     "  mkdir PATH | rmdir PATH | rm PATH | rename OLD NEW\n"
     "  stat PATH              key value lines\n"
+    "  hold PATH SECONDS      open PATH for reading and writing (an RWH lease when offered),\n"
+    "                         keep it open SECONDS while answering lease breaks, close it\n"
     "  session                dialect, signing, algorithm, SecurityMode, encryption, guest ...\n"
     "                         as key value lines\n"
     "  help | quit\n"
@@ -135,6 +140,7 @@ struct opts {
     uint16_t cipher;        /* --cipher: offer only this one */
     bool krb5_second;       /* --spnego-mechs ntlmssp,krb5 */
     bool no_encrypt;        /* --encrypt=off */
+    bool no_leases;         /* --leases=off / --no-leases */
     bool verbose;     /* -v: transfer summary after get/put */
     int kerberos;     /* -k: SMB_CLIENT_KRB_* */
     const char *address; /* -I ADDR */
@@ -371,10 +377,12 @@ static int do_session(smb_client *c, struct opts *o)
     printf("signing %s\n", s.signing ? "on" : "off");
     printf("signing-algorithm %s\n", smb_alg_name(s.signing ? s.alg : SMB_ALG_NONE));
     printf("encryption %s\n", s.encrypting ? "on" : "off");
-    /* leases: this client opens without one (so it never has a break to
-     * acknowledge); the server's offer is shown beside it */
-    printf("leasing off\n");
+    /* leasing on: a lease was asked for and granted on this session (so a
+     * file opened earlier in the same run); the server's offer beside it */
+    printf("leasing %s\n", s.leasing ? "on" : "off");
     printf("server-leasing %s\n", s.server_leasing ? "on" : "off");
+    printf("lease-breaks %" PRIu64 "\n", s.lease_breaks);
+    printf("lease-acks %" PRIu64 "\n", s.lease_acks);
     printf("encryption-cipher %s\n", s.encrypting && smb_cipher_name((smb_cipher)s.cipher)
                                           ? smb_cipher_name((smb_cipher)s.cipher)
                                           : "none");
@@ -423,6 +431,37 @@ static int do_session(smb_client *c, struct opts *o)
     printf("responses-decrypted %" PRIu64 "\n", s.responses_decrypted);
     printf("channels %u\n", s.channels);
     printf("server-multichannel %s\n", s.server_multichannel ? "yes" : "no");
+    return 0;
+}
+
+/* hold PATH SECONDS: a file kept open (a lease holder for the two-client
+ * tests, tests/interop/client_leases.sh); "held" is printed once it is open */
+static int do_hold(smb_client *c, const char *path, const char *secs)
+{
+    char *end;
+    double t = strtod(secs, &end);
+    if (end == secs || *end || !(t >= 0 && t <= 86400)) {
+        fprintf(stderr, "smbsign client: hold: SECONDS must be 0 to 86400, got '%s'\n", secs);
+        return CLI_EXIT_NEGATIVE;
+    }
+    smb_client_file *f;
+    char what[512];
+    snprintf(what, sizeof what, "hold %s", path);
+    smb_status st = smb_client_open(c, path, SMB_CLIENT_O_READ | SMB_CLIENT_O_WRITE, &f, NULL);
+    if (st != SMB_OK)
+        return report(c, what, st);
+    struct smb_client_session s;
+    if (smb_client_session_info(c, &s) == SMB_OK)
+        printf("held %s leasing %s\n", path, s.leasing ? "on" : "off");
+    fflush(stdout);
+    st = smb_client_idle(c, (int)(t * 1000));
+    smb_status cs = smb_client_close(c, f);
+    if (st == SMB_OK)
+        st = cs;
+    if (st != SMB_OK)
+        return report(c, what, st);
+    if (smb_client_session_info(c, &s) == SMB_OK)
+        printf("released %s lease-breaks %" PRIu64 " lease-acks %" PRIu64 "\n", path, s.lease_breaks, s.lease_acks);
     return 0;
 }
 
@@ -575,11 +614,15 @@ static int run_cmd(smb_client *c, struct opts *o, char *line)
         return 3;
     if (!strcmp(cmd, "help") || !strcmp(cmd, "?")) {
         printf("ls [PATH] | get REMOTE [LOCAL] | put LOCAL [REMOTE] | mkdir PATH | rmdir PATH | rm PATH |\n"
-               "rename OLD NEW | stat PATH | session | quit\n");
+               "rename OLD NEW | stat PATH | hold PATH SECONDS | session | quit\n");
         return 0;
     }
     if (!strcmp(cmd, "session"))
         return do_session(c, o);
+    if (!strcmp(cmd, "hold")) {
+        NEED(2);
+        return do_hold(c, av[1], av[2]);
+    }
     if (!strcmp(cmd, "ls") || !strcmp(cmd, "dir")) {
         const char *path = n > 1 ? av[1] : "";
         st = smb_client_list(c, path, ls_cb, NULL);
@@ -684,6 +727,8 @@ int cmd_client(int argc, char **argv)
                                        {"ip-address", required_argument, NULL, 'I'},
                                        {"encrypt", optional_argument, NULL, 'e'},
                                        {"cipher", required_argument, NULL, 8},
+                                       {"leases", required_argument, NULL, 10},
+                                       {"no-leases", no_argument, NULL, 11},
                                        {"help", no_argument, NULL, 'h'},
                                        {NULL, 0, NULL, 0}};
     struct opts o;
@@ -812,6 +857,19 @@ int cmd_client(int argc, char **argv)
             break;
         case 'I':
             o.address = optarg;
+            break;
+        case 10:
+            if (!strcmp(optarg, "off") || !strcmp(optarg, "no"))
+                o.no_leases = true;
+            else if (!strcmp(optarg, "on") || !strcmp(optarg, "yes"))
+                o.no_leases = false;
+            else {
+                rc = cli_usage_error(VERB, "--leases wants on or off, got '%s'", optarg);
+                goto out;
+            }
+            break;
+        case 11:
+            o.no_leases = true;
             break;
         case 't':
             o.timeout = atoi(optarg);
@@ -948,6 +1006,7 @@ int cmd_client(int argc, char **argv)
     co.encrypt = o.encrypt;
     co.no_encrypt = o.no_encrypt;
     co.cipher = o.cipher;
+    co.no_leases = o.no_leases;
     co.min_dialect = o.min_d;
     co.max_dialect = o.max_d;
     co.timeout_ms = o.timeout * 1000;

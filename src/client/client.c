@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/utf16.h"
@@ -28,6 +29,7 @@
 #include "wire/smb2/flush.h"
 #include "wire/smb2/ioctl.h"
 #include "wire/smb2/logoff.h"
+#include "wire/smb2/oplock_break.h"
 #include "wire/smb2/negotiate.h"
 #include "wire/smb2/query_directory.h"
 #include "wire/smb2/query_info.h"
@@ -58,6 +60,8 @@ struct smb_client {
 
 struct smb_client_file {
     struct smb2_fileid id;
+    uint8_t lease_key[16]; /* the lease asked for at open (random per open) */
+    uint32_t lease_state;  /* granted: SMB2_LEASE_*_CACHING, 0 none */
 };
 
 static const struct smb2_fileid RELATED_FID = {UINT64_MAX, UINT64_MAX};
@@ -252,6 +256,7 @@ smb_status smb_client_connect(smb_client **out, const struct smb_client_opts *o)
     cfg.no_encrypt = o->no_encrypt;
     cfg.encrypt = o->encrypt;
     cfg.cipher = o->cipher;
+    cfg.no_leases = o->no_leases;
     if ((st = smb_cli_new(&c->core, &cfg)) != SMB_OK) {
         set_err(c, "%s", st == SMB_E_BAD_ARGUMENT ? "bad dialect range or credentials" : "out of memory");
         c->dead = st;
@@ -332,7 +337,43 @@ smb_status smb_client_session_info(const smb_client *c, struct smb_client_sessio
     s->responses_decrypted = i.responses_decrypted;
     s->channels = 1; /* one connection per session: binding a second channel is not built */
     s->server_multichannel = (i.server_capabilities & SMB2_GLOBAL_CAP_MULTI_CHANNEL) != 0;
+    s->leasing = i.leasing;
+    s->lease_breaks = i.lease_breaks;
+    s->lease_acks = i.lease_acks;
     return c->dead;
+}
+
+/* Serve the connection while the caller holds files open: break
+ * notifications are checked and acknowledged (smb_cli_poll), their answers
+ * read, for ms milliseconds. A response nobody waits for is a protocol
+ * error. */
+smb_status smb_client_idle(smb_client *c, int ms)
+{
+    if (c->dead)
+        return c->dead;
+    struct timespec t0, now;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (;;) {
+        size_t nev;
+        smb_status st;
+        while ((st = smb_cli_poll(c->core, &nev)) == SMB_OK)
+            if (nev)
+                return io_fail(c, SMB_E_INVALID_NETWORK_RESPONSE, "response while idle");
+        if (st != SMB_E_PENDING)
+            return core_failed(c);
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        long left = ms - ((now.tv_sec - t0.tv_sec) * 1000L + (now.tv_nsec - t0.tv_nsec) / 1000000L);
+        if (left <= 0)
+            return SMB_OK;
+        struct pollfd pfd = {c->fd, POLLIN, 0};
+        if (smb_cli_out_len(c->core))
+            pfd.events |= POLLOUT;
+        int n = poll(&pfd, 1, (int)left);
+        if (n < 0 && errno != EINTR)
+            return io_fail(c, SMB_E_IO, "poll failed");
+        if (n > 0 && (st = io_step(c)) != SMB_OK) /* ready: io_step does not block */
+            return st;
+    }
 }
 
 /* ---------------- simple request/response ---------------- */
@@ -575,12 +616,23 @@ smb_status smb_client_echo(smb_client *c)
 
 /* ---------------- open / close ---------------- */
 
+/* Room for the RqLs v2 context after the name (8-byte aligned): header 24 + 52 */
+#define LEASE_CTX_ROOM (8 + 24 + SMB2_LEASE_CTX_V2_LEN)
+
+/* lease_state non-zero: ask for that lease when the server offers leasing
+ * (smb_cli_lease_request; *key receives the lease key), else no context. */
 static SMB_WUR smb_status add_create(smb_client *c, const uint8_t *name, size_t nl, uint32_t access, uint32_t disp,
-                             uint32_t options, uint32_t attrs, uint64_t tag)
+                             uint32_t options, uint32_t attrs, uint64_t tag, uint32_t lease_state, uint8_t key[16])
 {
     struct smb_cli_req rq;
     smb_status st;
-    if ((st = start(c, &rq, SMB2_CREATE, 56 + nl + 8, 0)) != SMB_OK)
+    uint8_t ctx[LEASE_CTX_ROOM];
+    smb_wr cw;
+    wr_init(&cw, ctx, sizeof ctx);
+    if (lease_state && (st = smb_cli_lease_request(c->core, lease_state, key, &cw)) != SMB_OK &&
+        st != SMB_E_NOT_SUPPORTED)
+        return st;
+    if ((st = start(c, &rq, SMB2_CREATE, 56 + nl + 8 + wr_len(&cw), 0)) != SMB_OK)
         return st;
     struct smb2_create_req q;
     memset(&q, 0, sizeof q);
@@ -591,6 +643,9 @@ static SMB_WUR smb_status add_create(smb_client *c, const uint8_t *name, size_t 
     q.create_disposition = disp;
     q.create_options = options;
     q.name = (struct smb2_buf){name, nl};
+    q.contexts = (struct smb2_buf){ctx, wr_len(&cw)};
+    if (q.contexts.len)
+        q.oplock_level = SMB2_OPLOCK_LEVEL_LEASE; /* MS-SMB2 3.2.4.3.8 */
     smb2_create_req_encode(&rq.w, &q);
     return smb_cli_req_finish(c->core, &rq, tag, NULL);
 }
@@ -605,6 +660,26 @@ static SMB_WUR smb_status add_close(smb_client *c, const struct smb2_fileid *fid
     struct smb2_close_req q = {0, *fid};
     smb2_close_req_encode(&rq.w, &q);
     return smb_cli_req_finish(c->core, &rq, tag, NULL);
+}
+
+static SMB_WUR smb_status close_fid(smb_client *c, struct smb2_fileid *fid)
+{
+    struct one o = {0};
+    smb_status st;
+    if ((st = add_close(c, fid, false, 0)) == SMB_OK && (st = run(c, keep_ev, &o)) == SMB_OK)
+        st = o.statuses[0];
+    one_free(&o);
+    return st;
+}
+
+/* CLOSE a file opened by smb_client_open; its lease goes with it (a break
+ * that crosses the CLOSE is still acknowledged until the response). */
+static SMB_WUR smb_status close_file(smb_client *c, smb_client_file *f)
+{
+    smb_status st = close_fid(c, &f->id);
+    if (f->lease_state)
+        smb_cli_lease_forget(c->core, f->lease_key);
+    return st;
 }
 
 smb_status smb_client_open(smb_client *c, const char *path, int flags, smb_client_file **f, uint64_t *size)
@@ -628,8 +703,13 @@ smb_status smb_client_open(smb_client *c, const char *path, int flags, smb_clien
         disp = SMB2_FILE_OPEN_IF;
     else if (flags & SMB_CLIENT_O_TRUNC)
         disp = SMB2_FILE_OVERWRITE;
-    if ((st = add_create(c, name, nl, access, disp, SMB2_FILE_NON_DIRECTORY_FILE, SMB2_FILE_ATTRIBUTE_NORMAL, 0)) !=
-        SMB_OK)
+    /* a lease as fits the use (MS-SMB2 3.2.4.3.8): readers RH, writers RWH */
+    uint8_t key[16];
+    uint32_t want = SMB2_LEASE_READ_CACHING | SMB2_LEASE_HANDLE_CACHING;
+    if (flags & SMB_CLIENT_O_WRITE)
+        want |= SMB2_LEASE_WRITE_CACHING;
+    if ((st = add_create(c, name, nl, access, disp, SMB2_FILE_NON_DIRECTORY_FILE, SMB2_FILE_ATTRIBUTE_NORMAL, 0,
+                         want, key)) != SMB_OK)
         return st;
     if ((st = run(c, keep_ev, &o)) != SMB_OK)
         goto out;
@@ -641,12 +721,24 @@ smb_status smb_client_open(smb_client *c, const char *path, int flags, smb_clien
     smb_rd rd = body_rd(&o, 0);
     if ((st = smb2_create_resp_decode(&rd, &r)) != SMB_OK)
         goto out;
-    *f = malloc(sizeof **f);
+    *f = calloc(1, sizeof **f);
     if (!*f) {
         st = SMB_E_NOMEM;
         goto out;
     }
     (*f)->id = r.file_id;
+    memcpy((*f)->lease_key, key, 16);
+    /* the lease, if one was granted, is recorded in the core: its breaks are
+     * acknowledged from then on (a bad lease context: the file is closed) */
+    if ((st = smb_cli_lease_granted(c->core, key, c->tree_id, r.oplock_level, r.contexts, &(*f)->lease_state)) !=
+        SMB_OK) {
+        set_err(c, "the server's lease for %s is malformed", path);
+        if (close_fid(c, &(*f)->id) != SMB_OK && c->dead)
+            st = c->dead; /* the connection is gone: that is the error to report */
+        free(*f);
+        *f = NULL;
+        goto out;
+    }
     if (size)
         *size = r.end_of_file;
 out:
@@ -656,14 +748,10 @@ out:
 
 smb_status smb_client_close(smb_client *c, smb_client_file *f)
 {
-    struct one o = {0};
-    smb_status st;
     if (!f)
         return SMB_OK;
-    if ((st = add_close(c, &f->id, false, 0)) == SMB_OK && (st = run(c, keep_ev, &o)) == SMB_OK)
-        st = o.statuses[0];
+    smb_status st = close_file(c, f);
     free(f);
-    one_free(&o);
     return st;
 }
 
@@ -944,15 +1032,6 @@ static SMB_WUR smb_status pipeline(struct xfer *x, bool write)
     return x->st;
 }
 
-static SMB_WUR smb_status close_fid(smb_client *c, struct smb2_fileid *fid)
-{
-    struct one o = {0};
-    smb_status st;
-    if ((st = add_close(c, fid, false, 0)) == SMB_OK && (st = run(c, keep_ev, &o)) == SMB_OK)
-        st = o.statuses[0];
-    one_free(&o);
-    return st;
-}
 
 smb_status smb_client_get(smb_client *c, const char *remote, int fd, smb_client_progress_fn cb, void *arg)
 {
@@ -974,7 +1053,7 @@ smb_status smb_client_get(smb_client *c, const char *remote, int fd, smb_client_
     st = pipeline(&x, false);
     if (st == SMB_OK && x.done != size && !x.eof)
         st = SMB_E_END_OF_FILE;
-    smb_status cs = c->dead ? c->dead : close_fid(c, &f->id);
+    smb_status cs = c->dead ? c->dead : close_file(c, f);
     free(f);
     if (st == SMB_OK && !x.stream && ftruncate(fd, (off_t)x.done) != 0 && errno != EINVAL)
         st = SMB_E_IO;
@@ -998,7 +1077,7 @@ smb_status smb_client_put(smb_client *c, int fd, const char *remote, smb_client_
     if (cb)
         cb(0, x.total, arg);
     st = pipeline(&x, true);
-    smb_status cs = c->dead ? c->dead : close_fid(c, &f->id);
+    smb_status cs = c->dead ? c->dead : close_file(c, f);
     free(f);
     return st != SMB_OK ? st : cs;
 }
@@ -1046,7 +1125,7 @@ static SMB_WUR smb_status create_compound(smb_client *c, const char *path, uint3
     }
     if ((st = smb_cli_chain_begin(c->core)) != SMB_OK)
         return st;
-    st = add_create(c, name, nl, access, disp, options, attrs, 0);
+    st = add_create(c, name, nl, access, disp, options, attrs, 0, 0, NULL);
     if (st == SMB_OK && mid) {
         struct smb_cli_req rq;
         if ((st = smb_cli_req_start(c->core, &rq, mid_cmd, c->tree_id, mid_body, mid_hint)) == SMB_OK) {
@@ -1219,7 +1298,7 @@ smb_status smb_client_list(smb_client *c, const char *dir, smb_client_list_fn cb
     if ((st = path_u16(c, dir, name, sizeof name, &nl)) != SMB_OK)
         return st;
     if ((st = add_create(c, name, nl, SMB2_FILE_LIST_DIRECTORY | SMB2_FILE_READ_ATTRIBUTES | SMB2_SYNCHRONIZE,
-                         SMB2_FILE_OPEN, SMB2_FILE_DIRECTORY_FILE, 0, 0)) != SMB_OK)
+                         SMB2_FILE_OPEN, SMB2_FILE_DIRECTORY_FILE, 0, 0, 0, NULL)) != SMB_OK)
         return st;
     if ((st = run(c, keep_ev, &o)) != SMB_OK)
         goto out;

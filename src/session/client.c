@@ -13,6 +13,9 @@
 #include "wire/smb2/negotiate.h"
 #include "wire/smb2/session_setup.h"
 #include "wire/smb2/ioctl.h"
+#include "wire/smb2/create.h"
+#include "wire/smb2/negotiate.h"
+#include "wire/smb2/oplock_break.h"
 
 #define IN_EXTRA (64u * 1024u) /* read size while no frame length is known */
 #define SS_MAX_TOKEN (SMB_AUTH_TOKEN_MAX + 256) /* cap on a security buffer we build */
@@ -24,6 +27,23 @@ struct pending {
     uint16_t command;
     bool used;
     bool encrypted; /* sent in a transform: the response must come back in one */
+    bool internal;  /* the core's own request (LEASE_BREAK_ACK): no event */
+};
+
+/* A lease this client holds (MS-SMB2 3.2.1.5 File.LeaseKey / LeaseState) */
+struct cli_lease {
+    bool used;
+    uint8_t key[16];
+    uint32_t tree_id;
+    uint32_t state;
+    uint16_t epoch;
+};
+
+/* A LEASE_BREAK_ACK waiting for credits or for a chain to close */
+struct owed_ack {
+    uint8_t key[16];
+    uint32_t tree_id;
+    uint32_t state;
 };
 
 struct smb_cli {
@@ -101,6 +121,11 @@ struct smb_cli {
     struct iovec vb_v[SMB_CLI_VBATCH_MAX];
     smb2_batch_msg vb_m[SMB_CLI_VBATCH_MAX];
     struct smb_cli_event ev[SMB_CLI_MAX_COMPOUND];
+
+    /* leases (smb_cli_lease_*) and the acknowledgements owed */
+    struct cli_lease leases[SMB_CLI_MAX_LEASES];
+    struct owed_ack owed[SMB_CLI_MAX_OWED_ACKS];
+    unsigned nowed;
 };
 
 static const uint16_t ALL_DIALECTS[5] = {0x0202, 0x0210, 0x0300, 0x0302, 0x0311};
@@ -322,6 +347,7 @@ static SMB_WUR smb_status pend_add(struct smb_cli *c, uint64_t mid, uint16_t cmd
             p->tag = tag;
             p->session_id = sid;
             p->encrypted = enc;
+            p->internal = false;
             c->npend++;
             return SMB_OK;
         }
@@ -473,6 +499,8 @@ smb_status smb_cli_req_finish(struct smb_cli *c, struct smb_cli_req *rq, uint64_
     smb2_hdr_encode(&hw, &h);
     if ((st = pend_add(c, h.message_id, rq->command, tag, h.session_id, c->chain ? c->chain_enc : rq->encrypt)) != SMB_OK)
         return smb_cli_req_abort(c, rq, st);
+    if (rq->internal)
+        pend_find(c, h.message_id)->internal = true;
     c->next_mid += rq->charge ? rq->charge : 1;
     c->credits -= rq->charge;
     c->out_len += len;
@@ -1256,7 +1284,8 @@ static SMB_WUR smb_status vbatch_take(struct smb_cli *c, const uint8_t *msg, siz
 #ifdef SMBSIGN_FUZZING
 /* Fuzzing hook (fuzz_smb_cli_read_batch): a READY signing session at 3.0
  * (AES-CMAC) with a fixed public test key and credits to spare, so that the
- * batch verification of READ responses is reached without a handshake. */
+ * batch verification of READ responses (and the lease break handling) is
+ * reached without a handshake. */
 smb_status smb_cli_fuzz_ready(struct smb_cli *c)
 {
     static const uint8_t key[16] = {0x66, 0x75, 0x7a, 0x7a, 0x2d, 0x6b, 0x65, 0x79,
@@ -1271,6 +1300,13 @@ smb_status smb_cli_fuzz_ready(struct smb_cli *c)
     c->info.signing = true;
     c->info.session_id = 1;
     c->credits = 64;
+    /* and an RWH lease (key 16 x 'L', tree 1), so that lease break
+     * notifications reach the acknowledgement path (fuzz seeds lease-*) */
+    c->info.server_capabilities |= SMB2_GLOBAL_CAP_LEASING;
+    c->leases[0].used = true;
+    memset(c->leases[0].key, 'L', 16);
+    c->leases[0].tree_id = 1;
+    c->leases[0].state = SMB2_LEASE_READ_CACHING | SMB2_LEASE_HANDLE_CACHING | SMB2_LEASE_WRITE_CACHING;
     return SMB_OK;
 }
 #endif
@@ -1309,6 +1345,197 @@ static SMB_WUR smb_status verify_elem(struct smb_cli *c, const uint8_t *msg, siz
         return fail(c, SMB_E_ACCESS_DENIED, "unsigned response on a signing session");
     if (vr == SMB_VERIFY_VALID)
         c->info.responses_verified++;
+    return SMB_OK;
+}
+
+/* ---------------- leases (MS-SMB2 3.2.4.3.8, 3.2.5.19) ---------------- */
+
+static bool lease_offered(const struct smb_cli *c)
+{
+    return !c->cfg.no_leases && c->state == SMB_CLI_READY && c->info.dialect >= SMB_DIALECT_210 &&
+           (c->info.server_capabilities & SMB2_GLOBAL_CAP_LEASING);
+}
+
+/* The slot holding key, or SMB_CLI_MAX_LEASES when none does. */
+static size_t lease_slot(const struct smb_cli *c, const uint8_t key[16])
+{
+    size_t i = 0;
+    while (i < SMB_CLI_MAX_LEASES && !(c->leases[i].used && memcmp(c->leases[i].key, key, 16) == 0))
+        i++;
+    return i;
+}
+
+static struct cli_lease *lease_find(struct smb_cli *c, const uint8_t key[16])
+{
+    size_t i = lease_slot(c, key);
+    return i < SMB_CLI_MAX_LEASES ? &c->leases[i] : NULL;
+}
+
+smb_status smb_cli_lease_request(struct smb_cli *c, uint32_t state, uint8_t key[16], smb_wr *ctx)
+{
+    if (!lease_offered(c))
+        return SMB_E_NOT_SUPPORTED;
+    if (state & ~(SMB2_LEASE_READ_CACHING | SMB2_LEASE_HANDLE_CACHING | SMB2_LEASE_WRITE_CACHING))
+        return SMB_E_BAD_ARGUMENT;
+    struct smb2_lease_ctx l;
+    memset(&l, 0, sizeof l);
+    /* 3.2.4.3.8: v2 when the dialect is 3.x, v1 at 2.1; a new key per file */
+    l.version = c->info.dialect >= SMB_DIALECT_300 ? 2 : 1;
+    if (smb_random(l.key, 16) != SMB_OK)
+        return SMB_E_CRYPTO;
+    l.state = state;
+    smb2_lease_ctx_encode(ctx, &l);
+    if (!wr_ok(ctx))
+        return ctx->err;
+    memcpy(key, l.key, 16);
+    return SMB_OK;
+}
+
+smb_status smb_cli_lease_granted(struct smb_cli *c, const uint8_t key[16], uint32_t tree_id, uint8_t oplock_level,
+                                 struct smb2_buf ctxs, uint32_t *state)
+{
+    *state = 0;
+    if (oplock_level != SMB2_OPLOCK_LEVEL_LEASE)
+        return SMB_OK; /* no lease granted (and no oplock was asked for) */
+    struct smb2_buf d;
+    struct smb2_lease_ctx l;
+    /* 3.2.5.7: OplockLevel LEASE names the lease in an RqLs response context */
+    if (smb2_create_ctx_find(ctxs, "RqLs", &d) != SMB_OK || smb2_lease_ctx_decode(d, &l) != SMB_OK)
+        return SMB_E_INVALID_NETWORK_RESPONSE;
+    if (memcmp(l.key, key, 16) != 0 ||
+        (l.state & ~(SMB2_LEASE_READ_CACHING | SMB2_LEASE_HANDLE_CACHING | SMB2_LEASE_WRITE_CACHING)))
+        return SMB_E_INVALID_NETWORK_RESPONSE;
+    if (!l.state)
+        return SMB_OK;
+    struct cli_lease *e = lease_find(c, key);
+    for (size_t i = 0; !e && i < SMB_CLI_MAX_LEASES; i++)
+        if (!c->leases[i].used)
+            e = &c->leases[i];
+    if (!e)
+        return SMB_E_INSUFFICIENT_RESOURCES;
+    e->used = true;
+    memcpy(e->key, key, 16);
+    e->tree_id = tree_id;
+    e->state = l.state;
+    e->epoch = l.epoch;
+    c->info.leasing = true;
+    *state = l.state;
+    return SMB_OK;
+}
+
+void smb_cli_lease_forget(struct smb_cli *c, const uint8_t key[16])
+{
+    struct cli_lease *e = lease_find(c, key);
+    if (e)
+        memset(e, 0, sizeof *e);
+}
+
+uint32_t smb_cli_lease_state(const struct smb_cli *c, const uint8_t key[16])
+{
+    size_t i = lease_slot(c, key);
+    return i < SMB_CLI_MAX_LEASES ? c->leases[i].state : 0;
+}
+
+/* Send the acknowledgements owed, as far as credits allow; none inside a
+ * compound chain or a deferred-signing batch (poll is not called there, but
+ * an adapter may). Each goes out as a request of the lease's tree: signed,
+ * or in a transform, exactly as smb_cli_req_finish decides for any. */
+static SMB_WUR smb_status send_owed_acks(struct smb_cli *c)
+{
+    while (c->nowed && c->state == SMB_CLI_READY && !c->chain && !c->defer) {
+        struct owed_ack *a = &c->owed[0];
+        struct smb_cli_req rq;
+        smb_status st = smb_cli_req_start(c, &rq, SMB2_OPLOCK_BREAK, a->tree_id, 36, 0);
+        if (st == SMB_E_INSUFFICIENT_RESOURCES)
+            return SMB_OK; /* later, when a response grants credits */
+        if (st != SMB_OK)
+            return fail(c, st, "cannot build a lease break acknowledgement");
+        rq.internal = true;
+        struct smb2_lease_ack ack;
+        memset(&ack, 0, sizeof ack);
+        memcpy(ack.lease_key, a->key, 16);
+        ack.lease_state = a->state;
+        smb2_lease_ack_encode(&rq.w, &ack);
+        if ((st = smb_cli_req_finish(c, &rq, 0, NULL)) != SMB_OK)
+            return fail(c, st, "cannot build a lease break acknowledgement");
+        c->info.lease_acks++;
+        c->nowed--;
+        memmove(&c->owed[0], &c->owed[1], c->nowed * sizeof c->owed[0]);
+    }
+    return SMB_OK;
+}
+
+/* The checks of a break notification (MessageId 0xFFFFFFFFFFFFFFFF). It is
+ * never required to be signed (MS-SMB2 3.2.5.1.3; servers sign none:
+ * 3.3.4.1.1, docs/server.md), so an unsigned one is taken; one that claims a
+ * signature must carry a valid one made with this session's key (SessionId
+ * ours), or the core fails as for any bad signature. It may name no session
+ * (a lease break: SessionId 0) or this one, never another. An oplock break of
+ * an encrypting session comes in a transform (3.3.4.1.4); a lease break
+ * (SessionId 0) may come in clear. */
+static SMB_WUR smb_status verify_break(struct smb_cli *c, const uint8_t *msg, size_t len, const struct smb2_hdr *h,
+                                       bool encrypted)
+{
+    if (h->session_id != 0 && h->session_id != c->info.session_id)
+        return fail(c, SMB_E_ACCESS_DENIED, "break notification names another session");
+    if (encrypted)
+        return SMB_OK; /* the transform authenticated it, and it names this session or none */
+    if (h->session_id != 0 && c->info.encrypting)
+        return fail(c, SMB_E_ACCESS_DENIED, "unencrypted break notification on an encrypted session");
+    if (!(h->flags & SMB2_FLAGS_SIGNED))
+        return SMB_OK;
+    if (h->session_id == 0 || !c->sign)
+        return fail(c, SMB_E_INVALID_SIGNATURE, "signed break notification without a session key");
+    uint8_t sig[16];
+    struct iovec v = {(void *)(uintptr_t)msg, len};
+    smb_status st = smb2_sign_compute(c->sign, &v, 1, sig);
+    if (st != SMB_OK)
+        return fail(c, st, "malformed break notification");
+    if (!smb_memeq_ct(sig, h->signature, 16))
+        return fail(c, SMB_E_INVALID_SIGNATURE, "break notification signature does not verify");
+    c->info.responses_verified++;
+    return SMB_OK;
+}
+
+/* A break notification (MS-SMB2 2.2.23.1, 2.2.23.2; 3.2.5.19). */
+static SMB_WUR smb_status on_break(struct smb_cli *c, const uint8_t *msg, size_t len, const struct smb2_hdr *h,
+                                   bool encrypted)
+{
+    smb_status st;
+    if ((st = verify_break(c, msg, len, h, encrypted)) != SMB_OK)
+        return st;
+    smb_rd r;
+    rd_init(&r, msg, len);
+    rd_seek(&r, SMB2_HDR_LEN);
+    if (len >= SMB2_HDR_LEN + 2 && le16(msg + SMB2_HDR_LEN) == 24) {
+        /* an oplock break: this client asks for no oplocks, nothing to give up */
+        struct smb2_oplock_break ob;
+        if (smb2_oplock_break_decode(&r, &ob) != SMB_OK)
+            return fail(c, SMB_E_INVALID_NETWORK_RESPONSE, "malformed oplock break notification");
+        return SMB_OK;
+    }
+    struct smb2_lease_break b;
+    if (smb2_lease_break_decode(&r, &b) != SMB_OK)
+        return fail(c, SMB_E_INVALID_NETWORK_RESPONSE, "malformed lease break notification");
+    if (c->info.dialect < SMB_DIALECT_210)
+        return fail(c, SMB_E_INVALID_NETWORK_RESPONSE, "lease break notification at SMB 2.0.2");
+    /* 3.2.5.19.2: no file with this key, no further processing */
+    struct cli_lease *l = lease_find(c, b.lease_key);
+    if (!l)
+        return SMB_OK;
+    c->info.lease_breaks++;
+    /* nothing is cached here: nothing to flush or purge before the ack; the
+     * state only goes down */
+    l->state &= b.new_state;
+    l->epoch = b.new_epoch;
+    if (!(b.flags & SMB2_NOTIFY_BREAK_LEASE_FLAG_ACK_REQUIRED))
+        return SMB_OK;
+    if (c->nowed == SMB_CLI_MAX_OWED_ACKS)
+        return fail(c, SMB_E_INSUFFICIENT_RESOURCES, "too many lease breaks waiting for credits");
+    struct owed_ack *a = &c->owed[c->nowed++];
+    memcpy(a->key, l->key, 16);
+    a->tree_id = l->tree_id;
+    a->state = l->state;
     return SMB_OK;
 }
 
@@ -1375,8 +1602,9 @@ smb_status smb_cli_poll(struct smb_cli *c, size_t *nev)
         if (!smb2_hdr_is_response(&h))
             return fail(c, SMB_E_INVALID_NETWORK_RESPONSE, "request received from the server");
         if (h.message_id == SMB2_OPLOCK_BREAK_MESSAGE_ID && h.command == SMB2_OPLOCK_BREAK) {
-            /* unsolicited break: this client never asks for oplocks; verify and drop */
-            if ((st = verify_elem(c, msg, elen, &h, NULL, encrypted)) != SMB_OK)
+            /* unsolicited break notification: checked, then acknowledged
+             * (the ack is queued below, after the whole frame) */
+            if ((st = on_break(c, msg, elen, &h, encrypted)) != SMB_OK)
                 return st;
             off = next;
             continue;
@@ -1409,7 +1637,14 @@ smb_status smb_cli_poll(struct smb_cli *c, size_t *nev)
         e->hdr = h;
         e->msg = msg;
         e->len = elen;
+        bool internal = p->internal;
         pend_del(c, p);
+        if (internal) { /* the response to our LEASE_BREAK_ACK: no event */
+            if (h.status != 0)
+                c->info.lease_ack_errors++; /* the break ended otherwise (timeout, close) */
+            off = next;
+            continue;
+        }
         if (h.command == SMB2_NEGOTIATE) {
             if (c->state != SMB_CLI_NEGOTIATE)
                 return fail(c, SMB_E_INVALID_NETWORK_RESPONSE, "unexpected NEGOTIATE response");
@@ -1426,7 +1661,7 @@ smb_status smb_cli_poll(struct smb_cli *c, size_t *nev)
         off = next;
     } while (off);
     *nev = n;
-    return SMB_OK;
+    return send_owed_acks(c);
 }
 
 const struct smb_cli_event *smb_cli_ev(const struct smb_cli *c, size_t i)

@@ -49,6 +49,7 @@
 #include "smbsign/sign.h"
 #include "smbsign/status.h"
 #include "smbsign/types.h"
+#include "wire/smb2/common.h"
 #include "wire/smb2/header.h"
 
 #define SMB_CLI_MAX_PENDING 2048     /* requests in flight */
@@ -91,6 +92,7 @@ struct smb_cli_config {
     bool krb5_second;            /* Kerberos: offer NTLMSSP first (with its optimistic token)
                                     and Kerberos second; a server that picks Kerberos then
                                     needs the SPNEGO mechListMIC both ways (RFC 4178 5) */
+    bool no_leases;              /* --leases=off: smb_cli_lease_request never asks for a lease */
 };
 
 struct smb_cli_event {
@@ -128,6 +130,10 @@ struct smb_cli_info {
     uint64_t requests_encrypted;  /* frames (message or chain) this core encrypted */
     uint64_t responses_decrypted; /* frames that decrypted and verified */
     uint64_t responses_batch_verified; /* of responses_verified: the MAC came from a batch */
+    bool leasing;                 /* a lease was requested and granted on this session */
+    uint64_t lease_breaks;        /* lease break notifications accepted */
+    uint64_t lease_acks;          /* LEASE_BREAK_ACKs sent */
+    uint64_t lease_ack_errors;    /* ... answered with an error (the break already resolved) */
 };
 
 struct smb_cli;
@@ -184,6 +190,7 @@ struct smb_cli_req {
     bool force_sign; /* sign even when the session does not (VALIDATE_NEGOTIATE_INFO) */
     bool related;    /* compound: related to the previous element */
     bool encrypt;    /* set by start: the frame goes out in a transform */
+    bool internal;   /* the core's own request (LEASE_BREAK_ACK): its response is no event */
 };
 SMB_WUR smb_status smb_cli_req_start(struct smb_cli *c, struct smb_cli_req *rq, uint16_t command, uint32_t tree_id,
                              size_t max_body, uint32_t resp_hint);
@@ -225,6 +232,29 @@ SMB_WUR smb_status smb_cli_tree_encrypt(struct smb_cli *c, uint32_t tree_id, boo
 /* True when requests on tree_id go in a transform because of its share. */
 bool smb_cli_tree_encrypts(const struct smb_cli *c, uint32_t tree_id);
 #define SMB_CLI_MAX_ENC_TREES 8
+/* Leases (MS-SMB2 3.2.4.3.8, 3.2.5.19.2). The adapter asks for a lease in
+ * CREATE with smb_cli_lease_request (an RqLs context: v2 at 3.x, v1 at 2.1,
+ * a fresh random key in key[16]); SMB_E_NOT_SUPPORTED when the server does
+ * not offer SMB2_GLOBAL_CAP_LEASING, the dialect is 2.0.2 or no_leases is
+ * set (then send no context). With the CREATE response (verified like any)
+ * smb_cli_lease_granted records a granted lease under its key and tree
+ * (*state 0: none granted); smb_cli_lease_forget drops it at CLOSE.
+ * Lease break notifications (MessageId 0xFFFFFFFFFFFFFFFF) are handled inside
+ * smb_cli_poll, whatever the adapter waits for: checked as docs/client.md
+ * says (never required to be signed, MS-SMB2 3.2.5.1.3; a signed one must
+ * verify with the session's key, or the core fails), the lease's state is
+ * lowered and, when the server asks (ACK_REQUIRED), a LEASE_BREAK_ACK at the
+ * new state is queued (signed or encrypted like any request of the lease's
+ * tree). Its response produces no event. This client caches nothing, so
+ * nothing is flushed first. A break for an unknown key is ignored. */
+#define SMB_CLI_MAX_LEASES 64
+#define SMB_CLI_MAX_OWED_ACKS 16
+SMB_WUR smb_status smb_cli_lease_request(struct smb_cli *c, uint32_t state, uint8_t key[16], smb_wr *ctx);
+SMB_WUR smb_status smb_cli_lease_granted(struct smb_cli *c, const uint8_t key[16], uint32_t tree_id,
+                                         uint8_t oplock_level, struct smb2_buf ctxs, uint32_t *state);
+void smb_cli_lease_forget(struct smb_cli *c, const uint8_t key[16]);
+/* The state the core holds for key (0 if none). */
+uint32_t smb_cli_lease_state(const struct smb_cli *c, const uint8_t key[16]);
 /* Mark the connection failed (adapter-detected protocol violation). */
 void smb_cli_fail(struct smb_cli *c, smb_status st, const char *why);
 

@@ -25,13 +25,12 @@ Frames are NetBIOS-delimited and modified in place; only 127.0.0.1 is used.
 Prints "tampered: ..." lines on stdout when it changes something.
 """
 import os
-import socket
 import struct
 import sys
 import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from spnego_edit import edit_session_setup, recv_nbss, smb2_status  # noqa: E402
+from spnego_edit import edit_session_setup, relay_serve, smb2_status  # noqa: E402
 
 LPORT, SPORT, MODE = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 state = {'done': False}
@@ -92,34 +91,4 @@ def tamper(frame, to_server):
     return bytes(f)
 
 
-def pump(src, dst, to_server):
-    try:
-        while True:
-            m = recv_nbss(src)
-            if m is None:
-                break
-            out = tamper(m[1], to_server)
-            dst.sendall(struct.pack('>I', len(out)) + out)
-    except OSError:
-        pass
-    for s in (src, dst):
-        try:
-            s.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-
-
-def main():
-    ls = socket.socket()
-    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    ls.bind(('127.0.0.1', LPORT))
-    ls.listen(8)
-    print('ready', flush=True)
-    while True:
-        c, _ = ls.accept()
-        s = socket.create_connection(('127.0.0.1', SPORT))
-        threading.Thread(target=pump, args=(c, s, True), daemon=True).start()
-        threading.Thread(target=pump, args=(s, c, False), daemon=True).start()
-
-
-main()
+relay_serve(LPORT, SPORT, tamper)

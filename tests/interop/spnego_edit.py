@@ -16,8 +16,14 @@ Only 64-byte SMB2 headers of single (non-compound) messages are handled.
 recv_exact(s, n): n bytes from socket s, None at end of stream (the relays').
 recv_nbss(s): (4-byte NetBIOS session header, body) of the next message on s,
     None at end of stream (every relay's frame reader).
+relay_serve(lport, sport, tamper): accept on 127.0.0.1:lport, print "ready",
+    and relay each connection to 127.0.0.1:sport frame by frame through
+    tamper(body, to_server), which returns the body to forward or None to
+    keep it (lease_relay.py, server_relay.py).
 """
+import socket
 import struct
+import threading
 
 
 def recv_exact(s, n):
@@ -37,6 +43,37 @@ def recv_nbss(s):
     n = int.from_bytes(hdr[1:4], "big")
     body = recv_exact(s, n) if n else b""
     return None if body is None else (hdr, body)
+
+def _pump(src, dst, to_server, tamper):
+    try:
+        while True:
+            m = recv_nbss(src)
+            if m is None:
+                break
+            out = tamper(m[1], to_server)
+            if out is not None:
+                dst.sendall(struct.pack(">I", len(out)) + out)
+    except OSError:
+        pass
+    for s in (src, dst):
+        try:
+            s.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+
+def relay_serve(lport, sport, tamper):
+    ls = socket.socket()
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind(("127.0.0.1", lport))
+    ls.listen(8)
+    print("ready", flush=True)
+    while True:
+        c, _ = ls.accept()
+        s = socket.create_connection(("127.0.0.1", sport))
+        threading.Thread(target=_pump, args=(c, s, True, tamper), daemon=True).start()
+        threading.Thread(target=_pump, args=(s, c, False, tamper), daemon=True).start()
+
 
 NTLMSSP_AUTH = b"NTLMSSP\x00\x03\x00\x00\x00"
 

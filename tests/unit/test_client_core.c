@@ -26,7 +26,9 @@
 #include "session/client.h"
 #include "smbsign/crypt.h"
 #include "smbsign/sign.h"
+#include "wire/smb2/create.h"
 #include "wire/smb2/echo.h"
+#include "wire/smb2/oplock_break.h"
 #include "wire/smb2/header.h"
 #include "wire/smb2/negotiate.h"
 #include "wire/smb2/read.h"
@@ -58,6 +60,8 @@ struct fake {
     uint64_t sid;
     uint16_t grant;          /* CreditResponse of the final SESSION_SETUP / ECHO response (0: 64) */
     uint32_t credits_before; /* the core's credits just before the final SESSION_SETUP response */
+    uint32_t caps;           /* more server capabilities (SMB2_GLOBAL_CAP_LEASING) */
+    bool no_leases;          /* smb_cli_config.no_leases */
 };
 
 /* Set CreditResponse (MS-SMB2 2.2.1.2, offset 14) of a built response, before signing. */
@@ -126,6 +130,7 @@ static void setup_core(struct fake *f, smb_sign_level level)
     cfg.user = "alice";
     cfg.domain = "";
     cfg.password = "secret";
+    cfg.no_leases = f->no_leases;
     assert_int_equal(smb_cli_new(&f->c, &cfg), SMB_OK);
     assert_int_equal(smb_cli_start(f->c), SMB_OK);
 }
@@ -151,7 +156,7 @@ static SMB_WUR smb_status handshake(struct fake *f, enum tamper t)
     memset(&nr, 0, sizeof nr);
     nr.security_mode = f->secmode;
     nr.dialect = f->dialect;
-    nr.capabilities = SMB2_GLOBAL_CAP_LARGE_MTU;
+    nr.capabilities = SMB2_GLOBAL_CAP_LARGE_MTU | f->caps;
     nr.max_read_size = nr.max_write_size = nr.max_transact_size = 8u << 20;
     if (f->dialect == 0x0311) {
         nr.ctx.has_preauth = true;
@@ -821,6 +826,308 @@ static void core_tree_encrypt(void **s)
     done(&f);
 }
 
+/* ---------------- leases (MS-SMB2 3.2.4.3.8, 3.2.5.19.2) ---------------- */
+
+#define RWH (SMB2_LEASE_READ_CACHING | SMB2_LEASE_HANDLE_CACHING | SMB2_LEASE_WRITE_CACHING)
+#define RH (SMB2_LEASE_READ_CACHING | SMB2_LEASE_HANDLE_CACHING)
+
+/* A READY signing session at dialect d; caps added to the server's. */
+static void lease_session(struct fake *f, uint16_t d, uint32_t caps, bool no_leases)
+{
+    memset(f, 0, sizeof *f);
+    FAKE_INIT(*f, d, SMB2_NEGOTIATE_SIGNING_ENABLED | SMB2_NEGOTIATE_SIGNING_REQUIRED);
+    f->caps = caps;
+    f->no_leases = no_leases;
+    setup_core(f, SMB_LEVEL_REQUIRED);
+    assert_int_equal(handshake(f, T_NONE), SMB_OK);
+    assert_int_equal(smb_cli_state(f->c), SMB_CLI_READY);
+}
+
+/* The RqLs context the core builds: v2 (52 bytes) at 3.x, v1 (32) at 2.1, the
+ * state asked, a fresh key each time; none when the server offers no leasing,
+ * at 2.0.2, or with no_leases. */
+static void core_lease_request(void **s)
+{
+    (void)s;
+    struct fake f;
+    uint8_t buf[128], key[16], key2[16];
+    smb_wr w;
+    struct smb2_buf d;
+    struct smb2_lease_ctx l;
+    static const struct {
+        uint16_t dialect;
+        uint32_t caps;
+        bool off;
+        int version; /* 0: SMB_E_NOT_SUPPORTED */
+    } cases[] = {{0x0311, SMB2_GLOBAL_CAP_LEASING, false, 2}, {0x0300, SMB2_GLOBAL_CAP_LEASING, false, 2},
+                 {0x0210, SMB2_GLOBAL_CAP_LEASING, false, 1}, {0x0311, 0, false, 0},
+                 {0x0311, SMB2_GLOBAL_CAP_LEASING, true, 0},  {0x0202, SMB2_GLOBAL_CAP_LEASING, false, 0}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        lease_session(&f, cases[i].dialect, cases[i].caps, cases[i].off);
+        wr_init(&w, buf, sizeof buf);
+        smb_status st = smb_cli_lease_request(f.c, RWH, key, &w);
+        if (!cases[i].version) {
+            assert_int_equal(st, SMB_E_NOT_SUPPORTED);
+            assert_int_equal(wr_len(&w), 0);
+            done(&f);
+            continue;
+        }
+        assert_int_equal(st, SMB_OK);
+        assert_int_equal(smb2_create_ctx_find((struct smb2_buf){buf, wr_len(&w)}, "RqLs", &d), SMB_OK);
+        assert_int_equal(d.len, cases[i].version == 2 ? 52 : 32);
+        assert_int_equal(smb2_lease_ctx_decode(d, &l), SMB_OK);
+        assert_int_equal(l.version, cases[i].version);
+        assert_int_equal(l.state, RWH);
+        assert_memory_equal(l.key, key, 16);
+        /* another context name is not found in the same chain */
+        assert_int_equal(smb2_create_ctx_find((struct smb2_buf){buf, wr_len(&w)}, "MxAc", &d), SMB_E_NOT_FOUND);
+        wr_init(&w, buf, sizeof buf);
+        assert_int_equal(smb_cli_lease_request(f.c, RH, key2, &w), SMB_OK);
+        assert_memory_not_equal(key, key2, 16);
+        wr_init(&w, buf, sizeof buf);
+        assert_int_equal(smb_cli_lease_request(f.c, 0x10, key2, &w), SMB_E_BAD_ARGUMENT); /* no such state bit */
+        done(&f);
+    }
+}
+
+/* A CREATE response context chain: MxAc first, then RqLs v2 (key, state). */
+static size_t grant_ctx(uint8_t *buf, size_t cap, const uint8_t key[16], uint32_t state)
+{
+    smb_wr w;
+    uint8_t mx[8] = {0};
+    wr_init(&w, buf, cap);
+    smb2_create_ctx_encode(&w, "MxAc", mx, 8, false);
+    struct smb2_lease_ctx l;
+    memset(&l, 0, sizeof l);
+    l.version = 2;
+    memcpy(l.key, key, 16);
+    l.state = state;
+    l.epoch = 1;
+    smb2_lease_ctx_encode(&w, &l);
+    assert_true(wr_ok(&w));
+    return wr_len(&w);
+}
+
+/* The grant is recorded only for OplockLevel LEASE with a well-formed RqLs
+ * context carrying our key; anything else is refused or means "no lease". */
+static void core_lease_granted(void **s)
+{
+    (void)s;
+    struct fake f;
+    uint8_t key[16], other[16], buf[256], rq[128];
+    uint32_t st32;
+    smb_wr w;
+    lease_session(&f, 0x0311, SMB2_GLOBAL_CAP_LEASING, false);
+    wr_init(&w, rq, sizeof rq);
+    assert_int_equal(smb_cli_lease_request(f.c, RWH, key, &w), SMB_OK);
+    memcpy(other, key, 16);
+    other[0] ^= 1;
+    struct smb_cli_info info;
+    size_t n = grant_ctx(buf, sizeof buf, key, RH);
+    /* not a lease: no state, leasing stays off */
+    assert_int_equal(smb_cli_lease_granted(f.c, key, 1, 0, (struct smb2_buf){buf, n}, &st32), SMB_OK);
+    assert_int_equal(st32, 0);
+    smb_cli_info(f.c, &info);
+    assert_false(info.leasing);
+    /* another key, a missing context, a broken chain: refused */
+    size_t n2 = grant_ctx(buf + 128, 128, other, RH);
+    assert_int_equal(smb_cli_lease_granted(f.c, key, 1, 0xFF, (struct smb2_buf){buf + 128, n2}, &st32),
+                     SMB_E_INVALID_NETWORK_RESPONSE);
+    assert_int_equal(smb_cli_lease_granted(f.c, key, 1, 0xFF, (struct smb2_buf){NULL, 0}, &st32),
+                     SMB_E_INVALID_NETWORK_RESPONSE);
+    uint8_t bad[256];
+    memcpy(bad, buf, n);
+    put_le32(bad, 0x1000); /* Next of the first entry beyond the chain */
+    assert_int_equal(smb_cli_lease_granted(f.c, key, 1, 0xFF, (struct smb2_buf){bad, n}, &st32),
+                     SMB_E_INVALID_NETWORK_RESPONSE);
+    memcpy(bad, buf, n);
+    put_le32(bad + 32 + 12, 40); /* RqLs DataLength 40: neither v1 nor v2 */
+    assert_int_equal(smb_cli_lease_granted(f.c, key, 1, 0xFF, (struct smb2_buf){bad, n}, &st32),
+                     SMB_E_INVALID_NETWORK_RESPONSE);
+    assert_int_equal(smb_cli_lease_state(f.c, key), 0);
+    smb_cli_info(f.c, &info);
+    assert_false(info.leasing);
+    /* the right one */
+    assert_int_equal(smb_cli_lease_granted(f.c, key, 1, 0xFF, (struct smb2_buf){buf, n}, &st32), SMB_OK);
+    assert_int_equal(st32, RH);
+    assert_int_equal(smb_cli_lease_state(f.c, key), RH);
+    smb_cli_info(f.c, &info);
+    assert_true(info.leasing);
+    smb_cli_lease_forget(f.c, key);
+    assert_int_equal(smb_cli_lease_state(f.c, key), 0);
+    done(&f);
+}
+
+enum brk { B_OK, B_NO_ACK, B_UNKNOWN_KEY, B_SIGNED, B_BAD_SIG, B_OTHER_SESSION, B_SIGNED_NO_SESSION, B_SHORT };
+
+/* A lease break notification for key (MS-SMB2 2.2.23.2): MessageId all ones,
+ * SessionId 0 unless the case says otherwise. */
+static size_t break_frame(struct fake *f, enum brk b, const uint8_t key[16], uint8_t *out, size_t cap)
+{
+    smb_wr w;
+    wr_init(&w, out, cap);
+    uint64_t sid = b == B_SIGNED || b == B_BAD_SIG ? f->sid : b == B_OTHER_SESSION ? f->sid + 1 : 0;
+    struct smb2_hdr h;
+    memset(&h, 0, sizeof h);
+    h.command = SMB2_OPLOCK_BREAK;
+    h.flags = SMB2_FLAGS_SERVER_TO_REDIR;
+    h.message_id = SMB2_OPLOCK_BREAK_MESSAGE_ID;
+    h.session_id = sid;
+    smb2_hdr_encode(&w, &h);
+    struct smb2_lease_break lb;
+    memset(&lb, 0, sizeof lb);
+    lb.new_epoch = 2;
+    lb.flags = b == B_NO_ACK ? 0 : SMB2_NOTIFY_BREAK_LEASE_FLAG_ACK_REQUIRED;
+    memcpy(lb.lease_key, key, 16);
+    if (b == B_UNKNOWN_KEY)
+        lb.lease_key[15] ^= 0x80;
+    lb.current_state = RWH;
+    lb.new_state = RH;
+    smb2_lease_break_encode(&w, &lb);
+    size_t n = wr_len(&w);
+    if (b == B_SIGNED || b == B_BAD_SIG)
+        assert_int_equal(smb2_sign(f->sign, out, n), SMB_OK);
+    if (b == B_BAD_SIG)
+        out[n - 1] ^= 0x01;
+    if (b == B_SIGNED_NO_SESSION) {
+        put_le32(out + 16, le32(out + 16) | SMB2_FLAGS_SIGNED);
+        memset(out + 48, 0x5a, 16);
+    }
+    return b == B_SHORT ? n - 8 : n;
+}
+
+/* A granted RWH lease on tree 7, an ECHO in flight, then a break: the break
+ * is handled while the core waits for the ECHO (no event for it), the
+ * LEASE_BREAK_ACK goes out signed on tree 7 at the new state (RH), and its
+ * response gives no event either. Twins: no ACK_REQUIRED (state lowered, no
+ * ack), an unknown key (ignored), a bad signature, another session, a signed
+ * notification without a session, a truncated one (each fatal). */
+static void lease_break_case(enum brk b, smb_status want)
+{
+    struct fake f;
+    uint8_t key[16], buf[256], rq[128], msg[512], rsp[256];
+    uint32_t st32;
+    smb_wr w;
+    size_t nev;
+    lease_session(&f, 0x0311, SMB2_GLOBAL_CAP_LEASING, false);
+    wr_init(&w, rq, sizeof rq);
+    assert_int_equal(smb_cli_lease_request(f.c, RWH, key, &w), SMB_OK);
+    size_t n = grant_ctx(buf, sizeof buf, key, RWH);
+    assert_int_equal(smb_cli_lease_granted(f.c, key, 7, 0xFF, (struct smb2_buf){buf, n}, &st32), SMB_OK);
+    /* an ECHO waits for its response */
+    struct smb_cli_req er;
+    uint64_t emid;
+    assert_int_equal(smb_cli_req_start(f.c, &er, SMB2_ECHO, 0, 4, 0), SMB_OK);
+    smb2_echo_encode(&er.w);
+    assert_int_equal(smb_cli_req_finish(f.c, &er, 9, &emid), SMB_OK);
+    (void)take_out(f.c, msg, sizeof msg);
+    n = break_frame(&f, b, key, msg, sizeof msg);
+    smb_status st = feed(f.c, msg, n, &nev);
+    assert_int_equal(st, want);
+    if (want != SMB_OK) {
+        assert_int_equal(smb_cli_state(f.c), SMB_CLI_FAILED);
+        assert_int_equal(smb_cli_out_len(f.c), 0); /* no acknowledgement */
+        done(&f);
+        return;
+    }
+    assert_int_equal(nev, 0);
+    struct smb_cli_info info;
+    smb_cli_info(f.c, &info);
+    if (b == B_UNKNOWN_KEY) {
+        assert_int_equal(info.lease_breaks, 0);
+        assert_int_equal(smb_cli_lease_state(f.c, key), RWH);
+    } else {
+        assert_int_equal(info.lease_breaks, 1);
+        assert_int_equal(smb_cli_lease_state(f.c, key), RH);
+    }
+    if (b != B_OK && b != B_SIGNED) {
+        assert_int_equal(smb_cli_out_len(f.c), 0);
+        assert_int_equal(info.lease_acks, 0);
+    } else {
+        /* the acknowledgement: signed, tree 7, StructureSize 36, key, RH */
+        n = take_out(f.c, msg, sizeof msg);
+        smb_verify_result vr;
+        assert_int_equal(smb2_verify(f.sign, msg, n, true, &vr, NULL, NULL), SMB_OK);
+        assert_int_equal(vr, SMB_VERIFY_VALID);
+        assert_int_equal(le16(msg + 12), SMB2_OPLOCK_BREAK);
+        assert_int_equal(le32(msg + 36), 7);
+        assert_int_equal(n, 64 + 36);
+        struct smb2_break_ack a;
+        smb_rd rd;
+        rd_init(&rd, msg, n);
+        rd_seek(&rd, 64);
+        assert_int_equal(smb2_break_ack_decode(&rd, &a), SMB_OK);
+        assert_true(a.is_lease);
+        assert_memory_equal(a.lease.lease_key, key, 16);
+        assert_int_equal(a.lease.lease_state, RH);
+        assert_int_equal(info.lease_acks, 1);
+        assert_int_equal(smb_cli_in_flight(f.c), 2); /* the ECHO and the ack */
+        /* the ack's response: no event */
+        wr_init(&w, rsp, sizeof rsp);
+        rsp_hdr(&w, SMB2_OPLOCK_BREAK, 0, mid_of(msg), f.sid, 0);
+        struct smb2_lease_ack r = {0, {0}, RH};
+        memcpy(r.lease_key, key, 16);
+        smb2_lease_ack_encode(&w, &r);
+        assert_int_equal(smb2_sign(f.sign, rsp, wr_len(&w)), SMB_OK);
+        assert_int_equal(feed(f.c, rsp, wr_len(&w), &nev), SMB_OK);
+        assert_int_equal(nev, 0);
+    }
+    /* the ECHO's response still arrives as its event */
+    wr_init(&w, rsp, sizeof rsp);
+    rsp_hdr(&w, SMB2_ECHO, 0, emid, f.sid, 0);
+    smb2_echo_encode(&w);
+    assert_int_equal(smb2_sign(f.sign, rsp, wr_len(&w)), SMB_OK);
+    assert_int_equal(feed(f.c, rsp, wr_len(&w), &nev), SMB_OK);
+    assert_int_equal(nev, 1);
+    assert_int_equal(smb_cli_ev(f.c, 0)->tag, 9);
+    assert_int_equal(smb_cli_in_flight(f.c), 0);
+    done(&f);
+}
+
+static void core_lease_break_acked(void **s)
+{
+    (void)s;
+    lease_break_case(B_OK, SMB_OK);
+    lease_break_case(B_SIGNED, SMB_OK); /* signed with the session's key: verified, taken */
+}
+static void core_lease_break_no_ack(void **s)
+{
+    (void)s;
+    lease_break_case(B_NO_ACK, SMB_OK);
+    lease_break_case(B_UNKNOWN_KEY, SMB_OK);
+}
+static void core_lease_break_refused(void **s)
+{
+    (void)s;
+    lease_break_case(B_BAD_SIG, SMB_E_INVALID_SIGNATURE);
+    lease_break_case(B_OTHER_SESSION, SMB_E_ACCESS_DENIED);
+    lease_break_case(B_SIGNED_NO_SESSION, SMB_E_INVALID_SIGNATURE);
+    lease_break_case(B_SHORT, SMB_E_INVALID_NETWORK_RESPONSE);
+}
+
+/* The context walker on hostile chains: every bound is checked. */
+static void wire_create_ctx_find_bounds(void **s)
+{
+    (void)s;
+    uint8_t buf[256], key[16] = {1};
+    struct smb2_buf d;
+    size_t n = grant_ctx(buf, sizeof buf, key, RH);
+    assert_int_equal(smb2_create_ctx_find((struct smb2_buf){buf, n}, "RqLs", &d), SMB_OK);
+    for (size_t cut = 0; cut < n; cut++) /* every truncation: malformed or not found, never beyond */
+        if (smb2_create_ctx_find((struct smb2_buf){buf, cut}, "RqLs", &d) == SMB_OK)
+            assert_true(d.p >= buf && d.p + d.len <= buf + cut);
+    uint8_t b2[256];
+    memcpy(b2, buf, n);
+    put_le32(b2, 33); /* Next not a multiple of 8 */
+    assert_int_equal(smb2_create_ctx_find((struct smb2_buf){b2, n}, "RqLs", &d), SMB_E_MALFORMED);
+    memcpy(b2, buf, n);
+    put_le16(b2 + 32 + 10, 0xFFF0); /* RqLs DataOffset far outside */
+    assert_int_equal(smb2_create_ctx_find((struct smb2_buf){b2, n}, "RqLs", &d), SMB_E_MALFORMED);
+    memcpy(b2, buf, n);
+    put_le16(b2 + 32 + 4, 0xFFFF); /* NameOffset outside */
+    assert_int_equal(smb2_create_ctx_find((struct smb2_buf){b2, n}, "RqLs", &d), SMB_E_MALFORMED);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -836,6 +1143,9 @@ int main(void)
         cmocka_unit_test(core_deferred_signing),
         cmocka_unit_test(core_tree_encrypt),
         cmocka_unit_test(core_read_batch_verified),
+        cmocka_unit_test(core_lease_request),      cmocka_unit_test(core_lease_granted),
+        cmocka_unit_test(core_lease_break_acked),  cmocka_unit_test(core_lease_break_no_ack),
+        cmocka_unit_test(core_lease_break_refused), cmocka_unit_test(wire_create_ctx_find_bounds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,8 @@
 /* wire/smb2/create.c - CREATE (MS-SMB2 2.2.13, 2.2.14). */
 #include "wire/smb2/create.h"
 
+#include <string.h>
+
 void smb2_create_req_encode(smb_wr *w, const struct smb2_create_req *q)
 {
     if (q->name.len > 0xFFFF || q->contexts.len > 0xFFFFFF) {
@@ -112,4 +114,75 @@ void smb2_create_ctx_encode(smb_wr *w, const char name[4], const uint8_t *data, 
     wr_bytes(w, data, dlen);
     if (!last && wr_ok(w))
         wr_zero(w, padded - (w->off - start));
+}
+
+smb_status smb2_create_ctx_find(struct smb2_buf ctxs, const char name[4], struct smb2_buf *data)
+{
+    size_t off = 0;
+    data->p = NULL;
+    data->len = 0;
+    while (ctxs.len) {
+        smb_rd r;
+        rd_init(&r, ctxs.p + off, ctxs.len - off);
+        uint32_t next = rd_u32le(&r);
+        uint16_t noff = rd_u16le(&r), nlen = rd_u16le(&r);
+        rd_skip(&r, 2);
+        uint16_t doff = rd_u16le(&r);
+        uint32_t dlen = rd_u32le(&r);
+        if (!rd_ok(&r))
+            return SMB_E_MALFORMED;
+        /* this entry ends at Next (or the chain's end); its name and data
+         * must lie inside it (64-bit sums: no wrap) */
+        uint64_t room = next ? next : ctxs.len - off;
+        if ((next & 7) || room > ctxs.len - off || room < 16 || (uint64_t)noff + nlen > room ||
+            (dlen && (uint64_t)doff + dlen > room))
+            return SMB_E_MALFORMED;
+        const uint8_t *e = ctxs.p + off;
+        if (nlen == 4 && memcmp(e + noff, name, 4) == 0) {
+            data->p = dlen ? e + doff : NULL;
+            data->len = dlen;
+            return SMB_OK;
+        }
+        if (!next)
+            break;
+        off += next;
+    }
+    return SMB_E_NOT_FOUND;
+}
+
+void smb2_lease_ctx_encode(smb_wr *w, const struct smb2_lease_ctx *l)
+{
+    uint8_t d[SMB2_LEASE_CTX_V2_LEN];
+    smb_wr dw;
+    wr_init(&dw, d, sizeof d);
+    wr_bytes(&dw, l->key, 16);
+    wr_u32le(&dw, l->state);
+    wr_u32le(&dw, l->flags);
+    wr_u64le(&dw, 0); /* LeaseDuration */
+    if (l->version == 2) {
+        wr_bytes(&dw, l->parent_key, 16);
+        wr_u16le(&dw, l->epoch);
+        wr_u16le(&dw, 0);
+    }
+    smb2_create_ctx_encode(w, "RqLs", d, (uint32_t)wr_len(&dw), true);
+}
+
+smb_status smb2_lease_ctx_decode(struct smb2_buf data, struct smb2_lease_ctx *l)
+{
+    memset(l, 0, sizeof *l);
+    if (data.len != SMB2_LEASE_CTX_V1_LEN && data.len != SMB2_LEASE_CTX_V2_LEN)
+        return SMB_E_MALFORMED;
+    smb_rd r;
+    rd_init(&r, data.p, data.len);
+    l->version = data.len == SMB2_LEASE_CTX_V2_LEN ? 2 : 1;
+    rd_copy(&r, l->key, 16);
+    l->state = rd_u32le(&r);
+    l->flags = rd_u32le(&r);
+    rd_skip(&r, 8);
+    if (l->version == 2) {
+        rd_copy(&r, l->parent_key, 16);
+        l->epoch = rd_u16le(&r);
+        rd_skip(&r, 2);
+    }
+    return rd_ok(&r) ? SMB_OK : SMB_E_MALFORMED;
 }

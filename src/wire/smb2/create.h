@@ -95,4 +95,30 @@ void smb2_create_resp_encode(smb_wr *w, const struct smb2_create_resp *s);
 void smb2_create_ctx_encode(smb_wr *w, const char name[4], const uint8_t *data, uint32_t dlen, bool last);
 SMB_WUR smb_status smb2_create_resp_decode(smb_rd *r, struct smb2_create_resp *s);
 
+/* Find the context named name (4 bytes) in a CREATE context chain
+ * (MS-SMB2 2.2.13.2): *data points into the chain. SMB_E_NOT_FOUND when
+ * absent, SMB_E_MALFORMED when an entry's Next, name or data lies outside
+ * the chain (checked for every entry walked). */
+SMB_WUR smb_status smb2_create_ctx_find(struct smb2_buf ctxs, const char name[4], struct smb2_buf *data);
+
+/* SMB2_CREATE_REQUEST_LEASE (v1, 32 bytes, MS-SMB2 2.2.13.2.8) and
+ * SMB2_CREATE_REQUEST_LEASE_V2 (52 bytes, 2.2.13.2.10); the response
+ * contexts (2.2.14.2.10, 2.2.14.2.11) have the same layouts. */
+#define SMB2_LEASE_CTX_V1_LEN 32u
+#define SMB2_LEASE_CTX_V2_LEN 52u
+#define SMB2_LEASE_FLAG_BREAK_IN_PROGRESS 0x02u
+#define SMB2_LEASE_FLAG_PARENT_LEASE_KEY_SET 0x04u
+struct smb2_lease_ctx {
+    int version;             /* 1 or 2 */
+    uint8_t key[16];
+    uint32_t state;          /* SMB2_LEASE_*_CACHING (oplock_break.h) */
+    uint32_t flags;
+    uint8_t parent_key[16];  /* v2 */
+    uint16_t epoch;          /* v2 */
+};
+/* The whole "RqLs" context (header, name, data), last in its chain. */
+void smb2_lease_ctx_encode(smb_wr *w, const struct smb2_lease_ctx *l);
+/* The data of an RqLs context: 32 bytes is v1, 52 v2, anything else malformed. */
+SMB_WUR smb_status smb2_lease_ctx_decode(struct smb2_buf data, struct smb2_lease_ctx *l);
+
 #endif
