@@ -214,8 +214,9 @@ static int put_entry(smb_wr *dw, uint16_t level, const struct srv_dirent *e, uin
         }
     }
     wr_bytes(dw, u, ul);
-    while (wr_len(dw) & 7)
-        wr_u8(dw, 0);
+    /* pad to 8 in one step: a writer out of room does not advance, so a
+     * byte-at-a-time loop never ends (found by fuzz_srv_smb1_input) */
+    wr_zero(dw, (8 - (wr_len(dw) & 7)) & 7);
     if (!wr_ok(dw)) {
         dw->err = SMB_OK;
         dw->off = start;

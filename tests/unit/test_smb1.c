@@ -880,6 +880,59 @@ static void ntlmv2_proof_vector(void **state)
     assert_memory_not_equal(base, want_base, 16);
 }
 
+/* TRANS2 FIND_FIRST2 whose MaxDataCount holds an entry's name but not its
+ * 8-byte padding: the entry is left out, the request answers (found by
+ * fuzz_srv_smb1_input: the padding loop never ended on a full writer; the
+ * alarm turns a hang into a failure). Twin: 16 bytes hold the entry. */
+static uint16_t find_first_count(struct t1 *t, uint16_t max_data)
+{
+    uint8_t m[512];
+    struct srv_buf out = {0};
+    smb_wr w;
+    msg_begin(t, &w, m, sizeof m, SMB1_COM_TRANSACTION2, 0);
+    /* attributes, count 10, flags 0, level FIND_FILE_NAMES_INFO, storage, "\a" */
+    static const uint8_t p[] = {0x16, 0, 10, 0, 0, 0, 0x03, 0x01, 0, 0, 0, 0, '\\', 0, 'a', 0, 0, 0};
+    assert_int_equal(smb1_trans2_req_encode(&w, 0, TRANS2_FIND_FIRST2, p, sizeof p, NULL, 0, max_data), SMB_OK);
+    alarm(10);
+    assert_int_equal(xchg(t, m, wr_len(&w), &out), SMB_OK);
+    alarm(0);
+    const uint8_t *r = out.p + 4;
+    size_t rl = out.len - 4;
+    assert_int_equal(le32(r + 5), 0);
+    struct smb1_block b;
+    const uint8_t *param = NULL, *data = NULL;
+    uint16_t plen = 0, dlen = 0;
+    assert_int_equal(smb1_block_parse(r, rl, 32, r[4], &b), SMB_OK);
+    assert_int_equal(smb1_trans2_rsp_decode(r, rl, &b, &param, &plen, &data, &dlen), SMB_OK);
+    assert_true(plen >= 4);
+    uint16_t got = le16(param + 2);
+    srv_buf_free(&out);
+    return got;
+}
+
+static void core_find_first_padding_no_hang(void **state)
+{
+    (void)state;
+    struct t1 t;
+    uint8_t m[512];
+    struct srv_buf out = {0};
+    t1_open(&t, SMB_LEVEL_DISABLED, false, 0);
+    char path[128];
+    snprintf(path, sizeof path, "%s/a", t.dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fclose(f);
+    size_t n = tree_connect_msg(&t, m, sizeof m);
+    assert_int_equal(xchg(&t, m, n, &out), SMB_OK);
+    assert_int_equal(le32(out.p + 4 + 5), 0);
+    t.tid = le16(out.p + 4 + 24);
+    srv_buf_free(&out);
+    assert_int_equal(find_first_count(&t, 14), 0); /* 12 + name 2: fits, padding does not */
+    assert_int_equal(find_first_count(&t, 16), 1); /* twin: the padded entry fits */
+    unlink(path);
+    t1_close(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -889,6 +942,7 @@ int main(void)
         cmocka_unit_test(core_signing_negative), cmocka_unit_test(core_oplock_break_not_subject),
         cmocka_unit_test(core_legacy_denials),   cmocka_unit_test(core_non_extended),
         cmocka_unit_test(ntlmv2_proof_vector),   cmocka_unit_test(core_andx_chains),
+        cmocka_unit_test(core_find_first_padding_no_hang),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
