@@ -13,6 +13,8 @@
 #    that the server accepted would show here;
 #  - the flips happened and the server refused them (bad signature lines);
 #    twin: the load did real work (operations completed by both kinds);
+#  - a newcomer is served throughout: at every sample our client lists the
+#    share straight from the server (not through the relay) within 60 s;
 #  - the server never restarted (same PID, alive at the end), and its RSS and
 #    open fds, sampled every 10 s and printed with a small plot, come back
 #    down once the clients are gone (fds at the end <= fds at the start + 8;
@@ -33,8 +35,16 @@ $SRV_PY "$HERE/chaos_relay.py" "$RPORT" "$SRV_PORT" "$SRV_DIR/relay.stats" 0.1 0
 RP=$!
 track_pid $RP
 wait_port 127.0.0.1 "$RPORT" 20 || not_ok "relay listens"
-sample() { # t rss_kb fds
-    echo "$1 $(awk '/VmRSS/ {print $2}' /proc/"$SPID"/status 2>/dev/null) $(ls /proc/"$SPID"/fd 2>/dev/null | wc -l)"
+# a sample: t rss_kb fds probe_ms relay_conns. The probe is one signed `ls`
+# by our client straight to the server, not through the relay: how long the
+# server takes to serve a newcomer under the load ("fail" if it did not
+# within 60 s); relay_conns is the relay's count of connections so far.
+sample() {
+    local t0=$(date +%s%N) p
+    if timeout 60 "$SMBSIGN" client "//127.0.0.1:$SRV_PORT/share" -U alice%secret1 --signing required -t 55 -c ls \
+        >/dev/null 2>&1; then p=$((($(date +%s%N) - t0) / 1000000)); else p=fail; fi
+    echo "$1 $(awk '/VmRSS/ {print $2}' /proc/"$SPID"/status 2>/dev/null) $(ls /proc/"$SPID"/fd 2>/dev/null | wc -l)" \
+        "$p $(sed -nE 's/.*conns=([0-9]+).*/\1/p' "$SRV_DIR/relay.stats" 2>/dev/null)"
 }
 fd0=$(ls /proc/"$SPID"/fd | wc -l)
 ( t=0; while kill -0 "$SPID" 2>/dev/null; do sample $t; sleep 10; t=$((t + 10)); done ) >"$SRV_DIR/samples" &
@@ -100,8 +110,9 @@ kill "$SMP" 2>/dev/null
 echo "# server $SPID, sampled every 10 s: RSS (KiB) and open fds, each bar scaled to its largest sample"
 awk 'NR == FNR { if ($2 > mr) mr = $2; if ($3 > mf) mf = $3; next }
     { r = mr ? int(30 * $2 / mr) : 0; f = mf ? int(20 * $3 / mf) : 0
-      printf "#   t=%-5s rss %8s |%-30s| fds %5s |%-20s|\n", $1, $2, substr("##############################", 1, r), $3,
-          substr("####################", 1, f) }' "$SRV_DIR/samples" "$SRV_DIR/samples"
+      printf "#   t=%-5s rss %8s |%-30s| fds %5s |%-20s| probe %6s ms  relay conns %s\n", $1, $2,
+          substr("##############################", 1, r), $3, substr("####################", 1, f), $4, $5 }' \
+    "$SRV_DIR/samples" "$SRV_DIR/samples"
 echo "# relay: $(cat "$SRV_DIR/relay.stats" 2>/dev/null)"
 tot() { cat "$SRV_DIR"/out[0-9]* | sed -nE "s/.*$1=([0-9]+).*/\1/p" | awk '{ s += $1 } END { print s + 0 }'; }
 okn=$(tot ok) errn=$(tot errors) corrupt=$(tot corrupt)
@@ -123,6 +134,10 @@ check "twin: the relay reordered messages (${reordered:-0}) and the load still c
 check "the relay flipped signed WRITEs (${flipped:-0}) and the server refused them (${refused} bad signature lines)" \
     test "${flipped:-0}" -ge 1 -a "$refused" -ge 1
 check_eq "the server never restarted (same PID alive at the end)" "$alive" 1
+probes=$(grep -c . "$SRV_DIR/samples")
+pfail=$(awk '$4 == "fail"' "$SRV_DIR/samples" | wc -l)
+pmax=$(awk '$4 != "fail" && $4 > m { m = $4 } END { print m + 0 }' "$SRV_DIR/samples")
+check_eq "a newcomer straight to the server was served at every sample ($probes probes, slowest ${pmax} ms)" "$pfail" 0
 check "open fds come back down ($fd0 at start, $fd1 at the end)" test "$fd1" -le $((fd0 + 8))
 rss1=$(awk 'NR == 2 { print $2 }' "$SRV_DIR/samples")
 rssend=$(awk '$1 == "end" { print $2 }' "$SRV_DIR/samples")
