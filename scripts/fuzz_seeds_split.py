@@ -50,10 +50,13 @@ OK_STATUS = (0, 0xC0000016, 0x80000005, 0x00000103)  # MORE_PROCESSING, BUFFER_O
 
 
 def frames(path):
-    for line in open(path):
+    for n, line in enumerate(open(path), 1):
         d, _, h = line.strip().partition(' ')
         if d in ('C', 'S') and h:
-            yield d, bytes.fromhex(h)
+            try:
+                yield d, bytes.fromhex(h)
+            except ValueError:
+                sys.exit('fuzz_seeds_split: %s:%d: not a hex frame' % (path, n))
 
 
 def smb2_elements(pdu):
@@ -113,7 +116,7 @@ def split(path, origin, add):
             continue
         s_frames.append(pdu)
         n += 1
-        if n == 1 and first_c is not None and first_c[:4] == b'\xffSMB' and first_c[4] == 0x72:
+        if n == 1 and first_c is not None and first_c[:5] == b'\xffSMB\x72':
             add('fuzz_smb1_negotiate_answer_parse', origin, 'negotiate', pdu)
         if pdu[:4] == b'\xfdSMB':
             add('fuzz_smb_crypt_transform_decode', origin, 'transform', pdu)
