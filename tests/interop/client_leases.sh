@@ -21,8 +21,6 @@ TIMEOUT_MS=2000
 HOLD_SECS=8
 fast=$(awk -v t=$TIMEOUT_MS 'BEGIN { print t / 2000 }')    # an acknowledged break: well under the timeout
 slow=$(awk -v t=$TIMEOUT_MS 'BEGIN { print t / 1000 - 0.1 }') # the timeout passed
-secs_lt() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 < b + 0) }'; }
-san_clean() { ! grep -qE 'AddressSanitizer|runtime error|LeakSanitizer' "$@"; }
 
 srv_setup
 cat >"$SRV_DIR/on.conf" <<EOC
@@ -233,7 +231,7 @@ if srv_start required 127.0.0.1 "" -c "$SRV_DIR/on.conf"; then
     fi
     check "server still running" kill -0 "$SRV_PID"
     srv_stop
-    check "our server: sanitizer-clean log" san_clean "$SRV_LOG"
+    check "our server: sanitizer-clean log" srv_san_clean "$SRV_LOG"
 else
     not_ok "our server starts"
 fi

@@ -12,8 +12,6 @@ source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/server_lib.inc"
 HERE=$(cd "$(dirname "$0")" && pwd)
 TIMEOUT_MS=2000
-# no sanitizer report in the server's log (ASan/TSan builds: SMBSIGN=build/tsan/smbsign)
-san_clean() { ! grep -qE 'AddressSanitizer|runtime error|LeakSanitizer|ThreadSanitizer' "$SRV_LOG"; }
 
 srv_setup
 cat >"$SRV_DIR/on.conf" <<EOC
@@ -52,7 +50,7 @@ if srv_start required 127.0.0.1 "" -c "$SRV_DIR/on.conf"; then
     srv_torture "${TORTURE[@]}"
     check "server still running after smbtorture" kill -0 "$SRV_PID"
     srv_stop
-    check "smbtorture: sanitizer-clean server log" san_clean
+    check "smbtorture: sanitizer-clean server log" srv_san_clean
 else
     not_ok "server starts for smbtorture"
 fi
@@ -74,8 +72,6 @@ opener() {
     o=$(timeout 40 $SRV_PY "$HERE/lease_clients.py" open "$SRV_PORT" "$1" 2>&1)
     sed -nE 's/^opened in ([0-9.]+) s$/\1/p' <<<"$o" | grep . || { echo "failed: $o" | head -3; }
 }
-# secs_lt A B: A < B (decimal seconds)
-secs_lt() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 < b + 0) }'; }
 fast=$(awk -v t=$TIMEOUT_MS 'BEGIN { print t / 2000 }')    # an acknowledged break: well under the timeout
 slow=$(awk -v t=$TIMEOUT_MS 'BEGIN { print t / 1000 - 0.1 }') # the timeout passed
 
@@ -162,7 +158,7 @@ if srv_start required 127.0.0.1 "" -c "$SRV_DIR/on.conf"; then
     check_match "smbsign client session: no leasing at 2.0.2" "$out" '^server-leasing off$'
     check "server still running after the two-client cases" kill -0 "$SRV_PID"
     srv_stop
-    check "two-client cases: sanitizer-clean server log" san_clean
+    check "two-client cases: sanitizer-clean server log" srv_san_clean
 else
     not_ok "server starts (oplocks and leases on)"
 fi
